@@ -1,0 +1,1 @@
+"""Commercial: consumers, connections (matricula), tariffs, readings and invoices."""

@@ -1,0 +1,1 @@
+"""commercial.api (to be filled by the area)."""

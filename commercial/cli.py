@@ -1,0 +1,5 @@
+"""`saae` commands of commercial."""
+
+import click
+
+commands: list[click.Command] = []

@@ -1,0 +1,1 @@
+"""commercial.events (to be filled by the area)."""

@@ -1,0 +1,1 @@
+"""commercial.handlers (to be filled by the area)."""

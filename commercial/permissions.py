@@ -1,0 +1,3 @@
+"""Permissions of commercial: {code: (pt-BR label, default profiles)}."""
+
+PERMISSIONS: dict = {}

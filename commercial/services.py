@@ -1,0 +1,1 @@
+"""commercial.services (to be filled by the area)."""

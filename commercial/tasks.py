@@ -1,0 +1,1 @@
+"""commercial.tasks (to be filled by the area)."""

@@ -1,0 +1,165 @@
+"""Automatic change history for every audited model.
+
+A model opts in by inheriting `Audited`. After each flush, every insert, update and delete of
+such a model adds one `core_audit_log` row with who, when, the old and new values and the
+reason in force (see `audit_context`). Audit rows are append-only: the ORM refuses to update
+or delete them, and database triggers (see the first migration) refuse it too.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from sqlalchemy import Index, String, event, insert, inspect
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from core.db import Base, utcnow
+
+
+class Audited:
+    """Mixin: changes to rows of this model are recorded in the audit history."""
+
+    __audit_exclude__: ClassVar[frozenset[str]] = frozenset()
+
+
+class AuditLog(Base):
+    __tablename__ = "core_audit_log"
+    __table_args__ = (
+        Index("ix_core_audit_log_record", "model", "row_id"),
+        Index("ix_core_audit_log_user", "user_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    user_id: Mapped[int | None]
+    username: Mapped[str | None] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(10))  # insert | update | delete
+    model: Mapped[str] = mapped_column(String(80))  # table name
+    row_id: Mapped[str] = mapped_column(String(80))
+    changes: Mapped[dict[str, Any]]  # {field: [old, new]}
+    reason: Mapped[str | None] = mapped_column(String(2000))
+
+
+class AuditRowImmutable(RuntimeError):
+    """Raised when code tries to change or delete an audit row."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int | None
+    username: str
+
+
+SYSTEM = Actor(None, "sistema")
+_actor: contextvars.ContextVar[Actor] = contextvars.ContextVar("audit_actor", default=SYSTEM)
+_reason: contextvars.ContextVar[str | None] = contextvars.ContextVar("audit_reason", default=None)
+
+
+def set_actor(actor: Actor) -> contextvars.Token[Actor]:
+    return _actor.set(actor)
+
+
+def current_actor() -> Actor:
+    return _actor.get()
+
+
+@contextmanager
+def audit_context(actor: Actor | None = None, reason: str | None = None) -> Iterator[None]:
+    """Attribute the changes flushed inside the block to `actor`, with `reason`."""
+    t1 = _actor.set(actor) if actor is not None else None
+    t2 = _reason.set(reason) if reason is not None else None
+    try:
+        yield
+    finally:
+        if t2 is not None:
+            _reason.reset(t2)
+        if t1 is not None:
+            _actor.reset(t1)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def _columns(obj: Any) -> list[str]:
+    mapper = inspect(obj).mapper
+    excluded = getattr(type(obj), "__audit_exclude__", frozenset())
+    return [c.key for c in mapper.column_attrs if c.key not in excluded]
+
+
+def _row_id(obj: Any) -> str:
+    ident = inspect(obj).identity
+    return ",".join(str(i) for i in ident) if ident else "?"
+
+
+@event.listens_for(Session, "before_flush")
+def _forbid_audit_changes(session: Session, _ctx: Any, _instances: Any) -> None:
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, AuditLog):
+            raise AuditRowImmutable("O historico de auditoria nao pode ser alterado nem apagado")
+
+
+@event.listens_for(Session, "after_flush")
+def _record(session: Session, _ctx: Any) -> None:
+    rows = []
+    for obj in session.new:
+        if isinstance(obj, Audited):
+            changes = {k: [None, _plain(getattr(obj, k))] for k in _columns(obj)}
+            rows.append(("insert", obj, changes))
+    for obj in session.dirty:
+        if isinstance(obj, Audited) and session.is_modified(obj, include_collections=False):
+            state = inspect(obj)
+            changes = {}
+            for key in _columns(obj):
+                hist = state.attrs[key].history
+                if hist.has_changes():
+                    old = hist.deleted[0] if hist.deleted else None
+                    new = hist.added[0] if hist.added else None
+                    if old != new:
+                        changes[key] = [_plain(old), _plain(new)]
+            if changes:
+                rows.append(("update", obj, changes))
+    for obj in session.deleted:
+        if isinstance(obj, Audited):
+            changes = {k: [_plain(getattr(obj, k)), None] for k in _columns(obj)}
+            rows.append(("delete", obj, changes))
+    if not rows:
+        return
+    actor = _actor.get()
+    reason = _reason.get()
+    now = utcnow()
+    session.connection().execute(
+        insert(AuditLog.__table__),
+        [
+            {
+                "at": now,
+                "user_id": actor.user_id,
+                "username": actor.username,
+                "action": action,
+                "model": obj.__tablename__,
+                "row_id": _row_id(obj),
+                "changes": changes,
+                "reason": reason,
+            }
+            for action, obj, changes in rows
+        ],
+    )

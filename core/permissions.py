@@ -1,0 +1,3 @@
+"""Core permissions are registered in core.auth itself."""
+
+PERMISSIONS: dict = {}

@@ -1,0 +1,241 @@
+"""Accounts pages: login, logout, password change, users and profiles, API tokens, audit."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from wtforms import BooleanField, EmailField, PasswordField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+from core import audit
+from core.audit import AuditLog
+from core.auth import (
+    ApiToken,
+    LoginFailed,
+    ProfileRecord,
+    User,
+    authenticate,
+    issue_token,
+    login_required_only,
+    public,
+    require,
+    set_password,
+    verify_password,
+)
+from core.db import session, unit_of_work, utcnow
+from core.errors import NotFound, ValidationError
+from core.web import current, settings
+
+bp = Blueprint("core", __name__, template_folder="templates")
+blueprints = [bp]
+NAV = [
+    ("Usuarios", "core.users", "core.users.manage"),
+    ("Auditoria", "core.audit_log", "core.audit.view"),
+]
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Usuario", validators=[DataRequired("Informe o usuario.")])
+    password = PasswordField("Senha", validators=[DataRequired("Informe a senha.")])
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField("Senha atual", validators=[DataRequired("Informe a senha atual.")])
+    password = PasswordField("Nova senha", validators=[DataRequired("Informe a nova senha.")])
+    confirm = PasswordField(
+        "Confirme a nova senha", validators=[EqualTo("password", "As senhas nao conferem.")]
+    )
+
+
+class UserForm(FlaskForm):
+    username = StringField("Usuario", validators=[DataRequired(), Length(max=80)])
+    name = StringField("Nome completo", validators=[DataRequired(), Length(max=160)])
+    email = EmailField("E-mail", validators=[Optional(), Length(max=200)])
+    phone = StringField("Telefone", validators=[Optional(), Length(max=30)])
+    profiles = SelectMultipleField("Perfis", coerce=int)
+    ldap = BooleanField("Autenticar no Active Directory / LDAP")
+    active = BooleanField("Ativo", default=True)
+    password = PasswordField("Senha inicial (o usuario devera troca-la no primeiro acesso)")
+
+
+def _safe_next(target: str | None) -> str:
+    if target and urlparse(target).netloc == "" and target.startswith("/"):
+        return target
+    return url_for("shell.home")
+
+
+@bp.route("/entrar", methods=["GET", "POST"])
+@public
+def login():  # type: ignore[no-untyped-def]
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                user = authenticate(
+                    form.username.data, form.password.data, settings(), ip=request.remote_addr
+                )
+        except LoginFailed as exc:
+            session.commit()  # keep the attempt and the failure count
+            flash(exc.message, "erro")
+            return render_template("core/login.html", form=form), 401
+        login_user(user)
+        from flask import session as web_session
+
+        web_session["last_seen"] = utcnow().timestamp()
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("core/login.html", form=form)
+
+
+@bp.route("/sair", methods=["POST", "GET"])
+@public
+def logout():  # type: ignore[no-untyped-def]
+    logout_user()
+    from flask import session as web_session
+
+    web_session.clear()
+    flash("Voce saiu do sistema.", "info")
+    return redirect(url_for("core.login"))
+
+
+@bp.route("/conta/senha", methods=["GET", "POST"])
+@login_required_only
+def change_password():  # type: ignore[no-untyped-def]
+    user = current()
+    assert user is not None
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if not verify_password(user.password_hash, form.current.data):
+            form.current.errors = ["Senha atual incorreta."]
+        else:
+            try:
+                with unit_of_work(), audit.audit_context(reason="troca de senha pelo usuario"):
+                    set_password(user, form.password.data, settings())
+                flash("Senha alterada.", "sucesso")
+                return redirect(url_for("shell.home"))
+            except ValidationError as exc:
+                form.password.errors = exc.fields.get("password", [exc.message])
+    return render_template("core/senha.html", form=form, user=user)
+
+
+@bp.route("/admin/usuarios")
+@require("core.users.manage")
+def users():  # type: ignore[no-untyped-def]
+    rows = session.scalars(select(User).order_by(User.name)).all()
+    return render_template("core/usuarios.html", users=rows)
+
+
+def _profile_choices() -> list[tuple[int, str]]:
+    return [(p.id, p.name) for p in session.scalars(select(ProfileRecord).order_by(ProfileRecord.name))]
+
+
+@bp.route("/admin/usuarios/novo", methods=["GET", "POST"])
+@bp.route("/admin/usuarios/<int:user_id>", methods=["GET", "POST"])
+@require("core.users.manage")
+def user_edit(user_id: int | None = None):  # type: ignore[no-untyped-def]
+    user = session.get(User, user_id) if user_id else None
+    if user_id and user is None:
+        raise NotFound("Usuario nao encontrado.")
+    form = UserForm(obj=user)
+    form.profiles.choices = _profile_choices()
+    if request.method == "GET" and user:
+        form.profiles.data = [p.id for p in user.profiles]
+        form.ldap.data = user.auth_source == "ldap"
+    if form.validate_on_submit():
+        username = form.username.data.strip().lower()
+        clash = session.scalars(
+            select(User).where(func.lower(User.username) == username, User.id != (user_id or 0))
+        ).first()
+        if clash:
+            form.username.errors = ["Ja existe um usuario com este login."]
+        elif not form.profiles.data:
+            form.profiles.errors = ["Escolha ao menos um perfil."]
+        else:
+            try:
+                with unit_of_work(), audit.audit_context(reason="cadastro de usuario"):
+                    target = user or User(username=username, name="")
+                    target.username = username
+                    target.name = form.name.data.strip()
+                    target.email = form.email.data or None
+                    target.phone = form.phone.data or None
+                    target.active = form.active.data
+                    target.auth_source = "ldap" if form.ldap.data else "local"
+                    target.profiles = [session.get(ProfileRecord, pid) for pid in form.profiles.data]
+                    if form.password.data:
+                        set_password(target, form.password.data, settings())
+                        target.must_change_password = True
+                    elif user is None and target.auth_source == "local":
+                        raise ValidationError(
+                            "Informe a senha inicial.", fields={"password": ["Obrigatoria."]}
+                        )
+                    session.add(target)
+                flash("Usuario salvo.", "sucesso")
+                return redirect(url_for("core.users"))
+            except ValidationError as exc:
+                form.password.errors = exc.fields.get("password", [exc.message])
+    return render_template("core/usuario_form.html", form=form, user=user)
+
+
+@bp.route("/admin/usuarios/<int:user_id>/desbloquear", methods=["POST"])
+@require("core.users.manage")
+def user_unlock(user_id: int):  # type: ignore[no-untyped-def]
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("Usuario nao encontrado.")
+    with unit_of_work(), audit.audit_context(reason="desbloqueio pelo administrador"):
+        user.locked_until = None
+        user.failed_logins = 0
+    flash("Usuario desbloqueado.", "sucesso")
+    return redirect(url_for("core.users"))
+
+
+@bp.route("/admin/tokens", methods=["GET", "POST"])
+@require("core.tokens.manage")
+def tokens():  # type: ignore[no-untyped-def]
+    new_token = None
+    if request.method == "POST":
+        name = (request.form.get("name") or "").strip()
+        username = (request.form.get("username") or "").strip().lower()
+        owner = session.scalars(select(User).where(User.username == username)).first()
+        if not name or owner is None:
+            flash("Informe um nome e um usuario existente para o token.", "erro")
+        else:
+            with unit_of_work(), audit.audit_context(reason="token de API criado"):
+                new_token = issue_token(owner, name)
+    rows = session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc())).all()
+    return render_template("core/tokens.html", tokens=rows, new_token=new_token)
+
+
+@bp.route("/admin/tokens/<int:token_id>/revogar", methods=["POST"])
+@require("core.tokens.manage")
+def token_revoke(token_id: int):  # type: ignore[no-untyped-def]
+    tok = session.get(ApiToken, token_id)
+    if tok is None:
+        raise NotFound("Token nao encontrado.")
+    with unit_of_work(), audit.audit_context(reason="token revogado"):
+        tok.revoked_at = utcnow()
+    flash("Token revogado.", "sucesso")
+    return redirect(url_for("core.tokens"))
+
+
+@bp.route("/auditoria")
+@require("core.audit.view")
+def audit_log():  # type: ignore[no-untyped-def]
+    stmt = select(AuditLog).order_by(AuditLog.id.desc())
+    model = request.args.get("model")
+    row_id = request.args.get("row_id")
+    username = request.args.get("username")
+    if model:
+        stmt = stmt.where(AuditLog.model == model)
+    if row_id:
+        stmt = stmt.where(AuditLog.row_id == row_id)
+    if username:
+        stmt = stmt.where(AuditLog.username == username)
+    page = max(int(request.args.get("page", 1) or 1), 1)
+    rows = session.scalars(stmt.limit(100).offset((page - 1) * 100)).all()
+    return render_template(
+        "core/auditoria.html", rows=rows, model=model, row_id=row_id, username=username, page=page
+    )

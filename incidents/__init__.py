@@ -1,0 +1,1 @@
+"""Incidents, work orders (OS), consumer notifications and their evidence."""

@@ -1,0 +1,1 @@
+"""incidents.api (to be filled by the area)."""

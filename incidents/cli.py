@@ -1,0 +1,5 @@
+"""`saae` commands of incidents."""
+
+import click
+
+commands: list[click.Command] = []

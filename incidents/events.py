@@ -1,0 +1,1 @@
+"""incidents.events (to be filled by the area)."""

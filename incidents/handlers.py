@@ -1,0 +1,1 @@
+"""incidents.handlers (to be filled by the area)."""

@@ -1,0 +1,3 @@
+"""Permissions of incidents: {code: (pt-BR label, default profiles)}."""
+
+PERMISSIONS: dict = {}

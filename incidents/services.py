@@ -1,0 +1,1 @@
+"""incidents.services (to be filled by the area)."""

@@ -1,0 +1,1 @@
+"""incidents.tasks (to be filled by the area)."""

@@ -1,0 +1,1 @@
+"""The public interface of labels (the only module other areas import)."""

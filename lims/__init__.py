@@ -1,0 +1,1 @@
+"""The laboratory: registry, catalogue, sampling plans, samples, results, closing, reports."""

@@ -1,0 +1,1 @@
+"""lims.api (to be filled by the area)."""

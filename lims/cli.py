@@ -1,0 +1,5 @@
+"""`saae` commands of lims."""
+
+import click
+
+commands: list[click.Command] = []

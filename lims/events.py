@@ -1,0 +1,1 @@
+"""lims.events (to be filled by the area)."""

@@ -1,0 +1,1 @@
+"""lims.handlers (to be filled by the area)."""

@@ -1,0 +1,3 @@
+"""Permissions of lims: {code: (pt-BR label, default profiles)}."""
+
+PERMISSIONS: dict = {}

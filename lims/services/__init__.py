@@ -1,0 +1,1 @@
+"""LIMS use cases, one module per feature; the only LIMS code that commits."""

@@ -1,0 +1,1 @@
+"""LIMS services: routes."""

@@ -1,0 +1,1 @@
+"""lims.tasks (to be filled by the area)."""

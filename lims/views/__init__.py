@@ -1,0 +1,21 @@
+"""LIMS web pages (blueprint `lims`) and JSON API (blueprint `lims_api`), one module per feature."""
+
+from flask import Blueprint
+from flask_smorest import Blueprint as ApiBlueprint
+
+bp = Blueprint("lims", __name__, url_prefix="/lims", template_folder="../templates")
+api = ApiBlueprint("lims_api", __name__, url_prefix="/api/v1/lims", description="Laboratorio (LIMS)")
+NAV: list[tuple[str, str, str | None]] = []  # feature modules append (label, endpoint, permission)
+
+from lims.views import (  # noqa: E402,F401
+    registry, plans, samples, routes, reception, results, validation, closing, reports,
+)
+
+blueprints = [bp]
+api_blueprints = [api]
+
+
+def dashboard(user):  # type: ignore[no-untyped-def]
+    from lims.views import samples as _s
+
+    return getattr(_s, "dashboard_widgets", lambda u: [])(user)

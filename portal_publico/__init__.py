@@ -1,0 +1,1 @@
+"""The citizens' public website and open data (read-only over the areas' api)."""

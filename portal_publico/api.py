@@ -1,0 +1,1 @@
+"""portal_publico.api (to be filled by the area)."""

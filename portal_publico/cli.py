@@ -1,0 +1,5 @@
+"""`saae` commands of portal_publico."""
+
+import click
+
+commands: list[click.Command] = []

@@ -1,0 +1,1 @@
+"""portal_publico.events (to be filled by the area)."""

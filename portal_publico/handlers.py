@@ -1,0 +1,1 @@
+"""portal_publico.handlers (to be filled by the area)."""

@@ -1,0 +1,1 @@
+"""portal_publico models."""

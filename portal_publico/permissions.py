@@ -1,0 +1,3 @@
+"""Permissions of portal_publico: {code: (pt-BR label, default profiles)}."""
+
+PERMISSIONS: dict = {}

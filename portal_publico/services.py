@@ -1,0 +1,1 @@
+"""portal_publico.services (to be filled by the area)."""

@@ -1,0 +1,1 @@
+"""portal_publico.tasks (to be filled by the area)."""

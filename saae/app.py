@@ -1,0 +1,124 @@
+"""Application factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import swagger_ui_bundle
+from flask import Flask, send_from_directory
+from flask_smorest import Api
+from flask_wtf.csrf import CSRFProtect
+
+from core import web
+from core.auth import PROFILE_LABELS, public, register_permissions
+from core.config import Settings
+from core.db import init_engine
+from core.db import session as db_session
+from core.errors import register_error_handlers
+from saae.areas import each
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+csrf = CSRFProtect()
+
+
+def _plain_function(view: Any) -> Any:
+    """flask-smorest registers bound methods, which cannot carry our access mark."""
+
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        return view(*args, **kwargs)
+
+    wrapped.__name__ = getattr(view, "__name__", "view")
+    return wrapped
+
+
+def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask("saae", template_folder=str(HERE / "templates"), static_folder=str(HERE / "static"))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SAAE_SETTINGS=settings,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_production,
+        MAX_CONTENT_LENGTH=25 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+        API_TITLE="SAAE - API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="/api/v1/docs-assets/",
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update(flask_config)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    init_engine(settings.database_url)
+    import saae.models  # noqa: F401  every model registered before first use
+
+    app.teardown_appcontext(lambda _exc: db_session.remove())
+    csrf.init_app(app)
+    web.init_app(app)
+    register_error_handlers(app)
+
+    for _area, mod in each("permissions"):
+        register_permissions(mod.PERMISSIONS)
+
+    api = Api(
+        app,
+        spec_kwargs={
+            "info": {"description": "API JSON do SAAE (LIMS, telemetria, incidentes, comercial)."},
+            "components": {
+                "securitySchemes": {
+                    "bearerAuth": {"type": "http", "scheme": "bearer"},
+                    "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "session"},
+                }
+            },
+            "security": [{"bearerAuth": []}, {"cookieAuth": []}],
+        },
+    )
+    app.extensions["saae_api"] = api
+    from saae import views as shell
+
+    app.register_blueprint(shell.bp)
+    nav: list[tuple[str, str, str]] = []
+    dashboards = []
+    for _area, mod in each("views"):
+        for bp in getattr(mod, "blueprints", []):
+            app.register_blueprint(bp)
+        for abp in getattr(mod, "api_blueprints", []):
+            csrf.exempt(abp)  # API: bearer token or same-site session, JSON bodies
+            api.register_blueprint(abp)
+        nav.extend(getattr(mod, "NAV", []))
+        if hasattr(mod, "dashboard"):
+            dashboards.append(mod.dashboard)
+    app.extensions["saae_nav"] = nav
+    app.extensions["saae_dashboards"] = dashboards
+
+    @app.route("/api/v1/docs-assets/<path:filename>")
+    @public
+    def swagger_assets(filename: str):  # type: ignore[no-untyped-def]
+        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
+
+    for endpoint in ("api-docs.openapi_json", "api-docs.openapi_swagger_ui"):
+        if endpoint in app.view_functions:
+            app.view_functions[endpoint] = public(_plain_function(app.view_functions[endpoint]))
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        user = web.current()
+        items = [
+            (label, endpoint)
+            for label, endpoint, perm in app.extensions["saae_nav"]
+            if user is not None and (perm is None or user.can(perm))
+        ]
+        return {"nav_items": items, "current_user_obj": user, "PROFILE_LABELS": PROFILE_LABELS,
+                "settings": settings}
+
+    from saae.templating import register_filters
+
+    register_filters(app)
+    return app

@@ -1,0 +1,89 @@
+"""Reference data for every installation and the demo utility."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy import select
+
+from core import audit
+from core.auth import PROFILE_LABELS, Profile, ProfileRecord, User, hash_password
+from core.db import session, unit_of_work, utcnow
+from core.org import Organization
+from saae.areas import each
+
+log = logging.getLogger(__name__)
+
+DEMO_PASSWORD = "Agua#Limpa2026"
+
+DEMO_USERS = [
+    ("admin", "Ana Administradora", [Profile.ADMINISTRADOR]),
+    ("gestor", "Gustavo Gestor", [Profile.GESTOR]),
+    ("supervisor", "Sara Supervisora", [Profile.SUPERVISOR]),
+    ("analista", "Alice Analista", [Profile.ANALISTA]),
+    ("analista2", "Bruno Analista", [Profile.ANALISTA]),
+    ("distribuidor", "Davi Distribuidor", [Profile.DISTRIBUIDOR]),
+    ("coletor", "Carlos Coletor", [Profile.COLETOR]),
+    ("coletor2", "Clara Coletora", [Profile.COLETOR]),
+    ("operador", "Otavio Operador", [Profile.OPERADOR]),
+    ("tecnico", "Tiago Tecnico", [Profile.TECNICO]),
+    ("tecnico2", "Tania Tecnica", [Profile.TECNICO]),
+]
+
+
+def seed_profiles() -> dict[str, ProfileRecord]:
+    existing = {p.code: p for p in session.scalars(select(ProfileRecord))}
+    for prof in Profile:
+        if prof.value not in existing:
+            rec = ProfileRecord(code=prof.value, name=PROFILE_LABELS[prof], builtin=True,
+                                granted=[], revoked=[])
+            session.add(rec)
+            existing[prof.value] = rec
+    return existing
+
+
+def seed_reference() -> None:
+    """Idempotent: profiles and every area's reference data (catalogue, service codes...)."""
+    with unit_of_work(), audit.audit_context(reason="carga de dados de referencia"):
+        seed_profiles()
+        for _area, mod in each("seed"):
+            mod.seed_reference()
+
+
+def create_user(username: str, name: str, profiles: list[Profile], password: str,
+                must_change: bool = False) -> User:
+    recs = seed_profiles()
+    user = User(username=username, name=name, password_hash=hash_password(password),
+                password_changed_at=utcnow(), must_change_password=must_change,
+                profiles=[recs[p.value] for p in profiles])
+    session.add(user)
+    return user
+
+
+def seed_demo(today: dt.date | None = None) -> None:
+    """The demo utility: SAAE of a ~60,000-people municipality with two supply systems."""
+    today = today or dt.date.today()
+    seed_reference()
+    with unit_of_work(), audit.audit_context(reason="carga da demonstracao"):
+        if session.scalars(select(Organization)).first() is None:
+            session.add(Organization(
+                name="Servico Autonomo de Agua e Esgoto de Vale Verde",
+                short_name="SAAE Vale Verde", cnpj="12.345.678/0001-95",
+                municipality="Vale Verde", uf="SP", ibge_code="3599999", population=61_200,
+                address="Rua das Nascentes, 100 - Centro, Vale Verde/SP, 13999-000",
+                phone="(19) 3333-1000", email="atendimento@saaevaleverde.sp.gov.br",
+                website="https://www.saaevaleverde.sp.gov.br",
+                legal_representative="Eng. Maria Helena Duarte (Diretora-Presidente)",
+                customer_service="Atendimento: Rua das Nascentes, 100, seg-sex 8h-17h, 0800 770 1000",
+                surveillance_body="Vigilancia Sanitaria Municipal - Rua da Saude, 45 - (19) 3333-2000",
+                latitude=-22.90, longitude=-47.06,
+            ))
+        have = set(session.scalars(select(User.username)))
+        for username, name, profiles in DEMO_USERS:
+            if username not in have:
+                create_user(username, name, profiles, DEMO_PASSWORD)
+    for area, mod in each("seed"):
+        log.info("seeding demo data of %s", area)
+        with unit_of_work(), audit.audit_context(reason="carga da demonstracao"):
+            mod.seed_demo(today)

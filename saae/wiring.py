@@ -1,0 +1,28 @@
+"""Event subscriptions, explicit: event type name -> handlers (no discovery).
+
+Producers never know their consumers; this table is the only place they meet.
+Handlers take the event object, run inside the outbox row's transaction and must be
+idempotent (the outbox delivers at least once).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from core.events import Event
+
+SUBSCRIPTIONS: dict[str, list[Callable[[Event], None]]] = {}
+
+
+def subscribe(event_type: str, handler: Callable[[Event], None]) -> None:
+    SUBSCRIPTIONS.setdefault(event_type, [])
+    if handler not in SUBSCRIPTIONS[event_type]:
+        SUBSCRIPTIONS[event_type].append(handler)
+
+
+def load() -> dict[str, list[Callable[[Event], None]]]:
+    """Fill SUBSCRIPTIONS from the areas' handlers (one line per subscription below)."""
+    # --- incidents consume telemetry and lims events ---
+    # subscribe("AnomalyDetected", incidents.handlers.on_anomaly_detected)
+    # --- commercial / portal react to closed months ---
+    return SUBSCRIPTIONS

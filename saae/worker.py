@@ -1,0 +1,118 @@
+"""Celery app built from create_app(), the beat schedule in one list, and the in-process
+runner used by the embedded demo (no broker)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from celery import Celery
+from flask import Flask
+
+from core import tasks
+from core.db import session as db_session
+from core.outbox import drain
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    path: str  # dotted path to a function taking keyword arguments
+    seconds: float
+    kwargs: tuple[tuple[str, Any], ...] = ()
+
+
+# The whole beat schedule. Areas add their periodic jobs here, one line each.
+BEAT: list[Periodic] = [
+    Periodic("drain-outbox", "saae.worker.drain_outbox", 5),
+]
+
+
+def drain_outbox() -> int:
+    from saae.wiring import load
+
+    return drain(load())
+
+
+def _in_app(app: Flask, path: str, kwargs: dict[str, Any]) -> Any:
+    with app.app_context():
+        try:
+            return tasks.call(path, kwargs)
+        except Exception:
+            log.exception("task %s failed", path)
+            db_session.rollback()
+            raise
+        finally:
+            db_session.remove()
+
+
+def make_celery(app: Flask) -> Celery:
+    settings = app.config["SAAE_SETTINGS"]
+    celery = Celery("saae", broker=settings.broker_url)
+    celery.conf.update(
+        task_acks_late=True,
+        worker_prefetch_multiplier=1,
+        task_serializer="json",
+        accept_content=["json"],
+        timezone="UTC",
+        beat_schedule={
+            p.name: {"task": "saae.run", "schedule": p.seconds, "args": (p.path, dict(p.kwargs))}
+            for p in BEAT
+        },
+    )
+
+    @celery.task(name="saae.run", bind=True, max_retries=5)
+    def run(self: Any, path: str, kwargs: dict[str, Any]) -> Any:
+        try:
+            return _in_app(app, path, kwargs)
+        except Exception as exc:
+            raise self.retry(exc=exc, countdown=min(2**self.request.retries * 5, 300)) from exc
+
+    tasks.set_backend(lambda path, kwargs: run.delay(path, kwargs))
+    app.extensions["celery"] = celery
+    return celery
+
+
+class InProcessRunner:
+    """Runs BEAT and enqueued jobs in threads of this process (embedded demo)."""
+
+    def __init__(self, app: Flask, workers: int = 2) -> None:
+        self.app = app
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="saae-task")
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="saae-beat", daemon=True)
+
+    def start(self) -> InProcessRunner:
+        tasks.set_backend(lambda path, kwargs: self.pool.submit(_in_app, self.app, path, kwargs))
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+    def _loop(self) -> None:
+        due = {p.name: 0.0 for p in BEAT}
+        while not self._stop.is_set():
+            now = time.monotonic()
+            for p in BEAT:
+                if now >= due[p.name]:
+                    due[p.name] = now + p.seconds
+                    try:
+                        _in_app(self.app, p.path, dict(p.kwargs))
+                    except Exception:  # logged in _in_app; keep the loop alive
+                        pass
+            self._stop.wait(0.5)
+
+
+def celery_app() -> Celery:
+    """Entry point for `celery -A saae.worker:celery_app worker`."""
+    from saae.app import create_app
+
+    return make_celery(create_app())

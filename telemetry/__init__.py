@@ -1,0 +1,1 @@
+"""SCADA/IoT telemetry: tags, connectors, ingester, storage, simulator, anomaly detection."""

@@ -1,0 +1,1 @@
+"""telemetry.api (to be filled by the area)."""

@@ -1,0 +1,5 @@
+"""`saae` commands of telemetry."""
+
+import click
+
+commands: list[click.Command] = []

@@ -1,0 +1,1 @@
+"""Connectors: one small interface, one class per protocol, pure converters."""

@@ -1,0 +1,1 @@
+"""telemetry.events (to be filled by the area)."""

@@ -1,0 +1,1 @@
+"""telemetry.handlers (to be filled by the area)."""

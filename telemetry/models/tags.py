@@ -1,0 +1,1 @@
+"""Telemetry models: assets, tags, connector state, embedded readings table."""

@@ -1,0 +1,3 @@
+"""Permissions of telemetry: {code: (pt-BR label, default profiles)}."""
+
+PERMISSIONS: dict = {}

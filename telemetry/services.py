@@ -1,0 +1,1 @@
+"""telemetry.services (to be filled by the area)."""

@@ -1,0 +1,1 @@
+"""telemetry.tasks (to be filled by the area)."""

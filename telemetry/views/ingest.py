@@ -1,0 +1,1 @@
+"""Telemetry views: ingest."""
