@@ -1,1 +1,136 @@
-"""lims.api (to be filled by the area)."""
+"""The laboratory's public interface: the only way other areas read lab data.
+
+Contract first (signatures and dataclasses are fixed; bodies are filled by the LIMS).
+Only VALIDATED data counts in summaries; only PUBLICADA data is returned when
+`published_only=True` (what leaves the lab: invoices and the public site).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+# Parameter codes of the Decreto 5.440 "parametros basicos" (invoice quality block, portal).
+BASIC_PARAMETER_CODES: tuple[str, ...] = (
+    "turbidez",
+    "cor_aparente",
+    "cloro_residual_livre",
+    "fluoreto",
+    "coliformes_totais",
+    "escherichia_coli",
+)
+
+
+@dataclass(frozen=True)
+class SystemInfo:
+    id: int
+    code: str
+    name: str
+    kind: str  # SAA | SAC | SAI
+    population_served: int
+    source_type: str  # superficial | subterraneo | misto
+    treatment_type: str  # filtracao_rapida | filtracao_lenta | membrana | so_desinfeccao
+    neighbourhoods: tuple[str, ...]
+    latitude: float | None
+    longitude: float | None
+
+
+@dataclass(frozen=True)
+class PointInfo:
+    id: int
+    code: str
+    name: str
+    system_id: int
+    kind: str  # captacao | saida_tratamento | reservatorio | rede | ponta_de_rede | poco | torneira
+    address: str | None
+    neighbourhood: str | None
+    latitude: float | None
+    longitude: float | None
+    active: bool
+
+
+@dataclass(frozen=True)
+class ParameterSummary:
+    parameter_code: str
+    parameter_name: str
+    unit: str
+    standard: str  # the limit in words, e.g. "maximo 5,0 uT na rede"
+    required: int  # samples the standard requires this month
+    planned: int
+    analysed: int
+    conforming: int
+    verdict: str  # conforme | nao_conforme | sem_dados | indeterminado
+    rule: str  # the compliance rule applied, in words
+    mean: float | None = None
+
+
+@dataclass(frozen=True)
+class QualitySummary:
+    system_id: int
+    system_name: str
+    year: int
+    month: int
+    level: str  # sistema | plano | reservatorio
+    closed: bool
+    parameters: tuple[ParameterSummary, ...]
+    more_info: str  # where to read more (Decreto 5.440 Art. 5 I a)
+
+
+@dataclass(frozen=True)
+class PublishedResult:
+    sample_id: int
+    sample_code: str
+    point_id: int
+    point_name: str
+    system_id: int
+    collected_at: dt.datetime | None
+    parameter_code: str
+    parameter_name: str
+    value: str  # as reported, pt-BR: "0,35", "Ausente", "< LD"
+    numeric: float | None
+    unit: str
+    conforming: bool | None
+    standard: str
+    published_at: dt.datetime
+
+
+def systems() -> list[SystemInfo]:
+    """Active supply systems."""
+    raise NotImplementedError
+
+
+def points(system_id: int | None = None) -> list[PointInfo]:
+    """Active collection points, optionally of one system."""
+    raise NotImplementedError
+
+
+def quality_summary(system_id: int, year: int, month: int, *, published_only: bool = True,
+                    basic_only: bool = True) -> QualitySummary:
+    """What Decreto 5.440 asks on the invoice and what the public site shows, per basic
+    parameter: required, analysed, conforming and the verdict for that month."""
+    raise NotImplementedError
+
+
+def quality_history(system_id: int, months: int = 12, *, until: tuple[int, int] | None = None,
+                    published_only: bool = True) -> list[QualitySummary]:
+    """`quality_summary` for the last `months` months up to `until` (year, month), oldest first."""
+    raise NotImplementedError
+
+
+def published_results(*, point_id: int | None = None, system_id: int | None = None,
+                      parameter_code: str | None = None, since: dt.date | None = None,
+                      until: dt.date | None = None, limit: int = 100,
+                      offset: int = 0) -> list[PublishedResult]:
+    """PUBLICADA results only, newest first."""
+    raise NotImplementedError
+
+
+def register_eta_stoppage(eta_code: str, started_at: dt.datetime, *,
+                          ended_at: dt.datetime | None = None, reason: str = "",
+                          source_ref: str = "") -> int:
+    """Record (or update, same source_ref) an ETA stoppage from the supervisory system."""
+    raise NotImplementedError
+
+
+def end_eta_stoppage(eta_code: str, ended_at: dt.datetime, *, source_ref: str = "") -> None:
+    raise NotImplementedError
