@@ -1,0 +1,164 @@
+"""The connector interface: one reading type, one protocol, one registry.
+
+A connector turns a protocol's raw data into `Reading`s through a pure `convert(raw, mapping)`
+and hands them to a sink (the ingester's batcher). Problems with single values (not a
+number, unknown topic, out of the plausible range...) are counted in `Rejects` and logged
+with the tag and the reason; they never stop the connector and are never stored as values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+log = logging.getLogger(__name__)
+
+QUALITIES = ("good", "bad", "uncertain")
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One value of one tag at one instant (aware UTC), with its quality."""
+
+    tag: str
+    ts: dt.datetime
+    value: float
+    quality: str = "good"  # good | bad | uncertain
+
+    def __post_init__(self) -> None:
+        if self.ts.tzinfo is None:
+            raise ValueError("Reading.ts must be timezone-aware (UTC)")
+        if self.quality not in QUALITIES:
+            raise ValueError(f"invalid quality {self.quality!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A raw value that could not become a Reading, and why (pt-BR, for the operator)."""
+
+    source: str  # connector name
+    tag: str | None  # None when the topic/node/address maps to no tag
+    reason: str  # nao_numerico | campo_ausente | topico_desconhecido | fora_da_faixa | ...
+    detail: str = ""
+
+
+# A sink receives readings; the ingester's batcher is one. It must not block for long.
+Sink = Callable[[list[Reading]], Awaitable[None] | None]
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """One protocol endpoint. `run` keeps going (reconnecting) until cancelled or closed."""
+
+    name: str
+    state: str  # parado | conectando | conectado | erro
+
+    async def run(self, sink: Sink) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+@dataclass
+class Rejects:
+    """Counts and logs rejected values per (tag, reason); shared by a connector's converter."""
+
+    source: str = ""
+    counts: Counter[tuple[str | None, str]] = field(default_factory=Counter)
+    last: list[Rejected] = field(default_factory=list)
+    max_last: int = 50
+
+    def add(self, items: Iterable[Rejected]) -> None:
+        for r in items:
+            key = (r.tag, r.reason)
+            self.counts[key] += 1
+            # log the first of each kind and then every 1000th, so a flood cannot fill the disk
+            n = self.counts[key]
+            if n == 1 or n % 1000 == 0:
+                log.warning("%s: valor rejeitado tag=%s motivo=%s %s (n=%d)",
+                            r.source or self.source, r.tag, r.reason, r.detail, n)
+            self.last.append(r)
+            if len(self.last) > self.max_last:
+                del self.last[: len(self.last) - self.max_last]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def to_float(value: Any) -> float | None:
+    """A finite float from a number or a numeric string (comma decimal accepted); else None."""
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, int | float):
+        f = float(value)
+    elif isinstance(value, str | bytes):
+        s = value.decode() if isinstance(value, bytes) else value
+        s = s.strip().replace(",", ".") if s.count(",") == 1 and "." not in s else s.strip()
+        try:
+            f = float(s)
+        except ValueError:
+            return None
+    else:
+        return None
+    return f if math.isfinite(f) else None
+
+
+def check_range(tag: str, value: float, lo: float | None, hi: float | None,
+                source: str) -> Rejected | None:
+    """A Rejected when the value is outside the plausible range [lo, hi] of the tag."""
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        return Rejected(source, tag, "fora_da_faixa", f"valor {value} fora de [{lo}, {hi}]")
+    return None
+
+
+def parse_ts(value: Any) -> dt.datetime | None:
+    """Aware UTC datetime from epoch seconds/milliseconds or ISO 8601; None if unparseable.
+
+    A naive ISO timestamp is taken as UTC (devices that send local time must say so with an
+    offset)."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    if isinstance(value, int | float):
+        v = float(value)
+        if v > 1e14:  # microseconds
+            v /= 1e6
+        elif v > 1e11:  # milliseconds
+            v /= 1e3
+        try:
+            return dt.datetime.fromtimestamp(v, dt.UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if isinstance(value, str):
+        s = value.strip()
+        try:
+            return parse_ts(float(s))
+        except ValueError:
+            pass
+        try:
+            d = dt.datetime.fromisoformat(s.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return d.astimezone(dt.UTC) if d.tzinfo else d.replace(tzinfo=dt.UTC)
+    return None
+
+
+def registry() -> dict[str, type]:
+    """{"opcua": OpcUaConnector, "modbus": ModbusConnector, "mqtt": MqttConnector}.
+
+    A function (not a module constant) so importing the base does not import asyncua,
+    pymodbus and paho: each connector module is loaded only when a config uses it."""
+    from telemetry.connectors.modbus import ModbusConnector
+    from telemetry.connectors.mqtt import MqttConnector
+    from telemetry.connectors.opcua import OpcUaConnector
+
+    return {"opcua": OpcUaConnector, "modbus": ModbusConnector, "mqtt": MqttConnector}
+
+
+KINDS = ("opcua", "modbus", "mqtt")
