@@ -70,6 +70,7 @@ class Settings:
     tsa_url: str = ""  # RFC 3161 timestamp authority; empty = no timestamps
     # --- lims ---
     lims_auto_publish_after_closing: bool = False
+    lims_report_recipients: str = ""  # comma-separated e-mails for the monthly LIMS reports
     # --- incidents ---
     incidents_auto_resolve: bool = True
 

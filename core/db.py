@@ -16,7 +16,14 @@ from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import JSON, DateTime, MetaData, Numeric, create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, scoped_session, sessionmaker
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    mapped_column,
+    scoped_session,
+    sessionmaker,
+)
 from sqlalchemy.types import TypeDecorator
 
 log = logging.getLogger(__name__)

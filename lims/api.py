@@ -108,13 +108,17 @@ def quality_summary(system_id: int, year: int, month: int, *, published_only: bo
                     basic_only: bool = True) -> QualitySummary:
     """What Decreto 5.440 asks on the invoice and what the public site shows, per basic
     parameter: required, analysed, conforming and the verdict for that month."""
-    raise NotImplementedError
+    from lims.services.reports import quality_summary as _impl
+
+    return _impl(system_id, year, month, published_only=published_only, basic_only=basic_only)
 
 
 def quality_history(system_id: int, months: int = 12, *, until: tuple[int, int] | None = None,
                     published_only: bool = True) -> list[QualitySummary]:
     """`quality_summary` for the last `months` months up to `until` (year, month), oldest first."""
-    raise NotImplementedError
+    from lims.services.reports import quality_history as _impl
+
+    return _impl(system_id, months, until=until, published_only=published_only)
 
 
 def published_results(*, point_id: int | None = None, system_id: int | None = None,
@@ -122,15 +126,23 @@ def published_results(*, point_id: int | None = None, system_id: int | None = No
                       until: dt.date | None = None, limit: int = 100,
                       offset: int = 0) -> list[PublishedResult]:
     """PUBLICADA results only, newest first."""
-    raise NotImplementedError
+    from lims.services.reports import published_results as _impl
+
+    return _impl(point_id=point_id, system_id=system_id, parameter_code=parameter_code,
+                 since=since, until=until, limit=limit, offset=offset)
 
 
 def register_eta_stoppage(eta_code: str, started_at: dt.datetime, *,
                           ended_at: dt.datetime | None = None, reason: str = "",
                           source_ref: str = "") -> int:
     """Record (or update, same source_ref) an ETA stoppage from the supervisory system."""
-    raise NotImplementedError
+    from lims.services.reports import register_eta_stoppage as _impl
+
+    return _impl(eta_code, started_at, ended_at=ended_at, reason=reason, source_ref=source_ref)
 
 
 def end_eta_stoppage(eta_code: str, ended_at: dt.datetime, *, source_ref: str = "") -> None:
-    raise NotImplementedError
+    """Close the open stoppage of `eta_code` (the one with `source_ref`, when given)."""
+    from lims.services.reports import end_eta_stoppage as _impl
+
+    _impl(eta_code, ended_at, source_ref=source_ref)

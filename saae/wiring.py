@@ -25,4 +25,7 @@ def load() -> dict[str, list[Callable[[Event], None]]]:
     # --- incidents consume telemetry and lims events ---
     # subscribe("AnomalyDetected", incidents.handlers.on_anomaly_detected)
     # --- commercial / portal react to closed months ---
+    import lims.handlers  # noqa: PLC0415
+    subscribe("EtaStoppageStarted", lims.handlers.on_eta_stoppage_started)
+    subscribe("EtaStoppageEnded", lims.handlers.on_eta_stoppage_ended)
     return SUBSCRIPTIONS

@@ -3,6 +3,7 @@ runner used by the embedded demo (no broker)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -31,6 +32,8 @@ class Periodic:
 # The whole beat schedule. Areas add their periodic jobs here, one line each.
 BEAT: list[Periodic] = [
     Periodic("drain-outbox", "saae.worker.drain_outbox", 5),
+    Periodic("telemetry-monitor", "telemetry.monitor.run_scheduled", 60),
+    Periodic("lims-monthly-reports", "lims.tasks.send_monthly_reports", 86_400),
 ]
 
 
@@ -104,10 +107,9 @@ class InProcessRunner:
             for p in BEAT:
                 if now >= due[p.name]:
                     due[p.name] = now + p.seconds
-                    try:
+                    # logged in _in_app; keep the loop alive
+                    with contextlib.suppress(Exception):
                         _in_app(self.app, p.path, dict(p.kwargs))
-                    except Exception:  # logged in _in_app; keep the loop alive
-                        pass
             self._stop.wait(0.5)
 
 

@@ -1,9 +1,14 @@
-"""Telemetry's public interface (contract first; bodies filled by telemetry)."""
+"""Telemetry's public interface: the only telemetry module other areas import."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
+
+from sqlalchemy import select
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -24,12 +29,107 @@ class TagInfo:
     sector_code: str | None
     plausible_min: float | None
     plausible_max: float | None
+    quantity: str = "outro"  # pressao | vazao | nivel | turbidez | cloro | ph | ...
+    expected_period_seconds: int = 60
+
+
+@dataclass(frozen=True)
+class AssetInfo:
+    code: str
+    name: str
+    kind: str  # captacao | eta | poco | elevatoria | reservatorio | setor | ponto
+    sector_code: str | None
+    system_code: str | None
+    latitude: float | None
+    longitude: float | None
+    tags: tuple[str, ...] = ()
+
+
+def _settings():  # type: ignore[no-untyped-def]
+    from flask import current_app
+
+    return current_app.config["SAAE_SETTINGS"]
+
+
+def _tag_info(tag) -> TagInfo:  # type: ignore[no-untyped-def]
+    return TagInfo(
+        name=tag.name, description=tag.description, unit=tag.unit,
+        asset_kind=str(tag.asset.kind), asset_code=tag.asset.code, asset_name=tag.asset.name,
+        sector_code=tag.asset.sector_code, plausible_min=tag.plausible_min,
+        plausible_max=tag.plausible_max, quantity=str(tag.quantity),
+        expected_period_seconds=tag.expected_period_seconds,
+    )
 
 
 def tag_info(name: str) -> TagInfo | None:
-    raise NotImplementedError
+    from core.db import session
+    from telemetry.models.tags import Tag
+
+    tag = session.scalars(select(Tag).where(Tag.name == name)).first()
+    return _tag_info(tag) if tag else None
+
+
+def tags(asset_code: str | None = None, sector_code: str | None = None) -> list[TagInfo]:
+    """Active tags, optionally of one asset or of every asset in one sector / DMA."""
+    from core.db import session
+    from telemetry.models.tags import Asset, Tag
+
+    stmt = select(Tag).join(Tag.asset).where(Tag.active.is_(True)).order_by(Tag.name)
+    if asset_code:
+        stmt = stmt.where(Asset.code == asset_code)
+    if sector_code:
+        stmt = stmt.where(Asset.sector_code == sector_code)
+    return [_tag_info(t) for t in session.scalars(stmt).unique()]
+
+
+def asset_info(code: str) -> AssetInfo | None:
+    """An asset (ETA, well, reservoir, DMA...) with its location and tag names."""
+    from core.db import session
+    from telemetry.models.tags import Asset
+
+    a = session.scalars(select(Asset).where(Asset.code == code)).first()
+    if a is None:
+        return None
+    return AssetInfo(a.code, a.name, str(a.kind), a.sector_code, a.system_code, a.latitude,
+                     a.longitude, tuple(t.name for t in a.tags if t.active))
+
+
+def assets(kind: str | None = None, sector_code: str | None = None) -> list[AssetInfo]:
+    from core.db import session
+    from telemetry.models.tags import Asset
+
+    stmt = select(Asset).where(Asset.active.is_(True)).order_by(Asset.code)
+    if kind:
+        stmt = stmt.where(Asset.kind == kind)
+    if sector_code:
+        stmt = stmt.where(Asset.sector_code == sector_code)
+    return [AssetInfo(a.code, a.name, str(a.kind), a.sector_code, a.system_code, a.latitude,
+                      a.longitude, tuple(t.name for t in a.tags if t.active))
+            for a in session.scalars(stmt)]
 
 
 def tag_window(name: str, start: dt.datetime, end: dt.datetime) -> list[Point]:
-    """Readings of one tag in [start, end), oldest first (for incident charts)."""
-    raise NotImplementedError
+    """Readings of one tag in [start, end), oldest first (for incident charts).
+
+    An unreachable time-series store gives an empty list (logged): a chart must not break
+    the page that shows it."""
+    from telemetry.storage import StoreUnavailable, storage_for
+
+    try:
+        rows = storage_for(_settings()).read_window(name, start, end)
+    except StoreUnavailable as exc:
+        log.warning("tag_window(%s): %s", name, exc)
+        return []
+    return [Point(r.ts, r.value, r.quality) for r in rows]
+
+
+def last_value(name: str) -> Point | None:
+    """The newest reading of a tag, or None if it never reported (or the store is down)."""
+    from telemetry.storage import StoreUnavailable, storage_for
+
+    try:
+        r = storage_for(_settings()).last(name)
+    except StoreUnavailable as exc:
+        log.warning("last_value(%s): %s", name, exc)
+        return None
+    return Point(r.ts, r.value, r.quality) if r else None

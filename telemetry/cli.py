@@ -1,5 +1,162 @@
-"""`saae` commands of telemetry."""
+"""`saae` commands of telemetry: ingest, simulate (inject, clear, replay)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from typing import Any
 
 import click
 
-commands: list[click.Command] = []
+log = logging.getLogger(__name__)
+
+
+def _settings() -> Any:
+    from core.config import ConfigError, Settings
+
+    try:
+        return Settings.from_env()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _quiet_libraries() -> None:
+    """asyncua logs every publish at INFO and pymodbus every frame: keep our own logs readable."""
+    for name in ("asyncua", "pymodbus"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _config(path: str | None, settings: Any) -> Any:
+    from telemetry.config import ConfigInvalid, load
+
+    try:
+        return load(path or settings.telemetry_config or None)
+    except ConfigInvalid as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.command("ingest")
+@click.option("--config", "config_path", default=None,
+              help="Arquivo TOML dos conectores (padrao: SAAE_TELEMETRY_CONFIG ou o do simulador).")
+@click.option("--check", is_flag=True, help="Apenas valida o arquivo e sai.")
+def ingest(config_path: str | None, check: bool) -> None:
+    """Coletor de telemetria: OPC UA, Modbus TCP e MQTT para o banco de series temporais."""
+    from telemetry.ingest import run_ingester
+
+    _quiet_libraries()
+    settings = _settings()
+    cfg = _config(config_path, settings)
+    if check:
+        for c in cfg.connectors:
+            n = len(getattr(c, "nodes", None) or getattr(c, "points", None) or c.topics)
+            click.echo(f"  {c.name:<20} {c.kind:<7} {n} itens")
+        click.echo("Configuracao valida.")
+        return
+    run_ingester(settings, cfg)
+
+
+@click.group("simulate", invoke_without_command=True)
+@click.option("--opcua-port", default=4840, type=int, help="0 desliga o servidor OPC UA.")
+@click.option("--modbus-port", default=5020, type=int, help="0 desliga o servidor Modbus.")
+@click.option("--mqtt/--no-mqtt", "use_mqtt", default=True)
+@click.option("--tick", default=5.0, type=float, help="Segundos entre atualizacoes.")
+@click.pass_context
+def simulate(ctx: click.Context, opcua_port: int, modbus_port: int, use_mqtt: bool,
+             tick: float) -> None:
+    """Simulador SCADA da demonstracao (OPC UA, Modbus TCP e MQTT)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from telemetry.simulator import Simulator
+
+    _quiet_libraries()
+    settings = _settings()
+    sim = Simulator(opcua_port=opcua_port, modbus_port=modbus_port,
+                    mqtt_url=settings.mqtt_url if use_mqtt else None, tick_s=tick)
+    click.echo(f"Simulador: OPC UA opc.tcp://127.0.0.1:{opcua_port}/saae/, Modbus TCP :{modbus_port}, "
+               f"MQTT {settings.mqtt_url if use_mqtt else '(desligado)'}. Ctrl+C para encerrar.")
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(sim.run())
+
+
+@simulate.command("inject")
+@click.option("--tipo", "kind", required=True,
+              type=click.Choice(["rompimento", "turbidez", "cloro", "travado", "comunicacao",
+                                 "parada_eta"]))
+@click.option("--alvo", "target", required=True, help="Ativo (SET-02, ETA-01...) ou tag.")
+@click.option("--duracao", "minutes", type=float, default=None,
+              help="Minutos (padrao: ate `saae simulate clear`).")
+def simulate_inject(kind: str, target: str, minutes: float | None) -> None:
+    """Injeta um evento no simulador em execucao (via MQTT)."""
+    from telemetry.simulator import send_control, validate_event
+
+    problems = validate_event(kind, target)
+    if problems:
+        raise click.ClickException("; ".join(problems))
+    send_control(_settings().mqtt_url, {"acao": "injetar", "tipo": kind, "alvo": target,
+                                        "duracao_s": minutes * 60 if minutes else None})
+    click.echo(f"Evento {kind} enviado para {target}.")
+
+
+@simulate.command("clear")
+def simulate_clear() -> None:
+    """Encerra todos os eventos injetados."""
+    from telemetry.simulator import send_control
+
+    send_control(_settings().mqtt_url, {"acao": "limpar"})
+    click.echo("Eventos encerrados.")
+
+
+@simulate.command("replay")
+@click.argument("csv_path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--rate", default=60.0, type=float, help="Aceleracao (60 = 1 min de dados por s).")
+@click.option("--prefix", default="GECCO.", help="Prefixo dos nomes de tag (coluna -> tag).")
+@click.option("--limit", default=None, type=int, help="Numero maximo de linhas.")
+@click.option("--direct", is_flag=True, help="Gravar direto no banco (sem MQTT).")
+@click.option("--time-column", default="Time")
+def simulate_replay(csv_path: str, rate: float, prefix: str, limit: int | None, direct: bool,
+                    time_column: str) -> None:
+    """Reproduz um CSV (ex.: GECCO 2018) em velocidade acelerada."""
+    from telemetry.simulator import replay_csv
+
+    settings = _settings()
+    store = None
+    if direct:
+        from telemetry.storage import open_storage
+
+        store = open_storage(settings, own_engine=True)
+    n = replay_csv(csv_path, rate=rate, prefix=prefix, limit=limit, time_column=time_column,
+                   mqtt_url=None if direct else settings.mqtt_url, store=store,
+                   start=dt.datetime.now(dt.UTC))
+    click.echo(f"{n} leituras enviadas.")
+
+
+commands: list[click.Command] = [ingest, simulate]
+
+
+def demo_background(app: Any) -> None:
+    """`saae demo`: the simulator feeds the configured store in process (no servers), and
+    the detection monitor runs beside it when telemetry.monitor provides start_background."""
+    settings = app.config["SAAE_SETTINGS"]
+    if not settings.simulator:
+        return
+    from telemetry.simulator import DirectFeeder
+    from telemetry.storage import open_storage
+
+    feeder = DirectFeeder(open_storage(settings, own_engine=True), tick_s=10.0)
+    try:  # a first sample now, so the monitor started below does not see a gap
+        feeder.step(dt.datetime.now(dt.UTC).replace(microsecond=0))
+    except Exception:
+        log.exception("simulador da demonstracao: primeira gravacao falhou")
+    feeder.start()
+    app.extensions["telemetry_simulator"] = feeder
+    try:
+        from telemetry import monitor
+    except ModuleNotFoundError as exc:
+        if exc.name != "telemetry.monitor":
+            raise
+        return
+    start = getattr(monitor, "start_background", None)
+    if start is not None:
+        start(app)

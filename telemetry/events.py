@@ -10,12 +10,13 @@ from core.events import Event
 
 @dataclass(frozen=True)
 class AnomalyDetected(Event):
-    """A process anomaly (or a sensor fault, kind 'comunicacao'/'sensor_travado') started or
-    got worse. Repeats of the same ongoing anomaly carry the same anomaly_id."""
+    """A process anomaly (or a sensor fault, kind 'comunicacao'/'travado', process=False)
+    started or got worse. Published again, with the same anomaly_id, only when an ongoing
+    anomaly escalates to a higher severity (telemetry.monitor never double-reports)."""
 
     anomaly_id: int
     tag: str
-    kind: str  # limite | taxa | travado | comunicacao | vazao_noturna | cusum | ewma | qualidade
+    kind: str  # limite | taxa | travado | comunicacao | vazao_noturna | cusum | ewma | qualidade | parada_eta
     severity: str  # baixa | media | alta | critica
     started_at: dt.datetime
     asset_kind: str  # eta | poco | elevatoria | reservatorio | setor | ponto

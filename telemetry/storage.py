@@ -147,7 +147,10 @@ class InfluxStorage:
         """CREATE DATABASE is idempotent in InfluxQL; run it once per process."""
         resp = self._request("POST", "/query", params={"q": f'CREATE DATABASE "{self.database}"'})
         if resp.status_code >= 400:
-            raise StoreRejected(f"InfluxDB recusou CREATE DATABASE: {resp.text[:200]}")
+            # InfluxDB 2.x/3.x v1-compatibility endpoints do not create databases (the bucket
+            # and its DBRP mapping are made by the administrator): go on and let writes tell
+            log.warning("InfluxDB nao criou o banco %s (%s): %s", self.database,
+                        resp.status_code, resp.text[:200])
         self._db_ready = True
 
     def query(self, q: str) -> list[dict[str, Any]]:

@@ -1,1 +1,212 @@
-"""LIMS services: validation."""
+"""LIMS services: validation (four eyes), supervisor correction, reanalysis, cancellation,
+publication, and the non-conformity event. Every change is audited with its reason."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from sqlalchemy import select
+
+from core.audit import audit_context
+from core.db import session, transactional, utcnow
+from core.errors import Conflict, PermissionDenied, ValidationError
+from core.events import publish
+from lims.domain.vmp import Verdict
+from lims.events import SampleNonConformant
+from lims.models.results import Result, ResultState, SupersedeKind
+from lims.services.results import get
+
+log = logging.getLogger(__name__)
+
+MIN_REASON = 10
+
+
+def _reason(reason: str | None, what: str) -> str:
+    reason = (reason or "").strip()
+    if len(reason) < MIN_REASON:
+        msg = f"Informe a justificativa da {what} (minimo de {MIN_REASON} caracteres)."
+        raise ValidationError(msg, fields={"justificativa": [msg]})
+    return reason
+
+
+def _open(r: Result) -> None:
+    from lims.services import closing
+
+    if r.system_id is not None and r.collected_on is not None:
+        closing.assert_open(r.system_id, r.collected_on)
+
+
+@transactional
+def validate(result_ids: Iterable[int], supervisor_id: int) -> list[Result]:
+    """Validate results (per sample or in bulk). The supervisor must not be the analyst nor the
+    person who typed the result. Non-conforming results publish SampleNonConformant once."""
+    out = []
+    for rid in result_ids:
+        r = get(rid)
+        if r.state is not ResultState.ENTERED and r.state != ResultState.ENTERED.value:
+            raise Conflict(f"O resultado de {r.parameter_name} da amostra {r.sample_code} "
+                           "nao esta aguardando validacao.")
+        if supervisor_id in (r.analyst_id, r.entered_by_id):
+            raise PermissionDenied(
+                f"Quem analisou ou digitou o resultado de {r.parameter_name} da amostra "
+                f"{r.sample_code} nao pode valida-lo (quatro olhos).", code="quatro_olhos")
+        _open(r)
+        r.state = ResultState.VALIDATED
+        r.validated_by_id = supervisor_id
+        r.validated_at = utcnow()
+        out.append(r)
+    session.flush()
+    for r in out:
+        _after_validation(r)
+    from lims.services.results import after_validation
+
+    after_validation({r.sample_id for r in out})
+    return out
+
+
+def _after_validation(r: Result) -> None:
+    if r.verdict == Verdict.NAO_CONFORME.value and not r.nonconformity_notified:
+        r.nonconformity_notified = True
+        publish(SampleNonConformant(
+            sample_id=r.sample_id, sample_code=r.sample_code, result_id=r.id,
+            parameter_code=r.parameter_code, parameter_name=r.parameter_name, value=r.value_text,
+            unit=r.unit, vmp=r.standard, point_id=r.point_id or 0, point_code=r.point_code,
+            point_name=r.point_name, system_id=r.system_id or 0, system_name=r.system_name,
+            collected_at=r.collected_at,
+            severity="alta" if r.parameter_code in ("coliformes_totais", "escherichia_coli")
+            else "media",
+        ))
+        from lims.services import recoleta
+
+        recoleta.on_validated_positive(r)
+
+
+@transactional
+def correct(result_id: int, new_text: str, reason: str, supervisor_id: int, *,
+            confirm_implausible: bool = False) -> Result:
+    """Supervisor correction of a validated value: a new validated row replaces the old one,
+    which stays visible in the history with the justification."""
+    from lims.services import results as rs
+
+    reason = _reason(reason, "correcao")
+    old = get(result_id)
+    if old.state not in (ResultState.VALIDATED, ResultState.PUBLISHED, ResultState.ENTERED):
+        raise Conflict("So um resultado vigente pode ser corrigido.")
+    _open(old)
+    sample, param = _refs(old)
+    with audit_context(reason=f"correcao: {reason}"):
+        new = rs.enter_result(sample, param, new_text, analysed_at=old.analysed_at,
+                              analyst_id=old.analyst_id, entered_by_id=supervisor_id,
+                              method=old.method, instrument=old.instrument,
+                              report_id=old.report_id, confirm_implausible=confirm_implausible,
+                              observation=old.observation, supersedes=old)
+        was_published = old.state is ResultState.PUBLISHED
+        old.state = ResultState.SUPERSEDED
+        old.superseded_by_id = new.id
+        old.supersede_kind = SupersedeKind.CORRECTION.value
+        old.change_reason = reason
+        new.supersedes_id = old.id
+        new.supersede_kind = SupersedeKind.CORRECTION.value
+        new.change_reason = reason
+        new.state = ResultState.VALIDATED
+        new.validated_by_id = supervisor_id
+        new.validated_at = utcnow()
+        if was_published:
+            new.state = ResultState.PUBLISHED
+            new.published_at = utcnow()
+        session.flush()
+        _after_validation(new)
+    return new
+
+
+@transactional
+def reanalyse(result_id: int, reason: str, supervisor_id: int) -> Result:
+    """The supervisor does not confirm a result: it is kept (substituido, reanalise) and the
+    parameter goes back to the analyst for a new analysis."""
+    reason = _reason(reason, "reanalise")
+    r = get(result_id)
+    if r.state not in (ResultState.ENTERED, ResultState.VALIDATED):
+        raise Conflict("So resultados aguardando validacao ou validados podem ir para reanalise.")
+    _open(r)
+    with audit_context(reason=f"reanalise: {reason}"):
+        r.state = ResultState.SUPERSEDED
+        r.supersede_kind = SupersedeKind.REANALYSIS.value
+        r.change_reason = reason
+        session.flush()
+    return r
+
+
+@transactional
+def cancel(result_id: int, reason: str, user_id: int) -> Result:
+    reason = _reason(reason, "cancelamento")
+    r = get(result_id)
+    if r.state in (ResultState.SUPERSEDED, ResultState.CANCELLED):
+        raise Conflict("O resultado ja foi substituido ou cancelado.")
+    _open(r)
+    with audit_context(reason=f"cancelamento: {reason}"):
+        r.state = ResultState.CANCELLED
+        r.change_reason = reason
+        session.flush()
+    return r
+
+
+@transactional
+def publish_results(*, supervisor_id: int | None, point_id: int | None = None,
+                    result_ids: Iterable[int] | None = None, system_id: int | None = None,
+                    year: int | None = None, month: int | None = None) -> int:
+    """Validated results become PUBLICADA (per point, per list, or per closed month)."""
+    stmt = select(Result).where(Result.state == ResultState.VALIDATED)
+    if point_id is not None:
+        stmt = stmt.where(Result.point_id == point_id)
+    if result_ids is not None:
+        stmt = stmt.where(Result.id.in_(list(result_ids)))
+    if system_id is not None:
+        stmt = stmt.where(Result.system_id == system_id)
+    if year and month:
+        import datetime as dt
+
+        first = dt.date(year, month, 1)
+        nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+        stmt = stmt.where(Result.collected_on >= first, Result.collected_on < nxt)
+    now = utcnow()
+    n = 0
+    with audit_context(reason="publicacao de resultados validados"):
+        samples: set[int] = set()
+        for r in session.scalars(stmt):
+            r.state = ResultState.PUBLISHED
+            r.published_at = now
+            samples.add(r.sample_id)
+            n += 1
+        session.flush()
+        from lims.services.results import sample_state_hook
+
+        for sid in samples:
+            sample_state_hook(sid, "PUBLICADA", "resultados publicados")
+    return n
+
+
+def pending_validation(limit: int = 500) -> list[Result]:
+    return list(session.scalars(select(Result).where(Result.state == ResultState.ENTERED)
+                                .order_by(Result.collected_on, Result.sample_code).limit(limit)))
+
+
+def _refs(r: Result):  # type: ignore[no-untyped-def]
+    """Rebuild the references of an existing result (for a correction)."""
+    from lims.services.results import ParameterRef, SampleRef, resolve_parameter
+
+    sample = SampleRef(id=r.sample_id, code=r.sample_code, point_id=r.point_id,
+                       point_code=r.point_code, point_name=r.point_name,
+                       point_kind=r.point_kind or "", system_id=r.system_id,
+                       system_name=r.system_name, collected_at=r.collected_at,
+                       is_recoleta=r.is_recoleta)
+    param = resolve_parameter(r.parameter_id, fallback=ParameterRef(
+        id=r.parameter_id, code=r.parameter_code, name=r.parameter_name, unit=r.unit,
+        limit=_limit_from_rules(r.parameter_code), ld=r.ld, lq=r.lq, method=r.method))
+    return sample, param
+
+
+def _limit_from_rules(code: str):  # type: ignore[no-untyped-def]
+    from lims.services.closing import limit_for
+
+    return limit_for(code)

@@ -8,7 +8,15 @@ api = ApiBlueprint("lims_api", __name__, url_prefix="/api/v1/lims", description=
 NAV: list[tuple[str, str, str | None]] = []  # feature modules append (label, endpoint, permission)
 
 from lims.views import (  # noqa: E402,F401
-    registry, plans, samples, routes, reception, results, validation, closing, reports,
+    closing,
+    plans,
+    reception,
+    registry,
+    reports,
+    results,
+    routes,
+    samples,
+    validation,
 )
 
 blueprints = [bp]

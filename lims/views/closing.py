@@ -1,1 +1,132 @@
-"""LIMS views: closing."""
+"""LIMS views: monthly closing (pre-closing report, close, reopen), ETA stoppages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import flash, redirect, render_template, request, url_for
+
+from core.auth import require
+from core.errors import ValidationError
+from core.web import current, settings
+from lims.views import NAV, bp
+
+NAV.append(("Fechamento mensal", "lims.fechamento", "lims.closing.view"))
+NAV.append(("Paradas de ETA", "lims.paradas", "lims.stoppages.manage"))
+
+
+def _month_args() -> tuple[int, int]:
+    today = dt.date.today()
+    prev = today.replace(day=1) - dt.timedelta(days=1)
+    try:
+        year = int(request.values.get("ano", prev.year))
+        month = int(request.values.get("mes", prev.month))
+    except ValueError:
+        raise ValidationError("Ano ou mes invalido.", fields={"mes": ["invalido"]}) from None
+    if not 1 <= month <= 12 or not 2000 <= year <= 2100:
+        raise ValidationError("Ano ou mes invalido.", fields={"mes": ["invalido"]})
+    return year, month
+
+
+@bp.route("/fechamento")
+@require("lims.closing.view")
+def fechamento():  # type: ignore[no-untyped-def]
+    from lims.services import closing, reports
+
+    systems = reports.known_systems()
+    year, month = _month_args()
+    system_id = request.args.get("sistema", type=int) or (systems[0][0] if systems else None)
+    rows, c = [], None
+    if system_id is not None:
+        rows = closing.pre_closing(system_id, year, month)
+        c = closing.closing_of(system_id, year, month)
+    user = current()
+    return render_template("lims/fechamento_mes.html", systems=systems, system_id=system_id,
+                           year=year, month=month, rows=rows, closing=c,
+                           can_close=user is not None and user.can("lims.closing.close"),
+                           can_reopen=user is not None and user.can("lims.closing.reopen"),
+                           verdicts=reports.VERDICT_PT, where=reports.WHERE_PT)
+
+
+@bp.route("/fechamento/fechar", methods=["POST"])
+@require("lims.closing.close")
+def fechamento_fechar():  # type: ignore[no-untyped-def]
+    from lims.services import closing
+
+    year, month = _month_args()
+    system_id = request.form.get("sistema", type=int)
+    if system_id is None:
+        raise ValidationError("Escolha o sistema.", fields={"sistema": ["obrigatorio"]})
+    user = current()
+    closing.close_month(system_id, year, month, user_id=user.id, username=user.username,
+                        auto_publish=settings().lims_auto_publish_after_closing)
+    flash(f"Mes {month:02d}/{year} fechado.", "sucesso")
+    return redirect(url_for("lims.fechamento", sistema=system_id, ano=year, mes=month))
+
+
+@bp.route("/fechamento/<int:closing_id>/reabrir", methods=["POST"])
+@require("lims.closing.reopen")
+def fechamento_reabrir(closing_id: int):  # type: ignore[no-untyped-def]
+    from lims.services import closing
+
+    c = closing.reopen_month(closing_id, request.form.get("justificativa", ""),
+                             user_id=current().id)
+    flash(f"Mes {c.month:02d}/{c.year} reaberto.", "sucesso")
+    return redirect(url_for("lims.fechamento", sistema=c.system_id, ano=c.year, mes=c.month))
+
+
+@bp.route("/paradas", methods=["GET", "POST"])
+@require("lims.stoppages.manage")
+def paradas():  # type: ignore[no-untyped-def]
+    from zoneinfo import ZoneInfo
+
+    from lims.services import reports
+
+    if request.method == "POST":
+        tz = ZoneInfo(settings().timezone)
+
+        def when(name: str) -> dt.datetime | None:
+            raw = request.form.get(name, "").strip()
+            if not raw:
+                return None
+            try:
+                return dt.datetime.fromisoformat(raw).replace(tzinfo=tz)
+            except ValueError:
+                raise ValidationError("Data/hora invalida.", fields={name: ["invalida"]}) from None
+
+        start = when("inicio")
+        if start is None:
+            raise ValidationError("Informe o inicio da parada.", fields={"inicio": ["obrigatorio"]})
+        reports.register_eta_stoppage(request.form.get("eta", ""), start, ended_at=when("fim"),
+                                      reason=request.form.get("motivo", ""), user_id=current().id)
+        flash("Parada registrada.", "sucesso")
+        return redirect(url_for("lims.paradas"))
+    from sqlalchemy import select
+
+    from core.db import session
+    from lims.models.results import DosingConsumption
+
+    dosing = list(session.scalars(select(DosingConsumption).order_by(
+        DosingConsumption.year.desc(), DosingConsumption.month.desc(),
+        DosingConsumption.eta_code, DosingConsumption.product).limit(200)))
+    return render_template("lims/fechamento_paradas.html", rows=reports.stoppages(), dosing=dosing)
+
+
+@bp.route("/dosagem", methods=["POST"])
+@require("lims.stoppages.manage")
+def dosagem():  # type: ignore[no-untyped-def]
+    from lims.domain.vmp import parse_decimal
+    from lims.services import reports
+
+    year, month = _month_args()
+    try:
+        qty = parse_decimal(request.form.get("quantidade"))
+    except ValueError:
+        qty = None
+    if qty is None:
+        raise ValidationError("Quantidade invalida.", fields={"quantidade": ["invalida"]})
+    reports.record_dosing(request.form.get("eta", "").strip(), year, month,
+                          request.form.get("produto", ""), qty,
+                          unit=request.form.get("unidade", "kg") or "kg")
+    flash("Consumo registrado.", "sucesso")
+    return redirect(url_for("lims.paradas"))

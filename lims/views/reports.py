@@ -1,1 +1,181 @@
-"""LIMS views: reports."""
+"""LIMS views: reports (tender 7.13) as HTML, PDF and XLSX."""
+
+from __future__ import annotations
+
+from flask import Response, request
+
+from core.auth import require
+from core.errors import ValidationError
+from lims.views import NAV, bp
+
+NAV.append(("Nao conformidades", "lims.relatorio_nao_conformidades", "lims.reports.view"))
+
+
+@bp.route("/relatorios/fechamento")
+@require("lims.reports.view")
+def relatorio_fechamento():  # type: ignore[no-untyped-def]
+    from lims.services import reports
+
+    system_id = request.args.get("sistema", type=int)
+    year = request.args.get("ano", type=int)
+    month = request.args.get("mes", type=int)
+    if system_id is None or year is None or month is None:
+        raise ValidationError("Informe sistema, ano e mes.",
+                              fields={"sistema": ["obrigatorio"], "mes": ["obrigatorio"]})
+    fmt = request.args.get("formato", "pdf")
+    content, mime, name = reports.closing_document(system_id, year, month, fmt,
+                                                   post=request.args.get("pos") == "1")
+    return Response(content, mimetype=mime,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _args() -> tuple[int | None, int, int]:
+    import datetime as dt
+
+    prev = dt.date.today().replace(day=1) - dt.timedelta(days=1)
+    system_id = request.args.get("sistema", type=int)
+    year = request.args.get("ano", type=int) or prev.year
+    month = request.args.get("mes", type=int) or prev.month
+    return system_id, year, month
+
+
+@bp.route("/relatorios/sisagua.csv")
+@require("lims.reports.view")
+def relatorio_sisagua():  # type: ignore[no-untyped-def]
+    from lims.services import reports
+
+    system_id, year, month = _args()
+    if system_id is None:
+        raise ValidationError("Informe o sistema.", fields={"sistema": ["obrigatorio"]})
+    name = f"sisagua-controle-mensal-{system_id}-{year}-{month:02d}.csv"
+    return Response(reports.sisagua_csv(system_id, year, month), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/relatorios/nao-conformidades")
+@require("lims.reports.view")
+def relatorio_nao_conformidades():  # type: ignore[no-untyped-def]
+    from flask import render_template
+    from markupsafe import Markup
+
+    from lims.services import reports
+
+    system_id, year, month = _args()
+    rows = reports.nonconformities(system_id, year, month)
+    head, body = reports.nonconformity_table(rows)
+    title = f"Analises fora do padrao por ponto - {month:02d}/{year}"
+    fmt = request.args.get("formato", "html")
+    if fmt == "pdf":
+        return Response(reports.render_pdf(title, "Painel de nao conformidades", head, body,
+                                           widths_mm=[50, 30, 22, 45, 35, 55, 40]),
+                        mimetype="application/pdf")
+    if fmt == "xlsx":
+        return Response(reports.render_xlsx(title, "Painel de nao conformidades", head, body),
+                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    chart = Markup(reports.bar_chart_svg(reports.by_point(rows), "Nao conformidades por ponto"))
+    return render_template("lims/relatorio_nao_conformidades.html", title=title, head=head,
+                           body=body, chart=chart, systems=reports.known_systems(),
+                           system_id=system_id, year=year, month=month)
+
+
+@bp.route("/relatorios/<slug>")
+@require("lims.reports.view")
+def relatorio(slug: str):  # type: ignore[no-untyped-def]
+    from flask import abort, render_template
+
+    from lims.services import reports
+
+    if slug not in reports.REPORTS:
+        abort(404)
+    label, fn = reports.REPORTS[slug]
+    system_id, year, month = _args()
+    title, head, body = fn(system_id, year, month)
+    fmt = request.args.get("formato", "html")
+    fname = f"{slug}-{system_id or 'todos'}-{year}-{month:02d}"
+    if fmt == "pdf":
+        return Response(reports.render_pdf(title, label, head, body), mimetype="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="{fname}.pdf"'})
+    if fmt == "xlsx":
+        return Response(reports.render_xlsx(title, label, head, body),
+                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f'attachment; filename="{fname}.xlsx"'})
+    return render_template("lims/relatorio_tabela.html", title=title, head=head, body=body,
+                           slug=slug, reports=reports.REPORTS, systems=reports.known_systems(),
+                           system_id=system_id, year=year, month=month)
+
+
+# -- JSON API ---------------------------------------------------------------------------------
+
+from dataclasses import asdict  # noqa: E402
+
+from flask.views import MethodView  # noqa: E402
+from marshmallow import Schema, fields, validate  # noqa: E402
+
+from lims.views import api  # noqa: E402
+
+
+class QualityArgs(Schema):
+    ano = fields.Integer(required=True, validate=validate.Range(2000, 2100))
+    mes = fields.Integer(required=True, validate=validate.Range(1, 12))
+    publicados = fields.Boolean(load_default=True)
+
+
+class PublishedArgs(Schema):
+    ponto = fields.Integer()
+    sistema = fields.Integer()
+    parametro = fields.String(validate=validate.Length(max=80))
+    desde = fields.Date()
+    ate = fields.Date()
+    limite = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+    inicio = fields.Integer(load_default=0, validate=validate.Range(0))
+
+
+class StoppageIn(Schema):
+    eta = fields.String(required=True, validate=validate.Length(1, 40))
+    inicio = fields.AwareDateTime(required=True)
+    fim = fields.AwareDateTime(allow_none=True, load_default=None)
+    motivo = fields.String(load_default="", validate=validate.Length(max=500))
+    referencia = fields.String(load_default="", validate=validate.Length(max=120))
+
+
+@api.route("/qualidade/<int:system_id>")
+class QualityApi(MethodView):
+    @require("lims.reports.view")
+    @api.arguments(QualityArgs, location="query")
+    def get(self, args, system_id):  # type: ignore[no-untyped-def]
+        """Resumo mensal de qualidade (Decreto 5.440): exigidas, analisadas, conformes e o
+        resultado por parametro basico."""
+        from lims import api as lims_api
+
+        return asdict(lims_api.quality_summary(system_id, args["ano"], args["mes"],
+                                               published_only=args["publicados"]))
+
+
+@api.route("/resultados-publicados")
+class PublishedApi(MethodView):
+    @require("lims.reports.view")
+    @api.arguments(PublishedArgs, location="query")
+    def get(self, args):  # type: ignore[no-untyped-def]
+        """Resultados PUBLICADOS, os mais recentes primeiro."""
+        from lims import api as lims_api
+
+        rows = lims_api.published_results(
+            point_id=args.get("ponto"), system_id=args.get("sistema"),
+            parameter_code=args.get("parametro"), since=args.get("desde"), until=args.get("ate"),
+            limit=args["limite"], offset=args["inicio"])
+        return [asdict(r) for r in rows]
+
+
+@api.route("/paradas-eta")
+class StoppageApi(MethodView):
+    @require("lims.stoppages.manage")
+    @api.arguments(StoppageIn)
+    def post(self, data):  # type: ignore[no-untyped-def]
+        """Registra uma parada de ETA (mesma referencia = mesma parada)."""
+        from core.web import current
+        from lims.services import reports
+
+        sid = reports.register_eta_stoppage(data["eta"], data["inicio"], ended_at=data["fim"],
+                                            reason=data["motivo"], source_ref=data["referencia"],
+                                            user_id=current().id)
+        return {"id": sid}, 201

@@ -1,1 +1,88 @@
-"""LIMS views: results."""
+"""LIMS views: results entry (per sample and the bulk grid), the live VMP preview, and the
+Boletim de Analise (external lab report) with its PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import flash, jsonify, redirect, render_template, request, url_for
+
+from core.auth import require
+from core.errors import ValidationError
+from core.web import current, settings
+from lims.views import NAV, bp
+
+NAV.append(("Digitar resultados", "lims.resultados_grade", "lims.results.enter"))
+
+
+@bp.route("/resultados/grade", methods=["GET", "POST"])
+@require("lims.results.enter")
+def resultados_grade():  # type: ignore[no-untyped-def]
+    from lims.services import results as rs
+
+    code = request.values.get("parametro", "")
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values = {int(k[6:]): v for k, v in request.form.items()
+                  if k.startswith("valor_") and k[6:].isdigit()}
+        confirmed = {int(x) for x in request.form.getlist("confirmado") if x.isdigit()}
+        try:
+            done = rs.enter_grid(code, values, user_id=current().id, confirmed=confirmed,
+                                 instrument=request.form.get("instrumento") or None)
+            flash(f"{len(done)} resultado(s) registrado(s).", "sucesso")
+            return redirect(url_for("lims.resultados_grade", parametro=code))
+        except ValidationError as exc:
+            errors = exc.fields
+            flash(exc.message, "erro")
+    rows = rs.awaiting_entry(code or None)
+    params = {}
+    for _ref, ps in rs.awaiting_entry(None):
+        for p in ps:
+            params[p.code] = p.name
+    return render_template("lims/resultado_grade.html", rows=rows, code=code, params=params,
+                           errors=errors, form=request.form)
+
+
+@bp.route("/resultados/previa", methods=["POST"])
+@require("lims.results.enter")
+def resultados_previa():  # type: ignore[no-untyped-def]
+    """Live VMP check for a grid cell (no writes)."""
+    from lims.services import results as rs
+
+    data = request.get_json(silent=True) or {}
+    sid = int(data.get("amostra", 0) or 0)
+    code = str(data.get("parametro", ""))
+    for ref, ps in rs.awaiting_entry(code, sid):
+        for p in ps:
+            if p.code == code and ref.id == sid:
+                try:
+                    return jsonify(rs.preview(str(data.get("valor", "")), p))
+                except ValidationError as exc:
+                    return jsonify({"error": {"code": exc.code, "message": exc.message}}), 422
+    return jsonify({"error": {"code": "nao_encontrado", "message": "Amostra nao encontrada."}}), 404
+
+
+@bp.route("/boletins", methods=["GET", "POST"])
+@require("lims.results.enter")
+def boletins():  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from core.db import session
+    from lims.models.results import AnalysisReport
+    from lims.services import results as rs
+
+    if request.method == "POST":
+        f = request.files.get("arquivo")
+        try:
+            day = dt.date.fromisoformat(request.form.get("data", ""))
+        except ValueError:
+            raise ValidationError("Informe a data do boletim.", fields={"data": ["invalida"]}) from None
+        rep = rs.register_report(request.form.get("laboratorio", ""), request.form.get("numero", ""),
+                                 day, data_dir=settings().data_dir,
+                                 pdf=f.read() if f and f.filename else None,
+                                 file_name=f.filename if f else None, entered_by_id=current().id,
+                                 notes=request.form.get("observacoes") or None)
+        flash(f"Boletim {rep.report_number} registrado; transcreva os resultados.", "sucesso")
+        return redirect(url_for("lims.boletins"))
+    rows = list(session.scalars(select(AnalysisReport).order_by(AnalysisReport.id.desc()).limit(100)))
+    return render_template("lims/resultado_boletins.html", rows=rows)

@@ -1,1 +1,142 @@
-"""LIMS views: validation."""
+"""LIMS views: validation (four eyes, per sample or in bulk), correction, reanalysis,
+cancellation and publication."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+
+from core.auth import require
+from core.errors import ValidationError
+from core.web import current
+from lims.views import NAV, bp
+
+NAV.append(("Validacao", "lims.validacao", "lims.results.validate"))
+
+
+@bp.route("/validacao")
+@require("lims.results.validate")
+def validacao():  # type: ignore[no-untyped-def]
+    from lims.services import validation
+
+    return render_template("lims/validacao_lista.html", rows=validation.pending_validation(),
+                           me=current().id)
+
+
+@bp.route("/validacao", methods=["POST"])
+@require("lims.results.validate")
+def validacao_post():  # type: ignore[no-untyped-def]
+    from lims.services import validation
+
+    ids = [int(x) for x in request.form.getlist("resultado") if x.isdigit()]
+    if not ids:
+        raise ValidationError("Marque ao menos um resultado.", fields={"resultado": ["vazio"]})
+    done = validation.validate(ids, current().id)
+    flash(f"{len(done)} resultado(s) validado(s).", "sucesso")
+    return redirect(url_for("lims.validacao"))
+
+
+@bp.route("/resultados/<int:result_id>/<acao>", methods=["POST"])
+@require("lims.results.validate")
+def resultado_acao(result_id: int, acao: str):  # type: ignore[no-untyped-def]
+    from lims.services import validation
+
+    reason = request.form.get("justificativa", "")
+    uid = current().id
+    if acao == "corrigir":
+        validation.correct(result_id, request.form.get("valor", ""), reason, uid,
+                           confirm_implausible=bool(request.form.get("confirmar")))
+        flash("Resultado corrigido; o valor anterior fica no historico.", "sucesso")
+    elif acao == "reanalise":
+        validation.reanalyse(result_id, reason, uid)
+        flash("Resultado enviado para reanalise.", "sucesso")
+    elif acao == "cancelar":
+        validation.cancel(result_id, reason, uid)
+        flash("Resultado cancelado.", "sucesso")
+    else:
+        raise ValidationError("Acao invalida.")
+    return redirect(request.referrer or url_for("lims.validacao"))
+
+
+@bp.route("/publicacao", methods=["POST"])
+@require("lims.results.publish")
+def publicar():  # type: ignore[no-untyped-def]
+    from lims.services import validation
+
+    point_id = request.form.get("ponto", type=int)
+    system_id = request.form.get("sistema", type=int)
+    n = validation.publish_results(supervisor_id=current().id, point_id=point_id,
+                                   system_id=system_id)
+    flash(f"{n} resultado(s) publicado(s).", "sucesso")
+    return redirect(request.referrer or url_for("lims.validacao"))
+
+
+# -- JSON API ---------------------------------------------------------------------------------
+
+from flask.views import MethodView  # noqa: E402
+from marshmallow import Schema, fields, validate  # noqa: E402
+
+from lims.views import api  # noqa: E402
+
+
+class ValidateIn(Schema):
+    resultados = fields.List(fields.Integer(), required=True, validate=validate.Length(1, 2000))
+
+
+@api.route("/resultados/validar")
+class ValidateApi(MethodView):
+    @require("lims.results.validate")
+    @api.arguments(ValidateIn)
+    def post(self, data):  # type: ignore[no-untyped-def]
+        """Valida resultados (quatro olhos: quem analisou ou digitou nao valida)."""
+        from lims.services import validation
+
+        done = validation.validate(data["resultados"], current().id)
+        return {"validados": [r.id for r in done]}
+
+
+@bp.route("/amostras/<int:sample_id>/resultados")
+@require("lims.closing.view")
+def resultados_amostra(sample_id: int):  # type: ignore[no-untyped-def]
+    """Every result of a sample with its history (corrected, reanalysed, cancelled values stay
+    visible with who and why)."""
+    from sqlalchemy import select
+
+    from core.auth import User
+    from core.db import session
+    from lims.models.results import Recoleta
+    from lims.services import results as rs
+
+    rows = rs.results_of_sample(sample_id, history=True)
+    if not rows:
+        from core.errors import NotFound
+
+        raise NotFound("Amostra sem resultados.")
+    ids = {x for r in rows for x in (r.analyst_id, r.validated_by_id, r.entered_by_id) if x}
+    names = {u.id: u.name for u in session.scalars(select(User).where(User.id.in_(ids)))}
+    recs = list(session.scalars(select(Recoleta).where(Recoleta.original_sample_id == sample_id)))
+    user = current()
+    return render_template("lims/validacao_amostra.html", rows=rows, names=names, recs=recs,
+                           sample_code=rows[0].sample_code, point_name=rows[0].point_name,
+                           can_validate=user.can("lims.results.validate"),
+                           can_recoleta=user.can("lims.recoleta.manage"))
+
+
+@bp.route("/resultados/<int:result_id>/recoleta", methods=["POST"])
+@require("lims.recoleta.manage")
+def recoleta_gerar(result_id: int):  # type: ignore[no-untyped-def]
+    from lims.services import recoleta
+
+    recs = recoleta.schedule(result_id, automatic=False, reason=request.form.get("motivo", ""),
+                             user_id=current().id)
+    flash(f"{len(recs)} recoleta(s) programada(s).", "sucesso")
+    return redirect(request.referrer or url_for("lims.validacao"))
+
+
+@bp.route("/recoletas/<int:recoleta_id>/cancelar", methods=["POST"])
+@require("lims.recoleta.manage")
+def recoleta_cancelar(recoleta_id: int):  # type: ignore[no-untyped-def]
+    from lims.services import recoleta
+
+    recoleta.cancel(recoleta_id, request.form.get("motivo", ""), current().id)
+    flash("Recoleta cancelada.", "sucesso")
+    return redirect(request.referrer or url_for("lims.validacao"))

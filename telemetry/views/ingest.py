@@ -1,1 +1,203 @@
-"""Telemetry views: ingest."""
+"""Telemetry views: the ingester's health (page and API) and the simulator's event injection."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask.views import MethodView
+from marshmallow import Schema, fields, validate
+
+from core.auth import require
+from core.errors import DomainError, ValidationError
+from core.web import current
+from telemetry import services
+from telemetry.sim_model import EVENT_KINDS
+from telemetry.storage import storage_for
+from telemetry.views import NAV, api, bp
+
+NAV.append(("Coletor SCADA", "telemetry.ingest_health", "telemetry.ingest.view"))
+
+
+def health() -> dict[str, Any]:
+    """What the page and the API show: store, ingester, connectors, in-process simulator."""
+    settings = current_app.config["SAAE_SETTINGS"]
+    store = storage_for(settings).health()
+    states = services.connector_states()
+    now = dt.datetime.now(dt.UTC)
+    ingester = next((s for s in states if s.kind == "ingester"), None)
+    alive = services.ingester_alive(states, now)
+    feeder = current_app.extensions.get("telemetry_simulator")
+    stats = ingester.stats if ingester else {}
+    demo = feeder is not None and feeder.is_alive() and not alive
+    return {
+        "store": {"ok": store.ok, "backend": store.backend, "detail": store.detail,
+                  "latency_ms": store.latency_ms},
+        "ingester": {
+            "running": alive,
+            "state": ingester.state if ingester else "nunca executado",
+            "updated_at": ingester.updated_at if ingester else None,
+            "readings_per_s": round(feeder.rate(), 1) if demo else stats.get("readings_per_s", 0.0),
+            "buffer_depth": stats.get("buffer_depth", 0),
+            "buffer_segments": stats.get("buffer_segments", 0),
+            "stored_total": feeder.written if demo else stats.get("stored_total", 0),
+            "dropped_total": stats.get("dropped_total", 0),
+            "last_error": ingester.last_error if ingester else None,
+        },
+        "connectors": [
+            {"name": s.name, "kind": s.kind, "state": s.state if alive else "desconhecido",
+             "since": s.since, "last_reading_at": s.last_reading_at,
+             "readings_total": s.readings_total, "rejected_total": s.rejected_total,
+             "last_error": s.last_error, "restarts": (s.stats or {}).get("restarts", 0),
+             "rejects": (s.stats or {}).get("rejects", [])}
+            for s in states if s.kind != "ingester"
+        ],
+        "simulator": {"running": feeder is not None and feeder.is_alive(),
+                      "written": getattr(feeder, "written", 0),
+                      "events": [{"id": e.id, "kind": e.kind, "target": e.target,
+                                  "start": e.start, "end": e.end}
+                                 for e in (feeder.plant.active_events(now) if feeder else [])]},
+    }
+
+
+def inject_event(kind: str, target: str, minutes: float | None) -> str:
+    """Into the in-process simulator (`saae demo`) or, failing that, over MQTT to
+    `saae simulate` running elsewhere. Returns where it went (pt-BR)."""
+    from telemetry.simulator import current_plant, send_control, validate_event
+
+    problems = validate_event(kind, target)
+    if problems:
+        raise ValidationError("Evento invalido.", fields={"tipo" if "tipo" in p else "alvo": [p]
+                                                          for p in problems})
+    if minutes is not None and not 0 < minutes <= 24 * 60:
+        raise ValidationError("Duracao entre 1 minuto e 24 horas.",
+                              fields={"duracao_min": ["Entre 1 e 1440 minutos."]})
+    plant = current_plant()
+    duration = dt.timedelta(minutes=minutes) if minutes else None
+    if plant is not None:
+        plant.inject(kind, target, dt.datetime.now(dt.UTC), duration)
+        return "simulador desta instancia"
+    try:
+        send_control(current_app.config["SAAE_SETTINGS"].mqtt_url,
+                     {"acao": "injetar", "tipo": kind, "alvo": target,
+                      "duracao_s": duration.total_seconds() if duration else None})
+    except OSError as exc:
+        raise DomainError("Simulador inacessivel (broker MQTT fora do ar).",
+                          code="simulador_inacessivel", status=503) from exc
+    return "simulador via MQTT"
+
+
+@bp.route("/coletor")
+@require("telemetry.ingest.view")
+def ingest_health():  # type: ignore[no-untyped-def]
+    user = current()
+    from telemetry.demo_tags import TAGS
+
+    targets = sorted({t.asset_code for t in TAGS}) + sorted(t.name for t in TAGS)
+    return render_template("telemetry/coletor.html", h=health(), event_kinds=EVENT_KINDS,
+                           targets=targets,
+                           can_inject=bool(user and user.can("telemetry.simulator.inject")))
+
+
+@bp.route("/simulador/eventos", methods=["POST"])
+@require("telemetry.simulator.inject")
+def simulator_inject():  # type: ignore[no-untyped-def]
+    raw = (request.form.get("duracao_min") or "").strip()
+    try:
+        minutes = float(raw.replace(",", ".")) if raw else None
+        where = inject_event(request.form.get("tipo", ""), request.form.get("alvo", ""), minutes)
+        flash(f"Evento injetado no {where}.", "sucesso")
+    except ValueError:
+        flash("Duracao invalida: informe minutos.", "erro")
+    except DomainError as exc:
+        detail = "; ".join(m for msgs in exc.fields.values() for m in msgs)
+        flash(f"{exc.message} {detail}".strip(), "erro")
+    return redirect(url_for("telemetry.ingest_health"))
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class StoreSchema(Schema):
+    ok = fields.Boolean()
+    backend = fields.String()
+    detail = fields.String()
+    latency_ms = fields.Float(allow_none=True)
+
+
+class IngesterSchema(Schema):
+    running = fields.Boolean()
+    state = fields.String()
+    updated_at = fields.DateTime(allow_none=True)
+    readings_per_s = fields.Float()
+    buffer_depth = fields.Integer()
+    buffer_segments = fields.Integer()
+    stored_total = fields.Integer()
+    dropped_total = fields.Integer()
+    last_error = fields.String(allow_none=True)
+
+
+class ConnectorSchema(Schema):
+    name = fields.String()
+    kind = fields.String()
+    state = fields.String()
+    since = fields.DateTime(allow_none=True)
+    last_reading_at = fields.DateTime(allow_none=True)
+    readings_total = fields.Integer()
+    rejected_total = fields.Integer()
+    last_error = fields.String(allow_none=True)
+    restarts = fields.Integer()
+    rejects = fields.List(fields.String())
+
+
+class SimEventSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    target = fields.String()
+    start = fields.DateTime()
+    end = fields.DateTime(allow_none=True)
+
+
+class SimulatorSchema(Schema):
+    running = fields.Boolean()
+    written = fields.Integer()
+    events = fields.List(fields.Nested(SimEventSchema))
+
+
+class HealthSchema(Schema):
+    store = fields.Nested(StoreSchema)
+    ingester = fields.Nested(IngesterSchema)
+    connectors = fields.List(fields.Nested(ConnectorSchema))
+    simulator = fields.Nested(SimulatorSchema)
+
+
+class InjectSchema(Schema):
+    tipo = fields.String(required=True, validate=validate.OneOf(list(EVENT_KINDS)))
+    alvo = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    duracao_min = fields.Float(load_default=None, allow_none=True,
+                               validate=validate.Range(min=1, max=1440))
+
+
+class InjectedSchema(Schema):
+    destino = fields.String()
+
+
+@api.route("/coletor/saude")
+class HealthApi(MethodView):
+    @require("telemetry.ingest.view")
+    @api.response(200, HealthSchema)
+    def get(self):  # type: ignore[no-untyped-def]
+        """Saude do coletor: banco, leituras/s, profundidade do buffer, estado dos conectores."""
+        return health()
+
+
+@api.route("/simulador/eventos")
+class InjectApi(MethodView):
+    @require("telemetry.simulator.inject")
+    @api.arguments(InjectSchema)
+    @api.response(202, InjectedSchema)
+    def post(self, data):  # type: ignore[no-untyped-def]
+        """Injeta um evento no simulador SCADA (rompimento, turbidez, cloro, travado,
+        comunicacao, parada_eta)."""
+        return {"destino": inject_event(data["tipo"], data["alvo"], data.get("duracao_min"))}

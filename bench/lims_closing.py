@@ -1,0 +1,169 @@
+"""Time to close a month with a year of lab results in the database (PostgreSQL).
+
+    .venv/bin/python bench/lims_closing.py [--systems 2] [--scale 1.0]
+
+Creates a scratch PostgreSQL database, migrates it, loads 12 months of VALIDATED results for
+`--systems` systems shaped like the demo's Sistema Sede (48,000 people, surface water,
+filtracao rapida): at the treatment outlet turbidity / free chlorine / colour / fluoride / pH
+every 2 h (360 a month each) and total coliforms + E. coli 8 a month; in the network total
+coliforms, E. coli, free chlorine, turbidity and colour 48 a month each, with a few positives
+and recoletas. Then it times, for the last month: the pre-closing report, close_month
+(report + lock + MonthClosed + auto-publication of the month), quality_summary (the invoice
+call) and published_results. Prints the figures and drops the database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import statistics
+import sys
+import time
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+OUTLET = [("turbidez", "Turbidez", "uT", 360), ("cloro_residual_livre", "Cloro residual livre",
+          "mg/L", 360), ("cor_aparente", "Cor aparente", "uH", 360),
+          ("fluoreto", "Fluoreto", "mg/L", 360), ("ph", "pH", "", 360),
+          ("coliformes_totais", "Coliformes totais", "", 8),
+          ("escherichia_coli", "Escherichia coli", "", 8)]
+NETWORK = [("coliformes_totais", "Coliformes totais", "", 48),
+           ("escherichia_coli", "Escherichia coli", "", 48),
+           ("cloro_residual_livre", "Cloro residual livre", "mg/L", 48),
+           ("turbidez", "Turbidez", "uT", 48), ("cor_aparente", "Cor aparente", "uH", 48)]
+
+
+def value_for(code: str, rnd: random.Random) -> tuple[Decimal | None, str, str, str]:
+    """(value, text, qualifier, verdict)"""
+    if code in ("coliformes_totais", "escherichia_coli"):
+        pos = rnd.random() < (0.02 if code == "coliformes_totais" else 0.002)
+        return None, "Presente" if pos else "Ausente", "PRESENCA" if pos else "AUSENCIA", (
+            "nao_conforme" if pos else "conforme")
+    lo, hi, vmax, vmin = {"turbidez": (0.1, 0.6, 5.0, None), "cloro_residual_livre": (0.3, 2.0, 5.0, 0.2),
+                          "cor_aparente": (1, 12, 15, None), "fluoreto": (0.6, 0.9, 1.5, None),
+                          "ph": (6.5, 7.8, 9.0, 6.0)}[code]
+    v = Decimal(str(round(rnd.uniform(lo, hi), 2)))
+    ok = v <= Decimal(str(vmax)) and (vmin is None or v >= Decimal(str(vmin)))
+    return v, str(v).replace(".", ","), "", "conforme" if ok else "nao_conforme"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--systems", type=int, default=2)
+    ap.add_argument("--scale", type=float, default=1.0)
+    args = ap.parse_args()
+    name = f"saae_bench_closing_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(ADMIN, autocommit=True) as c:
+        c.execute(f'CREATE DATABASE "{name}"')
+    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    try:
+        run(url, args)
+    finally:
+        from core import db as core_db
+
+        if core_db._engine is not None:
+            core_db._engine.dispose()
+        with psycopg.connect(ADMIN, autocommit=True) as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run(url: str, args: argparse.Namespace) -> None:
+    from saae.migrate import upgrade
+
+    upgrade(url)
+    from core.config import Settings
+    from saae.app import create_app
+
+    settings = Settings.from_env({}, env="test", database_url=url,
+                                 data_dir=Path("/tmp/saae-bench-closing"))
+    app = create_app(settings)
+    from sqlalchemy import func, insert, select
+
+    from core.db import session, utcnow
+    from lims import api
+    from lims.models.results import Result, ResultState
+    from lims.services import closing
+
+    rnd = random.Random(888)
+    today = dt.date.today()
+    last = today.replace(day=1) - dt.timedelta(days=1)
+    months = []
+    y, m = last.year, last.month
+    for _ in range(12):
+        months.append((y, m))
+        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+    with app.app_context():
+        t0 = time.perf_counter()
+        sample_id = 0
+        now = utcnow()
+        for system_id in range(1, args.systems + 1):
+            for (yy, mm) in months:
+                rows = []
+                ndays = closing.days_in(yy, mm)
+                for where, plan in (("saida_tratamento", OUTLET), ("rede", NETWORK)):
+                    for pi, (code, pname, unit, n) in enumerate(plan):
+                        for k in range(int(n * args.scale)):
+                            sample_id += 1
+                            day = 1 + (k * ndays) // max(1, int(n * args.scale))
+                            at = dt.datetime(yy, mm, day, 8 + k % 10, tzinfo=dt.UTC)
+                            v, text, q, verdict = value_for(code, rnd)
+                            rows.append(dict(
+                                sample_id=sample_id, sample_code=f"S{system_id}-{sample_id}",
+                                parameter_id=pi + (100 if where == "rede" else 0),
+                                parameter_code=code, parameter_name=pname,
+                                point_id=system_id * 100 + (k % 12 if where == "rede" else 99),
+                                point_kind=where, point_code="P", point_name="Ponto",
+                                system_id=system_id, system_name=f"Sistema {system_id}",
+                                collected_at=at, collected_on=at.date(),
+                                is_recoleta=where == "rede" and k % 47 == 46,
+                                value=v, value_text=text, qualifier=q, unit=unit,
+                                analysed_at=at + dt.timedelta(hours=4), verdict=verdict,
+                                standard="", state=ResultState.VALIDATED.value,
+                                validated_at=now, created_at=now, updated_at=now,
+                                outside_plausible_confirmed=False, nonconformity_notified=False))
+                session.execute(insert(Result), rows)
+        session.commit()
+        load_s = time.perf_counter() - t0
+        total = session.scalar(select(func.count()).select_from(Result))
+        print(f"loaded {total:,} validated results ({args.systems} systems x 12 months) "
+              f"in {load_s:.1f} s")
+        y, m = months[0]
+        month_rows = session.scalar(select(func.count()).select_from(Result).where(
+            Result.system_id == 1, Result.collected_on >= dt.date(y, m, 1),
+            Result.collected_on <= last))
+        kw = dict(population=48_000, treatment_type="filtracao_rapida", required={}, planned={},
+                  collected={})
+        timings: dict[str, list[float]] = {"pre_closing": [], "close_month": [],
+                                           "quality_summary": [], "published_results": []}
+        for _rep in range(5):
+            t = time.perf_counter()
+            closing.pre_closing(1, y, m, **kw)
+            timings["pre_closing"].append(time.perf_counter() - t)
+        for system_id in range(1, args.systems + 1):
+            t = time.perf_counter()
+            closing.close_month(system_id, y, m, user_id=None, auto_publish=True, **kw)
+            timings["close_month"].append(time.perf_counter() - t)
+        for _rep in range(5):
+            t = time.perf_counter()
+            q = api.quality_summary(1, y, m)
+            timings["quality_summary"].append(time.perf_counter() - t)
+            t = time.perf_counter()
+            api.published_results(system_id=1, limit=100)
+            timings["published_results"].append(time.perf_counter() - t)
+        print(f"month {m:02d}/{y}: {month_rows:,} results of system 1 in the closed month")
+        for k, v in timings.items():
+            print(f"{k:18s} median {statistics.median(v) * 1000:8.1f} ms   max {max(v) * 1000:8.1f} ms"
+                  f"   (n={len(v)})")
+        print("verdicts:", {p.parameter_code: p.verdict for p in q.parameters})
+
+
+if __name__ == "__main__":
+    main()

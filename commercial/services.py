@@ -1,1 +1,0 @@
-"""commercial.services (to be filled by the area)."""

@@ -1,0 +1,1 @@
+"""Commercial use cases, one module per feature; the only code in the area that commits."""

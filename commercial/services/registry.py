@@ -1,0 +1,528 @@
+"""Consumers and connections (tender 7.2), and the area look-ups other areas use."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from commercial import domain
+from commercial.api import Area, Contact, ServiceLocation
+from commercial.models import (
+    CHANNELS,
+    ECONOMIA_FIELDS,
+    BillingGroup,
+    Connection,
+    Consumer,
+    Situation,
+)
+from core.audit import audit_context
+from core.db import session, transactional, utcnow
+from core.errors import Conflict, NotFound, ValidationError
+
+log = logging.getLogger(__name__)
+
+
+# -- consumers --------------------------------------------------------------------------------
+
+def _clean_consumer(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    errors: dict[str, list[str]] = {}
+    out: dict[str, Any] = {}
+    name = " ".join(str(data.get("name") or "").split())
+    if len(name) < 3:
+        errors["name"] = ["Informe o nome completo do cliente."]
+    out["name"] = name[:200]
+    doc = domain.cnpj_clean(str(data.get("document") or ""))
+    if doc:
+        kind = domain.document_kind(doc)
+        if kind is None:
+            errors["document"] = ["CPF ou CNPJ invalido: confira os digitos verificadores."]
+        out["document"], out["document_kind"] = doc, kind
+    else:
+        out["document"], out["document_kind"] = None, None
+    raw_phones = data.get("phones") or []
+    if isinstance(raw_phones, str):
+        raw_phones = [p for p in raw_phones.replace(";", ",").replace("\n", ",").split(",")]
+    phones = [" ".join(str(p).split()) for p in raw_phones if str(p).strip()]
+    bad = [p for p in phones if len(domain.digits(p)) < 8]
+    if bad:
+        errors["phones"] = [f"Telefone invalido: {', '.join(bad)}"]
+    out["phones"] = phones
+    out["mobile"] = next((m for m in (domain.brazilian_mobile(p) for p in phones) if m), None)
+    email = str(data.get("email") or "").strip().lower() or None
+    if email and not domain.email_is_valid(email):
+        errors["email"] = ["E-mail invalido."]
+    out["email"] = email
+    channels = data.get("channels") or []
+    if isinstance(channels, str):
+        channels = [c.strip() for c in channels.split(",") if c.strip()]
+    unknown = [c for c in channels if c not in CHANNELS]
+    if unknown:
+        errors["channels"] = [f"Canal desconhecido: {', '.join(unknown)}"]
+    channels = list(dict.fromkeys(c for c in channels if c in CHANNELS))
+    if any(c in ("sms", "whatsapp") for c in channels) and not out["mobile"]:
+        errors.setdefault("channels", []).append(
+            "SMS e WhatsApp exigem um celular valido (DDD + 9 digitos).")
+    if "email" in channels and not email:
+        errors.setdefault("channels", []).append("O canal e-mail exige um e-mail.")
+    out["channels"] = channels
+    out["consent"] = bool(data.get("consent"))
+    out["invoice_by_email"] = bool(data.get("invoice_by_email"))
+    if out["invoice_by_email"] and not email:
+        errors["invoice_by_email"] = ["Fatura por e-mail exige um e-mail."]
+    out["notes"] = (str(data.get("notes") or "").strip() or None)
+    return out, errors
+
+
+@transactional
+def save_consumer(data: dict[str, Any], consumer_id: int | None = None,
+                  reason: str | None = None) -> Consumer:
+    """Create or update a consumer; bad input -> ValidationError with per-field messages."""
+    values, errors = _clean_consumer(data)
+    s = session()
+    if values.get("document"):
+        other = s.scalars(select(Consumer.id).where(Consumer.document == values["document"])).first()
+        if other is not None and other != consumer_id:
+            errors.setdefault("document", []).append("Ja existe um cliente com este CPF/CNPJ.")
+    if errors:
+        raise ValidationError("Confira os dados do cliente.", fields=errors)
+    with audit_context(reason=reason or ("Cadastro de cliente" if consumer_id is None
+                                         else "Alteracao de cadastro de cliente")):
+        if consumer_id is None:
+            c = Consumer(**values)
+            s.add(c)
+        else:
+            c = get_consumer(consumer_id)
+            for k, v in values.items():
+                setattr(c, k, v)
+        if c.consent and c.consent_at is None:
+            c.consent_at = utcnow()
+        if not c.consent:
+            c.consent_at = None
+        s.flush()
+    return c
+
+
+def get_consumer(consumer_id: int) -> Consumer:
+    c = session().get(Consumer, consumer_id)
+    if c is None:
+        raise NotFound("Cliente nao encontrado.")
+    return c
+
+
+# -- connections ------------------------------------------------------------------------------
+
+def _int(v: Any, default: int | None = 0) -> int | None:
+    if v is None or v == "":
+        return default
+    return int(v)
+
+
+def _clean_connection(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    errors: dict[str, list[str]] = {}
+    out: dict[str, Any] = {}
+
+    def text(key: str, size: int, required: bool = False, label: str = "") -> str | None:
+        v = " ".join(str(data.get(key) or "").split())[:size] or None
+        if required and not v:
+            errors[key] = [f"Informe {label}."]
+        return v
+
+    out["street"] = text("street", 160, True, "o logradouro")
+    out["house_number"] = text("house_number", 20) or "S/N"
+    out["complement"] = text("complement", 80)
+    out["neighbourhood"] = text("neighbourhood", 120, True, "o bairro")
+    out["city"] = text("city", 120) or ""
+    cep = domain.digits(str(data.get("cep") or ""))
+    if cep and len(cep) != 8:
+        errors["cep"] = ["CEP deve ter 8 digitos."]
+    out["cep"] = f"{cep[:5]}-{cep[5:]}" if len(cep) == 8 else None
+    out["sector_code"] = text("sector_code", 40)
+    out["segment_code"] = text("segment_code", 60)
+    out["system_code"] = text("system_code", 40)
+    try:
+        out["system_id"] = _int(data.get("system_id"), None)
+    except (TypeError, ValueError):
+        errors["system_id"] = ["Sistema invalido."]
+    for k in ECONOMIA_FIELDS:
+        try:
+            n = _int(data.get(k), 0) or 0
+            if n < 0 or n > 9999:
+                raise ValueError
+            out[k] = n
+        except (TypeError, ValueError):
+            errors[k] = ["Numero de economias invalido."]
+    if not errors.keys() & set(ECONOMIA_FIELDS) and sum(out[k] for k in ECONOMIA_FIELDS) == 0:
+        errors["residencial"] = ["A ligacao precisa de pelo menos uma economia."]
+    out["tariff_type"] = text("tariff_type", 30) or "normal"
+    out["has_sewer"] = bool(data.get("has_sewer", True))
+    out["meter_number"] = text("meter_number", 30)
+    out["meter_diameter"] = text("meter_diameter", 10)
+    out["meter_telemetered"] = bool(data.get("meter_telemetered"))
+    mi = data.get("meter_installed_on")
+    if isinstance(mi, str) and mi:
+        try:
+            mi = dt.date.fromisoformat(mi)
+        except ValueError:
+            errors["meter_installed_on"] = ["Data invalida."]
+            mi = None
+    out["meter_installed_on"] = mi or None
+    situation = str(data.get("situation") or Situation.ATIVA)
+    if situation not in {s.value for s in Situation}:
+        errors["situation"] = ["Situacao deve ser ativa, cortada ou suprimida."]
+    out["situation"] = situation
+    out["direct_debit"] = bool(data.get("direct_debit"))
+    for key, lo, hi in (("latitude", -34.0, 6.0), ("longitude", -74.0, -28.0)):
+        v = data.get(key)
+        if v in (None, ""):
+            out[key] = None
+            continue
+        try:
+            f = float(str(v).replace(",", "."))
+            if not lo <= f <= hi:
+                raise ValueError
+            out[key] = f
+        except ValueError:
+            errors[key] = ["Coordenada fora do Brasil."]
+    try:
+        out["billing_group_id"] = _int(data.get("billing_group_id"), None)
+    except (TypeError, ValueError):
+        errors["billing_group_id"] = ["Grupo invalido."]
+    try:
+        out["consumer_id"] = _int(data.get("consumer_id"), None)
+    except (TypeError, ValueError):
+        out["consumer_id"] = None
+    if out["consumer_id"] is None:
+        errors["consumer_id"] = ["Informe o cliente (titular) da ligacao."]
+    out["route_seq"] = _int(data.get("route_seq"), 0) or 0
+    return out, errors
+
+
+@transactional
+def save_connection(data: dict[str, Any], connection_id: int | None = None,
+                    reason: str | None = None) -> Connection:
+    """Create (new matricula with its check digit) or update a connection."""
+    values, errors = _clean_connection(data)
+    s = session()
+    if values.get("consumer_id") and s.get(Consumer, values["consumer_id"]) is None:
+        errors["consumer_id"] = ["Cliente nao encontrado."]
+    if values.get("billing_group_id") and s.get(BillingGroup, values["billing_group_id"]) is None:
+        errors["billing_group_id"] = ["Grupo de faturamento nao encontrado."]
+    number = data.get("number")
+    if connection_id is None and number not in (None, ""):
+        try:
+            number = int(number)
+            if number <= 0:
+                raise ValueError
+        except (TypeError, ValueError):
+            errors["number"] = ["Numero de matricula invalido."]
+            number = None
+        if number and s.scalars(select(Connection.id).where(Connection.number == number)).first():
+            errors["number"] = ["Matricula ja cadastrada."]
+    if errors:
+        raise ValidationError("Confira os dados da ligacao.", fields=errors)
+    values["search_key"] = domain.search_key(values["street"], values["neighbourhood"])
+    with audit_context(reason=reason or ("Cadastro de ligacao" if connection_id is None
+                                         else "Alteracao de cadastro de ligacao")):
+        if connection_id is None:
+            if not number:
+                number = (s.scalar(select(func.max(Connection.number))) or 0) + 1
+            conn = Connection(number=number, matricula=domain.matricula_with_dv(number), **values)
+            s.add(conn)
+        else:
+            conn = get_connection(connection_id)
+            for k, v in values.items():
+                setattr(conn, k, v)
+        s.flush()
+    return conn
+
+
+@transactional
+def set_situation(connection_id: int, situation: str, reason: str) -> Connection:
+    if situation not in {x.value for x in Situation}:
+        raise ValidationError("Situacao invalida.", fields={"situation": ["ativa, cortada ou suprimida"]})
+    if len(reason.strip()) < 5:
+        raise ValidationError("Informe o motivo.", fields={"reason": ["obrigatorio"]})
+    conn = get_connection(connection_id)
+    with audit_context(reason=reason.strip()):
+        conn.situation = situation
+        session().flush()
+    return conn
+
+
+def get_connection(connection_id: int) -> Connection:
+    c = session().get(Connection, connection_id)
+    if c is None:
+        raise NotFound("Ligacao nao encontrada.")
+    return c
+
+
+def by_matricula(text: str) -> Connection:
+    base, full = domain.parse_matricula(text)
+    s = session()
+    conn = None
+    if full:
+        conn = s.scalars(select(Connection).where(Connection.matricula == full)).first()
+    if conn is None and base is not None:
+        conn = s.scalars(select(Connection).where(Connection.number == base)).first()
+    if conn is None:
+        raise NotFound(f"Matricula {text} nao encontrada.")
+    return conn
+
+
+def search_connections(q: str = "", *, neighbourhood: str | None = None,
+                       situation: str | None = None, limit: int = 50,
+                       offset: int = 0) -> list[Connection]:
+    """Find by matricula, meter number, name, document, street or neighbourhood."""
+    s = session()
+    stmt = select(Connection).join(Consumer)
+    q = (q or "").strip()
+    if q:
+        d = domain.digits(q)
+        key = domain.search_key(q)
+        conds = [Connection.search_key.contains(key), func.lower(Consumer.name).contains(q.lower()),
+                 Connection.meter_number == q]
+        if d and len(d) == len(q.replace("-", "").replace(".", "").replace("/", "")):
+            base, full = domain.parse_matricula(q)
+            if full:
+                conds.append(Connection.matricula == full)
+            if base is not None and base < 2**31:
+                conds.append(Connection.number == base)
+            conds.append(Consumer.document == d)
+        stmt = stmt.where(or_(*conds))
+    if neighbourhood:
+        stmt = stmt.where(Connection.neighbourhood == neighbourhood)
+    if situation:
+        stmt = stmt.where(Connection.situation == situation)
+    return list(s.scalars(stmt.order_by(Connection.number).limit(limit).offset(offset)))
+
+
+# -- who lives where (commercial.api) ---------------------------------------------------------
+
+_CONTACT_COLS = (
+    Connection.consumer_id, Connection.id, Connection.matricula, Consumer.name, Consumer.mobile,
+    Consumer.phones, Consumer.email, Consumer.channels, Consumer.consent, Connection.street,
+    Connection.house_number, Connection.complement, Connection.neighbourhood,
+    Connection.sector_code, Connection.system_id, Connection.latitude, Connection.longitude,
+    Connection.segment_code,
+)
+
+
+def _area_conditions(area: Area) -> list[Any]:
+    conds: list[Any] = []
+    if area.sector_codes:
+        conds.append(Connection.sector_code.in_(area.sector_codes))
+    if area.segment_codes:
+        conds.append(Connection.segment_code.in_(area.segment_codes))
+    if area.neighbourhoods:
+        conds.append(func.lower(Connection.neighbourhood).in_([n.lower() for n in area.neighbourhoods]))
+    if area.system_id is not None:
+        conds.append(Connection.system_id == area.system_id)
+    if len(area.polygon) >= 3:
+        lats = [p[0] for p in area.polygon]
+        lons = [p[1] for p in area.polygon]
+        conds.append(Connection.latitude.between(min(lats), max(lats))
+                     & Connection.longitude.between(min(lons), max(lons)))
+    return conds
+
+
+def _matches_without_polygon(area: Area, row: Any) -> bool:
+    return bool(
+        (area.sector_codes and row.sector_code in area.sector_codes)
+        or (area.segment_codes and row.segment_code in area.segment_codes)
+        or (area.neighbourhoods and (row.neighbourhood or "").lower()
+            in {n.lower() for n in area.neighbourhoods})
+        or (area.system_id is not None and row.system_id == area.system_id)
+    )
+
+
+def _area_rows(area: Area, columns: tuple[Any, ...]) -> list[Any]:
+    conds = _area_conditions(area)
+    if not conds:
+        return []
+    stmt = (select(*columns).join(Consumer, Consumer.id == Connection.consumer_id)
+            .where(Connection.situation == Situation.ATIVA.value, or_(*conds))
+            .order_by(Connection.id))
+    rows = session().execute(stmt).all()
+    if len(area.polygon) >= 3:
+        poly = area.polygon
+        rows = [r for r in rows if _matches_without_polygon(area, r) or (
+            r.latitude is not None and r.longitude is not None
+            and domain.point_in_polygon(r.latitude, r.longitude, poly))]
+    return rows
+
+
+def contacts_in_area(area: Area) -> list[Contact]:
+    out = []
+    for r in _area_rows(area, _CONTACT_COLS):
+        addr = f"{r.street}, {r.house_number}" + (f" - {r.complement}" if r.complement else "")
+        out.append(Contact(
+            consumer_id=r.consumer_id, connection_id=r.id, matricula=r.matricula, name=r.name,
+            mobile=r.mobile, phones=tuple(r.phones or ()), email=r.email,
+            channels=tuple(r.channels or ()), consent=bool(r.consent), address=addr,
+            neighbourhood=r.neighbourhood, sector_code=r.sector_code, system_id=r.system_id,
+            latitude=r.latitude, longitude=r.longitude))
+    return out
+
+
+def count_in_area(area: Area) -> int:
+    if len(area.polygon) >= 3:
+        return len(_area_rows(area, (Connection.id, Connection.sector_code,
+                                     Connection.segment_code, Connection.neighbourhood,
+                                     Connection.system_id, Connection.latitude,
+                                     Connection.longitude)))
+    conds = _area_conditions(area)
+    if not conds:
+        return 0
+    return session().scalar(select(func.count(Connection.id)).where(
+        Connection.situation == Situation.ATIVA.value, or_(*conds))) or 0
+
+
+def neighbourhood_names() -> list[str]:
+    rows = session().scalars(select(Connection.neighbourhood).distinct())
+    return sorted((r for r in rows if r), key=domain.search_key)
+
+
+def locate(query: str, limit: int = 20) -> list[ServiceLocation]:
+    """By matricula (with or without its digit), street or neighbourhood."""
+    q = (query or "").strip()
+    if not q:
+        return []
+    s = session()
+    out: list[ServiceLocation] = []
+    d = domain.digits(q)
+    if d and len(d) == len(q.replace("-", "").replace(".", "").replace(" ", "")):
+        try:
+            c = by_matricula(q)
+        except NotFound:
+            return []
+        return [ServiceLocation(
+            label=f"Matricula {domain.format_matricula(c.matricula)} - {c.street} - {c.neighbourhood}",
+            neighbourhood=c.neighbourhood, system_id=c.system_id, sector_code=c.sector_code,
+            latitude=c.latitude, longitude=c.longitude, matricula=c.matricula,
+            extra={"situacao": c.situation, "logradouro": c.street})]
+    key = domain.search_key(q)
+    if len(key) < 2:
+        return []
+    rows = s.execute(
+        select(Connection.street, Connection.neighbourhood, Connection.system_id,
+               Connection.sector_code, Connection.latitude, Connection.longitude)
+        .where(Connection.search_key.contains(key), Connection.situation != Situation.SUPRIMIDA.value)
+        .limit(20_000)).all()
+    by_hood: dict[str, list[Any]] = {}
+    by_street: dict[tuple[str, str], list[Any]] = {}
+    for r in rows:
+        if key in domain.search_key(r.neighbourhood):
+            by_hood.setdefault(r.neighbourhood, []).append(r)
+        if key in domain.search_key(r.street) or key in domain.search_key(r.street, r.neighbourhood):
+            by_street.setdefault((r.street, r.neighbourhood), []).append(r)
+
+    def summary(label: str, hood: str, rs: list[Any], kind: str) -> ServiceLocation:
+        systems = Counter(r.system_id for r in rs)
+        sectors = Counter(r.sector_code for r in rs)
+        pts = [(r.latitude, r.longitude) for r in rs if r.latitude is not None]
+        lat = sum(p[0] for p in pts) / len(pts) if pts else None
+        lon = sum(p[1] for p in pts) / len(pts) if pts else None
+        extra = {"tipo": kind, "ligacoes": str(len(rs))}
+        if len(systems) > 1:
+            extra["sistemas"] = ",".join(str(x) for x in systems if x is not None)
+        return ServiceLocation(label=label, neighbourhood=hood,
+                               system_id=systems.most_common(1)[0][0],
+                               sector_code=sectors.most_common(1)[0][0], latitude=lat,
+                               longitude=lon, extra=extra)
+
+    for hood in sorted(by_hood, key=domain.search_key):
+        out.append(summary(hood, hood, by_hood[hood], "bairro"))
+    for street, hood in sorted(by_street, key=lambda t: (domain.search_key(t[0]), t[1])):
+        out.append(summary(f"{street} - {hood}", hood, by_street[(street, hood)], "logradouro"))
+    return out[:limit]
+
+
+# -- supply systems ---------------------------------------------------------------------------
+
+@transactional
+def match_systems() -> int:
+    """Fill `system_id` from the LIMS systems by code (`system_code`); returns rows changed."""
+    from lims import api as lims_api
+
+    try:
+        systems = {s.code: s.id for s in lims_api.systems()}
+    except NotImplementedError:
+        return 0
+    s = session()
+    changed = 0
+    with audit_context(reason="Vinculo com o sistema de abastecimento do LIMS"):
+        for code, sid in systems.items():
+            for conn in s.scalars(select(Connection).where(
+                    Connection.system_code == code,
+                    or_(Connection.system_id.is_(None), Connection.system_id != sid))):
+                conn.system_id = sid
+                changed += 1
+        s.flush()
+    return changed
+
+
+def systems_by_code() -> dict[str, int]:
+    from lims import api as lims_api
+
+    try:
+        return {s.code: s.id for s in lims_api.systems()}
+    except NotImplementedError:
+        return {}
+
+
+@transactional
+def save_group(data: dict[str, Any], group_id: int | None = None) -> BillingGroup:
+    errors: dict[str, list[str]] = {}
+    s = session()
+    try:
+        number = int(data.get("number") or 0)
+        if number <= 0:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["number"] = ["Numero do grupo invalido."]
+        number = 0
+    name = " ".join(str(data.get("name") or "").split())
+    if not name:
+        errors["name"] = ["Informe o nome do grupo."]
+    days = {}
+    for k in ("reading_day", "processing_day", "due_day"):
+        try:
+            v = int(data.get(k) or 0)
+            if not 1 <= v <= 28:
+                raise ValueError
+            days[k] = v
+        except (TypeError, ValueError):
+            errors[k] = ["Dia deve estar entre 1 e 28."]
+    other = s.scalars(select(BillingGroup.id).where(BillingGroup.number == number)).first()
+    if number and other is not None and other != group_id:
+        errors["number"] = ["Ja existe um grupo com este numero."]
+    if errors:
+        raise ValidationError("Confira os dados do grupo de faturamento.", fields=errors)
+    with audit_context(reason="Cadastro de grupo de faturamento"):
+        g = s.get(BillingGroup, group_id) if group_id else BillingGroup()
+        if g is None:
+            raise NotFound("Grupo nao encontrado.")
+        g.number, g.name = number, name
+        for k, v in days.items():
+            setattr(g, k, v)
+        g.kind = str(data.get("kind") or "normal")
+        g.bill_water = bool(data.get("bill_water", True))
+        g.bill_sewer = bool(data.get("bill_sewer", True))
+        g.cut_notice = bool(data.get("cut_notice", True))
+        if group_id is None:
+            s.add(g)
+        s.flush()
+    return g
+
+
+def groups() -> list[BillingGroup]:
+    return list(session().scalars(select(BillingGroup).order_by(BillingGroup.number)))
+
+
+def ensure_unique_matricula(number: int) -> None:
+    if session().scalars(select(Connection.id).where(Connection.number == number)).first():
+        raise Conflict("Matricula ja cadastrada.")

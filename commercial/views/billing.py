@@ -1,0 +1,146 @@
+"""Pages: readings import, invoice batches with their progress, invoices."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Response, flash, jsonify, redirect, render_template, request, send_file, url_for
+from sqlalchemy import select
+
+from commercial import domain
+from commercial.models import Invoice, InvoiceBatch
+from commercial.views import NAV, bp
+from core.auth import require
+from core.db import session
+from core.errors import NotFound, ValidationError
+
+NAV.append(("Faturamento", "commercial.faturamento", "commercial.billing.run"))
+
+
+def _month_args() -> tuple[int, int]:
+    prev = dt.date.today().replace(day=1) - dt.timedelta(days=1)
+    try:
+        y = int(request.values.get("ano") or prev.year)
+        m = int(request.values.get("mes") or prev.month)
+    except ValueError as exc:
+        raise ValidationError("Mes ou ano invalido.", fields={"mes": ["invalido"]}) from exc
+    if not (1 <= m <= 12 and 2000 <= y <= 2100):
+        raise ValidationError("Mes ou ano invalido.", fields={"mes": ["1 a 12"]})
+    return y, m
+
+
+@bp.route("/leituras", methods=["GET", "POST"])
+@require("commercial.readings.import")
+def leituras():  # type: ignore[no-untyped-def]
+    from commercial.services import readings, registry
+    from core.web import current
+
+    groups = registry.groups()
+    y, m = _month_args()
+    group_id = request.values.get("grupo", type=int) or (groups[0].id if groups else None)
+    report = None
+    if request.method == "POST":
+        f = request.files.get("arquivo")
+        if group_id is None or f is None or not f.filename:
+            flash("Escolha o grupo e o arquivo CSV.", "erro")
+        else:
+            try:
+                report = readings.import_csv(group_id, y, m, f.read(), f.filename,
+                                             user_id=current().id)
+                flash(f"{report.saved} leitura(s) gravada(s) de {report.file_name}.", "sucesso")
+            except readings.ReadingFileInvalid as exc:
+                report = exc.report
+                flash(exc.message, "erro")
+    status = readings.month_status(group_id, y, m) if group_id else None
+    return render_template("commercial/leituras.html", groups=groups, group_id=group_id, year=y,
+                           month=m, report=report, status=status)
+
+
+@bp.route("/faturamento", methods=["GET", "POST"])
+@require("commercial.billing.run")
+def faturamento():  # type: ignore[no-untyped-def]
+    from commercial.services import billing, registry
+    from core.web import current
+
+    if request.method == "POST":
+        y, m = _month_args()
+        group_id = request.form.get("grupo", type=int)
+        issue = request.form.get("emissao") or None
+        due = request.form.get("vencimento") or None
+        try:
+            issue_d = dt.date.fromisoformat(issue) if issue else None
+            due_d = dt.date.fromisoformat(due) if due else None
+        except ValueError as exc:
+            raise ValidationError("Data invalida.", fields={"emissao": ["AAAA-MM-DD"]}) from exc
+        batch = billing.request_batch(group_id or 0, y, m, issue_date=issue_d, due_date=due_d,
+                                      user_id=current().id)
+        flash("Lote criado." + (" Processamento iniciado." if batch.issue_date <= dt.date.today()
+                                else f" Sera processado em {batch.issue_date:%d/%m/%Y}; "
+                                     "os avisos por SMS ja foram agendados."), "sucesso")
+        return redirect(url_for("commercial.lote", batch_id=batch.id))
+    y, m = _month_args()
+    return render_template("commercial/faturamento.html", batches=billing.batches(),
+                           groups=registry.groups(), year=y, month=m,
+                           today=dt.date.today().isoformat())
+
+
+@bp.route("/faturamento/lotes/<int:batch_id>")
+@require("commercial.billing.run")
+def lote(batch_id: int):  # type: ignore[no-untyped-def]
+    from commercial.services import billing
+
+    b = session().get(InvoiceBatch, batch_id)
+    if b is None:
+        raise NotFound("Lote nao encontrado.")
+    status = billing.batch_status(batch_id)
+    page = max(1, request.args.get("pagina", 1, type=int))
+    invoices = session().scalars(select(Invoice).where(Invoice.batch_id == batch_id)
+                                 .order_by(Invoice.seq).limit(51).offset((page - 1) * 50)).all()
+    return render_template("commercial/lote.html", b=b, status=status, invoices=invoices[:50],
+                           more=len(invoices) > 50, page=page, brl=domain.brl,
+                           fmt=domain.format_matricula)
+
+
+@bp.route("/faturamento/lotes/<int:batch_id>/estado.json")
+@require("commercial.billing.run")
+def lote_estado(batch_id: int):  # type: ignore[no-untyped-def]
+    from commercial.services import billing
+
+    return jsonify(billing.batch_status(batch_id))
+
+
+@bp.route("/faturamento/lotes/<int:batch_id>/impressao.zip")
+@require("commercial.billing.run")
+def lote_impressao(batch_id: int):  # type: ignore[no-untyped-def]
+    b = session().get(InvoiceBatch, batch_id)
+    if b is None or not b.print_file:
+        raise NotFound("Arquivo de impressao ainda nao gerado.")
+    return send_file(b.print_file, mimetype="application/zip", as_attachment=True,
+                     download_name=f"lote-{b.id}-{b.month:02d}-{b.year}-impressao.zip")
+
+
+@bp.route("/faturas/<int:invoice_id>/cancelar", methods=["POST"])
+@require("commercial.invoices.manage")
+def fatura_cancelar(invoice_id: int):  # type: ignore[no-untyped-def]
+    from commercial.services import billing
+
+    inv = billing.cancel_invoice(invoice_id, request.form.get("motivo", ""))
+    flash(f"Fatura {inv.number} cancelada.", "sucesso")
+    return redirect(url_for("commercial.ligacao", connection_id=inv.connection_id))
+
+
+@bp.route("/avisos")
+@require("commercial.billing.run")
+def avisos():  # type: ignore[no-untyped-def]
+    from commercial.services import delivery
+
+    kind = request.args.get("tipo") or None
+    return render_template("commercial/avisos.html", rows=delivery.notices(300, kind), kind=kind)
+
+
+@bp.route("/leituras/modelo.csv")
+@require("commercial.readings.import")
+def leituras_modelo():  # type: ignore[no-untyped-def]
+    text = "matricula;data;leitura;ocorrencia\n12343;18/10/2026;1534;\n10007;18/10/2026;;portao fechado\n"
+    return Response(text, mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="modelo-leituras.csv"'})

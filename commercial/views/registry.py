@@ -1,0 +1,243 @@
+"""Pages: the commercial panel, connections (search, detail, form) and consumers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from markupsafe import Markup
+from sqlalchemy import func, select
+
+from commercial import domain
+from commercial.models import (
+    CHANNEL_LABELS,
+    CHANNELS,
+    ECONOMIA_FIELDS,
+    SITUATION_LABELS,
+    Connection,
+    Invoice,
+    InvoiceBatch,
+    Situation,
+)
+from commercial.views import bp
+from core.auth import require
+from core.db import session, unit_of_work
+from core.errors import ValidationError
+
+
+def dashboard_widgets(user: Any) -> list[dict[str, Any]]:
+    if user is None or not user.can("commercial.registry.view"):
+        return []
+    s = session()
+    active = s.scalar(select(func.count(Connection.id)).where(
+        Connection.situation == Situation.ATIVA.value)) or 0
+    last = s.scalars(select(InvoiceBatch).order_by(InvoiceBatch.id.desc()).limit(1)).first()
+    out = [{"title": "Ligacoes ativas", "value": f"{active:,}".replace(",", "."),
+            "url": url_for("commercial.ligacoes"), "hint": "Cadastro comercial"}]
+    if last is not None:
+        out.append({"title": f"Ultimo lote ({last.month:02d}/{last.year})",
+                    "value": f"{last.done}", "url": url_for("commercial.lote", batch_id=last.id),
+                    "hint": f"faturas - {last.state}",
+                    "tone": "alerta" if last.state == "falhou" else ""})
+    return out
+
+
+@bp.route("/")
+@require("commercial.registry.view")
+def painel():  # type: ignore[no-untyped-def]
+    s = session()
+    by_sit = dict(s.execute(select(Connection.situation, func.count(Connection.id))
+                            .group_by(Connection.situation)).all())
+    by_sector = s.execute(select(Connection.sector_code, func.count(Connection.id))
+                          .where(Connection.situation == Situation.ATIVA.value)
+                          .group_by(Connection.sector_code).order_by(Connection.sector_code)).all()
+    batches = s.scalars(select(InvoiceBatch).order_by(InvoiceBatch.id.desc()).limit(5)).all()
+    return render_template("commercial/painel.html", by_sit=by_sit, by_sector=by_sector,
+                           batches=batches, labels=SITUATION_LABELS)
+
+
+@bp.route("/ligacoes")
+@require("commercial.registry.view")
+def ligacoes():  # type: ignore[no-untyped-def]
+    from commercial.services import registry
+
+    q = request.args.get("q", "").strip()
+    hood = request.args.get("bairro") or None
+    sit = request.args.get("situacao") or None
+    page = max(1, request.args.get("pagina", 1, type=int))
+    rows = registry.search_connections(q, neighbourhood=hood, situation=sit, limit=51,
+                                       offset=(page - 1) * 50)
+    return render_template("commercial/ligacoes.html", rows=rows[:50], more=len(rows) > 50,
+                           page=page, q=q, hood=hood, sit=sit,
+                           hoods=registry.neighbourhood_names(), labels=SITUATION_LABELS,
+                           fmt=domain.format_matricula)
+
+
+def history_svg(hist: list[tuple[int, int, int, str]]) -> Markup:
+    """Six-month consumption bars, server-rendered (works without JavaScript)."""
+    if not hist:
+        return Markup('<p class="discreto">Sem leituras.</p>')
+    w, h, pad = 360, 140, 24
+    top = max(max(c for _y, _m, c, _k in hist), 1)
+    slot = (w - pad) / len(hist)
+    bars = []
+    for i, (y, m, c, k) in enumerate(hist):
+        bh = (h - 2 * pad) * c / top
+        x = pad / 2 + i * slot + slot * 0.2
+        color = "#0b4f8a" if i == len(hist) - 1 else ("#9aa7b4" if k == "media" else "#8fb3d6")
+        bars.append(
+            f'<rect x="{x:.1f}" y="{h - pad - bh:.1f}" width="{slot * 0.6:.1f}" height="{bh:.1f}" '
+            f'fill="{color}"><title>{domain.month_label(y, m)}: {c} m3 ({k})</title></rect>'
+            f'<text x="{x + slot * 0.3:.1f}" y="{h - pad - bh - 4:.1f}" font-size="11" '
+            f'text-anchor="middle">{c}</text>'
+            f'<text x="{x + slot * 0.3:.1f}" y="{h - 6}" font-size="11" text-anchor="middle" '
+            f'fill="#5b6470">{domain.month_label(y, m)}</text>')
+    return Markup(f'<svg viewBox="0 0 {w} {h}" width="100%" style="max-width:{w}px" role="img" '
+                  f'aria-label="Historico de consumo em m3">{"".join(bars)}</svg>')
+
+
+@bp.route("/ligacoes/<int:connection_id>")
+@require("commercial.registry.view")
+def ligacao(connection_id: int):  # type: ignore[no-untyped-def]
+    from commercial.models import Reading, ServiceCharge
+    from commercial.services import billing, readings, registry
+
+    conn = registry.get_connection(connection_id)
+    today = dt.date.today()
+    hist = readings.history(conn.id, today.year, today.month, 7)
+    last_readings = session().scalars(select(Reading).where(Reading.connection_id == conn.id)
+                                      .order_by(Reading.year.desc(), Reading.month.desc())
+                                      .limit(12)).all()
+    services = session().scalars(select(ServiceCharge).where(
+        ServiceCharge.connection_id == conn.id).order_by(ServiceCharge.id.desc()).limit(20)).all()
+    return render_template("commercial/ligacao.html", c=conn, consumer=conn.consumer,
+                           invoices=billing.invoices_of(conn.id), readings=last_readings,
+                           chart=history_svg(hist[-7:]), services=services,
+                           labels=SITUATION_LABELS, fmt=domain.format_matricula,
+                           phone=domain.format_phone, doc=domain.format_document,
+                           channel_labels=CHANNEL_LABELS, cats=domain.CATEGORY_LABELS)
+
+
+def _form_values(form: Any) -> dict[str, Any]:
+    data = {k: form.get(k) for k in form}
+    for k in ("has_sewer", "meter_telemetered", "direct_debit", "consent", "invoice_by_email"):
+        data[k] = form.get(k) == "on"
+    data["channels"] = form.getlist("channels")
+    data["phones"] = form.get("phones", "")
+    return data
+
+
+@bp.route("/ligacoes/nova", methods=["GET", "POST"])
+@bp.route("/ligacoes/<int:connection_id>/editar", methods=["GET", "POST"])
+@require("commercial.registry.edit")
+def ligacao_form(connection_id: int | None = None):  # type: ignore[no-untyped-def]
+    from commercial.services import registry
+
+    conn = registry.get_connection(connection_id) if connection_id else None
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {}
+    if request.method == "POST":
+        values = _form_values(request.form)
+        reason = (values.get("motivo") or "").strip() or None
+        try:
+            with unit_of_work():
+                cdata = {k[2:]: v for k, v in values.items() if k.startswith("c_")}
+                cdata.update({k: values.get(k) for k in ("channels", "consent", "invoice_by_email")})
+                cdata["phones"] = values.get("c_phones", "")
+                consumer_id = conn.consumer_id if conn else None
+                try:
+                    consumer = registry.save_consumer(cdata, consumer_id, reason=reason)
+                except ValidationError as exc:
+                    errors.update({f"c_{k}": v for k, v in exc.fields.items()})
+                    consumer = None
+                values["consumer_id"] = consumer.id if consumer else (conn.consumer_id if conn else None)
+                try:
+                    conn_saved = registry.save_connection(values, connection_id, reason=reason)
+                except ValidationError as exc:
+                    errors.update({k: v for k, v in exc.fields.items()
+                                   if not (k == "consumer_id" and consumer is None)})
+                if errors:
+                    raise ValidationError("Confira os campos destacados.", fields=errors)
+        except ValidationError as exc:
+            flash(exc.message, "erro")
+            errors = exc.fields or errors
+        else:
+            flash(f"Ligacao {domain.format_matricula(conn_saved.matricula)} gravada.", "sucesso")
+            return redirect(url_for("commercial.ligacao", connection_id=conn_saved.id))
+    elif conn is not None:
+        values = {k: getattr(conn, k) for k in (
+            "street", "house_number", "complement", "neighbourhood", "city", "cep", "sector_code",
+            "segment_code", "system_id", "system_code", "tariff_type", "has_sewer", "meter_number",
+            "meter_diameter", "meter_telemetered", "meter_installed_on", "situation",
+            "direct_debit", "latitude", "longitude", "billing_group_id", "route_seq",
+            *ECONOMIA_FIELDS)}
+        cu = conn.consumer
+        values.update({"c_name": cu.name, "c_document": cu.document or "", "c_email": cu.email or "",
+                       "c_phones": ", ".join(cu.phones or []), "channels": cu.channels or [],
+                       "consent": cu.consent, "invoice_by_email": cu.invoice_by_email,
+                       "c_notes": cu.notes or ""})
+    else:
+        values = {"has_sewer": True, "residencial": 1, "situation": "ativa", "city": "",
+                  "channels": [], "tariff_type": "normal"}
+    from commercial.services.registry import groups
+
+    return render_template("commercial/ligacao_form.html", c=conn, v=values, errors=errors,
+                           groups=groups(), channels=CHANNELS, channel_labels=CHANNEL_LABELS,
+                           econ=ECONOMIA_FIELDS, cats=domain.CATEGORY_LABELS,
+                           situations=SITUATION_LABELS, hoods=_hoods())
+
+
+def _hoods() -> list[str]:
+    from commercial.services.registry import neighbourhood_names
+
+    return neighbourhood_names()
+
+
+@bp.route("/ligacoes/<int:connection_id>/situacao", methods=["POST"])
+@require("commercial.registry.edit")
+def ligacao_situacao(connection_id: int):  # type: ignore[no-untyped-def]
+    from commercial.services import registry
+
+    registry.set_situation(connection_id, request.form.get("situation", ""),
+                           request.form.get("motivo", ""))
+    flash("Situacao alterada.", "sucesso")
+    return redirect(url_for("commercial.ligacao", connection_id=connection_id))
+
+
+@bp.route("/ligacoes/<int:connection_id>/servicos", methods=["POST"])
+@require("commercial.invoices.manage")
+def ligacao_servico(connection_id: int):  # type: ignore[no-untyped-def]
+    from commercial.services import billing
+
+    billing.add_service(connection_id, request.form.get("description", ""),
+                        request.form.get("amount", ""))
+    flash("Servico incluido; sera cobrado na proxima fatura.", "sucesso")
+    return redirect(url_for("commercial.ligacao", connection_id=connection_id))
+
+
+@bp.route("/ligacoes/<int:connection_id>/simular")
+@require("commercial.invoices.view")
+def ligacao_simular(connection_id: int):  # type: ignore[no-untyped-def]
+    from commercial.services import billing
+
+    today = dt.date.today()
+    y = request.args.get("ano", type=int) or today.year
+    m = request.args.get("mes", type=int) or today.month
+    doc = billing.simulate(connection_id, y, m)
+    return render_template("commercial/simulacao.html", doc=doc, connection_id=connection_id)
+
+
+@bp.route("/faturas/<int:invoice_id>.pdf")
+@require("commercial.invoices.view")
+def fatura_pdf(invoice_id: int):  # type: ignore[no-untyped-def]
+    from flask import Response
+
+    from commercial.services import billing
+
+    copy = request.args.get("via") == "2"
+    data = billing.second_copy(invoice_id) if copy else billing.invoice_pdf(invoice_id)
+    inv = session().get(Invoice, invoice_id)
+    name = f"fatura-{inv.number}{'-2via' if copy else ''}.pdf"  # type: ignore[union-attr]
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{name}"'})

@@ -1,0 +1,211 @@
+"""Monthly compliance of one parameter at one point type: pure functions.
+
+Every threshold (the 20,000-people line, the one tolerated positive, the 95 %, the turbidity
+percent per treatment type) arrives as data (`MonthlyRule`), built by the closing service from
+the parameter catalogue; nothing regulatory is a constant here.
+
+House rules (portaria888.md sections 1, 2 and 8):
+- Recoletas are excluded from the monthly counts and percentages (518 Art. 11 par. 4).
+- A non-conforming recoleta is never tolerated: it fails the month whatever the allowance.
+- A negative recoleta never clears the original positive: the original stays counted.
+- "< LD" conforms (see vmp.check); a result whose LQ is above the VMP is undecidable, and the
+  month is INDETERMINADO only when the undecidable results could change the verdict.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from lims.domain.vmp import Verdict
+
+
+class RuleKind(enum.StrEnum):
+    EVERY_SAMPLE = "todas_as_amostras"  # E. coli, CT at the outlet, chlorine range, turbidity net
+    MAX_POSITIVES = "maximo_nao_conformes"  # CT in the network below the population line
+    PERCENT = "percentual"  # CT in the network from the line up; post-filtration turbidity
+
+
+class MonthVerdict(enum.StrEnum):
+    CONFORME = "conforme"
+    NAO_CONFORME = "nao_conforme"
+    SEM_DADOS = "sem_dados"
+    INDETERMINADO = "indeterminado"
+
+
+VERDICT_LABELS = {
+    MonthVerdict.CONFORME: "Conforme",
+    MonthVerdict.NAO_CONFORME: "Nao conforme",
+    MonthVerdict.SEM_DADOS: "Sem dados",
+    MonthVerdict.INDETERMINADO: "Indeterminado",
+}
+
+
+@dataclass(frozen=True)
+class MonthlyRule:
+    kind: RuleKind
+    text: str  # the rule in words, shown on the pre-closing report
+    max_nonconforming: int = 0  # MAX_POSITIVES
+    percent: Decimal | None = None  # PERCENT: minimum % of conforming samples
+    unverified: bool = False  # the threshold is UNVERIFIED data (shown as such)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One analysed result of the month, already checked against its VMP."""
+
+    verdict: Verdict
+    is_recoleta: bool = False
+    sample_id: int | None = None
+
+
+@dataclass(frozen=True)
+class MonthResult:
+    verdict: MonthVerdict
+    analysed: int  # counted samples (recoletas excluded)
+    conforming: int
+    nonconforming: int
+    undecidable: int
+    recoletas: int
+    recoleta_nonconforming: int
+    reason: str
+
+    @property
+    def percent_conforming(self) -> Decimal | None:
+        if not self.analysed:
+            return None
+        return (Decimal(self.conforming) * 100 / self.analysed).quantize(Decimal("0.1"))
+
+
+def every_sample(text: str = "Conforme em todas as amostras") -> MonthlyRule:
+    return MonthlyRule(RuleKind.EVERY_SAMPLE, text)
+
+
+def coliform_network_rule(population: int, *, population_line: int, max_positives_below: int,
+                          percent_from: Decimal) -> MonthlyRule:
+    """Total coliforms in the distribution system (Anexo 1): the population served decides."""
+    line = f"{population_line:,}".replace(",", ".")
+    if population < population_line:
+        n = max_positives_below
+        return MonthlyRule(
+            RuleKind.MAX_POSITIVES,
+            f"No maximo {n} amostra(s) positiva(s) no mes (populacao abastecida < {line} hab.)",
+            max_nonconforming=n,
+        )
+    pct = _pct_text(percent_from)
+    return MonthlyRule(
+        RuleKind.PERCENT,
+        f"Ausencia em {pct}% das amostras examinadas no mes (populacao >= {line} hab.)",
+        percent=percent_from,
+    )
+
+
+def percent_rule(percent: Decimal, text: str, *, unverified: bool = False) -> MonthlyRule:
+    return MonthlyRule(RuleKind.PERCENT, text, percent=percent, unverified=unverified)
+
+
+def turbidity_filtration_rule(treatment_type: str,
+                              table: Mapping[str, tuple[Decimal, Decimal, bool]]) -> MonthlyRule:
+    """Post-filtration turbidity: `table[treatment] = (vmp, percent, unverified)` from data."""
+    if treatment_type not in table:
+        raise KeyError(f"sem regra de turbidez pos-filtracao para {treatment_type!r}")
+    vmp, pct, unverified = table[treatment_type]
+    text = f"<= {_num(vmp)} uT em {_pct_text(pct)}% das amostras ({treatment_type})"
+    if unverified:
+        text += " [percentual NAO VERIFICADO]"
+    return MonthlyRule(RuleKind.PERCENT, text, percent=pct, unverified=unverified)
+
+
+def evaluate(rule: MonthlyRule, outcomes: Iterable[Outcome]) -> MonthResult:
+    """The month's verdict for one parameter under `rule`."""
+    counted = [o for o in outcomes]
+    regular = [o for o in counted if not o.is_recoleta]
+    reco = [o for o in counted if o.is_recoleta]
+    n = len(regular)
+    ok = sum(1 for o in regular if o.verdict is Verdict.CONFORME)
+    bad = sum(1 for o in regular if o.verdict is Verdict.NAO_CONFORME)
+    und = n - ok - bad
+    reco_bad = sum(1 for o in reco if o.verdict is Verdict.NAO_CONFORME)
+
+    def result(v: MonthVerdict, reason: str) -> MonthResult:
+        return MonthResult(v, n, ok, bad, und, len(reco), reco_bad, reason)
+
+    if reco_bad:
+        return result(MonthVerdict.NAO_CONFORME,
+                      f"{reco_bad} recoleta(s) fora do padrao (nao toleradas)")
+    if n == 0:
+        return result(MonthVerdict.SEM_DADOS, "nenhuma amostra analisada no mes")
+    if rule.kind is RuleKind.EVERY_SAMPLE:
+        if bad:
+            return result(MonthVerdict.NAO_CONFORME, f"{bad} amostra(s) fora do padrao")
+        if und:
+            return result(MonthVerdict.INDETERMINADO, f"{und} resultado(s) indeterminado(s)")
+        return result(MonthVerdict.CONFORME, "todas as amostras no padrao")
+    if rule.kind is RuleKind.MAX_POSITIVES:
+        m = rule.max_nonconforming
+        if bad > m:
+            return result(MonthVerdict.NAO_CONFORME, f"{bad} amostras fora do padrao (maximo {m})")
+        if bad + und > m:
+            return result(MonthVerdict.INDETERMINADO,
+                          f"{und} resultado(s) indeterminado(s) podem exceder o maximo de {m}")
+        return result(MonthVerdict.CONFORME, f"{bad} amostra(s) fora do padrao (maximo {m})")
+    # PERCENT: conforming * 100 >= percent * n, exact (no float)
+    assert rule.percent is not None
+    need = rule.percent * n
+
+    def meets(k: int) -> bool:
+        return Decimal(k) * 100 >= need
+
+    pct = _pct_text(rule.percent)
+    if meets(ok):
+        return result(MonthVerdict.CONFORME, f"{ok} de {n} amostras no padrao (minimo {pct}%)")
+    if not meets(ok + und):
+        return result(MonthVerdict.NAO_CONFORME,
+                      f"{ok} de {n} amostras no padrao (minimo {pct}%)")
+    return result(MonthVerdict.INDETERMINADO,
+                  f"{und} resultado(s) indeterminado(s) decidem o minimo de {pct}%")
+
+
+def combine(verdicts: Iterable[MonthVerdict]) -> MonthVerdict:
+    """Verdict of several point types of one parameter: the worst one wins."""
+    vs = set(verdicts)
+    for v in (MonthVerdict.NAO_CONFORME, MonthVerdict.INDETERMINADO, MonthVerdict.CONFORME):
+        if v in vs:
+            return v
+    return MonthVerdict.SEM_DADOS
+
+
+def required_after_stoppage(required: int, excused: int) -> int:
+    """Samples still required once the ETA stoppage excuses are deducted."""
+    return max(0, required - max(0, excused))
+
+
+def excused_by_stoppage(required: int, month_hours: float, stopped_hours: float) -> int:
+    """Samples of an operating-time frequency ("every 2 h") not due while the ETA was stopped.
+
+    Rounded down: a partial interval of stoppage does not excuse a sample.
+    """
+    if month_hours <= 0 or required <= 0:
+        return 0
+    frac = min(max(stopped_hours, 0.0), month_hours) / month_hours
+    return int(math.floor(required * frac + 1e-9))
+
+
+def percentile(values: Sequence[Decimal], p: int = 95) -> Decimal | None:
+    """Nearest-rank percentile (the P95 SISAGUA asks for)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(p / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def _num(d: Decimal) -> str:
+    return format(d.normalize(), "f").replace(".", ",")
+
+
+def _pct_text(d: Decimal) -> str:
+    return _num(d)

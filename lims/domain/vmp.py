@@ -1,0 +1,231 @@
+"""The VMP check of one result: pure, no Flask, no SQLAlchemy.
+
+Decisions (portaria888.md section 8):
+- A result is a number, or a qualifier: "< LD", "< LQ" (censored: the true value is below the
+  limit, it is neither zero nor the limit), or presence / absence for microbiology.
+- "<= VMP" conforms, "> VMP" does not; for a minimum, ">= min" conforms ("< 0,2" fails).
+- Comparison precision: by default the value AS REPORTED is compared exactly (0,055 against a
+  VMP of 0,05 is over). A parameter may carry `decimals` (data, editable): the value is then
+  rounded half-up to that many places before comparing (0,055 -> 0,06 with 2 places).
+- A censored result conforms to a maximum when its limit (LD or LQ) is at or below the VMP;
+  when the limit is above the VMP the check is undecidable (INDETERMINADO), never a pass.
+  Against a minimum, "< limit" with limit <= minimum is a failure (no residual); with the
+  limit above the minimum it is undecidable.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+
+class Qualifier(enum.StrEnum):
+    NONE = ""  # a plain number
+    LT_LD = "<LD"
+    LT_LQ = "<LQ"
+    PRESENT = "PRESENCA"
+    ABSENT = "AUSENCIA"
+
+
+class Verdict(enum.StrEnum):
+    CONFORME = "conforme"
+    NAO_CONFORME = "nao_conforme"
+    INDETERMINADO = "indeterminado"
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One reported result."""
+
+    value: Decimal | None = None
+    qualifier: Qualifier = Qualifier.NONE
+    ld: Decimal | None = None
+    lq: Decimal | None = None
+
+    @property
+    def censored(self) -> bool:
+        return self.qualifier in (Qualifier.LT_LD, Qualifier.LT_LQ)
+
+    @property
+    def limit(self) -> Decimal | None:
+        """The detection/quantification limit a censored result is below."""
+        if self.qualifier is Qualifier.LT_LD:
+            return self.ld
+        if self.qualifier is Qualifier.LT_LQ:
+            return self.lq
+        return None
+
+    @property
+    def positive(self) -> bool | None:
+        """For presence/absence parameters: True when present, None when not decidable."""
+        if self.qualifier is Qualifier.PRESENT:
+            return True
+        if self.qualifier is Qualifier.ABSENT or self.censored:
+            return False
+        if self.value is not None:
+            return self.value > 0  # a count (NMP or UFC/100 mL) above zero is a presence
+        return None
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A parameter's standard (from the catalogue data)."""
+
+    maximum: Decimal | None = None
+    minimum: Decimal | None = None
+    absence: bool = False  # presence/absence: "Ausencia em 100 mL"
+    decimals: int | None = None  # comparison precision; None = compare as reported
+
+
+@dataclass(frozen=True)
+class Check:
+    verdict: Verdict
+    reason: str
+
+
+def parse_decimal(text: str | None) -> Decimal | None:
+    """Brazilian or dotted decimal text -> Decimal ("1.000,5" -> 1000.5, "0,35" -> 0.35)."""
+    if text is None:
+        return None
+    s = str(text).strip().replace(" ", "")
+    if not s:
+        return None
+    if "," in s:
+        s = s.replace(".", "").replace(",", ".")
+    try:
+        d = Decimal(s)
+    except InvalidOperation as exc:
+        raise ValueError(f"numero invalido: {text!r}") from exc
+    if not d.is_finite():
+        raise ValueError(f"numero invalido: {text!r}")
+    return d
+
+
+def parse_result(text: str) -> tuple[Decimal | None, Qualifier]:
+    """Parse what an analyst types: "0,35", "< LD", "<lq", "ausente", "P", "presenca"."""
+    s = (text or "").strip().upper().replace(" ", "")
+    s = s.replace("Ê", "E").replace("Ç", "C").replace("Ã", "A")
+    if not s:
+        raise ValueError("resultado vazio")
+    if s in {"<LD", "MENOR_LD", "ND", "N.D."}:
+        return None, Qualifier.LT_LD
+    if s in {"<LQ", "MENOR_LQ"}:
+        return None, Qualifier.LT_LQ
+    if s in {"A", "AUSENTE", "AUSENCIA", "NEGATIVO", "-"}:
+        return None, Qualifier.ABSENT
+    if s in {"P", "PRESENTE", "PRESENCA", "POSITIVO", "+"}:
+        return None, Qualifier.PRESENT
+    return parse_decimal(s), Qualifier.NONE
+
+
+def fmt_decimal(value: Decimal | None) -> str:
+    """Decimal -> pt-BR text keeping the reported digits ("0.050" -> "0,050")."""
+    if value is None:
+        return ""
+    s = format(value, "f")
+    return s.replace(".", ",")
+
+
+def describe_result(m: Measurement) -> str:
+    if m.qualifier is Qualifier.PRESENT:
+        return "Presente"
+    if m.qualifier is Qualifier.ABSENT:
+        return "Ausente"
+    if m.qualifier is Qualifier.LT_LD:
+        return "< LD"
+    if m.qualifier is Qualifier.LT_LQ:
+        return "< LQ"
+    return fmt_decimal(m.value)
+
+
+def describe_limit(limit: Limit, unit: str = "") -> str:
+    u = f" {unit}" if unit else ""
+    if limit.absence:
+        return "Ausencia em 100 mL"
+    if limit.minimum is not None and limit.maximum is not None:
+        return f"{fmt_decimal(limit.minimum)} a {fmt_decimal(limit.maximum)}{u}"
+    if limit.minimum is not None:
+        return f">= {fmt_decimal(limit.minimum)}{u}"
+    if limit.maximum is not None:
+        return f"<= {fmt_decimal(limit.maximum)}{u}"
+    return "sem VMP"
+
+
+def _rounded(value: Decimal, decimals: int | None) -> Decimal:
+    if decimals is None:
+        return value
+    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def check(m: Measurement, limit: Limit) -> Check:
+    """Does one result conform to its standard?"""
+    if limit.absence:
+        pos = m.positive
+        if pos is None:
+            return Check(Verdict.INDETERMINADO, "resultado sem presenca/ausencia")
+        if pos:
+            return Check(Verdict.NAO_CONFORME, "presenca (VMP: ausencia)")
+        return Check(Verdict.CONFORME, "ausencia")
+    if m.qualifier in (Qualifier.PRESENT, Qualifier.ABSENT):
+        return Check(Verdict.INDETERMINADO, "presenca/ausencia informada para parametro numerico")
+    if limit.maximum is None and limit.minimum is None:
+        return Check(Verdict.CONFORME, "parametro sem VMP")
+    if m.censored:
+        lim = m.limit
+        name = "LD" if m.qualifier is Qualifier.LT_LD else "LQ"
+        if lim is None:
+            # the limit is unknown: below a maximum it can only be reported, never judged
+            if limit.minimum is not None:
+                return Check(Verdict.INDETERMINADO, f"< {name} sem o valor do {name}")
+            return Check(Verdict.CONFORME, f"< {name} (abaixo do limite do metodo)")
+        if limit.minimum is not None:
+            if lim <= limit.minimum:
+                return Check(Verdict.NAO_CONFORME, f"< {name} abaixo do minimo")
+            return Check(Verdict.INDETERMINADO, f"{name} acima do minimo: nao e possivel decidir")
+        if lim > limit.maximum:  # type: ignore[operator]
+            return Check(Verdict.INDETERMINADO, f"{name} acima do VMP: nao e possivel decidir")
+        return Check(Verdict.CONFORME, f"< {name}")
+    if m.value is None:
+        return Check(Verdict.INDETERMINADO, "resultado sem valor")
+    v = _rounded(m.value, limit.decimals)
+    if limit.minimum is not None and v < limit.minimum:
+        return Check(Verdict.NAO_CONFORME, "abaixo do minimo")
+    if limit.maximum is not None and v > limit.maximum:
+        return Check(Verdict.NAO_CONFORME, "acima do VMP")
+    return Check(Verdict.CONFORME, "dentro do padrao")
+
+
+def ratio_sum(nitrate: Measurement, vmp_nitrate: Decimal, nitrite: Measurement,
+              vmp_nitrite: Decimal, *, censored_as: str = "zero") -> tuple[Decimal | None, Verdict]:
+    """Art. 39: C_nitrato/VMP + C_nitrito/VMP <= 1.
+
+    A censored term ("< LD"/"< LQ") enters as zero by default (the house convention, stated on
+    the report); with censored_as="limit" it enters as its limit (upper bound), and a sum that
+    only fails because of an upper bound is INDETERMINADO, not a failure.
+    """
+    lower = Decimal(0)  # censored terms as zero
+    upper = Decimal(0)  # censored terms as their limit
+    for m, vmp in ((nitrate, vmp_nitrate), (nitrite, vmp_nitrite)):
+        if m.censored:
+            if m.limit is not None:
+                upper += m.limit / vmp
+        elif m.value is None:
+            return None, Verdict.INDETERMINADO
+        else:
+            lower += m.value / vmp
+            upper += m.value / vmp
+    if lower > 1:
+        return lower, Verdict.NAO_CONFORME
+    if censored_as == "limit" and upper > 1:
+        return upper, Verdict.INDETERMINADO
+    return (upper if censored_as == "limit" else lower), Verdict.CONFORME
+
+
+def plausible(value: Decimal | None, low: Decimal | None, high: Decimal | None) -> bool:
+    """Is a typed value inside the instrument's plausible range (else ask to confirm)?"""
+    if value is None:
+        return True
+    if low is not None and value < low:
+        return False
+    return not (high is not None and value > high)

@@ -1,0 +1,94 @@
+"""The invoice PDF's machine-readable parts: the fast QR encoder agrees module for module
+with segno, and the PIX QR code and the FEBRABAN barcode printed on the page are read back
+by a barcode reader (zbar) from the page rendered at 150 dpi."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+from pathlib import Path
+
+import pytest
+import segno
+
+from commercial import domain, pdf
+from commercial.qrfast import qr_matrix
+
+
+def test_fast_qr_matches_segno_module_for_module():
+    rng = random.Random(7)
+    for n in [*range(1, 320, 11), 140, 152, 153, 180]:
+        text = "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef0123456789 .-/*") for _ in range(n))
+        size, flat = qr_matrix(text, compat=True)
+        ref = segno.make(text.encode(), error="m", mask=2, boost_error=False, micro=False, mode="byte")
+        assert size == len(ref.matrix)
+        assert flat == bytes(v for row in ref.matrix for v in row), n
+
+
+def test_i25_modules_structure():
+    mods = pdf.i25_modules("0123")
+    assert mods[:4] == b"\x01\x00\x01\x00" and mods[-5:] == b"\x01\x01\x01\x00\x01"
+    assert len(pdf.i25_modules("0" * 44)) == 4 + 22 * 18 + 5  # 405: 103 mm at 0.254 mm
+    with pytest.raises(ValueError):
+        pdf.i25_modules("123")
+
+
+def _doc(total: str = "101.48") -> dict:
+    code = domain.collection_barcode(domain.money(total), "0123",
+                                     "2026110500000123432610000")
+    line = domain.typed_line(code)
+    pix = domain.pix_payload("12345678000195", "SAAE VALE VERDE", "VALE VERDE",
+                             domain.money(total), txid="F202610000012340")
+    return {
+        "number": "202610000012340", "reference": "10/2026", "issue_date": "2026-10-20",
+        "due_date": "2026-11-05",
+        "utility": {"name": "Servico Autonomo de Agua e Esgoto", "short_name": "SAAE Teste",
+                    "cnpj": "12.345.678/0001-95", "phone": "(19) 3333-1000", "website": "saae.test"},
+        "customer": {"name": "Maria Silva", "document": "***.982.247-**"},
+        "connection": {"matricula": "1234-3", "address": "Rua A, 10", "neighbourhood": "Centro",
+                       "city": "Vale Verde", "group": 1, "route": 1, "sector": "SET-01",
+                       "system_name": "Sistema Sede", "situation": "Ativa",
+                       "categories": [{"label": "Residencial", "economias": 1}],
+                       "meter": {"number": "Y25A000001", "diameter": '3/4"', "telemetered": False}},
+        "reading": {"previous_value": 160, "previous_date": "2026-09-18", "current_value": 190,
+                    "current_date": "2026-10-18", "consumption": 30, "days": 30, "average": 21,
+                    "basis": "Consumo medido.", "occurrence": None},
+        "history": [{"label": "set/26", "consumption": 21, "kind": "real"},
+                    {"label": "out/26", "consumption": 30, "kind": "real"}],
+        "tariff": {"table": "Tabela 2025", "valid_from": "2025-01-01", "sewer_percent": "50",
+                   "has_sewer": True,
+                   "lines": [{"label": "Residencial", "economias": 1, "table": "Tabela 2025",
+                              "share": "1", "per_economia": "30", "water": "67.65", "sewer": "33.83",
+                              "bands": [{"label": "00 a 10", "volume": "10", "price": None, "amount": "18.90"},
+                                        {"label": "11 a 15", "volume": "5", "price": "2.10", "amount": "10.50"}]}]},
+        "amounts": {"water": "67.65", "sewer": "33.83", "services": [], "total": total},
+        "messages": ["Mensagem de teste."],
+        "quality": {"system_name": "Sistema Sede", "label": "09/2026", "parameters": [
+            {"name": "Turbidez", "unit": "uT", "standard": "Rede de distribuicao: <= 5,0 uT",
+             "required": 10, "analysed": 12, "conforming": 12, "verdict": "conforme"}],
+            "note": "", "more_info": "saae.test/qualidade"},
+        "consumer_info": {"health": "Ferva a agua em caso de aviso."},
+        "payment": {"barcode": code, "typed_line": line, "typed_line_fmt": domain.format_typed_line(line),
+                    "pix": pix, "direct_debit": False},
+    }
+
+
+def test_printed_codes_are_read_back(tmp_path: Path):
+    from PIL import Image
+    from pyzbar.pyzbar import decode
+
+    doc = _doc()
+    (tmp_path / "f.pdf").write_bytes(pdf.render_invoice(doc))
+    subprocess.run(["pdftoppm", "-png", "-r", "150", str(tmp_path / "f.pdf"), str(tmp_path / "p")],
+                   check=True)
+    found = {d.type: d.data.decode() for d in decode(Image.open(tmp_path / "p-1.png"))}
+    assert found["I25"] == doc["payment"]["barcode"]
+    assert found["QRCODE"] == doc["payment"]["pix"]
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "f.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "R$ 101,48" in text and "até 5,0 uT" in text and "2ª VIA" not in text
+    copy = pdf.render_invoice(doc, copy=True)
+    (tmp_path / "c.pdf").write_bytes(copy)
+    text = subprocess.run(["pdftotext", str(tmp_path / "c.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "2ª VIA" in text

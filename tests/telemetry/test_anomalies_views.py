@@ -1,0 +1,197 @@
+"""Anomaly pages and the server-side SVG chart."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from core.auth import Profile
+from telemetry import monitor, services
+from telemetry.connectors.base import Reading
+from telemetry.models.anomalies import Anomaly, AnomalyState
+from telemetry.storage import SqlStorage
+from telemetry.views.anomalies import Band, _downsample, chart_svg
+
+T0 = dt.datetime(2026, 3, 2, 0, 0, tzinfo=dt.UTC)
+MIN = dt.timedelta(minutes=1)
+
+
+def rs(values, start=T0, step=MIN, bad=()):
+    return [Reading("X", start + i * step, float(v), "bad" if i in bad else "good")
+            for i, v in enumerate(values) if v is not None]
+
+
+# --------------------------------------------------------------------------- chart (pure)
+
+
+def test_chart_svg_line_band_axes():
+    vals = [10 + (i % 60) / 10 for i in range(24 * 60)]
+    band = Band(T0 + dt.timedelta(hours=5), T0 + dt.timedelta(hours=6), "Limite <x>", "#c62828",
+                "/telemetria/anomalias/1")
+    svg = str(chart_svg(rs(vals), start=T0, end=T0 + dt.timedelta(hours=24), bands=[band],
+                        unit="mca", title="SET-01.PRESSAO", limits=[(15.0, "limite 15")]))
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    assert svg.count("<polyline") == 1
+    assert 'href="/telemetria/anomalias/1"' in svg and "Limite &lt;x&gt;" in svg  # escaped
+    assert "mca" in svg and "limite 15" in svg and "America/Sao_Paulo" in svg
+    # band at 5h..6h of a 24 h chart: x = 58 + 5/24 * 888
+    assert re.search(r'<rect x="243\.0" y="28" width="37\.0"', svg)
+    # local-time hour ticks (UTC-3: 00:00 UTC is 21h local)
+    assert ">21h<" in svg and ">02/03<" in svg
+
+
+def test_chart_svg_breaks_line_at_gaps_and_marks_bad_quality():
+    vals = [5.0] * 60 + [None] * 30 + [6.0] * 60
+    svg = str(chart_svg(rs(vals, bad={10, 11}), start=T0, end=T0 + 150 * MIN,
+                        expected_period_s=60))
+    assert svg.count("<polyline") == 2  # broken at the 30-minute hole
+    assert svg.count("qualidade ruim") == 2
+
+
+def test_chart_svg_empty_and_flat():
+    svg = str(chart_svg([], start=T0, end=T0 + dt.timedelta(hours=24)))
+    assert "Sem leituras no periodo" in svg and "<polyline" not in svg
+    svg = str(chart_svg(rs([7.0] * 10), start=T0, end=T0 + 10 * MIN))  # flat: no zero division
+    assert "<polyline" in svg
+
+
+def test_downsample_keeps_spikes():
+    pts = [(float(i), 1.0) for i in range(10_000)]
+    pts[5_000] = (5_000.0, 99.0)
+    out = _downsample(pts, 500)
+    assert len(out) <= 1000 and max(v for _, v in out) == 99.0
+    assert _downsample(pts[:10], 500) == pts[:10]
+
+
+# --------------------------------------------------------------------------- pages
+
+
+@pytest.fixture()
+def anomaly(db):
+    services.save_asset("ETA-V", name="ETA Vista", kind="eta")
+    services.save_tag("ETA-V.TURB", asset_code="ETA-V", quantity="turbidez", unit="uT",
+                      detectors={"limite": {"high": 1.0}, "comunicacao": False}, create=True)
+    now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+    vals = [0.3] * (6 * 60 - 20) + [2.5] * 20
+    SqlStorage().write([Reading("ETA-V.TURB", now - (len(vals) - i) * MIN, v)
+                        for i, v in enumerate(vals)])
+    monitor.run_once(now, store=SqlStorage())
+    [a] = db.query(Anomaly).all()
+    return a
+
+
+def test_chart_page(client, login_as, anomaly):
+    login_as(Profile.OPERADOR)
+    resp = client.get("/telemetria/grafico/ETA-V.TURB")
+    assert resp.status_code == 200
+    html = resp.get_data(as_text=True)
+    assert "<svg" in html and "<polyline" in html and "limite superior 1" in html
+    assert f"/telemetria/anomalias/{anomaly.id}" in html
+    assert "em curso" in html and "Limite ultrapassado" in html
+    assert client.get("/telemetria/grafico/ETA-V.TURB?horas=6").status_code == 200
+    resp = client.get("/telemetria/grafico/ETA-V.TURB?horas=0")
+    assert resp.status_code == 422 and "Periodo invalido" in resp.get_data(as_text=True)
+    assert client.get("/telemetria/grafico/ETA-V.TURB?fim=ontem").status_code == 422
+    # an offset typed in a URL ("+" becomes a space) is still understood
+    assert client.get("/telemetria/grafico/ETA-V.TURB?fim=2026-03-02T12:00+00:00") \
+        .status_code == 200
+    assert client.get("/telemetria/grafico/NAO-EXISTE").status_code == 404
+
+
+def test_tags_page_links_to_the_chart(client, login_as, anomaly):
+    login_as(Profile.OPERADOR)
+    html = client.get("/telemetria/tags").get_data(as_text=True)
+    assert "/telemetria/grafico/ETA-V.TURB" in html
+
+
+def test_list_filters_and_detail(client, login_as, anomaly):
+    login_as(Profile.SUPERVISOR)
+    html = client.get("/telemetria/anomalias").get_data(as_text=True)
+    assert "ETA-V.TURB" in html and "Reconhecer" in html
+    html = client.get("/telemetria/anomalias?estado=encerrada").get_data(as_text=True)
+    assert "ETA-V.TURB" not in html and "Nenhuma anomalia" in html
+    html = client.get("/telemetria/anomalias?origem=sensor").get_data(as_text=True)
+    assert "ETA-V.TURB" not in html
+    html = client.get("/telemetria/anomalias?tipo=limite&tag=ETA-V.TURB&estado=xx") \
+        .get_data(as_text=True)
+    assert "ETA-V.TURB" in html
+    html = client.get(f"/telemetria/anomalias/{anomaly.id}").get_data(as_text=True)
+    assert "Leituras no momento da deteccao" in html and "<svg" in html
+    assert "Encerrar manualmente" in html
+    assert client.get("/telemetria/anomalias/999999").status_code == 404
+
+
+def test_acknowledge_and_close_through_the_pages(client, login_as, anomaly, db):
+    login_as(Profile.OPERADOR)
+    resp = client.post(f"/telemetria/anomalias/{anomaly.id}/reconhecer",
+                       data={"note": "indo ver", "next": "https://mal.example/"})
+    assert resp.status_code == 302 and resp.location.endswith(f"/anomalias/{anomaly.id}")
+    db.refresh(anomaly)
+    assert anomaly.acknowledged_by and anomaly.note == "indo ver"
+    resp = client.post(f"/telemetria/anomalias/{anomaly.id}/encerrar", data={"note": ""},
+                       headers={"Referer": f"/telemetria/anomalias/{anomaly.id}"})
+    assert resp.status_code == 302  # pt-BR message flashed, nothing changed
+    db.refresh(anomaly)
+    assert anomaly.state == AnomalyState.OPEN
+    client.post(f"/telemetria/anomalias/{anomaly.id}/encerrar", data={"note": "manutencao"})
+    db.refresh(anomaly)
+    assert anomaly.state == AnomalyState.CLEARED
+
+
+def test_permissions(client, login_as, anomaly):
+    login_as(Profile.COLETOR)
+    assert client.get("/telemetria/anomalias").status_code == 403
+    assert client.get("/telemetria/grafico/ETA-V.TURB").status_code == 403
+
+
+def test_analyst_sees_but_cannot_manage(client, login_as, anomaly):
+    login_as(Profile.ANALISTA)
+    html = client.get("/telemetria/anomalias").get_data(as_text=True)
+    assert "ETA-V.TURB" in html and "Reconhecer" not in html
+    assert client.post(f"/telemetria/anomalias/{anomaly.id}/reconhecer").status_code == 403
+
+
+def test_json_api(client, api_token, anomaly):
+    _user, token = api_token(Profile.OPERADOR)
+    h = {"Authorization": f"Bearer {token}"}
+    resp = client.get("/api/v1/telemetria/anomalias?estado=aberta", headers=h)
+    assert resp.status_code == 200
+    [row] = resp.get_json()
+    assert row["id"] == anomaly.id and row["kind"] == "limite" and row["state"] == "aberta"
+    assert row["asset_code"] == "ETA-V" and row["evidence"] == {}
+    detail = client.get(f"/api/v1/telemetria/anomalias/{anomaly.id}", headers=h).get_json()
+    assert detail["evidence"]["readings"]
+    bad = client.get("/api/v1/telemetria/anomalias?estado=xx&limite=0", headers=h)
+    assert bad.status_code == 422
+    # NOTE: flask-smorest's own 422 body ({"code","errors","status"}) wins over the house
+    # {"error": ...} format because saae/app.py creates Api(app) after registering the
+    # handlers (reported to the lead); assert only what holds either way
+    assert "estado" in bad.get_data(as_text=True) and "limite" in bad.get_data(as_text=True)
+    resp = client.post(f"/api/v1/telemetria/anomalias/{anomaly.id}/encerrar", json={},
+                       headers=h)
+    assert resp.status_code == 422 and resp.get_json()["error"]["fields"] == {
+        "note": ["Obrigatorio."]}
+    resp = client.post(f"/api/v1/telemetria/anomalias/{anomaly.id}/reconhecer",
+                       json={"note": "ok"}, headers=h)
+    assert resp.status_code == 200 and resp.get_json()["acknowledged_by"]
+    resp = client.post(f"/api/v1/telemetria/anomalias/{anomaly.id}/reconhecer", json={},
+                       headers=h)
+    assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "transicao_invalida"
+    resp = client.post(f"/api/v1/telemetria/anomalias/{anomaly.id}/encerrar",
+                       json={"note": "manutencao"}, headers=h)
+    assert resp.status_code == 200 and resp.get_json()["state"] == "encerrada"
+    assert client.get("/api/v1/telemetria/anomalias/999999", headers=h).status_code == 404
+    assert client.get("/api/v1/telemetria/anomalias").status_code == 401
+
+
+@pytest.mark.parametrize("hours, labels", [
+    (1, [">21:10<", ">21:20<"]),  # short windows: minute ticks
+    (24, [">21h<", ">02/03<"]),
+    (24 * 7, [">02/03<", ">04/03<"]),
+])
+def test_chart_time_ticks(hours, labels):
+    svg = str(chart_svg([], start=T0, end=T0 + dt.timedelta(hours=hours)))
+    for lab in labels:
+        assert lab in svg
