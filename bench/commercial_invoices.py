@@ -6,7 +6,10 @@ the batch grows. Builds a fresh PostgreSQL database with groups of 1,000 / 5,000
 closed through the LIMS's own services), runs the real batch job (`billing.run_batch`: one
 transaction, 2 render processes) for each group and prints a table:
 
-    n, seconds, invoices/s, peak RSS of the batch process and of the render workers.
+    n, seconds, invoices/s, peak RSS of the batch process and of the render workers, and
+    the CPU seconds of the batch process and of the render workers (CPU ms per invoice is
+    the figure that does not depend on what else the machine is running; load1 says how
+    busy it was).
 
 Usage: .venv/bin/python bench/commercial_invoices.py [--sizes 1000,5000,10000,25000] [--keep]
 """
@@ -104,7 +107,7 @@ def build(url: str, sizes: list[int], today: dt.date) -> dict[int, int]:
     s.commit()
     last_y, last_m = domain.month_add(today.year, today.month, -1)
     for sysid in (1, 2):
-        close_lims_month(sysid, last_y, last_m, analyst.id, sup.id, days=20, positive_day=4)
+        close_lims_month(sysid, last_y, last_m, analyst.id, sup.id, days=20, turbid_day=4)
         s.commit()
     rng = random.Random(25_000)
     groups = {}
@@ -166,6 +169,9 @@ def main() -> None:
     ap.add_argument("--processes", type=int, default=2)
     ap.add_argument("--keep", action="store_true", help="keep the database and PDFs")
     args = ap.parse_args()
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # still drop the database
     sizes = [int(x) for x in args.sizes.split(",")]
 
     import psycopg
@@ -195,29 +201,37 @@ def main() -> None:
 
             last_y, last_m = domain.month_add(today.year, today.month, -1)
             print(f"\n{'n':>7} {'seconds':>8} {'inv/s':>7} {'compute':>8} {'insert':>7} "
-                  f"{'pdf wait':>8} {'RSS batch MB':>12} {'RSS worker MB':>13} {'PDF MB':>7}")
+                  f"{'pdf wait':>8} {'RSS batch MB':>12} {'RSS worker MB':>13} {'PDF MB':>7} "
+                  f"{'CPU main s':>10} {'CPU pdf s':>9} {'CPU ms/inv':>10} {'load1':>6}")
             for n in sizes:
                 batch = billing.request_batch(groups[n], last_y, last_m, issue_date=today, run=False)
                 session().commit()
                 sampler = Sampler()
                 sampler.start()
                 t = time.perf_counter()
+                cpu0 = os.times()
                 if os.environ.get("BENCH_PROFILE"):
                     import cProfile
                     import pstats
 
-                    prof = cProfile.Profile()
+                    prof = cProfile.Profile(time.process_time)
                     fig = prof.runcall(billing.run_batch, batch.id, processes=args.processes)
                     pstats.Stats(prof).sort_stats("tottime").print_stats(30)
                 else:
                     fig = billing.run_batch(batch.id, processes=args.processes)
                 took = time.perf_counter() - t
+                cpu1 = os.times()  # the render workers are joined by now: children's CPU
+                cpu_main = cpu1.user + cpu1.system - cpu0.user - cpu0.system
+                cpu_pdf = (cpu1.children_user + cpu1.children_system
+                           - cpu0.children_user - cpu0.children_system)
                 sampler.stop.set()
                 sampler.join()
                 assert fig["invoices"] == n, fig
                 print(f"{n:>7,} {took:>8.1f} {n / took:>7.0f} {fig['compute']:>8.1f} "
                       f"{fig['insert']:>7.1f} {fig['pdf_wait']:>8.1f} {sampler.main:>12.0f} "
-                      f"{sampler.workers:>13.0f} {fig['pdf_mb']:>7.1f}", flush=True)
+                      f"{sampler.workers:>13.0f} {fig['pdf_mb']:>7.1f} {cpu_main:>10.1f} "
+                      f"{cpu_pdf:>9.1f} {(cpu_main + cpu_pdf) * 1000 / n:>10.2f} "
+                      f"{os.getloadavg()[0]:>6.1f}", flush=True)
                 session.remove()
         if args.keep:
             print(f"kept: database {name}, files in {data_dir}")

@@ -98,6 +98,8 @@ def main() -> None:
     ap.add_argument("--tags", type=int, default=500)
     ap.add_argument("--influx", default="http://127.0.0.1:8086")
     ap.add_argument("--ack", default="after_store", choices=["on_receipt", "after_store"])
+    ap.add_argument("--protocol", default="5", choices=["5", "3.1.1"],
+                    help="MQTT version of the ingester's session")
     ap.add_argument("--system-broker", action="store_true",
                     help="use the Mosquitto on 1883 (default limits: it drops QoS 1 messages "
                          "beyond 1000 queued for a slower consumer)")
@@ -119,7 +121,7 @@ def main() -> None:
         "ingest": {"batch_size": 20_000, "flush_interval_s": 0.25, "load_ranges_from_db": False},
         "connector": [{"name": "bench", "kind": "mqtt", "client_id": f"{prefix}-ingest",
                        "url": f"mqtt://127.0.0.1:{port}",
-                       "session_expiry_s": 300, "ack": args.ack,
+                       "session_expiry_s": 300, "ack": args.ack, "protocol": args.protocol,
                        "topics": [{"pattern": f"{prefix}/lote/#", "tag": "", "format": "json",
                                    "tag_path": "tag", "value_path": "v", "ts_path": "t"}]}],
     })

@@ -5,7 +5,7 @@
 Runs a private influxd (its own ports and data directory, so the shared one on 8086 is not
 disturbed) and a private Mosquitto; a publisher process sends --rate readings/s over MQTT
 (QoS 1, batches of 100) for before + outage + after seconds; the ingester writes to the
-influxd, which is stopped (SIGTERM) for --outage seconds and started again on the same data.
+influxd, which is stopped (SIGTERM, or SIGKILL with --kill) for --outage seconds and started again on the same data.
 While it is down the ingester fills its disk buffer; afterwards it replays it. The script
 prints readings sent, readings stored (count(value) in InfluxDB), the buffer's peak depth
 and how long the replay took.
@@ -73,9 +73,14 @@ class Influxd:
             time.sleep(0.1)
         raise RuntimeError("influxd nao iniciou")
 
-    def stop(self) -> None:
+    def stop(self, kill: bool = False) -> None:
+        """SIGTERM (a clean stop) or, with `kill`, SIGKILL (a crash: what influxd had
+        acknowledged must survive in its WAL)."""
         if self.proc is not None:
-            self.proc.terminate()
+            if kill:
+                self.proc.kill()
+            else:
+                self.proc.terminate()
             self.proc.wait(30)
             self.proc = None
 
@@ -126,6 +131,8 @@ def main() -> None:
     ap.add_argument("--before", type=float, default=20)
     ap.add_argument("--outage", type=float, default=60)
     ap.add_argument("--after", type=float, default=20)
+    ap.add_argument("--kill", action="store_true",
+                    help="stop influxd with SIGKILL (a crash) instead of SIGTERM")
     args = ap.parse_args()
 
     from telemetry import config as tcfg
@@ -167,9 +174,10 @@ def main() -> None:
             while True:
                 now = time.monotonic() - t0
                 if stopped is None and now >= args.before:
-                    influx.stop()
+                    influx.stop(kill=args.kill)
                     stopped = now
-                    print(f"  t={now:5.1f}s influxd parado (stored so far {ing.batcher.stored_total:,})")
+                    print(f"  t={now:5.1f}s influxd {'morto (SIGKILL)' if args.kill else 'parado (SIGTERM)'} "
+                          f"(stored so far {ing.batcher.stored_total:,})")
                 if stopped is not None and restarted is None and now >= args.before + args.outage:
                     influx.start()
                     restarted = now

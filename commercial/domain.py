@@ -304,7 +304,7 @@ class EconomiaCharge:
     sewer: Decimal
 
 
-def _band_label(lower: int, upper: int | None) -> str:
+def band_label(lower: int, upper: int | None) -> str:
     if upper is None:
         return f"acima de {lower}"
     return f"{lower + 1:02d} a {upper:02d}"
@@ -324,7 +324,7 @@ def cascade(rule: TariffRule, consumption: Decimal | int, *, sewer: bool = True)
         top = c if b.upper is None else min(c, Decimal(b.upper))
         vol = top - b.lower
         amount = money(vol * b.price)
-        lines.append(BandCharge(_band_label(b.lower, b.upper), vol, b.price, amount))
+        lines.append(BandCharge(band_label(b.lower, b.upper), vol, b.price, amount))
         water += amount
     sewer_value = money(water * rule.sewer_percent / 100) if sewer else Decimal("0.00")
     return EconomiaCharge(rule.category, c, tuple(lines), money(water), sewer_value)

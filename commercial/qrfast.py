@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from itertools import zip_longest
+from operator import itemgetter
 
 import segno
 from segno import consts, encoder
@@ -66,7 +67,7 @@ def _ecc(block: bytes, num_ec: int) -> bytes:
     return rem.to_bytes(num_ec, "big")
 
 
-def _final_bits(data: bytes, version: int, compat: bool = False) -> list[int]:
+def _final_bits(data: bytes, version: int, compat: bool = False) -> bytes:
     codewords = _bits_to_codewords(data, version, compat)
     data_blocks, ec_blocks = [], []
     pos = 0
@@ -79,11 +80,24 @@ def _final_bits(data: bytes, version: int, compat: bool = False) -> list[int]:
             ec_blocks.append(_ecc(block, num_ec))
     seq = bytearray()
     for group in (data_blocks, ec_blocks):
-        for col in zip_longest(*group):
-            seq.extend(x for x in col if x is not None)
+        if len(group) == 1:
+            seq += group[0]
+            continue
+        shortest = min(len(b) for b in group)
+        for col in zip(*group, strict=False):  # the common part, interleaved in C
+            seq += bytes(col)
+        for col in zip_longest(*(b[shortest:] for b in group)):
+            seq += bytes(x for x in col if x is not None)
+    return _bits(seq)
+
+
+_BIT = bytes.maketrans(b"01", b"\x00\x01")
+
+
+def _bits(seq: bytes) -> bytes:
+    """One byte (0 or 1) per bit of `seq`, most significant first (no Python loop per bit)."""
     n = len(seq) * 8
-    value = int.from_bytes(seq, "big")
-    return [(value >> (n - 1 - i)) & 1 for i in range(n)]
+    return bin(int.from_bytes(seq, "big"))[2:].zfill(n).encode().translate(_BIT)
 
 
 def _version_for(data: bytes) -> int:
@@ -95,9 +109,9 @@ def _version_for(data: bytes) -> int:
 
 
 @lru_cache(maxsize=8)
-def _layout(version: int) -> tuple[bytes, tuple[int, ...], bytes]:
+def _layout(version: int) -> tuple[bytes, tuple[int, ...], bytes, itemgetter]:  # type: ignore[type-arg]
     """(template: flat final matrix with data bits = 0, data positions in placement order,
-    mask bits at those positions)."""
+    mask bits at those positions, the gather that places a data stream)."""
     size = encoder.calc_matrix_size(version)
     fm = encoder.make_matrix(size, size)
     encoder.add_finder_patterns(fm, size, size)
@@ -121,12 +135,17 @@ def _layout(version: int) -> tuple[bytes, tuple[int, ...], bytes]:
                      micro=False)
     flat = bytearray(v for row in ref.matrix for v in row)
     bits = _final_bits(probe, version, compat=True)
-    bits += [0] * (len(order) - len(bits))
+    bits += bytes(len(order) - len(bits))
     mask_bits = bytearray(len(order))
     for k, p in enumerate(order):
         mask_bits[k] = flat[p] ^ bits[k]
         flat[p] = 0
-    return bytes(flat), tuple(order), bytes(mask_bits)
+    # every cell of the symbol as an index into template + data stream, so one C-level
+    # gather (itemgetter) places all the data modules at once
+    where = list(range(len(flat)))
+    for k, p in enumerate(order):
+        where[p] = len(flat) + k
+    return bytes(flat), tuple(order), bytes(mask_bits), itemgetter(*where)
 
 
 def qr_matrix(payload: str, *, compat: bool = False) -> tuple[int, bytes]:
@@ -134,9 +153,9 @@ def qr_matrix(payload: str, *, compat: bool = False) -> tuple[int, bytes]:
     `compat` reproduces segno's extra zero padding byte (for module-exact comparison)."""
     data = payload.encode("utf-8")
     version = _version_for(data)
-    template, order, mask_bits = _layout(version)
-    flat = bytearray(template)
+    template, order, mask_bits, gather = _layout(version)
     bits = _final_bits(data, version, compat)
-    for k, p in enumerate(order):
-        flat[p] = (bits[k] if k < len(bits) else 0) ^ mask_bits[k]
-    return encoder.calc_matrix_size(version), bytes(flat)
+    n = len(order)
+    bits = bits[:n] + bytes(n - len(bits)) if len(bits) != n else bits
+    masked = (int.from_bytes(bits, "big") ^ int.from_bytes(mask_bits, "big")).to_bytes(n, "big")
+    return encoder.calc_matrix_size(version), bytes(gather(template + masked))

@@ -14,33 +14,33 @@ from commercial import domain
 log = logging.getLogger(__name__)
 
 DEFAULT_MESSAGES = [
-    # (kind, title, text, priority, threshold)
-    ("ligacao_cortada", "Ligacao cortada",
-     "Sua ligacao esta cortada. Procure o atendimento para regularizar e pedir a religacao.", 10, None),
-    ("debito_devolvido", "Debito automatico devolvido",
-     "O debito automatico de {data_devolucao} foi devolvido pelo banco. Pague esta fatura pelo "
-     "codigo de barras ou PIX e confira seus dados bancarios.", 15, None),
+    # (kind, title, text, priority, threshold); printed on the invoice, so in proper pt-BR
+    ("ligacao_cortada", "Ligação cortada",
+     "Sua ligação está cortada. Procure o atendimento para regularizar e pedir a religação.", 10, None),
+    ("debito_devolvido", "Débito automático devolvido",
+     "O débito automático de {data_devolucao} foi devolvido pelo banco. Pague esta fatura pelo "
+     "código de barras ou PIX e confira seus dados bancários.", 15, None),
     ("debitos_em_aberto", "Faturas em aberto",
      "Constam {qtd_abertas} fatura(s) em aberto, no total de {valor_abertas}. Evite o corte: "
      "regularize no atendimento ou pelo site.", 20, None),
     ("plano_pagamento", "Parcelamento ativo",
-     "Parcelamento ativo: restam {parcelas_restantes} parcela(s); a proxima, de "
+     "Parcelamento ativo: restam {parcelas_restantes} parcela(s); a próxima, de "
      "{proxima_parcela_valor}, vence em {proxima_parcela_data}.", 30, None),
     ("excesso_consumo", "Excesso de consumo",
-     "Seu consumo ({consumo} m3) ficou {excesso_pct}% acima da sua media ({media} m3). "
-     "Verifique se ha vazamentos.", 40, Decimal(30)),
-    ("debito_automatico", "Debito automatico",
-     "Esta fatura sera debitada automaticamente em conta em {vencimento}.", 50, None),
-    ("telemedicao", "Telemedicao",
-     "Seu hidrometro e telemedido: acompanhe o consumo diario no site e receba alertas de vazamento.",
+     "Seu consumo ({consumo} m³) ficou {excesso_pct}% acima da sua média ({media} m³). "
+     "Verifique se há vazamentos.", 40, Decimal(30)),
+    ("debito_automatico", "Débito automático",
+     "Esta fatura será debitada automaticamente em conta em {vencimento}.", 50, None),
+    ("telemedicao", "Telemedição",
+     "Seu hidrômetro é telemedido: acompanhe o consumo diário no site e receba alertas de vazamento.",
      60, None),
     ("alertas", "Alertas personalizados",
-     "Cadastre seu celular no atendimento e receba por SMS/WhatsApp avisos de falta de agua e da "
-     "emissao da fatura.", 70, None),
+     "Cadastre seu celular no atendimento e receba por SMS/WhatsApp avisos de falta de água e da "
+     "emissão da fatura.", 70, None),
     ("tarifa_aplicada", "Tarifa aplicada",
      "Tarifas aplicadas: {tabela}, vigente desde {vigencia}.", 90, None),
     ("fatura_zero", "Fatura com valor zero",
-     "Nao ha valor a pagar neste mes.", 5, None),
+     "Não há valor a pagar neste mês.", 5, None),
 ]
 
 
@@ -248,8 +248,8 @@ def seed_demo(today: dt.date, *, connections: int = 2400, run_batch: bool = True
     from commercial.models import MessageRule
 
     s.add(MessageRule(kind="localizacao", title="Obras no Sitio Novo",
-                      text="Obras de ampliacao da rede na Estrada do Sitio Novo ate dezembro: "
-                           "pode haver baixa pressao entre 8h e 17h.", priority=35,
+                      text="Obras de ampliação da rede na Estrada do Sítio Novo até dezembro: "
+                           "pode haver baixa pressão entre 8h e 17h.", priority=35,
                       neighbourhoods=["Sitio Novo"], sector_codes=[]))
     p = billing.parameters()
     p.febraban_company, p.pix_key = "0123", "12345678000195"

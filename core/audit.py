@@ -21,6 +21,7 @@ from sqlalchemy import Index, String, event, insert, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.db import Base, utcnow
+from core.db import session as db_session
 
 
 class Audited:
@@ -72,11 +73,19 @@ def current_actor() -> Actor:
 
 @contextmanager
 def audit_context(actor: Actor | None = None, reason: str | None = None) -> Iterator[None]:
-    """Attribute the changes flushed inside the block to `actor`, with `reason`."""
+    """Attribute the changes made inside the block to `actor`, with `reason`.
+
+    Pending changes are flushed when the block ends, so that
+    `with unit_of_work(), audit_context(...)` (whose commit comes after this block has
+    closed) still records them with this actor and reason."""
     t1 = _actor.set(actor) if actor is not None else None
     t2 = _reason.set(reason) if reason is not None else None
     try:
         yield
+        if db_session.registry.has():
+            s = db_session()
+            if s.new or s.dirty or s.deleted:
+                s.flush()
     finally:
         if t2 is not None:
             _reason.reset(t2)
@@ -107,8 +116,11 @@ def _columns(obj: Any) -> list[str]:
 
 
 def _row_id(obj: Any) -> str:
-    ident = inspect(obj).identity
-    return ",".join(str(i) for i in ident) if ident else "?"
+    # after_flush runs before new objects get their identity key; their primary key
+    # attributes are already filled in
+    state = inspect(obj)
+    ident = state.identity or state.mapper.primary_key_from_instance(obj)
+    return ",".join(str(i) for i in ident) if ident and None not in ident else "?"
 
 
 @event.listens_for(Session, "before_flush")

@@ -121,7 +121,9 @@ class ProfileRecord(Audited, IdMixin, Base):
 
 class User(Audited, IdMixin, TimestampMixin, Base):
     __tablename__ = "core_user"
-    __audit_exclude__ = frozenset({"password_hash", "last_seen_at"})
+    # login bookkeeping lives in core_login_attempt; the lock itself stays audited
+    __audit_exclude__ = frozenset({"password_hash", "last_seen_at", "last_login_at",
+                                   "failed_logins"})
 
     username: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(160))
@@ -365,6 +367,8 @@ def user_for_token(token: str) -> User | None:
         return None
     if not row.user.active:
         return None
+    if row.last_used_at is None or now - row.last_used_at > dt.timedelta(minutes=5):
+        row.last_used_at = now  # committed by core.web (at most one write per 5 minutes)
     return row.user
 
 

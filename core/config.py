@@ -67,12 +67,21 @@ class Settings:
     whatsapp_phone_number_id: str = ""
     sms_api_url: str = ""
     sms_token: str = ""
+    sms_sender: str = ""  # sender id / short code for the SMS gateway
+    whatsapp_verify_token: str = ""  # webhook subscription check (hub.verify_token)
+    whatsapp_app_secret: str = ""  # webhook signature (X-Hub-Signature-256); empty = unchecked
+    sms_webhook_token: str = ""  # shared secret the SMS gateway sends on status callbacks
     tsa_url: str = ""  # RFC 3161 timestamp authority; empty = no timestamps
     # --- lims ---
     lims_auto_publish_after_closing: bool = False
     lims_report_recipients: str = ""  # comma-separated e-mails for the monthly LIMS reports
     # --- incidents ---
     incidents_auto_resolve: bool = True
+    incidents_auto_notify: bool = True  # notify the affected when a serious incident opens
+    incidents_auto_work_order: bool = True  # open and assign an OS for serious incidents
+    incidents_retry_base_seconds: float = 30.0  # first retry of a failed send (doubles)
+    incidents_max_attempts: int = 6
+    incidents_auto_min_severity: str = "media"  # lowest anomaly severity that auto-notifies / opens an OS
 
     @property
     def is_production(self) -> bool:
@@ -100,10 +109,12 @@ class Settings:
             values[name] = _convert(key, raw, hints[name])
         if unknown:
             raise ConfigError(f"Variaveis de ambiente desconhecidas: {', '.join(sorted(unknown))}")
-        for name in overrides:
+        for name, value in overrides.items():
             if name not in fields:
                 raise ConfigError(f"Configuracao desconhecida: {name}")
-        values.update(overrides)
+            if isinstance(value, str) and hints[name] is not str:
+                value = _convert(PREFIX + name.upper(), value, hints[name])
+            values[name] = value
         settings = cls(**values)
         settings.validate()
         if not settings.secret_key and not settings.is_production:

@@ -109,7 +109,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 def init_engine(url: str, **kwargs: Any) -> Engine:
     """Create the process-wide engine and bind the session factory to it."""
     global _engine
-    if _engine is not None and str(_engine.url) == url:
+    if _engine is not None and _engine.url.render_as_string(hide_password=False) == url:
         return _engine
     _engine = make_engine(url, **kwargs)
     SessionFactory.configure(bind=_engine)

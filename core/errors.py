@@ -7,9 +7,13 @@ Services raise `DomainError` subclasses with a stable machine `code` and a Portu
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
+import marshmallow as ma
 from flask import Flask, Request, flash, jsonify, redirect, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -76,6 +80,10 @@ HTTP_MESSAGES = {
 }
 
 
+CSRF_MESSAGE = ("O formulario expirou ou nao veio desta pagina. Recarregue a pagina e tente "
+                "de novo.")
+
+
 def wants_json(req: Request) -> bool:
     if req.path.startswith("/api/"):
         return True
@@ -88,6 +96,90 @@ def error_body(code: str, message: str, fields: dict[str, Any] | None = None) ->
     if fields:
         body["error"]["fields"] = fields
     return body
+
+
+_LOCATIONS = {"json", "query", "form", "files", "path", "view_args", "headers", "cookies",
+              "querystring", "json_or_form"}
+
+
+# marshmallow's English messages, as the pt-BR the API promises (exact ones, then patterns)
+_PT_MESSAGES = {
+    "Missing data for required field.": "Campo obrigatorio.",
+    "Field may not be null.": "O campo nao pode ser nulo.",
+    "Unknown field.": "Campo desconhecido.",
+    "Invalid input type.": "Tipo de dado invalido.",
+    "Invalid value.": "Valor invalido.",
+    "Not a valid integer.": "Informe um numero inteiro.",
+    "Not a valid number.": "Informe um numero.",
+    "Not a valid boolean.": "Informe true ou false.",
+    "Not a valid string.": "Informe um texto.",
+    "Not a valid list.": "Informe uma lista.",
+    "Not a valid mapping type.": "Informe um objeto.",
+    "Not a valid datetime.": "Data e hora invalidas (use ISO 8601, ex. 2026-03-01T10:00:00Z).",
+    "Not a valid date.": "Data invalida (use AAAA-MM-DD).",
+    "Not a valid time.": "Hora invalida (use HH:MM).",
+    "Not a valid email address.": "E-mail invalido.",
+    "Not a valid URL.": "Endereco (URL) invalido.",
+    "Not a valid UUID.": "Identificador (UUID) invalido.",
+    "Not a valid decimal.": "Informe um numero decimal.",
+    "Special numeric values (nan or infinity) are not permitted.": "Informe um numero finito.",
+    "Invalid input.": "Dado invalido.",
+}
+_PT_PATTERNS = [
+    (re.compile(r"^Must be greater than or equal to (.+) and less than or equal to (.+)\.$"),
+     r"Deve estar entre \1 e \2."),
+    (re.compile(r"^Must be greater than or equal to (.+)\.$"), r"Deve ser maior ou igual a \1."),
+    (re.compile(r"^Must be less than or equal to (.+)\.$"), r"Deve ser menor ou igual a \1."),
+    (re.compile(r"^Must be greater than (.+)\.$"), r"Deve ser maior que \1."),
+    (re.compile(r"^Must be less than (.+)\.$"), r"Deve ser menor que \1."),
+    (re.compile(r"^Shorter than minimum length (.+)\.$"), r"Minimo de \1 caracteres."),
+    (re.compile(r"^Longer than maximum length (.+)\.$"), r"Maximo de \1 caracteres."),
+    (re.compile(r"^Length must be between (.+) and (.+)\.$"), r"Entre \1 e \2 caracteres."),
+    (re.compile(r"^Length must be (.+)\.$"), r"Deve ter exatamente \1 caracteres."),
+    (re.compile(r"^Must be one of: (.+)\.$"), r"Use um destes valores: \1."),
+]
+
+
+def translate(message: Any) -> Any:
+    """pt-BR for marshmallow's messages, recursively; unknown texts pass unchanged."""
+    if isinstance(message, str):
+        if message in _PT_MESSAGES:
+            return _PT_MESSAGES[message]
+        for pattern, repl in _PT_PATTERNS:
+            if pattern.match(message):
+                return pattern.sub(repl, message)
+        return message
+    if isinstance(message, list):
+        return [translate(m) for m in message]
+    if isinstance(message, dict):
+        return {str(k): translate(v) for k, v in message.items()}
+    return message
+
+
+def flatten_locations(messages: Any) -> Any:
+    """webargs nests messages by location ({"json": {"campo": [...]}}); clients want
+    {"campo": ["mensagem em portugues"]}."""
+    if isinstance(messages, dict) and messages and set(messages) <= _LOCATIONS:
+        flat: dict[str, Any] = {}
+        for per_location in messages.values():
+            if isinstance(per_location, dict):
+                flat.update({str(k): v for k, v in per_location.items()})
+            else:
+                flat.setdefault("_schema", per_location)
+        return translate(flat)
+    return translate(messages)
+
+
+class _ErrorDetail(ma.Schema):
+    code = ma.fields.String(required=True, metadata={"description": "codigo estavel do erro"})
+    message = ma.fields.String(required=True, metadata={"description": "mensagem em portugues"})
+    fields = ma.fields.Dict(metadata={"description": "mensagens por campo (erros de validacao)"})
+
+
+class ApiErrorSchema(ma.Schema):
+    """The JSON error body of every API response, as documented in the OpenAPI document."""
+
+    error = ma.fields.Nested(_ErrorDetail, required=True)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -107,11 +199,13 @@ def register_error_handlers(app: Flask) -> None:
     def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
         status = exc.code or 500
         message = HTTP_MESSAGES.get(status, exc.name)
+        if isinstance(exc, CSRFError):
+            message = CSRF_MESSAGE
         if wants_json(request):
             fields = None
             data = getattr(exc, "data", None)  # webargs / flask-smorest validation details
             if isinstance(data, dict) and "messages" in data:
-                fields = data["messages"]
+                fields = flatten_locations(data["messages"])
             code = {422: "dados_invalidos", 401: "nao_autenticado", 403: "acesso_negado",
                     404: "nao_encontrado"}.get(status, f"http_{status}")
             resp = jsonify(error_body(code, message, fields))
@@ -120,6 +214,20 @@ def register_error_handlers(app: Flask) -> None:
                 resp.headers["WWW-Authenticate"] = 'Bearer realm="saae"'
             return resp
         return render_template("erro.html", status=status, message=message), status
+
+    @app.errorhandler(sa_exc.DataError)
+    def _data(exc: sa_exc.DataError):  # type: ignore[no-untyped-def]
+        # a value the database cannot take (a number out of range, a NUL character): the
+        # request was wrong, not the server; nothing was written
+        log.warning("database refused a value on %s %s: %s", request.method, request.path,
+                    exc.orig)
+        from core.db import session
+
+        session.rollback()
+        message = "Valor fora do intervalo aceito ou com caracteres invalidos."
+        if wants_json(request):
+            return jsonify(error_body("valor_invalido", message)), 422
+        return render_template("erro.html", status=422, message=message), 422
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]

@@ -27,13 +27,17 @@ MAX_ATTEMPTS = 10
 
 
 def handler_name(handler: Handler) -> str:
-    return f"{handler.__module__}.{handler.__qualname__}"
+    """The stable name under which a handler's success is remembered (functions or callables)."""
+    qualname = getattr(handler, "__qualname__", None) or type(handler).__qualname__
+    module = getattr(handler, "__module__", None) or type(handler).__module__
+    return f"{module}.{qualname}"
 
 
 def drain(subscriptions: Subscriptions, *, limit: int = 500, session: Session | None = None) -> int:
     """Deliver up to `limit` pending rows; return how many rows were completed."""
     s = session or db_session()
     done = 0
+    failed: list[int] = []  # retried by the next drain, not in a tight loop now
     for _ in range(limit):
         stmt = (
             select(OutboxMessage)
@@ -42,12 +46,16 @@ def drain(subscriptions: Subscriptions, *, limit: int = 500, session: Session | 
             .limit(1)
             .with_for_update(skip_locked=True)
         )
+        if failed:
+            stmt = stmt.where(OutboxMessage.id.not_in(failed))
         row = s.scalars(stmt).first()
         if row is None:
             s.rollback()
             break
         if _deliver(s, row, subscriptions):
             done += 1
+        else:
+            failed.append(row.id)
         s.commit()
     return done
 
@@ -65,6 +73,10 @@ def _deliver(s: Session, row: OutboxMessage, subscriptions: Subscriptions) -> bo
         s.scalars(select(ProcessedEvent.handler).where(ProcessedEvent.outbox_id == row.id))
     )
     failed = False
+    row.attempts += 1
+    # writing first takes SQLite's write lock before the handlers' SAVEPOINTs (a deferred
+    # transaction that reads, then writes, fails at once if another thread wrote meanwhile)
+    s.flush()
     # handlers' @transactional calls must join this transaction, not commit it
     depth = s.info.get(_DEPTH, 0)
     s.info[_DEPTH] = depth + 1
@@ -83,7 +95,6 @@ def _deliver(s: Session, row: OutboxMessage, subscriptions: Subscriptions) -> bo
                 row.last_error = f"{name}: {exc}"[:2000]
     finally:
         s.info[_DEPTH] = depth
-    row.attempts += 1
     if failed:
         if row.attempts >= MAX_ATTEMPTS:
             row.dead = True

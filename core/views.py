@@ -5,8 +5,12 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.views import MethodView
 from flask_login import login_user, logout_user
+from flask_smorest import Blueprint as ApiBlueprint
 from flask_wtf import FlaskForm
+from marshmallow import Schema, validate
+from marshmallow import fields as mf
 from sqlalchemy import func, select
 from wtforms import BooleanField, EmailField, PasswordField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
@@ -28,10 +32,15 @@ from core.auth import (
 )
 from core.db import session, unit_of_work, utcnow
 from core.errors import NotFound, ValidationError
+from core.events import OutboxMessage
 from core.web import current, settings
 
 bp = Blueprint("core", __name__, template_folder="templates")
+api = ApiBlueprint("core_api", __name__, url_prefix="/api/v1",
+                   description="Contas e historico de alteracoes")
 blueprints = [bp]
+api_blueprints = [api]
+PAGE = 100  # rows per page in lists and API collections
 NAV = [
     ("Usuarios", "core.users", "core.users.manage"),
     ("Auditoria", "core.audit_log", "core.audit.view"),
@@ -74,14 +83,14 @@ def login():  # type: ignore[no-untyped-def]
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            with unit_of_work():
-                user = authenticate(
-                    form.username.data, form.password.data, settings(), ip=request.remote_addr
-                )
+            user = authenticate(
+                form.username.data, form.password.data, settings(), ip=request.remote_addr
+            )
         except LoginFailed as exc:
-            session.commit()  # keep the attempt and the failure count
+            session.commit()  # a refusal keeps the attempt, the failure count and the lock
             flash(exc.message, "erro")
             return render_template("core/login.html", form=form), 401
+        session.commit()
         login_user(user)
         from flask import session as web_session
 
@@ -221,21 +230,144 @@ def token_revoke(token_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("core.tokens"))
 
 
-@bp.route("/auditoria")
-@require("core.audit.view")
-def audit_log():  # type: ignore[no-untyped-def]
+def _audit_rows(model: str | None, row_id: str | None, username: str | None,
+               page: int) -> list[AuditLog]:
+    """One page of the history, newest first, per record (model + row id) and/or per user."""
     stmt = select(AuditLog).order_by(AuditLog.id.desc())
-    model = request.args.get("model")
-    row_id = request.args.get("row_id")
-    username = request.args.get("username")
     if model:
         stmt = stmt.where(AuditLog.model == model)
     if row_id:
         stmt = stmt.where(AuditLog.row_id == row_id)
     if username:
         stmt = stmt.where(AuditLog.username == username)
-    page = max(int(request.args.get("page", 1) or 1), 1)
-    rows = session.scalars(stmt.limit(100).offset((page - 1) * 100)).all()
+    return list(session.scalars(stmt.limit(PAGE).offset((page - 1) * PAGE)))
+
+
+@bp.route("/auditoria")
+@require("core.audit.view")
+def audit_log():  # type: ignore[no-untyped-def]
+    model = request.args.get("model")
+    row_id = request.args.get("row_id")
+    username = request.args.get("username")
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    rows = _audit_rows(model, row_id, username, page)
     return render_template(
         "core/auditoria.html", rows=rows, model=model, row_id=row_id, username=username, page=page
     )
+
+
+def dashboard(user: User) -> list[dict[str, object]]:
+    """The administrator's cards on the home page: accounts and the event queue."""
+    cards: list[dict[str, object]] = []
+    if user.can("core.users.manage"):
+        active = session.scalar(select(func.count()).select_from(User).where(User.active)) or 0
+        locked = session.scalar(
+            select(func.count()).select_from(User).where(User.locked_until > utcnow())
+        ) or 0
+        cards.append({"title": "Usuarios ativos", "value": active, "url": url_for("core.users"),
+                      "hint": f"{locked} bloqueado(s) por tentativas" if locked else "",
+                      "tone": "alerta" if locked else ""})
+    if user.can("core.outbox.view"):
+        pending = session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(
+                OutboxMessage.processed_at.is_(None), OutboxMessage.dead.is_(False))
+        ) or 0
+        dead = session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.dead)
+        ) or 0
+        cards.append({"title": "Eventos na fila", "value": pending,
+                      "url": url_for("core.audit_log"),
+                      "hint": f"{dead} com falha definitiva" if dead else "entregues apos cada commit",
+                      "tone": "falha" if dead else "ok"})
+    return cards
+
+
+# -- JSON API -----------------------------------------------------------------------------
+
+class ProfileOut(Schema):
+    code = mf.String(required=True)
+    name = mf.String(required=True)
+
+
+class UserOut(Schema):
+    id = mf.Integer(required=True)
+    username = mf.String(required=True)
+    name = mf.String(required=True)
+    email = mf.String(allow_none=True)
+    active = mf.Boolean(required=True)
+    auth_source = mf.String(required=True, metadata={"description": "local ou ldap"})
+    profiles = mf.List(mf.Nested(ProfileOut), required=True)
+    last_login_at = mf.DateTime(allow_none=True)
+
+
+class MeOut(UserOut):
+    permissions = mf.List(mf.String(), required=True)
+
+
+class PageQuery(Schema):
+    pagina = mf.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+
+
+class UsersQuery(PageQuery):
+    ativo = mf.Boolean(metadata={"description": "so ativos (true) ou so inativos (false)"})
+
+
+class AuditQuery(PageQuery):
+    model = mf.String(validate=validate.Length(max=80), metadata={"description": "tabela"})
+    row_id = mf.String(validate=validate.Length(max=80))
+    username = mf.String(validate=validate.Length(max=120))
+
+
+class AuditOut(Schema):
+    id = mf.Integer(required=True)
+    at = mf.DateTime(required=True)
+    user_id = mf.Integer(allow_none=True)
+    username = mf.String(allow_none=True)
+    action = mf.String(required=True, metadata={"description": "insert, update ou delete"})
+    model = mf.String(required=True)
+    row_id = mf.String(required=True)
+    changes = mf.Dict(required=True, metadata={"description": "{campo: [antes, depois]}"})
+    reason = mf.String(allow_none=True)
+
+
+
+def _user_out(u: User) -> dict[str, object]:
+    return {"id": u.id, "username": u.username, "name": u.name, "email": u.email,
+            "active": u.active, "auth_source": u.auth_source, "last_login_at": u.last_login_at,
+            "profiles": [{"code": p.code, "name": p.name} for p in u.profiles]}
+
+
+@api.route("/conta")
+class MeApi(MethodView):
+    @login_required_only
+    @api.response(200, MeOut)
+    def get(self):  # type: ignore[no-untyped-def]
+        """O usuario dono do token (ou da sessao) e suas permissoes."""
+        user = current()
+        assert user is not None
+        return {**_user_out(user), "permissions": sorted(user.permissions())}
+
+
+@api.route("/usuarios")
+class UsersApi(MethodView):
+    @require("core.users.manage")
+    @api.arguments(UsersQuery, location="query")
+    @api.response(200, UserOut(many=True))
+    def get(self, args):  # type: ignore[no-untyped-def]
+        """Usuarios cadastrados (Administrador), 100 por pagina."""
+        stmt = select(User).order_by(User.username)
+        if "ativo" in args:
+            stmt = stmt.where(User.active.is_(args["ativo"]))
+        stmt = stmt.limit(PAGE).offset((args["pagina"] - 1) * PAGE)
+        return [_user_out(u) for u in session.scalars(stmt)]
+
+
+@api.route("/auditoria")
+class AuditApi(MethodView):
+    @require("core.audit.view")
+    @api.arguments(AuditQuery, location="query")
+    @api.response(200, AuditOut(many=True))
+    def get(self, args):  # type: ignore[no-untyped-def]
+        """Historico de alteracoes, do mais recente ao mais antigo, por registro ou usuario."""
+        return _audit_rows(args.get("model"), args.get("row_id"), args.get("username"),
+                           args["pagina"])

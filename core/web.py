@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, logout_user
+from werkzeug.routing import IntegerConverter
 
 from core import audit
 from core.auth import LOGIN, User, password_expired, user_for_token, view_mark
@@ -33,6 +34,25 @@ def _load_user(user_id: str) -> User | None:
     return user if user and user.active else None
 
 
+DB_INT_MAX = 2**31 - 1  # PostgreSQL INTEGER, the type of every id column
+
+
+class DbIntConverter(IntegerConverter):
+    """`<int:...>` bounded to the database's INTEGER: /x/99999999999 is a 404, not a 500."""
+
+    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
+                 max: int | None = DB_INT_MAX, signed: bool = False) -> None:  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def db_int_param_schema(converter: DbIntConverter) -> dict[str, Any]:
+    """OpenAPI schema of a DbIntConverter path parameter."""
+    schema: dict[str, Any] = {"type": "integer", "maximum": converter.max}
+    schema["minimum"] = converter.min if converter.min is not None else (
+        -DB_INT_MAX - 1 if converter.signed else 0)
+    return schema
+
+
 def settings() -> Settings:
     return current_app.config["SAAE_SETTINGS"]
 
@@ -45,11 +65,18 @@ def init_app(app: Flask) -> None:
 def _api_user() -> User | None:
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
-        return user_for_token(header[7:].strip())
+        user = user_for_token(header[7:].strip())
+        if db_session().dirty:
+            db_session.commit()  # the token's last use
+        return user
     return None
 
 
 def _enforce_access() -> Any:
+    # a request reusing an outer app context (tests, CLI) must not inherit the previous
+    # request's user from `g`
+    for key in ("_login_user", "user", "api_token_user"):
+        g.pop(key, None)
     endpoint = request.endpoint
     if endpoint is None:
         return None  # 404 handled by Flask

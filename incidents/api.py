@@ -48,14 +48,86 @@ class TicketStatus:
 def public_notices(*, active: bool | None = True, limit: int = 50,
                    offset: int = 0) -> list[PublicNotice]:
     """Service notices (interruptions, quality incidents) for the public site."""
-    raise NotImplementedError
+    from sqlalchemy import select
+
+    from core.db import session
+    from incidents.domain import OPEN_INCIDENT_STATES
+    from incidents.models import Incident
+
+    open_states = [str(s) for s in OPEN_INCIDENT_STATES]
+    stmt = (select(Incident).where(Incident.public_notice.is_(True), Incident.state != "cancelado")
+            .order_by(Incident.opened_at.desc(), Incident.id.desc()).limit(limit).offset(offset))
+    if active is True:
+        stmt = stmt.where(Incident.state.in_(open_states))
+    elif active is False:
+        stmt = stmt.where(Incident.state.not_in(open_states))
+    out = []
+    for inc in session.scalars(stmt):
+        est = (inc.opened_at + dt.timedelta(hours=inc.estimated_hours)) if inc.estimated_hours else None
+        kind = inc.kind if inc.kind in ("interrupcao", "qualidade") else "manutencao"
+        out.append(PublicNotice(
+            id=inc.id, protocol=inc.protocol, kind=kind, title=inc.title, reason=inc.reason,
+            area_description=inc.area_description,
+            neighbourhoods=tuple((inc.area or {}).get("neighbourhoods") or ()),
+            started_at=inc.opened_at, estimated_end_at=est, ended_at=inc.resolved_at,
+            safety_measures=inc.safety_measures,
+            status="ativo" if inc.state in open_states else "encerrado"))
+    return out
+
+
+def _by_token(token: str):  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from core.db import session
+    from incidents.models import Incident
+
+    if not token or len(token) < 20 or len(token) > 64:
+        return None
+    return session.scalars(select(Incident).where(Incident.public_token == token)).first()
 
 
 def ticket_by_token(token: str) -> TicketStatus | None:
     """The ticket a public tracking token points to, or None."""
-    raise NotImplementedError
+    from sqlalchemy import select
+
+    from core.db import session
+    from incidents.models import TimelineEntry as Entry
+
+    inc = _by_token(token)
+    if inc is None:
+        return None
+    rows = session.scalars(select(Entry).where(Entry.incident_id == inc.id, Entry.public.is_(True))
+                           .order_by(Entry.at, Entry.id))
+    closed = inc.state in ("encerrado", "resolvido")
+    return TicketStatus(
+        protocol=inc.protocol, title=inc.title, status_label=inc.state_label,
+        opened_at=inc.opened_at, updated_at=inc.updated_at, closed_at=inc.closed_at or inc.resolved_at,
+        timeline=tuple(TimelineEntry(e.at, e.text) for e in rows),
+        survey_available=closed and inc.survey_at is None, survey_answered=inc.survey_at is not None)
 
 
 def submit_survey(token: str, score: int, comment: str = "") -> None:
     """Record the satisfaction survey (score 1-5) once per ticket; DomainError otherwise."""
-    raise NotImplementedError
+    from core.audit import audit_context
+    from core.db import session, unit_of_work, utcnow
+    from core.errors import Conflict, NotFound, ValidationError
+
+    with unit_of_work():
+        inc = _by_token(token)
+        if inc is None:
+            raise NotFound("Chamado nao encontrado")
+        if inc.state not in ("encerrado", "resolvido"):
+            raise Conflict("A pesquisa fica disponivel quando o chamado for concluido")
+        if inc.survey_at is not None:
+            raise Conflict("A pesquisa deste chamado ja foi respondida. Obrigado!")
+        try:
+            score = int(score)
+        except (TypeError, ValueError):
+            score = 0
+        if not 1 <= score <= 5:
+            raise ValidationError("Escolha uma nota de 1 a 5", fields={"score": ["de 1 a 5"]})
+        with audit_context(reason="pesquisa de satisfacao"):
+            inc.survey_score = score
+            inc.survey_comment = (comment or "").strip()[:2000]
+            inc.survey_at = utcnow()
+            session.flush()

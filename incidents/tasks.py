@@ -1,1 +1,19 @@
-"""incidents.tasks (to be filled by the area)."""
+"""Background jobs of incidents (plain functions taking ids, run by core.tasks.enqueue / BEAT)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def dispatch_notice(notice_id: int) -> int:
+    """Send the due messages of one notice."""
+    from incidents.services import notify
+
+    return notify.dispatch(notice_id)
+
+
+def dispatch_pending(**_: Any) -> dict[str, int]:
+    """Periodic: retries whose backoff has passed, and claims left behind by a dead worker."""
+    from incidents.services import notify
+
+    return {"sent": notify.dispatch(max_messages=2000), "stale": notify.flag_stale_claims()}

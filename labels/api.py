@@ -1,1 +1,50 @@
-"""The public interface of labels (the only module other areas import)."""
+"""The public interface of labels (the only module other areas import).
+
+Knows no domain: a caller builds `LabelSpec(code, title, lines)` and picks an output:
+
+- `render_sheet_pdf(specs, layout=A4_3X10)`: A4 label paper (any `SheetLayout`);
+- `render_thermal_pdf(specs)`: a 50 x 30 mm roll, one label per page;
+- `render_zpl(specs)`: ZPL II for Zebra printers;
+- `render_label_png(spec)` / `render_barcode_png(code)`: images for screens and tests;
+- `decode(image_bytes) -> list[str]`: codes read from a photo (pyzbar).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from labels import pdf as _pdf
+from labels import png as _png
+from labels.reader import UnreadableImage, decode
+from labels.spec import A4_3X10, THERMAL_50X30, LabelSpec, SheetLayout
+from labels.zpl import render_zpl
+
+__all__ = [
+    "A4_3X10", "THERMAL_50X30", "LabelSpec", "SheetLayout", "UnreadableImage", "decode",
+    "render_barcode_png", "render_label_png", "render_sheet_pdf", "render_thermal_pdf",
+    "render_zpl",
+]
+
+
+def render_sheet_pdf(specs: Iterable[LabelSpec], layout: SheetLayout = A4_3X10, *,
+                     skip: int = 0, outline: bool = False, title: str = "Etiquetas") -> bytes:
+    """A PDF of label sheets; `skip` leaves the first slots empty (a partly used sheet)."""
+    return _pdf.render_sheet(specs, layout, skip=skip, outline=outline, title=title)
+
+
+def render_thermal_pdf(specs: Iterable[LabelSpec], layout: SheetLayout = THERMAL_50X30, *,
+                       title: str = "Etiquetas") -> bytes:
+    """A PDF for a thermal roll: one label per page, the page being the label."""
+    return _pdf.render_sheet(specs, layout, title=title)
+
+
+def render_label_png(spec: LabelSpec, *, width_mm: float = 50, height_mm: float = 30,
+                     dpi: int = 300) -> bytes:
+    """One label as a PNG (same layout as the PDFs)."""
+    return _png.render_label(spec, width_mm=width_mm, height_mm=height_mm, dpi=dpi)
+
+
+def render_barcode_png(code: str, *, module_px: int = 3, height_px: int = 120,
+                       text: bool = True) -> bytes:
+    """A bare Code128 symbol with quiet zones and, optionally, the code under it."""
+    return _png.render_barcode(code, module_px=module_px, height_px=height_px, text=text)

@@ -96,12 +96,32 @@ class PublishedResult:
 
 def systems() -> list[SystemInfo]:
     """Active supply systems."""
-    raise NotImplementedError
+    from sqlalchemy import select
+
+    from core.db import session
+    from lims.models.registry import SupplySystem
+
+    rows = session.scalars(select(SupplySystem).where(SupplySystem.active.is_(True))
+                           .order_by(SupplySystem.code))
+    return [SystemInfo(id=s.id, code=s.code, name=s.name, kind=s.kind,
+                       population_served=s.population_served, source_type=s.source_type,
+                       treatment_type=s.treatment_type, neighbourhoods=tuple(s.neighbourhoods or ()),
+                       latitude=s.latitude, longitude=s.longitude) for s in rows]
 
 
 def points(system_id: int | None = None) -> list[PointInfo]:
     """Active collection points, optionally of one system."""
-    raise NotImplementedError
+    from sqlalchemy import select
+
+    from core.db import session
+    from lims.models.registry import CollectionPoint
+
+    stmt = select(CollectionPoint).where(CollectionPoint.active.is_(True)).order_by(CollectionPoint.code)
+    if system_id is not None:
+        stmt = stmt.where(CollectionPoint.system_id == system_id)
+    return [PointInfo(id=p.id, code=p.code, name=p.name, system_id=p.system_id, kind=p.kind,
+                      address=p.address, neighbourhood=p.neighbourhood, latitude=p.latitude,
+                      longitude=p.longitude, active=p.active) for p in session.scalars(stmt)]
 
 
 def quality_summary(system_id: int, year: int, month: int, *, published_only: bool = True,
@@ -146,3 +166,34 @@ def end_eta_stoppage(eta_code: str, ended_at: dt.datetime, *, source_ref: str = 
     from lims.services.reports import end_eta_stoppage as _impl
 
     _impl(eta_code, ended_at, source_ref=source_ref)
+
+
+@dataclass(frozen=True)
+class StandardLimit:
+    """A parameter's potability limit (VMP) as numbers, for charts and plain-words texts."""
+
+    parameter_code: str
+    unit: str
+    minimum: float | None
+    maximum: float | None
+    absence: bool  # presence/absence parameters: must be absent
+    text: str  # the limit in words, e.g. "<= 5,0 uT"
+
+
+def standard_limits(codes: tuple[str, ...] = BASIC_PARAMETER_CODES) -> dict[str, StandardLimit]:
+    """Thin read (added for the public site): the limits the monthly closing applies."""
+    from lims.domain.vmp import describe_limit
+    from lims.services.closing import limit_for, rules_data
+
+    data = rules_data()["parameters"]
+    out = {}
+    for code in codes:
+        if code not in data:
+            continue
+        lim, unit = limit_for(code), data[code].get("unit", "")
+        out[code] = StandardLimit(
+            parameter_code=code, unit=unit,
+            minimum=float(lim.minimum) if lim.minimum is not None else None,
+            maximum=float(lim.maximum) if lim.maximum is not None else None,
+            absence=lim.absence, text=describe_limit(lim, unit))
+    return out

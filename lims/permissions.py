@@ -15,3 +15,31 @@ PERMISSIONS.update({
                               ["supervisor", "gestor", "operador"]),
     "lims.reports.view": ("Relatorios de qualidade da agua", ["analista", "supervisor", "gestor"]),
 })
+
+# --- LIMS part 1, field and reception (routes, collection, labels, reception, distribution) ---
+PERMISSIONS.update({
+    "lims.routes.manage": ("Montar, imprimir e cancelar rotas de coleta e etiquetas",
+                           ["distribuidor", "supervisor", "gestor"]),
+    "lims.collection.record": ("Registrar coletas em campo (celular)", ["coletor", "supervisor"]),
+    "lims.reception.receive": ("Receber amostras no laboratorio (codigo de barras)",
+                               ["distribuidor", "analista", "supervisor"]),
+    "lims.distribution.assign": ("Distribuir amostras para analistas ou laboratorio contratado",
+                                 ["distribuidor", "supervisor"]),
+})
+
+# --- LIMS part 1 (registry, catalogue, plans, samples) ---
+PERMISSIONS.update({
+    "lims.registry.view": ("Consultar cadastros do laboratorio (sistemas, pontos, parametros)",
+                           ["coletor", "distribuidor", "analista", "supervisor", "gestor"]),
+    "lims.registry.edit": ("Editar cadastros do laboratorio e o catalogo de parametros", ["gestor"]),
+    "lims.catalogue.confirm": ("Confirmar VMP nao verificado do catalogo", ["gestor"]),
+    "lims.plans.view": ("Consultar planos de amostragem", ["analista", "supervisor", "gestor",
+                                                            "distribuidor"]),
+    "lims.plans.edit": ("Montar planos de amostragem", ["supervisor", "gestor"]),
+    "lims.plans.approve": ("Aprovar plano de amostragem e gerar amostras", ["supervisor", "gestor"]),
+    "lims.plans.justify": ("Aprovar plano abaixo do minimo com justificativa", ["gestor"]),
+    "lims.samples.view": ("Consultar amostras", ["coletor", "distribuidor", "analista",
+                                                 "supervisor", "gestor"]),
+    "lims.samples.manage": ("Cancelar, reprogramar, liberar e criar amostras",
+                            ["distribuidor", "supervisor", "gestor"]),
+})

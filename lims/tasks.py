@@ -50,3 +50,11 @@ def send_monthly_reports(year: int | None = None, month: int | None = None,
             smtp.send_message(msg)
         sent += 1
     return sent
+
+
+def generate_scheduled_samples() -> int:
+    """Daily: the month's (and, late in the month, next month's) PROGRAMADA samples of every
+    approved sampling plan; idempotent."""
+    from lims.services import plans
+
+    return plans.generate_due(dt.date.today())

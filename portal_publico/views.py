@@ -1,5 +1,351 @@
-"""Web pages and JSON API of portal_publico."""
+"""The citizens' site (blueprint `portal`, under /portal, no login) and the open data API
+(`portal_publico.opendata`, under /api/v1/dados-abertos)."""
 
-blueprints: list = []
-api_blueprints: list = []
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from core.auth import public
+from core.errors import DomainError
+from portal_publico import charts, pdf
+from portal_publico import services as sv
+from portal_publico.opendata import api as opendata_api
+
+bp = Blueprint("portal", __name__, url_prefix="/portal", template_folder="templates",
+               static_folder="static", static_url_path="/static")
+
+blueprints = [bp]
+api_blueprints = [opendata_api]
 NAV: list[tuple[str, str, str | None]] = []
+
+
+@bp.context_processor
+def _portal_globals() -> dict[str, Any]:
+    from core.org import current_organization
+
+    return {"sv": sv, "VERDICTS": sv.VERDICTS, "org": current_organization(),
+            "month_label": sv.month_label, "MONTHS_SHORT": sv.MONTHS_SHORT}
+
+
+@bp.after_request
+def _cache_headers(resp: Response) -> Response:
+    if "Cache-Control" not in resp.headers:
+        from flask import session
+
+        personal = session.modified or "_flashes" in session
+        if personal or request.endpoint in ("portal.acompanhar", "portal.pesquisa"):
+            resp.headers["Cache-Control"] = "no-store"  # a token or a message for one person
+        else:  # published data changes a few times a day
+            resp.headers["Cache-Control"] = "public, max-age=120"
+            if request.method == "GET" and resp.status_code == 200 and not resp.is_streamed:
+                resp.add_etag()  # a phone coming back gets 304 instead of the page again
+                return resp.make_conditional(request)
+    return resp
+
+
+def _float(name: str) -> float | None:
+    try:
+        v = float(request.args.get(name, ""))
+    except ValueError:
+        return None
+    return v if -180 <= v <= 180 else None
+
+
+def _areas(pts: list[Any]) -> list[tuple[str, float, float]]:
+    """Neighbourhood names at the mean position of their points (map orientation)."""
+    by: dict[str, list[tuple[float, float]]] = {}
+    for p in pts:
+        if p.neighbourhood and p.latitude is not None and p.longitude is not None:
+            by.setdefault(p.neighbourhood, []).append((p.latitude, p.longitude))
+    return [(n, sum(c[0] for c in cs) / len(cs), sum(c[1] for c in cs) / len(cs))
+            for n, cs in sorted(by.items())]
+
+
+def trend_chart(t: sv.Trend) -> Any:
+    jan_next = len(t.months) > 1 and t.months[1][1] == 1
+    labels = [f"{sv.MONTHS_SHORT[m - 1]}" + (f"|{y}" if m == 1 or (i == 0 and not jan_next) else "")
+              for i, (y, m) in enumerate(t.months)]
+    title = f"{t.parameter_name}: últimos {len(t.months)} meses"
+    if t.limit is not None and t.limit.absence:
+        bad = sum(1 for x in t.nonconforming if x)
+        desc = (f"{t.parameter_name}, amostras com presença por mês. Meses com presença: {bad} "
+                f"de {sum(1 for a in t.analysed if a)} com dados.")
+        return charts.presence_strip(title, labels, t.analysed, t.nonconforming, desc)
+    vals = [v for v in t.means if v is not None]
+    desc = (f"Média mensal de {t.parameter_name} em {t.unit}. "
+            + (f"Menor média {charts._n(min(vals), 2)}, maior {charts._n(max(vals), 2)}. "
+               if vals else "Sem dados. ")
+            + (f"Limite: {t.limit.text}." if t.limit else ""))
+    return charts.line_chart(title, labels, t.means,
+                             [None if v == "sem_dados" else v != "nao_conforme" for v in t.verdicts],
+                             unit=t.unit, maximum=t.limit.maximum if t.limit else None,
+                             minimum=t.limit.minimum if t.limit else None, description=desc)
+
+
+def series_chart(s: sv.Series) -> Any:
+    pts = s.points[-40:]
+    labels = [charts.short_date(p[0]) for p in pts]
+    vals = [p[1] for p in pts]
+    title = f"{s.parameter_name}: resultados das últimas {len(pts)} coletas"
+    desc = f"Valores de {s.parameter_name} por data de coleta" + (
+        f"; limite {s.limit.text}" if s.limit else "")
+    return charts.line_chart(title, labels, vals, [p[3] for p in pts], unit=s.unit,
+                             maximum=s.limit.maximum if s.limit else None,
+                             minimum=s.limit.minimum if s.limit else None, description=desc)
+
+
+# -- pages ---------------------------------------------------------------------------------------
+
+@bp.route("/")
+@public
+def inicio():  # type: ignore[no-untyped-def]
+    return render_template("portal_publico/inicio.html", cards=sv.home_cards(),
+                           notices=sv.current_notices(), hoods=sv.neighbourhoods())
+
+
+@bp.route("/minha-agua")
+@public
+def minha_agua():  # type: ignore[no-untyped-def]
+    q = " ".join(request.args.get("q", "").split())[:120]
+    found = sv.locate(q) if q else []
+    if q and len(q) < 2:
+        flash("Digite pelo menos 2 letras do bairro ou da rua, ou a matrícula.", "erro")
+    usable = [f for f in found if f.system_id is not None]
+    if len(usable) == 1 and len(found) == 1:
+        return redirect(_water_url(usable[0]))
+    return render_template("portal_publico/minha_agua.html", q=q, found=found,
+                           water_url=_water_url, hoods=sv.neighbourhoods())
+
+
+def _water_url(loc: Any) -> str:
+    args: dict[str, Any] = {"system_id": loc.system_id, "local": loc.label,
+                            "bairro": loc.neighbourhood}
+    if loc.sector_code:
+        args["setor"] = loc.sector_code
+    if loc.latitude is not None and loc.longitude is not None:
+        args["lat"], args["lon"] = f"{loc.latitude:.5f}", f"{loc.longitude:.5f}"
+    return url_for("portal.sistema", **args)
+
+
+@bp.route("/sistemas/<int:system_id>")
+@public
+def sistema(system_id: int):  # type: ignore[no-untyped-def]
+    lat, lon = _float("lat"), _float("lon")
+    w = sv.my_water(system_id, place=request.args.get("local", "")[:160],
+                    neighbourhood=request.args.get("bairro", "")[:120] or None,
+                    sector_code=request.args.get("setor", "")[:40] or None, lat=lat, lon=lon)
+    if w is None:
+        abort(404)
+    here = (lat, lon) if lat is not None and lon is not None else None
+    pts = sv.points(system_id)
+    mapa = charts.map_svg(
+        [(w.system.id, w.system.name, w.system.latitude, w.system.longitude,
+          url_for("portal.sistema", system_id=w.system.id))]
+        if w.system.latitude is not None and w.system.longitude is not None else [],
+        [(p.id, p.name, p.latitude, p.longitude, p.kind, url_for("portal.ponto", point_id=p.id))
+         for p in pts if p.latitude is not None and p.longitude is not None],
+        here=here, title=f"Mapa do {w.system.name} e seus pontos de coleta", areas=_areas(pts))
+    return render_template("portal_publico/sistema.html", w=w, mapa=mapa,
+                           charts=[(t, trend_chart(t)) for t in w.trends], limits=sv.limits(),
+                           explain=sv.EXPLAIN, kinds=sv.POINT_KINDS, sources=sv.SOURCE_TYPES,
+                           treatments=sv.TREATMENT_TYPES)
+
+
+@bp.route("/pontos/<int:point_id>")
+@public
+def ponto(point_id: int):  # type: ignore[no-untyped-def]
+    p = sv.point(point_id)
+    if p is None:
+        abort(404)
+    rows, series = sv.point_history(point_id)
+    s = sv.system(p.system_id)
+    mapa = None
+    if p.latitude is not None and p.longitude is not None:
+        mapa = charts.map_svg(
+            [(s.id, s.name, s.latitude, s.longitude, url_for("portal.sistema", system_id=s.id))]
+            if s and s.latitude is not None and s.longitude is not None else [],
+            [(p.id, p.name, p.latitude, p.longitude, p.kind, url_for("portal.ponto", point_id=p.id))],
+            title=f"Localização de {p.name}")
+    return render_template("portal_publico/ponto.html", p=p, system=s, rows=rows[:24],
+                           charts=[(x, series_chart(x)) for x in series], mapa=mapa,
+                           kinds=sv.POINT_KINDS, explain=sv.EXPLAIN, limits=sv.limits())
+
+
+@bp.route("/mapa")
+@public
+def mapa():  # type: ignore[no-untyped-def]
+    systems = sv.systems()
+    pts = sv.points()
+    svg = charts.map_svg(
+        [(s.id, s.name, s.latitude, s.longitude, url_for("portal.sistema", system_id=s.id))
+         for s in systems if s.latitude is not None and s.longitude is not None],
+        [(p.id, p.name, p.latitude, p.longitude, p.kind, url_for("portal.ponto", point_id=p.id))
+         for p in pts if p.latitude is not None and p.longitude is not None],
+        title="Mapa dos sistemas de abastecimento e pontos de coleta", areas=_areas(pts))
+    return render_template("portal_publico/mapa.html", svg=svg, systems=systems, points=pts,
+                           kinds=sv.POINT_KINDS)
+
+
+@bp.route("/parametros")
+@public
+def parametros():  # type: ignore[no-untyped-def]
+    return render_template("portal_publico/parametros.html", limits=sv.limits(),
+                           explain=sv.EXPLAIN, names=sv._param_names())
+
+
+# -- reports -------------------------------------------------------------------------------------
+
+def _month_args(ano: int, mes: int) -> None:
+    if not (2000 <= ano <= 2100 and 1 <= mes <= 12):
+        abort(404)
+
+
+def _system_month(system_id: int, ano: int, mes: int) -> Any:
+    _month_args(ano, mes)
+    s = sv.system(system_id)
+    if s is None:
+        abort(404)
+    return s
+
+
+@bp.route("/relatorios")
+@public
+def relatorios():  # type: ignore[no-untyped-def]
+    t = sv.today()
+    months = [sv.month_add(t.year, t.month, -k) for k in range(0, 12)]
+    return render_template("portal_publico/relatorios.html", systems=sv.systems(), months=months,
+                           years=[t.year, t.year - 1, t.year - 2])
+
+
+@bp.route("/relatorios/<int:system_id>/<int:ano>/<int:mes>")
+@public
+def relatorio_mensal(system_id: int, ano: int, mes: int):  # type: ignore[no-untyped-def]
+    s = _system_month(system_id, ano, mes)
+    return render_template("portal_publico/relatorio_mensal.html", s=s, ano=ano, mes=mes,
+                           q=sv.summary(system_id, ano, mes), limits=sv.limits(),
+                           explain=sv.EXPLAIN)
+
+
+@bp.route("/relatorios/<int:system_id>/<int:ano>/<int:mes>.pdf")
+@public
+def relatorio_mensal_pdf(system_id: int, ano: int, mes: int):  # type: ignore[no-untyped-def]
+    s = _system_month(system_id, ano, mes)
+    data = pdf.monthly(s, ano, mes, sv.summary(system_id, ano, mes))
+    return _pdf(data, f"qualidade-{s.code}-{ano}-{mes:02d}.pdf")
+
+
+@bp.route("/relatorios/anual/<int:ano>")
+@public
+def relatorio_anual(ano: int):  # type: ignore[no-untyped-def]
+    _month_args(ano, 1)
+    return render_template("portal_publico/relatorio_anual.html", ano=ano, data=sv.annual(ano),
+                           sources=sv.SOURCE_TYPES, treatments=sv.TREATMENT_TYPES,
+                           cdc=pdf.CDC_TEXT)
+
+
+@bp.route("/relatorios/anual/<int:ano>.pdf")
+@public
+def relatorio_anual_pdf(ano: int):  # type: ignore[no-untyped-def]
+    _month_args(ano, 1)
+    from core.org import current_organization
+
+    return _pdf(pdf.annual(ano, sv.annual(ano), current_organization()),
+                f"relatorio-anual-qualidade-{ano}.pdf")
+
+
+def _pdf(data: bytes, name: str) -> Response:
+    resp = Response(data, mimetype="application/pdf")
+    resp.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    resp.headers["Cache-Control"] = "public, max-age=600"
+    return resp
+
+
+# -- notices, tracking, survey -------------------------------------------------------------------
+
+@bp.route("/avisos")
+@public
+def avisos():  # type: ignore[no-untyped-def]
+    page = max(1, request.args.get("pagina", 1, type=int) or 1)
+    past = sv.past_notices(limit=21, offset=(page - 1) * 20)
+    return render_template("portal_publico/avisos.html", current=sv.current_notices(),
+                           past=past[:20], page=page, more=len(past) > 20,
+                           kinds=sv.NOTICE_KINDS)
+
+
+@bp.route("/avisos/<int:notice_id>")
+@public
+def aviso(notice_id: int):  # type: ignore[no-untyped-def]
+    n = sv.notice(notice_id)
+    if n is None:
+        abort(404)
+    return render_template("portal_publico/aviso.html", n=n, kinds=sv.NOTICE_KINDS)
+
+
+@bp.route("/acompanhar/<token>")
+@public
+def acompanhar(token: str):  # type: ignore[no-untyped-def]
+    t = sv.ticket(token)
+    if t is None:
+        return render_template("portal_publico/acompanhar.html", t=None, token=token), 404
+    return render_template("portal_publico/acompanhar.html", t=t or None, token=token,
+                           unavailable=t is False)
+
+
+@bp.route("/acompanhar/<token>/pesquisa", methods=["GET", "POST"])
+@public
+def pesquisa(token: str):  # type: ignore[no-untyped-def]
+    t = sv.ticket(token)
+    if not t:
+        return render_template("portal_publico/acompanhar.html", t=None, token=token,
+                               unavailable=t is False), 404
+    errors: dict[str, str] = {}
+    score_raw = request.form.get("nota", "")
+    comment = request.form.get("comentario", "")
+    if request.method == "POST":
+        try:
+            score = int(score_raw)
+            if not 1 <= score <= 5:
+                raise ValueError
+        except ValueError:
+            errors["nota"] = "Escolha uma nota de 1 a 5."
+        if len(comment) > 1000:
+            errors["comentario"] = "O comentário pode ter até 1.000 caracteres."
+        if not errors:
+            try:
+                sv.submit_survey(token, score, comment)
+            except NotImplementedError:
+                flash("A pesquisa ainda não está disponível. Tente mais tarde.", "aviso")
+            except DomainError as exc:
+                flash(exc.message, "erro")
+            else:
+                flash("Obrigado! Sua avaliação foi registrada.", "sucesso")
+                return redirect(url_for("portal.acompanhar", token=token))
+    return render_template("portal_publico/pesquisa.html", t=t, token=token, errors=errors,
+                           score=score_raw, comment=comment), (422 if errors else 200)
+
+
+@bp.route("/dados-abertos")
+@public
+def dados_abertos():  # type: ignore[no-untyped-def]
+    from portal_publico.opendata import DICTIONARY
+
+    return render_template("portal_publico/dados_abertos.html", dictionary=DICTIONARY,
+                           year=dt.date.today().year)
+
+
+@bp.errorhandler(404)
+def _not_found(_exc):  # type: ignore[no-untyped-def]
+    return render_template("portal_publico/erro.html", status=404,
+                           message="O endereço não existe ou o item não está publicado."), 404

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import swagger_ui_bundle
-from flask import Flask, send_from_directory
+from flask import Flask, g, send_from_directory
 from flask_smorest import Api
 from flask_wtf.csrf import CSRFProtect
 
@@ -16,12 +16,25 @@ from core.auth import PROFILE_LABELS, public, register_permissions
 from core.config import Settings
 from core.db import init_engine
 from core.db import session as db_session
-from core.errors import register_error_handlers
+from core.errors import ApiErrorSchema, register_error_handlers
+from core.org import current_organization
 from saae.areas import each
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 csrf = CSRFProtect()
+
+
+class SaaeApi(Api):
+    """flask-smorest's Api, documenting and using core.errors' one error format.
+
+    flask-smorest registers its own HTTPException handler ({"code": 404, "status": ...}) over
+    the app's; the app keeps one mapping (core.errors) for pages and API alike."""
+
+    ERROR_SCHEMA = ApiErrorSchema
+
+    def _register_error_handlers(self) -> None:
+        return None
 
 
 def _plain_function(view: Any) -> Any:
@@ -32,6 +45,20 @@ def _plain_function(view: Any) -> Any:
 
     wrapped.__name__ = getattr(view, "__name__", "view")
     return wrapped
+
+
+def _brand(settings: Settings) -> str:
+    """The utility's short name (its Organization row), else SAAE_UTILITY_NAME; once a request."""
+    if "saae_brand" not in g:
+        try:
+            org = current_organization()
+        except Exception:  # noqa: BLE001  an error page must render even without a database
+            log.debug("no organization for the page header", exc_info=True)
+            db_session.rollback()
+            org = None
+        g.saae_brand = org.short_name if org is not None and org.short_name else (
+            settings.utility_name)
+    return g.saae_brand
 
 
 def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
@@ -55,6 +82,8 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.config.update(flask_config)
+    # before any blueprint: ids in URLs never exceed the database INTEGER
+    app.url_map.converters["int"] = web.DbIntConverter
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     init_engine(settings.database_url)
     import saae.models  # noqa: F401  every model registered before first use
@@ -67,7 +96,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     for _area, mod in each("permissions"):
         register_permissions(mod.PERMISSIONS)
 
-    api = Api(
+    api = SaaeApi(
         app,
         spec_kwargs={
             "info": {"description": "API JSON do SAAE (LIMS, telemetria, incidentes, comercial)."},
@@ -80,6 +109,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
             "security": [{"bearerAuth": []}, {"cookieAuth": []}],
         },
     )
+    api.register_converter(web.DbIntConverter, web.db_int_param_schema)
     app.extensions["saae_api"] = api
     from saae import views as shell
 
@@ -116,7 +146,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
             if user is not None and (perm is None or user.can(perm))
         ]
         return {"nav_items": items, "current_user_obj": user, "PROFILE_LABELS": PROFILE_LABELS,
-                "settings": settings}
+                "settings": settings, "brand": _brand(settings)}
 
     from saae.templating import register_filters
 

@@ -158,11 +158,13 @@ def demo(host: str, port: int, reset: bool, no_serve: bool) -> None:
     if no_serve:
         click.echo("Banco da demonstracao pronto.")
         return
-    runner = InProcessRunner(app).start()
+    # the areas' background work first (telemetry's SCADA writes its first readings), then
+    # the periodic tasks, so the first monitor pass does not see the seed-to-start silence
     for _area, mod in each("cli"):
         start = getattr(mod, "demo_background", None)
         if start is not None:
             start(app)
+    runner = InProcessRunner(app).start()
     click.echo("")
     click.echo("=" * 64)
     click.echo(f"  SAAE demo pronto: abra http://{host}:{port}/")

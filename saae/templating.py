@@ -29,6 +29,22 @@ def register_filters(app: Flask) -> None:
             value = value.astimezone(tz).date() if value.tzinfo else value.date()
         return value.strftime("%d/%m/%Y")
 
+    @app.template_filter("valor")
+    def valor(value: Any) -> str:
+        """A value from the audit history, for people: dates local, booleans in Portuguese."""
+        if value is None or value == "":
+            return "—"
+        if value is True:
+            return "sim"
+        if value is False:
+            return "nao"
+        if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
+            try:
+                return datahora(dt.datetime.fromisoformat(value))
+            except ValueError:
+                return value
+        return str(value)
+
     @app.template_filter("num")
     def num(value: Any, places: int = 2) -> str:
         if value is None or value == "":

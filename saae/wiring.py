@@ -23,9 +23,19 @@ def subscribe(event_type: str, handler: Callable[[Event], None]) -> None:
 def load() -> dict[str, list[Callable[[Event], None]]]:
     """Fill SUBSCRIPTIONS from the areas' handlers (one line per subscription below)."""
     # --- incidents consume telemetry and lims events ---
-    # subscribe("AnomalyDetected", incidents.handlers.on_anomaly_detected)
+    import incidents.handlers  # noqa: PLC0415
+    subscribe("AnomalyDetected", incidents.handlers.on_anomaly_detected)
+    subscribe("AnomalyCleared", incidents.handlers.on_anomaly_cleared)
+    subscribe("EtaStoppageStarted", incidents.handlers.on_eta_stoppage_started)
+    subscribe("EtaStoppageEnded", incidents.handlers.on_eta_stoppage_ended)
+    subscribe("SampleNonConformant", incidents.handlers.on_sample_non_conformant)
+    subscribe("IncidentOpened", incidents.handlers.on_incident_opened)
+    subscribe("IncidentStateChanged", incidents.handlers.on_incident_state_changed)
+    subscribe("NoticeQueued", incidents.handlers.on_notice_queued)
     # --- commercial / portal react to closed months ---
     import lims.handlers  # noqa: PLC0415
     subscribe("EtaStoppageStarted", lims.handlers.on_eta_stoppage_started)
     subscribe("EtaStoppageEnded", lims.handlers.on_eta_stoppage_ended)
+    import portal_publico.handlers  # noqa: PLC0415
+    subscribe("MonthClosed", portal_publico.handlers.on_month_closed)
     return SUBSCRIPTIONS

@@ -34,7 +34,19 @@ BEAT: list[Periodic] = [
     Periodic("drain-outbox", "saae.worker.drain_outbox", 5),
     Periodic("telemetry-monitor", "telemetry.monitor.run_scheduled", 60),
     Periodic("lims-monthly-reports", "lims.tasks.send_monthly_reports", 86_400),
+    Periodic("lims-scheduled-samples", "lims.tasks.generate_scheduled_samples", 21_600),
+    Periodic("incidents-dispatch", "incidents.tasks.dispatch_pending", 15),
+    Periodic("commercial-due-batches", "commercial.tasks.run_due_batches", 3_600),
+    Periodic("commercial-notices", "commercial.tasks.send_due_notices", 300),
+    Periodic("portal-summaries", "portal_publico.tasks.refresh_summaries", 240),
 ]
+
+
+def interval(p: Periodic, settings: Any) -> float:
+    """Seconds between runs of `p`; the outbox drain follows SAAE_OUTBOX_INTERVAL_SECONDS."""
+    if p.path == "saae.worker.drain_outbox":
+        return float(settings.outbox_interval_seconds)
+    return p.seconds
 
 
 def drain_outbox() -> int:
@@ -65,7 +77,8 @@ def make_celery(app: Flask) -> Celery:
         accept_content=["json"],
         timezone="UTC",
         beat_schedule={
-            p.name: {"task": "saae.run", "schedule": p.seconds, "args": (p.path, dict(p.kwargs))}
+            p.name: {"task": "saae.run", "schedule": interval(p, settings),
+                     "args": (p.path, dict(p.kwargs))}
             for p in BEAT
         },
     )
@@ -105,8 +118,8 @@ class InProcessRunner:
         while not self._stop.is_set():
             now = time.monotonic()
             for p in BEAT:
-                if now >= due[p.name]:
-                    due[p.name] = now + p.seconds
+                if now >= due.get(p.name, 0.0):
+                    due[p.name] = now + interval(p, self.app.config["SAAE_SETTINGS"])
                     # logged in _in_app; keep the loop alive
                     with contextlib.suppress(Exception):
                         _in_app(self.app, p.path, dict(p.kwargs))

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+from pathlib import Path
 from typing import Any
 
 import click
@@ -135,22 +136,63 @@ def simulate_replay(csv_path: str, rate: float, prefix: str, limit: int | None, 
 commands: list[click.Command] = [ingest, simulate]
 
 
+def demo_scada(app: Any, tick_s: float = 10.0) -> Any:
+    """The demo's SCADA in this process: the simulator's OPC UA and Modbus servers (and MQTT
+    when the broker answers) read by an in-process ingester into the configured store, its
+    health in the database like `saae ingest`'s. If the servers cannot start, a
+    DirectFeeder writes the simulated values straight to the store instead."""
+    from core.db import session as db_session
+    from telemetry import services
+    from telemetry.ingest import buffer_dir_for
+    from telemetry.simulator import DemoScada, DirectFeeder
+    from telemetry.storage import open_storage
+
+    settings = app.config["SAAE_SETTINGS"]
+    store = open_storage(settings, own_engine=True)
+
+    def on_state(rows: list[dict[str, Any]]) -> None:
+        with app.app_context():
+            try:
+                services.record_connector_states(rows)
+            finally:
+                db_session.remove()
+
+    with app.app_context():
+        try:
+            ranges = services.tag_ranges()
+        finally:
+            db_session.remove()
+    from telemetry.config import IngestOptions
+
+    # a buffer of its own: a `saae ingest` on the same data directory must not share it
+    buffer_dir = Path(f"{buffer_dir_for(settings, IngestOptions())}-demo")
+    # one sample of every tag now, straight to the store: the seeded history ended when the
+    # seed ran, a minute or more ago, and the first monitor pass must not take that silence
+    # (before the connectors' first readings arrive) for a communication loss
+    bridge = DirectFeeder(store)
+    try:
+        bridge.step(dt.datetime.now(dt.UTC).replace(microsecond=0))
+    except Exception:
+        log.exception("demonstracao: primeira gravacao falhou")
+    try:
+        scada = DemoScada(store, buffer_dir, mqtt_url=settings.mqtt_url, tick_s=tick_s,
+                          on_state=on_state, ranges=ranges, plant=bridge.plant)
+        return scada.start()
+    except Exception:
+        log.exception("demonstracao: SCADA simulado nao iniciou; gravando direto no banco")
+    feeder = DirectFeeder(store, bridge.plant, tick_s=tick_s)
+    feeder.start()
+    return feeder
+
+
 def demo_background(app: Any) -> None:
-    """`saae demo`: the simulator feeds the configured store in process (no servers), and
-    the detection monitor runs beside it when telemetry.monitor provides start_background."""
+    """`saae demo`: the SCADA simulator and an ingester in process (demo_scada), and the
+    detection monitor beside them when telemetry.monitor provides start_background."""
     settings = app.config["SAAE_SETTINGS"]
     if not settings.simulator:
         return
-    from telemetry.simulator import DirectFeeder
-    from telemetry.storage import open_storage
-
-    feeder = DirectFeeder(open_storage(settings, own_engine=True), tick_s=10.0)
-    try:  # a first sample now, so the monitor started below does not see a gap
-        feeder.step(dt.datetime.now(dt.UTC).replace(microsecond=0))
-    except Exception:
-        log.exception("simulador da demonstracao: primeira gravacao falhou")
-    feeder.start()
-    app.extensions["telemetry_simulator"] = feeder
+    _quiet_libraries()
+    app.extensions["telemetry_simulator"] = demo_scada(app)
     try:
         from telemetry import monitor
     except ModuleNotFoundError as exc:

@@ -67,6 +67,10 @@ class OpcUaConfig:
     server_certificate: str = ""
     username: str = ""
     password_env: str = ""
+    # user identity by X.509 certificate (instead of username/password): the user's
+    # certificate and private key (a user token, distinct from the application certificate)
+    user_certificate: str = ""
+    user_private_key: str = ""
     timeout_s: float = 5.0
     reconnect_initial_s: float = 1.0
     reconnect_max_s: float = 30.0
@@ -227,6 +231,10 @@ def _validate(c: Any, where: str, problems: list[str]) -> None:
             bad("security_mode deve ser Sign ou SignAndEncrypt")
         if c.security_policy != "None" and not (c.certificate and c.private_key):
             bad("seguranca exige certificate e private_key do cliente")
+        if bool(c.user_certificate) != bool(c.user_private_key):
+            bad("user_certificate e user_private_key devem ser informados juntos")
+        if c.user_certificate and c.username:
+            bad("use username/password_env ou user_certificate, nao ambos")
         if c.deadband < 0 or c.sampling_interval_ms < 0 or c.poll_interval_s <= 0:
             bad("deadband, sampling_interval_ms e poll_interval_s devem ser positivos")
     elif isinstance(c, ModbusConfig):

@@ -48,7 +48,8 @@ def _encode(readings: list[Reading]) -> bytes:
         tag = r.tag if "\t" not in r.tag and "\n" not in r.tag else r.tag.replace("\t", " ").replace("\n", " ")
         d = r.ts - EPOCH
         us = (d.days * 86_400 + d.seconds) * 1_000_000 + d.microseconds
-        lines.append(f"{tag}\t{us}\t{float(r.value)!r}\t{r.quality}\n")
+        status = f"\t{r.status}" if r.status else ""
+        lines.append(f"{tag}\t{us}\t{float(r.value)!r}\t{r.quality}{status}\n")
     return "".join(lines).encode()
 
 
@@ -58,8 +59,9 @@ def _decode(lines: list[bytes]) -> list[Reading]:
     out = []
     for line in lines:
         try:
-            tag, us, value, q = line.decode().rstrip("\n").split("\t")
-            out.append(Reading(tag, EPOCH + dt.timedelta(microseconds=int(us)), float(value), q))
+            tag, us, value, q, *status = line.decode().rstrip("\n").split("\t")
+            out.append(Reading(tag, EPOCH + dt.timedelta(microseconds=int(us)), float(value), q,
+                               int(status[0]) if status else 0))
         except (ValueError, UnicodeDecodeError):
             log.error("buffer: linha corrompida ignorada: %r", line[:80])
     return out
@@ -245,6 +247,12 @@ class Batcher:
                     fn()
                 except Exception:
                     log.debug("ack falhou", exc_info=True)
+            # connectors that acknowledge in bulk (MQTT PUBACKs) send them now, in one write
+            for flush in {f for fn in done if (f := getattr(fn, "flush_acks", None))}:
+                try:
+                    flush()
+                except Exception:
+                    log.debug("ack em lote falhou", exc_info=True)
             if stopping and not self._items:
                 return
 

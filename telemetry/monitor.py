@@ -446,13 +446,35 @@ def list_anomalies(*, state: str | None = None, tag: str | None = None,
     return list(session.scalars(stmt).unique())
 
 
-def anomalies_in(tag_name: str, start: dt.datetime, end: dt.datetime) -> list[Anomaly]:
-    """Anomalies of a tag that overlap [start, end], oldest first (for the chart)."""
-    stmt = (select(Anomaly).join(Anomaly.tag).where(
-        Tag.name == tag_name, Anomaly.started_at <= end,
-        or_(Anomaly.ended_at.is_(None), Anomaly.ended_at >= start))
-        .order_by(Anomaly.started_at))
-    return list(session.scalars(stmt).unique())
+def anomalies_in(tag_name: str, start: dt.datetime, end: dt.datetime,
+                 related: bool = False) -> list[Anomaly]:
+    """Anomalies of a tag that overlap [start, end], oldest first (for the chart).
+
+    With `related`, also the water-quality events recorded on another tag of the same
+    asset (the multivariate detector files its event on the tag that carries its
+    configuration) in which this tag was one of the variables that moved."""
+    overlap = (Anomaly.started_at <= end,
+               or_(Anomaly.ended_at.is_(None), Anomaly.ended_at >= start))
+    stmt = (select(Anomaly).join(Anomaly.tag).where(Tag.name == tag_name, *overlap)
+            .order_by(Anomaly.started_at))
+    out = list(session.scalars(stmt).unique())
+    if related:
+        tag = session.scalars(select(Tag).where(Tag.name == tag_name)).first()
+        if tag is not None:
+            others = session.scalars(select(Anomaly).join(Anomaly.tag).where(
+                Tag.asset_id == tag.asset_id, Tag.name != tag_name,
+                Anomaly.kind == "qualidade", *overlap)).unique()
+            out += [a for a in others if tag_name in _drivers(a)]
+            out.sort(key=lambda a: a.started_at)
+    return out
+
+
+def _drivers(a: Anomaly) -> set[str]:
+    """Tags that moved in a water-quality event (|z| past half the threshold)."""
+    det = (a.evidence or {}).get("detector") or {}
+    half = float(det.get("threshold") or 0) / 2
+    return {d.get("tag") for d in det.get("drivers") or []
+            if isinstance(d, dict) and (d.get("max_abs_z") or 0) > half}
 
 
 def open_count() -> int:

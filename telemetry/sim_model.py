@@ -170,7 +170,8 @@ class Plant:
             for e in events:
                 if e.kind == "rompimento" and tag.asset_code == e.target:
                     r = e.ramp(t, 90)
-                    v = v * (1 + 0.6 * r) if tag.quantity == "vazao" else v * (1 - 0.55 * r)
+                    # a main burst takes the critical point below the 10 mca minimum (NBR 12218)
+                    v = v * (1 + 0.6 * r) if tag.quantity == "vazao" else v * (1 - 0.65 * r)
                 elif e.kind == "turbidez" and e.hits(tag) and tag.quantity == "turbidez":
                     v = v + 4.5 * e.ramp(t, 300) + self._n(0.15)
                 elif e.kind == "cloro" and e.hits(tag) and tag.quantity == "cloro":

@@ -91,6 +91,17 @@ def sample_toml(opcua_port: int = 4840, modbus_port: int = 5020,
         "sampling_interval_ms = 500",
         "deadband = 0.0",
         'security_policy = "None"',
+        "# numa planta real: canal assinado e cifrado com o certificado do coletor, e o usuario",
+        "# por senha (lida da variavel de ambiente, nunca escrita aqui) ou por certificado:",
+        '# security_policy = "Basic256Sha256"',
+        '# security_mode = "SignAndEncrypt"',
+        '# certificate = "/etc/saae/opcua/coletor.der"',
+        '# private_key = "/etc/saae/opcua/coletor.pem"',
+        '# username = "scada"',
+        '# password_env = "SAAE_OPCUA_SENHA"',
+        '# user_certificate = "/etc/saae/opcua/operador.der"  # em vez de username',
+        '# user_private_key = "/etc/saae/opcua/operador.pem"',
+        '# mode = "polling" e poll_interval_s = 5.0 para servidores sem assinaturas',
     ]
     for t in of_protocol("opcua"):
         lines += ["", "[[connector.nodes]]", f'node = "ns=2;s={t.name}"', f'tag = "{t.name}"']
@@ -316,13 +327,16 @@ def current_plant() -> Plant | None:
 
 
 class DirectFeeder(threading.Thread):
-    """Writes the plant's values to a store every `tick_s` (the embedded demo)."""
+    """Writes the plant's values to a store every `tick_s` (the embedded demo's fallback, and
+    its MQTT tags when no broker answers). `tags` limits it to some of the demo's tags."""
 
-    def __init__(self, store: Any, plant: Plant | None = None, tick_s: float = 10.0) -> None:
+    def __init__(self, store: Any, plant: Plant | None = None, tick_s: float = 10.0,
+                 tags: tuple[DemoTag, ...] | list[DemoTag] = TAGS) -> None:
         super().__init__(name="simulador-demo", daemon=True)
         self.store = store
         self.plant = plant or Plant()
         self.tick_s = tick_s
+        self.tags = tuple(tags)
         self._stop_ev = threading.Event()
         self.written = 0
         self.started = time.monotonic()
@@ -333,7 +347,7 @@ class DirectFeeder(threading.Thread):
         return self.written / max(1.0, time.monotonic() - self.started)
 
     def step(self, t: dt.datetime) -> int:
-        values = self.plant.sample(t)
+        values = self.plant.sample(t, self.tags)
         readings = [Reading(n, t, vq[0], vq[1]) for n, vq in values.items() if vq is not None]
         self.store.write(readings)
         self.written += len(readings)
@@ -356,6 +370,130 @@ class DirectFeeder(threading.Thread):
 
     def stop(self) -> None:
         self._stop_ev.set()
+
+
+def _free_port(host: str) -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def broker_reachable(mqtt_url: str | None, timeout: float = 1.0) -> bool:
+    """True when something accepts TCP connections at the MQTT URL's host and port."""
+    import socket
+
+    if not mqtt_url:
+        return False
+    url = urlparse(mqtt_url)
+    try:
+        with socket.create_connection((url.hostname or "127.0.0.1", url.port or 1883), timeout):
+            return True
+    except OSError:
+        return False
+
+
+class DemoScada:
+    """`saae demo`'s SCADA, all in this process: the simulator's real OPC UA and Modbus TCP
+    servers on free loopback ports (and its MQTT publishes when the broker answers), and an
+    ingester (the same `Ingester` as `saae ingest`) reading them over those protocols into
+    the store. Without a broker the MQTT tags are written by a DirectFeeder instead.
+
+    Looks like a DirectFeeder to the health page (`plant`, `is_alive`, `rate`, `written`)."""
+
+    def __init__(self, store: Any, buffer_dir: str | Path, *, mqtt_url: str | None,
+                 tick_s: float = 10.0, plant: Plant | None = None,
+                 on_state: Any = None, ranges: dict[str, tuple[float | None, float | None]]
+                 | None = None, host: str = "127.0.0.1") -> None:
+        import os
+        import tomllib
+
+        from telemetry import config as tcfg
+
+        self.plant = plant or Plant()
+        self.store = store
+        use_mqtt = broker_reachable(mqtt_url)
+        # a prefix and a client id of this process: two demos on one broker do not mix
+        tag = f"demo{os.getpid()}"
+        self.sim = Simulator(self.plant, opcua_port=_free_port(host), modbus_port=_free_port(host),
+                             mqtt_url=mqtt_url if use_mqtt else None, tick_s=tick_s, host=host,
+                             mqtt_prefix=f"saae/{tag}/sim")
+        doc = tomllib.loads(sample_toml(self.sim.opcua_port, self.sim.modbus_port,
+                                        mqtt_url or "mqtt://127.0.0.1:1883",
+                                        mqtt_prefix=self.sim.mqtt_prefix,
+                                        client_id=f"saae-{tag}-ingest"))
+        doc["connector"][1]["poll_interval_s"] = tick_s
+        doc["ingest"]["state_interval_s"] = min(5.0, max(1.0, tick_s))
+        for c in doc["connector"]:
+            if c["kind"] == "mqtt":
+                c["session_expiry_s"] = 600  # a demo's session need not outlive it by a day
+        if not use_mqtt:
+            doc["connector"] = [c for c in doc["connector"] if c["kind"] != "mqtt"]
+        from telemetry.ingest import Ingester
+
+        self.ingester = Ingester(tcfg.parse(doc), store, buffer_dir, ranges, on_state)
+        self.feeder = None if use_mqtt else DirectFeeder(store, self.plant, tick_s,
+                                                         of_protocol("mqtt"))
+        self._threads: list[threading.Thread] = []
+        self._loops: list[asyncio.AbstractEventLoop] = []
+        self.started = time.monotonic()
+        _current["plant"] = self.plant
+
+    def _serve(self, name: str, coro_fn: Any) -> None:
+        loop = asyncio.new_event_loop()
+        self._loops.append(loop)
+
+        def target() -> None:
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(coro_fn())
+            except Exception:
+                log.exception("demonstracao: %s parou", name)
+
+        th = threading.Thread(target=target, name=name, daemon=True)
+        th.start()
+        self._threads.append(th)
+
+    def start(self) -> DemoScada:
+        self._serve("simulador-scada", self.sim.run)
+        if not self.sim.ready.wait(30):
+            raise RuntimeError("simulador SCADA nao iniciou")
+
+        async def ingest() -> None:
+            self.ingester._stopping = asyncio.Event()
+            await self.ingester.run()
+
+        self._serve("coletor-demo", ingest)
+        if self.feeder is not None:
+            self.feeder.start()
+        log.info("demonstracao: SCADA simulado em OPC UA :%s e Modbus :%s%s, coletor em processo",
+                 self.sim.opcua_port, self.sim.modbus_port,
+                 ", MQTT sem broker (gravacao direta)" if self.feeder else "")
+        return self
+
+    def is_alive(self) -> bool:
+        return bool(self._threads) and all(t.is_alive() for t in self._threads)
+
+    @property
+    def written(self) -> int:
+        b = self.ingester.batcher
+        return b.stored_total + b.buffered_total + (self.feeder.written if self.feeder else 0)
+
+    def rate(self) -> float:
+        return self.written / max(1.0, time.monotonic() - self.started)
+
+    def stop(self, timeout: float = 15.0) -> None:
+        if self.feeder is not None:
+            self.feeder.stop()
+        loops = dict(zip(("sim", "ingest"), self._loops, strict=False))
+        if "ingest" in loops:
+            loops["ingest"].call_soon_threadsafe(self.ingester.stop)
+        if "sim" in loops:
+            loops["sim"].call_soon_threadsafe(self.sim.stop)
+        for th in self._threads:
+            th.join(timeout)
+        _current.pop("plant", None)
 
 
 def send_control(mqtt_url: str, command: dict[str, Any], prefix: str = MQTT_PREFIX) -> None:

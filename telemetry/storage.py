@@ -2,8 +2,9 @@
 
 - `InfluxStorage`: InfluxDB through the v1 HTTP API (POST /write line protocol, GET/POST
   /query InfluxQL). Works on InfluxDB 1.x and on 2.x/3.x through their v1 compatibility
-  endpoints. Measurement `reading`, tag key `tag`, fields `value` (float) and `quality`
-  (string, only written when not "good", so the common case stays small).
+  endpoints. Measurement `reading`, tag key `tag`, fields `value` (float), `quality`
+  (string, only written when not "good", so the common case stays small) and `status`
+  (integer, the OPC UA status code, only written when not 0).
 - `SqlStorage`: the `telemetry_reading` table (SAAE_TIMESERIES_URL=sql, the embedded demo).
 
 The interface (every backend, synchronous; the ingester calls it from a worker thread):
@@ -107,10 +108,13 @@ def line_protocol(readings: Sequence[Reading]) -> bytes:
     for r in readings:
         d = r.ts - EPOCH
         us = (d.days * 86_400 + d.seconds) * 1_000_000 + d.microseconds
-        if r.quality == "good":
+        if r.quality == "good" and not r.status:
             append(f"{MEASUREMENT},tag={esc(r.tag)} value={float(r.value)!r} {us}")
         else:
-            append(f'{MEASUREMENT},tag={esc(r.tag)} value={float(r.value)!r},quality="{r.quality}" {us}')
+            extra = f',quality="{r.quality}"' if r.quality != "good" else ""
+            if r.status:
+                extra += f",status={r.status}i"
+            append(f"{MEASUREMENT},tag={esc(r.tag)} value={float(r.value)!r}{extra} {us}")
     return ("\n".join(out)).encode()
 
 
@@ -197,27 +201,29 @@ class InfluxStorage:
             cols = s["columns"]
             it, iv = cols.index("time"), cols.index("value")
             iq = cols.index("quality") if "quality" in cols else None
+            ist = cols.index("status") if "status" in cols else None
             for row in s.get("values") or []:
                 if row[iv] is None:
                     continue
                 q = (row[iq] if iq is not None else None) or "good"
-                out.append(Reading(name, from_us(int(row[it])), float(row[iv]), q))
+                st = (row[ist] if ist is not None else None) or 0
+                out.append(Reading(name, from_us(int(row[it])), float(row[iv]), q, int(st)))
         return out
 
     def read_window(self, tag: str, start: dt.datetime, end: dt.datetime) -> list[Reading]:
         _check_aware(start, end)
-        q = (f"SELECT value, quality FROM {MEASUREMENT} WHERE \"tag\" = '{self._q(tag)}' "
+        q = (f"SELECT value, quality, status FROM {MEASUREMENT} WHERE \"tag\" = '{self._q(tag)}' "
              f"AND time >= {to_us(start)}u AND time < {to_us(end)}u ORDER BY time ASC")
         return self._rows(self.query(q), tag)
 
     def last(self, tag: str) -> Reading | None:
-        q = (f"SELECT value, quality FROM {MEASUREMENT} WHERE \"tag\" = '{self._q(tag)}' "
+        q = (f"SELECT value, quality, status FROM {MEASUREMENT} WHERE \"tag\" = '{self._q(tag)}' "
              f"ORDER BY time DESC LIMIT 1")
         rows = self._rows(self.query(q), tag)
         return rows[0] if rows else None
 
     def latest_per_tag(self, lookback: dt.timedelta = dt.timedelta(days=7)) -> dict[str, Reading]:
-        q = (f"SELECT value, quality FROM {MEASUREMENT} WHERE time > now() - "
+        q = (f"SELECT value, quality, status FROM {MEASUREMENT} WHERE time > now() - "
              f"{int(lookback.total_seconds())}s GROUP BY \"tag\" ORDER BY time DESC LIMIT 1")
         return {r.tag: r for r in self._rows(self.query(q))}
 

@@ -293,10 +293,9 @@ def build_doc(ctx: Context, conn: Connection, consumer: Consumer, reading: Readi
         raise Skip("ligacao cortada sem consumo")
     period = (prev_date, cur_date) if prev_date and cur_date else None
     try:
-        bill = domain.compute_bill(consumption, econ, [r for r in ctx.rules
-                                                       if r.tariff_type == conn.tariff_type]
-                                   or ctx.rules, sewer=conn.has_sewer and ctx.bill_sewer,
-                                   period=period)
+        rules = [r for r in ctx.rules if r.tariff_type == conn.tariff_type] or ctx.rules
+        bill = domain.compute_bill(consumption, econ, rules,
+                                   sewer=conn.has_sewer and ctx.bill_sewer, period=period)
     except LookupError as exc:
         raise Skip(f"sem tarifa: {exc}") from exc
     water = bill.water if ctx.bill_water else Decimal("0.00")
@@ -386,6 +385,7 @@ def build_doc(ctx: Context, conn: Connection, consumer: Consumer, reading: Readi
                               "bands": [{"label": b.label, "volume": str(b.volume),
                                          "price": None if b.price is None else str(b.price),
                                          "amount": str(b.amount)} for b in ln.per_economia.bands],
+                              "table_bands": _table_bands(rules, ln.category, ln.table_name),
                               "water": str(ln.water), "sewer": str(ln.sewer)}
                              for ln in bill.lines]},
         "amounts": {"water": str(water), "sewer": str(bill.sewer), "services": services,
@@ -397,6 +397,18 @@ def build_doc(ctx: Context, conn: Connection, consumer: Consumer, reading: Readi
                     "typed_line_fmt": domain.format_typed_line(line), "pix": pix,
                     "direct_debit": conn.direct_debit},
     }
+
+
+def _table_bands(rules: list[domain.TariffRule], category: str, table: str) -> list[dict[str, Any]]:
+    """The whole cascade of the category's table (tender 7.4: "tabela tarifaria com suas
+    respectivas faixas e valores"), for the bands the consumption did not reach."""
+    rule = next((r for r in rules if r.category == category and r.table_name == table), None)
+    if rule is None:
+        return []
+    out = [{"label": f"00 a {rule.minimum_volume:02d}", "price": None,
+            "minimum": str(domain.money(rule.minimum_charge))}]
+    out += [{"label": domain.band_label(b.lower, b.upper), "price": str(b.price)} for b in rule.bands]
+    return out
 
 
 def invoice_row(doc: dict[str, Any], batch_id: int | None, seq: int, consumer_id: int) -> dict[str, Any]:
@@ -490,12 +502,25 @@ def invoices_dir() -> Path:
     return base / "commercial" / "faturas"
 
 
-@transactional
 def request_batch(group_id: int, year: int, month: int, *, issue_date: dt.date | None = None,
                   due_date: dt.date | None = None, user_id: int | None = None,
                   run: bool = True) -> InvoiceBatch:
     """Schedule the invoice batch of a group and month; the job runs in the background
-    (core.tasks) and its progress is on the batch row."""
+    (core.tasks) and its progress is on the batch row. A batch dated in the future waits for
+    `tasks.run_due_batches`; its SMS notices are scheduled now."""
+    batch = _create_batch(group_id, year, month, issue_date=issue_date, due_date=due_date,
+                          user_id=user_id)
+    # enqueued after the commit, so a worker never looks for a batch row it cannot see yet
+    if run and batch.issue_date <= dt.date.today():
+        from core.tasks import enqueue
+
+        enqueue("commercial.tasks.run_batch", batch_id=batch.id)
+    return batch
+
+
+@transactional
+def _create_batch(group_id: int, year: int, month: int, *, issue_date: dt.date | None,
+                  due_date: dt.date | None, user_id: int | None) -> InvoiceBatch:
     s = session()
     group = s.get(BillingGroup, group_id)
     if group is None:
@@ -524,10 +549,6 @@ def request_batch(group_id: int, year: int, month: int, *, issue_date: dt.date |
     from commercial.services import delivery
 
     delivery.schedule_issue_notices(batch)
-    if run and issue <= dt.date.today():  # a future issue date waits for run_due_batches
-        from core.tasks import enqueue
-
-        enqueue("commercial.tasks.run_batch", batch_id=batch.id)
     return batch
 
 

@@ -47,7 +47,10 @@ class Renderer:
             self.pages += n
             self.bytes += b
             return
-        self.pending.append(self.pool.submit(pdf.render_chunk, (items, print_path)))
+        # one piece per worker, so every process renders while the next chunk is computed
+        step = len(items) if print_path else max(1, -(-len(items) // self.processes))
+        for i in range(0, len(items), step):
+            self.pending.append(self.pool.submit(pdf.render_chunk, (items[i:i + step], print_path)))
         while len(self.pending) > 2 * self.processes:
             self._collect_one()
 

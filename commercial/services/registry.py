@@ -318,7 +318,11 @@ def _area_conditions(area: Area) -> list[Any]:
     if area.segment_codes:
         conds.append(Connection.segment_code.in_(area.segment_codes))
     if area.neighbourhoods:
-        conds.append(func.lower(Connection.neighbourhood).in_([n.lower() for n in area.neighbourhoods]))
+        # the names as stored, matched without case/accents here, so the indexed column is
+        # compared as is (lower(neighbourhood) in SQL would scan the whole table)
+        wanted = {domain.search_key(n) for n in area.neighbourhoods}
+        names = [n for n in neighbourhood_names() if domain.search_key(n) in wanted]
+        conds.append(Connection.neighbourhood.in_(names or ["\x00"]))
     if area.system_id is not None:
         conds.append(Connection.system_id == area.system_id)
     if len(area.polygon) >= 3:
@@ -333,8 +337,8 @@ def _matches_without_polygon(area: Area, row: Any) -> bool:
     return bool(
         (area.sector_codes and row.sector_code in area.sector_codes)
         or (area.segment_codes and row.segment_code in area.segment_codes)
-        or (area.neighbourhoods and (row.neighbourhood or "").lower()
-            in {n.lower() for n in area.neighbourhoods})
+        or (area.neighbourhoods and domain.search_key(row.neighbourhood or "")
+            in {domain.search_key(n) for n in area.neighbourhoods})
         or (area.system_id is not None and row.system_id == area.system_id)
     )
 

@@ -225,7 +225,10 @@ def ligacao_simular(connection_id: int):  # type: ignore[no-untyped-def]
     y = request.args.get("ano", type=int) or today.year
     m = request.args.get("mes", type=int) or today.month
     doc = billing.simulate(connection_id, y, m)
-    return render_template("commercial/simulacao.html", doc=doc, connection_id=connection_id)
+    from commercial.pdf import VERDICT_TEXT, dmy, num
+
+    return render_template("commercial/simulacao.html", doc=doc, connection_id=connection_id,
+                           num=num, dmy=dmy, verdicts=VERDICT_TEXT)
 
 
 @bp.route("/faturas/<int:invoice_id>.pdf")

@@ -1,1 +1,143 @@
-"""LIMS models: catalogue."""
+"""LIMS catalogue: parameters with their standard (VMP), sample types, bottle types,
+preservatives, and the sampling minimums of the standard (editable data, seeded from the
+versioned file lims/data/catalogue_p888_v1.toml)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.audit import Audited
+from core.db import Base, IdMixin, TimestampMixin
+
+VALUE = Numeric(20, 8)
+
+
+class ParameterGroup(enum.StrEnum):
+    MICROBIOLOGICO = "microbiologico"
+    ORGANOLEPTICO = "organoleptico"
+    INORGANICO = "inorganico"
+    ORGANICO = "organico"
+    AGROTOXICO = "agrotoxico"
+    PSD = "psd"
+    RADIOATIVO = "radioativo"
+    CIANOTOXINA = "cianotoxina"
+    OPERACIONAL = "operacional"
+
+
+GROUP_LABELS = {"microbiologico": "Microbiologico", "organoleptico": "Organoleptico",
+                "inorganico": "Inorganico", "organico": "Organico", "agrotoxico": "Agrotoxico",
+                "psd": "Produtos secundarios da desinfeccao", "radioativo": "Radioativo",
+                "cianotoxina": "Cianotoxina", "operacional": "Operacional"}
+
+
+class Applies(enum.StrEnum):
+    SAIDA = "saida"
+    REDE = "rede"
+    TODOS = "todos"
+
+
+class CodedName:
+    """Mixin of the small catalogue lists: a unique code, a name, an active flag."""
+
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class SampleType(CodedName, Audited, IdMixin, TimestampMixin, Base):
+    __tablename__ = "lims_sample_type"
+
+
+class BottleType(CodedName, Audited, IdMixin, TimestampMixin, Base):
+    __tablename__ = "lims_bottle_type"
+
+    volume_ml: Mapped[int | None]
+    material: Mapped[str | None] = mapped_column(String(60))
+
+
+class Preservative(CodedName, Audited, IdMixin, TimestampMixin, Base):
+    __tablename__ = "lims_preservative"
+
+
+class Parameter(Audited, IdMixin, TimestampMixin, Base):
+    """A parameter and its standard. `source` tags where the VMP comes from (e.g. "Anexo 9
+    [V-CSV]"); `unverified` marks values the reference flags UNVERIFIED until a Gestor confirms
+    them (`confirmed_by_id`/`confirmed_at`)."""
+
+    __tablename__ = "lims_parameter"
+
+    code: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    group: Mapped[str] = mapped_column(String(20))
+    unit: Mapped[str] = mapped_column(String(30), default="")
+    method: Mapped[str | None] = mapped_column(String(200))
+    ld: Mapped[Decimal | None] = mapped_column(VALUE)
+    lq: Mapped[Decimal | None] = mapped_column(VALUE)
+    vmp_min: Mapped[Decimal | None] = mapped_column(VALUE)
+    vmp_max: Mapped[Decimal | None] = mapped_column(VALUE)
+    presence_absence: Mapped[bool] = mapped_column(default=False)
+    applies: Mapped[str] = mapped_column(String(10), default=Applies.TODOS)
+    compare_decimals: Mapped[int | None]
+    plausible_min: Mapped[Decimal | None] = mapped_column(VALUE)
+    plausible_max: Mapped[Decimal | None] = mapped_column(VALUE)
+    annex: Mapped[str | None] = mapped_column(String(40))  # "Anexo 9"
+    source: Mapped[str] = mapped_column(String(200), default="manual")  # the source tag
+    version: Mapped[str] = mapped_column(String(40), default="")  # data file version
+    unverified: Mapped[bool] = mapped_column(default=False)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
+    confirmed_at: Mapped[dt.datetime | None]
+    notes: Mapped[str | None] = mapped_column(Text)
+    sample_type_id: Mapped[int | None] = mapped_column(ForeignKey("lims_sample_type.id"))
+    bottle_type_id: Mapped[int | None] = mapped_column(ForeignKey("lims_bottle_type.id"))
+    preservative_id: Mapped[int | None] = mapped_column(ForeignKey("lims_preservative.id"))
+    volume_ml: Mapped[int | None]
+    field_reading: Mapped[bool] = mapped_column(default=False)  # measured by the collector
+    custom: Mapped[bool] = mapped_column(default=False)  # added by hand (CONAMA, own)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def group_label(self) -> str:
+        return GROUP_LABELS.get(self.group, self.group)
+
+    @property
+    def standard_text(self) -> str:
+        from lims.domain.vmp import Limit, describe_limit
+
+        if self.vmp_max is None and self.vmp_min is None and not self.presence_absence:
+            return "sem VMP"
+        return describe_limit(Limit(maximum=self.vmp_max, minimum=self.vmp_min,
+                                    absence=self.presence_absence), self.unit)
+
+
+class SamplingMinimum(Audited, IdMixin, TimestampMixin, Base):
+    """One row of the standard's minimum sampling (reference section 5), as editable data.
+
+    Applies to systems of `system_kind`, source `source_type` ("*" = any; "misto" counts as
+    superficial) and population in [pop_min, pop_max]. Required per occurrence of `frequency`
+    is `base + ceil(population / per_inhabitants)` (the second term only when set), capped.
+    """
+
+    __tablename__ = "lims_sampling_minimum"
+    __table_args__ = (UniqueConstraint("parameter_code", "where", "system_kind", "source_type",
+                                       "pop_min"),)
+
+    parameter_code: Mapped[str] = mapped_column(String(80), index=True)
+    where: Mapped[str] = mapped_column(String(20))  # saida | rede | captacao
+    system_kind: Mapped[str] = mapped_column(String(3), default="SAA")
+    source_type: Mapped[str] = mapped_column(String(20), default="*")
+    pop_min: Mapped[int] = mapped_column(default=0)
+    pop_max: Mapped[int | None]
+    frequency: Mapped[str] = mapped_column(String(20))  # domain.plans.Frequency
+    base: Mapped[int] = mapped_column(default=1)
+    per_inhabitants: Mapped[int | None]
+    cap: Mapped[int | None]
+    source: Mapped[str] = mapped_column(String(200), default="")
+    version: Mapped[str] = mapped_column(String(40), default="")
+    unverified: Mapped[bool] = mapped_column(default=False)
+    notes: Mapped[str | None] = mapped_column(String(500))
+    active: Mapped[bool] = mapped_column(default=True)

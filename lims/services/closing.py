@@ -205,27 +205,18 @@ def pre_closing(system_id: int, year: int, month: int, *, population: int = 0,
 
 
 def plan_counts(system_id: int, year: int, month: int):  # type: ignore[no-untyped-def]
-    """(required, planned, collected, eta_codes) from part 1's plans and samples, when present."""
-    try:
-        from lims.services import plans as plan_services
+    """(required, planned, collected, eta_codes) from part 1's plans and samples."""
+    from lims.services import plans as plan_services
 
-        fn = getattr(plan_services, "month_counts", None)
-        if fn is not None:
-            return fn(system_id, year, month)
-    except Exception:  # part 1 not available yet: the report still shows the results
-        log.exception("plan counts unavailable")
-    return {}, {}, {}, []
+    return plan_services.month_counts(system_id, year, month)
 
 
 def system_facts(system_id: int, population: int, treatment_type: str) -> tuple[int, str]:
-    try:
-        from lims import api
+    from lims import api
 
-        for s in api.systems():
-            if s.id == system_id:
-                return s.population_served, s.treatment_type
-    except NotImplementedError:
-        pass
+    for s in api.systems():
+        if s.id == system_id:
+            return s.population_served, s.treatment_type
     return population, treatment_type or "filtracao_rapida"
 
 

@@ -3,7 +3,7 @@
 Automatic on validation of a positive in the distribution system (same point + upstream +
 downstream, next day), by hand for a Supervisor (generate or cancel, with a reason). The new
 sample itself (AGUARDANDO COLETA, linked to the original) is created by part 1's sample service
-when it offers `create_recoleta_sample`; the recoleta row records the link either way.
+(`create_recoleta_sample`); the recoleta row records the link.
 """
 
 from __future__ import annotations
@@ -24,31 +24,19 @@ log = logging.getLogger(__name__)
 
 
 def _neighbours(point_id: int | None) -> tuple[list[int], list[int]]:
-    try:
-        from lims.services import registry
+    from lims.services import registry
 
-        fn = getattr(registry, "point_neighbours", None)
-        if fn is not None and point_id is not None:
-            up, down = fn(point_id)
-            return list(up), list(down)
-    except Exception:
-        log.exception("neighbours unavailable")
-    return [], []
+    if point_id is None:
+        return [], []
+    return registry.point_neighbours(point_id)
 
 
 def _create_sample(original_sample_id: int, point_id: int, day: dt.date, reason: str) -> int | None:
-    try:
-        from lims.services import samples
+    """The recoleta's new sample (AGUARDANDO COLETA, linked to the original), from part 1."""
+    from lims.services import samples
 
-        fn = getattr(samples, "create_recoleta_sample", None)
-        if fn is not None:
-            s = fn(original_sample_id=original_sample_id, point_id=point_id, scheduled_for=day,
-                   reason=reason)
-            return getattr(s, "id", s)
-    except Exception:
-        log.exception("recoleta sample creation failed")
-        raise
-    return None
+    return samples.create_recoleta_sample(original_sample_id=original_sample_id,
+                                          point_id=point_id, scheduled_for=day, reason=reason).id
 
 
 def on_validated_positive(r: Result) -> list[Recoleta]:
@@ -104,15 +92,12 @@ def cancel(recoleta_id: int, reason: str, user_id: int) -> Recoleta:
     with audit_context(reason=f"cancelamento de recoleta: {reason}"):
         rec.state = RecoletaState.CANCELLED
         rec.cancel_reason = reason.strip()
-        try:
+        if rec.sample_id:
+            from lims.domain.samples import CANCELLABLE
             from lims.services import samples
 
-            fn = getattr(samples, "cancel_sample", None)
-            if fn is not None and rec.sample_id:
-                fn(rec.sample_id, reason=reason)
-        except Exception:
-            log.exception("could not cancel the recoleta sample")
-            raise
+            if samples.get(rec.sample_id).state in CANCELLABLE:
+                samples.cancel_sample(rec.sample_id, reason=reason, user_id=user_id)
         session.flush()
     return rec
 

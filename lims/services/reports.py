@@ -22,12 +22,9 @@ log = logging.getLogger(__name__)
 def _system_name(system_id: int) -> str:
     from lims import api
 
-    try:
-        for s in api.systems():
-            if s.id == system_id:
-                return s.name
-    except NotImplementedError:
-        pass
+    for s in api.systems():
+        if s.id == system_id:
+            return s.name
     name = session.scalars(select(Result.system_name).where(Result.system_id == system_id)
                            .limit(1)).first()
     return name or f"Sistema {system_id}"
@@ -366,15 +363,7 @@ def closing_document(system_id: int, year: int, month: int, fmt: str, *,
 def known_systems() -> list[tuple[int, str]]:
     from lims import api
 
-    try:
-        return [(s.id, s.name) for s in api.systems()]
-    except NotImplementedError:
-        rows = session.execute(select(Result.system_id, Result.system_name).distinct()
-                               .where(Result.system_id.is_not(None)))
-        seen: dict[int, str] = {}
-        for sid, name in rows:
-            seen.setdefault(sid, name)
-        return sorted(seen.items())
+    return [(s.id, s.name) for s in api.systems()]
 
 
 # -- SISAGUA control data (CSV) ------------------------------------------------------------------
@@ -413,12 +402,9 @@ def sisagua_rows(system_id: int, year: int, month: int) -> list[list[str]]:
 def _system_code(system_id: int) -> str:
     from lims import api
 
-    try:
-        for s in api.systems():
-            if s.id == system_id:
-                return s.code
-    except NotImplementedError:
-        pass
+    for s in api.systems():
+        if s.id == system_id:
+            return s.code
     return str(system_id)
 
 

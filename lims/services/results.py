@@ -212,68 +212,61 @@ def _local_date(ts: dt.datetime | None) -> dt.date | None:
 
 
 def resolve_parameter(parameter_id: int, *, fallback: ParameterRef | None = None) -> ParameterRef:
-    """ParameterRef from part 1's catalogue (lims_parameter) when available."""
-    try:
-        from lims.models import catalogue
+    """ParameterRef from part 1's catalogue (lims_parameter)."""
+    from lims.models.catalogue import Parameter
 
-        Parameter = getattr(catalogue, "Parameter", None)
-        if Parameter is not None:
-            p = session.get(Parameter, parameter_id)
-            if p is not None:
-                return _param_ref(p)
-    except Exception:
-        log.exception("parameter %s could not be resolved", parameter_id)
+    p = session.get(Parameter, parameter_id)
+    if p is not None:
+        return _param_ref(p)
     if fallback is None:
         raise NotFound("Parametro nao encontrado.")
     return fallback
 
 
 def _param_ref(p) -> ParameterRef:  # type: ignore[no-untyped-def]
-    def dec(*names: str) -> Decimal | None:
-        for n in names:
-            v = getattr(p, n, None)
-            if v is not None:
-                return Decimal(str(v))
-        return None
+    """ParameterRef of a lims.models.catalogue.Parameter."""
+    def dec(v: object) -> Decimal | None:
+        return None if v is None else Decimal(str(v))
 
-    kind = str(getattr(p, "vmp_kind", "") or getattr(p, "kind", "") or "")
-    absence = bool(getattr(p, "presence_absence", False)) or "ausen" in kind or "presen" in kind
-    limit = Limit(maximum=dec("vmp_max", "vmp"), minimum=dec("vmp_min"), absence=absence,
-                  decimals=getattr(p, "compare_decimals", None))
-    return ParameterRef(id=p.id, code=p.code, name=p.name, unit=getattr(p, "unit", "") or "",
-                        limit=limit, method=getattr(p, "method", None), ld=dec("ld"),
-                        lq=dec("lq"), plausible_low=dec("plausible_min", "plausible_low"),
-                        plausible_high=dec("plausible_max", "plausible_high"),
-                        group=str(getattr(p, "group", "") or ""))
+    limit = Limit(maximum=dec(p.vmp_max), minimum=dec(p.vmp_min),
+                  absence=bool(p.presence_absence), decimals=p.compare_decimals)
+    return ParameterRef(id=p.id, code=p.code, name=p.name, unit=p.unit or "", limit=limit,
+                        method=p.method, ld=dec(p.ld), lq=dec(p.lq),
+                        plausible_low=dec(p.plausible_min), plausible_high=dec(p.plausible_max),
+                        group=str(p.group or ""))
 
 
 # -- demo ------------------------------------------------------------------------------------
 
-DEMO_SAMPLE_BASE = 900_000_000  # synthetic sample ids when part 1's samples are not there
-
-
-def _demo_refs(first: dt.date, last: dt.date) -> list[SampleRef] | None:
-    """Part 1's samples of [first, last] as SampleRefs, if its sample service offers them."""
-    try:
-        from lims.services import samples
-
-        fn = getattr(samples, "demo_sample_refs", None)
-        if fn is not None:
-            return list(fn(first, last))
-    except Exception:
-        log.exception("demo sample refs unavailable")
-    return None
+def _demo_value(rnd, p: ParameterRef, kind: str, positive: bool) -> str:  # type: ignore[no-untyped-def]
+    """A plausible demo value for one parameter (pt-BR text as typed by the analyst)."""
+    if p.limit.absence:
+        return "Presente" if positive else "Ausente"
+    fixed = {"turbidez": (0.1, 0.45 if kind == "saida_tratamento" else 1.8, 2),
+             "cloro_residual_livre": (0.6, 1.8, 2), "cor_aparente": (2, 9, 1),
+             "fluoreto": (0.6, 0.85, 2), "ph": (6.8, 7.6, 1), "gosto_odor": (1, 2, 0)}
+    if p.code == "fluoreto" and rnd.random() < 0.05:
+        return "< LD"
+    if p.code in fixed:
+        lo, hi, n = fixed[p.code]
+    elif p.limit.maximum is not None:
+        lo, hi, n = float(p.limit.maximum) * 0.1, float(p.limit.maximum) * 0.5, 4
+    elif p.limit.minimum is not None:
+        lo, hi, n = float(p.limit.minimum) * 1.5, float(p.limit.minimum) * 3, 2
+    else:
+        lo, hi, n = 1.0, 10.0, 1
+    return f"{rnd.uniform(lo, hi):.{n}f}".replace(".", ",")
 
 
 def seed_demo_results(today: dt.date) -> None:
     """The demo's lab results: the PREVIOUS month entered, validated, published and CLOSED, and
     the current month OPEN and under way (validated up to last week, then awaiting validation).
-    Called at the end of part 1's seed_demo; idempotent (does nothing when results exist)."""
+    Called at the end of part 1's seed_demo, on the samples it walked up to reception;
+    idempotent (does nothing when results exist)."""
     import random
 
     from core.auth import User
-    from core.demo import SYSTEMS
-    from lims.services import closing, validation
+    from lims.services import closing, samples, validation
 
     if session.scalars(select(Result.id).limit(1)).first() is not None:
         return
@@ -287,91 +280,36 @@ def seed_demo_results(today: dt.date) -> None:
         return
     rnd = random.Random(5440)
     first_prev = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-    params = {
-        "turbidez": ParameterRef(9_001, "turbidez", "Turbidez", "uT", Limit(maximum=Decimal("5.0")),
-                                 plausible_low=Decimal(0), plausible_high=Decimal(1000)),
-        "cloro_residual_livre": ParameterRef(9_002, "cloro_residual_livre", "Cloro residual livre",
-                                             "mg/L", Limit(minimum=Decimal("0.2"), maximum=Decimal("5.0")),
-                                             ld=Decimal("0.05"), plausible_low=Decimal(0),
-                                             plausible_high=Decimal(10)),
-        "cor_aparente": ParameterRef(9_003, "cor_aparente", "Cor aparente", "uH",
-                                     Limit(maximum=Decimal("15"))),
-        "fluoreto": ParameterRef(9_004, "fluoreto", "Fluoreto", "mg/L", Limit(maximum=Decimal("1.5")),
-                                 ld=Decimal("0.05")),
-        "coliformes_totais": ParameterRef(9_005, "coliformes_totais", "Coliformes totais", "",
-                                          Limit(absence=True)),
-        "escherichia_coli": ParameterRef(9_006, "escherichia_coli", "Escherichia coli", "",
-                                         Limit(absence=True)),
-    }
-    refs = _demo_refs(first_prev, today)
-    if refs is None:  # synthetic samples from the demo geography
-        refs = []
-        sid = DEMO_SAMPLE_BASE
-        from lims import api
-
-        try:
-            ids = {s.code: s.id for s in api.systems()}
-        except NotImplementedError:
-            ids = {}
-        for n, system in enumerate(SYSTEMS, start=1):
-            system_id = ids.get(system.code, n)
-            points = [(system_id * 100 + 1, "saida_tratamento", f"{system.code}-SAI",
-                       "Saida do tratamento")] + [
-                (system_id * 100 + k, "rede", f"{system.code}-R{k}", f"Rede ponto {k}")
-                for k in range(2, 6)]
-            d = first_prev
-            while d <= today:
-                for pid, kind, pcode, pname in points:
-                    if kind == "rede" and d.weekday() not in (1, 3):
-                        continue
-                    sid += 1
-                    refs.append(SampleRef(
-                        id=sid, code=f"DEMO-{sid - DEMO_SAMPLE_BASE:05d}", point_id=pid,
-                        point_code=pcode, point_name=f"{pname} ({system.name})", point_kind=kind,
-                        system_id=system_id, system_name=system.name,
-                        collected_at=dt.datetime.combine(d, dt.time(11, 0), dt.UTC)))
-                d += dt.timedelta(days=1)
+    work = samples.demo_sample_refs(first_prev, today)
     week_ago = today - dt.timedelta(days=7)
     to_validate: list[int] = []
     positive_done = False
-    for ref in refs:
-        day = ref.collected_at.date() if ref.collected_at else today
+    for ref, params in work:
+        day = _local_date(ref.collected_at) or today
         if day > today or (ref.collected_at and ref.collected_at + dt.timedelta(hours=5) > utcnow()):
             continue  # not analysed yet: the current month is under way
-        codes = (["turbidez", "cloro_residual_livre", "cor_aparente", "fluoreto"]
-                 + (["coliformes_totais", "escherichia_coli"] if ref.point_kind != "saida_tratamento"
-                    or day.weekday() in (0, 3) else []))
-        for code in codes:
-            p = params[code]
-            if code in ("coliformes_totais", "escherichia_coli"):
-                pos = (code == "coliformes_totais" and not positive_done and day.month == first_prev.month
-                       and ref.point_kind == "rede" and day.day >= 12)
-                positive_done = positive_done or pos
-                text = "Presente" if pos else "Ausente"
-            elif code == "turbidez":
-                text = f"{rnd.uniform(0.1, 0.45 if ref.point_kind == 'saida_tratamento' else 1.8):.2f}"
-            elif code == "cloro_residual_livre":
-                text = f"{rnd.uniform(0.6, 1.8):.2f}"
-            elif code == "cor_aparente":
-                text = f"{rnd.uniform(2, 9):.1f}"
-            else:
-                text = "< LD" if rnd.random() < 0.05 else f"{rnd.uniform(0.6, 0.85):.2f}"
-            r = enter_result(ref, p, text.replace(".", ","),
+        who = analyst if ref.id % 2 else analyst2
+        for p in params:
+            pos = (p.code == "coliformes_totais" and not positive_done
+                   and day.month == first_prev.month and ref.point_kind == "rede" and day.day >= 12)
+            positive_done = positive_done or pos
+            r = enter_result(ref, p, _demo_value(rnd, p, ref.point_kind, pos),
                              analysed_at=ref.collected_at + dt.timedelta(hours=5) if ref.collected_at else None,
-                             analyst_id=analyst if ref.id % 2 else analyst2, entered_by_id=analyst if ref.id % 2 else analyst2)
+                             analyst_id=who, entered_by_id=who)
             if day < week_ago or day < today.replace(day=1):  # the closed month is all validated
                 to_validate.append(r.id)
     validation.validate(to_validate, supervisor)
-    prev_systems = sorted({r.system_id for r in refs if r.system_id is not None})
+    prev_systems = sorted({ref.system_id for ref, _ in work if ref.system_id is not None
+                           and ref.collected_at and _local_date(ref.collected_at) < today.replace(day=1)})
     for system_id in prev_systems:
         closing.close_month(system_id, first_prev.year, first_prev.month, user_id=gestor,
                             username="gestor", auto_publish=True)
 
 
 # -- where the entry screens find samples awaiting analysis ------------------------------------
-# Part 1 (samples) registers one function: source(parameter_code | None, sample_id | None)
-# -> list[tuple[SampleRef, list[ParameterRef]]] of samples AGUARDANDO ANALISE with the
-# parameters still without a result. Until it does, the screens say there is nothing to enter.
+# Part 1's `samples.awaiting_analysis_refs(parameter_code | None, sample_id | None)` gives the
+# samples AGUARDANDO ANALISE with their parameters; `register_entry_source` lets a test put
+# another source in front of it.
 
 _ENTRY_SOURCE = None
 
@@ -383,24 +321,15 @@ def register_entry_source(fn) -> None:  # type: ignore[no-untyped-def]
 
 def awaiting_entry(parameter_code: str | None = None,
                    sample_id: int | None = None) -> list[tuple[SampleRef, list[ParameterRef]]]:
-    src = _ENTRY_SOURCE
-    if src is None:
-        try:
-            from lims.services import samples
+    from lims.services import samples
 
-            src = getattr(samples, "awaiting_analysis_refs", None)
-        except Exception:
-            src = None
-    if src is None:
-        return []
+    src = _ENTRY_SOURCE or samples.awaiting_analysis_refs
     out = []
     for ref, params in src(parameter_code, sample_id):
         todo = [p for p in params if active_result(ref.id, p.id) is None]
         if todo:
             out.append((ref, todo))
     return out
-
-
 @transactional
 def enter_grid(parameter_code: str, values: dict[int, str], *, user_id: int,
                confirmed: set[int] = frozenset(), instrument: str | None = None,
@@ -435,31 +364,16 @@ def enter_grid(parameter_code: str, values: dict[int, str], *, user_id: int,
 # -- sample states driven by results (part 1 owns the state machine) ----------------------------
 
 def sample_state_hook(sample_id: int, state: str, reason: str) -> None:
-    """Ask part 1 to move the sample ("AGUARDANDO VALIDACAO", "VALIDADA", "PUBLICADA") through
-    its lifecycle, if its sample service offers `on_results_state(sample_id, state, reason)`.
-    Errors propagate: the unit of work rolls back, nothing is half-written."""
-    try:
-        from lims.services import samples
-    except ImportError:
-        return
-    fn = getattr(samples, "on_results_state", None)
-    if fn is not None:
-        fn(sample_id, state, reason)
+    """Move the sample ("AGUARDANDO VALIDACAO", "VALIDADA", "PUBLICADA") through its lifecycle
+    (part 1's `samples.on_results_state`). Errors propagate: the unit of work rolls back."""
+    from lims.services import samples
+
+    samples.on_results_state(sample_id, state, reason)
 
 
 def after_entry(sample_id: int) -> None:
-    if _ENTRY_SOURCE is None and not _has_source():
-        return
     if not awaiting_entry(sample_id=sample_id):
         sample_state_hook(sample_id, "AGUARDANDO VALIDACAO", "todos os resultados registrados")
-
-
-def _has_source() -> bool:
-    try:
-        from lims.services import samples
-    except ImportError:
-        return False
-    return getattr(samples, "awaiting_analysis_refs", None) is not None
 
 
 def after_validation(sample_ids: set[int]) -> None:

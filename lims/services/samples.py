@@ -1,1 +1,323 @@
-"""LIMS services: samples."""
+"""LIMS services: the sample lifecycle.
+
+Every state change goes through `transition` (the pure state machine in lims.domain.samples
+decides; the audit log keeps who, when and why). Cancelling needs a reason and is possible in
+any state before VALIDADA; reprogramming sets a new date with a reason (history kept in the
+audit log, the plan's date stays in `planned_for`).
+
+Part 2 (results/validation/recoleta) calls `on_results_state`, `awaiting_analysis_refs`,
+`create_recoleta_sample`, `cancel_sample` and `demo_sample_refs`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from core.audit import Actor, audit_context, current_actor
+from core.db import session, transactional
+from core.errors import NotFound, ValidationError
+from lims.domain import samples as machine
+from lims.domain.samples import SampleState
+from lims.models.catalogue import Parameter
+from lims.models.registry import CollectionPoint, SupplySystem
+from lims.models.samples import Sample, SampleParameter
+
+log = logging.getLogger(__name__)
+
+# columns `transition(..., **fields)` may set (everything else is refused)
+TRANSITION_FIELDS = frozenset({
+    "collected_at", "collected_by_id", "latitude", "longitude", "photo_path", "field_readings",
+    "not_collected_reason", "received_at", "received_by_id", "arrival_temperature",
+    "assigned_analyst_id", "assigned_lab_id", "cancel_reason", "scheduled_for", "route_id",
+    "notes",
+})
+
+
+@contextmanager
+def acting(user_id: int | None, reason: str | None) -> Iterator[None]:
+    """Audit as `user_id` (when the web layer has not set that user already), with `reason`."""
+    actor = None
+    if user_id is not None and current_actor().user_id != user_id:
+        from core.auth import User
+
+        u = session.get(User, user_id)
+        actor = Actor(user_id, u.username if u else f"usuario {user_id}")
+    with audit_context(actor=actor, reason=reason or None):
+        yield
+
+
+def get(sample_id: int) -> Sample:
+    s = session.get(Sample, sample_id)
+    if s is None:
+        raise NotFound("Amostra nao encontrada.")
+    return s
+
+
+def get_by_code(code: str) -> Sample | None:
+    code = (code or "").strip().upper()
+    if not code:
+        return None
+    return session.scalars(select(Sample).where(Sample.code == code)).first()
+
+
+@transactional
+def transition(sample_id: int, target: SampleState | str, *, user_id: int | None,
+               reason: str = "", **fields: Any) -> Sample:
+    """Move one sample to `target` (checked by the state machine), set the given column
+    `fields`, audited with `reason`. An illegal move raises IllegalTransition and changes
+    nothing."""
+    unknown = set(fields) - TRANSITION_FIELDS
+    if unknown:
+        raise ValidationError(f"Campos que nao podem ser alterados aqui: {', '.join(sorted(unknown))}.")
+    s = session.get(Sample, sample_id, with_for_update=True)
+    if s is None:
+        raise NotFound("Amostra nao encontrada.")
+    tgt = machine.coerce(target)
+    machine.check_transition(s.state, tgt, reason)
+    if tgt is SampleState.CANCELADA:
+        fields.setdefault("cancel_reason", reason.strip())
+    why = f"{machine.label(s.state)} -> {machine.label(tgt)}" + (f": {reason.strip()}" if reason.strip() else "")
+    with acting(user_id, why):
+        s.state = tgt
+        for k, v in fields.items():
+            setattr(s, k, v)
+        session.flush()
+    return s
+
+
+def _reason(reason: str, what: str) -> str:
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        msg = f"Informe o motivo do {what} (minimo de 5 caracteres)."
+        raise ValidationError(msg, fields={"motivo": [msg]})
+    return reason
+
+
+@transactional
+def cancel_sample(sample_id: int, *, reason: str, user_id: int | None = None) -> Sample:
+    """Cancel with a reason (any state before VALIDADA)."""
+    return transition(sample_id, SampleState.CANCELADA, user_id=user_id,
+                      reason=_reason(reason, "cancelamento"))
+
+
+@transactional
+def reprogram(sample_id: int, new_date: dt.date, *, reason: str,
+              user_id: int | None = None) -> Sample:
+    """New collection date with a reason; a sample already released for collection goes back
+    to PROGRAMADA (off its route). The previous dates stay in the audit history."""
+    reason = _reason(reason, "reprogramacao")
+    s = get(sample_id)
+    if s.state not in machine.REPROGRAMMABLE:
+        raise ValidationError(f"Uma amostra {machine.label(s.state).lower()} nao pode ser "
+                              "reprogramada.", code="nao_reprogramavel")
+    if new_date == s.scheduled_for and s.state is SampleState.PROGRAMADA:
+        msg = "Escolha uma data diferente da atual."
+        raise ValidationError(msg, fields={"data": [msg]})
+    if s.state is SampleState.AGUARDANDO_COLETA:
+        s = transition(sample_id, SampleState.PROGRAMADA, user_id=user_id,
+                       reason=f"reprogramada para {new_date:%d/%m/%Y}: {reason}")
+    with acting(user_id, f"reprogramada de {s.scheduled_for:%d/%m/%Y} para {new_date:%d/%m/%Y}: {reason}"):
+        s.scheduled_for = new_date
+        s.route_id = None
+        s.reprogram_count = (s.reprogram_count or 0) + 1
+        session.flush()
+    return s
+
+
+@transactional
+def release_day(day: dt.date, *, system_id: int | None = None, user_id: int | None = None,
+                sample_ids: Iterable[int] | None = None) -> list[Sample]:
+    """PROGRAMADA -> AGUARDANDO COLETA for the samples of one day (what routes are built from)."""
+    stmt = select(Sample).where(Sample.state == SampleState.PROGRAMADA,
+                                Sample.scheduled_for == day).order_by(Sample.id)
+    if system_id is not None:
+        stmt = stmt.where(Sample.system_id == system_id)
+    if sample_ids is not None:
+        stmt = stmt.where(Sample.id.in_(list(sample_ids)))
+    out = list(session.scalars(stmt))
+    with acting(user_id, f"liberada para coleta em {day:%d/%m/%Y}"):
+        for s in out:
+            machine.check_transition(s.state, SampleState.AGUARDANDO_COLETA)
+            s.state = SampleState.AGUARDANDO_COLETA
+        session.flush()
+    return out
+
+
+# -- codes ------------------------------------------------------------------------------------
+
+def next_code(day: dt.date, *, prefix: str = "A") -> str:
+    """Barcode of a new sample: prefix + YYMM + a 6-digit sequence (A2612000123)."""
+    stem = f"{prefix}{day:%y%m}"
+    last = session.scalars(select(func.max(Sample.code)).where(Sample.code.like(f"{stem}%"))).first()
+    n = int(last[len(stem):]) + 1 if last and last[len(stem):].isdigit() else 1
+    return f"{stem}{n:06d}"
+
+
+class CodeSeq:
+    """Hand out consecutive codes inside one unit of work (bulk generation)."""
+
+    def __init__(self) -> None:
+        self._next: dict[str, int] = {}
+
+    def __call__(self, day: dt.date, prefix: str = "A") -> str:
+        stem = f"{prefix}{day:%y%m}"
+        if stem not in self._next:
+            self._next[stem] = int(next_code(day, prefix=prefix)[len(stem):])
+        n = self._next[stem]
+        self._next[stem] = n + 1
+        return f"{stem}{n:06d}"
+
+
+@transactional
+def create_sample(point_id: int, scheduled_for: dt.date, parameter_ids: Iterable[int], *,
+                  user_id: int | None = None, plan_id: int | None = None,
+                  section: str | None = None, reason: str = "amostra avulsa",
+                  state: SampleState = SampleState.PROGRAMADA, is_recoleta: bool = False,
+                  origin_sample_id: int | None = None, code: str | None = None,
+                  planned_for: dt.date | None = None, slot: int = 0) -> Sample:
+    point = session.get(CollectionPoint, point_id)
+    if point is None:
+        raise NotFound("Ponto de coleta nao encontrado.")
+    if not point.active:
+        raise ValidationError(f"O ponto {point.code} esta inativo.")
+    ids = list(dict.fromkeys(parameter_ids))
+    if not ids:
+        msg = "Escolha ao menos um parametro."
+        raise ValidationError(msg, fields={"parametros": [msg]})
+    found = set(session.scalars(select(Parameter.id).where(Parameter.id.in_(ids))))
+    if missing := [i for i in ids if i not in found]:
+        raise ValidationError(f"Parametros inexistentes: {missing}.")
+    with acting(user_id, reason):
+        s = Sample(code=code or next_code(scheduled_for, prefix="R" if is_recoleta else "A"),
+                   state=state, point_id=point.id, system_id=point.system_id, plan_id=plan_id,
+                   section=section, scheduled_for=scheduled_for, planned_for=planned_for,
+                   slot=slot, is_recoleta=is_recoleta, origin_sample_id=origin_sample_id,
+                   field_readings={})
+        s.parameters = [SampleParameter(parameter_id=i) for i in ids]
+        session.add(s)
+        session.flush()
+    return s
+
+
+# -- part 2 hooks -----------------------------------------------------------------------------
+
+@transactional
+def create_recoleta_sample(*, original_sample_id: int, point_id: int, scheduled_for: dt.date,
+                           reason: str, user_id: int | None = None) -> Sample:
+    """A recoleta: AGUARDANDO COLETA at once, linked to the original, with the microbiological
+    parameters of the original (coliformes totais / E. coli) or, failing those, all of them."""
+    orig = get(original_sample_id)
+    params = [sp.parameter for sp in orig.parameters]
+    micro = [p.id for p in params if p.group == "microbiologico"]
+    if not micro:
+        micro = list(session.scalars(select(Parameter.id).where(
+            Parameter.code.in_(["coliformes_totais", "escherichia_coli"]))))
+    ids = micro or [p.id for p in params]
+    point = session.get(CollectionPoint, point_id)
+    if point is not None and point.kind != "saida_tratamento":
+        ids += list(session.scalars(select(Parameter.id).where(
+            Parameter.code.in_(["cloro_residual_livre", "turbidez"]))))
+    return create_sample(point_id, scheduled_for, ids, user_id=user_id, is_recoleta=True,
+                         origin_sample_id=orig.id, state=SampleState.AGUARDANDO_COLETA,
+                         reason=f"recoleta: {reason}", section="rede")
+
+
+ORDER = {s: i for i, s in enumerate(machine.FLOW)}
+
+
+def on_results_state(sample_id: int, state: str, reason: str) -> None:
+    """Results moved the sample (AGUARDANDO VALIDACAO / VALIDADA / PUBLICADA). A move the
+    machine does not allow from the current state (e.g. a correction on a PUBLICADA sample)
+    is a no-op: the results are the truth, the state only follows them."""
+    s = session.get(Sample, sample_id)
+    if s is None:
+        return
+    target = machine.coerce(state)
+    if s.state == target or target not in machine.allowed_targets(s.state):
+        return
+    transition(sample_id, target, user_id=None, reason=reason)
+
+
+def _refs_for(rows: list[Sample]) -> list[Any]:
+    from lims.services.registry import neighbours_map
+    from lims.services.results import SampleRef
+
+    if not rows:
+        return []
+    points = {p.id: p for p in session.scalars(select(CollectionPoint).where(
+        CollectionPoint.id.in_({s.point_id for s in rows})))}
+    systems = {s.id: s for s in session.scalars(select(SupplySystem).where(
+        SupplySystem.id.in_({s.system_id for s in rows})))}
+    links = neighbours_map(list(points))
+    out = []
+    for s in rows:
+        p, sy = points[s.point_id], systems[s.system_id]
+        up, down = links.get(p.id, ((), ()))
+        out.append(SampleRef(
+            id=s.id, code=s.code, point_id=p.id, point_code=p.code, point_name=p.name,
+            point_kind=p.kind, system_id=sy.id, system_name=sy.name,
+            collected_at=s.collected_at, is_recoleta=s.is_recoleta,
+            latitude=s.latitude if s.latitude is not None else p.latitude,
+            longitude=s.longitude if s.longitude is not None else p.longitude,
+            neighbourhoods=tuple(filter(None, [p.neighbourhood])) or tuple(sy.neighbourhoods or ()),
+            upstream=tuple(up), downstream=tuple(down)))
+    return out
+
+
+def sample_ref(sample_id: int):  # type: ignore[no-untyped-def]
+    return _refs_for([get(sample_id)])[0]
+
+
+AWAITING = (SampleState.AGUARDANDO_ANALISE, SampleState.AGUARDANDO_VALIDACAO, SampleState.VALIDADA)
+
+
+def awaiting_analysis_refs(parameter_code: str | None = None,
+                           sample_id: int | None = None) -> list[tuple[Any, list[Any]]]:
+    """Samples received (AGUARDANDO ANALISE, or sent back for reanalysis) with their
+    parameters as (SampleRef, [ParameterRef]); part 2 drops those already with a result."""
+    from lims.services.results import _param_ref
+
+    stmt = (select(Sample).where(Sample.state.in_(AWAITING))
+            .options(selectinload(Sample.parameters)).order_by(Sample.received_at, Sample.code))
+    if sample_id is not None:
+        stmt = stmt.where(Sample.id == sample_id)
+    if parameter_code is not None:
+        stmt = stmt.where(Sample.id.in_(
+            select(SampleParameter.sample_id).join(Parameter, Parameter.id == SampleParameter.parameter_id)
+            .where(Parameter.code == parameter_code)))
+    rows = list(session.scalars(stmt))
+    refs = _refs_for(rows)
+    out = []
+    for s, ref in zip(rows, refs, strict=True):
+        params = [_param_ref(sp.parameter) for sp in s.parameters]
+        if parameter_code is not None:
+            params = [p for p in params if p.code == parameter_code]
+        if s.state is not SampleState.AGUARDANDO_ANALISE:
+            from lims.services.results import active_result
+
+            params = [p for p in params if active_result(s.id, p.id) is None]
+        if params:
+            out.append((ref, params))
+    return out
+
+
+def demo_sample_refs(first: dt.date, last: dt.date) -> list[tuple[Any, list[Any]]]:
+    """The demo's received and distributed samples collected in [first, last] with the
+    parameters still without a result, as (SampleRef, [ParameterRef]) (part 2 enters their
+    results). Received samples not yet distributed are left for the analysts."""
+    start = dt.datetime.combine(first, dt.time(), dt.UTC)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), dt.UTC)
+    distributed = set(session.scalars(select(Sample.id).where(
+        Sample.state == SampleState.AGUARDANDO_ANALISE,
+        (Sample.assigned_analyst_id.is_not(None)) | (Sample.assigned_lab_id.is_not(None)))))
+    return sorted(((ref, params) for ref, params in awaiting_analysis_refs()
+                   if ref.collected_at is not None and start <= ref.collected_at < end
+                   and ref.id in distributed),
+                  key=lambda rp: (rp[0].collected_at, rp[0].id))

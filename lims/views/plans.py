@@ -1,1 +1,223 @@
-"""LIMS views: plans."""
+"""LIMS views: sampling plans (network and treatment sections), the required-vs-planned table
+per parameter and month, approval (with a Gestor's justification below the minimum) and the
+generation of a month's scheduled samples; JSON API for plans."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import flash, redirect, render_template, request, url_for
+from flask.views import MethodView
+from marshmallow import Schema, fields, validate
+
+from core.auth import require
+from core.errors import ValidationError
+from core.web import current
+from lims.views import NAV, api, bp
+
+NAV.append(("Planos de amostragem", "lims.planos", "lims.plans.view"))
+
+MONTHS = ["jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez"]
+
+
+@bp.route("/planos", methods=["GET"])
+@require("lims.plans.view")
+def planos():  # type: ignore[no-untyped-def]
+    from lims.services import plans, registry
+
+    systems = {s.id: s for s in registry.records("sistemas")}
+    return render_template("lims/planos.html", rows=plans.plans(), systems=systems,
+                           year=dt.date.today().year,
+                           can_edit=current().can("lims.plans.edit"))
+
+
+@bp.route("/planos", methods=["POST"])
+@require("lims.plans.edit")
+def plano_criar():  # type: ignore[no-untyped-def]
+    from lims.services import plans
+
+    try:
+        system_id = int(request.form.get("sistema", ""))
+        year = int(request.form.get("ano", ""))
+    except ValueError:
+        raise ValidationError("Escolha o sistema e o ano.",
+                              fields={"sistema": ["obrigatorio"]}) from None
+    copy = request.form.get("copiar_de", type=int)
+    plan = plans.create_plan(system_id, year, user_id=current().id, copy_from=copy)
+    flash("Plano criado em rascunho.", "sucesso")
+    return redirect(url_for("lims.plano", plan_id=plan.id))
+
+
+@bp.route("/planos/<int:plan_id>")
+@require("lims.plans.view")
+def plano(plan_id: int):  # type: ignore[no-untyped-def]
+    from lims.domain.plans import FREQUENCY_LABELS
+    from lims.models.registry import POINT_LABELS
+    from lims.services import plans, registry
+
+    plan = plans.get(plan_id)
+    system = registry.record("sistemas", plan.system_id)
+    table = plans.month_table(plan_id)
+    check = plans.minimum_check(plan_id)
+    items = sorted((i for i in plan.items if i.active),
+                   key=lambda i: (i.section, i.point.code, i.parameter.code))
+    user = current()
+    return render_template(
+        "lims/plano.html", plan=plan, system=system, table=table, check=check, items=items,
+        months=MONTHS, freqs={k.value: v for k, v in FREQUENCY_LABELS.items()},
+        point_labels=POINT_LABELS,
+        points=[p for p in registry.records("pontos", system_id=plan.system_id) if p.active],
+        parameters=[p for p in registry.records("parametros") if p.active],
+        can_edit=user.can("lims.plans.edit"), can_approve=user.can("lims.plans.approve"),
+        can_justify=user.can("lims.plans.justify"), today=dt.date.today())
+
+
+@bp.route("/planos/<int:plan_id>/itens", methods=["POST"])
+@require("lims.plans.edit")
+def plano_item(plan_id: int):  # type: ignore[no-untyped-def]
+    from lims.services import plans
+
+    f = request.form
+    point_ids = [int(x) for x in f.getlist("ponto") if x.isdigit()]
+    param_ids = [int(x) for x in f.getlist("parametro") if x.isdigit()]
+    if not point_ids or not param_ids:
+        raise ValidationError("Escolha ao menos um ponto e um parametro.",
+                              fields={"ponto": ["obrigatorio"]})
+    n = f.get("quantidade", type=int)
+    for pt in point_ids:
+        for pa in param_ids:
+            plans.set_item(plan_id, parameter_id=pa, point_id=pt, frequency=f.get("frequencia", ""),
+                           section=f.get("secao") or None, custom_count=n,
+                           start_month=f.get("mes_inicial", type=int) or 1, user_id=current().id)
+    flash(f"{len(point_ids) * len(param_ids)} linha(s) gravada(s).", "sucesso")
+    return redirect(url_for("lims.plano", plan_id=plan_id))
+
+
+@bp.route("/planos/itens/<int:item_id>/remover", methods=["POST"])
+@require("lims.plans.edit")
+def plano_item_remover(item_id: int):  # type: ignore[no-untyped-def]
+    from core.db import session
+    from lims.models.plans import PlanItem
+    from lims.services import plans
+
+    item = session.get(PlanItem, item_id)
+    plan_id = item.plan_id if item else None
+    plans.remove_item(item_id, user_id=current().id)
+    flash("Linha removida.", "sucesso")
+    return redirect(url_for("lims.plano", plan_id=plan_id) if plan_id else url_for("lims.planos"))
+
+
+@bp.route("/planos/<int:plan_id>/aprovar", methods=["POST"])
+@require("lims.plans.approve")
+def plano_aprovar(plan_id: int):  # type: ignore[no-untyped-def]
+    from lims.services import plans
+
+    today = dt.date.today()
+    plan = plans.get(plan_id)
+    gen = (today.year, today.month) if plan.year == today.year else None
+    plans.approve(plan_id, user_id=current().id, justification=request.form.get("justificativa", ""),
+                  generate=gen)
+    flash("Plano aprovado" + (f"; amostras de {today:%m/%Y} programadas." if gen else "."), "sucesso")
+    return redirect(url_for("lims.plano", plan_id=plan_id))
+
+
+@bp.route("/planos/<int:plan_id>/gerar", methods=["POST"])
+@require("lims.plans.approve")
+def plano_gerar(plan_id: int):  # type: ignore[no-untyped-def]
+    from lims.services import plans
+
+    month = request.form.get("mes", type=int) or 0
+    plan = plans.get(plan_id)
+    made = plans.generate_month(plan_id, plan.year, month, user_id=current().id)
+    flash(f"{len(made)} amostra(s) nova(s) programada(s) para {month:02d}/{plan.year}"
+          + (" (o mes ja estava gerado)." if not made else "."), "sucesso")
+    return redirect(url_for("lims.plano", plan_id=plan_id))
+
+
+# -- JSON API ---------------------------------------------------------------------------------
+
+class PlanArgs(Schema):
+    sistema = fields.Integer()
+    ano = fields.Integer(validate=validate.Range(2000, 2100))
+
+
+class ApproveIn(Schema):
+    justificativa = fields.String(load_default="", validate=validate.Length(max=4000))
+    gerar_mes = fields.Integer(validate=validate.Range(1, 12),
+                               metadata={"description": "mes cujas amostras sao geradas"})
+
+
+class GenerateIn(Schema):
+    mes = fields.Integer(required=True, validate=validate.Range(1, 12))
+
+
+def plan_json(plan, full: bool = False) -> dict:  # type: ignore[no-untyped-def]
+    out = {"id": plan.id, "sistema_id": plan.system_id, "ano": plan.year, "versao": plan.version,
+           "nome": plan.name, "estado": str(plan.state),
+           "aprovado_em": plan.approved_at.isoformat() if plan.approved_at else None,
+           "abaixo_do_minimo": plan.below_minimum, "justificativa": plan.justification}
+    if full:
+        from lims.services import plans
+
+        out["itens"] = [{"id": i.id, "secao": i.section, "parametro": i.parameter.code,
+                         "ponto": i.point.code, "ponto_id": i.point_id,
+                         "frequencia": i.frequency, "quantidade_mes": i.custom_count,
+                         "mes_inicial": i.start_month} for i in plan.items if i.active]
+        check = plans.minimum_check(plan.id)
+        out["minimo_atendido"] = check.ok
+        out["minimo"] = [{"parametro": r["code"], "onde": r["where"], "regra": r["rule"],
+                          "nao_verificado": r["unverified"],
+                          "meses": [{"mes": m["month"], "exigido": m["required"],
+                                     "planejado": m["planned"], "ok": m["ok"]}
+                                    for m in r["months"]]}
+                         for r in plans.month_table(plan.id)]
+    return out
+
+
+@api.route("/planos")
+class PlansApi(MethodView):
+    @require("lims.plans.view")
+    @api.arguments(PlanArgs, location="query")
+    def get(self, args):  # type: ignore[no-untyped-def]
+        """Planos de amostragem (por sistema e ano)."""
+        from lims.services import plans
+
+        return [plan_json(p) for p in plans.plans(args.get("sistema"), args.get("ano"))]
+
+
+@api.route("/planos/<int:plan_id>")
+class PlanApi(MethodView):
+    @require("lims.plans.view")
+    def get(self, plan_id):  # type: ignore[no-untyped-def]
+        """Um plano com suas linhas e o minimo exigido x planejado por parametro e mes."""
+        from lims.services import plans
+
+        return plan_json(plans.get(plan_id), full=True)
+
+
+@api.route("/planos/<int:plan_id>/aprovar")
+class PlanApproveApi(MethodView):
+    @require("lims.plans.approve")
+    @api.arguments(ApproveIn)
+    def post(self, args, plan_id):  # type: ignore[no-untyped-def]
+        """Aprova o plano (abaixo do minimo exige justificativa de um Gestor) e gera o mes pedido."""
+        from lims.services import plans
+
+        plan = plans.get(plan_id)
+        gen = (plan.year, args["gerar_mes"]) if args.get("gerar_mes") else None
+        plans.approve(plan_id, user_id=current().id, justification=args["justificativa"],
+                      generate=gen)
+        return plan_json(plan)
+
+
+@api.route("/planos/<int:plan_id>/gerar")
+class PlanGenerateApi(MethodView):
+    @require("lims.plans.approve")
+    @api.arguments(GenerateIn)
+    def post(self, args, plan_id):  # type: ignore[no-untyped-def]
+        """Gera (idempotente) as amostras PROGRAMADA de um mes do plano aprovado."""
+        from lims.services import plans
+
+        plan = plans.get(plan_id)
+        made = plans.generate_month(plan_id, plan.year, args["mes"], user_id=current().id)
+        return {"criadas": len(made), "codigos": [s.code for s in made]}

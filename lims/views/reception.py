@@ -1,1 +1,163 @@
-"""LIMS views: reception."""
+"""LIMS views: reception at the lab (USB scanner as a keyboard, typed code or a photo of the
+labels) and distribution of the received samples to analysts or a contracted lab."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask.views import MethodView
+from marshmallow import Schema, fields, validate
+
+from core.auth import require
+from core.errors import ValidationError
+from core.web import current, settings
+from lims.views import NAV, api, bp
+
+NAV.append(("Recepcao de amostras", "lims.recepcao", "lims.reception.receive"))
+NAV.append(("Distribuicao", "lims.distribuicao", "lims.distribution.assign"))
+
+
+def _temperature() -> str:
+    """The cooler's temperature stays on the screen between scans (one box, many samples)."""
+    t = request.form.get("temperatura", "").strip()
+    session["recepcao_temp"] = t
+    return t
+
+
+@bp.route("/recepcao")
+@require("lims.reception.receive")
+def recepcao():  # type: ignore[no-untyped-def]
+    from lims.services import reception as svc
+
+    last = session.pop("recepcao_ultimo", None)
+    return render_template("lims/recepcao.html", last=last,
+                           temperature=session.get("recepcao_temp", ""),
+                           rows=svc.received_recently(user_id=current().id))
+
+
+@bp.route("/recepcao", methods=["POST"])
+@require("lims.reception.receive")
+def recepcao_post():  # type: ignore[no-untyped-def]
+    """Without JavaScript: one code per post, then back to the screen (post/redirect/get)."""
+    from lims.services import reception as svc
+
+    temp = _temperature()
+    out = svc.receive_many([request.form.get("codigo", "")], user_id=current().id,
+                           arrival_temperature=temp, tz=settings().timezone)
+    session["recepcao_ultimo"] = [{"ok": o.ok, "message": o.message} for o in out]
+    return redirect(url_for("lims.recepcao"))
+
+
+@bp.route("/recepcao/foto", methods=["POST"])
+@require("lims.reception.receive")
+def recepcao_foto():  # type: ignore[no-untyped-def]
+    from lims.services import reception as svc
+
+    temp = _temperature()
+    f = request.files.get("foto")
+    if not f or not f.filename:
+        raise ValidationError("Escolha a foto das etiquetas.", fields={"foto": ["obrigatorio"]})
+    out = svc.receive_photo(f.read(), user_id=current().id, arrival_temperature=temp,
+                            tz=settings().timezone)
+    session["recepcao_ultimo"] = [{"ok": o.ok, "message": o.message} for o in out]
+    return redirect(url_for("lims.recepcao"))
+
+
+@bp.route("/distribuicao")
+@require("lims.distribution.assign")
+def distribuicao():  # type: ignore[no-untyped-def]
+    from lims.services import reception as svc
+    from lims.services import routes as route_svc
+
+    only = request.args.get("todas") != "1"
+    listed = svc.awaiting_distribution(unassigned_only=only)
+    rows = [svc.view(s) for s in listed]
+    samples = {s.id: s for s in listed}
+    labs = svc.laboratories()
+    users = route_svc.users_by_id(s.assigned_analyst_id for s in samples.values())
+    return render_template("lims/distribuicao.html", rows=rows, samples=samples, only=only,
+                           analysts=svc.analysts(), labs=labs, labs_by_id={x.id: x for x in labs},
+                           users=users)
+
+
+@bp.route("/distribuicao", methods=["POST"])
+@require("lims.distribution.assign")
+def distribuicao_post():  # type: ignore[no-untyped-def]
+    from lims.services import reception as svc
+
+    ids = [int(x) for x in request.form.getlist("amostra") if x.isdigit()]
+    dest = request.form.get("destino", "")
+    analyst_id = int(dest[2:]) if dest.startswith("a:") and dest[2:].isdigit() else None
+    lab_id = int(dest[2:]) if dest.startswith("l:") and dest[2:].isdigit() else None
+    done = svc.distribute(ids, user_id=current().id, analyst_id=analyst_id, lab_id=lab_id,
+                          reason=request.form.get("motivo", ""))
+    flash(f"{len(done)} amostra(s) distribuida(s).", "sucesso")
+    return redirect(url_for("lims.distribuicao"))
+
+
+# -- JSON API ---------------------------------------------------------------------------------
+
+class ReceptionIn(Schema):
+    codigo = fields.String(required=True, validate=validate.Length(1, 80))
+    temperatura = fields.String(load_default=None, allow_none=True,
+                                metadata={"description": "temperatura de chegada, °C (ex.: 4,5)"})
+
+
+class ReceivedOut(Schema):
+    sample_id = fields.Integer()
+    code = fields.String()
+    state = fields.String()
+    point_code = fields.String()
+    point_name = fields.String()
+    point_kind = fields.String()
+    address = fields.String()
+    neighbourhood = fields.String()
+    parameters = fields.List(fields.String())
+    collected_at = fields.DateTime(allow_none=True)
+    received_at = fields.DateTime(allow_none=True)
+    received_by = fields.String()
+    arrival_temperature = fields.Decimal(allow_none=True, as_string=True)
+    is_recoleta = fields.Boolean()
+    route_code = fields.String()
+    message = fields.String()
+
+
+@api.route("/recepcao")
+class ReceptionApi(MethodView):
+    @require("lims.reception.receive")
+    @api.arguments(ReceptionIn)
+    @api.response(200, ReceivedOut)
+    def post(self, data):  # type: ignore[no-untyped-def]
+        """Recebe uma amostra pelo codigo de barras: COLETADA -> AGUARDANDO ANALISE.
+
+        Codigo desconhecido: 404 `codigo_desconhecido`; segunda leitura: 409 `ja_recebida`;
+        estado errado: 409 `amostra_nao_coletada` / `amostra_cancelada`. Nada e alterado."""
+        from lims.services import reception as svc
+
+        return svc.receive(data["codigo"], user_id=current().id,
+                           arrival_temperature=data.get("temperatura"), tz=settings().timezone)
+
+
+class DistributionIn(Schema):
+    amostras = fields.List(fields.Integer(), required=True, validate=validate.Length(1, 1000))
+    analista_id = fields.Integer(load_default=None, allow_none=True)
+    laboratorio_id = fields.Integer(load_default=None, allow_none=True)
+    motivo = fields.String(load_default="")
+
+
+class DistributionOut(Schema):
+    distribuidas = fields.List(fields.String())
+
+
+@api.route("/distribuicao")
+class DistributionApi(MethodView):
+    @require("lims.distribution.assign")
+    @api.arguments(DistributionIn)
+    @api.response(200, DistributionOut)
+    def post(self, data):  # type: ignore[no-untyped-def]
+        """Distribui amostras recebidas para um analista ou um laboratorio (tudo ou nada)."""
+        from lims.services import reception as svc
+
+        done = svc.distribute(data["amostras"], user_id=current().id,
+                              analyst_id=data["analista_id"], lab_id=data["laboratorio_id"],
+                              reason=data["motivo"])
+        return {"distribuidas": [s.code for s in done]}

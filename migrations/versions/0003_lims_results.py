@@ -7,7 +7,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0003_lims_results"
-down_revision = "0002_lims"
+down_revision = "0002a_lims_routes"
 branch_labels = None
 depends_on = None
 

@@ -23,12 +23,15 @@ QUALITIES = ("good", "bad", "uncertain")
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    """One value of one tag at one instant (aware UTC), with its quality."""
+    """One value of one tag at one instant (aware UTC), with its quality and, from OPC UA,
+    the source's raw status code (0 = Good; kept in InfluxDB and the disk buffer, not in
+    the embedded SQL table, which keeps the quality only)."""
 
     tag: str
     ts: dt.datetime
     value: float
     quality: str = "good"  # good | bad | uncertain
+    status: int = 0  # OPC UA StatusCode (e.g. 0x408F0000 UncertainLastUsableValue)
 
     def __post_init__(self) -> None:
         if self.ts.tzinfo is None:
@@ -92,6 +95,8 @@ class Rejects:
 
 def to_float(value: Any) -> float | None:
     """A finite float from a number or a numeric string (comma decimal accepted); else None."""
+    if type(value) is float:  # the common case first (the ingester's hot path)
+        return value if value - value == 0.0 else None  # NaN and +-inf fail this
     if isinstance(value, bool):
         return float(value)
     if isinstance(value, int | float):
@@ -121,6 +126,8 @@ def parse_ts(value: Any) -> dt.datetime | None:
 
     A naive ISO timestamp is taken as UTC (devices that send local time must say so with an
     offset)."""
+    if type(value) is float and 1e8 < value < 1e11:  # epoch seconds: the hot path
+        return dt.datetime.fromtimestamp(value, dt.UTC)
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, dt.datetime):

@@ -3,11 +3,13 @@
 Subscriptions with a publishing interval, a per-item sampling interval and an absolute
 deadband (DataChangeFilter); a polling mode (Read service every `poll_interval_s`) for servers
 without subscriptions, also used automatically when creating the subscription is refused.
-Security policy and mode, user/password (the password from an environment variable) or a
-client certificate come from the TOML block. On a lost connection the client is rebuilt with
+Security policy and mode, the application certificate of the secure channel, and the user
+identity (user/password, the password from an environment variable, or an X.509 user
+certificate and key) come from the TOML block. On a lost connection the client is rebuilt with
 exponential backoff. The source timestamp and the status code of each value are kept:
-Good -> "good", Uncertain -> "uncertain", Bad -> "bad" (bad values without a value are
-rejected; with a value they are stored as bad, so detection can ignore them).
+the raw code in `Reading.status`, its severity as the quality, Good -> "good", Uncertain ->
+"uncertain", Bad -> "bad" (bad values without a value are rejected; with a value they are
+stored as bad, so detection can ignore them).
 """
 
 from __future__ import annotations
@@ -94,7 +96,7 @@ def convert(raw: list[OpcValue], mapping: OpcMapping, rejects: list[Rejected] | 
             rej.append(bad)
             continue
         ts = parse_ts(item.source_ts) or parse_ts(item.server_ts) or now or dt.datetime.now(dt.UTC)
-        out.append(Reading(n.tag, ts, v, q))
+        out.append(Reading(n.tag, ts, v, q, item.status & 0xFFFFFFFF))
     return out
 
 
@@ -155,6 +157,9 @@ class OpcUaConnector:
         if cfg.username:
             client.set_user(cfg.username)
             client.set_password(secret(cfg.password_env))
+        elif cfg.user_certificate:  # X509IdentityToken, signed with the user's key
+            await client.load_client_certificate(cfg.user_certificate)
+            await client.load_private_key(cfg.user_private_key)
         if cfg.security_policy != "None":
             policy = getattr(sp, f"SecurityPolicy{cfg.security_policy}")
             mode = getattr(ua.MessageSecurityMode, cfg.security_mode)

@@ -130,9 +130,9 @@ def chart_svg(readings: Sequence[Any], *, start: dt.datetime, end: dt.datetime,
     label = title or "Grafico"
     parts.append(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'role="img" aria-labelledby="g-t g-d" class="grafico" preserveAspectRatio="xMidYMid meet">'
-        f'<title id="g-t">{escape(label)}</title>'
-        f'<desc id="g-d">{len(good)} leituras de {escape(_local(start, zone))} a '
+        f'role="img" aria-labelledby="g{width}-t g{width}-d" class="grafico" preserveAspectRatio="xMidYMid meet">'
+        f'<title id="g{width}-t">{escape(label)}</title>'
+        f'<desc id="g{width}-d">{len(good)} leituras de {escape(_local(start, zone))} a '
         f'{escape(_local(end, zone))}; {len(bands)} anomalia(s) marcada(s).</desc>'
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fff"/>')
     # anomaly bands under the line
@@ -161,8 +161,9 @@ def chart_svg(readings: Sequence[Any], *, start: dt.datetime, end: dt.datetime,
         v += step
     # time axis: ticks on round local times (minutes for short windows, days for long ones)
     span_min = span_t / 60
+    max_ticks = 8 if pw >= 600 else 4
     tick_m = next((m for m in (5, 10, 15, 30, 60, 120, 180, 240, 360, 720, 1440, 2880, 10080)
-                   if span_min / m <= 8), 10080)
+                   if span_min / m <= max_ticks), 10080)
     local0 = start.astimezone(zone)
     midnight = local0.replace(hour=0, minute=0, second=0, microsecond=0)
     since = (local0 - midnight).total_seconds() / 60
@@ -287,22 +288,25 @@ def tag_chart(name: str):  # type: ignore[no-untyped-def]
         readings = storage_for(_settings()).read_window(tag.name, start, end)
     except StoreUnavailable as exc:
         readings, store_error = [], f"Banco de series temporais indisponivel: {exc}"
-    anomalies = monitor.anomalies_in(tag.name, start, end)
+    anomalies = monitor.anomalies_in(tag.name, start, end, related=True)
     limits = []
     lim = (tag.detectors or {}).get("limite")
     if isinstance(lim, dict):
         for key, lab in (("high", "limite superior"), ("low", "limite inferior")):
             if isinstance(lim.get(key), int | float):
                 limits.append((float(lim[key]), f"{lab} {lim[key]:g}".replace(".", ",")))
-    svg = chart_svg(readings, start=start, end=end, bands=[anomaly_band(a) for a in anomalies],
-                    unit=tag.unit, title=f"{tag.name}: ultimas {hours} h",
-                    tz=_settings().timezone, expected_period_s=tag.expected_period_seconds,
-                    limits=limits)
+    chart = {"bands": [anomaly_band(a) for a in anomalies], "unit": tag.unit,
+             "title": f"{tag.name}: ultimas {hours} h", "tz": _settings().timezone,
+             "expected_period_s": tag.expected_period_seconds, "limits": limits}
+    svg = chart_svg(readings, start=start, end=end, **chart)
+    # a phone gets a chart drawn for its width (a 960-wide one shrunk would have 4 px text)
+    svg_narrow = chart_svg(readings, start=start, end=end, width=420, height=300, **chart)
     good = [r.value for r in readings if r.quality == "good"]
     stats = {"n": len(readings), "bad": len(readings) - len(good),
              "min": min(good) if good else None, "max": max(good) if good else None,
              "last": readings[-1] if readings else None}
-    return render_template("telemetry/grafico.html", tag=tag, svg=svg, hours=hours, start=start,
+    return render_template("telemetry/grafico.html", tag=tag, svg=svg, svg_narrow=svg_narrow,
+                           hours=hours, start=start,
                            end=end, anomalies=anomalies, stats=stats, store_error=store_error,
                            kind_labels=KIND_LABELS, severity_labels=SEVERITY_LABELS,
                            state_labels=STATE_LABELS, tones=SEVERITY_TONES)

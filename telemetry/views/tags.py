@@ -172,6 +172,8 @@ class ReadingSchema(Schema):
     ts = fields.DateTime(required=True)
     value = fields.Float(required=True)
     quality = fields.String(required=True)
+    status = fields.Integer(metadata={"description": "codigo de status OPC UA da origem "
+                                                     "(0 = Good; 0 tambem quando nao ha)"})
 
 
 class TagSchema(Schema):
@@ -283,7 +285,8 @@ class TagReadingsApi(MethodView):
 
             raise DomainError(f"Banco de series temporais indisponivel: {exc}",
                               code="armazenamento_indisponivel", status=503) from exc
-        return [{"ts": r.ts, "value": r.value, "quality": r.quality} for r in rows]
+        return [{"ts": r.ts, "value": r.value, "quality": r.quality, "status": r.status}
+                for r in rows]
 
 
 class AssetSchema(Schema):

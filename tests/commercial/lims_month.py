@@ -30,9 +30,12 @@ _seq = iter(range(600_000, 699_999))
 
 
 def close_lims_month(system_id: int, year: int, month: int, analyst_id: int, supervisor_id: int,
-                     days: int = 10, positive_day: int | None = None) -> None:
-    """`days` network samples with the six basic parameters, one total-coliform positive on
-    `positive_day` if given; validated, published and the month closed."""
+                     days: int = 10, turbid_day: int | None = None) -> None:
+    """`days` network samples with the six basic parameters, one turbidity above the limit
+    (6,2 uT) on `turbid_day` if given; validated, published and the month closed.
+
+    (A coliform positive would make the LIMS schedule a recoleta, which needs real samples
+    and points; these samples exist only as references, so the non-conformity is turbidity.)"""
     ids = []
     for day in range(1, days + 1):
         sid = next(_seq)
@@ -41,8 +44,8 @@ def close_lims_month(system_id: int, year: int, month: int, analyst_id: int, sup
                          point_kind="rede", system_id=system_id, system_name="Sistema Sede (Rio Verde)",
                          collected_at=dt.datetime(year, month, day, 12, tzinfo=dt.UTC))
         for p, text in PARAMS:
-            if positive_day == day and p.code == "coliformes_totais":
-                text = "Presente"
+            if turbid_day == day and p.code == "turbidez":
+                text = "6,2"
             r = rs.enter_result(s, p, text, analysed_at=s.collected_at + dt.timedelta(hours=3),
                                 analyst_id=analyst_id, entered_by_id=analyst_id)
             ids.append(r.id)

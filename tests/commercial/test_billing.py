@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import email
+import json
 import socket
 import subprocess
 import zipfile
@@ -41,7 +42,7 @@ def pdf_text(data: bytes, tmp_path: Path) -> str:
 def month(db, make_user, make_connection):
     """Three connections with readings up to last month; last month closed in the LIMS."""
     analyst, sup = make_user(Profile.ANALISTA), make_user(Profile.SUPERVISOR)
-    close_lims_month(SYSTEM, PREV[0], PREV[1], analyst.id, sup.id, days=8, positive_day=2)
+    close_lims_month(SYSTEM, PREV[0], PREV[1], analyst.id, sup.id, days=8, turbid_day=2)
     db.commit()
     a = make_connection(name="Ana Tender", system_id=SYSTEM, email="ana@exemplo.com.br", by_email=True)
     b = make_connection(name="Bruno Misto", system_id=SYSTEM, residencial=1, comercial=1,
@@ -83,8 +84,10 @@ def test_batch_end_to_end(db, month, setup_billing, tmp_path):
     codes = [p["code"] for p in q["parameters"]]
     assert codes == ["turbidez", "cor_aparente", "cloro_residual_livre", "fluoreto",
                      "coliformes_totais", "escherichia_coli"]
+    tu = next(p for p in q["parameters"] if p["code"] == "turbidez")
+    assert (tu["analysed"], tu["conforming"]) == (8, 7)
     ct = next(p for p in q["parameters"] if p["code"] == "coliformes_totais")
-    assert (ct["analysed"], ct["conforming"]) == (8, 7)
+    assert (ct["analysed"], ct["conforming"], ct["verdict"]) == (8, 8, "conforme")
     assert ic.doc["quality"]["parameters"] == [] and "nao identificado" in ic.doc["quality"]["note"]
     # six-month history + current, oldest first
     assert [h["consumption"] for h in ia.doc["history"]] == [0, 18, 21, 21, 30]
@@ -95,6 +98,13 @@ def test_batch_end_to_end(db, month, setup_billing, tmp_path):
                    "Decreto 5.440", "11 a 15", "10,50", domain.format_typed_line(ia.typed_line),
                    "Pague com PIX", "Cuidados em situação de risco"):
         assert needle in text, needle
+    art = Path(__file__).resolve().parents[2] / "test-artifacts"
+    if art.is_dir():  # for a person to look at (git-ignored)
+        for name, inv in (("fatura-residencial", ia), ("fatura-mista", ib), ("fatura-sem-sistema", ic)):
+            (art / f"{name}.pdf").write_bytes(Path(inv.pdf_path).read_bytes())
+            (art / f"{name}.json").write_text(json.dumps(inv.doc, ensure_ascii=False, indent=1))
+    text_c = pdf_text(Path(ic.pdf_path).read_bytes(), tmp_path)
+    assert "Religacao de agua" in text_c and "R$ 42,00" in text_c and "Esgoto (imóvel não" in text_c
     # print file: one ZIP with the PDFs in delivery order and the manifest
     b_row = db.get(InvoiceBatch, batch.id)
     with zipfile.ZipFile(b_row.print_file) as z:
@@ -186,3 +196,20 @@ def test_batch_requires_tariff_and_valid_dates(db, setup_billing):
     with pytest.raises(ValidationError):
         billing.request_batch(setup_billing.id, *PREV, issue_date=TODAY, due_date=TODAY)
     assert db.scalar(select(func.count(InvoiceBatch.id))) == 0
+
+
+def test_run_due_batches_starts_the_batches_whose_day_has_come(db, month, setup_billing, monkeypatch):
+    """The beat job (saae.worker BEAT, hourly): a batch created without running (or dated in
+    the future) is started when its issue date arrives, once."""
+    monkeypatch.setattr("commercial.services.pdfpool.default_processes", lambda: 0)
+    from commercial import tasks
+
+    later = billing.request_batch(setup_billing.id, *PREV, issue_date=TODAY + dt.timedelta(days=9))
+    assert tasks.run_due_batches() == 0  # not yet
+    db.delete(later)
+    db.commit()
+    batch = billing.request_batch(setup_billing.id, *PREV, issue_date=TODAY, run=False)
+    assert billing.batch_status(batch.id)["estado"] == "pendente"
+    assert tasks.run_due_batches() == 1
+    assert billing.batch_status(batch.id)["estado"] == "concluido"
+    assert tasks.run_due_batches() == 0

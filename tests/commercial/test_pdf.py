@@ -5,6 +5,7 @@ by a barcode reader (zbar) from the page rendered at 150 dpi."""
 from __future__ import annotations
 
 import random
+import re
 import subprocess
 from pathlib import Path
 
@@ -92,3 +93,53 @@ def test_printed_codes_are_read_back(tmp_path: Path):
     text = subprocess.run(["pdftotext", str(tmp_path / "c.pdf"), "-"], capture_output=True, text=True,
                           check=True).stdout
     assert "2ª VIA" in text
+
+
+def test_pdf_writer_escapes_and_falls_back(tmp_path: Path):
+    """Parentheses, backslashes and characters outside WinAnsi in a customer's name or a
+    Gestor's message still give a valid PDF whose text reads back."""
+    doc = _doc()
+    doc["customer"]["name"] = "José (Zé) d\\Ávila – ≤ 5 ✓"
+    doc["messages"] = ["Mensagem com (parênteses) e acentuação: água, ç, ã, õ, º, ª."]
+    data = pdf.render_invoice(doc)
+    assert data.startswith(b"%PDF-1.4") and data.rstrip().endswith(b"%%EOF")
+    (tmp_path / "f.pdf").write_bytes(data)
+    text = subprocess.run(["pdftotext", str(tmp_path / "f.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "José (Zé) d\\Ávila – <= 5 v" in text
+    assert "Mensagem com (parênteses) e acentuação: água, ç, ã, õ, º, ª." in text
+    info = subprocess.run(["pdfinfo", str(tmp_path / "f.pdf")], capture_output=True, text=True,
+                          check=True).stdout
+    assert re.search(r"Pages:\s+1\n", info) and "Fatura 202610000012340" in info
+
+
+def test_whole_tariff_table_is_printed(tmp_path: Path):
+    """Tender 7.4: the bill shows the tariff table with its bands and prices; the bands the
+    consumption did not reach are listed too."""
+    doc = _doc()
+    doc["tariff"]["lines"][0]["table_bands"] = [
+        {"label": "00 a 10", "price": None}, {"label": "11 a 15", "price": "2.10"},
+        {"label": "16 a 20", "price": "2.30"}, {"label": "31 a 50", "price": "3.18"},
+        {"label": "acima de 50", "price": "3.58"}]
+    (tmp_path / "f.pdf").write_bytes(pdf.render_invoice(doc))
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "f.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "31 a 50 m³" in text and "3,18" in text and "acima de 50 m³" in text and "3,58" in text
+
+
+def test_render_many_makes_one_page_per_invoice(tmp_path: Path):
+    n = pdf.render_many([_doc(), _doc("20.00"), _doc("0.50")], tmp_path / "lote.pdf")
+    info = subprocess.run(["pdfinfo", str(tmp_path / "lote.pdf")], capture_output=True, text=True,
+                          check=True).stdout
+    assert n == 3 and re.search(r"Pages:\s+3\n", info)
+
+
+def test_many_services_keep_water_and_sewer_lines(tmp_path: Path):
+    doc = _doc()
+    doc["amounts"]["services"] = [{"description": f"Servico {i}", "amount": "10.00", "id": i}
+                                  for i in range(1, 9)]
+    (tmp_path / "f.pdf").write_bytes(pdf.render_invoice(doc))
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "f.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "Água" in text and "Esgoto (50% da água)" in text and "R$ 33,83" in text
+    assert "Servico 1" in text and "Outros serviços" in text

@@ -2,7 +2,7 @@
 recoleta, closing lock and the public quality API, at the service layer on PostgreSQL.
 
 Samples and parameters are given as the small references the services take (SampleRef,
-ParameterRef), so these tests do not depend on part 1's registry tables.
+ParameterRef); `sample()` also writes the matching part 1 rows (tests/lims/part1_rows.py).
 """
 
 from __future__ import annotations
@@ -39,12 +39,17 @@ _seq = iter(range(50_000, 99_999))
 
 
 def sample(kind="rede", day=15, system_id=901, recoleta_=False, point_id=None):
+    """A received sample (AGUARDANDO ANALISE) of part 1, as the reference part 2 takes."""
+    from tests.lims.part1_rows import ensure_sample
+
     sid = next(_seq)
-    return rs.SampleRef(id=sid, code=f"AM-{sid}", point_id=point_id or 700 + day % 5,
-                        point_code=f"P{day % 5}", point_name=f"Ponto {day % 5}", point_kind=kind,
-                        system_id=system_id, system_name="Sistema Teste",
-                        collected_at=dt.datetime(Y, M, min(day, PREV.day), 12, tzinfo=UTC),
-                        is_recoleta=recoleta_)
+    ref = rs.SampleRef(id=sid, code=f"AM-{sid}", point_id=point_id or 700 + day % 5,
+                       point_code=f"P{day % 5}", point_name=f"Ponto {day % 5}", point_kind=kind,
+                       system_id=system_id, system_name="Sistema Teste",
+                       collected_at=dt.datetime(Y, M, min(day, PREV.day), 12, tzinfo=UTC),
+                       is_recoleta=recoleta_)
+    ensure_sample(ref, (CT, EC, CL, TU))
+    return ref
 
 
 @pytest.fixture()

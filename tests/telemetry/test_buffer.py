@@ -57,7 +57,8 @@ def test_failed_replay_keeps_the_rest_and_resumes_where_it_stopped(tmp_path):
 
 def test_odd_tag_names_survive_the_buffer(tmp_path):
     buf = DiskBuffer(tmp_path)
-    rs = [Reading("a b,c=d/é", T0, 1.5), Reading("x", T0 + dt.timedelta(microseconds=7), -2e-9)]
+    rs = [Reading("a b,c=d/é", T0, 1.5), Reading("x", T0 + dt.timedelta(microseconds=7), -2e-9),
+          Reading("opc", T0, 7.5, "uncertain", 0x408F0000)]  # the OPC UA status code too
     buf.append(rs)
     got = []
     buf.replay(got.extend)

@@ -51,6 +51,7 @@ def test_opcua_convert(raw, expect, reason):
         assert out == [] and [r.reason for r in rej] == [reason]
     else:
         assert rej == [] and [(r.tag, r.value, r.quality, r.ts) for r in out] == [expect]
+        assert out[0].status == raw.status  # the raw status code is kept beside the quality
 
 
 def test_opcua_without_timestamps_uses_now():
@@ -157,6 +158,24 @@ def test_shipped_sample_config_is_valid_and_current():
     assert tcfg.SAMPLE.read_text() == sample_toml()
     cfg = tcfg.load()
     assert [c.kind for c in cfg.connectors] == ["opcua", "modbus", "mqtt"]
+
+
+@pytest.mark.parametrize(("extra", "problem"), [
+    ({"user_certificate": "op.der"}, "user_certificate e user_private_key devem ser informados juntos"),
+    ({"user_certificate": "op.der", "user_private_key": "op.pem", "username": "scada"},
+     "use username/password_env ou user_certificate, nao ambos"),
+    ({}, None),
+    ({"user_certificate": "op.der", "user_private_key": "op.pem"}, None),
+])
+def test_opcua_user_identity_options(extra, problem):
+    block = {"kind": "opcua", "name": "a", "endpoint": "opc.tcp://127.0.0.1:4840/",
+             "nodes": [{"node": "i=2258", "tag": "T"}], **extra}
+    if problem is None:
+        [c] = tcfg.parse({"connector": [block]}).connectors
+        assert c.user_certificate == extra.get("user_certificate", "")
+    else:
+        with pytest.raises(tcfg.ConfigInvalid, match=problem):
+            tcfg.parse({"connector": [block]})
 
 
 def test_config_reports_every_problem_in_portuguese(tmp_path):

@@ -69,6 +69,7 @@ def test_opcua_user_password_status_and_source_timestamp(monkeypatch, password, 
         assert state == "conectado" and got[0].value == 1.0 and got[0].quality == "good"
         last = got[-1]
         assert (last.value, last.quality, last.ts) == (7.5, "uncertain", src)
+        assert last.status == ua.StatusCodes.UncertainLastUsableValue and got[0].status == 0
     else:
         assert got == [] and state == "conectando" and err
 
@@ -149,3 +150,61 @@ def test_opcua_basic256sha256_sign_and_encrypt_with_client_certificate(tmp_path)
 
     got, err = asyncio.run(scenario())
     assert [r.value for r in got][:1] == [1.3], err
+
+
+@pytest.mark.parametrize("trusted", [True, False])
+def test_opcua_x509_user_certificate_identity(tmp_path, trusted):
+    """The user identity given by a certificate (X509IdentityToken) over a signed and
+    encrypted channel; a certificate the server does not know is refused (no readings)."""
+    from asyncua.crypto.cert_gen import setup_self_signed_certificate
+    from asyncua.server.user_managers import CertificateUserManager
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    port = free_port()
+
+    async def scenario():
+        for name, uri, usage in (("srv", "urn:teste:servidor", ExtendedKeyUsageOID.SERVER_AUTH),
+                                 ("cli", "urn:saae:telemetria:coletor", ExtendedKeyUsageOID.CLIENT_AUTH),
+                                 ("op", "urn:teste:operador", ExtendedKeyUsageOID.CLIENT_AUTH),
+                                 ("outro", "urn:teste:outro", ExtendedKeyUsageOID.CLIENT_AUTH)):
+            await setup_self_signed_certificate(tmp_path / f"{name}.pem", tmp_path / f"{name}.der",
+                                                uri, "127.0.0.1", [usage], {"commonName": name})
+        users = CertificateUserManager()
+        await users.add_user(tmp_path / "op.der", name="operador")
+        srv = Server(user_manager=users)
+        await srv.init()
+        srv.set_endpoint(f"opc.tcp://127.0.0.1:{port}/x/")
+        await srv.set_application_uri("urn:teste:servidor")
+        srv.set_security_policy([ua.SecurityPolicyType.Basic256Sha256_SignAndEncrypt])
+        srv.set_identity_tokens([ua.X509IdentityToken])
+        await srv.load_certificate(str(tmp_path / "srv.der"))
+        await srv.load_private_key(str(tmp_path / "srv.pem"))
+        idx = await srv.register_namespace("urn:teste")
+        await srv.nodes.objects.add_variable(ua.NodeId("ETA.PH", idx), "ETA.PH", 7.2)
+        await srv.start()
+        user = "op" if trusted else "outro"
+        cfg = OpcUaConfig(name="x509", endpoint=f"opc.tcp://127.0.0.1:{port}/x/",
+                          security_policy="Basic256Sha256", security_mode="SignAndEncrypt",
+                          certificate=str(tmp_path / "cli.der"), private_key=str(tmp_path / "cli.pem"),
+                          user_certificate=str(tmp_path / f"{user}.der"),
+                          user_private_key=str(tmp_path / f"{user}.pem"),
+                          reconnect_initial_s=0.2, reconnect_max_s=0.5,
+                          nodes=(OpcUaNode("ns=2;s=ETA.PH", "ETA.PH"),))
+        got = []
+        conn = OpcUaConnector(cfg)
+        task = asyncio.create_task(conn.run(lambda rs, done=None: got.extend(rs)))
+        for _ in range(60):
+            await asyncio.sleep(0.05)
+            if got or (not trusted and conn.last_error):
+                break
+        state, err = conn.state, conn.last_error
+        await conn.close()
+        await asyncio.wait_for(task, 10)
+        await srv.stop()
+        return got, state, err
+
+    got, state, err = asyncio.run(scenario())
+    if trusted:
+        assert [r.value for r in got][:1] == [7.2], err
+    else:
+        assert got == [] and state == "conectando" and "BadUserAccessDenied" in (err or ""), err

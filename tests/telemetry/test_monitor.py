@@ -210,6 +210,12 @@ def test_water_quality_through_the_monitor(db, plant, store):
     assert a.kind == "qualidade" and a.tag.name == "ETA-T.TURB" and a.is_open
     assert NOW - 21 * MIN <= a.started_at <= NOW - 18 * MIN
     assert a.evidence["detector"]["drivers"][0]["tag"] == "ETA-T.PH"
+    # the chart of the pH (the variable that moved) shows the event too; the chlorine's not
+    window = (NOW - dt.timedelta(hours=2), NOW)
+    assert monitor.anomalies_in("ETA-T.PH", *window) == []
+    assert monitor.anomalies_in("ETA-T.PH", *window, related=True) == [a]
+    assert monitor.anomalies_in("ETA-T.CL", *window, related=True) == []
+    assert monitor.anomalies_in("ETA-T.TURB", *window, related=True) == [a]
 
 
 def test_broken_config_on_one_tag_does_not_stop_the_others(db, plant, store):

@@ -56,9 +56,12 @@ def test_influx_storage_contract(influx):
     _contract(influx)
     assert influx.count("SET-01.PRESSAO") == 10
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    influx.write([Reading("A", now, 1.0), Reading("B", now, 2.0, "uncertain")])
+    influx.write([Reading("A", now, 1.0), Reading("B", now, 2.0, "uncertain", 0x408F0000)])
     latest = influx.latest_per_tag()
     assert latest["A"].value == 1.0 and latest["B"].quality == "uncertain"
+    # the OPC UA status code is kept (an integer field, written only when not 0)
+    assert latest["B"].status == 0x408F0000 and latest["A"].status == 0
+    assert influx.last("B") == Reading("B", now, 2.0, "uncertain", 0x408F0000)
 
 
 @pytest.mark.live
@@ -73,6 +76,8 @@ def test_influx_down_raises_store_unavailable():
 
 def test_line_protocol_escapes_and_precision():
     body = line_protocol([Reading("a b,c=d", dt.datetime(2026, 1, 1, tzinfo=dt.UTC), 1.0, "bad"),
-                          Reading("x", dt.datetime(1970, 1, 1, 0, 0, 0, 5, tzinfo=dt.UTC), 2)])
+                          Reading("x", dt.datetime(1970, 1, 1, 0, 0, 0, 5, tzinfo=dt.UTC), 2),
+                          Reading("y", dt.datetime(1970, 1, 1, tzinfo=dt.UTC), 3, "good", 0x00A30000)])
     assert body == (b'reading,tag=a\\ b\\,c\\=d value=1.0,quality="bad" 1767225600000000\n'
-                    b"reading,tag=x value=2.0 5")
+                    b"reading,tag=x value=2.0 5\n"
+                    b"reading,tag=y value=3.0,status=10682368i 0")

@@ -68,6 +68,7 @@ def test_tags_api(client, api_token, demo_tags):
     q = {"inicio": (now - dt.timedelta(minutes=3, seconds=30)).isoformat(), "fim": now.isoformat()}
     rows = client.get("/api/v1/telemetria/tags/SET-09.PRESSAO/leituras", query_string=q, headers=h).json
     assert [r["value"] for r in rows] == [28.0, 27.0, 26.0]
+    assert rows[0]["quality"] == "good" and rows[0]["status"] == 0
     bad = client.get("/api/v1/telemetria/tags/SET-09.PRESSAO/leituras",
                      query_string={"inicio": q["fim"], "fim": q["inicio"]}, headers=h)
     assert bad.status_code == 422 and bad.json["error"]["code"] == "dados_invalidos"

@@ -1,0 +1,1 @@
+"""Incidents use cases, one module per feature; the only code that commits."""

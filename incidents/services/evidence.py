@@ -1,0 +1,68 @@
+"""The incident's evidence: an append-only hash chain, RFC 3161 timestamps of its head."""
+
+from __future__ import annotations
+
+import base64
+import logging
+from typing import Any
+
+from sqlalchemy import select
+
+from core.db import session, transactional
+from incidents import domain, tsa
+from incidents.models import Evidence, Incident, Timestamp
+
+log = logging.getLogger(__name__)
+
+
+def _lock_incident(incident_id: int) -> Incident:
+    # one writer per chain at a time: the next seq and prev hash must be read under a lock
+    inc = session.scalars(select(Incident).where(Incident.id == incident_id)
+                          .with_for_update()).one()
+    return inc
+
+
+def append(incident_id: int, kind: str, payload: dict[str, Any],
+           message_id: int | None = None) -> Evidence:
+    """Add one link to the incident's chain (inside the caller's transaction)."""
+    _lock_incident(incident_id)
+    last = session.scalars(select(Evidence).where(Evidence.incident_id == incident_id)
+                           .order_by(Evidence.seq.desc()).limit(1)).first()
+    seq = (last.seq + 1) if last else 1
+    prev = last.hash if last else domain.GENESIS
+    payload = domain.jsonable(payload)
+    ev = Evidence(incident_id=incident_id, seq=seq, kind=kind, payload=payload, prev_hash=prev,
+                  hash=domain.chain_hash(prev, seq, kind, payload), message_id=message_id)
+    session.add(ev)
+    session.flush()
+    return ev
+
+
+def chain(incident_id: int) -> list[Evidence]:
+    return list(session.scalars(select(Evidence).where(Evidence.incident_id == incident_id)
+                                .order_by(Evidence.seq)))
+
+
+def as_records(rows: list[Evidence]) -> list[dict[str, Any]]:
+    return [{"seq": e.seq, "kind": e.kind, "payload": e.payload, "prev_hash": e.prev_hash,
+             "hash": e.hash, "created_at": e.created_at.isoformat()} for e in rows]
+
+
+@transactional
+def timestamp_head(incident_id: int, tsa_url: str) -> Timestamp | None:
+    """Ask the TSA to timestamp the chain head (None when the chain is empty)."""
+    rows = chain(incident_id)
+    if not rows:
+        return None
+    head = rows[-1]
+    ans = tsa.ask(tsa_url, bytes.fromhex(head.hash))
+    ts = Timestamp(incident_id=incident_id, seq=head.seq, hash=head.hash, tsa_url=tsa_url,
+                   status="concedido" if ans.granted and ans.imprint_ok else "erro",
+                   token_b64=base64.b64encode(ans.token).decode(), gen_time=ans.gen_time,
+                   error=ans.error or ("" if ans.imprint_ok or not ans.granted
+                                       else "carimbo sem o resumo pedido"))
+    session.add(ts)
+    session.flush()
+    if ts.status != "concedido":
+        log.warning("TSA %s: %s", tsa_url, ts.error)
+    return ts

@@ -1,0 +1,229 @@
+"""The operations console: live list (polling JSON), filters, map; the incident page with its
+timeline, tag chart, work orders, notices and messages; the audit file; the local outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Response, flash, jsonify, redirect, render_template, request, url_for
+from markupsafe import Markup
+from sqlalchemy import select
+
+from core.auth import require
+from core.db import session
+from core.errors import DomainError
+from incidents import domain, svg
+from incidents.models import Evidence, LocalOutbox, Notice, Timestamp
+from incidents.services import incidents as svc
+from incidents.services import notify
+from incidents.services import workorders as wo_svc
+from incidents.views import NAV, bp
+
+NAV.append(("Incidentes", "incidents.console", "incidents.incident.view"))
+
+TONES = {"critica": "falha", "alta": "falha", "media": "alerta", "baixa": ""}
+
+
+def dashboard(user: Any) -> list[dict[str, Any]]:
+    if not user.can("incidents.incident.view"):
+        return []
+    n = len(svc.search(only_open=True, limit=1000))
+    return [{"title": "Incidentes abertos", "value": n, "url": url_for("incidents.console"),
+             "hint": "console de operacao", "tone": "alerta" if n else "ok"}]
+
+
+def _filters() -> dict[str, Any]:
+    a = request.args
+    return {"state": a.get("situacao") or None, "kind": a.get("tipo") or None,
+            "origin": a.get("origem") or None, "q": a.get("q", ""),
+            "only_open": a.get("abertos", "1" if not a else "") == "1"}
+
+
+def _row(i: Any) -> dict[str, Any]:
+    return {"id": i.id, "protocol": i.protocol, "title": i.title, "kind": i.kind,
+            "kind_label": svc.KINDS.get(i.kind, i.kind), "origin": svc.ORIGINS.get(i.origin, i.origin),
+            "state": str(i.state), "state_label": i.state_label, "severity": i.severity,
+            "asset_code": i.asset_code, "opened_at": i.opened_at.isoformat(),
+            "lat": i.latitude, "lon": i.longitude, "url": url_for("incidents.detail", incident_id=i.id)}
+
+
+def _map(rows: list[dict[str, Any]]) -> Markup:
+    from telemetry.api import assets
+
+    try:
+        pts = [{"code": a.code, "name": a.name, "kind": a.kind, "lat": a.latitude, "lon": a.longitude}
+               for a in assets()]
+    except Exception:  # telemetry without assets must not break the console
+        pts = []
+    return Markup(svg.incident_map(rows, pts))  # noqa: S704 - built from escaped parts
+
+
+@bp.route("")
+@require("incidents.incident.view")
+def console():  # type: ignore[no-untyped-def]
+    f = _filters()
+    rows = [_row(i) for i in svc.search(**f)]
+    return render_template("incidents/console.html", rows=rows, f=f, map_svg=_map(rows),
+                           kinds=svc.KINDS, origins=svc.ORIGINS, states=domain.INCIDENT_LABELS,
+                           tones=TONES)
+
+
+@bp.route("/ao-vivo.json")
+@require("incidents.incident.view")
+def live():  # type: ignore[no-untyped-def]
+    rows = [_row(i) for i in svc.search(**_filters())]
+    return jsonify({"incidents": rows, "map": str(_map(rows)),
+                    "at": dt.datetime.now(dt.UTC).isoformat()})
+
+
+@bp.route("/novo", methods=["GET", "POST"])
+@require("incidents.incident.manage")
+def new():  # type: ignore[no-untyped-def]
+    form = request.form
+    if request.method == "POST":
+        try:
+            est = float(form["estimated_hours"]) if form.get("estimated_hours") else None
+            sectors = [s.strip() for s in form.get("sectors", "").split(",") if s.strip()]
+            hoods = [s.strip() for s in form.get("neighbourhoods", "").split(",") if s.strip()]
+            from commercial.api import Area
+
+            area = Area(sector_codes=tuple(sectors), neighbourhoods=tuple(hoods))
+            inc = svc.open_incident(
+                title=form.get("title", ""), kind=form.get("kind", "interrupcao"),
+                origin=form.get("origin", "operador"), severity=form.get("severity", "media"),
+                reason=form.get("reason", ""), estimated_hours=est,
+                area=svc.area_dict(sector_codes=area.sector_codes, neighbourhoods=area.neighbourhoods),
+                area_description=svc.describe_area(area), notify=False,
+                requester_name=form.get("requester_name", ""), requester_phone=form.get("requester_phone", ""),
+                requester_email=form.get("requester_email", ""))
+        except (DomainError, ValueError) as exc:
+            flash(getattr(exc, "message", "Dados invalidos."), "erro")
+        else:
+            flash(f"Incidente {inc.protocol} aberto.", "sucesso")
+            return redirect(url_for("incidents.detail", incident_id=inc.id))
+    return render_template("incidents/novo.html", form=form, kinds=svc.KINDS,
+                           severities=domain.SEVERITIES)
+
+
+def _chart(inc: Any) -> Markup | None:
+    if not inc.tag:
+        return None
+    from telemetry.api import tag_info, tag_window
+
+    start = inc.opened_at - dt.timedelta(hours=2)
+    end = min(dt.datetime.now(dt.UTC), inc.opened_at + dt.timedelta(hours=2))
+    if inc.resolved_at:
+        end = max(end, min(inc.resolved_at + dt.timedelta(minutes=30), inc.opened_at + dt.timedelta(hours=12)))
+    try:
+        marker = dt.datetime.fromisoformat((inc.source_data or {})["started_at"])
+    except (KeyError, TypeError, ValueError):
+        marker = inc.opened_at
+    start = min(start, marker - dt.timedelta(hours=1))
+    end = max(end, marker + dt.timedelta(minutes=30))
+    pts = tag_window(inc.tag, start, end)
+    info = tag_info(inc.tag)
+    return Markup(svg.tag_chart(pts, start=start, end=end, marker=marker,  # noqa: S704
+                                unit=info.unit if info else "",
+                                title=f"{inc.tag} - {info.description if info else ''}"))
+
+
+@bp.route("/<int:incident_id>")
+@require("incidents.incident.view")
+def detail(incident_id: int):  # type: ignore[no-untyped-def]
+    inc = svc.get(incident_id)
+    notices = list(session.scalars(select(Notice).where(Notice.incident_id == inc.id).order_by(Notice.id)))
+    chain_len = session.scalar(select(Evidence.seq).where(Evidence.incident_id == inc.id)
+                               .order_by(Evidence.seq.desc()).limit(1)) or 0
+    stamps = list(session.scalars(select(Timestamp).where(Timestamp.incident_id == inc.id)))
+    from commercial.api import count_in_area
+
+    return render_template(
+        "incidents/incidente.html", inc=inc, entries=svc.entries(inc.id), chart=_chart(inc),
+        orders=wo_svc.orders(incident_id=inc.id), notices=notices, summary=notify.summary(inc.id),
+        messages=notify.messages(inc.id, limit=50), chain_len=chain_len, stamps=stamps,
+        affected=count_in_area(svc.area_of(inc)), next_states=sorted(domain.INCIDENT_TRANSITIONS[inc.state]),
+        labels=domain.INCIDENT_LABELS, services=wo_svc.catalogue(), tones=TONES,
+        kinds=svc.KINDS, origins=svc.ORIGINS)
+
+
+def _act(incident_id: int, fn: Any, ok: str) -> Any:
+    try:
+        fn()
+        flash(ok, "sucesso")
+    except DomainError as exc:
+        flash(exc.message, "erro")
+    return redirect(url_for("incidents.detail", incident_id=incident_id))
+
+
+@bp.route("/<int:incident_id>/situacao", methods=["POST"])
+@require("incidents.incident.manage")
+def move(incident_id: int):  # type: ignore[no-untyped-def]
+    target, reason = request.form.get("state", ""), request.form.get("reason", "")
+    if target == "encerrado":
+        return _act(incident_id, lambda: svc.close(incident_id, reason), "Incidente encerrado.")
+    return _act(incident_id, lambda: svc.transition(incident_id, target, reason), "Situacao alterada.")
+
+
+@bp.route("/<int:incident_id>/area", methods=["POST"])
+@require("incidents.incident.manage")
+def area(incident_id: int):  # type: ignore[no-untyped-def]
+    f = request.form
+
+    def run() -> None:
+        est = float(f["estimated_hours"]) if f.get("estimated_hours") else None
+        svc.set_area(incident_id, sector_codes=[s.strip() for s in f.get("sectors", "").split(",")],
+                     neighbourhoods=[s.strip() for s in f.get("neighbourhoods", "").split(",")],
+                     segment_codes=[s.strip() for s in f.get("segments", "").split(",")],
+                     description=f.get("description", ""), estimated_hours=est,
+                     reason=f.get("reason", ""))
+
+    return _act(incident_id, run, "Area afetada atualizada.")
+
+
+@bp.route("/<int:incident_id>/aviso", methods=["POST"])
+@require("incidents.notice.send")
+def send_notice(incident_id: int):  # type: ignore[no-untyped-def]
+    from core.web import current
+
+    user = current()
+    return _act(incident_id, lambda: notify.queue_notice(incident_id, "abertura",
+                                                         created_by=user.username if user else "?"),
+                "Aviso enviado para a fila.")
+
+
+@bp.route("/<int:incident_id>/os", methods=["POST"])
+@require("incidents.workorder.manage")
+def open_order(incident_id: int):  # type: ignore[no-untyped-def]
+    inc = svc.get(incident_id)
+    return _act(incident_id, lambda: wo_svc.open_order(
+        request.form.get("service", ""), incident_id=inc.id, origin="operador",
+        description=request.form.get("description", ""), latitude=inc.latitude,
+        longitude=inc.longitude, address=inc.asset_name), "OS aberta.")
+
+
+@bp.route("/<int:incident_id>/dossie.zip")
+@require("incidents.audit.export")
+def audit_zip(incident_id: int):  # type: ignore[no-untyped-def]
+    from incidents.audit_file import export_zip
+
+    inc = svc.get(incident_id)
+    return Response(export_zip(inc.id), mimetype="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="dossie-{inc.protocol}.zip"'})
+
+
+@bp.route("/<int:incident_id>/mensagens")
+@require("incidents.incident.view")
+def messages(incident_id: int):  # type: ignore[no-untyped-def]
+    inc = svc.get(incident_id)
+    page = max(1, request.args.get("pagina", 1, type=int))
+    msgs = notify.messages(inc.id, limit=100, offset=(page - 1) * 100)
+    return render_template("incidents/mensagens.html", inc=inc, msgs=msgs, page=page,
+                           receipts={m.id: notify.receipts(m.id) for m in msgs})
+
+
+@bp.route("/caixa-de-saida")
+@require("incidents.incident.view")
+def local_outbox():  # type: ignore[no-untyped-def]
+    rows = list(session.scalars(select(LocalOutbox).order_by(LocalOutbox.id.desc()).limit(200)))
+    return render_template("incidents/caixa_saida.html", rows=rows)

@@ -1,0 +1,78 @@
+"""JSON API: external events (tickets), provider webhooks (WhatsApp Cloud API, SMS gateway)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from flask import abort, current_app, request
+from flask.views import MethodView
+
+from core.auth import public, require
+from core.errors import ValidationError
+from incidents.channels import whatsapp_statuses
+from incidents.services import external, notify
+from incidents.views import api
+
+
+@api.route("/eventos-externos")
+class ExternalEvents(MethodView):
+    @require("incidents.external.write")
+    def post(self):  # type: ignore[no-untyped-def]
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise ValidationError("Envie um objeto JSON")
+        inc, created = external.upsert(body)
+        from incidents.services.notify import tracking_url
+
+        return {"protocol": inc.protocol, "state": str(inc.state), "created": created,
+                "tracking_url": tracking_url(inc)}, 201 if created else 200
+
+
+def _settings():  # type: ignore[no-untyped-def]
+    return current_app.config["SAAE_SETTINGS"]
+
+
+@api.route("/webhooks/whatsapp")
+class WhatsAppWebhook(MethodView):
+    @public
+    def get(self):  # type: ignore[no-untyped-def]
+        s = _settings()
+        if (request.args.get("hub.mode") == "subscribe" and s.whatsapp_verify_token
+                and hmac.compare_digest(request.args.get("hub.verify_token", ""), s.whatsapp_verify_token)):
+            return current_app.response_class(request.args.get("hub.challenge", ""), mimetype="text/plain")
+        abort(403)
+
+    @public
+    def post(self):  # type: ignore[no-untyped-def]
+        s = _settings()
+        raw = request.get_data()
+        if s.whatsapp_app_secret:
+            want = "sha256=" + hmac.new(s.whatsapp_app_secret.encode(), raw, hashlib.sha256).hexdigest()
+            if not hmac.compare_digest(request.headers.get("X-Hub-Signature-256", ""), want):
+                abort(403)
+        unknown = 0
+        for st in whatsapp_statuses(request.get_json(silent=True) or {}):
+            if st["id"] and notify.record_receipt(st["id"], st["status"], st["timestamp"], st["raw"]) is None:
+                unknown += 1
+        if unknown:  # our send record is not committed yet: the provider retries later
+            return {"unknown": unknown}, 503
+        return {"ok": True}
+
+
+@api.route("/webhooks/sms")
+class SmsWebhook(MethodView):
+    @public
+    def post(self):  # type: ignore[no-untyped-def]
+        s = _settings()
+        token = request.headers.get("X-Webhook-Token") or request.args.get("token", "")
+        if not s.sms_webhook_token or not hmac.compare_digest(token, s.sms_webhook_token):
+            abort(403)
+        body = request.get_json(silent=True) or {}
+        if not body.get("id"):
+            raise ValidationError("Informe o id da mensagem")
+        msg = notify.record_receipt(str(body["id"]), str(body.get("status", "")), body.get("timestamp"),
+                                    body, key=body.get("reference"))
+        if msg is None:
+            return {"unknown": 1}, 503
+        return {"ok": True, "status": msg.status}

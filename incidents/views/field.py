@@ -1,0 +1,71 @@
+"""The technician's phone page: the day's orders, each step queued on the phone
+(localStorage, with a client key) and synced when there is a connection; a service worker
+keeps the page itself available offline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, render_template, request
+from flask.views import MethodView
+
+from core.auth import require
+from core.errors import NotFound, ValidationError
+from core.web import current
+from incidents.services import workorders as wo_svc
+from incidents.views import NAV, api, bp
+
+NAV.append(("Campo (tecnico)", "incidents.field_page", "incidents.field.use"))
+
+
+@bp.route("/campo/")
+@require("incidents.field.use")
+def field_page():  # type: ignore[no-untyped-def]
+    return render_template("incidents/campo.html")
+
+
+@bp.route("/campo/sw.js")
+@require("incidents.field.use")
+def field_worker():  # type: ignore[no-untyped-def]
+    js = render_template("incidents/campo_sw.js")
+    return Response(js, mimetype="application/javascript",
+                    headers={"Service-Worker-Allowed": "/incidentes/campo/", "Cache-Control": "no-cache"})
+
+
+def _technician() -> Any:
+    user = current()
+    tech = wo_svc.technician_for(user.username) if user else None
+    if tech is None:
+        raise NotFound("Seu usuario nao esta cadastrado como tecnico")
+    return tech
+
+
+def order_json(wo: Any) -> dict[str, Any]:
+    st = wo_svc.service(wo.service_code)
+    done = {a.kind for a in wo_svc.actions(wo.id)}
+    return {"id": wo.id, "number": wo.number, "service": st.description, "state": wo.state_label,
+            "description": wo.description, "address": wo.address, "lat": wo.latitude,
+            "lon": wo.longitude, "due_at": wo.due_at.isoformat(), "priority": wo.priority,
+            "vehicle": wo.vehicle, "kit": st.materials_kit, "form": st.closing_form,
+            "done": sorted(done)}
+
+
+@api.route("/campo/ordens")
+class FieldOrders(MethodView):
+    @require("incidents.field.use")
+    def get(self):  # type: ignore[no-untyped-def]
+        tech = _technician()
+        return {"technician": {"id": tech.id, "name": tech.name, "vehicle": tech.vehicle},
+                "orders": [order_json(w) for w in wo_svc.day_orders(tech.id)]}
+
+
+@api.route("/campo/sync")
+class FieldSync(MethodView):
+    @require("incidents.field.use")
+    def post(self):  # type: ignore[no-untyped-def]
+        body = request.get_json(silent=True) or {}
+        items = body.get("actions")
+        if not isinstance(items, list) or len(items) > 500:
+            raise ValidationError("Envie 'actions': uma lista de ate 500 acoes")
+        tech = _technician()
+        return {"results": wo_svc.sync(items, tech.username)}

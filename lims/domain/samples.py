@@ -1,0 +1,105 @@
+"""The sample lifecycle: one pure state machine (no Flask, no SQLAlchemy).
+
+PROGRAMADA -> AGUARDANDO COLETA -> COLETADA -> AGUARDANDO ANALISE -> AGUARDANDO VALIDACAO ->
+VALIDADA -> PUBLICADA, plus CANCELADA (with a reason) from any state before VALIDADA.
+
+Two backward moves exist, both with a reason and both audited:
+- AGUARDANDO COLETA -> PROGRAMADA: reprogramming (new date), e.g. after "nao coletada";
+- AGUARDANDO VALIDACAO -> AGUARDANDO ANALISE and VALIDADA -> AGUARDANDO VALIDACAO: the
+  supervisor sends a result back for reanalysis (part 2, validation).
+"""
+
+from __future__ import annotations
+
+import enum
+
+from core.errors import IllegalTransition, ValidationError
+
+
+class SampleState(enum.StrEnum):
+    PROGRAMADA = "PROGRAMADA"
+    AGUARDANDO_COLETA = "AGUARDANDO COLETA"
+    COLETADA = "COLETADA"
+    AGUARDANDO_ANALISE = "AGUARDANDO ANALISE"
+    AGUARDANDO_VALIDACAO = "AGUARDANDO VALIDACAO"
+    VALIDADA = "VALIDADA"
+    PUBLICADA = "PUBLICADA"
+    CANCELADA = "CANCELADA"
+
+
+S = SampleState
+
+LABELS: dict[SampleState, str] = {
+    S.PROGRAMADA: "Programada",
+    S.AGUARDANDO_COLETA: "Aguardando coleta",
+    S.COLETADA: "Coletada",
+    S.AGUARDANDO_ANALISE: "Aguardando analise",
+    S.AGUARDANDO_VALIDACAO: "Aguardando validacao",
+    S.VALIDADA: "Validada",
+    S.PUBLICADA: "Publicada",
+    S.CANCELADA: "Cancelada",
+}
+
+# the forward flow, in order (CANCELADA is outside it)
+FLOW: tuple[SampleState, ...] = (S.PROGRAMADA, S.AGUARDANDO_COLETA, S.COLETADA,
+                                 S.AGUARDANDO_ANALISE, S.AGUARDANDO_VALIDACAO, S.VALIDADA,
+                                 S.PUBLICADA)
+
+CANCELLABLE: frozenset[SampleState] = frozenset(FLOW[:FLOW.index(S.VALIDADA)])
+
+_TRANSITIONS: dict[SampleState, frozenset[SampleState]] = {
+    S.PROGRAMADA: frozenset({S.AGUARDANDO_COLETA, S.CANCELADA}),
+    S.AGUARDANDO_COLETA: frozenset({S.COLETADA, S.PROGRAMADA, S.CANCELADA}),
+    S.COLETADA: frozenset({S.AGUARDANDO_ANALISE, S.CANCELADA}),
+    S.AGUARDANDO_ANALISE: frozenset({S.AGUARDANDO_VALIDACAO, S.CANCELADA}),
+    S.AGUARDANDO_VALIDACAO: frozenset({S.VALIDADA, S.AGUARDANDO_ANALISE, S.CANCELADA}),
+    S.VALIDADA: frozenset({S.PUBLICADA, S.AGUARDANDO_VALIDACAO}),
+    S.PUBLICADA: frozenset(),
+    S.CANCELADA: frozenset(),
+}
+
+# transitions that need a written reason
+NEEDS_REASON: frozenset[tuple[SampleState, SampleState]] = frozenset(
+    {(a, S.CANCELADA) for a in CANCELLABLE}
+    | {(S.AGUARDANDO_COLETA, S.PROGRAMADA), (S.AGUARDANDO_VALIDACAO, S.AGUARDANDO_ANALISE),
+       (S.VALIDADA, S.AGUARDANDO_VALIDACAO)})
+
+# states in which the sample may still be reprogrammed (new date)
+REPROGRAMMABLE: frozenset[SampleState] = frozenset({S.PROGRAMADA, S.AGUARDANDO_COLETA})
+
+
+def coerce(state: SampleState | str) -> SampleState:
+    try:
+        return SampleState(state)
+    except ValueError:
+        raise IllegalTransition(f"Estado de amostra desconhecido: {state!r}.") from None
+
+
+def allowed_targets(current: SampleState | str) -> frozenset[SampleState]:
+    return _TRANSITIONS[coerce(current)]
+
+
+def label(state: SampleState | str) -> str:
+    return LABELS.get(coerce(state), str(state))
+
+
+def check_transition(current: SampleState | str, target: SampleState | str,
+                     reason: str | None = None) -> None:
+    """Raise IllegalTransition (pt-BR message) unless current -> target is allowed.
+    When `reason` is given (not None), transitions that need one also need it filled."""
+    a, b = coerce(current), coerce(target)
+    if b not in _TRANSITIONS[a]:
+        if a == b:
+            msg = f"A amostra ja esta no estado {label(a)}."
+        elif b is S.CANCELADA:
+            msg = f"Uma amostra {label(a).lower()} nao pode mais ser cancelada."
+        elif not _TRANSITIONS[a]:
+            msg = f"Uma amostra {label(a).lower()} nao muda mais de estado."
+        else:
+            ok = ", ".join(label(t) for t in FLOW + (S.CANCELADA,) if t in _TRANSITIONS[a])
+            msg = (f"Transicao invalida: de {label(a)} para {label(b)}. "
+                   f"A partir de {label(a)} so e possivel: {ok}.")
+        raise IllegalTransition(msg)
+    if reason is not None and (a, b) in NEEDS_REASON and len(reason.strip()) < 5:
+        msg = f"Informe o motivo para passar de {label(a)} para {label(b)}."
+        raise ValidationError(msg, fields={"motivo": [msg]})

@@ -1,0 +1,192 @@
+"""Incidents test fixtures: reference data, consumers (through commercial's services), and
+local servers on 127.0.0.1 speaking each provider's protocol: the WhatsApp Cloud API, an SMS
+gateway, an RFC 3161 TSA (http.server threads) and SMTP (aiosmtpd)."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import itertools
+import json
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+_n = itertools.count(1)
+
+
+@pytest.fixture()
+def ref(db):
+    from incidents import seed
+
+    seed.seed_reference()
+    seed.seed_technicians()
+    db.commit()
+
+
+@pytest.fixture()
+def group(db):
+    from commercial.models import BillingGroup
+
+    g = BillingGroup(number=900 + next(_n), name="Grupo incidentes", reading_day=18,
+                     processing_day=20, due_day=5)
+    db.add(g)
+    db.commit()
+    return g
+
+
+@pytest.fixture()
+def make_consumer(db, group) -> Callable[..., Any]:
+    from commercial.services import registry
+
+    def make(name: str = "Maria Silva", mobile: str | None = "(19) 99876-5432",
+             email: str | None = None, sector: str = "SET-02", neighbourhood: str = "Alto da Serra",
+             channels: list[str] | None = None) -> Any:
+        chans = channels if channels is not None else (["whatsapp"] if mobile else []) + (["email"] if email else [])
+        consumer = registry.save_consumer({"name": name, "phones": [mobile] if mobile else [],
+                                           "email": email, "channels": chans, "consent": True})
+        registry.save_connection({
+            "consumer_id": consumer.id, "street": "Rua da Serra", "house_number": str(next(_n)),
+            "neighbourhood": neighbourhood, "city": "Vale Verde", "sector_code": sector,
+            "segment_code": f"{sector}-T01", "residencial": 1, "billing_group_id": group.id,
+            "meter_number": f"Y25B{next(_n):06d}", "latitude": -22.89, "longitude": -47.05})
+        db.commit()
+        return consumer
+
+    return make
+
+
+class FakeProviders:
+    """Records every request; `fail_next[to] = n` makes the next n sends to `to` answer 500."""
+
+    def __init__(self) -> None:
+        self.whatsapp: list[dict[str, Any]] = []
+        self.sms: list[dict[str, Any]] = []
+        self.tsa: list[bytes] = []
+        self.fail_next: dict[str, int] = {}
+        self.lock = threading.Lock()
+        self.n = itertools.count(1)
+
+
+def _handler(fp: FakeProviders) -> type[BaseHTTPRequestHandler]:
+    class H(BaseHTTPRequestHandler):
+        def log_message(self, *a: Any) -> None:
+            pass
+
+        def _json(self, code: int, body: dict[str, Any]) -> None:
+            raw = json.dumps(body).encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+        def do_POST(self) -> None:  # noqa: N802
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if self.path == "/tsa":
+                return self._tsa(body)
+            if self.headers.get("Authorization") != "Bearer tok-test":
+                return self._json(401, {"error": {"message": "Invalid OAuth access token",
+                                                  "type": "OAuthException", "code": 190}})
+            data = json.loads(body)
+            to = data.get("to", "")
+            with fp.lock:
+                if fp.fail_next.get(to, 0) > 0:
+                    fp.fail_next[to] -= 1
+                    return self._json(500, {"error": {"message": "temporarily unavailable",
+                                                      "code": 2, "type": "OAuthException"}})
+                n = next(fp.n)
+            if self.path.endswith("/PHONE123/messages"):
+                if data.get("messaging_product") != "whatsapp" or not to.isdigit():
+                    return self._json(400, {"error": {"message": "bad request", "code": 100}})
+                fp.whatsapp.append(data)
+                return self._json(200, {"messaging_product": "whatsapp",
+                                        "contacts": [{"input": to, "wa_id": to}],
+                                        "messages": [{"id": f"wamid.TEST{n:04d}"}]})
+            if self.path == "/sms/messages":
+                fp.sms.append(data)
+                return self._json(201, {"id": f"sms-{n}", "status": "accepted"})
+            return self._json(404, {"error": {"message": "not found"}})
+
+        def _tsa(self, body: bytes) -> None:
+            from incidents import tsa
+
+            fp.tsa.append(body)
+            _, req, _ = tsa.parse(body)
+            imprint = tsa.children(tsa.children(req)[1][1])
+            digest = imprint[1][1]
+            tst = tsa.seq(tsa.integer(1), tsa.oid("1.2.3.4.1"),
+                          tsa.seq(tsa.seq(tsa.oid(tsa.SHA256_OID), tsa.NULL), tsa.tlv(0x04, digest)),
+                          tsa.integer(next(fp.n)), tsa.tlv(0x18, b"20261202120000Z"))
+            token = tsa.seq(tsa.oid("1.2.840.113549.1.7.2"), tsa.tlv(0xA0, tsa.seq(
+                tsa.integer(3), tsa.seq(tsa.oid("1.2.840.113549.1.9.16.1.4"),
+                                        tsa.tlv(0xA0, tsa.tlv(0x04, tst))))))
+            raw = tsa.seq(tsa.seq(tsa.integer(0)), token)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+    return H
+
+
+@pytest.fixture()
+def providers() -> Iterator[tuple[FakeProviders, str]]:
+    fp = FakeProviders()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fp))
+    t = threading.Thread(target=server.serve_forever, daemon=True)
+    t.start()
+    try:
+        yield fp, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class SmtpSink:
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.messages.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos),
+                              "data": envelope.content.decode("utf-8", "replace"),
+                              "sha": hashlib.sha256(envelope.content).hexdigest()})
+        return "250 OK queued as TEST"
+
+
+@pytest.fixture()
+def smtp() -> Iterator[tuple[SmtpSink, int]]:
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sink = SmtpSink()
+    ctl = Controller(sink, hostname="127.0.0.1", port=port)
+    ctl.start()
+    try:
+        yield sink, port
+    finally:
+        ctl.stop()
+
+
+@pytest.fixture()
+def real_channels(app, providers, smtp) -> Iterator[tuple[FakeProviders, SmtpSink]]:
+    """The app configured with the real provider classes, pointed at the local servers."""
+    fp, base = providers
+    sink, port = smtp
+    old = app.config["SAAE_SETTINGS"]
+    app.config["SAAE_SETTINGS"] = dataclasses.replace(
+        old, notify_provider="real", whatsapp_api_url=f"{base}/v19.0", whatsapp_token="tok-test",
+        whatsapp_phone_number_id="PHONE123", sms_api_url=f"{base}/sms", sms_token="tok-test",
+        smtp_host="127.0.0.1", smtp_port=port, tsa_url=f"{base}/tsa",
+        incidents_retry_base_seconds=0.0)
+    try:
+        yield fp, sink
+    finally:
+        app.config["SAAE_SETTINGS"] = old

@@ -1,0 +1,74 @@
+"""A live server for the browser tests, on the test database.
+
+The data are written once per module on ONE connection inside an outer transaction that is
+rolled back at the end (nothing leaks into other tests). The werkzeug server runs in a thread
+of this process and its sessions join that same connection; a lock makes the server thread
+and the test thread take turns on it (one request at a time, the test touches the database
+only while holding the lock).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from werkzeug.serving import make_server
+
+from core.db import SessionFactory, get_engine
+from core.db import session as db_session
+
+
+@dataclass
+class Live:
+    url: str
+    lock: threading.Lock
+    data: dict[str, Any]
+
+    @contextmanager
+    def db(self, app) -> Iterator[Any]:  # type: ignore[no-untyped-def]
+        with self.lock, app.app_context():
+            try:
+                yield db_session()
+            finally:
+                db_session.remove()
+
+
+class _Serialised:
+    def __init__(self, app, lock: threading.Lock) -> None:  # type: ignore[no-untyped-def]
+        self.app, self.lock = app, lock
+
+    def __call__(self, environ, start_response):  # type: ignore[no-untyped-def]
+        with self.lock:
+            return list(self.app(environ, start_response))
+
+
+@contextmanager
+def live_server(app, seed) -> Iterator[Live]:  # type: ignore[no-untyped-def]
+    """`seed(session) -> dict` writes the module's data; yields the running server."""
+    engine = get_engine()
+    conn = engine.connect()
+    outer = conn.begin()
+    db_session.remove()
+    SessionFactory.configure(bind=conn, join_transaction_mode="create_savepoint")
+    lock = threading.Lock()
+    server = None
+    try:
+        with app.app_context():
+            data = seed(db_session())
+            db_session.commit()
+            db_session.remove()
+        server = make_server("127.0.0.1", 0, _Serialised(app, lock), threaded=False)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield Live(f"http://127.0.0.1:{server.server_port}", lock, data)
+    finally:
+        if server is not None:
+            server.shutdown()
+        db_session.remove()
+        SessionFactory.configure(bind=engine, join_transaction_mode="conservative_savepoint")
+        if outer.is_active:
+            outer.rollback()
+        conn.close()

@@ -1,0 +1,123 @@
+"""Composition rules, the summary cache and the SVG figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from portal_publico import charts
+from portal_publico import services as sv
+
+
+def test_reference_month_falls_back_to_the_last_published(world):
+    sede = world.systems["SAA-SEDE"]
+    t = dt.date(2026, 12, 2)
+    assert sv.reference_month(sede, t) == (2026, 11) or sv.has_data(sv.summary(sede, 2026, 12))
+
+
+def test_home_cards_have_a_verdict_per_basic_parameter(world):
+    cards = {c.system.id: c for c in sv.home_cards()}
+    c = cards[world.systems["SAA-SEDE"]]
+    assert [code for code, _n, _v in c.verdicts] == list(sv.lims_api.BASIC_PARAMETER_CODES)
+    assert c.overall in sv.VERDICTS
+
+
+def test_trends_cover_twelve_months_and_flag_the_bad_one(world):
+    sede = world.systems["SAA-SEDE"]
+    t = dt.date.today()
+    until = sv.month_add(t.year, t.month, -1)
+    tr = {x.parameter_code: x for x in sv.trends(sede, until=until)}
+    assert len(tr["turbidez"].months) == 12 and tr["turbidez"].months[-1] == until
+    assert all(m is not None for m in tr["turbidez"].means[-11:])
+    bad = sv.month_add(t.year, t.month, -2)
+    i = tr["coliformes_totais"].months.index(bad)
+    assert tr["coliformes_totais"].nonconforming[i] == 1
+    assert tr["turbidez"].limit.maximum == 5.0
+
+
+def test_nearby_points_prefer_the_neighbourhood_then_distance(world):
+    near = sv.nearby_points(world.systems["SAA-SEDE"], "Alto da Serra", -22.889, -47.048)
+    assert near[0][0].neighbourhood == "Alto da Serra"
+    assert all(p.kind not in ("captacao", "poco") for p, _d in near)
+    dists = [d for p, d in near if p.neighbourhood != "Alto da Serra"]
+    assert dists == sorted(dists)
+
+
+def test_locate_by_neighbourhood_street_and_matricula(world):
+    by_hood = sv.locate("Centro")
+    assert any(x.neighbourhood == "Centro" and x.system_id == world.systems["SAA-SEDE"]
+               for x in by_hood)
+    assert sv.locate(world.matricula)[0].system_id is not None
+    assert sv.locate("x") == []
+
+
+def test_plain_limits():
+    lim = sv.limits()
+    assert sv.plain_limit(lim["turbidez"]) == "no máximo 5 uT"
+    assert sv.plain_limit(lim["cloro_residual_livre"]) == "entre 0,2 e 5 mg/L"
+    assert sv.plain_limit(lim["escherichia_coli"]) == "deve estar ausente"
+    assert sv.plain_limit(None) == "sem limite definido"
+
+
+def test_summary_cache_store_read_and_month_closed_invalidates(world, db, monkeypatch):
+    from sqlalchemy import func, select
+
+    from portal_publico import handlers, tasks
+    from portal_publico.models import SummaryCache
+
+    monkeypatch.setattr(sv, "OPEN_MONTH_SECONDS", 3600)
+    monkeypatch.setattr(sv, "CLOSED_MONTH_SECONDS", 3600)
+    stored = tasks.refresh_summaries(3)
+    assert stored >= 2 * 3
+    sede = world.systems["SAA-SEDE"]
+    t = dt.date.today()
+    y, m = sv.month_add(t.year, t.month, -1)
+    row = db.scalars(select(SummaryCache).where(SummaryCache.system_id == sede,
+                                                SummaryCache.year == y, SummaryCache.month == m)).one()
+    row.payload = {**row.payload, "system_name": "DO CACHE"}
+    db.commit()
+    assert sv.summary(sede, y, m).system_name == "DO CACHE"  # read from the cache
+
+    class MonthClosed:  # the shape of lims.events.MonthClosed
+        system_id, year, month = sede, y, m
+
+    handlers.on_month_closed(MonthClosed())
+    assert db.scalar(select(func.count(SummaryCache.id)).where(
+        SummaryCache.system_id == sede, SummaryCache.year == y, SummaryCache.month == m)) == 0
+    assert sv.summary(sede, y, m).system_name != "DO CACHE"  # recomputed from the LIMS
+
+
+def test_degrades_when_an_area_is_not_available(client, monkeypatch):
+    from lims import api as lims_api
+
+    def not_yet(*_a, **_k):
+        raise NotImplementedError
+
+    monkeypatch.setattr(lims_api, "systems", not_yet)
+    monkeypatch.setattr(lims_api, "published_results", not_yet)
+    for url in ("/portal/", "/portal/mapa", "/portal/relatorios", "/api/v1/dados-abertos/sistemas",
+                "/api/v1/dados-abertos/resultados"):
+        resp = client.get(url)
+        assert resp.status_code == 200, url
+    assert "Sem dados" in client.get("/portal/").get_data(as_text=True)
+
+
+def test_line_chart_marks_bad_values_by_shape_and_has_text():
+    svg = str(charts.line_chart("Turbidez", ["jan", "fev", "mar"], [0.5, None, 6.0],
+                                [True, None, False], unit="uT", maximum=5.0,
+                                description="media mensal"))
+    assert svg.startswith("<svg") and 'role="img"' in svg and "<title" in svg and "<desc" in svg
+    assert "limite máximo: 5 uT" in svg.replace(",00", "")
+    assert "fora do padrão" in svg and 'stroke-dasharray' in svg
+    empty = str(charts.line_chart("Cor", ["jan"], [None], [None]))
+    assert "sem dados publicados" in empty
+
+
+def test_presence_strip_and_map():
+    s = str(charts.presence_strip("Coliformes", ["jan", "fev", "mar"], [4, 0, 5], [0, 0, 1]))
+    assert "✓" in s and "–" in s and "✗ 1" in s and "1 de 5 amostras com presença" in s
+    m = str(charts.map_svg([(1, "Sistema Sede", -22.9, -47.06, "/portal/sistemas/1")],
+                           [(2, "Rede <Centro>", -22.905, -47.07, "rede", "/portal/pontos/2")],
+                           here=(-22.91, -47.05), title="Mapa"))
+    assert 'href="/portal/pontos/2"' in m and "Rede &lt;Centro&gt;" in m and "você" in m
+    assert "km" in m or " m<" in m
+    assert "sem coordenadas" in str(charts.map_svg([], [], title="vazio"))
