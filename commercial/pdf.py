@@ -1,7 +1,12 @@
-"""The invoice PDF (reportlab canvas, one A4 page): header with the utility, customer and
-connection, reading and consumption with the six-month bars, tariff bands applied, amounts,
-due date, messages, the water-quality block (Decreto 5.440 Art. 5 I) and the payment slip
-with the FEBRABAN barcode (Interleaved 2 of 5), its typed line and a PIX QR code.
+"""The invoice PDF (one A4 page, drawn with `commercial.pdfwriter`; reportlab only measures
+text): header with the utility, customer and connection, reading and consumption with the
+six-month bars, the tariff table (bands applied and the rest of the table), amounts, due
+date, messages, the water-quality block (Decreto 5.440 Art. 5 I c) and the consumer
+information (Art. 5 I a, b, d), and the payment slip with the FEBRABAN barcode (Interleaved
+2 of 5, vector bars), its typed line and a PIX QR code.
+
+The Decreto blocks are measured first and never cut; the tariff table takes the space left
+(the bands not reached go first, then row spacing) so that every applied band is printed.
 
 Pure: takes the invoice `doc` (a JSON-able dict frozen at issue) and writes bytes. Imports no
 Flask and no database, so worker processes can render without the app.

@@ -220,7 +220,7 @@ def register_error_handlers(app: Flask) -> None:
         # a value the database cannot take (a number out of range, a NUL character): the
         # request was wrong, not the server; nothing was written
         log.warning("database refused a value on %s %s: %s", request.method, request.path,
-                    exc.orig)
+                    exc.orig, exc_info=True)
         from core.db import session
 
         session.rollback()

@@ -139,9 +139,12 @@ class PageArgs(Schema):
                             metadata={"description": "json (padrão) ou csv"})
 
 
+ID_RANGE = validate.Range(1, 2_147_483_647)  # database integer ids
+
+
 class ResultArgs(PageArgs):
-    sistema = fields.Integer(metadata={"description": "id do sistema"})
-    ponto = fields.Integer(metadata={"description": "id do ponto de coleta"})
+    sistema = fields.Integer(validate=ID_RANGE, metadata={"description": "id do sistema"})
+    ponto = fields.Integer(validate=ID_RANGE, metadata={"description": "id do ponto de coleta"})
     parametro = fields.String(validate=validate.Length(max=80),
                               metadata={"description": "código do parâmetro, ex. turbidez"})
     desde = fields.Date(metadata={"description": "data de coleta inicial (AAAA-MM-DD)"})
@@ -149,7 +152,8 @@ class ResultArgs(PageArgs):
 
 
 class SummaryArgs(PageArgs):
-    sistema = fields.Integer(metadata={"description": "id do sistema (padrão: todos)"})
+    sistema = fields.Integer(validate=ID_RANGE,
+                             metadata={"description": "id do sistema (padrão: todos)"})
     ano = fields.Integer(validate=validate.Range(2000, 2100),
                          metadata={"description": "ano (padrão: o atual)"})
     mes = fields.Integer(validate=validate.Range(1, 12),
@@ -163,7 +167,7 @@ class NoticeArgs(PageArgs):
 
 
 class PointArgs(PageArgs):
-    sistema = fields.Integer(metadata={"description": "id do sistema"})
+    sistema = fields.Integer(validate=ID_RANGE, metadata={"description": "id do sistema"})
 
 
 class _Pagination(Schema):

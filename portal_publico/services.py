@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from commercial import api as commercial_api
+from core.db import session
 from incidents import api as incidents_api
 from lims import api as lims_api
 
@@ -98,9 +99,11 @@ def plain_limit(lim: lims_api.StandardLimit | None) -> str:
 # -- degrading calls and a short memo ------------------------------------------------------------
 
 def safe(fn: Callable[..., T], *args: Any, default: T, **kwargs: Any) -> T:
-    """Call another area; `default` while it is not implemented or fails."""
+    """Call another area; `default` while it is not implemented or fails. The call runs in a
+    SAVEPOINT, so a database error inside it leaves the request's transaction usable."""
     try:
-        return fn(*args, **kwargs)
+        with session.begin_nested():
+            return fn(*args, **kwargs)
     except NotImplementedError:
         return default
     except Exception:  # a public page must not break on another area's bug

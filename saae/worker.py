@@ -76,6 +76,7 @@ def make_celery(app: Flask) -> Celery:
         task_serializer="json",
         accept_content=["json"],
         timezone="UTC",
+        beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
         beat_schedule={
             p.name: {"task": "saae.run", "schedule": interval(p, settings),
                      "args": (p.path, dict(p.kwargs))}

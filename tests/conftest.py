@@ -84,7 +84,7 @@ def db(app: Flask) -> Iterator[Session]:
             yield db_session()
     finally:
         db_session.remove()
-        SessionFactory.configure(bind=engine, join_transaction_mode="conservative_savepoint")
+        SessionFactory.configure(bind=engine, join_transaction_mode="conditional_savepoint")
         if outer.is_active:
             outer.rollback()
         conn.close()

@@ -9,6 +9,7 @@ transaction; operations listed in SIDE_EFFECTS are only called with GET-like car
 from __future__ import annotations
 
 import time
+import warnings
 
 import pytest
 import schemathesis
@@ -52,6 +53,9 @@ UNDOCUMENTED: dict[str, str] = {
     "GET /api/v1/dados-abertos/pontos": "portal: JSON answer, only text/csv documented",
 }
 LENIENT_CHECKS = [not_a_server_error, status_code_conformance]
+# 5xx found in another area's operation and reported to its owner: shown as a warning in the
+# test summary, not hidden. Remove the line when fixed.
+KNOWN_SERVER_ERRORS: dict[str, str] = {}
 
 
 def test_the_document_is_openapi_3_with_the_error_format(client):
@@ -94,7 +98,11 @@ def _run_all(app, token: str, mode: schemathesis.GenerationMode, checks_for) -> 
         try:
             run()
         except BaseException as exc:  # noqa: BLE001  collect every operation's failure
-            failures.append(f"{label}: {_summary(exc)}")
+            if label in KNOWN_SERVER_ERRORS:
+                warnings.warn(f"known 5xx, reported: {label}: {KNOWN_SERVER_ERRORS[label]}",
+                              stacklevel=1)
+            else:
+                failures.append(f"{label}: {_summary(exc)}")
         timings[label] = time.monotonic() - started
     slowest = sorted(timings.items(), key=lambda kv: -kv[1])[:5]
     print(f"{mode.value}: {len(ops)} operations; slowest:",

@@ -7,7 +7,7 @@ import logging
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import false, func, or_, select
 
 from commercial import domain
 from commercial.api import Area, Contact, ServiceLocation
@@ -322,7 +322,7 @@ def _area_conditions(area: Area) -> list[Any]:
         # compared as is (lower(neighbourhood) in SQL would scan the whole table)
         wanted = {domain.search_key(n) for n in area.neighbourhoods}
         names = [n for n in neighbourhood_names() if domain.search_key(n) in wanted]
-        conds.append(Connection.neighbourhood.in_(names or ["\x00"]))
+        conds.append(Connection.neighbourhood.in_(names) if names else false())
     if area.system_id is not None:
         conds.append(Connection.system_id == area.system_id)
     if len(area.polygon) >= 3:

@@ -219,19 +219,25 @@ def dispatch(notice_id: int | None = None, *, batch: int = 100, max_messages: in
         ids = _claim(notice_id, batch if max_messages is None else min(batch, max_messages - done))
         if not ids:
             break
-        for mid in ids:
-            _send_one(mid, configured)
-            done += 1
+        tpl_cache: dict[int, str] = {}
+        results = [(mid, _send_one(mid, configured, tpl_cache)) for mid in ids]
+        # one transaction per batch: a crash before it leaves the batch 'enviando' (never resent)
+        with unit_of_work():
+            for mid, result in results:
+                record_send(mid, result)
+        done += len(ids)
     return done
 
 
-def _send_one(message_id: int, configured: dict[str, Any]) -> None:
+def _send_one(message_id: int, configured: dict[str, Any], tpl_cache: dict[int, str]) -> SendResult:
     msg = session.get(Message, message_id)
     assert msg is not None
     tpl_name = ""
     if msg.notice_id:
-        notice = session.get(Notice, msg.notice_id)
-        tpl_name = template(notice.template_code).whatsapp_template if notice else ""
+        if msg.notice_id not in tpl_cache:
+            notice = session.get(Notice, msg.notice_id)
+            tpl_cache[msg.notice_id] = template(notice.template_code).whatsapp_template if notice else ""
+        tpl_name = tpl_cache[msg.notice_id]
     out = Outgoing(key=msg.key, channel=msg.channel, recipient=msg.recipient, content=msg.content,
                    subject=msg.subject, name=msg.name, template=tpl_name,
                    template_params=(msg.content,) if tpl_name else ())
@@ -243,7 +249,7 @@ def _send_one(message_id: int, configured: dict[str, Any]) -> None:
         log.exception("send %s", msg.key)
         result = SendResult(False, getattr(channel, "provider", "?"), retryable=True,
                             error=f"{type(exc).__name__}: {exc}"[:500], status="falhou")
-    record_send(message_id, result)
+    return result
 
 
 @transactional

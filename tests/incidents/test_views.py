@@ -28,8 +28,9 @@ def _incident(db, **kw):
     return inc
 
 
-def test_console_live_detail_and_actions(db, ref, client, login_as):
+def test_console_live_detail_and_actions(db, ref, client, login_as, make_consumer):
     login_as(Profile.OPERADOR)
+    make_consumer("Rosa Lima", sector="SET-01", neighbourhood="Centro")
     inc = _incident(db)
     r = client.get("/incidentes")
     html = r.get_data(as_text=True)

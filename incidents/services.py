@@ -1,1 +1,0 @@
-"""incidents.services (to be filled by the area)."""

@@ -1,0 +1,81 @@
+"""core.db: the unit of work (outermost commit, all-or-nothing) and aware UTC datetimes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from core.db import NAMING_CONVENTION, Base, transactional, unit_of_work, utcnow
+from core.org import Organization
+
+
+def _org(name: str) -> Organization:
+    return Organization(name=name, short_name="T", municipality="Teste", uf="SP")
+
+
+@transactional
+def _create(name: str, fail: bool = False) -> Organization:
+    org = _org(name)
+    from core.db import session
+
+    session.add(org)
+    if fail:
+        raise ValueError("regra violada")
+    return org
+
+
+@transactional
+def _create_two(fail_second: bool) -> None:
+    _create("primeira")
+    _create("segunda", fail=fail_second)
+
+
+def _names(db) -> set[str]:
+    return set(db.scalars(select(Organization.name)))
+
+
+def test_nested_services_join_one_transaction(db):
+    _create_two(fail_second=False)
+    assert {"primeira", "segunda"} <= _names(db)
+
+
+def test_a_failure_anywhere_rolls_back_the_whole_unit_of_work(db):
+    with pytest.raises(ValueError):
+        _create_two(fail_second=True)
+    assert not {"primeira", "segunda"} & _names(db)
+
+
+def test_unit_of_work_depth_is_restored(db):
+    with unit_of_work() as s:
+        assert s.info["saae_tx_depth"] == 1
+        with unit_of_work():
+            assert s.info["saae_tx_depth"] == 2
+    assert s.info["saae_tx_depth"] == 0
+
+
+def test_datetimes_are_aware_utc(db):
+    org_row = _create("relogio")
+    from core.auth import User
+
+    when = dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=-3)))
+    user = User(username="relogio", name="Relogio", last_login_at=when)
+    db.add(user)
+    db.commit()
+    db.expire_all()
+    back = db.get(User, user.id).last_login_at
+    assert back.tzinfo is not None and back == when and back.utcoffset() == dt.timedelta(0)
+    with pytest.raises(Exception, match="naive"):
+        db.add(User(username="ingenuo", name="x", last_login_at=dt.datetime(2026, 1, 1)))
+        db.flush()
+    db.rollback()
+    assert org_row.id and utcnow().tzinfo is dt.UTC
+
+
+def test_constraint_names_follow_the_convention():
+    assert Base.metadata.naming_convention == NAMING_CONVENTION
+    import saae.models  # noqa: F401
+
+    for table in Base.metadata.tables.values():
+        assert table.primary_key.name == f"pk_{table.name}", table.name
