@@ -18,17 +18,10 @@ import argparse
 import datetime as dt
 import random
 import statistics
-import sys
 import time
-import uuid
 from decimal import Decimal
-from pathlib import Path
 
-import psycopg
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+from _scratch import scratch_app
 
 OUTLET = [("turbidez", "Turbidez", "uT", 360), ("cloro_residual_livre", "Cloro residual livre",
           "mg/L", 360), ("cor_aparente", "Cor aparente", "uH", 360),
@@ -60,31 +53,11 @@ def main() -> None:
     ap.add_argument("--systems", type=int, default=2)
     ap.add_argument("--scale", type=float, default=1.0)
     args = ap.parse_args()
-    name = f"saae_bench_closing_{uuid.uuid4().hex[:6]}"
-    with psycopg.connect(ADMIN, autocommit=True) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
-    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    try:
-        run(url, args)
-    finally:
-        from core import db as core_db
-
-        if core_db._engine is not None:
-            core_db._engine.dispose()
-        with psycopg.connect(ADMIN, autocommit=True) as c:
-            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_app("saae_bench_closing", "/tmp/saae-bench-closing") as app:
+        run(app, args)
 
 
-def run(url: str, args: argparse.Namespace) -> None:
-    from saae.migrate import upgrade
-
-    upgrade(url)
-    from core.config import Settings
-    from saae.app import create_app
-
-    settings = Settings.from_env({}, env="test", database_url=url,
-                                 data_dir=Path("/tmp/saae-bench-closing"))
-    app = create_app(settings)
+def run(app, args: argparse.Namespace) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import func, insert, select
 
     from core.db import session, utcnow
