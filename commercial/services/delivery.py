@@ -220,6 +220,7 @@ def send_due_notices(today: dt.date | None = None, limit: int = 500) -> dict[str
                                                  Notice.scheduled_for <= today)
                          .order_by(Notice.scheduled_for, Notice.id).limit(limit)))
     counts: dict[str, int] = {}
+    waiting: dict[str, int] = {}  # reason -> notices left waiting: one log line per reason
     for nid in ids:
         notice = s.get(Notice, nid)
         if notice is None or notice.state != "pendente":
@@ -228,10 +229,12 @@ def send_due_notices(today: dt.date | None = None, limit: int = 500) -> dict[str
             _send_one(notice)
         except NotConfigured as exc:
             s.commit()
-            log.info("notices waiting: %s", exc)
+            waiting[str(exc)] = waiting.get(str(exc), 0) + 1
             continue
         s.commit()
         counts[notice.state] = counts.get(notice.state, 0) + 1
+    for reason, n in waiting.items():
+        log.info("%d notice(s) waiting: %s", n, reason)
     return counts
 
 
