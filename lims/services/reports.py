@@ -254,14 +254,17 @@ def render_pdf(title: str, subtitle: str, head: list[str], body: list[list[str]]
                             topMargin=12 * mm, bottomMargin=12 * mm, title=title)
     ss = getSampleStyleSheet()
     cell = ss["BodyText"].clone("cell", fontSize=7, leading=8.5)
-    hcell = cell.clone("hcell", fontName="Helvetica-Bold", textColor=colors.white)
+    # headers a little smaller than the cells: "Dispensadas" must fit a 14 mm count column
+    hcell = cell.clone("hcell", fontName="Helvetica-Bold", fontSize=5.8, leading=7,
+                       textColor=colors.white)
     data = [[Paragraph(h, hcell) for h in head]]
     data += [[Paragraph(str(c).replace("&", "&amp;").replace("<", "&lt;"), cell) for c in row]
              for row in body]
     table = Table(data, repeatRows=1, colWidths=[w * mm for w in widths_mm] if widths_mm else None)
     style = [("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#0b4f8a")),
              ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#d4d9df")),
-             ("VALIGN", (0, 0), (-1, -1), "TOP")]
+             ("VALIGN", (0, 0), (-1, -1), "TOP"),
+             ("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2)]
     if verdict_col is not None:
         for i, row in enumerate(body, start=1):
             txt = row[verdict_col].lower()
@@ -352,7 +355,7 @@ def closing_document(system_id: int, year: int, month: int, fmt: str, *,
     if fmt == "pdf":
         return (render_pdf(title, subtitle, head, body, verdict_col=13,
                            footer=f"Gerado em {utcnow():%d/%m/%Y %H:%M} UTC",
-                           widths_mm=[30, 22] + [13.5] * 10 + [52, 38]),
+                           widths_mm=[30, 22] + [14.5] * 10 + [44, 36]),
                 "application/pdf", fname + ".pdf")
     if fmt == "xlsx":
         return (render_xlsx(title, subtitle, head, body, numeric_cols=(2, 3, 4, 5, 6, 7, 8, 9, 10, 11)),
