@@ -4,13 +4,18 @@ tiles) and the chart of a tag around an anomaly. Pure: data in, markup out."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from html import escape
 from typing import Any
+from zoneinfo import ZoneInfo
 
 TONE = {"critica": "#b00020", "alta": "#d9480f", "media": "#e8a317", "baixa": "#5c7cfa"}
 ASSET_SHAPE = {"eta": "#1864ab", "captacao": "#0b7285", "poco": "#5f3dc4", "elevatoria": "#2b8a3e",
                "reservatorio": "#087f5b", "setor": "#868e96"}
+
+
+LOCAL = ZoneInfo("America/Sao_Paulo")  # the operators read local time
 
 
 def incident_map(incidents: Sequence[dict[str, Any]], assets: Sequence[dict[str, Any]],
@@ -84,17 +89,21 @@ def tag_chart(points: Sequence[Any], *, start: dt.datetime, end: dt.datetime,
     def y(v: float) -> float:
         return round(m_t + (hi - v) / (hi - lo) * (height - m_t - m_b), 1)
 
+    step = (hi - lo) / 4
+    places = min(4, max(0, 1 - math.floor(math.log10(step)))) if step > 0 else 1
     for k in range(5):
-        v = lo + (hi - lo) * k / 4
+        v = lo + step * k
+        label = f"{v:.{places}f}".replace(".", ",")  # enough places that no two ticks read alike
         out.append(f'<line x1="{m_l}" x2="{width - m_r}" y1="{y(v)}" y2="{y(v)}" stroke="#e9ecef"/>'
-                   f'<text x="{m_l - 4}" y="{y(v) + 3}" font-size="9" text-anchor="end">{v:.1f}</text>')
+                   f'<text x="{m_l - 4}" y="{y(v) + 3}" font-size="9" text-anchor="end">{label}</text>')
     line = " ".join(f"{x(p.ts)},{y(p.value)}" for p in points)
     out.append(f'<polyline points="{line}" fill="none" stroke="#1864ab" stroke-width="1.5"/>')
     if marker is not None and start <= marker <= end:
         out.append(f'<line x1="{x(marker)}" x2="{x(marker)}" y1="{m_t}" y2="{height - m_b}" '
                    f'stroke="#b00020" stroke-dasharray="4 3"/><text x="{x(marker) + 3}" y="{m_t + 10}" '
                    f'font-size="10" fill="#b00020">inicio da anomalia</text>')
-    out.append(f'<text x="{m_l}" y="{height - 8}" font-size="9">{start:%d/%m %H:%M} UTC</text>'
+    t0, t1 = start.astimezone(LOCAL), end.astimezone(LOCAL)
+    out.append(f'<text x="{m_l}" y="{height - 8}" font-size="9">{t0:%d/%m %H:%M}</text>'
                f'<text x="{width - m_r}" y="{height - 8}" font-size="9" text-anchor="end">'
-               f'{end:%d/%m %H:%M} UTC {escape(unit)}</text></svg>')
+               f'{t1:%d/%m %H:%M} (horario de Brasilia) · {escape(unit)}</text></svg>')
     return "".join(out)

@@ -4,6 +4,7 @@ timeline, tag chart, work orders, notices and messages; the audit file; the loca
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from flask import Response, flash, jsonify, redirect, render_template, request, url_for
@@ -12,7 +13,7 @@ from sqlalchemy import select
 
 from core.auth import require
 from core.db import session
-from core.errors import DomainError
+from core.errors import DomainError, ValidationError
 from incidents import domain, svg
 from incidents.models import Evidence, LocalOutbox, Notice, Timestamp
 from incidents.services import incidents as svc
@@ -139,7 +140,7 @@ def detail(incident_id: int):  # type: ignore[no-untyped-def]
     from commercial.api import count_in_area
 
     return render_template(
-        "incidents/incidente.html", inc=inc, entries=svc.entries(inc.id), chart=_chart(inc),
+        "incidents/incidente.html", inc=inc, entries=_runs(svc.entries(inc.id)), chart=_chart(inc),
         orders=wo_svc.orders(incident_id=inc.id), notices=notices, summary=notify.summary(inc.id),
         messages=notify.messages(inc.id, limit=50), chain_len=chain_len, stamps=stamps,
         affected=count_in_area(svc.area_of(inc)), next_states=sorted(domain.INCIDENT_TRANSITIONS[inc.state]),
@@ -160,6 +161,11 @@ def _act(incident_id: int, fn: Any, ok: str) -> Any:
 @require("incidents.incident.manage")
 def move(incident_id: int):  # type: ignore[no-untyped-def]
     target, reason = request.form.get("state", ""), request.form.get("reason", "")
+    if not target:
+        def missing() -> None:
+            raise ValidationError("Escolha a nova situacao.", fields={"state": ["obrigatorio"]})
+
+        return _act(incident_id, missing, "")
     if target == "encerrado":
         return _act(incident_id, lambda: svc.close(incident_id, reason), "Incidente encerrado.")
     return _act(incident_id, lambda: svc.transition(incident_id, target, reason), "Situacao alterada.")
@@ -227,3 +233,17 @@ def messages(incident_id: int):  # type: ignore[no-untyped-def]
 def local_outbox():  # type: ignore[no-untyped-def]
     rows = list(session.scalars(select(LocalOutbox).order_by(LocalOutbox.id.desc()).limit(200)))
     return render_template("incidents/caixa_saida.html", rows=rows)
+
+
+def _runs(entries: list) -> list[tuple[object, list, str]]:  # type: ignore[type-arg]
+    """The timeline as runs: consecutive entries of the same kind and text head (e.g. one
+    "Nao possui telefone para envio de mensagem: <name>" line per consumer of a notice to 500
+    people) shown as one line that opens to the whole list, so the story stays readable."""
+    out: list[tuple[object, list, str]] = []  # type: ignore[type-arg]
+    for e in entries:
+        head = re.split(r"[:(]", e.text, maxsplit=1)[0].strip()
+        if out and out[-1][0].kind == e.kind and out[-1][2] == head:
+            out[-1][1].append(e)
+        else:
+            out.append((e, [e], head))
+    return out
