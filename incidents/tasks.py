@@ -17,3 +17,12 @@ def dispatch_pending(**_: Any) -> dict[str, int]:
     from incidents.services import notify
 
     return {"sent": notify.dispatch(max_messages=2000), "stale": notify.flag_stale_claims()}
+
+
+def timestamp_closed(**_: Any) -> int:
+    """Periodic: RFC 3161 timestamps of closed incidents' evidence heads, when a TSA is set."""
+    from incidents.services import evidence
+    from incidents.services import incidents as svc
+
+    url = svc.settings().tsa_url
+    return evidence.stamp_pending(url) if url else 0

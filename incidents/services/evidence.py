@@ -6,7 +6,7 @@ import base64
 import logging
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.db import session, transactional
 from incidents import domain, tsa
@@ -66,3 +66,31 @@ def timestamp_head(incident_id: int, tsa_url: str) -> Timestamp | None:
     if ts.status != "concedido":
         log.warning("TSA %s: %s", tsa_url, ts.error)
     return ts
+
+
+def unstamped_heads(limit: int = 50) -> list[int]:
+    """Closed or cancelled incidents whose current chain head has no granted timestamp yet
+    (a delivery receipt arriving after closing moves the head: it is stamped again)."""
+    head = (select(Evidence.incident_id, func.max(Evidence.seq).label("seq"))
+            .group_by(Evidence.incident_id).subquery())
+    stamped = select(Timestamp.id).where(Timestamp.incident_id == head.c.incident_id,
+                                         Timestamp.seq == head.c.seq,
+                                         Timestamp.status == "concedido").exists()
+    return list(session.scalars(
+        select(head.c.incident_id).join(Incident, Incident.id == head.c.incident_id)
+        .where(Incident.closed_at.is_not(None), ~stamped)
+        .order_by(head.c.incident_id).limit(limit)))
+
+
+def stamp_pending(tsa_url: str, limit: int = 50) -> int:
+    """Timestamp every unstamped closed chain head, each in its own transaction; a TSA that
+    does not answer is recorded as an error and tried again on the next run."""
+    done = 0
+    for incident_id in unstamped_heads(limit):
+        try:
+            ts = timestamp_head(incident_id, tsa_url)
+        except Exception:  # the TSA is outside: never stop the worker, try again next run
+            log.exception("TSA %s: incident %s not stamped", tsa_url, incident_id)
+            continue
+        done += bool(ts is not None and ts.status == "concedido")
+    return done
