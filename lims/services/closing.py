@@ -99,6 +99,9 @@ class ReportRow:
     unverified: bool
     mean: float | None
     p95: float | None
+    # samples the standard requires that were not analysed (after stoppages): the verdict
+    # judges the water in the samples taken, this says whether enough were taken
+    shortfall: int = 0
 
 
 def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
@@ -190,14 +193,18 @@ def pre_closing(system_id: int, year: int, month: int, *, population: int = 0,
         values = [r.value for r in rows if r.value is not None and not r.is_recoleta]
         name, unit = names.get(code, (data.get(code, {}).get("name", code),
                                       data.get(code, {}).get("unit", "")))
+        required_now = comp.required_after_stoppage(req, excused)
+        shortfall = max(0, required_now - res.analysed)
+        reason = res.reason + (f"; amostragem abaixo do minimo: {res.analysed} de {required_now} "
+                               "exigidas" if shortfall else "")
         out.append(ReportRow(
             parameter_code=code, parameter_name=name, unit=unit, where=where,
-            required=comp.required_after_stoppage(req, excused), excused=excused,
+            required=required_now, excused=excused, shortfall=shortfall,
             planned=planned.get((code, where), 0),
             collected=collected.get((code, where), len({r.sample_id for r in rows})),
             analysed=res.analysed, conforming=res.conforming, nonconforming=res.nonconforming,
             recoletas=res.recoletas, verdict=res.verdict.value, rule=rule.text,
-            reason=res.reason, unverified=rule.unverified,
+            reason=reason, unverified=rule.unverified,
             mean=float(sum(values) / len(values)) if values else None,
             p95=float(comp.percentile(values)) if values else None,
         ))
