@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,9 +17,10 @@ ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 @contextmanager
-def scratch_app(prefix: str, data_dir: str) -> Iterator[object]:
-    """Yield a Flask app (env=test) on a fresh, migrated database named `prefix_xxxxxx`;
-    the database is dropped afterwards, whatever happens."""
+def scratch_app(prefix: str, data_dir: str | None = None, *, config: dict | None = None,
+                **settings: object) -> Iterator[object]:
+    """Yield a Flask app (env=test, extra `settings`, Flask `config`) on a fresh, migrated
+    database named `prefix_xxxxxx`; the database is dropped afterwards, whatever happens."""
     name = f"{prefix}_{uuid.uuid4().hex[:6]}"
     with psycopg.connect(ADMIN, autocommit=True) as c:
         c.execute(f'CREATE DATABASE "{name}"')
@@ -30,7 +32,8 @@ def scratch_app(prefix: str, data_dir: str) -> Iterator[object]:
 
         upgrade(url)
         yield create_app(Settings.from_env({}, env="test", database_url=url,
-                                           data_dir=Path(data_dir)))
+                                           data_dir=Path(data_dir or tempfile.mkdtemp()),
+                                           **settings), **(config or {}))
     finally:
         from core import db as core_db
 

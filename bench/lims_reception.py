@@ -15,17 +15,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import statistics
-import sys
 import time
-import uuid
-from pathlib import Path
 
-import psycopg
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+from _scratch import scratch_app
 
 
 def figures(label: str, ms: list[float]) -> None:
@@ -35,22 +27,13 @@ def figures(label: str, ms: list[float]) -> None:
           f"  median {statistics.median(ms):6.1f} ms  p95 {p95:6.1f} ms  max {max(ms):6.1f} ms")
 
 
-def run(url: str, n: int, profile: bool = False) -> None:
-    import tempfile
-
+def run(app, n: int, profile: bool = False) -> None:  # type: ignore[no-untyped-def]
     from core.auth import Profile, issue_token
-    from core.config import Settings
     from core.db import session, utcnow
     from lims.domain.samples import SampleState
-    from saae.app import create_app
-    from saae.migrate import upgrade
     from saae.seed import create_user
 
     t0 = time.perf_counter()
-    upgrade(url)
-    app = create_app(Settings.from_env({}, env="test", database_url=url,
-                                       data_dir=Path(tempfile.mkdtemp()), task_runner="inprocess",
-                                       timeseries_url="sql"), TESTING=True)
     with app.app_context():
         from lims.services import reception, routes
         from lims.services import samples as sample_svc
@@ -122,19 +105,9 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=50)
     ap.add_argument("--profile", action="store_true", help="cProfile the service scans")
     args = ap.parse_args()
-    name = f"saae_bench_reception_{uuid.uuid4().hex[:6]}"
-    with psycopg.connect(ADMIN, autocommit=True) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
-    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    try:
-        run(url, args.n, profile=args.profile)
-    finally:
-        from core import db as core_db
-
-        if core_db._engine is not None:
-            core_db._engine.dispose()
-        with psycopg.connect(ADMIN, autocommit=True) as c:
-            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_app("saae_bench_reception", config={"TESTING": True}, task_runner="inprocess",
+                     timeseries_url="sql") as app:
+        run(app, args.n, profile=args.profile)
 
 
 if __name__ == "__main__":
