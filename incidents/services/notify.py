@@ -134,10 +134,11 @@ def queue_notice(incident_id: int, purpose: str, *, created_by: str = "sistema",
     rows: list[dict[str, Any]] = []
     logs: list[dict[str, Any]] = []
     now = utcnow()
-    skipped = 0
+    skipped = 0  # consented but no usable channel
+    no_consent = 0  # did not accept service messages: never contacted
     for p in people:
         if not p.consent:
-            skipped += 1
+            no_consent += 1
             continue
         mobile = valid_mobile(*p.phones)
         if mobile is None:
@@ -173,11 +174,13 @@ def queue_notice(incident_id: int, purpose: str, *, created_by: str = "sistema",
     label = {"abertura": "Aviso de abertura", "restabelecimento": "Aviso de restabelecimento"}.get(
         purpose, f"Mensagem da etapa {purpose.removeprefix('etapa_')}")
     inc_svc.timeline(inc.id, "mensagem", f"{label}: {len(rows)} mensagens na fila"
-                     + (f", {skipped} sem canal de contato" if skipped else ""),
+                     + (f", {skipped} sem canal de contato" if skipped else "")
+                     + (f", {no_consent} sem consentimento para avisos" if no_consent else ""),
                      {"notice_id": notice.id}, public=purpose.startswith("etapa_"))
     evidence.append(inc.id, "aviso", {"notice_id": notice.id, "purpose": purpose,
                                       "template": tpl.code, "template_body": tpl.body,
                                       "recipients": len(rows), "without_channel": skipped,
+                                      "without_consent": no_consent,
                                       "reason": notice.reason, "area": notice.area_description,
                                       "estimated_hours": notice.estimated_hours,
                                       "safety_measures": notice.safety_measures,
