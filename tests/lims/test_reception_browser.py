@@ -65,6 +65,9 @@ def test_scanner_burst(live, app):
             page.keyboard.press("Enter")
         expect(page.locator("#recebidas tbody tr")).to_have_count(4, timeout=15000)
         results = page.locator("#resultados .resultado")
+        # the page keeps the newest 6 answers: wait for the 7th scan's (the last one) to show
+        expect(results.filter(has_text="ainda nao foi registrada como coletada")).to_have_count(
+            1, timeout=15000)
         expect(results).to_have_count(6, timeout=15000)
         texts = results.all_inner_texts()
         assert sum("recebida as" in t for t in texts) >= 3
