@@ -134,6 +134,12 @@ def reanalyse(result_id: int, reason: str, supervisor_id: int) -> Result:
         r.supersede_kind = SupersedeKind.REANALYSIS.value
         r.change_reason = reason
         session.flush()
+    # the sample waits for the new analysis again (VALIDADA goes back through AGUARDANDO
+    # VALIDACAO, the only backward steps the state machine allows)
+    from lims.services.results import sample_state_hook
+
+    for state in ("AGUARDANDO VALIDACAO", "AGUARDANDO ANALISE"):
+        sample_state_hook(r.sample_id, state, f"reanalise: {reason}")
     return r
 
 

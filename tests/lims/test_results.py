@@ -104,6 +104,28 @@ def test_four_eyes_validation_nonconformity_event_and_recoleta(db, people):
     assert recs[0].state == "cancelada"
 
 
+def test_reanalysis_sends_the_sample_back_to_the_lab(db, people):
+    from lims.models.samples import Sample
+
+    analyst, sup, _g = people
+    s = sample()
+    ids = [enter(s, p, v, analyst).id for p, v in ((CT, "Ausente"), (EC, "Ausente"),
+                                                     (CL, "0,8"), (TU, "0,4"))]
+    validation.validate(ids, sup.id)
+    row = db.get(Sample, s.id)
+    assert str(row.state) == "VALIDADA"
+    validation.reanalyse(ids[2], "cloro incoerente com a leitura de campo", sup.id)
+    assert str(row.state) == "AGUARDANDO ANALISE"  # via AGUARDANDO VALIDACAO, audited
+    again = enter(s, CL, "0,9", analyst)
+    assert again.state is ResultState.ENTERED and str(row.state) == "AGUARDANDO VALIDACAO"
+    # only PUBLICADA data leaves the lab through lims.api
+    validation.validate([again.id], sup.id)
+    assert api.published_results(system_id=s.system_id) == []
+    validation.publish_results(supervisor_id=sup.id, result_ids=[again.id])
+    out = api.published_results(system_id=s.system_id)
+    assert [x.parameter_code for x in out] == [CL.code]
+
+
 def test_correction_keeps_history_reanalysis_and_cancel(db, people):
     analyst, sup, _g = people
     s = sample()
