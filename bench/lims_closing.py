@@ -135,6 +135,18 @@ def run(app, args: argparse.Namespace) -> None:  # type: ignore[no-untyped-def]
         for k, v in timings.items():
             print(f"{k:18s} median {statistics.median(v) * 1000:8.1f} ms   max {max(v) * 1000:8.1f} ms"
                   f"   (n={len(v)})")
+        from sqlalchemy import event
+
+        engine = session.get_bind()
+        stmts: list[str] = []
+
+        def count(*_a, **_k) -> None:  # type: ignore[no-untyped-def]
+            stmts.append("q")
+
+        event.listen(engine, "before_cursor_execute", count)
+        api.quality_summary(1, y, m)
+        event.remove(engine, "before_cursor_execute", count)
+        print(f"quality_summary    {len(stmts)} SQL statements per system-month")
         print("verdicts:", {p.parameter_code: p.verdict for p in q.parameters})
 
 

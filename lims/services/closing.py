@@ -153,6 +153,8 @@ def pre_closing(system_id: int, year: int, month: int, *, population: int = 0,
         Result.state.in_(states))
     if point_ids is not None:
         stmt = stmt.where(Result.point_id.in_(point_ids))
+    if codes is not None:  # the invoice/public-site call only needs the basic parameters
+        stmt = stmt.where(Result.parameter_code.in_(codes))
     groups: dict[tuple[str, str], list[Any]] = defaultdict(list)
     names: dict[str, tuple[str, str]] = {}
     for row in session.execute(stmt):
@@ -219,11 +221,11 @@ def plan_counts(system_id: int, year: int, month: int):  # type: ignore[no-untyp
 
 
 def system_facts(system_id: int, population: int, treatment_type: str) -> tuple[int, str]:
-    from lims import api
+    from lims.models.registry import SupplySystem
 
-    for s in api.systems():
-        if s.id == system_id:
-            return s.population_served, s.treatment_type
+    s = session.get(SupplySystem, system_id)  # identity-map hit after plan_counts: no query
+    if s is not None:
+        return s.population_served, s.treatment_type
     return population, treatment_type or "filtracao_rapida"
 
 

@@ -20,11 +20,11 @@ log = logging.getLogger(__name__)
 
 
 def _system_name(system_id: int) -> str:
-    from lims import api
+    from lims.models.registry import SupplySystem
 
-    for s in api.systems():
-        if s.id == system_id:
-            return s.name
+    s = session.get(SupplySystem, system_id)  # identity-map hit after plan_counts: no query
+    if s is not None:
+        return s.name
     name = session.scalars(select(Result.system_name).where(Result.system_id == system_id)
                            .limit(1)).first()
     return name or f"Sistema {system_id}"

@@ -1,0 +1,23 @@
+"""The demo seed of incidents runs on an empty area and is idempotent."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from incidents import audit_file, seed
+from incidents.models import Incident, ServiceType
+
+
+def test_seed_reference_and_demo(db, make_consumer):
+    make_consumer("Maria Silva", sector="SET-03", neighbourhood="Jardim das Flores")
+    seed.seed_reference()
+    seed.seed_reference()
+    assert len(db.scalars(select(ServiceType)).all()) == len(seed.CATALOGUE)
+    seed.seed_demo(dt.date.today())
+    seed.seed_demo(dt.date.today())
+    incs = db.scalars(select(Incident).order_by(Incident.id)).all()
+    assert [i.state for i in incs] == ["encerrado", "em_analise"]
+    assert incs[0].survey_score == 5
+    assert audit_file.verify_bundle(audit_file.bundle(incs[0].id)) == []
