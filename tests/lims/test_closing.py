@@ -117,3 +117,4 @@ def test_stoppage_and_dosing_pages(client, db, login_as):
     assert r.status_code == 302
     html = client.get("/lims/paradas").get_data(as_text=True)
     assert "troca de bomba" in html and "1.250,500 kg" in html
+    assert "<title>Paradas de ETA · " in html and html.count("Registrar consumo") == 1
