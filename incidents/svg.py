@@ -15,7 +15,7 @@ ASSET_SHAPE = {"eta": "#1864ab", "captacao": "#0b7285", "poco": "#5f3dc4", "elev
                "reservatorio": "#087f5b", "setor": "#868e96"}
 
 
-LOCAL = ZoneInfo("America/Sao_Paulo")  # the operators read local time
+LOCAL = ZoneInfo("America/Sao_Paulo")  # default; the console passes settings.timezone
 
 
 def incident_map(incidents: Sequence[dict[str, Any]], assets: Sequence[dict[str, Any]],
@@ -67,8 +67,9 @@ def incident_map(incidents: Sequence[dict[str, Any]], assets: Sequence[dict[str,
 
 def tag_chart(points: Sequence[Any], *, start: dt.datetime, end: dt.datetime,
               marker: dt.datetime | None = None, unit: str = "", title: str = "",
-              width: int = 640, height: int = 240) -> str:
-    """A line of (ts, value) points between start and end, a marker at the anomaly's start."""
+              width: int = 640, height: int = 240, tz: ZoneInfo = LOCAL) -> str:
+    """A line of (ts, value) points between start and end, a marker at the anomaly's start;
+    the time axis in `tz` (the operators read local time)."""
     m_l, m_r, m_t, m_b = 48, 12, 22, 28
     span = (end - start).total_seconds() or 1.0
     vals = [p.value for p in points]
@@ -102,8 +103,9 @@ def tag_chart(points: Sequence[Any], *, start: dt.datetime, end: dt.datetime,
         out.append(f'<line x1="{x(marker)}" x2="{x(marker)}" y1="{m_t}" y2="{height - m_b}" '
                    f'stroke="#b00020" stroke-dasharray="4 3"/><text x="{x(marker) + 3}" y="{m_t + 10}" '
                    f'font-size="10" fill="#b00020">inicio da anomalia</text>')
-    t0, t1 = start.astimezone(LOCAL), end.astimezone(LOCAL)
+    t0, t1 = start.astimezone(tz), end.astimezone(tz)
+    zone = "horario de Brasilia" if tz.key == "America/Sao_Paulo" else f"horario {tz.key}"
     out.append(f'<text x="{m_l}" y="{height - 8}" font-size="9">{t0:%d/%m %H:%M}</text>'
                f'<text x="{width - m_r}" y="{height - 8}" font-size="9" text-anchor="end">'
-               f'{t1:%d/%m %H:%M} (horario de Brasilia) · {escape(unit)}</text></svg>')
+               f'{t1:%d/%m %H:%M} ({zone}) · {escape(unit)}</text></svg>')
     return "".join(out)

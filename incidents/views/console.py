@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Response, flash, jsonify, redirect, render_template, request, url_for
 from markupsafe import Markup
@@ -126,7 +127,8 @@ def _chart(inc: Any) -> Markup | None:
     info = tag_info(inc.tag)
     return Markup(svg.tag_chart(pts, start=start, end=end, marker=marker,  # noqa: S704
                                 unit=info.unit if info else "",
-                                title=f"{inc.tag} - {info.description if info else ''}"))
+                                title=f"{inc.tag} - {info.description if info else ''}",
+                                tz=ZoneInfo(svc.settings().timezone)))
 
 
 @bp.route("/<int:incident_id>")
