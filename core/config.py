@@ -72,6 +72,7 @@ class Settings:
     whatsapp_app_secret: str = ""  # webhook signature (X-Hub-Signature-256); empty = unchecked
     sms_webhook_token: str = ""  # shared secret the SMS gateway sends on status callbacks
     tsa_url: str = ""  # RFC 3161 timestamp authority; empty = no timestamps
+    tsa_ca_file: str = ""  # PEM trust anchor(s) the TSA's certificate must chain up to
     # --- lims ---
     lims_auto_publish_after_closing: bool = False
     lims_report_recipients: str = ""  # comma-separated e-mails for the monthly LIMS reports
@@ -133,6 +134,9 @@ class Settings:
             raise ConfigError("SAAE_TASK_RUNNER deve ser inprocess ou celery")
         if self.notify_provider not in {"outbox", "real"}:
             raise ConfigError("SAAE_NOTIFY_PROVIDER deve ser outbox ou real")
+        if self.tsa_url and not self.tsa_ca_file:
+            raise ConfigError("SAAE_TSA_URL exige SAAE_TSA_CA_FILE (a ancora de confianca que "
+                              "verifica os carimbos do tempo)")
 
 
 def _convert(key: str, raw: str, hint: typing.Any) -> typing.Any:

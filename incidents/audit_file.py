@@ -89,8 +89,9 @@ def bundle(incident_id: int) -> dict[str, Any]:
     })
 
 
-def verify_bundle(data: dict[str, Any]) -> list[str]:
-    """Every problem found (pt-BR); [] means the file is intact."""
+def verify_bundle(data: dict[str, Any], anchors: list[Any] | None = None) -> list[str]:
+    """Every problem found (pt-BR); [] means the file is intact. `anchors`: the TSA trust
+    anchors (certificates) the time stamps must verify up to."""
     problems: list[str] = []
     if data.get("format") != FORMAT:
         return [f"formato desconhecido: {data.get('format')!r}"]
@@ -116,20 +117,32 @@ def verify_bundle(data: dict[str, Any]) -> list[str]:
                     or p.get("recipient") != m.get("recipient"):
                 problems.append(f"{label}: difere do que foi registrado no envio")
                 break
-    by_seq = {r["seq"]: r["hash"] for r in records}
-    for t in data.get("timestamps") or []:
-        if by_seq.get(t.get("seq")) != t.get("hash"):
-            problems.append(f"carimbo do tempo sobre o registro {t.get('seq')}: hash nao confere")
-        elif t.get("status") == "concedido":
-            token = base64.b64decode(t.get("token_b64") or "")
-            try:
-                ok = tsa.read_response(tsa.seq(tsa.seq(tsa.integer(0)), token),
-                                       bytes.fromhex(t["hash"])).imprint_ok
-            except (IndexError, ValueError):
-                ok = False
-            if not ok:
-                problems.append(f"carimbo do tempo sobre o registro {t.get('seq')}: token invalido")
+    for t, v in check_stamps(data, anchors):
+        if not v.ok:
+            problems.append(f"carimbo do tempo sobre o registro {t.get('seq')}: {v.error}")
     return problems
+
+
+def check_stamps(data: dict[str, Any],
+                 anchors: list[Any] | None) -> list[tuple[dict[str, Any], tsa.Verified]]:
+    """Each granted stamp of the bundle with its verification: the stamped hash is the chain's
+    record, the token's signature and TSA certificate verify up to `anchors`, the imprint
+    matches."""
+    by_seq = {r["seq"]: r["hash"] for r in data.get("evidence") or []}
+    out: list[tuple[dict[str, Any], tsa.Verified]] = []
+    for t in data.get("timestamps") or []:
+        if t.get("status") != "concedido":
+            continue
+        if by_seq.get(t.get("seq")) != t.get("hash"):
+            out.append((t, tsa.Verified(False, error="hash nao confere com a cadeia")))
+            continue
+        try:
+            response = base64.b64decode(t.get("token_b64") or "", validate=True)
+        except ValueError:
+            out.append((t, tsa.Verified(False, error="token nao e base64")))
+            continue
+        out.append((t, tsa.verify(response, bytes.fromhex(t["hash"]), anchors or [])))
+    return out
 
 
 def pdf(data: dict[str, Any]) -> bytes:
@@ -214,8 +227,9 @@ def export_zip(incident_id: int) -> bytes:
     return buf.getvalue()
 
 
-def verify_file(path: str | Path) -> list[str]:
-    """Check an exported ZIP (manifest + bundle) or a bare JSON bundle."""
+def read_file(path: str | Path) -> tuple[dict[str, Any], list[str]]:
+    """The bundle of an exported ZIP (manifest checked) or of a bare JSON file, and the
+    problems found reading it."""
     path = Path(path)
     raw = path.read_bytes()
     problems: list[str] = []
@@ -233,5 +247,11 @@ def verify_file(path: str | Path) -> list[str]:
         try:
             data = json.loads(raw)
         except ValueError as exc:
-            return [f"JSON invalido: {exc}"]
-    return problems + verify_bundle(data)
+            return {}, [f"JSON invalido: {exc}"]
+    return data, problems
+
+
+def verify_file(path: str | Path, anchors: list[Any] | None = None) -> list[str]:
+    """Check an exported ZIP (manifest + bundle) or a bare JSON bundle."""
+    data, problems = read_file(path)
+    return problems + (verify_bundle(data, anchors) if data else [])

@@ -14,16 +14,36 @@ def incidents() -> None:
 
 @incidents.command("verify")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-def verify(file: str) -> None:
-    """Check an audit file (ZIP or JSON): hash chain, content hashes, manifest. Exit 1 if broken."""
-    from incidents.audit_file import verify_file
+@click.option("--tsa-ca", "tsa_ca", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="PEM com a(s) ancora(s) de confianca da TSA (padrao: SAAE_TSA_CA_FILE).")
+def verify(file: str, tsa_ca: str | None) -> None:
+    """Check an audit file (ZIP or JSON): hash chain, content hashes, manifest and each RFC 3161
+    time stamp (signature, TSA certificate up to the trust anchor, imprint). Exit 1 if broken."""
+    from core.config import ConfigError, Settings
+    from incidents import tsa
+    from incidents.audit_file import check_stamps, read_file, verify_bundle
 
-    problems = verify_file(file)
+    if tsa_ca is None:
+        try:
+            tsa_ca = Settings.from_env().tsa_ca_file or None
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from exc
+    try:
+        anchors = tsa.load_anchors(tsa_ca) if tsa_ca else []
+    except tsa.TrustAnchorError as exc:
+        raise click.ClickException(str(exc)) from exc
+    data, problems = read_file(file)
+    if data:
+        problems += verify_bundle(data, anchors)
+        for t, v in check_stamps(data, anchors):
+            if v.ok:
+                click.echo(f"carimbo do tempo sobre o registro {t['seq']}: verificado "
+                           f"(TSA {v.tsa_name}, {v.gen_time}, serie {v.serial})")
     if problems:
         for p in problems:
             click.echo(f"FALHA: {p}", err=True)
         raise SystemExit(1)
-    click.echo("OK: dossie integro (cadeia de evidencias e conteudos conferem)")
+    click.echo("OK: dossie integro (cadeia de evidencias, conteudos e carimbos do tempo conferem)")
 
 
 def _app():  # type: ignore[no-untyped-def]

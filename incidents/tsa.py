@@ -1,135 +1,119 @@
-"""RFC 3161 time-stamp requests with a tiny DER encoder (no extra dependency).
+"""RFC 3161 time stamps, requested and verified with `rfc3161-client` (built on `cryptography`).
 
-`request(digest)` builds a TimeStampReq for a SHA-256 digest; `ask(url, digest)` posts it
-(`application/timestamp-query`) and reads the TimeStampResp: the PKI status and the token
-(a CMS SignedData, kept as bytes). The token's signature is NOT verified here: it is stored
-so that anyone can check it later with the TSA's certificate (e.g. `openssl ts -verify`);
-we only check that the token carries our message imprint and read its genTime.
+What is stamped is the evidence chain head: the 32 bytes of its SHA-256, sent as data, so
+the token's message imprint is SHA-256(head) (`openssl ts -verify -data head.bin` agrees).
+`ask` posts a TimeStampReq with a nonce and asks for the TSA's certificate in the answer;
+the answer is kept whole (the DER TimeStampResp, as `openssl ts -reply -in` reads it).
+`verify` checks, offline, the token's CMS signature, the TSA certificate's chain up to a
+configured trust anchor (with the critical id-kp-timeStamping usage RFC 3161 requires) and
+the message imprint against the chain head. Without a trust anchor nothing is verified.
 """
 
 from __future__ import annotations
 
-import secrets
+import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 import requests
-
-SHA256_OID = "2.16.840.1.101.3.4.2.1"
-
-
-def _len(n: int) -> bytes:
-    if n < 0x80:
-        return bytes([n])
-    b = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([0x80 | len(b)]) + b
-
-
-def tlv(tag: int, value: bytes) -> bytes:
-    return bytes([tag]) + _len(len(value)) + value
+from cryptography import x509
+from rfc3161_client import (
+    HashAlgorithm,
+    PKIStatus,
+    TimestampRequestBuilder,
+    TimeStampResponse,
+    VerificationError,
+    VerifierBuilder,
+    decode_timestamp_response,
+)
 
 
-def integer(n: int) -> bytes:
-    b = n.to_bytes(max(1, (n.bit_length() + 8) // 8), "big", signed=True)
-    return tlv(0x02, b)
+class TrustAnchorError(ValueError):
+    """The configured trust anchor file cannot be read."""
 
 
-def oid(dotted: str) -> bytes:
-    parts = [int(p) for p in dotted.split(".")]
-    out = bytearray([40 * parts[0] + parts[1]])
-    for p in parts[2:]:
-        chunk = [p & 0x7F]
-        p >>= 7
-        while p:
-            chunk.append(0x80 | (p & 0x7F))
-            p >>= 7
-        out.extend(reversed(chunk))
-    return tlv(0x06, bytes(out))
+def load_anchors(path: str | Path) -> list[x509.Certificate]:
+    """The trusted root certificates in a PEM file (one or more)."""
+    try:
+        certs = x509.load_pem_x509_certificates(Path(path).read_bytes())
+    except (OSError, ValueError) as exc:
+        raise TrustAnchorError(f"ancora de confianca da TSA ilegivel ({path}): {exc}") from exc
+    if not certs:
+        raise TrustAnchorError(f"nenhum certificado em {path}")
+    return certs
 
 
-def seq(*items: bytes) -> bytes:
-    return tlv(0x30, b"".join(items))
+@dataclass(frozen=True)
+class Verified:
+    ok: bool
+    gen_time: str = ""  # ISO 8601, UTC
+    tsa_name: str = ""  # the signing certificate's subject
+    serial: int = 0
+    error: str = ""
 
 
-NULL = b"\x05\x00"
-TRUE = b"\x01\x01\xff"
+def _name(resp: TimeStampResponse) -> str:
+    for der in resp.signed_data.certificates:
+        cert = x509.load_der_x509_certificate(der)
+        signer = next(iter(resp.signed_data.signer_infos), None)
+        if signer is not None and cert.serial_number == signer.serial_number:
+            return cert.subject.rfc4514_string()
+    return ""
 
 
-def request(digest: bytes, nonce: int | None = None) -> bytes:
-    """TimeStampReq ::= SEQUENCE { version 1, messageImprint, nonce, certReq TRUE }."""
-    nonce = secrets.randbits(63) if nonce is None else nonce
-    imprint = seq(seq(oid(SHA256_OID), NULL), tlv(0x04, digest))
-    return seq(integer(1), imprint, integer(nonce), TRUE)
-
-
-def parse(data: bytes, pos: int = 0) -> tuple[int, bytes, int]:
-    """(tag, value, next position) of the TLV at `pos`."""
-    tag = data[pos]
-    n = data[pos + 1]
-    pos += 2
-    if n & 0x80:
-        k = n & 0x7F
-        n = int.from_bytes(data[pos:pos + k], "big")
-        pos += k
-    return tag, data[pos:pos + n], pos + n
-
-
-def children(value: bytes) -> list[tuple[int, bytes]]:
-    out, pos = [], 0
-    while pos < len(value):
-        tag, v, pos = parse(value, pos)
-        out.append((tag, v))
-    return out
-
-
-def _walk(tag: int, value: bytes):  # type: ignore[no-untyped-def]
-    yield tag, value
-    if tag & 0x20 or tag == 0x04:  # constructed, or an OCTET STRING wrapping DER (eContent)
-        try:
-            for t, v in children(value):
-                yield from _walk(t, v)
-        except (IndexError, ValueError):
-            return
+def verify(response: bytes, head: bytes, anchors: list[x509.Certificate],
+           nonce: int | None = None) -> Verified:
+    """Check a stored TimeStampResp over the chain head `head` (32 bytes) against `anchors`."""
+    if not anchors:
+        return Verified(False, error="nenhuma ancora de confianca configurada (SAAE_TSA_CA_FILE)")
+    try:
+        resp = decode_timestamp_response(response)
+    except ValueError as exc:
+        return Verified(False, error=f"resposta da TSA ilegivel: {exc}")
+    builder = VerifierBuilder()
+    for cert in anchors:
+        builder = builder.add_root_certificate(cert)
+    if nonce is not None:
+        builder = builder.nonce(nonce)
+    try:
+        builder.build().verify_message(resp, head)
+    except (VerificationError, ValueError) as exc:
+        return Verified(False, error=f"carimbo nao confere: {exc}")
+    info = resp.tst_info
+    gen = info.gen_time
+    if gen.tzinfo is None:
+        gen = gen.replace(tzinfo=dt.UTC)
+    return Verified(True, gen_time=gen.isoformat(), tsa_name=_name(resp),
+                    serial=info.serial_number)
 
 
 @dataclass(frozen=True)
 class TsaAnswer:
     granted: bool
     status: int
-    token: bytes
+    response: bytes  # the whole DER TimeStampResp
     gen_time: str
-    imprint_ok: bool
+    verified: bool
     error: str = ""
 
 
-def read_response(data: bytes, digest: bytes) -> TsaAnswer:
-    tag, body, _ = parse(data)
-    if tag != 0x30:
-        return TsaAnswer(False, -1, b"", "", False, "resposta nao e DER")
-    parts = children(body)
-    status_info = children(parts[0][1])
-    status = int.from_bytes(status_info[0][1], "big", signed=True)
-    if status not in (0, 1) or len(parts) < 2:
-        return TsaAnswer(False, status, b"", "", False, f"TSA recusou (status {status})")
-    token_tlv = tlv(parts[1][0], parts[1][1])
-    gen_time, imprint_ok = "", False
-    for t, v in _walk(parts[1][0], parts[1][1]):
-        if t == 0x18 and not gen_time:
-            gen_time = v.decode(errors="replace")
-        if t == 0x04 and v == digest:
-            imprint_ok = True
-    return TsaAnswer(True, status, token_tlv, gen_time, imprint_ok)
-
-
-def ask(url: str, digest: bytes, timeout: float = 10) -> TsaAnswer:
-    """Post a TimeStampReq for `digest` to the TSA at `url`."""
+def ask(url: str, head: bytes, anchors: list[x509.Certificate],
+        timeout: float = 10) -> TsaAnswer:
+    """Post a TimeStampReq over `head` to the TSA at `url`; verify the answer at once."""
+    req = (TimestampRequestBuilder().data(head).hash_algorithm(HashAlgorithm.SHA256)
+           .nonce(nonce=True).cert_request(cert_request=True).build())
     try:
-        resp = requests.post(url, data=request(digest), timeout=timeout,
+        resp = requests.post(url, data=req.as_bytes(), timeout=timeout,
                              headers={"Content-Type": "application/timestamp-query"})
     except requests.RequestException as exc:
         return TsaAnswer(False, -1, b"", "", False, f"{type(exc).__name__}: {exc}"[:300])
     if resp.status_code != 200:
         return TsaAnswer(False, -1, b"", "", False, f"HTTP {resp.status_code}")
     try:
-        return read_response(resp.content, digest)
-    except (IndexError, ValueError) as exc:
-        return TsaAnswer(False, -1, b"", "", False, f"resposta invalida: {exc}")
+        status = decode_timestamp_response(resp.content).status
+    except ValueError as exc:
+        return TsaAnswer(False, -1, b"", "", False, f"resposta invalida: {exc}"[:300])
+    if status not in (PKIStatus.GRANTED, PKIStatus.GRANTED_WITH_MODS):
+        return TsaAnswer(False, int(status), b"", "", False, f"TSA recusou (status {status})")
+    v = verify(resp.content, head, anchors, nonce=req.nonce)
+    return TsaAnswer(True, int(status), resp.content, v.gen_time, v.ok, v.error)

@@ -48,19 +48,26 @@ def as_records(rows: list[Evidence]) -> list[dict[str, Any]]:
              "hash": e.hash, "created_at": e.created_at.isoformat()} for e in rows]
 
 
+def _anchors() -> list:  # type: ignore[type-arg]
+    from incidents.services import incidents as inc_svc
+
+    path = inc_svc.settings().tsa_ca_file
+    return tsa.load_anchors(path) if path else []
+
+
 @transactional
 def timestamp_head(incident_id: int, tsa_url: str) -> Timestamp | None:
-    """Ask the TSA to timestamp the chain head (None when the chain is empty)."""
+    """Ask the TSA to timestamp the chain head (None when the chain is empty); the answer is
+    verified at once (signature, certificate up to SAAE_TSA_CA_FILE, imprint)."""
     rows = chain(incident_id)
     if not rows:
         return None
     head = rows[-1]
-    ans = tsa.ask(tsa_url, bytes.fromhex(head.hash))
+    ans = tsa.ask(tsa_url, bytes.fromhex(head.hash), _anchors())
     ts = Timestamp(incident_id=incident_id, seq=head.seq, hash=head.hash, tsa_url=tsa_url,
-                   status="concedido" if ans.granted and ans.imprint_ok else "erro",
-                   token_b64=base64.b64encode(ans.token).decode(), gen_time=ans.gen_time,
-                   error=ans.error or ("" if ans.imprint_ok or not ans.granted
-                                       else "carimbo sem o resumo pedido"))
+                   status="concedido" if ans.granted and ans.verified else "erro",
+                   token_b64=base64.b64encode(ans.response).decode(), gen_time=ans.gen_time,
+                   error=ans.error[:500])
     session.add(ts)
     session.flush()
     if ts.status != "concedido":

@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from tests.tsa_peer import TestCA, make_ca
+
 _n = itertools.count(1)
 
 
@@ -63,7 +65,8 @@ def make_consumer(db, group) -> Callable[..., Any]:
 class FakeProviders:
     """Records every request; `fail_next[to] = n` makes the next n sends to `to` answer 500."""
 
-    def __init__(self) -> None:
+    def __init__(self, ca: TestCA) -> None:
+        self.ca = ca  # the TSA's test CA (OpenSSL's `ts -reply` signs the stamps)
         self.whatsapp: list[dict[str, Any]] = []
         self.sms: list[dict[str, Any]] = []
         self.tsa: list[bytes] = []
@@ -113,19 +116,8 @@ def _handler(fp: FakeProviders) -> type[BaseHTTPRequestHandler]:
             return self._json(404, {"error": {"message": "not found"}})
 
         def _tsa(self, body: bytes) -> None:
-            from incidents import tsa
-
             fp.tsa.append(body)
-            _, req, _ = tsa.parse(body)
-            imprint = tsa.children(tsa.children(req)[1][1])
-            digest = imprint[1][1]
-            tst = tsa.seq(tsa.integer(1), tsa.oid("1.2.3.4.1"),
-                          tsa.seq(tsa.seq(tsa.oid(tsa.SHA256_OID), tsa.NULL), tsa.tlv(0x04, digest)),
-                          tsa.integer(next(fp.n)), tsa.tlv(0x18, b"20261202120000Z"))
-            token = tsa.seq(tsa.oid("1.2.840.113549.1.7.2"), tsa.tlv(0xA0, tsa.seq(
-                tsa.integer(3), tsa.seq(tsa.oid("1.2.840.113549.1.9.16.1.4"),
-                                        tsa.tlv(0xA0, tsa.tlv(0x04, tst))))))
-            raw = tsa.seq(tsa.seq(tsa.integer(0)), token)
+            raw = fp.ca.reply(body)
             self.send_response(200)
             self.send_header("Content-Type", "application/timestamp-reply")
             self.send_header("Content-Length", str(len(raw)))
@@ -135,15 +127,24 @@ def _handler(fp: FakeProviders) -> type[BaseHTTPRequestHandler]:
     return H
 
 
+@pytest.fixture(scope="session")
+def tsa_ca(tmp_path_factory: pytest.TempPathFactory) -> TestCA:
+    return make_ca(tmp_path_factory.mktemp("tsa"))
+
+
 @pytest.fixture()
-def providers() -> Iterator[tuple[FakeProviders, str]]:
-    fp = FakeProviders()
+def providers(app, tsa_ca) -> Iterator[tuple[FakeProviders, str]]:
+    """The local servers; the app trusts the test TSA's root while they run."""
+    fp = FakeProviders(tsa_ca)
+    old = app.config["SAAE_SETTINGS"]
+    app.config["SAAE_SETTINGS"] = dataclasses.replace(old, tsa_ca_file=str(tsa_ca.ca_file))
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fp))
     t = threading.Thread(target=server.serve_forever, daemon=True)
     t.start()
     try:
         yield fp, f"http://127.0.0.1:{server.server_address[1]}"
     finally:
+        app.config["SAAE_SETTINGS"] = old
         server.shutdown()
         server.server_close()
 

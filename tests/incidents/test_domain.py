@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from incidents import domain, tsa
+from incidents import domain
 from incidents.domain import (
     INCIDENT_TRANSITIONS,
     WO_TRANSITIONS,
@@ -119,18 +119,3 @@ def test_hash_chain_detects_any_change():
     recs[1]["payload"]["content"] = "dois"
     del recs[0]
     assert domain.verify_chain(recs)
-
-
-def test_tsa_request_der():
-    digest = bytes(range(32))
-    req = tsa.request(digest, nonce=5)
-    tag, body, end = tsa.parse(req)
-    assert tag == 0x30 and end == len(req)
-    version, imprint, nonce, cert = tsa.children(body)
-    assert version == (0x02, b"\x01") and nonce == (0x02, b"\x05") and cert == (0x01, b"\xff")
-    alg, hashed = tsa.children(imprint[1])
-    assert hashed == (0x04, digest)
-    assert tsa.children(alg[1])[0][1] == bytes.fromhex("608648016503040201")  # sha256 OID
-    assert tsa.integer(128) == b"\x02\x02\x00\x80" and tsa.tlv(4, b"x" * 200)[:3] == b"\x04\x81\xc8"
-    refused = tsa.seq(tsa.seq(tsa.integer(2)))
-    assert not tsa.read_response(refused, digest).granted
