@@ -270,7 +270,10 @@ def summary_rows(systems: Iterable[Any], months: Iterable[tuple[int, int]]) -> l
     return out
 
 
-_DOC = {"responses": {"200": {"content": {"text/csv": {"schema": {"type": "string"}}}},
+_DOC = {"responses": {"200": {"description": "Uma página do conjunto: JSON (padrão) ou CSV "
+                                             "(formato=csv), com ETag e Link next/prev",
+                              "content": {"application/json": {"schema": _Page},
+                                          "text/csv": {"schema": {"type": "string"}}}},
                       "304": {"description": "Não modificado (If-None-Match igual ao ETag)"}}}
 
 

@@ -46,11 +46,6 @@ UNDOCUMENTED: dict[str, str] = {
     "GET /api/v1/comercial/localizar": "commercial: 200 not documented",
     "GET /api/v1/comercial/faturas": "commercial: 200 not documented",
     "POST /api/v1/incidentes/webhooks/whatsapp": "incidents: 200 not documented",
-    "GET /api/v1/dados-abertos/resultados": "portal: JSON answer, only text/csv documented",
-    "GET /api/v1/dados-abertos/resumos-mensais": "portal: JSON answer, only text/csv documented",
-    "GET /api/v1/dados-abertos/avisos": "portal: JSON answer, only text/csv documented",
-    "GET /api/v1/dados-abertos/sistemas": "portal: JSON answer, only text/csv documented",
-    "GET /api/v1/dados-abertos/pontos": "portal: JSON answer, only text/csv documented",
 }
 LENIENT_CHECKS = [not_a_server_error, status_code_conformance]
 # 5xx found in another area's operation and reported to its owner: shown as a warning in the
