@@ -147,11 +147,45 @@ class MqttConfig:
     reconnect_max_s: float = 30.0
 
 
-ConnectorConfig = OpcUaConfig | ModbusConfig | MqttConfig
+@dataclass(frozen=True)
+class SparkplugMetric:
+    metric: str  # Sparkplug metric name, e.g. "Pressao/PV"
+    tag: str  # our tag
+    device: str = ""  # empty = a node metric (NBIRTH/NDATA); else the device id (DBIRTH/DDATA)
+    node: str = ""  # empty = any edge node of the group
+    min: float | None = None
+    max: float | None = None
+
+
+@dataclass(frozen=True)
+class SparkplugConfig:
+    name: str
+    group_id: str  # Sparkplug group ("+" for every group)
+    kind: str = "sparkplug"
+    url: str = "mqtt://127.0.0.1:1883"
+    client_id: str = "saae-sparkplug"
+    # metrics not listed below become "{device}.{metric}" (device metrics) or "{node}.{metric}"
+    # (node metrics); "/" in metric names becomes "."; empty = only the listed metrics
+    tag: str = "{device}.{metric}"
+    node_tag: str = "{node}.{metric}"
+    metrics: tuple[SparkplugMetric, ...] = ()
+    # ask an edge node whose aliases we do not know (data before any birth) to publish its
+    # births again (NCMD "Node Control/Rebirth"); off by default: it writes to the field
+    request_rebirth: bool = False
+    keepalive_s: int = 30
+    username: str = ""
+    password_env: str = ""
+    ca_file: str = ""
+    reconnect_initial_s: float = 1.0
+    reconnect_max_s: float = 30.0
+
+
+ConnectorConfig = OpcUaConfig | ModbusConfig | MqttConfig | SparkplugConfig
 _KINDS: dict[str, tuple[type, str, type]] = {
     "opcua": (OpcUaConfig, "nodes", OpcUaNode),
     "modbus": (ModbusConfig, "points", ModbusPoint),
     "mqtt": (MqttConfig, "topics", MqttTopic),
+    "sparkplug": (SparkplugConfig, "metrics", SparkplugMetric),
 }
 
 
@@ -275,6 +309,15 @@ def _validate(c: Any, where: str, problems: list[str]) -> None:
                 problems.append(f"{tw}.pattern: filtro MQTT invalido")
             if not t.tag and not t.tag_path:
                 problems.append(f"{tw}: informe tag ou tag_path")
+    elif isinstance(c, SparkplugConfig):
+        if not c.url.startswith(("mqtt://", "mqtts://")):
+            bad("url deve comecar com mqtt:// ou mqtts://")
+        if not c.group_id or "/" in c.group_id or "#" in c.group_id:
+            bad("group_id: um grupo Sparkplug (sem / nem #) ou +")
+        if not c.client_id:
+            bad("client_id e obrigatorio")
+        if not c.tag and not c.node_tag and not c.metrics:
+            bad("informe tag, node_tag ou a lista metrics")
 
 
 def parse(data: dict[str, Any]) -> TelemetryConfig:
@@ -290,7 +333,7 @@ def parse(data: dict[str, Any]) -> TelemetryConfig:
         where = f"connector[{i}]"
         kind = block.get("kind") if isinstance(block, dict) else None
         if kind not in _KINDS:
-            problems.append(f"{where}.kind: use opcua, modbus ou mqtt")
+            problems.append(f"{where}.kind: use opcua, modbus, mqtt ou sparkplug")
             continue
         cls, child_key, child_cls = _KINDS[kind]
         c = _build(cls, block, where, problems, (child_key, child_cls))

@@ -157,15 +157,18 @@ def parse_ts(value: Any) -> dt.datetime | None:
 
 
 def registry() -> dict[str, type]:
-    """{"opcua": OpcUaConnector, "modbus": ModbusConnector, "mqtt": MqttConnector}.
+    """{"opcua": OpcUaConnector, "modbus": ModbusConnector, "mqtt": MqttConnector,
+    "sparkplug": SparkplugConnector}.
 
     A function (not a module constant) so importing the base does not import asyncua,
     pymodbus and paho: each connector module is loaded only when a config uses it."""
     from telemetry.connectors.modbus import ModbusConnector
     from telemetry.connectors.mqtt import MqttConnector
     from telemetry.connectors.opcua import OpcUaConnector
+    from telemetry.connectors.sparkplug import SparkplugConnector
 
-    return {"opcua": OpcUaConnector, "modbus": ModbusConnector, "mqtt": MqttConnector}
+    return {"opcua": OpcUaConnector, "modbus": ModbusConnector, "mqtt": MqttConnector,
+            "sparkplug": SparkplugConnector}
 
 
-KINDS = ("opcua", "modbus", "mqtt")
+KINDS = ("opcua", "modbus", "mqtt", "sparkplug")
