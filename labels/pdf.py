@@ -9,7 +9,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from labels.layout import PT, Bars, Text, layout
+from labels.layout import PT, Bars, Matrix, Text, layout
 from labels.spec import LabelSpec, SheetLayout
 
 FONTS = {False: "Helvetica", True: "Helvetica-Bold"}
@@ -20,9 +20,10 @@ def _measure(text: str, size: float, bold: bool) -> float:
 
 
 def draw_label(c: Canvas, spec: LabelSpec, left: float, top: float, width: float,
-               height: float, padding: float, page_height: float) -> None:
+               height: float, padding: float, page_height: float,
+               symbology: str = "code128") -> None:
     """Draw one label with its top-left corner at (left, top) mm from the page's top-left."""
-    for op in layout(spec, width, height, padding, _measure):
+    for op in layout(spec, width, height, padding, _measure, symbology):
         if isinstance(op, Text):
             c.setFont(FONTS[op.bold], op.size)
             c.drawString((left + op.x) * mm, (page_height - top - op.baseline) * mm, op.text)
@@ -32,6 +33,13 @@ def draw_label(c: Canvas, spec: LabelSpec, left: float, top: float, width: float
             for start, n in op.bars:
                 path.rect((left + op.x + start * op.module) * mm, bottom,
                           n * op.module * mm, op.height * mm)
+            c.drawPath(path, stroke=0, fill=1)
+        elif isinstance(op, Matrix):
+            path = c.beginPath()
+            for row, col, n in op.runs:
+                path.rect((left + op.x + col * op.module) * mm,
+                          (page_height - top - op.top - (row + 1) * op.module) * mm,
+                          n * op.module * mm, op.module * mm)
             c.drawPath(path, stroke=0, fill=1)
 
 
@@ -56,7 +64,7 @@ def render_sheet(specs: Iterable[LabelSpec], sheet: SheetLayout, *, skip: int = 
                    sheet.label_width * mm, sheet.label_height * mm, stroke=1, fill=0)
         c.setFillGray(0)
         draw_label(c, spec, x, y, sheet.label_width, sheet.label_height, sheet.padding,
-                   sheet.page_height)
+                   sheet.page_height, sheet.symbology)
         slot += 1
         drawn += 1
     if not drawn:

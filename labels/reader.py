@@ -1,21 +1,26 @@
-"""Reading codes from images (pyzbar / zbar), tolerant of phone photos.
+"""Reading codes from images (pyzbar / zbar for bars and QR, pylibdmtx / libdmtx for
+DataMatrix), tolerant of phone photos.
 
 zbar reads bars at any multiple of 90 degrees, but misses skewed, low-contrast, tiny or
 huge pictures; so we try a short list of cheap Pillow variants, easiest first, and stop at
-the first that yields codes.
+the first that yields codes. zbar does not read DataMatrix: when no variant gives zbar a
+code, libdmtx (which finds a symbol at any angle) gets a few reduced variants, with a
+time limit.
 """
 
 from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 from pyzbar import pyzbar
 
 log = logging.getLogger(__name__)
 
+DMTX_SIDES = (1000, 640)  # libdmtx's search time grows with the pixels: reduced copies
+DMTX_TIMEOUT_MS = 700  # per attempt; a picture without any DataMatrix costs this much
 MAX_SIDE = 1600  # phone photos (4000 px) are shrunk to this before the slower variants
 ANGLES = (15, -15, 30, -30, 45, -45, 60, -60, 75, -75)
 
@@ -27,6 +32,17 @@ class UnreadableImage(ValueError):
 def _zbar(img: Image.Image) -> list[str]:
     out: list[str] = []
     for sym in pyzbar.decode(img):
+        text = sym.data.decode("utf-8", errors="replace")
+        if text and text not in out:
+            out.append(text)
+    return out
+
+
+def _dmtx(img: Image.Image) -> list[str]:
+    from pylibdmtx import pylibdmtx
+
+    out: list[str] = []
+    for sym in pylibdmtx.decode(img, timeout=DMTX_TIMEOUT_MS, max_count=4, shrink=2):
         text = sym.data.decode("utf-8", errors="replace")
         if text and text not in out:
             out.append(text)
@@ -48,24 +64,33 @@ def _threshold(img: Image.Image) -> Image.Image:
     return img.point(lambda v: 255 if v > mean else 0)
 
 
-def _variants(gray: Image.Image) -> Iterator[Image.Image]:
-    yield gray
+def _variants(gray: Image.Image) -> Iterator[tuple[Callable[[Image.Image], list[str]],
+                                                  Image.Image]]:
+    """(reader, picture) pairs, cheapest first: zbar on the picture as it is, then libdmtx on
+    a reduced copy (fast when a DataMatrix is there), then zbar's slower variants, then
+    libdmtx once more on a smaller copy."""
+    yield _zbar, gray
     work = _fit(gray, MAX_SIDE)
     if work is not gray:
-        yield work
+        yield _zbar, work
     contrast = ImageOps.autocontrast(work, cutoff=1)
-    yield contrast
+    yield _zbar, contrast
+    yield _dmtx, _fit(contrast, DMTX_SIDES[0])
     if max(work.size) < 800:  # small crops: zbar wants a few pixels per module
-        yield contrast.resize((work.width * 2, work.height * 2), Image.Resampling.LANCZOS)
-    yield _threshold(contrast)
-    yield contrast.filter(ImageFilter.SHARPEN)
-    yield _fit(contrast, 900)
+        yield _zbar, contrast.resize((work.width * 2, work.height * 2), Image.Resampling.LANCZOS)
+    yield _zbar, _threshold(contrast)
+    yield _zbar, contrast.filter(ImageFilter.SHARPEN)
+    yield _zbar, _fit(contrast, 900)
     for angle in ANGLES:
-        yield contrast.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+        yield _zbar, contrast.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True,
+                                     fillcolor=255)
+    for side in DMTX_SIDES[1:]:
+        yield _dmtx, _fit(contrast, side)
 
 
 def decode(image_bytes: bytes) -> list[str]:
-    """Every code found in the picture (Code128, QR, EAN...), in reading order, no repeats;
+    """Every code found in the picture (Code128, QR, EAN..., DataMatrix), in reading order,
+    no repeats;
     [] when none is found. Raises UnreadableImage when the bytes are not an image."""
     try:
         img = Image.open(io.BytesIO(image_bytes))
@@ -78,9 +103,9 @@ def decode(image_bytes: bytes) -> list[str]:
         bg.paste(img.convert("RGBA"), mask=img.convert("RGBA").getchannel("A"))
         img = bg
     gray = img.convert("L")
-    for n, variant in enumerate(_variants(gray)):
-        found = _zbar(variant)
+    for n, (read, variant) in enumerate(_variants(gray)):
+        found = read(variant)
         if found:
-            log.debug("decoded %s on variant %d", found, n)
+            log.debug("decoded %s on variant %d (%s)", found, n, read.__name__)
             return found
     return []

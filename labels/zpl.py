@@ -16,8 +16,11 @@ def _field(text: str) -> str:
 
 
 def render_zpl(specs: Iterable[LabelSpec], *, width_mm: float = 50, height_mm: float = 30,
-               dpi: int = 203, copies: int = 1) -> str:
-    """One ^XA...^XZ block per label; ^BC (Code128, automatic mode) plus centred text."""
+               dpi: int = 203, copies: int = 1, symbology: str = "code128") -> str:
+    """One ^XA...^XZ block per label; ^BC (Code128, automatic mode) plus centred text, or
+    ^BX (DataMatrix ECC 200) on the left with the text on its right."""
+    if symbology == "datamatrix":
+        return _datamatrix_zpl(specs, width_mm, height_mm, dpi, copies)
     dots = dpi / 25.4
     pw, ll = round(width_mm * dots), round(height_mm * dots)
     pad = round(2 * dots)
@@ -45,6 +48,40 @@ def render_zpl(specs: Iterable[LabelSpec], *, width_mm: float = 50, height_mm: f
             out.append(f"^FO{pad},{y}^A0N,{small_h},{small_h}^FB{pw - 2 * pad},1,0,C"
                        f"^FH\\^FD{_field(line)}^FS")
             y += small_h
+        if copies > 1:
+            out.append(f"^PQ{copies}")
+        out.append("^XZ")
+        blocks.append("\n".join(out))
+    return "\n".join(blocks) + "\n"
+
+
+def _datamatrix_zpl(specs: Iterable[LabelSpec], width_mm: float, height_mm: float, dpi: int,
+                    copies: int) -> str:
+    from labels.datamatrix import matrix
+
+    dots = dpi / 25.4
+    pw, ll = round(width_mm * dots), round(height_mm * dots)
+    pad = round(2 * dots)
+    k = height_mm / 30
+    title_h, code_h, small_h = round(20 * k), round(24 * k), round(17 * k)
+    blocks = []
+    for spec in specs:
+        n = len(matrix(spec.code))
+        side = min(ll - 2 * pad, int((pw - 2 * pad) * 0.42))
+        module = max(2, side // (n + 2))
+        y0 = (ll - n * module) // 2
+        left = pad + side + round(dots)
+        text_w = pw - left - pad
+        out = ["^XA", "^CI28", f"^PW{pw}", f"^LL{ll}", "^LH0,0",
+               f"^FO{pad + module},{y0}^BXN,{module},200^FH\\^FD{_field(spec.code)}^FS"]
+        rows = [(t, title_h) for t in spec.title[:2]] + [(spec.code, code_h)] \
+            + [(t, small_h) for t in spec.lines[:2]]
+        y = max(pad, (ll - sum(h + 2 for _, h in rows)) // 2)
+        for text, h in rows:
+            if y + h > ll - pad:
+                break
+            out.append(f"^FO{left},{y}^A0N,{h},{h}^FB{text_w},1,0,L^FH\\^FD{_field(text)}^FS")
+            y += h + 2
         if copies > 1:
             out.append(f"^PQ{copies}")
         out.append("^XZ")

@@ -333,17 +333,25 @@ def sample_label_specs(sample_ids: Iterable[int]) -> list[labels.LabelSpec]:
     return out
 
 
+def label_layout(slug: str | None) -> labels.SheetLayout:
+    """The label layout named by the screens' `formato` (a4, termica, a4-datamatrix,
+    a4-65-datamatrix, termica-datamatrix); A4 Code128 by default."""
+    return labels.LAYOUTS.get(slug or "a4", labels.A4_3X10)
+
+
 def labels_pdf(route_id: int, *, thermal: bool = False, per_bottle: bool = False,
-               skip: int = 0) -> bytes:
+               skip: int = 0, layout: labels.SheetLayout | None = None) -> bytes:
     r = get_route(route_id)
     specs = label_specs(r, per_bottle=per_bottle)
-    if thermal:
-        return labels.render_thermal_pdf(specs, title=f"Etiquetas {r.code}")
-    return labels.render_sheet_pdf(specs, skip=skip, title=f"Etiquetas {r.code}")
+    sheet = layout or (labels.THERMAL_50X30 if thermal else labels.A4_3X10)
+    if sheet.per_page == 1:
+        return labels.render_thermal_pdf(specs, sheet, title=f"Etiquetas {r.code}")
+    return labels.render_sheet_pdf(specs, sheet, skip=skip, title=f"Etiquetas {r.code}")
 
 
-def labels_zpl(route_id: int, *, per_bottle: bool = False) -> str:
-    return labels.render_zpl(label_specs(get_route(route_id), per_bottle=per_bottle))
+def labels_zpl(route_id: int, *, per_bottle: bool = False, symbology: str = "code128") -> str:
+    return labels.render_zpl(label_specs(get_route(route_id), per_bottle=per_bottle),
+                             symbology=symbology)
 
 
 # -- field entries (the collector's phone) ----------------------------------------------------

@@ -138,10 +138,10 @@ def rota_etiquetas(route_id: int):  # type: ignore[no-untyped-def]
     from lims.services import routes as svc
 
     r = svc.get_route(route_id)
-    thermal = request.args.get("formato") == "termica"
+    layout = svc.label_layout(request.args.get("formato"))
     per_bottle = request.args.get("por_frasco") == "1"
-    skip = max(0, min(29, request.args.get("pular", 0, type=int)))
-    return _pdf(svc.labels_pdf(r.id, thermal=thermal, per_bottle=per_bottle, skip=skip),
+    skip = max(0, min(layout.per_page - 1, request.args.get("pular", 0, type=int)))
+    return _pdf(svc.labels_pdf(r.id, per_bottle=per_bottle, skip=skip, layout=layout),
                 f"etiquetas-{r.code}.pdf")
 
 
@@ -151,7 +151,9 @@ def rota_zpl(route_id: int):  # type: ignore[no-untyped-def]
     from lims.services import routes as svc
 
     r = svc.get_route(route_id)
-    return Response(svc.labels_zpl(r.id, per_bottle=request.args.get("por_frasco") == "1"),
+    symbology = "datamatrix" if request.args.get("simbologia") == "datamatrix" else "code128"
+    return Response(svc.labels_zpl(r.id, per_bottle=request.args.get("por_frasco") == "1",
+                                   symbology=symbology),
                     mimetype="text/plain",
                     headers={"Content-Disposition": f'attachment; filename="etiquetas-{r.code}.zpl"'})
 
@@ -159,7 +161,8 @@ def rota_zpl(route_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/etiquetas.pdf")
 @require("lims.reception.receive")
 def etiquetas_amostras():  # type: ignore[no-untyped-def]
-    """Reprint the labels of some samples: /lims/etiquetas.pdf?amostra=1&amostra=2[&formato=termica]."""
+    """Reprint the labels of some samples: /lims/etiquetas.pdf?amostra=1&amostra=2[&formato=termica]
+    (formato: a4, termica, a4-datamatrix, a4-65-datamatrix, termica-datamatrix)."""
     from labels import api as labels
     from lims.services import routes as svc
 
@@ -167,9 +170,10 @@ def etiquetas_amostras():  # type: ignore[no-untyped-def]
     if not ids:
         raise ValidationError("Informe as amostras.", fields={"amostra": ["obrigatorio"]})
     specs = svc.sample_label_specs(ids)
-    if request.args.get("formato") == "termica":
-        return _pdf(labels.render_thermal_pdf(specs), "etiquetas.pdf")
-    return _pdf(labels.render_sheet_pdf(specs), "etiquetas.pdf")
+    layout = svc.label_layout(request.args.get("formato"))
+    if layout.per_page == 1:
+        return _pdf(labels.render_thermal_pdf(specs, layout), "etiquetas.pdf")
+    return _pdf(labels.render_sheet_pdf(specs, layout), "etiquetas.pdf")
 
 
 # -- the collector's phone --------------------------------------------------------------------

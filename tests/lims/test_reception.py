@@ -104,6 +104,24 @@ def test_receive_from_a_photo_of_two_labels(collected, make_user):
         reception.receive_photo(blank.getvalue(), user_id=me.id)
 
 
+def test_receive_from_a_photo_of_a_datamatrix_label(collected, make_user):
+    """A DataMatrix label (tender 7.12), photographed askew on a grey bench, like Code128."""
+    from lims.services import reception
+
+    me = make_user(Profile.DISTRIBUIDOR)
+    s = collected[2]
+    png = labels.render_label_png(labels.LabelSpec(s.code, ("P",), ("Frasco 1/1",)), dpi=250,
+                                  symbology="datamatrix")
+    photo = Image.new("RGB", (1200, 800), (170, 170, 160))
+    photo.paste(Image.open(io.BytesIO(png)).convert("RGB").rotate(20, expand=True,
+                                                                 fillcolor="white"), (250, 150))
+    buf = io.BytesIO()
+    photo.save(buf, "JPEG", quality=80)
+    out = reception.receive_photo(buf.getvalue(), user_id=me.id, arrival_temperature="5")
+    assert [(o.code, o.ok) for o in out] == [(s.code, True)]
+    assert s.state == SampleState.AGUARDANDO_ANALISE
+
+
 def test_distribution_bulk_audited_all_or_nothing(collected, make_user):
     from lims.services import reception
 

@@ -143,6 +143,21 @@ def test_route_sheet_and_labels_pdf(world, make_user, tmp_path):
     thermal = routes.labels_pdf(r.id, thermal=True)
     assert len(_png_pages(thermal, tmp_path, "term", 100)) == len(r.stops)
 
+    # DataMatrix, chosen by the layout (tender 7.12 names both symbologies)
+    dm_layout = routes.label_layout("a4-65-datamatrix")
+    assert dm_layout.symbology == "datamatrix"
+    dm = _png_pages(routes.labels_pdf(r.id, layout=dm_layout), tmp_path, "dm", 200)
+    img = Image.open(dm[0])
+    found = set()
+    for slot in range(len(r.stops)):
+        x, y = dm_layout.origin(slot)
+        k = 200 / 25.4
+        img.crop((round(x * k), round(y * k), round((x + dm_layout.label_width) * k),
+                  round((y + dm_layout.label_height) * k))).save(tmp_path / "d.png")
+        found |= set(labels.decode((tmp_path / "d.png").read_bytes()))
+    assert found == codes
+    assert "^BXN" in routes.labels_zpl(r.id, symbology="datamatrix")
+
 
 def test_demo_routes_show_the_day_under_way(db, make_user):
     from core.db import utcnow
