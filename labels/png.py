@@ -7,8 +7,8 @@ import io
 
 from PIL import Image, ImageDraw, ImageFont
 
-from labels.code128 import QUIET_ZONE_MODULES, bars, modules
 from labels import datamatrix
+from labels.code128 import QUIET_ZONE_MODULES, bars, modules
 from labels.layout import PT, Bars, Matrix, Text, layout
 from labels.spec import LabelSpec
 
