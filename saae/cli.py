@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -11,6 +12,25 @@ import click
 
 from core.config import ConfigError, Settings
 from saae.areas import each
+
+
+def public_base_url(host: str, port: int) -> str:
+    """The address people's links should use for a server listening on host:port: the host
+    itself, or this machine's name when it listens on every interface."""
+    if host in ("", "0.0.0.0", "::"):
+        host = socket.getfqdn() or socket.gethostname()
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # IPv6 literal
+    return f"http://{host}:{port}"
+
+
+def _serving_settings(host: str, port: int) -> Settings:
+    """Settings of a server about to listen on host:port: links sent to people (tracking,
+    surveys) point where it answers, unless SAAE_PUBLIC_BASE_URL says otherwise (a reverse
+    proxy, HTTPS)."""
+    if os.environ.get("SAAE_PUBLIC_BASE_URL"):
+        return _settings()
+    return _settings(public_base_url=public_base_url(host, port))
 
 
 def _settings(**overrides: object) -> Settings:
@@ -101,8 +121,9 @@ def serve(host: str, port: int, threads: int) -> None:
 
     from saae.app import create_app
 
-    app = create_app(_settings())
-    click.echo(f"Servindo em http://{host}:{port}/")
+    settings = _serving_settings(host, port)
+    app = create_app(settings)
+    click.echo(f"Servindo em http://{host}:{port}/ (links enviados: {settings.public_base_url})")
     wserve(app, host=host, port=port, threads=threads)
 
 
@@ -140,7 +161,7 @@ def demo(host: str, port: int, reset: bool, no_serve: bool) -> None:
 
     os.environ.setdefault("SAAE_DATABASE_URL", "sqlite:///var/demo.db")
     os.environ.setdefault("SAAE_TASK_RUNNER", "inprocess")
-    settings = _settings()
+    settings = _serving_settings(host, port)
     url = settings.database_url
     _ensure_sqlite_dir(url)
     db_file = Path(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else None
@@ -168,6 +189,7 @@ def demo(host: str, port: int, reset: bool, no_serve: bool) -> None:
     click.echo("")
     click.echo("=" * 64)
     click.echo(f"  SAAE demo pronto: abra http://{host}:{port}/")
+    click.echo(f"  Links enviados (acompanhamento, pesquisa): {settings.public_base_url}")
     click.echo(f"  Senha de todos os usuarios de demonstracao: {DEMO_PASSWORD}")
     for username, name, profiles in DEMO_USERS:
         click.echo(f"    {username:<13} {name} ({', '.join(p.value for p in profiles)})")

@@ -105,3 +105,30 @@ def test_demo_prepares_a_seeded_sqlite_database(scratch_env):
     assert {u for u, _n, _p in DEMO_USERS} <= users
     assert profiles == {p.value for p in Profile}
     assert 55_000 <= population <= 65_000
+
+
+def test_links_point_where_the_server_answers(monkeypatch, app):
+    """Issue 22: the demo on --port 5123 sent links to :5000. Now serve/demo derive the public
+    base URL from their host and port unless SAAE_PUBLIC_BASE_URL is set."""
+    import dataclasses
+    import socket
+    from types import SimpleNamespace
+
+    from incidents.services import notify
+    from saae import cli
+
+    monkeypatch.delenv("SAAE_PUBLIC_BASE_URL", raising=False)
+    settings = cli._serving_settings("127.0.0.1", 5123)
+    assert settings.public_base_url == "http://127.0.0.1:5123"
+    assert cli.public_base_url("0.0.0.0", 8080) == f"http://{socket.getfqdn()}:8080"
+    assert cli.public_base_url("::1", 8080) == "http://[::1]:8080"
+    old = app.config["SAAE_SETTINGS"]
+    app.config["SAAE_SETTINGS"] = dataclasses.replace(old, public_base_url=settings.public_base_url)
+    try:
+        with app.app_context():
+            link = notify.tracking_url(SimpleNamespace(public_token="abc123"))
+    finally:
+        app.config["SAAE_SETTINGS"] = old
+    assert link == "http://127.0.0.1:5123/acompanhar/abc123"
+    monkeypatch.setenv("SAAE_PUBLIC_BASE_URL", "https://agua.saae.gov.br")
+    assert cli._serving_settings("127.0.0.1", 5123).public_base_url == "https://agua.saae.gov.br"
