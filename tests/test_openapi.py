@@ -33,20 +33,7 @@ SIDE_EFFECTS: set[str] = set()
 # Operations whose success response is not documented yet (no @api.response(2xx, Schema), or
 # a content type missing): still checked for 5xx and status codes, not for the body schema.
 # Owners: remove a line once the operation documents its response.
-UNDOCUMENTED: dict[str, str] = {
-    "GET /api/v1/lims/planos": "lims: 200 not documented",
-    "GET /api/v1/lims/qualidade/{system_id}": "lims: 200 not documented",
-    "GET /api/v1/lims/resultados-publicados": "lims: 200 not documented",
-    "POST /api/v1/lims/paradas-eta": "lims: 201 not documented",
-    "GET /api/v1/lims/amostras": "lims: 200 not documented",
-    "GET /api/v1/lims/sistemas": "lims: 200 not documented",
-    "GET /api/v1/lims/pontos": "lims: 200 not documented",
-    "GET /api/v1/comercial/ligacoes": "commercial: 200 not documented",
-    "GET /api/v1/comercial/area": "commercial: 200 not documented",
-    "GET /api/v1/comercial/localizar": "commercial: 200 not documented",
-    "GET /api/v1/comercial/faturas": "commercial: 200 not documented",
-    "POST /api/v1/incidentes/webhooks/whatsapp": "incidents: 200 not documented",
-}
+UNDOCUMENTED: dict[str, str] = {}
 LENIENT_CHECKS = [not_a_server_error, status_code_conformance]
 # 5xx found in another area's operation and reported to its owner: shown as a warning in the
 # test summary, not hidden. Remove the line when fixed.

@@ -24,6 +24,22 @@ def test_the_document_passes_openapi_spec_validator(client):
     assert not errors, "\n".join(errors)
 
 
+def test_every_operation_documents_its_success_answer(client):
+    """Each operation has a 2xx response with a content type and a schema (204 excepted)."""
+    doc = client.get("/api/v1/openapi.json").json
+    missing = []
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            ok = {code: r for code, r in op["responses"].items() if code.startswith("2")}
+            if not ok or any(code != "204" and not any(
+                    "schema" in c for c in (r.get("content") or {}).values())
+                    for code, r in ok.items()):
+                missing.append(f"{method.upper()} {path}")
+    assert not missing, missing
+
+
 def _generate(doc: dict, where: Path) -> str:
     """Generate a Python client package from `doc` with openapi-python-client; its name."""
     spec = where / "openapi.json"

@@ -56,6 +56,126 @@ class BatchIn(Schema):
     vencimento = fields.Date(load_default=None)
 
 
+# -- answers, as documented in the OpenAPI document (shaped by the *_json functions below) -----
+
+class ConnectionOut(Schema):
+    id = fields.Integer()
+    matricula = fields.String()
+    matricula_formatada = fields.String()
+    titular = fields.String()
+    endereco = fields.String()
+    bairro = fields.String()
+    cidade = fields.String()
+    setor = fields.String(allow_none=True)
+    trecho = fields.String(allow_none=True)
+    sistema_id = fields.Integer(allow_none=True)
+    situacao = fields.String()
+    situacao_rotulo = fields.String()
+    economias = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                            metadata={"description": "economias por categoria"})
+    hidrometro = fields.String(allow_none=True)
+    telemedido = fields.Boolean()
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+
+
+class CustomerOut(Schema):
+    id = fields.Integer()
+    nome = fields.String()
+    documento = fields.String(allow_none=True, metadata={"description": "CPF/CNPJ mascarado"})
+    celular = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    canais = fields.List(fields.String())
+    consentimento = fields.Boolean()
+    fatura_por_email = fields.Boolean()
+
+
+class ConsumptionOut(Schema):
+    ano = fields.Integer()
+    mes = fields.Integer()
+    consumo_m3 = fields.Integer()
+    tipo = fields.String()
+
+
+class ConnectionFullOut(ConnectionOut):
+    cliente = fields.Nested(CustomerOut)
+    diametro_hidrometro = fields.String(allow_none=True)
+    esgoto = fields.Boolean()
+    grupo_faturamento = fields.Integer(allow_none=True)
+    debito_automatico = fields.Boolean()
+    cep = fields.String(allow_none=True)
+    historico = fields.List(fields.Nested(ConsumptionOut))
+
+
+class ContactOut(Schema):
+    consumer_id = fields.Integer()
+    connection_id = fields.Integer()
+    matricula = fields.String()
+    name = fields.String()
+    mobile = fields.String(allow_none=True, metadata={"description": "celular E.164"})
+    phones = fields.List(fields.String())
+    email = fields.String(allow_none=True)
+    channels = fields.List(fields.String())
+    consent = fields.Boolean()
+    address = fields.String()
+    neighbourhood = fields.String()
+    sector_code = fields.String(allow_none=True)
+    system_id = fields.Integer(allow_none=True)
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+
+
+class AreaOut(Schema):
+    ligacoes = fields.Integer()
+    contatos = fields.List(fields.Nested(ContactOut), metadata={"description": "com contatos=true"})
+
+
+class LocationOut(Schema):
+    label = fields.String()
+    neighbourhood = fields.String()
+    system_id = fields.Integer(allow_none=True)
+    sector_code = fields.String(allow_none=True)
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+    matricula = fields.String(allow_none=True)
+    extra = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class InvoiceOut(Schema):
+    id = fields.Integer()
+    numero = fields.String()
+    matricula = fields.String()
+    referencia = fields.String(metadata={"description": "MM/AAAA"})
+    emissao = fields.String()
+    vencimento = fields.String()
+    consumo_m3 = fields.Integer()
+    agua = fields.String(metadata={"description": "reais, ponto decimal"})
+    esgoto = fields.String()
+    servicos = fields.String()
+    total = fields.String()
+    situacao = fields.String()
+    linha_digitavel = fields.String()
+    codigo_barras = fields.String()
+    pix_copia_e_cola = fields.String(allow_none=True)
+    pago_em = fields.String(allow_none=True)
+
+
+class InvoiceFullOut(InvoiceOut):
+    documento = fields.Dict(metadata={"description": "todo o conteudo impresso da fatura"})
+
+
+class BatchOut(Schema):
+    id = fields.Integer()
+    estado = fields.String()
+    feitas = fields.Integer()
+    total = fields.Integer()
+    percentual = fields.Integer()
+    ignoradas = fields.Integer()
+    erro = fields.String(allow_none=True)
+    inicio = fields.String(allow_none=True)
+    fim = fields.String(allow_none=True)
+
+
 def connection_json(c: Connection, full: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": c.id, "matricula": c.matricula, "matricula_formatada": domain.format_matricula(c.matricula),
@@ -98,6 +218,7 @@ def invoice_json(inv: Invoice, with_doc: bool = False) -> dict[str, Any]:
 class ConnectionsApi(MethodView):
     @require("commercial.registry.view")
     @api.arguments(LookupArgs, location="query")
+    @api.alt_response(200, schema=ConnectionOut(many=True), success=True, description="Ligacoes")
     def get(self, args):  # type: ignore[no-untyped-def]
         """Busca ligacoes por matricula (com ou sem digito), hidrometro, nome, CPF/CNPJ, rua ou bairro."""
         from commercial.services import registry
@@ -111,6 +232,7 @@ class ConnectionsApi(MethodView):
 @api.route("/ligacoes/<string:matricula>")
 class ConnectionApi(MethodView):
     @require("commercial.registry.view")
+    @api.alt_response(200, schema=ConnectionFullOut, success=True, description="A ligacao")
     def get(self, matricula):  # type: ignore[no-untyped-def]
         """Uma ligacao pela matricula, com o cliente e os canais de contato."""
         from commercial.services import readings, registry
@@ -127,6 +249,7 @@ class ConnectionApi(MethodView):
 class AreaApi(MethodView):
     @require("commercial.registry.view")
     @api.arguments(AreaArgs, location="query")
+    @api.alt_response(200, schema=AreaOut, success=True, description="Ligacoes da area")
     def get(self, args):  # type: ignore[no-untyped-def]
         """Quantas ligacoes ativas ha numa area (setores, trechos, bairros ou sistema) e,
         com contatos=true, quem sao e como avisa-los."""
@@ -146,6 +269,8 @@ class AreaApi(MethodView):
 class LocateApi(MethodView):
     @require("commercial.registry.view")
     @api.arguments(LookupArgs, location="query")
+    @api.alt_response(200, schema=LocationOut(many=True), success=True,
+                      description="Onde e abastecido")
     def get(self, args):  # type: ignore[no-untyped-def]
         """Onde uma matricula, rua ou bairro e abastecido (sistema e setor)."""
         from commercial import api as commercial_api
@@ -157,6 +282,7 @@ class LocateApi(MethodView):
 class InvoicesApi(MethodView):
     @require("commercial.invoices.view")
     @api.arguments(InvoiceArgs, location="query")
+    @api.alt_response(200, schema=InvoiceOut(many=True), success=True, description="Faturas")
     def get(self, args):  # type: ignore[no-untyped-def]
         """Faturas, as mais recentes primeiro (filtre por matricula e referencia)."""
         from commercial.services import registry
@@ -174,6 +300,7 @@ class InvoicesApi(MethodView):
 @api.route("/faturas/<string:numero>")
 class InvoiceApi(MethodView):
     @require("commercial.invoices.view")
+    @api.alt_response(200, schema=InvoiceFullOut, success=True, description="A fatura")
     def get(self, numero):  # type: ignore[no-untyped-def]
         """Uma fatura com todo o seu conteudo impresso (inclusive o bloco de qualidade da agua)."""
         from commercial.services import billing
@@ -184,7 +311,8 @@ class InvoiceApi(MethodView):
 @api.route("/faturas/<string:numero>/pdf")
 class InvoicePdfApi(MethodView):
     @require("commercial.invoices.view")
-    @api.response(200, description="PDF da 2a via")
+    @api.alt_response(200, success=True, description="PDF da 2a via", content_type="application/pdf",
+                      schema={"type": "string", "format": "binary"})
     def get(self, numero):  # type: ignore[no-untyped-def]
         """2a via da fatura em PDF (mesmo conteudo da original, marcada como 2a via)."""
         from commercial.services import billing
@@ -199,6 +327,7 @@ class InvoicePdfApi(MethodView):
 class InvoicePaymentApi(MethodView):
     @require("commercial.invoices.manage")
     @api.arguments(PaymentIn)
+    @api.alt_response(200, schema=InvoiceOut, success=True, description="A fatura atualizada")
     def post(self, data, numero):  # type: ignore[no-untyped-def]
         """Informa o pagamento (ou a devolucao do debito automatico) vindo da arrecadacao."""
         from commercial.services import billing
@@ -212,6 +341,7 @@ class InvoicePaymentApi(MethodView):
 class BatchesApi(MethodView):
     @require("commercial.billing.run")
     @api.arguments(BatchIn)
+    @api.alt_response(201, schema=BatchOut, success=True, description="O lote agendado")
     def post(self, data):  # type: ignore[no-untyped-def]
         """Agenda (ou inicia, se a emissao for hoje) o lote de faturas de um grupo e mes."""
         from commercial.services import billing
@@ -226,6 +356,7 @@ class BatchesApi(MethodView):
 @api.route("/lotes/<int:batch_id>")
 class BatchApi(MethodView):
     @require("commercial.billing.run")
+    @api.alt_response(200, schema=BatchOut, success=True, description="Estado do lote")
     def get(self, batch_id):  # type: ignore[no-untyped-def]
         """Estado e progresso de um lote."""
         from commercial.services import billing

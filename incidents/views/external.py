@@ -13,11 +13,15 @@ from core.errors import ValidationError
 from incidents.channels import whatsapp_statuses
 from incidents.services import external, notify
 from incidents.views import api
+from incidents.views.api_docs import ExternalEventOut, WebhookOut, WebhookRetryOut
 
 
 @api.route("/eventos-externos")
 class ExternalEvents(MethodView):
     @require("incidents.external.write")
+    @api.alt_response(201, schema=ExternalEventOut, success=True, description="Incidente criado")
+    @api.alt_response(200, schema=ExternalEventOut, success=True,
+                      description="Incidente existente atualizado")
     def post(self):  # type: ignore[no-untyped-def]
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
@@ -36,6 +40,8 @@ def _settings():  # type: ignore[no-untyped-def]
 @api.route("/webhooks/whatsapp")
 class WhatsAppWebhook(MethodView):
     @public
+    @api.alt_response(200, success=True, content_type="text/plain", schema={"type": "string"},
+                      description="O hub.challenge, ao confirmar a assinatura do webhook")
     def get(self):  # type: ignore[no-untyped-def]
         s = _settings()
         if (request.args.get("hub.mode") == "subscribe" and s.whatsapp_verify_token
@@ -44,6 +50,8 @@ class WhatsAppWebhook(MethodView):
         abort(403)
 
     @public
+    @api.alt_response(200, schema=WebhookOut, success=True, description="Recibos registrados")
+    @api.alt_response(503, schema=WebhookRetryOut, description="Reenvie mais tarde")
     def post(self):  # type: ignore[no-untyped-def]
         s = _settings()
         raw = request.get_data()
@@ -63,6 +71,8 @@ class WhatsAppWebhook(MethodView):
 @api.route("/webhooks/sms")
 class SmsWebhook(MethodView):
     @public
+    @api.alt_response(200, schema=WebhookOut, success=True, description="Recibo registrado")
+    @api.alt_response(503, schema=WebhookRetryOut, description="Reenvie mais tarde")
     def post(self):  # type: ignore[no-untyped-def]
         s = _settings()
         token = request.headers.get("X-Webhook-Token") or request.args.get("token", "")

@@ -14,6 +14,7 @@ from core.errors import NotFound, ValidationError
 from core.web import current
 from incidents.services import workorders as wo_svc
 from incidents.views import NAV, api, bp
+from incidents.views.api_docs import FieldOrdersOut, FieldSyncOut
 
 NAV.append(("Campo (tecnico)", "incidents.field_page", "incidents.field.use"))
 
@@ -53,6 +54,7 @@ def order_json(wo: Any) -> dict[str, Any]:
 @api.route("/campo/ordens")
 class FieldOrders(MethodView):
     @require("incidents.field.use")
+    @api.alt_response(200, schema=FieldOrdersOut, success=True, description="Ordens do dia")
     def get(self):  # type: ignore[no-untyped-def]
         tech = _technician()
         return {"technician": {"id": tech.id, "name": tech.name, "vehicle": tech.vehicle},
@@ -62,6 +64,8 @@ class FieldOrders(MethodView):
 @api.route("/campo/sync")
 class FieldSync(MethodView):
     @require("incidents.field.use")
+    @api.alt_response(200, schema=FieldSyncOut, success=True,
+                      description="Um resultado por acao enviada")
     def post(self):  # type: ignore[no-untyped-def]
         body = request.get_json(silent=True) or {}
         items = body.get("actions")

@@ -174,10 +174,60 @@ def plan_json(plan, full: bool = False) -> dict:  # type: ignore[no-untyped-def]
     return out
 
 
+class PlanItemOut(Schema):
+    id = fields.Integer()
+    secao = fields.String()
+    parametro = fields.String()
+    ponto = fields.String()
+    ponto_id = fields.Integer()
+    frequencia = fields.String()
+    quantidade_mes = fields.Integer(allow_none=True)
+    mes_inicial = fields.Integer(allow_none=True)
+
+
+class PlanMonthOut(Schema):
+    mes = fields.Integer()
+    exigido = fields.Integer()
+    planejado = fields.Integer()
+    ok = fields.Boolean()
+
+
+class PlanMinimumOut(Schema):
+    parametro = fields.String()
+    onde = fields.String()
+    regra = fields.String()
+    nao_verificado = fields.Boolean()
+    meses = fields.List(fields.Nested(PlanMonthOut))
+
+
+class PlanOut(Schema):
+    id = fields.Integer()
+    sistema_id = fields.Integer()
+    ano = fields.Integer()
+    versao = fields.Integer()
+    nome = fields.String()
+    estado = fields.String()
+    aprovado_em = fields.String(allow_none=True, metadata={"description": "ISO 8601"})
+    abaixo_do_minimo = fields.Boolean()
+    justificativa = fields.String(allow_none=True)
+
+
+class PlanFullOut(PlanOut):
+    itens = fields.List(fields.Nested(PlanItemOut))
+    minimo_atendido = fields.Boolean()
+    minimo = fields.List(fields.Nested(PlanMinimumOut))
+
+
+class GeneratedOut(Schema):
+    criadas = fields.Integer()
+    codigos = fields.List(fields.String())
+
+
 @api.route("/planos")
 class PlansApi(MethodView):
     @require("lims.plans.view")
     @api.arguments(PlanArgs, location="query")
+    @api.alt_response(200, schema=PlanOut(many=True), success=True, description="Planos")
     def get(self, args):  # type: ignore[no-untyped-def]
         """Planos de amostragem (por sistema e ano)."""
         from lims.services import plans
@@ -188,6 +238,8 @@ class PlansApi(MethodView):
 @api.route("/planos/<int:plan_id>")
 class PlanApi(MethodView):
     @require("lims.plans.view")
+    @api.alt_response(200, schema=PlanFullOut, success=True,
+                      description="O plano, suas linhas e o minimo exigido x planejado")
     def get(self, plan_id):  # type: ignore[no-untyped-def]
         """Um plano com suas linhas e o minimo exigido x planejado por parametro e mes."""
         from lims.services import plans
@@ -199,6 +251,7 @@ class PlanApi(MethodView):
 class PlanApproveApi(MethodView):
     @require("lims.plans.approve")
     @api.arguments(ApproveIn)
+    @api.alt_response(200, schema=PlanOut, success=True, description="O plano aprovado")
     def post(self, args, plan_id):  # type: ignore[no-untyped-def]
         """Aprova o plano (abaixo do minimo exige justificativa de um Gestor) e gera o mes pedido."""
         from lims.services import plans
@@ -214,6 +267,8 @@ class PlanApproveApi(MethodView):
 class PlanGenerateApi(MethodView):
     @require("lims.plans.approve")
     @api.arguments(GenerateIn)
+    @api.alt_response(200, schema=GeneratedOut, success=True,
+                      description="Amostras criadas (nenhuma se o mes ja foi gerado)")
     def post(self, args, plan_id):  # type: ignore[no-untyped-def]
         """Gera (idempotente) as amostras PROGRAMADA de um mes do plano aprovado."""
         from lims.services import plans

@@ -138,10 +138,59 @@ class StoppageIn(Schema):
     referencia = fields.String(load_default="", validate=validate.Length(max=120))
 
 
+class ParameterSummaryOut(Schema):
+    parameter_code = fields.String()
+    parameter_name = fields.String()
+    unit = fields.String()
+    standard = fields.String()
+    required = fields.Integer()
+    planned = fields.Integer()
+    analysed = fields.Integer()
+    conforming = fields.Integer()
+    verdict = fields.String(metadata={"description": "conforme | nao_conforme | sem_dados | "
+                                                     "indeterminado"})
+    rule = fields.String()
+    mean = fields.Float(allow_none=True)
+
+
+class QualitySummaryOut(Schema):
+    system_id = fields.Integer()
+    system_name = fields.String()
+    year = fields.Integer()
+    month = fields.Integer()
+    level = fields.String()
+    closed = fields.Boolean()
+    parameters = fields.List(fields.Nested(ParameterSummaryOut))
+    more_info = fields.String()
+
+
+class PublishedResultOut(Schema):
+    sample_id = fields.Integer()
+    sample_code = fields.String()
+    point_id = fields.Integer()
+    point_name = fields.String()
+    system_id = fields.Integer()
+    collected_at = fields.String(allow_none=True)
+    parameter_code = fields.String()
+    parameter_name = fields.String()
+    value = fields.String(metadata={"description": "como emitido: 0,35; Ausente; < LD"})
+    numeric = fields.Float(allow_none=True)
+    unit = fields.String()
+    conforming = fields.Boolean(allow_none=True)
+    standard = fields.String()
+    published_at = fields.String()
+
+
+class CreatedIdOut(Schema):
+    id = fields.Integer()
+
+
 @api.route("/qualidade/<int:system_id>")
 class QualityApi(MethodView):
     @require("lims.reports.view")
     @api.arguments(QualityArgs, location="query")
+    @api.alt_response(200, schema=QualitySummaryOut, success=True,
+                      description="Resumo mensal do sistema")
     def get(self, args, system_id):  # type: ignore[no-untyped-def]
         """Resumo mensal de qualidade (Decreto 5.440): exigidas, analisadas, conformes e o
         resultado por parametro basico."""
@@ -155,6 +204,8 @@ class QualityApi(MethodView):
 class PublishedApi(MethodView):
     @require("lims.reports.view")
     @api.arguments(PublishedArgs, location="query")
+    @api.alt_response(200, schema=PublishedResultOut(many=True), success=True,
+                      description="Resultados publicados")
     def get(self, args):  # type: ignore[no-untyped-def]
         """Resultados PUBLICADOS, os mais recentes primeiro."""
         from lims import api as lims_api
@@ -170,6 +221,7 @@ class PublishedApi(MethodView):
 class StoppageApi(MethodView):
     @require("lims.stoppages.manage")
     @api.arguments(StoppageIn)
+    @api.alt_response(201, schema=CreatedIdOut, success=True, description="Parada registrada")
     def post(self, data):  # type: ignore[no-untyped-def]
         """Registra uma parada de ETA (mesma referencia = mesma parada)."""
         from core.web import current

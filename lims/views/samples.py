@@ -253,10 +253,84 @@ def sample_json(s, full: bool = False) -> dict[str, Any]:  # type: ignore[no-unt
     return out
 
 
+class HistoryOut(Schema):
+    em = fields.String()
+    usuario = fields.String(allow_none=True)
+    acao = fields.String()
+    alteracoes = fields.Dict(allow_none=True)
+    motivo = fields.String(allow_none=True)
+
+
+class SampleOut(Schema):
+    id = fields.Integer()
+    codigo = fields.String()
+    estado = fields.String()
+    ponto_id = fields.Integer()
+    sistema_id = fields.Integer()
+    plano_id = fields.Integer(allow_none=True)
+    secao = fields.String(allow_none=True)
+    data_programada = fields.String(metadata={"description": "AAAA-MM-DD"})
+    recoleta = fields.Boolean()
+    amostra_origem_id = fields.Integer(allow_none=True)
+    rota_id = fields.Integer(allow_none=True)
+    coletada_em = fields.String(allow_none=True)
+    recebida_em = fields.String(allow_none=True)
+    parametros = fields.List(fields.String())
+
+
+class SampleFullOut(SampleOut):
+    data_do_plano = fields.String(allow_none=True)
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+    leituras_de_campo = fields.Dict()
+    motivo_nao_coletada = fields.String(allow_none=True)
+    temperatura_chegada = fields.String(allow_none=True)
+    analista_id = fields.Integer(allow_none=True)
+    laboratorio_id = fields.Integer(allow_none=True)
+    motivo_cancelamento = fields.String(allow_none=True)
+    reprogramacoes = fields.Integer()
+    transicoes_possiveis = fields.List(fields.String())
+    historico = fields.List(fields.Nested(HistoryOut))
+
+
+class SamplePageOut(Schema):
+    total = fields.Integer()
+    amostras = fields.List(fields.Nested(SampleOut))
+
+
+class SystemOut(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    population_served = fields.Integer()
+    source_type = fields.String()
+    treatment_type = fields.String()
+    neighbourhoods = fields.List(fields.String())
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+
+
+class PointOut(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    system_id = fields.Integer()
+    kind = fields.String()
+    address = fields.String(allow_none=True)
+    neighbourhood = fields.String(allow_none=True)
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+    active = fields.Boolean()
+    montante = fields.List(fields.Integer(), metadata={"description": "pontos a montante"})
+    jusante = fields.List(fields.Integer(), metadata={"description": "pontos a jusante"})
+
+
 @api.route("/amostras")
 class SamplesApi(MethodView):
     @require("lims.samples.view")
     @api.arguments(SampleArgs, location="query")
+    @api.alt_response(200, schema=SamplePageOut, success=True, description="Amostras")
     def get(self, args):  # type: ignore[no-untyped-def]
         """Amostras com filtros (estado, sistema, ponto, plano, periodo, codigo, recoleta)."""
         rows, total = search(state=args.get("estado"), system_id=args.get("sistema"),
@@ -270,6 +344,7 @@ class SamplesApi(MethodView):
 @api.route("/amostras/<int:sample_id>")
 class SampleApi(MethodView):
     @require("lims.samples.view")
+    @api.alt_response(200, schema=SampleFullOut, success=True, description="A amostra")
     def get(self, sample_id):  # type: ignore[no-untyped-def]
         """Uma amostra com leituras de campo, transicoes possiveis e historico."""
         from lims.services import samples
@@ -280,6 +355,7 @@ class SampleApi(MethodView):
 @api.route("/amostras/codigo/<string:code>")
 class SampleByCodeApi(MethodView):
     @require("lims.samples.view")
+    @api.alt_response(200, schema=SampleFullOut, success=True, description="A amostra")
     def get(self, code):  # type: ignore[no-untyped-def]
         """Uma amostra pelo codigo de barras."""
         from core.errors import NotFound
@@ -295,6 +371,8 @@ class SampleByCodeApi(MethodView):
 class SampleTransitionApi(MethodView):
     @require("lims.samples.manage")
     @api.arguments(TransitionIn)
+    @api.alt_response(200, schema=SampleFullOut, success=True,
+                      description="A amostra no novo estado")
     def post(self, args, sample_id):  # type: ignore[no-untyped-def]
         """Muda o estado: liberar para coleta, reprogramar (nova data e motivo) ou cancelar (motivo)."""
         from lims.services import samples
@@ -318,6 +396,7 @@ class SampleTransitionApi(MethodView):
 @api.route("/sistemas")
 class SystemsApi(MethodView):
     @require("lims.registry.view")
+    @api.alt_response(200, schema=SystemOut(many=True), success=True, description="Sistemas")
     def get(self):  # type: ignore[no-untyped-def]
         """Sistemas de abastecimento ativos."""
         from dataclasses import asdict
@@ -331,6 +410,8 @@ class SystemsApi(MethodView):
 class PointsApi(MethodView):
     @require("lims.registry.view")
     @api.arguments(PointArgs, location="query")
+    @api.alt_response(200, schema=PointOut(many=True), success=True,
+                      description="Pontos de coleta")
     def get(self, args):  # type: ignore[no-untyped-def]
         """Pontos de coleta ativos (opcionalmente de um sistema), com vizinhos de montante/jusante."""
         from dataclasses import asdict

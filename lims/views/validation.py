@@ -82,10 +82,16 @@ class ValidateIn(Schema):
     resultados = fields.List(fields.Integer(), required=True, validate=validate.Length(1, 2000))
 
 
+class ValidatedOut(Schema):
+    validados = fields.List(fields.Integer())
+
+
 @api.route("/resultados/validar")
 class ValidateApi(MethodView):
     @require("lims.results.validate")
     @api.arguments(ValidateIn)
+    @api.alt_response(200, schema=ValidatedOut, success=True,
+                      description="Ids dos resultados validados")
     def post(self, data):  # type: ignore[no-untyped-def]
         """Valida resultados (quatro olhos: quem analisou ou digitou nao valida)."""
         from lims.services import validation
