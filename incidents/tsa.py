@@ -7,6 +7,10 @@ the answer is kept whole (the DER TimeStampResp, as `openssl ts -reply -in` read
 `verify` checks, offline, the token's CMS signature, the TSA certificate's chain up to a
 configured trust anchor (with the critical id-kp-timeStamping usage RFC 3161 requires) and
 the message imprint against the chain head. Without a trust anchor nothing is verified.
+
+TSAs that send their chain (OpenSSL's `certs =`, many commercial ones) often leave the CMS
+`certificates` SET in chain order, which strict DER (and so rfc3161-client's parser) refuses;
+that field is outside the signature, so `asn1crypto` re-encodes it sorted before verifying.
 """
 
 from __future__ import annotations
@@ -61,13 +65,27 @@ def _name(resp: TimeStampResponse) -> str:
     return ""
 
 
+def der_certificates(response: bytes) -> bytes:
+    """The same TimeStampResp with its certificates SET in DER order (unsigned field)."""
+    from asn1crypto import cms, tsp
+
+    resp = tsp.TimeStampResp.load(response)
+    token = resp["time_stamp_token"]
+    if token.native is None or token["content"]["certificates"].native is None:
+        return response
+    signed = token["content"]
+    ders = sorted(c.dump() for c in signed["certificates"])
+    signed["certificates"] = cms.CertificateSet([cms.CertificateChoices.load(d) for d in ders])
+    return bytes(resp.dump())
+
+
 def verify(response: bytes, head: bytes, anchors: list[x509.Certificate],
            nonce: int | None = None) -> Verified:
     """Check a stored TimeStampResp over the chain head `head` (32 bytes) against `anchors`."""
     if not anchors:
         return Verified(False, error="nenhuma ancora de confianca configurada (SAAE_TSA_CA_FILE)")
     try:
-        resp = decode_timestamp_response(response)
+        resp = decode_timestamp_response(der_certificates(response))
     except ValueError as exc:
         return Verified(False, error=f"resposta da TSA ilegivel: {exc}")
     builder = VerifierBuilder()

@@ -74,13 +74,19 @@ class TestCA:
             return r.read_bytes()
 
 
-def make_ca(directory: Path, cn: str = "TSA de teste SAAE") -> TestCA:
+def make_ca(directory: Path, cn: str = "TSA de teste SAAE", intermediate: bool = False) -> TestCA:
+    """root -> TSA, or root -> intermediate -> TSA with the intermediate sent in every token."""
     directory.mkdir(parents=True, exist_ok=True)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     tsa_key = ec.generate_private_key(ec.SECP256R1())
     root = _name(f"{cn} - raiz")
     ca = _cert(root, root, ca_key, ca_key, ca=True)
-    leaf = _cert(_name(cn), root, tsa_key, ca_key, ca=False)
+    issuer, issuer_key, chain = root, ca_key, ""
+    if intermediate:
+        issuer, issuer_key = _name(f"{cn} - intermediaria"), ec.generate_private_key(ec.SECP256R1())
+        mid = _cert(issuer, root, issuer_key, ca_key, ca=True)
+        chain = f"certs = {_pem(directory / 'chain.pem', mid.public_bytes(serialization.Encoding.PEM))}\n"
+    leaf = _cert(_name(cn), issuer, tsa_key, issuer_key, ca=False)
     ca_file = _pem(directory / "ca.pem", ca.public_bytes(serialization.Encoding.PEM))
     tsa_cert = _pem(directory / "tsa.pem", leaf.public_bytes(serialization.Encoding.PEM))
     tsa_key_file = _pem(directory / "tsa.key", tsa_key.private_bytes(
@@ -95,7 +101,7 @@ serial = {directory / "serial"}
 crypto_device = builtin
 signer_cert = {tsa_cert}
 signer_key = {tsa_key_file}
-signer_digest = sha256
+{chain}signer_digest = sha256
 default_policy = {POLICY}
 digests = sha256, sha384, sha512
 accuracy = secs:1

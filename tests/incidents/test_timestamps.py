@@ -128,3 +128,25 @@ def test_an_answer_that_does_not_verify_is_not_granted(db, ref, providers, app):
         app.config["SAAE_SETTINGS"] = old
     assert ts.status == "erro" and "carimbo nao confere" in ts.error
     assert evidence.unstamped_heads() == [inc.id]  # tried again on the next run
+
+
+def test_a_tsa_sending_its_chain_unsorted_still_verifies(tmp_path):
+    """OpenSSL's TSA with an intermediate CA puts the certificates SET in chain order (not
+    DER-sorted); rfc3161-client alone refuses to parse it; the SET is re-encoded first."""
+    import hashlib
+
+    from rfc3161_client import HashAlgorithm, TimestampRequestBuilder, decode_timestamp_response
+
+    ca = make_ca(tmp_path / "cadeia", cn="TSA com intermediaria", intermediate=True)
+    head = hashlib.sha256(b"cabeca da cadeia").digest()
+    req = TimestampRequestBuilder().data(head).hash_algorithm(HashAlgorithm.SHA256).build()
+    response = ca.reply(req.as_bytes())
+    try:
+        decode_timestamp_response(response)
+        sorted_already = True
+    except ValueError:
+        sorted_already = False
+    v = tsa.verify(response, head, tsa.load_anchors(ca.ca_file))
+    assert v.ok, v.error
+    assert "TSA com intermediaria" in v.tsa_name
+    print("OpenSSL's certificate SET was", "sorted" if sorted_already else "unsorted")
