@@ -134,6 +134,8 @@ def convert(raw: SparkplugMessage, session: Session, mapping: MetricMap,
     to `rejects` (never raised)."""
     rej = rejects if rejects is not None else []
     src = mapping.source
+    if raw.topic.startswith(f"{NAMESPACE}/STATE/"):
+        return []  # a host application's online state (Sparkplug 3.0), not data
     parsed = parse_topic(raw.topic)
     if parsed is None:
         rej.append(Rejected(src, None, "topico_desconhecido", raw.topic))

@@ -174,6 +174,7 @@ def test_device_death_unknown_alias_lost_sequence_and_garbage():
         (n.format("NDATA"), _data(6, (_alias(99, spb.DataType.DOUBLE, 1.0),), T0)),  # no birth
         (d.format("DDEATH"), ddeath(7, T0 + 5000)),
         (n.format("NDATA"), b"\xff\x00garbage"),
+        ("spBv1.0/STATE/scada-principal", b'{"online": true, "timestamp": 1}'),  # ignored
     ])
     assert [r.reason for r in rej] == ["sem_nascimento", "nao_numerico", "sequencia_perdida",
                                        "alias_desconhecido", "payload_invalido"]
