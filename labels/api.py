@@ -6,7 +6,8 @@ Knows no domain: a caller builds `LabelSpec(code, title, lines)` and picks an ou
 - `render_thermal_pdf(specs)`: a 50 x 30 mm roll, one label per page;
 - `render_zpl(specs)`: ZPL II for Zebra printers;
 - `render_label_png(spec)` / `render_barcode_png(code)`: images for screens and tests;
-- `decode(image_bytes) -> list[str]`: codes read from a photo (pyzbar).
+- `decode(image_bytes) -> list[str]`: codes read from a photo (pyzbar);
+- `check_image(image_bytes)`: format and size from the header, refusing decompression bombs.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from collections.abc import Iterable
 
 from labels import pdf as _pdf
 from labels import png as _png
-from labels.reader import UnreadableImage, decode
+from labels.reader import MAX_PIXELS, ImageTooLarge, UnreadableImage, check_image, decode
 from labels.spec import A4_3X10, THERMAL_50X30, LabelSpec, SheetLayout
 from labels.zpl import render_zpl
 
 __all__ = [
-    "A4_3X10", "THERMAL_50X30", "LabelSpec", "SheetLayout", "UnreadableImage", "decode",
+    "A4_3X10", "MAX_PIXELS", "THERMAL_50X30", "ImageTooLarge", "LabelSpec", "SheetLayout",
+    "UnreadableImage", "check_image", "decode",
     "render_barcode_png", "render_label_png", "render_sheet_pdf", "render_thermal_pdf",
     "render_zpl",
 ]

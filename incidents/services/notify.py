@@ -16,7 +16,7 @@ import logging
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from core.db import session, transactional, unit_of_work, utcnow
 from core.errors import NotFound
@@ -198,20 +198,25 @@ def step_enabled(step: str) -> StepConfig | None:
 
 
 def _claim(notice_id: int | None, batch: int) -> list[int]:
+    """Claim due messages for this sender. SKIP LOCKED keeps PostgreSQL senders apart; the
+    conditional UPDATE (still pending?) makes the claim exclusive where row locks do not exist
+    (SQLite: the demo's beat and a notice's own job both dispatching the same messages)."""
     now = utcnow()
+    due = Message.status.in_(("pendente", "nova_tentativa"))
     with unit_of_work() as s:
-        stmt = (select(Message).where(Message.status.in_(("pendente", "nova_tentativa")),
-                                      (Message.next_attempt_at.is_(None))
-                                      | (Message.next_attempt_at <= now))
+        stmt = (select(Message.id).where(due, (Message.next_attempt_at.is_(None))
+                                         | (Message.next_attempt_at <= now))
                 .order_by(Message.id).limit(batch).with_for_update(skip_locked=True))
         if notice_id is not None:
             stmt = stmt.where(Message.notice_id == notice_id)
-        rows = list(s.scalars(stmt))
-        for m in rows:
-            m.status = "enviando"
-            m.claimed_at = now
-            m.attempts += 1
-        return [m.id for m in rows]
+        claimed = []
+        for mid in list(s.scalars(stmt)):
+            res = s.execute(update(Message).where(Message.id == mid, due)
+                            .values(status="enviando", claimed_at=now,
+                                    attempts=Message.attempts + 1))
+            if res.rowcount == 1:
+                claimed.append(mid)
+        return claimed
 
 
 def dispatch(notice_id: int | None = None, *, batch: int = 100, max_messages: int | None = None) -> int:
