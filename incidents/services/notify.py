@@ -221,7 +221,15 @@ def _claim(notice_id: int | None, batch: int) -> list[int]:
 
 def dispatch(notice_id: int | None = None, *, batch: int = 100, max_messages: int | None = None) -> int:
     """Send what is due (of one notice, or all); returns how many sends were attempted."""
+    from core import jobs
+
     configured = channels_for(inc_svc.settings())
+    if notice_id is not None and jobs.resuming():
+        settle_orphans(notice_id, configured)
+    total = None
+    if notice_id is not None:
+        total = session.scalar(select(func.count()).select_from(Message)
+                               .where(Message.notice_id == notice_id))
     done = 0
     while max_messages is None or done < max_messages:
         ids = _claim(notice_id, batch if max_messages is None else min(batch, max_messages - done))
@@ -234,7 +242,39 @@ def dispatch(notice_id: int | None = None, *, batch: int = 100, max_messages: in
             for mid, result in results:
                 record_send(mid, result)
         done += len(ids)
+        jobs.progress(done, total)
     return done
+
+
+def settle_orphans(notice_id: int, configured: dict[str, Any]) -> dict[str, int]:
+    """Messages a dead sender left 'enviando' (claimed, maybe sent, never recorded): a
+    provider that can tell what it did with a key settles them without a second send; the
+    others go back to the queue only if the provider never saw them, else 'incerto' (a
+    person checks with the provider before resending)."""
+    out = {"confirmados": 0, "reenfileirados": 0, "incertos": 0}
+    with unit_of_work() as s:
+        for msg in s.scalars(select(Message).where(Message.notice_id == notice_id,
+                                                   Message.status.in_(("enviando", "incerto")))
+                             .with_for_update(skip_locked=True)):
+            channel = configured.get(msg.channel)
+            lookup = getattr(channel, "lookup", None)
+            if lookup is None:
+                if msg.status == "incerto":
+                    continue
+                msg.status = "incerto"
+                msg.last_error = "envio interrompido: confirme com o provedor antes de reenviar"
+                out["incertos"] += 1
+                continue
+            found = lookup(msg.key)
+            if found is not None:
+                record_send(msg.id, found)
+                out["confirmados"] += 1
+            else:
+                msg.status = "pendente"
+                msg.attempts = max(0, msg.attempts - 1)
+                out["reenfileirados"] += 1
+    log.info("notice %s: orphan messages settled %s", notice_id, out)
+    return out
 
 
 def _send_one(message_id: int, configured: dict[str, Any], tpl_cache: dict[int, str]) -> SendResult:

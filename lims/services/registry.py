@@ -430,32 +430,6 @@ def set_neighbours(point_id: int, *, upstream: list[int], downstream: list[int],
         session.flush()
 
 
-PHOTO_FORMATS = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
-
-
-def check_photo(blob: bytes, field: str = "foto") -> str:
-    """The file extension of an uploaded photo, after reading only its header: anything that
-    is not a JPEG/PNG/WebP, or that declares more pixels than a phone camera takes (a
-    decompression bomb), is refused with a 422 before any pixel is decoded."""
-    from labels import api as labels
-
-    try:
-        fmt, _w, _h = labels.check_image(blob)
-    except labels.ImageTooLarge as exc:
-        size = (f" ({exc.width} x {exc.height} pixels)" if exc.width else
-                f" ({exc.pixels / 1e6:.0f} megapixels)" if exc.pixels else "")
-        raise ValidationError(
-            f"Imagem grande demais{size}: o máximo é {exc.max_pixels // 1_000_000} megapixels. "
-            "Envie uma foto menor.", fields={field: ["grande demais"]}, code="imagem_grande_demais",
-        ) from None
-    except labels.UnreadableImage:
-        raise ValidationError("O arquivo enviado não é uma imagem JPEG ou PNG legível.",
-                              fields={field: ["imagem"]}) from None
-    if fmt not in PHOTO_FORMATS:
-        raise ValidationError("Envie uma foto JPEG ou PNG.", fields={field: ["JPEG ou PNG"]})
-    return PHOTO_FORMATS[fmt]
-
-
 @transactional
 def add_point_photo(point_id: int, rel_path: str, *, user_id: int | None = None) -> None:
     from lims.services.samples import acting

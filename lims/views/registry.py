@@ -149,7 +149,9 @@ def ponto_foto(record_id: int):  # type: ignore[no-untyped-def]
     data = f.read() if f else b""
     if not data:
         raise ValidationError("Envie uma foto JPEG ou PNG.", fields={"foto": ["JPEG ou PNG"]})
-    ext = registry.check_photo(data)
+    from lims.services.photos import check_photo
+
+    ext = check_photo(data)
     rel = Path("lims") / "pontos" / f"{hashlib.sha256(data).hexdigest()}{ext}"
     target = Path(settings().data_dir) / rel
     target.parent.mkdir(parents=True, exist_ok=True)
