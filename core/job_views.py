@@ -68,6 +68,7 @@ def job_cancel(job_id: int):  # type: ignore[no-untyped-def]
     job = jobs.get(job_id)
     if not may_act(job):
         abort(403)
+    jobs.detect_interrupted()
     user = current()
     assert user is not None
     jobs.cancel(job_id, request.form.get("motivo", ""), user_id=user.id, username=user.username)
