@@ -155,8 +155,20 @@ def checkpoint(key: str) -> None:
                   .values(checkpoint=list(run_.keys), heartbeat_at=utcnow()))
 
 
+def _proc_start(pid: int) -> str:
+    """The process's start time (clock ticks since boot, Linux): with the pid, it names one
+    process, even after a restarted container hands the same pid to a new one."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
+
+
 def worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    pid = os.getpid()
+    start = _proc_start(pid)
+    return f"{socket.gethostname()}:{pid}" + (f"@{start}" if start else "")
 
 
 class _Heartbeat(threading.Thread):
@@ -300,9 +312,12 @@ def _pid_alive(pid: int) -> bool:
 
 
 def _dead(job: Job, now: dt.datetime, stale: dt.timedelta) -> bool:
-    host, _, pid = (job.worker or "").rpartition(":")
-    if host == socket.gethostname() and pid.isdigit() and not _pid_alive(int(pid)):
-        return True  # same machine: the process is gone, no need to wait for the heartbeat
+    host, _, proc = (job.worker or "").rpartition(":")
+    pid, _, start = proc.partition("@")
+    if host == socket.gethostname() and pid.isdigit():
+        # same machine: the process table answers at once (and a live process whose
+        # heartbeat waits on SQLite's write lock is not taken for dead)
+        return not _pid_alive(int(pid)) or bool(start and _proc_start(int(pid)) != start)
     return job.heartbeat_at is None or job.heartbeat_at < now - stale
 
 
