@@ -186,7 +186,8 @@ class _Heartbeat(threading.Thread):
             try:
                 with get_engine().begin() as c:
                     c.execute(update(t).where(t.c.id == self.run_.job_id,
-                                              t.c.attempts == self.run_.attempt).values(**values))
+                                              t.c.attempts == self.run_.attempt,
+                                              t.c.state == JobState.EXECUTANDO).values(**values))
                 self.run_.dirty = False
             except Exception:  # noqa: BLE001  a missed beat is retried at the next one
                 log.warning("job %s: heartbeat not recorded", self.run_.job_id, exc_info=True)
@@ -249,6 +250,8 @@ def run(job_id: int, heartbeat_seconds: float | None = None) -> Any:
         return None
     finally:
         beat.stopped.set()
+        if beat.is_alive():
+            beat.join(5)  # a beat in flight must not land after the outcome below
         _current.reset(token)
     _finish(running, JobState.CONCLUIDO, result=result if isinstance(result, dict) else
             ({"valor": result} if isinstance(result, int | float | str) else None))

@@ -242,7 +242,11 @@ def dispatch(notice_id: int | None = None, *, batch: int = 100, max_messages: in
             for mid, result in results:
                 record_send(mid, result)
         done += len(ids)
-        jobs.progress(done, total)
+        if notice_id is not None:  # settled messages of the notice, whoever sent them
+            jobs.progress(int(total or 0) - int(session.scalar(
+                select(func.count()).select_from(Message).where(
+                    Message.notice_id == notice_id,
+                    Message.status.in_(("pendente", "nova_tentativa", "enviando")))) or 0), total)
     return done
 
 
