@@ -184,6 +184,12 @@ class ApiErrorSchema(ma.Schema):
 
 
 def register_error_handlers(app: Flask) -> None:
+    @app.after_request
+    def _errors_not_cached(resp):  # type: ignore[no-untyped-def]
+        if resp.status_code >= 400 and "Cache-Control" not in resp.headers:
+            resp.headers["Cache-Control"] = "no-store"
+        return resp
+
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):  # type: ignore[no-untyped-def]
         if wants_json(request):

@@ -47,3 +47,11 @@ def test_database_down_gives_503_never_cached(tmp_path):
     assert health["status"] == "indisponivel"
     assert health["componentes"]["banco_de_dados"]["ok"] is False
     assert "banco de dados não responde" in health["componentes"]["banco_de_dados"]["erro"]
+
+
+def test_portal_and_open_data_errors_are_never_cached(client, db):
+    for url in ("/portal/sistemas/999999", "/portal/pontos/999999", "/portal/avisos/999999",
+                "/api/v1/dados-abertos/resultados?sistema=abc"):
+        r = client.get(url)
+        assert r.status_code in (404, 422), (url, r.status_code)
+        assert r.headers.get("Cache-Control") == "no-store", (url, r.headers.get("Cache-Control"))
