@@ -219,6 +219,7 @@ class BatchState(StrEnum):
     PROCESSANDO = "processando"
     CONCLUIDO = "concluido"
     FALHOU = "falhou"
+    CANCELADO = "cancelado"
 
 
 class InvoiceBatch(Audited, IdMixin, TimestampMixin, Base):

@@ -18,15 +18,26 @@ def run_due_batches() -> int:
     from sqlalchemy import select
 
     from commercial.models import BatchState, InvoiceBatch
+    from commercial.services import billing
+    from core import jobs
     from core.db import session
-    from core.tasks import enqueue
 
     ids = list(session().scalars(select(InvoiceBatch.id).where(
         InvoiceBatch.state == BatchState.PENDENTE.value,
         InvoiceBatch.issue_date <= dt.date.today())))
+    started = 0
     for bid in ids:
-        enqueue("commercial.tasks.run_batch", batch_id=bid)
-    return len(ids)
+        if jobs.latest_for(billing.batch_subject(bid)) is None:  # not twice a day
+            billing.start_batch_job(bid)
+            started += 1
+    return started
+
+
+def cancel_batch(batch_id: int) -> None:
+    """Cancel hook of the batch job (core.jobs.cancel)."""
+    from commercial.services import billing
+
+    billing.cancel_batch(batch_id)
 
 
 def send_due_notices() -> dict[str, int]:

@@ -86,6 +86,10 @@ register_permissions(
         ),
         "core.tokens.manage": ("Criar tokens de API", [Profile.ADMINISTRADOR]),
         "core.outbox.view": ("Ver fila de eventos", [Profile.ADMINISTRADOR]),
+        "core.jobs.view": ("Acompanhar os trabalhos em segundo plano",
+                           [Profile.ADMINISTRADOR, Profile.GESTOR, Profile.SUPERVISOR]),
+        "core.jobs.manage": ("Retomar e cancelar qualquer trabalho em segundo plano",
+                             [Profile.ADMINISTRADOR, Profile.GESTOR]),
     }
 )
 

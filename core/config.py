@@ -32,9 +32,11 @@ class Settings:
     # --- database ---
     database_url: str = "sqlite:///var/saae.db"
     # --- tasks ---
-    task_runner: str = "inprocess"  # inprocess | celery
+    task_runner: str = "inprocess"  # inprocess | celery (the default, and required, in production)
     broker_url: str = "redis://127.0.0.1:6379/0"
     outbox_interval_seconds: float = 2.0
+    job_heartbeat_seconds: float = 10.0  # a running long job records it is alive this often
+    job_stale_seconds: float = 120.0  # no heartbeat for this long: the job's worker died
     # --- accounts (tender 7.1) ---
     session_idle_minutes: int = 30
     login_max_attempts: int = 5
@@ -116,6 +118,8 @@ class Settings:
             if isinstance(value, str) and hints[name] is not str:
                 value = _convert(PREFIX + name.upper(), value, hints[name])
             values[name] = value
+        if values.get("env") == "production" and "task_runner" not in values:
+            values["task_runner"] = "celery"  # jobs never run inside a web worker in production
         settings = cls(**values)
         settings.validate()
         if not settings.secret_key and not settings.is_production:
@@ -132,6 +136,13 @@ class Settings:
             )
         if self.task_runner not in {"inprocess", "celery"}:
             raise ConfigError("SAAE_TASK_RUNNER deve ser inprocess ou celery")
+        if self.is_production and self.task_runner != "celery":
+            raise ConfigError(
+                "Em producao, SAAE_TASK_RUNNER deve ser celery: com inprocess os trabalhos "
+                "longos (lotes de faturas, envios) rodariam dentro do processo web e morreriam "
+                "com ele")
+        if self.job_stale_seconds < 3 * self.job_heartbeat_seconds:
+            raise ConfigError("SAAE_JOB_STALE_SECONDS deve ser ao menos 3x SAAE_JOB_HEARTBEAT_SECONDS")
         if self.notify_provider not in {"outbox", "real"}:
             raise ConfigError("SAAE_NOTIFY_PROVIDER deve ser outbox ou real")
         if self.tsa_url and not self.tsa_ca_file:

@@ -101,8 +101,25 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
+        @event.listens_for(engine, "savepoint")
+        def _sqlite_begin_before_savepoint(conn: Any, _name: str) -> None:
+            # pysqlite emits BEGIN only before INSERT/UPDATE/DELETE, never before a SAVEPOINT:
+            # a SAVEPOINT then opened a transaction of its own, and its RELEASE committed it,
+            # so a later failure of the same unit of work could not undo it (a rejected field
+            # item was stored anyway). BEGIN first. IMMEDIATE: a unit that needs a savepoint
+            # writes, and taking the write lock now spares it SQLite's "database is locked"
+            # when another writer commits between its reads and its first write. (SQLAlchemy's
+            # full pysqlite recipe, BEGIN on every transaction, makes every read-then-write
+            # service fail that way under the demo's concurrent writers.)
+            dbapi_conn = conn.connection.dbapi_connection
+            if dbapi_conn is not None and not dbapi_conn.in_transaction:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if url.startswith("postgresql"):
+        # a database host that stopped answering: fail in seconds (a 503), not minutes
+        kwargs.setdefault("connect_args", {"connect_timeout": 5})
     return create_engine(url, **kwargs)
 
 

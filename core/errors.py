@@ -67,6 +67,7 @@ class IllegalTransition(Conflict):
 
 
 HTTP_MESSAGES = {
+    503: "Servico temporariamente indisponivel.",
     400: "Requisicao invalida.",
     401: "E preciso entrar no sistema.",
     403: "Voce nao tem permissao para acessar esta pagina.",
@@ -183,6 +184,12 @@ class ApiErrorSchema(ma.Schema):
 
 
 def register_error_handlers(app: Flask) -> None:
+    @app.after_request
+    def _errors_not_cached(resp):  # type: ignore[no-untyped-def]
+        if resp.status_code >= 400 and "Cache-Control" not in resp.headers:
+            resp.headers["Cache-Control"] = "no-store"
+        return resp
+
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):  # type: ignore[no-untyped-def]
         if wants_json(request):
@@ -229,6 +236,14 @@ def register_error_handlers(app: Flask) -> None:
             return jsonify(error_body("valor_invalido", message)), 422
         return render_template("erro.html", status=422, message=message), 422
 
+    @app.errorhandler(sa_exc.OperationalError)
+    @app.errorhandler(sa_exc.InterfaceError)
+    @app.errorhandler(sa_exc.DisconnectionError)
+    def _database_down(exc: Exception):  # type: ignore[no-untyped-def]
+        log.error("database unavailable on %s %s: %s", request.method, request.path,
+                  getattr(exc, "orig", exc))
+        return unavailable_response()
+
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
         log.exception("unhandled error on %s %s", request.method, request.path)
@@ -238,3 +253,41 @@ def register_error_handlers(app: Flask) -> None:
         if wants_json(request):
             return jsonify(error_body("erro_interno", HTTP_MESSAGES[500])), 500
         return render_template("erro.html", status=500, message=HTTP_MESSAGES[500]), 500
+
+
+UNAVAILABLE_MESSAGE = ("O sistema está temporariamente indisponível: o banco de dados não "
+                       "responde. Tente novamente em alguns minutos.")
+UNAVAILABLE_PAGE = """<!doctype html>
+<html lang="pt-BR"><head><meta charset="utf-8"><title>Serviço indisponível</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><main><h1>Serviço temporariamente indisponível</h1><p>{message}</p>
+<p>Código 503.</p></main></body></html>"""
+
+
+def unavailable_response() -> Any:
+    """503, never cached, in pt-BR: the database (or another backing service) is down.
+
+    Rendered without templates: the page layout, the logged-in user and the utility's name
+    all come from the database that is down."""
+    from markupsafe import escape
+
+    from core.db import session
+
+    try:
+        session.rollback()
+    except Exception:  # noqa: BLE001  the connection is gone; nothing to roll back
+        log.debug("rollback after a lost database failed", exc_info=True)
+    if wants_json(request):
+        resp = jsonify(error_body("servico_indisponivel", UNAVAILABLE_MESSAGE))
+    else:
+        resp = app_response(UNAVAILABLE_PAGE.format(message=escape(UNAVAILABLE_MESSAGE)))
+    resp.status_code = 503
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["Retry-After"] = "30"
+    return resp
+
+
+def app_response(html: str) -> Any:
+    from flask import current_app
+
+    return current_app.response_class(html, mimetype="text/html")

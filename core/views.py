@@ -38,12 +38,16 @@ from core.web import current, settings
 bp = Blueprint("core", __name__, template_folder="templates")
 api = ApiBlueprint("core_api", __name__, url_prefix="/api/v1",
                    description="Contas e historico de alteracoes")
-blueprints = [bp]
+from core.job_views import NAV as _JOBS_NAV  # noqa: E402
+from core.job_views import bp as _jobs_bp  # noqa: E402
+
+blueprints = [bp, _jobs_bp]
 api_blueprints = [api]
 PAGE = 100  # rows per page in lists and API collections
 NAV = [
     ("Usuarios", "core.users", "core.users.manage"),
     ("Auditoria", "core.audit_log", "core.audit.view"),
+    *_JOBS_NAV,
 ]
 
 

@@ -200,19 +200,38 @@ class LocalOutbox:
         self.name = name
 
     def send(self, msg: Outgoing) -> SendResult:
-        from sqlalchemy import select
-
+        found = self.lookup(msg.key)
+        if found is not None:  # the same key twice is the same message: shown once
+            return found
         from core.db import unit_of_work
         from incidents.models import LocalOutbox as Row
 
+        values = {"channel": self.name, "recipient": msg.recipient, "subject": msg.subject,
+                  "content": msg.content, "reference": msg.key}
         with unit_of_work() as s:
-            row = s.scalars(select(Row).where(Row.reference == msg.key)).first()
-            if row is None:  # the same key twice is the same message: shown once
-                row = Row(channel=self.name, recipient=msg.recipient, subject=msg.subject,
-                          content=msg.content, reference=msg.key)
-                s.add(row)
-                s.flush()
-        return SendResult(True, self.provider, f"local-{row.id}", "enviado", {"outbox_id": row.id})
+            # two senders racing on one key: the second insert is a no-op, not an error
+            from sqlalchemy.dialects import postgresql, sqlite
+
+            dialect = s.get_bind().dialect.name
+            ins = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            s.execute(ins(Row).values(**values)
+                      .on_conflict_do_nothing(index_elements=["reference"]))
+        found = self.lookup(msg.key)
+        assert found is not None
+        return found
+
+    def lookup(self, key: str) -> SendResult | None:
+        """What this provider already did with `key` (None: never seen), so a sender that died
+        between sending and recording can settle the message without sending it again."""
+        from sqlalchemy import select
+
+        from core.db import session
+        from incidents.models import LocalOutbox as Row
+
+        row_id = session.scalar(select(Row.id).where(Row.reference == key))
+        if row_id is None:
+            return None
+        return SendResult(True, self.provider, f"local-{row_id}", "enviado", {"outbox_id": row_id})
 
 
 def channels_for(settings: Any) -> dict[str, Channel]:

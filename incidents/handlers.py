@@ -199,8 +199,12 @@ def on_incident_state_changed(ev: Event) -> None:
 
 
 def on_notice_queued(ev: Event) -> None:
-    """Sending starts only now, after the messages' commit (a worker picks it up)."""
-    from core.tasks import enqueue
+    """Sending starts only now, after the messages' commit (a worker picks it up), as a tracked
+    job: a worker killed mid-way leaves it interrupted, to be resumed from its page."""
+    from core import jobs
 
-    if ev.messages:
-        enqueue("incidents.tasks.dispatch_notice", notice_id=ev.notice_id)
+    subject = f"incidents.notice:{ev.notice_id}"
+    if ev.messages and jobs.latest_for(subject) is None:  # the outbox delivers at least once
+        jobs.submit("incidents.tasks.dispatch_notice",
+                    f"Envio do aviso {ev.notice_id} ({ev.messages} mensagens)", subject=subject,
+                    kwargs={"notice_id": ev.notice_id}, permission="incidents.notice.send")

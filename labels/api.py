@@ -7,7 +7,8 @@ Knows no domain: a caller builds `LabelSpec(code, title, lines)` and picks an ou
 - `render_zpl(specs)`: ZPL II for Zebra printers;
 - `render_label_png(spec)` / `render_barcode_png(code)` / `render_datamatrix_png(code)`:
   images for screens and tests;
-- `decode(image_bytes) -> list[str]`: codes read from a photo (pyzbar, then pylibdmtx).
+- `decode(image_bytes) -> list[str]`: codes read from a photo (pyzbar, then pylibdmtx);
+- `check_image(image_bytes)`: format and size from the header, refusing decompression bombs.
 
 Each `SheetLayout` says its symbology (tender 002, 7.12: Code128 or DataMatrix); `LAYOUTS`
 names every layout by the slug the screens offer.
@@ -19,7 +20,7 @@ from collections.abc import Iterable
 
 from labels import pdf as _pdf
 from labels import png as _png
-from labels.reader import UnreadableImage, decode
+from labels.reader import MAX_PIXELS, ImageTooLarge, UnreadableImage, check_image, decode
 from labels.spec import (
     A4_3X10,
     A4_3X10_DATAMATRIX,
@@ -33,10 +34,11 @@ from labels.spec import (
 from labels.zpl import render_zpl
 
 __all__ = [
-    "A4_3X10", "A4_3X10_DATAMATRIX", "A4_5X13_DATAMATRIX", "LAYOUTS", "SYMBOLOGIES",
-    "THERMAL_50X30", "THERMAL_50X30_DATAMATRIX", "LabelSpec", "SheetLayout", "UnreadableImage",
-    "decode", "render_barcode_png", "render_datamatrix_png", "render_label_png",
-    "render_sheet_pdf", "render_thermal_pdf", "render_zpl",
+    "A4_3X10", "A4_3X10_DATAMATRIX", "A4_5X13_DATAMATRIX", "LAYOUTS", "MAX_PIXELS",
+    "SYMBOLOGIES", "THERMAL_50X30", "THERMAL_50X30_DATAMATRIX", "ImageTooLarge", "LabelSpec",
+    "SheetLayout", "UnreadableImage", "check_image", "decode", "render_barcode_png",
+    "render_datamatrix_png", "render_label_png", "render_sheet_pdf", "render_thermal_pdf",
+    "render_zpl",
 ]
 
 # slug -> layout; the thermal ones print one label per page

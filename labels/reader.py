@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from collections.abc import Callable, Iterator
 
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
@@ -25,8 +26,36 @@ MAX_SIDE = 1600  # phone photos (4000 px) are shrunk to this before the slower v
 ANGLES = (15, -15, 30, -30, 45, -45, 60, -60, 75, -75)
 
 
+MAX_PIXELS = 40_000_000  # a 40-megapixel phone photo; anything larger is refused unopened
+
+
 class UnreadableImage(ValueError):
     """The bytes are not an image Pillow can open."""
+
+
+class ImageTooLarge(UnreadableImage):
+    """The image declares more pixels than we agree to decode (a decompression bomb: a few
+    kilobytes of PNG can declare 20000 x 20000 pixels, 1.6 GB once decoded)."""
+
+    def __init__(self, pixels: int, max_pixels: int, width: int = 0, height: int = 0) -> None:
+        super().__init__(f"{pixels} pixels (maximo {max_pixels})")
+        self.pixels, self.max_pixels, self.width, self.height = pixels, max_pixels, width, height
+
+
+def check_image(image_bytes: bytes, max_pixels: int = MAX_PIXELS) -> tuple[str, int, int]:
+    """(format, width, height) read from the header alone, without decoding the pixels.
+    Raises ImageTooLarge above `max_pixels`, UnreadableImage when it is not an image."""
+    try:
+        with Image.open(io.BytesIO(image_bytes)) as img:
+            fmt, (w, h) = img.format or "", img.size
+    except Image.DecompressionBombError as exc:  # Pillow's own, higher, limit: no size given
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        raise ImageTooLarge(int(found.group(1)) if found else 0, max_pixels) from exc
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise UnreadableImage("arquivo nao e uma imagem legivel") from exc
+    if w * h > max_pixels:
+        raise ImageTooLarge(w * h, max_pixels, w, h)
+    return fmt, w, h
 
 
 def _zbar(img: Image.Image) -> list[str]:
@@ -90,8 +119,9 @@ def _variants(gray: Image.Image) -> Iterator[tuple[Callable[[Image.Image], list[
 
 def decode(image_bytes: bytes) -> list[str]:
     """Every code found in the picture (Code128, QR, EAN..., DataMatrix), in reading order,
-    no repeats;
-    [] when none is found. Raises UnreadableImage when the bytes are not an image."""
+    no repeats; [] when none is found. Raises UnreadableImage when the bytes are not an image,
+    ImageTooLarge when it declares more than MAX_PIXELS."""
+    check_image(image_bytes)
     try:
         img = Image.open(io.BytesIO(image_bytes))
         img.load()

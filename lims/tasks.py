@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 import smtplib
 from email.message import EmailMessage
+from typing import Any
 
 from flask import current_app
 
@@ -16,26 +17,57 @@ def send_monthly_reports(year: int | None = None, month: int | None = None,
                          force: bool = False) -> int:
     """E-mail the pre-closing report (PDF + XLSX) of the previous month of every system to
     settings.lims_report_recipients over the configured SMTP. The beat runs it daily; it acts
-    on the 1st of the month (or when forced / given a month). Returns messages sent."""
-    from lims.services import reports
+    on the 1st of the month (or when forced / given a month) by queueing one tracked job per
+    month (core.jobs: a worker killed mid-way leaves it interrupted, and resuming it sends only
+    what was not sent). Returns the messages sent when the job ran here (inline), else 0."""
+    from core import jobs
 
     settings = current_app.config["SAAE_SETTINGS"]
-    recipients = [r.strip() for r in settings.lims_report_recipients.split(",") if r.strip()]
     today = dt.date.today()
-    if year is None or month is None:
+    scheduled = year is None or month is None
+    if scheduled:
         if not force and today.day != 1:
             return 0
         prev = today.replace(day=1) - dt.timedelta(days=1)
         year, month = prev.year, prev.month
+    recipients = [r.strip() for r in settings.lims_report_recipients.split(",") if r.strip()]
     if not recipients or not settings.smtp_host:
         log.info("monthly LIMS reports: no recipients or SMTP configured")
         return 0
+    subject = f"lims.reports:{year}-{month:02d}"
+    previous = jobs.latest_for(subject)
+    if scheduled and not force and previous is not None and previous.state != jobs.JobState.CANCELADO:
+        return 0  # queued, done or waiting for a person (interrupted): never twice by the beat
+    job = jobs.submit("lims.tasks.email_monthly_reports",
+                      f"Relatórios mensais por e-mail {month:02d}/{year}", subject=subject,
+                      kwargs={"year": year, "month": month}, permission="lims.closing.close")
+    job = jobs.get(job.id)
+    return int((job.result or {}).get("enviados", 0))
+
+
+def email_monthly_reports(year: int, month: int) -> dict[str, int]:
+    """The job: one message per system; each accepted message is checkpointed at once, so a
+    resumed run skips it (at most the one message in flight when the worker died is resent,
+    with the same Message-ID, which mail clients fold into one)."""
+    from core import jobs
+    from lims.services import reports
+
+    settings = current_app.config["SAAE_SETTINGS"]
+    recipients = [r.strip() for r in settings.lims_report_recipients.split(",") if r.strip()]
+    systems = reports.known_systems()
+    done = jobs.checkpointed()
+    jobs.progress(len(done), len(systems))
     sent = 0
-    for system_id, name in reports.known_systems():
+    domain = settings.mail_from.rpartition("@")[2] or "saae.local"
+    for system_id, name in systems:
+        key = f"sistema:{system_id}"
+        if key in done:
+            continue
         msg = EmailMessage()
         msg["Subject"] = f"Qualidade da agua - {name} - {month:02d}/{year}"
         msg["From"] = settings.mail_from
         msg["To"] = ", ".join(recipients)
+        msg["Message-ID"] = f"<relatorio-{year}{month:02d}-{system_id}@{domain}>"
         msg.set_content(f"Segue o relatorio de qualidade da agua de {name}, {month:02d}/{year} "
                         f"(Portaria GM/MS 888/2021).\n\n{settings.utility_name}")
         for fmt in ("pdf", "xlsx"):
@@ -48,8 +80,37 @@ def send_monthly_reports(year: int | None = None, month: int | None = None,
             if settings.smtp_user:
                 smtp.login(settings.smtp_user, settings.smtp_password)
             smtp.send_message(msg)
+        jobs.checkpoint(key)
         sent += 1
-    return sent
+        jobs.progress(len(done) + sent)
+    return {"enviados": sent, "ja_enviados": len(done), "sistemas": len(systems)}
+
+
+def close_month_all(year: int, month: int, user_id: int | None = None) -> dict[str, Any]:
+    """The monthly closing of every system as one resumable job (`saae close-month`): each
+    system is closed in its own transaction by lims.services.closing.close_month; a system
+    already closed (by a run a dead worker left behind, or by a person) is skipped."""
+    from core import jobs
+    from core.errors import DomainError
+    from lims.services import closing, reports
+
+    settings = current_app.config["SAAE_SETTINGS"]
+    systems = reports.known_systems()
+    jobs.progress(0, len(systems))
+    closed, already, refused = 0, 0, []
+    for n, (system_id, name) in enumerate(systems, 1):
+        if closing.is_closed(system_id, year, month):
+            already += 1
+        else:
+            try:
+                closing.close_month(system_id, year, month, user_id=user_id,
+                                    auto_publish=settings.lims_auto_publish_after_closing)
+                closed += 1
+            except DomainError as exc:
+                refused.append({"sistema": name, "motivo": exc.message})
+        jobs.progress(n)
+    return {"fechados": closed, "ja_fechados": already, "recusados": len(refused),
+            "motivos": refused[:50]}
 
 
 def generate_scheduled_samples() -> int:

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import exc as sa_exc
+
 from commercial import api as commercial_api
 from core.db import session
 from incidents import api as incidents_api
@@ -106,6 +108,8 @@ def safe(fn: Callable[..., T], *args: Any, default: T, **kwargs: Any) -> T:
             return fn(*args, **kwargs)
     except NotImplementedError:
         return default
+    except (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError):
+        raise  # the database is down: a 503 for the whole page, never empty data cached
     except Exception:  # a public page must not break on another area's bug
         log.exception("portal: %s failed", getattr(fn, "__name__", fn))
         return default

@@ -45,7 +45,9 @@ def _cache_headers(resp: Response) -> Response:
         from flask import session
 
         personal = session.modified or "_flashes" in session
-        if personal or request.endpoint in ("portal.acompanhar", "portal.pesquisa"):
+        if resp.status_code >= 400:  # an error is never kept by a proxy or the browser
+            resp.headers["Cache-Control"] = "no-store"
+        elif personal or request.endpoint in ("portal.acompanhar", "portal.pesquisa"):
             resp.headers["Cache-Control"] = "no-store"  # a token or a message for one person
         else:  # published data changes a few times a day
             resp.headers["Cache-Control"] = "public, max-age=120"

@@ -49,6 +49,23 @@ def main(verbose: bool) -> None:
         logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
+def _app(settings: Settings | None = None):  # type: ignore[no-untyped-def]
+    """The app for a command that may enqueue work: jobs go to the configured runner (Celery:
+    the broker; inprocess: this command runs them in the foreground)."""
+    from saae.app import create_app
+
+    app = create_app(settings or _settings())
+    if app.config["SAAE_SETTINGS"].task_runner == "celery":
+        from saae.worker import make_celery
+
+        make_celery(app)
+    return app
+
+
+def _celery(app) -> bool:  # type: ignore[no-untyped-def]
+    return app.config["SAAE_SETTINGS"].task_runner == "celery"
+
+
 @main.group()
 def db() -> None:
     """Banco de dados."""
@@ -69,10 +86,9 @@ def db_upgrade(revision: str) -> None:
 @main.command()
 def seed() -> None:
     """Carrega os dados de referencia (perfis, catalogo da Portaria 888...). Idempotente."""
-    from saae.app import create_app
     from saae.seed import seed_reference
 
-    app = create_app(_settings())
+    app = _app()
     with app.app_context():
         seed_reference()
     click.echo("Dados de referencia carregados.")
@@ -120,11 +136,18 @@ def serve(host: str, port: int, threads: int) -> None:
     from waitress import serve as wserve
 
     from saae.app import create_app
+    from saae.worker import install_runner
 
     settings = _serving_settings(host, port)
     app = create_app(settings)
+    # celery: jobs go to the broker; inprocess (one-machine install): threads of this process
+    runner = install_runner(app, beat=True)
     click.echo(f"Servindo em http://{host}:{port}/ (links enviados: {settings.public_base_url})")
-    wserve(app, host=host, port=port, threads=threads)
+    try:
+        wserve(app, host=host, port=port, threads=threads)
+    finally:
+        if runner is not None:
+            runner.stop()
 
 
 @main.command()
@@ -202,6 +225,99 @@ def demo(host: str, port: int, reset: bool, no_serve: bool) -> None:
         wserve(app, host=host, port=port, threads=8)
     finally:
         runner.stop()
+
+
+@main.group()
+def jobs() -> None:
+    """Trabalhos longos (lotes de faturas, fechamentos, envios): listar, retomar, cancelar."""
+
+
+@jobs.command("list")
+@click.option("--estado", default=None, help="na_fila, executando, interrompido, falhou...")
+def jobs_list(estado: str | None) -> None:
+    """Lista os trabalhos recentes (marca antes os interrompidos)."""
+    from core import jobs as svc
+
+    app = _app()
+    with app.app_context():
+        svc.detect_interrupted()
+        for j in svc.recent(200, estado):
+            click.echo(f"{j.id:>6}  {j.state:<12} {j.done:>7}/{j.total:<7} {j.title}"
+                       + (f"  [{j.interrupted_reason}]" if j.interrupted_reason else ""))
+
+
+@jobs.command("run")
+@click.argument("job_id", type=int)
+def jobs_run(job_id: int) -> None:
+    """Executa aqui, em primeiro plano, um trabalho que esta na fila."""
+    from core import jobs as svc
+
+    app = _app()
+    with app.app_context():
+        svc.run(job_id)
+        j = svc.get(job_id)
+        click.echo(f"Trabalho {job_id}: {j.state_label}" + (f" ({j.error})" if j.error else ""))
+        if j.state != svc.JobState.CONCLUIDO:
+            raise SystemExit(1)
+
+
+@jobs.command("detect")
+def jobs_detect() -> None:
+    """Marca como interrompidos os trabalhos cujo worker parou."""
+    from core import jobs as svc
+
+    app = _app()
+    with app.app_context():
+        click.echo(f"{svc.detect_interrupted()} trabalho(s) interrompido(s).")
+
+
+@jobs.command("resume")
+@click.argument("job_id", type=int)
+@click.option("--here", is_flag=True, help="Executar aqui, em primeiro plano.")
+def jobs_resume(job_id: int, here: bool) -> None:
+    """Retoma um trabalho interrompido ou que falhou."""
+    from core import jobs as svc
+
+    app = _app()
+    with app.app_context():
+        svc.detect_interrupted()
+        foreground = here or not _celery(app)
+        svc.resume(job_id, username="cli", start=not foreground)
+        if foreground:
+            svc.run(job_id)
+        click.echo(f"Trabalho {job_id}: {svc.get(job_id).state_label}")
+
+
+@jobs.command("cancel")
+@click.argument("job_id", type=int)
+@click.option("--motivo", required=True)
+def jobs_cancel(job_id: int, motivo: str) -> None:
+    """Cancela um trabalho na fila, interrompido ou que falhou."""
+    from core import jobs as svc
+
+    app = _app()
+    with app.app_context():
+        svc.cancel(job_id, motivo, username="cli")
+        click.echo(f"Trabalho {job_id} cancelado.")
+
+
+@main.command("close-month")
+@click.option("--ano", "year", type=int, required=True)
+@click.option("--mes", "month", type=int, required=True)
+def close_month(year: int, month: int) -> None:
+    """Fecha o mes de todos os sistemas (um trabalho retomavel: sistemas ja fechados ficam)."""
+    from core import jobs as svc
+
+    app = _app()
+    with app.app_context():
+        job = svc.submit("lims.tasks.close_month_all", f"Fechamento mensal {month:02d}/{year}",
+                         subject=f"lims.closing:{year}-{month:02d}",
+                         kwargs={"year": year, "month": month}, permission="lims.closing.close",
+                         start=_celery(app))
+        click.echo(f"Trabalho {job.id} criado.")
+        if not _celery(app):
+            svc.run(job.id)
+            click.echo(f"Trabalho {job.id}: {svc.get(job.id).state_label}")
 
 
 for _area, _mod in each("cli"):

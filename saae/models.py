@@ -3,6 +3,7 @@
 import core.audit  # noqa: F401
 import core.auth  # noqa: F401
 import core.events  # noqa: F401
+import core.jobs  # noqa: F401
 import core.org  # noqa: F401
 from saae.areas import each
 

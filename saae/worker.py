@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from celery import Celery
+from celery.signals import worker_ready
 from flask import Flask
 
 from core import tasks
@@ -32,6 +33,7 @@ class Periodic:
 # The whole beat schedule. Areas add their periodic jobs here, one line each.
 BEAT: list[Periodic] = [
     Periodic("drain-outbox", "saae.worker.drain_outbox", 5),
+    Periodic("jobs-interrupted", "core.jobs.detect_interrupted", 60),
     Periodic("telemetry-monitor", "telemetry.monitor.run_scheduled", 60),
     Periodic("lims-monthly-reports", "lims.tasks.send_monthly_reports", 86_400),
     Periodic("lims-scheduled-samples", "lims.tasks.generate_scheduled_samples", 21_600),
@@ -94,21 +96,45 @@ def make_celery(app: Flask) -> Celery:
 
     tasks.set_backend(lambda path, kwargs: run.delay(path, kwargs))
     app.extensions["celery"] = celery
+
+    @worker_ready.connect(weak=False)
+    def _on_worker_ready(**_: Any) -> None:
+        # a worker (re)starting: jobs left running by a dead one show as interrupted now
+        with contextlib.suppress(Exception):
+            _in_app(app, "core.jobs.detect_interrupted", {})
+
     return celery
+
+
+def install_runner(app: Flask, *, beat: bool = False) -> InProcessRunner | None:
+    """Hand `enqueue()` to the configured runner in this process: Celery (jobs go to the
+    broker, a `saae worker` runs them) or, for a single-process install, threads of this
+    process (`beat`: also the periodic jobs). Every process that enqueues calls this: the web
+    (saae.wsgi, `saae serve`), the CLI and the worker."""
+    settings = app.config["SAAE_SETTINGS"]
+    if settings.task_runner == "celery":
+        make_celery(app)
+        return None
+    return InProcessRunner(app, beat=beat).start()
 
 
 class InProcessRunner:
     """Runs BEAT and enqueued jobs in threads of this process (embedded demo)."""
 
-    def __init__(self, app: Flask, workers: int = 2) -> None:
+    def __init__(self, app: Flask, workers: int = 2, *, beat: bool = True) -> None:
         self.app = app
+        self.beat = beat
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="saae-task")
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="saae-beat", daemon=True)
 
     def start(self) -> InProcessRunner:
         tasks.set_backend(lambda path, kwargs: self.pool.submit(_in_app, self.app, path, kwargs))
-        self._thread.start()
+        # this process is the worker: jobs of a previous, dead, run show as interrupted now
+        with contextlib.suppress(Exception):
+            _in_app(self.app, "core.jobs.detect_interrupted", {})
+        if self.beat:
+            self._thread.start()
         return self
 
     def stop(self) -> None:

@@ -38,6 +38,12 @@ class IngestOptions:
     restart_initial_s: float = 1.0  # connector restart backoff
     restart_max_s: float = 60.0
     load_ranges_from_db: bool = True  # plausible ranges of the tags table apply to every point
+    # a reading is stored only if dated within this window around now: a gateway's clock at
+    # 1970 or 9999 would otherwise become a tag's "current value" forever; the past allows
+    # for a gateway's own store-and-forward after a link outage
+    max_age_s: float = 400 * 86_400.0
+    max_future_s: float = 300.0
+    reject_unknown_tags: bool = True  # tags absent from the tags table are set aside, counted
 
 
 @dataclass(frozen=True)

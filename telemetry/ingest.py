@@ -173,6 +173,93 @@ class DiskBuffer:
 
 
 # ---------------------------------------------------------------------------------------------
+# validation and dead letter
+# ---------------------------------------------------------------------------------------------
+
+TAG_MAX = 80  # telemetry_reading.tag / telemetry_tag.name
+
+
+class DeadLetters:
+    """Readings set aside, never stored, each with its reason: counted by reason, the last
+    ones kept for the health page, and every one appended to `dead-letter.jsonl` beside the
+    disk buffer (an operator can inspect or re-feed them).
+
+    Reasons: tag_desconhecida (not in the tags table), tag_invalida (empty or longer than
+    80), valor_invalido (NaN, infinite, not a number), data_fora_da_janela (outside the
+    window around now), recusada_pelo_banco (the store refused it alone)."""
+
+    def __init__(self, directory: str | Path, opts: IngestOptions,
+                 known_tags: set[str] | None = None) -> None:
+        self.path = Path(directory) / "dead-letter.jsonl"
+        self.opts = opts
+        self.known_tags = known_tags if opts.reject_unknown_tags else None
+        self.counts: dict[str, int] = {}
+        self.last: deque[dict[str, Any]] = deque(maxlen=20)
+        self._lock = threading.Lock()
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def reason_of(self, r: Reading, lo_us: float, hi_us: float) -> tuple[str, str] | None:
+        tag = r.tag
+        if not isinstance(tag, str) or not tag or len(tag) > TAG_MAX:
+            return "tag_invalida", f"{len(tag or '')} caracteres"
+        if self.known_tags is not None and tag not in self.known_tags:
+            return "tag_desconhecida", ""
+        v = r.value
+        if isinstance(v, bool) or not isinstance(v, int | float) or v - v != 0:
+            return "valor_invalido", repr(v)[:40]
+        try:
+            us = to_us(r.ts)
+        except (OverflowError, ValueError, AttributeError, TypeError):
+            return "data_fora_da_janela", "data ilegivel"
+        if not lo_us <= us <= hi_us:
+            return "data_fora_da_janela", r.ts.isoformat()
+        return None
+
+    def screen(self, readings: list[Reading]) -> list[Reading]:
+        """The readings fit to store; the others go to the dead letter."""
+        now_us = time.time() * 1e6
+        lo, hi = now_us - self.opts.max_age_s * 1e6, now_us + self.opts.max_future_s * 1e6
+        good = []
+        for r in readings:
+            why = self.reason_of(r, lo, hi)
+            if why is None:
+                good.append(r)
+            else:
+                self.add(r, *why)
+        return good
+
+    def add(self, r: Reading, reason: str, detail: str = "") -> None:
+        import json
+
+        tag = r.tag if isinstance(r.tag, str) else repr(r.tag)
+        try:
+            ts = r.ts.isoformat()
+        except Exception:  # noqa: BLE001
+            ts = repr(r.ts)
+        row = {"tag": tag[:200], "ts": ts, "value": repr(r.value)[:40], "reason": reason,
+               "detail": detail, "at": time.time()}
+        with self._lock:
+            n = self.counts[reason] = self.counts.get(reason, 0) + 1
+            self.last.append(row)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                with self.path.open("a", encoding="utf-8") as f:
+                    f.write(json.dumps(row, ensure_ascii=False) + "\n")
+            except OSError:
+                log.warning("ingest: dead letter nao gravado em %s", self.path, exc_info=True)
+        if n == 1 or n % 1000 == 0:  # the first of each reason, then every 1000th
+            log.warning("ingest: leitura separada (%s) tag=%s %s (n=%d)", reason, tag[:80],
+                        detail, n)
+
+    def summary(self) -> dict[str, Any]:
+        return {"total": self.total, "por_motivo": dict(self.counts),
+                "ultimas": list(self.last)[-10:], "arquivo": str(self.path)}
+
+
+# ---------------------------------------------------------------------------------------------
 # batcher and writer
 # ---------------------------------------------------------------------------------------------
 
@@ -180,10 +267,12 @@ class DiskBuffer:
 class Batcher:
     """Thread-safe sink: `batcher(readings, done=None)`; a writer thread drains it."""
 
-    def __init__(self, store: Storage, buffer: DiskBuffer, opts: IngestOptions) -> None:
+    def __init__(self, store: Storage, buffer: DiskBuffer, opts: IngestOptions,
+                 dead: DeadLetters | None = None) -> None:
         self.store = store
         self.buffer = buffer
         self.opts = opts
+        self.dead = dead or DeadLetters(buffer.dir, opts)
         self._items: list[Reading] = []
         self._done: list[Done] = []
         self._cond = threading.Condition()
@@ -260,6 +349,8 @@ class Batcher:
         now = time.monotonic()
         if items:
             self._rate.append((now, len(items)))
+            # checked once, on the way in: what sits in the disk buffer was checked already
+            items = self.dead.screen(items)
         if not self.degraded:
             if not items:
                 return
@@ -286,11 +377,20 @@ class Batcher:
             self.last_error = None
 
     def _write(self, readings: list[Reading]) -> None:
+        """Write; a batch the store refuses is split in halves until the readings it refuses
+        are alone: those go to the dead letter, every other one is stored."""
+        if not readings:
+            return
         try:
             self.store.write(readings)
         except StoreRejected as exc:
-            self.dropped_total += len(readings)
-            log.error("ingest: %d leituras recusadas pelo banco: %s", len(readings), exc)
+            if len(readings) == 1:
+                self.dropped_total += 1
+                self.dead.add(readings[0], "recusada_pelo_banco", str(exc)[:300])
+                return
+            half = len(readings) // 2
+            self._write(readings[:half])
+            self._write(readings[half:])
             return
         self.stored_total += len(readings)
 
@@ -328,13 +428,15 @@ class Ingester:
 
     def __init__(self, config: TelemetryConfig, store: Storage, buffer_dir: str | Path,
                  ranges: dict[str, tuple[float | None, float | None]] | None = None,
-                 on_state: Callable[[list[dict[str, Any]]], Any] | None = None) -> None:
+                 on_state: Callable[[list[dict[str, Any]]], Any] | None = None,
+                 known_tags: set[str] | None = None) -> None:
         self.config = config
         self.opts = config.ingest
         self.store = store
         self.ranges = ranges or {}
         self.buffer = DiskBuffer(buffer_dir, self.opts.segment_max_bytes)
-        self.batcher = Batcher(store, self.buffer, self.opts)
+        self.dead = DeadLetters(self.buffer.dir, self.opts, known_tags)
+        self.batcher = Batcher(store, self.buffer, self.opts, self.dead)
         self.connectors: dict[str, Any] = {}
         self.restarts: dict[str, int] = {}
         self.on_state = on_state
@@ -374,6 +476,7 @@ class Ingester:
             "stored_total": b.stored_total,
             "buffered_total": b.buffered_total,
             "dropped_total": b.dropped_total,
+            "dead_letter": self.dead.summary(),
             "buffer_depth": self.buffer.depth,
             "buffer_segments": self.buffer.segments(),
             "pending": b.pending,
@@ -398,7 +501,7 @@ class Ingester:
             "name": "ingester", "kind": "ingester",
             "state": ("parado" if self._stopping.is_set()
                       else "conectado" if h["store_ok"] else "degradado"),
-            "readings_total": h["stored_total"], "rejected_total": h["dropped_total"],
+            "readings_total": h["stored_total"], "rejected_total": h["dead_letter"]["total"],
             "last_error": h["last_error"],
             "stats": {k: v for k, v in h.items() if k != "connectors"},
         }]
@@ -474,14 +577,29 @@ def run_ingester(settings: Any, config: TelemetryConfig) -> None:
         finally:
             db_session.remove()
 
+    refreshed = [time.monotonic()]
+
     def on_state(rows: list[dict[str, Any]]) -> None:
         try:
             services.record_connector_states(rows)
+            # a tag registered while the ingester runs is accepted within a minute
+            if config.ingest.reject_unknown_tags and time.monotonic() - refreshed[0] > 60:
+                refreshed[0] = time.monotonic()
+                ing.dead.known_tags = set(services.tag_ranges())
         finally:
             db_session.remove()
 
+    known: set[str] | None = None
+    if config.ingest.reject_unknown_tags:
+        try:
+            known = set(services.tag_ranges())
+        except Exception as exc:  # without the list, no reading is refused for its tag
+            log.warning("ingest: lista de tags nao carregada; tags nao verificadas: %s", exc)
+        finally:
+            db_session.remove()
     store = open_storage(settings, own_engine=True)
-    ing = Ingester(config, store, buffer_dir_for(settings, config.ingest), ranges, on_state)
+    ing = Ingester(config, store, buffer_dir_for(settings, config.ingest), ranges, on_state,
+                   known_tags=known)
 
     async def main() -> None:
         loop = asyncio.get_running_loop()

@@ -286,12 +286,14 @@ class SqlStorage:
             with bind.begin() as conn:
                 yield conn
         except Exception as exc:
-            from sqlalchemy.exc import DBAPIError, OperationalError
+            from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
             if isinstance(exc, OperationalError) or (
                 isinstance(exc, DBAPIError) and exc.connection_invalidated
             ):
                 raise StoreUnavailable(f"banco de dados indisponivel: {exc.__class__.__name__}") from exc
+            if isinstance(exc, DataError | IntegrityError):  # the data, not the database
+                raise StoreRejected(f"banco recusou as leituras: {str(exc.orig)[:200]}") from exc
             raise
 
     def write(self, readings: Sequence[Reading]) -> int:

@@ -512,10 +512,42 @@ def request_batch(group_id: int, year: int, month: int, *, issue_date: dt.date |
                           user_id=user_id)
     # enqueued after the commit, so a worker never looks for a batch row it cannot see yet
     if run and batch.issue_date <= dt.date.today():
-        from core.tasks import enqueue
-
-        enqueue("commercial.tasks.run_batch", batch_id=batch.id)
+        start_batch_job(batch.id, user_id=user_id)
     return batch
+
+
+def batch_subject(batch_id: int) -> str:
+    return f"commercial.batch:{batch_id}"
+
+
+def start_batch_job(batch_id: int, *, user_id: int | None = None, start: bool = True) -> Any:
+    """Queue the batch as a tracked job (heartbeat, interruption, resume/cancel: core.jobs)."""
+    from core import jobs
+
+    b = session().get(InvoiceBatch, batch_id)
+    assert b is not None
+    return jobs.submit("commercial.tasks.run_batch",
+                       f"Lote de faturas #{b.id} ({b.month:02d}/{b.year})",
+                       subject=batch_subject(b.id), kwargs={"batch_id": b.id},
+                       cancel_path="commercial.tasks.cancel_batch",
+                       permission="commercial.billing.run", user_id=user_id, start=start)
+
+
+@transactional
+def cancel_batch(batch_id: int) -> None:
+    """The job was cancelled: nothing of the batch was stored (one transaction); its partial
+    PDFs go, and a new batch for the month may be requested."""
+    import shutil
+
+    b = session().get(InvoiceBatch, batch_id)
+    if b is None or b.state == BatchState.CONCLUIDO.value:
+        return
+    with audit_context(reason="Lote de faturas cancelado"):
+        b.state = BatchState.CANCELADO.value
+        b.finished_at = utcnow()
+        b.error = "Cancelado antes de concluir; nenhuma fatura foi emitida."
+    shutil.rmtree(invoices_dir() / f"{b.year}-{b.month:02d}" / f"lote-{batch_id}",
+                  ignore_errors=True)
 
 
 @transactional
@@ -574,7 +606,13 @@ def run_batch(batch_id: int, *, processes: int | None = None, print_file: bool =
     batch = s.get(InvoiceBatch, batch_id)
     if batch is None:
         raise NotFound("Lote nao encontrado.")
-    if batch.state not in (BatchState.PENDENTE.value, BatchState.FALHOU.value):
+    from core import jobs
+
+    # PROCESSANDO only when a person resumed the job of a dead worker: its transaction died
+    # with it, so no invoice of the batch exists and the run starts over
+    resumable = (BatchState.PENDENTE.value, BatchState.FALHOU.value,
+                 *((BatchState.PROCESSANDO.value,) if jobs.resuming() else ()))
+    if batch.state not in resumable:
         return {"state": batch.state}
     with unit_of_work_reason("Inicio do lote de faturas"):
         batch.state = BatchState.PROCESSANDO.value
@@ -619,6 +657,7 @@ class unit_of_work_reason:  # noqa: N801  small helper: a unit of work with an a
 
 def _run(batch_id: int, *, processes: int | None, print_file: bool) -> dict[str, Any]:
     from commercial.services.pdfpool import Renderer
+    from core import jobs
 
     s = session()
     batch = s.get(InvoiceBatch, batch_id)
@@ -666,6 +705,7 @@ def _run(batch_id: int, *, processes: int | None, print_file: bool) -> dict[str,
                     renderer.submit(items, None)
                 timings["insert"] += time.perf_counter() - t
                 _progress(batch_id, seq)
+                jobs.progress(seq, len(conn_ids))
                 t = time.perf_counter()
             pdf_figures = renderer.finish()
     finally:
@@ -722,7 +762,16 @@ def batch_status(batch_id: int) -> dict[str, Any]:
         total = session().scalar(select(func.count()).select_from(
             _billable(b.billing_group_id).subquery())) or 0
     pct = 100 if b.state == BatchState.CONCLUIDO.value else (int(b.done * 100 / total) if total else 0)
-    return {"id": b.id, "estado": b.state, "feitas": b.done, "total": total, "percentual": pct,
+    state, reason = b.state, None
+    if b.state in (BatchState.PENDENTE.value, BatchState.PROCESSANDO.value):
+        from core import jobs
+
+        job = jobs.latest_for(batch_subject(b.id))
+        if job is not None and job.state == jobs.JobState.INTERROMPIDO:
+            state, reason = "interrompido", job.interrupted_reason
+        elif job is not None and job.state == jobs.JobState.EXECUTANDO and job.done > b.done:
+            b.done = job.done  # SQLite: progress only on the job row (heartbeat)
+    return {"id": b.id, "estado": state, "motivo": reason, "feitas": b.done, "total": total, "percentual": pct,
             "ignoradas": len(b.skipped or []), "erro": b.error,
             "inicio": b.started_at.isoformat() if b.started_at else None,
             "fim": b.finished_at.isoformat() if b.finished_at else None}

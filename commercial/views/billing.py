@@ -92,13 +92,19 @@ def lote(batch_id: int):  # type: ignore[no-untyped-def]
     b = session().get(InvoiceBatch, batch_id)
     if b is None:
         raise NotFound("Lote nao encontrado.")
-    status = billing.batch_status(batch_id)
     page = max(1, request.args.get("pagina", 1, type=int))
     invoices = session().scalars(select(Invoice).where(Invoice.batch_id == batch_id)
                                  .order_by(Invoice.seq).limit(51).offset((page - 1) * 50)).all()
+    from core import jobs
+    from core.job_views import may_act
+
+    jobs.detect_interrupted()
+    job = jobs.latest_for(billing.batch_subject(batch_id))
+    status = billing.batch_status(batch_id)
     return render_template("commercial/lote.html", b=b, status=status, invoices=invoices[:50],
                            more=len(invoices) > 50, page=page, brl=domain.brl,
-                           fmt=domain.format_matricula)
+                           fmt=domain.format_matricula, job=job,
+                           may_act=job is not None and may_act(job), voltar=request.path)
 
 
 @bp.route("/faturamento/lotes/<int:batch_id>/estado.json")

@@ -16,7 +16,7 @@ import logging
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from core.db import session, transactional, unit_of_work, utcnow
 from core.errors import NotFound
@@ -198,25 +198,38 @@ def step_enabled(step: str) -> StepConfig | None:
 
 
 def _claim(notice_id: int | None, batch: int) -> list[int]:
+    """Claim due messages for this sender. SKIP LOCKED keeps PostgreSQL senders apart; the
+    conditional UPDATE (still pending?) makes the claim exclusive where row locks do not exist
+    (SQLite: the demo's beat and a notice's own job both dispatching the same messages)."""
     now = utcnow()
+    due = Message.status.in_(("pendente", "nova_tentativa"))
     with unit_of_work() as s:
-        stmt = (select(Message).where(Message.status.in_(("pendente", "nova_tentativa")),
-                                      (Message.next_attempt_at.is_(None))
-                                      | (Message.next_attempt_at <= now))
+        stmt = (select(Message.id).where(due, (Message.next_attempt_at.is_(None))
+                                         | (Message.next_attempt_at <= now))
                 .order_by(Message.id).limit(batch).with_for_update(skip_locked=True))
         if notice_id is not None:
             stmt = stmt.where(Message.notice_id == notice_id)
-        rows = list(s.scalars(stmt))
-        for m in rows:
-            m.status = "enviando"
-            m.claimed_at = now
-            m.attempts += 1
-        return [m.id for m in rows]
+        claimed = []
+        for mid in list(s.scalars(stmt)):
+            res = s.execute(update(Message).where(Message.id == mid, due)
+                            .values(status="enviando", claimed_at=now,
+                                    attempts=Message.attempts + 1))
+            if res.rowcount == 1:
+                claimed.append(mid)
+        return claimed
 
 
 def dispatch(notice_id: int | None = None, *, batch: int = 100, max_messages: int | None = None) -> int:
     """Send what is due (of one notice, or all); returns how many sends were attempted."""
+    from core import jobs
+
     configured = channels_for(inc_svc.settings())
+    if notice_id is not None and jobs.resuming():
+        settle_orphans(notice_id, configured)
+    total = None
+    if notice_id is not None:
+        total = session.scalar(select(func.count()).select_from(Message)
+                               .where(Message.notice_id == notice_id))
     done = 0
     while max_messages is None or done < max_messages:
         ids = _claim(notice_id, batch if max_messages is None else min(batch, max_messages - done))
@@ -229,7 +242,43 @@ def dispatch(notice_id: int | None = None, *, batch: int = 100, max_messages: in
             for mid, result in results:
                 record_send(mid, result)
         done += len(ids)
+        if notice_id is not None:  # settled messages of the notice, whoever sent them
+            jobs.progress(int(total or 0) - int(session.scalar(
+                select(func.count()).select_from(Message).where(
+                    Message.notice_id == notice_id,
+                    Message.status.in_(("pendente", "nova_tentativa", "enviando")))) or 0), total)
     return done
+
+
+def settle_orphans(notice_id: int, configured: dict[str, Any]) -> dict[str, int]:
+    """Messages a dead sender left 'enviando' (claimed, maybe sent, never recorded): a
+    provider that can tell what it did with a key settles them without a second send; the
+    others go back to the queue only if the provider never saw them, else 'incerto' (a
+    person checks with the provider before resending)."""
+    out = {"confirmados": 0, "reenfileirados": 0, "incertos": 0}
+    with unit_of_work() as s:
+        for msg in s.scalars(select(Message).where(Message.notice_id == notice_id,
+                                                   Message.status.in_(("enviando", "incerto")))
+                             .with_for_update(skip_locked=True)):
+            channel = configured.get(msg.channel)
+            lookup = getattr(channel, "lookup", None)
+            if lookup is None:
+                if msg.status == "incerto":
+                    continue
+                msg.status = "incerto"
+                msg.last_error = "envio interrompido: confirme com o provedor antes de reenviar"
+                out["incertos"] += 1
+                continue
+            found = lookup(msg.key)
+            if found is not None:
+                record_send(msg.id, found)
+                out["confirmados"] += 1
+            else:
+                msg.status = "pendente"
+                msg.attempts = max(0, msg.attempts - 1)
+                out["reenfileirados"] += 1
+    log.info("notice %s: orphan messages settled %s", notice_id, out)
+    return out
 
 
 def _send_one(message_id: int, configured: dict[str, Any], tpl_cache: dict[int, str]) -> SendResult:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 from collections import Counter
 from typing import Any
 
@@ -239,13 +240,56 @@ def sync(items: list[dict[str, Any]], username: str) -> list[dict[str, Any]]:
     harmless. Returns one result per item: applied | duplicate | error."""
     out = []
     for item in items:
-        key = str(item.get("client_key") or "")[:64]
+        key = str(item.get("client_key") or "")[:64] if isinstance(item, dict) else ""
         try:
-            status = _apply(item, key, username)
+            status = _apply(_checked_item(item), key, username)
             out.append({"client_key": key, "status": status})
         except (ValidationError, IllegalTransition, NotFound) as exc:
-            out.append({"client_key": key, "status": "erro", "message": exc.message})
+            # answered, never retried: the phone drops it and sends the rest of its queue
+            out.append({"client_key": key, "status": "erro", "rejeitada": True,
+                        "message": exc.message})
     return out
+
+
+def _finite_everywhere(value: Any, path: str = "data") -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValidationError(f"Valor numerico invalido em {path} (NaN ou infinito).")
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _finite_everywhere(v, f"{path}.{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _finite_everywhere(v, f"{path}[{i}]")
+
+
+def _coordinate(value: Any, name: str, limit: float) -> float:
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        raise ValidationError(f"{name} invalida: {str(value)[:40]!r} nao e um numero.") from None
+    if not math.isfinite(f) or not -limit <= f <= limit:
+        raise ValidationError(f"{name} invalida: {str(value)[:40]!r} fora de -{limit:g} a {limit:g}.")
+    return f
+
+
+def _checked_item(item: Any) -> dict[str, Any]:
+    """One queued action, checked before anything is written: a malformed item is refused
+    with its reason instead of failing the whole synchronisation."""
+    if not isinstance(item, dict):
+        raise ValidationError("Acao invalida: esperado um objeto JSON.")
+    try:
+        int(item.get("work_order_id") or 0)
+    except (TypeError, ValueError):
+        raise ValidationError("Numero da OS invalido.") from None
+    data = item.get("data")
+    if data is not None and not isinstance(data, dict):
+        raise ValidationError("Campo 'data' da acao deve ser um objeto.")
+    data = dict(data or {})
+    _finite_everywhere(data)
+    if data.get("lat") is not None or data.get("lon") is not None:
+        data["lat"] = _coordinate(data.get("lat"), "Latitude", 90)
+        data["lon"] = _coordinate(data.get("lon"), "Longitude", 180)
+    return {**item, "data": data}
 
 
 @transactional

@@ -169,6 +169,9 @@ def receive_many(codes: Iterable[str], *, user_id: int,
 def receive_photo(image: bytes, *, user_id: int, arrival_temperature: str | Decimal | None = None,
                   tz: str = TZ) -> list[ScanOutcome]:
     """Read every barcode in a phone photo of the labels and receive each sample."""
+    from lims.services.photos import check_photo
+
+    check_photo(image)
     try:
         codes = labels.decode(image)
     except labels.UnreadableImage:

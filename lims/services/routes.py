@@ -507,6 +507,9 @@ def _save_photo(raw: Any, data_dir: Path, code: str, key: str) -> tuple[str | No
         raise ValidationError("Foto corrompida.", fields={"photo": ["base64"]}) from None
     if len(blob) > MAX_PHOTO_BYTES:
         raise ValidationError("Foto grande demais (maximo 8 MB).", fields={"photo": ["tamanho"]})
+    from lims.services.photos import check_photo
+
+    check_photo(blob, "photo")
     ext = {"jpeg": "jpg"}.get(m.group(1), m.group(1))
     # a random tail: two racing requests with one key never share (and delete) a file
     rel = Path("lims") / "coletas" / f"{code}-{key[:16]}-{secrets.token_hex(4)}.{ext}"

@@ -17,7 +17,6 @@ from lims.views import NAV, bp
 
 NAV.append(("Cadastros do laboratorio", "lims.cadastros", "lims.registry.view"))
 
-PHOTO_TYPES = {b"\xff\xd8\xff": ".jpg", b"\x89PNG": ".png"}
 
 
 def _display(rec, name: str, fk_names: dict[str, dict[str, str]]) -> str:  # type: ignore[no-untyped-def]
@@ -148,9 +147,11 @@ def ponto_foto(record_id: int):  # type: ignore[no-untyped-def]
 
     f = request.files.get("foto")
     data = f.read() if f else b""
-    ext = next((x for sig, x in PHOTO_TYPES.items() if data.startswith(sig)), None)
-    if not data or ext is None:
+    if not data:
         raise ValidationError("Envie uma foto JPEG ou PNG.", fields={"foto": ["JPEG ou PNG"]})
+    from lims.services.photos import check_photo
+
+    ext = check_photo(data)
     rel = Path("lims") / "pontos" / f"{hashlib.sha256(data).hexdigest()}{ext}"
     target = Path(settings().data_dir) / rel
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -169,4 +170,9 @@ def ponto_foto_ver(record_id: int, n: int):  # type: ignore[no-untyped-def]
     photos = list(p.photos or [])
     if not 0 <= n < len(photos):
         abort(404)
-    return send_file(Path(settings().data_dir) / photos[n])
+    # resolved: Flask reads a relative path from the package folder, not the working directory
+    # (the default SAAE_DATA_DIR is the relative "var")
+    path = (Path(settings().data_dir) / photos[n]).resolve()
+    if not path.is_file():
+        abort(404)
+    return send_file(path)

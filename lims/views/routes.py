@@ -19,9 +19,10 @@ from flask import (
 )
 from flask.views import MethodView
 from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import ValidationError as MaValidationError
 
 from core.auth import require
-from core.errors import ValidationError
+from core.errors import ValidationError, error_body, flatten_locations
 from core.web import current, settings
 from lims.views import NAV, api, bp
 
@@ -273,7 +274,10 @@ class EntryIn(Schema):
 
 
 class SyncIn(Schema):
-    entries = fields.List(fields.Nested(EntryIn), required=True, validate=validate.Length(1, 200))
+    # each entry is checked on its own (EntryIn): one malformed entry (latitude "abc", NaN)
+    # gets its own 422 answer and never stops the rest of the phone's queue
+    entries = fields.List(fields.Dict(), required=True, validate=validate.Length(1, 200),
+                          metadata={"description": "registros no formato EntryIn"})
 
 
 class EntryOut(Schema):
@@ -302,7 +306,17 @@ class SyncApi(MethodView):
 
         uid, data_dir = current().id, settings().data_dir
         out = []
-        for entry in data["entries"]:
+        for raw in data["entries"]:
+            try:
+                entry = EntryIn().load(raw)
+            except MaValidationError as exc:
+                key = str(raw.get("key") or "")[:80]
+                fields_ = flatten_locations(exc.normalized_messages())
+                out.append({"key": key, "status": 422, "replay": False, "body": error_body(
+                    "dados_invalidos", "Registro recusado: " + "; ".join(
+                        f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}"
+                        for k, v in fields_.items()), fields_)})
+                continue
             res = svc.record_entry(entry, user_id=uid, data_dir=data_dir)
             out.append({"key": res.key, "status": res.status, "replay": res.replay, "body": res.body})
         return {"results": out}

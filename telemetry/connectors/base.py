@@ -100,7 +100,10 @@ def to_float(value: Any) -> float | None:
     if isinstance(value, bool):
         return float(value)
     if isinstance(value, int | float):
-        f = float(value)
+        try:
+            f = float(value)
+        except OverflowError:  # an integer beyond any float: one bad item, not the message
+            return None
     elif isinstance(value, str | bytes):
         s = value.decode() if isinstance(value, bytes) else value
         s = s.strip().replace(",", ".") if s.count(",") == 1 and "." not in s else s.strip()
@@ -133,12 +136,12 @@ def parse_ts(value: Any) -> dt.datetime | None:
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
     if isinstance(value, int | float):
-        v = float(value)
-        if v > 1e14:  # microseconds
-            v /= 1e6
-        elif v > 1e11:  # milliseconds
-            v /= 1e3
         try:
+            v = float(value)
+            if v > 1e14:  # microseconds
+                v /= 1e6
+            elif v > 1e11:  # milliseconds
+                v /= 1e3
             return dt.datetime.fromtimestamp(v, dt.UTC)
         except (OverflowError, OSError, ValueError):
             return None

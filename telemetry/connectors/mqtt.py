@@ -15,6 +15,7 @@ import asyncio
 import functools
 import json
 import logging
+import math
 import struct
 import threading
 import time
@@ -134,6 +135,13 @@ class TopicMap:
         return (cfg.min if cfg.min is not None else lo, cfg.max if cfg.max is not None else hi)
 
 
+def _json_int(text: str) -> int | float:
+    """JSON integers; one with hundreds of digits (beyond any float, or Python's 4300-digit
+    limit, which made json.loads refuse the whole message) becomes inf, which the item's own
+    check rejects, so only that item is lost."""
+    return int(text) if len(text) <= 300 else math.inf
+
+
 def convert(raw: MqttMessage, mapping: TopicMap, rejects: list[Rejected] | None = None,
             ) -> list[Reading]:
     """Readings of one MQTT message; problems go to `rejects` (never raised)."""
@@ -155,7 +163,7 @@ def convert(raw: MqttMessage, mapping: TopicMap, rejects: list[Rejected] | None 
             return []
         return [Reading(tag, _ts(raw.received_at), v, "good")]
     try:
-        doc = json.loads(raw.payload)
+        doc = json.loads(raw.payload, parse_int=_json_int)
     except (ValueError, UnicodeDecodeError):
         rej.append(Rejected(src, tag or None, "json_invalido", repr(raw.payload[:60])))
         return []

@@ -20,6 +20,15 @@ from telemetry.views import NAV, api, bp
 NAV.append(("Coletor SCADA", "telemetry.ingest_health", "telemetry.ingest.view"))
 
 
+DEAD_LABELS = {
+    "tag_desconhecida": "tag não cadastrada",
+    "tag_invalida": "nome de tag vazio ou com mais de 80 caracteres",
+    "valor_invalido": "valor não numérico, NaN ou infinito",
+    "data_fora_da_janela": "data/hora fora da janela aceita em torno de agora",
+    "recusada_pelo_banco": "recusada pelo banco de séries temporais",
+}
+
+
 def health() -> dict[str, Any]:
     """What the page and the API show: store, ingester, connectors, in-process simulator."""
     settings = current_app.config["SAAE_SETTINGS"]
@@ -44,6 +53,17 @@ def health() -> dict[str, Any]:
             "stored_total": feeder.written if demo else stats.get("stored_total", 0),
             "dropped_total": stats.get("dropped_total", 0),
             "last_error": ingester.last_error if ingester else None,
+            # readings set aside before or by the store, with the reason (telemetry.ingest)
+            "dead_letter": {
+                "total": (stats.get("dead_letter") or {}).get("total", 0),
+                "by_reason": [{"reason": k, "label": DEAD_LABELS.get(k, k), "count": v}
+                              for k, v in sorted(((stats.get("dead_letter") or {})
+                                                  .get("por_motivo") or {}).items())],
+                "last": [{"tag": r.get("tag", ""), "ts": r.get("ts", ""), "value": r.get("value", ""),
+                          "reason": DEAD_LABELS.get(r.get("reason", ""), r.get("reason", "")),
+                          "detail": r.get("detail", "")}
+                         for r in (stats.get("dead_letter") or {}).get("ultimas", [])],
+            },
         },
         "connectors": [
             {"name": s.name, "kind": s.kind, "state": s.state if alive else "desconhecido",
@@ -126,7 +146,28 @@ class StoreSchema(Schema):
     latency_ms = fields.Float(allow_none=True)
 
 
+class DeadReasonSchema(Schema):
+    reason = fields.String()
+    label = fields.String()
+    count = fields.Integer()
+
+
+class DeadReadingSchema(Schema):
+    tag = fields.String()
+    ts = fields.String()
+    value = fields.String()
+    reason = fields.String()
+    detail = fields.String()
+
+
+class DeadLetterSchema(Schema):
+    total = fields.Integer()
+    by_reason = fields.List(fields.Nested(DeadReasonSchema))
+    last = fields.List(fields.Nested(DeadReadingSchema))
+
+
 class IngesterSchema(Schema):
+    dead_letter = fields.Nested(DeadLetterSchema)
     running = fields.Boolean()
     state = fields.String()
     updated_at = fields.DateTime(allow_none=True)

@@ -182,7 +182,11 @@ def test_point_photo_upload_and_dashboard(client, db, login_as):
                       data={"foto": (io.BytesIO(b"not an image"), "x.txt")},
                       content_type="multipart/form-data")
     assert bad.status_code in (302, 303, 422) and not registry.record("pontos", pid).photos
-    png = b"\x89PNG\r\n\x1a\n" + b"0" * 64
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(buf, "PNG")
+    png = buf.getvalue()
     ok = client.post(f"/lims/cadastros/pontos/{pid}/fotos", data={"foto": (io.BytesIO(png), "p.png")},
                      content_type="multipart/form-data")
     assert ok.status_code in (302, 303) and len(registry.record("pontos", pid).photos) == 1

@@ -149,7 +149,10 @@ def test_sync_api_idempotent_replay(route, client):
     assert [x["body"] for x in again] == [x["body"] for x in results]
     assert count_entries(batch["entries"][0]["key"]) == 1
     bad = client.post("/api/v1/lims/coleta/registros", json={"entries": [{"kind": "x"}]})
-    assert bad.status_code == 422 and bad.get_json()["error"]["code"] == "dados_invalidos"
+    assert bad.status_code == 200  # answered per entry: one bad entry never blocks the queue
+    [res] = bad.get_json()["results"]
+    assert res["status"] == 422 and res["body"]["error"]["code"] == "dados_invalidos"
+    assert client.post("/api/v1/lims/coleta/registros", json={"x": 1}).status_code == 422
     spec = client.get("/api/v1/openapi.json").get_json()
     assert "/api/v1/lims/coleta/registros" in spec["paths"]
     detail = client.get(f"/api/v1/lims/rotas/{r.id}").get_json()
