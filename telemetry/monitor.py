@@ -35,7 +35,7 @@ from core.audit import audit_context
 from core.db import session, transactional, unit_of_work, utcnow
 from core.errors import IllegalTransition, NotFound, ValidationError
 from core.events import publish
-from telemetry import detection
+from telemetry import detection, shelving
 from telemetry.events import (
     AnomalyCleared,
     AnomalyDetected,
@@ -113,6 +113,7 @@ class WindowCache:
         self.now = now
         self._cache: dict[str, tuple[dt.datetime, list[Any]]] = {}
         self.reads = 0
+        self.shelved: set[int] = set()  # tag ids shelved during this pass
 
     def read(self, tag: str, start: dt.datetime) -> list[Any]:
         hit = self._cache.get(tag)
@@ -140,6 +141,9 @@ def run_detector(name: str, params: dict[str, Any], tag: Tag, store: Any,
     kwargs = {k: v for k, v in params.items() if k != "tags"}
     if name == "qualidade":
         names = _quality_tags(tag, params)
+        if store.shelved:  # a shelved (known-bad) probe must not drive the plant's score
+            bad = set(session.scalars(select(Tag.name).where(Tag.id.in_(store.shelved))))
+            names = [n for n in names if n not in bad]
         series = {n: store.read(n, start) for n in names}
         findings = detection.water_quality(series, start=start, end=now, **kwargs)
         return findings, series.get(tag.name, [])
@@ -178,6 +182,8 @@ def run_once(now: dt.datetime | None = None, *, store: Any = None,
         tags = list(session.scalars(stmt).unique())
         report.tags = len(tags)
         cache = WindowCache(store, now)
+        cache.shelved = shelving.shelved_tag_ids(now)
+        announce_unshelved(cache.shelved, report)
         for tag in tags:
             cfg = effective_config(tag)
             # a configuration edited by hand may be wrong: say so in Portuguese, run the rest
@@ -326,9 +332,11 @@ def _open(tag: Tag, f: detection.Finding, now: dt.datetime, readings: Sequence[A
                 evidence=_evidence(f, readings, now))
     if ended_at is not None:
         a.state, a.ended_at = AnomalyState.CLEARED, max(ended_at, start)
+    a.shelved = shelving.active_for(tag.id, now) is not None
     session.add(a)
     session.flush()
-    publish(_detected_event(a, tag))
+    if not a.shelved:
+        publish(_detected_event(a, tag))
     if f.kind == "parada_eta":
         publish(EtaStoppageStarted(eta_code=tag.asset.code, started_at=a.started_at,
                                    source_ref=f"anomalia:{a.id}"))
@@ -350,9 +358,24 @@ def _update(a: Anomaly, f: detection.Finding, now: dt.datetime, report: RunRepor
         a.severity = f.severity
         a.message = f.message[:500]
         session.flush()
-        publish(_detected_event(a, a.tag))
+        if not a.shelved:
+            publish(_detected_event(a, a.tag))
         report.escalated.append(a.id)
     session.flush()
+
+
+def announce_unshelved(shelved: set[int], report: RunReport) -> None:
+    """Open anomalies recorded under a shelf that has ended are announced now."""
+    with unit_of_work():
+        for a in session.scalars(select(Anomaly).where(Anomaly.shelved.is_(True),
+                                                       Anomaly.state == AnomalyState.OPEN)):
+            if a.tag_id in shelved:
+                continue
+            with audit_context(reason="supressão terminou: anomalia anunciada"):
+                a.shelved = False
+                session.flush()
+            publish(_detected_event(a, a.tag))
+            report.opened.append(a.id)
 
 
 def _close(a: Anomaly, end: dt.datetime, report: RunReport, by: str = "monitor") -> None:
