@@ -26,6 +26,7 @@ import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -44,6 +45,7 @@ from telemetry.events import (
 )
 from telemetry.models.anomalies import Anomaly, AnomalyState
 from telemetry.models.tags import Quantity, Tag
+from telemetry.waterquality import live
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +106,13 @@ def _quality_tags(tag: Tag, params: dict[str, Any]) -> list[str]:
     return list(rows)
 
 
+def model_dir() -> Path:
+    """Where the supervised quality models live (versioned files, see waterquality.model)."""
+    from flask import current_app
+
+    return Path(current_app.config["SAAE_SETTINGS"].data_dir) / "modelos" / "qualidade"
+
+
 class WindowCache:
     """Reads each tag's window once per pass (detectors of one tag, and the quality
     detector reading its neighbours, share it): [start, now), sliced for shorter asks."""
@@ -145,7 +154,9 @@ def run_detector(name: str, params: dict[str, Any], tag: Tag, store: Any,
             bad = set(session.scalars(select(Tag.name).where(Tag.id.in_(store.shelved))))
             names = [n for n in names if n not in bad]
         series = {n: store.read(n, start) for n in names}
-        findings = detection.water_quality(series, start=start, end=now, **kwargs)
+        if kwargs.get("method") == "modelo":
+            kwargs["model_dir"] = str(model_dir())
+        findings = live.detect(series, start=start, end=now, **kwargs)
         return findings, series.get(tag.name, [])
     readings = store.read(tag.name, start)
     if name == "comunicacao":
@@ -428,6 +439,33 @@ def acknowledge(anomaly_id: int, username: str, note: str = "") -> Anomaly:
             a.note = note
         session.flush()
     return a
+
+
+LABELS = ("confirmado", "falso")
+
+
+@transactional
+def label(anomaly_id: int, verdict: str, username: str) -> Anomaly:
+    """The operator's verdict on a quality anomaly: a confirmed event or a false alarm. The
+    labelled anomalies are the supervised detector's training set; a verdict can be changed
+    (the audit history keeps the old one)."""
+    if verdict not in LABELS:
+        raise ValidationError("Avaliação inválida: use confirmado ou falso.",
+                              fields={"label": ["confirmado ou falso"]})
+    a = get_anomaly(anomaly_id)
+    with audit_context(reason=f"avaliação do operador: {verdict}"):
+        a.label = verdict
+        a.labelled_by = username
+        a.labelled_at = utcnow()
+        session.flush()
+    return a
+
+
+def labelled(kind: str = "qualidade") -> list[Anomaly]:
+    """Anomalies with an operator's verdict, oldest first."""
+    return list(session.scalars(select(Anomaly).where(Anomaly.kind == kind,
+                                                      Anomaly.label.is_not(None))
+                                .order_by(Anomaly.started_at)))
 
 
 @transactional

@@ -40,8 +40,11 @@ class RobustParams:
 
     baseline: int = 720  # rows (minutes) of reference
     refresh: int = 10  # rows between reference updates
-    freeze: float = 6.0  # combined score above which a minute never enters the reference
+    freeze: float = 6.0  # combined score above which minutes stop entering the reference
+    freeze_off: float = 0.5  # ... until the score stays under freeze_off x freeze
+    freeze_hold: int = 10  # ... for this many rows
     max_freeze: int = 720  # after this many frozen rows in a row, learn again
+    min_valid: float = 0.25  # a reference needs this share of its rows; else the last is kept
     band: float = 3.0  # the scale stays within long_scale / band .. long_scale * band
     cap: float = 30.0  # each |z| counts at most this much in the combined score
     spike: Sequence[int] = ()  # per column, running-median width (1 = off); () = all 1
@@ -106,11 +109,16 @@ def scores(values: np.ndarray, p: RobustParams) -> RobustState:
     med = np.full(k, np.nan)
     scale = np.full(k, np.nan)
     run = 0  # frozen rows in a row
+    active = False  # freezing
+    quiet = 0  # rows under freeze_off while freezing
     step = max(int(p.refresh), 1)
     for s in range(p.baseline, n, step):
         w = ref[s - p.baseline:s]
         m, mad = _median_mad(w)
-        ok = np.isfinite(m)  # a column with no valid reference keeps the last one
+        # a column with too few reference rows left (an event longer than the reference
+        # was blanked out of it) keeps the last reference it had
+        ok = np.isfinite(m) & (np.count_nonzero(~np.isnan(w), axis=0) >= p.min_valid * p.baseline)
+        ok |= ~np.isfinite(med) & np.isfinite(m)  # the very first reference
         med = np.where(ok, m, med)
         raw = np.maximum(1.4826 * np.nan_to_num(mad, nan=0.0), floor)
         if long_scale is not None:
@@ -128,12 +136,22 @@ def scores(values: np.ndarray, p: RobustParams) -> RobustState:
         rows = np.where(np.isnan(a).all(axis=1), np.nan, np.fmax(l2, mx))
         score[s:e] = rows
         for i, v in enumerate(rows):
-            if v == v and v > p.freeze and run < p.max_freeze:
+            # hysteresis: freezing starts above `freeze` and lasts until the score stays
+            # under freeze_off x freeze for freeze_hold rows (a score that hovers around
+            # the limit during an event must not leak the event into the reference)
+            if v == v and v > p.freeze:
+                quiet = 0
+                active = True
+            elif active:
+                quiet = quiet + 1 if (v != v or v < p.freeze * p.freeze_off) else 0
+                if quiet >= p.freeze_hold:
+                    active = False
+            if active and run < p.max_freeze:
                 ref[s + i] = np.nan
                 frozen[s + i] = True
                 run += 1
             else:
-                run = 0
+                run = 0 if not active else run
     return RobustState(score, z, sc, frozen)
 
 
@@ -170,6 +188,7 @@ def flags(score: np.ndarray, p: RobustParams) -> np.ndarray:
 
 
 BUDGETS = (0.03, 0.02, 0.015, 0.012, 0.01, 0.008, 0.006)
+LEVELS = (6.0, 8.0, 10.0, 12.0, 15.0, 20.0)  # robust deviations, beside the budgets' quantiles
 K_ONS = (1, 2, 3)
 K_OFFS = (1, 3, 5, 10)
 OFF_RATIOS = (1.0, 0.7, 0.5)
@@ -179,13 +198,13 @@ def calibrate(score: np.ndarray, y: np.ndarray, rows: np.ndarray,
               p: RobustParams) -> tuple[RobustParams, float]:
     """(params with threshold / k_on / k_off / off_ratio, F1) best on the `rows` mask.
 
-    The threshold is a quantile of the score on those rows (a false-alarm budget), never a
-    value fitted to single rows; the clear-down (k_off, off_ratio) is the one that best
+    The threshold is a quantile of the score on those rows (a false-alarm budget) or a round
+    number of robust deviations, never a value fitted to single rows; the clear-down (k_off, off_ratio) is the one that best
     matches where the labelled events ended."""
     valid = score[rows & np.isfinite(score)]
     best = (p, -1.0)
-    for b in BUDGETS:
-        th = float(np.quantile(valid, 1 - b))
+    candidates = sorted({float(np.quantile(valid, 1 - b)) for b in BUDGETS} | set(LEVELS))
+    for th in candidates:
         for k_on in K_ONS:
             for k_off in K_OFFS:
                 for ratio in OFF_RATIOS:
