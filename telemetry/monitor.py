@@ -154,7 +154,7 @@ def run_detector(name: str, params: dict[str, Any], tag: Tag, store: Any,
             bad = set(session.scalars(select(Tag.name).where(Tag.id.in_(store.shelved))))
             names = [n for n in names if n not in bad]
         series = {n: store.read(n, start) for n in names}
-        if kwargs.get("method") == "modelo":
+        if kwargs.get("method") == "modelo" and "model_dir" not in kwargs:
             kwargs["model_dir"] = str(model_dir())
         findings = live.detect(series, start=start, end=now, **kwargs)
         return findings, series.get(tag.name, [])

@@ -93,3 +93,20 @@ def test_lifting_a_shelf_and_labels_from_the_anomaly_page(db, turb, client, logi
     assert [x.id for x in monitor.labelled()] == [a.id]
     with pytest.raises(ValidationError):
         monitor.label(a.id, "talvez", "op")
+
+
+def test_shelving_page(db, turb, client, login_as):
+    login_as(Profile.OPERADOR)
+    html = client.get("/telemetria/supressoes").get_data(as_text=True)
+    assert "Supressão de alarmes" in html and "Nenhuma supressão" in html
+    r = client.post("/telemetria/supressoes", data={"tag": "ETA-S.TURB", "hours": "2",
+                                                     "reason": "sonda em calibração"},
+                    follow_redirects=True)
+    html = r.get_data(as_text=True)
+    assert "sonda em calibração" in html and "ativa" in html
+    r = client.post("/telemetria/supressoes", data={"tag": "ETA-S.TURB", "hours": "2", "reason": ""},
+                    follow_redirects=True)
+    assert "Informe o motivo" in r.get_data(as_text=True)
+    [s] = shelving.shelves()
+    r = client.post(f"/telemetria/supressoes/{s.id}/liberar", follow_redirects=True)
+    assert "liberada por" in r.get_data(as_text=True)
