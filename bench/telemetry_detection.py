@@ -42,7 +42,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from telemetry.detection import alarm_mask, resolution, robust_scores  # noqa: E402
+from telemetry.detection import resolution, robust_scores  # noqa: E402
 from telemetry.waterquality import evaluation as ev  # noqa: E402
 from telemetry.waterquality import model as wq_model  # noqa: E402
 from telemetry.waterquality import robust  # noqa: E402
@@ -98,11 +98,11 @@ def old_fold(x: np.ndarray, y: np.ndarray, train: np.ndarray,
     for b in BUDGETS:
         th = float(np.quantile(valid, 1 - b))
         for k in K_ONS:
-            f = ev.score(alarm_mask(s, on=th, k_on=k)[train], y[train]).f1
+            f = ev.score(ev.alarm(s, on=th, k_on=k)[train], y[train]).f1
             if f > best[3]:
                 best = (th, k, b, f)
     th, k, _b, f = best
-    return alarm_mask(s, on=th, k_on=k)[held], {"limiar": th, "k": k, "F1_treino": f}
+    return ev.alarm(s, on=th, k_on=k)[held], {"limiar": th, "k": k, "F1_treino": f}
 
 
 def robust_fold(x: np.ndarray, y: np.ndarray, train: np.ndarray,

@@ -141,13 +141,13 @@ def simulate_replay(csv_path: str, rate: float, prefix: str, limit: int | None, 
 @click.option("--tags", "tag_list", default="",
               help="Tags da ETA (na ordem das colunas) cujas anomalias avaliadas entram no treino.")
 @click.option("--dir", "directory", type=click.Path(file_okay=False), default=None,
-              help="Diretorio dos modelos (padrao: <SAAE_DATA_DIR>/modelos/qualidade).")
+              help="Diretório dos modelos (padrao: <SAAE_DATA_DIR>/modelos/qualidade).")
 @click.option("--forcar", is_flag=True, help="Substituir mesmo se o modelo atual for melhor.")
 def retrain_quality(base_csv: str | None, colunas: str, tag_list: str, directory: str | None,
                     forcar: bool) -> None:
-    """Treina o detector supervisionado de qualidade e mostra a validacao cruzada em blocos.
+    """Treina o detector supervisionado de qualidade e mostra a validação cruzada em blocos.
 
-    Recusa (saida 1) substituir um modelo cujo F1 medio validado seja maior."""
+    Recusa (saída 1) substituir um modelo cujo F1 médio validado seja maior."""
     import numpy as np
 
     from telemetry.waterquality.training import retrain
@@ -178,7 +178,7 @@ def retrain_quality(base_csv: str | None, colunas: str, tag_list: str, directory
         init_engine(settings.database_url)
         with app.app_context():
             x, y, used = labelled_dataset(tags, open_storage(settings, own_engine=True))
-        click.echo(f"avaliacoes dos operadores: {used} anomalias, {len(y)} minutos, "
+        click.echo(f"avaliações dos operadores: {used} anomalias, {len(y)} minutos, "
                    f"{int(y.sum())} de evento")
         if len(y):
             parts_x.append(x)
@@ -192,7 +192,7 @@ def retrain_quality(base_csv: str | None, colunas: str, tag_list: str, directory
         result = retrain(x, y, tags or cols, target, force=forcar)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(result.cv.table("validacao cruzada em blocos (5 blocos contiguos):"))
+    click.echo(result.cv.table("validação cruzada em blocos (5 blocos contíguos):"))
     click.echo(result.message)
     if result.saved is None:
         raise SystemExit(1)

@@ -35,7 +35,7 @@ class Scores:
         delay = "-" if self.median_delay != self.median_delay else f"{self.median_delay:.0f}"
         return (f"P={self.precision:.3f} R={self.recall:.3f} F1={self.f1:.3f} "
                 f"eventos {self.found}/{self.events} atraso {delay} min "
-                f"falsos {self.false_alarm_minutes} min")
+                f"alarme falso {self.false_alarm_minutes} min")
 
 
 def events(y: np.ndarray) -> list[tuple[int, int]]:
@@ -108,10 +108,10 @@ class CVResult:
         lines = [f"{title}"]
         for i, (s, c) in enumerate(zip(self.folds, self.chosen, strict=True)):
             lines.append(f"  dobra {i + 1}: {s.row()}  [{_fmt_chosen(c)}]")
-        lines.append(f"  media : P={self.mean('precision'):.3f} R={self.mean('recall'):.3f} "
+        lines.append(f"  média : P={self.mean('precision'):.3f} R={self.mean('recall'):.3f} "
                      f"F1={self.mean_f1:.3f} (min {self.min_f1:.3f}) eventos "
                      f"{sum(f.found for f in self.folds)}/{sum(f.events for f in self.folds)} "
-                     f"atraso mediano {self.pooled_delay():.0f} min falsos "
+                     f"atraso mediano {self.pooled_delay():.0f} min alarme falso "
                      f"{sum(f.false_alarm_minutes for f in self.folds)} min")
         return "\n".join(lines)
 
@@ -131,3 +131,48 @@ def blocked_cv(n: int, y: np.ndarray,
         out.append(score(flag, y[held]))
         chosen.append(info)
     return CVResult(out, chosen)
+
+
+def alarm(score: np.ndarray, *, on: float, off: float | None = None, k_on: int = 1,
+          k_off: int = 1) -> np.ndarray:
+    """The same persistence rule as telemetry.detection.alarm_mask (k_on rows above `on`
+    raise it, k_off rows below `off` clear it, NaN rows change nothing), in numpy: the
+    calibration grids call it hundreds of times on 100,000-row series."""
+    s = np.asarray(score, dtype=float)
+    off = on if off is None else off
+    out = np.zeros(len(s), dtype=bool)
+    valid = np.flatnonzero(~np.isnan(s))
+    if valid.size == 0:
+        return out
+    v = s[valid]
+    idx = np.arange(v.size)
+
+    def runs(a: np.ndarray) -> np.ndarray:
+        last_false = np.maximum.accumulate(np.where(~a, idx, -1))
+        return idx - last_false
+
+    on_at = np.flatnonzero(runs(v > on) >= k_on)
+    off_at = np.flatnonzero(runs(v < off) >= k_off)
+    state = np.zeros(v.size, dtype=bool)
+    pos = 0
+    while True:
+        i = np.searchsorted(on_at, pos)
+        if i >= on_at.size:
+            break
+        a = on_at[i]
+        j = np.searchsorted(off_at, a, side="right")
+        b = off_at[j] if j < off_at.size else v.size
+        state[a:b] = True
+        pos = b + 1
+        if b >= v.size:
+            break
+    # NaN rows keep the state of the row before them
+    filled = np.zeros(len(s), dtype=np.int64)
+    filled[valid] = valid
+    filled = np.maximum.accumulate(np.where(np.isnan(s), 0, filled))
+    out[:] = False
+    first = valid[0]
+    full = np.zeros(len(s), dtype=bool)
+    full[valid] = state
+    out[first:] = full[filled[first:]]
+    return out

@@ -92,18 +92,18 @@ def detect(series: Mapping[str, Sequence[ReadingLike]], *, start: dt.datetime, e
                          severity, base_rows, "indice robusto")
     if method == "modelo":
         if not model_dir:
-            raise ValueError("metodo modelo sem diretorio de modelos")
+            raise ValueError("método modelo sem diretório de modelos")
         m = load_model(model_dir, model_version)
         if len(m.columns) != len(names):
             raise ValueError(f"o modelo v{m.card.get('version')} espera {len(m.columns)} sinais "
-                             f"({', '.join(m.columns)}); a configuracao tem {len(names)}")
+                             f"({', '.join(m.columns)}); a configuração tem {len(names)}")
         p = robust.RobustParams(**{**m.robust_params.__dict__, "baseline": base_rows})
         feats, _ = wq_model.features(x, p)
         flag, prob = m.flags(feats=feats)
         z = feats[:, :len(names)]
         return _findings(grid, x, prob, z, flag, names, float(m.alarm["threshold"]), severity,
                          base_rows, f"modelo v{m.card.get('version')}", scale=100.0)
-    raise ValueError(f"metodo desconhecido: {method}")
+    raise ValueError(f"método desconhecido: {method}")
 
 
 def _findings(grid: list[dt.datetime], x: np.ndarray, score: np.ndarray, z: np.ndarray,

@@ -24,8 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from telemetry.detection import alarm_mask, resolution
+from telemetry.detection import resolution
 from telemetry.waterquality import robust
+from telemetry.waterquality.evaluation import alarm as ev_alarm
 from telemetry.waterquality.evaluation import blocks, score
 
 LAGS = (1, 5, 15)
@@ -138,7 +139,7 @@ def choose_alarm(prob: np.ndarray, y: np.ndarray, rows: np.ndarray) -> tuple[dic
     for th in THRESHOLDS:
         for k_on in K_ONS:
             for k_off in K_OFFS:
-                flag = alarm_mask(prob, on=th, k_on=k_on, k_off=k_off)
+                flag = ev_alarm(prob, on=th, k_on=k_on, k_off=k_off)
                 f1 = score(flag[rows], y[rows]).f1
                 if f1 > best[1]:
                     best = ({"threshold": float(th), "k_on": k_on, "k_off": k_off}, f1)
@@ -167,7 +168,7 @@ class Trained:
               feats: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(alarm per row, probability per row), as known at each row."""
         prob = self.probability(values, feats=feats)
-        return alarm_mask(prob, on=self.alarm["threshold"], k_on=self.alarm["k_on"],
+        return ev_alarm(prob, on=self.alarm["threshold"], k_on=self.alarm["k_on"],
                           k_off=self.alarm["k_off"]), prob
 
 

@@ -26,7 +26,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from telemetry.detection import alarm_mask, resolution
+from telemetry.detection import resolution
+from telemetry.waterquality.evaluation import alarm as ev_alarm
 from telemetry.waterquality.evaluation import score as score_flags
 
 # minutes of running median per quantity: turbidity spikes for a minute when a bubble or a
@@ -183,7 +184,7 @@ def long_run_scale(values: np.ndarray, p: RobustParams) -> np.ndarray:
 
 def flags(score: np.ndarray, p: RobustParams) -> np.ndarray:
     """Alarm per row, as known at that row (no look-ahead)."""
-    return alarm_mask(score, on=p.threshold, off=p.threshold * p.off_ratio, k_on=p.k_on,
+    return ev_alarm(score, on=p.threshold, off=p.threshold * p.off_ratio, k_on=p.k_on,
                       k_off=p.k_off)
 
 

@@ -67,9 +67,9 @@ def retrain(values: np.ndarray, y: np.ndarray, columns: list[str], directory: Pa
         current = float((card.get("cv") or {}).get("mean_f1", 0.0))
         if current > cv.mean_f1 and not force:
             return RetrainResult(cv, None, current,
-                                 f"recusado: o modelo v{card['version']} tem F1 medio {current:.3f} "
-                                 f"na validacao cruzada; o novo teria {cv.mean_f1:.3f}")
+                                 f"recusado: o modelo v{card['version']} tem F1 médio {current:.3f} "
+                                 f"na validação cruzada; o novo teria {cv.mean_f1:.3f}")
     m = wq_model.train(values, y, columns=columns, base=base, mp=mp, inner_blocks=inner_blocks)
     path = wq_model.save(m, directory, data_sha256=wq_model.data_hash(values, y),
                          cv=cv_summary(cv))
-    return RetrainResult(cv, path, current, f"salvo {path.name} (F1 medio {cv.mean_f1:.3f})")
+    return RetrainResult(cv, path, current, f"salvo {path.name} (F1 médio {cv.mean_f1:.3f})")

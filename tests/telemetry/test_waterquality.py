@@ -160,3 +160,15 @@ def test_live_detector_runs_each_method_on_readings(tmp_path):
     with pytest.raises(ValueError):
         live.detect({"CL": series["CL"]}, start=t0, end=end, method="modelo",
                     baseline_s=BASE * 60, model_dir=str(tmp_path))
+
+
+def test_numpy_alarm_is_the_monitors_persistence_rule():
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        n = int(rng.integers(1, 200))
+        s = rng.normal(5, 3, n)
+        s[rng.random(n) < 0.2] = np.nan
+        on = float(rng.uniform(3, 8))
+        kw = {"on": on, "off": on * float(rng.choice([1, 0.7, 0.5])),
+              "k_on": int(rng.integers(1, 4)), "k_off": int(rng.integers(1, 5))}
+        assert (ev.alarm(s, **kw) == alarm_mask(s, **kw)).all(), kw
