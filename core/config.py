@@ -85,6 +85,9 @@ class Settings:
     incidents_retry_base_seconds: float = 30.0  # first retry of a failed send (doubles)
     incidents_max_attempts: int = 6
     incidents_auto_min_severity: str = "media"  # lowest anomaly severity that auto-notifies / opens an OS
+    # alarm flood (ISA-18.2): process anomalies of one sector and kind within this many
+    # minutes of an open incident are one cause: attached to it, not a new incident; 0 = off
+    incidents_flood_window_minutes: int = 15
 
     @property
     def is_production(self) -> bool:

@@ -124,6 +124,19 @@ def whatsapp_statuses(body: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def whatsapp_replies(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The text messages people sent in a Cloud API webhook call: [{from, text, id}]."""
+    out = []
+    for entry in body.get("entry") or []:
+        for change in entry.get("changes") or []:
+            for m in (change.get("value") or {}).get("messages") or []:
+                text = ((m.get("text") or {}).get("body") or (m.get("button") or {}).get("text")
+                        or "")
+                out.append({"from": str(m.get("from") or ""), "text": str(text),
+                            "id": m.get("id")})
+    return out
+
+
 class SmsHttp:
     """An SMS gateway over HTTP: POST {url}/messages {to, text, reference} -> {id, status}."""
 

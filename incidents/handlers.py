@@ -6,6 +6,7 @@ event finds its incident by `open_key` / anomaly id and its notice by (incident,
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from sqlalchemy import select
@@ -15,8 +16,8 @@ from core.db import session
 from core.events import Event
 from incidents import domain
 from incidents.models import Incident, Notice
+from incidents.services import evidence, notify, oncall
 from incidents.services import incidents as svc
-from incidents.services import notify
 from incidents.services import workorders as wo_svc
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,16 @@ def on_anomaly_detected(ev: Event) -> None:
             svc.attach(inc, severity=ev.severity, anomaly_id=ev.anomaly_id,
                        note=ev.message or f"{ev.kind} em {ev.tag}")
             return
+        cause = _same_cause(ev, kind)
+        if cause is not None:
+            svc.attach(cause, severity=ev.severity, anomaly_id=ev.anomaly_id,
+                       note=f"Mesma causa provável (inundação de alarmes, setor {ev.sector_code}): "
+                            f"{ev.message or ev.kind} em {ev.asset_name} ({ev.tag})")
+            evidence.append(cause.id, "alarme_agrupado", {
+                "anomaly_id": ev.anomaly_id, "tag": ev.tag, "asset_code": ev.asset_code,
+                "kind": ev.kind, "severity": ev.severity, "sector_code": ev.sector_code,
+                "started_at": ev.started_at.isoformat()})
+            return
         for old in session.scalars(select(Incident).where(Incident.tag == ev.tag,
                                                           Incident.open_key.is_(None))):
             # a redelivery after its incident was resolved: nothing new (unless it got worse)
@@ -85,11 +96,39 @@ def on_anomaly_detected(ev: Event) -> None:
             notify=None if ev.process else False)
 
 
+def _same_cause(ev: Event, kind: str) -> Incident | None:
+    """Alarm flood suppression (ISA-18.2: one incident per cause): an open process incident
+    of the same kind in the same sector, opened by SCADA within the flood window, takes the
+    new anomaly instead of a second incident. Sensor faults are never grouped: each
+    instrument needs its own work."""
+    minutes = svc.settings().incidents_flood_window_minutes
+    if not minutes or not ev.process or not ev.sector_code or kind == "manutencao":
+        return None
+    since = ev.started_at - dt.timedelta(minutes=minutes)
+    for inc in session.scalars(select(Incident).where(
+            Incident.open_key.is_not(None), Incident.kind == kind, Incident.origin == "scada",
+            Incident.opened_at >= since).order_by(Incident.opened_at)):
+        if (inc.area or {}).get("sector_codes") == [ev.sector_code] \
+                and inc.asset_code != ev.asset_code:
+            return inc
+    return None
+
+
+def _holding(ev: Event) -> list[Incident]:
+    """Open incidents holding the anomaly: its asset's own, or one that took it as the same
+    cause during an alarm flood."""
+    own = [svc.by_open_key(f"{ev.asset_code}:{kind}")
+           for kind in ("interrupcao", "qualidade", "manutencao")]
+    found = [i for i in own if i is not None and ev.anomaly_id in (i.anomaly_ids or [])]
+    if found:
+        return found
+    return [i for i in session.scalars(select(Incident).where(Incident.open_key.is_not(None),
+                                                              Incident.origin == "scada"))
+            if ev.anomaly_id in (i.anomaly_ids or [])]
+
+
 def on_anomaly_cleared(ev: Event) -> None:
-    for kind in ("interrupcao", "qualidade", "manutencao"):
-        inc = svc.by_open_key(f"{ev.asset_code}:{kind}")
-        if inc is None or ev.anomaly_id not in (inc.anomaly_ids or []):
-            continue
+    for inc in _holding(ev):
         cleared = set((inc.source_data or {}).get("cleared_anomalies", []))
         if ev.anomaly_id in cleared:
             return
@@ -179,6 +218,8 @@ def on_incident_opened(ev: Event) -> None:
                                   address=inc.asset_name)
         if ev.notify:
             notify.queue_notice(inc.id, "abertura")
+        # the person on call hears of it now, whatever the notices do
+        oncall.start(inc.id)
         if notify.step_enabled("aberto"):
             notify.queue_notice(inc.id, "etapa_aberto")
 

@@ -10,6 +10,7 @@ PERMISSIONS: dict = {
     "incidents.template.edit": ("Editar modelos de aviso e o disparo por etapa", ["supervisor", "gestor"]),
     "incidents.workorder.view": ("Consultar ordens de servico e relatorios", [*_OPS, "tecnico"]),
     "incidents.workorder.manage": ("Abrir, programar, postergar e encerrar ordens de servico", _OPS),
+    "incidents.oncall.manage": ("Manter a escala de plantao e o escalonamento", ["supervisor", "gestor"]),
     "incidents.catalogue.edit": ("Manter o catalogo de servicos", ["gestor"]),
     "incidents.field.use": ("Usar a pagina de campo do tecnico", ["tecnico"]),
     "incidents.external.write": ("Integrar eventos de sistemas externos (API)", ["administrador", "gestor"]),

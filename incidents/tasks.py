@@ -26,3 +26,10 @@ def timestamp_closed(**_: Any) -> int:
 
     url = svc.settings().tsa_url
     return evidence.stamp_pending(url) if url else 0
+
+
+def escalate_pages(**_: Any) -> int:
+    """Periodic: call the next person on call where a page went unacknowledged too long."""
+    from incidents.services import oncall
+
+    return len(oncall.escalate_due())

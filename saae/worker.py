@@ -38,6 +38,7 @@ BEAT: list[Periodic] = [
     Periodic("lims-monthly-reports", "lims.tasks.send_monthly_reports", 86_400),
     Periodic("lims-scheduled-samples", "lims.tasks.generate_scheduled_samples", 21_600),
     Periodic("incidents-dispatch", "incidents.tasks.dispatch_pending", 15),
+    Periodic("incidents-oncall-escalation", "incidents.tasks.escalate_pages", 60),
     Periodic("incidents-timestamps", "incidents.tasks.timestamp_closed", 300),
     Periodic("commercial-due-batches", "commercial.tasks.run_due_batches", 3_600),
     Periodic("commercial-notices", "commercial.tasks.send_due_notices", 300),

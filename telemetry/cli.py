@@ -133,7 +133,72 @@ def simulate_replay(csv_path: str, rate: float, prefix: str, limit: int | None, 
     click.echo(f"{n} leituras enviadas.")
 
 
-commands: list[click.Command] = [ingest, simulate]
+@click.command("retreinar-qualidade")
+@click.option("--base", "base_csv", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="CSV rotulado de partida (formato GECCO 2018: uma coluna por sinal e EVENT).")
+@click.option("--colunas", default="Cl,pH,Redox,Leit,Trueb,Cl_2",
+              help="Colunas do CSV de partida, na ordem das tags.")
+@click.option("--tags", "tag_list", default="",
+              help="Tags da ETA (na ordem das colunas) cujas anomalias avaliadas entram no treino.")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), default=None,
+              help="Diretório dos modelos (padrao: <SAAE_DATA_DIR>/modelos/qualidade).")
+@click.option("--forcar", is_flag=True, help="Substituir mesmo se o modelo atual for melhor.")
+def retrain_quality(base_csv: str | None, colunas: str, tag_list: str, directory: str | None,
+                    forcar: bool) -> None:
+    """Treina o detector supervisionado de qualidade e mostra a validação cruzada em blocos.
+
+    Recusa (saída 1) substituir um modelo cujo F1 médio validado seja maior."""
+    import numpy as np
+
+    from telemetry.waterquality.training import retrain
+
+    settings = _settings()
+    cols = [c.strip() for c in colunas.split(",") if c.strip()]
+    tags = [t.strip() for t in tag_list.split(",") if t.strip()]
+    if tags and len(tags) != len(cols):
+        raise click.ClickException("Informe uma tag para cada coluna, na mesma ordem.")
+    parts_x, parts_y = [], []
+    if base_csv:
+        from telemetry.quality_training import read_csv
+
+        x, y = read_csv(Path(base_csv), cols)
+        parts_x.append(x)
+        parts_y.append(y)
+        click.echo(f"base {base_csv}: {len(y)} minutos, {int(y.sum())} de evento")
+    if tags:
+        from flask import Flask
+
+        import telemetry.models  # noqa: F401
+        from core.db import init_engine
+        from telemetry.quality_training import labelled_dataset
+        from telemetry.storage import open_storage
+
+        app = Flask("saae-telemetry-cli")
+        app.config["SAAE_SETTINGS"] = settings
+        init_engine(settings.database_url)
+        with app.app_context():
+            x, y, used = labelled_dataset(tags, open_storage(settings, own_engine=True))
+        click.echo(f"avaliações dos operadores: {used} anomalias, {len(y)} minutos, "
+                   f"{int(y.sum())} de evento")
+        if len(y):
+            parts_x.append(x)
+            parts_y.append(y)
+    if not parts_y:
+        raise click.ClickException("Nada para treinar: informe --base e/ou --tags.")
+    x = np.vstack(parts_x)
+    y = np.concatenate(parts_y)
+    target = Path(directory) if directory else Path(settings.data_dir) / "modelos" / "qualidade"
+    try:
+        result = retrain(x, y, tags or cols, target, force=forcar)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(result.cv.table("validação cruzada em blocos (5 blocos contíguos):"))
+    click.echo(result.message)
+    if result.saved is None:
+        raise SystemExit(1)
+
+
+commands: list[click.Command] = [ingest, simulate, retrain_quality]
 
 
 def demo_scada(app: Any, tick_s: float = 10.0) -> Any:

@@ -755,7 +755,10 @@ PARAMS: dict[str, frozenset[str]] = {
     "ewma": frozenset({"baseline_s", "target", "sigma", "min_sigma", "lam", "L", "min_points",
                        "severity"}),
     "qualidade": frozenset({"tags", "step_s", "baseline_s", "refresh_s", "threshold", "k_on",
-                            "k_off", "min_scale", "combine", "severity"}),
+                            "k_off", "min_scale", "combine", "severity",
+                            # telemetry.waterquality.live: method robusto | modelo
+                            "method", "model_version", "long_scale", "spike", "freeze",
+                            "max_freeze", "band", "cap", "off_ratio"}),
     "parada_eta": frozenset({"below", "on_delay_s", "off_delay_s"}),
 }
 
@@ -786,9 +789,12 @@ def validate_config(config: Any) -> dict[str, list[str]]:
             elif key in ("tags",):
                 if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
                     problems.setdefault(name, []).append("tags deve ser uma lista de nomes.")
-            elif key in ("min_scale",):
+            elif key in ("min_scale", "long_scale", "spike"):
                 if not isinstance(value, dict):
-                    problems.setdefault(name, []).append("min_scale deve ser {tag: numero}.")
+                    problems.setdefault(name, []).append(f"{key} deve ser {{tag: numero}}.")
+            elif key == "method":
+                if value not in ("indice", "robusto", "modelo"):
+                    problems.setdefault(name, []).append("method deve ser indice, robusto ou modelo.")
             elif key in ("tz", "combine"):
                 if not isinstance(value, str):
                     problems.setdefault(name, []).append(f"{key} deve ser texto.")

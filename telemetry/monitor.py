@@ -26,6 +26,7 @@ import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -35,7 +36,7 @@ from core.audit import audit_context
 from core.db import session, transactional, unit_of_work, utcnow
 from core.errors import IllegalTransition, NotFound, ValidationError
 from core.events import publish
-from telemetry import detection
+from telemetry import detection, shelving
 from telemetry.events import (
     AnomalyCleared,
     AnomalyDetected,
@@ -44,6 +45,7 @@ from telemetry.events import (
 )
 from telemetry.models.anomalies import Anomaly, AnomalyState
 from telemetry.models.tags import Quantity, Tag
+from telemetry.waterquality import live
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +106,13 @@ def _quality_tags(tag: Tag, params: dict[str, Any]) -> list[str]:
     return list(rows)
 
 
+def model_dir() -> Path:
+    """Where the supervised quality models live (versioned files, see waterquality.model)."""
+    from flask import current_app
+
+    return Path(current_app.config["SAAE_SETTINGS"].data_dir) / "modelos" / "qualidade"
+
+
 class WindowCache:
     """Reads each tag's window once per pass (detectors of one tag, and the quality
     detector reading its neighbours, share it): [start, now), sliced for shorter asks."""
@@ -113,6 +122,7 @@ class WindowCache:
         self.now = now
         self._cache: dict[str, tuple[dt.datetime, list[Any]]] = {}
         self.reads = 0
+        self.shelved: set[int] = set()  # tag ids shelved during this pass
 
     def read(self, tag: str, start: dt.datetime) -> list[Any]:
         hit = self._cache.get(tag)
@@ -140,8 +150,13 @@ def run_detector(name: str, params: dict[str, Any], tag: Tag, store: Any,
     kwargs = {k: v for k, v in params.items() if k != "tags"}
     if name == "qualidade":
         names = _quality_tags(tag, params)
+        if store.shelved:  # a shelved (known-bad) probe must not drive the plant's score
+            bad = set(session.scalars(select(Tag.name).where(Tag.id.in_(store.shelved))))
+            names = [n for n in names if n not in bad]
         series = {n: store.read(n, start) for n in names}
-        findings = detection.water_quality(series, start=start, end=now, **kwargs)
+        if kwargs.get("method") == "modelo" and "model_dir" not in kwargs:
+            kwargs["model_dir"] = str(model_dir())
+        findings = live.detect(series, start=start, end=now, **kwargs)
         return findings, series.get(tag.name, [])
     readings = store.read(tag.name, start)
     if name == "comunicacao":
@@ -178,6 +193,8 @@ def run_once(now: dt.datetime | None = None, *, store: Any = None,
         tags = list(session.scalars(stmt).unique())
         report.tags = len(tags)
         cache = WindowCache(store, now)
+        cache.shelved = shelving.shelved_tag_ids(now)
+        announce_unshelved(cache.shelved, report)
         for tag in tags:
             cfg = effective_config(tag)
             # a configuration edited by hand may be wrong: say so in Portuguese, run the rest
@@ -326,9 +343,11 @@ def _open(tag: Tag, f: detection.Finding, now: dt.datetime, readings: Sequence[A
                 evidence=_evidence(f, readings, now))
     if ended_at is not None:
         a.state, a.ended_at = AnomalyState.CLEARED, max(ended_at, start)
+    a.shelved = shelving.active_for(tag.id, now) is not None
     session.add(a)
     session.flush()
-    publish(_detected_event(a, tag))
+    if not a.shelved:
+        publish(_detected_event(a, tag))
     if f.kind == "parada_eta":
         publish(EtaStoppageStarted(eta_code=tag.asset.code, started_at=a.started_at,
                                    source_ref=f"anomalia:{a.id}"))
@@ -350,9 +369,24 @@ def _update(a: Anomaly, f: detection.Finding, now: dt.datetime, report: RunRepor
         a.severity = f.severity
         a.message = f.message[:500]
         session.flush()
-        publish(_detected_event(a, a.tag))
+        if not a.shelved:
+            publish(_detected_event(a, a.tag))
         report.escalated.append(a.id)
     session.flush()
+
+
+def announce_unshelved(shelved: set[int], report: RunReport) -> None:
+    """Open anomalies recorded under a shelf that has ended are announced now."""
+    with unit_of_work():
+        for a in session.scalars(select(Anomaly).where(Anomaly.shelved.is_(True),
+                                                       Anomaly.state == AnomalyState.OPEN)):
+            if a.tag_id in shelved:
+                continue
+            with audit_context(reason="supressão terminou: anomalia anunciada"):
+                a.shelved = False
+                session.flush()
+            publish(_detected_event(a, a.tag))
+            report.opened.append(a.id)
 
 
 def _close(a: Anomaly, end: dt.datetime, report: RunReport, by: str = "monitor") -> None:
@@ -405,6 +439,33 @@ def acknowledge(anomaly_id: int, username: str, note: str = "") -> Anomaly:
             a.note = note
         session.flush()
     return a
+
+
+LABELS = ("confirmado", "falso")
+
+
+@transactional
+def label(anomaly_id: int, verdict: str, username: str) -> Anomaly:
+    """The operator's verdict on a quality anomaly: a confirmed event or a false alarm. The
+    labelled anomalies are the supervised detector's training set; a verdict can be changed
+    (the audit history keeps the old one)."""
+    if verdict not in LABELS:
+        raise ValidationError("Avaliação inválida: use confirmado ou falso.",
+                              fields={"label": ["confirmado ou falso"]})
+    a = get_anomaly(anomaly_id)
+    with audit_context(reason=f"avaliação do operador: {verdict}"):
+        a.label = verdict
+        a.labelled_by = username
+        a.labelled_at = utcnow()
+        session.flush()
+    return a
+
+
+def labelled(kind: str = "qualidade") -> list[Anomaly]:
+    """Anomalies with an operator's verdict, oldest first."""
+    return list(session.scalars(select(Anomaly).where(Anomaly.kind == kind,
+                                                      Anomaly.label.is_not(None))
+                                .order_by(Anomaly.started_at)))
 
 
 @transactional

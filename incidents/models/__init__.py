@@ -9,6 +9,7 @@ from incidents.models.messages import (  # noqa: F401
     Receipt,
     StepConfig,
 )
+from incidents.models.oncall import OnCallShift, OnCallTeam, Page  # noqa: F401
 from incidents.models.workorders import (  # noqa: F401
     ServiceType,
     Technician,

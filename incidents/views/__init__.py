@@ -10,7 +10,7 @@ api = ApiBlueprint("incidents_api", __name__, url_prefix="/api/v1/incidentes",
                    description="Incidentes, ordens de servico e avisos")
 NAV: list[tuple[str, str, str | None]] = []
 
-from incidents.views import console, external, field, public, workorders  # noqa: E402,F401
+from incidents.views import console, external, field, oncall, public, workorders  # noqa: E402,F401
 from incidents.views.console import dashboard  # noqa: E402,F401
 
 blueprints = [bp, public_bp]

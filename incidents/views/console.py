@@ -18,7 +18,7 @@ from core.errors import DomainError, ValidationError
 from incidents import domain, svg
 from incidents.models import Evidence, LocalOutbox, Notice, Timestamp
 from incidents.services import incidents as svc
-from incidents.services import notify
+from incidents.services import notify, oncall
 from incidents.services import workorders as wo_svc
 from incidents.views import NAV, bp
 
@@ -147,7 +147,7 @@ def detail(incident_id: int):  # type: ignore[no-untyped-def]
         messages=notify.messages(inc.id, limit=50), chain_len=chain_len, stamps=stamps,
         affected=count_in_area(svc.area_of(inc)), next_states=sorted(domain.INCIDENT_TRANSITIONS[inc.state]),
         labels=domain.INCIDENT_LABELS, services=wo_svc.catalogue(), tones=TONES,
-        kinds=svc.KINDS, origins=svc.ORIGINS)
+        kinds=svc.KINDS, origins=svc.ORIGINS, oncall=oncall.view(inc.id))
 
 
 def _act(incident_id: int, fn: Any, ok: str) -> Any:

@@ -10,8 +10,8 @@ from flask.views import MethodView
 
 from core.auth import public, require
 from core.errors import ValidationError
-from incidents.channels import whatsapp_statuses
-from incidents.services import external, notify
+from incidents.channels import whatsapp_replies, whatsapp_statuses
+from incidents.services import external, notify, oncall
 from incidents.views import api
 from incidents.views.api_docs import ExternalEventOut, WebhookOut, WebhookRetryOut
 
@@ -60,6 +60,8 @@ class WhatsAppWebhook(MethodView):
             if not hmac.compare_digest(request.headers.get("X-Hub-Signature-256", ""), want):
                 abort(403)
         unknown = 0
+        for reply in whatsapp_replies(request.get_json(silent=True) or {}):
+            oncall.acknowledge_reply(reply["from"], reply["text"])  # a reply to an on-call page
         for st in whatsapp_statuses(request.get_json(silent=True) or {}):
             if st["id"] and notify.record_receipt(st["id"], st["status"], st["timestamp"], st["raw"]) is None:
                 unknown += 1
@@ -86,3 +88,21 @@ class SmsWebhook(MethodView):
         if msg is None:
             return {"unknown": 1}, 503
         return {"ok": True, "status": msg.status}
+
+
+@api.route("/webhooks/sms/resposta")
+class SmsReplyWebhook(MethodView):
+    """A text someone sent back to the SMS gateway's number: {"from": "+55...", "text": "OK 1234"}."""
+
+    @public
+    def post(self):  # type: ignore[no-untyped-def]
+        s = _settings()
+        token = request.headers.get("X-Webhook-Token") or request.args.get("token", "")
+        if not s.sms_webhook_token or not hmac.compare_digest(token, s.sms_webhook_token):
+            abort(403)
+        body = request.get_json(silent=True) or {}
+        if not body.get("from"):
+            raise ValidationError("Informe o remetente (from)")
+        page = oncall.acknowledge_reply(str(body["from"]), str(body.get("text", "")))
+        return {"ok": True, "acknowledged": page is not None,
+                "incident_id": page.incident_id if page else None}

@@ -1,3 +1,3 @@
 """Telemetry models; importing this package registers them all."""
 
-from telemetry.models import anomalies, tags  # noqa: F401
+from telemetry.models import anomalies, shelving, tags  # noqa: F401

@@ -53,6 +53,12 @@ class Anomaly(Audited, IdMixin, TimestampMixin, Base):
     acknowledged_at: Mapped[dt.datetime | None]
     acknowledged_by: Mapped[str | None] = mapped_column(String(120))
     note: Mapped[str | None] = mapped_column(String(1000))
+    # the operator's verdict, the supervised detector's training labels: confirmado | falso
+    label: Mapped[str | None] = mapped_column(String(12))
+    labelled_by: Mapped[str | None] = mapped_column(String(120))
+    labelled_at: Mapped[dt.datetime | None]
+    # seen while its tag was shelved: recorded, but nobody was called
+    shelved: Mapped[bool] = mapped_column(default=False)
 
     tag: Mapped[Tag] = relationship(lazy="joined")
 

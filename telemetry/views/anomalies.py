@@ -385,6 +385,15 @@ def anomaly_acknowledge(anomaly_id: int):  # type: ignore[no-untyped-def]
     return redirect(nxt)
 
 
+@bp.route("/anomalias/<int:anomaly_id>/rotular", methods=["POST"])
+@require("telemetry.anomalies.manage")
+def anomaly_label(anomaly_id: int):  # type: ignore[no-untyped-def]
+    user = current()
+    monitor.label(anomaly_id, request.form.get("label", ""), user.username if user else "?")
+    flash("Avaliação registrada: entra no próximo treino do detector.", "sucesso")
+    return redirect(url_for("telemetry.anomaly_detail", anomaly_id=anomaly_id))
+
+
 @bp.route("/anomalias/<int:anomaly_id>/encerrar", methods=["POST"])
 @require("telemetry.anomalies.manage")
 def anomaly_close(anomaly_id: int):  # type: ignore[no-untyped-def]
