@@ -67,6 +67,10 @@ def set_actor(actor: Actor) -> contextvars.Token[Actor]:
     return _actor.set(actor)
 
 
+def reset_actor(token: contextvars.Token[Actor]) -> None:
+    _actor.reset(token)
+
+
 def current_actor() -> Actor:
     return _actor.get()
 

@@ -60,6 +60,7 @@ def settings() -> Settings:
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     app.before_request(_enforce_access)
+    app.teardown_request(_reset_actor)
 
 
 def _api_user() -> User | None:
@@ -98,10 +99,10 @@ def _enforce_access() -> Any:
             flash("Sua sessao expirou por inatividade. Entre novamente.", "aviso")
             return redirect(url_for("core.login", next=request.full_path))
     if user is not None:
-        audit.set_actor(audit.Actor(user.id, user.username))
+        g.audit_actor_token = audit.set_actor(audit.Actor(user.id, user.username))
         g.user = user
     else:
-        audit.set_actor(audit.SYSTEM)
+        g.audit_actor_token = audit.set_actor(audit.SYSTEM)
         g.user = None
     if is_public:
         return None
@@ -118,6 +119,17 @@ def _enforce_access() -> Any:
     if permission != LOGIN and not user.can(permission):
         abort(403)
     return None
+
+
+def _reset_actor(_exc: BaseException | None = None) -> None:
+    # the actor is a context variable of the thread serving the request: put it back, or the
+    # next work on this thread (a test, a job of the in-process runner) is recorded as this user
+    token = g.pop("audit_actor_token", None)
+    if token is not None:
+        try:
+            audit.reset_actor(token)
+        except ValueError:  # set in another context (copied by a streamed response)
+            pass
 
 
 def _idle_expired() -> bool:
