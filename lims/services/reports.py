@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from core.audit import audit_context
 from core.db import session, transactional, utcnow
-from core.pdf import esc
 from core.errors import NotFound, ValidationError
+from core.pdf import esc
 from lims.domain import compliance as comp
 from lims.models.results import DosingConsumption, EtaStoppage, Result, ResultState
 from lims.services import closing
