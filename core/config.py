@@ -69,7 +69,7 @@ class Settings:
     sms_token: str = ""
     sms_sender: str = ""  # sender id / short code for the SMS gateway
     whatsapp_verify_token: str = ""  # webhook subscription check (hub.verify_token)
-    whatsapp_app_secret: str = ""  # webhook signature (X-Hub-Signature-256); empty = unchecked
+    whatsapp_app_secret: str = ""  # webhook signature (X-Hub-Signature-256); empty = webhook refused
     sms_webhook_token: str = ""  # shared secret the SMS gateway sends on status callbacks
     tsa_url: str = ""  # RFC 3161 timestamp authority; empty = no timestamps
     # --- lims ---
@@ -133,6 +133,18 @@ class Settings:
             raise ConfigError("SAAE_TASK_RUNNER deve ser inprocess ou celery")
         if self.notify_provider not in {"outbox", "real"}:
             raise ConfigError("SAAE_NOTIFY_PROVIDER deve ser outbox ou real")
+        if self.is_production and self.notify_provider == "real":
+            # a webhook nobody can check lets anyone mark notices delivered or read, and the
+            # forged receipt would enter the incident's evidence chain
+            if (self.whatsapp_api_url or self.whatsapp_token) and not (
+                    self.whatsapp_app_secret and self.whatsapp_verify_token):
+                raise ConfigError(
+                    "Em producao, com o WhatsApp real, SAAE_WHATSAPP_APP_SECRET e "
+                    "SAAE_WHATSAPP_VERIFY_TOKEN sao obrigatorias (assinatura dos recibos de entrega)")
+            if self.sms_api_url and len(self.sms_webhook_token) < 16:
+                raise ConfigError(
+                    "Em producao, com o SMS real, SAAE_SMS_WEBHOOK_TOKEN e obrigatoria (minimo de "
+                    "16 caracteres): sem ela qualquer um forja recibos de entrega")
 
 
 def _convert(key: str, raw: str, hint: typing.Any) -> typing.Any:
