@@ -37,8 +37,15 @@ class Settings:
     outbox_interval_seconds: float = 2.0
     # --- accounts (tender 7.1) ---
     session_idle_minutes: int = 30
-    login_max_attempts: int = 5
-    login_lockout_minutes: int = 15
+    login_max_attempts: int = 5  # failures per account before the waits start
+    login_lockout_minutes: int = 15  # the longest wait, and how long failures are remembered
+    login_delay_seconds: float = 30.0  # first wait; doubles at each further failure
+    login_ip_max_attempts: int = 20  # failures per address (any accounts) before its waits start
+    # addresses that skip the per-account wait (a locked administrator at the office), CIDR list
+    login_trusted_networks: str = ""
+    # where attempts are counted: "memory" (one process: the demo) or redis://... (production)
+    throttle_store_url: str = ""
+    portal_searches_per_minute: int = 20  # per address, on /portal/minha-agua
     password_min_length: int = 10
     password_max_age_days: int = 90
     ldap_url: str = ""  # e.g. ldaps://ad.saae.local; empty = LDAP off
@@ -87,6 +94,20 @@ class Settings:
     def is_production(self) -> bool:
         return self.env == "production"
 
+    def throttle_url_or_default(self) -> str:
+        """The throttle store: as set; else the Redis broker in production; else memory."""
+        if self.throttle_store_url:
+            return self.throttle_store_url
+        if self.is_production and self.broker_url.startswith(("redis://", "rediss://")):
+            return self.broker_url
+        return "memory"
+
+    def trusted_networks(self) -> list[typing.Any]:
+        import ipaddress
+
+        return [ipaddress.ip_network(n.strip(), strict=False)
+                for n in self.login_trusted_networks.split(",") if n.strip()]
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
@@ -133,6 +154,14 @@ class Settings:
             raise ConfigError("SAAE_TASK_RUNNER deve ser inprocess ou celery")
         if self.notify_provider not in {"outbox", "real"}:
             raise ConfigError("SAAE_NOTIFY_PROVIDER deve ser outbox ou real")
+        if self.is_production and not self.throttle_url_or_default().startswith(("redis://", "rediss://")):
+            raise ConfigError(
+                "Em producao, SAAE_THROTTLE_STORE_URL deve ser um Redis (redis://...): os processos "
+                "do servidor precisam dividir as contagens de tentativas de login")
+        try:
+            self.trusted_networks()
+        except ValueError as exc:
+            raise ConfigError(f"SAAE_LOGIN_TRUSTED_NETWORKS invalida: {exc}") from exc
         if self.is_production and self.notify_provider == "real":
             # a webhook nobody can check lets anyone mark notices delivered or read, and the
             # forged receipt would enter the incident's evidence chain

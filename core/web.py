@@ -31,7 +31,13 @@ _PASSWORD_EXEMPT = {"core.change_password", "core.logout", "static"}
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
     user = db_session.get(User, int(user_id))
-    return user if user and user.active else None
+    if user is None or not user.active:
+        return None
+    # logout, a password change, deactivation or "end all sessions" raised the version:
+    # a copied cookie of an older session no longer signs anyone in
+    if session.get("session_version", 0) != user.session_version:
+        return None
+    return user
 
 
 DB_INT_MAX = 2**31 - 1  # PostgreSQL INTEGER, the type of every id column
