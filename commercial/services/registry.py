@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import datetime as dt
 import logging
 from collections import Counter
@@ -443,6 +445,32 @@ def locate(query: str, limit: int = 20) -> list[ServiceLocation]:
     for street, hood in sorted(by_street, key=lambda t: (domain.search_key(t[0]), t[1])):
         out.append(summary(f"{street} - {hood}", hood, by_street[(street, hood)], "logradouro"))
     return out[:limit]
+
+
+PUBLIC_MIN_GROUP = 5  # fewer connections than this: the centre would point at a house
+
+
+def locate_public(query: str, limit: int = 20) -> list[ServiceLocation]:
+    """See commercial.api.locate_public."""
+    q = (query or "").strip()
+    compact = q.replace("-", "").replace(".", "").replace(" ", "")
+    if compact.isdigit():
+        if not domain.matricula_is_valid(compact):
+            return []
+        try:
+            c = by_matricula(compact)
+        except NotFound:
+            return []
+        return [ServiceLocation(
+            label=f"Matricula {domain.format_matricula(c.matricula)} - {c.neighbourhood}",
+            neighbourhood=c.neighbourhood, system_id=c.system_id, sector_code=c.sector_code,
+            extra={"tipo": "matricula"})]
+    out = []
+    for loc in locate(q, limit):
+        if int(loc.extra.get("ligacoes", "0")) < PUBLIC_MIN_GROUP:
+            loc = dataclasses.replace(loc, latitude=None, longitude=None)
+        out.append(loc)
+    return out
 
 
 # -- supply systems ---------------------------------------------------------------------------
