@@ -102,6 +102,9 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     app.before_request(_enforce_access)
     app.after_request(_security_headers)
+    from core.privacy import mask
+
+    app.add_template_filter(mask, "mascarar")
 
 
 def _api_user() -> User | None:

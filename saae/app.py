@@ -61,8 +61,20 @@ def _brand(settings: Settings) -> str:
     return g.saae_brand
 
 
+LOG_FORMAT = "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"
+
+
+def _configure_logging() -> None:
+    """Under gunicorn (or any host that configured nothing) the application's log lines
+    would reach stderr bare, without time or level: give the root logger a handler."""
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+
+
 def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     settings = settings or Settings.from_env()
+    _configure_logging()
     app = Flask("saae", template_folder=str(HERE / "templates"), static_folder=str(HERE / "static"))
     app.config.update(
         SECRET_KEY=settings.secret_key,
