@@ -34,7 +34,7 @@ from core.auth import (
 from core.db import session, unit_of_work, utcnow
 from core.errors import NotFound, ValidationError
 from core.events import OutboxMessage
-from core.web import current, settings
+from core.web import current, query_int, settings
 
 bp = Blueprint("core", __name__, template_folder="templates")
 api = ApiBlueprint("core_api", __name__, url_prefix="/api/v1",
@@ -286,7 +286,7 @@ def audit_log():  # type: ignore[no-untyped-def]
     model = request.args.get("model")
     row_id = request.args.get("row_id")
     username = request.args.get("username")
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = query_int("page", 1, minimum=1, maximum=100_000)
     rows = _audit_rows(model, row_id, username, page)
     return render_template(
         "core/auditoria.html", rows=rows, model=model, row_id=row_id, username=username, page=page

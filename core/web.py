@@ -16,6 +16,7 @@ from core.auth import LOGIN, User, password_expired, user_for_token, view_mark
 from core.config import Settings
 from core.db import session as db_session
 from core.db import utcnow
+from core.errors import ValidationError
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +99,43 @@ def _security_headers(response: Any) -> Any:
     return response
 
 
+MAX_QUERY_VALUE = 1000  # characters of one query parameter: no search needs more
+
+
+def _guard_query() -> None:
+    """Query values no view should meet: a NUL (PostgreSQL refuses it) or a value longer
+    than any search (SQLite's LIKE gives up on very long patterns). 422 in Portuguese."""
+    for name, value in request.args.items(multi=True):
+        if "\x00" in value or "\x00" in name:
+            raise ValidationError(f"O parametro '{name[:40]}' contem um caractere invalido.",
+                                  fields={name[:40]: ["Caractere invalido (NUL)."]})
+        if len(value) > MAX_QUERY_VALUE:
+            raise ValidationError(
+                f"O parametro '{name[:40]}' e longo demais (maximo {MAX_QUERY_VALUE} caracteres).",
+                fields={name[:40]: [f"Maximo de {MAX_QUERY_VALUE} caracteres."]})
+
+
+def query_int(name: str, default: int | None = None, *, minimum: int = 0,
+              maximum: int = DB_INT_MAX) -> int | None:
+    """An integer query parameter within [minimum, maximum]; absent or empty = default;
+    anything else is a 422 with a Portuguese message."""
+    raw = request.args.get(name, "").strip()
+    if raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or not minimum <= value <= maximum:
+        raise ValidationError(
+            f"O parametro '{name}' deve ser um numero inteiro entre {minimum} e {maximum}.",
+            fields={name: [f"Informe um numero inteiro entre {minimum} e {maximum}."]})
+    return value
+
+
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
+    app.before_request(_guard_query)
     app.before_request(_enforce_access)
     app.after_request(_security_headers)
     from core.privacy import mask

@@ -19,6 +19,7 @@ from flask import (
 
 from core.auth import public
 from core.errors import DomainError
+from core.web import query_int
 from portal_publico import charts, pdf
 from portal_publico import services as sv
 from portal_publico.opendata import api as opendata_api
@@ -299,7 +300,7 @@ def _pdf(data: bytes, name: str) -> Response:
 @bp.route("/avisos")
 @public
 def avisos():  # type: ignore[no-untyped-def]
-    page = max(1, request.args.get("pagina", 1, type=int) or 1)
+    page = query_int("pagina", 1, minimum=1, maximum=100_000)
     past = sv.past_notices(limit=21, offset=(page - 1) * 20)
     return render_template("portal_publico/avisos.html", current=sv.current_notices(),
                            past=past[:20], page=page, more=len(past) > 20,

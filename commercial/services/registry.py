@@ -119,7 +119,10 @@ def get_consumer(consumer_id: int) -> Consumer:
 def _int(v: Any, default: int | None = 0) -> int | None:
     if v is None or v == "":
         return default
-    return int(v)
+    n = int(v)
+    if not -(2**31) <= n < 2**31:  # the database's INTEGER
+        raise ValueError(v)
+    return n
 
 
 def _clean_connection(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
@@ -198,7 +201,10 @@ def _clean_connection(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, l
         out["consumer_id"] = None
     if out["consumer_id"] is None:
         errors["consumer_id"] = ["Informe o cliente (titular) da ligacao."]
-    out["route_seq"] = _int(data.get("route_seq"), 0) or 0
+    try:
+        out["route_seq"] = _int(data.get("route_seq"), 0) or 0
+    except (TypeError, ValueError):
+        errors["route_seq"] = ["Sequencia de leitura invalida."]
     return out, errors
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from core.auth import require
 from core.db import session
 from core.errors import DomainError, ValidationError
-from core.web import current
+from core.web import current, query_int
 from incidents import domain, svg
 from incidents.models import Evidence, LocalOutbox, Notice, Timestamp
 from incidents.services import incidents as svc
@@ -225,7 +225,7 @@ def audit_zip(incident_id: int):  # type: ignore[no-untyped-def]
 @require("incidents.incident.view")
 def messages(incident_id: int):  # type: ignore[no-untyped-def]
     inc = svc.get(incident_id)
-    page = max(1, request.args.get("pagina", 1, type=int))
+    page = query_int("pagina", 1, minimum=1, maximum=100_000)
     msgs = notify.messages(inc.id, limit=100, offset=(page - 1) * 100)
     return render_template("incidents/mensagens.html", inc=inc, msgs=msgs, page=page,
                            receipts={m.id: notify.receipts(m.id) for m in msgs},

@@ -22,7 +22,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 
 from core.auth import require
 from core.errors import ValidationError
-from core.web import current, settings
+from core.web import current, query_int, settings
 from lims.views import NAV, api, bp
 
 # the phone page's own script and service worker, served locally (no CDN)
@@ -65,7 +65,7 @@ def rotas():  # type: ignore[no-untyped-def]
     from lims.services import routes as svc
 
     day = _day(request.args.get("data"))
-    system_id = request.args.get("sistema", type=int)
+    system_id = query_int("sistema", minimum=1)
     from core.db import session
 
     systems = list(session.query(SupplySystem).filter_by(active=True).order_by(SupplySystem.name))
@@ -140,7 +140,7 @@ def rota_etiquetas(route_id: int):  # type: ignore[no-untyped-def]
     r = svc.get_route(route_id)
     thermal = request.args.get("formato") == "termica"
     per_bottle = request.args.get("por_frasco") == "1"
-    skip = max(0, min(29, request.args.get("pular", 0, type=int)))
+    skip = query_int("pular", 0, minimum=0, maximum=29)
     return _pdf(svc.labels_pdf(r.id, thermal=thermal, per_bottle=per_bottle, skip=skip),
                 f"etiquetas-{r.code}.pdf")
 
