@@ -29,6 +29,9 @@ class Settings:
     public_base_url: str = "http://127.0.0.1:5000"
     utility_name: str = "SAAE"
     timezone: str = "America/Sao_Paulo"
+    # reverse proxies in front of the web processes (nginx = 1): their X-Forwarded-For and
+    # -Proto are believed, so throttling and logs see the visitor's address, not the proxy's
+    proxy_hops: int = 0
     # --- database ---
     database_url: str = "sqlite:///var/saae.db"
     # --- tasks ---

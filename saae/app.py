@@ -94,6 +94,11 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.config.update(flask_config)
+    if settings.proxy_hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops,  # type: ignore[method-assign]
+                                x_proto=settings.proxy_hops, x_host=settings.proxy_hops)
     # before any blueprint: ids in URLs never exceed the database INTEGER
     app.url_map.converters["int"] = web.DbIntConverter
     settings.data_dir.mkdir(parents=True, exist_ok=True)
