@@ -12,7 +12,7 @@ import time
 import pytest
 
 from core import throttle
-from core.auth import Profile, issue_recovery_codes
+from core.auth import Profile
 from tests.conftest import TEST_PASSWORD
 
 WRONG = "Errada#123456"
@@ -73,6 +73,8 @@ def test_waits_grow():
 
 def test_locked_admin_gets_in_from_a_trusted_network_or_with_a_recovery_code(
         client, make_user, db, settings, tuned):
+    from core.auth import issue_recovery_codes
+
     admin = make_user(Profile.ADMINISTRADOR)
     for _ in range(settings.login_max_attempts + 1):  # someone locks the administrator out
         _login(client, admin.username)
