@@ -373,6 +373,8 @@ def authenticate(
     acct_wait = 0.0 if bypass else throttle.wait_left(
         st, acct_key, settings.login_max_attempts, settings.login_delay_seconds, cap)
     if acct_wait > 0 and not (recovery_code and user is not None):
+        if recovery_code:  # as slow as checking a real account's code: no telling them apart
+            verify_password(_dummy_hash(), password)
         raise throttled(acct_wait, "conta em espera")
 
     if user is None:

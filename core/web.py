@@ -137,6 +137,9 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     app.before_request(_guard_query)
     app.before_request(_enforce_access)
+    # the actor lives in a context variable: a request run in the caller's thread (the test
+    # client, a CLI) must not leave its user as the author of what that thread does next
+    app.teardown_request(lambda _exc: audit.set_actor(audit.SYSTEM))
     app.after_request(_security_headers)
     from core.privacy import mask
 
