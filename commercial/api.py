@@ -73,6 +73,16 @@ def locate(query: str, limit: int = 20) -> list[ServiceLocation]:
     return registry.locate(query, limit)
 
 
+def locate_public(query: str, limit: int = 20) -> list[ServiceLocation]:
+    """`locate` for the citizens' site: a matricula must come whole, with its check digit,
+    and answers only its system, sector and neighbourhood (never the street or the
+    coordinates of one consumer); a street or neighbourhood with fewer than
+    PUBLIC_MIN_GROUP connections has no coordinates either."""
+    from commercial.services import registry
+
+    return registry.locate_public(query, limit)
+
+
 def neighbourhoods() -> list[str]:
     from commercial.services import registry
 

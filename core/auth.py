@@ -142,6 +142,8 @@ class User(Audited, IdMixin, TimestampMixin, Base):
     must_change_password: Mapped[bool] = mapped_column(default=False)
     last_login_at: Mapped[dt.datetime | None]
     last_seen_at: Mapped[dt.datetime | None]
+    # every web session carries the version it was opened under; raising it ends them all
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     # field-technician position, for "nearest technician" proposals
     last_lat: Mapped[float | None]
     last_lon: Mapped[float | None]
@@ -191,6 +193,18 @@ class LoginAttempt(IdMixin, Base):
     success: Mapped[bool]
     ip: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[str | None] = mapped_column(String(200))
+
+
+class RecoveryCode(IdMixin, Base):
+    """A one-time code that lets its user in past the per-account login wait (a locked-out
+    administrator); only its hash is kept. Issued by `saae users recovery-codes`."""
+
+    __tablename__ = "core_recovery_code"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[dt.datetime | None]
 
 
 class ApiToken(Audited, IdMixin, Base):
@@ -265,14 +279,84 @@ class LoginFailed(DomainError):
     code = "login_invalido"
 
 
+_DUMMY_HASH: list[str] = []
+
+
+def _dummy_hash() -> str:
+    """A real argon2 hash to check unknown users against: they take as long as real ones."""
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(hash_password(secrets.token_urlsafe(16)))
+    return _DUMMY_HASH[0]
+
+
+THROTTLED = "Acesso bloqueado temporariamente por excesso de tentativas. Tente novamente em {wait}."
+
+
+def _wait_text(seconds: float) -> str:
+    s = int(seconds) + 1
+    return f"{s} segundo(s)" if s < 120 else f"{(s + 59) // 60} minuto(s)"
+
+
+def _trusted(ip: str | None, settings: Settings) -> bool:
+    import ipaddress
+
+    if not ip:
+        return False
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    return any(addr in net for net in settings.trusted_networks())
+
+
+def use_recovery_code(user: User, code: str) -> bool:
+    """True (and the code is spent) when `code` is one of the user's unused codes."""
+    code = "".join((code or "").split()).replace("-", "").lower()
+    if not code:
+        return False
+    for rc in session().scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id,
+                                                           RecoveryCode.used_at.is_(None))):
+        if verify_password(rc.code_hash, code):
+            rc.used_at = utcnow()
+            return True
+    return False
+
+
+def issue_recovery_codes(user: User, n: int = 10) -> list[str]:
+    """New one-time codes for `user` (the old unused ones stop working). Caller commits."""
+    s = session()
+    for rc in s.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id,
+                                                   RecoveryCode.used_at.is_(None))):
+        rc.used_at = utcnow()
+    codes = ["-".join(secrets.token_hex(2) for _ in range(3)) for _ in range(n)]
+    for c in codes:
+        s.add(RecoveryCode(user_id=user.id, code_hash=hash_password(c.replace("-", ""))))
+    return codes
+
+
+def clear_login_throttle(username: str, settings: Settings) -> None:
+    from core import throttle
+
+    throttle.store(settings).clear("login:acct:" + (username or "").strip().lower())
+
+
 def authenticate(
-    username: str, password: str, settings: Settings, ip: str | None = None
+    username: str, password: str, settings: Settings, ip: str | None = None,
+    recovery_code: str | None = None,
 ) -> User:
-    """Check credentials with lockout (tender 7.1 c, d). Caller commits (the attempt is kept
-    even when the login fails)."""
+    """Check credentials (tender 7.1 c, d) with growing waits per account and per address,
+    counted in a store every server process shares (core.throttle). Unknown and real
+    accounts get the same answers in the same time. The per-account wait does not apply
+    from a trusted network, nor with a valid recovery code. Caller commits (the attempt is
+    kept even when the login fails)."""
+    from core import throttle
+
     s = session()
     username = (username or "").strip().lower()
     now = utcnow()
+    st = throttle.store(settings)
+    cap = settings.login_lockout_minutes * 60.0
+    acct_key, ip_key = "login:acct:" + username[:80], "login:ip:" + (ip or "-")
     user = s.scalars(select(User).where(User.username == username)).first()
     generic = "Usuario ou senha invalidos."
 
@@ -280,38 +364,52 @@ def authenticate(
         s.add(LoginAttempt(username=username[:80], success=False, ip=ip, detail=detail))
         return LoginFailed(message)
 
+    def throttled(wait: float, detail: str) -> LoginFailed:
+        exc = fail(detail, THROTTLED.format(wait=_wait_text(wait)))
+        exc.status = 429
+        return exc
+
+    ip_wait = throttle.wait_left(st, ip_key, settings.login_ip_max_attempts,
+                                 settings.login_delay_seconds, cap)
+    if ip_wait > 0:
+        raise throttled(ip_wait, "endereco em espera")
+    bypass = _trusted(ip, settings)
+    acct_wait = 0.0 if bypass else throttle.wait_left(
+        st, acct_key, settings.login_max_attempts, settings.login_delay_seconds, cap)
+    if acct_wait > 0 and not (recovery_code and user is not None):
+        if recovery_code:  # as slow as checking a real account's code: no telling them apart
+            verify_password(_dummy_hash(), password)
+        raise throttled(acct_wait, "conta em espera")
+
     if user is None:
-        verify_password(None, password)  # same timing either way
-        raise fail("usuario inexistente")
+        verify_password(_dummy_hash(), password)  # the same time as a real account
+        ok = False
+    elif user.auth_source == "ldap":
+        ok = _ldap_bind(username, password, settings)
+    else:
+        ok = verify_password(user.password_hash, password)
+    if ok and acct_wait > 0 and not use_recovery_code(user, recovery_code or ""):
+        ok = False
+    if not ok:
+        n, _ = st.hit(acct_key, cap)
+        st.hit(ip_key, cap)
+        wait = throttle.delay(n, settings.login_max_attempts, settings.login_delay_seconds, cap)
+        if user is not None:
+            user.failed_logins = n
+            if wait:
+                user.locked_until = now + dt.timedelta(seconds=wait)  # shown to administrators
+        if wait:
+            raise throttled(wait, "senha errada; em espera" if user else "usuario inexistente; em espera")
+        raise fail("senha errada" if user else "usuario inexistente")
     if not user.active:
         raise fail("usuario inativo", "Usuario desativado. Procure o administrador.")
-    if user.locked_until and user.locked_until > now:
-        minutes = int((user.locked_until - now).total_seconds() // 60) + 1
-        raise fail(
-            "bloqueado",
-            f"Acesso bloqueado por excesso de tentativas. Tente novamente em {minutes} minuto(s).",
-        )
-    ok = (
-        _ldap_bind(username, password, settings)
-        if user.auth_source == "ldap"
-        else verify_password(user.password_hash, password)
-    )
-    if not ok:
-        user.failed_logins += 1
-        if user.failed_logins >= settings.login_max_attempts:
-            user.locked_until = now + dt.timedelta(minutes=settings.login_lockout_minutes)
-            user.failed_logins = 0
-            raise fail(
-                "senha errada; bloqueado",
-                f"Acesso bloqueado por {settings.login_lockout_minutes} minutos apos "
-                f"{settings.login_max_attempts} tentativas invalidas.",
-            )
-        raise fail("senha errada")
+    st.clear(acct_key)
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
     user.last_seen_at = now
-    s.add(LoginAttempt(username=username, success=True, ip=ip))
+    s.add(LoginAttempt(username=username, success=True, ip=ip,
+                       detail="codigo de recuperacao" if acct_wait > 0 else None))
     return user
 
 

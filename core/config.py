@@ -29,6 +29,9 @@ class Settings:
     public_base_url: str = "http://127.0.0.1:5000"
     utility_name: str = "SAAE"
     timezone: str = "America/Sao_Paulo"
+    # reverse proxies in front of the web processes (nginx = 1): their X-Forwarded-For and
+    # -Proto are believed, so throttling and logs see the visitor's address, not the proxy's
+    proxy_hops: int = 0
     # --- database ---
     database_url: str = "sqlite:///var/saae.db"
     # --- tasks ---
@@ -39,8 +42,15 @@ class Settings:
     job_stale_seconds: float = 120.0  # no heartbeat for this long: the job's worker died
     # --- accounts (tender 7.1) ---
     session_idle_minutes: int = 30
-    login_max_attempts: int = 5
-    login_lockout_minutes: int = 15
+    login_max_attempts: int = 5  # failures per account before the waits start
+    login_lockout_minutes: int = 15  # the longest wait, and how long failures are remembered
+    login_delay_seconds: float = 30.0  # first wait; doubles at each further failure
+    login_ip_max_attempts: int = 20  # failures per address (any accounts) before its waits start
+    # addresses that skip the per-account wait (a locked administrator at the office), CIDR list
+    login_trusted_networks: str = ""
+    # where attempts are counted: "memory" (one process: the demo) or redis://... (production)
+    throttle_store_url: str = ""
+    portal_searches_per_minute: int = 20  # per address, on /portal/minha-agua
     password_min_length: int = 10
     password_max_age_days: int = 90
     ldap_url: str = ""  # e.g. ldaps://ad.saae.local; empty = LDAP off
@@ -71,7 +81,7 @@ class Settings:
     sms_token: str = ""
     sms_sender: str = ""  # sender id / short code for the SMS gateway
     whatsapp_verify_token: str = ""  # webhook subscription check (hub.verify_token)
-    whatsapp_app_secret: str = ""  # webhook signature (X-Hub-Signature-256); empty = unchecked
+    whatsapp_app_secret: str = ""  # webhook signature (X-Hub-Signature-256); empty = webhook refused
     sms_webhook_token: str = ""  # shared secret the SMS gateway sends on status callbacks
     tsa_url: str = ""  # RFC 3161 timestamp authority; empty = no timestamps
     tsa_ca_file: str = ""  # PEM trust anchor(s) the TSA's certificate must chain up to
@@ -92,6 +102,20 @@ class Settings:
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    def throttle_url_or_default(self) -> str:
+        """The throttle store: as set; else the Redis broker in production; else memory."""
+        if self.throttle_store_url:
+            return self.throttle_store_url
+        if self.is_production and self.broker_url.startswith(("redis://", "rediss://")):
+            return self.broker_url
+        return "memory"
+
+    def trusted_networks(self) -> list[typing.Any]:
+        import ipaddress
+
+        return [ipaddress.ip_network(n.strip(), strict=False)
+                for n in self.login_trusted_networks.split(",") if n.strip()]
 
     @property
     def is_sqlite(self) -> bool:
@@ -151,6 +175,26 @@ class Settings:
         if self.tsa_url and not self.tsa_ca_file:
             raise ConfigError("SAAE_TSA_URL exige SAAE_TSA_CA_FILE (a ancora de confianca que "
                               "verifica os carimbos do tempo)")
+        if self.is_production and not self.throttle_url_or_default().startswith(("redis://", "rediss://")):
+            raise ConfigError(
+                "Em producao, SAAE_THROTTLE_STORE_URL deve ser um Redis (redis://...): os processos "
+                "do servidor precisam dividir as contagens de tentativas de login")
+        try:
+            self.trusted_networks()
+        except ValueError as exc:
+            raise ConfigError(f"SAAE_LOGIN_TRUSTED_NETWORKS invalida: {exc}") from exc
+        if self.is_production and self.notify_provider == "real":
+            # a webhook nobody can check lets anyone mark notices delivered or read, and the
+            # forged receipt would enter the incident's evidence chain
+            if (self.whatsapp_api_url or self.whatsapp_token) and not (
+                    self.whatsapp_app_secret and self.whatsapp_verify_token):
+                raise ConfigError(
+                    "Em producao, com o WhatsApp real, SAAE_WHATSAPP_APP_SECRET e "
+                    "SAAE_WHATSAPP_VERIFY_TOKEN sao obrigatorias (assinatura dos recibos de entrega)")
+            if self.sms_api_url and len(self.sms_webhook_token) < 16:
+                raise ConfigError(
+                    "Em producao, com o SMS real, SAAE_SMS_WEBHOOK_TOKEN e obrigatoria (minimo de "
+                    "16 caracteres): sem ela qualquer um forja recibos de entrega")
 
 
 def _convert(key: str, raw: str, hint: typing.Any) -> typing.Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask.views import MethodView
 from flask_login import login_user, logout_user
 from flask_smorest import Blueprint as ApiBlueprint
@@ -23,6 +23,7 @@ from core.auth import (
     ProfileRecord,
     User,
     authenticate,
+    clear_login_throttle,
     issue_token,
     login_required_only,
     public,
@@ -33,7 +34,7 @@ from core.auth import (
 from core.db import session, unit_of_work, utcnow
 from core.errors import NotFound, ValidationError
 from core.events import OutboxMessage
-from core.web import current, settings
+from core.web import current, query_int, settings
 
 bp = Blueprint("core", __name__, template_folder="templates")
 api = ApiBlueprint("core_api", __name__, url_prefix="/api/v1",
@@ -54,6 +55,8 @@ NAV = [
 class LoginForm(FlaskForm):
     username = StringField("Usuario", validators=[DataRequired("Informe o usuario.")])
     password = PasswordField("Senha", validators=[DataRequired("Informe a senha.")])
+    recovery_code = StringField("Codigo de recuperacao (so se o acesso estiver bloqueado)",
+                                validators=[Optional(), Length(max=40)])
 
 
 class PasswordForm(FlaskForm):
@@ -88,24 +91,37 @@ def login():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         try:
             user = authenticate(
-                form.username.data, form.password.data, settings(), ip=request.remote_addr
+                form.username.data, form.password.data, settings(), ip=request.remote_addr,
+                recovery_code=form.recovery_code.data,
             )
         except LoginFailed as exc:
             session.commit()  # a refusal keeps the attempt, the failure count and the lock
             flash(exc.message, "erro")
-            return render_template("core/login.html", form=form), 401
+            return render_template("core/login.html", form=form), 429 if exc.status == 429 else 401
         session.commit()
-        login_user(user)
         from flask import session as web_session
 
+        web_session.clear()  # a fresh session: nothing of an earlier one carries over
+        web_session["session_version"] = user.session_version
+        login_user(user)
         web_session["last_seen"] = utcnow().timestamp()
         return redirect(_safe_next(request.args.get("next")))
     return render_template("core/login.html", form=form)
 
 
-@bp.route("/sair", methods=["POST", "GET"])
+def end_sessions(user: User) -> None:
+    """Every web session of `user` stops working (server-side: the cookie alone is not
+    enough). Caller commits."""
+    user.session_version = (user.session_version or 0) + 1
+
+
+@bp.route("/sair", methods=["POST"])
 @public
 def logout():  # type: ignore[no-untyped-def]
+    user = current()
+    if user is not None and not g.get("api_token_user"):
+        with unit_of_work():
+            end_sessions(session.merge(user))
     logout_user()
     from flask import session as web_session
 
@@ -127,6 +143,10 @@ def change_password():  # type: ignore[no-untyped-def]
             try:
                 with unit_of_work(), audit.audit_context(reason="troca de senha pelo usuario"):
                     set_password(user, form.password.data, settings())
+                    end_sessions(user)  # a copied cookie dies with the old password
+                from flask import session as web_session
+
+                web_session["session_version"] = user.session_version  # this one goes on
                 flash("Senha alterada.", "sucesso")
                 return redirect(url_for("shell.home"))
             except ValidationError as exc:
@@ -174,12 +194,16 @@ def user_edit(user_id: int | None = None):  # type: ignore[no-untyped-def]
                     target.name = form.name.data.strip()
                     target.email = form.email.data or None
                     target.phone = form.phone.data or None
+                    if user is not None and user.active and not form.active.data:
+                        end_sessions(target)
                     target.active = form.active.data
                     target.auth_source = "ldap" if form.ldap.data else "local"
                     target.profiles = [session.get(ProfileRecord, pid) for pid in form.profiles.data]
                     if form.password.data:
                         set_password(target, form.password.data, settings())
                         target.must_change_password = True
+                        if user is not None:
+                            end_sessions(target)
                     elif user is None and target.auth_source == "local":
                         raise ValidationError(
                             "Informe a senha inicial.", fields={"password": ["Obrigatoria."]}
@@ -201,7 +225,20 @@ def user_unlock(user_id: int):  # type: ignore[no-untyped-def]
     with unit_of_work(), audit.audit_context(reason="desbloqueio pelo administrador"):
         user.locked_until = None
         user.failed_logins = 0
+    clear_login_throttle(user.username, settings())
     flash("Usuario desbloqueado.", "sucesso")
+    return redirect(url_for("core.users"))
+
+
+@bp.route("/admin/usuarios/<int:user_id>/encerrar-sessoes", methods=["POST"])
+@require("core.users.manage")
+def user_end_sessions(user_id: int):  # type: ignore[no-untyped-def]
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("Usuario nao encontrado.")
+    with unit_of_work(), audit.audit_context(reason="sessoes encerradas pelo administrador"):
+        end_sessions(user)
+    flash(f"Todas as sessoes de {user.name} foram encerradas.", "sucesso")
     return redirect(url_for("core.users"))
 
 
@@ -253,7 +290,7 @@ def audit_log():  # type: ignore[no-untyped-def]
     model = request.args.get("model")
     row_id = request.args.get("row_id")
     username = request.args.get("username")
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = query_int("page", 1, minimum=1, maximum=100_000)
     rows = _audit_rows(model, row_id, username, page)
     return render_template(
         "core/auditoria.html", rows=rows, model=model, row_id=row_id, username=username, page=page

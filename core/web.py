@@ -3,6 +3,7 @@ route (web and API), inactivity timeout, forced password change, and the audit a
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from typing import Any
@@ -16,6 +17,7 @@ from core.auth import LOGIN, User, password_expired, user_for_token, view_mark
 from core.config import Settings
 from core.db import session as db_session
 from core.db import utcnow
+from core.errors import ValidationError
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +33,13 @@ _PASSWORD_EXEMPT = {"core.change_password", "core.logout", "static"}
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
     user = db_session.get(User, int(user_id))
-    return user if user and user.active else None
+    if user is None or not user.active:
+        return None
+    # logout, a password change, deactivation or "end all sessions" raised the version:
+    # a copied cookie of an older session no longer signs anyone in
+    if session.get("session_version", 0) != user.session_version:
+        return None
+    return user
 
 
 DB_INT_MAX = 2**31 - 1  # PostgreSQL INTEGER, the type of every id column
@@ -57,10 +65,84 @@ def settings() -> Settings:
     return current_app.config["SAAE_SETTINGS"]
 
 
+# No inline script or style anywhere (pages load theirs from /static): a string that slips
+# through escaping cannot run. frame-ancestors stops clickjacking of every page and PDF.
+CONTENT_SECURITY_POLICY = "; ".join((
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",  # the field apps' photo previews, Swagger UI's icons
+    "font-src 'self'",
+    "connect-src 'self'",
+    "worker-src 'self'",
+    "manifest-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+))
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",  # frame-ancestors for browsers that predate it
+    "Referrer-Policy": "same-origin",  # search terms and matriculas never leave in a Referer
+    "Permissions-Policy": "geolocation=(self), camera=(self), microphone=(), payment=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def _security_headers(response: Any) -> Any:
+    """Every response (pages, JSON, PDFs, static files, errors) carries the same headers."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if settings().is_production:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response
+
+
+MAX_QUERY_VALUE = 1000  # characters of one query parameter: no search needs more
+
+
+def _guard_query() -> None:
+    """Query values no view should meet: a NUL (PostgreSQL refuses it) or a value longer
+    than any search (SQLite's LIKE gives up on very long patterns). 422 in Portuguese."""
+    for name, value in request.args.items(multi=True):
+        if "\x00" in value or "\x00" in name:
+            raise ValidationError(f"O parametro '{name[:40]}' contem um caractere invalido.",
+                                  fields={name[:40]: ["Caractere invalido (NUL)."]})
+        if len(value) > MAX_QUERY_VALUE:
+            raise ValidationError(
+                f"O parametro '{name[:40]}' e longo demais (maximo {MAX_QUERY_VALUE} caracteres).",
+                fields={name[:40]: [f"Maximo de {MAX_QUERY_VALUE} caracteres."]})
+
+
+def query_int(name: str, default: int | None = None, *, minimum: int = 0,
+              maximum: int = DB_INT_MAX) -> int | None:
+    """An integer query parameter within [minimum, maximum]; absent or empty = default;
+    anything else is a 422 with a Portuguese message."""
+    raw = request.args.get(name, "").strip()
+    if raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or not minimum <= value <= maximum:
+        raise ValidationError(
+            f"O parametro '{name}' deve ser um numero inteiro entre {minimum} e {maximum}.",
+            fields={name: [f"Informe um numero inteiro entre {minimum} e {maximum}."]})
+    return value
+
+
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
+    app.before_request(_guard_query)
     app.before_request(_enforce_access)
     app.teardown_request(_reset_actor)
+    app.after_request(_security_headers)
+    from core.privacy import mask
+
+    app.add_template_filter(mask, "mascarar")
 
 
 def _api_user() -> User | None:
@@ -126,10 +208,9 @@ def _reset_actor(_exc: BaseException | None = None) -> None:
     # next work on this thread (a test, a job of the in-process runner) is recorded as this user
     token = g.pop("audit_actor_token", None)
     if token is not None:
-        try:
+        # ValueError: set in another context (one copied by a streamed response)
+        with contextlib.suppress(ValueError):
             audit.reset_actor(token)
-        except ValueError:  # set in another context (copied by a streamed response)
-            pass
 
 
 def _idle_expired() -> bool:

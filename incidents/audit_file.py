@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 
 from core.db import session, utcnow
+from core.pdf import esc
 from incidents import domain, tsa
 from incidents.models import Message, Notice, Receipt, Timestamp, WorkOrder, WorkOrderAction
 from incidents.services import evidence
@@ -159,7 +160,7 @@ def pdf(data: dict[str, Any]) -> bytes:
                             topMargin=14 * mm, bottomMargin=14 * mm,
                             title=f"Dossie do incidente {data['incident']['protocol']}")
     inc = data["incident"]
-    P = lambda t, st=small: Paragraph(str(t).replace("&", "&amp;").replace("<", "&lt;"), st)  # noqa: E731
+    P = lambda t, st=small: Paragraph(esc(t), st)  # noqa: E731
 
     def table(rows: list[list[Any]], widths: list[float]) -> Table:
         t = Table([[P(c) for c in r] for r in rows], colWidths=[w * mm for w in widths], repeatRows=1)
@@ -169,7 +170,7 @@ def pdf(data: dict[str, Any]) -> bytes:
         return t
 
     story: list[Any] = [
-        Paragraph(f"Dossie de auditoria - incidente {inc['protocol']}", styles["Title"]),
+        Paragraph(f"Dossie de auditoria - incidente {esc(inc['protocol'])}", styles["Title"]),
         P(f"{inc['title']} | tipo {inc['kind']} | origem {inc['origin']} | situacao {inc['state']} | "
           f"gravidade {inc['severity']}", styles["BodyText"]),
         P(f"Aberto em {inc['opened_at']}; resolvido {inc['resolved_at'] or '-'}; encerrado "

@@ -12,6 +12,7 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from core.pdf import esc
 from portal_publico import services as sv
 
 # Decreto 5.440/2005, Anexo, Art. 5 II a: transcription of Lei 8.078/1990 (CDC) arts. 6 III, 31.
@@ -35,8 +36,7 @@ TONES = {"conforme": "#d8eedd", "nao_conforme": "#f7d9d7", "indeterminado": "#ff
          "sem_dados": "#eef1f4"}
 
 
-def _esc(text: Any) -> str:
-    return str(text if text is not None else "").replace("&", "&amp;").replace("<", "&lt;")
+_esc = esc  # every user string that reaches Paragraph markup (core.pdf)
 
 
 def _num(v: float | None) -> str:

@@ -388,7 +388,7 @@ def locate(query: str) -> list[commercial_api.ServiceLocation]:
     q = " ".join((query or "").split())[:120]
     if len(q) < 2:
         return []
-    return safe(commercial_api.locate, q, 20, default=[])
+    return safe(commercial_api.locate_public, q, 20, default=[])
 
 
 def neighbourhoods() -> list[str]:

@@ -19,6 +19,7 @@ from flask import (
 
 from core.auth import public
 from core.errors import DomainError
+from core.web import query_int
 from portal_publico import charts, pdf
 from portal_publico import services as sv
 from portal_publico.opendata import api as opendata_api
@@ -120,15 +121,37 @@ def inicio():  # type: ignore[no-untyped-def]
 @bp.route("/minha-agua")
 @public
 def minha_agua():  # type: ignore[no-untyped-def]
-    q = " ".join(request.args.get("q", "").split())[:120]
+    q = " ".join(request.args.get("q", "").replace("\x00", "").split())[:120]
+    if q and not _search_allowed():
+        flash("Muitas buscas seguidas deste endereço. Aguarde um minuto e tente de novo.", "erro")
+        resp = Response(render_template("portal_publico/minha_agua.html", q="", found=[],
+                                        water_url=_water_url, hoods=sv.neighbourhoods()), 429)
+        resp.headers["Retry-After"] = "60"
+        resp.headers["Cache-Control"] = "no-store"
+        return resp
     found = sv.locate(q) if q else []
     if q and len(q) < 2:
         flash("Digite pelo menos 2 letras do bairro ou da rua, ou a matrícula.", "erro")
+    elif q and not found and q.replace("-", "").replace(".", "").replace(" ", "").isdigit():
+        flash("Para buscar pela matrícula, digite-a completa, com o dígito verificador "
+              "(como aparece na conta, ex.: 001234-5).", "erro")
     usable = [f for f in found if f.system_id is not None]
     if len(usable) == 1 and len(found) == 1:
         return redirect(_water_url(usable[0]))
     return render_template("portal_publico/minha_agua.html", q=q, found=found,
                            water_url=_water_url, hoods=sv.neighbourhoods())
+
+
+def _search_allowed() -> bool:
+    """Searches per address and minute (core.throttle: shared by every server process):
+    walking the matriculas one by one to find where people live takes too long."""
+    from flask import current_app
+
+    from core import throttle
+
+    settings = current_app.config["SAAE_SETTINGS"]
+    n, _ = throttle.store(settings).hit(f"portal:busca:{request.remote_addr}", 60)
+    return n <= settings.portal_searches_per_minute
 
 
 def _water_url(loc: Any) -> str:
@@ -279,7 +302,7 @@ def _pdf(data: bytes, name: str) -> Response:
 @bp.route("/avisos")
 @public
 def avisos():  # type: ignore[no-untyped-def]
-    page = max(1, request.args.get("pagina", 1, type=int) or 1)
+    page = query_int("pagina", 1, minimum=1, maximum=100_000)
     past = sv.past_notices(limit=21, offset=(page - 1) * 20)
     return render_template("portal_publico/avisos.html", current=sv.current_notices(),
                            past=past[:20], page=page, more=len(past) > 20,

@@ -61,8 +61,20 @@ def _brand(settings: Settings) -> str:
     return g.saae_brand
 
 
+LOG_FORMAT = "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"
+
+
+def _configure_logging() -> None:
+    """Under gunicorn (or any host that configured nothing) the application's log lines
+    would reach stderr bare, without time or level: give the root logger a handler."""
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+
+
 def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     settings = settings or Settings.from_env()
+    _configure_logging()
     app = Flask("saae", template_folder=str(HERE / "templates"), static_folder=str(HERE / "static"))
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -82,6 +94,11 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.config.update(flask_config)
+    if settings.proxy_hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops,  # type: ignore[method-assign]
+                                x_proto=settings.proxy_hops, x_host=settings.proxy_hops)
     # before any blueprint: ids in URLs never exceed the database INTEGER
     app.url_map.converters["int"] = web.DbIntConverter
     settings.data_dir.mkdir(parents=True, exist_ok=True)

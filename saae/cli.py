@@ -127,6 +127,30 @@ def users_create(username: str, name: str, profiles: tuple[str, ...], password: 
     click.echo(f"Usuario {username} criado.")
 
 
+@users.command("recovery-codes")
+@click.argument("username")
+def users_recovery_codes(username: str) -> None:
+    """Emite 10 codigos de recuperacao de uso unico (os anteriores deixam de valer).
+
+    Cada codigo deixa o usuario entrar mesmo com o acesso bloqueado por tentativas erradas
+    (com a senha certa). Guarde-os impressos em local seguro."""
+    from sqlalchemy import select
+
+    from core.auth import User, issue_recovery_codes
+    from core.db import session, unit_of_work
+    from saae.app import create_app
+
+    app = create_app(_settings())
+    with app.app_context(), unit_of_work():
+        user = session.scalars(select(User).where(User.username == username.lower())).first()
+        if user is None:
+            raise click.ClickException(f"Usuario {username} nao existe.")
+        codes = issue_recovery_codes(user)
+    click.echo(f"Codigos de recuperacao de {username} (cada um vale uma vez):")
+    for c in codes:
+        click.echo("  " + c)
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)

@@ -71,6 +71,16 @@ def app(settings: Settings) -> Flask:
     return create_app(settings, TESTING=True, WTF_CSRF_ENABLED=False)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_throttle() -> Iterator[None]:
+    """Login and search counts (core.throttle's in-process store) start empty in every test:
+    all test requests come from 127.0.0.1 and user names repeat between tests."""
+    from core import throttle
+
+    throttle._stores.clear()
+    yield
+
+
 @pytest.fixture()
 def db(app: Flask) -> Iterator[Session]:
     """The app session, inside a transaction that is rolled back after the test."""

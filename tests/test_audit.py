@@ -149,7 +149,7 @@ def test_browse_per_record_and_per_user(client, login_as, make_user, db):
     text = page.get_data(as_text=True)
     assert "motivo visivel" in text and "segunda" in text
     assert "core_user #" not in text  # the login of the viewer is not gestora's doing
-    assert client.get("/auditoria?page=abc").status_code == 200
+    assert client.get("/auditoria?page=abc").status_code == 422  # issue 14 item 15
 
 
 def test_audit_api(client, api_token, db):

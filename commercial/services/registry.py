@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections import Counter
@@ -118,7 +119,10 @@ def get_consumer(consumer_id: int) -> Consumer:
 def _int(v: Any, default: int | None = 0) -> int | None:
     if v is None or v == "":
         return default
-    return int(v)
+    n = int(v)
+    if not -(2**31) <= n < 2**31:  # the database's INTEGER
+        raise ValueError(v)
+    return n
 
 
 def _clean_connection(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
@@ -197,7 +201,10 @@ def _clean_connection(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, l
         out["consumer_id"] = None
     if out["consumer_id"] is None:
         errors["consumer_id"] = ["Informe o cliente (titular) da ligacao."]
-    out["route_seq"] = _int(data.get("route_seq"), 0) or 0
+    try:
+        out["route_seq"] = _int(data.get("route_seq"), 0) or 0
+    except (TypeError, ValueError):
+        errors["route_seq"] = ["Sequencia de leitura invalida."]
     return out, errors
 
 
@@ -443,6 +450,32 @@ def locate(query: str, limit: int = 20) -> list[ServiceLocation]:
     for street, hood in sorted(by_street, key=lambda t: (domain.search_key(t[0]), t[1])):
         out.append(summary(f"{street} - {hood}", hood, by_street[(street, hood)], "logradouro"))
     return out[:limit]
+
+
+PUBLIC_MIN_GROUP = 5  # fewer connections than this: the centre would point at a house
+
+
+def locate_public(query: str, limit: int = 20) -> list[ServiceLocation]:
+    """See commercial.api.locate_public."""
+    q = (query or "").strip()
+    compact = q.replace("-", "").replace(".", "").replace(" ", "")
+    if compact.isdigit():
+        if not domain.matricula_is_valid(compact):
+            return []
+        try:
+            c = by_matricula(compact)
+        except NotFound:
+            return []
+        return [ServiceLocation(
+            label=f"Matricula {domain.format_matricula(c.matricula)} - {c.neighbourhood}",
+            neighbourhood=c.neighbourhood, system_id=c.system_id, sector_code=c.sector_code,
+            extra={"tipo": "matricula"})]
+    out = []
+    for loc in locate(q, limit):
+        if int(loc.extra.get("ligacoes", "0")) < PUBLIC_MIN_GROUP:
+            loc = dataclasses.replace(loc, latitude=None, longitude=None)
+        out.append(loc)
+    return out
 
 
 # -- supply systems ---------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from commercial.views import NAV, bp
 from core.auth import require
 from core.db import session
 from core.errors import NotFound, ValidationError
+from core.web import query_int
 
 NAV.append(("Faturamento", "commercial.faturamento", "commercial.billing.run"))
 
@@ -92,7 +93,7 @@ def lote(batch_id: int):  # type: ignore[no-untyped-def]
     b = session().get(InvoiceBatch, batch_id)
     if b is None:
         raise NotFound("Lote nao encontrado.")
-    page = max(1, request.args.get("pagina", 1, type=int))
+    page = query_int("pagina", 1, minimum=1, maximum=100_000)
     invoices = session().scalars(select(Invoice).where(Invoice.batch_id == batch_id)
                                  .order_by(Invoice.seq).limit(51).offset((page - 1) * 50)).all()
     from core import jobs

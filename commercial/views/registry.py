@@ -24,6 +24,7 @@ from commercial.views import bp
 from core.auth import require
 from core.db import session, unit_of_work
 from core.errors import ValidationError
+from core.web import query_int
 
 
 def dashboard_widgets(user: Any) -> list[dict[str, Any]]:
@@ -65,7 +66,7 @@ def ligacoes():  # type: ignore[no-untyped-def]
     q = request.args.get("q", "").strip()
     hood = request.args.get("bairro") or None
     sit = request.args.get("situacao") or None
-    page = max(1, request.args.get("pagina", 1, type=int))
+    page = query_int("pagina", 1, minimum=1, maximum=100_000)
     rows = registry.search_connections(q, neighbourhood=hood, situation=sit, limit=51,
                                        offset=(page - 1) * 50)
     return render_template("commercial/ligacoes.html", rows=rows[:50], more=len(rows) > 50,
@@ -93,7 +94,7 @@ def history_svg(hist: list[tuple[int, int, int, str]]) -> Markup:
             f'text-anchor="middle">{c}</text>'
             f'<text x="{x + slot * 0.3:.1f}" y="{h - 6}" font-size="11" text-anchor="middle" '
             f'fill="#5b6470">{domain.month_label(y, m)}</text>')
-    return Markup(f'<svg viewBox="0 0 {w} {h}" width="100%" style="max-width:{w}px" role="img" '
+    return Markup(f'<svg viewBox="0 0 {w} {h}" width="{w}" class="grafico-consumo" role="img" '
                   f'aria-label="Historico de consumo em m3">{"".join(bars)}</svg>')
 
 
@@ -222,8 +223,8 @@ def ligacao_simular(connection_id: int):  # type: ignore[no-untyped-def]
     from commercial.services import billing
 
     today = dt.date.today()
-    y = request.args.get("ano", type=int) or today.year
-    m = request.args.get("mes", type=int) or today.month
+    y = query_int("ano", today.year, minimum=1900, maximum=2200)
+    m = query_int("mes", today.month, minimum=1, maximum=12)
     doc = billing.simulate(connection_id, y, m)
     from commercial.pdf import VERDICT_TEXT, dmy, num
 

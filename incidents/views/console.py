@@ -15,6 +15,7 @@ from sqlalchemy import select
 from core.auth import require
 from core.db import session
 from core.errors import DomainError, ValidationError
+from core.web import current, query_int
 from incidents import domain, svg
 from incidents.models import Evidence, LocalOutbox, Notice, Timestamp
 from incidents.services import incidents as svc
@@ -224,17 +225,25 @@ def audit_zip(incident_id: int):  # type: ignore[no-untyped-def]
 @require("incidents.incident.view")
 def messages(incident_id: int):  # type: ignore[no-untyped-def]
     inc = svc.get(incident_id)
-    page = max(1, request.args.get("pagina", 1, type=int))
+    page = query_int("pagina", 1, minimum=1, maximum=100_000)
     msgs = notify.messages(inc.id, limit=100, offset=(page - 1) * 100)
     return render_template("incidents/mensagens.html", inc=inc, msgs=msgs, page=page,
-                           receipts={m.id: notify.receipts(m.id) for m in msgs})
+                           receipts={m.id: notify.receipts(m.id) for m in msgs},
+                           show_contacts=_sees_contacts())
 
 
 @bp.route("/caixa-de-saida")
 @require("incidents.incident.view")
 def local_outbox():  # type: ignore[no-untyped-def]
     rows = list(session.scalars(select(LocalOutbox).order_by(LocalOutbox.id.desc()).limit(200)))
-    return render_template("incidents/caixa_saida.html", rows=rows)
+    return render_template("incidents/caixa_saida.html", rows=rows, show_contacts=_sees_contacts())
+
+
+def _sees_contacts() -> bool:
+    """Whole phone numbers and e-mails only for who sends notices (operators, supervisors,
+    managers); a technician sees them masked."""
+    user = current()
+    return bool(user and user.can("incidents.notice.send"))
 
 
 def _runs(entries: list) -> list[tuple[object, list, str]]:  # type: ignore[type-arg]

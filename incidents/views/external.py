@@ -55,10 +55,13 @@ class WhatsAppWebhook(MethodView):
     def post(self):  # type: ignore[no-untyped-def]
         s = _settings()
         raw = request.get_data()
-        if s.whatsapp_app_secret:
-            want = "sha256=" + hmac.new(s.whatsapp_app_secret.encode(), raw, hashlib.sha256).hexdigest()
-            if not hmac.compare_digest(request.headers.get("X-Hub-Signature-256", ""), want):
-                abort(403)
+        # no app secret, no webhook: an unsigned receipt would mark messages read and enter
+        # the evidence chain (production refuses to start with the real provider and no secret)
+        if not s.whatsapp_app_secret:
+            abort(403)
+        want = "sha256=" + hmac.new(s.whatsapp_app_secret.encode(), raw, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(request.headers.get("X-Hub-Signature-256", ""), want):
+            abort(403)
         unknown = 0
         for reply in whatsapp_replies(request.get_json(silent=True) or {}):
             oncall.acknowledge_reply(reply["from"], reply["text"])  # a reply to an on-call page

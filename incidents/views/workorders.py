@@ -11,7 +11,7 @@ from sqlalchemy import select
 from core.audit import audit_context
 from core.auth import require
 from core.db import session, unit_of_work
-from core.errors import DomainError, ValidationError
+from core.errors import DomainError, NotFound, ValidationError
 from incidents import domain
 from incidents.models import NoticeTemplate, StepConfig, Technician
 from incidents.services import workorders as wo_svc
@@ -96,7 +96,9 @@ def templates():  # type: ignore[no-untyped-def]
                     for cfg in session.scalars(select(StepConfig)):
                         cfg.send_whatsapp = f.get(f"step_{cfg.step}") == "1"
                 else:
-                    t = session.scalars(select(NoticeTemplate).where(NoticeTemplate.code == f.get("code"))).one()
+                    t = session.scalars(select(NoticeTemplate).where(NoticeTemplate.code == f.get("code"))).first()
+                    if t is None:
+                        raise NotFound("Modelo de aviso nao encontrado.")
                     body = f.get("body", "").strip()
                     bad = domain.unknown_variables(body)
                     if not body or bad:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from core.audit import audit_context
 from core.db import session, transactional, utcnow
 from core.errors import NotFound, ValidationError
+from core.pdf import esc
 from lims.domain import compliance as comp
 from lims.models.results import DosingConsumption, EtaStoppage, Result, ResultState
 from lims.services import closing
@@ -257,9 +258,8 @@ def render_pdf(title: str, subtitle: str, head: list[str], body: list[list[str]]
     # headers a little smaller than the cells: "Dispensadas" must fit a 14 mm count column
     hcell = cell.clone("hcell", fontName="Helvetica-Bold", fontSize=5.8, leading=7,
                        textColor=colors.white)
-    data = [[Paragraph(h, hcell) for h in head]]
-    data += [[Paragraph(str(c).replace("&", "&amp;").replace("<", "&lt;"), cell) for c in row]
-             for row in body]
+    data = [[Paragraph(esc(h), hcell) for h in head]]
+    data += [[Paragraph(esc(c), cell) for c in row] for row in body]
     table = Table(data, repeatRows=1, colWidths=[w * mm for w in widths_mm] if widths_mm else None)
     style = [("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#0b4f8a")),
              ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#d4d9df")),
@@ -283,7 +283,7 @@ def render_pdf(title: str, subtitle: str, head: list[str], body: list[list[str]]
         canvas.drawRightString(landscape(A4)[0] - 10 * mm, 6 * mm, f"pagina {canvas.getPageNumber()}")
         canvas.restoreState()
 
-    story = [Paragraph(title, ss["Title"]), Paragraph(subtitle, ss["Normal"]), Spacer(1, 4 * mm),
+    story = [Paragraph(esc(title), ss["Title"]), Paragraph(esc(subtitle), ss["Normal"]), Spacer(1, 4 * mm),
              table]
     doc.build(story, onFirstPage=page, onLaterPages=page)
     return buf.getvalue()

@@ -22,6 +22,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from core.pdf import esc as _esc
 from lims.models.routes import Route
 from lims.services import routes as route_svc
 
@@ -40,8 +41,7 @@ GRID = [("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#777777")),
 
 
 def _p(text: str | None, style: ParagraphStyle = TXT) -> Paragraph:
-    esc = (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return Paragraph(esc.replace("\n", "<br/>"), style)
+    return Paragraph(_esc(text).replace("\n", "<br/>"), style)
 
 
 def _header(route: Route, collector: str, analyst: str, utility: str) -> list:
@@ -58,7 +58,7 @@ def _header(route: Route, collector: str, analyst: str, utility: str) -> list:
     t.setStyle(TableStyle([("SPAN", (0, 1), (2, 1)), ("BOX", (0, 0), (-1, -1), 0.6, colors.black),
                            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                            ("TOPPADDING", (0, 0), (-1, -1), 2.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5)]))
-    return [Paragraph(f"{utility} · Roteiro de coleta <b>{route.code}</b>", H1), t, Spacer(1, 3 * mm)]
+    return [Paragraph(f"{_esc(utility)} · Roteiro de coleta <b>{_esc(route.code)}</b>", H1), t, Spacer(1, 3 * mm)]
 
 
 def _rich(text: str) -> Paragraph:
@@ -117,7 +117,7 @@ def route_sheet_pdf(route_id: int, *, utility_name: str = "SAAE") -> bytes:
 
     # -- the preparation form --
     story.append(PageBreak())
-    story.append(Paragraph(f"{utility_name} · Formulario de preparacao de coleta · rota <b>{route.code}</b>", H1))
+    story.append(Paragraph(f"{_esc(utility_name)} · Formulario de preparacao de coleta · rota <b>{_esc(route.code)}</b>", H1))
     story.append(_rich(f"<b>Responsavel pela coleta:</b> {_esc(collector)} · <b>Responsavel pela "
                        f"analise:</b> {_esc(analyst) or '-'} · <b>Data programada:</b> {route.day:%d/%m/%Y}"))
     story.append(Spacer(1, 2 * mm))
@@ -165,5 +165,3 @@ def route_sheet_pdf(route_id: int, *, utility_name: str = "SAAE") -> bytes:
     return buf.getvalue()
 
 
-def _esc(text: str | None) -> str:
-    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

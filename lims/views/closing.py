@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from core.auth import require
 from core.errors import ValidationError
-from core.web import current, settings
+from core.web import current, query_int, settings
 from lims.views import NAV, bp
 
 NAV.append(("Fechamento mensal", "lims.fechamento", "lims.closing.view"))
@@ -35,7 +35,7 @@ def fechamento():  # type: ignore[no-untyped-def]
 
     systems = reports.known_systems()
     year, month = _month_args()
-    system_id = request.args.get("sistema", type=int) or (systems[0][0] if systems else None)
+    system_id = query_int("sistema", minimum=1) or (systems[0][0] if systems else None)
     rows, c = [], None
     if system_id is not None:
         rows = closing.pre_closing(system_id, year, month)

@@ -6,6 +6,7 @@ from flask import Response, request
 
 from core.auth import require
 from core.errors import ValidationError
+from core.web import query_int
 from lims.views import NAV, bp
 
 NAV.append(("Nao conformidades", "lims.relatorio_nao_conformidades", "lims.reports.view"))
@@ -16,9 +17,9 @@ NAV.append(("Nao conformidades", "lims.relatorio_nao_conformidades", "lims.repor
 def relatorio_fechamento():  # type: ignore[no-untyped-def]
     from lims.services import reports
 
-    system_id = request.args.get("sistema", type=int)
-    year = request.args.get("ano", type=int)
-    month = request.args.get("mes", type=int)
+    system_id = query_int("sistema", minimum=1)
+    year = query_int("ano", minimum=1900, maximum=2200)
+    month = query_int("mes", minimum=1, maximum=12)
     if system_id is None or year is None or month is None:
         raise ValidationError("Informe sistema, ano e mes.",
                               fields={"sistema": ["obrigatorio"], "mes": ["obrigatorio"]})
@@ -33,9 +34,11 @@ def _args() -> tuple[int | None, int, int]:
     import datetime as dt
 
     prev = dt.date.today().replace(day=1) - dt.timedelta(days=1)
-    system_id = request.args.get("sistema", type=int)
-    year = request.args.get("ano", type=int) or prev.year
-    month = request.args.get("mes", type=int) or prev.month
+    from core.web import query_int
+
+    system_id = query_int("sistema", minimum=1)
+    year = query_int("ano", prev.year, minimum=1900, maximum=2200)
+    month = query_int("mes", prev.month, minimum=1, maximum=12)
     return system_id, year, month
 
 

@@ -23,7 +23,7 @@ from marshmallow import ValidationError as MaValidationError
 
 from core.auth import require
 from core.errors import ValidationError, error_body, flatten_locations
-from core.web import current, settings
+from core.web import current, query_int, settings
 from lims.views import NAV, api, bp
 
 # the phone page's own script and service worker, served locally (no CDN)
@@ -66,7 +66,7 @@ def rotas():  # type: ignore[no-untyped-def]
     from lims.services import routes as svc
 
     day = _day(request.args.get("data"))
-    system_id = request.args.get("sistema", type=int)
+    system_id = query_int("sistema", minimum=1)
     from core.db import session
 
     systems = list(session.query(SupplySystem).filter_by(active=True).order_by(SupplySystem.name))
@@ -141,7 +141,7 @@ def rota_etiquetas(route_id: int):  # type: ignore[no-untyped-def]
     r = svc.get_route(route_id)
     layout = svc.label_layout(request.args.get("formato"))
     per_bottle = request.args.get("por_frasco") == "1"
-    skip = max(0, min(layout.per_page - 1, request.args.get("pular", 0, type=int)))
+    skip = query_int("pular", 0, minimum=0, maximum=layout.per_page - 1)
     return _pdf(svc.labels_pdf(r.id, per_bottle=per_bottle, skip=skip, layout=layout),
                 f"etiquetas-{r.code}.pdf")
 
