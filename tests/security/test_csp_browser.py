@@ -28,6 +28,7 @@ def live(app):  # type: ignore[no-untyped-def]
 
 
 def test_no_page_violates_the_policy(live):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -48,7 +49,11 @@ def test_no_page_violates_the_policy(live):
                              "/api/v1/docs"]:
             resp = page.goto(live.url + href)
             assert resp is not None and resp.status == 200, href
-            page.wait_for_load_state("networkidle")
+            try:
+                page.wait_for_load_state("networkidle", timeout=10_000)
+            except PlaywrightTimeout:  # a page whose API answer is an error body Chromium
+                page.wait_for_timeout(1000)  # keeps open (technician page as admin): settle
+
         assert page.locator(".swagger-ui").count() > 0  # Swagger UI started from its static script
         assert not violations, "\n".join(violations)
         browser.close()
