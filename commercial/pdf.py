@@ -157,7 +157,7 @@ def i25_modules(code: str, ratio: int = 3) -> bytes:
     start (narrow bar, space, bar, space), digit pairs (bars from the first digit, spaces from
     the second), stop (wide bar, narrow space, narrow bar)."""
     if len(code) % 2 or not code.isdigit():
-        raise ValueError("I2of5 precisa de um numero par de digitos")
+        raise ValueError("I2of5 precisa de um número par de dígitos")
     out = bytearray(b"\x01\x00\x01\x00")
     for i in range(0, len(code), 2):
         bars, spaces = _I25[int(code[i])], _I25[int(code[i + 1])]
@@ -561,7 +561,7 @@ def write_invoice(doc: dict[str, Any], path: str | Path, *, copy: bool = False) 
 
 def render_many(docs: list[dict[str, Any]], path: str | Path) -> int:
     """Several invoices in one PDF (the print file for the print shop)."""
-    pdf = Document(title="Arquivo de impressao de faturas")
+    pdf = Document(title="Arquivo de impressão de faturas")
     for d in docs:
         draw_invoice(pdf.new_page(W, H), d)
     Path(path).write_bytes(pdf.tobytes())

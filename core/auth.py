@@ -50,7 +50,7 @@ PROFILE_LABELS = {
     Profile.SUPERVISOR: "Supervisor",
     Profile.GESTOR: "Gestor",
     Profile.OPERADOR: "Operador (SCADA/incidentes)",
-    Profile.TECNICO: "Tecnico de campo",
+    Profile.TECNICO: "Técnico de campo",
     Profile.ADMINISTRADOR: "Administrador",
 }
 
@@ -79,9 +79,9 @@ def all_permissions() -> dict[str, Permission]:
 ALL = tuple(Profile)
 register_permissions(
     {
-        "core.users.manage": ("Cadastrar usuarios e perfis", [Profile.ADMINISTRADOR]),
+        "core.users.manage": ("Cadastrar usuários e perfis", [Profile.ADMINISTRADOR]),
         "core.audit.view": (
-            "Consultar historico de alteracoes",
+            "Consultar histórico de alterações",
             [Profile.ADMINISTRADOR, Profile.GESTOR, Profile.SUPERVISOR],
         ),
         "core.tokens.manage": ("Criar tokens de API", [Profile.ADMINISTRADOR]),
@@ -235,11 +235,11 @@ def password_problems(password: str, settings: Settings, username: str = "") -> 
     if not re.search(r"[A-Z]", password):
         problems.append("A senha deve ter ao menos uma letra maiuscula.")
     if not re.search(r"\d", password):
-        problems.append("A senha deve ter ao menos um numero.")
+        problems.append("A senha deve ter ao menos um número.")
     if not re.search(r"[^A-Za-z0-9]", password):
         problems.append("A senha deve ter ao menos um simbolo (por exemplo ! @ # %).")
     if username and username.lower() in password.lower():
-        problems.append("A senha nao pode conter o nome de usuario.")
+        problems.append("A senha não pode conter o nome de usuário.")
     return problems
 
 
@@ -270,7 +270,7 @@ def authenticate(
     username = (username or "").strip().lower()
     now = utcnow()
     user = s.scalars(select(User).where(User.username == username)).first()
-    generic = "Usuario ou senha invalidos."
+    generic = "Usuário ou senha inválidos."
 
     def fail(detail: str, message: str = generic) -> LoginFailed:
         s.add(LoginAttempt(username=username[:80], success=False, ip=ip, detail=detail))
@@ -278,9 +278,9 @@ def authenticate(
 
     if user is None:
         verify_password(None, password)  # same timing either way
-        raise fail("usuario inexistente")
+        raise fail("usuário inexistente")
     if not user.active:
-        raise fail("usuario inativo", "Usuario desativado. Procure o administrador.")
+        raise fail("usuário inativo", "Usuário desativado. Procure o administrador.")
     if user.locked_until and user.locked_until > now:
         minutes = int((user.locked_until - now).total_seconds() // 60) + 1
         raise fail(
@@ -299,8 +299,8 @@ def authenticate(
             user.failed_logins = 0
             raise fail(
                 "senha errada; bloqueado",
-                f"Acesso bloqueado por {settings.login_lockout_minutes} minutos apos "
-                f"{settings.login_max_attempts} tentativas invalidas.",
+                f"Acesso bloqueado por {settings.login_lockout_minutes} minutos após "
+                f"{settings.login_max_attempts} tentativas inválidas.",
             )
         raise fail("senha errada")
     user.failed_logins = 0

@@ -37,18 +37,18 @@ from core.web import current, settings
 
 bp = Blueprint("core", __name__, template_folder="templates")
 api = ApiBlueprint("core_api", __name__, url_prefix="/api/v1",
-                   description="Contas e historico de alteracoes")
+                   description="Contas e histórico de alterações")
 blueprints = [bp]
 api_blueprints = [api]
 PAGE = 100  # rows per page in lists and API collections
 NAV = [
-    ("Usuarios", "core.users", "core.users.manage"),
+    ("Usuários", "core.users", "core.users.manage"),
     ("Auditoria", "core.audit_log", "core.audit.view"),
 ]
 
 
 class LoginForm(FlaskForm):
-    username = StringField("Usuario", validators=[DataRequired("Informe o usuario.")])
+    username = StringField("Usuário", validators=[DataRequired("Informe o usuário.")])
     password = PasswordField("Senha", validators=[DataRequired("Informe a senha.")])
 
 
@@ -56,12 +56,12 @@ class PasswordForm(FlaskForm):
     current = PasswordField("Senha atual", validators=[DataRequired("Informe a senha atual.")])
     password = PasswordField("Nova senha", validators=[DataRequired("Informe a nova senha.")])
     confirm = PasswordField(
-        "Confirme a nova senha", validators=[EqualTo("password", "As senhas nao conferem.")]
+        "Confirme a nova senha", validators=[EqualTo("password", "As senhas não conferem.")]
     )
 
 
 class UserForm(FlaskForm):
-    username = StringField("Usuario", validators=[DataRequired(), Length(max=80)])
+    username = StringField("Usuário", validators=[DataRequired(), Length(max=80)])
     name = StringField("Nome completo", validators=[DataRequired(), Length(max=160)])
     email = EmailField("E-mail", validators=[Optional(), Length(max=200)])
     phone = StringField("Telefone", validators=[Optional(), Length(max=30)])
@@ -106,7 +106,7 @@ def logout():  # type: ignore[no-untyped-def]
     from flask import session as web_session
 
     web_session.clear()
-    flash("Voce saiu do sistema.", "info")
+    flash("Você saiu do sistema.", "info")
     return redirect(url_for("core.login"))
 
 
@@ -121,7 +121,7 @@ def change_password():  # type: ignore[no-untyped-def]
             form.current.errors = ["Senha atual incorreta."]
         else:
             try:
-                with unit_of_work(), audit.audit_context(reason="troca de senha pelo usuario"):
+                with unit_of_work(), audit.audit_context(reason="troca de senha pelo usuário"):
                     set_password(user, form.password.data, settings())
                 flash("Senha alterada.", "sucesso")
                 return redirect(url_for("shell.home"))
@@ -147,7 +147,7 @@ def _profile_choices() -> list[tuple[int, str]]:
 def user_edit(user_id: int | None = None):  # type: ignore[no-untyped-def]
     user = session.get(User, user_id) if user_id else None
     if user_id and user is None:
-        raise NotFound("Usuario nao encontrado.")
+        raise NotFound("Usuário não encontrado.")
     form = UserForm(obj=user)
     form.profiles.choices = _profile_choices()
     if request.method == "GET" and user:
@@ -159,12 +159,12 @@ def user_edit(user_id: int | None = None):  # type: ignore[no-untyped-def]
             select(User).where(func.lower(User.username) == username, User.id != (user_id or 0))
         ).first()
         if clash:
-            form.username.errors = ["Ja existe um usuario com este login."]
+            form.username.errors = ["Já existe um usuário com este login."]
         elif not form.profiles.data:
             form.profiles.errors = ["Escolha ao menos um perfil."]
         else:
             try:
-                with unit_of_work(), audit.audit_context(reason="cadastro de usuario"):
+                with unit_of_work(), audit.audit_context(reason="cadastro de usuário"):
                     target = user or User(username=username, name="")
                     target.username = username
                     target.name = form.name.data.strip()
@@ -178,10 +178,10 @@ def user_edit(user_id: int | None = None):  # type: ignore[no-untyped-def]
                         target.must_change_password = True
                     elif user is None and target.auth_source == "local":
                         raise ValidationError(
-                            "Informe a senha inicial.", fields={"password": ["Obrigatoria."]}
+                            "Informe a senha inicial.", fields={"password": ["Obrigatória."]}
                         )
                     session.add(target)
-                flash("Usuario salvo.", "sucesso")
+                flash("Usuário salvo.", "sucesso")
                 return redirect(url_for("core.users"))
             except ValidationError as exc:
                 form.password.errors = exc.fields.get("password", [exc.message])
@@ -193,11 +193,11 @@ def user_edit(user_id: int | None = None):  # type: ignore[no-untyped-def]
 def user_unlock(user_id: int):  # type: ignore[no-untyped-def]
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound("Usuario nao encontrado.")
+        raise NotFound("Usuário não encontrado.")
     with unit_of_work(), audit.audit_context(reason="desbloqueio pelo administrador"):
         user.locked_until = None
         user.failed_logins = 0
-    flash("Usuario desbloqueado.", "sucesso")
+    flash("Usuário desbloqueado.", "sucesso")
     return redirect(url_for("core.users"))
 
 
@@ -210,7 +210,7 @@ def tokens():  # type: ignore[no-untyped-def]
         username = (request.form.get("username") or "").strip().lower()
         owner = session.scalars(select(User).where(User.username == username)).first()
         if not name or owner is None:
-            flash("Informe um nome e um usuario existente para o token.", "erro")
+            flash("Informe um nome e um usuário existente para o token.", "erro")
         else:
             with unit_of_work(), audit.audit_context(reason="token de API criado"):
                 new_token = issue_token(owner, name)
@@ -223,7 +223,7 @@ def tokens():  # type: ignore[no-untyped-def]
 def token_revoke(token_id: int):  # type: ignore[no-untyped-def]
     tok = session.get(ApiToken, token_id)
     if tok is None:
-        raise NotFound("Token nao encontrado.")
+        raise NotFound("Token não encontrado.")
     with unit_of_work(), audit.audit_context(reason="token revogado"):
         tok.revoked_at = utcnow()
     flash("Token revogado.", "sucesso")
@@ -264,7 +264,7 @@ def dashboard(user: User) -> list[dict[str, object]]:
         locked = session.scalar(
             select(func.count()).select_from(User).where(User.locked_until > utcnow())
         ) or 0
-        cards.append({"title": "Usuarios ativos", "value": active, "url": url_for("core.users"),
+        cards.append({"title": "Usuários ativos", "value": active, "url": url_for("core.users"),
                       "hint": f"{locked} bloqueado(s) por tentativas" if locked else "",
                       "tone": "alerta" if locked else ""})
     if user.can("core.outbox.view"):
@@ -277,7 +277,7 @@ def dashboard(user: User) -> list[dict[str, object]]:
         ) or 0
         cards.append({"title": "Eventos na fila", "value": pending,
                       "url": url_for("core.audit_log"),
-                      "hint": f"{dead} com falha definitiva" if dead else "entregues apos cada commit",
+                      "hint": f"{dead} com falha definitiva" if dead else "entregues após cada commit",
                       "tone": "falha" if dead else "ok"})
     return cards
 

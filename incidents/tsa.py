@@ -104,7 +104,7 @@ class TsaAnswer:
 def read_response(data: bytes, digest: bytes) -> TsaAnswer:
     tag, body, _ = parse(data)
     if tag != 0x30:
-        return TsaAnswer(False, -1, b"", "", False, "resposta nao e DER")
+        return TsaAnswer(False, -1, b"", "", False, "resposta não e DER")
     parts = children(body)
     status_info = children(parts[0][1])
     status = int.from_bytes(status_info[0][1], "big", signed=True)
@@ -132,4 +132,4 @@ def ask(url: str, digest: bytes, timeout: float = 10) -> TsaAnswer:
     try:
         return read_response(resp.content, digest)
     except (IndexError, ValueError) as exc:
-        return TsaAnswer(False, -1, b"", "", False, f"resposta invalida: {exc}")
+        return TsaAnswer(False, -1, b"", "", False, f"resposta inválida: {exc}")

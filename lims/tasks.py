@@ -33,10 +33,10 @@ def send_monthly_reports(year: int | None = None, month: int | None = None,
     sent = 0
     for system_id, name in reports.known_systems():
         msg = EmailMessage()
-        msg["Subject"] = f"Qualidade da agua - {name} - {month:02d}/{year}"
+        msg["Subject"] = f"Qualidade da água - {name} - {month:02d}/{year}"
         msg["From"] = settings.mail_from
         msg["To"] = ", ".join(recipients)
-        msg.set_content(f"Segue o relatorio de qualidade da agua de {name}, {month:02d}/{year} "
+        msg.set_content(f"Segue o relatório de qualidade da água de {name}, {month:02d}/{year} "
                         f"(Portaria GM/MS 888/2021).\n\n{settings.utility_name}")
         for fmt in ("pdf", "xlsx"):
             content, mime, fname = reports.closing_document(system_id, year, month, fmt)

@@ -83,7 +83,7 @@ DICTIONARY: dict[str, dict[str, Any]] = {
                      "com a previsão de retorno e as medidas de segurança.",
         "campos": [
             ("protocolo", "texto", "Número do aviso"),
-            ("tipo", "texto", "interrupcao | qualidade | manutencao"),
+            ("tipo", "texto", "interrupção | qualidade | manutenção"),
             ("titulo", "texto", "Título"),
             ("motivo", "texto", "Motivo"),
             ("area", "texto", "Área afetada, em palavras"),
@@ -115,8 +115,8 @@ DICTIONARY: dict[str, dict[str, Any]] = {
         "campos": [
             ("id", "inteiro", "Identificador"), ("codigo", "texto", "Código"),
             ("nome", "texto", "Nome"), ("sistema_id", "inteiro", "Sistema"),
-            ("tipo", "texto", "captacao | saida_tratamento | reservatorio | rede | "
-                              "ponta_de_rede | poco | torneira"),
+            ("tipo", "texto", "captação | saida_tratamento | reservatório | rede | "
+                              "ponta_de_rede | poço | torneira"),
             ("endereco", "texto", "Endereço"), ("bairro", "texto", "Bairro"),
             ("latitude", "decimal", "Latitude"), ("longitude", "decimal", "Longitude"),
         ],

@@ -33,10 +33,10 @@ def dashboard_widgets(user: Any) -> list[dict[str, Any]]:
     active = s.scalar(select(func.count(Connection.id)).where(
         Connection.situation == Situation.ATIVA.value)) or 0
     last = s.scalars(select(InvoiceBatch).order_by(InvoiceBatch.id.desc()).limit(1)).first()
-    out = [{"title": "Ligacoes ativas", "value": f"{active:,}".replace(",", "."),
+    out = [{"title": "Ligações ativas", "value": f"{active:,}".replace(",", "."),
             "url": url_for("commercial.ligacoes"), "hint": "Cadastro comercial"}]
     if last is not None:
-        out.append({"title": f"Ultimo lote ({last.month:02d}/{last.year})",
+        out.append({"title": f"Último lote ({last.month:02d}/{last.year})",
                     "value": f"{last.done}", "url": url_for("commercial.lote", batch_id=last.id),
                     "hint": f"faturas - {last.state}",
                     "tone": "alerta" if last.state == "falhou" else ""})
@@ -94,7 +94,7 @@ def history_svg(hist: list[tuple[int, int, int, str]]) -> Markup:
             f'<text x="{x + slot * 0.3:.1f}" y="{h - 6}" font-size="11" text-anchor="middle" '
             f'fill="#5b6470">{domain.month_label(y, m)}</text>')
     return Markup(f'<svg viewBox="0 0 {w} {h}" width="100%" style="max-width:{w}px" role="img" '
-                  f'aria-label="Historico de consumo em m3">{"".join(bars)}</svg>')
+                  f'aria-label="Histórico de consumo em m3">{"".join(bars)}</svg>')
 
 
 @bp.route("/ligacoes/<int:connection_id>")
@@ -163,7 +163,7 @@ def ligacao_form(connection_id: int | None = None):  # type: ignore[no-untyped-d
             flash(exc.message, "erro")
             errors = exc.fields or errors
         else:
-            flash(f"Ligacao {domain.format_matricula(conn_saved.matricula)} gravada.", "sucesso")
+            flash(f"Ligação {domain.format_matricula(conn_saved.matricula)} gravada.", "sucesso")
             return redirect(url_for("commercial.ligacao", connection_id=conn_saved.id))
     elif conn is not None:
         values = {k: getattr(conn, k) for k in (
@@ -201,7 +201,7 @@ def ligacao_situacao(connection_id: int):  # type: ignore[no-untyped-def]
 
     registry.set_situation(connection_id, request.form.get("situation", ""),
                            request.form.get("motivo", ""))
-    flash("Situacao alterada.", "sucesso")
+    flash("Situação alterada.", "sucesso")
     return redirect(url_for("commercial.ligacao", connection_id=connection_id))
 
 
@@ -212,7 +212,7 @@ def ligacao_servico(connection_id: int):  # type: ignore[no-untyped-def]
 
     billing.add_service(connection_id, request.form.get("description", ""),
                         request.form.get("amount", ""))
-    flash("Servico incluido; sera cobrado na proxima fatura.", "sucesso")
+    flash("Serviço incluído; será cobrado na próxima fatura.", "sucesso")
     return redirect(url_for("commercial.ligacao", connection_id=connection_id))
 
 

@@ -22,10 +22,10 @@ from incidents.services import evidence
 
 log = logging.getLogger(__name__)
 
-KINDS = {"interrupcao": "Interrupcao / falta d'agua", "qualidade": "Qualidade da agua",
-         "manutencao": "Manutencao", "atendimento": "Atendimento ao cliente"}
-ORIGINS = {"scada": "Supervisorio (SCADA)", "laboratorio": "Laboratorio", "eta": "Parada de ETA",
-           "operador": "Operador", "cidadao": "Cidadao", "externo": "Sistema externo"}
+KINDS = {"interrupcao": "Interrupção / falta d'água", "qualidade": "Qualidade da água",
+         "manutencao": "Manutenção", "atendimento": "Atendimento ao cliente"}
+ORIGINS = {"scada": "Supervisório (SCADA)", "laboratorio": "Laboratório", "eta": "Parada de ETA",
+           "operador": "Operador", "cidadao": "Cidadão", "externo": "Sistema externo"}
 
 
 def settings() -> Any:
@@ -37,7 +37,7 @@ def settings() -> Any:
 def get(incident_id: int) -> Incident:
     inc = session.get(Incident, incident_id)
     if inc is None:
-        raise NotFound("Incidente nao encontrado")
+        raise NotFound("Incidente não encontrado")
     return inc
 
 
@@ -72,13 +72,13 @@ def open_incident(*, title: str, kind: str, origin: str, severity: str = "media"
                   **fields: Any) -> Incident:
     """Open an incident (auditable, with its first timeline entry and evidence link)."""
     if kind not in KINDS:
-        raise ValidationError("Tipo de incidente invalido", fields={"kind": ["invalido"]})
+        raise ValidationError("Tipo de incidente inválido", fields={"kind": ["invalido"]})
     if origin not in ORIGINS:
-        raise ValidationError("Origem invalida", fields={"origin": ["invalida"]})
+        raise ValidationError("Origem inválida", fields={"origin": ["invalida"]})
     if not title.strip():
-        raise ValidationError("Informe o titulo", fields={"title": ["obrigatorio"]})
+        raise ValidationError("Informe o título", fields={"title": ["obrigatorio"]})
     if severity not in domain.SEVERITIES:
-        raise ValidationError("Gravidade invalida", fields={"severity": ["invalida"]})
+        raise ValidationError("Gravidade inválida", fields={"severity": ["invalida"]})
     now = utcnow()
     fields.setdefault("safety_measures", domain.SAFETY_MEASURES.get(kind, ""))
     fields.setdefault("public_notice", kind in ("interrupcao", "qualidade"))
@@ -108,7 +108,7 @@ def attach(inc: Incident, *, severity: str, note: str, anomaly_id: int | None = 
     changed = False
     if anomaly_id is not None and anomaly_id not in (inc.anomaly_ids or []):
         inc.anomaly_ids = [*(inc.anomaly_ids or []), anomaly_id]
-        timeline(inc.id, "evento", f"Ocorrencia repetida anexada: {note}", {"anomaly_id": anomaly_id})
+        timeline(inc.id, "evento", f"Ocorrência repetida anexada: {note}", {"anomaly_id": anomaly_id})
         changed = True
     if domain.escalates(inc.severity, severity):
         old = inc.severity
@@ -145,7 +145,7 @@ def transition(incident_id: int, target: str, reason: str = "") -> Incident:
             inc.open_key = None  # a new episode on the same asset opens a new incident
         session.flush()
     label = domain.INCIDENT_LABELS[new]
-    timeline(inc.id, "acao", f"Situacao: {label}" + (f" ({reason})" if reason else ""), public=True)
+    timeline(inc.id, "acao", f"Situação: {label}" + (f" ({reason})" if reason else ""), public=True)
     evidence.append(inc.id, "situacao", {"from": old, "to": str(new), "reason": reason,
                                          "at": now.isoformat(), "by": current_actor().username})
     publish(IncidentStateChanged(inc.id, inc.protocol, old, str(new)))
@@ -176,7 +176,7 @@ def close(incident_id: int, reason: str = "") -> Incident:
     """Resolve (if needed) and close: the two audited steps an operator's 'Encerrar' means."""
     inc = get(incident_id)
     if inc.state in domain.OPEN_INCIDENT_STATES:
-        transition(incident_id, IncidentState.RESOLVIDO, reason or "servico restabelecido")
+        transition(incident_id, IncidentState.RESOLVIDO, reason or "serviço restabelecido")
     return transition(incident_id, IncidentState.ENCERRADO, reason or "encerrado")
 
 
@@ -190,7 +190,7 @@ def on_source_cleared(open_key: str, note: str, at: dt.datetime) -> Incident | N
     any_wo = session.scalar(select(func.count(WorkOrder.id)).where(WorkOrder.incident_id == inc.id)) or 0
     if domain.should_auto_resolve(enabled=settings().incidents_auto_resolve, state=inc.state,
                                   open_work_orders=any_wo, any_work_orders=any_wo):
-        transition(inc.id, IncidentState.RESOLVIDO, "normalizado antes de qualquer acao (automatico)")
+        transition(inc.id, IncidentState.RESOLVIDO, "normalizado antes de qualquer ação (automático)")
     return inc
 
 
@@ -205,14 +205,14 @@ def set_area(incident_id: int, *, sector_codes: list[str], neighbourhoods: list[
     area = Area(sector_codes=tuple(s for s in sector_codes if s),
                 segment_codes=tuple(s for s in segment_codes or () if s),
                 neighbourhoods=tuple(n for n in neighbourhoods if n))
-    with audit_context(reason=reason or "area afetada ajustada"):
+    with audit_context(reason=reason or "área afetada ajustada"):
         inc.area = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(area).items()}
         inc.area_description = description or describe_area(area)
         if estimated_hours is not None:
             inc.estimated_hours = estimated_hours
         session.flush()
     n = count_in_area(area)
-    timeline(inc.id, "acao", f"Area afetada ajustada: {inc.area_description} ({n} ligacoes)")
+    timeline(inc.id, "acao", f"Área afetada ajustada: {inc.area_description} ({n} ligações)")
     return inc
 
 

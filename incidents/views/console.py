@@ -32,7 +32,7 @@ def dashboard(user: Any) -> list[dict[str, Any]]:
         return []
     n = len(svc.search(only_open=True, limit=1000))
     return [{"title": "Incidentes abertos", "value": n, "url": url_for("incidents.console"),
-             "hint": "console de operacao", "tone": "alerta" if n else "ok"}]
+             "hint": "console de operação", "tone": "alerta" if n else "ok"}]
 
 
 def _filters() -> dict[str, Any]:
@@ -100,7 +100,7 @@ def new():  # type: ignore[no-untyped-def]
                 requester_name=form.get("requester_name", ""), requester_phone=form.get("requester_phone", ""),
                 requester_email=form.get("requester_email", ""))
         except (DomainError, ValueError) as exc:
-            flash(getattr(exc, "message", "Dados invalidos."), "erro")
+            flash(getattr(exc, "message", "Dados inválidos."), "erro")
         else:
             flash(f"Incidente {inc.protocol} aberto.", "sucesso")
             return redirect(url_for("incidents.detail", incident_id=inc.id))
@@ -165,12 +165,12 @@ def move(incident_id: int):  # type: ignore[no-untyped-def]
     target, reason = request.form.get("state", ""), request.form.get("reason", "")
     if not target:
         def missing() -> None:
-            raise ValidationError("Escolha a nova situacao.", fields={"state": ["obrigatorio"]})
+            raise ValidationError("Escolha a nova situação.", fields={"state": ["obrigatorio"]})
 
         return _act(incident_id, missing, "")
     if target == "encerrado":
         return _act(incident_id, lambda: svc.close(incident_id, reason), "Incidente encerrado.")
-    return _act(incident_id, lambda: svc.transition(incident_id, target, reason), "Situacao alterada.")
+    return _act(incident_id, lambda: svc.transition(incident_id, target, reason), "Situação alterada.")
 
 
 @bp.route("/<int:incident_id>/area", methods=["POST"])
@@ -186,7 +186,7 @@ def area(incident_id: int):  # type: ignore[no-untyped-def]
                      description=f.get("description", ""), estimated_hours=est,
                      reason=f.get("reason", ""))
 
-    return _act(incident_id, run, "Area afetada atualizada.")
+    return _act(incident_id, run, "Área afetada atualizada.")
 
 
 @bp.route("/<int:incident_id>/aviso", methods=["POST"])

@@ -15,7 +15,7 @@ from core.web import current
 from incidents.services import workorders as wo_svc
 from incidents.views import NAV, api, bp
 
-NAV.append(("Campo (tecnico)", "incidents.field_page", "incidents.field.use"))
+NAV.append(("Campo (técnico)", "incidents.field_page", "incidents.field.use"))
 
 
 @bp.route("/campo/")
@@ -36,7 +36,7 @@ def _technician() -> Any:
     user = current()
     tech = wo_svc.technician_for(user.username) if user else None
     if tech is None:
-        raise NotFound("Seu usuario nao esta cadastrado como tecnico")
+        raise NotFound("Seu usuário não esta cadastrado como técnico")
     return tech
 
 
@@ -66,6 +66,6 @@ class FieldSync(MethodView):
         body = request.get_json(silent=True) or {}
         items = body.get("actions")
         if not isinstance(items, list) or len(items) > 500:
-            raise ValidationError("Envie 'actions': uma lista de ate 500 acoes")
+            raise ValidationError("Envie 'actions': uma lista de até 500 ações")
         tech = _technician()
         return {"results": wo_svc.sync(items, tech.username)}

@@ -29,9 +29,9 @@ class ParameterGroup(enum.StrEnum):
     OPERACIONAL = "operacional"
 
 
-GROUP_LABELS = {"microbiologico": "Microbiologico", "organoleptico": "Organoleptico",
-                "inorganico": "Inorganico", "organico": "Organico", "agrotoxico": "Agrotoxico",
-                "psd": "Produtos secundarios da desinfeccao", "radioativo": "Radioativo",
+GROUP_LABELS = {"microbiologico": "Microbiológico", "organoleptico": "Organoléptico",
+                "inorganico": "Inorgânico", "organico": "Orgânico", "agrotoxico": "Agrotoxico",
+                "psd": "Produtos secundários da desinfecção", "radioativo": "Radioativo",
                 "cianotoxina": "Cianotoxina", "operacional": "Operacional"}
 
 

@@ -26,7 +26,7 @@ MIN_JUSTIFICATION = 20
 def get(plan_id: int) -> SamplingPlan:
     p = session.get(SamplingPlan, plan_id)
     if p is None:
-        raise NotFound("Plano de amostragem nao encontrado.")
+        raise NotFound("Plano de amostragem não encontrado.")
     return p
 
 
@@ -57,9 +57,9 @@ def create_plan(system_id: int, year: int, *, user_id: int | None = None, name: 
                 copy_from: int | None = None) -> SamplingPlan:
     system = session.get(SupplySystem, system_id)
     if system is None:
-        raise NotFound("Sistema nao encontrado.")
+        raise NotFound("Sistema não encontrado.")
     if not 2000 <= year <= 2100:
-        raise ValidationError("Ano invalido.", fields={"ano": ["Ano invalido."]})
+        raise ValidationError("Ano inválido.", fields={"ano": ["Ano inválido."]})
     version = (session.scalar(select(func.max(SamplingPlan.version)).where(
         SamplingPlan.system_id == system_id, SamplingPlan.year == year)) or 0) + 1
     with _acting(user_id, f"plano de amostragem {system.code}/{year} v{version} criado"):
@@ -82,7 +82,7 @@ def create_plan(system_id: int, year: int, *, user_id: int | None = None, name: 
 def _draft(plan_id: int) -> SamplingPlan:
     plan = get(plan_id)
     if plan.state is not PlanState.RASCUNHO and plan.state != "rascunho":
-        raise Conflict("Somente um plano em rascunho pode ser alterado; crie uma nova versao.")
+        raise Conflict("Somente um plano em rascunho pode ser alterado; crie uma nova versão.")
     return plan
 
 
@@ -96,26 +96,26 @@ def set_item(plan_id: int, *, parameter_id: int, point_id: int, frequency: str,
     try:
         freq = dom.Frequency(frequency)
     except ValueError:
-        errors["frequencia"] = ["Frequencia invalida."]
+        errors["frequencia"] = ["Frequência inválida."]
         freq = None
     param = session.get(Parameter, parameter_id)
     point = session.get(CollectionPoint, point_id)
     if param is None:
-        errors["parametro"] = ["Parametro inexistente."]
+        errors["parametro"] = ["Parâmetro inexistente."]
     if point is None or point.system_id != plan.system_id:
         errors["ponto"] = ["Ponto inexistente ou de outro sistema."]
     elif not point.active:
         errors["ponto"] = ["Ponto inativo."]
     if freq is dom.Frequency.CUSTOM and not (custom_count and 1 <= custom_count <= 400):
-        errors["quantidade"] = ["Informe de 1 a 400 amostras por mes."]
+        errors["quantidade"] = ["Informe de 1 a 400 amostras por mês."]
     if not 1 <= start_month <= 12:
-        errors["mes_inicial"] = ["Mes invalido."]
+        errors["mes_inicial"] = ["Mês inválido."]
     if errors:
         raise ValidationError("Verifique a linha do plano.", fields=errors)
     section = section or (Section.TRATAMENTO if dom.where_of(point.kind) in ("saida", "captacao")
                           else Section.REDE)
     if section not in (Section.REDE, Section.TRATAMENTO):
-        raise ValidationError("Secao invalida.", fields={"secao": ["rede ou tratamento"]})
+        raise ValidationError("Seção inválida.", fields={"secao": ["rede ou tratamento"]})
     item = session.scalars(select(PlanItem).where(
         PlanItem.plan_id == plan.id, PlanItem.parameter_id == parameter_id,
         PlanItem.point_id == point_id)).first()
@@ -136,7 +136,7 @@ def set_item(plan_id: int, *, parameter_id: int, point_id: int, frequency: str,
 def remove_item(item_id: int, *, user_id: int | None = None) -> None:
     item = session.get(PlanItem, item_id)
     if item is None:
-        raise NotFound("Linha do plano nao encontrada.")
+        raise NotFound("Linha do plano não encontrada.")
     _draft(item.plan_id)
     with _acting(user_id, f"plano {item.plan_id}: linha removida"):
         item.active = False
@@ -179,24 +179,24 @@ def approve(plan_id: int, *, user_id: int, justification: str = "",
 
     plan = _draft(plan_id)
     if not any(it.active for it in plan.items):
-        raise ValidationError("O plano nao tem nenhuma linha.", code="plano_vazio")
+        raise ValidationError("O plano não tem nenhuma linha.", code="plano_vazio")
     result = minimum_check(plan_id)
     justification = (justification or "").strip()
     if not result.ok:
         fails = result.failures
         first = ", ".join(sorted({f"{c.parameter_code} ({c.where})" for c in fails})[:6])
         if not justification:
-            msg = (f"O plano esta abaixo do minimo da Portaria 888 em {len(fails)} mes(es)/"
-                   f"parametro(s): {first}. Um Gestor pode aprovar registrando uma justificativa.")
+            msg = (f"O plano esta abaixo do mínimo da Portaria 888 em {len(fails)} mês(es)/"
+                   f"parâmetro(s): {first}. Um Gestor pode aprovar registrando uma justificativa.")
             raise ValidationError(msg, code="abaixo_do_minimo",
-                                  fields={"justificativa": ["Obrigatoria abaixo do minimo."]})
+                                  fields={"justificativa": ["Obrigatória abaixo do mínimo."]})
         user = session.get(User, user_id)
         if user is None or not user.can(JUSTIFY_PERMISSION):
-            raise PermissionDenied("Somente um Gestor pode aprovar um plano abaixo do minimo.")
+            raise PermissionDenied("Somente um Gestor pode aprovar um plano abaixo do mínimo.")
         if len(justification) < MIN_JUSTIFICATION:
             msg = f"A justificativa deve ter ao menos {MIN_JUSTIFICATION} caracteres."
             raise ValidationError(msg, fields={"justificativa": [msg]})
-    why = "plano aprovado" + (f" abaixo do minimo: {justification}" if not result.ok else "")
+    why = "plano aprovado" + (f" abaixo do mínimo: {justification}" if not result.ok else "")
     with _acting(user_id, why):
         for old in session.scalars(select(SamplingPlan).where(
                 SamplingPlan.system_id == plan.system_id, SamplingPlan.year == plan.year,
@@ -349,7 +349,7 @@ def month_table(plan_id: int) -> list[dict[str, Any]]:
         if key not in rows:
             rows[key] = {"code": key[0], "where": key[1],
                          "name": names[key[0]].name if key[0] in names else key[0],
-                         "rule": "sem minimo na norma", "unverified": False,
+                         "rule": "sem mínimo na norma", "unverified": False,
                          "months": [{"month": m, "required": 0,
                                      "planned": dom.planned_in_month(items, key[0], key[1],
                                                                      plan.year, m),

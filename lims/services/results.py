@@ -82,7 +82,7 @@ def _measure(text: str, p: ParameterRef) -> tuple[Measurement, str]:
     try:
         value, qual = parse_result(text)
     except ValueError:
-        msg = "Resultado invalido: use um numero (ex.: 0,35), < LD, < LQ, Ausente ou Presente."
+        msg = "Resultado inválido: use um número (ex.: 0,35), < LD, < LQ, Ausente ou Presente."
         raise ValidationError(msg, fields={"valor": [msg]}) from None
     if p.limit.absence and value is not None and value < 0:
         raise ValidationError("Contagem negativa.", fields={"valor": ["Contagem negativa."]})
@@ -115,12 +115,12 @@ def enter_result(sample: SampleRef, parameter: ParameterRef, text: str, *,
     if sample.system_id is not None and collected_on is not None:
         closing.assert_open(sample.system_id, collected_on)
     if supersedes is None and active_result(sample.id, parameter.id) is not None:
-        raise Conflict(f"A amostra {sample.code} ja tem resultado de {parameter.name}; "
-                       "use correcao ou reanalise.", code="resultado_existente")
+        raise Conflict(f"A amostra {sample.code} já tem resultado de {parameter.name}; "
+                       "use correção ou reanálise.", code="resultado_existente")
     m, shown = _measure(text, parameter)
     if not confirm_implausible and not plausible(m.value, parameter.plausible_low,
                                                  parameter.plausible_high):
-        msg = (f"{shown} {parameter.unit} esta fora da faixa plausivel do instrumento; "
+        msg = (f"{shown} {parameter.unit} esta fora da faixa plausível do instrumento; "
                "confirme o valor para registrar.")
         raise ValidationError(msg, code="fora_da_faixa_plausivel", fields={"valor": [msg]})
     now = utcnow()
@@ -129,7 +129,7 @@ def enter_result(sample: SampleRef, parameter: ParameterRef, text: str, *,
         raise ValidationError("A data da analise esta no futuro.",
                               fields={"analisado_em": ["Data no futuro."]})
     if sample.collected_at and analysed_at < sample.collected_at - dt.timedelta(minutes=5):
-        raise ValidationError("A data da analise e anterior a coleta.",
+        raise ValidationError("A data da análise e anterior a coleta.",
                               fields={"analisado_em": ["Anterior a coleta."]})
     c = check(m, parameter.limit)
     r = Result(
@@ -161,18 +161,18 @@ def register_report(lab_name: str, report_number: str, report_date: dt.date, *,
     """Register an external lab's Boletim de Analise; the PDF is stored under data_dir."""
     errors: dict[str, list[str]] = {}
     if not lab_name.strip():
-        errors["laboratorio"] = ["Informe o laboratorio."]
+        errors["laboratorio"] = ["Informe o laboratório."]
     if not report_number.strip():
-        errors["numero"] = ["Informe o numero do boletim."]
+        errors["numero"] = ["Informe o número do boletim."]
     if pdf is not None and not pdf.startswith(b"%PDF"):
         errors["arquivo"] = ["O anexo deve ser um PDF."]
     if errors:
-        raise ValidationError("Boletim de analise incompleto.", fields=errors)
+        raise ValidationError("Boletim de análise incompleto.", fields=errors)
     dup = session.scalars(select(AnalysisReport).where(
         AnalysisReport.lab_name == lab_name.strip(),
         AnalysisReport.report_number == report_number.strip())).first()
     if dup:
-        raise Conflict(f"O boletim {report_number} de {lab_name} ja foi registrado.")
+        raise Conflict(f"O boletim {report_number} de {lab_name} já foi registrado.")
     rep = AnalysisReport(lab_name=lab_name.strip(), report_number=report_number.strip(),
                          report_date=report_date, entered_by_id=entered_by_id, notes=notes)
     if pdf is not None:
@@ -199,7 +199,7 @@ def results_of_sample(sample_id: int, *, history: bool = False) -> list[Result]:
 def get(result_id: int) -> Result:
     r = session.get(Result, result_id)
     if r is None:
-        raise NotFound("Resultado nao encontrado.")
+        raise NotFound("Resultado não encontrado.")
     return r
 
 
@@ -219,7 +219,7 @@ def resolve_parameter(parameter_id: int, *, fallback: ParameterRef | None = None
     if p is not None:
         return _param_ref(p)
     if fallback is None:
-        raise NotFound("Parametro nao encontrado.")
+        raise NotFound("Parâmetro não encontrado.")
     return fallback
 
 
@@ -345,7 +345,7 @@ def enter_grid(parameter_code: str, values: dict[int, str], *, user_id: int,
         if not (text or "").strip():
             continue
         if sid not in pending:
-            errors[str(sid)] = ["Amostra nao esta aguardando este parametro."]
+            errors[str(sid)] = ["Amostra não esta aguardando este parâmetro."]
             continue
         ref, p = pending[sid]
         try:

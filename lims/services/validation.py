@@ -25,7 +25,7 @@ MIN_REASON = 10
 def _reason(reason: str | None, what: str) -> str:
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON:
-        msg = f"Informe a justificativa da {what} (minimo de {MIN_REASON} caracteres)."
+        msg = f"Informe a justificativa da {what} (mínimo de {MIN_REASON} caracteres)."
         raise ValidationError(msg, fields={"justificativa": [msg]})
     return reason
 
@@ -46,11 +46,11 @@ def validate(result_ids: Iterable[int], supervisor_id: int) -> list[Result]:
         r = get(rid)
         if r.state is not ResultState.ENTERED and r.state != ResultState.ENTERED.value:
             raise Conflict(f"O resultado de {r.parameter_name} da amostra {r.sample_code} "
-                           "nao esta aguardando validacao.")
+                           "não esta aguardando validação.")
         if supervisor_id in (r.analyst_id, r.entered_by_id):
             raise PermissionDenied(
                 f"Quem analisou ou digitou o resultado de {r.parameter_name} da amostra "
-                f"{r.sample_code} nao pode valida-lo (quatro olhos).", code="quatro_olhos")
+                f"{r.sample_code} não pode valida-lo (quatro olhos).", code="quatro_olhos")
         _open(r)
         r.state = ResultState.VALIDATED
         r.validated_by_id = supervisor_id
@@ -95,7 +95,7 @@ def correct(result_id: int, new_text: str, reason: str, supervisor_id: int, *,
         raise Conflict("So um resultado vigente pode ser corrigido.")
     _open(old)
     sample, param = _refs(old)
-    with audit_context(reason=f"correcao: {reason}"):
+    with audit_context(reason=f"correção: {reason}"):
         new = rs.enter_result(sample, param, new_text, analysed_at=old.analysed_at,
                               analyst_id=old.analyst_id, entered_by_id=supervisor_id,
                               method=old.method, instrument=old.instrument,
@@ -127,9 +127,9 @@ def reanalyse(result_id: int, reason: str, supervisor_id: int) -> Result:
     reason = _reason(reason, "reanalise")
     r = get(result_id)
     if r.state not in (ResultState.ENTERED, ResultState.VALIDATED):
-        raise Conflict("So resultados aguardando validacao ou validados podem ir para reanalise.")
+        raise Conflict("So resultados aguardando validação ou validados podem ir para reanálise.")
     _open(r)
-    with audit_context(reason=f"reanalise: {reason}"):
+    with audit_context(reason=f"reanálise: {reason}"):
         r.state = ResultState.SUPERSEDED
         r.supersede_kind = SupersedeKind.REANALYSIS.value
         r.change_reason = reason
@@ -139,7 +139,7 @@ def reanalyse(result_id: int, reason: str, supervisor_id: int) -> Result:
     from lims.services.results import sample_state_hook
 
     for state in ("AGUARDANDO VALIDACAO", "AGUARDANDO ANALISE"):
-        sample_state_hook(r.sample_id, state, f"reanalise: {reason}")
+        sample_state_hook(r.sample_id, state, f"reanálise: {reason}")
     return r
 
 
@@ -148,7 +148,7 @@ def cancel(result_id: int, reason: str, user_id: int) -> Result:
     reason = _reason(reason, "cancelamento")
     r = get(result_id)
     if r.state in (ResultState.SUPERSEDED, ResultState.CANCELLED):
-        raise Conflict("O resultado ja foi substituido ou cancelado.")
+        raise Conflict("O resultado já foi substituído ou cancelado.")
     _open(r)
     with audit_context(reason=f"cancelamento: {reason}"):
         r.state = ResultState.CANCELLED
@@ -177,7 +177,7 @@ def publish_results(*, supervisor_id: int | None, point_id: int | None = None,
         stmt = stmt.where(Result.collected_on >= first, Result.collected_on < nxt)
     now = utcnow()
     n = 0
-    with audit_context(reason="publicacao de resultados validados"):
+    with audit_context(reason="publicação de resultados validados"):
         samples: set[int] = set()
         for r in session.scalars(stmt):
             r.state = ResultState.PUBLISHED

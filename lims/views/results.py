@@ -59,7 +59,7 @@ def resultados_previa():  # type: ignore[no-untyped-def]
                     return jsonify(rs.preview(str(data.get("valor", "")), p))
                 except ValidationError as exc:
                     return jsonify({"error": {"code": exc.code, "message": exc.message}}), 422
-    return jsonify({"error": {"code": "nao_encontrado", "message": "Amostra nao encontrada."}}), 404
+    return jsonify({"error": {"code": "nao_encontrado", "message": "Amostra não encontrada."}}), 404
 
 
 @bp.route("/boletins", methods=["GET", "POST"])

@@ -30,7 +30,7 @@ def _parse_date(raw: str | None, name: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
-        raise ValidationError("Data invalida.", fields={name: ["Use aaaa-mm-dd."]}) from None
+        raise ValidationError("Data inválida.", fields={name: ["Use aaaa-mm-dd."]}) from None
 
 
 def search(*, state: str | None = None, system_id: int | None = None, point_id: int | None = None,
@@ -189,7 +189,7 @@ def dashboard_widgets(user) -> list[dict[str, Any]]:  # type: ignore[no-untyped-
         {"title": "Coletas de hoje", "value": due, "hint": "programadas ou aguardando coleta",
          "url": url_for("lims.amostras", de=today.isoformat(), ate=today.isoformat()),
          "tone": "ok"},
-        {"title": "Aguardando analise", "value": waiting, "hint": "recebidas no laboratorio",
+        {"title": "Aguardando análise", "value": waiting, "hint": "recebidas no laboratorio",
          "url": url_for("lims.amostras", estado="AGUARDANDO ANALISE"), "tone": "ok"},
         {"title": "Coletas atrasadas", "value": late, "hint": "data passada, sem coleta",
          "url": url_for("lims.amostras", ate=(today - dt.timedelta(days=1)).isoformat(),
@@ -217,10 +217,10 @@ class TransitionIn(Schema):
         SampleState.AGUARDANDO_COLETA.value, SampleState.PROGRAMADA.value,
         SampleState.CANCELADA.value]),
         metadata={"description": "AGUARDANDO COLETA (liberar), PROGRAMADA (reprogramar, com "
-                                 "data) ou CANCELADA; coleta, recepcao e resultados tem suas "
-                                 "proprias rotas"})
+                                 "data) ou CANCELADA; coleta, recepção e resultados tem suas "
+                                 "próprias rotas"})
     motivo = fields.String(load_default="", validate=validate.Length(max=1000))
-    data = fields.Date(metadata={"description": "nova data (reprogramacao)"})
+    data = fields.Date(metadata={"description": "nova data (reprogramação)"})
 
 
 class PointArgs(Schema):
@@ -287,7 +287,7 @@ class SampleByCodeApi(MethodView):
 
         s = samples.get_by_code(code)
         if s is None:
-            raise NotFound(f"Codigo {code} desconhecido.")
+            raise NotFound(f"Código {code} desconhecido.")
         return sample_json(s, full=True)
 
 
@@ -310,7 +310,7 @@ class SampleTransitionApi(MethodView):
             s = samples.get(sample_id)
             if s.state is not SampleState.PROGRAMADA:
                 machine.check_transition(s.state, target)
-                raise Conflict("Transicao invalida.")
+                raise Conflict("Transição inválida.")
             s = samples.transition(sample_id, target, user_id=uid, reason=reason or "liberada para coleta")
         return sample_json(s, full=True)
 

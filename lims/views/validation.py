@@ -10,7 +10,7 @@ from core.errors import ValidationError
 from core.web import current
 from lims.views import NAV, bp
 
-NAV.append(("Validacao", "lims.validacao", "lims.results.validate"))
+NAV.append(("Validação", "lims.validacao", "lims.results.validate"))
 
 
 @bp.route("/validacao")
@@ -48,12 +48,12 @@ def resultado_acao(result_id: int, acao: str):  # type: ignore[no-untyped-def]
         flash("Resultado corrigido; o valor anterior fica no historico.", "sucesso")
     elif acao == "reanalise":
         validation.reanalyse(result_id, reason, uid)
-        flash("Resultado enviado para reanalise.", "sucesso")
+        flash("Resultado enviado para reanálise.", "sucesso")
     elif acao == "cancelar":
         validation.cancel(result_id, reason, uid)
         flash("Resultado cancelado.", "sucesso")
     else:
-        raise ValidationError("Acao invalida.")
+        raise ValidationError("Ação inválida.")
     return redirect(request.referrer or url_for("lims.validacao"))
 
 
