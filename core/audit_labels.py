@@ -155,3 +155,32 @@ def value_text(value: Any, tz: ZoneInfo | None = None) -> str:
 
 
 ACTIONS = {"insert": "inclusão", "update": "alteração", "delete": "exclusão"}
+
+# stored enum values as people read them (areas' own label maps take precedence where they exist)
+VALUES = {
+    "conforme": "Conforme", "nao_conforme": "Não conforme", "indeterminado": "Indeterminado",
+    "sem_dados": "Sem dados", "registrado": "Aguardando validação", "validado": "Validado",
+    "publicado": "Publicado", "substituido": "Substituído", "cancelado": "Cancelado",
+    "correcao": "correção", "reanalise": "reanálise", "aberto": "Aberto",
+    "em_analise": "Em análise", "em_atendimento": "Em atendimento", "resolvido": "Resolvido",
+    "encerrado": "Encerrado", "pendente": "Pendente", "programado": "Programado",
+    "postergada": "Postergada", "para_reprogramar": "Para reprogramar",
+    "suspensa_estudo": "Suspensa para estudo", "suspensa_encerramento": "Suspensa para encerramento",
+    "cancelada": "Cancelada", "encerrado_executado": "Encerrada (executada)",
+    "encerrado_cancelado": "Encerrada (cancelada)", "alta": "Alta", "media": "Média",
+    "baixa": "Baixa", "critica": "Crítica", "ativa": "Ativa", "cortada": "Cortada",
+    "suprimida": "Suprimida", "filtracao_rapida": "Filtração rápida",
+    "filtracao_lenta": "Filtração lenta", "so_desinfeccao": "Só desinfecção",
+    "saida_tratamento": "Saída do tratamento", "ponta_de_rede": "Ponta de rede",
+    "captacao": "Captação", "reservatorio": "Reservatório", "poco": "Poço", "rede": "Rede",
+    "torneira": "Torneira de consumidor", "vigilancia_sanitaria": "Vigilância sanitária",
+    "microbiologico": "Microbiológico", "organoleptico": "Organoléptico",
+}
+
+
+def enum_label(value: Any) -> str:
+    """A stored code (nao_conforme, em_atendimento) in words; unknown codes lose underscores."""
+    if value is None or value == "":
+        return fmt.EMPTY
+    text = str(value)
+    return VALUES.get(text, text.replace("_", " "))

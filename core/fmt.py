@@ -100,8 +100,7 @@ def mes(year: int, month: int) -> str:
 
 
 def numero(value: Any, places: int | None = 2, *, empty: str = "") -> str:
-    """1234.5 -> "1.234,50" (places=None keeps the digits as given, trailing zeros dropped
-    only when the value came as a float)."""
+    """1234.5 -> "1.234,50"; places=None shows the significant digits only."""
     if value is None or value == "":
         return empty
     if isinstance(value, bool):
@@ -112,9 +111,10 @@ def numero(value: Any, places: int | None = 2, *, empty: str = "") -> str:
         return str(value)
     if not d.is_finite():
         return str(value)
-    if places is None:
-        if isinstance(value, float):
-            d = d.normalize()
+    if places is None:  # significant digits only: 0.20000000 -> "0,2"
+        d = d.normalize()
+        if d == d.to_integral():
+            d = d.quantize(Decimal(1))
         text = f"{d:,f}"
     else:
         d = d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
@@ -221,3 +221,36 @@ def parse_data(text: str | None, *, field: str = "data") -> dt.date | None:
         except ValueError:
             continue
     raise ValueError(f'A {field} "{text}" não é uma data. Escreva como 31/01/2026.')
+
+
+def as_shown(value: Any, places: int | None) -> Decimal | None:
+    """A stored Decimal (NUMERIC with 8 places) as it is shown: `places` decimals, or its
+    significant digits when the catalogue gives none (0.20000000 -> 0.20 or 0.2)."""
+    if value is None:
+        return None
+    d = Decimal(str(value))
+    if places is not None:
+        q = d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        if q == d:  # never change a value to show it (a limit keeps every digit it has)
+            return q
+    d = d.normalize()
+    return d.quantize(Decimal(1)) if d == d.to_integral() else d
+
+
+def check_date(value: dt.date, *, earliest: dt.date | None, latest: dt.date | None, what: str,
+               field: str = "data") -> dt.date:
+    """Refuse a date outside [earliest, latest] with a message naming the allowed range:
+    'A data de instalação do hidrômetro (01/01/2030) deve ficar entre 01/01/1990 e 04/12/2026.'"""
+    from core.errors import ValidationError
+
+    if (earliest and value < earliest) or (latest and value > latest):
+        if earliest and latest:
+            rng = f"entre {data(earliest)} e {data(latest)}"
+        elif earliest:
+            rng = f"a partir de {data(earliest)}"
+        else:
+            rng = f"até {data(latest)}"
+        msg = f"{what[0].upper()}{what[1:]} ({data(value)}) deve ficar {rng}."
+        raise ValidationError(msg, code="data_fora_do_intervalo", fields={field: [msg]})
+    return value
+

@@ -151,7 +151,11 @@ def on_sample_non_conformant(ev: Event) -> None:
                 svc.timeline(inc.id, "leitura", f"Novo resultado fora do padrão: {note}")
             svc.attach(inc, severity=ev.severity, note=note)
             return
+        from incidents.services import lab_notices
+
         area, desc = _area(None, tuple(ev.neighbourhoods), ev.system_id)
+        group = getattr(ev, "parameter_group", "") or ""
+        wait = lab_notices.needs_confirmation(ev.parameter_code)
         svc.open_incident(
             title=f"Resultado fora do padrão - {ev.point_name}", kind="qualidade",
             origin="laboratorio", severity=ev.severity, open_key=key,
@@ -159,7 +163,13 @@ def on_sample_non_conformant(ev: Event) -> None:
             asset_code=ev.point_code, asset_name=ev.point_name, asset_kind="ponto",
             anomaly_ids=[f"lab:{ev.result_id}"], latitude=ev.latitude, longitude=ev.longitude,
             area=area, area_description=desc, description=note,
-            source_data={"sample_id": ev.sample_id, "result_id": ev.result_id})
+            safety_measures=lab_notices.advice(group),
+            # nothing reaches citizens before a Supervisor or Gestor confirms (unless the
+            # Gestor chose to publish E. coli at once)
+            public_notice=not wait, notify=None if not wait else False,
+            notice_confirmation=lab_notices.PENDING if wait else "",
+            source_data={"sample_id": ev.sample_id, "result_id": ev.result_id,
+                         "parameter_code": ev.parameter_code, "parameter_group": group})
 
 
 def on_incident_opened(ev: Event) -> None:

@@ -67,6 +67,29 @@ TECHNICIANS = (
 )
 
 
+# What a lab-result notice tells people to do, per parameter group (editable on the templates
+# page). Boiling only for microbiological risk: it does not remove chemicals and concentrates
+# some of them.
+ADVICE = [
+    ("orientacao_microbiologico", "Orientação: microbiológico (coliformes, E. coli)",
+     "Até novo aviso, ferva a água da torneira por 1 minuto antes de beber, preparar alimentos "
+     "e escovar os dentes, ou use água mineral. Para banho e limpeza a água pode ser usada."),
+    ("orientacao_organoleptico", "Orientação: aspecto, cor, gosto e cheiro",
+     "A água pode apresentar alteração de cor, gosto ou cheiro. Deixe a torneira correr por "
+     "alguns minutos antes de usar; se a alteração continuar, avise o SAAE. Não é preciso ferver."),
+    ("orientacao_quimico", "Orientação: substâncias químicas",
+     "Um resultado ficou acima do valor permitido. Ferver a água não remove substâncias químicas. "
+     "Enquanto a Vigilância Sanitária avalia, gestantes, bebês e pessoas em tratamento de saúde "
+     "podem usar água mineral para beber e preparar alimentos. Acompanhe os avisos do SAAE."),
+    ("orientacao_operacional", "Orientação: controle do tratamento (pH, cloro, turbidez)",
+     "Um controle do tratamento ficou fora da faixa recomendada e já está sendo corrigido. "
+     "A água pode continuar a ser usada normalmente; acompanhe os avisos do SAAE."),
+    ("orientacao_radioativo", "Orientação: radioatividade",
+     "Um resultado de radioatividade ficou acima do valor de referência e está sendo confirmado. "
+     "Siga as orientações da Vigilância Sanitária; não é preciso ferver a água."),
+]
+
+
 def seed_reference() -> None:
     """Data every installation needs (idempotent): templates, step rules, the catalogue."""
     from incidents.models import NoticeTemplate, ServiceType, StepConfig
@@ -76,6 +99,9 @@ def seed_reference() -> None:
         for code, name, subject, body in TEMPLATES:
             if code not in have:
                 session.add(NoticeTemplate(code=code, name=name, subject=subject, body=body))
+        for code, name, body in ADVICE:
+            if code not in have:
+                session.add(NoticeTemplate(code=code, name=name, subject="", body=body))
         steps = set(session.scalars(select(StepConfig.step)))
         for step, on in STEPS:
             if step not in steps:

@@ -32,6 +32,12 @@ def register_filters(app: Flask) -> None:
 
         return value_text(value, tz)
 
+    @app.template_filter("rotulo")
+    def rotulo(value: Any) -> str:
+        from core.audit_labels import enum_label
+
+        return enum_label(value)
+
     @app.template_filter("num")
     def num(value: Any, places: int | None = 2) -> str:
         return fmt.numero(value, places)

@@ -167,8 +167,17 @@ def _clean_connection(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, l
         try:
             mi = dt.date.fromisoformat(mi)
         except ValueError:
-            errors["meter_installed_on"] = ["Data inválida."]
+            errors["meter_installed_on"] = ["Data inválida: escolha no calendário (ex.: 15/03/2024)."]
             mi = None
+    if isinstance(mi, dt.date):
+        from core import fmt
+        from core.errors import ValidationError as _Invalid
+
+        try:
+            fmt.check_date(mi, earliest=dt.date(1950, 1, 1), latest=fmt.today(),
+                           what="a data de instalação do hidrômetro")
+        except _Invalid as exc:
+            errors["meter_installed_on"] = [exc.message]
     out["meter_installed_on"] = mi or None
     situation = str(data.get("situation") or Situation.ATIVA)
     if situation not in {s.value for s in Situation}:

@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select
 
 from core.audit import audit_context, current_actor
 from core.db import session, transactional, utcnow
-from core.errors import IllegalTransition, NotFound, ValidationError
+from core.errors import Conflict, IllegalTransition, NotFound, ValidationError
 from core.events import publish
 from incidents import domain
 from incidents.domain import IncidentState
@@ -187,11 +187,43 @@ def on_source_cleared(open_key: str, note: str, at: dt.datetime) -> Incident | N
     if inc is None:
         return None
     timeline(inc.id, "evento", note, at=at)
+    if inc.is_open:  # the detail page tells the operator and offers to close
+        with audit_context(reason=note):
+            inc.source_data = {**(inc.source_data or {}), "source_cleared_at": at.isoformat(),
+                               "source_cleared_note": note}
+            session.flush()
     any_wo = session.scalar(select(func.count(WorkOrder.id)).where(WorkOrder.incident_id == inc.id)) or 0
     if domain.should_auto_resolve(enabled=settings().incidents_auto_resolve, state=inc.state,
                                   open_work_orders=any_wo, any_work_orders=any_wo):
         transition(inc.id, IncidentState.RESOLVIDO, "normalizado antes de qualquer ação (automático)")
     return inc
+
+
+def source_cleared_at(inc: Incident) -> dt.datetime | None:
+    """When the cause (anomaly, stoppage) ended, if it did while the incident is still open."""
+    raw = (inc.source_data or {}).get("source_cleared_at")
+    if not raw or not inc.is_open:
+        return None
+    return dt.datetime.fromisoformat(raw)
+
+
+@transactional
+def close_after_cleared(incident_id: int, *, cancel_orders: bool, reason: str = "") -> Incident:
+    """The operator accepts that the cause ended: open work orders are cancelled (if asked)
+    and the incident is resolved, so the affected are told the service is back."""
+    from incidents.services import workorders as wo_svc
+
+    inc = get(incident_id)
+    if source_cleared_at(inc) is None:
+        raise Conflict("A causa deste incidente ainda não foi normalizada.")
+    why = reason.strip() or "causa normalizada (anomalia encerrada)"
+    for wo in wo_svc.orders(incident_id=inc.id):
+        if str(wo.state) in domain.WO_CLOSED:
+            continue
+        if not cancel_orders:
+            raise Conflict(f"A OS {wo.number} ainda está aberta: encerre-a ou marque para cancelá-la.")
+        wo_svc.transition(wo.id, domain.WorkOrderState.CANCELADA, f"{why}; OS não é mais necessária")
+    return transition(inc.id, IncidentState.RESOLVIDO, why)
 
 
 @transactional

@@ -31,8 +31,19 @@ def dashboard(user: Any) -> list[dict[str, Any]]:
     if not user.can("incidents.incident.view"):
         return []
     n = len(svc.search(only_open=True, limit=1000))
-    return [{"title": "Incidentes abertos", "value": n, "url": url_for("incidents.console"),
-             "hint": "console de operação", "tone": "alerta" if n else "ok"}]
+    cards = [{"title": "Incidentes abertos", "value": n, "url": url_for("incidents.console"),
+              "hint": "console de operação", "tone": "alerta" if n else "ok"}]
+    if user.can("incidents.notice.confirm"):
+        from incidents.services import lab_notices
+
+        waiting = lab_notices.pending()
+        cards.insert(0, {
+            "title": "Avisos aguardando confirmação", "value": len(waiting),
+            "url": (url_for("incidents.detail", incident_id=waiting[0].id) if waiting
+                    else url_for("incidents.console")),
+            "hint": "resultados fora do padrão: confirme antes de avisar a população",
+            "tone": "alerta" if waiting else "ok"})
+    return cards
 
 
 def _filters() -> dict[str, Any]:
@@ -147,7 +158,7 @@ def detail(incident_id: int):  # type: ignore[no-untyped-def]
         messages=notify.messages(inc.id, limit=50), chain_len=chain_len, stamps=stamps,
         affected=count_in_area(svc.area_of(inc)), next_states=sorted(domain.INCIDENT_TRANSITIONS[inc.state]),
         labels=domain.INCIDENT_LABELS, services=wo_svc.catalogue(), tones=TONES,
-        kinds=svc.KINDS, origins=svc.ORIGINS)
+        kinds=svc.KINDS, origins=svc.ORIGINS, cleared_at=svc.source_cleared_at(inc))
 
 
 def _act(incident_id: int, fn: Any, ok: str) -> Any:
@@ -157,6 +168,32 @@ def _act(incident_id: int, fn: Any, ok: str) -> Any:
     except DomainError as exc:
         flash(exc.message, "erro")
     return redirect(url_for("incidents.detail", incident_id=incident_id))
+
+
+@bp.route("/<int:incident_id>/aviso/confirmar", methods=["POST"])
+@require("incidents.notice.confirm")
+def notice_confirm(incident_id: int):  # type: ignore[no-untyped-def]
+    from incidents.services import lab_notices
+
+    return _act(incident_id, lambda: lab_notices.confirm(incident_id, measures=request.form.get("medidas")),
+                "Aviso confirmado: a população afetada será avisada e o portal mostra o aviso.")
+
+
+@bp.route("/<int:incident_id>/aviso/dispensar", methods=["POST"])
+@require("incidents.notice.confirm")
+def notice_dismiss(incident_id: int):  # type: ignore[no-untyped-def]
+    from incidents.services import lab_notices
+
+    return _act(incident_id, lambda: lab_notices.dismiss(incident_id, request.form.get("motivo", "")),
+                "Aviso dispensado; o motivo fica no histórico.")
+
+
+@bp.route("/<int:incident_id>/normalizado", methods=["POST"])
+@require("incidents.incident.manage")
+def close_cleared(incident_id: int):  # type: ignore[no-untyped-def]
+    return _act(incident_id, lambda: svc.close_after_cleared(
+        incident_id, cancel_orders=request.form.get("cancelar_os") == "1",
+        reason=request.form.get("reason", "")), "Incidente resolvido: a causa foi normalizada.")
 
 
 @bp.route("/<int:incident_id>/situacao", methods=["POST"])

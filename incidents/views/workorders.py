@@ -108,7 +108,22 @@ def templates():  # type: ignore[no-untyped-def]
         except DomainError as exc:
             flash(exc.message, "erro")
         return redirect(url_for("incidents.templates"))
-    return render_template("incidents/modelos.html",
+    from incidents.services import lab_notices
+
+    return render_template("incidents/modelos.html", policy=lab_notices.policy(),
                            templates=list(session.scalars(select(NoticeTemplate).order_by(NoticeTemplate.code))),
                            steps=list(session.scalars(select(StepConfig).order_by(StepConfig.id))),
                            variables=domain.TEMPLATE_VARIABLES, labels=domain.INCIDENT_LABELS)
+
+
+@bp.route("/modelos/politica", methods=["POST"])
+@require("incidents.notice.policy")
+def notice_policy():  # type: ignore[no-untyped-def]
+    from incidents.services import lab_notices
+
+    on = request.form.get("ecoli_auto_publish") == "1"
+    lab_notices.set_ecoli_auto_publish(on)
+    flash("E. coli positivo será avisado à população sem esperar confirmação." if on else
+          "Todo aviso de resultado de laboratório espera a confirmação de um Supervisor ou Gestor.",
+          "sucesso")
+    return redirect(url_for("incidents.templates"))

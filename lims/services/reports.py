@@ -129,10 +129,24 @@ def register_eta_stoppage(eta_code: str, started_at: dt.datetime, *,
         errors["eta"] = ["Informe a ETA."]
     if started_at is None or started_at.tzinfo is None:
         errors["inicio"] = ["Informe o início com fuso horário."]
-    elif ended_at is not None and ended_at < started_at:
-        errors["fim"] = ["O fim da parada e anterior ao início."]
+    else:
+        from core import fmt
+
+        now = utcnow()
+        earliest = (fmt.local(now) - dt.timedelta(days=400)).replace(day=1).date()
+        if not earliest <= fmt.local_date(started_at) <= fmt.local_date(now):
+            errors["inicio"] = [f"O início da parada ({fmt.datahora(started_at)}) deve ficar entre "
+                                f"{fmt.data(earliest)} e agora ({fmt.datahora(now)}): uma parada "
+                                "futura ainda não aconteceu."]
+        elif ended_at is not None and ended_at < started_at:
+            errors["fim"] = [f"O fim da parada ({fmt.datahora(ended_at)}) é anterior ao início "
+                             f"({fmt.datahora(started_at)})."]
+        elif ended_at is not None and ended_at > now + dt.timedelta(minutes=5):
+            errors["fim"] = [f"O fim da parada ({fmt.datahora(ended_at)}) está no futuro: "
+                             "deixe em branco enquanto a ETA estiver parada."]
     if errors:
-        raise ValidationError("Parada de ETA inválida.", fields=errors)
+        first = next(iter(errors.values()))[0]
+        raise ValidationError(first if len(errors) == 1 else "Parada de ETA inválida.", fields=errors)
     row = None
     if source_ref:
         row = session.scalars(select(EtaStoppage).where(EtaStoppage.source_ref == source_ref)).first()

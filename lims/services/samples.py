@@ -117,6 +117,15 @@ def reprogram(sample_id: int, new_date: dt.date, *, reason: str,
     if s.state not in machine.REPROGRAMMABLE:
         raise ValidationError(f"Uma amostra {machine.label(s.state).lower()} nao pode ser "
                               "reprogramada.", code="nao_reprogramavel")
+    from core import fmt
+
+    today = fmt.today()
+    fmt.check_date(new_date, earliest=today, latest=today + dt.timedelta(days=365),
+                   what="a nova data da coleta")
+    if s.system_id is not None:
+        from lims.services import closing
+
+        closing.assert_open(s.system_id, new_date)
     if new_date == s.scheduled_for and s.state is SampleState.PROGRAMADA:
         msg = "Escolha uma data diferente da atual."
         raise ValidationError(msg, fields={"data": [msg]})

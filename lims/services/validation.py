@@ -65,6 +65,13 @@ def validate(result_ids: Iterable[int], supervisor_id: int) -> list[Result]:
     return out
 
 
+def _group_of(parameter_id: int) -> str:
+    from lims.models.catalogue import Parameter
+
+    p = session.get(Parameter, parameter_id)
+    return str(p.group or "") if p is not None else ""
+
+
 def _after_validation(r: Result) -> None:
     if r.verdict == Verdict.NAO_CONFORME.value and not r.nonconformity_notified:
         r.nonconformity_notified = True
@@ -75,7 +82,7 @@ def _after_validation(r: Result) -> None:
             point_name=r.point_name, system_id=r.system_id or 0, system_name=r.system_name,
             collected_at=r.collected_at,
             severity="alta" if r.parameter_code in ("coliformes_totais", "escherichia_coli")
-            else "media",
+            else "media", parameter_group=_group_of(r.parameter_id),
         ))
         from lims.services import recoleta
 
@@ -190,6 +197,39 @@ def publish_results(*, supervisor_id: int | None, point_id: int | None = None,
         for sid in samples:
             sample_state_hook(sid, "PUBLICADA", "resultados publicados")
     return n
+
+
+def _awaiting_stmt(*, system_id: int | None = None, point_id: int | None = None,
+                   year: int | None = None, month: int | None = None):  # type: ignore[no-untyped-def]
+    stmt = select(Result).where(Result.state == ResultState.VALIDATED)
+    if system_id:
+        stmt = stmt.where(Result.system_id == system_id)
+    if point_id:
+        stmt = stmt.where(Result.point_id == point_id)
+    if year and month:
+        import datetime as dt
+
+        first = dt.date(year, month, 1)
+        nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+        stmt = stmt.where(Result.collected_on >= first, Result.collected_on < nxt)
+    return stmt
+
+
+def awaiting_publication(*, system_id: int | None = None, point_id: int | None = None,
+                         year: int | None = None, month: int | None = None,
+                         limit: int = 1000) -> list[Result]:
+    """Validated results not yet public (the publication page's preview), oldest first."""
+    stmt = _awaiting_stmt(system_id=system_id, point_id=point_id, year=year, month=month)
+    return list(session.scalars(stmt.order_by(Result.collected_on, Result.point_name,
+                                              Result.sample_code, Result.parameter_name)
+                                .limit(limit)))
+
+
+def awaiting_publication_count() -> int:
+    from sqlalchemy import func
+
+    return session.scalar(select(func.count()).select_from(Result)
+                          .where(Result.state == ResultState.VALIDATED)) or 0
 
 
 def pending_validation(limit: int = 500) -> list[Result]:

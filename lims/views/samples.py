@@ -11,6 +11,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 
+from core import fmt
 from core.auth import require
 from core.db import session
 from core.errors import Conflict, ValidationError
@@ -176,7 +177,7 @@ def dashboard_widgets(user) -> list[dict[str, Any]]:  # type: ignore[no-untyped-
         return []
     from lims.models.samples import Sample
 
-    today = dt.date.today()
+    today = fmt.today()
     due = session.scalar(select(func.count()).where(
         Sample.scheduled_for == today,
         Sample.state.in_([SampleState.PROGRAMADA, SampleState.AGUARDANDO_COLETA]))) or 0
@@ -185,11 +186,20 @@ def dashboard_widgets(user) -> list[dict[str, Any]]:  # type: ignore[no-untyped-
     late = session.scalar(select(func.count()).where(
         Sample.scheduled_for < today,
         Sample.state.in_([SampleState.PROGRAMADA, SampleState.AGUARDANDO_COLETA]))) or 0
+    cards = []
+    if user.can("lims.results.publish"):
+        from lims.services.validation import awaiting_publication_count
+
+        n = awaiting_publication_count()
+        cards.append({"title": "Aguardando publicação", "value": n,
+                      "hint": "resultados validados que o cidadão ainda não vê",
+                      "url": url_for("lims.publicacao"), "tone": "alerta" if n else "ok"})
     return [
+        *cards,
         {"title": "Coletas de hoje", "value": due, "hint": "programadas ou aguardando coleta",
          "url": url_for("lims.amostras", de=today.isoformat(), ate=today.isoformat()),
          "tone": "ok"},
-        {"title": "Aguardando análise", "value": waiting, "hint": "recebidas no laboratorio",
+        {"title": "Aguardando análise", "value": waiting, "hint": "recebidas no laboratório",
          "url": url_for("lims.amostras", estado="AGUARDANDO ANALISE"), "tone": "ok"},
         {"title": "Coletas atrasadas", "value": late, "hint": "data passada, sem coleta",
          "url": url_for("lims.amostras", ate=(today - dt.timedelta(days=1)).isoformat(),

@@ -107,7 +107,8 @@ def test_eta_stoppage_and_lab_result(db, ref):
                              parameter_name="Escherichia coli", value="PRESENCA", unit="",
                              vmp="Ausência em 100 mL", point_id=3, point_code="PT-03",
                              point_name="Escola Municipal", system_id=1, system_name="Sede",
-                             collected_at=NOW, neighbourhoods=("Centro",), severity="alta")
+                             collected_at=NOW, neighbourhoods=("Centro",), severity="alta",
+                             parameter_group="microbiologico")
     _publish(db, ev, ev)
     [q] = _incidents(db, "PT-03")
     assert q.kind == "qualidade" and q.origin == "laboratorio" and q.area["neighbourhoods"] == ["Centro"]
