@@ -93,7 +93,7 @@ def history_svg(hist: list[tuple[int, int, int, str]]) -> Markup:
             f'text-anchor="middle">{c}</text>'
             f'<text x="{x + slot * 0.3:.1f}" y="{h - 6}" font-size="11" text-anchor="middle" '
             f'fill="#5b6470">{domain.month_label(y, m)}</text>')
-    return Markup(f'<svg viewBox="0 0 {w} {h}" width="100%" style="max-width:{w}px" role="img" '
+    return Markup(f'<svg viewBox="0 0 {w} {h}" width="{w}" class="grafico-consumo" role="img" '
                   f'aria-label="Histórico de consumo em m3">{"".join(bars)}</svg>')
 
 

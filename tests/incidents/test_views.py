@@ -96,7 +96,7 @@ def test_field_page_and_sync_api(db, ref, client, make_user, login_as):
     inc = _incident(db)
     wo = wo_svc.open_order("REP-REDE", incident_id=inc.id, latitude=-22.905, longitude=-47.065)
     assert wo_svc.session.get(wo_svc.Technician, wo.technician_id).username == "tecnico"
-    assert "serviceWorker" in client.get("/incidentes/campo/").get_data(as_text=True)
+    assert "data-sw=\"/incidentes/campo/sw.js\"" in client.get("/incidentes/campo/").get_data(as_text=True)
     assert client.get("/incidentes/campo/sw.js").mimetype == "application/javascript"
     data = client.get("/api/v1/incidentes/campo/ordens").get_json()
     assert data["orders"][0]["number"] == wo.number and data["orders"][0]["form"]

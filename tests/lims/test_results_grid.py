@@ -32,7 +32,7 @@ def test_grid_all_or_nothing_and_confirmation(client, db, login_as, source):
     a, b, c = source
     page = client.get("/lims/resultados/grade?parametro=cloro_residual_livre")
     html = page.get_data(as_text=True)
-    assert page.status_code == 200 and a.code in html and "keydown" in html
+    assert page.status_code == 200 and a.code in html and "resultado-grade.js" in html
     prev = client.post("/lims/resultados/previa", json={"amostra": a.id, "parametro":
                                                          "cloro_residual_livre", "valor": "0,1"})
     assert prev.json["verdict"] == "nao_conforme" and prev.json["plausivel"] is True

@@ -1,59 +1,23 @@
-/* The collector's route page: entries are kept on the phone (IndexedDB, or localStorage when
- * IndexedDB is missing) and sent to the server when there is a connection. Every entry carries
- * a random key made here; the server stores it with a unique constraint and answers a replay
- * with its first answer, so retries never duplicate a collection. No external libraries. */
+/* The collector's route page: entries are kept on the phone (the shared field queue,
+ * saae/static/field-queue.js, in the collector's own storage) and sent to the server when
+ * there is a connection. Every entry carries a random key made here; the server stores it
+ * with a unique constraint and answers a replay with its first answer, so retries never
+ * duplicate a collection. No external libraries. */
 (function () {
   "use strict";
   var root = document.getElementById("campo");
   if (!root) return;
   var SYNC = root.dataset.sync, DAY = root.dataset.day;
-  var DB = "saae-campo", STORE = "fila", LS = "saae-campo-fila";
   var sending = false, backoff = 0, timer = null;
 
-  // -- storage ------------------------------------------------------------------------------
-  function openDb() {
-    return new Promise(function (resolve, reject) {
-      if (!window.indexedDB) { reject(new Error("sem IndexedDB")); return; }
-      var req = indexedDB.open(DB, 1);
-      req.onupgradeneeded = function () { req.result.createObjectStore(STORE, { keyPath: "key" }); };
-      req.onsuccess = function () { resolve(req.result); };
-      req.onerror = function () { reject(req.error); };
-    });
-  }
-  var dbp = openDb().catch(function () { return null; });
-  function lsAll() { try { return JSON.parse(localStorage.getItem(LS) || "[]"); } catch (e) { return []; } }
-  function tx(mode, fn) {
-    return dbp.then(function (db) {
-      if (!db) {  // localStorage fallback
-        var rows = lsAll(), out = fn(null, rows);
-        localStorage.setItem(LS, JSON.stringify(rows));
-        return out;
-      }
-      return new Promise(function (resolve, reject) {
-        var t = db.transaction(STORE, mode), store = t.objectStore(STORE), result;
-        var r = fn(store, null);
-        if (r && "onsuccess" in r) r.onsuccess = function () { result = r.result; };
-        t.oncomplete = function () { resolve(result); };
-        t.onerror = function () { reject(t.error); };
-      });
-    });
-  }
-  function put(entry) {
-    return tx("readwrite", function (store, rows) {
-      if (!store) { rows.push(entry); return; }
-      return store.put(entry);
-    });
-  }
-  function all() {
-    return tx("readonly", function (store, rows) { return store ? store.getAll() : rows.slice(); })
-      .then(function (rows) { return rows || []; });
-  }
-  function remove(key) {
-    return tx("readwrite", function (store, rows) {
-      if (!store) { var i = rows.findIndex(function (e) { return e.key === key; }); if (i >= 0) rows.splice(i, 1); return; }
-      return store.delete(key);
-    });
-  }
+  // -- storage: the collector's own queue (field-queue.js); the technician's app has another --
+  var queue = window.SaaeFieldQueue.open({
+    name: "saae-coletor", dbName: "saae-campo", keyPath: "key", orderBy: "saved_at",
+    legacy: function (e) { return "sample_id" in e; }
+  });
+  function put(entry) { return queue.put(entry); }
+  function all() { return queue.all(); }
+  function remove(key) { return queue.remove(key); }
 
   // -- keys, time, photos -------------------------------------------------------------------
   function newKey() {  // crypto.randomUUID needs https; getRandomValues works everywhere

@@ -9,7 +9,6 @@
   var out = document.getElementById("resultados"), tbody = document.querySelector("#recebidas tbody");
   var queue = [], busy = false, count = tbody ? tbody.rows.length : 0;
 
-  function esc(s) { var d = document.createElement("div"); d.textContent = s == null ? "" : String(s); return d.innerHTML; }
   function show(ok, text) {
     var p = document.createElement("p");
     p.className = "resultado " + (ok ? "ok" : "erro");
@@ -26,10 +25,24 @@
   function addRow(r) {
     if (!tbody) return;
     var tr = document.createElement("tr");
-    tr.innerHTML = "<td><b>" + esc(r.code) + "</b>" + (r.is_recoleta ? ' <span class="etiqueta alerta">recoleta</span>' : "") +
-      "</td><td>" + esc(r.point_code) + " - " + esc(r.point_name) + "<br><small>" + esc(r.point_kind) + " · " + esc(r.neighbourhood) +
-      "</small></td><td><small>" + esc(r.parameters.join(", ")) + "</small></td><td>" + esc(when(r.collected_at)) +
-      "</td><td>" + esc(when(r.received_at)) + "</td><td>" + (r.arrival_temperature != null ? esc(String(r.arrival_temperature).replace(".", ",")) + " °C" : "") + "</td>";
+    function td(parts) {
+      var c = document.createElement("td");
+      parts.forEach(function (p) { c.appendChild(typeof p === "string" ? document.createTextNode(p) : p); });
+      tr.appendChild(c);
+    }
+    function el(name, text, cls) {
+      var n = document.createElement(name);
+      n.textContent = text == null ? "" : String(text);
+      if (cls) n.className = cls;
+      return n;
+    }
+    td(r.is_recoleta ? [el("b", r.code), " ", el("span", "recoleta", "etiqueta alerta")] : [el("b", r.code)]);
+    td([(r.point_code || "") + " - " + (r.point_name || ""), document.createElement("br"),
+        el("small", (r.point_kind || "") + " · " + (r.neighbourhood || ""))]);
+    td([el("small", (r.parameters || []).join(", "))]);
+    td([when(r.collected_at)]);
+    td([when(r.received_at)]);
+    td([r.arrival_temperature != null ? String(r.arrival_temperature).replace(".", ",") + " °C" : ""]);
     tbody.insertBefore(tr, tbody.firstChild);
     count += 1;
     var c = document.getElementById("contador"); if (c) c.textContent = "(" + count + ")";

@@ -1,0 +1,36 @@
+/* Results grid (lims/resultado_grade.html): Enter or Tab moves to the next sample, and each
+ * value is checked against the standard as it is typed. Server text goes in as text only. */
+(function () {
+  "use strict";
+  var grid = document.getElementById("grade");
+  if (!grid) return;
+  var cells = Array.prototype.slice.call(document.querySelectorAll("input.celula"));
+  var token = document.querySelector("input[name=csrf_token]");
+  var code = grid.dataset.parametro, url = grid.dataset.previa;
+  function tag(cls, text) {
+    var span = document.createElement("span");
+    span.className = "etiqueta " + cls;
+    span.textContent = text;
+    return span;
+  }
+  function check(cell) {
+    var row = cell.closest("tr"), out = row.querySelector(".situacao"), conf = row.querySelector(".confirmar");
+    if (!cell.value.trim()) { out.textContent = ""; conf.hidden = true; return; }
+    fetch(url, {method: "POST", credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": token ? token.value : ""},
+      body: JSON.stringify({amostra: cell.dataset.amostra, parametro: code, valor: cell.value})})
+      .then(function (r) { return r.json(); }).then(function (j) {
+        if (j.error) { out.replaceChildren(tag("falha", j.error.message)); return; }
+        var cls = j.verdict === "conforme" ? "ok" : (j.verdict === "nao_conforme" ? "falha" : "alerta");
+        out.replaceChildren(tag(cls, String(j.verdict).replace("_", " ")), document.createTextNode(" " + (j.padrao == null ? "" : j.padrao)));
+        conf.hidden = j.plausivel;
+      });
+  }
+  cells.forEach(function (cell, i) {
+    cell.addEventListener("change", function () { check(cell); });
+    cell.addEventListener("keydown", function (e) {
+      if (e.key === "Enter") { e.preventDefault(); check(cell); if (cells[i + 1]) cells[i + 1].focus(); else grid.querySelector("button[type=submit]").focus(); }
+    });
+  });
+  if (cells[0]) cells[0].focus();
+})();
