@@ -101,7 +101,7 @@ FIELDS = {
     "validated_by_id": "Validado por", "value": "Valor", "value_text": "Valor",
     "verdict": "Conclusão", "version": "Versão", "vmp_max": "VMP máximo", "vmp_min": "VMP mínimo",
     "volume_ml": "Volume (mL)", "year": "Ano", "body": "Texto", "population_served": "População atendida",
-    "min": "mínimo", "max": "máximo", "high": "alto", "low": "baixo",
+    "ph": "pH", "min": "mínimo", "max": "máximo", "high": "alto", "low": "baixo",
 }
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
@@ -175,6 +175,8 @@ VALUES = {
     "captacao": "Captação", "reservatorio": "Reservatório", "poco": "Poço", "rede": "Rede",
     "torneira": "Torneira de consumidor", "vigilancia_sanitaria": "Vigilância sanitária",
     "microbiologico": "Microbiológico", "organoleptico": "Organoléptico",
+    "subterraneo": "Subterrâneo", "superficial": "Superficial", "misto": "Misto",
+    "rascunho": "Rascunho", "aprovado": "Aprovado", "fechado": "Fechado", "reaberto": "Reaberto",
 }
 
 
@@ -184,3 +186,49 @@ def enum_label(value: Any) -> str:
         return fmt.EMPTY
     text = str(value)
     return VALUES.get(text, text.replace("_", " "))
+
+USER_FIELDS = frozenset({
+    "analyst_id", "entered_by_id", "validated_by_id", "received_by_id", "collected_by_id",
+    "created_by_id", "closed_by_id", "approved_by_id", "requested_by_id", "reopened_by_id",
+    "confirmed_by_id", "assigned_analyst_id", "collector_id", "user_id", "analysis_responsible_id"})
+SECRET_FIELDS = frozenset({"password_hash", "token_hash", "public_token", "search_key"})
+HIDDEN_FIELDS = frozenset({"id", "created_at", "updated_at"})
+
+
+def user_names(ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    from sqlalchemy import select
+
+    from core.auth import User
+    from core.db import session
+
+    return {u.id: u.name for u in session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+def describe_changes(action: str, changes: dict[str, Any], people: dict[int, str] | None = None,
+                     tz: ZoneInfo | None = None) -> list[tuple[str, str, str]]:
+    """(field label, old, new) per changed field, for people: user ids as names, secrets
+    masked, enum codes and values formatted; bookkeeping columns left out."""
+    if people is None:
+        people = user_names({v for k, pair in (changes or {}).items() if k in USER_FIELDS
+                             for v in (pair if isinstance(pair, list) else [pair]) if isinstance(v, int)})
+    out = []
+    for key, pair in (changes or {}).items():
+        if key in HIDDEN_FIELDS and action != "update":
+            continue
+        old, new = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
+
+        def show(v: Any, key: str = key) -> str:
+            if v is None or v == "":
+                return fmt.EMPTY
+            if key in SECRET_FIELDS:
+                return "(oculto)"
+            if key in USER_FIELDS and isinstance(v, int):
+                return people.get(v, f"usuário nº {v}")
+            if isinstance(v, str) and v in VALUES:
+                return VALUES[v]
+            return value_text(v, tz)
+
+        out.append((field_label(key), show(old), show(new)))
+    return out

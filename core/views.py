@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from wtforms import BooleanField, EmailField, PasswordField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from core import audit
+from core import audit, fmt
 from core.audit import AuditLog
 from core.auth import (
     ApiToken,
@@ -251,8 +251,22 @@ def audit_log():  # type: ignore[no-untyped-def]
     username = request.args.get("username")
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     rows = _audit_rows(model, row_id, username, page)
+    from core import audit_labels as al
+
+    ids = {v for r in rows for k, pair in (r.changes or {}).items() if k in al.USER_FIELDS
+           for v in (pair if isinstance(pair, list) else [pair]) if isinstance(v, int)}
+    people = {u.id: u.name for u in session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    names = {u: n for u, n in session.execute(select(User.username, User.name).where(
+        User.username.in_({r.username for r in rows if r.username})))} if rows else {}
+    tz = fmt.zone()
+    shown = [{"at": r.at, "username": r.username, "person": names.get(r.username) or r.username or "sistema",
+              "action": al.ACTIONS.get(r.action, r.action), "model": r.model, "row_id": r.row_id,
+              "record": f"{al.table_label(r.model)} nº {r.row_id}", "reason": r.reason,
+              "changes": al.describe_changes(r.action, r.changes, people, tz)} for r in rows]
+    tables = sorted(((k, v) for k, v in al.TABLES.items()), key=lambda kv: kv[1])
     return render_template(
-        "core/auditoria.html", rows=rows, model=model, row_id=row_id, username=username, page=page
+        "core/auditoria.html", rows=shown, model=model, row_id=row_id, username=username, page=page,
+        tables=tables, count=len(rows)
     )
 
 

@@ -57,7 +57,7 @@ def incident_map(incidents: Sequence[dict[str, Any]], assets: Sequence[dict[str,
         link = escape(i.get("url", "#"))
         out.append(f'<a href="{link}"><circle cx="{x}" cy="{y}" r="11" fill="{color}" fill-opacity="0.35" '
                    f'stroke="{color}" stroke-width="2"><title>{escape(i["protocol"])} - '
-                   f'{escape(i["title"])} ({escape(i.get("state", ""))})</title></circle>'
+                   f'{escape(i["title"])} ({escape(i.get("state_label") or i.get("state", ""))})</title></circle>'
                    f'<circle cx="{x}" cy="{y}" r="4" fill="{color}"/></a>')
     out.append(f'<text x="{m}" y="{height - 6}" font-size="10" fill="#495057">'
                f'lat {la0:.3f} a {la1:.3f} · lon {lo0:.3f} a {lo1:.3f} · quadrados: ativos · '

@@ -32,6 +32,13 @@ def register_filters(app: Flask) -> None:
 
         return value_text(value, tz)
 
+    @app.template_filter("mudancas")
+    def mudancas(changes: dict[str, Any], action: str = "update") -> list[tuple[str, str, str]]:
+        """An audit row's changes as (field label, before, after), formatted for people."""
+        from core.audit_labels import describe_changes
+
+        return describe_changes(action, changes, None, tz)
+
     @app.template_filter("rotulo")
     def rotulo(value: Any) -> str:
         from core.audit_labels import enum_label

@@ -386,7 +386,7 @@ class SqlStorage:
         except Exception as exc:  # any failure means "not healthy", shown to the operator
             return StoreHealth(False, self.backend, f"banco indisponível: {exc.__class__.__name__}")
         ms = (time.perf_counter() - t0) * 1000
-        return StoreHealth(True, self.backend, "tabela telemetry_reading", round(ms, 1))
+        return StoreHealth(True, self.backend, "tabela de leituras do banco", round(ms, 1))
 
     def close(self) -> None:
         pass

@@ -142,13 +142,15 @@ def test_browse_per_record_and_per_user(client, login_as, make_user, db):
     page = client.get(f"/auditoria?model=core_organization&row_id={org.id}")
     text = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "motivo visível" in text and "Nome Novo" in text and "alteracao" in text
-    assert f"core_user #{viewer.id}" not in text  # only that record
+    assert "motivo visível" in text and "Nome Novo" in text and "alteração" in text
+    assert f"Organização nº {org.id}" in text and "Gestora" in text  # labels and the person's name
+    assert ">core_organization" not in text  # no table names shown
+    assert f"Usuário nº {viewer.id}" not in text  # only that record
 
     page = client.get("/auditoria?username=gestora")
     text = page.get_data(as_text=True)
     assert "motivo visível" in text and "segunda" in text
-    assert "core_user #" not in text  # the login of the viewer is not gestora's doing
+    assert "Usuário nº" not in text  # the login of the viewer is not gestora's doing
     assert client.get("/auditoria?page=abc").status_code == 200
 
 

@@ -46,7 +46,7 @@ UNACCENTED_RE = re.compile(r"(?<![\w/.-])(" + "|".join(re.escape(w.strip()) for 
 ISO_RE = re.compile(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}|\bUTC\b|[+-]00:00\b")
 REPR_RE = re.compile(r"\{'|'\}|\bNone\b|\bTrue\b|\bFalse\b|Decimal\(|datetime\.|<[a-z_.]+ object at")
 SOURCE_TAG_RE = re.compile(r"\[(?:V-|3P|V\s|UNVERIFIED)[^\]]*\]|\bUNVERIFIED\b|\bPENDENTE_VERIFICACAO\b")
-SNAKE_RE = re.compile(r"(?<![\w/.@-])[a-z]{2,}_[a-z_]{2,}(?![\w/.@(-])")
+SNAKE_RE = re.compile(r"(?<![\w/.@{-])[a-z]{2,}_[a-z_]{2,}(?![\w/.@(-])")
 DOTTED_DECIMAL_RE = re.compile(r"(?<![\w.,/:-])\d+\.\d{1,2}(?![\w.,/%-])")
 
 SEEN_ATTRS = ("title", "placeholder", "aria-label", "alt")
@@ -164,7 +164,8 @@ def demo(db: Session) -> Session:
 
 
 def _max_decimals(db: Session) -> int:
-    return int(_first(db, "SELECT max(compare_decimals) FROM lims_parameter") or 2)
+    # most parameters leave decimals to the lab (None): three is the most a lab reports
+    return max(int(_first(db, "SELECT max(compare_decimals) FROM lims_parameter") or 0), 3)
 
 
 def test_every_page_reads_as_ptbr_for_people(app: Flask, demo: Session) -> None:

@@ -12,11 +12,12 @@ from flask import Response, flash, jsonify, redirect, render_template, request, 
 from markupsafe import Markup
 from sqlalchemy import select
 
+from core import fmt
 from core.auth import require
 from core.db import session
 from core.errors import DomainError, ValidationError
 from incidents import domain, svg
-from incidents.models import Evidence, LocalOutbox, Notice, Timestamp
+from incidents.models import Evidence, LocalOutbox, Notice, NoticeTemplate, Timestamp
 from incidents.services import incidents as svc
 from incidents.services import notify
 from incidents.services import workorders as wo_svc
@@ -25,6 +26,12 @@ from incidents.views import NAV, bp
 NAV.append(("Incidentes", "incidents.console", "incidents.incident.view"))
 
 TONES = {"critica": "falha", "alta": "falha", "media": "alerta", "baixa": ""}
+
+
+NOTICE_PURPOSES = {"abertura": "Abertura", "restabelecimento": "Serviço restabelecido",
+                   "etapa_aberto": "Chamado aberto", "etapa_em_analise": "Chamado em análise",
+                   "etapa_em_atendimento": "Chamado em atendimento", "etapa_resolvido": "Chamado resolvido",
+                   "etapa_encerrado": "Chamado encerrado", "etapa_cancelado": "Chamado cancelado"}
 
 
 def dashboard(user: Any) -> list[dict[str, Any]]:
@@ -58,6 +65,7 @@ def _row(i: Any) -> dict[str, Any]:
             "kind_label": svc.KINDS.get(i.kind, i.kind), "origin": svc.ORIGINS.get(i.origin, i.origin),
             "state": str(i.state), "state_label": i.state_label, "severity": i.severity,
             "asset_code": i.asset_code, "opened_at": i.opened_at.isoformat(),
+            "opened_local": fmt.datahora(i.opened_at),
             "lat": i.latitude, "lon": i.longitude, "url": url_for("incidents.detail", incident_id=i.id)}
 
 
@@ -158,7 +166,10 @@ def detail(incident_id: int):  # type: ignore[no-untyped-def]
         messages=notify.messages(inc.id, limit=50), chain_len=chain_len, stamps=stamps,
         affected=count_in_area(svc.area_of(inc)), next_states=sorted(domain.INCIDENT_TRANSITIONS[inc.state]),
         labels=domain.INCIDENT_LABELS, services=wo_svc.catalogue(), tones=TONES,
-        kinds=svc.KINDS, origins=svc.ORIGINS, cleared_at=svc.source_cleared_at(inc))
+        kinds=svc.KINDS, origins=svc.ORIGINS, cleared_at=svc.source_cleared_at(inc),
+        open_orders=[w for w in wo_svc.orders(incident_id=inc.id) if str(w.state) not in domain.WO_CLOSED],
+        purposes=NOTICE_PURPOSES,
+        template_names=dict(session.execute(select(NoticeTemplate.code, NoticeTemplate.name)).tuples().all()))
 
 
 def _act(incident_id: int, fn: Any, ok: str) -> Any:

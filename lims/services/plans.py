@@ -5,6 +5,7 @@ the generation of each month's scheduled samples (PROGRAMADA), idempotent."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -341,7 +342,9 @@ def month_table(plan_id: int) -> list[dict[str, Any]]:
     for code, where, cells in result.rows():
         rows[(code, where)] = {"code": code, "where": where,
                                "name": names[code].name if code in names else code,
-                               "rule": cells[0].rule_text, "unverified": cells[0].unverified,
+                               "where_label": WHERE_LABELS.get(where, where),
+                               "rule": rule_in_words(cells[0].rule_text),
+                               "unverified": cells[0].unverified,
                                "months": [{"month": c.month, "required": c.required,
                                            "planned": c.planned, "ok": c.ok} for c in cells]}
     for it in items:  # planned parameters the standard does not require
@@ -349,9 +352,30 @@ def month_table(plan_id: int) -> list[dict[str, Any]]:
         if key not in rows:
             rows[key] = {"code": key[0], "where": key[1],
                          "name": names[key[0]].name if key[0] in names else key[0],
+                         "where_label": WHERE_LABELS.get(key[1], key[1]),
                          "rule": "sem mínimo na norma", "unverified": False,
                          "months": [{"month": m, "required": 0,
                                      "planned": dom.planned_in_month(items, key[0], key[1],
                                                                      plan.year, m),
                                      "ok": True} for m in range(1, 13)]}
     return [rows[k] for k in sorted(rows)]
+
+
+WHERE_LABELS = {"saida": "Saída do tratamento", "rede": "Rede de distribuição", "captacao": "Captação"}
+_TAG = re.compile(r"\s*\[[^\]]*\]")
+_P2914 = re.compile(r"\b2914 Anexo ([IVXL]+)\b")
+_P888_ANNEX = re.compile(r"\b888 Anexo (\d+)( saida| rede)?\b")
+_ART = re.compile(r"\bArt\. (\d+)(?: par\. (\d+))?")
+
+
+def rule_in_words(text: str) -> str:
+    """The minimum rule as people read it: its legal source in words, no source tags (they
+    stay in the data), the revoked Portaria 2.914 named as such."""
+    t = _TAG.sub("", text or "").replace(" UNVERIFIED", "").replace("UNVERIFIED", "")
+    t = _P2914.sub(lambda m: f"Portaria MS 2.914/2011, Anexo {m.group(1)} (revogada; referência até "
+                             "a 888 definir)", t)
+    t = _P888_ANNEX.sub(lambda m: "Portaria GM/MS 888/2021, Anexo " + m.group(1)
+                        + {" saida": " (saída do tratamento)", " rede": " (rede)"}.get(m.group(2) or "", ""), t)
+    t = _ART.sub(lambda m: f"Portaria GM/MS 888/2021, art. {m.group(1)}"
+                 + (f", § {m.group(2)}º" if m.group(2) else ""), t)
+    return " ".join(t.split())

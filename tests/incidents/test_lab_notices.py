@@ -17,8 +17,8 @@ from incidents.services import incidents as svc
 from incidents.services import lab_notices
 from incidents.services import workorders as wo_svc
 from lims.events import SampleNonConformant
-from tests.incidents.test_services import _anomaly, _publish
 from telemetry.events import AnomalyCleared
+from tests.incidents.test_services import _anomaly, _publish
 
 NOW = dt.datetime(2026, 12, 2, 12, 0, tzinfo=dt.UTC)
 
@@ -41,7 +41,7 @@ def test_ph_out_of_range_waits_for_confirmation_and_never_says_boil(db, ref, cli
     assert inc.notice_confirmation == "pendente" and not inc.public_notice
     assert "ferva" not in inc.safety_measures.lower() and "tratamento" in inc.safety_measures
     assert not db.scalars(select(Notice).where(Notice.incident_id == inc.id)).all()
-    assert inc.id not in [n.incident_id for n in public_api.public_notices()]
+    assert inc.id not in [n.id for n in public_api.public_notices()]
     # the supervisor sees it on the dashboard and confirms on the incident page
     login_as(Profile.SUPERVISOR)
     home = client.get("/").get_data(as_text=True)
@@ -51,7 +51,7 @@ def test_ph_out_of_range_waits_for_confirmation_and_never_says_boil(db, ref, cli
     client.post(f"/incidentes/{inc.id}/aviso/confirmar", data={"medidas": inc.safety_measures})
     db.refresh(inc)
     assert inc.public_notice and inc.notice_confirmation == "confirmado" and inc.notice_confirmed_by
-    assert inc.id in [n.incident_id for n in public_api.public_notices()]
+    assert inc.id in [n.id for n in public_api.public_notices()]
     with pytest.raises(Conflict):
         lab_notices.confirm(inc.id)
 
@@ -87,7 +87,8 @@ def test_cause_ended_offers_to_close_and_cancels_the_order(db, ref, client, logi
     orders = wo_svc.orders(incident_id=inc.id)
     if not orders:
         wo_svc.open_order(wo_svc.catalogue()[0].code, incident_id=inc.id, description="reparo")
-    svc.transition(inc.id, "em_atendimento", "equipe a caminho")
+    if inc.state != "em_atendimento":
+        svc.transition(inc.id, "em_atendimento", "equipe a caminho")
     db.commit()
     with pytest.raises(Conflict):
         svc.close_after_cleared(inc.id, cancel_orders=True)  # not cleared yet
