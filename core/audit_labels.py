@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -101,6 +102,9 @@ FIELDS = {
     "validated_by_id": "Validado por", "value": "Valor", "value_text": "Valor",
     "verdict": "Conclusão", "version": "Versão", "vmp_max": "VMP máximo", "vmp_min": "VMP mínimo",
     "volume_ml": "Volume (mL)", "year": "Ano", "body": "Texto", "population_served": "População atendida",
+    "qty": "Quantidade", "lat": "Latitude", "lon": "Longitude", "vehicle": "Veículo",
+    "form": "Formulário", "causa": "Causa", "servico_executado": "Serviço executado",
+    "pressao_final": "Pressão após o reparo (mca)", "accuracy_m": "Precisão (m)",
     "ph": "pH", "min": "mínimo", "max": "máximo", "high": "alto", "low": "baixo",
 }
 
@@ -133,8 +137,8 @@ def value_text(value: Any, tz: ZoneInfo | None = None) -> str:
         return fmt.datahora(value, tz)
     if isinstance(value, dt.date):
         return fmt.data(value)
-    if isinstance(value, int | float):
-        return fmt.numero(value, None) if isinstance(value, float) else fmt.inteiro(value)
+    if isinstance(value, int | float | Decimal):
+        return fmt.inteiro(value) if isinstance(value, int) else fmt.numero(value, None)
     if isinstance(value, dict):
         parts = [f"{field_label(str(k))}: {value_text(v, tz)}" for k, v in value.items()
                  if v is not None and v != ""]
@@ -150,7 +154,7 @@ def value_text(value: Any, tz: ZoneInfo | None = None) -> str:
     if _DATE.match(text):
         return fmt.data(text)
     if _DEC.match(text):
-        return text.replace(".", ",")
+        return fmt.numero(text, None)
     return text
 
 
@@ -176,6 +180,9 @@ VALUES = {
     "torneira": "Torneira de consumidor", "vigilancia_sanitaria": "Vigilância sanitária",
     "microbiologico": "Microbiológico", "organoleptico": "Organoléptico",
     "subterraneo": "Subterrâneo", "superficial": "Superficial", "misto": "Misto",
+    "aviso_emissao": "Aviso de emissão", "fatura_email": "Fatura por e-mail",
+    "sem_contato": "Sem contato", "enviado": "Enviado", "falhou": "Falhou", "agendado": "Agendado",
+    "pendente_envio": "Aguardando envio", "whatsapp": "WhatsApp", "sms": "SMS", "email": "E-mail",
     "rascunho": "Rascunho", "aprovado": "Aprovado", "fechado": "Fechado", "reaberto": "Reaberto",
 }
 
@@ -232,3 +239,12 @@ def describe_changes(action: str, changes: dict[str, Any], people: dict[int, str
 
         out.append((field_label(key), show(old), show(new)))
     return out
+
+
+_CODE_IN_PARENS = re.compile(r"\(([a-z]+(?:_[a-z]+)+)\)")
+
+
+def words_for_codes(text: str) -> str:
+    """Codes that rule texts carry in parentheses, "(filtracao_rapida)", in words."""
+    return _CODE_IN_PARENS.sub(lambda m: f"({VALUES.get(m.group(1), m.group(1).replace('_', ' ')).lower()})",
+                               text or "")

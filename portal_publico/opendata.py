@@ -44,7 +44,7 @@ DICTIONARY: dict[str, dict[str, Any]] = {
             ("ponto_id", "inteiro", "Identificador do ponto de coleta (ver /pontos)"),
             ("ponto", "texto", "Nome do ponto de coleta"),
             ("sistema_id", "inteiro", "Identificador do sistema de abastecimento"),
-            ("coletada_em", "data-hora ISO 8601 (UTC)", "Data e hora da coleta"),
+            ("coletada_em", "data-hora ISO 8601 com fuso, em tempo universal", "Data e hora da coleta"),
             ("parametro", "texto", "Código do parâmetro (ex.: turbidez)"),
             ("parametro_nome", "texto", "Nome do parâmetro"),
             ("valor", "texto", "Resultado como emitido pelo laboratório (ex.: 0,35; Ausente; < LD)"),
@@ -52,7 +52,7 @@ DICTIONARY: dict[str, dict[str, Any]] = {
             ("unidade", "texto", "Unidade de medida"),
             ("conforme", "booleano ou vazio", "true se atende ao padrão de potabilidade"),
             ("padrao", "texto", "Padrão aplicado, em palavras"),
-            ("publicado_em", "data-hora ISO 8601 (UTC)", "Quando o resultado foi publicado"),
+            ("publicado_em", "data-hora ISO 8601 com fuso, em tempo universal", "Quando o resultado foi publicado"),
         ],
     },
     "resumos-mensais": {
@@ -83,14 +83,14 @@ DICTIONARY: dict[str, dict[str, Any]] = {
                      "com a previsão de retorno e as medidas de segurança.",
         "campos": [
             ("protocolo", "texto", "Número do aviso"),
-            ("tipo", "texto", "interrupção | qualidade | manutenção"),
+            ("tipo", "texto", "interrupcao | qualidade | manutencao"),
             ("titulo", "texto", "Título"),
             ("motivo", "texto", "Motivo"),
             ("area", "texto", "Área afetada, em palavras"),
             ("bairros", "lista de textos (CSV: separados por |)", "Bairros afetados"),
-            ("inicio", "data-hora ISO 8601 (UTC)", "Início"),
-            ("previsao_retorno", "data-hora ISO 8601 (UTC) ou vazio", "Previsão de normalização"),
-            ("encerrado_em", "data-hora ISO 8601 (UTC) ou vazio", "Quando foi normalizado"),
+            ("inicio", "data-hora ISO 8601 com fuso, em tempo universal", "Início"),
+            ("previsao_retorno", "data-hora ISO 8601 com fuso, em tempo universal ou vazio", "Previsão de normalização"),
+            ("encerrado_em", "data-hora ISO 8601 com fuso, em tempo universal ou vazio", "Quando foi normalizado"),
             ("medidas_seguranca", "texto", "O que a população deve fazer"),
             ("situacao", "texto", "ativo | encerrado"),
         ],
@@ -115,8 +115,8 @@ DICTIONARY: dict[str, dict[str, Any]] = {
         "campos": [
             ("id", "inteiro", "Identificador"), ("codigo", "texto", "Código"),
             ("nome", "texto", "Nome"), ("sistema_id", "inteiro", "Sistema"),
-            ("tipo", "texto", "captação | saida_tratamento | reservatório | rede | "
-                              "ponta_de_rede | poço | torneira"),
+            ("tipo", "texto", "captacao | saida_tratamento | reservatorio | rede | "
+                              "ponta_de_rede | poco | torneira"),
             ("endereco", "texto", "Endereço"), ("bairro", "texto", "Bairro"),
             ("latitude", "decimal", "Latitude"), ("longitude", "decimal", "Longitude"),
         ],

@@ -39,6 +39,12 @@ def register_filters(app: Flask) -> None:
 
         return describe_changes(action, changes, None, tz)
 
+    @app.template_filter("sem_codigos")
+    def sem_codigos(text: str) -> str:
+        from core.audit_labels import words_for_codes
+
+        return words_for_codes(text)
+
     @app.template_filter("rotulo")
     def rotulo(value: Any) -> str:
         from core.audit_labels import enum_label

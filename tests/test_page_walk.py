@@ -39,7 +39,7 @@ UNACCENTED = (
     "Vigilancia", "Saude", "Pagina", "Paginas", "Sao Paulo", "Hidrometro", "Medio",
     "Residencia", "Calculos", "Proximo", "Proximos", "Recomendacao", "Recomendacoes",
     "Reanalise", "sera", "estao", "nao", "so", "Municipio", "Lancamento", "Agencia",
-    "Cobranca", "Estatisticas", "Tecnica", "Portaria 2914", "Anexo XII",
+    "Cobranca", "Estatisticas", "Tecnica",
 )
 UNACCENTED_RE = re.compile(r"(?<![\w/.-])(" + "|".join(re.escape(w.strip()) for w in UNACCENTED)
                            + r")(?![\w/-])")
@@ -49,6 +49,7 @@ SOURCE_TAG_RE = re.compile(r"\[(?:V-|3P|V\s|UNVERIFIED)[^\]]*\]|\bUNVERIFIED\b|\
 SNAKE_RE = re.compile(r"(?<![\w/.@{-])[a-z]{2,}_[a-z_]{2,}(?![\w/.@(-])")
 DOTTED_DECIMAL_RE = re.compile(r"(?<![\w.,/:-])\d+\.\d{1,2}(?![\w.,/%-])")
 
+COORD_RE = re.compile(r"Latitude|Longitude|GPS|lat\b|lon\b", re.I)
 SEEN_ATTRS = ("title", "placeholder", "aria-label", "alt")
 
 
@@ -91,9 +92,11 @@ def problems(html: str, max_decimals: int) -> list[str]:
     for part in visible_text(html):
         for label, rx in (("data ISO/UTC", ISO_RE), ("repr Python", REPR_RE),
                           ("etiqueta de fonte", SOURCE_TAG_RE), ("sem acento", UNACCENTED_RE),
-                          ("código interno", SNAKE_RE), ("casas decimais demais", dec_re),
+                          ("código interno", SNAKE_RE),
+                          # coordinates are not quantities of the catalogue
+                          ("casas decimais demais", None if COORD_RE.search(part) else dec_re),
                           ("decimal com ponto", DOTTED_DECIMAL_RE)):
-            m = rx.search(part)
+            m = rx.search(part) if rx is not None else None
             if m:
                 out.append(f"{label}: {m.group(0)!r} em {part[:120]!r}")
     return out
@@ -184,6 +187,8 @@ def test_every_page_reads_as_ptbr_for_people(app: Flask, demo: Session) -> None:
             if username is None and not url.startswith(("/portal", "/acompanhar", "/entrar")):
                 continue
             resp = client.get(url)
+            if resp.status_code >= 500:
+                found[url].add(f"erro {resp.status_code} como {username or 'visitante'}")
             if resp.status_code != 200 or not resp.mimetype.startswith("text/html"):
                 continue
             walked += 1

@@ -15,11 +15,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from core import fmt
 from core.auth import User
 from core.db import session, transactional, utcnow
 from core.errors import Conflict, NotFound, ValidationError
@@ -85,7 +85,7 @@ def parse_temperature(raw: str | Decimal | float | None) -> Decimal | None:
 
 
 def _local(t: dt.datetime | None, tz: str) -> str:
-    return t.astimezone(ZoneInfo(tz)).strftime("%d/%m/%Y %H:%M") if t else "-"
+    return fmt.datahora(t, tz, empty="-")
 
 
 def _name(user_id: int | None) -> str:
