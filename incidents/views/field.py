@@ -9,6 +9,7 @@ from typing import Any
 from flask import Response, render_template, request
 from flask.views import MethodView
 
+from core import fmt
 from core.auth import require
 from core.errors import NotFound, ValidationError
 from core.web import current
@@ -45,7 +46,8 @@ def order_json(wo: Any) -> dict[str, Any]:
     done = {a.kind for a in wo_svc.actions(wo.id)}
     return {"id": wo.id, "number": wo.number, "service": st.description, "state": wo.state_label,
             "description": wo.description, "address": wo.address, "lat": wo.latitude,
-            "lon": wo.longitude, "due_at": wo.due_at.isoformat(), "priority": wo.priority,
+            "lon": wo.longitude, "due_at": wo.due_at.isoformat(),
+            "due_local": fmt.datahora(wo.due_at), "priority": wo.priority,
             "vehicle": wo.vehicle, "kit": st.materials_kit, "form": st.closing_form,
             "done": sorted(done)}
 

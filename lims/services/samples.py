@@ -120,7 +120,10 @@ def reprogram(sample_id: int, new_date: dt.date, *, reason: str,
     from core import fmt
 
     today = fmt.today()
-    fmt.check_date(new_date, earliest=today, latest=today + dt.timedelta(days=365),
+    # the past only as far as the previous month (a late collection is registered, not
+    # planned); closed months never (checked below)
+    earliest = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    fmt.check_date(new_date, earliest=earliest, latest=today + dt.timedelta(days=365),
                    what="a nova data da coleta")
     if s.system_id is not None:
         from lims.services import closing

@@ -117,7 +117,7 @@ def test_public_tracking_and_survey(db, ref, client):
     page = client.get(f"/acompanhar/{inc.public_token}")
     assert page.status_code == 200 and inc.protocol in page.get_data(as_text=True)
     assert client.get("/acompanhar/" + "z" * 32).status_code == 404
-    assert "quando a solicitacao for concluida" in client.get(
+    assert "quando a solicitação for concluída" in client.get(
         f"/acompanhar/{inc.public_token}/pesquisa").get_data(as_text=True)
     svc.close(inc.id, "ok")
     db.commit()

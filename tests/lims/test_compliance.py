@@ -74,8 +74,8 @@ MONTHS = [
     ("ecoli <LD conta como ausente", ECOLI, EVERY, "9xA <LD", OK, 10, 10),
     ("ecoli sem amostras", ECOLI, EVERY, "", SD, 0, 0),
     # total coliforms at the treatment outlet: absent in every sample
-    ("ct saída 8 ausentes", CT, EVERY, "8xA", OK, 8, 8),
-    ("ct saída 1 positiva", CT, EVERY, "7xA P", NC, 8, 7),
+    ("ct saida 8 ausentes", CT, EVERY, "8xA", OK, 8, 8),
+    ("ct saida 1 positiva", CT, EVERY, "7xA P", NC, 8, 7),
     # network CT below 20,000 people: at most ONE positive a month (absolute)
     ("ct rede 19999 hab 1 positiva", CT, ct_network(19_999), "19xA P", OK, 20, 19),
     ("ct rede 19999 hab 2 positivas", CT, ct_network(19_999), "18xA 2xP", NC, 20, 18),
@@ -101,17 +101,17 @@ MONTHS = [
     ("ct rede 20000 hab recoleta positiva", CT, ct_network(20_000), "40xA rP", NC, 40, 40),
     ("ct rede 48000 hab 2 de 40", CT, ct_network(48_000), "38xA 2xP", OK, 40, 38),
     # post-filtration turbidity by treatment type, 95% (membrane 99%, UNVERIFIED data)
-    ("turb rápida 19 de 20 <=0,5", turb_limit("filtracao_rapida"), turb("filtracao_rapida"),
+    ("turb rapida 19 de 20 <=0,5", turb_limit("filtracao_rapida"), turb("filtracao_rapida"),
      "19x0,45 0,8", OK, 20, 19),
-    ("turb rápida 0,50 exato conforma", turb_limit("filtracao_rapida"), turb("filtracao_rapida"),
+    ("turb rapida 0,50 exato conforma", turb_limit("filtracao_rapida"), turb("filtracao_rapida"),
      "20x0,50", OK, 20, 20),
-    ("turb rápida 18 de 20", turb_limit("filtracao_rapida"), turb("filtracao_rapida"),
+    ("turb rapida 18 de 20", turb_limit("filtracao_rapida"), turb("filtracao_rapida"),
      "18x0,3 0,51 0,9", NC, 20, 18),
     ("turb lenta 0,9 conforma", turb_limit("filtracao_lenta"), turb("filtracao_lenta"),
      "20x0,9", OK, 20, 20),
     ("turb lenta 2 de 20 acima de 1,0", turb_limit("filtracao_lenta"), turb("filtracao_lenta"),
      "18x0,9 2x1,1", NC, 20, 18),
-    ("turb desinfecção 1,0 exato", turb_limit("so_desinfeccao"), turb("so_desinfeccao"),
+    ("turb desinfeccao 1,0 exato", turb_limit("so_desinfeccao"), turb("so_desinfeccao"),
      "19x1,0 1,2", OK, 20, 19),
     ("turb membrana 99 de 100", turb_limit("membrana"), turb("membrana"),
      "99x0,08 0,2", OK, 100, 99),
@@ -124,8 +124,8 @@ MONTHS = [
     ("turb rede 5,01", TR, EVERY, "9x1,2 5,01", NC, 10, 9),
     # free chlorine: >= 0,2 and <= 5,0 everywhere
     ("cloro 0,2 e 5,0 nos limites", CL, EVERY, "0,2 5,0 8x1,1", OK, 10, 10),
-    ("cloro 0,19 abaixo do mínimo", CL, EVERY, "0,19 9x1,1", NC, 10, 9),
-    ("cloro 5,1 acima do máximo", CL, EVERY, "5,1 9x1,1", NC, 10, 9),
+    ("cloro 0,19 abaixo do minimo", CL, EVERY, "0,19 9x1,1", NC, 10, 9),
+    ("cloro 5,1 acima do maximo", CL, EVERY, "5,1 9x1,1", NC, 10, 9),
     ("cloro <LD e falta de residual", CL, EVERY, "<LD 9x1,1", NC, 10, 9),
     # "< LD" conforms to a maximum
     ("fluoreto <LD", F, EVERY, "<LD 0,7 0,8", OK, 3, 3),
@@ -140,7 +140,7 @@ def test_hand_worked_month(limit, rule, results, verdict, analysed, conforming):
 
 
 def test_rule_texts_say_the_threshold_from_data():
-    assert "No máximo 1 amostra" in ct_network(19_999).text
+    assert "No maximo 1 amostra" in ct_network(19_999).text
     assert "< 20.000" in ct_network(19_999).text
     assert "95% das amostras" in ct_network(20_000).text
     r = turb("membrana")

@@ -91,7 +91,7 @@ def test_four_eyes_validation_nonconformity_event_and_recoleta(db, people):
     ev = db.scalars(select(OutboxMessage).where(OutboxMessage.event_type == "SampleNonConformant")
                     .order_by(OutboxMessage.id.desc())).first()
     assert ev.payload["result_id"] == r.id and ev.payload["value"] == "Presente"
-    assert ev.payload["severity"] == "alta" and ev.payload["vmp"] == "Ausência em 100 mL"
+    assert ev.payload["severity"] == "alta" and ev.payload["vmp"] == "Ausencia em 100 mL"
     recs = db.scalars(select(Recoleta).where(Recoleta.original_result_id == r.id)).all()
     assert [x.role for x in recs][:1] == ["mesmo_ponto"]
     assert recs[0].scheduled_for == r.analysed_at.date() + dt.timedelta(days=1)
@@ -139,7 +139,7 @@ def test_correction_keeps_history_reanalysis_and_cancel(db, people):
     hist = rs.results_of_sample(s.id, history=True)
     assert [h.value_text for h in hist] == ["0,5", "0,6"]
     assert db.scalars(select(AuditLog).where(AuditLog.model == "lims_result",
-                                             AuditLog.reason.like("correcao:%"))).first()
+                                             AuditLog.reason.like("correção:%"))).first()
     # reanalysis: the old result stays, a new analysis can be entered
     validation.reanalyse(new.id, "resultado não confirmado pelo supervisor", sup.id)
     again = enter(s, CL, "0,7", analyst)
@@ -168,14 +168,14 @@ def test_closing_locks_the_month_reopen_and_quality_api(db, people):
         required={("coliformes_totais", "rede"): 20}, planned={}, collected={})}
     ct = rows[("coliformes_totais", "rede")]
     assert (ct.analysed, ct.conforming, ct.recoletas, ct.verdict) == (21, 20, 1, "conforme")
-    assert "No máximo 1" in ct.rule and ct.required == 20
+    assert "No maximo 1" in ct.rule and ct.required == 20
     assert ct.shortfall == 0 and "amostragem" not in ct.reason
     short = {(r.parameter_code, r.where): r for r in closing.pre_closing(
         sysid, Y, M, population=19_999, required={("cloro_residual_livre", "rede"): 30},
         planned={}, collected={})}[("cloro_residual_livre", "rede")]
     # 20 of 30 required analysed: the water conforms, the sampling falls short, and it says so
     assert (short.verdict, short.analysed, short.shortfall) == ("conforme", 20, 10)
-    assert "amostragem abaixo do mínimo: 20 de 30 exigidas" in short.reason
+    assert "amostragem abaixo do minimo: 20 de 30 exigidas" in short.reason
     rows20k = {(r.parameter_code, r.where): r for r in closing.pre_closing(
         sysid, Y, M, population=20_000, required={}, planned={}, collected={})}
     assert rows20k[("coliformes_totais", "rede")].verdict == "conforme"  # 20/21 = 95,2%

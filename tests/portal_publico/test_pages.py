@@ -15,7 +15,7 @@ def test_pages_render_without_data(client, url):
     resp = client.get(url)
     assert resp.status_code == 200, resp.get_data(as_text=True)[:400]
     html = resp.get_data(as_text=True)
-    assert '<main id="conteúdo"' in html and 'lang="pt-BR"' in html
+    assert '<main id="conteudo"' in html and 'lang="pt-BR"' in html
     assert "Cache-Control" in resp.headers
 
 

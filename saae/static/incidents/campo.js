@@ -62,7 +62,7 @@
     dados.orders.forEach(function (os) {
       var el = document.getElementById("modelo-os").content.cloneNode(true).firstElementChild;
       el.querySelector(".titulo").textContent = os.number + " - " + os.service;
-      el.querySelector(".desc").textContent = (os.address || "") + " · " + (os.description || "") + " · prazo " + os.due_at.slice(0, 16).replace("T", " ");
+      el.querySelector(".desc").textContent = (os.address || "") + " · " + (os.description || "") + " · prazo " + (os.due_local || "");
       var feitos = os.done.concat(pending.filter(function (a) { return a.work_order_id === os.id; }).map(function (a) { return a.kind; }));
       os.kit.forEach(function (m) { var o = document.createElement("option"); o.value = m.code; o.textContent = m.name; el.querySelector(".material").appendChild(o); });
       var form = el.querySelector(".form-encerrar");
