@@ -201,6 +201,10 @@ def register_error_handlers(app: Flask) -> None:
         message = HTTP_MESSAGES.get(status, exc.name)
         if isinstance(exc, CSRFError):
             message = CSRF_MESSAGE
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        if status == 413 and limit:
+            message = (f"Arquivo grande demais: o limite é de {limit // (1024 * 1024)} MB por envio. "
+                       "Reduza o arquivo (ou envie em partes) e tente de novo.")
         if wants_json(request):
             fields = None
             data = getattr(exc, "data", None)  # webargs / flask-smorest validation details

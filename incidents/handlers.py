@@ -154,6 +154,8 @@ def on_sample_non_conformant(ev: Event) -> None:
         from incidents.services import lab_notices
 
         area, desc = _area(None, tuple(ev.neighbourhoods), ev.system_id)
+        if not ev.neighbourhoods and ev.system_name:
+            desc = f"Toda a área abastecida pelo {ev.system_name}"
         group = getattr(ev, "parameter_group", "") or ""
         wait = lab_notices.needs_confirmation(ev.parameter_code)
         svc.open_incident(

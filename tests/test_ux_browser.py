@@ -153,7 +153,10 @@ def test_chemical_nonconformity_waits_for_confirmation(live, browser, app):
     expect(page.get_by_text("Aviso confirmado")).to_be_visible()
     anon.goto(live.url + "/portal/avisos")
     anon.screenshot(path=str(ART / "portal-avisos-celular.png"), full_page=True)
-    assert advice[:40] in anon.content()  # the advice of the parameter's group reaches citizens now
+    assert protocol in anon.content()  # public now
+    anon.goto(live.url + f"/portal/avisos/{inc_id}")
+    anon.screenshot(path=str(ART / "portal-aviso-celular.png"), full_page=True)
+    assert advice[:40] in anon.content()  # the advice of the parameter's group reaches citizens
     page.context.close()
     anon.context.close()
 

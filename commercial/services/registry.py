@@ -77,6 +77,14 @@ def _clean_consumer(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, lis
     return out, errors
 
 
+def consumer_by_document(text: str) -> Consumer | None:
+    """The customer holding this CPF/CNPJ (a customer may hold many connections)."""
+    doc = domain.cnpj_clean(str(text or ""))
+    if not doc:
+        return None
+    return session().scalars(select(Consumer).where(Consumer.document == doc)).first()
+
+
 @transactional
 def save_consumer(data: dict[str, Any], consumer_id: int | None = None,
                   reason: str | None = None) -> Consumer:
@@ -86,7 +94,9 @@ def save_consumer(data: dict[str, Any], consumer_id: int | None = None,
     if values.get("document"):
         other = s.scalars(select(Consumer.id).where(Consumer.document == values["document"])).first()
         if other is not None and other != consumer_id:
-            errors.setdefault("document", []).append("Já existe um cliente com este CPF/CNPJ.")
+            errors.setdefault("document", []).append(
+                "Já existe um cliente com este CPF/CNPJ. Um cliente pode ter várias ligações: "
+                "marque \"vincular ao cliente existente\" para ligar esta matrícula a ele.")
     if errors:
         raise ValidationError("Confira os dados do cliente.", fields=errors)
     with audit_context(reason=reason or ("Cadastro de cliente" if consumer_id is None
@@ -136,9 +146,10 @@ def _clean_connection(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, l
     out["complement"] = text("complement", 80)
     out["neighbourhood"] = text("neighbourhood", 120, True, "o bairro")
     out["city"] = text("city", 120) or ""
-    cep = domain.digits(str(data.get("cep") or ""))
-    if cep and len(cep) != 8:
-        errors["cep"] = ["CEP deve ter 8 dígitos."]
+    raw_cep = str(data.get("cep") or "").strip()
+    cep = domain.digits(raw_cep)
+    if raw_cep and len(cep) != 8:  # never drop what was typed without saying so
+        errors["cep"] = [f'CEP "{raw_cep}" inválido: deve ter 8 dígitos, ex.: 13999-000.']
     out["cep"] = f"{cep[:5]}-{cep[5:]}" if len(cep) == 8 else None
     out["sector_code"] = text("sector_code", 40)
     out["segment_code"] = text("segment_code", 60)
@@ -184,18 +195,23 @@ def _clean_connection(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, l
         errors["situation"] = ["Situação deve ser ativa, cortada ou suprimida."]
     out["situation"] = situation
     out["direct_debit"] = bool(data.get("direct_debit"))
-    for key, lo, hi in (("latitude", -34.0, 6.0), ("longitude", -74.0, -28.0)):
+    for key, label, lo, hi, ex in (("latitude", "Latitude", -34.0, 6.0, "-22,9051"),
+                                   ("longitude", "Longitude", -74.0, -28.0, "-47,0653")):
         v = data.get(key)
         if v in (None, ""):
             out[key] = None
             continue
         try:
-            f = float(str(v).replace(",", "."))
-            if not lo <= f <= hi:
-                raise ValueError
-            out[key] = f
+            f = float(str(v).strip().replace(",", "."))
         except ValueError:
-            errors[key] = ["Coordenada fora do Brasil."]
+            errors[key] = [f'{label} "{v}" não é um número: use graus decimais, ex.: {ex} '
+                           "(negativo ao sul do Equador e a oeste de Greenwich)."]
+            continue
+        if not lo <= f <= hi:
+            errors[key] = [f"{label} {str(v).strip()} fica fora do Brasil: use um valor entre "
+                           f"{lo:g} e {hi:g} (ex.: {ex})."]
+            continue
+        out[key] = f
     try:
         out["billing_group_id"] = _int(data.get("billing_group_id"), None)
     except (TypeError, ValueError):

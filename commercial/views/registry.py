@@ -146,11 +146,15 @@ def ligacao_form(connection_id: int | None = None):  # type: ignore[no-untyped-d
                 cdata.update({k: values.get(k) for k in ("channels", "consent", "invoice_by_email")})
                 cdata["phones"] = values.get("c_phones", "")
                 consumer_id = conn.consumer_id if conn else None
-                try:
-                    consumer = registry.save_consumer(cdata, consumer_id, reason=reason)
-                except ValidationError as exc:
-                    errors.update({f"c_{k}": v for k, v in exc.fields.items()})
-                    consumer = None
+                holder = registry.consumer_by_document(cdata.get("document", "")) if conn is None else None
+                if holder is not None and request.form.get("vincular_cliente") == "1":
+                    consumer = holder  # a second connection of an existing customer
+                else:
+                    try:
+                        consumer = registry.save_consumer(cdata, consumer_id, reason=reason)
+                    except ValidationError as exc:
+                        errors.update({f"c_{k}": v for k, v in exc.fields.items()})
+                        consumer = None
                 values["consumer_id"] = consumer.id if consumer else (conn.consumer_id if conn else None)
                 try:
                     conn_saved = registry.save_connection(values, connection_id, reason=reason)
@@ -182,7 +186,9 @@ def ligacao_form(connection_id: int | None = None):  # type: ignore[no-untyped-d
                   "channels": [], "tariff_type": "normal"}
     from commercial.services.registry import groups
 
-    return render_template("commercial/ligacao_form.html", c=conn, v=values, errors=errors,
+    holder = (registry.consumer_by_document(values.get("c_document", ""))
+              if conn is None and request.method == "POST" else None)
+    return render_template("commercial/ligacao_form.html", c=conn, v=values, errors=errors, holder=holder,
                            groups=groups(), channels=CHANNELS, channel_labels=CHANNEL_LABELS,
                            econ=ECONOMIA_FIELDS, cats=domain.CATEGORY_LABELS,
                            situations=SITUATION_LABELS, hoods=_hoods())

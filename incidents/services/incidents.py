@@ -259,17 +259,29 @@ def area_of(inc: Incident) -> Any:
                 system_id=a.get("system_id"))
 
 
+def _names(items: list[str], limit: int = 6) -> str:
+    items = sorted(dict.fromkeys(i for i in items if i))
+    if len(items) > limit:
+        return ", ".join(items[:limit]) + f" e mais {len(items) - limit}"
+    return ", ".join(items[:-1]) + " e " + items[-1] if len(items) > 1 else "".join(items)
+
+
 def describe_area(area: Any) -> str:
-    parts = []
+    """The affected area as citizens know it: neighbourhoods (a sector is described by the
+    neighbourhoods of its connections), never internal codes."""
+    from commercial.api import Area, consumers_in_area
+
+    hoods = list(area.neighbourhoods)
     if area.sector_codes:
-        parts.append("Setor " + ", ".join(area.sector_codes))
-    if area.neighbourhoods:
-        parts.append("Bairros " + ", ".join(area.neighbourhoods))
+        hoods += [c.neighbourhood for c in consumers_in_area(Area(sector_codes=tuple(area.sector_codes)))]
     if area.segment_codes:
-        parts.append("Trechos " + ", ".join(area.segment_codes))
-    if area.system_id is not None and not parts:
-        parts.append(f"Sistema {area.system_id}")
-    return "; ".join(parts) or "a definir"
+        hoods += [c.neighbourhood for c in consumers_in_area(Area(segment_codes=tuple(area.segment_codes)))]
+    if hoods:
+        names = _names(hoods)
+        return ("Bairro " if len(set(h for h in hoods if h)) == 1 else "Bairros ") + names
+    if area.system_id is not None:
+        return "Toda a área abastecida pelo sistema"
+    return "a definir"
 
 
 def area_dict(**kw: Any) -> dict[str, Any]:
