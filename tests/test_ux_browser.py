@@ -44,8 +44,18 @@ def _seed(session):  # type: ignore[no-untyped-def]
     users = {u.username: u.id for u in session.scalars(select(User))}
     # a non-microbiological result above its standard (not turbidity: the grid test uses it),
     # validated by the supervisor
-    candidates = [(ref, p) for ref, ps in rs.awaiting_entry(None) for p in ps
-                  if p.limit.maximum is not None and not p.limit.absence and p.code != "turbidez"]
+    awaiting = rs.awaiting_entry(None)
+    # the grid test's parameter: the one most samples await, with a plausible ceiling and no
+    # physical one (an unusual value there is possible, so it can be confirmed)
+    counts: dict[str, int] = {}
+    for _ref, ps in awaiting:
+        for q in ps:
+            if q.plausible_high is not None and not q.limit.absence and rs.physical_range(q)[1] is None:
+                counts[q.code] = counts.get(q.code, 0) + 1
+    grid = max(counts, key=counts.get) if counts else ""
+    grid_high = next(q.plausible_high for _r, ps in awaiting for q in ps if q.code == grid) if grid else None
+    candidates = [(ref, p) for ref, ps in awaiting for p in ps
+                  if p.limit.maximum is not None and not p.limit.absence and p.code != grid]
     assert candidates, "the demo has a sample awaiting a chemical or physical parameter"
     ref, p = candidates[0]
     value = p.limit.maximum * 2
@@ -70,7 +80,8 @@ def _seed(session):  # type: ignore[no-untyped-def]
         wo_svc.assign(wo.id, tech.id)
     session.commit()
     waiting = session.scalars(select(Result).where(Result.state == ResultState.VALIDATED)).all()
-    return {"ph_result": r.id, "ph_point": ref.point_code, "ph_param": p.code, "wo": wo.id, "wo_number": wo.number, "waiting": len(waiting)}
+    return {"grid": grid, "grid_value": str(int(grid_high * 3) + 1) if grid_high is not None else "",
+            "ph_result": r.id, "ph_point": ref.point_code, "ph_param": p.code, "wo": wo.id, "wo_number": wo.number, "waiting": len(waiting)}
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +164,7 @@ def test_chemical_nonconformity_waits_for_confirmation(live, browser, app):
     expect(page.get_by_text("Aviso confirmado")).to_be_visible()
     anon.goto(live.url + "/portal/avisos")
     anon.screenshot(path=str(ART / "portal-avisos-celular.png"), full_page=True)
-    assert protocol in anon.content()  # public now
+    assert f"/portal/avisos/{inc_id}" in anon.content()  # public now
     anon.goto(live.url + f"/portal/avisos/{inc_id}")
     anon.screenshot(path=str(ART / "portal-aviso-celular.png"), full_page=True)
     assert advice[:40] in anon.content()  # the advice of the parameter's group reaches citizens
@@ -165,12 +176,11 @@ def test_grid_confirmation_beside_the_flagged_cell(live, browser):
     from playwright.sync_api import expect
 
     page = _login(browser, live, "analista")
-    page.goto(live.url + "/lims/resultados/grade?parametro=turbidez")
+    page.goto(live.url + f"/lims/resultados/grade?parametro={live.data['grid']}")
     cells = page.locator("input.celula")
-    if cells.count() < 2:
-        pytest.skip("the demo has fewer than two samples awaiting turbidity")
+    assert cells.count() >= 2, live.data["grid"]
     # unusual (above the instrument's plausible range) but possible: the server flags it
-    cells.nth(0).fill("1500")
+    cells.nth(0).fill(live.data["grid_value"])
     page.get_by_role("button", name="Gravar resultados").click()
     row = page.locator("table tbody tr").nth(0)
     expect(row.locator("label.confirmar")).to_be_visible()
