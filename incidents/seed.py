@@ -146,7 +146,8 @@ def seed_demo(today: dt.date) -> None:
             title="Rompimento de adutora na Rua das Flores", kind="interrupcao", origin="operador",
             severity="alta", reason="Rompimento de rede DN150", asset_code="SET-03",
             asset_name="Setor Jardim das Flores", latitude=-22.915, longitude=-47.075,
-            area=svc.area_dict(sector_codes=["SET-03"]), area_description="Setor SET-03",
+            area=svc.area_dict(sector_codes=["SET-03"]),
+            area_description="Bairros Distrito Industrial, Jardim das Flores e São José",
             estimated_hours=5, notify=False, requester_name="Márcia Alves",
             requester_phone="+5519998761234")
         w = wo.open_order("REP-REDE", incident_id=closed.id, latitude=-22.915, longitude=-47.075,
@@ -177,7 +178,7 @@ def seed_demo(today: dt.date) -> None:
             title="Turbidez elevada na saída da ETA", kind="qualidade", origin="scada",
             severity="alta", reason="Turbidez acima de 5 uT na água tratada", asset_code="ETA-01",
             asset_name="ETA Rio Verde", latitude=-22.9, longitude=-47.06,
-            area=svc.area_dict(sector_codes=["SET-01"]), area_description="Setor SET-01 (Centro)",
+            area=svc.area_dict(sector_codes=["SET-01"]), area_description="Bairros Centro e Vila Nova",
             estimated_hours=6, open_key="ETA-01:qualidade", tag="ETA-01.TURBIDEZ_SAIDA",
             notify=False, source_data={"started_at": (now - dt.timedelta(minutes=40)).isoformat()})
         svc.transition(quality.id, "em_analise", "coleta de confirmação enviada ao laboratório")

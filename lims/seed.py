@@ -123,7 +123,7 @@ def _demo_registry(today: dt.date) -> dict[str, Any]:
         return {s.code: s for s in session.scalars(select(reg.SupplySystem))}
     lab = reg.Laboratory(name="Laboratório Central do SAAE", own=True,
                          accreditation="ISO/IEC 17025 (em implantação)", contact="ramal 214")
-    ext = reg.Laboratory(name="Águas Análises Ltda (contratado)", own=False,
+    ext = reg.Laboratory(name="Águas Análises Ltda", own=False,
                          cnpj="12.345.678/0001-90", accreditation="ISO/IEC 17025 CRL 0456",
                          accreditation_expires_on=today + dt.timedelta(days=200),
                          contact="contato@aguasanalises.example")

@@ -75,7 +75,7 @@ def seed_demo(today: dt.date | None = None) -> None:
                 phone="(19) 3333-1000", email="atendimento@saaevaleverde.sp.gov.br",
                 website="https://www.saaevaleverde.sp.gov.br",
                 legal_representative="Eng. Maria Helena Duarte (Diretora-Presidente)",
-                customer_service="Atendimento: Rua das Nascentes, 100, seg-sex 8h-17h, 0800 770 1000",
+                customer_service="Rua das Nascentes, 100, seg-sex 8h-17h, 0800 770 1000",
                 surveillance_body="Vigilância Sanitária Municipal - Rua da Saúde, 45 - (19) 3333-2000",
                 latitude=-22.90, longitude=-47.06,
             ))

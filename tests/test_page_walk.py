@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
+import subprocess
 from collections import defaultdict
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -50,6 +53,7 @@ SNAKE_RE = re.compile(r"(?<![\w/.@{-])[a-z]{2,}_[a-z_]{2,}(?![\w/.@(-])")
 DOTTED_DECIMAL_RE = re.compile(r"(?<![\w.,/:-])\d+\.\d{1,2}(?![\w.,/%-])")
 
 COORD_RE = re.compile(r"Latitude|Longitude|GPS|lat\b|lon\b", re.I)
+ART = Path(__file__).resolve().parents[1] / "test-artifacts" / "ux"
 SEEN_ATTRS = ("title", "placeholder", "aria-label", "alt")
 
 
@@ -99,6 +103,23 @@ def problems(html: str, max_decimals: int) -> list[str]:
             m = rx.search(part) if rx is not None else None
             if m:
                 out.append(f"{label}: {m.group(0)!r} em {part[:120]!r}")
+    return out
+
+
+def pdf_problems(data: bytes, max_decimals: int) -> list[str]:
+    """The same reading of a PDF's text (pdftotext, poppler-utils)."""
+    exe = shutil.which("pdftotext")
+    if exe is None:
+        return []
+    text = subprocess.run([exe, "-layout", "-", "-"], input=data, capture_output=True,
+                          check=True).stdout.decode("utf-8", "replace")
+    out = []
+    for line in text.splitlines():
+        for label, rx in (("data ISO/UTC", ISO_RE), ("repr Python", REPR_RE),
+                          ("etiqueta de fonte", SOURCE_TAG_RE)):
+            m = rx.search(line)
+            if m:
+                out.append(f"PDF {label}: {m.group(0)!r} em {line.strip()[:120]!r}")
     return out
 
 
@@ -178,6 +199,7 @@ def test_every_page_reads_as_ptbr_for_people(app: Flask, demo: Session) -> None:
     found: dict[str, set[str]] = defaultdict(set)
     users = [(u, p) for u, _n, p in DEMO_USERS] + [(None, [])]
     walked = 0
+    pdfs: set[str] = set()
     for username, _profiles in users:
         client = app.test_client()
         if username:
@@ -189,13 +211,21 @@ def test_every_page_reads_as_ptbr_for_people(app: Flask, demo: Session) -> None:
             resp = client.get(url)
             if resp.status_code >= 500:
                 found[url].add(f"erro {resp.status_code} como {username or 'visitante'}")
+            if resp.status_code == 200 and resp.mimetype == "application/pdf" and url not in pdfs:
+                pdfs.add(url)
+                data = resp.get_data()
+                if "/faturas/" in url:  # for a person to look at (git-ignored)
+                    ART.mkdir(parents=True, exist_ok=True)
+                    (ART / "fatura-demo.pdf").write_bytes(data)
+                for p in pdf_problems(data, maxd):
+                    found[url].add(p)
             if resp.status_code != 200 or not resp.mimetype.startswith("text/html"):
                 continue
             walked += 1
             for p in problems(resp.get_data(as_text=True), maxd):
                 found[url].add(p)
     report = "\n".join(f"{u}\n  " + "\n  ".join(sorted(ps)) for u, ps in sorted(found.items()))
-    assert walked > 100
+    assert walked > 100 and pdfs
     assert not found, f"{sum(map(len, found.values()))} problemas:\n{report}"
 
 

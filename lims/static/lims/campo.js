@@ -58,6 +58,10 @@
     var err = el.querySelector("[data-erro]");
     err.hidden = !error; err.textContent = error || "";
     el.querySelectorAll("form.registro").forEach(function (f) { f.hidden = cls !== "falhou"; });
+    if (error) {  // a refusal reopens the card with the reason in view, so it can be redone
+      el.open = true;
+      err.scrollIntoView({ block: "center" });
+    }
   }
   function pendingText(e) {
     return (e.kind === "coletada" ? "Coletada" : "Não coletada") + " · salvo no aparelho, aguardando envio";
