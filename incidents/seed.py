@@ -50,7 +50,7 @@ CATALOGUE = (
     ("QUAL-AGUA", "Coleta e descarga por qualidade da água", "qualidade", 4, "horas", 1, 2, 0, False,
      [{"code": "FRASCO", "name": "Frasco de coleta esteril", "qty": 4, "unit": "un"}], FORM_QUALIDADE),
     ("MAN-SENSOR", "Manutenção de sensor / comunicação", "automacao", 2, "dias", 3, 1, 3, False,
-     [], [{"name": "diagnostico", "label": "Diagnostico", "required": True}]),
+     [], [{"name": "diagnostico", "label": "Diagnóstico", "required": True}]),
     ("VAZ-CAV", "Vazamento no cavalete", "rede", 24, "horas", 2, 1, 2, False,
      [{"code": "REG-34", "name": "Registro 3/4", "qty": 1, "unit": "un"}],
      [{"name": "servico_executado", "label": "Serviço executado", "required": True}]),

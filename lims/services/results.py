@@ -89,7 +89,7 @@ def physical_range(p: ParameterRef) -> tuple[Decimal | None, Decimal | None, str
         return Decimal(-10), Decimal(100), "a temperatura da água fica entre -10 e 100 °C"
     if unit == "%":
         return Decimal(0), Decimal(100), "um percentual vai de 0 a 100"
-    return Decimal(0), None, f"{p.name} não pode ser negativo"
+    return Decimal(0), None, f"o valor de {p.name} não pode ser negativo"
 
 
 def _measure(text: str, p: ParameterRef) -> tuple[Measurement, str]:

@@ -30,6 +30,9 @@
       });
   }
   cells.forEach(function (cell, i) {
+    cell.addEventListener("input", function () {  // the server's message was about the old value
+      cell.closest("td").querySelectorAll(".erro-campo").forEach(function (p) { p.hidden = true; });
+    });
     cell.addEventListener("change", function () { check(cell); });
     cell.addEventListener("keydown", function (e) {
       if (e.key === "Enter") { e.preventDefault(); check(cell); if (cells[i + 1]) cells[i + 1].focus(); else grid.querySelector("button[type=submit]").focus(); }
