@@ -45,6 +45,22 @@ def register_filters(app: Flask) -> None:
 
         return words_for_codes(text)
 
+    @app.template_filter("pessoa")
+    def pessoa(username: str | None) -> str:
+        """A login as the person's name (the history shows people, not accounts)."""
+        if not username:
+            return "sistema"
+        from flask import g
+        from sqlalchemy import select
+
+        from core.auth import User
+        from core.db import session
+
+        names = g.setdefault("saae_people", {})
+        if username not in names:
+            names[username] = session.scalar(select(User.name).where(User.username == username)) or username
+        return names[username]
+
     @app.template_filter("rotulo")
     def rotulo(value: Any) -> str:
         from core.audit_labels import enum_label
