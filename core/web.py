@@ -95,6 +95,8 @@ def _security_headers(response: Any) -> Any:
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     app.before_request(_enforce_access)
+    # the request's user must not stay the actor of whatever this thread runs next
+    app.teardown_request(lambda _exc: audit.set_actor(audit.SYSTEM))
     app.after_request(_security_headers)
 
 

@@ -32,7 +32,7 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 GECCO = Path(os.environ.get("SAAE_GECCO_FILE") or SHARED / "data" / "gecco2018" / "train.csv.gz")
 GECCO_MISSING = (f"dados GECCO 2018 ausentes em {GECCO}: coloque train.csv.gz (dataset "
                  "geccoIC2018Train do pacote R EventDetectR) em ../shared/data/gecco2018/ ao lado "
-                 "do repositório, ou aponte SAAE_GECCO_FILE para o arquivo (ver README, Testes)")
+                 "do repositório, ou aponte SAAE_GECCO_FILE para o arquivo (ver README)")
 
 
 def _pg_exec(sql: str) -> None:

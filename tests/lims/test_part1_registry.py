@@ -188,7 +188,10 @@ def test_point_photo_upload_and_dashboard(client, db, login_as):
     assert ok.status_code in (302, 303) and len(registry.record("pontos", pid).photos) == 1
     assert client.get(f"/lims/cadastros/pontos/{pid}/fotos/0").data == png
     assert client.get(f"/lims/cadastros/pontos/{pid}/fotos/5").status_code == 404
-    samples.create_sample(pid, dt.date.today(), [w["params"]["turbidez"].id], user_id=gestor.id)
+    from core import fmt
+
+    # "today" on the dashboard is the utility's day (settings' zone), not the server's
+    samples.create_sample(pid, fmt.today(), [w["params"]["turbidez"].id], user_id=gestor.id)
     from lims.views.samples import dashboard_widgets
 
     with client.application.test_request_context():

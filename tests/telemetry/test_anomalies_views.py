@@ -118,7 +118,7 @@ def test_list_filters_and_detail(client, login_as, anomaly):
         .get_data(as_text=True)
     assert "ETA-V.TURB" in html
     html = client.get(f"/telemetria/anomalias/{anomaly.id}").get_data(as_text=True)
-    assert "Leituras no momento da deteccao" in html and "<svg" in html
+    assert "Leituras no momento da detecção" in html and "<svg" in html
     assert "Encerrar manualmente" in html
     assert client.get("/telemetria/anomalias/999999").status_code == 404
 
