@@ -56,7 +56,7 @@ def line_chart(title: str, labels: Sequence[str], values: Sequence[float | None]
     def y(v: float) -> float:
         return top + ph - ph * min(v, ymax) / ymax
 
-    parts = [f'<svg class="gráfico" viewBox="0 0 {w} {h}" role="img" '
+    parts = [f'<svg class="grafico" viewBox="0 0 {w} {h}" role="img" '
              f'aria-labelledby="gt{uid} gd{uid}" xmlns="http://www.w3.org/2000/svg">',
              f'<title id="gt{uid}">{escape(title)}</title>',
              f'<desc id="gd{uid}">{escape(description or title)}</desc>',
@@ -126,7 +126,7 @@ def presence_strip(title: str, labels: Sequence[str], analysed: Sequence[int],
     n = max(len(labels), 1)
     w, h, cell = 360, 84, 360 / max(n, 1)
     uid = _uid(title, description, tuple(analysed), tuple(positives))
-    parts = [f'<svg class="gráfico" viewBox="0 0 {w} {h}" role="img" '
+    parts = [f'<svg class="grafico" viewBox="0 0 {w} {h}" role="img" '
              f'aria-labelledby="gt{uid} gd{uid}" xmlns="http://www.w3.org/2000/svg">',
              f'<title id="gt{uid}">{escape(title)}</title>',
              f'<desc id="gd{uid}">{escape(description or title)}</desc>']

@@ -130,7 +130,7 @@ def chart_svg(readings: Sequence[Any], *, start: dt.datetime, end: dt.datetime,
     label = title or "Gráfico"
     parts.append(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'role="img" aria-labelledby="g{width}-t g{width}-d" class="gráfico" preserveAspectRatio="xMidYMid meet">'
+        f'role="img" aria-labelledby="g{width}-t g{width}-d" class="grafico" preserveAspectRatio="xMidYMid meet">'
         f'<title id="g{width}-t">{escape(label)}</title>'
         f'<desc id="g{width}-d">{len(good)} leituras de {escape(_local(start, zone))} a '
         f'{escape(_local(end, zone))}; {len(bands)} anomalia(s) marcada(s).</desc>'
