@@ -61,7 +61,7 @@ def matricula_with_dv(number: int | str) -> str:
     """1234 -> '12343'; 100 -> '1007'."""
     base = str(int(str(number)))
     if int(base) <= 0:
-        raise ValueError("numero de matricula deve ser positivo")
+        raise ValueError("número de matrícula deve ser positivo")
     return base + str(mod11_weights_2_9(base))
 
 
@@ -264,9 +264,9 @@ class TariffRule:
         """Why this rule cannot be used (empty when it is consistent)."""
         out = []
         if self.minimum_volume < 0:
-            out.append("O volume minimo nao pode ser negativo.")
+            out.append("O volume mínimo não pode ser negativo.")
         if self.minimum_charge < 0:
-            out.append("A tarifa minima nao pode ser negativa.")
+            out.append("A tarifa mínima não pode ser negativa.")
         if not (Decimal(0) <= self.sewer_percent <= Decimal(300)):
             out.append("O percentual de esgoto deve estar entre 0 e 300%.")
         edge = self.minimum_volume
@@ -276,12 +276,12 @@ class TariffRule:
             if b.upper is not None and b.upper <= b.lower:
                 out.append(f"A faixa {i} termina antes de comecar.")
             if b.price < 0:
-                out.append(f"O preco da faixa {i} nao pode ser negativo.")
+                out.append(f"O preço da faixa {i} não pode ser negativo.")
             if b.upper is None and i != len(self.bands):
-                out.append(f"So a ultima faixa pode ficar sem limite superior (faixa {i}).")
+                out.append(f"So a última faixa pode ficar sem limite superior (faixa {i}).")
             edge = b.upper if b.upper is not None else edge
         if self.bands and self.bands[-1].upper is not None:
-            out.append("A ultima faixa deve ficar sem limite superior (acima de ...).")
+            out.append("A última faixa deve ficar sem limite superior (acima de ...).")
         return out
 
 
@@ -358,7 +358,7 @@ class Bill:
 def per_economia(consumption: int, economias: int) -> Decimal:
     """Consumption split evenly over the economias, to the litre (3 decimals)."""
     if economias <= 0:
-        raise ValueError("ligacao sem economias")
+        raise ValueError("ligação sem economias")
     return (Decimal(consumption) / economias).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
 
 
@@ -405,7 +405,7 @@ def _table_shares(rules: Sequence[TariffRule], period: tuple[dt.date, dt.date] |
     tables = sorted({(r.table_name, r.valid_from) for r in rules},
                     key=lambda t: t[1] or dt.date.min)
     if not tables:
-        raise LookupError("nenhuma tabela tarifaria vigente")
+        raise LookupError("nenhuma tabela tarifária vigente")
     if period is None or len(tables) == 1:
         if period is None:
             return [(tables[-1], Decimal(1))]
@@ -480,7 +480,7 @@ def _dv_function(value_id: str):  # type: ignore[no-untyped-def]
         return mod10
     if value_id in ("8", "9"):
         return mod11_collection
-    raise ValueError(f"identificador de valor invalido: {value_id}")
+    raise ValueError(f"identificador de valor inválido: {value_id}")
 
 
 def collection_barcode(amount: Decimal, company_code: str, free_field: str, *,
@@ -489,13 +489,13 @@ def collection_barcode(amount: Decimal, company_code: str, free_field: str, *,
     company (4) | free field (25)."""
     company = digits(company_code)
     if len(company) != 4:
-        raise ValueError("codigo FEBRABAN da empresa deve ter 4 digitos")
+        raise ValueError("código FEBRABAN da empresa deve ter 4 dígitos")
     free = digits(free_field)
     if len(free) != 25:
-        raise ValueError("campo livre deve ter 25 digitos")
+        raise ValueError("campo livre deve ter 25 dígitos")
     cents = int(money(amount) * 100)
     if cents < 0 or cents >= 10**11:
-        raise ValueError("valor fora do limite do codigo de barras")
+        raise ValueError("valor fora do limite do código de barras")
     body = PRODUCT_COLLECTION + segment + value_id + f"{cents:011d}" + company + free
     dv = _dv_function(value_id)(body)
     return body[:3] + str(dv) + body[3:]
@@ -514,7 +514,7 @@ def barcode_is_valid(code: str) -> bool:
 def typed_line(code: str) -> str:
     """The 48-digit typed line: four 11-digit blocks, each followed by its check digit."""
     if len(code) != 44 or not code.isdigit():
-        raise ValueError("codigo de barras deve ter 44 digitos")
+        raise ValueError("código de barras deve ter 44 dígitos")
     fn = _dv_function(code[2])
     blocks = [code[i:i + 11] for i in range(0, 44, 11)]
     return "".join(b + str(fn(b)) for b in blocks)
@@ -527,11 +527,11 @@ def format_typed_line(line: str) -> str:
 def barcode_from_typed_line(line: str) -> str:
     d = digits(line)
     if len(d) != 48:
-        raise ValueError("linha digitavel deve ter 48 digitos")
+        raise ValueError("linha digitável deve ter 48 dígitos")
     fn = _dv_function(d[2])
     for i in range(0, 48, 12):
         if fn(d[i:i + 11]) != int(d[i + 11]):
-            raise ValueError(f"digito verificador do bloco {i // 12 + 1} nao confere")
+            raise ValueError(f"dígito verificador do bloco {i // 12 + 1} não confere")
     return "".join(d[i:i + 11] for i in range(0, 48, 12))
 
 
@@ -540,7 +540,7 @@ def invoice_free_field(due: dt.date, matricula: str, year: int, month: int, seq:
     sequence (3). Enough for the bank's return file to find the invoice."""
     m = digits(matricula)
     if len(m) > 10:
-        raise ValueError("matricula longa demais para o campo livre")
+        raise ValueError("matrícula longa demais para o campo livre")
     return f"{due:%Y%m%d}{int(m):010d}{year % 100:02d}{month:02d}{seq % 1000:03d}"
 
 
@@ -583,7 +583,7 @@ def pix_payload(key: str, name: str, city: str, amount: Decimal | None = None, t
                 description: str = "") -> str:
     """Static PIX BR Code ("copia e cola") with amount and transaction id."""
     if not key:
-        raise ValueError("chave PIX nao configurada")
+        raise ValueError("chave PIX não configurada")
     gui = _emv("00", "br.gov.bcb.pix") + _emv("01", key)
     if description:
         gui += _emv("02", _pix_text(description, 40))
@@ -622,17 +622,17 @@ class MessageKind(StrEnum):
 
 MESSAGE_KIND_LABELS = {
     MessageKind.GERAL: "Mensagem geral (todas as faturas)",
-    MessageKind.LOCALIZACAO: "Por localizacao (bairro/setor)",
-    MessageKind.EXCESSO_CONSUMO: "Excesso de consumo sobre a media",
+    MessageKind.LOCALIZACAO: "Por localização (bairro/setor)",
+    MessageKind.EXCESSO_CONSUMO: "Excesso de consumo sobre a média",
     MessageKind.DEBITOS_EM_ABERTO: "Faturas em aberto (quantidade e valor)",
-    MessageKind.DEBITO_AUTOMATICO: "Fatura em debito automatico",
-    MessageKind.DEBITO_DEVOLVIDO: "Debito automatico devolvido",
-    MessageKind.PLANO_PAGAMENTO: "Parcelamento ativo e proxima parcela",
-    MessageKind.TELEMEDICAO: "Hidrometro com telemedicao disponivel",
+    MessageKind.DEBITO_AUTOMATICO: "Fatura em débito automático",
+    MessageKind.DEBITO_DEVOLVIDO: "Débito automático devolvido",
+    MessageKind.PLANO_PAGAMENTO: "Parcelamento ativo e próxima parcela",
+    MessageKind.TELEMEDICAO: "Hidrômetro com telemedição disponível",
     MessageKind.ALERTAS: "Convite para alertas personalizados",
     MessageKind.TARIFA_APLICADA: "Tarifa aplicada",
     MessageKind.FATURA_ZERO: "Fatura com valor zero",
-    MessageKind.LIGACAO_CORTADA: "Ligacao cortada",
+    MessageKind.LIGACAO_CORTADA: "Ligação cortada",
 }
 
 # Placeholders a Gestor may use in a message text, with what they mean.
@@ -640,17 +640,17 @@ PLACEHOLDERS = {
     "nome": "nome do cliente",
     "matricula": "matricula",
     "consumo": "consumo faturado (m3)",
-    "media": "media dos ultimos 6 meses (m3)",
-    "excesso_pct": "quanto o consumo passou da media (%)",
+    "media": "média dos últimos 6 meses (m3)",
+    "excesso_pct": "quanto o consumo passou da média (%)",
     "qtd_abertas": "quantidade de faturas em aberto",
     "valor_abertas": "valor das faturas em aberto",
     "vencimento": "vencimento desta fatura",
-    "data_devolucao": "data da devolucao do debito automatico",
+    "data_devolucao": "data da devolução do débito automático",
     "parcelas_restantes": "parcelas restantes do parcelamento",
-    "proxima_parcela_data": "vencimento da proxima parcela",
-    "proxima_parcela_valor": "valor da proxima parcela",
-    "tabela": "tabela tarifaria aplicada",
-    "vigencia": "inicio de vigencia da tabela",
+    "proxima_parcela_data": "vencimento da próxima parcela",
+    "proxima_parcela_valor": "valor da próxima parcela",
+    "tabela": "tabela tarifária aplicada",
+    "vigencia": "início de vigência da tabela",
     "bairro": "bairro",
 }
 

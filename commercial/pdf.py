@@ -157,7 +157,7 @@ def i25_modules(code: str, ratio: int = 3) -> bytes:
     start (narrow bar, space, bar, space), digit pairs (bars from the first digit, spaces from
     the second), stop (wide bar, narrow space, narrow bar)."""
     if len(code) % 2 or not code.isdigit():
-        raise ValueError("I2of5 precisa de um numero par de digitos")
+        raise ValueError("I2of5 precisa de um número par de dígitos")
     out = bytearray(b"\x01\x00\x01\x00")
     for i in range(0, len(code), 2):
         bars, spaces = _I25[int(code[i])], _I25[int(code[i + 1])]
@@ -450,11 +450,15 @@ def draw_invoice(c: Page, doc: dict[str, Any], *, copy: bool = False) -> None:
                 qy -= 2.8 * mm
             pen.text(qx[1], qy, sl, 6.3, False)
     foot = [q.get("note") or ""] if q_rows else []
+    if any((p.get("analysed") or 0) > (p.get("required") or 0) for p, _ in q_rows):
+        foot.append("Analisadas acima das exigidas: o SAAE analisa além do mínimo da norma "
+                    "(coletas extras de rotina e recoletas).")
     foot.append("Exigidas: amostras do plano de amostragem do mês; Analisadas: amostras com "
                 "resultado; Conformes: dentro do padrão. Limites para a água na rede de "
                 "distribuição (Portaria GM/MS 888/2021).")
-    fy = y + 5 * mm
-    for ln in _wrap(" ".join(x for x in foot if x), "Helvetica", 6, bw - 6 * mm, 2):
+    foot_lines = _wrap(" ".join(x for x in foot if x), "Helvetica", 6, bw - 6 * mm, 3)
+    fy = y + 5 * mm + max(0, len(foot_lines) - 2) * 2.6 * mm
+    for ln in foot_lines:
         pen.text(M + 3 * mm, fy, ln, 6, False, GREY)
         fy -= 2.6 * mm
 
@@ -561,7 +565,7 @@ def write_invoice(doc: dict[str, Any], path: str | Path, *, copy: bool = False) 
 
 def render_many(docs: list[dict[str, Any]], path: str | Path) -> int:
     """Several invoices in one PDF (the print file for the print shop)."""
-    pdf = Document(title="Arquivo de impressao de faturas")
+    pdf = Document(title="Arquivo de impressão de faturas")
     for d in docs:
         draw_invoice(pdf.new_page(W, H), d)
     Path(path).write_bytes(pdf.tobytes())

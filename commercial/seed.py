@@ -60,19 +60,19 @@ def seed_reference() -> None:
     s.flush()
 
 
-FIRST = ("Maria", "Jose", "Ana", "Joao", "Antonio", "Francisca", "Carlos", "Paulo", "Adriana",
-         "Lucas", "Juliana", "Marcos", "Patricia", "Luiz", "Aline", "Gabriel", "Sandra", "Rafael",
-         "Camila", "Pedro", "Fernanda", "Daniel", "Marcia", "Rodrigo", "Beatriz", "Eduardo",
+FIRST = ("Maria", "José", "Ana", "João", "Antônio", "Francisca", "Carlos", "Paulo", "Adriana",
+         "Lucas", "Juliana", "Marcos", "Patrícia", "Luiz", "Aline", "Gabriel", "Sandra", "Rafael",
+         "Camila", "Pedro", "Fernanda", "Daniel", "Márcia", "Rodrigo", "Beatriz", "Eduardo",
          "Luciana", "Felipe", "Vanessa", "Bruno", "Cristina", "Mateus", "Renata", "Tiago",
-         "Simone", "Diego", "Leticia", "Vitor", "Raimunda", "Sebastiao", "Helena", "Otavio")
+         "Simone", "Diego", "Letícia", "Vitor", "Raimunda", "Sebastião", "Helena", "Otávio")
 LAST = ("Silva", "Santos", "Oliveira", "Souza", "Rodrigues", "Ferreira", "Alves", "Pereira",
         "Lima", "Gomes", "Costa", "Ribeiro", "Martins", "Carvalho", "Almeida", "Lopes", "Soares",
         "Fernandes", "Vieira", "Barbosa", "Rocha", "Dias", "Nascimento", "Andrade", "Moreira",
         "Nunes", "Marques", "Machado", "Mendes", "Freitas", "Cardoso", "Ramos", "Teixeira")
-BUSINESS = ("Padaria", "Mercearia", "Farmacia", "Oficina", "Restaurante", "Lanchonete",
-            "Salao de Beleza", "Papelaria", "Acougue", "Loja")
+BUSINESS = ("Padaria", "Mercearia", "Farmácia", "Oficina", "Restaurante", "Lanchonete",
+            "Salão de Beleza", "Papelaria", "Açougue", "Loja")
 INDUSTRY = ("Metalurgica", "Laticinios", "Ceramica", "Tecelagem", "Alimentos")
-PUBLIC = ("Escola Municipal", "UBS", "Creche Municipal", "Ginasio Municipal", "Posto de Saude")
+PUBLIC = ("Escola Municipal", "UBS", "Creche Municipal", "Ginásio Municipal", "Posto de Saúde")
 
 
 def _cpf(rng: random.Random) -> str:
@@ -119,8 +119,8 @@ def seed_demo(today: dt.date, *, connections: int = 2400, run_batch: bool = True
     s.add_all([g1, g2])
     s.flush()
     table_start = dt.date(today.year - 1, 1, 1)
-    tariffs.save_table("Tabela 2025 (Resolucao ARES 001)", table_start, None,
-                       tariffs.tender_example_rows(), legal_basis="Resolucao da agencia reguladora")
+    tariffs.save_table("Tabela 2025 (Resolução ARES 001)", table_start, None,
+                       tariffs.tender_example_rows(), legal_basis="Resolução da agência reguladora")
     total_pop = sum(sec.population for sec in SECTORS)
     consumers, conns = [], []
     number = 1000
@@ -244,7 +244,7 @@ def seed_demo(today: dt.date, *, connections: int = 2400, run_batch: bool = True
         s.add(PaymentPlan(connection_id=cid, instalments=6, paid_instalments=rng.randint(1, 4),
                           next_due=today + dt.timedelta(days=20), next_amount=Decimal("48.30")))
     for cid in rng.sample(conn_ids, 15):
-        s.add(ServiceCharge(connection_id=cid, description="Religacao de agua", amount=Decimal("42.00")))
+        s.add(ServiceCharge(connection_id=cid, description="Religação de água", amount=Decimal("42.00")))
     from commercial.models import MessageRule
 
     s.add(MessageRule(kind="localizacao", title="Obras no Sitio Novo",
@@ -254,7 +254,7 @@ def seed_demo(today: dt.date, *, connections: int = 2400, run_batch: bool = True
     p = billing.parameters()
     p.febraban_company, p.pix_key = "0123", "12345678000195"
     p.pix_name, p.pix_city = "SAAE VALE VERDE", "VALE VERDE"
-    p.quality_more_info = "Relatorio anual e resultados: www.saaevaleverde.sp.gov.br/qualidade"
+    p.quality_more_info = "Relatório anual e resultados: www.saaevaleverde.sp.gov.br/qualidade"
     # the demo bills last month now that the lab has closed it, so the invoices carry that
     # month's own results (the demo LIMS has no data before last month)
     p.quality_months_back = 0

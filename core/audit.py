@@ -131,7 +131,7 @@ def _row_id(obj: Any) -> str:
 def _forbid_audit_changes(session: Session, _ctx: Any, _instances: Any) -> None:
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, AuditLog):
-            raise AuditRowImmutable("O historico de auditoria nao pode ser alterado nem apagado")
+            raise AuditRowImmutable("O histórico de auditoria não pode ser alterado nem apagado")
 
 
 @event.listens_for(Session, "after_flush")

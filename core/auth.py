@@ -50,7 +50,7 @@ PROFILE_LABELS = {
     Profile.SUPERVISOR: "Supervisor",
     Profile.GESTOR: "Gestor",
     Profile.OPERADOR: "Operador (SCADA/incidentes)",
-    Profile.TECNICO: "Tecnico de campo",
+    Profile.TECNICO: "Técnico de campo",
     Profile.ADMINISTRADOR: "Administrador",
 }
 
@@ -79,9 +79,9 @@ def all_permissions() -> dict[str, Permission]:
 ALL = tuple(Profile)
 register_permissions(
     {
-        "core.users.manage": ("Cadastrar usuarios e perfis", [Profile.ADMINISTRADOR]),
+        "core.users.manage": ("Cadastrar usuários e perfis", [Profile.ADMINISTRADOR]),
         "core.audit.view": (
-            "Consultar historico de alteracoes",
+            "Consultar histórico de alterações",
             [Profile.ADMINISTRADOR, Profile.GESTOR, Profile.SUPERVISOR],
         ),
         "core.tokens.manage": ("Criar tokens de API", [Profile.ADMINISTRADOR]),
@@ -253,11 +253,11 @@ def password_problems(password: str, settings: Settings, username: str = "") -> 
     if not re.search(r"[A-Z]", password):
         problems.append("A senha deve ter ao menos uma letra maiuscula.")
     if not re.search(r"\d", password):
-        problems.append("A senha deve ter ao menos um numero.")
+        problems.append("A senha deve ter ao menos um número.")
     if not re.search(r"[^A-Za-z0-9]", password):
         problems.append("A senha deve ter ao menos um simbolo (por exemplo ! @ # %).")
     if username and username.lower() in password.lower():
-        problems.append("A senha nao pode conter o nome de usuario.")
+        problems.append("A senha não pode conter o nome de usuário.")
     return problems
 
 
@@ -358,7 +358,7 @@ def authenticate(
     cap = settings.login_lockout_minutes * 60.0
     acct_key, ip_key = "login:acct:" + username[:80], "login:ip:" + (ip or "-")
     user = s.scalars(select(User).where(User.username == username)).first()
-    generic = "Usuario ou senha invalidos."
+    generic = "Usuário ou senha inválidos."
 
     def fail(detail: str, message: str = generic) -> LoginFailed:
         s.add(LoginAttempt(username=username[:80], success=False, ip=ip, detail=detail))
@@ -399,10 +399,10 @@ def authenticate(
             if wait:
                 user.locked_until = now + dt.timedelta(seconds=wait)  # shown to administrators
         if wait:
-            raise throttled(wait, "senha errada; em espera" if user else "usuario inexistente; em espera")
-        raise fail("senha errada" if user else "usuario inexistente")
+            raise throttled(wait, "senha errada; em espera" if user else "usuário inexistente; em espera")
+        raise fail("senha errada" if user else "usuário inexistente")
     if not user.active:
-        raise fail("usuario inativo", "Usuario desativado. Procure o administrador.")
+        raise fail("usuário inativo", "Usuário desativado. Procure o administrador.")
     st.clear(acct_key)
     user.failed_logins = 0
     user.locked_until = None

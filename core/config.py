@@ -138,10 +138,10 @@ class Settings:
                 continue
             values[name] = _convert(key, raw, hints[name])
         if unknown:
-            raise ConfigError(f"Variaveis de ambiente desconhecidas: {', '.join(sorted(unknown))}")
+            raise ConfigError(f"Variáveis de ambiente desconhecidas: {', '.join(sorted(unknown))}")
         for name, value in overrides.items():
             if name not in fields:
-                raise ConfigError(f"Configuracao desconhecida: {name}")
+                raise ConfigError(f"Configuração desconhecida: {name}")
             if isinstance(value, str) and hints[name] is not str:
                 value = _convert(PREFIX + name.upper(), value, hints[name])
             values[name] = value
@@ -159,7 +159,7 @@ class Settings:
             raise ConfigError("SAAE_ENV deve ser development, test ou production")
         if self.is_production and len(self.secret_key) < 32:
             raise ConfigError(
-                "Em producao, SAAE_SECRET_KEY e obrigatoria (minimo de 32 caracteres)"
+                "Em produção, SAAE_SECRET_KEY e obrigatória (mínimo de 32 caracteres)"
             )
         if self.task_runner not in {"inprocess", "celery"}:
             raise ConfigError("SAAE_TASK_RUNNER deve ser inprocess ou celery")
@@ -214,4 +214,4 @@ def _convert(key: str, raw: str, hint: typing.Any) -> typing.Any:
             return Path(raw)
         return raw
     except ValueError as exc:
-        raise ConfigError(f"Valor invalido para {key}: {raw!r}") from exc
+        raise ConfigError(f"Valor inválido para {key}: {raw!r}") from exc

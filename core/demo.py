@@ -47,7 +47,7 @@ class DemoAsset:
 SYSTEMS = (
     DemoSystem("SAA-SEDE", "Sistema Sede (Rio Verde)", "SAA", 48_000, "superficial",
                "filtracao_rapida", -22.9000, -47.0600),
-    DemoSystem("SAA-BV", "Sistema Boa Vista (pocos)", "SAA", 13_200, "subterraneo",
+    DemoSystem("SAA-BV", "Sistema Boa Vista (poços)", "SAA", 13_200, "subterraneo",
                "so_desinfeccao", -22.9350, -47.0950),
 )
 
@@ -59,9 +59,9 @@ SECTORS = (
                -22.8890, -47.0480, 15_000, ("Rua da Serra", "Rua das Hortensias",
                                             "Avenida Primavera", "Rua dos Ipes")),
     DemoSector("SET-03", "Setor Industrial", "SAA-SEDE",
-               ("Distrito Industrial", "Jardim das Flores", "Sao Jose"), -22.9120, -47.0450,
-               17_000, ("Avenida das Industrias", "Rua das Flores", "Rua Sao Jose",
-                        "Rua dos Operarios")),
+               ("Distrito Industrial", "Jardim das Flores", "São José"), -22.9120, -47.0450,
+               17_000, ("Avenida das Indústrias", "Rua das Flores", "Rua São José",
+                        "Rua dos Operários")),
     DemoSector("SET-04", "Setor Boa Vista", "SAA-BV", ("Boa Vista", "Recanto Verde"),
                -22.9350, -47.0950, 9_000, ("Rua Boa Vista", "Rua do Recanto", "Rua dos Pinheiros")),
     DemoSector("SET-05", "Setor Sitio Novo", "SAA-BV", ("Sitio Novo",), -22.9450, -47.1050,
@@ -69,17 +69,17 @@ SECTORS = (
 )
 
 ASSETS = (
-    DemoAsset("CAP-01", "Captacao Rio Verde", "captacao", "SAA-SEDE", None, -22.8800, -47.0700),
+    DemoAsset("CAP-01", "Captação Rio Verde", "captacao", "SAA-SEDE", None, -22.8800, -47.0700),
     DemoAsset("ETA-01", "ETA Centro", "eta", "SAA-SEDE", None, -22.8950, -47.0650),
-    DemoAsset("RES-01", "Reservatorio Alto da Serra", "reservatorio", "SAA-SEDE", "SET-02",
+    DemoAsset("RES-01", "Reservatório Alto da Serra", "reservatorio", "SAA-SEDE", "SET-02",
               -22.8870, -47.0460),
-    DemoAsset("RES-02", "Reservatorio Centro", "reservatorio", "SAA-SEDE", "SET-01",
+    DemoAsset("RES-02", "Reservatório Centro", "reservatorio", "SAA-SEDE", "SET-01",
               -22.8990, -47.0590),
-    DemoAsset("EEA-01", "Elevatoria Industrial", "elevatoria", "SAA-SEDE", "SET-03",
+    DemoAsset("EEA-01", "Elevatória Industrial", "elevatoria", "SAA-SEDE", "SET-03",
               -22.9100, -47.0500),
-    DemoAsset("PC-01", "Poco Boa Vista 1", "poco", "SAA-BV", "SET-04", -22.9330, -47.0970),
-    DemoAsset("PC-02", "Poco Boa Vista 2", "poco", "SAA-BV", "SET-04", -22.9380, -47.0920),
-    DemoAsset("RES-03", "Reservatorio Boa Vista", "reservatorio", "SAA-BV", "SET-04",
+    DemoAsset("PC-01", "Poço Boa Vista 1", "poco", "SAA-BV", "SET-04", -22.9330, -47.0970),
+    DemoAsset("PC-02", "Poço Boa Vista 2", "poco", "SAA-BV", "SET-04", -22.9380, -47.0920),
+    DemoAsset("RES-03", "Reservatório Boa Vista", "reservatorio", "SAA-BV", "SET-04",
               -22.9340, -47.0940),
     DemoAsset("EEA-02", "Elevatoria Sitio Novo", "elevatoria", "SAA-BV", "SET-05",
               -22.9420, -47.1020),

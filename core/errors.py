@@ -67,21 +67,21 @@ class IllegalTransition(Conflict):
 
 
 HTTP_MESSAGES = {
-    503: "Servico temporariamente indisponivel.",
-    400: "Requisicao invalida.",
+    503: "Serviço temporariamente indisponível.",
+    400: "Requisição inválida.",
     401: "E preciso entrar no sistema.",
-    403: "Voce nao tem permissao para acessar esta pagina.",
-    404: "Pagina nao encontrada.",
-    405: "Metodo nao permitido.",
+    403: "Você não tem permissão para acessar esta página.",
+    404: "Página não encontrada.",
+    405: "Método não permitido.",
     409: "Conflito com o estado atual do registro.",
     413: "Arquivo grande demais.",
-    422: "Dados invalidos.",
-    429: "Muitas requisicoes; tente novamente em instantes.",
+    422: "Dados inválidos.",
+    429: "Muitas requisições; tente novamente em instantes.",
     500: "Erro interno. A equipe de TI foi avisada.",
 }
 
 
-CSRF_MESSAGE = ("O formulario expirou ou nao veio desta pagina. Recarregue a pagina e tente "
+CSRF_MESSAGE = ("O formulário expirou ou não veio desta página. Recarregue a página e tente "
                 "de novo.")
 
 
@@ -105,26 +105,26 @@ _LOCATIONS = {"json", "query", "form", "files", "path", "view_args", "headers", 
 
 # marshmallow's English messages, as the pt-BR the API promises (exact ones, then patterns)
 _PT_MESSAGES = {
-    "Missing data for required field.": "Campo obrigatorio.",
-    "Field may not be null.": "O campo nao pode ser nulo.",
+    "Missing data for required field.": "Campo obrigatório.",
+    "Field may not be null.": "O campo não pode ser nulo.",
     "Unknown field.": "Campo desconhecido.",
-    "Invalid input type.": "Tipo de dado invalido.",
-    "Invalid value.": "Valor invalido.",
-    "Not a valid integer.": "Informe um numero inteiro.",
-    "Not a valid number.": "Informe um numero.",
+    "Invalid input type.": "Tipo de dado inválido.",
+    "Invalid value.": "Valor inválido.",
+    "Not a valid integer.": "Informe um número inteiro.",
+    "Not a valid number.": "Informe um número.",
     "Not a valid boolean.": "Informe true ou false.",
     "Not a valid string.": "Informe um texto.",
     "Not a valid list.": "Informe uma lista.",
     "Not a valid mapping type.": "Informe um objeto.",
-    "Not a valid datetime.": "Data e hora invalidas (use ISO 8601, ex. 2026-03-01T10:00:00Z).",
-    "Not a valid date.": "Data invalida (use AAAA-MM-DD).",
-    "Not a valid time.": "Hora invalida (use HH:MM).",
-    "Not a valid email address.": "E-mail invalido.",
-    "Not a valid URL.": "Endereco (URL) invalido.",
-    "Not a valid UUID.": "Identificador (UUID) invalido.",
-    "Not a valid decimal.": "Informe um numero decimal.",
-    "Special numeric values (nan or infinity) are not permitted.": "Informe um numero finito.",
-    "Invalid input.": "Dado invalido.",
+    "Not a valid datetime.": "Data e hora inválidas (use ISO 8601, ex. 2026-03-01T10:00:00Z).",
+    "Not a valid date.": "Data inválida (use AAAA-MM-DD).",
+    "Not a valid time.": "Hora inválida (use HH:MM).",
+    "Not a valid email address.": "E-mail inválido.",
+    "Not a valid URL.": "Endereço (URL) inválido.",
+    "Not a valid UUID.": "Identificador (UUID) inválido.",
+    "Not a valid decimal.": "Informe um número decimal.",
+    "Special numeric values (nan or infinity) are not permitted.": "Informe um número finito.",
+    "Invalid input.": "Dado inválido.",
 }
 _PT_PATTERNS = [
     (re.compile(r"^Must be greater than or equal to (.+) and less than or equal to (.+)\.$"),
@@ -133,8 +133,8 @@ _PT_PATTERNS = [
     (re.compile(r"^Must be less than or equal to (.+)\.$"), r"Deve ser menor ou igual a \1."),
     (re.compile(r"^Must be greater than (.+)\.$"), r"Deve ser maior que \1."),
     (re.compile(r"^Must be less than (.+)\.$"), r"Deve ser menor que \1."),
-    (re.compile(r"^Shorter than minimum length (.+)\.$"), r"Minimo de \1 caracteres."),
-    (re.compile(r"^Longer than maximum length (.+)\.$"), r"Maximo de \1 caracteres."),
+    (re.compile(r"^Shorter than minimum length (.+)\.$"), r"Mínimo de \1 caracteres."),
+    (re.compile(r"^Longer than maximum length (.+)\.$"), r"Máximo de \1 caracteres."),
     (re.compile(r"^Length must be between (.+) and (.+)\.$"), r"Entre \1 e \2 caracteres."),
     (re.compile(r"^Length must be (.+)\.$"), r"Deve ter exatamente \1 caracteres."),
     (re.compile(r"^Must be one of: (.+)\.$"), r"Use um destes valores: \1."),
@@ -172,9 +172,9 @@ def flatten_locations(messages: Any) -> Any:
 
 
 class _ErrorDetail(ma.Schema):
-    code = ma.fields.String(required=True, metadata={"description": "codigo estavel do erro"})
+    code = ma.fields.String(required=True, metadata={"description": "código estável do erro"})
     message = ma.fields.String(required=True, metadata={"description": "mensagem em portugues"})
-    fields = ma.fields.Dict(metadata={"description": "mensagens por campo (erros de validacao)"})
+    fields = ma.fields.Dict(metadata={"description": "mensagens por campo (erros de validação)"})
 
 
 class ApiErrorSchema(ma.Schema):
@@ -208,6 +208,10 @@ def register_error_handlers(app: Flask) -> None:
         message = HTTP_MESSAGES.get(status, exc.name)
         if isinstance(exc, CSRFError):
             message = CSRF_MESSAGE
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        if status == 413 and limit:
+            message = (f"Arquivo grande demais: o limite é de {limit // (1024 * 1024)} MB por envio. "
+                       "Reduza o arquivo (ou envie em partes) e tente de novo.")
         if wants_json(request):
             fields = None
             data = getattr(exc, "data", None)  # webargs / flask-smorest validation details
@@ -231,7 +235,7 @@ def register_error_handlers(app: Flask) -> None:
         from core.db import session
 
         session.rollback()
-        message = "Valor fora do intervalo aceito ou com caracteres invalidos."
+        message = "Valor fora do intervalo aceito ou com caracteres inválidos."
         if wants_json(request):
             return jsonify(error_body("valor_invalido", message)), 422
         return render_template("erro.html", status=422, message=message), 422

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from wtforms import BooleanField, EmailField, PasswordField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from core import audit
+from core import audit, fmt
 from core.audit import AuditLog
 from core.auth import (
     ApiToken,
@@ -38,7 +38,7 @@ from core.web import current, query_int, settings
 
 bp = Blueprint("core", __name__, template_folder="templates")
 api = ApiBlueprint("core_api", __name__, url_prefix="/api/v1",
-                   description="Contas e historico de alteracoes")
+                   description="Contas e histórico de alterações")
 from core.job_views import NAV as _JOBS_NAV  # noqa: E402
 from core.job_views import bp as _jobs_bp  # noqa: E402
 
@@ -46,14 +46,14 @@ blueprints = [bp, _jobs_bp]
 api_blueprints = [api]
 PAGE = 100  # rows per page in lists and API collections
 NAV = [
-    ("Usuarios", "core.users", "core.users.manage"),
+    ("Usuários", "core.users", "core.users.manage"),
     ("Auditoria", "core.audit_log", "core.audit.view"),
     *_JOBS_NAV,
 ]
 
 
 class LoginForm(FlaskForm):
-    username = StringField("Usuario", validators=[DataRequired("Informe o usuario.")])
+    username = StringField("Usuário", validators=[DataRequired("Informe o usuário.")])
     password = PasswordField("Senha", validators=[DataRequired("Informe a senha.")])
     recovery_code = StringField("Codigo de recuperacao (so se o acesso estiver bloqueado)",
                                 validators=[Optional(), Length(max=40)])
@@ -63,12 +63,12 @@ class PasswordForm(FlaskForm):
     current = PasswordField("Senha atual", validators=[DataRequired("Informe a senha atual.")])
     password = PasswordField("Nova senha", validators=[DataRequired("Informe a nova senha.")])
     confirm = PasswordField(
-        "Confirme a nova senha", validators=[EqualTo("password", "As senhas nao conferem.")]
+        "Confirme a nova senha", validators=[EqualTo("password", "As senhas não conferem.")]
     )
 
 
 class UserForm(FlaskForm):
-    username = StringField("Usuario", validators=[DataRequired(), Length(max=80)])
+    username = StringField("Usuário", validators=[DataRequired(), Length(max=80)])
     name = StringField("Nome completo", validators=[DataRequired(), Length(max=160)])
     email = EmailField("E-mail", validators=[Optional(), Length(max=200)])
     phone = StringField("Telefone", validators=[Optional(), Length(max=30)])
@@ -126,7 +126,7 @@ def logout():  # type: ignore[no-untyped-def]
     from flask import session as web_session
 
     web_session.clear()
-    flash("Voce saiu do sistema.", "info")
+    flash("Você saiu do sistema.", "info")
     return redirect(url_for("core.login"))
 
 
@@ -141,7 +141,7 @@ def change_password():  # type: ignore[no-untyped-def]
             form.current.errors = ["Senha atual incorreta."]
         else:
             try:
-                with unit_of_work(), audit.audit_context(reason="troca de senha pelo usuario"):
+                with unit_of_work(), audit.audit_context(reason="troca de senha pelo usuário"):
                     set_password(user, form.password.data, settings())
                     end_sessions(user)  # a copied cookie dies with the old password
                 from flask import session as web_session
@@ -171,7 +171,7 @@ def _profile_choices() -> list[tuple[int, str]]:
 def user_edit(user_id: int | None = None):  # type: ignore[no-untyped-def]
     user = session.get(User, user_id) if user_id else None
     if user_id and user is None:
-        raise NotFound("Usuario nao encontrado.")
+        raise NotFound("Usuário não encontrado.")
     form = UserForm(obj=user)
     form.profiles.choices = _profile_choices()
     if request.method == "GET" and user:
@@ -183,12 +183,12 @@ def user_edit(user_id: int | None = None):  # type: ignore[no-untyped-def]
             select(User).where(func.lower(User.username) == username, User.id != (user_id or 0))
         ).first()
         if clash:
-            form.username.errors = ["Ja existe um usuario com este login."]
+            form.username.errors = ["Já existe um usuário com este login."]
         elif not form.profiles.data:
             form.profiles.errors = ["Escolha ao menos um perfil."]
         else:
             try:
-                with unit_of_work(), audit.audit_context(reason="cadastro de usuario"):
+                with unit_of_work(), audit.audit_context(reason="cadastro de usuário"):
                     target = user or User(username=username, name="")
                     target.username = username
                     target.name = form.name.data.strip()
@@ -206,10 +206,10 @@ def user_edit(user_id: int | None = None):  # type: ignore[no-untyped-def]
                             end_sessions(target)
                     elif user is None and target.auth_source == "local":
                         raise ValidationError(
-                            "Informe a senha inicial.", fields={"password": ["Obrigatoria."]}
+                            "Informe a senha inicial.", fields={"password": ["Obrigatória."]}
                         )
                     session.add(target)
-                flash("Usuario salvo.", "sucesso")
+                flash("Usuário salvo.", "sucesso")
                 return redirect(url_for("core.users"))
             except ValidationError as exc:
                 form.password.errors = exc.fields.get("password", [exc.message])
@@ -221,12 +221,12 @@ def user_edit(user_id: int | None = None):  # type: ignore[no-untyped-def]
 def user_unlock(user_id: int):  # type: ignore[no-untyped-def]
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound("Usuario nao encontrado.")
+        raise NotFound("Usuário não encontrado.")
     with unit_of_work(), audit.audit_context(reason="desbloqueio pelo administrador"):
         user.locked_until = None
         user.failed_logins = 0
     clear_login_throttle(user.username, settings())
-    flash("Usuario desbloqueado.", "sucesso")
+    flash("Usuário desbloqueado.", "sucesso")
     return redirect(url_for("core.users"))
 
 
@@ -251,7 +251,7 @@ def tokens():  # type: ignore[no-untyped-def]
         username = (request.form.get("username") or "").strip().lower()
         owner = session.scalars(select(User).where(User.username == username)).first()
         if not name or owner is None:
-            flash("Informe um nome e um usuario existente para o token.", "erro")
+            flash("Informe um nome e um usuário existente para o token.", "erro")
         else:
             with unit_of_work(), audit.audit_context(reason="token de API criado"):
                 new_token = issue_token(owner, name)
@@ -264,7 +264,7 @@ def tokens():  # type: ignore[no-untyped-def]
 def token_revoke(token_id: int):  # type: ignore[no-untyped-def]
     tok = session.get(ApiToken, token_id)
     if tok is None:
-        raise NotFound("Token nao encontrado.")
+        raise NotFound("Token não encontrado.")
     with unit_of_work(), audit.audit_context(reason="token revogado"):
         tok.revoked_at = utcnow()
     flash("Token revogado.", "sucesso")
@@ -292,8 +292,22 @@ def audit_log():  # type: ignore[no-untyped-def]
     username = request.args.get("username")
     page = query_int("page", 1, minimum=1, maximum=100_000)
     rows = _audit_rows(model, row_id, username, page)
+    from core import audit_labels as al
+
+    ids = {v for r in rows for k, pair in (r.changes or {}).items() if k in al.USER_FIELDS
+           for v in (pair if isinstance(pair, list) else [pair]) if isinstance(v, int)}
+    people = {u.id: u.name for u in session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    names = {u: n for u, n in session.execute(select(User.username, User.name).where(
+        User.username.in_({r.username for r in rows if r.username})))} if rows else {}
+    tz = fmt.zone()
+    shown = [{"at": r.at, "username": r.username, "person": names.get(r.username) or r.username or "sistema",
+              "action": al.ACTIONS.get(r.action, r.action), "model": r.model, "row_id": r.row_id,
+              "record": f"{al.table_label(r.model)} nº {r.row_id}", "reason": r.reason,
+              "changes": al.describe_changes(r.action, r.changes, people, tz)} for r in rows]
+    tables = sorted(((k, v) for k, v in al.TABLES.items()), key=lambda kv: kv[1])
     return render_template(
-        "core/auditoria.html", rows=rows, model=model, row_id=row_id, username=username, page=page
+        "core/auditoria.html", rows=shown, model=model, row_id=row_id, username=username, page=page,
+        tables=tables, count=len(rows)
     )
 
 
@@ -305,7 +319,7 @@ def dashboard(user: User) -> list[dict[str, object]]:
         locked = session.scalar(
             select(func.count()).select_from(User).where(User.locked_until > utcnow())
         ) or 0
-        cards.append({"title": "Usuarios ativos", "value": active, "url": url_for("core.users"),
+        cards.append({"title": "Usuários ativos", "value": active, "url": url_for("core.users"),
                       "hint": f"{locked} bloqueado(s) por tentativas" if locked else "",
                       "tone": "alerta" if locked else ""})
     if user.can("core.outbox.view"):
@@ -318,7 +332,7 @@ def dashboard(user: User) -> list[dict[str, object]]:
         ) or 0
         cards.append({"title": "Eventos na fila", "value": pending,
                       "url": url_for("core.audit_log"),
-                      "hint": f"{dead} com falha definitiva" if dead else "entregues apos cada commit",
+                      "hint": f"{dead} com falha definitiva" if dead else "entregues após cada commit",
                       "tone": "falha" if dead else "ok"})
     return cards
 

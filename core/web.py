@@ -178,7 +178,7 @@ def _enforce_access() -> Any:
         if not is_api and _idle_expired():
             logout_user()
             session.clear()
-            flash("Sua sessao expirou por inatividade. Entre novamente.", "aviso")
+            flash("Sua sessão expirou por inatividade. Entre novamente.", "aviso")
             return redirect(url_for("core.login", next=request.full_path))
     if user is not None:
         g.audit_actor_token = audit.set_actor(audit.Actor(user.id, user.username))

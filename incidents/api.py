@@ -115,18 +115,18 @@ def submit_survey(token: str, score: int, comment: str = "") -> None:
     with unit_of_work():
         inc = _by_token(token)
         if inc is None:
-            raise NotFound("Chamado nao encontrado")
+            raise NotFound("Chamado não encontrado")
         if inc.state not in ("encerrado", "resolvido"):
             raise Conflict("A pesquisa fica disponivel quando o chamado for concluido")
         if inc.survey_at is not None:
-            raise Conflict("A pesquisa deste chamado ja foi respondida. Obrigado!")
+            raise Conflict("A pesquisa deste chamado já foi respondida. Obrigado!")
         try:
             score = int(score)
         except (TypeError, ValueError):
             score = 0
         if not 1 <= score <= 5:
             raise ValidationError("Escolha uma nota de 1 a 5", fields={"score": ["de 1 a 5"]})
-        with audit_context(reason="pesquisa de satisfacao"):
+        with audit_context(reason="pesquisa de satisfação"):
             inc.survey_score = score
             inc.survey_comment = (comment or "").strip()[:2000]
             inc.survey_at = utcnow()

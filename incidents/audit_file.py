@@ -98,10 +98,10 @@ def verify_bundle(data: dict[str, Any], anchors: list[Any] | None = None) -> lis
         return [f"formato desconhecido: {data.get('format')!r}"]
     records = data.get("evidence") or []
     for p in domain.verify_chain(records):
-        problems.append(f"evidencia {p.seq}: {p.problem}")
+        problems.append(f"evidência {p.seq}: {p.problem}")
     head = records[-1]["hash"] if records else domain.GENESIS
     if data.get("chain_head") != head:
-        problems.append("cabeca da cadeia nao confere")
+        problems.append("cabeca da cadeia não confere")
     sent: dict[str, list[dict[str, Any]]] = {}
     for r in records:
         if r.get("kind") in SENT_KINDS:
@@ -109,7 +109,7 @@ def verify_bundle(data: dict[str, Any], anchors: list[Any] | None = None) -> lis
     for m in data.get("messages") or []:
         label = f"mensagem {m.get('id')} ({m.get('recipient')})"
         if domain.sha256_hex(str(m.get("content"))) != m.get("content_sha256"):
-            problems.append(f"{label}: conteudo alterado (SHA-256 nao confere)")
+            problems.append(f"{label}: conteúdo alterado (SHA-256 não confere)")
         proofs = sent.get(str(m.get("key")), [])
         if m.get("status") not in ("pendente", "enviando") and not proofs:
             problems.append(f"{label}: sem registro de envio na cadeia")
@@ -171,41 +171,41 @@ def pdf(data: dict[str, Any]) -> bytes:
 
     story: list[Any] = [
         Paragraph(f"Dossie de auditoria - incidente {esc(inc['protocol'])}", styles["Title"]),
-        P(f"{inc['title']} | tipo {inc['kind']} | origem {inc['origin']} | situacao {inc['state']} | "
+        P(f"{inc['title']} | tipo {inc['kind']} | origem {inc['origin']} | situação {inc['state']} | "
           f"gravidade {inc['severity']}", styles["BodyText"]),
         P(f"Aberto em {inc['opened_at']}; resolvido {inc['resolved_at'] or '-'}; encerrado "
-          f"{inc['closed_at'] or '-'}. Area: {inc['area_description']}. Motivo: {inc['reason']}",
+          f"{inc['closed_at'] or '-'}. Área: {inc['area_description']}. Motivo: {inc['reason']}",
           styles["BodyText"]),
-        P(f"Gerado em {data['generated_at']}. Cabeca da cadeia de evidencias (SHA-256): "
+        P(f"Gerado em {data['generated_at']}. Cabeca da cadeia de evidências (SHA-256): "
           f"{data['chain_head']}", styles["BodyText"]),
         Spacer(1, 4 * mm), Paragraph("Linha do tempo", styles["Heading2"]),
         table([["Quando", "Tipo", "Registro", "Por"]]
               + [[t["at"][:19], t["kind"], t["text"], t["username"]] for t in data["timeline"][:400]],
               [30, 16, 115, 20]),
-        Paragraph("Ordens de servico", styles["Heading2"]),
-        table([["OS", "Servico", "Situacao", "Aberta", "Executada", "Acoes de campo"]]
+        Paragraph("Ordens de serviço", styles["Heading2"]),
+        table([["OS", "Serviço", "Situação", "Aberta", "Executada", "Ações de campo"]]
               + [[w["number"], w["service_code"], w["state"], str(w["opened_at"])[:16],
                   str(w["executed_at"] or "-")[:16],
                   "; ".join(f"{a['kind']} {str(a['at'])[11:16]}" for a in w["actions"])]
                  for w in data["work_orders"]], [22, 22, 28, 26, 26, 57]),
         Paragraph("Comunicacoes", styles["Heading2"]),
-        table([["#", "Destinatario", "Canal", "Situacao", "Enviada", "Recibos", "SHA-256 do conteudo"]]
+        table([["#", "Destinatário", "Canal", "Situação", "Enviada", "Recibos", "SHA-256 do conteúdo"]]
               + [[m["id"], f"{m['name']} {m['recipient']}", m["channel"], m["status"],
                   str(m["sent_at"] or "-")[:19],
                   ", ".join(r["status"] for r in m["receipts"]), m["content_sha256"][:32] + "..."]
                  for m in data["messages"][:2000]], [10, 45, 16, 17, 28, 28, 37]),
     ]
     if data["messages"]:
-        story += [Paragraph("Conteudo das mensagens (amostra)", styles["Heading2"])]
+        story += [Paragraph("Conteúdo das mensagens (amostra)", styles["Heading2"])]
         for m in data["messages"][:10]:
             story.append(P(f"#{m['id']} para {m['recipient']} ({m['channel']}): {m['content']}"))
-    story += [Paragraph("Cadeia de evidencias", styles["Heading2"]),
+    story += [Paragraph("Cadeia de evidências", styles["Heading2"]),
               table([["Seq", "Tipo", "Hash anterior", "Hash"]]
                     + [[r["seq"], r["kind"], r["prev_hash"][:24] + "...", r["hash"]]
                        for r in data["evidence"][:3000]], [12, 28, 45, 97])]
     if data["timestamps"]:
         story += [Paragraph("Carimbos do tempo (RFC 3161)", styles["Heading2"]),
-                  table([["Seq", "TSA", "Situacao", "Hora (genTime)"]]
+                  table([["Seq", "TSA", "Situação", "Hora (genTime)"]]
                         + [[t["seq"], t["tsa_url"], t["status"], t["gen_time"]] for t in data["timestamps"]],
                         [12, 90, 25, 55])]
     doc.build(story)
@@ -248,7 +248,7 @@ def read_file(path: str | Path) -> tuple[dict[str, Any], list[str]]:
         try:
             data = json.loads(raw)
         except ValueError as exc:
-            return {}, [f"JSON invalido: {exc}"]
+            return {}, [f"JSON inválido: {exc}"]
     return data, problems
 
 

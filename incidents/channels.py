@@ -191,7 +191,7 @@ class SmtpEmail:
                 code, reply = smtp.noop()
         except smtplib.SMTPRecipientsRefused as exc:
             return SendResult(False, self.provider, answer={"refused": str(exc.recipients)},
-                              error="destinatario recusado", status="falhou")
+                              error="destinatário recusado", status="falhou")
         except smtplib.SMTPResponseException as exc:
             return SendResult(False, self.provider, answer={"code": exc.smtp_code},
                               retryable=400 <= exc.smtp_code < 500,

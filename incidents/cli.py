@@ -43,7 +43,7 @@ def verify(file: str, tsa_ca: str | None) -> None:
         for p in problems:
             click.echo(f"FALHA: {p}", err=True)
         raise SystemExit(1)
-    click.echo("OK: dossie integro (cadeia de evidencias, conteudos e carimbos do tempo conferem)")
+    click.echo("OK: dossie integro (cadeia de evidências, conteúdos e carimbos do tempo conferem)")
 
 
 def _app():  # type: ignore[no-untyped-def]
@@ -78,7 +78,7 @@ def export(protocol: str, out: str | None) -> None:
     with _app().app_context():
         inc = session.scalars(select(Incident).where(Incident.protocol == protocol)).first()
         if inc is None:
-            raise click.ClickException(f"Incidente {protocol} nao encontrado")
+            raise click.ClickException(f"Incidente {protocol} não encontrado")
         path = Path(out or f"dossie-{protocol}.zip")
         path.write_bytes(export_zip(inc.id))
     click.echo(str(path))

@@ -32,7 +32,7 @@ class IncidentState(StrEnum):
 
 INCIDENT_LABELS = {
     IncidentState.ABERTO: "Aberto",
-    IncidentState.EM_ANALISE: "Em analise",
+    IncidentState.EM_ANALISE: "Em análise",
     IncidentState.EM_ATENDIMENTO: "Em atendimento",
     IncidentState.RESOLVIDO: "Resolvido",
     IncidentState.ENCERRADO: "Encerrado",
@@ -60,7 +60,7 @@ def incident_next(current: str, target: str) -> IncidentState:
     cur, tgt = IncidentState(current), IncidentState(target)
     if tgt not in INCIDENT_TRANSITIONS[cur]:
         raise TransitionError(
-            f"Incidente {INCIDENT_LABELS[cur]} nao pode passar a {INCIDENT_LABELS[tgt]}")
+            f"Incidente {INCIDENT_LABELS[cur]} não pode passar a {INCIDENT_LABELS[tgt]}")
     return tgt
 
 
@@ -152,18 +152,18 @@ def wo_next(current: str, target: str, facts: WorkOrderFacts = WorkOrderFacts())
     """The new work-order state, or TransitionError with the pt-BR reason."""
     cur, tgt = WorkOrderState(current), WorkOrderState(target)
     if tgt not in WO_TRANSITIONS[cur]:
-        raise TransitionError(f"OS {WO_LABELS[cur]} nao pode passar a {WO_LABELS[tgt]}")
+        raise TransitionError(f"OS {WO_LABELS[cur]} não pode passar a {WO_LABELS[tgt]}")
     if tgt == _W.PROGRAMADO:
         if facts.needs_approval and not facts.approved:
-            raise TransitionError("Este servico exige aprovacao antes da execucao")
+            raise TransitionError("Este serviço exige aprovação antes da execução")
         if not facts.assigned:
-            raise TransitionError("Programar exige uma equipe ou tecnico designado")
+            raise TransitionError("Programar exige uma equipe ou técnico designado")
     if tgt == _W.POSTERGADA and facts.max_postponements and \
             facts.postponements >= facts.max_postponements:
         raise TransitionError(
-            f"Limite de {facts.max_postponements} postergacoes atingido para este servico")
+            f"Limite de {facts.max_postponements} postergações atingido para este serviço")
     if tgt == _W.ENCERRADO_EXECUTADO and facts.closing_form_missing:
-        raise TransitionError("Formulario de encerramento incompleto: "
+        raise TransitionError("Formulário de encerramento incompleto: "
                               + ", ".join(facts.closing_form_missing))
     return tgt
 
@@ -257,7 +257,7 @@ def message_key(incident_id: int, notice_purpose: str, consumer_id: int, channel
     return hashlib.sha256(raw.encode()).hexdigest()[:40]
 
 
-NO_PHONE = "Nao possui telefone para envio de mensagem"
+NO_PHONE = "Não possui telefone para envio de mensagem"
 
 
 def choose_channels(preferred: Sequence[str], mobile: str | None, email: str | None) -> list[str]:
@@ -290,9 +290,9 @@ def unknown_variables(text: str) -> list[str]:
 
 
 SAFETY_MEASURES = {
-    "qualidade": "Nao beba a agua da torneira ate novo aviso. Para beber e cozinhar, ferva a "
-                 "agua por 1 minuto ou use agua mineral.",
-    "interrupcao": "Economize a agua da caixa. Ao retornar, a agua pode vir turva nos "
+    "qualidade": "Não beba a água da torneira até novo aviso. Para beber e cozinhar, ferva a "
+                 "água por 1 minuto ou use água mineral.",
+    "interrupcao": "Economize a água da caixa. Ao retornar, a água pode vir turva nos "
                    "primeiros minutos: deixe correr antes de usar.",
     "manutencao": "Sem medidas especiais.",
 }
@@ -340,14 +340,14 @@ def verify_chain(records: Sequence[Mapping[str, Any]]) -> list[ChainProblem]:
     for i, r in enumerate(records, start=1):
         seq = int(r.get("seq", -1))
         if seq != i:
-            problems.append(ChainProblem(seq, f"sequencia esperada {i}"))
+            problems.append(ChainProblem(seq, f"sequência esperada {i}"))
         if r.get("prev_hash") != prev:
-            problems.append(ChainProblem(seq, "elo anterior nao confere"))
+            problems.append(ChainProblem(seq, "elo anterior não confere"))
         payload = r.get("payload") or {}
         if chain_hash(str(r.get("prev_hash")), seq, str(r.get("kind")), payload) != r.get("hash"):
-            problems.append(ChainProblem(seq, "hash do registro nao confere"))
+            problems.append(ChainProblem(seq, "hash do registro não confere"))
         if "content" in payload and sha256_hex(str(payload["content"])) != payload.get("content_sha256"):
-            problems.append(ChainProblem(seq, "SHA-256 do conteudo nao confere"))
+            problems.append(ChainProblem(seq, "SHA-256 do conteúdo não confere"))
         prev = str(r.get("hash"))
     return problems
 

@@ -81,7 +81,7 @@ def on_anomaly_detected(ev: Event) -> None:
             if ev.anomaly_id in (old.anomaly_ids or []) and not domain.escalates(old.severity, ev.severity):
                 return
         area, desc = _area(ev.sector_code)
-        title = {"qualidade": f"Qualidade da agua - {ev.asset_name}",
+        title = {"qualidade": f"Qualidade da água - {ev.asset_name}",
                  "manutencao": f"Falha de sensor/comunicacao - {ev.asset_name}"}.get(
             kind, f"Anomalia no abastecimento - {ev.asset_name}")
         svc.open_incident(
@@ -181,24 +181,36 @@ def on_eta_stoppage_ended(ev: Event) -> None:
 
 def on_sample_non_conformant(ev: Event) -> None:
     key = f"{ev.point_code}:qualidade"
-    with audit_context(reason=f"amostra {ev.sample_code} fora do padrao"):
+    with audit_context(reason=f"amostra {ev.sample_code} fora do padrão"):
         inc = svc.by_open_key(key)
         note = f"{ev.parameter_name} = {ev.value} {ev.unit} (VMP {ev.vmp}), amostra {ev.sample_code}"
         if inc is not None:
             if f"lab:{ev.result_id}" not in (inc.anomaly_ids or []):
                 inc.anomaly_ids = [*(inc.anomaly_ids or []), f"lab:{ev.result_id}"]
-                svc.timeline(inc.id, "leitura", f"Novo resultado fora do padrao: {note}")
+                svc.timeline(inc.id, "leitura", f"Novo resultado fora do padrão: {note}")
             svc.attach(inc, severity=ev.severity, note=note)
             return
+        from incidents.services import lab_notices
+
         area, desc = _area(None, tuple(ev.neighbourhoods), ev.system_id)
+        if not ev.neighbourhoods and ev.system_name:
+            desc = f"Toda a área abastecida pelo {ev.system_name}"
+        group = getattr(ev, "parameter_group", "") or ""
+        wait = lab_notices.needs_confirmation(ev.parameter_code)
         svc.open_incident(
-            title=f"Resultado fora do padrao - {ev.point_name}", kind="qualidade",
+            title=f"Resultado fora do padrão - {ev.point_name}", kind="qualidade",
             origin="laboratorio", severity=ev.severity, open_key=key,
-            reason=f"Analise de {ev.parameter_name} fora do padrao de potabilidade",
+            reason=f"Análise de {ev.parameter_name} fora do padrão de potabilidade",
             asset_code=ev.point_code, asset_name=ev.point_name, asset_kind="ponto",
             anomaly_ids=[f"lab:{ev.result_id}"], latitude=ev.latitude, longitude=ev.longitude,
             area=area, area_description=desc, description=note,
-            source_data={"sample_id": ev.sample_id, "result_id": ev.result_id})
+            safety_measures=lab_notices.advice(group),
+            # nothing reaches citizens before a Supervisor or Gestor confirms (unless the
+            # Gestor chose to publish E. coli at once)
+            public_notice=not wait, notify=None if not wait else False,
+            notice_confirmation=lab_notices.PENDING if wait else "",
+            source_data={"sample_id": ev.sample_id, "result_id": ev.result_id,
+                         "parameter_code": ev.parameter_code, "parameter_group": group})
 
 
 def on_incident_opened(ev: Event) -> None:
@@ -207,7 +219,7 @@ def on_incident_opened(ev: Event) -> None:
     if inc is None:
         return
     s = svc.settings()
-    with audit_context(reason="abertura automatica"):
+    with audit_context(reason="abertura automática"):
         if (s.incidents_auto_work_order and inc.origin in ("scada", "eta", "laboratorio")
                 and domain.severity_rank(inc.severity) >= domain.severity_rank(s.incidents_auto_min_severity)
                 and not wo_svc.orders(incident_id=inc.id)):

@@ -57,11 +57,11 @@ def incident_map(incidents: Sequence[dict[str, Any]], assets: Sequence[dict[str,
         link = escape(i.get("url", "#"))
         out.append(f'<a href="{link}"><circle cx="{x}" cy="{y}" r="11" fill="{color}" fill-opacity="0.35" '
                    f'stroke="{color}" stroke-width="2"><title>{escape(i["protocol"])} - '
-                   f'{escape(i["title"])} ({escape(i.get("state", ""))})</title></circle>'
+                   f'{escape(i["title"])} ({escape(i.get("state_label") or i.get("state", ""))})</title></circle>'
                    f'<circle cx="{x}" cy="{y}" r="4" fill="{color}"/></a>')
     out.append(f'<text x="{m}" y="{height - 6}" font-size="10" fill="#495057">'
                f'lat {la0:.3f} a {la1:.3f} · lon {lo0:.3f} a {lo1:.3f} · quadrados: ativos · '
-               f'circulos: incidentes (cor = gravidade)</text></svg>')
+               f'círculos: incidentes (cor = gravidade)</text></svg>')
     return "".join(out)
 
 
@@ -102,9 +102,9 @@ def tag_chart(points: Sequence[Any], *, start: dt.datetime, end: dt.datetime,
     if marker is not None and start <= marker <= end:
         out.append(f'<line x1="{x(marker)}" x2="{x(marker)}" y1="{m_t}" y2="{height - m_b}" '
                    f'stroke="#b00020" stroke-dasharray="4 3"/><text x="{x(marker) + 3}" y="{m_t + 10}" '
-                   f'font-size="10" fill="#b00020">inicio da anomalia</text>')
+                   f'font-size="10" fill="#b00020">início da anomalia</text>')
     t0, t1 = start.astimezone(tz), end.astimezone(tz)
-    zone = "horario de Brasilia" if tz.key == "America/Sao_Paulo" else f"horario {tz.key}"
+    zone = "horário de Brasilia" if tz.key == "America/Sao_Paulo" else f"horário {tz.key}"
     out.append(f'<text x="{m_l}" y="{height - 8}" font-size="9">{t0:%d/%m %H:%M}</text>'
                f'<text x="{width - m_r}" y="{height - 8}" font-size="9" text-anchor="end">'
                f'{t1:%d/%m %H:%M} ({zone}) · {escape(unit)}</text></svg>')

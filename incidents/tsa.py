@@ -130,7 +130,7 @@ def ask(url: str, head: bytes, anchors: list[x509.Certificate],
     try:
         status = decode_timestamp_response(resp.content).status
     except ValueError as exc:
-        return TsaAnswer(False, -1, b"", "", False, f"resposta invalida: {exc}"[:300])
+        return TsaAnswer(False, -1, b"", "", False, f"resposta inválida: {exc}"[:300])
     if status not in (PKIStatus.GRANTED, PKIStatus.GRANTED_WITH_MODS):
         return TsaAnswer(False, int(status), b"", "", False, f"TSA recusou (status {status})")
     v = verify(resp.content, head, anchors, nonce=req.nonce)

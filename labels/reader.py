@@ -126,7 +126,7 @@ def decode(image_bytes: bytes) -> list[str]:
         img = Image.open(io.BytesIO(image_bytes))
         img.load()
     except (UnidentifiedImageError, OSError) as exc:
-        raise UnreadableImage("arquivo nao e uma imagem legivel") from exc
+        raise UnreadableImage("arquivo não e uma imagem legível") from exc
     img = ImageOps.exif_transpose(img)
     if img.mode in ("RGBA", "LA", "P"):
         bg = Image.new("RGB", img.size, "white")

@@ -75,7 +75,7 @@ A4_3X10 = SheetLayout(
 
 # Thermal roll, one 50 x 30 mm label per page (Zebra / Elgin / Argox desktop printers).
 THERMAL_50X30 = SheetLayout(
-    name="Termica 50 x 30 mm", page_width=50, page_height=30, columns=1, rows=1,
+    name="Térmica 50 x 30 mm", page_width=50, page_height=30, columns=1, rows=1,
     label_width=50, label_height=30, padding=2.0,
 )
 

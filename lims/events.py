@@ -30,6 +30,7 @@ class SampleNonConformant(Event):
     longitude: float | None = None
     neighbourhoods: tuple[str, ...] = ()
     severity: str = "alta"  # alta (microbiologico / saude) | media
+    parameter_group: str = ""  # the catalogue's group: microbiologico, organoleptico, inorganico...
 
 
 @dataclass(frozen=True)

@@ -4,16 +4,16 @@ PERMISSIONS: dict = {}
 
 # --- LIMS part 2 (results, validation, closing, reports) ---
 PERMISSIONS.update({
-    "lims.results.enter": ("Registrar resultados de analise", ["analista", "supervisor"]),
-    "lims.results.validate": ("Validar, corrigir e enviar resultados para reanalise", ["supervisor"]),
+    "lims.results.enter": ("Registrar resultados de análise", ["analista", "supervisor"]),
+    "lims.results.validate": ("Validar, corrigir e enviar resultados para reanálise", ["supervisor"]),
     "lims.results.publish": ("Publicar resultados validados", ["supervisor"]),
     "lims.recoleta.manage": ("Gerar e cancelar recoletas", ["supervisor"]),
     "lims.closing.view": ("Consultar fechamento mensal", ["analista", "supervisor", "gestor"]),
-    "lims.closing.close": ("Fechar o mes", ["supervisor", "gestor"]),
-    "lims.closing.reopen": ("Reabrir mes fechado", ["gestor"]),
+    "lims.closing.close": ("Fechar o mês", ["supervisor", "gestor"]),
+    "lims.closing.reopen": ("Reabrir mês fechado", ["gestor"]),
     "lims.stoppages.manage": ("Registrar paradas de ETA e consumo de produtos",
                               ["supervisor", "gestor", "operador"]),
-    "lims.reports.view": ("Relatorios de qualidade da agua", ["analista", "supervisor", "gestor"]),
+    "lims.reports.view": ("Relatórios de qualidade da água", ["analista", "supervisor", "gestor"]),
 })
 
 # --- LIMS part 1, field and reception (routes, collection, labels, reception, distribution) ---
@@ -23,21 +23,21 @@ PERMISSIONS.update({
     "lims.collection.record": ("Registrar coletas em campo (celular)", ["coletor", "supervisor"]),
     "lims.reception.receive": ("Receber amostras no laboratorio (codigo de barras)",
                                ["distribuidor", "analista", "supervisor"]),
-    "lims.distribution.assign": ("Distribuir amostras para analistas ou laboratorio contratado",
+    "lims.distribution.assign": ("Distribuir amostras para analistas ou laboratório contratado",
                                  ["distribuidor", "supervisor"]),
 })
 
 # --- LIMS part 1 (registry, catalogue, plans, samples) ---
 PERMISSIONS.update({
-    "lims.registry.view": ("Consultar cadastros do laboratorio (sistemas, pontos, parametros)",
+    "lims.registry.view": ("Consultar cadastros do laboratório (sistemas, pontos, parâmetros)",
                            ["coletor", "distribuidor", "analista", "supervisor", "gestor"]),
-    "lims.registry.edit": ("Editar cadastros do laboratorio e o catalogo de parametros", ["gestor"]),
-    "lims.catalogue.confirm": ("Confirmar VMP nao verificado do catalogo", ["gestor"]),
+    "lims.registry.edit": ("Editar cadastros do laboratório e o catálogo de parâmetros", ["gestor"]),
+    "lims.catalogue.confirm": ("Confirmar VMP não verificado do catálogo", ["gestor"]),
     "lims.plans.view": ("Consultar planos de amostragem", ["analista", "supervisor", "gestor",
                                                             "distribuidor"]),
     "lims.plans.edit": ("Montar planos de amostragem", ["supervisor", "gestor"]),
     "lims.plans.approve": ("Aprovar plano de amostragem e gerar amostras", ["supervisor", "gestor"]),
-    "lims.plans.justify": ("Aprovar plano abaixo do minimo com justificativa", ["gestor"]),
+    "lims.plans.justify": ("Aprovar plano abaixo do mínimo com justificativa", ["gestor"]),
     "lims.samples.view": ("Consultar amostras", ["coletor", "distribuidor", "analista",
                                                  "supervisor", "gestor"]),
     "lims.samples.manage": ("Cancelar, reprogramar, liberar e criar amostras",

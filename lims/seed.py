@@ -36,7 +36,7 @@ def seed_reference() -> None:
 
     data = catalogue_data()
     version = data["version"]
-    with audit_context(reason=f"catalogo de referencia {version}"):
+    with audit_context(reason=f"catálogo de referência {version}"):
         refs: dict[str, dict[str, int]] = {}
         for key, model, extra in (("sample_types", cat.SampleType, ()),
                                   ("bottles", cat.BottleType, ("volume_ml", "material")),
@@ -89,9 +89,9 @@ def seed_reference() -> None:
 
 # -- demo -------------------------------------------------------------------------------------
 
-DEMO_JUSTIFICATION = ("Turbidez, cor, pH, cloro e fluoreto a cada 2 h na saida da ETA sao medidos "
+DEMO_JUSTIFICATION = ("Turbidez, cor, pH, cloro e fluoreto a cada 2 h na saída da ETA sao medidos "
                       "pelo operador no controle operacional (registro no supervisorio); o "
-                      "laboratorio analisa uma amostra diaria de confirmacao.")
+                      "laboratório analisa uma amostra diária de confirmação.")
 
 # network points of the demo: (code suffix, name, sector, kind)
 _NETWORK = {
@@ -102,8 +102,8 @@ _NETWORK = {
                  ("R05", "Avenida Primavera, 1500", "SET-02", "rede"),
                  ("R06", "Rua dos Ipes, 77", "SET-02", "rede"),
                  ("R07", "Avenida das Industrias, 2300", "SET-03", "rede"),
-                 ("R08", "Rua Sao Jose, 95", "SET-03", "rede"),
-                 ("R09", "Rua dos Operarios, 18", "SET-03", "rede"),
+                 ("R08", "Rua São José, 95", "SET-03", "rede"),
+                 ("R09", "Rua dos Operários, 18", "SET-03", "rede"),
                  ("R10", "Rua das Flores, fim da rede", "SET-03", "ponta_de_rede")],
     "SAA-BV": [("R01", "Rua Boa Vista, 210", "SET-04", "rede"),
                ("R02", "Rua do Recanto, 54", "SET-04", "rede"),
@@ -121,15 +121,15 @@ def _demo_registry(today: dt.date) -> dict[str, Any]:
 
     if session.scalars(select(reg.SupplySystem.id).where(reg.SupplySystem.code == "SAA-SEDE")).first():
         return {s.code: s for s in session.scalars(select(reg.SupplySystem))}
-    lab = reg.Laboratory(name="Laboratorio Central do SAAE", own=True,
-                         accreditation="ISO/IEC 17025 (em implantacao)", contact="ramal 214")
-    ext = reg.Laboratory(name="Aguas Analises Ltda (contratado)", own=False,
+    lab = reg.Laboratory(name="Laboratório Central do SAAE", own=True,
+                         accreditation="ISO/IEC 17025 (em implantação)", contact="ramal 214")
+    ext = reg.Laboratory(name="Águas Análises Ltda", own=False,
                          cnpj="12.345.678/0001-90", accreditation="ISO/IEC 17025 CRL 0456",
                          accreditation_expires_on=today + dt.timedelta(days=200),
                          contact="contato@aguasanalises.example")
-    visa = reg.Regulator(name="Vigilancia Sanitaria de Vale Verde", kind="vigilancia_sanitaria",
+    visa = reg.Regulator(name="Vigilância Sanitária de Vale Verde", kind="vigilancia_sanitaria",
                          email="visa@valeverde.example")
-    agency = reg.Regulator(name="DAEE / SP Aguas (outorgas)", kind="ambiental")
+    agency = reg.Regulator(name="DAEE / SP Águas (outorgas)", kind="ambiental")
     session.add_all([lab, ext, visa, agency, reg.Client(name="Escola Municipal Centro",
                                                         contact="diretoria")])
     session.flush()
@@ -154,18 +154,18 @@ def _demo_registry(today: dt.date) -> dict[str, Any]:
     session.add_all(units.values())
     session.flush()
     session.add_all([
-        reg.License(kind="outorga", number="DAEE 2019/00412", issuer="DAEE / SP Aguas",
+        reg.License(kind="outorga", number="DAEE 2019/00412", issuer="DAEE / SP Águas",
                     system_id=systems["SAA-SEDE"].id, unit_id=units["CAP-01"].id,
                     issued_on=dt.date(2019, 3, 1), expires_on=today + dt.timedelta(days=45),
-                    description="Captacao superficial Rio Verde, 180 L/s"),
-        reg.License(kind="outorga", number="DAEE 2021/01177", issuer="DAEE / SP Aguas",
+                    description="Captação superficial Rio Verde, 180 L/s"),
+        reg.License(kind="outorga", number="DAEE 2021/01177", issuer="DAEE / SP Águas",
                     system_id=systems["SAA-BV"].id, unit_id=units["PC-01"].id,
                     issued_on=dt.date(2021, 6, 1), expires_on=today + dt.timedelta(days=900),
-                    description="Pocos Boa Vista 1 e 2"),
+                    description="Poços Boa Vista 1 e 2"),
         reg.License(kind="licenca", number="CETESB LO 7788", issuer="CETESB",
                     system_id=systems["SAA-SEDE"].id, unit_id=units["ETA-01"].id,
                     issued_on=dt.date(2022, 1, 10), expires_on=today + dt.timedelta(days=400),
-                    description="Licenca de operacao da ETA Centro"),
+                    description="Licenca de operação da ETA Centro"),
     ])
 
     def point(system: str, code: str, name: str, kind: str, unit: str | None, lat: float,
@@ -178,21 +178,21 @@ def _demo_registry(today: dt.date) -> dict[str, Any]:
         return p
 
     pts: dict[str, Any] = {}
-    pts["CAP-01"] = point("SAA-SEDE", "P-CAP01", "Captacao Rio Verde (agua bruta)", "captacao",
+    pts["CAP-01"] = point("SAA-SEDE", "P-CAP01", "Captação Rio Verde (água bruta)", "captacao",
                           "CAP-01", -22.8800, -47.0700)
-    pts["ETA-01"] = point("SAA-SEDE", "P-ETA01", "Saida da ETA Centro", "saida_tratamento",
+    pts["ETA-01"] = point("SAA-SEDE", "P-ETA01", "Saída da ETA Centro", "saida_tratamento",
                           "ETA-01", -22.8950, -47.0650, "Centro")
-    pts["RES-01"] = point("SAA-SEDE", "P-RES01", "Reservatorio Alto da Serra", "reservatorio",
+    pts["RES-01"] = point("SAA-SEDE", "P-RES01", "Reservatório Alto da Serra", "reservatorio",
                           "RES-01", -22.8870, -47.0460, "Alto da Serra")
-    pts["RES-02"] = point("SAA-SEDE", "P-RES02", "Reservatorio Centro", "reservatorio",
+    pts["RES-02"] = point("SAA-SEDE", "P-RES02", "Reservatório Centro", "reservatorio",
                           "RES-02", -22.8990, -47.0590, "Centro")
-    pts["PC-01"] = point("SAA-BV", "P-PC01", "Poco Boa Vista 1 (agua bruta)", "poco", "PC-01",
+    pts["PC-01"] = point("SAA-BV", "P-PC01", "Poço Boa Vista 1 (água bruta)", "poco", "PC-01",
                          -22.9330, -47.0970, "Boa Vista")
-    pts["PC-02"] = point("SAA-BV", "P-PC02", "Poco Boa Vista 2 (agua bruta)", "poco", "PC-02",
+    pts["PC-02"] = point("SAA-BV", "P-PC02", "Poço Boa Vista 2 (água bruta)", "poco", "PC-02",
                          -22.9380, -47.0920, "Boa Vista")
-    pts["BV-SAI"] = point("SAA-BV", "P-BV-SAI", "Saida da desinfeccao Boa Vista",
+    pts["BV-SAI"] = point("SAA-BV", "P-BV-SAI", "Saída da desinfecção Boa Vista",
                           "saida_tratamento", "RES-03", -22.9341, -47.0942, "Boa Vista")
-    pts["RES-03"] = point("SAA-BV", "P-RES03", "Reservatorio Boa Vista", "reservatorio",
+    pts["RES-03"] = point("SAA-BV", "P-RES03", "Reservatório Boa Vista", "reservatorio",
                           "RES-03", -22.9340, -47.0940, "Boa Vista")
     sector_first = {}
     for system, rows in _NETWORK.items():
@@ -301,7 +301,7 @@ def _demo_samples(today: dt.date, users: dict[str, int]) -> None:
                                 .order_by(Sample.scheduled_for, Sample.point_id, Sample.slot)))
     now = dt.datetime.now(dt.UTC)
     today_done = 0
-    with audit_context(reason="demonstracao: ciclo das amostras"):
+    with audit_context(reason="demonstração: ciclo das amostras"):
         for n, s in enumerate(rows):
             kind, lat, lon = where.get(s.point_id, ("rede", None, None))
             at = dt.datetime.combine(s.scheduled_for, dt.time(8, 0), tz) + dt.timedelta(
@@ -344,7 +344,7 @@ def seed_demo(today: dt.date) -> None:
     gestor = users.get("gestor")
     first_prev = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     fresh = session.scalars(select(Sample.id).limit(1)).first() is None
-    with audit_context(reason="carga da demonstracao"):
+    with audit_context(reason="carga da demonstração"):
         systems = _demo_registry(today)
         for system in systems.values():
             for (year, month) in {(first_prev.year, first_prev.month), (today.year, today.month)}:

@@ -64,11 +64,11 @@ def email_monthly_reports(year: int, month: int) -> dict[str, int]:
         if key in done:
             continue
         msg = EmailMessage()
-        msg["Subject"] = f"Qualidade da agua - {name} - {month:02d}/{year}"
+        msg["Subject"] = f"Qualidade da água - {name} - {month:02d}/{year}"
         msg["From"] = settings.mail_from
         msg["To"] = ", ".join(recipients)
         msg["Message-ID"] = f"<relatorio-{year}{month:02d}-{system_id}@{domain}>"
-        msg.set_content(f"Segue o relatorio de qualidade da agua de {name}, {month:02d}/{year} "
+        msg.set_content(f"Segue o relatório de qualidade da água de {name}, {month:02d}/{year} "
                         f"(Portaria GM/MS 888/2021).\n\n{settings.utility_name}")
         for fmt in ("pdf", "xlsx"):
             content, mime, fname = reports.closing_document(system_id, year, month, fmt)

@@ -40,8 +40,8 @@ def _settings(**overrides: object) -> Settings:
         raise click.ClickException(str(exc)) from exc
 
 
-@click.group(help="SAAE: LIMS de qualidade da agua + telemetria SCADA.")
-@click.option("-v", "--verbose", is_flag=True, help="Mostrar mensagens de depuracao.")
+@click.group(help="SAAE: LIMS de qualidade da água + telemetria SCADA.")
+@click.option("-v", "--verbose", is_flag=True, help="Mostrar mensagens de depuração.")
 def main(verbose: bool) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -91,7 +91,7 @@ def seed() -> None:
     app = _app()
     with app.app_context():
         seed_reference()
-    click.echo("Dados de referencia carregados.")
+    click.echo("Dados de referência carregados.")
 
 
 @main.group()
@@ -104,7 +104,7 @@ def users() -> None:
 @click.option("--name", required=True, help="Nome completo")
 @click.option("--profile", "profiles", multiple=True, required=True,
               help="Perfil (pode repetir): coletor, distribuidor, analista, supervisor, gestor, "
-                   "operador, tecnico, administrador")
+                   "operador, técnico, administrador")
 @click.password_option(help="Senha inicial (sera exigida troca no primeiro acesso)")
 def users_create(username: str, name: str, profiles: tuple[str, ...], password: str) -> None:
     """Cria um usuario."""
@@ -117,14 +117,14 @@ def users_create(username: str, name: str, profiles: tuple[str, ...], password: 
     try:
         profs = [Profile(p) for p in profiles]
     except ValueError as exc:
-        raise click.ClickException(f"Perfil invalido: {exc}") from exc
+        raise click.ClickException(f"Perfil inválido: {exc}") from exc
     problems = password_problems(password, settings, username)
     if problems:
         raise click.ClickException(" ".join(problems))
     app = create_app(settings)
     with app.app_context(), unit_of_work():
         create_user(username.lower(), name, profs, password, must_change=True)
-    click.echo(f"Usuario {username} criado.")
+    click.echo(f"Usuário {username} criado.")
 
 
 @users.command("recovery-codes")
@@ -175,7 +175,7 @@ def serve(host: str, port: int, threads: int) -> None:
 
 
 @main.command()
-@click.option("--beat/--no-beat", default=True, help="Tambem executar o agendador (beat).")
+@click.option("--beat/--no-beat", default=True, help="Também executar o agendador (beat).")
 @click.option("--concurrency", default=2, type=int)
 def worker(beat: bool, concurrency: int) -> None:
     """Inicia um worker Celery (broker Redis por padrao)."""
@@ -197,7 +197,7 @@ def _ensure_sqlite_dir(url: str) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
-@click.option("--reset", is_flag=True, help="Apaga e recria o banco da demonstracao.")
+@click.option("--reset", is_flag=True, help="Apaga e recria o banco da demonstração.")
 @click.option("--no-serve", is_flag=True, help="Apenas prepara o banco (para testes).")
 def demo(host: str, port: int, reset: bool, no_serve: bool) -> None:
     """Demonstracao embutida: SQLite, tarefas em processo, simulador SCADA, dados de exemplo."""
@@ -220,11 +220,11 @@ def demo(host: str, port: int, reset: bool, no_serve: bool) -> None:
     upgrade(url)
     app = create_app(settings)
     if fresh:
-        click.echo("Carregando a demonstracao (SAAE Vale Verde, ~61 mil habitantes)...")
+        click.echo("Carregando a demonstração (SAAE Vale Verde, ~61 mil habitantes)...")
         with app.app_context():
             seed_demo()
     if no_serve:
-        click.echo("Banco da demonstracao pronto.")
+        click.echo("Banco da demonstração pronto.")
         return
     # the areas' background work first (telemetry's SCADA writes its first readings), then
     # the periodic tasks, so the first monitor pass does not see the seed-to-start silence
@@ -237,7 +237,7 @@ def demo(host: str, port: int, reset: bool, no_serve: bool) -> None:
     click.echo("=" * 64)
     click.echo(f"  SAAE demo pronto: abra http://{host}:{port}/")
     click.echo(f"  Links enviados (acompanhamento, pesquisa): {settings.public_base_url}")
-    click.echo(f"  Senha de todos os usuarios de demonstracao: {DEMO_PASSWORD}")
+    click.echo(f"  Senha de todos os usuários de demonstração: {DEMO_PASSWORD}")
     for username, name, profiles in DEMO_USERS:
         click.echo(f"    {username:<13} {name} ({', '.join(p.value for p in profiles)})")
     click.echo("  Ctrl+C para encerrar.")

@@ -15,7 +15,7 @@ from saae.areas import each
 
 log = logging.getLogger(__name__)
 
-DEMO_PASSWORD = "Agua#Limpa2026"
+DEMO_PASSWORD = "Água#Limpa2026"
 
 DEMO_USERS = [
     ("admin", "Ana Administradora", [Profile.ADMINISTRADOR]),
@@ -26,9 +26,9 @@ DEMO_USERS = [
     ("distribuidor", "Davi Distribuidor", [Profile.DISTRIBUIDOR]),
     ("coletor", "Carlos Coletor", [Profile.COLETOR]),
     ("coletor2", "Clara Coletora", [Profile.COLETOR]),
-    ("operador", "Otavio Operador", [Profile.OPERADOR]),
-    ("tecnico", "Tiago Tecnico", [Profile.TECNICO]),
-    ("tecnico2", "Tania Tecnica", [Profile.TECNICO]),
+    ("operador", "Otávio Operador", [Profile.OPERADOR]),
+    ("tecnico", "Tiago Técnico", [Profile.TECNICO]),
+    ("tecnico2", "Tânia Técnica", [Profile.TECNICO]),
 ]
 
 
@@ -45,7 +45,7 @@ def seed_profiles() -> dict[str, ProfileRecord]:
 
 def seed_reference() -> None:
     """Idempotent: profiles and every area's reference data (catalogue, service codes...)."""
-    with unit_of_work(), audit.audit_context(reason="carga de dados de referencia"):
+    with unit_of_work(), audit.audit_context(reason="carga de dados de referência"):
         seed_profiles()
         for _area, mod in each("seed"):
             mod.seed_reference()
@@ -65,18 +65,18 @@ def seed_demo(today: dt.date | None = None) -> None:
     """The demo utility: SAAE of a ~60,000-people municipality with two supply systems."""
     today = today or dt.date.today()
     seed_reference()
-    with unit_of_work(), audit.audit_context(reason="carga da demonstracao"):
+    with unit_of_work(), audit.audit_context(reason="carga da demonstração"):
         if session.scalars(select(Organization)).first() is None:
             session.add(Organization(
-                name="Servico Autonomo de Agua e Esgoto de Vale Verde",
+                name="Serviço Autônomo de Água e Esgoto de Vale Verde",
                 short_name="SAAE Vale Verde", cnpj="12.345.678/0001-95",
                 municipality="Vale Verde", uf="SP", ibge_code="3599999", population=61_200,
                 address="Rua das Nascentes, 100 - Centro, Vale Verde/SP, 13999-000",
                 phone="(19) 3333-1000", email="atendimento@saaevaleverde.sp.gov.br",
                 website="https://www.saaevaleverde.sp.gov.br",
                 legal_representative="Eng. Maria Helena Duarte (Diretora-Presidente)",
-                customer_service="Atendimento: Rua das Nascentes, 100, seg-sex 8h-17h, 0800 770 1000",
-                surveillance_body="Vigilancia Sanitaria Municipal - Rua da Saude, 45 - (19) 3333-2000",
+                customer_service="Rua das Nascentes, 100, seg-sex 8h-17h, 0800 770 1000",
+                surveillance_body="Vigilância Sanitária Municipal - Rua da Saúde, 45 - (19) 3333-2000",
                 latitude=-22.90, longitude=-47.06,
             ))
         have = set(session.scalars(select(User.username)))
@@ -85,5 +85,5 @@ def seed_demo(today: dt.date | None = None) -> None:
                 create_user(username, name, profiles, DEMO_PASSWORD)
     for area, mod in each("seed"):
         log.info("seeding demo data of %s", area)
-        with unit_of_work(), audit.audit_context(reason="carga da demonstracao"):
+        with unit_of_work(), audit.audit_context(reason="carga da demonstração"):
             mod.seed_demo(today)

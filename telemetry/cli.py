@@ -40,7 +40,7 @@ def _config(path: str | None, settings: Any) -> Any:
 
 @click.command("ingest")
 @click.option("--config", "config_path", default=None,
-              help="Arquivo TOML dos conectores (padrao: SAAE_TELEMETRY_CONFIG ou o do simulador).")
+              help="Arquivo TOML dos conectores (padrão: SAAE_TELEMETRY_CONFIG ou o do simulador).")
 @click.option("--check", is_flag=True, help="Apenas valida o arquivo e sai.")
 def ingest(config_path: str | None, check: bool) -> None:
     """Coletor de telemetria: OPC UA, Modbus TCP e MQTT para o banco de series temporais."""
@@ -53,7 +53,7 @@ def ingest(config_path: str | None, check: bool) -> None:
         for c in cfg.connectors:
             n = len(getattr(c, "nodes", None) or getattr(c, "points", None) or c.topics)
             click.echo(f"  {c.name:<20} {c.kind:<7} {n} itens")
-        click.echo("Configuracao valida.")
+        click.echo("Configuração valida.")
         return
     run_ingester(settings, cfg)
 
@@ -62,7 +62,7 @@ def ingest(config_path: str | None, check: bool) -> None:
 @click.option("--opcua-port", default=4840, type=int, help="0 desliga o servidor OPC UA.")
 @click.option("--modbus-port", default=5020, type=int, help="0 desliga o servidor Modbus.")
 @click.option("--mqtt/--no-mqtt", "use_mqtt", default=True)
-@click.option("--tick", default=5.0, type=float, help="Segundos entre atualizacoes.")
+@click.option("--tick", default=5.0, type=float, help="Segundos entre atualizações.")
 @click.pass_context
 def simulate(ctx: click.Context, opcua_port: int, modbus_port: int, use_mqtt: bool,
              tick: float) -> None:
@@ -87,7 +87,7 @@ def simulate(ctx: click.Context, opcua_port: int, modbus_port: int, use_mqtt: bo
                                  "parada_eta"]))
 @click.option("--alvo", "target", required=True, help="Ativo (SET-02, ETA-01...) ou tag.")
 @click.option("--duracao", "minutes", type=float, default=None,
-              help="Minutos (padrao: ate `saae simulate clear`).")
+              help="Minutos (padrão: até `saae simulate clear`).")
 def simulate_inject(kind: str, target: str, minutes: float | None) -> None:
     """Injeta um evento no simulador em execucao (via MQTT)."""
     from telemetry.simulator import send_control, validate_event
@@ -111,9 +111,9 @@ def simulate_clear() -> None:
 
 @simulate.command("replay")
 @click.argument("csv_path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--rate", default=60.0, type=float, help="Aceleracao (60 = 1 min de dados por s).")
+@click.option("--rate", default=60.0, type=float, help="Aceleração (60 = 1 min de dados por s).")
 @click.option("--prefix", default="GECCO.", help="Prefixo dos nomes de tag (coluna -> tag).")
-@click.option("--limit", default=None, type=int, help="Numero maximo de linhas.")
+@click.option("--limit", default=None, type=int, help="Número máximo de linhas.")
 @click.option("--direct", is_flag=True, help="Gravar direto no banco (sem MQTT).")
 @click.option("--time-column", default="Time")
 def simulate_replay(csv_path: str, rate: float, prefix: str, limit: int | None, direct: bool,
@@ -238,7 +238,7 @@ def demo_scada(app: Any, tick_s: float = 10.0) -> Any:
     try:
         bridge.step(dt.datetime.now(dt.UTC).replace(microsecond=0))
     except Exception:
-        log.exception("demonstracao: primeira gravacao falhou")
+        log.exception("demonstração: primeira gravação falhou")
     try:
         scada = DemoScada(store, buffer_dir, mqtt_url=settings.mqtt_url, tick_s=tick_s,
                           on_state=on_state, ranges=ranges, plant=bridge.plant)

@@ -23,7 +23,7 @@ class ConfigInvalid(ValueError):
     """The TOML file is not a valid telemetry configuration; `problems` lists every error."""
 
     def __init__(self, problems: list[str]) -> None:
-        super().__init__("Configuracao de telemetria invalida:\n  " + "\n  ".join(problems))
+        super().__init__("Configuração de telemetria inválida:\n  " + "\n  ".join(problems))
         self.problems = problems
 
 
@@ -224,14 +224,14 @@ def _build(cls: type, data: Any, where: str, problems: list[str],
         hint = hints[key]
         ok = _check_type(raw, hint)
         if ok is None:
-            problems.append(f"{where}.{key}: tipo invalido ({type(raw).__name__})")
+            problems.append(f"{where}.{key}: tipo inválido ({type(raw).__name__})")
             continue
         values[key] = ok
     missing = [n for n, f in fields.items() if n not in values
                and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
     for n in missing:
         if not (children and n == children[0] and n in data):
-            problems.append(f"{where}.{n}: obrigatorio")
+            problems.append(f"{where}.{n}: obrigatório")
     if missing:
         return None
     return cls(**values)
@@ -274,7 +274,7 @@ def _validate(c: Any, where: str, problems: list[str]) -> None:
         if bool(c.user_certificate) != bool(c.user_private_key):
             bad("user_certificate e user_private_key devem ser informados juntos")
         if c.user_certificate and c.username:
-            bad("use username/password_env ou user_certificate, nao ambos")
+            bad("use username/password_env ou user_certificate, não ambos")
         if c.deadband < 0 or c.sampling_interval_ms < 0 or c.poll_interval_s <= 0:
             bad("deadband, sampling_interval_ms e poll_interval_s devem ser positivos")
     elif isinstance(c, ModbusConfig):
@@ -305,14 +305,14 @@ def _validate(c: Any, where: str, problems: list[str]) -> None:
         if c.protocol not in ("3.1.1", "5"):
             bad("protocol deve ser 3.1.1 ou 5")
         if not c.client_id:
-            bad("client_id fixo e obrigatorio (sessao persistente)")
+            bad("client_id fixo e obrigatório (sessão persistente)")
         for i, t in enumerate(c.topics):
             tw = f"{where}.topics[{i}]"
             if t.format not in ("number", "json"):
                 problems.append(f"{tw}.format: use number ou json")
             parts = t.pattern.split("/")
             if "#" in parts[:-1] or any(("+" in p or "#" in p) and len(p) > 1 for p in parts):
-                problems.append(f"{tw}.pattern: filtro MQTT invalido")
+                problems.append(f"{tw}.pattern: filtro MQTT inválido")
             if not t.tag and not t.tag_path:
                 problems.append(f"{tw}: informe tag ou tag_path")
     elif isinstance(c, SparkplugConfig):
@@ -362,9 +362,9 @@ def load(path: str | Path | None = None) -> TelemetryConfig:
         with p.open("rb") as fh:
             data = tomllib.load(fh)
     except FileNotFoundError as exc:
-        raise ConfigInvalid([f"arquivo nao encontrado: {p}"]) from exc
+        raise ConfigInvalid([f"arquivo não encontrado: {p}"]) from exc
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigInvalid([f"{p}: TOML invalido: {exc}"]) from exc
+        raise ConfigInvalid([f"{p}: TOML inválido: {exc}"]) from exc
     return parse(data)
 
 

@@ -40,7 +40,7 @@ KIND_LABELS = {
     "vazao_noturna": "Aumento da vazao minima noturna",
     "cusum": "Desvio persistente (CUSUM)",
     "ewma": "Desvio persistente (EWMA)",
-    "qualidade": "Evento de qualidade da agua",
+    "qualidade": "Evento de qualidade da água",
     "parada_eta": "Parada da ETA",
 }
 SENSOR_KINDS = frozenset({"travado", "comunicacao"})
@@ -673,7 +673,7 @@ def water_quality(series: Mapping[str, Sequence[ReadingLike]], *, start: dt.date
             sev = SEVERITIES[max(severity_rank(severity), severity_rank("alta"))]
         top = ", ".join(d["tag"] for d in drivers[:3] if d["max_abs_z"] > threshold / 2)
         out.append(Finding("qualidade", grid[s], None if j >= n else grid[j], sev,
-                           f"Evento de qualidade da agua (indice {peak:.0f}; "
+                           f"Evento de qualidade da água (índice {peak:.0f}; "
                            f"limite {threshold:g}){': ' + top if top else ''}", peak,
                            evidence={"score": peak, "threshold": threshold, "drivers": drivers,
                                      "peak_at": grid[peak_row].isoformat()}))

@@ -45,7 +45,7 @@ class EtaStoppageStarted(Event):
 
     eta_code: str
     started_at: dt.datetime
-    reason: str = "parada detectada pela supervisao"
+    reason: str = "parada detectada pela supervisão"
     source_ref: str = ""  # anomaly id / SCADA event id
 
 

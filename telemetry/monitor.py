@@ -249,7 +249,7 @@ def reconcile(tag_id: int, kind: str, findings: list[detection.Finding], now: dt
     with unit_of_work():
         tag = session.get(Tag, tag_id)
         if tag is None:
-            raise NotFound(f"Tag {tag_id} nao encontrada.")
+            raise NotFound(f"Tag {tag_id} não encontrada.")
         open_ = session.scalars(select(Anomaly).where(
             Anomaly.tag_id == tag_id, Anomaly.kind == kind,
             Anomaly.state == AnomalyState.OPEN)).first()
@@ -355,7 +355,7 @@ def _open(tag: Tag, f: detection.Finding, now: dt.datetime, readings: Sequence[A
     log.warning("anomalia %s aberta: %s %s (%s) %s", a.id, tag.name, f.kind, f.severity,
                 f.message)
     if a.ended_at is not None:
-        _published_clear(a, a.ended_at, report, "ja encerrada ao ser vista")
+        _published_clear(a, a.ended_at, report, "já encerrada ao ser vista")
     return a
 
 
@@ -418,7 +418,7 @@ def _finite(v: float | None) -> float | None:
 def get_anomaly(anomaly_id: int) -> Anomaly:
     a = session.get(Anomaly, anomaly_id)
     if a is None:
-        raise NotFound(f"Anomalia {anomaly_id} nao encontrada.")
+        raise NotFound(f"Anomalia {anomaly_id} não encontrada.")
     return a
 
 
@@ -427,11 +427,11 @@ def acknowledge(anomaly_id: int, username: str, note: str = "") -> Anomaly:
     """An operator saw the anomaly (and may say what is being done)."""
     note = (note or "").strip()
     if len(note) > 1000:
-        raise ValidationError("Observacao com ate 1000 caracteres.",
-                              fields={"note": ["Ate 1000 caracteres."]})
+        raise ValidationError("Observação com até 1000 caracteres.",
+                              fields={"note": ["Até 1000 caracteres."]})
     a = get_anomaly(anomaly_id)
     if a.acknowledged_at is not None:
-        raise IllegalTransition("Esta anomalia ja foi reconhecida.")
+        raise IllegalTransition("Esta anomalia já foi reconhecida.")
     with audit_context(reason="anomalia reconhecida pelo operador"):
         a.acknowledged_at = utcnow()
         a.acknowledged_by = username
@@ -475,13 +475,13 @@ def close(anomaly_id: int, username: str, note: str) -> Anomaly:
     note = (note or "").strip()
     if not note:
         raise ValidationError("Informe o motivo do encerramento.",
-                              fields={"note": ["Obrigatorio."]})
+                              fields={"note": ["Obrigatório."]})
     if len(note) > 1000:
-        raise ValidationError("Motivo com ate 1000 caracteres.",
-                              fields={"note": ["Ate 1000 caracteres."]})
+        raise ValidationError("Motivo com até 1000 caracteres.",
+                              fields={"note": ["Até 1000 caracteres."]})
     a = get_anomaly(anomaly_id)
     if not a.is_open:
-        raise IllegalTransition("Esta anomalia ja esta encerrada.")
+        raise IllegalTransition("Esta anomalia já esta encerrada.")
     with audit_context(reason=f"encerrada manualmente: {note}"):
         a.note = note
         if a.acknowledged_at is None:
@@ -593,7 +593,7 @@ def apply_suggested_detectors(only_empty: bool = True) -> list[str]:
     """Give tags without any detector configuration the suggested one for what they
     measure (detection.suggested_config); audited. Returns the tag names changed."""
     changed = []
-    with audit_context(reason="configuracao sugerida dos detectores"):
+    with audit_context(reason="configuração sugerida dos detectores"):
         for tag in session.scalars(select(Tag).where(Tag.active.is_(True))).unique():
             if only_empty and tag.detectors:
                 continue

@@ -9,7 +9,7 @@ PERMISSIONS: dict = {
     "telemetry.tags.view": ("Ver ativos, tags e leituras da telemetria", _ALL_STAFF),
     "telemetry.tags.edit": ("Cadastrar e alterar ativos e tags da telemetria",
                             [Profile.GESTOR, Profile.ADMINISTRADOR]),
-    "telemetry.ingest.view": ("Ver a saude do coletor de telemetria",
+    "telemetry.ingest.view": ("Ver a saúde do coletor de telemetria",
                               [Profile.OPERADOR, Profile.TECNICO, Profile.SUPERVISOR,
                                Profile.GESTOR, Profile.ADMINISTRADOR]),
     "telemetry.simulator.inject": ("Injetar eventos no simulador SCADA (demonstracao)",

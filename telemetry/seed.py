@@ -79,5 +79,5 @@ def seed_history(end: dt.datetime, hours: int = HISTORY_HOURS) -> int:
     try:
         return store.write(readings)
     except StoreUnavailable as exc:
-        log.warning("historico da telemetria nao gravado: %s", exc)
+        log.warning("histórico da telemetria não gravado: %s", exc)
         return 0

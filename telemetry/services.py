@@ -21,10 +21,10 @@ def _float_or_none(value: Any, field: str, errors: dict[str, list[str]]) -> floa
     try:
         f = float(str(value).replace(",", "."))
     except ValueError:
-        errors.setdefault(field, []).append("Informe um numero.")
+        errors.setdefault(field, []).append("Informe um número.")
         return None
     if not math.isfinite(f):
-        errors.setdefault(field, []).append("Informe um numero finito.")
+        errors.setdefault(field, []).append("Informe um número finito.")
         return None
     return f
 
@@ -37,14 +37,14 @@ def _raise(errors: dict[str, list[str]]) -> None:
 def get_asset(code: str) -> Asset:
     asset = session.scalars(select(Asset).where(Asset.code == code)).first()
     if asset is None:
-        raise NotFound(f"Ativo {code} nao encontrado.")
+        raise NotFound(f"Ativo {code} não encontrado.")
     return asset
 
 
 def get_tag(name: str) -> Tag:
     tag = session.scalars(select(Tag).where(Tag.name == name)).first()
     if tag is None:
-        raise NotFound(f"Tag {name} nao encontrada.")
+        raise NotFound(f"Tag {name} não encontrada.")
     return tag
 
 
@@ -56,11 +56,11 @@ def save_asset(code: str, *, name: str, kind: str, sector_code: str | None = Non
     errors: dict[str, list[str]] = {}
     code = (code or "").strip().upper()
     if not code or len(code) > 40:
-        errors["code"] = ["Informe o codigo do ativo (ate 40 caracteres)."]
+        errors["code"] = ["Informe o código do ativo (até 40 caracteres)."]
     if not (name or "").strip():
         errors["name"] = ["Informe o nome do ativo."]
     if kind not in {k.value for k in AssetKind}:
-        errors["kind"] = ["Tipo de ativo invalido."]
+        errors["kind"] = ["Tipo de ativo inválido."]
     lat = _float_or_none(latitude, "latitude", errors)
     lon = _float_or_none(longitude, "longitude", errors)
     if lat is not None and not -90 <= lat <= 90:
@@ -92,36 +92,36 @@ def save_tag(name: str, *, asset_code: str, unit: str = "", description: str = "
     errors: dict[str, list[str]] = {}
     name = (name or "").strip()
     if not name or len(name) > 80 or not set(name) <= _TAG_NAME_CHARS:
-        errors["name"] = ["Nome da tag: letras, numeros e . _ - / : (ate 80 caracteres)."]
+        errors["name"] = ["Nome da tag: letras, números e . _ - / : (até 80 caracteres)."]
     asset = session.scalars(select(Asset).where(Asset.code == (asset_code or "").strip())).first()
     if asset is None:
         errors["asset_code"] = ["Ativo inexistente."]
     if quantity not in {q.value for q in Quantity}:
-        errors["quantity"] = ["Grandeza invalida."]
+        errors["quantity"] = ["Grandeza inválida."]
     try:
         period = int(expected_period_seconds)
         if not 1 <= period <= 86_400:
             raise ValueError
     except (TypeError, ValueError):
-        errors["expected_period_seconds"] = ["Periodo esperado entre 1 e 86400 segundos."]
+        errors["expected_period_seconds"] = ["Período esperado entre 1 e 86400 segundos."]
         period = 60
     lo = _float_or_none(plausible_min, "plausible_min", errors)
     hi = _float_or_none(plausible_max, "plausible_max", errors)
     if lo is not None and hi is not None and lo >= hi:
-        errors.setdefault("plausible_max", []).append("O maximo deve ser maior que o minimo.")
+        errors.setdefault("plausible_max", []).append("O máximo deve ser maior que o mínimo.")
     if detectors is not None and not isinstance(detectors, dict):
-        errors["detectors"] = ["Configuracao dos detectores deve ser um objeto JSON."]
+        errors["detectors"] = ["Configuração dos detectores deve ser um objeto JSON."]
     if len(unit or "") > 20:
-        errors["unit"] = ["Unidade com ate 20 caracteres."]
+        errors["unit"] = ["Unidade com até 20 caracteres."]
     _raise(errors)
     tag = session.scalars(select(Tag).where(Tag.name == name)).first()
     if tag is None:
         if create is False:
-            raise NotFound(f"Tag {name} nao encontrada.")
+            raise NotFound(f"Tag {name} não encontrada.")
         tag = Tag(name=name)
         session.add(tag)
     elif create is True:
-        raise Conflict(f"Ja existe a tag {name}.", fields={"name": ["Nome ja usado."]})
+        raise Conflict(f"Já existe a tag {name}.", fields={"name": ["Nome já usado."]})
     tag.asset = asset  # type: ignore[assignment]
     tag.unit = (unit or "").strip()
     tag.description = (description or "").strip()

@@ -22,10 +22,10 @@ LOCAL = ZoneInfo("America/Sao_Paulo")
 
 EVENT_KINDS = {
     "rompimento": "Rompimento de rede (queda de pressao e aumento de vazao no setor)",
-    "turbidez": "Pico de turbidez na saida da ETA",
+    "turbidez": "Pico de turbidez na saída da ETA",
     "cloro": "Perda de cloro residual",
     "travado": "Sensor travado (valor constante)",
-    "comunicacao": "Perda de comunicacao",
+    "comunicacao": "Perda de comunicação",
     "parada_eta": "Parada da ETA",
 }
 

@@ -75,7 +75,7 @@ def sample_toml(opcua_port: int = 4840, modbus_port: int = 5020,
                 client_id: str = "saae-ingest") -> str:
     """The connectors' TOML that reads this simulator (shipped as telemetry/simulator.toml)."""
     lines = [
-        "# Conectores da telemetria para o simulador da demonstracao (saae simulate).",
+        "# Conectores da telemetria para o simulador da demonstração (saae simulate).",
         "# Gerado por telemetry.simulator.sample_toml(); use como modelo para a planta real.",
         "",
         "[ingest]",
@@ -91,8 +91,8 @@ def sample_toml(opcua_port: int = 4840, modbus_port: int = 5020,
         "sampling_interval_ms = 500",
         "deadband = 0.0",
         'security_policy = "None"',
-        "# numa planta real: canal assinado e cifrado com o certificado do coletor, e o usuario",
-        "# por senha (lida da variavel de ambiente, nunca escrita aqui) ou por certificado:",
+        "# numa planta real: canal assinado e cifrado com o certificado do coletor, e o usuário",
+        "# por senha (lida da variável de ambiente, nunca escrita aqui) ou por certificado:",
         '# security_policy = "Basic256Sha256"',
         '# security_mode = "SignAndEncrypt"',
         '# certificate = "/etc/saae/opcua/coletor.der"',
@@ -131,10 +131,10 @@ def sample_toml(opcua_port: int = 4840, modbus_port: int = 5020,
         f'client_id = "{client_id}"',
         "qos = 1",
         "clean_session = false",
-        "# sessao persistente: o broker guarda o que chegar enquanto o coletor estiver fora.",
+        "# sessão persistente: o broker guarda o que chegar enquanto o coletor estiver fora.",
         "# after_store: confirma (PUBACK) so depois de gravar no banco ou no buffer em disco;",
         "# nem um kill -9 perde leituras. No Mosquitto do SAAE use persistence true e, para",
-        "# taxas altas, max_queued_messages 0 (ou alto) e max_inflight_messages alto: o padrao",
+        "# taxas altas, max_queued_messages 0 (ou alto) e max_inflight_messages alto: o padrão",
         "# (1000 mensagens por cliente) descarta o excedente de um consumidor atrasado.",
         'ack = "after_store"',
         "",
@@ -236,7 +236,7 @@ class Simulator:
                               dt.timedelta(seconds=float(dur)) if dur else None)
             log.info("simulador: evento %s em %s", cmd["tipo"], cmd["alvo"])
         except (ValueError, KeyError, TypeError) as exc:
-            log.warning("simulador: comando invalido %r: %s", payload[:200], exc)
+            log.warning("simulador: comando inválido %r: %s", payload[:200], exc)
 
     def inject(self, kind: str, target: str, duration: dt.timedelta | None = None) -> Any:
         return self.plant.inject(kind, target, dt.datetime.now(dt.UTC), duration)
@@ -365,7 +365,7 @@ class DirectFeeder(threading.Thread):
                 if ticks % 360 == 0 and hasattr(self.store, "prune"):
                     self.store.prune(now - self.KEEP)
             except Exception:
-                log.exception("simulador da demonstracao: falha ao gravar leituras")
+                log.exception("simulador da demonstração: falha ao gravar leituras")
             self._stop_ev.wait(self.tick_s)
 
     def stop(self) -> None:
@@ -449,7 +449,7 @@ class DemoScada:
             try:
                 loop.run_until_complete(coro_fn())
             except Exception:
-                log.exception("demonstracao: %s parou", name)
+                log.exception("demonstração: %s parou", name)
 
         th = threading.Thread(target=target, name=name, daemon=True)
         th.start()
@@ -458,7 +458,7 @@ class DemoScada:
     def start(self) -> DemoScada:
         self._serve("simulador-scada", self.sim.run)
         if not self.sim.ready.wait(30):
-            raise RuntimeError("simulador SCADA nao iniciou")
+            raise RuntimeError("simulador SCADA não iniciou")
 
         async def ingest() -> None:
             self.ingester._stopping = asyncio.Event()
@@ -467,9 +467,9 @@ class DemoScada:
         self._serve("coletor-demo", ingest)
         if self.feeder is not None:
             self.feeder.start()
-        log.info("demonstracao: SCADA simulado em OPC UA :%s e Modbus :%s%s, coletor em processo",
+        log.info("demonstração: SCADA simulado em OPC UA :%s e Modbus :%s%s, coletor em processo",
                  self.sim.opcua_port, self.sim.modbus_port,
-                 ", MQTT sem broker (gravacao direta)" if self.feeder else "")
+                 ", MQTT sem broker (gravação direta)" if self.feeder else "")
         return self
 
     def is_alive(self) -> bool:
@@ -516,10 +516,10 @@ def send_control(mqtt_url: str, command: dict[str, Any], prefix: str = MQTT_PREF
 def validate_event(kind: str, target: str) -> list[str]:
     problems = []
     if kind not in EVENT_KINDS:
-        problems.append(f"tipo invalido: use {', '.join(EVENT_KINDS)}")
+        problems.append(f"tipo inválido: use {', '.join(EVENT_KINDS)}")
     valid = {t.name for t in TAGS} | {t.asset_code for t in TAGS} | {"*"}
     if target not in valid:
-        problems.append("alvo invalido: use um ativo (ex.: SET-02, ETA-01) ou uma tag")
+        problems.append("alvo inválido: use um ativo (ex.: SET-02, ETA-01) ou uma tag")
     return problems
 
 

@@ -142,7 +142,7 @@ class InfluxStorage:
             with self._lock:  # requests.Session is not thread-safe
                 resp = self._http.request(method, self.url + path, timeout=self.timeout, **kw)
         except requests.RequestException as exc:
-            raise StoreUnavailable(f"InfluxDB inacessivel em {self.url}: {exc.__class__.__name__}") from exc
+            raise StoreUnavailable(f"InfluxDB inacessível em {self.url}: {exc.__class__.__name__}") from exc
         if resp.status_code >= 500:
             raise StoreUnavailable(f"InfluxDB respondeu {resp.status_code}: {resp.text[:200]}")
         return resp
@@ -153,7 +153,7 @@ class InfluxStorage:
         if resp.status_code >= 400:
             # InfluxDB 2.x/3.x v1-compatibility endpoints do not create databases (the bucket
             # and its DBRP mapping are made by the administrator): go on and let writes tell
-            log.warning("InfluxDB nao criou o banco %s (%s): %s", self.database,
+            log.warning("InfluxDB não criou o banco %s (%s): %s", self.database,
                         resp.status_code, resp.text[:200])
         self._db_ready = True
 
@@ -291,7 +291,7 @@ class SqlStorage:
             if isinstance(exc, OperationalError) or (
                 isinstance(exc, DBAPIError) and exc.connection_invalidated
             ):
-                raise StoreUnavailable(f"banco de dados indisponivel: {exc.__class__.__name__}") from exc
+                raise StoreUnavailable(f"banco de dados indisponível: {exc.__class__.__name__}") from exc
             if isinstance(exc, DataError | IntegrityError):  # the data, not the database
                 raise StoreRejected(f"banco recusou as leituras: {str(exc.orig)[:200]}") from exc
             raise
@@ -386,9 +386,9 @@ class SqlStorage:
             with self._conn() as conn:
                 conn.execute(text("SELECT 1"))
         except Exception as exc:  # any failure means "not healthy", shown to the operator
-            return StoreHealth(False, self.backend, f"banco indisponivel: {exc.__class__.__name__}")
+            return StoreHealth(False, self.backend, f"banco indisponível: {exc.__class__.__name__}")
         ms = (time.perf_counter() - t0) * 1000
-        return StoreHealth(True, self.backend, "tabela telemetry_reading", round(ms, 1))
+        return StoreHealth(True, self.backend, "tabela de leituras do banco", round(ms, 1))
 
     def close(self) -> None:
         pass
@@ -412,7 +412,7 @@ def open_storage(settings: Settings, *, own_engine: bool = False) -> Storage:
     if url.startswith(("http://", "https://")):
         return InfluxStorage(url, settings.influx_database, settings.influx_user,
                              settings.influx_password)
-    raise ValueError(f"SAAE_TIMESERIES_URL invalida: {url!r} (use 'sql' ou http://host:8086)")
+    raise ValueError(f"SAAE_TIMESERIES_URL inválida: {url!r} (use 'sql' ou http://host:8086)")
 
 
 _default: dict[tuple[str, str], Storage] = {}

@@ -27,6 +27,12 @@ from core.db import session as db_session
 PG_ADMIN = os.environ.get("SAAE_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
 TEST_PASSWORD = "Senha#Forte2026"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+# The GECCO 2018 Industrial Challenge feed (training half; also in the R package EventDetectR
+# as geccoIC2018Train). Read in place, never copied into the repository.
+GECCO = Path(os.environ.get("SAAE_GECCO_FILE") or SHARED / "data" / "gecco2018" / "train.csv.gz")
+GECCO_MISSING = (f"dados GECCO 2018 ausentes em {GECCO}: coloque train.csv.gz (dataset "
+                 "geccoIC2018Train do pacote R EventDetectR) em ../shared/data/gecco2018/ ao lado "
+                 "do repositório, ou aponte SAAE_GECCO_FILE para o arquivo (ver README)")
 
 
 def _pg_exec(sql: str) -> None:

@@ -31,7 +31,7 @@ def test_insert_update_delete_are_recorded_with_user_and_reason(db, make_user):
     with unit_of_work(), audit.audit_context(actor, reason="cadastro inicial"):
         org = _org()
         db.add(org)
-    with unit_of_work(), audit.audit_context(actor, reason="correcao do nome"):
+    with unit_of_work(), audit.audit_context(actor, reason="correção do nome"):
         org.name = "SAAE Corrigido"
         org.population = 61_200
     with unit_of_work(), audit.audit_context(actor, reason="registro duplicado"):
@@ -43,7 +43,7 @@ def test_insert_update_delete_are_recorded_with_user_and_reason(db, make_user):
         assert row.user_id == who.id and row.username == who.username
         assert row.at is not None and row.at.tzinfo is not None
     assert ins.reason == "cadastro inicial" and ins.changes["name"] == [None, "SAAE Teste"]
-    assert upd.reason == "correcao do nome"
+    assert upd.reason == "correção do nome"
     assert upd.changes == {"name": ["SAAE Teste", "SAAE Corrigido"], "population": [None, 61200]}
     assert dele.reason == "registro duplicado" and dele.changes["name"] == ["SAAE Corrigido", None]
 
@@ -126,14 +126,14 @@ def test_a_change_through_a_page_is_attributed_to_the_signed_in_user(client, log
     assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
     last = _history(db, "core_user", target.id)[-1]
     assert last.action == "update" and last.username == admin.username
-    assert last.user_id == admin.id and last.reason == "cadastro de usuario"
+    assert last.user_id == admin.id and last.reason == "cadastro de usuário"
     assert last.changes["name"] == [target.username.title(), "Nome Corrigido"]
 
 
 def test_browse_per_record_and_per_user(client, login_as, make_user, db):
     viewer = login_as(Profile.SUPERVISOR)
     who = make_user(Profile.GESTOR, username="gestora")
-    with unit_of_work(), audit.audit_context(Actor(who.id, who.username), reason="motivo visivel"):
+    with unit_of_work(), audit.audit_context(Actor(who.id, who.username), reason="motivo visível"):
         org = _org()
         db.add(org)
     with unit_of_work(), audit.audit_context(Actor(who.id, who.username), reason="segunda"):
@@ -142,13 +142,15 @@ def test_browse_per_record_and_per_user(client, login_as, make_user, db):
     page = client.get(f"/auditoria?model=core_organization&row_id={org.id}")
     text = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "motivo visivel" in text and "Nome Novo" in text and "alteracao" in text
-    assert f"core_user #{viewer.id}" not in text  # only that record
+    assert "motivo visível" in text and "Nome Novo" in text and "alteração" in text
+    assert f"Organização nº {org.id}" in text and "Gestora" in text  # labels and the person's name
+    assert ">core_organization" not in text  # no table names shown
+    assert f"Usuário nº {viewer.id}" not in text  # only that record
 
     page = client.get("/auditoria?username=gestora")
     text = page.get_data(as_text=True)
-    assert "motivo visivel" in text and "segunda" in text
-    assert "core_user #" not in text  # the login of the viewer is not gestora's doing
+    assert "motivo visível" in text and "segunda" in text
+    assert "Usuário nº" not in text  # the login of the viewer is not gestora's doing
     assert client.get("/auditoria?page=abc").status_code == 422  # issue 14 item 15
 
 

@@ -59,8 +59,8 @@ def test_wrong_password_and_unknown_user_say_the_same(client, make_user):
     bad = _login(client, user.username, "Errada#123456")
     unknown = _login(client, "ninguem", "Errada#123456")
     assert bad.status_code == unknown.status_code == 401
-    assert "Usuario ou senha invalidos." in _text(bad)
-    assert "Usuario ou senha invalidos." in _text(unknown)
+    assert "Usuário ou senha inválidos." in _text(bad)
+    assert "Usuário ou senha inválidos." in _text(unknown)
 
 
 def test_inactive_user_cannot_log_in(client, make_user, db):
@@ -128,9 +128,9 @@ def test_success_resets_the_failure_count(client, make_user, db, settings):
         ("Cur#1a", "pelo menos"),
         ("semmaiuscula#12", "maiuscula"),
         ("SEMMINUSCULA#12", "minuscula"),
-        ("SemNumero#abcd", "numero"),
+        ("SemNumero#abcd", "número"),
         ("SemSimbolo1234", "simbolo"),
-        ("Maria#Senha123", "nome de usuario"),
+        ("Maria#Senha123", "nome de usuário"),
     ],
 )
 def test_password_strength_rules(settings, password, fragment):
@@ -384,7 +384,7 @@ def test_administrator_creates_a_user_who_must_change_the_password(client, login
     created = db.scalars(select(User).where(User.username == "novo.coletor")).one()
     assert created.must_change_password and created.profile_codes == {"coletor"}
     resp = client.post("/admin/usuarios/novo", data={**form, "password": TEST_PASSWORD})
-    assert "Ja existe" in _text(resp)
+    assert "Já existe" in _text(resp)
 
     client.post("/sair")
     assert _login(client, "novo.coletor").status_code == 302

@@ -55,7 +55,7 @@ def test_db_upgrade_then_users_create(scratch_env):
     assert weak.exit_code != 0 and "pelo menos" in weak.output
     bad = runner.invoke(main, ["users", "create", "maria", "--name", "Maria", "--profile",
                                "astronauta", "--password", "Forte#Senha2026"], env=scratch_env)
-    assert bad.exit_code != 0 and "Perfil invalido" in bad.output
+    assert bad.exit_code != 0 and "Perfil inválido" in bad.output
 
     ok = runner.invoke(main, ["users", "create", "Maria", "--name", "Maria Souza", "--profile",
                               "analista", "--profile", "supervisor",

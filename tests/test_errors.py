@@ -28,13 +28,13 @@ def test_404_page_in_portuguese(client):
     resp = client.get("/nao-existe")
     text = resp.get_data(as_text=True)
     assert resp.status_code == 404 and resp.content_type.startswith("text/html")
-    assert "Pagina nao encontrada" in text and 'lang="pt-BR"' in text
+    assert "Página não encontrada" in text and 'lang="pt-BR"' in text
 
 
 def test_404_json_in_the_api(client):
     resp = client.get("/api/v1/nao-existe")
     assert resp.status_code == 404
-    assert resp.json == {"error": {"code": "nao_encontrado", "message": "Pagina nao encontrada."}}
+    assert resp.json == {"error": {"code": "nao_encontrado", "message": "Página não encontrada."}}
 
 
 def test_403_page(client, login_as):
@@ -58,9 +58,9 @@ def test_500_page_and_json(client, raising):
 
 
 @pytest.mark.parametrize(("exc", "status", "code"), [
-    (ValidationError("Dados ruins.", fields={"valor": ["Obrigatorio."]}), 422, "dados_invalidos"),
-    (NotFound("Amostra nao encontrada."), 404, "nao_encontrado"),
-    (Conflict("Ja fechado."), 409, "conflito"),
+    (ValidationError("Dados ruins.", fields={"valor": ["Obrigatório."]}), 422, "dados_invalidos"),
+    (NotFound("Amostra não encontrada."), 404, "nao_encontrado"),
+    (Conflict("Já fechado."), 409, "conflito"),
     (DomainError("Regra.", code="regra_x"), 400, "regra_x"),
 ])
 def test_domain_errors_as_json(client, raising, exc, status, code):
@@ -74,9 +74,9 @@ def test_domain_errors_as_json(client, raising, exc, status, code):
 
 
 def test_domain_error_as_a_page(client, raising):
-    raising(NotFound("Amostra nao encontrada."))
+    raising(NotFound("Amostra não encontrada."))
     resp = client.get("/saude")
-    assert resp.status_code == 404 and "Amostra nao encontrada." in resp.get_data(as_text=True)
+    assert resp.status_code == 404 and "Amostra não encontrada." in resp.get_data(as_text=True)
 
 
 def test_domain_error_on_a_form_post_flashes_and_goes_back(client, app, monkeypatch):
@@ -109,9 +109,9 @@ def test_validation_messages_are_in_portuguese():
                              "json": {"faixa": ["Must be greater than or equal to 1 and less "
                                                 "than or equal to 9."],
                                       "nome": ["Missing data for required field."],
-                                      "outro": ["mensagem propria"]}})
-    assert out == {"pagina": ["Informe um numero inteiro."], "faixa": ["Deve estar entre 1 e 9."],
-                   "nome": ["Campo obrigatorio."], "outro": ["mensagem propria"]}
+                                      "outro": ["mensagem própria"]}})
+    assert out == {"pagina": ["Informe um número inteiro."], "faixa": ["Deve estar entre 1 e 9."],
+                   "nome": ["Campo obrigatório."], "outro": ["mensagem própria"]}
 
 
 def test_an_id_beyond_the_database_integer_is_a_404_not_a_500(client, login_as):

@@ -5,7 +5,7 @@ def test_login_and_home(client, login_as):
     login_as(Profile.GESTOR)
     resp = client.get("/")
     assert resp.status_code == 200
-    assert "Ola" in resp.get_data(as_text=True)
+    assert "Olá" in resp.get_data(as_text=True)
 
 
 def test_anonymous_is_sent_to_login(client):

@@ -68,10 +68,10 @@ def save_parameters(data: dict[str, Any]) -> Parameters:
     p = parameters()
     company = domain.digits(str(data.get("febraban_company") or ""))
     if len(company) != 4:
-        errors["febraban_company"] = ["Codigo FEBRABAN do convenio deve ter 4 digitos."]
+        errors["febraban_company"] = ["Código FEBRABAN do convênio deve ter 4 dígitos."]
     value_id = str(data.get("value_id") or "6")
     if value_id not in ("6", "8"):
-        errors["value_id"] = ["Use 6 (modulo 10) ou 8 (modulo 11)."]
+        errors["value_id"] = ["Use 6 (módulo 10) ou 8 (módulo 11)."]
     ints = {}
     for k, lo, hi in (("sms_days_before", 7, 10), ("due_days_min", 1, 30),
                       ("quality_months_back", 0, 3)):
@@ -85,14 +85,14 @@ def save_parameters(data: dict[str, Any]) -> Parameters:
     try:
         excess = Decimal(str(data.get("excess_percent") or "30").replace(",", "."))
     except Exception:  # noqa: BLE001
-        errors["excess_percent"] = ["Percentual invalido."]
+        errors["excess_percent"] = ["Percentual inválido."]
         excess = Decimal(30)
     pix_key = (str(data.get("pix_key") or "").strip() or None)
     if pix_key and len(pix_key) > 77:
         errors["pix_key"] = ["Chave PIX longa demais."]
     if errors:
-        raise ValidationError("Confira os parametros de faturamento.", fields=errors)
-    with audit_context(reason="Parametros de faturamento"):
+        raise ValidationError("Confira os parâmetros de faturamento.", fields=errors)
+    with audit_context(reason="Parâmetros de faturamento"):
         p.febraban_company, p.value_id, p.pix_key = company, value_id, pix_key
         p.pix_name = (str(data.get("pix_name") or "").strip()[:25] or None)
         p.pix_city = (str(data.get("pix_city") or "").strip()[:15] or None)
@@ -115,7 +115,7 @@ def quality_block(system_id: int | None, year: int, month: int, *, months_back: 
 
     if system_id is None:
         return {"system_name": "-", "label": "", "parameters": [], "closed": False,
-                "note": "Sistema de abastecimento da ligacao nao identificado; consulte o SAAE.",
+                "note": "Sistema de abastecimento da ligação não identificado; consulte o SAAE.",
                 "more_info": more_info or ""}
     ty, tm = domain.month_add(year, month, -months_back)
     summary = None
@@ -137,13 +137,13 @@ def quality_block(system_id: int | None, year: int, month: int, *, months_back: 
         summary = None
     if summary is None:
         return {"system_name": f"Sistema {system_id}", "label": f"{tm:02d}/{ty}", "parameters": [],
-                "closed": False, "note": "Resultados do mes ainda nao disponiveis.",
+                "closed": False, "note": "Resultados do mês ainda não disponíveis.",
                 "more_info": more_info or ""}
     params = [{"code": p.parameter_code, "name": p.parameter_name, "unit": p.unit,
                "standard": p.standard, "required": p.required, "analysed": p.analysed,
                "conforming": p.conforming, "verdict": p.verdict,
                "mean": p.mean} for p in summary.parameters]
-    note = "" if summary.closed else "Dados parciais: o mes ainda nao foi fechado pelo laboratorio."
+    note = "" if summary.closed else "Dados parciais: o mês ainda não foi fechado pelo laboratório."
     return {"system_id": summary.system_id, "system_name": summary.system_name,
             "year": summary.year, "month": summary.month,
             "label": f"{summary.month:02d}/{summary.year}", "level": summary.level,
@@ -215,7 +215,7 @@ def make_context(year: int, month: int, issue: dt.date, due: dt.date,
     end = dt.date(*domain.month_add(year, month, 1), 1) + dt.timedelta(days=10)
     rules = tariff_service.rules_between(start, end)
     if not rules:
-        raise DomainError("Nenhuma tabela tarifaria vigente para o periodo.",
+        raise DomainError("Nenhuma tabela tarifária vigente para o período.",
                           code="sem_tabela_tarifaria")
     return Context(year, month, issue, due, parameters(), utility_header(), rules,
                    message_rules(issue), group, {},
@@ -271,12 +271,12 @@ def build_doc(ctx: Context, conn: Connection, consumer: Consumer, reading: Readi
     year, month = ctx.year, ctx.month
     econ = conn.economias()
     if sum(econ.values()) <= 0:
-        raise Skip("ligacao sem economias cadastradas")
+        raise Skip("ligação sem economias cadastradas")
     past = [c for (y, m, c, k) in hist if (y, m) != (year, month) and k == "real"]
     avg = domain.average(past)
     if reading is None:
         if conn.situation != Situation.ATIVA:
-            raise Skip("ligacao cortada sem leitura")
+            raise Skip("ligação cortada sem leitura")
         consumption, kind = avg, "media"
         basis = "Faturado pela média: leitura não realizada neste mês."
         prev_value = prev_date = cur_value = None
@@ -290,7 +290,7 @@ def build_doc(ctx: Context, conn: Connection, consumer: Consumer, reading: Readi
         prev_value, prev_date = reading.previous_value, reading.previous_read_on
         cur_value, cur_date = reading.value, reading.read_on
     if conn.situation == Situation.CORTADA and consumption <= 0:
-        raise Skip("ligacao cortada sem consumo")
+        raise Skip("ligação cortada sem consumo")
     period = (prev_date, cur_date) if prev_date and cur_date else None
     try:
         rules = [r for r in ctx.rules if r.tariff_type == conn.tariff_type] or ctx.rules
@@ -477,7 +477,7 @@ def simulate(connection_id: int, year: int, month: int, issue: dt.date | None = 
     """The invoice the connection would get, without saving anything (tender 7.5 'simular')."""
     conn = session().get(Connection, connection_id)
     if conn is None:
-        raise NotFound("Ligacao nao encontrada.")
+        raise NotFound("Ligação não encontrada.")
     issue = issue or dt.date.today()
     p = parameters()
     ctx = make_context(year, month, issue, due_date_for(conn.billing_group, issue, p), conn.billing_group)
@@ -487,7 +487,7 @@ def simulate(connection_id: int, year: int, month: int, issue: dt.date | None = 
     try:
         return build_doc(ctx, conn, conn.consumer, reading, hist, load_extras([connection_id], ctx))
     except Skip as exc:
-        raise ValidationError(f"Esta ligacao nao seria faturada: {exc}.") from exc
+        raise ValidationError(f"Esta ligação não seria faturada: {exc}.") from exc
 
 
 # -- batches ----------------------------------------------------------------------------------
@@ -556,22 +556,22 @@ def _create_batch(group_id: int, year: int, month: int, *, issue_date: dt.date |
     s = session()
     group = s.get(BillingGroup, group_id)
     if group is None:
-        raise NotFound("Grupo de faturamento nao encontrado.")
+        raise NotFound("Grupo de faturamento não encontrado.")
     if not (1 <= month <= 12 and 2000 <= year <= 2100):
-        raise ValidationError("Mes de referencia invalido.", fields={"mes": ["1 a 12"]})
+        raise ValidationError("Mês de referência inválido.", fields={"mes": ["1 a 12"]})
     running = s.scalars(select(InvoiceBatch).where(
         InvoiceBatch.billing_group_id == group_id, InvoiceBatch.year == year,
         InvoiceBatch.month == month,
         InvoiceBatch.state.in_([BatchState.PENDENTE.value, BatchState.PROCESSANDO.value,
                                 BatchState.CONCLUIDO.value]))).first()
     if running is not None:
-        raise Conflict(f"Ja existe um lote deste grupo para {month:02d}/{year} "
+        raise Conflict(f"Já existe um lote deste grupo para {month:02d}/{year} "
                        f"({running.state}).")
     issue = issue_date or dt.date.today()
     p = parameters()
     due = due_date or due_date_for(group, issue, p)
     if (due - issue).days < p.due_days_min:
-        raise ValidationError(f"O vencimento deve ficar ao menos {p.due_days_min} dias apos a emissao.",
+        raise ValidationError(f"O vencimento deve ficar ao menos {p.due_days_min} dias após a emissão.",
                               fields={"vencimento": ["cedo demais"]})
     with audit_context(reason=f"Lote de faturas do grupo {group.number} {month:02d}/{year}"):
         batch = InvoiceBatch(billing_group_id=group_id, year=year, month=month, issue_date=issue,
@@ -605,7 +605,7 @@ def run_batch(batch_id: int, *, processes: int | None = None, print_file: bool =
     s = session()
     batch = s.get(InvoiceBatch, batch_id)
     if batch is None:
-        raise NotFound("Lote nao encontrado.")
+        raise NotFound("Lote não encontrado.")
     from core import jobs
 
     # PROCESSANDO only when a person resumed the job of a dead worker: its transaction died
@@ -614,7 +614,7 @@ def run_batch(batch_id: int, *, processes: int | None = None, print_file: bool =
                  *((BatchState.PROCESSANDO.value,) if jobs.resuming() else ()))
     if batch.state not in resumable:
         return {"state": batch.state}
-    with unit_of_work_reason("Inicio do lote de faturas"):
+    with unit_of_work_reason("Início do lote de faturas"):
         batch.state = BatchState.PROCESSANDO.value
         batch.started_at = utcnow()
         batch.error = None
@@ -715,7 +715,7 @@ def _run(batch_id: int, *, processes: int | None, print_file: bool) -> dict[str,
     timings["print_file"] = time.perf_counter() - t
     batch = s.get(InvoiceBatch, batch_id)
     assert batch is not None
-    with audit_context(reason=f"Lote de faturas concluido: {seq} faturas"):
+    with audit_context(reason=f"Lote de faturas concluído: {seq} faturas"):
         batch.state = BatchState.CONCLUIDO.value
         batch.total = seq + len(skipped)
         batch.done = seq
@@ -755,7 +755,7 @@ def batch_status(batch_id: int) -> dict[str, Any]:
     """What the progress page polls (reads committed progress)."""
     b = session().get(InvoiceBatch, batch_id)
     if b is None:
-        raise NotFound("Lote nao encontrado.")
+        raise NotFound("Lote não encontrado.")
     session().refresh(b)
     total = b.total or 0
     if b.state in (BatchState.PENDENTE.value, BatchState.PROCESSANDO.value) and not total:
@@ -782,14 +782,14 @@ def batch_status(batch_id: int) -> dict[str, Any]:
 def get_invoice(invoice_id: int) -> Invoice:
     inv = session().get(Invoice, invoice_id)
     if inv is None:
-        raise NotFound("Fatura nao encontrada.")
+        raise NotFound("Fatura não encontrada.")
     return inv
 
 
 def by_number(number: str) -> Invoice:
     inv = session().scalars(select(Invoice).where(Invoice.number == number)).first()
     if inv is None:
-        raise NotFound("Fatura nao encontrada.")
+        raise NotFound("Fatura não encontrada.")
     return inv
 
 
@@ -809,7 +809,7 @@ def second_copy(invoice_id: int, reason: str = "2a via solicitada") -> bytes:
 
     inv = get_invoice(invoice_id)
     if inv.state == InvoiceState.CANCELADA.value:
-        raise Conflict("Fatura cancelada nao tem 2a via.")
+        raise Conflict("Fatura cancelada não tem 2a via.")
     with audit_context(reason=reason):
         inv.copies = (inv.copies or 0) + 1
         session().flush()
@@ -819,11 +819,11 @@ def second_copy(invoice_id: int, reason: str = "2a via solicitada") -> bytes:
 @transactional
 def cancel_invoice(invoice_id: int, reason: str) -> Invoice:
     if len((reason or "").strip()) < 10:
-        raise ValidationError("Informe o motivo do cancelamento (minimo 10 caracteres).",
+        raise ValidationError("Informe o motivo do cancelamento (mínimo 10 caracteres).",
                               fields={"motivo": ["obrigatorio"]})
     inv = get_invoice(invoice_id)
     if inv.state != InvoiceState.EMITIDA.value:
-        raise Conflict(f"Fatura {inv.state} nao pode ser cancelada.")
+        raise Conflict(f"Fatura {inv.state} não pode ser cancelada.")
     with audit_context(reason=reason.strip()):
         inv.state = InvoiceState.CANCELADA.value
         for sc in session().scalars(select(ServiceCharge).where(ServiceCharge.invoice_id == inv.id)):
@@ -833,7 +833,7 @@ def cancel_invoice(invoice_id: int, reason: str) -> Invoice:
 
 
 @transactional
-def mark_paid(number: str, paid_on: dt.date, reason: str = "Baixa informada pela arrecadacao") -> Invoice:
+def mark_paid(number: str, paid_on: dt.date, reason: str = "Baixa informada pela arrecadação") -> Invoice:
     inv = by_number(number)
     if inv.state != InvoiceState.EMITIDA.value:
         raise Conflict(f"Fatura {inv.state}.")
@@ -847,7 +847,7 @@ def mark_paid(number: str, paid_on: dt.date, reason: str = "Baixa informada pela
 @transactional
 def mark_debit_returned(number: str, day: dt.date) -> Invoice:
     inv = by_number(number)
-    with audit_context(reason="Debito automatico devolvido pelo banco"):
+    with audit_context(reason="Débito automático devolvido pelo banco"):
         inv.debit_returned_on = day
         session().flush()
     return inv
@@ -858,12 +858,12 @@ def issue_single(connection_id: int, year: int, month: int, reason: str,
                  issue: dt.date | None = None) -> Invoice:
     """An invoice outside the group's batch (tender 7.5 'emissao antecipada / nao gerada')."""
     if len((reason or "").strip()) < 10:
-        raise ValidationError("Informe o motivo (minimo 10 caracteres).", fields={"motivo": ["obrigatorio"]})
+        raise ValidationError("Informe o motivo (mínimo 10 caracteres).", fields={"motivo": ["obrigatorio"]})
     s = session()
     if s.scalars(select(Invoice.id).where(Invoice.connection_id == connection_id, Invoice.year == year,
                                           Invoice.month == month,
                                           Invoice.state != InvoiceState.CANCELADA.value)).first():
-        raise Conflict("A ligacao ja tem fatura neste mes.")
+        raise Conflict("A ligação já tem fatura neste mês.")
     doc = simulate(connection_id, year, month, issue)
     conn = s.get(Connection, connection_id)
     assert conn is not None
@@ -885,19 +885,19 @@ def add_service(connection_id: int, description: str, amount: Any) -> ServiceCha
     errors = {}
     description = " ".join((description or "").split())
     if len(description) < 3:
-        errors["description"] = ["Descreva o servico."]
+        errors["description"] = ["Descreva o serviço."]
     try:
         value = domain.money(Decimal(str(amount).replace(",", ".")))
         if value <= 0:
             raise ValueError
     except Exception:  # noqa: BLE001
-        errors["amount"] = ["Valor invalido."]
+        errors["amount"] = ["Valor inválido."]
         value = Decimal(0)
     if session().get(Connection, connection_id) is None:
-        raise NotFound("Ligacao nao encontrada.")
+        raise NotFound("Ligação não encontrada.")
     if errors:
-        raise ValidationError("Confira o servico.", fields=errors)
-    with audit_context(reason="Servico a faturar"):
+        raise ValidationError("Confira o serviço.", fields=errors)
+    with audit_context(reason="Serviço a faturar"):
         sc = ServiceCharge(connection_id=connection_id, description=description[:200], amount=value)
         session().add(sc)
         session().flush()

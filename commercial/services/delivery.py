@@ -67,10 +67,10 @@ def _utility_short() -> str:
 
 def issue_notice_text(utility: str, matricula: str, year: int, month: int, issue: dt.date,
                       due: dt.date, direct_debit: bool) -> str:
-    text = (f"{utility}: a fatura de agua ref. {month:02d}/{year} da matricula {matricula} "
-            f"sera emitida em {issue:%d/%m/%Y}, com vencimento em {due:%d/%m/%Y}.")
+    text = (f"{utility}: a fatura de água ref. {month:02d}/{year} da matrícula {matricula} "
+            f"será emitida em {issue:%d/%m/%Y}, com vencimento em {due:%d/%m/%Y}.")
     if direct_debit:
-        text += f" O debito automatico em conta sera feito em {due:%d/%m/%Y}."
+        text += f" O débito automático em conta será feito em {due:%d/%m/%Y}."
     return text
 
 
@@ -143,7 +143,7 @@ def _smtp_send(msg: EmailMessage) -> None:
 
     st = settings()
     if not st.smtp_host:
-        raise NotConfigured("SMTP nao configurado (SAAE_SMTP_HOST).")
+        raise NotConfigured("SMTP não configurado (SAAE_SMTP_HOST).")
     with smtplib.SMTP(st.smtp_host, st.smtp_port, timeout=20) as smtp:
         if st.smtp_starttls:
             smtp.starttls()
@@ -160,14 +160,14 @@ def invoice_email(inv: Invoice, to: str, pdf_bytes: bytes) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = settings().mail_from
     msg["To"] = to
-    msg["Subject"] = (f"{u.get('short_name') or 'SAAE'} - Fatura de agua {doc['reference']} - "
-                      f"matricula {doc['connection']['matricula']}")
+    msg["Subject"] = (f"{u.get('short_name') or 'SAAE'} - Fatura de água {doc['reference']} - "
+                      f"matrícula {doc['connection']['matricula']}")
     lines = [
-        f"Ola, {doc['customer']['name']}.",
+        f"Olá, {doc['customer']['name']}.",
         "",
-        f"Segue em anexo a fatura de agua e esgoto de referencia {doc['reference']}.",
+        f"Segue em anexo a fatura de água e esgoto de referência {doc['reference']}.",
         f"Valor: {domain.brl(inv.total)} - Vencimento: {inv.due_date:%d/%m/%Y}.",
-        f"Linha digitavel: {doc['payment']['typed_line_fmt']}",
+        f"Linha digitável: {doc['payment']['typed_line_fmt']}",
     ]
     if doc["payment"].get("pix"):
         lines += ["", "PIX copia e cola:", doc["payment"]["pix"]]
@@ -175,10 +175,10 @@ def invoice_email(inv: Invoice, to: str, pdf_bytes: bytes) -> EmailMessage:
         lines += ["", *[f"- {m}" for m in doc["messages"]]]
     q = doc.get("quality") or {}
     if q.get("parameters"):
-        lines += ["", f"Qualidade da agua ({q.get('system_name')}, {q.get('label')}): "
+        lines += ["", f"Qualidade da água ({q.get('system_name')}, {q.get('label')}): "
                       + "; ".join(f"{p['name']}: {p['conforming']}/{p['analysed']} conformes"
                                   for p in q["parameters"])]
-    lines += ["", "Mensagem automatica; nao responda a este e-mail."]
+    lines += ["", "Mensagem automática; não responda a este e-mail."]
     msg.set_content("\n".join(lines))
     msg.add_attachment(pdf_bytes, maintype="application", subtype="pdf",
                        filename=f"fatura-{doc['number']}.pdf")
@@ -189,7 +189,7 @@ def _send_one(notice: Notice) -> None:
     notice.attempts = (notice.attempts or 0) + 1
     if not notice.to:
         notice.state = "sem_contato"
-        notice.error = "Nao possui telefone/e-mail para envio de mensagem"
+        notice.error = "Não possui telefone/e-mail para envio de mensagem"
         return
     try:
         if notice.channel == "email":
@@ -197,7 +197,7 @@ def _send_one(notice: Notice) -> None:
 
             inv = session().get(Invoice, int(notice.ref.split(":")[1]))
             if inv is None:
-                raise LookupError("fatura nao encontrada")
+                raise LookupError("fatura não encontrada")
             _smtp_send(invoice_email(inv, notice.to, invoice_pdf(inv.id)))
             inv.emailed_at = utcnow()
         else:

@@ -21,12 +21,12 @@ def save_message(data: dict[str, Any], rule_id: int | None) -> MessageRule:
         errors["kind"] = ["Tipo de mensagem desconhecido."]
     title = " ".join((data.get("title") or "").split())[:120]
     if not title:
-        errors["title"] = ["Informe um titulo."]
+        errors["title"] = ["Informe um título."]
     text = " ".join((data.get("text") or "").split())
     if len(text) < 5:
         errors["text"] = ["Escreva a mensagem."]
     elif len(text) > 500:
-        errors["text"] = ["A mensagem deve ter ate 500 caracteres."]
+        errors["text"] = ["A mensagem deve ter até 500 caracteres."]
     else:
         probs = domain.template_problems(text)
         if probs:
@@ -34,35 +34,35 @@ def save_message(data: dict[str, Any], rule_id: int | None) -> MessageRule:
     try:
         priority = int(data.get("priority") or 100)
     except ValueError:
-        errors["priority"] = ["Prioridade deve ser um numero."]
+        errors["priority"] = ["Prioridade deve ser um número."]
         priority = 100
     threshold = None
     if data.get("threshold_percent"):
         try:
             threshold = Decimal(str(data["threshold_percent"]).replace(",", "."))
         except Exception:  # noqa: BLE001
-            errors["threshold_percent"] = ["Percentual invalido."]
+            errors["threshold_percent"] = ["Percentual inválido."]
     dates = {}
     for k in ("valid_from", "valid_to"):
         v = data.get(k)
         try:
             dates[k] = dt.date.fromisoformat(v) if v else None
         except ValueError:
-            errors[k] = ["Data invalida."]
+            errors[k] = ["Data inválida."]
             dates[k] = None
     if dates.get("valid_from") and dates.get("valid_to") and dates["valid_to"] < dates["valid_from"]:
-        errors["valid_to"] = ["O fim e anterior ao inicio."]
+        errors["valid_to"] = ["O fim e anterior ao início."]
     hoods = [h.strip() for h in (data.get("neighbourhoods") or "").split(",") if h.strip()]
     sectors = [h.strip() for h in (data.get("sector_codes") or "").split(",") if h.strip()]
     if kind == domain.MessageKind.LOCALIZACAO and not (hoods or sectors):
-        errors["neighbourhoods"] = ["Mensagem por localizacao precisa de bairros ou setores."]
+        errors["neighbourhoods"] = ["Mensagem por localização precisa de bairros ou setores."]
     if errors:
         raise ValidationError("Confira a mensagem.", fields=errors)
     s = session()
     with audit_context(reason="Mensagem personalizada das faturas"):
         rule = s.get(MessageRule, rule_id) if rule_id else MessageRule()
         if rule is None:
-            raise NotFound("Mensagem nao encontrada.")
+            raise NotFound("Mensagem não encontrada.")
         rule.kind, rule.title, rule.text, rule.priority = kind, title, text, priority
         rule.threshold_percent = threshold
         rule.valid_from, rule.valid_to = dates["valid_from"], dates["valid_to"]

@@ -134,18 +134,18 @@ def check_rows(group_id: int, year: int, month: int,
         mat = domain.digits(str(r.get("matricula") or ""))
         r["matricula"] = mat
         if not mat:
-            report.errors.append(RowProblem(r["line"], "", "Matricula em branco."))
+            report.errors.append(RowProblem(r["line"], "", "Matrícula em branco."))
             continue
         if not domain.matricula_is_valid(mat):
             report.errors.append(RowProblem(r["line"], mat,
-                                            "Matricula com digito verificador invalido."))
+                                            "Matrícula com dígito verificador inválido."))
             continue
         wanted.setdefault(mat, []).append(r)
     for mat, rs in wanted.items():
         if len(rs) > 1:
             for r in rs[1:]:
                 report.errors.append(RowProblem(r["line"], mat,
-                                                f"Matricula repetida (ja na linha {rs[0]['line']})."))
+                                                f"Matrícula repetida (já na linha {rs[0]['line']})."))
     conns = {c.matricula: c for c in s.scalars(
         select(Connection).where(Connection.matricula.in_(list(wanted))))} if wanted else {}
     prev = previous_readings([c.id for c in conns.values()], year, month)
@@ -166,37 +166,37 @@ def check_rows(group_id: int, year: int, month: int,
         line = r["line"]
         conn = conns.get(mat)
         if conn is None:
-            report.errors.append(RowProblem(line, mat, "Matricula nao cadastrada."))
+            report.errors.append(RowProblem(line, mat, "Matrícula não cadastrada."))
             continue
         if conn.billing_group_id != group_id:
-            report.errors.append(RowProblem(line, mat, "A ligacao nao pertence a este grupo de faturamento."))
+            report.errors.append(RowProblem(line, mat, "A ligação não pertence a este grupo de faturamento."))
             continue
         if conn.situation == Situation.SUPRIMIDA:
-            report.errors.append(RowProblem(line, mat, "Ligacao suprimida nao recebe leitura."))
+            report.errors.append(RowProblem(line, mat, "Ligação suprimida não recebe leitura."))
             continue
         if conn.id in issued:
-            report.errors.append(RowProblem(line, mat, "Fatura do mes ja emitida; a leitura nao pode mudar."))
+            report.errors.append(RowProblem(line, mat, "Fatura do mês já emitida; a leitura não pode mudar."))
             continue
         try:
             read_on = _parse_date(str(r.get("data") or ""))
         except ValueError:
-            report.errors.append(RowProblem(line, mat, f"Data invalida: '{r.get('data')}' (use DD/MM/AAAA)."))
+            report.errors.append(RowProblem(line, mat, f"Data inválida: '{r.get('data')}' (use DD/MM/AAAA)."))
             continue
         if not (first_of_month - dt.timedelta(days=20) <= read_on <= first_of_month + dt.timedelta(days=50)):
             report.errors.append(RowProblem(line, mat,
-                                            f"Data {read_on:%d/%m/%Y} fora do mes de referencia {month:02d}/{year}."))
+                                            f"Data {read_on:%d/%m/%Y} fora do mês de referência {month:02d}/{year}."))
             continue
         occ = domain.search_key(str(r.get("ocorrencia") or "")) or None
         raw = str(r.get("leitura") or "").strip()
         p = prev.get(conn.id)
         if p is not None and read_on <= p.read_on:
-            report.errors.append(RowProblem(line, mat, f"Data da leitura anterior ou igual a ultima "
+            report.errors.append(RowProblem(line, mat, f"Data da leitura anterior ou igual a última "
                                                        f"({p.read_on:%d/%m/%Y})."))
             continue
         value: int | None
         if raw == "":
             if occ is None:
-                report.errors.append(RowProblem(line, mat, "Leitura em branco sem ocorrencia."))
+                report.errors.append(RowProblem(line, mat, "Leitura em branco sem ocorrência."))
                 continue
             value = None
         else:
@@ -205,7 +205,7 @@ def check_rows(group_id: int, year: int, month: int,
                 if value < 0 or value >= 10**7:
                     raise ValueError
             except ValueError:
-                report.errors.append(RowProblem(line, mat, f"Leitura invalida: '{raw}' (numero inteiro de m3)."))
+                report.errors.append(RowProblem(line, mat, f"Leitura inválida: '{raw}' (número inteiro de m3)."))
                 continue
         prev_value = p.value if p is not None and p.value is not None else (
             p.previous_value if p is not None else None)
@@ -222,13 +222,13 @@ def check_rows(group_id: int, year: int, month: int,
             except ValueError:
                 report.errors.append(RowProblem(
                     line, mat, f"Leitura {value} menor que a anterior ({prev_value}"
-                    f"{' em ' + p.read_on.strftime('%d/%m/%Y') if p else ''}); se o hidrometro "
-                    "deu a volta, informe a ocorrencia 'virada'."))
+                    f"{' em ' + p.read_on.strftime('%d/%m/%Y') if p else ''}); se o hidrômetro "
+                    "deu a volta, informe a ocorrência 'virada'."))
                 continue
             avg, n = average_before(conn.id) if consumption > 30 else (0, 0)
             if n >= 3 and avg > 0 and consumption > max(4 * avg, avg + 50):
                 report.warnings.append(RowProblem(line, mat, f"Consumo alto: {consumption} m3 "
-                                                             f"(media {avg} m3). Conferir."))
+                                                             f"(média {avg} m3). Conferir."))
         clean.append({"connection_id": conn.id, "read_on": read_on, "value": value,
                       "previous_value": prev_value, "previous_read_on": p.read_on if p else None,
                       "consumption": consumption, "kind": kind, "occurrence": occ})
@@ -256,7 +256,7 @@ def parse_csv(content: bytes) -> tuple[list[dict[str, Any]], list[RowProblem]]:
     missing = [n for n in ("matricula", "data", "leitura") if n not in cols]
     if missing:
         return [], [RowProblem(1, "", "Cabecalho sem as colunas: " + ", ".join(missing) +
-                               " (esperado: matricula;data;leitura;ocorrencia).")]
+                               " (esperado: matrícula;data;leitura;ocorrência).")]
     rows = []
     for n, rec in enumerate(reader, start=2):
         if not any(c.strip() for c in rec):
@@ -279,9 +279,9 @@ def import_csv(group_id: int, year: int, month: int, content: bytes, file_name: 
     from commercial.models import BillingGroup
 
     if session().get(BillingGroup, group_id) is None:
-        raise NotFound("Grupo de faturamento nao encontrado.")
+        raise NotFound("Grupo de faturamento não encontrado.")
     if not (1 <= month <= 12 and 2000 <= year <= 2100):
-        raise ValidationError("Mes de referencia invalido.", fields={"mes": ["1 a 12"]})
+        raise ValidationError("Mês de referência inválido.", fields={"mes": ["1 a 12"]})
     rows, problems = parse_csv(content)
     if problems:
         report = ImportReport(file_name=file_name, errors=problems)
@@ -314,7 +314,7 @@ class ReadingFileInvalid(ValidationError):
 def _save(group_id: int, year: int, month: int, clean: list[dict[str, Any]], file_name: str,
           user_id: int | None) -> ReadingImport:
     s = session()
-    with audit_context(reason=f"Importacao de leituras {month:02d}/{year}: {file_name}"):
+    with audit_context(reason=f"Importação de leituras {month:02d}/{year}: {file_name}"):
         imp = ReadingImport(billing_group_id=group_id, year=year, month=month,
                             file_name=file_name[:200], rows=len(clean), user_id=user_id)
         s.add(imp)
@@ -342,7 +342,7 @@ def record_reading(connection_id: int, year: int, month: int, read_on: dt.date,
     """One reading typed by a person, same checks as the file import."""
     conn = session().get(Connection, connection_id)
     if conn is None:
-        raise NotFound("Ligacao nao encontrada.")
+        raise NotFound("Ligação não encontrada.")
     clean, report = check_rows(conn.billing_group_id or 0, year, month, [{
         "line": 1, "matricula": conn.matricula, "data": read_on.strftime("%d/%m/%Y"),
         "leitura": "" if value is None else str(value), "ocorrencia": occurrence or ""}])

@@ -40,7 +40,7 @@ def _clean_consumer(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, lis
     if doc:
         kind = domain.document_kind(doc)
         if kind is None:
-            errors["document"] = ["CPF ou CNPJ invalido: confira os digitos verificadores."]
+            errors["document"] = ["CPF ou CNPJ inválido: confira os dígitos verificadores."]
         out["document"], out["document_kind"] = doc, kind
     else:
         out["document"], out["document_kind"] = None, None
@@ -50,12 +50,12 @@ def _clean_consumer(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, lis
     phones = [" ".join(str(p).split()) for p in raw_phones if str(p).strip()]
     bad = [p for p in phones if len(domain.digits(p)) < 8]
     if bad:
-        errors["phones"] = [f"Telefone invalido: {', '.join(bad)}"]
+        errors["phones"] = [f"Telefone inválido: {', '.join(bad)}"]
     out["phones"] = phones
     out["mobile"] = next((m for m in (domain.brazilian_mobile(p) for p in phones) if m), None)
     email = str(data.get("email") or "").strip().lower() or None
     if email and not domain.email_is_valid(email):
-        errors["email"] = ["E-mail invalido."]
+        errors["email"] = ["E-mail inválido."]
     out["email"] = email
     channels = data.get("channels") or []
     if isinstance(channels, str):
@@ -66,7 +66,7 @@ def _clean_consumer(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, lis
     channels = list(dict.fromkeys(c for c in channels if c in CHANNELS))
     if any(c in ("sms", "whatsapp") for c in channels) and not out["mobile"]:
         errors.setdefault("channels", []).append(
-            "SMS e WhatsApp exigem um celular valido (DDD + 9 digitos).")
+            "SMS e WhatsApp exigem um celular válido (DDD + 9 dígitos).")
     if "email" in channels and not email:
         errors.setdefault("channels", []).append("O canal e-mail exige um e-mail.")
     out["channels"] = channels
@@ -78,6 +78,14 @@ def _clean_consumer(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, lis
     return out, errors
 
 
+def consumer_by_document(text: str) -> Consumer | None:
+    """The customer holding this CPF/CNPJ (a customer may hold many connections)."""
+    doc = domain.cnpj_clean(str(text or ""))
+    if not doc:
+        return None
+    return session().scalars(select(Consumer).where(Consumer.document == doc)).first()
+
+
 @transactional
 def save_consumer(data: dict[str, Any], consumer_id: int | None = None,
                   reason: str | None = None) -> Consumer:
@@ -87,11 +95,13 @@ def save_consumer(data: dict[str, Any], consumer_id: int | None = None,
     if values.get("document"):
         other = s.scalars(select(Consumer.id).where(Consumer.document == values["document"])).first()
         if other is not None and other != consumer_id:
-            errors.setdefault("document", []).append("Ja existe um cliente com este CPF/CNPJ.")
+            errors.setdefault("document", []).append(
+                "Já existe um cliente com este CPF/CNPJ. Um cliente pode ter várias ligações: "
+                "marque \"vincular ao cliente existente\" para ligar esta matrícula a ele.")
     if errors:
         raise ValidationError("Confira os dados do cliente.", fields=errors)
     with audit_context(reason=reason or ("Cadastro de cliente" if consumer_id is None
-                                         else "Alteracao de cadastro de cliente")):
+                                         else "Alteração de cadastro de cliente")):
         if consumer_id is None:
             c = Consumer(**values)
             s.add(c)
@@ -110,7 +120,7 @@ def save_consumer(data: dict[str, Any], consumer_id: int | None = None,
 def get_consumer(consumer_id: int) -> Consumer:
     c = session().get(Consumer, consumer_id)
     if c is None:
-        raise NotFound("Cliente nao encontrado.")
+        raise NotFound("Cliente não encontrado.")
     return c
 
 
@@ -140,9 +150,10 @@ def _clean_connection(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, l
     out["complement"] = text("complement", 80)
     out["neighbourhood"] = text("neighbourhood", 120, True, "o bairro")
     out["city"] = text("city", 120) or ""
-    cep = domain.digits(str(data.get("cep") or ""))
-    if cep and len(cep) != 8:
-        errors["cep"] = ["CEP deve ter 8 digitos."]
+    raw_cep = str(data.get("cep") or "").strip()
+    cep = domain.digits(raw_cep)
+    if raw_cep and len(cep) != 8:  # never drop what was typed without saying so
+        errors["cep"] = [f'CEP "{raw_cep}" inválido: deve ter 8 dígitos, ex.: 13999-000.']
     out["cep"] = f"{cep[:5]}-{cep[5:]}" if len(cep) == 8 else None
     out["sector_code"] = text("sector_code", 40)
     out["segment_code"] = text("segment_code", 60)
@@ -150,7 +161,7 @@ def _clean_connection(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, l
     try:
         out["system_id"] = _int(data.get("system_id"), None)
     except (TypeError, ValueError):
-        errors["system_id"] = ["Sistema invalido."]
+        errors["system_id"] = ["Sistema inválido."]
     for k in ECONOMIA_FIELDS:
         try:
             n = _int(data.get(k), 0) or 0
@@ -158,9 +169,9 @@ def _clean_connection(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, l
                 raise ValueError
             out[k] = n
         except (TypeError, ValueError):
-            errors[k] = ["Numero de economias invalido."]
+            errors[k] = ["Número de economias inválido."]
     if not errors.keys() & set(ECONOMIA_FIELDS) and sum(out[k] for k in ECONOMIA_FIELDS) == 0:
-        errors["residencial"] = ["A ligacao precisa de pelo menos uma economia."]
+        errors["residencial"] = ["A ligação precisa de pelo menos uma economia."]
     out["tariff_type"] = text("tariff_type", 30) or "normal"
     out["has_sewer"] = bool(data.get("has_sewer", True))
     out["meter_number"] = text("meter_number", 30)
@@ -171,40 +182,54 @@ def _clean_connection(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, l
         try:
             mi = dt.date.fromisoformat(mi)
         except ValueError:
-            errors["meter_installed_on"] = ["Data invalida."]
+            errors["meter_installed_on"] = ["Data inválida: escolha no calendário (ex.: 15/03/2024)."]
             mi = None
+    if isinstance(mi, dt.date):
+        from core import fmt
+        from core.errors import ValidationError as _Invalid
+
+        try:
+            fmt.check_date(mi, earliest=dt.date(1950, 1, 1), latest=fmt.today(),
+                           what="a data de instalação do hidrômetro")
+        except _Invalid as exc:
+            errors["meter_installed_on"] = [exc.message]
     out["meter_installed_on"] = mi or None
     situation = str(data.get("situation") or Situation.ATIVA)
     if situation not in {s.value for s in Situation}:
-        errors["situation"] = ["Situacao deve ser ativa, cortada ou suprimida."]
+        errors["situation"] = ["Situação deve ser ativa, cortada ou suprimida."]
     out["situation"] = situation
     out["direct_debit"] = bool(data.get("direct_debit"))
-    for key, lo, hi in (("latitude", -34.0, 6.0), ("longitude", -74.0, -28.0)):
+    for key, label, lo, hi, ex in (("latitude", "Latitude", -34.0, 6.0, "-22,9051"),
+                                   ("longitude", "Longitude", -74.0, -28.0, "-47,0653")):
         v = data.get(key)
         if v in (None, ""):
             out[key] = None
             continue
         try:
-            f = float(str(v).replace(",", "."))
-            if not lo <= f <= hi:
-                raise ValueError
-            out[key] = f
+            f = float(str(v).strip().replace(",", "."))
         except ValueError:
-            errors[key] = ["Coordenada fora do Brasil."]
+            errors[key] = [f'{label} "{v}" não é um número: use graus decimais, ex.: {ex} '
+                           "(negativo ao sul do Equador e a oeste de Greenwich)."]
+            continue
+        if not lo <= f <= hi:
+            errors[key] = [f"{label} {str(v).strip()} fica fora do Brasil: use um valor entre "
+                           f"{lo:g} e {hi:g} (ex.: {ex})."]
+            continue
+        out[key] = f
     try:
         out["billing_group_id"] = _int(data.get("billing_group_id"), None)
     except (TypeError, ValueError):
-        errors["billing_group_id"] = ["Grupo invalido."]
+        errors["billing_group_id"] = ["Grupo inválido."]
     try:
         out["consumer_id"] = _int(data.get("consumer_id"), None)
     except (TypeError, ValueError):
         out["consumer_id"] = None
     if out["consumer_id"] is None:
-        errors["consumer_id"] = ["Informe o cliente (titular) da ligacao."]
+        errors["consumer_id"] = ["Informe o cliente (titular) da ligação."]
     try:
         out["route_seq"] = _int(data.get("route_seq"), 0) or 0
     except (TypeError, ValueError):
-        errors["route_seq"] = ["Sequencia de leitura invalida."]
+        errors["route_seq"] = ["Sequência de leitura inválida."]
     return out, errors
 
 
@@ -215,9 +240,9 @@ def save_connection(data: dict[str, Any], connection_id: int | None = None,
     values, errors = _clean_connection(data)
     s = session()
     if values.get("consumer_id") and s.get(Consumer, values["consumer_id"]) is None:
-        errors["consumer_id"] = ["Cliente nao encontrado."]
+        errors["consumer_id"] = ["Cliente não encontrado."]
     if values.get("billing_group_id") and s.get(BillingGroup, values["billing_group_id"]) is None:
-        errors["billing_group_id"] = ["Grupo de faturamento nao encontrado."]
+        errors["billing_group_id"] = ["Grupo de faturamento não encontrado."]
     number = data.get("number")
     if connection_id is None and number not in (None, ""):
         try:
@@ -225,15 +250,15 @@ def save_connection(data: dict[str, Any], connection_id: int | None = None,
             if number <= 0:
                 raise ValueError
         except (TypeError, ValueError):
-            errors["number"] = ["Numero de matricula invalido."]
+            errors["number"] = ["Número de matrícula inválido."]
             number = None
         if number and s.scalars(select(Connection.id).where(Connection.number == number)).first():
-            errors["number"] = ["Matricula ja cadastrada."]
+            errors["number"] = ["Matrícula já cadastrada."]
     if errors:
-        raise ValidationError("Confira os dados da ligacao.", fields=errors)
+        raise ValidationError("Confira os dados da ligação.", fields=errors)
     values["search_key"] = domain.search_key(values["street"], values["neighbourhood"])
-    with audit_context(reason=reason or ("Cadastro de ligacao" if connection_id is None
-                                         else "Alteracao de cadastro de ligacao")):
+    with audit_context(reason=reason or ("Cadastro de ligação" if connection_id is None
+                                         else "Alteração de cadastro de ligação")):
         if connection_id is None:
             if not number:
                 number = (s.scalar(select(func.max(Connection.number))) or 0) + 1
@@ -250,7 +275,7 @@ def save_connection(data: dict[str, Any], connection_id: int | None = None,
 @transactional
 def set_situation(connection_id: int, situation: str, reason: str) -> Connection:
     if situation not in {x.value for x in Situation}:
-        raise ValidationError("Situacao invalida.", fields={"situation": ["ativa, cortada ou suprimida"]})
+        raise ValidationError("Situação inválida.", fields={"situation": ["ativa, cortada ou suprimida"]})
     if len(reason.strip()) < 5:
         raise ValidationError("Informe o motivo.", fields={"reason": ["obrigatorio"]})
     conn = get_connection(connection_id)
@@ -263,7 +288,7 @@ def set_situation(connection_id: int, situation: str, reason: str) -> Connection
 def get_connection(connection_id: int) -> Connection:
     c = session().get(Connection, connection_id)
     if c is None:
-        raise NotFound("Ligacao nao encontrada.")
+        raise NotFound("Ligação não encontrada.")
     return c
 
 
@@ -276,7 +301,7 @@ def by_matricula(text: str) -> Connection:
     if conn is None and base is not None:
         conn = s.scalars(select(Connection).where(Connection.number == base)).first()
     if conn is None:
-        raise NotFound(f"Matricula {text} nao encontrada.")
+        raise NotFound(f"Matrícula {text} não encontrada.")
     return conn
 
 
@@ -411,7 +436,7 @@ def locate(query: str, limit: int = 20) -> list[ServiceLocation]:
         except NotFound:
             return []
         return [ServiceLocation(
-            label=f"Matricula {domain.format_matricula(c.matricula)} - {c.street} - {c.neighbourhood}",
+            label=f"Matrícula {domain.format_matricula(c.matricula)} - {c.street} - {c.neighbourhood}",
             neighbourhood=c.neighbourhood, system_id=c.system_id, sector_code=c.sector_code,
             latitude=c.latitude, longitude=c.longitude, matricula=c.matricula,
             extra={"situacao": c.situation, "logradouro": c.street})]
@@ -491,7 +516,7 @@ def match_systems() -> int:
         return 0
     s = session()
     changed = 0
-    with audit_context(reason="Vinculo com o sistema de abastecimento do LIMS"):
+    with audit_context(reason="Vínculo com o sistema de abastecimento do LIMS"):
         for code, sid in systems.items():
             for conn in s.scalars(select(Connection).where(
                     Connection.system_code == code,
@@ -520,7 +545,7 @@ def save_group(data: dict[str, Any], group_id: int | None = None) -> BillingGrou
         if number <= 0:
             raise ValueError
     except (TypeError, ValueError):
-        errors["number"] = ["Numero do grupo invalido."]
+        errors["number"] = ["Número do grupo inválido."]
         number = 0
     name = " ".join(str(data.get("name") or "").split())
     if not name:
@@ -536,13 +561,13 @@ def save_group(data: dict[str, Any], group_id: int | None = None) -> BillingGrou
             errors[k] = ["Dia deve estar entre 1 e 28."]
     other = s.scalars(select(BillingGroup.id).where(BillingGroup.number == number)).first()
     if number and other is not None and other != group_id:
-        errors["number"] = ["Ja existe um grupo com este numero."]
+        errors["number"] = ["Já existe um grupo com este número."]
     if errors:
         raise ValidationError("Confira os dados do grupo de faturamento.", fields=errors)
     with audit_context(reason="Cadastro de grupo de faturamento"):
         g = s.get(BillingGroup, group_id) if group_id else BillingGroup()
         if g is None:
-            raise NotFound("Grupo nao encontrado.")
+            raise NotFound("Grupo não encontrado.")
         g.number, g.name = number, name
         for k, v in days.items():
             setattr(g, k, v)
@@ -562,4 +587,4 @@ def groups() -> list[BillingGroup]:
 
 def ensure_unique_matricula(number: int) -> None:
     if session().scalars(select(Connection.id).where(Connection.number == number)).first():
-        raise Conflict("Matricula ja cadastrada.")
+        raise Conflict("Matrícula já cadastrada.")

@@ -21,7 +21,7 @@ def _dec(v: Any, field: str, errors: dict[str, list[str]]) -> Decimal:
     try:
         return Decimal(str(v).replace(",", ".").strip())
     except (InvalidOperation, ValueError):
-        errors.setdefault(field, []).append(f"Valor invalido: {v!r}")
+        errors.setdefault(field, []).append(f"Valor inválido: {v!r}")
         return Decimal(0)
 
 
@@ -43,7 +43,7 @@ def tables() -> list[TariffTable]:
 def get_table(table_id: int) -> TariffTable:
     t = session().get(TariffTable, table_id)
     if t is None:
-        raise NotFound("Tabela tarifaria nao encontrada.")
+        raise NotFound("Tabela tarifária não encontrada.")
     return t
 
 
@@ -79,7 +79,7 @@ def parse_tariffs(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dic
         try:
             min_vol = int(r.get("minimum_volume") if r.get("minimum_volume") not in (None, "") else 10)
         except (TypeError, ValueError):
-            e.setdefault(key, []).append("Volume minimo invalido.")
+            e.setdefault(key, []).append("Volume mínimo inválido.")
             min_vol = 0
         min_charge = _dec(r.get("minimum_charge", 0), key, e)
         sewer = _dec(r.get("sewer_percent", 0), key, e)
@@ -89,7 +89,7 @@ def parse_tariffs(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dic
                 lower = int(b["lower"])
                 upper = None if b.get("upper") in (None, "") else int(b["upper"])
             except (KeyError, TypeError, ValueError):
-                e.setdefault(key, []).append("Limites de faixa invalidos.")
+                e.setdefault(key, []).append("Limites de faixa inválidos.")
                 continue
             bands.append(domain.Band(lower, upper, _dec(b.get("price", 0), key, e)))
         bands.sort(key=lambda b: b.lower)
@@ -117,16 +117,16 @@ def _check_dates(name: str, valid_from: Any, valid_to: Any, table_id: int | None
         try:
             return dt.date.fromisoformat(str(v))
         except ValueError:
-            errors[field] = ["Data invalida (use AAAA-MM-DD)."]
+            errors[field] = ["Data inválida (use AAAA-MM-DD)."]
             return None
 
     vf, vt = d(valid_from, "valid_from"), d(valid_to, "valid_to")
     if vf is None and "valid_from" not in errors:
-        errors["valid_from"] = ["Informe o inicio da vigencia."]
+        errors["valid_from"] = ["Informe o início da vigência."]
     if not name:
         errors["name"] = ["Informe o nome da tabela."]
     if vf and vt and vt < vf:
-        errors["valid_to"] = ["O fim da vigencia e anterior ao inicio."]
+        errors["valid_to"] = ["O fim da vigência e anterior ao início."]
     if vf:
         s = session()
         for other in s.scalars(select(TariffTable).where(TariffTable.id != (table_id or 0))):
@@ -136,7 +136,7 @@ def _check_dates(name: str, valid_from: Any, valid_to: Any, table_id: int | None
                 if other.valid_to is None and other.valid_from < vf:
                     continue  # an open table ends where the new one begins (closed below)
                 errors.setdefault("valid_from", []).append(
-                    f"A vigencia se sobrepoe a tabela '{other.name}' "
+                    f"A vigência se sobrepoe a tabela '{other.name}' "
                     f"({other.valid_from:%d/%m/%Y} a "
                     f"{other.valid_to.strftime('%d/%m/%Y') if other.valid_to else 'sem fim'}).")
     return vf, vt
@@ -161,17 +161,17 @@ def save_table(name: str, valid_from: Any, valid_to: Any, tariffs: list[dict[str
     rows, terr = parse_tariffs(tariffs)
     errors.update(terr)
     if errors:
-        raise ValidationError("A tabela tarifaria tem erros; nada foi gravado.", fields=errors)
+        raise ValidationError("A tabela tarifária tem erros; nada foi gravado.", fields=errors)
     s = session()
-    with audit_context(reason=reason or ("Nova tabela tarifaria" if table_id is None
-                                         else "Alteracao de tabela tarifaria")):
+    with audit_context(reason=reason or ("Nova tabela tarifária" if table_id is None
+                                         else "Alteração de tabela tarifária")):
         if table_id is None:
             table = TariffTable(name=name, valid_from=vf, valid_to=vt, legal_basis=legal_basis)
             s.add(table)
         else:
             table = get_table(table_id)
             if _table_used(table):
-                raise Conflict("Esta tabela ja foi usada em faturas; copie-a para uma nova vigencia.")
+                raise Conflict("Esta tabela já foi usada em faturas; copie-a para uma nova vigência.")
             table.name, table.valid_from, table.valid_to = name, vf, vt
             table.legal_basis = legal_basis
             table.tariffs.clear()
@@ -212,7 +212,7 @@ def copy_table(table_id: int, name: str, valid_from: Any, adjust_percent: Any = 
     errors: dict[str, list[str]] = {}
     pct = _dec(adjust_percent or 0, "adjust_percent", errors)
     if errors:
-        raise ValidationError("Percentual de reajuste invalido.", fields=errors)
+        raise ValidationError("Percentual de reajuste inválido.", fields=errors)
     factor = 1 + pct / 100
     rows = table_as_rows(src)
     for r in rows:

@@ -5,7 +5,7 @@ from flask_smorest import Blueprint as ApiBlueprint
 
 bp = Blueprint("commercial", __name__, url_prefix="/comercial", template_folder="../templates")
 api = ApiBlueprint("commercial_api", __name__, url_prefix="/api/v1/comercial",
-                   description="Comercial: ligacoes, clientes e faturas")
+                   description="Comercial: ligações, clientes e faturas")
 NAV: list[tuple[str, str, str | None]] = [
     ("Comercial", "commercial.painel", "commercial.registry.view"),
 ]

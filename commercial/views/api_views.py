@@ -21,7 +21,7 @@ from core.db import session
 
 class LookupArgs(Schema):
     q = fields.String(load_default="", validate=validate.Length(max=120),
-                      metadata={"description": "matricula, hidrometro, nome, CPF/CNPJ, rua ou bairro"})
+                      metadata={"description": "matrícula, hidrômetro, nome, CPF/CNPJ, rua ou bairro"})
     bairro = fields.String(validate=validate.Length(max=120))
     situacao = fields.String(validate=validate.OneOf([s.value for s in Situation]))
     limite = fields.Integer(load_default=50, validate=validate.Range(1, 500))

@@ -24,9 +24,9 @@ def _month_args() -> tuple[int, int]:
         y = int(request.values.get("ano") or prev.year)
         m = int(request.values.get("mes") or prev.month)
     except ValueError as exc:
-        raise ValidationError("Mes ou ano invalido.", fields={"mes": ["invalido"]}) from exc
+        raise ValidationError("Mês ou ano inválido.", fields={"mes": ["invalido"]}) from exc
     if not (1 <= m <= 12 and 2000 <= y <= 2100):
-        raise ValidationError("Mes ou ano invalido.", fields={"mes": ["1 a 12"]})
+        raise ValidationError("Mês ou ano inválido.", fields={"mes": ["1 a 12"]})
     return y, m
 
 
@@ -72,12 +72,12 @@ def faturamento():  # type: ignore[no-untyped-def]
             issue_d = dt.date.fromisoformat(issue) if issue else None
             due_d = dt.date.fromisoformat(due) if due else None
         except ValueError as exc:
-            raise ValidationError("Data invalida.", fields={"emissao": ["AAAA-MM-DD"]}) from exc
+            raise ValidationError("Data inválida.", fields={"emissao": ["AAAA-MM-DD"]}) from exc
         batch = billing.request_batch(group_id or 0, y, m, issue_date=issue_d, due_date=due_d,
                                       user_id=current().id)
         flash("Lote criado." + (" Processamento iniciado." if batch.issue_date <= dt.date.today()
-                                else f" Sera processado em {batch.issue_date:%d/%m/%Y}; "
-                                     "os avisos por SMS ja foram agendados."), "sucesso")
+                                else f" Será processado em {batch.issue_date:%d/%m/%Y}; "
+                                     "os avisos por SMS já foram agendados."), "sucesso")
         return redirect(url_for("commercial.lote", batch_id=batch.id))
     y, m = _month_args()
     return render_template("commercial/faturamento.html", batches=billing.batches(),
@@ -92,7 +92,7 @@ def lote(batch_id: int):  # type: ignore[no-untyped-def]
 
     b = session().get(InvoiceBatch, batch_id)
     if b is None:
-        raise NotFound("Lote nao encontrado.")
+        raise NotFound("Lote não encontrado.")
     page = query_int("pagina", 1, minimum=1, maximum=100_000)
     invoices = session().scalars(select(Invoice).where(Invoice.batch_id == batch_id)
                                  .order_by(Invoice.seq).limit(51).offset((page - 1) * 50)).all()
@@ -121,7 +121,7 @@ def lote_estado(batch_id: int):  # type: ignore[no-untyped-def]
 def lote_impressao(batch_id: int):  # type: ignore[no-untyped-def]
     b = session().get(InvoiceBatch, batch_id)
     if b is None or not b.print_file:
-        raise NotFound("Arquivo de impressao ainda nao gerado.")
+        raise NotFound("Arquivo de impressão ainda não gerado.")
     return send_file(b.print_file, mimetype="application/zip", as_attachment=True,
                      download_name=f"lote-{b.id}-{b.month:02d}-{b.year}-impressao.zip")
 
@@ -148,6 +148,6 @@ def avisos():  # type: ignore[no-untyped-def]
 @bp.route("/leituras/modelo.csv")
 @require("commercial.readings.import")
 def leituras_modelo():  # type: ignore[no-untyped-def]
-    text = "matricula;data;leitura;ocorrencia\n12343;18/10/2026;1534;\n10007;18/10/2026;;portao fechado\n"
+    text = "matrícula;data;leitura;ocorrência\n12343;18/10/2026;1534;\n10007;18/10/2026;;portao fechado\n"
     return Response(text, mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="modelo-leituras.csv"'})

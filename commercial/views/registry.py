@@ -34,10 +34,10 @@ def dashboard_widgets(user: Any) -> list[dict[str, Any]]:
     active = s.scalar(select(func.count(Connection.id)).where(
         Connection.situation == Situation.ATIVA.value)) or 0
     last = s.scalars(select(InvoiceBatch).order_by(InvoiceBatch.id.desc()).limit(1)).first()
-    out = [{"title": "Ligacoes ativas", "value": f"{active:,}".replace(",", "."),
+    out = [{"title": "Ligações ativas", "value": f"{active:,}".replace(",", "."),
             "url": url_for("commercial.ligacoes"), "hint": "Cadastro comercial"}]
     if last is not None:
-        out.append({"title": f"Ultimo lote ({last.month:02d}/{last.year})",
+        out.append({"title": f"Último lote ({last.month:02d}/{last.year})",
                     "value": f"{last.done}", "url": url_for("commercial.lote", batch_id=last.id),
                     "hint": f"faturas - {last.state}",
                     "tone": "alerta" if last.state == "falhou" else ""})
@@ -95,7 +95,7 @@ def history_svg(hist: list[tuple[int, int, int, str]]) -> Markup:
             f'<text x="{x + slot * 0.3:.1f}" y="{h - 6}" font-size="11" text-anchor="middle" '
             f'fill="#5b6470">{domain.month_label(y, m)}</text>')
     return Markup(f'<svg viewBox="0 0 {w} {h}" width="{w}" class="grafico-consumo" role="img" '
-                  f'aria-label="Historico de consumo em m3">{"".join(bars)}</svg>')
+                  f'aria-label="Histórico de consumo em m3">{"".join(bars)}</svg>')
 
 
 @bp.route("/ligacoes/<int:connection_id>")
@@ -147,11 +147,15 @@ def ligacao_form(connection_id: int | None = None):  # type: ignore[no-untyped-d
                 cdata.update({k: values.get(k) for k in ("channels", "consent", "invoice_by_email")})
                 cdata["phones"] = values.get("c_phones", "")
                 consumer_id = conn.consumer_id if conn else None
-                try:
-                    consumer = registry.save_consumer(cdata, consumer_id, reason=reason)
-                except ValidationError as exc:
-                    errors.update({f"c_{k}": v for k, v in exc.fields.items()})
-                    consumer = None
+                holder = registry.consumer_by_document(cdata.get("document", "")) if conn is None else None
+                if holder is not None and request.form.get("vincular_cliente") == "1":
+                    consumer = holder  # a second connection of an existing customer
+                else:
+                    try:
+                        consumer = registry.save_consumer(cdata, consumer_id, reason=reason)
+                    except ValidationError as exc:
+                        errors.update({f"c_{k}": v for k, v in exc.fields.items()})
+                        consumer = None
                 values["consumer_id"] = consumer.id if consumer else (conn.consumer_id if conn else None)
                 try:
                     conn_saved = registry.save_connection(values, connection_id, reason=reason)
@@ -164,7 +168,7 @@ def ligacao_form(connection_id: int | None = None):  # type: ignore[no-untyped-d
             flash(exc.message, "erro")
             errors = exc.fields or errors
         else:
-            flash(f"Ligacao {domain.format_matricula(conn_saved.matricula)} gravada.", "sucesso")
+            flash(f"Ligação {domain.format_matricula(conn_saved.matricula)} gravada.", "sucesso")
             return redirect(url_for("commercial.ligacao", connection_id=conn_saved.id))
     elif conn is not None:
         values = {k: getattr(conn, k) for k in (
@@ -183,7 +187,9 @@ def ligacao_form(connection_id: int | None = None):  # type: ignore[no-untyped-d
                   "channels": [], "tariff_type": "normal"}
     from commercial.services.registry import groups
 
-    return render_template("commercial/ligacao_form.html", c=conn, v=values, errors=errors,
+    holder = (registry.consumer_by_document(values.get("c_document", ""))
+              if conn is None and request.method == "POST" else None)
+    return render_template("commercial/ligacao_form.html", c=conn, v=values, errors=errors, holder=holder,
                            groups=groups(), channels=CHANNELS, channel_labels=CHANNEL_LABELS,
                            econ=ECONOMIA_FIELDS, cats=domain.CATEGORY_LABELS,
                            situations=SITUATION_LABELS, hoods=_hoods())
@@ -202,7 +208,7 @@ def ligacao_situacao(connection_id: int):  # type: ignore[no-untyped-def]
 
     registry.set_situation(connection_id, request.form.get("situation", ""),
                            request.form.get("motivo", ""))
-    flash("Situacao alterada.", "sucesso")
+    flash("Situação alterada.", "sucesso")
     return redirect(url_for("commercial.ligacao", connection_id=connection_id))
 
 
@@ -213,7 +219,7 @@ def ligacao_servico(connection_id: int):  # type: ignore[no-untyped-def]
 
     billing.add_service(connection_id, request.form.get("description", ""),
                         request.form.get("amount", ""))
-    flash("Servico incluido; sera cobrado na proxima fatura.", "sucesso")
+    flash("Serviço incluído; será cobrado na próxima fatura.", "sucesso")
     return redirect(url_for("commercial.ligacao", connection_id=connection_id))
 
 

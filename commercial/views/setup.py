@@ -121,7 +121,7 @@ def mensagem(rule_id: int | None = None):  # type: ignore[no-untyped-def]
 
     rule = session().get(MessageRule, rule_id) if rule_id else None
     if rule_id and rule is None:
-        raise NotFound("Mensagem nao encontrada.")
+        raise NotFound("Mensagem não encontrada.")
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         data = {k: request.form.get(k) for k in request.form}
@@ -163,7 +163,7 @@ def parametros():  # type: ignore[no-untyped-def]
             flash(exc.message, "erro")
             errors = exc.fields
         else:
-            flash("Parametros gravados.", "sucesso")
+            flash("Parâmetros gravados.", "sucesso")
             return redirect(url_for("commercial.parametros"))
     return render_template("commercial/parametros.html", p=billing.parameters(), errors=errors,
                            groups=registry.groups()), (422 if errors else 200)

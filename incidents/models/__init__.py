@@ -5,6 +5,7 @@ from incidents.models.messages import (  # noqa: F401
     LocalOutbox,
     Message,
     Notice,
+    NoticePolicy,
     NoticeTemplate,
     Receipt,
     StepConfig,

@@ -62,6 +62,11 @@ class Incident(Audited, IdMixin, TimestampMixin, Base):
     survey_score: Mapped[int | None]
     survey_comment: Mapped[str] = mapped_column(String(2000), default="")
     survey_at: Mapped[dt.datetime | None]
+    # a lab result's public notice waits for a Supervisor or Gestor: "" (not needed),
+    # "pendente", "confirmado" or "dispensado"
+    notice_confirmation: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    notice_confirmed_by: Mapped[str | None] = mapped_column(String(120))
+    notice_confirmed_at: Mapped[dt.datetime | None]
 
     @property
     def state_label(self) -> str:

@@ -24,6 +24,15 @@ class NoticeTemplate(Audited, IdMixin, TimestampMixin, Base):
     whatsapp_template: Mapped[str] = mapped_column(String(80), default="")  # approved HSM name
 
 
+class NoticePolicy(Audited, IdMixin, TimestampMixin, Base):
+    """The Gestor's choices about public notices of lab results (one row)."""
+
+    __tablename__ = "incidents_notice_policy"
+
+    # True: an E. coli positive reaches citizens at once, without a person's confirmation
+    ecoli_auto_publish: Mapped[bool] = mapped_column(default=False)
+
+
 class StepConfig(Audited, IdMixin, TimestampMixin, Base):
     """Which procedure step sends a WhatsApp message (seed 003, set by a supervisor)."""
 

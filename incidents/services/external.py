@@ -37,7 +37,7 @@ def upsert(data: dict[str, Any]) -> tuple[Incident, bool]:
     code = str(data.get("source_code") or "").strip()[:80]
     errors = {k: ["obrigatorio"] for k, v in (("source_system", system), ("source_code", code)) if not v}
     if errors:
-        raise ValidationError("Informe o sistema e o codigo de origem", fields=errors)
+        raise ValidationError("Informe o sistema e o código de origem", fields=errors)
     status = str(data.get("status") or "aberto").strip().lower().replace(" ", "_")
     extra = {k: data[k] for k in ("process_number", "issued_at", "product", "problem") if data.get(k)}
     inc = _find(system, code)

@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select
 
 from core.audit import audit_context, current_actor
 from core.db import session, transactional, utcnow
-from core.errors import IllegalTransition, NotFound, ValidationError
+from core.errors import Conflict, IllegalTransition, NotFound, ValidationError
 from core.events import publish
 from incidents import domain
 from incidents.domain import IncidentState
@@ -22,10 +22,10 @@ from incidents.services import evidence
 
 log = logging.getLogger(__name__)
 
-KINDS = {"interrupcao": "Interrupcao / falta d'agua", "qualidade": "Qualidade da agua",
-         "manutencao": "Manutencao", "atendimento": "Atendimento ao cliente"}
-ORIGINS = {"scada": "Supervisorio (SCADA)", "laboratorio": "Laboratorio", "eta": "Parada de ETA",
-           "operador": "Operador", "cidadao": "Cidadao", "externo": "Sistema externo"}
+KINDS = {"interrupcao": "Interrupção / falta d'água", "qualidade": "Qualidade da água",
+         "manutencao": "Manutenção", "atendimento": "Atendimento ao cliente"}
+ORIGINS = {"scada": "Supervisório (SCADA)", "laboratorio": "Laboratório", "eta": "Parada de ETA",
+           "operador": "Operador", "cidadao": "Cidadão", "externo": "Sistema externo"}
 
 
 def settings() -> Any:
@@ -37,7 +37,7 @@ def settings() -> Any:
 def get(incident_id: int) -> Incident:
     inc = session.get(Incident, incident_id)
     if inc is None:
-        raise NotFound("Incidente nao encontrado")
+        raise NotFound("Incidente não encontrado")
     return inc
 
 
@@ -72,13 +72,13 @@ def open_incident(*, title: str, kind: str, origin: str, severity: str = "media"
                   **fields: Any) -> Incident:
     """Open an incident (auditable, with its first timeline entry and evidence link)."""
     if kind not in KINDS:
-        raise ValidationError("Tipo de incidente invalido", fields={"kind": ["invalido"]})
+        raise ValidationError("Tipo de incidente inválido", fields={"kind": ["invalido"]})
     if origin not in ORIGINS:
-        raise ValidationError("Origem invalida", fields={"origin": ["invalida"]})
+        raise ValidationError("Origem inválida", fields={"origin": ["invalida"]})
     if not title.strip():
-        raise ValidationError("Informe o titulo", fields={"title": ["obrigatorio"]})
+        raise ValidationError("Informe o título", fields={"title": ["obrigatorio"]})
     if severity not in domain.SEVERITIES:
-        raise ValidationError("Gravidade invalida", fields={"severity": ["invalida"]})
+        raise ValidationError("Gravidade inválida", fields={"severity": ["invalida"]})
     now = utcnow()
     fields.setdefault("safety_measures", domain.SAFETY_MEASURES.get(kind, ""))
     fields.setdefault("public_notice", kind in ("interrupcao", "qualidade"))
@@ -108,7 +108,7 @@ def attach(inc: Incident, *, severity: str, note: str, anomaly_id: int | None = 
     changed = False
     if anomaly_id is not None and anomaly_id not in (inc.anomaly_ids or []):
         inc.anomaly_ids = [*(inc.anomaly_ids or []), anomaly_id]
-        timeline(inc.id, "evento", f"Ocorrencia repetida anexada: {note}", {"anomaly_id": anomaly_id})
+        timeline(inc.id, "evento", f"Ocorrência repetida anexada: {note}", {"anomaly_id": anomaly_id})
         changed = True
     if domain.escalates(inc.severity, severity):
         old = inc.severity
@@ -145,7 +145,7 @@ def transition(incident_id: int, target: str, reason: str = "") -> Incident:
             inc.open_key = None  # a new episode on the same asset opens a new incident
         session.flush()
     label = domain.INCIDENT_LABELS[new]
-    timeline(inc.id, "acao", f"Situacao: {label}" + (f" ({reason})" if reason else ""), public=True)
+    timeline(inc.id, "acao", f"Situação: {label}" + (f" ({reason})" if reason else ""), public=True)
     evidence.append(inc.id, "situacao", {"from": old, "to": str(new), "reason": reason,
                                          "at": now.isoformat(), "by": current_actor().username})
     publish(IncidentStateChanged(inc.id, inc.protocol, old, str(new)))
@@ -176,7 +176,7 @@ def close(incident_id: int, reason: str = "") -> Incident:
     """Resolve (if needed) and close: the two audited steps an operator's 'Encerrar' means."""
     inc = get(incident_id)
     if inc.state in domain.OPEN_INCIDENT_STATES:
-        transition(incident_id, IncidentState.RESOLVIDO, reason or "servico restabelecido")
+        transition(incident_id, IncidentState.RESOLVIDO, reason or "serviço restabelecido")
     return transition(incident_id, IncidentState.ENCERRADO, reason or "encerrado")
 
 
@@ -187,11 +187,43 @@ def on_source_cleared(open_key: str, note: str, at: dt.datetime) -> Incident | N
     if inc is None:
         return None
     timeline(inc.id, "evento", note, at=at)
+    if inc.is_open:  # the detail page tells the operator and offers to close
+        with audit_context(reason=note):
+            inc.source_data = {**(inc.source_data or {}), "source_cleared_at": at.isoformat(),
+                               "source_cleared_note": note}
+            session.flush()
     any_wo = session.scalar(select(func.count(WorkOrder.id)).where(WorkOrder.incident_id == inc.id)) or 0
     if domain.should_auto_resolve(enabled=settings().incidents_auto_resolve, state=inc.state,
                                   open_work_orders=any_wo, any_work_orders=any_wo):
-        transition(inc.id, IncidentState.RESOLVIDO, "normalizado antes de qualquer acao (automatico)")
+        transition(inc.id, IncidentState.RESOLVIDO, "normalizado antes de qualquer ação (automático)")
     return inc
+
+
+def source_cleared_at(inc: Incident) -> dt.datetime | None:
+    """When the cause (anomaly, stoppage) ended, if it did while the incident is still open."""
+    raw = (inc.source_data or {}).get("source_cleared_at")
+    if not raw or not inc.is_open:
+        return None
+    return dt.datetime.fromisoformat(raw)
+
+
+@transactional
+def close_after_cleared(incident_id: int, *, cancel_orders: bool, reason: str = "") -> Incident:
+    """The operator accepts that the cause ended: open work orders are cancelled (if asked)
+    and the incident is resolved, so the affected are told the service is back."""
+    from incidents.services import workorders as wo_svc
+
+    inc = get(incident_id)
+    if source_cleared_at(inc) is None:
+        raise Conflict("A causa deste incidente ainda não foi normalizada.")
+    why = reason.strip() or "causa normalizada (anomalia encerrada)"
+    for wo in wo_svc.orders(incident_id=inc.id):
+        if str(wo.state) in domain.WO_CLOSED:
+            continue
+        if not cancel_orders:
+            raise Conflict(f"A OS {wo.number} ainda está aberta: encerre-a ou marque para cancelá-la.")
+        wo_svc.transition(wo.id, domain.WorkOrderState.CANCELADA, f"{why}; OS não é mais necessária")
+    return transition(inc.id, IncidentState.RESOLVIDO, why)
 
 
 @transactional
@@ -205,14 +237,14 @@ def set_area(incident_id: int, *, sector_codes: list[str], neighbourhoods: list[
     area = Area(sector_codes=tuple(s for s in sector_codes if s),
                 segment_codes=tuple(s for s in segment_codes or () if s),
                 neighbourhoods=tuple(n for n in neighbourhoods if n))
-    with audit_context(reason=reason or "area afetada ajustada"):
+    with audit_context(reason=reason or "área afetada ajustada"):
         inc.area = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(area).items()}
         inc.area_description = description or describe_area(area)
         if estimated_hours is not None:
             inc.estimated_hours = estimated_hours
         session.flush()
     n = count_in_area(area)
-    timeline(inc.id, "acao", f"Area afetada ajustada: {inc.area_description} ({n} ligacoes)")
+    timeline(inc.id, "acao", f"Área afetada ajustada: {inc.area_description} ({n} ligações)")
     return inc
 
 
@@ -227,17 +259,29 @@ def area_of(inc: Incident) -> Any:
                 system_id=a.get("system_id"))
 
 
+def _names(items: list[str], limit: int = 6) -> str:
+    items = sorted(dict.fromkeys(i for i in items if i))
+    if len(items) > limit:
+        return ", ".join(items[:limit]) + f" e mais {len(items) - limit}"
+    return ", ".join(items[:-1]) + " e " + items[-1] if len(items) > 1 else "".join(items)
+
+
 def describe_area(area: Any) -> str:
-    parts = []
+    """The affected area as citizens know it: neighbourhoods (a sector is described by the
+    neighbourhoods of its connections), never internal codes."""
+    from commercial.api import Area, consumers_in_area
+
+    hoods = list(area.neighbourhoods)
     if area.sector_codes:
-        parts.append("Setor " + ", ".join(area.sector_codes))
-    if area.neighbourhoods:
-        parts.append("Bairros " + ", ".join(area.neighbourhoods))
+        hoods += [c.neighbourhood for c in consumers_in_area(Area(sector_codes=tuple(area.sector_codes)))]
     if area.segment_codes:
-        parts.append("Trechos " + ", ".join(area.segment_codes))
-    if area.system_id is not None and not parts:
-        parts.append(f"Sistema {area.system_id}")
-    return "; ".join(parts) or "a definir"
+        hoods += [c.neighbourhood for c in consumers_in_area(Area(segment_codes=tuple(area.segment_codes)))]
+    if hoods:
+        names = _names(hoods)
+        return ("Bairro " if len(set(h for h in hoods if h)) == 1 else "Bairros ") + names
+    if area.system_id is not None:
+        return "Toda a área abastecida pelo sistema"
+    return "a definir"
 
 
 def area_dict(**kw: Any) -> dict[str, Any]:

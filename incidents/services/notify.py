@@ -68,7 +68,7 @@ def survey_url(inc: Incident) -> str:
 def template(code: str) -> NoticeTemplate:
     t = session.scalars(select(NoticeTemplate).where(NoticeTemplate.code == code)).first()
     if t is None:
-        raise NotFound(f"Modelo de aviso {code} nao cadastrado")
+        raise NotFound(f"Modelo de aviso {code} não cadastrado")
     return t
 
 
@@ -123,7 +123,7 @@ def queue_notice(incident_id: int, purpose: str, *, created_by: str = "sistema",
         return None
     tpl = template(_template_for(inc, purpose))
     notice = Notice(incident_id=inc.id, purpose=purpose, template_code=tpl.code, reason=inc.reason,
-                    area_description=inc.area_description or "sua regiao",
+                    area_description=inc.area_description or "sua região",
                     estimated_hours=inc.estimated_hours, safety_measures=inc.safety_measures,
                     created_by=created_by)
     session.add(notice)
@@ -143,7 +143,7 @@ def queue_notice(incident_id: int, purpose: str, *, created_by: str = "sistema",
         mobile = valid_mobile(*p.phones)
         if mobile is None:
             logs.append({"incident_id": inc.id, "kind": "log", "at": now, "username": created_by,
-                         "text": f"{domain.NO_PHONE}: {p.name}" + (f" (matricula {p.matricula})"
+                         "text": f"{domain.NO_PHONE}: {p.name}" + (f" (matrícula {p.matricula})"
                                                                   if p.matricula else ""),
                          "data": {"consumer_id": p.consumer_id, "notice_id": notice.id},
                          "public": False})
@@ -296,7 +296,7 @@ def _send_one(message_id: int, configured: dict[str, Any], tpl_cache: dict[int, 
     channel = configured.get(msg.channel)
     try:
         result = (channel.send(out) if channel else
-                  SendResult(False, "nenhum", error=f"canal {msg.channel} nao configurado"))
+                  SendResult(False, "nenhum", error=f"canal {msg.channel} não configurado"))
     except Exception as exc:  # a provider bug must not leave the message claimed forever
         log.exception("send %s", msg.key)
         result = SendResult(False, getattr(channel, "provider", "?"), retryable=True,

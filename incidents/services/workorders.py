@@ -52,13 +52,13 @@ def save_service(data: dict[str, Any]) -> ServiceType:
     if data.get("deadline_unit", "horas") not in ("horas", "dias"):
         errors["deadline_unit"] = ["horas ou dias"]
     if errors:
-        raise ValidationError("Corrija os campos do servico", fields=errors)
+        raise ValidationError("Corrija os campos do serviço", fields=errors)
     st = session.scalars(select(ServiceType).where(ServiceType.code == code)).first() or ServiceType(code=code)
     for k in ("description", "group", "deadline_amount", "deadline_unit", "priority", "team_size",
               "max_postponements", "needs_approval", "materials_kit", "closing_form", "active"):
         if k in data:
             setattr(st, k, data[k])
-    with audit_context(reason="catalogo de servicos"):
+    with audit_context(reason="catálogo de serviços"):
         session.add(st)
         session.flush()
     return st
@@ -67,7 +67,7 @@ def save_service(data: dict[str, Any]) -> ServiceType:
 def get(wo_id: int) -> WorkOrder:
     wo = session.get(WorkOrder, wo_id)
     if wo is None:
-        raise NotFound("OS nao encontrada")
+        raise NotFound("OS não encontrada")
     return wo
 
 
@@ -129,7 +129,7 @@ def assign(wo_id: int, technician_id: int, *, distance_km: float | None = None,
     wo = get(wo_id)
     tech = session.get(Technician, technician_id)
     if tech is None:
-        raise NotFound("Tecnico nao encontrado")
+        raise NotFound("Técnico não encontrado")
     with audit_context(reason=f"designada a {tech.name}"):
         wo.technician_id = tech.id
         wo.distance_km = distance_km
@@ -191,7 +191,7 @@ def transition(wo_id: int, target: str, reason: str = "", *,
 @transactional
 def approve(wo_id: int) -> WorkOrder:
     wo = get(wo_id)
-    with audit_context(reason="aprovada para execucao"):
+    with audit_context(reason="aprovada para execução"):
         wo.approved = True
         session.flush()
     return wo
@@ -295,17 +295,17 @@ def _checked_item(item: Any) -> dict[str, Any]:
 @transactional
 def _apply(item: dict[str, Any], key: str, username: str) -> str:
     if not key:
-        raise ValidationError("Acao sem chave do aparelho")
+        raise ValidationError("Ação sem chave do aparelho")
     kind = item.get("kind")
     if kind not in ACTION_KINDS:
-        raise ValidationError(f"Acao desconhecida: {kind}")
+        raise ValidationError(f"Ação desconhecida: {kind}")
     wo = get(int(item.get("work_order_id") or 0))
     if session.scalars(select(WorkOrderAction.id).where(WorkOrderAction.work_order_id == wo.id,
                                                         WorkOrderAction.client_key == key)).first():
         return "duplicada"
     tech = technician_for(username)
     if tech is None or wo.technician_id != tech.id:
-        raise ValidationError("Esta OS nao esta designada a voce")
+        raise ValidationError("Esta OS não esta designada a você")
     try:
         at = dt.datetime.fromisoformat(str(item.get("at")).replace("Z", "+00:00"))
         at = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
@@ -314,7 +314,7 @@ def _apply(item: dict[str, Any], key: str, username: str) -> str:
     data = dict(item.get("data") or {})
     photo = data.pop("photo", None) if kind == "foto" else None
     if photo and len(photo) > 3_000_000:
-        raise ValidationError("Foto grande demais (maximo 2 MB)")
+        raise ValidationError("Foto grande demais (máximo 2 MB)")
     try:
         with session.begin_nested():
             session.add(WorkOrderAction(work_order_id=wo.id, client_key=key, kind=kind, at=at,

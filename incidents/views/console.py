@@ -12,12 +12,13 @@ from flask import Response, flash, jsonify, redirect, render_template, request, 
 from markupsafe import Markup
 from sqlalchemy import select
 
+from core import fmt
 from core.auth import require
 from core.db import session
 from core.errors import DomainError, ValidationError
 from core.web import current, query_int
 from incidents import domain, svg
-from incidents.models import Evidence, LocalOutbox, Notice, Timestamp
+from incidents.models import Evidence, LocalOutbox, Notice, NoticeTemplate, Timestamp
 from incidents.services import incidents as svc
 from incidents.services import notify, oncall
 from incidents.services import workorders as wo_svc
@@ -28,12 +29,29 @@ NAV.append(("Incidentes", "incidents.console", "incidents.incident.view"))
 TONES = {"critica": "falha", "alta": "falha", "media": "alerta", "baixa": ""}
 
 
+NOTICE_PURPOSES = {"abertura": "Abertura", "restabelecimento": "Serviço restabelecido",
+                   "etapa_aberto": "Chamado aberto", "etapa_em_analise": "Chamado em análise",
+                   "etapa_em_atendimento": "Chamado em atendimento", "etapa_resolvido": "Chamado resolvido",
+                   "etapa_encerrado": "Chamado encerrado", "etapa_cancelado": "Chamado cancelado"}
+
+
 def dashboard(user: Any) -> list[dict[str, Any]]:
     if not user.can("incidents.incident.view"):
         return []
     n = len(svc.search(only_open=True, limit=1000))
-    return [{"title": "Incidentes abertos", "value": n, "url": url_for("incidents.console"),
-             "hint": "console de operacao", "tone": "alerta" if n else "ok"}]
+    cards = [{"title": "Incidentes abertos", "value": n, "url": url_for("incidents.console"),
+              "hint": "console de operação", "tone": "alerta" if n else "ok"}]
+    if user.can("incidents.notice.confirm"):
+        from incidents.services import lab_notices
+
+        waiting = lab_notices.pending()
+        cards.insert(0, {
+            "title": "Avisos aguardando confirmação", "value": len(waiting),
+            "url": (url_for("incidents.detail", incident_id=waiting[0].id) if waiting
+                    else url_for("incidents.console")),
+            "hint": "resultados fora do padrão: confirme antes de avisar a população",
+            "tone": "alerta" if waiting else "ok"})
+    return cards
 
 
 def _filters() -> dict[str, Any]:
@@ -48,6 +66,7 @@ def _row(i: Any) -> dict[str, Any]:
             "kind_label": svc.KINDS.get(i.kind, i.kind), "origin": svc.ORIGINS.get(i.origin, i.origin),
             "state": str(i.state), "state_label": i.state_label, "severity": i.severity,
             "asset_code": i.asset_code, "opened_at": i.opened_at.isoformat(),
+            "opened_local": fmt.datahora(i.opened_at),
             "lat": i.latitude, "lon": i.longitude, "url": url_for("incidents.detail", incident_id=i.id)}
 
 
@@ -101,7 +120,7 @@ def new():  # type: ignore[no-untyped-def]
                 requester_name=form.get("requester_name", ""), requester_phone=form.get("requester_phone", ""),
                 requester_email=form.get("requester_email", ""))
         except (DomainError, ValueError) as exc:
-            flash(getattr(exc, "message", "Dados invalidos."), "erro")
+            flash(getattr(exc, "message", "Dados inválidos."), "erro")
         else:
             flash(f"Incidente {inc.protocol} aberto.", "sucesso")
             return redirect(url_for("incidents.detail", incident_id=inc.id))
@@ -148,7 +167,11 @@ def detail(incident_id: int):  # type: ignore[no-untyped-def]
         messages=notify.messages(inc.id, limit=50), chain_len=chain_len, stamps=stamps,
         affected=count_in_area(svc.area_of(inc)), next_states=sorted(domain.INCIDENT_TRANSITIONS[inc.state]),
         labels=domain.INCIDENT_LABELS, services=wo_svc.catalogue(), tones=TONES,
-        kinds=svc.KINDS, origins=svc.ORIGINS, oncall=oncall.view(inc.id))
+        kinds=svc.KINDS, origins=svc.ORIGINS, oncall=oncall.view(inc.id),
+        cleared_at=svc.source_cleared_at(inc),
+        open_orders=[w for w in wo_svc.orders(incident_id=inc.id) if str(w.state) not in domain.WO_CLOSED],
+        purposes=NOTICE_PURPOSES,
+        template_names=dict(session.execute(select(NoticeTemplate.code, NoticeTemplate.name)).tuples().all()))
 
 
 def _act(incident_id: int, fn: Any, ok: str) -> Any:
@@ -160,18 +183,44 @@ def _act(incident_id: int, fn: Any, ok: str) -> Any:
     return redirect(url_for("incidents.detail", incident_id=incident_id))
 
 
+@bp.route("/<int:incident_id>/aviso/confirmar", methods=["POST"])
+@require("incidents.notice.confirm")
+def notice_confirm(incident_id: int):  # type: ignore[no-untyped-def]
+    from incidents.services import lab_notices
+
+    return _act(incident_id, lambda: lab_notices.confirm(incident_id, measures=request.form.get("medidas")),
+                "Aviso confirmado: a população afetada será avisada e o portal mostra o aviso.")
+
+
+@bp.route("/<int:incident_id>/aviso/dispensar", methods=["POST"])
+@require("incidents.notice.confirm")
+def notice_dismiss(incident_id: int):  # type: ignore[no-untyped-def]
+    from incidents.services import lab_notices
+
+    return _act(incident_id, lambda: lab_notices.dismiss(incident_id, request.form.get("motivo", "")),
+                "Aviso dispensado; o motivo fica no histórico.")
+
+
+@bp.route("/<int:incident_id>/normalizado", methods=["POST"])
+@require("incidents.incident.manage")
+def close_cleared(incident_id: int):  # type: ignore[no-untyped-def]
+    return _act(incident_id, lambda: svc.close_after_cleared(
+        incident_id, cancel_orders=request.form.get("cancelar_os") == "1",
+        reason=request.form.get("reason", "")), "Incidente resolvido: a causa foi normalizada.")
+
+
 @bp.route("/<int:incident_id>/situacao", methods=["POST"])
 @require("incidents.incident.manage")
 def move(incident_id: int):  # type: ignore[no-untyped-def]
     target, reason = request.form.get("state", ""), request.form.get("reason", "")
     if not target:
         def missing() -> None:
-            raise ValidationError("Escolha a nova situacao.", fields={"state": ["obrigatorio"]})
+            raise ValidationError("Escolha a nova situação.", fields={"state": ["obrigatorio"]})
 
         return _act(incident_id, missing, "")
     if target == "encerrado":
         return _act(incident_id, lambda: svc.close(incident_id, reason), "Incidente encerrado.")
-    return _act(incident_id, lambda: svc.transition(incident_id, target, reason), "Situacao alterada.")
+    return _act(incident_id, lambda: svc.transition(incident_id, target, reason), "Situação alterada.")
 
 
 @bp.route("/<int:incident_id>/area", methods=["POST"])
@@ -187,7 +236,7 @@ def area(incident_id: int):  # type: ignore[no-untyped-def]
                      description=f.get("description", ""), estimated_hours=est,
                      reason=f.get("reason", ""))
 
-    return _act(incident_id, run, "Area afetada atualizada.")
+    return _act(incident_id, run, "Área afetada atualizada.")
 
 
 @bp.route("/<int:incident_id>/aviso", methods=["POST"])

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Response, render_template, request
 from flask.views import MethodView
 
+from core import fmt
 from core.auth import require
 from core.errors import NotFound, ValidationError
 from core.web import current
@@ -16,7 +17,7 @@ from incidents.services import workorders as wo_svc
 from incidents.views import NAV, api, bp
 from incidents.views.api_docs import FieldOrdersOut, FieldSyncOut
 
-NAV.append(("Campo (tecnico)", "incidents.field_page", "incidents.field.use"))
+NAV.append(("Campo (técnico)", "incidents.field_page", "incidents.field.use"))
 
 
 @bp.route("/campo/")
@@ -37,7 +38,7 @@ def _technician() -> Any:
     user = current()
     tech = wo_svc.technician_for(user.username) if user else None
     if tech is None:
-        raise NotFound("Seu usuario nao esta cadastrado como tecnico")
+        raise NotFound("Seu usuário não esta cadastrado como técnico")
     return tech
 
 
@@ -46,7 +47,8 @@ def order_json(wo: Any) -> dict[str, Any]:
     done = {a.kind for a in wo_svc.actions(wo.id)}
     return {"id": wo.id, "number": wo.number, "service": st.description, "state": wo.state_label,
             "description": wo.description, "address": wo.address, "lat": wo.latitude,
-            "lon": wo.longitude, "due_at": wo.due_at.isoformat(), "priority": wo.priority,
+            "lon": wo.longitude, "due_at": wo.due_at.isoformat(),
+            "due_local": fmt.datahora(wo.due_at), "priority": wo.priority,
             "vehicle": wo.vehicle, "kit": st.materials_kit, "form": st.closing_form,
             "done": sorted(done)}
 
@@ -70,6 +72,6 @@ class FieldSync(MethodView):
         body = request.get_json(silent=True) or {}
         items = body.get("actions")
         if not isinstance(items, list) or len(items) > 500:
-            raise ValidationError("Envie 'actions': uma lista de ate 500 acoes")
+            raise ValidationError("Envie 'actions': uma lista de até 500 ações")
         tech = _technician()
         return {"results": wo_svc.sync(items, tech.username)}

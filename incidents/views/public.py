@@ -32,6 +32,6 @@ def survey(token: str):  # type: ignore[no-untyped-def]
         except DomainError as exc:
             flash(exc.message, "erro")
             return redirect(url_for("incidents_public.survey", token=token))
-        flash("Obrigado! Sua avaliacao foi registrada.", "sucesso")
+        flash("Obrigado! Sua avaliação foi registrada.", "sucesso")
         return redirect(url_for("incidents_public.tracking", token=token))
     return render_template("incidents/pesquisa.html", t=t, token=token)

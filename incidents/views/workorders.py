@@ -17,7 +17,7 @@ from incidents.models import NoticeTemplate, StepConfig, Technician
 from incidents.services import workorders as wo_svc
 from incidents.views import NAV, bp
 
-NAV.append(("Ordens de servico", "incidents.orders", "incidents.workorder.view"))
+NAV.append(("Ordens de serviço", "incidents.orders", "incidents.workorder.view"))
 
 
 @bp.route("/os")
@@ -58,7 +58,7 @@ def order_action(wo_id: int):  # type: ignore[no-untyped-def]
     action = f.get("action")
     if action == "transition":
         return _act(wo_id, lambda: wo_svc.transition(wo_id, f.get("state", ""), f.get("reason", "")) and None,
-                    "Situacao da OS alterada.")
+                    "Situação da OS alterada.")
     if action == "assign":
         return _act(wo_id, lambda: wo_svc.assign(wo_id, int(f.get("technician_id") or 0)) and None,
                     "OS designada.")
@@ -69,7 +69,7 @@ def order_action(wo_id: int):  # type: ignore[no-untyped-def]
                     "OS dependente (desdobramento) aberta.")
     if action == "redo":
         return _act(wo_id, lambda: wo_svc.redo(wo_id, f.get("reason", "")), "Reservico aberto.")
-    flash("Acao desconhecida.", "erro")
+    flash("Ação desconhecida.", "erro")
     return redirect(url_for("incidents.order", wo_id=wo_id))
 
 
@@ -102,15 +102,30 @@ def templates():  # type: ignore[no-untyped-def]
                     body = f.get("body", "").strip()
                     bad = domain.unknown_variables(body)
                     if not body or bad:
-                        raise ValidationError("Variaveis desconhecidas: " + ", ".join(bad) if bad
-                                              else "O texto nao pode ficar vazio")
+                        raise ValidationError("Variáveis desconhecidas: " + ", ".join(bad) if bad
+                                              else "O texto não pode ficar vazio")
                     t.body, t.subject = body, f.get("subject", "").strip()
                     t.whatsapp_template = f.get("whatsapp_template", "").strip()
-            flash("Configuracao salva.", "sucesso")
+            flash("Configuração salva.", "sucesso")
         except DomainError as exc:
             flash(exc.message, "erro")
         return redirect(url_for("incidents.templates"))
-    return render_template("incidents/modelos.html",
+    from incidents.services import lab_notices
+
+    return render_template("incidents/modelos.html", policy=lab_notices.policy(),
                            templates=list(session.scalars(select(NoticeTemplate).order_by(NoticeTemplate.code))),
                            steps=list(session.scalars(select(StepConfig).order_by(StepConfig.id))),
                            variables=domain.TEMPLATE_VARIABLES, labels=domain.INCIDENT_LABELS)
+
+
+@bp.route("/modelos/politica", methods=["POST"])
+@require("incidents.notice.policy")
+def notice_policy():  # type: ignore[no-untyped-def]
+    from incidents.services import lab_notices
+
+    on = request.form.get("ecoli_auto_publish") == "1"
+    lab_notices.set_ecoli_auto_publish(on)
+    flash("E. coli positivo será avisado à população sem esperar confirmação." if on else
+          "Todo aviso de resultado de laboratório espera a confirmação de um Supervisor ou Gestor.",
+          "sucesso")
+    return redirect(url_for("incidents.templates"))

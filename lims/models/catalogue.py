@@ -29,9 +29,9 @@ class ParameterGroup(enum.StrEnum):
     OPERACIONAL = "operacional"
 
 
-GROUP_LABELS = {"microbiologico": "Microbiologico", "organoleptico": "Organoleptico",
-                "inorganico": "Inorganico", "organico": "Organico", "agrotoxico": "Agrotoxico",
-                "psd": "Produtos secundarios da desinfeccao", "radioativo": "Radioativo",
+GROUP_LABELS = {"microbiologico": "Microbiológico", "organoleptico": "Organoléptico",
+                "inorganico": "Inorgânico", "organico": "Orgânico", "agrotoxico": "Agrotoxico",
+                "psd": "Produtos secundários da desinfecção", "radioativo": "Radioativo",
                 "cianotoxina": "Cianotoxina", "operacional": "Operacional"}
 
 
@@ -110,7 +110,10 @@ class Parameter(Audited, IdMixin, TimestampMixin, Base):
 
         if self.vmp_max is None and self.vmp_min is None and not self.presence_absence:
             return "sem VMP"
-        return describe_limit(Limit(maximum=self.vmp_max, minimum=self.vmp_min,
+        from core.fmt import as_shown
+
+        return describe_limit(Limit(maximum=as_shown(self.vmp_max, self.compare_decimals),
+                                    minimum=as_shown(self.vmp_min, self.compare_decimals),
                                     absence=self.presence_absence), self.unit)
 
 

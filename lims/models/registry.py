@@ -55,17 +55,17 @@ class PointKind(enum.StrEnum):
     TORNEIRA = "torneira"
 
 
-SYSTEM_KIND_LABELS = {"SAA": "SAA - sistema de abastecimento", "SAC": "SAC - solucao alternativa "
-                      "coletiva", "SAI": "SAI - solucao alternativa individual"}
+SYSTEM_KIND_LABELS = {"SAA": "SAA - sistema de abastecimento", "SAC": "SAC - solução alternativa "
+                      "coletiva", "SAI": "SAI - solução alternativa individual"}
 SOURCE_LABELS = {"superficial": "Superficial", "subterraneo": "Subterraneo", "misto": "Misto"}
-TREATMENT_LABELS = {"filtracao_rapida": "Filtracao rapida", "filtracao_lenta": "Filtracao lenta",
-                    "membrana": "Filtracao em membrana", "so_desinfeccao": "So desinfeccao"}
-UNIT_LABELS = {"captacao": "Captacao", "eta": "ETA", "poco": "Poco", "elevatoria": "Elevatoria",
-               "reservatorio": "Reservatorio", "rede": "Rede", "setor": "Setor",
+TREATMENT_LABELS = {"filtracao_rapida": "Filtração rápida", "filtracao_lenta": "Filtração lenta",
+                    "membrana": "Filtração em membrana", "so_desinfeccao": "So desinfecção"}
+UNIT_LABELS = {"captacao": "Captação", "eta": "ETA", "poco": "Poço", "elevatoria": "Elevatoria",
+               "reservatorio": "Reservatório", "rede": "Rede", "setor": "Setor",
                "segmento": "Segmento"}
-POINT_LABELS = {"captacao": "Captacao", "saida_tratamento": "Saida do tratamento",
-                "reservatorio": "Reservatorio", "rede": "Rede", "ponta_de_rede": "Ponta de rede",
-                "poco": "Poco", "torneira": "Torneira de consumidor"}
+POINT_LABELS = {"captacao": "Captação", "saida_tratamento": "Saída do tratamento",
+                "reservatorio": "Reservatório", "rede": "Rede", "ponta_de_rede": "Ponta de rede",
+                "poco": "Poço", "torneira": "Torneira de consumidor"}
 
 
 class Laboratory(Audited, IdMixin, TimestampMixin, Base):

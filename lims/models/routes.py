@@ -22,7 +22,7 @@ class RouteState(enum.StrEnum):
 
 
 ROUTE_STATE_LABELS = {"planejada": "Planejada", "em_campo": "Em campo",
-                      "concluida": "Concluida", "cancelada": "Cancelada"}
+                      "concluida": "Concluída", "cancelada": "Cancelada"}
 
 
 class StopOutcome(enum.StrEnum):

@@ -5,6 +5,7 @@ the generation of each month's scheduled samples (PROGRAMADA), idempotent."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -26,7 +27,7 @@ MIN_JUSTIFICATION = 20
 def get(plan_id: int) -> SamplingPlan:
     p = session.get(SamplingPlan, plan_id)
     if p is None:
-        raise NotFound("Plano de amostragem nao encontrado.")
+        raise NotFound("Plano de amostragem não encontrado.")
     return p
 
 
@@ -57,9 +58,9 @@ def create_plan(system_id: int, year: int, *, user_id: int | None = None, name: 
                 copy_from: int | None = None) -> SamplingPlan:
     system = session.get(SupplySystem, system_id)
     if system is None:
-        raise NotFound("Sistema nao encontrado.")
+        raise NotFound("Sistema não encontrado.")
     if not 2000 <= year <= 2100:
-        raise ValidationError("Ano invalido.", fields={"ano": ["Ano invalido."]})
+        raise ValidationError("Ano inválido.", fields={"ano": ["Ano inválido."]})
     version = (session.scalar(select(func.max(SamplingPlan.version)).where(
         SamplingPlan.system_id == system_id, SamplingPlan.year == year)) or 0) + 1
     with _acting(user_id, f"plano de amostragem {system.code}/{year} v{version} criado"):
@@ -82,7 +83,7 @@ def create_plan(system_id: int, year: int, *, user_id: int | None = None, name: 
 def _draft(plan_id: int) -> SamplingPlan:
     plan = get(plan_id)
     if plan.state is not PlanState.RASCUNHO and plan.state != "rascunho":
-        raise Conflict("Somente um plano em rascunho pode ser alterado; crie uma nova versao.")
+        raise Conflict("Somente um plano em rascunho pode ser alterado; crie uma nova versão.")
     return plan
 
 
@@ -96,26 +97,26 @@ def set_item(plan_id: int, *, parameter_id: int, point_id: int, frequency: str,
     try:
         freq = dom.Frequency(frequency)
     except ValueError:
-        errors["frequencia"] = ["Frequencia invalida."]
+        errors["frequencia"] = ["Frequência inválida."]
         freq = None
     param = session.get(Parameter, parameter_id)
     point = session.get(CollectionPoint, point_id)
     if param is None:
-        errors["parametro"] = ["Parametro inexistente."]
+        errors["parametro"] = ["Parâmetro inexistente."]
     if point is None or point.system_id != plan.system_id:
         errors["ponto"] = ["Ponto inexistente ou de outro sistema."]
     elif not point.active:
         errors["ponto"] = ["Ponto inativo."]
     if freq is dom.Frequency.CUSTOM and not (custom_count and 1 <= custom_count <= 400):
-        errors["quantidade"] = ["Informe de 1 a 400 amostras por mes."]
+        errors["quantidade"] = ["Informe de 1 a 400 amostras por mês."]
     if not 1 <= start_month <= 12:
-        errors["mes_inicial"] = ["Mes invalido."]
+        errors["mes_inicial"] = ["Mês inválido."]
     if errors:
         raise ValidationError("Verifique a linha do plano.", fields=errors)
     section = section or (Section.TRATAMENTO if dom.where_of(point.kind) in ("saida", "captacao")
                           else Section.REDE)
     if section not in (Section.REDE, Section.TRATAMENTO):
-        raise ValidationError("Secao invalida.", fields={"secao": ["rede ou tratamento"]})
+        raise ValidationError("Seção inválida.", fields={"secao": ["rede ou tratamento"]})
     item = session.scalars(select(PlanItem).where(
         PlanItem.plan_id == plan.id, PlanItem.parameter_id == parameter_id,
         PlanItem.point_id == point_id)).first()
@@ -136,7 +137,7 @@ def set_item(plan_id: int, *, parameter_id: int, point_id: int, frequency: str,
 def remove_item(item_id: int, *, user_id: int | None = None) -> None:
     item = session.get(PlanItem, item_id)
     if item is None:
-        raise NotFound("Linha do plano nao encontrada.")
+        raise NotFound("Linha do plano não encontrada.")
     _draft(item.plan_id)
     with _acting(user_id, f"plano {item.plan_id}: linha removida"):
         item.active = False
@@ -179,24 +180,24 @@ def approve(plan_id: int, *, user_id: int, justification: str = "",
 
     plan = _draft(plan_id)
     if not any(it.active for it in plan.items):
-        raise ValidationError("O plano nao tem nenhuma linha.", code="plano_vazio")
+        raise ValidationError("O plano não tem nenhuma linha.", code="plano_vazio")
     result = minimum_check(plan_id)
     justification = (justification or "").strip()
     if not result.ok:
         fails = result.failures
         first = ", ".join(sorted({f"{c.parameter_code} ({c.where})" for c in fails})[:6])
         if not justification:
-            msg = (f"O plano esta abaixo do minimo da Portaria 888 em {len(fails)} mes(es)/"
-                   f"parametro(s): {first}. Um Gestor pode aprovar registrando uma justificativa.")
+            msg = (f"O plano esta abaixo do mínimo da Portaria 888 em {len(fails)} mês(es)/"
+                   f"parâmetro(s): {first}. Um Gestor pode aprovar registrando uma justificativa.")
             raise ValidationError(msg, code="abaixo_do_minimo",
-                                  fields={"justificativa": ["Obrigatoria abaixo do minimo."]})
+                                  fields={"justificativa": ["Obrigatória abaixo do mínimo."]})
         user = session.get(User, user_id)
         if user is None or not user.can(JUSTIFY_PERMISSION):
-            raise PermissionDenied("Somente um Gestor pode aprovar um plano abaixo do minimo.")
+            raise PermissionDenied("Somente um Gestor pode aprovar um plano abaixo do mínimo.")
         if len(justification) < MIN_JUSTIFICATION:
             msg = f"A justificativa deve ter ao menos {MIN_JUSTIFICATION} caracteres."
             raise ValidationError(msg, fields={"justificativa": [msg]})
-    why = "plano aprovado" + (f" abaixo do minimo: {justification}" if not result.ok else "")
+    why = "plano aprovado" + (f" abaixo do mínimo: {justification}" if not result.ok else "")
     with _acting(user_id, why):
         for old in session.scalars(select(SamplingPlan).where(
                 SamplingPlan.system_id == plan.system_id, SamplingPlan.year == plan.year,
@@ -341,7 +342,9 @@ def month_table(plan_id: int) -> list[dict[str, Any]]:
     for code, where, cells in result.rows():
         rows[(code, where)] = {"code": code, "where": where,
                                "name": names[code].name if code in names else code,
-                               "rule": cells[0].rule_text, "unverified": cells[0].unverified,
+                               "where_label": WHERE_LABELS.get(where, where),
+                               "rule": rule_in_words(cells[0].rule_text),
+                               "unverified": cells[0].unverified,
                                "months": [{"month": c.month, "required": c.required,
                                            "planned": c.planned, "ok": c.ok} for c in cells]}
     for it in items:  # planned parameters the standard does not require
@@ -349,9 +352,30 @@ def month_table(plan_id: int) -> list[dict[str, Any]]:
         if key not in rows:
             rows[key] = {"code": key[0], "where": key[1],
                          "name": names[key[0]].name if key[0] in names else key[0],
-                         "rule": "sem minimo na norma", "unverified": False,
+                         "where_label": WHERE_LABELS.get(key[1], key[1]),
+                         "rule": "sem mínimo na norma", "unverified": False,
                          "months": [{"month": m, "required": 0,
                                      "planned": dom.planned_in_month(items, key[0], key[1],
                                                                      plan.year, m),
                                      "ok": True} for m in range(1, 13)]}
     return [rows[k] for k in sorted(rows)]
+
+
+WHERE_LABELS = {"saida": "Saída do tratamento", "rede": "Rede de distribuição", "captacao": "Captação"}
+_TAG = re.compile(r"\s*\[[^\]]*\]")
+_P2914 = re.compile(r"\b2914 Anexo ([IVXL]+)\b")
+_P888_ANNEX = re.compile(r"\b888 Anexo (\d+)( saida| rede)?\b")
+_ART = re.compile(r"\bArt\. (\d+)(?: par\. (\d+))?")
+
+
+def rule_in_words(text: str) -> str:
+    """The minimum rule as people read it: its legal source in words, no source tags (they
+    stay in the data), the revoked Portaria 2.914 named as such."""
+    t = _TAG.sub("", text or "").replace(" UNVERIFIED", "").replace("UNVERIFIED", "")
+    t = _P2914.sub(lambda m: f"Portaria MS 2.914/2011, Anexo {m.group(1)} (revogada; referência até "
+                             "a 888 definir)", t)
+    t = _P888_ANNEX.sub(lambda m: "Portaria GM/MS 888/2021, Anexo " + m.group(1)
+                        + {" saida": " (saída do tratamento)", " rede": " (rede)"}.get(m.group(2) or "", ""), t)
+    t = _ART.sub(lambda m: f"Portaria GM/MS 888/2021, art. {m.group(1)}"
+                 + (f", § {m.group(2)}º" if m.group(2) else ""), t)
+    return " ".join(t.split())

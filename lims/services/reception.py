@@ -15,11 +15,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from core import fmt
 from core.auth import User
 from core.db import session, transactional, utcnow
 from core.errors import Conflict, NotFound, ValidationError
@@ -76,7 +76,7 @@ def parse_temperature(raw: str | Decimal | float | None) -> Decimal | None:
     try:
         t = Decimal(str(raw).strip().replace(",", "."))
     except InvalidOperation:
-        msg = "Temperatura de chegada invalida (ex.: 4,5)."
+        msg = "Temperatura de chegada inválida (ex.: 4,5)."
         raise ValidationError(msg, fields={"temperatura": [msg]}) from None
     if not t.is_finite() or not Decimal(-5) <= t <= Decimal(45):
         msg = "Temperatura de chegada fora da faixa (-5 a 45 °C)."
@@ -85,14 +85,14 @@ def parse_temperature(raw: str | Decimal | float | None) -> Decimal | None:
 
 
 def _local(t: dt.datetime | None, tz: str) -> str:
-    return t.astimezone(ZoneInfo(tz)).strftime("%d/%m/%Y %H:%M") if t else "-"
+    return fmt.datahora(t, tz, empty="-")
 
 
 def _name(user_id: int | None) -> str:
     if not user_id:
         return ""
     u = session.get(User, user_id)
-    return u.name if u else f"usuario {user_id}"
+    return u.name if u else f"usuário {user_id}"
 
 
 def view(s: Sample, message: str = "") -> Received:
@@ -115,24 +115,24 @@ def receive(raw_code: str, *, user_id: int, arrival_temperature: str | Decimal |
     with a message and nothing changes."""
     code = clean_code(raw_code)
     if not code:
-        msg = "Leia a etiqueta ou digite o codigo da amostra."
+        msg = "Leia a etiqueta ou digite o código da amostra."
         raise ValidationError(msg, fields={"codigo": [msg]})
     temp = parse_temperature(arrival_temperature)
     # FOR UPDATE: two scans of one label at once queue here, the second then sees the first
     s = session.scalars(select(Sample).where(Sample.code == code).with_for_update()
                         .execution_options(populate_existing=True)).first()
     if s is None:
-        raise NotFound(f"Codigo {code} nao encontrado. Confira a etiqueta ou digite o codigo.",
+        raise NotFound(f"Código {code} não encontrado. Confira a etiqueta ou digite o código.",
                        code="codigo_desconhecido")
     state = machine.coerce(s.state)
     if state in AFTER_RECEPTION:
-        raise Conflict(f"Amostra {code} ja foi recebida em {_local(s.received_at, tz)} por "
+        raise Conflict(f"Amostra {code} já foi recebida em {_local(s.received_at, tz)} por "
                        f"{_name(s.received_by_id) or '-'}. Nada foi alterado.", code="ja_recebida")
     if state is SampleState.CANCELADA:
-        raise Conflict(f"Amostra {code} esta cancelada ({s.cancel_reason or 'sem motivo'}) e nao "
+        raise Conflict(f"Amostra {code} esta cancelada ({s.cancel_reason or 'sem motivo'}) e não "
                        "pode ser recebida.", code="amostra_cancelada")
     if state is not SampleState.COLETADA:
-        raise Conflict(f"Amostra {code} ainda nao foi registrada como coletada (estado: "
+        raise Conflict(f"Amostra {code} ainda não foi registrada como coletada (estado: "
                        f"{machine.label(state)}). Registre a coleta antes de receber.",
                        code="amostra_nao_coletada")
     now = utcnow()
@@ -175,10 +175,10 @@ def receive_photo(image: bytes, *, user_id: int, arrival_temperature: str | Deci
     try:
         codes = labels.decode(image)
     except labels.UnreadableImage:
-        raise ValidationError("O arquivo enviado nao e uma imagem.", fields={"foto": ["imagem"]}) from None
+        raise ValidationError("O arquivo enviado não e uma imagem.", fields={"foto": ["imagem"]}) from None
     if not codes:
-        raise ValidationError("Nenhum codigo de barras encontrado na foto. Aproxime a camera da "
-                              "etiqueta, com boa luz, ou digite o codigo.", fields={"foto": ["sem codigo"]})
+        raise ValidationError("Nenhum código de barras encontrado na foto. Aproxime a camera da "
+                              "etiqueta, com boa luz, ou digite o código.", fields={"foto": ["sem código"]})
     return receive_many(codes, user_id=user_id, arrival_temperature=arrival_temperature, tz=tz)
 
 
@@ -223,30 +223,30 @@ def distribute(sample_ids: Iterable[int], *, user_id: int, analyst_id: int | Non
     if not ids:
         raise ValidationError("Marque ao menos uma amostra.", fields={"amostras": ["vazio"]})
     if (analyst_id is None) == (lab_id is None):
-        msg = "Escolha um analista ou um laboratorio (apenas um)."
+        msg = "Escolha um analista ou um laboratório (apenas um)."
         raise ValidationError(msg, fields={"destino": [msg]})
     if analyst_id is not None:
         a = session.get(User, analyst_id)
         if a is None or not a.active or not (a.has_profile("analista") or a.can("lims.results.enter")):
-            raise ValidationError("Analista inexistente, inativo ou sem permissao de analise.",
+            raise ValidationError("Analista inexistente, inativo ou sem permissão de análise.",
                                   fields={"analista": ["invalido"]})
         target, fields = f"analista {a.name}", {"assigned_analyst_id": a.id, "assigned_lab_id": None}
     else:
         lab = session.get(Laboratory, lab_id)
         if lab is None or not lab.active:
-            raise ValidationError("Laboratorio inexistente ou inativo.", fields={"laboratorio": ["invalido"]})
+            raise ValidationError("Laboratório inexistente ou inativo.", fields={"laboratorio": ["invalido"]})
         kind = "proprio" if lab.own else "contratado"
-        target, fields = f"laboratorio {kind} {lab.name}", {"assigned_lab_id": lab.id,
+        target, fields = f"laboratório {kind} {lab.name}", {"assigned_lab_id": lab.id,
                                                              "assigned_analyst_id": None}
     rows = list(session.scalars(select(Sample).where(Sample.id.in_(ids)).with_for_update()))
     found = {s.id for s in rows}
     if missing := [i for i in ids if i not in found]:
-        raise NotFound(f"Amostras nao encontradas: {missing}.")
+        raise NotFound(f"Amostras não encontradas: {missing}.")
     wrong = [s.code for s in rows if s.state != SampleState.AGUARDANDO_ANALISE]
     if wrong:
-        raise Conflict("So amostras recebidas (aguardando analise) podem ser distribuidas: "
+        raise Conflict("So amostras recebidas (aguardando análise) podem ser distribuidas: "
                        + ", ".join(sorted(wrong)) + ". Nada foi alterado.", code="nao_recebida")
-    why = f"distribuida para {target}" + (f": {reason.strip()}" if reason.strip() else "")
+    why = f"distribuída para {target}" + (f": {reason.strip()}" if reason.strip() else "")
     with sample_svc.acting(user_id, why):
         for s in rows:
             for k, v in fields.items():

@@ -52,9 +52,9 @@ def schedule(result_id: int, *, automatic: bool = False, reason: str = "",
              user_id: int | None = None, days: int = 1) -> list[Recoleta]:
     r = session.get(Result, result_id)
     if r is None:
-        raise NotFound("Resultado nao encontrado.")
+        raise NotFound("Resultado não encontrado.")
     if not automatic and len(reason.strip()) < 10:
-        msg = "Informe o motivo da recoleta (minimo de 10 caracteres)."
+        msg = "Informe o motivo da recoleta (mínimo de 10 caracteres)."
         raise ValidationError(msg, fields={"motivo": [msg]})
     up, down = _neighbours(r.point_id)
     base = r.collected_on or dt.date.today()
@@ -82,13 +82,13 @@ def schedule(result_id: int, *, automatic: bool = False, reason: str = "",
 @transactional
 def cancel(recoleta_id: int, reason: str, user_id: int) -> Recoleta:
     if len((reason or "").strip()) < 10:
-        msg = "Informe o motivo do cancelamento (minimo de 10 caracteres)."
+        msg = "Informe o motivo do cancelamento (mínimo de 10 caracteres)."
         raise ValidationError(msg, fields={"motivo": [msg]})
     rec = session.get(Recoleta, recoleta_id)
     if rec is None:
-        raise NotFound("Recoleta nao encontrada.")
+        raise NotFound("Recoleta não encontrada.")
     if rec.state is RecoletaState.CANCELLED or rec.state == "cancelada":
-        raise Conflict("A recoleta ja esta cancelada.")
+        raise Conflict("A recoleta já esta cancelada.")
     with audit_context(reason=f"cancelamento de recoleta: {reason}"):
         rec.state = RecoletaState.CANCELLED
         rec.cancel_reason = reason.strip()

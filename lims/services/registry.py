@@ -47,50 +47,50 @@ class Entity:
 
 YES = {"1", "true", "on", "sim", "s", "yes"}
 GROUPS = cat.GROUP_LABELS
-APPLIES = {"saida": "Saida do tratamento", "rede": "Rede (reservatorios e distribuicao)",
+APPLIES = {"saida": "Saída do tratamento", "rede": "Rede (reservatórios e distribuição)",
            "todos": "Todos os pontos"}
 
 ENTITIES: dict[str, Entity] = {e.key: e for e in (
-    Entity("laboratorios", "Laboratorios", "laboratorio", reg.Laboratory, (
+    Entity("laboratorios", "Laboratórios", "laboratorio", reg.Laboratory, (
         Field("name", "Nome", required=True),
-        Field("own", "Laboratorio proprio", "bool", help="desmarque para laboratorio contratado"),
-        Field("cnpj", "CNPJ"), Field("accreditation", "Acreditacao (ISO 17025 / REBLAS)"),
-        Field("accreditation_expires_on", "Validade da acreditacao", "date"),
+        Field("own", "Laboratório próprio", "bool", help="desmarque para laboratório contratado"),
+        Field("cnpj", "CNPJ"), Field("accreditation", "Acreditação (ISO 17025 / REBLAS)"),
+        Field("accreditation_expires_on", "Validade da acreditação", "date"),
         Field("contact", "Contato"), Field("active", "Ativo", "bool")),
         ("name", "own", "accreditation_expires_on", "active"), unique=("name",)),
     Entity("clientes", "Clientes", "cliente", reg.Client, (
         Field("name", "Nome", required=True), Field("document", "CPF/CNPJ"),
-        Field("contact", "Contato"), Field("address", "Endereco"), Field("active", "Ativo", "bool")),
+        Field("contact", "Contato"), Field("address", "Endereço"), Field("active", "Ativo", "bool")),
         ("name", "document", "contact", "active")),
-    Entity("reguladores", "Orgaos reguladores", "orgao regulador", reg.Regulator, (
+    Entity("reguladores", "Órgãos reguladores", "órgão regulador", reg.Regulator, (
         Field("name", "Nome", required=True),
-        Field("kind", "Tipo", "choice", True, {"vigilancia_sanitaria": "Vigilancia sanitaria (VISA)",
-                                               "agencia": "Agencia reguladora",
-                                               "ambiental": "Orgao ambiental / outorga"}),
+        Field("kind", "Tipo", "choice", True, {"vigilancia_sanitaria": "Vigilância sanitária (VISA)",
+                                               "agencia": "Agência reguladora",
+                                               "ambiental": "Órgão ambiental / outorga"}),
         Field("contact", "Contato"), Field("email", "E-mail"), Field("active", "Ativo", "bool")),
         ("name", "kind", "email", "active")),
     Entity("licencas", "Licencas e outorgas", "licenca/outorga", reg.License, (
-        Field("kind", "Tipo", "choice", True, {"licenca": "Licenca", "outorga": "Outorga de uso da agua"}),
-        Field("number", "Numero", required=True), Field("issuer", "Emissor", required=True),
+        Field("kind", "Tipo", "choice", True, {"licenca": "Licenca", "outorga": "Outorga de uso da água"}),
+        Field("number", "Número", required=True), Field("issuer", "Emissor", required=True),
         Field("system_id", "Sistema", "fk", fk="sistemas"), Field("unit_id", "Unidade", "fk", fk="unidades"),
         Field("issued_on", "Emitida em", "date"), Field("expires_on", "Vence em", "date"),
-        Field("description", "Descricao", "text"), Field("active", "Ativa", "bool")),
+        Field("description", "Descrição", "text"), Field("active", "Ativa", "bool")),
         ("kind", "number", "issuer", "expires_on", "active"), order_by="expires_on"),
     Entity("sistemas", "Sistemas de abastecimento", "sistema", reg.SupplySystem, (
-        Field("code", "Codigo", required=True), Field("name", "Nome", required=True),
+        Field("code", "Código", required=True), Field("name", "Nome", required=True),
         Field("kind", "Tipo", "choice", True, reg.SYSTEM_KIND_LABELS),
-        Field("population_served", "Populacao abastecida (hab.)", "int", True),
+        Field("population_served", "População abastecida (hab.)", "int", True),
         Field("source_type", "Manancial", "choice", True, reg.SOURCE_LABELS),
         Field("treatment_type", "Tratamento", "choice", True, reg.TREATMENT_LABELS),
         Field("neighbourhoods", "Bairros atendidos", "list", help="separados por virgula"),
         Field("latitude", "Latitude", "float"), Field("longitude", "Longitude", "float"),
-        Field("regulator_id", "Vigilancia sanitaria", "fk", fk="reguladores"),
-        Field("sisagua_code", "Codigo SISAGUA"), Field("active", "Ativo", "bool")),
+        Field("regulator_id", "Vigilância sanitária", "fk", fk="reguladores"),
+        Field("sisagua_code", "Código SISAGUA"), Field("active", "Ativo", "bool")),
         ("code", "name", "kind", "population_served", "source_type", "treatment_type", "active"),
         order_by="code", unique=("code",)),
     Entity("unidades", "Unidades", "unidade", reg.Unit, (
         Field("system_id", "Sistema", "fk", True, fk="sistemas"),
-        Field("code", "Codigo", required=True, help="o mesmo usado na telemetria, ex.: ETA-01"),
+        Field("code", "Código", required=True, help="o mesmo usado na telemetria, ex.: ETA-01"),
         Field("name", "Nome", required=True),
         Field("kind", "Tipo", "choice", True, reg.UNIT_LABELS),
         Field("parent_id", "Unidade superior (setor de um segmento)", "fk", fk="unidades"),
@@ -99,65 +99,65 @@ ENTITIES: dict[str, Entity] = {e.key: e for e in (
         Field("active", "Ativa", "bool")),
         ("code", "name", "kind", "system_id", "active"), order_by="code"),
     Entity("pontos", "Pontos de coleta", "ponto de coleta", reg.CollectionPoint, (
-        Field("code", "Codigo", required=True), Field("name", "Nome", required=True),
+        Field("code", "Código", required=True), Field("name", "Nome", required=True),
         Field("system_id", "Sistema", "fk", True, fk="sistemas"),
         Field("unit_id", "Unidade", "fk", fk="unidades"),
         Field("kind", "Tipo", "choice", True, reg.POINT_LABELS),
-        Field("address", "Endereco"), Field("neighbourhood", "Bairro"),
+        Field("address", "Endereço"), Field("neighbourhood", "Bairro"),
         Field("latitude", "Latitude", "float"), Field("longitude", "Longitude", "float"),
-        Field("notes", "Observacoes", "text"), Field("active", "Ativo", "bool")),
+        Field("notes", "Observações", "text"), Field("active", "Ativo", "bool")),
         ("code", "name", "kind", "neighbourhood", "system_id", "active"), order_by="code",
         unique=("code",)),
-    Entity("parametros", "Parametros", "parametro", cat.Parameter, (
-        Field("code", "Codigo", required=True, help="minusculas, sem espacos: cloro_residual_livre"),
+    Entity("parametros", "Parâmetros", "parametro", cat.Parameter, (
+        Field("code", "Código", required=True, help="minusculas, sem espacos: cloro_residual_livre"),
         Field("name", "Nome", required=True),
         Field("group", "Grupo", "choice", True, GROUPS),
-        Field("unit", "Unidade"), Field("method", "Metodo"),
+        Field("unit", "Unidade"), Field("method", "Método"),
         Field("ld", "LD", "decimal"), Field("lq", "LQ", "decimal"),
-        Field("vmp_min", "VMP minimo", "decimal"), Field("vmp_max", "VMP maximo", "decimal"),
-        Field("presence_absence", "Presenca/ausencia (VMP: ausencia)", "bool"),
+        Field("vmp_min", "VMP mínimo", "decimal"), Field("vmp_max", "VMP máximo", "decimal"),
+        Field("presence_absence", "Presenca/ausencia (VMP: ausência)", "bool"),
         Field("applies", "Onde o VMP se aplica", "choice", True, APPLIES),
-        Field("compare_decimals", "Casas decimais na comparacao", "int"),
-        Field("plausible_min", "Faixa plausivel: minimo", "decimal"),
-        Field("plausible_max", "Faixa plausivel: maximo", "decimal"),
+        Field("compare_decimals", "Casas decimais na comparação", "int"),
+        Field("plausible_min", "Faixa plausível: mínimo", "decimal"),
+        Field("plausible_max", "Faixa plausível: máximo", "decimal"),
         Field("annex", "Anexo"), Field("source", "Fonte", required=True),
-        Field("version", "Versao da regra"),
+        Field("version", "Versão da regra"),
         Field("sample_type_id", "Tipo de amostra", "fk", fk="tipos_amostra"),
         Field("bottle_type_id", "Frasco", "fk", fk="frascos"),
         Field("preservative_id", "Preservante", "fk", fk="preservantes"),
         Field("volume_ml", "Volume (mL)", "int"),
         Field("field_reading", "Medido em campo pelo coletor", "bool"),
-        Field("notes", "Observacoes", "text"), Field("active", "Ativo", "bool")),
+        Field("notes", "Observações", "text"), Field("active", "Ativo", "bool")),
         ("code", "name", "group", "unit", "standard_text", "source", "active"), order_by="code",
         unique=("code",)),
     Entity("tipos_amostra", "Tipos de amostra", "tipo de amostra", cat.SampleType, (
-        Field("code", "Codigo", required=True), Field("name", "Nome", required=True),
+        Field("code", "Código", required=True), Field("name", "Nome", required=True),
         Field("active", "Ativo", "bool")), ("code", "name", "active"), order_by="code",
         unique=("code",)),
     Entity("frascos", "Tipos de frasco", "tipo de frasco", cat.BottleType, (
-        Field("code", "Codigo", required=True), Field("name", "Nome", required=True),
+        Field("code", "Código", required=True), Field("name", "Nome", required=True),
         Field("volume_ml", "Volume (mL)", "int"), Field("material", "Material"),
         Field("active", "Ativo", "bool")), ("code", "name", "volume_ml", "material", "active"),
         order_by="code", unique=("code",)),
     Entity("preservantes", "Preservantes", "preservante", cat.Preservative, (
-        Field("code", "Codigo", required=True), Field("name", "Nome", required=True),
+        Field("code", "Código", required=True), Field("name", "Nome", required=True),
         Field("active", "Ativo", "bool")), ("code", "name", "active"), order_by="code",
         unique=("code",)),
-    Entity("minimos", "Amostragem minima (Portaria 888)", "regra de amostragem minima",
+    Entity("minimos", "Amostragem mínima (Portaria 888)", "regra de amostragem mínima",
            cat.SamplingMinimum, (
-        Field("parameter_code", "Codigo do parametro", required=True),
-        Field("where", "Onde", "choice", True, {"saida": "Saida do tratamento", "rede": "Rede",
-                                                 "captacao": "Captacao"}),
+        Field("parameter_code", "Código do parâmetro", required=True),
+        Field("where", "Onde", "choice", True, {"saida": "Saída do tratamento", "rede": "Rede",
+                                                 "captacao": "Captação"}),
         Field("system_kind", "Tipo de sistema", "choice", True, {"SAA": "SAA", "SAC": "SAC"}),
         Field("source_type", "Manancial", "choice", True, {"*": "Qualquer", "superficial": "Superficial",
                                                             "subterraneo": "Subterraneo"}),
-        Field("pop_min", "Populacao de (hab.)", "int", True),
-        Field("pop_max", "Populacao ate (hab.)", "int", help="vazio = sem limite"),
-        Field("frequency", "Frequencia", "choice", True, {}),
-        Field("base", "Numero de amostras (base)", "int", True),
+        Field("pop_min", "População de (hab.)", "int", True),
+        Field("pop_max", "População até (hab.)", "int", help="vazio = sem limite"),
+        Field("frequency", "Frequência", "choice", True, {}),
+        Field("base", "Número de amostras (base)", "int", True),
         Field("per_inhabitants", "Mais 1 amostra a cada (hab.)", "int"),
-        Field("cap", "Maximo", "int"), Field("source", "Fonte"), Field("version", "Versao"),
-        Field("notes", "Observacoes"), Field("active", "Ativa", "bool")),
+        Field("cap", "Máximo", "int"), Field("source", "Fonte"), Field("version", "Versão"),
+        Field("notes", "Observações"), Field("active", "Ativa", "bool")),
         ("parameter_code", "where", "source_type", "pop_min", "pop_max", "frequency", "base",
          "per_inhabitants", "source", "active"), order_by="parameter_code"),
 )}
@@ -184,7 +184,7 @@ def field_choices(f: Field) -> dict[str, str]:
 def entity(key: str) -> Entity:
     e = ENTITIES.get(key)
     if e is None:
-        raise NotFound("Cadastro nao encontrado.")
+        raise NotFound("Cadastro não encontrado.")
     return e
 
 
@@ -207,7 +207,7 @@ def records(key: str, *, q: str = "", system_id: int | None = None,
 def record(key: str, record_id: int) -> Any:
     obj = session.get(entity(key).model, record_id)
     if obj is None:
-        raise NotFound(f"{entity(key).singular.capitalize()} nao encontrado(a).")
+        raise NotFound(f"{entity(key).singular.capitalize()} não encontrado(a).")
     return obj
 
 
@@ -222,17 +222,17 @@ def _parse(f: Field, raw: Any) -> Any:
         try:
             return int(raw)
         except (TypeError, ValueError):
-            raise ValueError("Informe um numero inteiro.") from None
+            raise ValueError("Informe um número inteiro.") from None
     if f.kind == "decimal":
         try:
             return Decimal(str(raw).replace(",", "."))
         except InvalidOperation:
-            raise ValueError("Informe um numero (ex.: 0,05).") from None
+            raise ValueError("Informe um número (ex.: 0,05).") from None
     if f.kind == "float":
         try:
             return float(str(raw).replace(",", "."))
         except ValueError:
-            raise ValueError("Informe um numero (ex.: -22,9012).") from None
+            raise ValueError("Informe um número (ex.: -22,9012).") from None
     if f.kind == "date":
         if isinstance(raw, dt.date):
             return raw
@@ -241,12 +241,12 @@ def _parse(f: Field, raw: Any) -> Any:
                 return dt.datetime.strptime(str(raw), fmt).date()
             except ValueError:
                 pass
-        raise ValueError("Data invalida (dd/mm/aaaa).")
+        raise ValueError("Data inválida (dd/mm/aaaa).")
     if f.kind == "list":
         items = raw if isinstance(raw, list) else str(raw).split(",")
         return [str(i).strip() for i in items if str(i).strip()]
     if f.kind == "choice" and str(raw) not in field_choices(f):
-        raise ValueError("Opcao invalida.")
+        raise ValueError("Opção inválida.")
     return str(raw)
 
 
@@ -257,15 +257,15 @@ def _check_parameter(v: dict[str, Any]) -> dict[str, list[str]]:
     err: dict[str, list[str]] = {}
     lo, hi = v.get("vmp_min"), v.get("vmp_max")
     if lo is not None and hi is not None and lo > hi:
-        err["vmp_min"] = ["O VMP minimo e maior que o maximo."]
+        err["vmp_min"] = ["O VMP mínimo e maior que o máximo."]
     if v.get("presence_absence") and (lo is not None or hi is not None):
-        err["presence_absence"] = ["Presenca/ausencia nao tem VMP numerico."]
+        err["presence_absence"] = ["Presenca/ausencia não tem VMP numérico."]
     ld, lq = v.get("ld"), v.get("lq")
     if ld is not None and lq is not None and ld > lq:
         err["ld"] = ["O LD deve ser menor ou igual ao LQ."]
     pl, ph = v.get("plausible_min"), v.get("plausible_max")
     if pl is not None and ph is not None and pl > ph:
-        err["plausible_min"] = ["Faixa plausivel invalida."]
+        err["plausible_min"] = ["Faixa plausível inválida."]
     code = v.get("code") or ""
     if code and (code != code.lower() or " " in code):
         err["code"] = ["Use minusculas e sublinhado, sem espacos."]
@@ -277,13 +277,13 @@ def _check_minimum(v: dict[str, Any]) -> dict[str, list[str]]:
     if v.get("pop_max") is not None and v["pop_max"] < (v.get("pop_min") or 0):
         err["pop_max"] = ["O limite superior e menor que o inferior."]
     if (v.get("base") or 0) < 0:
-        err["base"] = ["Numero negativo."]
+        err["base"] = ["Número negativo."]
     return err
 
 
 def _check_license(v: dict[str, Any]) -> dict[str, list[str]]:
     if v.get("issued_on") and v.get("expires_on") and v["expires_on"] < v["issued_on"]:
-        return {"expires_on": ["O vencimento e anterior a emissao."]}
+        return {"expires_on": ["O vencimento e anterior a emissão."]}
     return {}
 
 
@@ -294,7 +294,7 @@ def _check_geo(v: dict[str, Any]) -> dict[str, list[str]]:
     if v.get("longitude") is not None and not -180 <= v["longitude"] <= 180:
         err["longitude"] = ["Longitude fora de -180..180."]
     if "population_served" in v and (v["population_served"] or 0) < 0:
-        err["population_served"] = ["Populacao negativa."]
+        err["population_served"] = ["População negativa."]
     return err
 
 
@@ -328,7 +328,7 @@ def save(key: str, data: dict[str, Any], *, record_id: int | None = None,
     for f in e.fields:
         current = values.get(f.name, getattr(obj, f.name, None) if obj is not None else None)
         if f.required and (current is None or current == ""):
-            errors.setdefault(f.name, ["Campo obrigatorio."])
+            errors.setdefault(f.name, ["Campo obrigatório."])
         if (f.kind == "fk" and values.get(f.name) is not None
                 and session.get(ENTITIES[f.fk].model, values[f.name]) is None):
             errors.setdefault(f.name, ["Registro inexistente."])
@@ -341,7 +341,7 @@ def save(key: str, data: dict[str, Any], *, record_id: int | None = None,
         if u in values and values[u] is not None:
             dup = session.scalars(select(e.model).where(getattr(e.model, u) == values[u])).first()
             if dup is not None and dup is not obj:
-                errors.setdefault(u, [f"Ja existe um(a) {e.singular} com este valor."])
+                errors.setdefault(u, [f"Já existe um(a) {e.singular} com este valor."])
     if errors:
         raise ValidationError(f"Verifique os campos do(a) {e.singular}.", fields=errors)
     why = reason.strip() or (f"cadastro: {e.singular}" + (" alterado" if obj else " criado"))
@@ -365,7 +365,7 @@ def confirm_parameter(parameter_id: int, *, user_id: int, reason: str = "") -> c
 
     p = record("parametros", parameter_id)
     if not p.unverified:
-        raise Conflict("Este parametro nao esta marcado como nao verificado.")
+        raise Conflict("Este parâmetro não esta marcado como não verificado.")
     with acting(user_id, reason.strip() or "VMP conferido com o texto do DOU"):
         p.unverified = False
         p.confirmed_by_id = user_id
@@ -406,16 +406,16 @@ def set_neighbours(point_id: int, *, upstream: list[int], downstream: list[int],
     p = record("pontos", point_id)
     ids = set(upstream) | set(downstream)
     if point_id in ids:
-        raise ValidationError("Um ponto nao pode ser vizinho de si mesmo.",
+        raise ValidationError("Um ponto não pode ser vizinho de si mesmo.",
                               fields={"montante": ["Ponto repetido."]})
     if set(upstream) & set(downstream):
-        raise ValidationError("Um ponto nao pode estar a montante e a jusante ao mesmo tempo.",
+        raise ValidationError("Um ponto não pode estar a montante e a jusante ao mesmo tempo.",
                               fields={"jusante": ["Ponto repetido."]})
     known = {q.id: q for q in session.scalars(select(reg.CollectionPoint).where(
         reg.CollectionPoint.id.in_(ids)))}
     if bad := [i for i in ids if i not in known or known[i].system_id != p.system_id]:
         raise ValidationError(f"Pontos inexistentes ou de outro sistema: {bad}.",
-                              fields={"montante": ["Ponto invalido."]})
+                              fields={"montante": ["Ponto inválido."]})
     wanted = {(u, point_id) for u in upstream} | {(point_id, d) for d in downstream}
     with acting(user_id, reason.strip() or f"vizinhos do ponto {p.code}"):
         for link in session.scalars(select(reg.PointLink).where(or_(

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from core import fmt as ptbr
 from core.audit import audit_context
 from core.db import session, transactional, utcnow
 from core.errors import NotFound, ValidationError
@@ -36,9 +37,9 @@ def _more_info() -> str:
 
     org = current_organization()
     if org is None:
-        return "Informacoes sobre a qualidade da agua: atendimento do servico de agua."
+        return "Informações sobre a qualidade da água: atendimento do serviço de água."
     parts = [p for p in (org.website, org.phone, org.customer_service) if p]
-    return "Mais informacoes sobre a qualidade da agua: " + "; ".join(parts)
+    return "Mais informações sobre a qualidade da água: " + "; ".join(parts)
 
 
 def quality_summary(system_id: int, year: int, month: int, *, published_only: bool = True,
@@ -74,7 +75,7 @@ def quality_summary(system_id: int, year: int, month: int, *, published_only: bo
 
 
 def _where(w: str) -> str:
-    return {"saida": "Saida do tratamento", "rede": "Rede de distribuicao"}.get(w, w)
+    return {"saida": "Saída do tratamento", "rede": "Rede de distribuição"}.get(w, w)
 
 
 def quality_history(system_id: int, months: int = 12, *, until: tuple[int, int] | None = None,
@@ -129,11 +130,23 @@ def register_eta_stoppage(eta_code: str, started_at: dt.datetime, *,
     if not eta_code:
         errors["eta"] = ["Informe a ETA."]
     if started_at is None or started_at.tzinfo is None:
-        errors["inicio"] = ["Informe o inicio com fuso horario."]
-    elif ended_at is not None and ended_at < started_at:
-        errors["fim"] = ["O fim da parada e anterior ao inicio."]
+        errors["inicio"] = ["Informe o início com fuso horário."]
+    else:
+        now = utcnow()
+        earliest = (ptbr.local(now) - dt.timedelta(days=400)).replace(day=1).date()
+        if not earliest <= ptbr.local_date(started_at) <= ptbr.local_date(now):
+            errors["inicio"] = [f"O início da parada ({ptbr.datahora(started_at)}) deve ficar entre "
+                                f"{ptbr.data(earliest)} e agora ({ptbr.datahora(now)}): uma parada "
+                                "futura ainda não aconteceu."]
+        elif ended_at is not None and ended_at < started_at:
+            errors["fim"] = [f"O fim da parada ({ptbr.datahora(ended_at)}) é anterior ao início "
+                             f"({ptbr.datahora(started_at)})."]
+        elif ended_at is not None and ended_at > now + dt.timedelta(minutes=5):
+            errors["fim"] = [f"O fim da parada ({ptbr.datahora(ended_at)}) está no futuro: "
+                             "deixe em branco enquanto a ETA estiver parada."]
     if errors:
-        raise ValidationError("Parada de ETA invalida.", fields=errors)
+        first = next(iter(errors.values()))[0]
+        raise ValidationError(first if len(errors) == 1 else "Parada de ETA inválida.", fields=errors)
     row = None
     if source_ref:
         row = session.scalars(select(EtaStoppage).where(EtaStoppage.source_ref == source_ref)).first()
@@ -168,12 +181,12 @@ def end_eta_stoppage(eta_code: str, ended_at: dt.datetime, *, source_ref: str = 
     if row is None:
         if source_ref:  # end without start (lost start event): record a zero-length stoppage
             register_eta_stoppage(eta_code, ended_at, ended_at=ended_at, source_ref=source_ref,
-                                  reason="fim recebido sem inicio")
+                                  reason="fim recebido sem início")
             return
-        raise NotFound(f"Nao ha parada aberta da ETA {eta_code}.")
+        raise NotFound(f"Não ha parada aberta da ETA {eta_code}.")
     if ended_at < row.started_at:
-        raise ValidationError("O fim da parada e anterior ao inicio.",
-                              fields={"fim": ["Anterior ao inicio."]})
+        raise ValidationError("O fim da parada e anterior ao início.",
+                              fields={"fim": ["Anterior ao início."]})
     with audit_context(reason="fim de parada de ETA"):
         row.ended_at = ended_at
         session.flush()
@@ -191,7 +204,7 @@ def record_dosing(eta_code: str, year: int, month: int, product: str, quantity: 
     if not product.strip():
         raise ValidationError("Informe o produto.", fields={"produto": ["Informe o produto."]})
     if quantity is None or quantity < 0:
-        raise ValidationError("Quantidade invalida.", fields={"quantidade": ["Quantidade invalida."]})
+        raise ValidationError("Quantidade inválida.", fields={"quantidade": ["Quantidade inválida."]})
     row = session.scalars(select(DosingConsumption).where(
         DosingConsumption.eta_code == eta_code, DosingConsumption.year == year,
         DosingConsumption.month == month, DosingConsumption.product == product.strip())).first()
@@ -211,9 +224,9 @@ def now() -> dt.datetime:
 
 # -- report documents (HTML data, PDF with reportlab, XLSX with openpyxl) ----------------------
 
-VERDICT_PT = {"conforme": "Conforme", "nao_conforme": "Nao conforme", "sem_dados": "Sem dados",
+VERDICT_PT = {"conforme": "Conforme", "nao_conforme": "Não conforme", "sem_dados": "Sem dados",
               "indeterminado": "Indeterminado"}
-WHERE_PT = {"saida": "Saida do tratamento", "rede": "Rede de distribuicao"}
+WHERE_PT = {"saida": "Saída do tratamento", "rede": "Rede de distribuição"}
 
 
 def _n(v: float | None, places: int = 2) -> str:
@@ -224,8 +237,8 @@ def _n(v: float | None, places: int = 2) -> str:
 
 def closing_table(rows: list[closing.ReportRow]) -> tuple[list[str], list[list[str]]]:
     """The pre-/post-closing report as a table (header, rows) shared by PDF and XLSX."""
-    head = ["Parametro", "Ponto", "Exigidas", "Dispensadas (parada)", "Planejadas", "Coletadas",
-            "Analisadas", "Conformes", "Fora do padrao", "Recoletas", "Media", "P95", "Regra",
+    head = ["Parâmetro", "Ponto", "Exigidas", "Dispensadas (parada)", "Planejadas", "Coletadas",
+            "Analisadas", "Conformes", "Fora do padrão", "Recoletas", "Média", "P95", "Regra",
             "Resultado"]
     body = []
     for r in rows:
@@ -268,7 +281,7 @@ def render_pdf(title: str, subtitle: str, head: list[str], body: list[list[str]]
     if verdict_col is not None:
         for i, row in enumerate(body, start=1):
             txt = row[verdict_col].lower()
-            if txt.startswith("nao conforme"):
+            if txt.startswith("não conforme"):
                 style.append(("BACKGROUND", (verdict_col, i), (verdict_col, i), colors.HexColor("#f7d9d7")))
             elif txt.startswith("conforme"):
                 style.append(("BACKGROUND", (verdict_col, i), (verdict_col, i), colors.HexColor("#d8eedd")))
@@ -280,7 +293,7 @@ def render_pdf(title: str, subtitle: str, head: list[str], body: list[list[str]]
         canvas.saveState()
         canvas.setFont("Helvetica", 7)
         canvas.drawString(10 * mm, 6 * mm, footer[:180])
-        canvas.drawRightString(landscape(A4)[0] - 10 * mm, 6 * mm, f"pagina {canvas.getPageNumber()}")
+        canvas.drawRightString(landscape(A4)[0] - 10 * mm, 6 * mm, f"página {canvas.getPageNumber()}")
         canvas.restoreState()
 
     story = [Paragraph(esc(title), ss["Title"]), Paragraph(esc(subtitle), ss["Normal"]), Spacer(1, 4 * mm),
@@ -339,28 +352,28 @@ def closing_document(system_id: int, year: int, month: int, fmt: str, *,
     c = closing.closing_of(system_id, year, month)
     if post:
         if c is None or c.state != ClosingState.CLOSED:
-            raise NotFound("Este mes nao esta fechado.")
+            raise NotFound("Este mês não esta fechado.")
         rows = [closing.ReportRow(**r) for r in c.report["rows"]]
-        kind = "Relatorio pos-fechamento"
+        kind = "Relatório pos-fechamento"
     else:
         rows = closing.pre_closing(system_id, year, month)
-        kind = "Relatorio pre-fechamento"
+        kind = "Relatório pre-fechamento"
     name = _system_name(system_id)
     title = f"{kind} - {name} - {month:02d}/{year}"
     subtitle = ("Portaria GM/MS 888/2021. Recoletas fora dos percentuais; '< LD' conta como "
-                "conforme; LQ acima do VMP e indeterminado. Regras: versao "
+                "conforme; LQ acima do VMP e indeterminado. Regras: versão "
                 f"{closing.rules_data()['version']}.")
     head, body = closing_table(rows)
     fname = f"{'pos' if post else 'pre'}-fechamento-{system_id}-{year}-{month:02d}"
     if fmt == "pdf":
         return (render_pdf(title, subtitle, head, body, verdict_col=13,
-                           footer=f"Gerado em {utcnow():%d/%m/%Y %H:%M} UTC",
+                           footer=f"Gerado em {ptbr.datahora(utcnow())} (horário local)",
                            widths_mm=[30, 22] + [14.5] * 10 + [44, 36]),
                 "application/pdf", fname + ".pdf")
     if fmt == "xlsx":
         return (render_xlsx(title, subtitle, head, body, numeric_cols=(2, 3, 4, 5, 6, 7, 8, 9, 10, 11)),
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", fname + ".xlsx")
-    raise ValidationError("Formato invalido: use pdf ou xlsx.", fields={"formato": ["pdf ou xlsx"]})
+    raise ValidationError("Formato inválido: use pdf ou xlsx.", fields={"formato": ["pdf ou xlsx"]})
 
 
 def known_systems() -> list[tuple[int, str]]:
@@ -467,11 +480,11 @@ def bar_chart_svg(items: list[tuple[str, int]], title: str) -> str:
 
 
 def nonconformity_table(rows: list[Result]) -> tuple[list[str], list[list[str]]]:
-    head = ["Ponto", "Amostra", "Coleta", "Parametro", "Resultado", "Padrao", "Situacao"]
+    head = ["Ponto", "Amostra", "Coleta", "Parâmetro", "Resultado", "Padrão", "Situação"]
     body = [[r.point_name, r.sample_code + (" (recoleta)" if r.is_recoleta else ""),
-             r.collected_at.strftime("%d/%m/%Y") if r.collected_at else "", r.parameter_name,
+             ptbr.data(r.collected_at), r.parameter_name,
              f"{r.value_text} {r.unit}".strip(), r.standard,
-             {"registrado": "aguardando validacao", "validado": "validado",
+             {"registrado": "aguardando validação", "validado": "validado",
               "publicado": "publicado"}.get(str(r.state), str(r.state))] for r in rows]
     return head, body
 
@@ -488,15 +501,15 @@ def _month_results(system_id: int | None, year: int, month: int, *codes: str) ->
     return list(session.scalars(stmt.order_by(Result.collected_at, Result.id)))
 
 
-STATE_PT = {"registrado": "Aguardando validacao", "validado": "Validado", "publicado": "Publicado",
-            "substituido": "Substituido", "cancelado": "Cancelado"}
+STATE_PT = {"registrado": "Aguardando validação", "validado": "Validado", "publicado": "Publicado",
+            "substituido": "Substituído", "cancelado": "Cancelado"}
 
 
 def report_annual(system_id: int | None, year: int, month: int) -> tuple[str, list[str], list[list[str]]]:
     """Decreto 5.440 annual report data: per basic parameter and month, analysed / conforming."""
     if system_id is None:
         raise ValidationError("Informe o sistema.", fields={"sistema": ["obrigatorio"]})
-    head = ["Parametro"] + [f"{m:02d}/{year}" for m in range(1, 13)] + ["Total no ano"]
+    head = ["Parâmetro"] + [f"{m:02d}/{year}" for m in range(1, 13)] + ["Total no ano"]
     rows: dict[str, list[str]] = {}
     totals: dict[str, list[int]] = {}
     for m in range(1, 13):
@@ -511,13 +524,13 @@ def report_annual(system_id: int | None, year: int, month: int) -> tuple[str, li
             t[1] += p.analysed
     body = [[name] + cells + [f"{totals[name][0]}/{totals[name][1]} conformes"]
             for name, cells in rows.items()]
-    return f"Relatorio anual de qualidade da agua {year} - {_system_name(system_id)}", head, body
+    return f"Relatório anual de qualidade da água {year} - {_system_name(system_id)}", head, body
 
 
 def report_turbidity(system_id, year, month):  # type: ignore[no-untyped-def]
-    head = ["Ponto", "Tipo", "Coleta", "Resultado (uT)", "Padrao", "Situacao"]
+    head = ["Ponto", "Tipo", "Coleta", "Resultado (uT)", "Padrão", "Situação"]
     rs_ = _month_results(system_id, year, month, "turbidez")
-    body = [[r.point_name, r.point_kind or "", r.collected_at.strftime("%d/%m/%Y %H:%M") if r.collected_at else "",
+    body = [[r.point_name, r.point_kind or "", ptbr.datahora(r.collected_at),
              r.value_text, r.standard, VERDICT_PT.get(r.verdict, r.verdict)] for r in rs_
             if r.state not in (ResultState.SUPERSEDED, ResultState.CANCELLED)]
     vals = [r.value for r in rs_ if r.value is not None]
@@ -528,8 +541,8 @@ def report_turbidity(system_id, year, month):  # type: ignore[no-untyped-def]
 
 
 def report_tracking(system_id, year, month):  # type: ignore[no-untyped-def]
-    head = ["Parametro", "Aguardando validacao", "Validados", "Publicados", "Substituidos",
-            "Cancelados", "Fora do padrao"]
+    head = ["Parâmetro", "Aguardando validação", "Validados", "Publicados", "Substituídos",
+            "Cancelados", "Fora do padrão"]
     agg: dict[str, list[int]] = {}
     for r in _month_results(system_id, year, month):
         a = agg.setdefault(r.parameter_name, [0] * 6)
@@ -538,7 +551,7 @@ def report_tracking(system_id, year, month):  # type: ignore[no-untyped-def]
         if r.verdict == "nao_conforme" and r.counts:
             a[5] += 1
     body = [[k] + [str(x) for x in v] for k, v in sorted(agg.items())]
-    return f"Acompanhamento das analises {month:02d}/{year}", head, body
+    return f"Acompanhamento das análises {month:02d}/{year}", head, body
 
 
 def report_recoletas(system_id, year, month):  # type: ignore[no-untyped-def]
@@ -549,23 +562,23 @@ def report_recoletas(system_id, year, month):  # type: ignore[no-untyped-def]
         Recoleta.scheduled_for >= first, Recoleta.scheduled_for < nxt + dt.timedelta(days=7))
     if system_id is not None:
         stmt = stmt.where(Result.system_id == system_id)
-    head = ["Amostra original", "Parametro", "Resultado", "Ponto da recoleta", "Posicao",
-            "Data prevista", "Situacao", "Motivo"]
+    head = ["Amostra original", "Parâmetro", "Resultado", "Ponto da recoleta", "Posição",
+            "Data prevista", "Situação", "Motivo"]
     body = [[res.sample_code, res.parameter_name, res.value_text, str(rec.point_id), rec.role,
-             rec.scheduled_for.strftime("%d/%m/%Y"), str(rec.state),
+             ptbr.data(rec.scheduled_for), str(rec.state),
              rec.cancel_reason or rec.reason or ""] for rec, res in session.execute(stmt)]
     return f"Acompanhamento de recoletas {month:02d}/{year}", head, body
 
 
 def report_observations(system_id, year, month):  # type: ignore[no-untyped-def]
-    head = ["Amostra", "Parametro", "Resultado", "Situacao", "Observacao / justificativa"]
+    head = ["Amostra", "Parâmetro", "Resultado", "Situação", "Observação / justificativa"]
     body = [[r.sample_code, r.parameter_name, r.value_text, STATE_PT.get(str(r.state), str(r.state)),
              "; ".join(x for x in (r.observation, r.change_reason,
-                                   "valor fora da faixa plausivel confirmado"
+                                   "valor fora da faixa plausível confirmado"
                                    if r.outside_plausible_confirmed else None) if x)]
             for r in _month_results(system_id, year, month)
             if r.observation or r.change_reason or r.outside_plausible_confirmed]
-    return f"Observacoes das analises {month:02d}/{year}", head, body
+    return f"Observações das análises {month:02d}/{year}", head, body
 
 
 def report_vigilancia(system_id, year, month):  # type: ignore[no-untyped-def]
@@ -573,28 +586,28 @@ def report_vigilancia(system_id, year, month):  # type: ignore[no-untyped-def]
     every sample outside the standard (SISAGUA 'amostras fora do padrao')."""
     if system_id is None:
         raise ValidationError("Informe o sistema.", fields={"sistema": ["obrigatorio"]})
-    head = ["Parametro", "Ponto de monitoramento", "Exigidas", "Analisadas", "Conformes",
-            "Fora do padrao", "Resultado"]
+    head = ["Parâmetro", "Ponto de monitoramento", "Exigidas", "Analisadas", "Conformes",
+            "Fora do padrão", "Resultado"]
     body = [[r.parameter_name, WHERE_PT.get(r.where, r.where), str(r.required), str(r.analysed),
              str(r.conforming), str(r.nonconforming), VERDICT_PT.get(r.verdict, r.verdict)]
             for r in closing.pre_closing(system_id, year, month)]
     ncs = nonconformities(system_id, year, month)
     if ncs:
-        body.append(["AMOSTRAS FORA DO PADRAO", "Ponto", "Data da coleta", "Resultado", "Padrao",
-                     "Amostra", "Providencia do controle"])
+        body.append(["AMOSTRAS FORA DO PADRAO", "Ponto", "Data da coleta", "Resultado", "Padrão",
+                     "Amostra", "Providência do controle"])
     for r in ncs:
         body.append([r.parameter_name, r.point_name,
-                     r.collected_at.strftime("%d/%m/%Y") if r.collected_at else "", r.value_text,
+                     ptbr.data(r.collected_at), r.value_text,
                      r.standard, r.sample_code, "____________________"])
-    return (f"Formulario mensal de controle - {_system_name(system_id)} - {month:02d}/{year}",
+    return (f"Formulário mensal de controle - {_system_name(system_id)} - {month:02d}/{year}",
             head, body)
 
 
 REPORTS = {
     "anual": ("Anual (Decreto 5.440)", report_annual),
     "turbidez": ("Turbidez", report_turbidity),
-    "acompanhamento": ("Acompanhamento das analises", report_tracking),
+    "acompanhamento": ("Acompanhamento das análises", report_tracking),
     "recoletas": ("Recoletas", report_recoletas),
-    "observacoes": ("Observacoes", report_observations),
-    "vigilancia": ("Formulario mensal da vigilancia", report_vigilancia),
+    "observacoes": ("Observações", report_observations),
+    "vigilancia": ("Formulário mensal da vigilância", report_vigilancia),
 }

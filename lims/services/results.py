@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from core import fmt
 from core.db import session, transactional, utcnow
 from core.errors import Conflict, NotFound, ValidationError
 from lims.domain.vmp import (
@@ -78,17 +79,47 @@ def active_result(sample_id: int, parameter_id: int) -> Result | None:
     ).first()
 
 
+def physical_range(p: ParameterRef) -> tuple[Decimal | None, Decimal | None, str]:
+    """What the quantity can be at all (not what is plausible): pH 0 to 14, a temperature
+    between -10 and 100 °C, a concentration, count, turbidity or colour never below zero."""
+    unit = (p.unit or "").strip().lower()
+    if p.code == "ph" or unit == "ph":
+        return Decimal(0), Decimal(14), "o pH vai de 0 a 14"
+    if "°c" in unit or unit == "c" or p.code.startswith("temperatura"):
+        return Decimal(-10), Decimal(100), "a temperatura da água fica entre -10 e 100 °C"
+    if unit == "%":
+        return Decimal(0), Decimal(100), "um percentual vai de 0 a 100"
+    return Decimal(0), None, f"o valor de {p.name} não pode ser negativo"
+
+
 def _measure(text: str, p: ParameterRef) -> tuple[Measurement, str]:
+    raw = (text or "").strip()
+    if raw[:1].isdigit() or raw[:1] in "+-":
+        try:
+            fmt.parse_numero(raw, field="resultado")  # refuses "1.234" (ambiguous) with an example
+        except fmt.NumberFormatError as exc:
+            raise ValidationError(str(exc), code="numero_ambiguo", fields={"valor": [str(exc)]}) from None
     try:
         value, qual = parse_result(text)
     except ValueError:
-        msg = "Resultado invalido: use um numero (ex.: 0,35), < LD, < LQ, Ausente ou Presente."
+        msg = "Resultado inválido: use um número (ex.: 0,35), < LD, < LQ, Ausente ou Presente."
         raise ValidationError(msg, fields={"valor": [msg]}) from None
-    if p.limit.absence and value is not None and value < 0:
-        raise ValidationError("Contagem negativa.", fields={"valor": ["Contagem negativa."]})
+    lo, hi, why = physical_range(p)
+    if value is not None and ((lo is not None and value < lo) or (hi is not None and value > hi)):
+        msg = (f"{fmt.numero(value, None)} {p.unit} é impossível para {p.name}: {why}. "
+               "Confira o valor digitado.").replace("  ", " ")
+        raise ValidationError(msg, code="fisicamente_impossivel", fields={"valor": [msg]})
     m = Measurement(value=value, qualifier=qual, ld=p.ld, lq=p.lq)
     shown = describe_result(m) if qual is not Qualifier.NONE else text.strip()
     return m, shown
+
+
+def _plausible_text(p: ParameterRef) -> str:
+    lo = fmt.numero(p.plausible_low, None) if p.plausible_low is not None else None
+    hi = fmt.numero(p.plausible_high, None) if p.plausible_high is not None else None
+    if lo is not None and hi is not None:
+        return f"de {lo} a {hi} {p.unit}".strip()
+    return f"a partir de {lo} {p.unit}".strip() if lo is not None else f"até {hi} {p.unit}".strip()
 
 
 def preview(text: str, p: ParameterRef) -> dict[str, object]:
@@ -115,21 +146,21 @@ def enter_result(sample: SampleRef, parameter: ParameterRef, text: str, *,
     if sample.system_id is not None and collected_on is not None:
         closing.assert_open(sample.system_id, collected_on)
     if supersedes is None and active_result(sample.id, parameter.id) is not None:
-        raise Conflict(f"A amostra {sample.code} ja tem resultado de {parameter.name}; "
-                       "use correcao ou reanalise.", code="resultado_existente")
+        raise Conflict(f"A amostra {sample.code} já tem resultado de {parameter.name}; "
+                       "use correção ou reanálise.", code="resultado_existente")
     m, shown = _measure(text, parameter)
     if not confirm_implausible and not plausible(m.value, parameter.plausible_low,
                                                  parameter.plausible_high):
-        msg = (f"{shown} {parameter.unit} esta fora da faixa plausivel do instrumento; "
-               "confirme o valor para registrar.")
+        msg = (f"{shown} {parameter.unit} está fora da faixa plausível "
+               f"({_plausible_text(parameter)}); confira e confirme o valor para registrar.")
         raise ValidationError(msg, code="fora_da_faixa_plausivel", fields={"valor": [msg]})
     now = utcnow()
     analysed_at = analysed_at or now
     if analysed_at > now + dt.timedelta(minutes=5):
-        raise ValidationError("A data da analise esta no futuro.",
+        raise ValidationError("A data da análise está no futuro.",
                               fields={"analisado_em": ["Data no futuro."]})
     if sample.collected_at and analysed_at < sample.collected_at - dt.timedelta(minutes=5):
-        raise ValidationError("A data da analise e anterior a coleta.",
+        raise ValidationError("A data da análise é anterior à coleta.",
                               fields={"analisado_em": ["Anterior a coleta."]})
     c = check(m, parameter.limit)
     r = Result(
@@ -161,18 +192,18 @@ def register_report(lab_name: str, report_number: str, report_date: dt.date, *,
     """Register an external lab's Boletim de Analise; the PDF is stored under data_dir."""
     errors: dict[str, list[str]] = {}
     if not lab_name.strip():
-        errors["laboratorio"] = ["Informe o laboratorio."]
+        errors["laboratorio"] = ["Informe o laboratório."]
     if not report_number.strip():
-        errors["numero"] = ["Informe o numero do boletim."]
+        errors["numero"] = ["Informe o número do boletim."]
     if pdf is not None and not pdf.startswith(b"%PDF"):
         errors["arquivo"] = ["O anexo deve ser um PDF."]
     if errors:
-        raise ValidationError("Boletim de analise incompleto.", fields=errors)
+        raise ValidationError("Boletim de análise incompleto.", fields=errors)
     dup = session.scalars(select(AnalysisReport).where(
         AnalysisReport.lab_name == lab_name.strip(),
         AnalysisReport.report_number == report_number.strip())).first()
     if dup:
-        raise Conflict(f"O boletim {report_number} de {lab_name} ja foi registrado.")
+        raise Conflict(f"O boletim {report_number} de {lab_name} já foi registrado.")
     rep = AnalysisReport(lab_name=lab_name.strip(), report_number=report_number.strip(),
                          report_date=report_date, entered_by_id=entered_by_id, notes=notes)
     if pdf is not None:
@@ -199,16 +230,14 @@ def results_of_sample(sample_id: int, *, history: bool = False) -> list[Result]:
 def get(result_id: int) -> Result:
     r = session.get(Result, result_id)
     if r is None:
-        raise NotFound("Resultado nao encontrado.")
+        raise NotFound("Resultado não encontrado.")
     return r
 
 
 def _local_date(ts: dt.datetime | None) -> dt.date | None:
     if ts is None:
         return None
-    from zoneinfo import ZoneInfo
-
-    return ts.astimezone(ZoneInfo("America/Sao_Paulo")).date()
+    return fmt.local_date(ts)
 
 
 def resolve_parameter(parameter_id: int, *, fallback: ParameterRef | None = None) -> ParameterRef:
@@ -219,7 +248,7 @@ def resolve_parameter(parameter_id: int, *, fallback: ParameterRef | None = None
     if p is not None:
         return _param_ref(p)
     if fallback is None:
-        raise NotFound("Parametro nao encontrado.")
+        raise NotFound("Parâmetro não encontrado.")
     return fallback
 
 
@@ -228,7 +257,10 @@ def _param_ref(p) -> ParameterRef:  # type: ignore[no-untyped-def]
     def dec(v: object) -> Decimal | None:
         return None if v is None else Decimal(str(v))
 
-    limit = Limit(maximum=dec(p.vmp_max), minimum=dec(p.vmp_min),
+    def shown(v: object) -> Decimal | None:  # the limit as the catalogue writes it
+        return fmt.as_shown(v, p.compare_decimals)
+
+    limit = Limit(maximum=shown(p.vmp_max), minimum=shown(p.vmp_min),
                   absence=bool(p.presence_absence), decimals=p.compare_decimals)
     return ParameterRef(id=p.id, code=p.code, name=p.name, unit=p.unit or "", limit=limit,
                         method=p.method, ld=dec(p.ld), lq=dec(p.lq),
@@ -345,7 +377,7 @@ def enter_grid(parameter_code: str, values: dict[int, str], *, user_id: int,
         if not (text or "").strip():
             continue
         if sid not in pending:
-            errors[str(sid)] = ["Amostra nao esta aguardando este parametro."]
+            errors[str(sid)] = ["Amostra não esta aguardando este parâmetro."]
             continue
         ref, p = pending[sid]
         try:

@@ -47,11 +47,11 @@ def _p(text: str | None, style: ParagraphStyle = TXT) -> Paragraph:
 def _header(route: Route, collector: str, analyst: str, utility: str) -> list:
     meta = [
         [_rich(f"<b>Data:</b> {route.day:%d/%m/%Y}"), _rich(f"<b>Coletor:</b> {_esc(collector)}"),
-         _rich(f"<b>Resp. analise:</b> {_esc(analyst) or '-'}"),
-         _rich(f"<b>Paradas:</b> {len(route.stops)} · <b>Distancia estimada:</b> "
+         _rich(f"<b>Resp. análise:</b> {_esc(analyst) or '-'}"),
+         _rich(f"<b>Paradas:</b> {len(route.stops)} · <b>Distância estimada:</b> "
             f"{route.distance_km:.1f} km (linha reta)")],
-        [_rich(f"<b>Areas, na ordem:</b> {_esc(route.area) or '-'}"), "", "",
-         _rich("<b>Saida:</b> ____:____  <b>Chegada ao laboratorio:</b> ____:____  "
+        [_rich(f"<b>Áreas, na ordem:</b> {_esc(route.area) or '-'}"), "", "",
+         _rich("<b>Saída:</b> ____:____  <b>Chegada ao laboratório:</b> ____:____  "
             "<b>Temp. caixa:</b> ______ °C")],
     ]
     t = Table(meta, colWidths=[45 * mm, 70 * mm, 62 * mm, 100 * mm])
@@ -79,8 +79,8 @@ def route_sheet_pdf(route_id: int, *, utility_name: str = "SAAE") -> bytes:
             bottles_of.setdefault(row.sample_id, []).append(f"{row.bottles}x {row.bottle_type}{vol}{pres}")
 
     story: list = []
-    head = ["#", "Amostra", "Ponto", "Endereco / bairro", "Parametros", "Frascos", "Hora",
-            "Cloro livre\nmg/L", "Turbidez\nuT", "pH", "Temp.\n°C", "Assinatura / observacao"]
+    head = ["#", "Amostra", "Ponto", "Endereço / bairro", "Parâmetros", "Frascos", "Hora",
+            "Cloro livre\nmg/L", "Turbidez\nuT", "pH", "Temp.\n°C", "Assinatura / observação"]
     rows = [[_p(h, HEAD) for h in head]]
     for stop in route.stops:
         s, p = stop.sample, stop.point
@@ -117,11 +117,11 @@ def route_sheet_pdf(route_id: int, *, utility_name: str = "SAAE") -> bytes:
 
     # -- the preparation form --
     story.append(PageBreak())
-    story.append(Paragraph(f"{_esc(utility_name)} · Formulario de preparacao de coleta · rota <b>{_esc(route.code)}</b>", H1))
-    story.append(_rich(f"<b>Responsavel pela coleta:</b> {_esc(collector)} · <b>Responsavel pela "
-                       f"analise:</b> {_esc(analyst) or '-'} · <b>Data programada:</b> {route.day:%d/%m/%Y}"))
+    story.append(Paragraph(f"{_esc(utility_name)} · Formulário de preparação de coleta · rota <b>{_esc(route.code)}</b>", H1))
+    story.append(_rich(f"<b>Responsável pela coleta:</b> {_esc(collector)} · <b>Responsável pela "
+                       f"análise:</b> {_esc(analyst) or '-'} · <b>Data programada:</b> {route.day:%d/%m/%Y}"))
     story.append(Spacer(1, 2 * mm))
-    prow = [[_p(h, HEAD) for h in ("#", "Ponto", "Amostra", "Data", "Parametros", "Metodo de analise",
+    prow = [[_p(h, HEAD) for h in ("#", "Ponto", "Amostra", "Data", "Parâmetros", "Método de análise",
                                    "Frasco", "Preservante", "Volume", "Qtde", "Conf.")]]
     codes = {st.sample_id: st.sample.code for st in route.stops}
     points = {st.point_id: st.point for st in route.stops}
@@ -155,7 +155,7 @@ def route_sheet_pdf(route_id: int, *, utility_name: str = "SAAE") -> bytes:
         canvas.setFont("Helvetica", 7)
         canvas.setFillGray(0.35)
         canvas.drawString(10 * mm, 6 * mm, f"Rota {route.code} · {route.day:%d/%m/%Y} · {collector}")
-        canvas.drawRightString(287 * mm, 6 * mm, f"pagina {doc.page}")
+        canvas.drawRightString(287 * mm, 6 * mm, f"página {doc.page}")
         canvas.restoreState()
 
     doc = SimpleDocTemplate(buf, pagesize=landscape(A4), leftMargin=10 * mm, rightMargin=10 * mm,

@@ -123,7 +123,7 @@ def build_route(day: dt.date, collector_id: int, *, user_id: int | None,
     """One route for `collector_id` on `day` with the day's samples still without a route
     (optionally only those `areas` or `sample_ids`), visiting order by area then distance."""
     collector = _user(collector_id, "Coletor")
-    analyst = _user(analysis_responsible_id, "Responsavel")
+    analyst = _user(analysis_responsible_id, "Responsável")
     rows = candidates(day, system_id=system_id)
     if sample_ids is not None:
         wanted = set(sample_ids)
@@ -134,7 +134,7 @@ def build_route(day: dt.date, collector_id: int, *, user_id: int | None,
         rows = [s for s in rows if area_of(points[s.point_id]) in chosen]
     if not rows:
         raise ValidationError(f"Nenhuma amostra programada para {day:%d/%m/%Y} sem rota"
-                              + (" nas areas escolhidas." if areas else "."), code="rota_vazia")
+                              + (" nas áreas escolhidas." if areas else "."), code="rota_vazia")
     return _create(day, collector, analyst, rows, points, user_id=user_id, system_id=system_id,
                    start=start, notes=notes)
 
@@ -200,7 +200,7 @@ def demo_routes(today: dt.date, *, collector_id: int | None = None) -> list[Rout
         points = _points(s.point_id for s in rows)
         r = _create(today, collector, analyst, rows, points, user_id=None, system_id=system_id,
                     start=None, notes="demonstracao")
-        with sample_svc.acting(None, f"demonstracao: rota {r.code} em campo"):
+        with sample_svc.acting(None, f"demonstração: rota {r.code} em campo"):
             for st in r.stops:
                 if st.sample.state == SampleState.COLETADA:
                     st.outcome, st.outcome_at = StopOutcome.COLETADA, st.sample.collected_at
@@ -232,7 +232,7 @@ def _preparation_rows(route: Route, ordered: list[Sample], points: dict[int, Col
                 analysis_responsible=analyst.name if analyst else "",
                 parameters=", ".join(p.name for p in params),
                 methods="; ".join(dict.fromkeys(p.method for p in params if p.method)),
-                bottle_type="Leitura em campo" if field else (bottle.name if bottle else "Frasco padrao"),
+                bottle_type="Leitura em campo" if field else (bottle.name if bottle else "Frasco padrão"),
                 preservative="" if field or pres_id is None else preservs[pres_id].name,
                 volume_ml=None if field or not volume else volume, bottles=0 if field else 1))
     return out
@@ -243,7 +243,7 @@ def _preparation_rows(route: Route, ordered: list[Sample], points: dict[int, Col
 def get_route(route_id: int) -> Route:
     r = session.get(Route, route_id)
     if r is None:
-        raise NotFound("Rota nao encontrada.")
+        raise NotFound("Rota não encontrada.")
     return r
 
 
@@ -271,7 +271,7 @@ def cancel_route(route_id: int, *, reason: str, user_id: int | None) -> Route:
     """Cancel a route not yet in the field: its samples go back to PROGRAMADA, off the route."""
     r = get_route(route_id)
     if r.state != RouteState.PLANEJADA:
-        raise Conflict("So uma rota ainda nao iniciada em campo pode ser cancelada.")
+        raise Conflict("So uma rota ainda não iniciada em campo pode ser cancelada.")
     if len((reason or "").strip()) < 5:
         raise ValidationError("Informe o motivo do cancelamento da rota.", fields={"motivo": ["curto"]})
     with sample_svc.acting(user_id, f"rota {r.code} cancelada: {reason.strip()}"):
@@ -324,7 +324,7 @@ def sample_label_specs(sample_ids: Iterable[int]) -> list[labels.LabelSpec]:
     for i in ids:
         s = rows.get(i)
         if s is None:
-            raise NotFound(f"Amostra {i} nao encontrada.")
+            raise NotFound(f"Amostra {i} não encontrada.")
         p = points[s.point_id]
         route = session.get(Route, s.route_id) if s.route_id else None
         head = f"Coleta {s.scheduled_for:%d/%m/%Y}" + (f" · {route.code}" if route else "")
@@ -377,7 +377,7 @@ def record_entry(data: dict[str, Any], *, user_id: int, data_dir: Path | str) ->
     the same message instead of a different one."""
     key = str(data.get("key") or "")
     if not KEY_RE.match(key):
-        msg = "Chave de envio ausente ou invalida (8 a 80 letras, digitos, - ou _)."
+        msg = "Chave de envio ausente ou inválida (8 a 80 letras, dígitos, - ou _)."
         return EntryResult(key, 422, error_body("dados_invalidos", msg, {"key": [msg]}), False)
     digest = _hash(data)
     first = _replay(key, digest)
@@ -426,7 +426,7 @@ def _replay(key: str, digest: str) -> EntryResult | None:
     if e is None:
         return None
     if e.payload_hash != digest:
-        msg = "Esta chave de envio ja foi usada com outros dados."
+        msg = "Esta chave de envio já foi usada com outros dados."
         return EntryResult(key, 409, error_body("chave_reutilizada", msg), True)
     with unit_of_work():
         e.replays = (e.replays or 0) + 1
@@ -441,11 +441,11 @@ def _when(value: Any, field: str, *, strict: bool = True) -> dt.datetime | None:
     except ValueError:
         if not strict:
             return None
-        raise ValidationError("Data/hora invalida.", fields={field: ["formato ISO 8601"]}) from None
+        raise ValidationError("Data/hora inválida.", fields={field: ["formato ISO 8601"]}) from None
     if t.tzinfo is None:
         if not strict:
             return None
-        raise ValidationError("Informe a data/hora com fuso horario.", fields={field: ["sem fuso"]})
+        raise ValidationError("Informe a data/hora com fuso horário.", fields={field: ["sem fuso"]})
     return t.astimezone(dt.UTC)
 
 
@@ -455,7 +455,7 @@ def parse_readings(raw: Any) -> dict[str, str]:
     if raw in (None, ""):
         return {}
     if not isinstance(raw, dict):
-        raise ValidationError("Leituras de campo invalidas.", fields={"readings": ["objeto"]})
+        raise ValidationError("Leituras de campo inválidas.", fields={"readings": ["objeto"]})
     out: dict[str, str] = {}
     errors: dict[str, list[str]] = {}
     for k, v in raw.items():
@@ -469,7 +469,7 @@ def parse_readings(raw: Any) -> dict[str, str]:
         try:
             value = Decimal(text)
         except InvalidOperation:
-            errors[k] = [f"{label}: numero invalido"]
+            errors[k] = [f"{label}: número inválido"]
             continue
         if not value.is_finite() or not lo <= value <= hi:
             errors[k] = [f"{label} fora da faixa {lo}-{hi} {unit}".strip()]
@@ -488,7 +488,7 @@ def _coord(value: Any, lo: float, hi: float, field: str) -> float | None:
     try:
         f = float(value)
     except (TypeError, ValueError):
-        raise ValidationError("Coordenada invalida.", fields={field: ["numero"]}) from None
+        raise ValidationError("Coordenada inválida.", fields={field: ["numero"]}) from None
     if not lo <= f <= hi:
         raise ValidationError("Coordenada fora da faixa.", fields={field: ["faixa"]})
     return f
@@ -500,13 +500,13 @@ def _save_photo(raw: Any, data_dir: Path, code: str, key: str) -> tuple[str | No
     text = str(raw)
     m = re.match(r"^data:image/(jpeg|png|webp);base64,(.*)$", text, re.S)
     if not m:
-        raise ValidationError("Foto em formato invalido (use JPEG ou PNG).", fields={"photo": ["formato"]})
+        raise ValidationError("Foto em formato inválido (use JPEG ou PNG).", fields={"photo": ["formato"]})
     try:
         blob = base64.b64decode(m.group(2), validate=True)
     except (binascii.Error, ValueError):
         raise ValidationError("Foto corrompida.", fields={"photo": ["base64"]}) from None
     if len(blob) > MAX_PHOTO_BYTES:
-        raise ValidationError("Foto grande demais (maximo 8 MB).", fields={"photo": ["tamanho"]})
+        raise ValidationError("Foto grande demais (máximo 8 MB).", fields={"photo": ["tamanho"]})
     from lims.services.photos import check_photo
 
     check_photo(blob, "photo")
@@ -523,20 +523,20 @@ def _apply(data: dict[str, Any], *, user_id: int, data_dir: Path,
            key: str) -> tuple[dict[str, Any], Path | None]:
     kind = data.get("kind")
     if kind not in (StopOutcome.COLETADA, StopOutcome.NAO_COLETADA):
-        raise ValidationError("Tipo de registro invalido.", fields={"kind": ["coletada ou nao_coletada"]})
+        raise ValidationError("Tipo de registro inválido.", fields={"kind": ["coletada ou nao_coletada"]})
     sid = data.get("sample_id")
     s = session.get(Sample, sid) if isinstance(sid, int) else None
     if s is None and data.get("code"):
         s = sample_svc.get_by_code(str(data["code"]))
     if s is None:
-        raise NotFound("Amostra nao encontrada.")
+        raise NotFound("Amostra não encontrada.")
     route = session.get(Route, s.route_id) if s.route_id else None
     stop = None
     if route is not None:
         stop = next((st for st in route.stops if st.sample_id == s.id), None)
     user = session.get(User, user_id)
     if route is None or stop is None:
-        raise Conflict(f"A amostra {s.code} nao esta em nenhuma rota de coleta aberta.")
+        raise Conflict(f"A amostra {s.code} não esta em nenhuma rota de coleta aberta.")
     if route.collector_id != user_id and not (user and user.can("lims.routes.manage")):
         raise PermissionDenied(f"A rota {route.code} e de outro coletor.")
     if route.state == RouteState.CANCELADA:
@@ -564,12 +564,12 @@ def _apply(data: dict[str, Any], *, user_id: int, data_dir: Path,
     else:
         reason = str(data.get("reason") or "").strip()
         if len(reason) < 5:
-            msg = "Informe o motivo da nao coleta (minimo de 5 caracteres)."
+            msg = "Informe o motivo da não coleta (mínimo de 5 caracteres)."
             raise ValidationError(msg, fields={"reason": [msg]})
         sample_svc.transition(s.id, SampleState.PROGRAMADA, user_id=user_id,
-                              reason=f"nao coletada na rota {route.code}: {reason}",
+                              reason=f"não coletada na rota {route.code}: {reason}",
                               not_collected_reason=reason[:1000], route_id=None)
-        msg = f"Amostra {s.code} registrada como nao coletada; fica pendente para reprogramar."
+        msg = f"Amostra {s.code} registrada como não coletada; fica pendente para reprogramar."
     with sample_svc.acting(user_id, f"registro de campo da rota {route.code}"):
         stop.outcome = kind
         stop.outcome_at = now

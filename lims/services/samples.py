@@ -117,6 +117,18 @@ def reprogram(sample_id: int, new_date: dt.date, *, reason: str,
     if s.state not in machine.REPROGRAMMABLE:
         raise ValidationError(f"Uma amostra {machine.label(s.state).lower()} nao pode ser "
                               "reprogramada.", code="nao_reprogramavel")
+    from core import fmt
+
+    today = fmt.today()
+    # the past only as far as the previous month (a late collection is registered, not
+    # planned); closed months never (checked below)
+    earliest = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    fmt.check_date(new_date, earliest=earliest, latest=today + dt.timedelta(days=365),
+                   what="a nova data da coleta")
+    if s.system_id is not None:
+        from lims.services import closing
+
+        closing.assert_open(s.system_id, new_date)
     if new_date == s.scheduled_for and s.state is SampleState.PROGRAMADA:
         msg = "Escolha uma data diferente da atual."
         raise ValidationError(msg, fields={"data": [msg]})

@@ -25,7 +25,7 @@ MIN_REASON = 10
 def _reason(reason: str | None, what: str) -> str:
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON:
-        msg = f"Informe a justificativa da {what} (minimo de {MIN_REASON} caracteres)."
+        msg = f"Informe a justificativa da {what} (mínimo de {MIN_REASON} caracteres)."
         raise ValidationError(msg, fields={"justificativa": [msg]})
     return reason
 
@@ -46,11 +46,11 @@ def validate(result_ids: Iterable[int], supervisor_id: int) -> list[Result]:
         r = get(rid)
         if r.state is not ResultState.ENTERED and r.state != ResultState.ENTERED.value:
             raise Conflict(f"O resultado de {r.parameter_name} da amostra {r.sample_code} "
-                           "nao esta aguardando validacao.")
+                           "não esta aguardando validação.")
         if supervisor_id in (r.analyst_id, r.entered_by_id):
             raise PermissionDenied(
                 f"Quem analisou ou digitou o resultado de {r.parameter_name} da amostra "
-                f"{r.sample_code} nao pode valida-lo (quatro olhos).", code="quatro_olhos")
+                f"{r.sample_code} não pode valida-lo (quatro olhos).", code="quatro_olhos")
         _open(r)
         r.state = ResultState.VALIDATED
         r.validated_by_id = supervisor_id
@@ -65,6 +65,13 @@ def validate(result_ids: Iterable[int], supervisor_id: int) -> list[Result]:
     return out
 
 
+def _group_of(parameter_id: int) -> str:
+    from lims.models.catalogue import Parameter
+
+    p = session.get(Parameter, parameter_id)
+    return str(p.group or "") if p is not None else ""
+
+
 def _after_validation(r: Result) -> None:
     if r.verdict == Verdict.NAO_CONFORME.value and not r.nonconformity_notified:
         r.nonconformity_notified = True
@@ -75,7 +82,7 @@ def _after_validation(r: Result) -> None:
             point_name=r.point_name, system_id=r.system_id or 0, system_name=r.system_name,
             collected_at=r.collected_at,
             severity="alta" if r.parameter_code in ("coliformes_totais", "escherichia_coli")
-            else "media",
+            else "media", parameter_group=_group_of(r.parameter_id),
         ))
         from lims.services import recoleta
 
@@ -95,7 +102,7 @@ def correct(result_id: int, new_text: str, reason: str, supervisor_id: int, *,
         raise Conflict("So um resultado vigente pode ser corrigido.")
     _open(old)
     sample, param = _refs(old)
-    with audit_context(reason=f"correcao: {reason}"):
+    with audit_context(reason=f"correção: {reason}"):
         new = rs.enter_result(sample, param, new_text, analysed_at=old.analysed_at,
                               analyst_id=old.analyst_id, entered_by_id=supervisor_id,
                               method=old.method, instrument=old.instrument,
@@ -127,9 +134,9 @@ def reanalyse(result_id: int, reason: str, supervisor_id: int) -> Result:
     reason = _reason(reason, "reanalise")
     r = get(result_id)
     if r.state not in (ResultState.ENTERED, ResultState.VALIDATED):
-        raise Conflict("So resultados aguardando validacao ou validados podem ir para reanalise.")
+        raise Conflict("So resultados aguardando validação ou validados podem ir para reanálise.")
     _open(r)
-    with audit_context(reason=f"reanalise: {reason}"):
+    with audit_context(reason=f"reanálise: {reason}"):
         r.state = ResultState.SUPERSEDED
         r.supersede_kind = SupersedeKind.REANALYSIS.value
         r.change_reason = reason
@@ -139,7 +146,7 @@ def reanalyse(result_id: int, reason: str, supervisor_id: int) -> Result:
     from lims.services.results import sample_state_hook
 
     for state in ("AGUARDANDO VALIDACAO", "AGUARDANDO ANALISE"):
-        sample_state_hook(r.sample_id, state, f"reanalise: {reason}")
+        sample_state_hook(r.sample_id, state, f"reanálise: {reason}")
     return r
 
 
@@ -148,7 +155,7 @@ def cancel(result_id: int, reason: str, user_id: int) -> Result:
     reason = _reason(reason, "cancelamento")
     r = get(result_id)
     if r.state in (ResultState.SUPERSEDED, ResultState.CANCELLED):
-        raise Conflict("O resultado ja foi substituido ou cancelado.")
+        raise Conflict("O resultado já foi substituído ou cancelado.")
     _open(r)
     with audit_context(reason=f"cancelamento: {reason}"):
         r.state = ResultState.CANCELLED
@@ -177,7 +184,7 @@ def publish_results(*, supervisor_id: int | None, point_id: int | None = None,
         stmt = stmt.where(Result.collected_on >= first, Result.collected_on < nxt)
     now = utcnow()
     n = 0
-    with audit_context(reason="publicacao de resultados validados"):
+    with audit_context(reason="publicação de resultados validados"):
         samples: set[int] = set()
         for r in session.scalars(stmt):
             r.state = ResultState.PUBLISHED
@@ -190,6 +197,39 @@ def publish_results(*, supervisor_id: int | None, point_id: int | None = None,
         for sid in samples:
             sample_state_hook(sid, "PUBLICADA", "resultados publicados")
     return n
+
+
+def _awaiting_stmt(*, system_id: int | None = None, point_id: int | None = None,
+                   year: int | None = None, month: int | None = None):  # type: ignore[no-untyped-def]
+    stmt = select(Result).where(Result.state == ResultState.VALIDATED)
+    if system_id:
+        stmt = stmt.where(Result.system_id == system_id)
+    if point_id:
+        stmt = stmt.where(Result.point_id == point_id)
+    if year and month:
+        import datetime as dt
+
+        first = dt.date(year, month, 1)
+        nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+        stmt = stmt.where(Result.collected_on >= first, Result.collected_on < nxt)
+    return stmt
+
+
+def awaiting_publication(*, system_id: int | None = None, point_id: int | None = None,
+                         year: int | None = None, month: int | None = None,
+                         limit: int = 1000) -> list[Result]:
+    """Validated results not yet public (the publication page's preview), oldest first."""
+    stmt = _awaiting_stmt(system_id=system_id, point_id=point_id, year=year, month=month)
+    return list(session.scalars(stmt.order_by(Result.collected_on, Result.point_name,
+                                              Result.sample_code, Result.parameter_name)
+                                .limit(limit)))
+
+
+def awaiting_publication_count() -> int:
+    from sqlalchemy import func
+
+    return session.scalar(select(func.count()).select_from(Result)
+                          .where(Result.state == ResultState.VALIDATED)) or 0
 
 
 def pending_validation(limit: int = 500) -> list[Result]:

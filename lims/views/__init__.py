@@ -4,7 +4,7 @@ from flask import Blueprint
 from flask_smorest import Blueprint as ApiBlueprint
 
 bp = Blueprint("lims", __name__, url_prefix="/lims", template_folder="../templates")
-api = ApiBlueprint("lims_api", __name__, url_prefix="/api/v1/lims", description="Laboratorio (LIMS)")
+api = ApiBlueprint("lims_api", __name__, url_prefix="/api/v1/lims", description="Laboratório (LIMS)")
 NAV: list[tuple[str, str, str | None]] = []  # feature modules append (label, endpoint, permission)
 
 from lims.views import (  # noqa: E402,F401

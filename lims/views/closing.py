@@ -22,9 +22,9 @@ def _month_args() -> tuple[int, int]:
         year = int(request.values.get("ano", prev.year))
         month = int(request.values.get("mes", prev.month))
     except ValueError:
-        raise ValidationError("Ano ou mes invalido.", fields={"mes": ["invalido"]}) from None
+        raise ValidationError("Ano ou mês inválido.", fields={"mes": ["invalido"]}) from None
     if not 1 <= month <= 12 or not 2000 <= year <= 2100:
-        raise ValidationError("Ano ou mes invalido.", fields={"mes": ["invalido"]})
+        raise ValidationError("Ano ou mês inválido.", fields={"mes": ["invalido"]})
     return year, month
 
 
@@ -60,7 +60,7 @@ def fechamento_fechar():  # type: ignore[no-untyped-def]
     user = current()
     closing.close_month(system_id, year, month, user_id=user.id, username=user.username,
                         auto_publish=settings().lims_auto_publish_after_closing)
-    flash(f"Mes {month:02d}/{year} fechado.", "sucesso")
+    flash(f"Mês {month:02d}/{year} fechado.", "sucesso")
     return redirect(url_for("lims.fechamento", sistema=system_id, ano=year, mes=month))
 
 
@@ -71,7 +71,7 @@ def fechamento_reabrir(closing_id: int):  # type: ignore[no-untyped-def]
 
     c = closing.reopen_month(closing_id, request.form.get("justificativa", ""),
                              user_id=current().id)
-    flash(f"Mes {c.month:02d}/{c.year} reaberto.", "sucesso")
+    flash(f"Mês {c.month:02d}/{c.year} reaberto.", "sucesso")
     return redirect(url_for("lims.fechamento", sistema=c.system_id, ano=c.year, mes=c.month))
 
 
@@ -92,11 +92,11 @@ def paradas():  # type: ignore[no-untyped-def]
             try:
                 return dt.datetime.fromisoformat(raw).replace(tzinfo=tz)
             except ValueError:
-                raise ValidationError("Data/hora invalida.", fields={name: ["invalida"]}) from None
+                raise ValidationError("Data/hora inválida.", fields={name: ["invalida"]}) from None
 
         start = when("inicio")
         if start is None:
-            raise ValidationError("Informe o inicio da parada.", fields={"inicio": ["obrigatorio"]})
+            raise ValidationError("Informe o início da parada.", fields={"inicio": ["obrigatorio"]})
         reports.register_eta_stoppage(request.form.get("eta", ""), start, ended_at=when("fim"),
                                       reason=request.form.get("motivo", ""), user_id=current().id)
         flash("Parada registrada.", "sucesso")
@@ -124,7 +124,7 @@ def dosagem():  # type: ignore[no-untyped-def]
     except ValueError:
         qty = None
     if qty is None:
-        raise ValidationError("Quantidade invalida.", fields={"quantidade": ["invalida"]})
+        raise ValidationError("Quantidade inválida.", fields={"quantidade": ["invalida"]})
     reports.record_dosing(request.form.get("eta", "").strip(), year, month,
                           request.form.get("produto", ""), qty,
                           unit=request.form.get("unidade", "kg") or "kg")

@@ -81,7 +81,7 @@ def plano_item(plan_id: int):  # type: ignore[no-untyped-def]
     point_ids = [int(x) for x in f.getlist("ponto") if x.isdigit()]
     param_ids = [int(x) for x in f.getlist("parametro") if x.isdigit()]
     if not point_ids or not param_ids:
-        raise ValidationError("Escolha ao menos um ponto e um parametro.",
+        raise ValidationError("Escolha ao menos um ponto e um parâmetro.",
                               fields={"ponto": ["obrigatorio"]})
     n = f.get("quantidade", type=int)
     for pt in point_ids:
@@ -130,7 +130,7 @@ def plano_gerar(plan_id: int):  # type: ignore[no-untyped-def]
     plan = plans.get(plan_id)
     made = plans.generate_month(plan_id, plan.year, month, user_id=current().id)
     flash(f"{len(made)} amostra(s) nova(s) programada(s) para {month:02d}/{plan.year}"
-          + (" (o mes ja estava gerado)." if not made else "."), "sucesso")
+          + (" (o mês já estava gerado)." if not made else "."), "sucesso")
     return redirect(url_for("lims.plano", plan_id=plan_id))
 
 
@@ -144,7 +144,7 @@ class PlanArgs(Schema):
 class ApproveIn(Schema):
     justificativa = fields.String(load_default="", validate=validate.Length(max=4000))
     gerar_mes = fields.Integer(validate=validate.Range(1, 12),
-                               metadata={"description": "mes cujas amostras sao geradas"})
+                               metadata={"description": "mês cujas amostras sao geradas"})
 
 
 class GenerateIn(Schema):

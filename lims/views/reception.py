@@ -12,8 +12,8 @@ from core.errors import ValidationError
 from core.web import current, settings
 from lims.views import NAV, api, bp
 
-NAV.append(("Recepcao de amostras", "lims.recepcao", "lims.reception.receive"))
-NAV.append(("Distribuicao", "lims.distribuicao", "lims.distribution.assign"))
+NAV.append(("Recepção de amostras", "lims.recepcao", "lims.reception.receive"))
+NAV.append(("Distribuição", "lims.distribuicao", "lims.distribution.assign"))
 
 
 def _temperature() -> str:
@@ -90,7 +90,7 @@ def distribuicao_post():  # type: ignore[no-untyped-def]
     lab_id = int(dest[2:]) if dest.startswith("l:") and dest[2:].isdigit() else None
     done = svc.distribute(ids, user_id=current().id, analyst_id=analyst_id, lab_id=lab_id,
                           reason=request.form.get("motivo", ""))
-    flash(f"{len(done)} amostra(s) distribuida(s).", "sucesso")
+    flash(f"{len(done)} amostra(s) distribuída(s).", "sucesso")
     return redirect(url_for("lims.distribuicao"))
 
 

@@ -15,7 +15,7 @@ from core.errors import ValidationError
 from core.web import current, settings
 from lims.views import NAV, bp
 
-NAV.append(("Cadastros do laboratorio", "lims.cadastros", "lims.registry.view"))
+NAV.append(("Cadastros do laboratório", "lims.cadastros", "lims.registry.view"))
 
 
 

@@ -9,7 +9,7 @@ from core.errors import ValidationError
 from core.web import query_int
 from lims.views import NAV, bp
 
-NAV.append(("Nao conformidades", "lims.relatorio_nao_conformidades", "lims.reports.view"))
+NAV.append(("Não conformidades", "lims.relatorio_nao_conformidades", "lims.reports.view"))
 
 
 @bp.route("/relatorios/fechamento")
@@ -21,7 +21,7 @@ def relatorio_fechamento():  # type: ignore[no-untyped-def]
     year = query_int("ano", minimum=1900, maximum=2200)
     month = query_int("mes", minimum=1, maximum=12)
     if system_id is None or year is None or month is None:
-        raise ValidationError("Informe sistema, ano e mes.",
+        raise ValidationError("Informe sistema, ano e mês.",
                               fields={"sistema": ["obrigatorio"], "mes": ["obrigatorio"]})
     fmt = request.args.get("formato", "pdf")
     content, mime, name = reports.closing_document(system_id, year, month, fmt,
@@ -66,16 +66,16 @@ def relatorio_nao_conformidades():  # type: ignore[no-untyped-def]
     system_id, year, month = _args()
     rows = reports.nonconformities(system_id, year, month)
     head, body = reports.nonconformity_table(rows)
-    title = f"Analises fora do padrao por ponto - {month:02d}/{year}"
+    title = f"Análises fora do padrão por ponto - {month:02d}/{year}"
     fmt = request.args.get("formato", "html")
     if fmt == "pdf":
-        return Response(reports.render_pdf(title, "Painel de nao conformidades", head, body,
+        return Response(reports.render_pdf(title, "Painel de não conformidades", head, body,
                                            widths_mm=[50, 30, 22, 45, 35, 55, 40]),
                         mimetype="application/pdf")
     if fmt == "xlsx":
-        return Response(reports.render_xlsx(title, "Painel de nao conformidades", head, body),
+        return Response(reports.render_xlsx(title, "Painel de não conformidades", head, body),
                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    chart = Markup(reports.bar_chart_svg(reports.by_point(rows), "Nao conformidades por ponto"))
+    chart = Markup(reports.bar_chart_svg(reports.by_point(rows), "Não conformidades por ponto"))
     return render_template("lims/relatorio_nao_conformidades.html", title=title, head=head,
                            body=body, chart=chart, systems=reports.known_systems(),
                            system_id=system_id, year=year, month=month)

@@ -22,6 +22,7 @@ def resultados_grade():  # type: ignore[no-untyped-def]
 
     code = request.values.get("parametro", "")
     errors: dict[str, list[str]] = {}
+    flagged: set[int] = set()
     if request.method == "POST":
         values = {int(k[6:]): v for k, v in request.form.items()
                   if k.startswith("valor_") and k[6:].isdigit()}
@@ -34,13 +35,31 @@ def resultados_grade():  # type: ignore[no-untyped-def]
         except ValidationError as exc:
             errors = exc.fields
             flash(exc.message, "erro")
+            flagged = _implausible_cells(rs, code, values, errors)
     rows = rs.awaiting_entry(code or None)
     params = {}
     for _ref, ps in rs.awaiting_entry(None):
         for p in ps:
             params[p.code] = p.name
     return render_template("lims/resultado_grade.html", rows=rows, code=code, params=params,
-                           errors=errors, form=request.form)
+                           errors=errors, form=request.form, flagged=flagged)
+
+
+def _implausible_cells(rs, code: str, values: dict[int, str],  # type: ignore[no-untyped-def]
+                       errors: dict[str, list[str]]) -> set[int]:
+    """Cells the server refused only because the value is unusual (plausible range): the grid
+    shows the confirmation beside each of them, with the server's message."""
+    out = set()
+    for ref, ps in rs.awaiting_entry(code):
+        p = next((p for p in ps if p.code == code), None)
+        if p is None or str(ref.id) not in errors or not values.get(ref.id, "").strip():
+            continue
+        try:
+            if not rs.preview(values[ref.id], p)["plausivel"]:
+                out.add(ref.id)
+        except ValidationError:
+            continue  # impossible or unreadable: no confirmation can make it right
+    return out
 
 
 @bp.route("/resultados/previa", methods=["POST"])
@@ -59,7 +78,7 @@ def resultados_previa():  # type: ignore[no-untyped-def]
                     return jsonify(rs.preview(str(data.get("valor", "")), p))
                 except ValidationError as exc:
                     return jsonify({"error": {"code": exc.code, "message": exc.message}}), 422
-    return jsonify({"error": {"code": "nao_encontrado", "message": "Amostra nao encontrada."}}), 404
+    return jsonify({"error": {"code": "nao_encontrado", "message": "Amostra não encontrada."}}), 404
 
 
 @bp.route("/boletins", methods=["GET", "POST"])

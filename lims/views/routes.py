@@ -44,7 +44,7 @@ def _day(value: str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise ValidationError("Data invalida.", fields={"data": ["AAAA-MM-DD"]}) from None
+        raise ValidationError("Data inválida.", fields={"data": ["AAAA-MM-DD"]}) from None
 
 
 def _users_with(profile: str, permission: str):  # type: ignore[no-untyped-def]
@@ -225,7 +225,7 @@ def campo_registro(route_id: int):  # type: ignore[no-untyped-def]
         try:
             hh, mm = (int(x) for x in f["hora"].split(":")[:2])
         except ValueError:
-            raise ValidationError("Hora invalida.", fields={"hora": ["HH:MM"]}) from None
+            raise ValidationError("Hora inválida.", fields={"hora": ["HH:MM"]}) from None
         local_day = svc.get_route(route_id).day
         collected_at = dt.datetime.combine(local_day, dt.time(hh, mm), tz).isoformat()
     data = {"key": f.get("key", ""), "sample_id": f.get("sample_id", type=int),
@@ -235,7 +235,7 @@ def campo_registro(route_id: int):  # type: ignore[no-untyped-def]
             "reason": " - ".join(filter(None, [f.get("motivo_tipo"), f.get("motivo")]))}
     res = svc.record_entry(data, user_id=current().id, data_dir=settings().data_dir)
     if res.status == 200:
-        flash(res.body["message"] + (" (ja registrado antes)" if res.replay else ""), "sucesso")
+        flash(res.body["message"] + (" (já registrado antes)" if res.replay else ""), "sucesso")
     else:
         flash(res.body["error"]["message"], "erro")
     return redirect(url_for("lims.campo_rota", route_id=route_id))

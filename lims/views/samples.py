@@ -11,6 +11,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 
+from core import fmt
 from core.auth import require
 from core.db import session
 from core.errors import Conflict, ValidationError
@@ -30,7 +31,7 @@ def _parse_date(raw: str | None, name: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
-        raise ValidationError("Data invalida.", fields={name: ["Use aaaa-mm-dd."]}) from None
+        raise ValidationError("Data inválida.", fields={name: ["Use aaaa-mm-dd."]}) from None
 
 
 def search(*, state: str | None = None, system_id: int | None = None, point_id: int | None = None,
@@ -176,7 +177,7 @@ def dashboard_widgets(user) -> list[dict[str, Any]]:  # type: ignore[no-untyped-
         return []
     from lims.models.samples import Sample
 
-    today = dt.date.today()
+    today = fmt.today()
     due = session.scalar(select(func.count()).where(
         Sample.scheduled_for == today,
         Sample.state.in_([SampleState.PROGRAMADA, SampleState.AGUARDANDO_COLETA]))) or 0
@@ -185,11 +186,20 @@ def dashboard_widgets(user) -> list[dict[str, Any]]:  # type: ignore[no-untyped-
     late = session.scalar(select(func.count()).where(
         Sample.scheduled_for < today,
         Sample.state.in_([SampleState.PROGRAMADA, SampleState.AGUARDANDO_COLETA]))) or 0
+    cards = []
+    if user.can("lims.results.publish"):
+        from lims.services.validation import awaiting_publication_count
+
+        n = awaiting_publication_count()
+        cards.append({"title": "Aguardando publicação", "value": n,
+                      "hint": "resultados validados que o cidadão ainda não vê",
+                      "url": url_for("lims.publicacao"), "tone": "alerta" if n else "ok"})
     return [
+        *cards,
         {"title": "Coletas de hoje", "value": due, "hint": "programadas ou aguardando coleta",
          "url": url_for("lims.amostras", de=today.isoformat(), ate=today.isoformat()),
          "tone": "ok"},
-        {"title": "Aguardando analise", "value": waiting, "hint": "recebidas no laboratorio",
+        {"title": "Aguardando análise", "value": waiting, "hint": "recebidas no laboratório",
          "url": url_for("lims.amostras", estado="AGUARDANDO ANALISE"), "tone": "ok"},
         {"title": "Coletas atrasadas", "value": late, "hint": "data passada, sem coleta",
          "url": url_for("lims.amostras", ate=(today - dt.timedelta(days=1)).isoformat(),
@@ -217,10 +227,10 @@ class TransitionIn(Schema):
         SampleState.AGUARDANDO_COLETA.value, SampleState.PROGRAMADA.value,
         SampleState.CANCELADA.value]),
         metadata={"description": "AGUARDANDO COLETA (liberar), PROGRAMADA (reprogramar, com "
-                                 "data) ou CANCELADA; coleta, recepcao e resultados tem suas "
-                                 "proprias rotas"})
+                                 "data) ou CANCELADA; coleta, recepção e resultados tem suas "
+                                 "próprias rotas"})
     motivo = fields.String(load_default="", validate=validate.Length(max=1000))
-    data = fields.Date(metadata={"description": "nova data (reprogramacao)"})
+    data = fields.Date(metadata={"description": "nova data (reprogramação)"})
 
 
 class PointArgs(Schema):
@@ -363,7 +373,7 @@ class SampleByCodeApi(MethodView):
 
         s = samples.get_by_code(code)
         if s is None:
-            raise NotFound(f"Codigo {code} desconhecido.")
+            raise NotFound(f"Código {code} desconhecido.")
         return sample_json(s, full=True)
 
 
@@ -388,7 +398,7 @@ class SampleTransitionApi(MethodView):
             s = samples.get(sample_id)
             if s.state is not SampleState.PROGRAMADA:
                 machine.check_transition(s.state, target)
-                raise Conflict("Transicao invalida.")
+                raise Conflict("Transição inválida.")
             s = samples.transition(sample_id, target, user_id=uid, reason=reason or "liberada para coleta")
         return sample_json(s, full=True)
 

@@ -10,7 +10,8 @@ from core.errors import ValidationError
 from core.web import current
 from lims.views import NAV, bp
 
-NAV.append(("Validacao", "lims.validacao", "lims.results.validate"))
+NAV.append(("Validação", "lims.validacao", "lims.results.validate"))
+NAV.append(("Publicação", "lims.publicacao", "lims.results.publish"))
 
 
 @bp.route("/validacao")
@@ -48,13 +49,45 @@ def resultado_acao(result_id: int, acao: str):  # type: ignore[no-untyped-def]
         flash("Resultado corrigido; o valor anterior fica no historico.", "sucesso")
     elif acao == "reanalise":
         validation.reanalyse(result_id, reason, uid)
-        flash("Resultado enviado para reanalise.", "sucesso")
+        flash("Resultado enviado para reanálise.", "sucesso")
     elif acao == "cancelar":
         validation.cancel(result_id, reason, uid)
         flash("Resultado cancelado.", "sucesso")
     else:
-        raise ValidationError("Acao invalida.")
+        raise ValidationError("Ação inválida.")
     return redirect(request.referrer or url_for("lims.validacao"))
+
+
+def _publication_filters(args) -> dict[str, int | None]:  # type: ignore[no-untyped-def]
+    year = month = None
+    mes = (args.get("mes") or "").strip()  # <input type="month">: 2026-03
+    if mes:
+        try:
+            year, month = (int(x) for x in mes.split("-", 1))
+            if not 1 <= month <= 12:
+                raise ValueError
+        except ValueError:
+            raise ValidationError("Mês inválido: escolha o mês no calendário (ex.: março de 2026).",
+                                  fields={"mes": ["inválido"]}) from None
+    return {"system_id": args.get("sistema", type=int) or None,
+            "point_id": args.get("ponto", type=int) or None, "year": year, "month": month}
+
+
+@bp.route("/publicacao")
+@require("lims.results.publish")
+def publicacao():  # type: ignore[no-untyped-def]
+    """The Supervisor's publishing step: validated results, filtered by system, point and
+    month, shown as citizens will read them on the portal, then published."""
+    from lims.services import registry, validation
+
+    filters = _publication_filters(request.args)
+    rows = validation.awaiting_publication(**filters)
+    systems = registry.records("sistemas")
+    points = registry.records("pontos")
+    return render_template("lims/publicacao.html", rows=rows, systems=systems, points=points,
+                           total=validation.awaiting_publication_count(),
+                           sistema=filters["system_id"], ponto=filters["point_id"],
+                           mes=request.args.get("mes", ""))
 
 
 @bp.route("/publicacao", methods=["POST"])
@@ -62,12 +95,18 @@ def resultado_acao(result_id: int, acao: str):  # type: ignore[no-untyped-def]
 def publicar():  # type: ignore[no-untyped-def]
     from lims.services import validation
 
-    point_id = request.form.get("ponto", type=int)
-    system_id = request.form.get("sistema", type=int)
-    n = validation.publish_results(supervisor_id=current().id, point_id=point_id,
-                                   system_id=system_id)
-    flash(f"{n} resultado(s) publicado(s).", "sucesso")
-    return redirect(request.referrer or url_for("lims.validacao"))
+    ids = [int(x) for x in request.form.getlist("resultado") if x.isdigit()]
+    filters = _publication_filters(request.form)
+    if request.form.get("todos"):
+        n = validation.publish_results(supervisor_id=current().id, **filters)
+    elif ids:
+        n = validation.publish_results(supervisor_id=current().id, result_ids=ids)
+    else:
+        raise ValidationError("Marque ao menos um resultado ou publique todos os filtrados.",
+                              fields={"resultado": ["vazio"]})
+    flash(f"{n} resultado(s) publicado(s): já aparecem no portal do cidadão.", "sucesso")
+    return redirect(url_for("lims.publicacao", sistema=filters["system_id"],
+                            ponto=filters["point_id"], mes=request.form.get("mes") or None))
 
 
 # -- JSON API ---------------------------------------------------------------------------------

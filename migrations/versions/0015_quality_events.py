@@ -8,7 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0015_quality_events"
-down_revision = "0012_security"
+down_revision = "0013_ux"
 branch_labels = None
 depends_on = None
 

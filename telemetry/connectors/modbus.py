@@ -189,7 +189,7 @@ class ModbusConnector:
             self._client = client
             try:
                 if not await client.connect():
-                    raise ConnectionError(f"sem conexao com {cfg.host}:{cfg.port}")
+                    raise ConnectionError(f"sem conexão com {cfg.host}:{cfg.port}")
                 self.state, self.last_error = "conectado", None
                 backoff = cfg.reconnect_initial_s
                 while not self._stop.is_set():

@@ -369,7 +369,7 @@ class MqttConnector:
 
         def on_connect(c: Any, _u: Any, _flags: Any, reason: Any, _props: Any) -> None:
             if reason.is_failure:
-                self.state, self.last_error = "erro", f"conexao recusada: {reason}"
+                self.state, self.last_error = "erro", f"conexão recusada: {reason}"
                 return
             self.state, self.last_error = "conectado", None
             log.info("%s: conectado a %s", self.name, cfg.url)

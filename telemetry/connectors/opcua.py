@@ -175,7 +175,7 @@ class OpcUaConnector:
         try:
             sub = await client.create_subscription(cfg.publishing_interval_ms, _Handler(self, sink))
         except ua.UaStatusCodeError as exc:
-            log.warning("%s: servidor recusou assinatura (%s); usando leitura periodica",
+            log.warning("%s: servidor recusou assinatura (%s); usando leitura periódica",
                         self.name, exc)
             return False
         groups: dict[float, list[Any]] = {}
@@ -194,7 +194,7 @@ class OpcUaConnector:
                                                ua.MonitoringMode.Reporting,
                                                float(cfg.sampling_interval_ms))
             except ua.UaStatusCodeError as exc:
-                log.warning("%s: itens monitorados recusados (%s); usando leitura periodica",
+                log.warning("%s: itens monitorados recusados (%s); usando leitura periódica",
                             self.name, exc)
                 return False
             for node, res in zip(nodes, results, strict=False):
@@ -225,7 +225,7 @@ class OpcUaConnector:
                 client = await self._client()
 
                 async def on_lost(exc: Exception, ev: asyncio.Event = lost) -> None:
-                    self.last_error = f"conexao perdida: {exc!r}"[:300]
+                    self.last_error = f"conexão perdida: {exc!r}"[:300]
                     ev.set()
 
                 client.connection_lost_callback = on_lost

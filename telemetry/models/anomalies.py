@@ -20,7 +20,7 @@ class AnomalyState(enum.StrEnum):
 
 
 STATE_LABELS = {AnomalyState.OPEN: "Em curso", AnomalyState.CLEARED: "Encerrada"}
-SEVERITY_LABELS = {"baixa": "Baixa", "media": "Media", "alta": "Alta", "critica": "Critica"}
+SEVERITY_LABELS = {"baixa": "Baixa", "media": "Média", "alta": "Alta", "critica": "Crítica"}
 
 
 class Anomaly(Audited, IdMixin, TimestampMixin, Base):

@@ -24,11 +24,11 @@ class AssetKind(enum.StrEnum):
 
 
 ASSET_KIND_LABELS = {
-    AssetKind.CAPTACAO: "Captacao",
+    AssetKind.CAPTACAO: "Captação",
     AssetKind.ETA: "ETA",
-    AssetKind.POCO: "Poco",
+    AssetKind.POCO: "Poço",
     AssetKind.ELEVATORIA: "Elevatoria",
-    AssetKind.RESERVATORIO: "Reservatorio",
+    AssetKind.RESERVATORIO: "Reservatório",
     AssetKind.SETOR: "Setor / DMA",
     AssetKind.PONTO: "Ponto de monitoramento",
 }
@@ -52,9 +52,9 @@ class Quantity(enum.StrEnum):
 
 
 QUANTITY_LABELS = {
-    Quantity.PRESSAO: "Pressao",
-    Quantity.VAZAO: "Vazao",
-    Quantity.NIVEL: "Nivel",
+    Quantity.PRESSAO: "Pressão",
+    Quantity.VAZAO: "Vazão",
+    Quantity.NIVEL: "Nível",
     Quantity.TURBIDEZ: "Turbidez",
     Quantity.CLORO: "Cloro residual livre",
     Quantity.PH: "pH",
@@ -62,7 +62,7 @@ QUANTITY_LABELS = {
     Quantity.REDOX: "Potencial redox",
     Quantity.TEMPERATURA: "Temperatura",
     Quantity.ESTADO: "Estado (liga/desliga)",
-    Quantity.CORRENTE: "Corrente eletrica",
+    Quantity.CORRENTE: "Corrente elétrica",
     Quantity.OUTRO: "Outro",
 }
 

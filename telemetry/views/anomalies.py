@@ -127,7 +127,7 @@ def chart_svg(readings: Sequence[Any], *, start: dt.datetime, end: dt.datetime,
         return mt + (hi - v) / (hi - lo) * ph
 
     parts: list[str] = []
-    label = title or "Grafico"
+    label = title or "Gráfico"
     parts.append(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'role="img" aria-labelledby="g{width}-t g{width}-d" class="grafico" preserveAspectRatio="xMidYMid meet">'
@@ -189,7 +189,7 @@ def chart_svg(readings: Sequence[Any], *, start: dt.datetime, end: dt.datetime,
         parts.append(f'<text x="{ml - 6}" y="{mt - 10}" text-anchor="end" font-size="12" '
                      f'fill="#555">{escape(unit)}</text>')
     parts.append(f'<text x="{ml + pw}" y="{height - 8}" text-anchor="end" font-size="11" '
-                 f'fill="#777">horario {escape(tz)}</text>')
+                 f'fill="#777">horário {escape(tz)}</text>')
     for value, lab in limits:
         if lo <= value <= hi:
             yy = y(value)
@@ -262,8 +262,8 @@ def _parse_end(raw: str | None) -> dt.datetime:
         except ValueError:
             d = None
     if d is None:
-        raise ValidationError("Data final invalida; use AAAA-MM-DDTHH:MM.",
-                              fields={"fim": ["Data invalida."]})
+        raise ValidationError("Data final inválida; use AAAA-MM-DDTHH:MM.",
+                              fields={"fim": ["Data inválida."]})
     if d.tzinfo is None:
         d = d.replace(tzinfo=ZoneInfo(_settings().timezone))
     return d.astimezone(dt.UTC)
@@ -279,7 +279,7 @@ def tag_chart(name: str):  # type: ignore[no-untyped-def]
     except ValueError:
         hours = 0
     if not 1 <= hours <= MAX_HOURS:
-        raise ValidationError(f"Periodo invalido: informe de 1 a {MAX_HOURS} horas.",
+        raise ValidationError(f"Período inválido: informe de 1 a {MAX_HOURS} horas.",
                               fields={"horas": ["Entre 1 e 744."]})
     end = _parse_end(request.args.get("fim"))
     start = end - dt.timedelta(hours=hours)
@@ -287,7 +287,7 @@ def tag_chart(name: str):  # type: ignore[no-untyped-def]
     try:
         readings = storage_for(_settings()).read_window(tag.name, start, end)
     except StoreUnavailable as exc:
-        readings, store_error = [], f"Banco de series temporais indisponivel: {exc}"
+        readings, store_error = [], f"Banco de series temporais indisponível: {exc}"
     anomalies = monitor.anomalies_in(tag.name, start, end, related=True)
     limits = []
     lim = (tag.detectors or {}).get("limite")
@@ -296,7 +296,7 @@ def tag_chart(name: str):  # type: ignore[no-untyped-def]
             if isinstance(lim.get(key), int | float):
                 limits.append((float(lim[key]), f"{lab} {lim[key]:g}".replace(".", ",")))
     chart = {"bands": [anomaly_band(a) for a in anomalies], "unit": tag.unit,
-             "title": f"{tag.name}: ultimas {hours} h", "tz": _settings().timezone,
+             "title": f"{tag.name}: últimas {hours} h", "tz": _settings().timezone,
              "expected_period_s": tag.expected_period_seconds, "limits": limits}
     svg = chart_svg(readings, start=start, end=end, **chart)
     # a phone gets a chart drawn for its width (a 960-wide one shrunk would have 4 px text)
@@ -361,7 +361,7 @@ def anomaly_detail(anomaly_id: int):  # type: ignore[no-untyped-def]
         s = min(frozen[0].ts, a.started_at)
         e = max(frozen[-1].ts, a.ended_at or frozen[-1].ts)
         svg = chart_svg(frozen, start=s, end=e + dt.timedelta(minutes=1), bands=[anomaly_band(a)],
-                        unit=a.tag.unit, title=f"Evidencia da anomalia {a.id}", tz=tz,
+                        unit=a.tag.unit, title=f"Evidência da anomalia {a.id}", tz=tz,
                         expected_period_s=a.tag.expected_period_seconds, height=260)
     user = current()
     detector = ev.get("detector") or {}

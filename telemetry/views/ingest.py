@@ -88,10 +88,10 @@ def inject_event(kind: str, target: str, minutes: float | None) -> str:
 
     problems = validate_event(kind, target)
     if problems:
-        raise ValidationError("Evento invalido.", fields={"tipo" if "tipo" in p else "alvo": [p]
+        raise ValidationError("Evento inválido.", fields={"tipo" if "tipo" in p else "alvo": [p]
                                                           for p in problems})
     if minutes is not None and not 0 < minutes <= 24 * 60:
-        raise ValidationError("Duracao entre 1 minuto e 24 horas.",
+        raise ValidationError("Duração entre 1 minuto e 24 horas.",
                               fields={"duracao_min": ["Entre 1 e 1440 minutos."]})
     plant = current_plant()
     duration = dt.timedelta(minutes=minutes) if minutes else None
@@ -103,7 +103,7 @@ def inject_event(kind: str, target: str, minutes: float | None) -> str:
                      {"acao": "injetar", "tipo": kind, "alvo": target,
                       "duracao_s": duration.total_seconds() if duration else None})
     except OSError as exc:
-        raise DomainError("Simulador inacessivel (broker MQTT fora do ar).",
+        raise DomainError("Simulador inacessível (broker MQTT fora do ar).",
                           code="simulador_inacessivel", status=503) from exc
     return "simulador via MQTT"
 
@@ -129,7 +129,7 @@ def simulator_inject():  # type: ignore[no-untyped-def]
         where = inject_event(request.form.get("tipo", ""), request.form.get("alvo", ""), minutes)
         flash(f"Evento injetado no {where}.", "sucesso")
     except ValueError:
-        flash("Duracao invalida: informe minutos.", "erro")
+        flash("Duração inválida: informe minutos.", "erro")
     except DomainError as exc:
         detail = "; ".join(m for msgs in exc.fields.values() for m in msgs)
         flash(f"{exc.message} {detail}".strip(), "erro")

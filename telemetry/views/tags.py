@@ -31,7 +31,7 @@ def _latest() -> tuple[dict[str, Any], str | None]:
     try:
         return storage_for(current_app.config["SAAE_SETTINGS"]).latest_per_tag(), None
     except StoreUnavailable as exc:
-        return {}, f"Banco de series temporais indisponivel: {exc}"
+        return {}, f"Banco de series temporais indisponível: {exc}"
 
 
 def chart_endpoint() -> str | None:
@@ -60,17 +60,17 @@ def tags():  # type: ignore[no-untyped-def]
 class TagForm(FlaskForm):
     name = StringField("Nome da tag", validators=[DataRequired(), Length(max=80)])
     asset_code = SelectField("Ativo", validators=[DataRequired()])
-    description = StringField("Descricao", validators=[Optional(), Length(max=300)])
+    description = StringField("Descrição", validators=[Optional(), Length(max=300)])
     unit = StringField("Unidade", validators=[Optional(), Length(max=20)])
     quantity = SelectField("Grandeza", choices=[(q.value, QUANTITY_LABELS[q]) for q in Quantity])
-    expected_period_seconds = IntegerField("Periodo esperado (s)", default=60,
+    expected_period_seconds = IntegerField("Período esperado (s)", default=60,
                                            validators=[DataRequired(), NumberRange(1, 86_400)])
-    plausible_min = StringField("Minimo plausivel", validators=[Optional()])
-    plausible_max = StringField("Maximo plausivel", validators=[Optional()])
+    plausible_min = StringField("Mínimo plausível", validators=[Optional()])
+    plausible_max = StringField("Máximo plausível", validators=[Optional()])
     detectors = TextAreaField("Detectores (JSON)", default="{}",
                               render_kw={"rows": 6, "spellcheck": "false"})
     active = BooleanField("Ativa", default=True)
-    reason = StringField("Motivo da alteracao", validators=[DataRequired(), Length(max=300)])
+    reason = StringField("Motivo da alteração", validators=[DataRequired(), Length(max=300)])
 
 
 def _apply_errors(form: FlaskForm, exc: ValidationError) -> None:
@@ -101,7 +101,7 @@ def tag_edit(name: str | None = None):  # type: ignore[no-untyped-def]
         try:
             detectors = json.loads(form.detectors.data or "{}")
         except ValueError:
-            form.detectors.errors = ["JSON invalido."]
+            form.detectors.errors = ["JSON inválido."]
         else:
             try:
                 with audit.audit_context(reason=form.reason.data.strip()):
@@ -125,7 +125,7 @@ def tag_edit(name: str | None = None):  # type: ignore[no-untyped-def]
 
 
 class AssetForm(FlaskForm):
-    code = StringField("Codigo", validators=[DataRequired(), Length(max=40)])
+    code = StringField("Código", validators=[DataRequired(), Length(max=40)])
     name = StringField("Nome", validators=[DataRequired(), Length(max=200)])
     kind = SelectField("Tipo", choices=[(k.value, ASSET_KIND_LABELS[k]) for k in AssetKind])
     sector_code = StringField("Setor / DMA", validators=[Optional(), Length(max=40)])
@@ -133,7 +133,7 @@ class AssetForm(FlaskForm):
     latitude = StringField("Latitude", validators=[Optional()])
     longitude = StringField("Longitude", validators=[Optional()])
     active = BooleanField("Ativo", default=True)
-    reason = StringField("Motivo da alteracao", validators=[DataRequired(), Length(max=300)])
+    reason = StringField("Motivo da alteração", validators=[DataRequired(), Length(max=300)])
 
 
 @bp.route("/ativos/novo", methods=["GET", "POST"])
@@ -172,8 +172,8 @@ class ReadingSchema(Schema):
     ts = fields.DateTime(required=True)
     value = fields.Float(required=True)
     quality = fields.String(required=True)
-    status = fields.Integer(metadata={"description": "codigo de status OPC UA da origem "
-                                                     "(0 = Good; 0 tambem quando nao ha)"})
+    status = fields.Integer(metadata={"description": "código de status OPC UA da origem "
+                                                     "(0 = Good; 0 também quando não ha)"})
 
 
 class TagSchema(Schema):
@@ -276,14 +276,14 @@ class TagReadingsApi(MethodView):
         services.get_tag(name)
         start, end = args["inicio"], args["fim"]
         if end <= start or end - start > dt.timedelta(days=31):
-            raise ValidationError("Intervalo invalido: fim depois do inicio, ate 31 dias.",
-                                  fields={"fim": ["Intervalo invalido."]})
+            raise ValidationError("Intervalo inválido: fim depois do início, até 31 dias.",
+                                  fields={"fim": ["Intervalo inválido."]})
         try:
             rows = storage_for(current_app.config["SAAE_SETTINGS"]).read_window(name, start, end)
         except StoreUnavailable as exc:
             from core.errors import DomainError
 
-            raise DomainError(f"Banco de series temporais indisponivel: {exc}",
+            raise DomainError(f"Banco de series temporais indisponível: {exc}",
                               code="armazenamento_indisponivel", status=503) from exc
         return [{"ts": r.ts, "value": r.value, "quality": r.quality, "status": r.status}
                 for r in rows]

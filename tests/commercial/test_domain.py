@@ -314,19 +314,19 @@ def test_pix_payload_with_amount_and_txid_has_valid_crc():
 # -- messages ---------------------------------------------------------------------------------
 
 RULES = [
-    d.MessageRuleData("excesso_consumo", "Consumo {consumo} m3, {excesso_pct}% acima da media {media}.",
+    d.MessageRuleData("excesso_consumo", "Consumo {consumo} m3, {excesso_pct}% acima da média {media}.",
                       40, threshold_percent=D(30)),
     d.MessageRuleData("debitos_em_aberto", "{qtd_abertas} fatura(s) em aberto: {valor_abertas}.", 20),
     d.MessageRuleData("localizacao", "Obras no Sitio Novo.", 30, neighbourhoods=("Sitio Novo",),
                       valid_to=dt.date(2026, 12, 31)),
-    d.MessageRuleData("telemedicao", "Hidrometro telemedido.", 60),
-    d.MessageRuleData("debito_automatico", "Debito em {vencimento}.", 50),
+    d.MessageRuleData("telemedicao", "Hidrômetro telemedido.", 60),
+    d.MessageRuleData("debito_automatico", "Débito em {vencimento}.", 50),
     d.MessageRuleData("alertas", "Cadastre seu celular.", 70),
-    d.MessageRuleData("ligacao_cortada", "Ligacao cortada.", 10),
-    d.MessageRuleData("plano_pagamento", "Restam {parcelas_restantes}; proxima {proxima_parcela_valor}.", 35),
+    d.MessageRuleData("ligacao_cortada", "Ligação cortada.", 10),
+    d.MessageRuleData("plano_pagamento", "Restam {parcelas_restantes}; próxima {proxima_parcela_valor}.", 35),
     d.MessageRuleData("tarifa_aplicada", "Tarifa {tabela} desde {vigencia}.", 90),
     d.MessageRuleData("fatura_zero", "Sem valor a pagar.", 5),
-    d.MessageRuleData("debito_devolvido", "Debito devolvido em {data_devolucao}.", 15),
+    d.MessageRuleData("debito_devolvido", "Débito devolvido em {data_devolucao}.", 15),
 ]
 
 
@@ -339,21 +339,21 @@ def facts(**kw):
 
 @pytest.mark.parametrize("kw,expected", [
     ({}, []),
-    ({"consumption": 14}, ["Consumo 14 m3, 40% acima da media 10."]),
+    ({"consumption": 14}, ["Consumo 14 m3, 40% acima da média 10."]),
     ({"consumption": 13}, []),  # 30% is not above 30%
     ({"consumption": 40, "history_months": 2}, []),  # not enough history
     ({"unpaid_count": 2, "unpaid_amount": D("88.5")}, ["2 fatura(s) em aberto: R$ 88,50."]),
     ({"neighbourhood": "Sitio Novo"}, ["Obras no Sitio Novo."]),
     ({"neighbourhood": "sitio novo", "issue_date": dt.date(2027, 1, 2)}, []),  # expired
-    ({"telemetered": True}, ["Hidrometro telemedido."]),
-    ({"direct_debit": True}, ["Debito em 05/11/2026."]),
+    ({"telemetered": True}, ["Hidrômetro telemedido."]),
+    ({"direct_debit": True}, ["Débito em 05/11/2026."]),
     ({"has_mobile_consent": False}, ["Cadastre seu celular."]),
-    ({"situation": "cortada"}, ["Ligacao cortada."]),
-    ({"plan_remaining": 3, "plan_next_amount": D("48.3")}, ["Restam 3; proxima R$ 48,30."]),
+    ({"situation": "cortada"}, ["Ligação cortada."]),
+    ({"plan_remaining": 3, "plan_next_amount": D("48.3")}, ["Restam 3; próxima R$ 48,30."]),
     ({"tariff_table": "T2026", "tariff_valid_from": dt.date(2026, 1, 1)},
      ["Tarifa T2026 desde 01/01/2026."]),
     ({"total": D(0)}, ["Sem valor a pagar."]),
-    ({"debit_returned_on": dt.date(2026, 9, 8)}, ["Debito devolvido em 08/09/2026."]),
+    ({"debit_returned_on": dt.date(2026, 9, 8)}, ["Débito devolvido em 08/09/2026."]),
 ])
 def test_message_rules(kw, expected):
     rules = [r for r in RULES if r.kind != "tarifa_aplicada"] if "tariff_table" not in kw else RULES
@@ -367,12 +367,12 @@ def test_message_rules(kw, expected):
 def test_messages_order_by_priority_and_limit():
     got = d.messages_for(RULES, facts(situation="cortada", unpaid_count=1, unpaid_amount=D(10),
                                       telemetered=True, consumption=30), limit=3)
-    assert got == ["Ligacao cortada.", "1 fatura(s) em aberto: R$ 10,00.",
-                   "Consumo 30 m3, 200% acima da media 10."]
+    assert got == ["Ligação cortada.", "1 fatura(s) em aberto: R$ 10,00.",
+                   "Consumo 30 m3, 200% acima da média 10."]
 
 
 def test_template_problems_and_stray_braces():
-    assert d.template_problems("Ola {nome}, {xpto}") == ["Campo desconhecido na mensagem: {xpto}"]
+    assert d.template_problems("Olá {nome}, {xpto}") == ["Campo desconhecido na mensagem: {xpto}"]
     assert d.render_text("valor {", {}) == "valor {"
 
 

@@ -43,7 +43,7 @@ def _doc(total: str = "101.48") -> dict:
     return {
         "number": "202610000012340", "reference": "10/2026", "issue_date": "2026-10-20",
         "due_date": "2026-11-05",
-        "utility": {"name": "Servico Autonomo de Agua e Esgoto", "short_name": "SAAE Teste",
+        "utility": {"name": "Serviço Autônomo de Água e Esgoto", "short_name": "SAAE Teste",
                     "cnpj": "12.345.678/0001-95", "phone": "(19) 3333-1000", "website": "saae.test"},
         "customer": {"name": "Maria Silva", "document": "***.982.247-**"},
         "connection": {"matricula": "1234-3", "address": "Rua A, 10", "neighbourhood": "Centro",
@@ -65,10 +65,10 @@ def _doc(total: str = "101.48") -> dict:
         "amounts": {"water": "67.65", "sewer": "33.83", "services": [], "total": total},
         "messages": ["Mensagem de teste."],
         "quality": {"system_name": "Sistema Sede", "label": "09/2026", "parameters": [
-            {"name": "Turbidez", "unit": "uT", "standard": "Rede de distribuicao: <= 5,0 uT",
+            {"name": "Turbidez", "unit": "uT", "standard": "Rede de distribuição: <= 5,0 uT",
              "required": 10, "analysed": 12, "conforming": 12, "verdict": "conforme"}],
             "note": "", "more_info": "saae.test/qualidade"},
-        "consumer_info": {"health": "Ferva a agua em caso de aviso."},
+        "consumer_info": {"health": "Ferva a água em caso de aviso."},
         "payment": {"barcode": code, "typed_line": line, "typed_line_fmt": domain.format_typed_line(line),
                     "pix": pix, "direct_debit": False},
     }
@@ -136,10 +136,10 @@ def test_render_many_makes_one_page_per_invoice(tmp_path: Path):
 
 def test_many_services_keep_water_and_sewer_lines(tmp_path: Path):
     doc = _doc()
-    doc["amounts"]["services"] = [{"description": f"Servico {i}", "amount": "10.00", "id": i}
+    doc["amounts"]["services"] = [{"description": f"Serviço {i}", "amount": "10.00", "id": i}
                                   for i in range(1, 9)]
     (tmp_path / "f.pdf").write_bytes(pdf.render_invoice(doc))
     text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "f.pdf"), "-"], capture_output=True,
                           text=True, check=True).stdout
     assert "Água" in text and "Esgoto (50% da água)" in text and "R$ 33,83" in text
-    assert "Servico 1" in text and "Outros serviços" in text
+    assert "Serviço 1" in text and "Outros serviços" in text

@@ -35,11 +35,11 @@ def test_consumer_mobile_is_normalised_and_document_unique(db):
     assert c.consent_at is not None
     with pytest.raises(ValidationError) as exc:
         registry.save_consumer({"name": "Outra Pessoa", "document": "52998224725"})
-    assert "Ja existe" in exc.value.fields["document"][0]
+    assert "Já existe" in exc.value.fields["document"][0]
 
 
 def test_connection_gets_matricula_with_check_digit_and_is_audited(db, setup_billing):
-    cu = registry.save_consumer({"name": "Jose Pereira"})
+    cu = registry.save_consumer({"name": "José Pereira"})
     conn = registry.save_connection({"consumer_id": cu.id, "number": 1234, "street": "Rua das Flores",
                                      "house_number": "10", "neighbourhood": "Jardim das Flores",
                                      "residencial": 1, "comercial": 1,
@@ -53,7 +53,7 @@ def test_connection_gets_matricula_with_check_digit_and_is_audited(db, setup_bil
                       .order_by(AuditLog.id)).all()
     # core.audit records inserts with row_id "?" (the id is not known yet at after_flush)
     inserted = [r for r in rows if r.action == "insert" and r.changes["matricula"][1] == "12343"]
-    assert len(inserted) == 1 and inserted[0].reason == "Cadastro de ligacao"
+    assert len(inserted) == 1 and inserted[0].reason == "Cadastro de ligação"
     upd = [r for r in rows if r.action == "update" and r.row_id == str(conn.id)]
     assert upd[-1].changes["situation"] == ["ativa", "cortada"]
     assert upd[-1].reason == "Corte por falta de pagamento"

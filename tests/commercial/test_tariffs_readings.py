@@ -46,7 +46,7 @@ def test_table_validation_lists_every_problem_and_writes_nothing(db, setup_billi
     assert "sobrepoe" in exc.value.fields["valid_from"][0]
 
 
-CSV_OK = """matricula;data;leitura;ocorrencia
+CSV_OK = """matrícula;data;leitura;ocorrência
 {a};18/10/2026;1130;
 {b};18/10/2026;;portao fechado
 {c};18/10/2026;12;virada
@@ -81,8 +81,8 @@ def test_csv_with_errors_writes_nothing_and_reports_each_row(db, make_connection
         readings.import_csv(setup_billing.id, 2026, 10, csv, "ruim.csv")
     rep = exc.value.report
     msgs = {e.line: e.message for e in rep.errors}
-    assert "digito verificador" in msgs[3] or "nao cadastrada" in msgs[3]
-    assert "repetida" in msgs[5] and "Data invalida" in msgs[6]
+    assert "dígito verificador" in msgs[3] or "não cadastrada" in msgs[3]
+    assert "repetida" in msgs[5] and "Data inválida" in msgs[6]
     assert "repetida" in msgs[7]
     assert exc.value.fields and "linha 5" in exc.value.fields
     assert db.scalar(select(func.count(Reading.id))) == n_before
@@ -106,4 +106,4 @@ def test_reading_of_another_group_is_refused(db, make_connection, setup_billing)
     with pytest.raises(readings.ReadingFileInvalid) as exc:
         readings.import_csv(setup_billing.id, 2026, 10,
                             f"matricula;data;leitura\n{a.matricula};18/10/2026;10\n".encode(), "x.csv")
-    assert "nao pertence" in exc.value.report.errors[0].message
+    assert "não pertence" in exc.value.report.errors[0].message

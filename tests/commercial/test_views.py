@@ -78,7 +78,7 @@ def test_readings_upload_page_shows_row_errors(client, db, login_as, make_connec
 def test_message_rule_form_validates_placeholders(client, db, login_as):
     login_as(Profile.GESTOR)
     bad = client.post("/comercial/mensagens/nova", data={"kind": "geral", "title": "T",
-                                                         "text": "Ola {cliente}", "priority": "5"})
+                                                         "text": "Olá {cliente}", "priority": "5"})
     assert bad.status_code == 422 and "Campo desconhecido" in bad.get_data(as_text=True)
     ok = client.post("/comercial/mensagens/nova", data={"kind": "localizacao", "title": "Obras",
                                                         "text": "Obras no bairro {bairro}.",
@@ -98,7 +98,7 @@ def test_tariff_form_and_copy(client, db, login_as, setup_billing):
     data["residencial_b0_price"] = "abc"
     data["valid_from"] = "2031-01-01"
     bad = client.post("/comercial/tarifas/nova", data=data)
-    assert bad.status_code == 422 and "Valor invalido" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "Valor inválido" in bad.get_data(as_text=True)
 
 
 def test_api_lookup_invoices_and_errors(client, db, api_token, make_connection):

@@ -15,7 +15,7 @@ def test_state_form_has_no_default_and_refuses_an_empty_choice(client, login_as,
     assert '<option value="" selected disabled>' in page
     r = client.post(f"/incidentes/{inc.id}/situacao", data={"state": "", "reason": ""},
                     follow_redirects=True)
-    assert "Escolha a nova situacao." in r.get_data(as_text=True)
+    assert "Escolha a nova situação." in r.get_data(as_text=True)
     db.refresh(inc)
     assert inc.state == "aberto"
 
@@ -33,4 +33,4 @@ def test_tag_chart_ticks_never_repeat_and_read_local_time():
     out = svg.tag_chart(pts, start=start, end=start + dt.timedelta(hours=1), unit="uT")
     ticks = re.findall(r'text-anchor="end">([0-9,]+)</text>', out)
     assert len(ticks) == 5 and len(set(ticks)) == 5, ticks
-    assert "02/12 06:00" in out and "horario de Brasilia" in out  # UTC-3
+    assert "02/12 06:00" in out and "horário de Brasilia" in out  # UTC-3

@@ -39,7 +39,7 @@ def test_work_order_machine_every_pair_and_rules():
         else:
             with pytest.raises(TransitionError):
                 domain.wo_next(cur, tgt, ok)
-    with pytest.raises(TransitionError, match="aprovacao"):
+    with pytest.raises(TransitionError, match="aprovação"):
         domain.wo_next("pendente", "programado", WorkOrderFacts(needs_approval=True, assigned=True))
     with pytest.raises(TransitionError, match="designado"):
         domain.wo_next("pendente", "programado", WorkOrderFacts())
@@ -97,9 +97,9 @@ def test_channels_keys_templates():
     assert domain.choose_channels(["whatsapp"], None, None) == []
     k = domain.message_key(1, "abertura", 7, "whatsapp")
     assert k == domain.message_key(1, "abertura", 7, "whatsapp") != domain.message_key(1, "abertura", 7, "sms")
-    txt = domain.render_template("Ola {{ nome }}, protocolo {{protocolo}} {{ xpto }}",
+    txt = domain.render_template("Olá {{ nome }}, protocolo {{protocolo}} {{ xpto }}",
                                  {"nome": "Ana", "protocolo": "2026000001"})
-    assert txt == "Ola Ana, protocolo 2026000001 {{ xpto }}"
+    assert txt == "Olá Ana, protocolo 2026000001 {{ xpto }}"
     assert domain.unknown_variables("{{ nome }} {{ xpto }}") == ["xpto"]
     assert "ferva" in domain.SAFETY_MEASURES["qualidade"]
     assert domain.format_duration(0.5) == "30 minutos" and domain.format_duration(4) == "4 horas"

@@ -53,7 +53,7 @@ def _burst(db):
 def test_burst_to_verified_audit_file(db, ref, make_consumer, real_channels, tmp_path):
     fp, smtp = real_channels
     make_consumer("Maria Silva", "(19) 99876-5432")
-    make_consumer("Jose Santos", "(19) 98123-4567", channels=["sms"])
+    make_consumer("José Santos", "(19) 98123-4567", channels=["sms"])
     make_consumer("Ana Costa", None, email="ana@example.com")  # no phone at all
     make_consumer("Vizinho Outro Setor", "(19) 99111-2222", sector="SET-03")
 
@@ -74,9 +74,9 @@ def test_burst_to_verified_audit_file(db, ref, make_consumer, real_channels, tmp
 
     # notices: WhatsApp to Maria, SMS to Jose, e-mail to Ana (and the log line for her)
     msgs = {m.name: m for m in notify.messages(inc.id)}
-    assert set(msgs) == {"Maria Silva", "Jose Santos", "Ana Costa"}
+    assert set(msgs) == {"Maria Silva", "José Santos", "Ana Costa"}
     assert msgs["Maria Silva"].channel == "whatsapp" and msgs["Maria Silva"].status == "enviado"
-    assert msgs["Jose Santos"].channel == "sms" and msgs["Jose Santos"].status == "enviado"
+    assert msgs["José Santos"].channel == "sms" and msgs["José Santos"].status == "enviado"
     assert msgs["Ana Costa"].channel == "email" and msgs["Ana Costa"].status == "enviado"
     assert fp.whatsapp[0]["to"] == "5519998765432"
     assert "Protocolo " + inc.protocol in fp.whatsapp[0]["text"]["body"]
@@ -164,4 +164,4 @@ def test_burst_to_verified_audit_file(db, ref, make_consumer, real_channels, tmp
     rec["payload"]["content"] = "x" + rec["payload"]["content"][1:]
     bare = tmp_path / "dossie.json"
     bare.write_text(json.dumps(data))
-    assert any("evidencia" in p for p in audit_file.verify_file(bare))
+    assert any("evidência" in p for p in audit_file.verify_file(bare))

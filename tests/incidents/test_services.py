@@ -29,7 +29,7 @@ def _anomaly(aid: int, severity: str = "media", kind: str = "limite", tag: str =
              process: bool = True) -> AnomalyDetected:
     return AnomalyDetected(anomaly_id=aid, tag=tag, kind=kind, severity=severity, started_at=NOW,
                            asset_kind="setor", asset_code=tag.split(".")[0], asset_name="Setor 9",
-                           value=7.0, message="pressao baixa", sector_code="SET-09",
+                           value=7.0, message="pressão baixa", sector_code="SET-09",
                            latitude=-22.9, longitude=-47.0, process=process)
 
 
@@ -94,10 +94,10 @@ def test_clear_auto_resolves_only_without_work_orders(db, ref, app):
 
 
 def test_eta_stoppage_and_lab_result(db, ref):
-    _publish(db, EtaStoppageStarted("ETA-77", NOW, "sem vazao de saida", "a1"))
+    _publish(db, EtaStoppageStarted("ETA-77", NOW, "sem vazão de saída", "a1"))
     [eta] = _incidents(db, "ETA-77")
     assert eta.kind == "interrupcao" and eta.origin == "eta"
-    _publish(db, EtaStoppageStarted("ETA-77", NOW, "sem vazao de saida", "a1"))
+    _publish(db, EtaStoppageStarted("ETA-77", NOW, "sem vazão de saída", "a1"))
     assert len(_incidents(db, "ETA-77")) == 1
     _publish(db, EtaStoppageEnded("ETA-77", NOW + dt.timedelta(hours=1), "a1"))
     db.refresh(eta)
@@ -105,9 +105,10 @@ def test_eta_stoppage_and_lab_result(db, ref):
 
     ev = SampleNonConformant(sample_id=1, sample_code="A-1", result_id=9, parameter_code="ECOLI",
                              parameter_name="Escherichia coli", value="PRESENCA", unit="",
-                             vmp="Ausencia em 100 mL", point_id=3, point_code="PT-03",
+                             vmp="Ausência em 100 mL", point_id=3, point_code="PT-03",
                              point_name="Escola Municipal", system_id=1, system_name="Sede",
-                             collected_at=NOW, neighbourhoods=("Centro",), severity="alta")
+                             collected_at=NOW, neighbourhoods=("Centro",), severity="alta",
+                             parameter_group="microbiologico")
     _publish(db, ev, ev)
     [q] = _incidents(db, "PT-03")
     assert q.kind == "qualidade" and q.origin == "laboratorio" and q.area["neighbourhoods"] == ["Centro"]
@@ -115,7 +116,7 @@ def test_eta_stoppage_and_lab_result(db, ref):
 
 
 def test_lifecycle_rules(db, ref):
-    inc = svc.open_incident(title="Falta d'agua", kind="interrupcao", origin="operador", notify=False)
+    inc = svc.open_incident(title="Falta d'água", kind="interrupcao", origin="operador", notify=False)
     with pytest.raises(IllegalTransition):
         svc.transition(inc.id, "encerrado")
     with pytest.raises(ValidationError):
@@ -139,7 +140,7 @@ def test_phone_validation():
 def test_channels_against_local_servers(providers, smtp):
     fp, base = providers
     sink, port = smtp
-    out = Outgoing("k1", "whatsapp", "+5519998765432", "Ola", subject="Aviso")
+    out = Outgoing("k1", "whatsapp", "+5519998765432", "Olá", subject="Aviso")
     wa = WhatsAppCloud(f"{base}/v19.0", "tok-test", "PHONE123")
     r = wa.send(out)
     assert r.ok and r.provider_message_id.startswith("wamid.") and fp.whatsapp[0]["to"] == "5519998765432"
@@ -196,7 +197,7 @@ def test_retry_with_backoff_never_sends_twice(db, ref, real_channels, app):
     notify.queue_notice(inc.id, "etapa_aberto")
     assert len(fp.whatsapp) == 1
     assert len(db.scalars(select(Receipt).where(Receipt.message_id == m.id)).all()) == 3
-    assert "Recebemos sua solicitacao" in fp.whatsapp[0]["text"]["body"]
+    assert "Recebemos sua solicitação" in fp.whatsapp[0]["text"]["body"]
     # a claimed message whose worker died is flagged, never resent on its own
     m2 = Message(key="x" * 40, incident_id=inc.id, channel="whatsapp", recipient="+5519998765432",
                  content="c", content_sha256=domain.sha256_hex("c"), status="enviando",
@@ -210,7 +211,7 @@ def test_no_phone_logs_and_tries_email(db, ref, real_channels):
     fp, sink = real_channels
     inc = _requester_ticket(db, phone="(19) 3456-7890", email="carla@example.com")
     logs = [t.text for t in db.scalars(select(TimelineEntry).where(TimelineEntry.incident_id == inc.id))]
-    assert any(t.startswith("Nao possui telefone para envio de mensagem") for t in logs)
+    assert any(t.startswith("Não possui telefone para envio de mensagem") for t in logs)
     [m] = notify.messages(inc.id)
     assert m.channel == "email" and m.status == "enviado" and sink.messages
     assert not fp.whatsapp
@@ -229,9 +230,9 @@ def test_receipts_unknown_and_permanent_failure(db, ref, real_channels):
 
 def test_timestamp_and_external_tickets(db, ref, real_channels):
     fp, _ = real_channels
-    payload = {"source_system": "ERP", "source_code": "OS-555", "title": "Troca de hidrometro",
+    payload = {"source_system": "ERP", "source_code": "OS-555", "title": "Troca de hidrômetro",
                "status": "aberto", "process_number": "2026/555", "product": "HD 1,5",
-               "problem": "Hidrometro parado", "customer": {"name": "Rui Prado", "phone": "(19) 99777-1234"}}
+               "problem": "Hidrômetro parado", "customer": {"name": "Rui Prado", "phone": "(19) 99777-1234"}}
     inc, created = external.upsert(payload)
     assert created and inc.kind == "atendimento" and inc.source_data["process_number"] == "2026/555"
     db.commit()
@@ -295,7 +296,7 @@ def test_work_orders_catalogue_rules(db, ref):
     wo_svc.assign(wo.id, tech.id)
     with pytest.raises(IllegalTransition, match="Limite"):
         wo_svc.transition(wo.id, "postergada", "chuva de novo")
-    with pytest.raises(IllegalTransition, match="Formulario"):
+    with pytest.raises(IllegalTransition, match="Formulário"):
         wo_svc.transition(wo.id, "encerrado_executado", answers={})
     child = wo_svc.unfold(wo.id, "REPAV")
     assert child.parent_id == wo.id and child.origin == "desdobramento"

@@ -21,9 +21,9 @@ def test_closed_heads_are_stamped_once_and_again_when_the_chain_grows(db, ref, p
     url = f"{base}/tsa"
     inc = svc.open_incident(title="Rompimento na Rua B", kind="interrupcao", origin="operador",
                             notify=False)
-    still_open = svc.open_incident(title="Baixa pressao", kind="interrupcao", origin="operador",
+    still_open = svc.open_incident(title="Baixa pressão", kind="interrupcao", origin="operador",
                                    notify=False)
-    svc.close(inc.id, "reparo concluido")
+    svc.close(inc.id, "reparo concluído")
     db.commit()
     assert evidence.unstamped_heads() == [inc.id]  # open incidents wait for their closing
     assert evidence.stamp_pending(url) == 1 and len(fp.tsa) == 1

@@ -50,10 +50,10 @@ def test_console_live_detail_and_actions(db, ref, client, login_as, make_consume
     r = client.post(f"/incidentes/{inc.id}/situacao", data={"state": "encerrado"}, follow_redirects=True)
     assert "Incidente encerrado" in r.get_data(as_text=True)
     r = client.post(f"/incidentes/{inc.id}/situacao", data={"state": "aberto"}, follow_redirects=True)
-    assert "nao pode passar" in r.get_data(as_text=True)
+    assert "não pode passar" in r.get_data(as_text=True)
     r = client.post("/incidentes/novo", data={"title": "", "kind": "interrupcao"})
-    assert "Informe o titulo" in r.get_data(as_text=True)
-    r = client.post("/incidentes/novo", data={"title": "Falta d'agua", "kind": "interrupcao",
+    assert "Informe o título" in r.get_data(as_text=True)
+    r = client.post("/incidentes/novo", data={"title": "Falta d'água", "kind": "interrupcao",
                                               "sectors": "SET-03", "severity": "media"})
     assert r.status_code == 302
     assert client.get(f"/incidentes/{inc.id}/mensagens").status_code == 200
@@ -78,7 +78,7 @@ def test_orders_pages_reports_templates(db, ref, client, login_as):
     assert client.get("/incidentes/modelos").status_code == 200
     r = client.post("/incidentes/modelos", data={"code": "restabelecimento", "body": "Oi {{ xpto }}"},
                     follow_redirects=True)
-    assert "Variaveis desconhecidas: xpto" in r.get_data(as_text=True)
+    assert "Variáveis desconhecidas: xpto" in r.get_data(as_text=True)
     r = client.post("/incidentes/modelos", data={"code": "restabelecimento", "subject": "ok",
                                                  "body": "Voltou, {{ nome }}! {{ link }}"})
     assert notify.template("restabelecimento").body == "Voltou, {{ nome }}! {{ link }}"
@@ -117,7 +117,7 @@ def test_public_tracking_and_survey(db, ref, client):
     page = client.get(f"/acompanhar/{inc.public_token}")
     assert page.status_code == 200 and inc.protocol in page.get_data(as_text=True)
     assert client.get("/acompanhar/" + "z" * 32).status_code == 404
-    assert "quando a solicitacao for concluida" in client.get(
+    assert "quando a solicitação for concluída" in client.get(
         f"/acompanhar/{inc.public_token}/pesquisa").get_data(as_text=True)
     svc.close(inc.id, "ok")
     db.commit()

@@ -20,9 +20,9 @@ POINTS = (
     ("C1", "Praca da Matriz", "Centro", -22.9000, -47.0600),
     ("C2", "Escola Estadual", "Centro", -22.9030, -47.0640),
     ("C3", "Mercado Municipal", "Centro", -22.8985, -47.0575),
-    ("J1", "Posto de Saude Jardim", "Jardim Europa", -22.8700, -47.0610),
+    ("J1", "Posto de Saúde Jardim", "Jardim Europa", -22.8700, -47.0610),
     ("J2", "Ponta de rede Rua 8", "Jardim Europa", -22.8650, -47.0660),
-    ("V1", "Reservatorio Vila Nova", "Vila Nova", -22.9050, -47.0200),
+    ("V1", "Reservatório Vila Nova", "Vila Nova", -22.9050, -47.0200),
     ("V2", "Creche Vila Nova", "Vila Nova", -22.9080, -47.0150),
     ("X1", "Chacara sem coordenada", "", None, None),
 )
@@ -51,20 +51,20 @@ def make_world(day: dt.date = dt.date(2026, 12, 3), *, with_samples: bool = True
     sterile = _get_or_add(BottleType, "t-esteril-100", name="Frasco esteril 100 mL",
                           volume_ml=100, material="PP")
     pe = _get_or_add(BottleType, "t-pe-500", name="Frasco PE 500 mL", volume_ml=500, material="PE")
-    thio = _get_or_add(Preservative, "t-tiossulfato", name="Tiossulfato de sodio")
+    thio = _get_or_add(Preservative, "t-tiossulfato", name="Tiossulfato de sódio")
     params = {
         "cloro": _get_or_add(Parameter, "t_cloro_residual_livre", name="Cloro residual livre",
-                             group="operacional", unit="mg/L", method="DPD colorimetrico",
+                             group="operacional", unit="mg/L", method="DPD colorimétrico",
                              field_reading=True),
         "turbidez": _get_or_add(Parameter, "t_turbidez", name="Turbidez", group="organoleptico",
                                 unit="uT", method="SMEWW 2130 B", bottle_type_id=pe.id,
                                 volume_ml=500),
         "ct": _get_or_add(Parameter, "t_coliformes_totais", name="Coliformes totais",
-                          group="microbiologico", method="Substrato cromogenico",
+                          group="microbiologico", method="Substrato cromogênico",
                           presence_absence=True, bottle_type_id=sterile.id,
                           preservative_id=thio.id, volume_ml=100),
         "ec": _get_or_add(Parameter, "t_escherichia_coli", name="Escherichia coli",
-                          group="microbiologico", method="Substrato cromogenico",
+                          group="microbiologico", method="Substrato cromogênico",
                           presence_absence=True, bottle_type_id=sterile.id,
                           preservative_id=thio.id, volume_ml=100),
     }

@@ -38,7 +38,7 @@ def test_closing_page_pdf_xlsx_close_and_reopen(client, db, make_user, login_as)
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Coliformes totais" in html and "Conforme" in html
-    assert "Fechar o mes" not in html  # an analyst cannot close
+    assert "Fechar o mês" not in html  # an analyst cannot close
     assert client.post("/lims/fechamento/fechar", data={"sistema": sysid, "ano": Y, "mes": M}
                        ).status_code == 403
     pdf = client.get(f"/lims/relatorios/fechamento?sistema={sysid}&ano={Y}&mes={M}&formato=pdf")
@@ -46,9 +46,9 @@ def test_closing_page_pdf_xlsx_close_and_reopen(client, db, make_user, login_as)
     xl = client.get(f"/lims/relatorios/fechamento?sistema={sysid}&ano={Y}&mes={M}&formato=xlsx")
     ws = load_workbook(io.BytesIO(xl.data)).active
     header = [c.value for c in ws[4]]
-    assert header[:3] == ["Parametro", "Ponto", "Exigidas"]
+    assert header[:3] == ["Parâmetro", "Ponto", "Exigidas"]
     values = {(r[0], r[1]): r for r in ws.iter_rows(min_row=5, values_only=True)}
-    assert values[("Coliformes totais", "Rede de distribuicao")][6] == 10  # analysed, numeric
+    assert values[("Coliformes totais", "Rede de distribuição")][6] == 10  # analysed, numeric
     bad = client.get(f"/lims/relatorios/fechamento?sistema={sysid}&ano={Y}&mes={M}&formato=doc")
     assert bad.status_code in (302, 422)
     client.post("/sair")
@@ -112,7 +112,7 @@ def test_stoppage_and_dosing_pages(client, db, login_as):
     r = client.post("/lims/paradas", data={"eta": "ETA-P", "inicio": "ontem"})
     assert r.status_code == 302 and closing.stoppage_hours(["ETA-P"], Y, M) == 12.0
     r = client.post("/lims/dosagem", data={"eta": "ETA-P", "mes": M, "ano": Y,
-                                           "produto": "Sulfato de aluminio",
+                                           "produto": "Sulfato de alumínio",
                                            "quantidade": "1.250,5", "unidade": "kg"})
     assert r.status_code == 302
     html = client.get("/lims/paradas").get_data(as_text=True)

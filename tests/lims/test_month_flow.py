@@ -34,8 +34,8 @@ def test_a_month_of_one_system(db, make_user, tmp_path):
     from lims.services import samples as sample_svc
 
     sup = make_user(Profile.SUPERVISOR, name="Sara Supervisora")
-    collector = make_user(Profile.COLETOR, name="Joao Coletor")
-    receiver = make_user(Profile.DISTRIBUIDOR, name="Rita Recepcao")
+    collector = make_user(Profile.COLETOR, name="João Coletor")
+    receiver = make_user(Profile.DISTRIBUIDOR, name="Rita Recepção")
     analyst = make_user(Profile.ANALISTA, name="Ana Analista")
     lab = Laboratory(name="Lab Microbiologia Contratado", own=False)
     session.add(lab)

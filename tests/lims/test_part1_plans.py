@@ -87,14 +87,14 @@ def test_below_minimum_needs_a_gestor_justification(db, make_user):
     log = db.scalars(select(AuditLog).where(AuditLog.model == "lims_sampling_plan",
                                             AuditLog.row_id == str(plan.id))
                      .order_by(AuditLog.id.desc())).first()
-    assert "abaixo do minimo" in log.reason and log.user_id == gestor.id
+    assert "abaixo do mínimo" in log.reason and log.user_id == gestor.id
     with pytest.raises(Conflict):  # an approved plan is frozen
         plans.set_item(plan.id, parameter_id=w["params"]["ph"].id, point_id=w["points"]["R1"].id,
                        frequency="mensal")
     # a new version supersedes it
     v2 = plans.create_plan(w["system"].id, YEAR, user_id=sup.id, copy_from=plan.id)
     assert v2.version == 2 and len([i for i in v2.items if i.active]) == len([i for i in plan.items if i.active])
-    plans.approve(v2.id, user_id=gestor.id, justification="Mesma justificativa da versao 1 do plano.")
+    plans.approve(v2.id, user_id=gestor.id, justification="Mesma justificativa da versão 1 do plano.")
     assert plan.state is PlanState.SUBSTITUIDO and plans.approved_plan(w["system"].id, YEAR).id == v2.id
 
 
@@ -125,13 +125,13 @@ def test_plan_pages_and_api(client, db, make_user, login_as, api_token):
     plan = full_plan(w, YEAR, network_per_point=2, user_id=gestor.id)
     page = client.get(f"/lims/planos/{plan.id}")
     html = page.get_data(as_text=True)
-    assert page.status_code == 200 and "Minimo da Portaria 888 x planejado" in html
-    assert "8/12" in html and "abaixo do minimo" in html and "Justificativa" in html
+    assert page.status_code == 200 and "Mínimo da Portaria 888 x planejado" in html
+    assert "8/12" in html and "abaixo do mínimo" in html and "Justificativa" in html
     r = client.post(f"/lims/planos/{plan.id}/aprovar", data={"justificativa": ""})
     assert r.status_code in (302, 303, 422)
     assert plans.get(plan.id).state == PlanState.RASCUNHO
     r = client.post(f"/lims/planos/{plan.id}/aprovar",
-                    data={"justificativa": "Plano reduzido acordado com a vigilancia sanitaria."})
+                    data={"justificativa": "Plano reduzido acordado com a vigilância sanitária."})
     assert r.status_code in (302, 303) and plans.get(plan.id).state == PlanState.APROVADO
     _u, token = api_token(Profile.SUPERVISOR)
     h = {"Authorization": f"Bearer {token}"}

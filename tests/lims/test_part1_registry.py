@@ -105,7 +105,7 @@ def test_registry_pages_badge_and_confirmation(client, db, login_as):
     gestor = login_as(Profile.GESTOR)
     small_system(user_id=gestor.id)
     page = client.get("/lims/cadastros/parametros?q=microcist").get_data(as_text=True)
-    assert "Microcistinas" in page and "nao verificado" in page
+    assert "Microcistinas" in page and "não verificado" in page
     pid = db.scalar(select(Parameter.id).where(Parameter.code == "microcistinas"))
     form = client.get(f"/lims/cadastros/parametros/{pid}").get_data(as_text=True)
     assert "Confirmar VMP" in form and "Anexo 10 UNVERIFIED" in form
@@ -116,7 +116,7 @@ def test_registry_pages_badge_and_confirmation(client, db, login_as):
                                                             "source_type": "superficial",
                                                             "treatment_type": "membrana"})
     html = bad.get_data(as_text=True)
-    assert bad.status_code == 200 and "Campo obrigatorio." in html and "Informe um numero inteiro." in html
+    assert bad.status_code == 200 and "Campo obrigatório." in html and "Informe um número inteiro." in html
     ok = client.post("/lims/cadastros/licencas/novo", data={
         "kind": "outorga", "number": "DAEE 1/2026", "issuer": "DAEE", "expires_on": "2026-12-20",
         "active": "on", "motivo": "nova outorga"})
@@ -192,7 +192,10 @@ def test_point_photo_upload_and_dashboard(client, db, login_as):
     assert ok.status_code in (302, 303) and len(registry.record("pontos", pid).photos) == 1
     assert client.get(f"/lims/cadastros/pontos/{pid}/fotos/0").data == png
     assert client.get(f"/lims/cadastros/pontos/{pid}/fotos/5").status_code == 404
-    samples.create_sample(pid, dt.date.today(), [w["params"]["turbidez"].id], user_id=gestor.id)
+    from core import fmt
+
+    # "today" on the dashboard is the utility's day (settings' zone), not the server's
+    samples.create_sample(pid, fmt.today(), [w["params"]["turbidez"].id], user_id=gestor.id)
     from lims.views.samples import dashboard_widgets
 
     with client.application.test_request_context():

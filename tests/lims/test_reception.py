@@ -39,7 +39,7 @@ def collected(db, make_user):
 def test_receive_moves_to_awaiting_analysis_and_shows_point_and_parameters(collected, make_user):
     from lims.services import reception
 
-    me = make_user(Profile.DISTRIBUIDOR, name="Rita Recepcao")
+    me = make_user(Profile.DISTRIBUIDOR, name="Rita Recepção")
     s = collected[0]
     r = reception.receive(f"  {s.code.lower()}\r\n", user_id=me.id, arrival_temperature="4,5")
     assert r.code == s.code and r.state == SampleState.AGUARDANDO_ANALISE
@@ -61,13 +61,13 @@ def test_refusals_are_clear_and_change_nothing(collected, make_user):
     me = make_user(Profile.ANALISTA, name="Ana")
     reception.receive(collected[0].code, user_id=me.id)
     first_at = collected[0].received_at
-    with pytest.raises(Conflict, match="ja foi recebida em .* por Ana. Nada foi alterado"):
+    with pytest.raises(Conflict, match="já foi recebida em .* por Ana. Nada foi alterado"):
         reception.receive(collected[0].code, user_id=me.id, arrival_temperature="9")
     assert collected[0].received_at == first_at and collected[0].arrival_temperature is None
-    with pytest.raises(NotFound, match="Codigo X999 nao encontrado"):
+    with pytest.raises(NotFound, match="Código X999 não encontrado"):
         reception.receive("x999", user_id=me.id)
     waiting = collected[7]
-    with pytest.raises(Conflict, match="ainda nao foi registrada como coletada .*Aguardando coleta"):
+    with pytest.raises(Conflict, match="ainda não foi registrada como coletada .*Aguardando coleta"):
         reception.receive(waiting.code, user_id=me.id)
     assert waiting.state == SampleState.AGUARDANDO_COLETA and waiting.received_at is None
     from lims.services import samples as sample_svc
@@ -100,7 +100,7 @@ def test_receive_from_a_photo_of_two_labels(collected, make_user):
     assert a.state == b.state == SampleState.AGUARDANDO_ANALISE
     blank = io.BytesIO()
     Image.new("RGB", (200, 200), "white").save(blank, "PNG")
-    with pytest.raises(ValidationError, match="Nenhum codigo de barras"):
+    with pytest.raises(ValidationError, match="Nenhum código de barras"):
         reception.receive_photo(blank.getvalue(), user_id=me.id)
 
 
@@ -150,7 +150,7 @@ def test_distribution_bulk_audited_all_or_nothing(collected, make_user):
     log = session.scalars(select(AuditLog).where(AuditLog.model == "lims_sample",
                                                  AuditLog.row_id == str(collected[2].id))
                           .order_by(AuditLog.id.desc())).first()
-    assert "laboratorio contratado Lab Contratado Teste" in log.reason
+    assert "laboratório contratado Lab Contratado Teste" in log.reason
     assert log.changes["assigned_lab_id"] == [None, lab.id]
 
 
@@ -167,7 +167,7 @@ def test_reception_api_and_pages(collected, client, login_as, make_user):
     unknown = client.post("/api/v1/lims/recepcao", json={"codigo": "NAOEXISTE1"})
     assert unknown.status_code == 404 and unknown.get_json()["error"]["code"] == "codigo_desconhecido"
     wrong = client.post("/api/v1/lims/recepcao", json={"codigo": collected[7].code})
-    assert wrong.status_code == 409 and "ainda nao foi registrada" in wrong.get_json()["error"]["message"]
+    assert wrong.status_code == 409 and "ainda não foi registrada" in wrong.get_json()["error"]["message"]
     spec = client.get("/api/v1/openapi.json").get_json()
     assert "/api/v1/lims/recepcao" in spec["paths"] and "/api/v1/lims/distribuicao" in spec["paths"]
     # the page, without JavaScript: post, redirect, the result and the list
@@ -179,7 +179,7 @@ def test_reception_api_and_pages(collected, client, login_as, make_user):
     assert f"Amostra {collected[1].code} recebida" in html and 'value="4"' in html
     html = client.post("/lims/recepcao", data={"codigo": collected[1].code},
                        follow_redirects=True).get_data(as_text=True)
-    assert "ja foi recebida" in html
+    assert "já foi recebida" in html
     analyst = make_user(Profile.ANALISTA)
     dist = client.get("/lims/distribuicao").get_data(as_text=True)
     assert s.code in dist and "sem destino" in dist

@@ -28,7 +28,7 @@ def _seed(session):  # type: ignore[no-untyped-def]
 
     world = make_world(dt.date(2026, 11, 24))
     collector = create_user("coletor.rec", "Coletor", [Profile.COLETOR], PASSWORD)
-    create_user("recepcao.lab", "Rita Recepcao", [Profile.DISTRIBUIDOR], PASSWORD)
+    create_user("recepcao.lab", "Rita Recepção", [Profile.DISTRIBUIDOR], PASSWORD)
     session.commit()
     r = routes.build_route(world.day, collector.id, user_id=None)
     for st in r.stops[:5]:
@@ -66,14 +66,14 @@ def test_scanner_burst(live, app):
         expect(page.locator("#recebidas tbody tr")).to_have_count(4, timeout=15000)
         results = page.locator("#resultados .resultado")
         # the page keeps the newest 6 answers: wait for the 7th scan's (the last one) to show
-        expect(results.filter(has_text="ainda nao foi registrada como coletada")).to_have_count(
+        expect(results.filter(has_text="ainda não foi registrada como coletada")).to_have_count(
             1, timeout=15000)
         expect(results).to_have_count(6, timeout=15000)
         texts = results.all_inner_texts()
         assert sum("recebida as" in t for t in texts) >= 3
-        assert any("ja foi recebida" in t for t in texts)
-        assert any("NAOEXISTE9 nao encontrado" in t for t in texts)
-        assert any("ainda nao foi registrada como coletada" in t for t in texts)
+        assert any("já foi recebida" in t for t in texts)
+        assert any("NAOEXISTE9 não encontrado" in t for t in texts)
+        assert any("ainda não foi registrada como coletada" in t for t in texts)
         assert page.evaluate("document.activeElement.id") == "codigo"
         assert page.input_value("#codigo") == ""
         first = page.locator("#recebidas tbody tr").last.inner_text()

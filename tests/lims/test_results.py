@@ -139,9 +139,9 @@ def test_correction_keeps_history_reanalysis_and_cancel(db, people):
     hist = rs.results_of_sample(s.id, history=True)
     assert [h.value_text for h in hist] == ["0,5", "0,6"]
     assert db.scalars(select(AuditLog).where(AuditLog.model == "lims_result",
-                                             AuditLog.reason.like("correcao:%"))).first()
+                                             AuditLog.reason.like("correção:%"))).first()
     # reanalysis: the old result stays, a new analysis can be entered
-    validation.reanalyse(new.id, "resultado nao confirmado pelo supervisor", sup.id)
+    validation.reanalyse(new.id, "resultado não confirmado pelo supervisor", sup.id)
     again = enter(s, CL, "0,7", analyst)
     assert again.state is ResultState.ENTERED
     validation.cancel(again.id, "frasco quebrado no transporte", sup.id)
@@ -193,7 +193,7 @@ def test_closing_locks_the_month_reopen_and_quality_api(db, people):
         enter(sample(day=3, system_id=sysid), TU, "1,0", analyst)
     assert e.value.code == "mes_fechado"
     with pytest.raises(Conflict):
-        validation.correct(pos.id, "Ausente", "tentativa de alterar mes fechado", sup.id)
+        validation.correct(pos.id, "Ausente", "tentativa de alterar mês fechado", sup.id)
     q = api.quality_summary(sysid, Y, M)
     assert q.closed is True and q.system_name == "Sistema Teste"
     byc = {p.parameter_code: p for p in q.parameters}
@@ -226,5 +226,5 @@ def test_eta_stoppages_from_supervisory_are_idempotent(db):
         collected={}, eta_codes=["ETA-T"], codes=("turbidez",))}
     hours = closing.days_in(Y, M) * 24
     assert rows[("turbidez", "saida")].excused == int(360 * 24 / hours)
-    d = reports.record_dosing("ETA-T", Y, M, "Sulfato de aluminio", D("1250.5"))
-    assert reports.record_dosing("ETA-T", Y, M, "Sulfato de aluminio", D("1300")).id == d.id
+    d = reports.record_dosing("ETA-T", Y, M, "Sulfato de alumínio", D("1250.5"))
+    assert reports.record_dosing("ETA-T", Y, M, "Sulfato de alumínio", D("1300")).id == d.id

@@ -45,11 +45,11 @@ def test_grid_all_or_nothing_and_confirmation(client, db, login_as, source):
     assert db.scalars(select(Result).where(Result.system_id == 990)).first() is None
     r = client.post("/lims/resultados/grade", data={
         "parametro": "cloro_residual_livre", f"valor_{a.id}": "1,2", f"valor_{b.id}": "< LD",
-        f"valor_{c.id}": "50", "confirmado": [str(c.id)], "instrumento": "Colorimetro DR300"})
+        f"valor_{c.id}": "50", "confirmado": [str(c.id)], "instrumento": "Colorímetro DR300"})
     assert r.status_code == 302
     got = {x.sample_id: x for x in db.scalars(select(Result).where(Result.system_id == 990))}
     assert got[a.id].verdict == "conforme" and got[b.id].verdict == "nao_conforme"
-    assert got[c.id].outside_plausible_confirmed and got[c.id].instrument == "Colorimetro DR300"
+    assert got[c.id].outside_plausible_confirmed and got[c.id].instrument == "Colorímetro DR300"
     # entered samples leave the grid
     assert a.code not in client.get("/lims/resultados/grade?parametro=cloro_residual_livre"
                                     ).get_data(as_text=True)

@@ -47,7 +47,7 @@ def test_order_groups_by_area_then_nearest_neighbour():
 def test_build_route_orders_releases_and_prepares(world, make_user):
     from lims.services import routes
 
-    collector = make_user(Profile.COLETOR, name="Joao Coletor")
+    collector = make_user(Profile.COLETOR, name="João Coletor")
     analyst = make_user(Profile.ANALISTA, name="Ana Analista")
     boss = make_user(Profile.SUPERVISOR)
     assert dict(routes.areas_for(world.day)).get("Centro") == 3
@@ -67,11 +67,11 @@ def test_build_route_orders_releases_and_prepares(world, make_user):
     assert sorted(p.bottle_type for p in rows) == ["Frasco PE 500 mL", "Frasco esteril 100 mL",
                                                    "Leitura em campo"]
     sterile = next(p for p in rows if p.bottle_type.startswith("Frasco esteril"))
-    assert sterile.preservative == "Tiossulfato de sodio" and sterile.volume_ml == 100
+    assert sterile.preservative == "Tiossulfato de sódio" and sterile.volume_ml == 100
     assert sterile.parameters == "Coliformes totais, Escherichia coli" and sterile.bottles == 1
-    assert sterile.collection_responsible == "Joao Coletor"
+    assert sterile.collection_responsible == "João Coletor"
     assert sterile.analysis_responsible == "Ana Analista"
-    assert "Substrato cromogenico" in sterile.methods
+    assert "Substrato cromogênico" in sterile.methods
     # nothing left for a second route that day
     with pytest.raises(ValidationError):
         routes.build_route(world.day, collector.id, user_id=boss.id)
@@ -103,7 +103,7 @@ def _png_pages(pdf: bytes, tmp_path: Path, name: str, dpi: int) -> list[Path]:
 def test_route_sheet_and_labels_pdf(world, make_user, tmp_path):
     from lims.services import route_sheet, routes
 
-    collector = make_user(Profile.COLETOR, name="Joao Coletor")
+    collector = make_user(Profile.COLETOR, name="João Coletor")
     r = routes.build_route(world.day, collector.id, user_id=None, system_id=world.system.id)
     pdf = route_sheet.route_sheet_pdf(r.id, utility_name="SAAE Teste")
     assert pdf.startswith(b"%PDF")
@@ -111,7 +111,7 @@ def test_route_sheet_and_labels_pdf(world, make_user, tmp_path):
     assert len(pages) >= 2  # the stops, then the preparation form
     text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "rota.pdf"), "-"],
                           capture_output=True, text=True, check=True).stdout
-    for needle in ("Roteiro de coleta", r.code, "Joao Coletor", "Formulario de preparacao",
+    for needle in ("Roteiro de coleta", r.code, "João Coletor", "Formulário de preparação",
                    "Frasco esteril 100 mL", "Tiossulfato", "Frascos a separar",
                    r.stops[0].sample.code):
         assert needle in text, needle

@@ -26,7 +26,7 @@ def _seed(session):  # type: ignore[no-untyped-def]
     from tests.lims.routes_world import make_world
 
     world = make_world(TODAY)
-    collector = create_user("coletor.campo", "Joao Coletor", [Profile.COLETOR], PASSWORD)
+    collector = create_user("coletor.campo", "João Coletor", [Profile.COLETOR], PASSWORD)
     session.commit()
     r = routes.build_route(world.day, collector.id, user_id=None)
     return {"route_id": r.id, "samples": [st.sample_id for st in r.stops]}
@@ -88,7 +88,7 @@ def test_offline_entries_reach_the_server_once(live, app):
         expect(stop1.locator("[data-gps]")).to_contain_text("-22.90012")
 
         ctx.set_offline(True)
-        expect(page.locator("#rede")).to_have_text("Sem conexao")
+        expect(page.locator("#rede")).to_have_text("Sem conexão")
         form = stop1.locator("form[data-kind=coletada]")
         form.locator("input[name=cloro_residual_livre]").fill("1,1")
         form.locator("input[name=turbidez]").fill("0,35")

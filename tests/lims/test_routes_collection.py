@@ -29,7 +29,7 @@ def route(db, make_user):
     from tests.lims.routes_world import make_world
 
     world = make_world(TODAY)
-    collector = make_user(Profile.COLETOR, name="Joao Coletor")
+    collector = make_user(Profile.COLETOR, name="João Coletor")
     r = routes.build_route(world.day, collector.id, user_id=None)
     return r, collector, world
 

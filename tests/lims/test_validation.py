@@ -28,10 +28,10 @@ def test_sample_page_history_and_actions(client, db, make_user, login_as):
                        data={"valor": "0,25", "justificativa": "x"}).status_code == 302
     assert r.state == "validado"  # refused: justification too short
     client.post(f"/lims/resultados/{r.id}/corrigir",
-                data={"valor": "0,25", "justificativa": "transcricao errada do boletim"})
+                data={"valor": "0,25", "justificativa": "transcrição errada do boletim"})
     html = client.get(f"/lims/amostras/{s.id}/resultados").get_data(as_text=True)
     assert "<del>0,15 mg/L</del>" in html and "<strong>0,25 mg/L</strong>" in html
-    assert "transcricao errada do boletim" in html
+    assert "transcrição errada do boletim" in html
     # automatic recoleta exists for the positive; a manual one needs a reason
     auto = db.scalars(select(Recoleta).where(Recoleta.original_result_id == c.id)).all()
     assert auto and "Recoletas" in html

@@ -31,13 +31,13 @@ def world(db):
 def org(db):
     from core.org import Organization
 
-    o = Organization(name="Servico Autonomo de Agua e Esgoto de Vale Verde", short_name="SAAE Vale Verde",
+    o = Organization(name="Serviço Autônomo de Água e Esgoto de Vale Verde", short_name="SAAE Vale Verde",
                      cnpj="12.345.678/0001-95", municipality="Vale Verde", uf="SP",
                      address="Rua das Nascentes, 100 - Centro", phone="(19) 3333-1000",
                      website="https://www.saaevaleverde.sp.gov.br",
                      legal_representative="Eng. Maria Helena Duarte",
                      customer_service="Atendimento: seg-sex 8h-17h, 0800 770 1000",
-                     surveillance_body="Vigilancia Sanitaria Municipal - (19) 3333-2000")
+                     surveillance_body="Vigilância Sanitária Municipal - (19) 3333-2000")
     db.add(o)
     db.commit()
     return o

@@ -16,13 +16,13 @@ def seed(session, world=None) -> dict[str, Any]:  # type: ignore[no-untyped-def]
         reason="Rompimento de rede na Rua XV de Novembro",
         area={"neighbourhoods": ["Centro"]},
         area_description="Centro: Rua XV de Novembro e Rua Tiradentes", estimated_hours=6,
-        safety_measures="Use a agua da caixa com moderacao. Quando a agua voltar, deixe a "
+        safety_measures="Use a água da caixa com moderação. Quando a água voltar, deixe a "
                         "torneira aberta por alguns minutos antes de beber.")
     past = inc_svc.open_incident(
         title=PAST_TITLE, kind="interrupcao", origin="operador", notify=False,
         reason="Limpeza programada", area={"neighbourhoods": ["Boa Vista"]},
         area_description="Boa Vista e Recanto Verde", estimated_hours=4)
-    inc_svc.transition(past.id, "resolvido", "agua restabelecida")
+    inc_svc.transition(past.id, "resolvido", "água restabelecida")
     inc_svc.transition(past.id, "encerrado", "")
     ticket = inc_svc.open_incident(
         title="Vazamento na calcada da Rua das Palmeiras", kind="atendimento", origin="cidadao",

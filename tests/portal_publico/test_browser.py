@@ -22,12 +22,12 @@ def _seed(session):  # type: ignore[no-untyped-def]
     from core.org import Organization
 
     session.add(Organization(
-        name="Servico Autonomo de Agua e Esgoto de Vale Verde", short_name="SAAE Vale Verde",
+        name="Serviço Autônomo de Água e Esgoto de Vale Verde", short_name="SAAE Vale Verde",
         cnpj="12.345.678/0001-95", municipality="Vale Verde", uf="SP",
         address="Rua das Nascentes, 100 - Centro, Vale Verde/SP", phone="(19) 3333-1000",
         email="atendimento@saaevaleverde.sp.gov.br", website="https://www.saaevaleverde.sp.gov.br",
         legal_representative="Eng. Maria Helena Duarte", customer_service="0800 770 1000",
-        surveillance_body="Vigilancia Sanitaria Municipal - (19) 3333-2000"))
+        surveillance_body="Vigilância Sanitária Municipal - (19) 3333-2000"))
     w = world_mod.build(session, months=12, samples_per_month=2)
     from tests.portal_publico import incidents_data
 
@@ -146,7 +146,7 @@ def test_citizen_tracks_ticket_and_answers_survey(live, browser, app):
     page.wait_for_load_state()
     assert "Escolha uma nota de 1 a 5." in page.inner_text("main")
     page.get_by_label("4").check()
-    page.get_by_label("Comentário (opcional)").fill("Equipe rapida e educada.")
+    page.get_by_label("Comentário (opcional)").fill("Equipe rápida e educada.")
     page.screenshot(path=str(ART / "pesquisa-celular.png"), full_page=True)
     page.get_by_role("button", name="Enviar avaliação").click()
     page.wait_for_load_state()

@@ -33,7 +33,7 @@ def test_pages_render_with_data(client, world, org):
 
 def test_home_shows_each_system_verdict_in_words(client, world):
     html = client.get("/portal/").get_data(as_text=True)
-    assert "Sistema Sede (Rio Verde)" in html and "Sistema Boa Vista (pocos)" in html
+    assert "Sistema Sede (Rio Verde)" in html and "Sistema Boa Vista (poços)" in html
     assert "Dentro do padrão" in html
     assert 'class="ic"' in html  # an icon beside the words, never colour alone
     for name in ("Turbidez", "Cloro residual livre", "Escherichia coli"):
@@ -61,5 +61,5 @@ def test_search_by_street_and_short_queries(client, world):
     resp = client.get("/portal/minha-agua?q=a")
     assert resp.status_code == 200 and "pelo menos 2 letras" in resp.get_data(as_text=True)
     assert resp.headers["Cache-Control"] == "no-store"  # a message for this visitor only
-    html = client.get("/portal/minha-agua?q=Bairro Que Nao Existe").get_data(as_text=True)
+    html = client.get("/portal/minha-agua?q=Bairro Que Não Existe").get_data(as_text=True)
     assert "Não encontramos" in html

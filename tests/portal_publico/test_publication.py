@@ -71,7 +71,7 @@ def test_results_through_the_lims_services(client, db, world, make_user):
                                      analyst_id=analyst.id, entered_by_id=analyst.id).id
     validation.validate(list(made.values()), supervisor.id)
     validation.publish_results(supervisor_id=supervisor.id, result_ids=[made["4,8711"], made["4,8733"]])
-    validation.cancel(made["4,8733"], "frasco trocado na recepcao", supervisor.id)
+    validation.cancel(made["4,8733"], "frasco trocado na recepção", supervisor.id)
     db.commit()
     for url in (f"/portal/pontos/{point}", f"/api/v1/dados-abertos/resultados?ponto={point}"):
         body = client.get(url).get_data(as_text=True)

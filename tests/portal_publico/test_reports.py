@@ -30,7 +30,7 @@ def test_annual_report_has_the_decree_items(client, world, org):
     y = dt.date.today().year
     html = client.get(f"/portal/relatorios/anual/{y}").get_data(as_text=True)
     for text in ("Art. 6º", "Art. 31", org.name, org.legal_representative, org.customer_service,
-                 org.surveillance_body, "Manancial", "Sistema Boa Vista (pocos)", "Meses conformes"):
+                 org.surveillance_body, "Manancial", "Sistema Boa Vista (poços)", "Meses conformes"):
         assert text in html, text
     resp = client.get(f"/portal/relatorios/anual/{y}.pdf")
     assert resp.status_code == 200 and resp.data.startswith(b"%PDF")

@@ -104,7 +104,7 @@ def test_degrades_when_an_area_is_not_available(client, monkeypatch):
 def test_line_chart_marks_bad_values_by_shape_and_has_text():
     svg = str(charts.line_chart("Turbidez", ["jan", "fev", "mar"], [0.5, None, 6.0],
                                 [True, None, False], unit="uT", maximum=5.0,
-                                description="media mensal"))
+                                description="média mensal"))
     assert svg.startswith("<svg") and 'role="img"' in svg and "<title" in svg and "<desc" in svg
     assert "limite máximo: 5 uT" in svg.replace(",00", "")
     assert "fora do padrão" in svg and 'stroke-dasharray' in svg

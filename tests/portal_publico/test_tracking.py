@@ -21,7 +21,7 @@ def test_tracking_survey_flow(client, db):
     html = client.get(f"/portal/acompanhar/{token}").get_data(as_text=True)
     assert "Você já avaliou este atendimento" in html
     resp = client.post(f"/portal/acompanhar/{token}/pesquisa", data={"nota": "1"})
-    assert "ja foi respondida" in client.get(f"/portal/acompanhar/{token}/pesquisa").get_data(as_text=True) \
+    assert "já foi respondida" in client.get(f"/portal/acompanhar/{token}/pesquisa").get_data(as_text=True) \
         or resp.status_code in (200, 302)
     from incidents.models import Incident
 
@@ -38,7 +38,7 @@ def test_unknown_token_is_404_and_reveals_nothing(client, db):
 def test_open_ticket_has_no_survey_yet(client, db):
     from incidents.services import incidents as inc_svc
 
-    inc = inc_svc.open_incident(title="Falta de agua na rua", kind="atendimento", origin="cidadao",
+    inc = inc_svc.open_incident(title="Falta de água na rua", kind="atendimento", origin="cidadao",
                                 notify=False)
     db.commit()
     html = client.get(f"/portal/acompanhar/{inc.public_token}/pesquisa").get_data(as_text=True)

@@ -29,7 +29,7 @@ PARAMS = {
 }
 STANDARD = {"turbidez": "<= 5,0 uT", "cor_aparente": "<= 15 uH",
             "cloro_residual_livre": "0,2 a 5,0 mg/L", "fluoreto": "<= 1,5 mg/L",
-            "coliformes_totais": "Ausencia em 100 mL", "escherichia_coli": "Ausencia em 100 mL"}
+            "coliformes_totais": "Ausência em 100 mL", "escherichia_coli": "Ausência em 100 mL"}
 SECRET_UNPUBLISHED = "4,4441"  # a turbidity that was validated but never published
 SECRET_CANCELLED = "3,3331"  # a turbidity that was published, then cancelled
 SECRET_ENTERED = "2,2221"  # typed, awaiting validation
@@ -89,12 +89,12 @@ def build(session, *, months: int = 12, samples_per_month: int = 2, prefix: str 
         session.add(s)
         session.flush()
         w.systems[sys.code] = s.id
-        plist = [("saida_tratamento", f"Saida da {'ETA Centro' if sys.code == 'SAA-SEDE' else 'casa de quimica'}",
+        plist = [("saida_tratamento", f"Saída da {'ETA Centro' if sys.code == 'SAA-SEDE' else 'casa de quimica'}",
                   None, sys.lat + 0.004, sys.lon - 0.004)]
         for sec in SECTORS:
             if sec.system_code != sys.code:
                 continue
-            plist.append(("reservatorio", f"Reservatorio {sec.name.replace('Setor ', '')}",
+            plist.append(("reservatorio", f"Reservatório {sec.name.replace('Setor ', '')}",
                           sec.neighbourhoods[0], sec.lat + 0.002, sec.lon + 0.002))
             plist.append(("rede", f"Rede {sec.neighbourhoods[0]} - {sec.streets[0]}",
                           sec.neighbourhoods[0], sec.lat - 0.002, sec.lon - 0.001))

@@ -61,7 +61,7 @@ def test_markup_in_a_unit_stays_text_in_the_results_grid(live):
         cell.fill("0,1")
         cell.press("Enter")
         situacao = page.locator("td.situacao").first
-        expect(situacao).to_contain_text("nao conforme")
+        expect(situacao).to_contain_text("Fora do padrão")
         expect(situacao).to_contain_text("onerror")  # shown as text
         assert page.locator("td.situacao img").count() == 0
         assert page.title() == title != "XSS"

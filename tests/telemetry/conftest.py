@@ -26,7 +26,7 @@ def influx_url() -> str:
         subprocess.run([str(ROOT / "scripts" / "start-influxd")], check=True, timeout=60,
                        capture_output=True)
     except (subprocess.SubprocessError, FileNotFoundError) as exc:
-        pytest.skip(f"influxd indisponivel: {exc}")
+        pytest.skip(f"influxd indisponível: {exc}")
     return INFLUX_URL
 
 

@@ -92,7 +92,7 @@ def test_chart_page(client, login_as, anomaly):
     assert "em curso" in html and "Limite ultrapassado" in html
     assert client.get("/telemetria/grafico/ETA-V.TURB?horas=6").status_code == 200
     resp = client.get("/telemetria/grafico/ETA-V.TURB?horas=0")
-    assert resp.status_code == 422 and "Periodo invalido" in resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "Período inválido" in resp.get_data(as_text=True)
     assert client.get("/telemetria/grafico/ETA-V.TURB?fim=ontem").status_code == 422
     # an offset typed in a URL ("+" becomes a space) is still understood
     assert client.get("/telemetria/grafico/ETA-V.TURB?fim=2026-03-02T12:00+00:00") \
@@ -118,7 +118,7 @@ def test_list_filters_and_detail(client, login_as, anomaly):
         .get_data(as_text=True)
     assert "ETA-V.TURB" in html
     html = client.get(f"/telemetria/anomalias/{anomaly.id}").get_data(as_text=True)
-    assert "Leituras no momento da deteccao" in html and "<svg" in html
+    assert "Leituras no momento da detecção" in html and "<svg" in html
     assert "Encerrar manualmente" in html
     assert client.get("/telemetria/anomalias/999999").status_code == 404
 
@@ -172,7 +172,7 @@ def test_json_api(client, api_token, anomaly):
     resp = client.post(f"/api/v1/telemetria/anomalias/{anomaly.id}/encerrar", json={},
                        headers=h)
     assert resp.status_code == 422 and resp.get_json()["error"]["fields"] == {
-        "note": ["Obrigatorio."]}
+        "note": ["Obrigatório."]}
     resp = client.post(f"/api/v1/telemetria/anomalias/{anomaly.id}/reconhecer",
                        json={"note": "ok"}, headers=h)
     assert resp.status_code == 200 and resp.get_json()["acknowledged_by"]

@@ -163,7 +163,7 @@ def test_shipped_sample_config_is_valid_and_current():
 @pytest.mark.parametrize(("extra", "problem"), [
     ({"user_certificate": "op.der"}, "user_certificate e user_private_key devem ser informados juntos"),
     ({"user_certificate": "op.der", "user_private_key": "op.pem", "username": "scada"},
-     "use username/password_env ou user_certificate, nao ambos"),
+     "use username/password_env ou user_certificate, não ambos"),
     ({}, None),
     ({"user_certificate": "op.der", "user_private_key": "op.pem"}, None),
 ])
@@ -194,15 +194,15 @@ def test_config_reports_every_problem_in_portuguese(tmp_path):
     with pytest.raises(tcfg.ConfigInvalid) as err:
         tcfg.parse(bad)
     text = "\n".join(err.value.problems)
-    for expected in ["ingest.batch_size: tipo invalido", "ingest.nada: chave desconhecida",
-                     "connector[0].nodes[0].tag: obrigatorio", "connector[1].name: nome repetido",
+    for expected in ["ingest.batch_size: tipo inválido", "ingest.nada: chave desconhecida",
+                     "connector[0].nodes[0].tag: obrigatório", "connector[1].name: nome repetido",
                      "connector[1].points[0].type", "connector[1]: port entre 1 e 65535",
                      "connector[2]: qos deve ser 0, 1 ou 2", "connector[2].topics[0].pattern",
-                     "connector[3].kind", "connector[4].topics: obrigatorio"]:
+                     "connector[3].kind", "connector[4].topics: obrigatório"]:
         assert expected in text, (expected, text)
     p = tmp_path / "x.toml"
     p.write_text("[[connector]\n")
-    with pytest.raises(tcfg.ConfigInvalid, match="TOML invalido"):
+    with pytest.raises(tcfg.ConfigInvalid, match="TOML inválido"):
         tcfg.load(p)
-    with pytest.raises(tcfg.ConfigInvalid, match="nao encontrado"):
+    with pytest.raises(tcfg.ConfigInvalid, match="não encontrado"):
         tcfg.load(tmp_path / "nao.toml")

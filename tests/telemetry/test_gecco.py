@@ -16,8 +16,9 @@ import pytest
 
 from telemetry import detection as d
 from telemetry.connectors.base import Reading
+from tests.conftest import GECCO, GECCO_MISSING
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "gecco2018" / "train.csv.gz"
+DATA = GECCO
 SLICE = slice(60_000, 80_000)  # 2016-09-13 .. 2016-09-27: 30 labelled events of 4 kinds
 COLS = ["Cl", "pH", "Redox", "Leit", "Trueb", "Cl_2"]
 RESOLUTION = {"Cl": 0.01, "pH": 0.01, "Redox": 1.0, "Leit": 1.0, "Trueb": 0.001, "Cl_2": 0.001}
@@ -26,7 +27,7 @@ RESOLUTION = {"Cl": 0.01, "pH": 0.01, "Redox": 1.0, "Leit": 1.0, "Trueb": 0.001,
 @pytest.fixture(scope="module")
 def gecco():
     if not DATA.exists():
-        pytest.skip(f"dados GECCO ausentes em {DATA}")
+        pytest.skip(GECCO_MISSING)
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))

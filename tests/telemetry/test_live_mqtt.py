@@ -14,11 +14,11 @@ from paho.mqtt.enums import CallbackAPIVersion
 from telemetry import config as tcfg
 from telemetry.ingest import Ingester, running
 from telemetry.simulator import replay_csv
-from tests.conftest import SHARED
+from tests.conftest import GECCO, GECCO_MISSING
 from tests.telemetry.test_live_ingest import _mqtt_only, _publish, wait_for
 
 pytestmark = pytest.mark.live
-GECCO = SHARED / "data" / "gecco2018" / "train.csv.gz"
+
 
 
 def _send(pairs):
@@ -96,7 +96,7 @@ def test_mqtt_311_persistent_session_loses_nothing(influx, tmp_path):
         time.sleep(0.5)
 
 
-@pytest.mark.skipif(not GECCO.exists(), reason="GECCO data not available")
+@pytest.mark.skipif(not GECCO.exists(), reason=GECCO_MISSING)
 def test_csv_replay_accelerated_over_mqtt_into_influx(influx, tmp_path):
     """30 one-minute GECCO rows at 600x real time: about 2.9 s of wall clock, every value
     through the broker and the ingester, the file's one-minute spacing kept."""

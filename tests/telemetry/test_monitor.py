@@ -235,7 +235,7 @@ def test_a_detector_that_crashes_is_reported_and_rolled_back(db, plant, store, m
     from telemetry import detection
 
     def boom(readings, **kw):
-        raise ZeroDivisionError("divisao por zero")
+        raise ZeroDivisionError("divisão por zero")
 
     spec = detection.DETECTORS["travado"]
     monkeypatch.setitem(detection.DETECTORS, "travado",
@@ -243,7 +243,7 @@ def test_a_detector_that_crashes_is_reported_and_rolled_back(db, plant, store, m
     plant("ETA-T.TURB", detectors={"travado": {}, "limite": {"high": 5}, "comunicacao": False})
     write(store, "ETA-T.TURB", [9] * 10)
     r = monitor.run_once(NOW, store=store)
-    assert r.errors == {"ETA-T.TURB/travado": "ZeroDivisionError: divisao por zero"}
+    assert r.errors == {"ETA-T.TURB/travado": "ZeroDivisionError: divisão por zero"}
     assert [a.kind for a in anomalies(db)] == ["limite"]  # the other detector still ran
 
 
@@ -276,7 +276,7 @@ def test_acknowledge_and_close(db, plant, store, make_user):
     with pytest.raises(ValidationError) as err:
         monitor.close(a.id, "op", " ")
     assert "note" in err.value.fields
-    monitor.close(a.id, "op", "manutencao programada do turbidimetro")
+    monitor.close(a.id, "op", "manutenção programada do turbidímetro")
     assert a.state == AnomalyState.CLEARED and a.ended_at is not None
     assert len(events(db, "AnomalyCleared")) == 1
     with pytest.raises(IllegalTransition):
@@ -284,7 +284,7 @@ def test_acknowledge_and_close(db, plant, store, make_user):
     reasons = {entry.reason for entry in db.scalars(select(AuditLog).where(
         AuditLog.model == "telemetry_anomaly", AuditLog.row_id == str(a.id)))}
     assert "anomalia reconhecida pelo operador" in reasons
-    assert "encerrada manualmente: manutencao programada do turbidimetro" in reasons
+    assert "encerrada manualmente: manutenção programada do turbidímetro" in reasons
 
 
 def test_queries(db, plant, store):
@@ -347,7 +347,7 @@ def test_apply_suggested_detectors(db, plant):
     log = db.scalars(select(AuditLog).where(AuditLog.model == "telemetry_tag",
                                             AuditLog.row_id == str(t.id))
                      .order_by(AuditLog.id.desc())).first()
-    assert log.reason == "configuracao sugerida dos detectores"
+    assert log.reason == "configuração sugerida dos detectores"
 
 
 def test_window_cache_reads_each_tag_once(db, plant, store):

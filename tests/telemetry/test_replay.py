@@ -8,12 +8,10 @@ import pytest
 
 from telemetry.simulator import read_csv_rows, replay_csv
 from telemetry.storage import SqlStorage
-from tests.conftest import SHARED
-
-GECCO = SHARED / "data" / "gecco2018" / "train.csv.gz"
+from tests.conftest import GECCO, GECCO_MISSING
 
 
-@pytest.mark.skipif(not GECCO.exists(), reason="GECCO data not available")
+@pytest.mark.skipif(not GECCO.exists(), reason=GECCO_MISSING)
 def test_replay_gecco_rows_into_the_store(db):
     rows = list(zip(range(3), read_csv_rows(GECCO), strict=False))
     assert {"Tp", "Cl", "pH", "Redox", "Leit", "Trueb", "Cl_2", "Fm", "Fm_2"} >= set(rows[0][1][1])

@@ -37,18 +37,18 @@ def test_gestor_edits_a_tag_with_reason_and_errors_in_portuguese(client, login_a
             "quantity": "pressao", "expected_period_seconds": "60", "plausible_min": "10",
             "plausible_max": "5", "detectors": "{}", "active": "y", "reason": "ajuste"}
     resp = client.post("/telemetria/tags/SET-09.PRESSAO/editar", data=form)
-    assert resp.status_code == 200 and "O maximo deve ser maior que o minimo." in resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "O máximo deve ser maior que o mínimo." in resp.get_data(as_text=True)
     resp = client.post("/telemetria/tags/SET-09.PRESSAO/editar", data={**form, "detectors": "{x"})
-    assert "JSON invalido." in resp.get_data(as_text=True)
+    assert "JSON inválido." in resp.get_data(as_text=True)
     resp = client.post("/telemetria/tags/SET-09.PRESSAO/editar",
                        data={**form, "plausible_max": "80", "detectors": '{"limite": {"low": 12}}',
-                             "reason": "nova faixa do ponto critico"})
+                             "reason": "nova faixa do ponto crítico"})
     assert resp.status_code == 302
     tag = services.get_tag("SET-09.PRESSAO")
     assert tag.plausible_max == 80 and tag.detectors == {"limite": {"low": 12}}
     log = db.query(AuditLog).filter_by(model="telemetry_tag", row_id=str(tag.id),
                                        action="update").all()
-    assert log[-1].reason == "nova faixa do ponto critico" and log[-1].username
+    assert log[-1].reason == "nova faixa do ponto crítico" and log[-1].username
     assert client.get("/telemetria/tags/nova").status_code == 200
     assert client.get("/telemetria/ativos/SET-09/editar").status_code == 200
 

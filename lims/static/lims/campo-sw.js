@@ -17,7 +17,7 @@ self.addEventListener("fetch", function (e) {
     return resp;
   }).catch(function () {
     return caches.match(req).then(function (hit) {
-      return hit || new Response("Sem conexao e sem copia desta pagina no aparelho.",
+      return hit || new Response("Sem conexão e sem cópia desta página no aparelho.",
         { status: 503, headers: { "Content-Type": "text/plain; charset=utf-8" } });
     });
   }));

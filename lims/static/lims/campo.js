@@ -58,15 +58,19 @@
     var err = el.querySelector("[data-erro]");
     err.hidden = !error; err.textContent = error || "";
     el.querySelectorAll("form.registro").forEach(function (f) { f.hidden = cls !== "falhou"; });
+    if (error) {  // a refusal reopens the card with the reason in view, so it can be redone
+      el.open = true;
+      err.scrollIntoView({ block: "center" });
+    }
   }
   function pendingText(e) {
-    return (e.kind === "coletada" ? "Coletada" : "Nao coletada") + " · salvo no aparelho, aguardando envio";
+    return (e.kind === "coletada" ? "Coletada" : "Não coletada") + " · salvo no aparelho, aguardando envio";
   }
   function refresh() {
     var online = navigator.onLine;
     var st = document.getElementById("status");
     st.classList.toggle("offline", !online);
-    document.getElementById("rede").textContent = online ? "Conectado" : "Sem conexao";
+    document.getElementById("rede").textContent = online ? "Conectado" : "Sem conexão";
     return all().then(function (rows) {
       document.getElementById("fila").textContent = rows.length + " registro(s) aguardando envio";
       rows.forEach(function (e) { mark(e, "pendente", pendingText(e)); });
@@ -106,7 +110,7 @@
         var e = byKey[r.key];
         if (!e) return null;
         if (r.status === 200) {
-          mark(e, "feita", (e.kind === "coletada" ? "Coletada" : "Nao coletada") + " · enviado");
+          mark(e, "feita", (e.kind === "coletada" ? "Coletada" : "Não coletada") + " · enviado");
         } else {  // refused for good (validation, state): show why, let the collector redo it
           mark(e, "falhou", "Recusado pelo servidor", (r.body && r.body.error && r.body.error.message) || "Recusado.");
         }
@@ -126,7 +130,7 @@
       backoff = 0;
     }).catch(function (err) {
       document.getElementById("rede").textContent = err.message === "login"
-        ? "Sessao expirada: entre novamente para enviar" : "Falha no envio; nova tentativa em breve";
+        ? "Sessão expirada: entre novamente para enviar" : "Falha no envio; nova tentativa em breve";
       schedule();
     }).then(function () {
       sending = false;
@@ -137,8 +141,8 @@
   // -- forms and GPS ------------------------------------------------------------------------
   function capture(form) {
     var out = form.querySelector("[data-gps]") || form.parentNode.querySelector("[data-gps]");
-    if (!navigator.geolocation) { out.firstChild.textContent = "GPS indisponivel neste aparelho. "; return; }
-    out.firstChild.textContent = "GPS: obtendo posicao... ";
+    if (!navigator.geolocation) { out.firstChild.textContent = "GPS indisponível neste aparelho. "; return; }
+    out.firstChild.textContent = "GPS: obtendo posição... ";
     navigator.geolocation.getCurrentPosition(function (pos) {
       form.elements.latitude.value = pos.coords.latitude.toFixed(6);
       form.elements.longitude.value = pos.coords.longitude.toFixed(6);
@@ -146,7 +150,9 @@
       out.firstChild.textContent = "GPS: " + pos.coords.latitude.toFixed(5) + ", " +
         pos.coords.longitude.toFixed(5) + " (+/- " + Math.round(pos.coords.accuracy) + " m) ";
     }, function (err) {
-      out.firstChild.textContent = "GPS indisponivel (" + err.message + "); a coleta pode seguir sem ele. ";
+      // err.message is the browser's own (English) text: say it in Portuguese by code
+      var why = { 1: "permissão de localização negada", 2: "posição não encontrada", 3: "tempo esgotado" }[err.code] || "erro do aparelho";
+      out.firstChild.textContent = "GPS indisponível (" + why + "); a coleta pode seguir sem ele. ";
     }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
   }
   document.querySelectorAll("details.parada").forEach(function (d) {

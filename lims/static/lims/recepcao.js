@@ -65,7 +65,7 @@
         show(false, (r.body.error && r.body.error.message) || "Erro ao receber " + code + ".");
       }
     }).catch(function () {
-      show(false, "Sem conexao com o servidor: " + code + " NAO foi recebida. Leia de novo.");
+      show(false, "Sem conexão com o servidor: " + code + " NAO foi recebida. Leia de novo.");
     }).then(function () { busy = false; next(); });
   }
   form.addEventListener("submit", function (ev) {

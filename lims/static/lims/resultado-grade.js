@@ -20,13 +20,19 @@
       headers: {"Content-Type": "application/json", "X-CSRFToken": token ? token.value : ""},
       body: JSON.stringify({amostra: cell.dataset.amostra, parametro: code, valor: cell.value})})
       .then(function (r) { return r.json(); }).then(function (j) {
-        if (j.error) { out.replaceChildren(tag("falha", j.error.message)); return; }
+        // an impossible value (pH 15, a negative concentration) cannot be confirmed
+        if (j.error) { out.replaceChildren(tag("falha", j.error.message)); conf.hidden = true; return; }
         var cls = j.verdict === "conforme" ? "ok" : (j.verdict === "nao_conforme" ? "falha" : "alerta");
-        out.replaceChildren(tag(cls, String(j.verdict).replace("_", " ")), document.createTextNode(" " + (j.padrao == null ? "" : j.padrao)));
+        var word = {conforme: "Dentro do padrão", nao_conforme: "Fora do padrão"}[j.verdict] || "Sem conclusão";
+        out.replaceChildren(tag(cls, word), document.createTextNode(" " + (j.padrao == null ? "" : j.padrao)));
+        if (!j.plausivel) out.appendChild(tag("alerta", "valor incomum: confirme ao lado"));
         conf.hidden = j.plausivel;
       });
   }
   cells.forEach(function (cell, i) {
+    cell.addEventListener("input", function () {  // the server's message was about the old value
+      cell.closest("td").querySelectorAll(".erro-campo").forEach(function (p) { p.hidden = true; });
+    });
     cell.addEventListener("change", function () { check(cell); });
     cell.addEventListener("keydown", function (e) {
       if (e.key === "Enter") { e.preventDefault(); check(cell); if (cells[i + 1]) cells[i + 1].focus(); else grid.querySelector("button[type=submit]").focus(); }

@@ -5,7 +5,7 @@
   var timer = setInterval(function () {
     fetch(box.dataset.url, {headers: {"Accept": "application/json"}}).then(function (r) { return r.json(); }).then(function (s) {
       document.getElementById("estado").textContent = s.estado;
-      document.getElementById("contagem").textContent = s.feitas + " de " + s.total + " ligacoes (" + s.percentual + "%)";
+      document.getElementById("contagem").textContent = s.feitas + " de " + s.total + " ligações (" + s.percentual + "%)";
       document.getElementById("barra").value = s.percentual;
       if (s.estado === "concluido" || s.estado === "falhou") { clearInterval(timer); location.reload(); }
     }).catch(function () {});

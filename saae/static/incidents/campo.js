@@ -28,8 +28,8 @@
   function sincronizar() {
     if (sending) return;
     recarregarFila().then(function (q) {
-      if (!q.length) { estado(navigator.onLine ? "Tudo sincronizado." : "Sem conexao - nada pendente.", navigator.onLine); return; }
-      if (!navigator.onLine) { estado("Sem conexao: " + q.length + " acao(oes) guardada(s) no aparelho.", false); return; }
+      if (!q.length) { estado(navigator.onLine ? "Tudo sincronizado." : "Sem conexão - nada pendente.", navigator.onLine); return; }
+      if (!navigator.onLine) { estado("Sem conexão: " + q.length + " ação(ões) guardada(s) no aparelho.", false); return; }
       sending = true;
       var lote = q.slice(0, 50);
       return fetch(SYNC, {method: "POST", credentials: "same-origin", headers: {"Content-Type": "application/json"},
@@ -48,7 +48,7 @@
         })
         .catch(function () {
           sending = false;
-          estado("Falha ao sincronizar; " + pending.length + " acao(oes) aguardando conexao.", false);
+          estado("Falha ao sincronizar; " + pending.length + " ação(ões) aguardando conexão.", false);
         });
     });
   }
@@ -62,7 +62,7 @@
     dados.orders.forEach(function (os) {
       var el = document.getElementById("modelo-os").content.cloneNode(true).firstElementChild;
       el.querySelector(".titulo").textContent = os.number + " - " + os.service;
-      el.querySelector(".desc").textContent = (os.address || "") + " · " + (os.description || "") + " · prazo " + os.due_at.slice(0, 16).replace("T", " ");
+      el.querySelector(".desc").textContent = (os.address || "") + " · " + (os.description || "") + " · prazo " + (os.due_local || "");
       var feitos = os.done.concat(pending.filter(function (a) { return a.work_order_id === os.id; }).map(function (a) { return a.kind; }));
       os.kit.forEach(function (m) { var o = document.createElement("option"); o.value = m.code; o.textContent = m.name; el.querySelector(".material").appendChild(o); });
       var form = el.querySelector(".form-encerrar");
@@ -96,7 +96,7 @@
       .catch(function () { desenhar(); });
   }
   window.addEventListener("online", sincronizar);
-  window.addEventListener("offline", function () { estado("Sem conexao: as acoes ficam guardadas no aparelho.", false); });
+  window.addEventListener("offline", function () { estado("Sem conexão: as ações ficam guardadas no aparelho.", false); });
   if ("serviceWorker" in navigator) navigator.serviceWorker.register(root.dataset.sw, {scope: root.dataset.scope}).catch(function () {});
   recarregarFila().then(function () { desenhar(); carregar(); sincronizar(); });
   setInterval(sincronizar, 15000);

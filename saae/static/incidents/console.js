@@ -27,7 +27,7 @@
     cell(tr, [String(r.kind_label == null ? "" : r.kind_label)]);
     cell(tr, [el("span", r.severity, "etiqueta " + (tones[r.severity] || ""))]);
     cell(tr, [String(r.state_label == null ? "" : r.state_label)]);
-    cell(tr, [String(r.opened_at || "").slice(0, 16).replace("T", " ")]);
+    cell(tr, [r.opened_local || ""]);
     return tr;
   }
   function empty() {
@@ -53,7 +53,7 @@
         map(d.map);
         document.getElementById("ao-vivo").textContent = "Atualizado as " + new Date(d.at).toLocaleTimeString("pt-BR") + " (a cada 10 s).";
       })
-      .catch(function () { document.getElementById("ao-vivo").textContent = "Sem conexao; tentando de novo..."; });
+      .catch(function () { document.getElementById("ao-vivo").textContent = "Sem conexão; tentando de novo..."; });
   }
   setInterval(refresh, 10000);
 })();
