@@ -58,3 +58,9 @@ class SyncResultOut(Schema):
 
 class FieldSyncOut(Schema):
     results = fields.List(fields.Nested(SyncResultOut))
+
+
+class SmsReplyOut(Schema):
+    ok = fields.Boolean(required=True)
+    acknowledged = fields.Boolean(required=True, metadata={"description": "a resposta reconheceu um chamado"})
+    incident_id = fields.Integer(allow_none=True)

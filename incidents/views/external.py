@@ -13,7 +13,7 @@ from core.errors import ValidationError
 from incidents.channels import whatsapp_replies, whatsapp_statuses
 from incidents.services import external, notify, oncall
 from incidents.views import api
-from incidents.views.api_docs import ExternalEventOut, WebhookOut, WebhookRetryOut
+from incidents.views.api_docs import ExternalEventOut, SmsReplyOut, WebhookOut, WebhookRetryOut
 
 
 @api.route("/eventos-externos")
@@ -98,6 +98,8 @@ class SmsReplyWebhook(MethodView):
     """A text someone sent back to the SMS gateway's number: {"from": "+55...", "text": "OK 1234"}."""
 
     @public
+    @api.alt_response(200, schema=SmsReplyOut, success=True,
+                      description="Resposta recebida (reconhece um chamado de plantão)")
     def post(self):  # type: ignore[no-untyped-def]
         s = _settings()
         token = request.headers.get("X-Webhook-Token") or request.args.get("token", "")

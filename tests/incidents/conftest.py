@@ -176,6 +176,17 @@ def smtp() -> Iterator[tuple[SmtpSink, int]]:
         ctl.stop()
 
 
+WEBHOOK_SECRET = "segredo-dos-webhooks-de-teste"  # real providers: every webhook is signed
+
+
+def whatsapp_signature(body: bytes) -> str:
+    """The X-Hub-Signature-256 the WhatsApp Cloud API sends with a webhook body."""
+    import hashlib
+    import hmac
+
+    return "sha256=" + hmac.new(WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
+
+
 @pytest.fixture()
 def real_channels(app, providers, smtp) -> Iterator[tuple[FakeProviders, SmtpSink]]:
     """The app configured with the real provider classes, pointed at the local servers."""
@@ -186,7 +197,8 @@ def real_channels(app, providers, smtp) -> Iterator[tuple[FakeProviders, SmtpSin
         old, notify_provider="real", whatsapp_api_url=f"{base}/v19.0", whatsapp_token="tok-test",
         whatsapp_phone_number_id="PHONE123", sms_api_url=f"{base}/sms", sms_token="tok-test",
         smtp_host="127.0.0.1", smtp_port=port, tsa_url=f"{base}/tsa",
-        incidents_retry_base_seconds=0.0)
+        incidents_retry_base_seconds=0.0, whatsapp_app_secret=WEBHOOK_SECRET,
+        sms_webhook_token=WEBHOOK_SECRET)
     try:
         yield fp, sink
     finally:

@@ -18,6 +18,7 @@ from incidents.services import incidents as svc
 from incidents.services import notify, oncall
 from saae.wiring import load
 from telemetry.events import AnomalyCleared, AnomalyDetected
+from tests.incidents.conftest import whatsapp_signature
 
 
 def _rota(db, minutes: int = 10, people: int = 3) -> dt.datetime:
@@ -64,8 +65,10 @@ def _reply(client, frm: str, text: str):
         {"field": "messages", "value": {"messaging_product": "whatsapp", "messages": [
             {"from": frm, "id": "wamid.IN1", "timestamp": "1764700000", "type": "text",
              "text": {"body": text}}]}}]}]}
-    return client.post("/api/v1/incidentes/webhooks/whatsapp", data=json.dumps(body),
-                       content_type="application/json")
+    raw = json.dumps(body).encode()
+    return client.post("/api/v1/incidentes/webhooks/whatsapp", data=raw,
+                       content_type="application/json",
+                       headers={"X-Hub-Signature-256": whatsapp_signature(raw)})
 
 
 def test_escalation_three_on_call_first_two_do_not_acknowledge(db, ref, real_channels, client):
