@@ -420,7 +420,8 @@ def draw_invoice(c: Page, doc: dict[str, Any], *, copy: bool = False) -> None:
 
     # -- quality block (Decreto 5.440 Art. 5 I c) -------------------------------------------
     y -= qh + 2 * mm
-    where = " · ".join(x for x in (q.get("system_name") if q.get("system_name") != "-" else "",
+    where = " · ".join(x for x in (q.get("scope_label") or (q.get("system_name")
+                                                          if q.get("system_name") != "-" else ""),
                                    f"resultados de {q['label']}" if q.get("label") else "") if x)
     title = ("QUALIDADE DA ÁGUA DISTRIBUÍDA" + (f" · {where}" if where else "")
              + " · Decreto 5.440/2005 e Portaria GM/MS 888/2021")

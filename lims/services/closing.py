@@ -13,12 +13,12 @@ import functools
 import json
 import logging
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.audit import audit_context
 from core.db import session, transactional, utcnow
@@ -27,12 +27,19 @@ from core.events import publish
 from lims.domain import compliance as comp
 from lims.domain.vmp import Limit, Verdict
 from lims.events import MonthClosed
-from lims.models.closing import ClosingLevel, ClosingState, MonthClosing
+from lims.models.closing import ClosingLevel, ClosingState, MonthClosing, MonthSummary
 from lims.models.results import EtaStoppage, Result, ResultState
 
 log = logging.getLogger(__name__)
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "compliance_rules.json"
+FIELD_METHOD = "campo"  # Result.method of the readings typed by the collector on the route
+# The one counting rule of every monthly figure (closing, invoice, portal, open data, SISAGUA,
+# reports), printed on each of them.
+COUNTING_RULE = ("Contagem: resultados validados por um segundo profissional (quatro olhos), "
+                 "de laboratorio e de campo; recoletas fora dos percentuais; '< LD' conta como "
+                 "conforme; LQ acima do VMP e indeterminado. Mes fechado: numeros gravados no "
+                 "fechamento; mes aberto: calculados no momento.")
 SAIDA_KINDS = frozenset({"saida_tratamento"})
 REDE_KINDS = frozenset({"reservatorio", "rede", "ponta_de_rede", "torneira"})
 
@@ -102,6 +109,23 @@ class ReportRow:
     # samples the standard requires that were not analysed (after stoppages): the verdict
     # judges the water in the samples taken, this says whether enough were taken
     shortfall: int = 0
+    field_readings: int = 0  # of `analysed`, readings typed by the collector (method "campo")
+    # the SISAGUA "controle mensal" fields of this parameter and point type, [(campo, valor)]
+    sisagua: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def percent_conforming(self) -> Decimal | None:
+        if not self.analysed:
+            return None
+        return (Decimal(self.conforming) * 100 / self.analysed).quantize(Decimal("0.01"))
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ReportRow:
+        """A stored row back (fields added later default; unknown stored keys are ignored)."""
+        names = {f.name for f in fields(cls)}
+        kw = {k: v for k, v in d.items() if k in names}
+        kw["sisagua"] = tuple(tuple(x) for x in kw.get("sisagua") or ())
+        return cls(**kw)
 
 
 def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
@@ -148,7 +172,8 @@ def pre_closing(system_id: int, year: int, month: int, *, population: int = 0,
     states = ([ResultState.PUBLISHED] if published_only
               else [ResultState.VALIDATED, ResultState.PUBLISHED])
     stmt = select(Result.parameter_code, Result.parameter_name, Result.unit, Result.point_kind,
-                  Result.verdict, Result.is_recoleta, Result.value, Result.sample_id).where(
+                  Result.verdict, Result.is_recoleta, Result.value, Result.sample_id,
+                  Result.method, Result.qualifier).where(
         Result.system_id == system_id, Result.collected_on >= first, Result.collected_on < nxt,
         Result.state.in_(states))
     if point_ids is not None:
@@ -193,6 +218,7 @@ def pre_closing(system_id: int, year: int, month: int, *, population: int = 0,
         req = required.get((code, where), 0)
         excused = comp.excused_by_stoppage(req, month_hours, stopped) if where == "saida" else 0
         values = [r.value for r in rows if r.value is not None and not r.is_recoleta]
+        regular = [r for r in rows if not r.is_recoleta]
         name, unit = names.get(code, (data.get(code, {}).get("name", code),
                                       data.get(code, {}).get("unit", "")))
         required_now = comp.required_after_stoppage(req, excused)
@@ -209,8 +235,24 @@ def pre_closing(system_id: int, year: int, month: int, *, population: int = 0,
             reason=reason, unverified=rule.unverified,
             mean=float(sum(values) / len(values)) if values else None,
             p95=float(comp.percentile(values)) if values else None,
+            field_readings=sum(1 for r in regular if r.method == FIELD_METHOD),
+            sisagua=_sisagua_fields(code, where, regular),
         ))
     return out
+
+
+def _sisagua_fields(code: str, where: str, rows: list[Any]) -> tuple[tuple[str, str], ...]:
+    """The SISAGUA form fields of one parameter and point type (stored with the closing)."""
+    from lims.domain import sisagua
+    from lims.domain.vmp import Measurement, Qualifier
+
+    if code not in sisagua.PARAMETER_LABELS or not rows:
+        return ()
+    items = []
+    for r in rows:
+        m = Measurement(value=r.value, qualifier=Qualifier(r.qualifier or ""))
+        items.append(sisagua.Item(r.value, censored=m.censored, positive=m.positive))
+    return tuple(sisagua.fields(code, where, items))
 
 
 def plan_counts(system_id: int, year: int, month: int):  # type: ignore[no-untyped-def]
@@ -230,23 +272,101 @@ def system_facts(system_id: int, population: int, treatment_type: str) -> tuple[
 
 
 def closing_of(system_id: int, year: int, month: int,
-               level: ClosingLevel = ClosingLevel.SYSTEM) -> MonthClosing | None:
-    return session.scalars(select(MonthClosing).where(
+               level: ClosingLevel = ClosingLevel.SYSTEM,
+               scope_id: int | None = None) -> MonthClosing | None:
+    stmt = select(MonthClosing).where(
         MonthClosing.system_id == system_id, MonthClosing.year == year,
-        MonthClosing.month == month, MonthClosing.level == level)).first()
+        MonthClosing.month == month, MonthClosing.level == ClosingLevel(level))
+    if scope_id is not None:
+        stmt = stmt.where(MonthClosing.scope_id == scope_id)
+    elif ClosingLevel(level) is ClosingLevel.SYSTEM:
+        stmt = stmt.where(MonthClosing.scope_id == system_id)
+    return session.scalars(stmt.order_by(MonthClosing.id)).first()
 
 
-def is_closed(system_id: int, year: int, month: int) -> bool:
-    return session.scalars(select(MonthClosing.id).where(
+def _closed(c: MonthClosing | None) -> bool:
+    return c is not None and (c.state is ClosingState.CLOSED or c.state == "fechado")
+
+
+def is_closed(system_id: int, year: int, month: int, *, point_id: int | None = None) -> bool:
+    """The month is locked for the system (a system closing) or, given `point_id`, for a
+    point inside a closed plan or reservoir scope."""
+    rows = session.execute(select(MonthClosing.level, MonthClosing.point_ids).where(
         MonthClosing.system_id == system_id, MonthClosing.year == year,
-        MonthClosing.month == month, MonthClosing.state == ClosingState.CLOSED)).first() is not None
+        MonthClosing.month == month, MonthClosing.state == ClosingState.CLOSED)).all()
+    for level, point_ids in rows:
+        if level == ClosingLevel.SYSTEM or point_ids is None:
+            return True
+        if point_id is not None and point_id in point_ids:
+            return True
+    return False
 
 
-def assert_open(system_id: int, day: dt.date) -> None:
+def assert_open(system_id: int, day: dt.date, point_id: int | None = None) -> None:
     """Services call this before changing lab data of `day`: closed months are locked."""
-    if is_closed(system_id, day.year, day.month):
+    if is_closed(system_id, day.year, day.month, point_id=point_id):
         raise Conflict(f"O mes {day.month:02d}/{day.year} esta fechado para este sistema; "
                        "um Gestor precisa reabri-lo com justificativa.", code="mes_fechado")
+
+
+@dataclass(frozen=True)
+class Scope:
+    level: ClosingLevel
+    scope_id: int
+    name: str
+    point_ids: tuple[int, ...] | None  # None: the whole system
+
+
+def scope_of(system_id: int, level: ClosingLevel | str, scope_id: int | None) -> Scope:
+    """The points a closing of `level` covers (tender 7.12): the whole system; the points of
+    one sampling plan; or one reservoir and every point downstream of it."""
+    from lims.models.plans import PlanItem, SamplingPlan
+    from lims.models.registry import CollectionPoint, PointLink, SupplySystem
+
+    level = ClosingLevel(level)
+    if level is ClosingLevel.SYSTEM:
+        s = session.get(SupplySystem, system_id)
+        return Scope(level, system_id, s.name if s else f"Sistema {system_id}", None)
+    if scope_id is None:
+        msg = "Informe o plano ou o reservatorio do fechamento."
+        raise ValidationError(msg, fields={"escopo": [msg]})
+    if level is ClosingLevel.PLAN:
+        plan = session.get(SamplingPlan, scope_id)
+        if plan is None or plan.system_id != system_id:
+            raise NotFound("Plano de amostragem nao encontrado neste sistema.")
+        pts = tuple(sorted(set(session.scalars(select(PlanItem.point_id).where(
+            PlanItem.plan_id == scope_id)))))
+        return Scope(level, scope_id, f"Plano {plan.year} v{plan.version}", pts)
+    res = session.get(CollectionPoint, scope_id)
+    if res is None or res.system_id != system_id or res.kind != "reservatorio":
+        raise NotFound("Reservatorio nao encontrado neste sistema.")
+    links: dict[int, set[int]] = defaultdict(set)
+    for up, down in session.execute(select(PointLink.upstream_id, PointLink.downstream_id)):
+        links[up].add(down)
+    seen, todo = {res.id}, [res.id]
+    while todo:  # everything the reservoir feeds, transitively
+        for nxt in links.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return Scope(level, scope_id, res.name, tuple(sorted(seen)))
+
+
+def scope_report(system_id: int, year: int, month: int, scope: Scope,
+                 **report_kw: Any) -> list[ReportRow]:
+    """The pre-closing report of one scope. The standard's minimums are per system: a plan
+    scope keeps them; a reservoir scope has none of its own (required 0, shown as such)."""
+    if scope.point_ids is None:
+        return pre_closing(system_id, year, month, **report_kw)
+    if scope.level is ClosingLevel.RESERVOIR:
+        report_kw.setdefault("required", {})
+        report_kw.setdefault("planned", {})
+        report_kw.setdefault("collected", {})
+        report_kw.setdefault("eta_codes", [])
+        if not report_kw.get("population"):
+            report_kw["population"], report_kw["treatment_type"] = system_facts(
+                system_id, 0, report_kw.get("treatment_type", ""))
+    return pre_closing(system_id, year, month, point_ids=list(scope.point_ids), **report_kw)
 
 
 @transactional
@@ -254,27 +374,32 @@ def close_month(system_id: int, year: int, month: int, *, user_id: int | None,
                 username: str = "sistema", level: ClosingLevel = ClosingLevel.SYSTEM,
                 scope_id: int | None = None, auto_publish: bool = False,
                 **report_kw: Any) -> MonthClosing:
-    """Close (lock) a month: store the report it was closed on and publish MonthClosed."""
+    """Close (lock) a month of one scope: store the per-parameter rows the Gestor saw (the
+    read model of the closed month) and publish MonthClosed."""
     first, nxt = month_bounds(year, month)
     if first > utcnow().date():
         raise ValidationError("Nao e possivel fechar um mes futuro.")
-    level = ClosingLevel(level)
-    scope_id = scope_id if scope_id is not None else system_id
-    pending = session.scalars(select(Result.id).where(
+    scope = scope_of(system_id, level, scope_id if level != ClosingLevel.SYSTEM else None)
+    level, scope_id = scope.level, scope.scope_id
+    pend = select(Result.id).where(
         Result.system_id == system_id, Result.collected_on >= first, Result.collected_on < nxt,
-        Result.state == ResultState.ENTERED).limit(1)).first()
-    if pending is not None:
+        Result.state == ResultState.ENTERED)
+    if scope.point_ids is not None:
+        pend = pend.where(Result.point_id.in_(scope.point_ids))
+    if session.scalars(pend.limit(1)).first() is not None:
         raise Conflict("Ha resultados aguardando validacao neste mes; valide-os antes do "
                        "fechamento.", code="resultados_pendentes")
-    rows = pre_closing(system_id, year, month, **report_kw)
-    report = {"rows": [asdict(r) for r in rows], "rules_version": rules_data()["version"]}
+    rows = scope_report(system_id, year, month, scope, **report_kw)
+    version = rules_data()["version"]
+    report = {"rows": [asdict(r) for r in rows], "rules_version": version,
+              "counting_rule": COUNTING_RULE}
     existing = session.scalars(select(MonthClosing).where(
         MonthClosing.year == year, MonthClosing.month == month, MonthClosing.level == level,
         MonthClosing.scope_id == scope_id)).first()
     now = utcnow()
     with audit_context(reason=f"fechamento mensal {month:02d}/{year}"):
         if existing is not None:
-            if existing.state is ClosingState.CLOSED or existing.state == "fechado":
+            if _closed(existing):
                 raise Conflict(f"O mes {month:02d}/{year} ja esta fechado.", code="ja_fechado")
             existing.state = ClosingState.CLOSED
             existing.closed_at, existing.closed_by_id = now, user_id
@@ -286,7 +411,10 @@ def close_month(system_id: int, year: int, month: int, *, user_id: int | None,
                              system_id=system_id, state=ClosingState.CLOSED, closed_at=now,
                              closed_by_id=user_id, report=report)
             session.add(c)
+        c.scope_name = scope.name
+        c.point_ids = list(scope.point_ids) if scope.point_ids is not None else None
         session.flush()
+        _store_rows(c, rows, version, now)
         if auto_publish:
             from lims.services.validation import publish_results
 
@@ -296,9 +424,47 @@ def close_month(system_id: int, year: int, month: int, *, user_id: int | None,
     return c
 
 
+def _dec(v: float | None) -> Decimal | None:
+    return None if v is None else Decimal(str(v))
+
+
+def _store_rows(c: MonthClosing, rows: list[ReportRow], version: str, now: dt.datetime) -> None:
+    session.add_all(MonthSummary(
+        closing_id=c.id, snapshot=c.times_closed, current=True, system_id=c.system_id,
+        year=c.year, month=c.month, level=str(c.level), scope_id=c.scope_id,
+        parameter_code=r.parameter_code, parameter_name=r.parameter_name, unit=r.unit,
+        where=r.where, required=r.required, planned=r.planned, analysed=r.analysed,
+        conforming=r.conforming, nonconforming=r.nonconforming,
+        field_readings=r.field_readings, percent_conforming=r.percent_conforming,
+        mean=_dec(r.mean), p95=_dec(r.p95), verdict=r.verdict, rule=r.rule, reason=r.reason,
+        rules_version=version, counting_rule=COUNTING_RULE, row=asdict(r), closed_at=now)
+        for r in rows)
+    session.flush()
+
+
+def stored_rows(closing_id: int, *, snapshot: int | None = None,
+                codes: tuple[str, ...] | None = None) -> list[ReportRow]:
+    """The rows a closing stored (the current snapshot, or an older one from the history)."""
+    stmt = select(MonthSummary.row).where(MonthSummary.closing_id == closing_id)
+    stmt = (stmt.where(MonthSummary.snapshot == snapshot) if snapshot is not None
+            else stmt.where(MonthSummary.current.is_(True)))
+    if codes is not None:
+        stmt = stmt.where(MonthSummary.parameter_code.in_(codes))
+    return [ReportRow.from_dict(d) for d in session.scalars(stmt.order_by(MonthSummary.id))]
+
+
+def snapshots(closing_id: int) -> list[tuple[int, bool, dt.datetime]]:
+    """(snapshot, current, closed_at) of every closing of one scope's month, oldest first."""
+    return [tuple(r) for r in session.execute(  # type: ignore[misc]
+        select(MonthSummary.snapshot, MonthSummary.current, MonthSummary.closed_at)
+        .where(MonthSummary.closing_id == closing_id).distinct()
+        .order_by(MonthSummary.snapshot))]
+
+
 @transactional
 def reopen_month(closing_id: int, reason: str, *, user_id: int) -> MonthClosing:
-    """A Gestor reopens a closed month with a justification (audited)."""
+    """A Gestor reopens a closed month with a justification (audited). The stored rows stay,
+    no longer current: the month is computed live again until it is closed anew."""
     reason = (reason or "").strip()
     if len(reason) < 10:
         msg = "Informe a justificativa da reabertura (minimo de 10 caracteres)."
@@ -311,6 +477,8 @@ def reopen_month(closing_id: int, reason: str, *, user_id: int) -> MonthClosing:
     with audit_context(reason=f"reabertura: {reason}"):
         c.state = ClosingState.REOPENED
         c.reopened_at, c.reopened_by_id, c.reopen_reason = utcnow(), user_id, reason
+        session.execute(update(MonthSummary).where(MonthSummary.closing_id == c.id)
+                        .values(current=False))
         session.flush()
     return c
 

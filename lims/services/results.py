@@ -113,7 +113,7 @@ def enter_result(sample: SampleRef, parameter: ParameterRef, text: str, *,
 
     collected_on = _local_date(sample.collected_at)
     if sample.system_id is not None and collected_on is not None:
-        closing.assert_open(sample.system_id, collected_on)
+        closing.assert_open(sample.system_id, collected_on, sample.point_id)
     if supersedes is None and active_result(sample.id, parameter.id) is not None:
         raise Conflict(f"A amostra {sample.code} ja tem resultado de {parameter.name}; "
                        "use correcao ou reanalise.", code="resultado_existente")
@@ -281,6 +281,13 @@ def seed_demo_results(today: dt.date) -> None:
     rnd = random.Random(5440)
     first_prev = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     work = samples.demo_sample_refs(first_prev, today)
+    from lims.models.samples import Sample
+
+    ids = [ref.id for ref, _ in work]
+    readings, collectors = {}, {}
+    for sid, fr, by in session.execute(select(Sample.id, Sample.field_readings,
+                                              Sample.collected_by_id).where(Sample.id.in_(ids))):
+        readings[sid], collectors[sid] = fr, by
     week_ago = today - dt.timedelta(days=7)
     to_validate: list[int] = []
     positive_done = False
@@ -289,7 +296,14 @@ def seed_demo_results(today: dt.date) -> None:
         if day > today or (ref.collected_at and ref.collected_at + dt.timedelta(hours=5) > utcnow()):
             continue  # not analysed yet: the current month is under way
         who = analyst if ref.id % 2 else analyst2
+        in_field = enter_field_readings(ref.id, readings.get(ref.id) or {},
+                                        collector_id=collectors.get(ref.id))
+        done = {r.parameter_id for r in in_field}
+        if day < week_ago or day < today.replace(day=1):
+            to_validate.extend(r.id for r in in_field)
         for p in params:
+            if p.id in done:
+                continue  # measured in the field by the collector (chlorine at the point)
             pos = (p.code == "coliformes_totais" and not positive_done
                    and day.month == first_prev.month and ref.point_kind == "rede" and day.day >= 12)
             positive_done = positive_done or pos
@@ -383,3 +397,36 @@ def after_validation(sample_ids: set[int]) -> None:
                                .limit(1)).first()
         if left is None:
             sample_state_hook(sid, "VALIDADA", "resultados validados")
+
+
+# -- field readings (typed by the collector on the route entry) ---------------------------------
+
+@transactional
+def enter_field_readings(sample_id: int, readings: dict[str, str], *,
+                         collector_id: int | None) -> list[Result]:
+    """The collector's field readings become results of the sample: method "campo", entered
+    and analysed by the collector, unit, LD and standard from the catalogue. They wait for
+    validation like any result (four eyes: the collector cannot validate them) and then count
+    in the closing; a lab correction supersedes them and the field value stays in the history.
+    A reading whose parameter already has a result (a replayed entry) is left alone."""
+    from lims.models.catalogue import Parameter
+    from lims.services import samples
+    from lims.services.closing import FIELD_METHOD
+
+    wanted = {k: str(v).strip() for k, v in (readings or {}).items() if str(v or "").strip()}
+    if not wanted:
+        return []
+    ref = samples.sample_ref(sample_id)
+    params = session.scalars(select(Parameter).where(Parameter.code.in_(list(wanted)),
+                                                     Parameter.active.is_(True)))
+    out = []
+    for p in sorted(params, key=lambda p: p.code):
+        pref = _param_ref(p)
+        if active_result(ref.id, pref.id) is not None:
+            continue
+        out.append(enter_result(ref, pref, wanted[p.code],
+                                analysed_at=min(ref.collected_at or utcnow(), utcnow()),
+                                analyst_id=collector_id, entered_by_id=collector_id,
+                                method=FIELD_METHOD, confirm_implausible=True,
+                                observation="leitura de campo do coletor"))
+    return out

@@ -34,7 +34,7 @@ def _open(r: Result) -> None:
     from lims.services import closing
 
     if r.system_id is not None and r.collected_on is not None:
-        closing.assert_open(r.system_id, r.collected_on)
+        closing.assert_open(r.system_id, r.collected_on, r.point_id)
 
 
 @transactional
