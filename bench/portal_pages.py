@@ -175,9 +175,8 @@ def main() -> None:
         client = app.test_client()
         urls = pages(app)
         def clear_cache() -> None:
-            from sqlalchemy import delete
-
             from portal_publico.models import SummaryCache
+            from sqlalchemy import delete
 
             with app.app_context():
                 session.execute(delete(SummaryCache))
