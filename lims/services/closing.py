@@ -37,9 +37,9 @@ FIELD_METHOD = "campo"  # Result.method of the readings typed by the collector o
 # The one counting rule of every monthly figure (closing, invoice, portal, open data, SISAGUA,
 # reports), printed on each of them.
 COUNTING_RULE = ("Contagem: resultados validados por um segundo profissional (quatro olhos), "
-                 "de laboratorio e de campo; recoletas fora dos percentuais; '< LD' conta como "
-                 "conforme; LQ acima do VMP e indeterminado. Mes fechado: numeros gravados no "
-                 "fechamento; mes aberto: calculados no momento.")
+                 "de laboratório e de campo; recoletas fora dos percentuais; '< LD' conta como "
+                 "conforme; LQ acima do VMP é indeterminado. Mês fechado: números gravados no "
+                 "fechamento; mês aberto: apurados no momento.")
 SAIDA_KINDS = frozenset({"saida_tratamento"})
 REDE_KINDS = frozenset({"reservatorio", "rede", "ponta_de_rede", "torneira"})
 

@@ -69,7 +69,7 @@ def quality_summary(system_id: int, year: int, month: int, *, published_only: bo
         level=level.value, closed=closed, parameters=tuple(summarise(rows, BASIC_PARAMETER_CODES)),
         more_info=_more_info(), scope_id=sid, scope_name=scope_name,
         counting_rule=closing.COUNTING_RULE + ("" if closed or not published_only else
-                                               " Mes aberto: so resultados ja publicados."),
+                                               " Mês aberto: só resultados já publicados."),
         rules_version=version)
 
 

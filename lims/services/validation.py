@@ -84,9 +84,10 @@ def _after_validation(r: Result) -> None:
 
 @transactional
 def correct(result_id: int, new_text: str, reason: str, supervisor_id: int, *,
-            confirm_implausible: bool = False) -> Result:
+            confirm_implausible: bool = False, method: str | None = None) -> Result:
     """Supervisor correction of a validated value: a new validated row replaces the old one,
-    which stays visible in the history with the justification."""
+    which stays visible in the history with the justification. `method` says how the new value
+    was measured (a lab correction of a field reading); by default the old method stays."""
     from lims.services import results as rs
 
     reason = _reason(reason, "correcao")
@@ -98,7 +99,7 @@ def correct(result_id: int, new_text: str, reason: str, supervisor_id: int, *,
     with audit_context(reason=f"correcao: {reason}"):
         new = rs.enter_result(sample, param, new_text, analysed_at=old.analysed_at,
                               analyst_id=old.analyst_id, entered_by_id=supervisor_id,
-                              method=old.method, instrument=old.instrument,
+                              method=method or old.method, instrument=old.instrument,
                               report_id=old.report_id, confirm_implausible=confirm_implausible,
                               observation=old.observation, supersedes=old)
         was_published = old.state is ResultState.PUBLISHED
