@@ -490,3 +490,21 @@ def closings(limit: int = 100) -> list[MonthClosing]:
 
 def days_in(year: int, month: int) -> int:
     return calendar.monthrange(year, month)[1]
+
+
+def scopes(system_id: int) -> list[tuple[str, int, str]]:
+    """The scopes a month of the system can be closed at: (level, scope_id, name)."""
+    from lims.models.plans import SamplingPlan
+    from lims.models.registry import CollectionPoint, SupplySystem
+
+    s = session.get(SupplySystem, system_id)
+    out = [(ClosingLevel.SYSTEM.value, system_id, s.name if s else f"Sistema {system_id}")]
+    out += [(ClosingLevel.PLAN.value, p.id, f"Plano {p.year} v{p.version}")
+            for p in session.scalars(select(SamplingPlan).where(
+                SamplingPlan.system_id == system_id).order_by(SamplingPlan.year.desc(),
+                                                              SamplingPlan.version.desc()))]
+    out += [(ClosingLevel.RESERVOIR.value, p.id, p.name)
+            for p in session.scalars(select(CollectionPoint).where(
+                CollectionPoint.system_id == system_id, CollectionPoint.kind == "reservatorio",
+                CollectionPoint.active.is_(True)).order_by(CollectionPoint.name))]
+    return out
