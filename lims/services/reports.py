@@ -106,6 +106,8 @@ def quality_for_connection(system_id: int, year: int, month: int, *,
                            published_only: bool = True):  # type: ignore[no-untyped-def]
     """The summary of the most specific CLOSED scope serving a connection: the reservoir
     scope that holds the connection's sector (or neighbourhood), else the system."""
+    from sqlalchemy.orm import aliased
+
     from lims.models.closing import ClosingLevel, ClosingState, MonthClosing
     from lims.models.registry import CollectionPoint, Unit
 
@@ -119,11 +121,15 @@ def quality_for_connection(system_id: int, year: int, month: int, *,
             sector = (sector_code or "").casefold()
             hood = (neighbourhood or "").casefold()
             serve: dict[int, set[str]] = {}
-            for pid, p_hood, u_code in session.execute(
-                    select(CollectionPoint.id, CollectionPoint.neighbourhood, Unit.code)
+            parent = aliased(Unit)
+            # a point's unit (sector or one of its segments) names the sector it serves
+            for pid, p_hood, u_code, parent_code in session.execute(
+                    select(CollectionPoint.id, CollectionPoint.neighbourhood, Unit.code,
+                           parent.code)
                     .outerjoin(Unit, Unit.id == CollectionPoint.unit_id)
+                    .outerjoin(parent, parent.id == Unit.parent_id)
                     .where(CollectionPoint.id.in_(ids))):
-                serve[pid] = {x.casefold() for x in (p_hood, u_code) if x}
+                serve[pid] = {x.casefold() for x in (p_hood, u_code, parent_code) if x}
             for want in (sector, hood):  # the sector is more specific than the neighbourhood
                 for c in scoped:
                     if want and any(want in serve.get(pid, ()) for pid in c.point_ids or ()):
