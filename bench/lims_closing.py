@@ -76,6 +76,13 @@ def run(app, args: argparse.Namespace) -> None:  # type: ignore[no-untyped-def]
         months.append((y, m))
         y, m = (y - 1, 12) if m == 1 else (y, m - 1)
     with app.app_context():
+        from lims.models.registry import SupplySystem
+
+        for system_id in range(1, args.systems + 1):  # the registry rows the readers name
+            session.add(SupplySystem(id=system_id, code=f"BENCH-{system_id}",
+                                     name=f"Sistema {system_id}", population_served=48_000,
+                                     neighbourhoods=[]))
+        session.commit()
         t0 = time.perf_counter()
         sample_id = 0
         now = utcnow()

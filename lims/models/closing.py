@@ -43,7 +43,9 @@ class MonthClosing(Audited, IdMixin, TimestampMixin, Base):
     reopened_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
     reopen_reason: Mapped[str | None] = mapped_column(String(2000))
     times_closed: Mapped[int] = mapped_column(default=1)
-    report: Mapped[dict[str, Any]]  # the pre-closing report as closed (rows per parameter)
+    # the pre-closing report as closed (also in lims_month_summary rows, which readers use):
+    # deferred, so looking a closing up does not parse it
+    report: Mapped[dict[str, Any]] = mapped_column(deferred=True)
     scope_name: Mapped[str | None] = mapped_column(String(200))  # "Reservatorio R1", plan name
     point_ids: Mapped[list[Any] | None] = mapped_column(JSON)  # the scope's points when closed
 

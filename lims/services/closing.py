@@ -453,6 +453,25 @@ def stored_rows(closing_id: int, *, snapshot: int | None = None,
     return [ReportRow.from_dict(d) for d in session.scalars(stmt.order_by(MonthSummary.id))]
 
 
+def current_stored(system_id: int, year: int, month: int, level: ClosingLevel | str,
+                   scope_id: int | None, codes: tuple[str, ...] | None = None
+                   ) -> tuple[list[ReportRow], str] | None:
+    """(rows, rules_version) of the current snapshot of one closed scope's month, in one
+    indexed query; None when no current rows (open, reopened, or closed with no rows)."""
+    level = ClosingLevel(level)
+    stmt = select(MonthSummary.row, MonthSummary.rules_version).where(
+        MonthSummary.system_id == system_id, MonthSummary.year == year,
+        MonthSummary.month == month, MonthSummary.level == level.value,
+        MonthSummary.current.is_(True),
+        MonthSummary.scope_id == (system_id if level is ClosingLevel.SYSTEM else scope_id))
+    if codes is not None:
+        stmt = stmt.where(MonthSummary.parameter_code.in_(codes))
+    got = session.execute(stmt.order_by(MonthSummary.id)).all()
+    if not got:
+        return None
+    return [ReportRow.from_dict(r.row) for r in got], got[0].rules_version
+
+
 def snapshots(closing_id: int) -> list[tuple[int, bool, dt.datetime]]:
     """(snapshot, current, closed_at) of every closing of one scope's month, oldest first."""
     return [tuple(r) for r in session.execute(  # type: ignore[misc]

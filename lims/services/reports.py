@@ -50,14 +50,18 @@ def quality_summary(system_id: int, year: int, month: int, *, published_only: bo
 
     level = ClosingLevel(level)
     codes = BASIC_PARAMETER_CODES if basic_only else None
-    c = closing.closing_of(system_id, year, month, level,
-                           scope_id if level is not ClosingLevel.SYSTEM else None)
-    if closing._closed(c):
-        assert c is not None
-        rows = closing.stored_rows(c.id, codes=codes)
-        scope_name, sid, version = (c.scope_name or _system_name(system_id), c.scope_id,
-                                    (c.report or {}).get("rules_version", ""))
-        closed = True
+    sid_ = system_id if level is ClosingLevel.SYSTEM else scope_id
+    stored = closing.current_stored(system_id, year, month, level, sid_, codes)
+    c = None
+    if stored is None:  # open, reopened, or closed without rows: ask the closing itself
+        c = closing.closing_of(system_id, year, month, level,
+                               scope_id if level is not ClosingLevel.SYSTEM else None)
+    if stored is not None or closing._closed(c):
+        rows, version = stored or ([], closing.rules_data()["version"])
+        scope_name = (c.scope_name if c is not None and c.scope_name else None) or (
+            _system_name(system_id) if level is ClosingLevel.SYSTEM else
+            closing.scope_of(system_id, level, scope_id).name)
+        sid, closed = sid_, True
     else:
         scope = closing.scope_of(system_id, level, scope_id)
         rows = closing.scope_report(system_id, year, month, scope,
