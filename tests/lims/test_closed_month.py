@@ -206,3 +206,32 @@ def test_reopening_keeps_the_old_snapshot_and_reclosing_writes_a_new_one(w, peop
     n_current = db.scalars(select(MonthSummary.snapshot).where(
         MonthSummary.closing_id == c.id, MonthSummary.current.is_(True))).all()
     assert set(n_current) == {2}
+
+
+def test_the_invoice_scope_follows_the_connection_sector(w, people, db):
+    """sector -> reservoir -> system: a connection in a sector whose unit holds a point of a
+    closed reservoir scope gets that scope; any other connection gets the system."""
+    from lims.models.registry import Unit
+
+    _outlet_fails_network_passes(w, people)
+    sysid, res = w["system"].id, w["points"]["RES"].id
+    sector = Unit(system_id=sysid, code=f"SET-{sysid}", name="Setor Alto", kind="setor",
+                  neighbourhoods=[])
+    db.add(sector)
+    db.flush()
+    segment = Unit(system_id=sysid, code=f"SEG-{sysid}", name="Segmento 1", kind="segmento",
+                   parent_id=sector.id, neighbourhoods=[])
+    db.add(segment)
+    db.flush()
+    w["points"]["R2"].unit_id = segment.id
+    db.flush()
+    closing.close_month(sysid, Y, M, user_id=people["gestor"].id)
+    # only the system is closed: every connection reads the system
+    assert api.quality_for_connection(sysid, Y, M, sector_code=sector.code).level == "sistema"
+    closing.close_month(sysid, Y, M, user_id=people["gestor"].id,
+                        level=ClosingLevel.RESERVOIR, scope_id=res)
+    got = api.quality_for_connection(sysid, Y, M, sector_code=sector.code,
+                                     neighbourhood="Outro bairro")
+    assert (got.level, got.scope_id, got.closed) == ("reservatorio", res, True)
+    assert api.quality_for_connection(sysid, Y, M, sector_code="SET-OUTRO",
+                                      neighbourhood="Outro bairro").level == "sistema"
