@@ -235,3 +235,29 @@ def test_the_invoice_scope_follows_the_connection_sector(w, people, db):
     assert (got.level, got.scope_id, got.closed) == ("reservatorio", res, True)
     assert api.quality_for_connection(sysid, Y, M, sector_code="SET-OUTRO",
                                       neighbourhood="Outro bairro").level == "sistema"
+
+
+def test_closing_page_closes_and_reopens_one_scope(w, people, client, db, login_as):
+    _outlet_fails_network_passes(w, people)
+    db.commit()
+    sysid, res = w["system"].id, w["points"]["RES"].id
+    login_as(Profile.GESTOR)
+    url = f"/lims/fechamento?sistema={sysid}&ano={Y}&mes={M}&escopo=reservatorio:{res}"
+    html = client.get(url).get_data(as_text=True)
+    assert f'value="reservatorio:{res}" selected' in html and "Leituras de campo" in html
+    assert "Contagem: resultados validados" in html
+    r = client.post("/lims/fechamento/fechar", data={"sistema": sysid, "ano": Y, "mes": M,
+                                                     "escopo": f"reservatorio:{res}"})
+    assert r.status_code == 302 and f"escopo=reservatorio:{res}" in r.headers["Location"]
+    c = closing.closing_of(sysid, Y, M, ClosingLevel.RESERVOIR, res)
+    assert closing._closed(c) and not closing.is_closed(sysid, Y, M)
+    html = client.get(url).get_data(as_text=True)
+    assert "Números gravados no fechamento" in html
+    pdf = client.get(f"/lims/relatorios/fechamento?sistema={sysid}&ano={Y}&mes={M}"
+                     f"&formato=pdf&escopo=reservatorio:{res}")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert client.get(f"/lims/fechamento?sistema={sysid}&ano={Y}&mes={M}&escopo=reservatorio:x"
+                      ).status_code in (302, 422)
+    client.post(f"/lims/fechamento/{c.id}/reabrir",
+                data={"justificativa": "laudo externo chegou depois do fechamento"})
+    assert not closing._closed(closing.closing_of(sysid, Y, M, ClosingLevel.RESERVOIR, res))
