@@ -429,6 +429,10 @@ def _dec(v: float | None) -> Decimal | None:
 
 
 def _store_rows(c: MonthClosing, rows: list[ReportRow], version: str, now: dt.datetime) -> None:
+    from lims.models.registry import SupplySystem
+
+    s = session.get(SupplySystem, c.system_id) if c.system_id is not None else None
+    system_name = s.name if s is not None else c.scope_name
     session.add_all(MonthSummary(
         closing_id=c.id, snapshot=c.times_closed, current=True, system_id=c.system_id,
         year=c.year, month=c.month, level=str(c.level), scope_id=c.scope_id,
@@ -437,7 +441,10 @@ def _store_rows(c: MonthClosing, rows: list[ReportRow], version: str, now: dt.da
         conforming=r.conforming, nonconforming=r.nonconforming,
         field_readings=r.field_readings, percent_conforming=r.percent_conforming,
         mean=_dec(r.mean), p95=_dec(r.p95), verdict=r.verdict, rule=r.rule, reason=r.reason,
-        rules_version=version, counting_rule=COUNTING_RULE, row=asdict(r), closed_at=now)
+        rules_version=version, counting_rule=COUNTING_RULE,
+        # the names as closed ride along, so a reader needs no other query
+        row={**asdict(r), "_system_name": system_name, "_scope_name": c.scope_name},
+        closed_at=now)
         for r in rows)
     session.flush()
 
@@ -453,11 +460,18 @@ def stored_rows(closing_id: int, *, snapshot: int | None = None,
     return [ReportRow.from_dict(d) for d in session.scalars(stmt.order_by(MonthSummary.id))]
 
 
+@dataclass(frozen=True)
+class Stored:
+    rows: list[ReportRow]
+    rules_version: str
+    system_name: str | None
+    scope_name: str | None
+
+
 def current_stored(system_id: int, year: int, month: int, level: ClosingLevel | str,
-                   scope_id: int | None, codes: tuple[str, ...] | None = None
-                   ) -> tuple[list[ReportRow], str] | None:
-    """(rows, rules_version) of the current snapshot of one closed scope's month, in one
-    indexed query; None when no current rows (open, reopened, or closed with no rows)."""
+                   scope_id: int | None, codes: tuple[str, ...] | None = None) -> Stored | None:
+    """The current snapshot of one closed scope's month, in one indexed query; None when
+    there are no current rows (open, reopened, or closed with no rows)."""
     level = ClosingLevel(level)
     stmt = select(MonthSummary.row, MonthSummary.rules_version).where(
         MonthSummary.system_id == system_id, MonthSummary.year == year,
@@ -469,7 +483,9 @@ def current_stored(system_id: int, year: int, month: int, level: ClosingLevel | 
     got = session.execute(stmt.order_by(MonthSummary.id)).all()
     if not got:
         return None
-    return [ReportRow.from_dict(r.row) for r in got], got[0].rules_version
+    first = got[0].row
+    return Stored([ReportRow.from_dict(r.row) for r in got], got[0].rules_version,
+                  first.get("_system_name"), first.get("_scope_name"))
 
 
 def snapshots(closing_id: int) -> list[tuple[int, bool, dt.datetime]]:

@@ -57,19 +57,23 @@ def quality_summary(system_id: int, year: int, month: int, *, published_only: bo
         c = closing.closing_of(system_id, year, month, level,
                                scope_id if level is not ClosingLevel.SYSTEM else None)
     if stored is not None or closing._closed(c):
-        rows, version = stored or ([], closing.rules_data()["version"])
-        scope_name = (c.scope_name if c is not None and c.scope_name else None) or (
-            _system_name(system_id) if level is ClosingLevel.SYSTEM else
-            closing.scope_of(system_id, level, scope_id).name)
+        rows, version = (stored.rows, stored.rules_version) if stored else (
+            [], closing.rules_data()["version"])
+        system_name = (stored.system_name if stored else None) or _system_name(system_id)
+        scope_name = ((stored.scope_name if stored else None)
+                      or (c.scope_name if c is not None else None)
+                      or (system_name if level is ClosingLevel.SYSTEM else
+                          closing.scope_of(system_id, level, scope_id).name))
         sid, closed = sid_, True
     else:
         scope = closing.scope_of(system_id, level, scope_id)
         rows = closing.scope_report(system_id, year, month, scope,
                                     published_only=published_only, codes=codes)
         scope_name, sid, version = scope.name, scope.scope_id, closing.rules_data()["version"]
+        system_name = _system_name(system_id)
         closed = False
     return QualitySummary(
-        system_id=system_id, system_name=_system_name(system_id), year=year, month=month,
+        system_id=system_id, system_name=system_name, year=year, month=month,
         level=level.value, closed=closed, parameters=tuple(summarise(rows, BASIC_PARAMETER_CODES)),
         more_info=_more_info(), scope_id=sid, scope_name=scope_name,
         counting_rule=closing.COUNTING_RULE + ("" if closed or not published_only else
@@ -437,7 +441,7 @@ def closing_document(system_id: int, year: int, month: int, fmt: str, *,
     if fmt == "pdf":
         return (render_pdf(title, subtitle, head, body, verdict_col=len(head) - 1,
                            footer=f"Gerado em {utcnow():%d/%m/%Y %H:%M} UTC",
-                           widths_mm=[30, 22] + [13.3] * 11 + [42, 36]),
+                           widths_mm=[30, 21, 13, 15] + [13] * 9 + [41, 36]),
                 "application/pdf", fname + ".pdf")
     if fmt == "xlsx":
         return (render_xlsx(title, subtitle, head, body,
