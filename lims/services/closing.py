@@ -29,11 +29,11 @@ from lims.domain.vmp import Limit, Verdict
 from lims.events import MonthClosed
 from lims.models.closing import ClosingLevel, ClosingState, MonthClosing, MonthSummary
 from lims.models.results import EtaStoppage, Result, ResultState
+from lims.services.results import FIELD_METHOD
 
 log = logging.getLogger(__name__)
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "compliance_rules.json"
-FIELD_METHOD = "campo"  # Result.method of the readings typed by the collector on the route
 # The one counting rule of every monthly figure (closing, invoice, portal, open data, SISAGUA,
 # reports), printed on each of them.
 COUNTING_RULE = ("Contagem: resultados validados por um segundo profissional (quatro olhos), "

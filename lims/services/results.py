@@ -33,6 +33,8 @@ from lims.models.results import AnalysisReport, Result, ResultState
 
 log = logging.getLogger(__name__)
 
+FIELD_METHOD = "campo"  # Result.method of the readings typed by the collector on the route
+
 
 @dataclass(frozen=True)
 class ParameterRef:
@@ -411,7 +413,6 @@ def enter_field_readings(sample_id: int, readings: dict[str, str], *,
     A reading whose parameter already has a result (a replayed entry) is left alone."""
     from lims.models.catalogue import Parameter
     from lims.services import samples
-    from lims.services.closing import FIELD_METHOD
 
     wanted = {k: str(v).strip() for k, v in (readings or {}).items() if str(v or "").strip()}
     if not wanted:
