@@ -252,6 +252,7 @@ def check_minimum(rules: Iterable[MinimumRule], items: Sequence[PlannedItem], *,
 
 
 WHERE_OF_KIND = {"captacao": "captacao", "saida_tratamento": "saida", "poco": "captacao",
+                 "agua_filtrada": "filtrada", "filtrada_combinada": "filtrada",
                  "reservatorio": "rede", "rede": "rede", "ponta_de_rede": "rede",
                  "torneira": "rede"}
 

@@ -19,12 +19,12 @@ from sqlalchemy import select
 
 from core.db import session, transactional, utcnow
 from core.errors import Conflict, NotFound, ValidationError
+from lims.domain.limits import LimitKind, ScopedLimit, binding_limit, check_all, describe_all
 from lims.domain.vmp import (
     Limit,
     Measurement,
     Qualifier,
-    check,
-    describe_limit,
+    Verdict,
     describe_result,
     parse_result,
     plausible,
@@ -91,13 +91,92 @@ def _measure(text: str, p: ParameterRef) -> tuple[Measurement, str]:
     return m, shown
 
 
-def preview(text: str, p: ParameterRef) -> dict[str, object]:
-    """What the grid shows at once while typing: conformity and plausibility (no writes)."""
+def scoped_limits(p: ParameterRef, point_kind: str | None,
+                  system_id: int | None) -> tuple[ScopedLimit, ...]:
+    """The catalogue's limits at this point of this system (lims.services.limits); a
+    parameter outside the catalogue keeps the plain limit it came with."""
+    from lims.services import limits
+
+    pl = limits.parameter_limits(p.code)
+    if pl is None:
+        lim = p.limit
+        if lim.maximum is None and lim.minimum is None and not lim.absence:
+            return ()
+        return (ScopedLimit(LimitKind.VMP, lim.minimum, lim.maximum, absence=lim.absence,
+                            decimals=lim.decimals),)
+    f = limits.system_facts(system_id)
+    return pl.at(point_kind, f.treatment_type, f.disinfectant)
+
+
+def sum_checks(sample_id: int, p: ParameterRef, m: Measurement | None = None
+               ) -> list[dict[str, object]]:
+    """The sum rules (nitrate + nitrite, Art. 39) this parameter enters, for one sample: the
+    other terms come from the sample's standing results, this term from `m` (the value being
+    typed) or its own standing result. A rule with a missing term is left out."""
+    from lims.domain import compliance as comp
+    from lims.services import limits
+
+    rules = limits.sum_rules_with(p.code)
+    if not rules:
+        return []
+    out = []
+    for rule in rules:
+        pls = limits.many(rule.terms)
+        terms: dict[str, tuple[Measurement, Decimal | None]] = {}
+        for code in rule.terms:
+            vmp = binding_limit(x for x in pls[code].limits if x.general).maximum \
+                if code in pls else None
+            if code == p.code and m is not None:
+                terms[code] = (m, vmp)
+                continue
+            r = session.scalars(select(Result).where(
+                Result.sample_id == sample_id, Result.parameter_code == code,
+                Result.state.not_in([ResultState.SUPERSEDED, ResultState.CANCELLED]))).first()
+            if r is not None:
+                terms[code] = (Measurement(value=r.value, qualifier=Qualifier(r.qualifier or ""),
+                                           ld=r.ld, lq=r.lq), vmp)
+        got = comp.sum_of_sample(rule, terms)
+        if got is None:
+            continue
+        total, verdict = got
+        out.append({"codigo": rule.code, "nome": rule.name,
+                    "soma": None if total is None else f"{total:.2f}".replace(".", ","),
+                    "verdict": verdict.value, "regra": rule.text})
+    return out
+
+
+def preview(text: str, p: ParameterRef, *, sample_id: int | None = None,
+            point_kind: str | None = None, system_id: int | None = None) -> dict[str, object]:
+    """What the grid shows at once while typing: conformity against the limits that apply at
+    the sample's point, the sum rules it enters, and plausibility (no writes)."""
     m, shown = _measure(text, p)
-    c = check(m, p.limit)
-    return {"valor": shown, "verdict": c.verdict.value, "motivo": c.reason,
-            "plausivel": plausible(m.value, p.plausible_low, p.plausible_high),
-            "padrao": describe_limit(p.limit, p.unit)}
+    if sample_id is not None and (point_kind is None or system_id is None):
+        ref = _sample_context(sample_id)
+        point_kind, system_id = ref if ref else (point_kind, system_id)
+    lims_ = scoped_limits(p, point_kind, system_id)
+    c = check_all(m, lims_, p.unit)
+    out: dict[str, object] = {
+        "valor": shown, "verdict": c.verdict.value, "motivo": c.reason,
+        "plausivel": plausible(m.value, p.plausible_low, p.plausible_high),
+        "padrao": describe_all(lims_, p.unit)}
+    if sample_id is not None:
+        sums = sum_checks(sample_id, p, m)
+        out["somas"] = sums
+        failed = [x for x in sums if x["verdict"] == Verdict.NAO_CONFORME.value]
+        if failed and c.verdict is Verdict.CONFORME:
+            out["verdict"] = Verdict.NAO_CONFORME.value
+            out["motivo"] = "; ".join(f"{x['nome']} = {x['soma']} (> 1)" for x in failed)
+    return out
+
+
+def _sample_context(sample_id: int) -> tuple[str | None, int | None] | None:
+    from lims.models.registry import CollectionPoint
+    from lims.models.samples import Sample
+
+    row = session.execute(select(CollectionPoint.kind, Sample.system_id).join(
+        CollectionPoint, CollectionPoint.id == Sample.point_id).where(
+        Sample.id == sample_id)).first()
+    return (row[0], row[1]) if row else None
 
 
 @transactional
@@ -109,11 +188,11 @@ def enter_result(sample: SampleRef, parameter: ParameterRef, text: str, *,
                  supersedes: Result | None = None) -> Result:
     """Record one analysis. A second entry for the same parameter needs a correction or a
     reanalysis (history is append-only)."""
-    from lims.services import closing
+    from lims.services import month_lock
 
     collected_on = _local_date(sample.collected_at)
     if sample.system_id is not None and collected_on is not None:
-        closing.assert_open(sample.system_id, collected_on)
+        month_lock.assert_open(sample.system_id, collected_on)
     if supersedes is None and active_result(sample.id, parameter.id) is not None:
         raise Conflict(f"A amostra {sample.code} ja tem resultado de {parameter.name}; "
                        "use correcao ou reanalise.", code="resultado_existente")
@@ -131,7 +210,8 @@ def enter_result(sample: SampleRef, parameter: ParameterRef, text: str, *,
     if sample.collected_at and analysed_at < sample.collected_at - dt.timedelta(minutes=5):
         raise ValidationError("A data da analise e anterior a coleta.",
                               fields={"analisado_em": ["Anterior a coleta."]})
-    c = check(m, parameter.limit)
+    lims_ = scoped_limits(parameter, sample.point_kind, sample.system_id)
+    c = check_all(m, lims_, parameter.unit)
     r = Result(
         sample_id=sample.id, sample_code=sample.code, parameter_id=parameter.id,
         parameter_code=parameter.code, parameter_name=parameter.name, point_id=sample.point_id,
@@ -145,7 +225,7 @@ def enter_result(sample: SampleRef, parameter: ParameterRef, text: str, *,
         outside_plausible_confirmed=not plausible(m.value, parameter.plausible_low,
                                                   parameter.plausible_high),
         observation=observation, verdict=c.verdict.value,
-        standard=describe_limit(parameter.limit, parameter.unit), state=ResultState.ENTERED,
+        standard=describe_all(lims_, parameter.unit), state=ResultState.ENTERED,
     )
     session.add(r)
     session.flush()
