@@ -158,7 +158,8 @@ def _demo_registry(today: dt.date) -> dict[str, Any]:
         neigh = [n for sec in SECTORS if sec.system_code == ds.code for n in sec.neighbourhoods]
         s = reg.SupplySystem(code=ds.code, name=ds.name, kind=ds.kind,
                              population_served=ds.population, source_type=ds.source_type,
-                             treatment_type=ds.treatment_type, neighbourhoods=neigh,
+                             treatment_type=ds.treatment_type, disinfectant="cloro_livre",
+                             neighbourhoods=neigh,
                              latitude=ds.lat, longitude=ds.lon, regulator_id=visa.id)
         session.add(s)
         systems[ds.code] = s
@@ -358,7 +359,7 @@ def seed_demo(today: dt.date) -> None:
     from core.auth import User
     from lims.models.samples import Sample
     from lims.services import plans
-    from lims.services.results import seed_demo_results
+    from lims.services.demo import seed_demo_results
 
     users = {u.username: u.id for u in session.scalars(select(User))}
     gestor = users.get("gestor")

@@ -23,7 +23,7 @@ from core.errors import Conflict, NotFound, ValidationError
 from core.events import publish
 from lims.domain import compliance as comp
 from lims.domain.limits import check_all
-from lims.domain.vmp import Measurement, Qualifier, Verdict
+from lims.domain.vmp import Measurement, Qualifier, Verdict, fmt_decimal
 from lims.events import MonthClosed
 from lims.models.closing import ClosingLevel, ClosingState, MonthClosing
 from lims.models.results import EtaStoppage, Result, ResultState
@@ -139,8 +139,8 @@ def pre_closing(system_id: int, year: int, month: int, *, population: int = 0,
 
     def judge(r: Any, point_kind: str | None) -> Verdict:
         pl = pls.get(r.parameter_code)
-        if pl is None:
-            return Verdict(r.verdict)
+        if pl is None or (r.value is None and not r.qualifier):
+            return Verdict(r.verdict)  # nothing to judge again: the verdict of the entry
         m = Measurement(value=r.value, qualifier=Qualifier(r.qualifier or ""), ld=r.ld, lq=r.lq)
         return check_all(m, pl.at(point_kind, treatment_type, disinfectant), pl.unit).verdict
 
@@ -223,7 +223,7 @@ def pre_closing(system_id: int, year: int, month: int, *, population: int = 0,
         reason = res.reason + (f"; amostragem abaixo do minimo: {res.analysed} de {required_now} "
                                "exigidas" if shortfall else "")
         if where == "filtrada" and res.analysed:
-            reason += f"; {res.percent_conforming}% dentro do limite"
+            reason += f"; {fmt_decimal(res.percent_conforming)}% dentro do limite"
         out.append(ReportRow(
             parameter_code=code, parameter_name=name, unit=unit, where=where,
             required=required_now, excused=excused, shortfall=shortfall,

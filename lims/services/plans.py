@@ -47,7 +47,7 @@ def approved_plan(system_id: int, year: int) -> SamplingPlan | None:
 
 
 def _acting(user_id: int | None, reason: str):  # type: ignore[no-untyped-def]
-    from lims.services.samples import acting
+    from lims.services.actor import acting
 
     return acting(user_id, reason)
 

@@ -352,7 +352,7 @@ def save(key: str, data: dict[str, Any], *, record_id: int | None = None,
          user_id: int | None = None, reason: str = "") -> Any:
     """Create (record_id None) or update one registry record; only the fields present in
     `data` change on update. Audited with `reason`."""
-    from lims.services.samples import acting
+    from lims.services.actor import acting
 
     e = entity(key)
     obj = record(key, record_id) if record_id is not None else None
@@ -405,7 +405,7 @@ def save(key: str, data: dict[str, Any], *, record_id: int | None = None,
 @transactional
 def confirm_parameter(parameter_id: int, *, user_id: int, reason: str = "") -> cat.Parameter:
     """A Gestor confirms a value the reference marks UNVERIFIED (after checking the DOU)."""
-    from lims.services.samples import acting
+    from lims.services.actor import acting
 
     p = record("parametros", parameter_id)
     if not p.unverified:
@@ -445,7 +445,7 @@ def point_neighbours(point_id: int) -> tuple[list[int], list[int]]:
 @transactional
 def set_neighbours(point_id: int, *, upstream: list[int], downstream: list[int],
                    user_id: int | None = None, reason: str = "") -> None:
-    from lims.services.samples import acting
+    from lims.services.actor import acting
 
     p = record("pontos", point_id)
     ids = set(upstream) | set(downstream)
@@ -476,7 +476,7 @@ def set_neighbours(point_id: int, *, upstream: list[int], downstream: list[int],
 
 @transactional
 def add_point_photo(point_id: int, rel_path: str, *, user_id: int | None = None) -> None:
-    from lims.services.samples import acting
+    from lims.services.actor import acting
 
     p = record("pontos", point_id)
     with acting(user_id, "foto do ponto adicionada"):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,7 +20,6 @@ from core.db import session, transactional, utcnow
 from core.errors import Conflict, NotFound, ValidationError
 from lims.domain.limits import LimitKind, ScopedLimit, binding_limit, check_all, describe_all
 from lims.domain.vmp import (
-    Limit,
     Measurement,
     Qualifier,
     Verdict,
@@ -30,52 +28,10 @@ from lims.domain.vmp import (
     plausible,
 )
 from lims.models.results import AnalysisReport, Result, ResultState
+from lims.services.refs import ParameterRef, SampleRef, active_result  # noqa: F401  (re-exported)
+from lims.services.refs import param_ref as _param_ref
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class ParameterRef:
-    id: int
-    code: str
-    name: str
-    unit: str
-    limit: Limit
-    method: str | None = None
-    ld: Decimal | None = None
-    lq: Decimal | None = None
-    plausible_low: Decimal | None = None
-    plausible_high: Decimal | None = None
-    group: str = ""
-
-
-@dataclass(frozen=True)
-class SampleRef:
-    id: int
-    code: str
-    point_id: int | None
-    point_code: str
-    point_name: str
-    point_kind: str
-    system_id: int | None
-    system_name: str
-    collected_at: dt.datetime | None
-    is_recoleta: bool = False
-    latitude: float | None = None
-    longitude: float | None = None
-    neighbourhoods: tuple[str, ...] = field(default_factory=tuple)
-    upstream: tuple[int, ...] = ()
-    downstream: tuple[int, ...] = ()
-
-
-def active_result(sample_id: int, parameter_id: int) -> Result | None:
-    """The result that currently stands for (sample, parameter): not superseded, not cancelled."""
-    return session.scalars(
-        select(Result).where(
-            Result.sample_id == sample_id, Result.parameter_id == parameter_id,
-            Result.state.not_in([ResultState.SUPERSEDED, ResultState.CANCELLED]),
-        )
-    ).first()
 
 
 def _measure(text: str, p: ParameterRef) -> tuple[Measurement, str]:
@@ -303,89 +259,6 @@ def resolve_parameter(parameter_id: int, *, fallback: ParameterRef | None = None
     return fallback
 
 
-def _param_ref(p) -> ParameterRef:  # type: ignore[no-untyped-def]
-    """ParameterRef of a lims.models.catalogue.Parameter."""
-    def dec(v: object) -> Decimal | None:
-        return None if v is None else Decimal(str(v))
-
-    limit = Limit(maximum=dec(p.vmp_max), minimum=dec(p.vmp_min),
-                  absence=bool(p.presence_absence), decimals=p.compare_decimals)
-    return ParameterRef(id=p.id, code=p.code, name=p.name, unit=p.unit or "", limit=limit,
-                        method=p.method, ld=dec(p.ld), lq=dec(p.lq),
-                        plausible_low=dec(p.plausible_min), plausible_high=dec(p.plausible_max),
-                        group=str(p.group or ""))
-
-
-# -- demo ------------------------------------------------------------------------------------
-
-def _demo_value(rnd, p: ParameterRef, kind: str, positive: bool) -> str:  # type: ignore[no-untyped-def]
-    """A plausible demo value for one parameter (pt-BR text as typed by the analyst)."""
-    if p.limit.absence:
-        return "Presente" if positive else "Ausente"
-    fixed = {"turbidez": (0.1, 0.45 if kind == "saida_tratamento" else 1.8, 2),
-             "cloro_residual_livre": (0.6, 1.8, 2), "cor_aparente": (2, 9, 1),
-             "fluoreto": (0.6, 0.85, 2), "ph": (6.8, 7.6, 1), "gosto_odor": (1, 2, 0)}
-    if p.code == "fluoreto" and rnd.random() < 0.05:
-        return "< LD"
-    if p.code in fixed:
-        lo, hi, n = fixed[p.code]
-    elif p.limit.maximum is not None:
-        lo, hi, n = float(p.limit.maximum) * 0.1, float(p.limit.maximum) * 0.5, 4
-    elif p.limit.minimum is not None:
-        lo, hi, n = float(p.limit.minimum) * 1.5, float(p.limit.minimum) * 3, 2
-    else:
-        lo, hi, n = 1.0, 10.0, 1
-    return f"{rnd.uniform(lo, hi):.{n}f}".replace(".", ",")
-
-
-def seed_demo_results(today: dt.date) -> None:
-    """The demo's lab results: the PREVIOUS month entered, validated, published and CLOSED, and
-    the current month OPEN and under way (validated up to last week, then awaiting validation).
-    Called at the end of part 1's seed_demo, on the samples it walked up to reception;
-    idempotent (does nothing when results exist)."""
-    import random
-
-    from core.auth import User
-    from lims.services import closing, samples, validation
-
-    if session.scalars(select(Result.id).limit(1)).first() is not None:
-        return
-    users = {u.username: u.id for u in session.scalars(select(User))}
-    analyst = users.get("analista")
-    analyst2 = users.get("analista2", analyst)
-    supervisor = users.get("supervisor")
-    gestor = users.get("gestor", supervisor)
-    if analyst is None or supervisor is None:
-        log.warning("demo users missing; no demo results")
-        return
-    rnd = random.Random(5440)
-    first_prev = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-    work = samples.demo_sample_refs(first_prev, today)
-    week_ago = today - dt.timedelta(days=7)
-    to_validate: list[int] = []
-    positive_done = False
-    for ref, params in work:
-        day = _local_date(ref.collected_at) or today
-        if day > today or (ref.collected_at and ref.collected_at + dt.timedelta(hours=5) > utcnow()):
-            continue  # not analysed yet: the current month is under way
-        who = analyst if ref.id % 2 else analyst2
-        for p in params:
-            pos = (p.code == "coliformes_totais" and not positive_done
-                   and day.month == first_prev.month and ref.point_kind == "rede" and day.day >= 12)
-            positive_done = positive_done or pos
-            r = enter_result(ref, p, _demo_value(rnd, p, ref.point_kind, pos),
-                             analysed_at=ref.collected_at + dt.timedelta(hours=5) if ref.collected_at else None,
-                             analyst_id=who, entered_by_id=who)
-            if day < week_ago or day < today.replace(day=1):  # the closed month is all validated
-                to_validate.append(r.id)
-    validation.validate(to_validate, supervisor)
-    prev_systems = sorted({ref.system_id for ref, _ in work if ref.system_id is not None
-                           and ref.collected_at and _local_date(ref.collected_at) < today.replace(day=1)})
-    for system_id in prev_systems:
-        closing.close_month(system_id, first_prev.year, first_prev.month, user_id=gestor,
-                            username="gestor", auto_publish=True)
-
-
 # -- where the entry screens find samples awaiting analysis ------------------------------------
 # Part 1's `samples.awaiting_analysis_refs(parameter_code | None, sample_id | None)` gives the
 # samples AGUARDANDO ANALISE with their parameters; `register_entry_source` lets a test put
@@ -441,25 +314,21 @@ def enter_grid(parameter_code: str, values: dict[int, str], *, user_id: int,
     return out
 
 
-# -- sample states driven by results (part 1 owns the state machine) ----------------------------
-
-def sample_state_hook(sample_id: int, state: str, reason: str) -> None:
-    """Move the sample ("AGUARDANDO VALIDACAO", "VALIDADA", "PUBLICADA") through its lifecycle
-    (part 1's `samples.on_results_state`). Errors propagate: the unit of work rolls back."""
-    from lims.services import samples
-
-    samples.on_results_state(sample_id, state, reason)
-
+# -- sample states driven by results: named transitions of lims.services.samples ----------------
 
 def after_entry(sample_id: int) -> None:
+    from lims.services import samples
+
     if not awaiting_entry(sample_id=sample_id):
-        sample_state_hook(sample_id, "AGUARDANDO VALIDACAO", "todos os resultados registrados")
+        samples.results_entered(sample_id)
 
 
 def after_validation(sample_ids: set[int]) -> None:
+    from lims.services import samples
+
     for sid in sample_ids:
         left = session.scalars(select(Result.id).where(Result.sample_id == sid,
                                                        Result.state == ResultState.ENTERED)
                                .limit(1)).first()
         if left is None:
-            sample_state_hook(sid, "VALIDADA", "resultados validados")
+            samples.results_validated(sid)

@@ -164,12 +164,10 @@ def reanalyse(result_id: int, reason: str, supervisor_id: int) -> Result:
         r.supersede_kind = SupersedeKind.REANALYSIS.value
         r.change_reason = reason
         session.flush()
-    # the sample waits for the new analysis again (VALIDADA goes back through AGUARDANDO
-    # VALIDACAO, the only backward steps the state machine allows)
-    from lims.services.results import sample_state_hook
+    # the sample waits for the new analysis again (named transition, guarded in the domain)
+    from lims.services import samples
 
-    for state in ("AGUARDANDO VALIDACAO", "AGUARDANDO ANALISE"):
-        sample_state_hook(r.sample_id, state, f"reanalise: {reason}")
+    samples.sent_back_for_reanalysis(r.sample_id, reason)
     return r
 
 
@@ -215,10 +213,10 @@ def publish_results(*, supervisor_id: int | None, point_id: int | None = None,
             samples.add(r.sample_id)
             n += 1
         session.flush()
-        from lims.services.results import sample_state_hook
+        from lims.services import samples as sample_svc
 
         for sid in samples:
-            sample_state_hook(sid, "PUBLICADA", "resultados publicados")
+            sample_svc.results_published(sid)
     return n
 
 
