@@ -40,7 +40,8 @@ BAD = colors.HexColor("#b3261e")
 WARN = colors.HexColor("#8a5a00")
 
 VERDICT_TEXT = {"conforme": "Conforme", "nao_conforme": "Não conforme",
-                "sem_dados": "Sem dados", "indeterminado": "Em apuração"}
+                "sem_dados": "Sem dados", "indeterminado": "Em apuração",
+                "fora_da_recomendacao": "Fora da faixa recomendada"}
 
 
 def brl(v: Any) -> str:

@@ -205,14 +205,14 @@ class StandardLimit:
 def standard_limits(codes: tuple[str, ...] = BASIC_PARAMETER_CODES) -> dict[str, StandardLimit]:
     """Thin read (added for the public site): the limits the monthly closing applies."""
     from lims.domain.vmp import describe_limit
-    from lims.services.closing import limit_for, rules_data
+    from lims.services import limits
 
-    data = rules_data()["parameters"]
+    catalogue = limits.many(codes)  # the catalogue is the one source of limits
     out = {}
     for code in codes:
-        if code not in data:
+        if code not in catalogue:
             continue
-        lim, unit = limit_for(code), data[code].get("unit", "")
+        lim, unit = limits.general_limit(code), catalogue[code].unit
         out[code] = StandardLimit(
             parameter_code=code, unit=unit,
             minimum=float(lim.minimum) if lim.minimum is not None else None,

@@ -36,6 +36,8 @@ VERDICTS = {
     "conforme": ("Dentro do padrão", "ok", "ok"),
     "nao_conforme": ("Fora do padrão", "falha", "falha"),
     "indeterminado": ("Inconclusivo", "alerta", "alerta"),
+    # pH outside its recommended range: a recommendation, not the standard (issue 13)
+    "fora_da_recomendacao": ("Fora da faixa recomendada", "alerta", "alerta"),
     "sem_dados": ("Sem dados publicados", "vazio", "vazio"),
 }
 

@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import functools
-import json
 import logging
 from collections import defaultdict
 from dataclasses import asdict, dataclass, fields
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
@@ -25,65 +22,30 @@ from core.db import session, transactional, utcnow
 from core.errors import Conflict, NotFound, ValidationError
 from core.events import publish
 from lims.domain import compliance as comp
-from lims.domain.vmp import Limit, Verdict
+from lims.domain.limits import check_all
+from lims.domain.vmp import Measurement, Qualifier, Verdict, fmt_decimal
 from lims.events import MonthClosed
 from lims.models.closing import ClosingLevel, ClosingState, MonthClosing, MonthSummary
 from lims.models.results import EtaStoppage, Result, ResultState
+from lims.services import limits
+from lims.services.month_lock import assert_open, is_closed  # noqa: F401  (moved, re-exported)
 from lims.services.results import FIELD_METHOD
 
 log = logging.getLogger(__name__)
 
-RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "compliance_rules.json"
+# the limit lookup and the monthly rules have their own module (one home per rule); the
+# names stay importable from here
+rules_data = limits.rules_data
+category = limits.category
+rule_for = limits.rule_for
+limit_for = limits.general_limit
+SAIDA_KINDS, REDE_KINDS = limits.SAIDA_KINDS, limits.REDE_KINDS
 # The one counting rule of every monthly figure (closing, invoice, portal, open data, SISAGUA,
 # reports), printed on each of them.
 COUNTING_RULE = ("Contagem: resultados validados por um segundo profissional (quatro olhos), "
                  "de laboratório e de campo; recoletas fora dos percentuais; '< LD' conta como "
                  "conforme; LQ acima do VMP é indeterminado. Mês fechado: números gravados no "
                  "fechamento; mês aberto: apurados no momento.")
-SAIDA_KINDS = frozenset({"saida_tratamento"})
-REDE_KINDS = frozenset({"reservatorio", "rede", "ponta_de_rede", "torneira"})
-
-
-@functools.cache
-def rules_data() -> dict[str, Any]:
-    return json.loads(RULES_FILE.read_text(encoding="utf-8"))
-
-
-def limit_for(code: str) -> Limit:
-    p = rules_data()["parameters"].get(code, {})
-    return Limit(maximum=Decimal(p["max"]) if "max" in p else None,
-                 minimum=Decimal(p["min"]) if "min" in p else None,
-                 absence=bool(p.get("absence")))
-
-
-def category(point_kind: str | None) -> str | None:
-    if point_kind in SAIDA_KINDS:
-        return "saida"
-    if point_kind in REDE_KINDS:
-        return "rede"
-    return None
-
-
-def rule_for(code: str, cat: str, *, population: int, treatment_type: str) -> comp.MonthlyRule:
-    data = rules_data()
-    p = data["parameters"].get(code, {})
-    kind = p.get("rule", "every")
-    if isinstance(kind, dict):
-        kind = kind.get(cat, "every")
-    if kind == "coliform_network":
-        cn = data["coliform_network"]
-        return comp.coliform_network_rule(
-            population, population_line=int(cn["population_line"]),
-            max_positives_below=int(cn["max_positives_below"]),
-            percent_from=Decimal(cn["percent_from"]))
-    if kind == "turbidity_filtration":
-        table = {k: (Decimal(v["vmp"]), Decimal(v["percent"]), bool(v["unverified"]))
-                 for k, v in data["turbidity_filtration"].items()}
-        return comp.turbidity_filtration_rule(treatment_type, table)
-    from lims.domain.vmp import describe_limit
-
-    return comp.every_sample(f"{describe_limit(limit_for(code), p.get('unit', ''))} "
-                             "em todas as amostras")
 
 
 @dataclass(frozen=True)
@@ -153,9 +115,15 @@ def pre_closing(system_id: int, year: int, month: int, *, population: int = 0,
                 collected: dict[tuple[str, str], int] | None = None,
                 eta_codes: list[str] | None = None, published_only: bool = False,
                 codes: tuple[str, ...] | None = None,
-                point_ids: list[int] | None = None) -> list[ReportRow]:
-    """The pre-closing report of one system's month: one row per parameter and point type.
+                point_ids: list[int] | None = None,
+                disinfectant: str | None = None) -> list[ReportRow]:
+    """The pre-closing report of one system's month: one row per parameter and point type
+    (saida | filtrada | rede), plus one row per sum rule (nitrate + nitrite).
 
+    Every result is judged again here against the catalogue's limits that apply at its point
+    (lims.services.limits), so the month reads the limits in force: post-filtration turbidity
+    at the filtered-water points (the outlet stands in when the plant has none), the residual
+    of the system's disinfectant throughout distribution, pH as a recommended range.
     `required`/`planned`/`collected` map (parameter_code, where) -> count and come from part
     1's plans and samples (see `plan_counts`); stoppage hours of the system's ETAs excuse part
     of the operating-time ("every 2 h") samples at the treatment outlet.
@@ -168,39 +136,86 @@ def pre_closing(system_id: int, year: int, month: int, *, population: int = 0,
         eta_codes = etas if eta_codes is None else eta_codes
         if not population or not treatment_type:
             population, treatment_type = system_facts(system_id, population, treatment_type)
+    facts = limits.system_facts(system_id)
+    disinfectant = disinfectant or facts.disinfectant
     first, nxt = month_bounds(year, month)
     states = ([ResultState.PUBLISHED] if published_only
               else [ResultState.VALIDATED, ResultState.PUBLISHED])
+    sums = limits.sum_rules()
+    wanted = None if codes is None else set(codes) | {t for r in sums if r.code in codes
+                                                       for t in r.terms}
     stmt = select(Result.parameter_code, Result.parameter_name, Result.unit, Result.point_kind,
                   Result.verdict, Result.is_recoleta, Result.value, Result.sample_id,
-                  Result.method, Result.qualifier).where(
+                  Result.qualifier, Result.ld, Result.lq, Result.method).where(
         Result.system_id == system_id, Result.collected_on >= first, Result.collected_on < nxt,
         Result.state.in_(states))
     if point_ids is not None:
         stmt = stmt.where(Result.point_id.in_(point_ids))
-    if codes is not None:  # the invoice/public-site call only needs the basic parameters
-        stmt = stmt.where(Result.parameter_code.in_(codes))
-    groups: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    if wanted is not None:  # the invoice/public-site call only needs the basic parameters
+        stmt = stmt.where(Result.parameter_code.in_(wanted))
+    rows_all = list(session.execute(stmt))
+    data = rules_data()["parameters"]
+    residual = limits.residual_code(disinfectant)
+    others = limits.other_residuals(disinfectant)
+    pls = limits.many({r.parameter_code for r in rows_all} | set(data)
+                      | {k[0] for k in required} | {k[0] for k in planned})
+    filt_code = rules_data()["turbidity_filtration"]["parameter"]
+
+    def judge(r: Any, point_kind: str | None) -> Verdict:
+        pl = pls.get(r.parameter_code)
+        if pl is None or (r.value is None and not r.qualifier):
+            return Verdict(r.verdict)  # nothing to judge again: the verdict of the entry
+        m = Measurement(value=r.value, qualifier=Qualifier(r.qualifier or ""), ld=r.ld, lq=r.lq)
+        return check_all(m, pl.at(point_kind, treatment_type, disinfectant), pl.unit).verdict
+
+    groups: dict[tuple[str, str], list[tuple[Any, Verdict]]] = defaultdict(list)
     names: dict[str, tuple[str, str]] = {}
-    for row in session.execute(stmt):
+    for row in rows_all:
         cat = category(row.point_kind)
         if cat is None:
             continue
-        groups[(row.parameter_code, cat)].append(row)
+        groups[(row.parameter_code, cat)].append((row, judge(row, row.point_kind)))
         names[row.parameter_code] = (row.parameter_name, row.unit)
-    data = rules_data()["parameters"]
+    # Anexo 2 at a plant without a filtered-water point: its outlet turbidity stands in
+    stand_in = False
+    has_filtration = bool(limits.filtration_table(treatment_type))
+    if has_filtration and (filt_code, "filtrada") not in groups and (
+            codes is None or filt_code in codes) and not has_filtered_points(system_id):
+        outlet = groups.get((filt_code, "saida"), [])
+        stand_in = bool(rules_data()["turbidity_filtration"].get("outlet_stands_in", True))
+        if stand_in:
+            groups[(filt_code, "filtrada")] = [
+                (r, judge(r, limits.FILTERED_STAND_IN_KIND)) for r, _v in outlet]
     keys = set(groups) | {k for k in required if k[0] in data} | set(planned)
+    keys |= {(residual, "rede")}  # the disinfectant row: always shown, data or not
+    if has_filtration:
+        keys |= {(filt_code, "filtrada")}
+    # residuals of other disinfectants are not required: only shown when analysed
+    keys = {k for k in keys if k[0] not in others or k in groups}
     if codes is not None:
         keys |= {(c, w) for c in codes for w in ("saida", "rede")
-                 if w in str(data.get(c, {}).get("where", "saida,rede"))}
-        keys = {k for k in keys if k[0] in codes}
+                 if w in str(data.get(c, {}).get("where", "saida,rede"))
+                 and (c not in others)}
+        keys = {k for k in keys if k[0] in codes or (k[0] == filt_code and filt_code in codes)}
     month_hours = (nxt - first).days * 24.0
     stopped = stoppage_hours(eta_codes or [], year, month)
     out = []
     for code, where in sorted(keys):
         rows = groups.get((code, where), [])
-        outcomes = [comp.Outcome(Verdict(r.verdict), r.is_recoleta, r.sample_id) for r in rows]
-        rule = rule_for(code, where, population=population, treatment_type=treatment_type)
+        outcomes = [comp.Outcome(v, r.is_recoleta, r.sample_id) for r, v in rows]
+        pl = pls.get(code)
+        text = None
+        if pl is not None and where != "filtrada":
+            text = pl.text_at({"saida": "saida_tratamento"}.get(where, where), treatment_type,
+                              disinfectant)
+        rule = rule_for(code, where, population=population, treatment_type=treatment_type,
+                        outlet_stands_in=stand_in, limits_text=text)
+        if code == residual and where == "rede":
+            rule = comp.MonthlyRule(
+                rule.kind, f"Residual do desinfetante do sistema "
+                f"({DISINFECTANT_WORDS.get(disinfectant, disinfectant)}) em toda a "
+                f"distribuição, reservatórios incluídos: {rule.text}",
+                rule.max_nonconforming, rule.percent, rule.unverified)
         res = comp.evaluate(rule, outcomes)
         if not population and rule.kind is not comp.RuleKind.EVERY_SAMPLE and code == "coliformes_totais":
             # population served not registered: judge under both bands; disagreement is undecided
@@ -215,29 +230,41 @@ def pre_closing(system_id: int, year: int, month: int, *, population: int = 0,
             rule = comp.MonthlyRule(rule.kind, "Populacao abastecida nao cadastrada: " + rule.text
                                     + " / " + big.text, rule.max_nonconforming, rule.percent,
                                     unverified=True)
-        req = required.get((code, where), 0)
+        req_where = "saida" if (where == "filtrada" and stand_in) else where
+        req = required.get((code, req_where), 0) if where != "filtrada" else 0
         excused = comp.excused_by_stoppage(req, month_hours, stopped) if where == "saida" else 0
-        values = [r.value for r in rows if r.value is not None and not r.is_recoleta]
-        regular = [r for r in rows if not r.is_recoleta]
-        name, unit = names.get(code, (data.get(code, {}).get("name", code),
-                                      data.get(code, {}).get("unit", "")))
+        values = [r.value for r, _v in rows if r.value is not None and not r.is_recoleta]
+        regular = [r for r, _v in rows if not r.is_recoleta]
+        if pl is not None:
+            name, unit = pl.name, pl.unit
+        else:
+            name, unit = names.get(code, (code, ""))
+        if where == "filtrada":
+            name = f"{name} (pós-filtração)"
+            if stand_in:
+                name = f"{name} - saída do tratamento em lugar da água filtrada"
         required_now = comp.required_after_stoppage(req, excused)
         shortfall = max(0, required_now - res.analysed)
         reason = res.reason + (f"; amostragem abaixo do minimo: {res.analysed} de {required_now} "
                                "exigidas" if shortfall else "")
+        if where == "filtrada" and res.analysed:
+            reason += f"; {fmt_decimal(res.percent_conforming)}% dentro do limite"
         out.append(ReportRow(
             parameter_code=code, parameter_name=name, unit=unit, where=where,
             required=required_now, excused=excused, shortfall=shortfall,
             planned=planned.get((code, where), 0),
-            collected=collected.get((code, where), len({r.sample_id for r in rows})),
+            collected=collected.get((code, where), len({r.sample_id for r, _v in rows})),
             analysed=res.analysed, conforming=res.conforming, nonconforming=res.nonconforming,
             recoletas=res.recoletas, verdict=res.verdict.value, rule=rule.text,
             reason=reason, unverified=rule.unverified,
             mean=float(sum(values) / len(values)) if values else None,
             p95=float(comp.percentile(values)) if values else None,
             field_readings=sum(1 for r in regular if r.method == FIELD_METHOD),
-            sisagua=_sisagua_fields(code, where, regular),
+            # stand-in outlet samples go to SISAGUA once, as the outlet's
+            sisagua=() if (where == "filtrada" and stand_in) else _sisagua_fields(
+                code, where, regular),
         ))
+    out += _sum_rows(sums, rows_all, pls, codes)
     return out
 
 
@@ -253,6 +280,57 @@ def _sisagua_fields(code: str, where: str, rows: list[Any]) -> tuple[tuple[str, 
         m = Measurement(value=r.value, qualifier=Qualifier(r.qualifier or ""))
         items.append(sisagua.Item(r.value, censored=m.censored, positive=m.positive))
     return tuple(sisagua.fields(code, where, items))
+
+
+DISINFECTANT_WORDS = {"cloro_livre": "cloro livre", "cloramina": "cloramina",
+                      "dioxido_de_cloro": "dióxido de cloro"}
+
+
+def has_filtered_points(system_id: int) -> bool:
+    from lims.models.registry import CollectionPoint
+
+    return session.scalars(select(CollectionPoint.id).where(
+        CollectionPoint.system_id == system_id, CollectionPoint.active.is_(True),
+        CollectionPoint.kind.in_(limits.FILTERED_KINDS)).limit(1)).first() is not None
+
+
+def _sum_rows(sums: tuple[comp.SumRule, ...], rows_all: list[Any], pls: dict[str, Any],
+              codes: tuple[str, ...] | None) -> list[ReportRow]:
+    """One row per sum rule and point type: the samples that have every term."""
+    out = []
+    for rule in sums:
+        if codes is not None and rule.code not in codes:
+            continue
+        vmps = {t: binding_max(pls[t]) if t in pls else None
+                for t in rule.terms}
+        per: dict[str, dict[int, tuple[bool, dict[str, Any]]]] = defaultdict(dict)
+        for r in rows_all:
+            cat = category(r.point_kind)
+            if r.parameter_code not in rule.terms or cat is None:
+                continue
+            reco, terms = per[cat].setdefault(r.sample_id, (r.is_recoleta, {}))
+            terms[r.parameter_code] = (
+                Measurement(value=r.value, qualifier=Qualifier(r.qualifier or ""), ld=r.ld,
+                            lq=r.lq), vmps[r.parameter_code])
+        for where in sorted(per):
+            outcomes = comp.sum_outcomes(rule, per[where])
+            if not outcomes:
+                continue
+            res = comp.evaluate(comp.every_sample(rule.text), outcomes)
+            out.append(ReportRow(
+                parameter_code=rule.code, parameter_name=rule.name, unit="", where=where,
+                required=0, excused=0, planned=0, collected=len(outcomes),
+                analysed=res.analysed, conforming=res.conforming,
+                nonconforming=res.nonconforming, recoletas=res.recoletas,
+                verdict=res.verdict.value, rule=f"{rule.text} ({rule.source})",
+                reason=res.reason, unverified=rule.unverified, mean=None, p95=None))
+    return out
+
+
+def binding_max(pl: Any) -> Decimal | None:
+    from lims.domain.limits import binding_limit
+
+    return binding_limit(x for x in pl.limits if x.general).maximum
 
 
 def plan_counts(system_id: int, year: int, month: int):  # type: ignore[no-untyped-def]
@@ -286,27 +364,6 @@ def closing_of(system_id: int, year: int, month: int,
 
 def _closed(c: MonthClosing | None) -> bool:
     return c is not None and (c.state is ClosingState.CLOSED or c.state == "fechado")
-
-
-def is_closed(system_id: int, year: int, month: int, *, point_id: int | None = None) -> bool:
-    """The month is locked for the system (a system closing) or, given `point_id`, for a
-    point inside a closed plan or reservoir scope."""
-    rows = session.execute(select(MonthClosing.level, MonthClosing.point_ids).where(
-        MonthClosing.system_id == system_id, MonthClosing.year == year,
-        MonthClosing.month == month, MonthClosing.state == ClosingState.CLOSED)).all()
-    for level, point_ids in rows:
-        if level == ClosingLevel.SYSTEM or point_ids is None:
-            return True
-        if point_id is not None and point_id in point_ids:
-            return True
-    return False
-
-
-def assert_open(system_id: int, day: dt.date, point_id: int | None = None) -> None:
-    """Services call this before changing lab data of `day`: closed months are locked."""
-    if is_closed(system_id, day.year, day.month, point_id=point_id):
-        raise Conflict(f"O mes {day.month:02d}/{day.year} esta fechado para este sistema; "
-                       "um Gestor precisa reabri-lo com justificativa.", code="mes_fechado")
 
 
 @dataclass(frozen=True)

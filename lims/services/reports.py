@@ -147,7 +147,7 @@ def quality_for_connection(system_id: int, year: int, month: int, *,
 
 
 def _where(w: str) -> str:
-    return {"saida": "Saida do tratamento", "rede": "Rede de distribuicao"}.get(w, w)
+    return WHERE_PT.get(w, w)
 
 
 def quality_history(system_id: int, months: int = 12, *, until: tuple[int, int] | None = None,
@@ -285,8 +285,10 @@ def now() -> dt.datetime:
 # -- report documents (HTML data, PDF with reportlab, XLSX with openpyxl) ----------------------
 
 VERDICT_PT = {"conforme": "Conforme", "nao_conforme": "Nao conforme", "sem_dados": "Sem dados",
-              "indeterminado": "Indeterminado"}
-WHERE_PT = {"saida": "Saida do tratamento", "rede": "Rede de distribuicao"}
+              "indeterminado": "Indeterminado",
+              "fora_da_recomendacao": "Fora da faixa recomendada"}
+WHERE_PT = {"saida": "Saida do tratamento", "rede": "Rede de distribuicao",
+            "filtrada": "Pós-filtração ou pré-desinfecção"}
 
 
 def _n(v: float | None, places: int = 2) -> str:
@@ -346,6 +348,8 @@ def render_pdf(title: str, subtitle: str, head: list[str], body: list[list[str]]
                 style.append(("BACKGROUND", (verdict_col, i), (verdict_col, i), colors.HexColor("#f7d9d7")))
             elif txt.startswith("conforme"):
                 style.append(("BACKGROUND", (verdict_col, i), (verdict_col, i), colors.HexColor("#d8eedd")))
+            elif txt.startswith("fora da faixa recomendada"):
+                style.append(("BACKGROUND", (verdict_col, i), (verdict_col, i), colors.HexColor("#e6eefa")))
             elif txt.startswith("indeterminado"):
                 style.append(("BACKGROUND", (verdict_col, i), (verdict_col, i), colors.HexColor("#fff0c2")))
     table.setStyle(TableStyle(style))

@@ -31,10 +31,10 @@ def _reason(reason: str | None, what: str) -> str:
 
 
 def _open(r: Result) -> None:
-    from lims.services import closing
+    from lims.services import month_lock
 
     if r.system_id is not None and r.collected_on is not None:
-        closing.assert_open(r.system_id, r.collected_on, r.point_id)
+        month_lock.assert_open(r.system_id, r.collected_on, r.point_id)
 
 
 @transactional
@@ -59,10 +59,40 @@ def validate(result_ids: Iterable[int], supervisor_id: int) -> list[Result]:
     session.flush()
     for r in out:
         _after_validation(r)
+    for sid in {r.sample_id for r in out}:
+        _sum_rules_at_validation(sid, [r for r in out if r.sample_id == sid])
     from lims.services.results import after_validation
 
     after_validation({r.sample_id for r in out})
     return out
+
+
+def _sum_rules_at_validation(sample_id: int, validated: list[Result]) -> None:
+    """Art. 39 at validation: when the validated results complete a sum rule (nitrate +
+    nitrite) that fails, the sample is non-conforming: SampleNonConformant once."""
+    from lims.services import limits
+    from lims.services.results import resolve_parameter, sum_checks
+
+    for r in validated:
+        if not limits.sum_rules_with(r.parameter_code):
+            continue
+        for s in sum_checks(sample_id, resolve_parameter(r.parameter_id, fallback=_refs(r)[1])):
+            if s["verdict"] != Verdict.NAO_CONFORME.value:
+                continue
+            terms = list(session.scalars(select(Result).where(
+                Result.sample_id == sample_id, Result.state.in_(
+                    [ResultState.VALIDATED, ResultState.PUBLISHED]))))
+            if any(t.nonconformity_notified for t in terms
+                   if t.parameter_code in {x for rr in limits.sum_rules() if rr.code == s["codigo"]
+                                           for x in rr.terms}):
+                continue
+            r.nonconformity_notified = True
+            publish(SampleNonConformant(
+                sample_id=r.sample_id, sample_code=r.sample_code, result_id=r.id,
+                parameter_code=str(s["codigo"]), parameter_name=str(s["nome"]),
+                value=str(s["soma"]), unit="", vmp=str(s["regra"]), point_id=r.point_id or 0,
+                point_code=r.point_code, point_name=r.point_name, system_id=r.system_id or 0,
+                system_name=r.system_name, collected_at=r.collected_at, severity="media"))
 
 
 def _after_validation(r: Result) -> None:
@@ -135,12 +165,10 @@ def reanalyse(result_id: int, reason: str, supervisor_id: int) -> Result:
         r.supersede_kind = SupersedeKind.REANALYSIS.value
         r.change_reason = reason
         session.flush()
-    # the sample waits for the new analysis again (VALIDADA goes back through AGUARDANDO
-    # VALIDACAO, the only backward steps the state machine allows)
-    from lims.services.results import sample_state_hook
+    # the sample waits for the new analysis again (named transition, guarded in the domain)
+    from lims.services import samples
 
-    for state in ("AGUARDANDO VALIDACAO", "AGUARDANDO ANALISE"):
-        sample_state_hook(r.sample_id, state, f"reanalise: {reason}")
+    samples.sent_back_for_reanalysis(r.sample_id, reason)
     return r
 
 
@@ -186,10 +214,10 @@ def publish_results(*, supervisor_id: int | None, point_id: int | None = None,
             samples.add(r.sample_id)
             n += 1
         session.flush()
-        from lims.services.results import sample_state_hook
+        from lims.services import samples as sample_svc
 
         for sid in samples:
-            sample_state_hook(sid, "PUBLICADA", "resultados publicados")
+            sample_svc.results_published(sid)
     return n
 
 
@@ -214,6 +242,6 @@ def _refs(r: Result):  # type: ignore[no-untyped-def]
 
 
 def _limit_from_rules(code: str):  # type: ignore[no-untyped-def]
-    from lims.services.closing import limit_for
+    from lims.services.limits import general_limit
 
-    return limit_for(code)
+    return general_limit(code)

@@ -3,13 +3,13 @@ closing's scope (name and points), and the portal's summary cache dropped (the p
 the stored rows now).
 
 Revision ID: 0010_lims_closed_month
-Revises: 0008_portal
+Revises: 0009_lims_rules
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0010_lims_closed_month"
-down_revision = "0008_portal"
+down_revision = "0009_lims_rules"
 branch_labels = None
 depends_on = None
 

@@ -129,12 +129,24 @@ def test_a_field_chlorine_reading_fails_the_month(w, people):
 
 
 def _outlet_fails_network_passes(w, people) -> None:
-    """Outlet chlorine 0,1 (field, fails); reservoir 0,9, R1 1,0 (field), R2 0,7: the system's
-    month fails at the outlet; the reservoir scope (RES and what it feeds) conforms."""
-    ids = [r.id for r in field(w, "SAI", 5, people["coletor"], cloro_residual_livre="0,1")]
+    """Free chlorine: outlet 1,2 (field); reservoir 0,9, R1 1,0 (field), R2 0,7, all fed by the
+    reservoir; R9, a network point on another branch (not fed by the reservoir), 0,1 (field,
+    below the 0,2 minimum of distribution). The system's month fails in the network (3 of 4);
+    the reservoir scope (RES and what it feeds) conforms (3 of 3)."""
+    from core.db import session
+    from lims.models.registry import CollectionPoint
+
+    sysid = w["system"].id
+    r9 = CollectionPoint(code=f"P{sysid}-R9", name="Ponto R9", system_id=sysid, kind="rede",
+                         neighbourhood="Vila Nova", photos=[])
+    session.add(r9)
+    session.flush()
+    w["points"]["R9"] = r9
+    ids = [r.id for r in field(w, "SAI", 5, people["coletor"], cloro_residual_livre="1,2")]
     ids.append(lab(w, "RES", 5, people["analista"], "cloro_residual_livre", "0,9").id)
     ids += [r.id for r in field(w, "R1", 6, people["coletor"], cloro_residual_livre="1,0")]
     ids.append(lab(w, "R2", 7, people["analista"], "cloro_residual_livre", "0,7").id)
+    ids += [r.id for r in field(w, "R9", 8, people["coletor"], cloro_residual_livre="0,1")]
     validation.validate(ids, people["supervisor"].id)
 
 
@@ -151,29 +163,30 @@ def test_the_same_month_closed_at_reservoir_and_at_system_level(w, people):
     assert (net.analysed, net.conforming, net.field_readings, net.verdict) == (3, 3, 1, "conforme")
     assert got.get(("cloro_residual_livre", "saida")) is None or \
         got[("cloro_residual_livre", "saida")].analysed == 0
-    # the reservoir's points are locked; the outlet is still open
+    # the reservoir's points are locked; the outlet and the other branch are still open
     with pytest.raises(Conflict):
         field(w, "R3", 20, people["coletor"], cloro_residual_livre="1,0")
     field(w, "SAI", 20, people["coletor"], turbidez="0,3")
+    field(w, "R9", 20, people["coletor"], turbidez="0,8")
     assert not closing.is_closed(sysid, Y, M)
     assert closing.is_closed(sysid, Y, M, point_id=w["points"]["R3"].id)
-    # validate what came in, then close the system: the outlet field reading fails it
+    # validate what came in, then close the system: the field reading at R9 fails it
     pending = [r.id for r in validation.pending_validation() if r.system_id == sysid]
     validation.validate(pending, people["supervisor"].id)
     sc = closing.close_month(sysid, Y, M, user_id=people["gestor"].id)
     got = {(r.parameter_code, r.where): r for r in closing.stored_rows(sc.id)}
+    net = got[("cloro_residual_livre", "rede")]
+    assert (net.analysed, net.conforming, net.field_readings, net.verdict) == (
+        4, 3, 2, "nao_conforme")
     out = got[("cloro_residual_livre", "saida")]
-    assert (out.analysed, out.conforming, out.field_readings, out.verdict) == (1, 0, 1,
-                                                                                "nao_conforme")
-    assert (got[("cloro_residual_livre", "rede")].analysed,
-            got[("cloro_residual_livre", "rede")].verdict) == (3, "conforme")
+    assert (out.analysed, out.conforming, out.field_readings) == (1, 1, 1)
     # quality_summary takes the level and the scope
     qs = api.quality_summary(sysid, Y, M)
     qr = api.quality_summary(sysid, Y, M, level="reservatorio", scope_id=res)
     cl = {q.level: next(p for p in q.parameters if p.parameter_code == "cloro_residual_livre")
           for q in (qs, qr)}
     assert (qs.closed, qr.closed, qr.scope_name) == (True, True, "Ponto RES")
-    assert (cl["sistema"].analysed, cl["sistema"].verdict) == (4, "nao_conforme")
+    assert (cl["sistema"].analysed, cl["sistema"].verdict) == (5, "nao_conforme")
     assert (cl["reservatorio"].analysed, cl["reservatorio"].verdict) == (3, "conforme")
     # the invoice takes the most specific closed scope serving the connection
     hood = api.quality_for_connection(sysid, Y, M, neighbourhood="Centro")

@@ -50,7 +50,10 @@ def test_locate_by_neighbourhood_street_and_matricula(world):
     assert sv.locate("x") == []
 
 
-def test_plain_limits():
+def test_plain_limits(db):
+    from lims.seed import seed_reference
+
+    seed_reference()  # the limits come from the LIMS catalogue
     lim = sv.limits()
     assert sv.plain_limit(lim["turbidez"]) == "no máximo 5 uT"
     assert sv.plain_limit(lim["cloro_residual_livre"]) == "entre 0,2 e 5 mg/L"
