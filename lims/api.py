@@ -144,6 +144,15 @@ def quality_summary(system_id: int, year: int, month: int, *, published_only: bo
                  level=level, scope_id=scope_id)
 
 
+def quality_summaries(keys: list[tuple[int, int, int]], *,
+                      published_only: bool = True) -> dict[tuple[int, int, int], QualitySummary]:
+    """`quality_summary` (system level, basic parameters) of many (system_id, year, month):
+    the closed months in one read of the stored rows, the open ones computed."""
+    from lims.services.reports import quality_summaries as _impl
+
+    return _impl(keys, published_only=published_only)
+
+
 def quality_for_connection(system_id: int, year: int, month: int, *,
                            sector_code: str | None = None, neighbourhood: str | None = None,
                            published_only: bool = True) -> QualitySummary:

@@ -184,9 +184,12 @@ def summaries(system_ids: list[int], months: list[tuple[int, int]]) -> dict[tupl
     """Many monthly summaries (published data only). A closed month is read from the rows the
     LIMS stored when closing it (the same numbers as the closing report and the invoice); only
     an open month is computed, at each call."""
-    return {(sid, y, m): safe(lims_api.quality_summary, sid, y, m, published_only=True,
-                              default=None)
-            for sid in system_ids for y, m in months}
+    keys = [(sid, y, m) for sid in system_ids for y, m in months]
+    got = safe(lims_api.quality_summaries, keys, published_only=True, default=None)
+    if got is None:  # degrade per month: one failing month must not blank the others
+        return {k: safe(lims_api.quality_summary, *k, published_only=True, default=None)
+                for k in keys}
+    return {k: got.get(k) for k in keys}
 
 
 def summary(system_id: int, year: int, month: int) -> lims_api.QualitySummary | None:

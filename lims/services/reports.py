@@ -81,6 +81,47 @@ def quality_summary(system_id: int, year: int, month: int, *, published_only: bo
         rules_version=version)
 
 
+def quality_summaries(keys: list[tuple[int, int, int]], *, published_only: bool = True):  # type: ignore[no-untyped-def]
+    """System-level summaries of many (system_id, year, month) at once (the public annual
+    report, the open-data summaries): every closed month's stored basic rows in one query;
+    only the months without a current closing are computed, one by one."""
+    from sqlalchemy import tuple_
+
+    from lims.api import BASIC_PARAMETER_CODES, QualitySummary
+    from lims.models.closing import ClosingLevel, MonthSummary
+
+    keys = list(dict.fromkeys(keys))
+    if not keys:
+        return {}
+    got: dict[tuple[int, int, int], list] = {}
+    for r in session.execute(select(
+            MonthSummary.system_id, MonthSummary.year, MonthSummary.month, MonthSummary.row,
+            MonthSummary.rules_version).where(
+            MonthSummary.level == ClosingLevel.SYSTEM.value, MonthSummary.current.is_(True),
+            MonthSummary.system_id.in_({k[0] for k in keys}),
+            MonthSummary.scope_id == MonthSummary.system_id,
+            tuple_(MonthSummary.year, MonthSummary.month).in_({(k[1], k[2]) for k in keys}),
+            MonthSummary.parameter_code.in_(BASIC_PARAMETER_CODES)).order_by(MonthSummary.id)):
+        got.setdefault((r.system_id, r.year, r.month), []).append(r)
+    more = _more_info()
+    out = {}
+    for key in keys:
+        rows = got.get(key)
+        if not rows:
+            out[key] = quality_summary(*key, published_only=published_only)
+            continue
+        first = rows[0].row
+        name = first.get("_system_name") or _system_name(key[0])
+        out[key] = QualitySummary(
+            system_id=key[0], system_name=name, year=key[1], month=key[2],
+            level=ClosingLevel.SYSTEM.value, closed=True,
+            parameters=tuple(summarise([closing.ReportRow.from_dict(r.row) for r in rows],
+                                       BASIC_PARAMETER_CODES)),
+            more_info=more, scope_id=key[0], scope_name=first.get("_scope_name") or name,
+            counting_rule=closing.COUNTING_RULE, rules_version=rows[0].rules_version)
+    return out
+
+
 def summarise(rows: list[closing.ReportRow], first: tuple[str, ...]):  # type: ignore[no-untyped-def]
     """Per parameter, the report rows of its point types (saida, rede) as one ParameterSummary."""
     from lims.api import ParameterSummary
@@ -92,19 +133,21 @@ def summarise(rows: list[closing.ReportRow], first: tuple[str, ...]):  # type: i
     out = []
     for code in order:
         rs = by_code[code]
-        means = [(r.mean, r.analysed) for r in rs if r.mean is not None and r.analysed]
+        own = [r for r in rs if not r.stand_in]  # samples counted once across point types
+        named = next((r for r in rs if r.where != "filtrada"), rs[0])  # the plain name
+        means = [(r.mean, r.analysed) for r in own if r.mean is not None and r.analysed]
         total = sum(n for _m, n in means)
-        p95s = [r.p95 for r in rs if r.p95 is not None]
+        p95s = [r.p95 for r in own if r.p95 is not None]
         out.append(ParameterSummary(
-            parameter_code=code, parameter_name=rs[0].parameter_name, unit=rs[0].unit,
+            parameter_code=code, parameter_name=named.parameter_name, unit=named.unit,
             standard="; ".join(f"{_where(r.where)}: {r.rule}" for r in rs),
-            required=sum(r.required for r in rs), planned=sum(r.planned for r in rs),
-            analysed=sum(r.analysed for r in rs), conforming=sum(r.conforming for r in rs),
+            required=sum(r.required for r in own), planned=sum(r.planned for r in own),
+            analysed=sum(r.analysed for r in own), conforming=sum(r.conforming for r in own),
             verdict=comp.combine(comp.MonthVerdict(r.verdict) for r in rs).value,
             rule="; ".join(f"{_where(r.where)}: {r.reason}" for r in rs),
             mean=round(sum(m * n for m, n in means) / total, 3) if total else None,
             p95=max(p95s) if p95s else None,
-            field_readings=sum(r.field_readings for r in rs),
+            field_readings=sum(r.field_readings for r in own),
         ))
     return out
 

@@ -79,7 +79,8 @@ def test_a_closed_month_is_read_from_the_rows_stored_at_closing(world, db):
     assert q.closed and q.counting_rule
     row = db.scalars(select(MonthSummary).where(
         MonthSummary.system_id == sede, MonthSummary.year == y, MonthSummary.month == m,
-        MonthSummary.parameter_code == "turbidez", MonthSummary.current.is_(True))).first()
+        MonthSummary.parameter_code == "turbidez", MonthSummary.where == "rede",
+        MonthSummary.current.is_(True))).first()
     row.row = {**row.row, "analysed": 4321}
     db.commit()
     got = {p.parameter_code: p for p in sv.summary(sede, y, m).parameters}
