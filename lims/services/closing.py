@@ -71,10 +71,10 @@ class ReportRow:
     # samples the standard requires that were not analysed (after stoppages): the verdict
     # judges the water in the samples taken, this says whether enough were taken
     shortfall: int = 0
+    # the point type whose samples this row judges again (the outlet standing in for filtered
+    # water): its samples are already counted there, totals must not count them twice
+    duplicate_of: str = ""
     field_readings: int = 0  # of `analysed`, readings typed by the collector (method "campo")
-    # a filtered-water row made of the outlet's samples (no filtered-water point): the same
-    # samples as the outlet row, so totals across point types count them once
-    stand_in: bool = False
     # the SISAGUA "controle mensal" fields of this parameter and point type, [(campo, valor)]
     sisagua: tuple[tuple[str, str], ...] = ()
 
@@ -266,7 +266,7 @@ def pre_closing(system_id: int, year: int, month: int, *, population: int = 0,
             # stand-in outlet samples go to SISAGUA once, as the outlet's
             sisagua=() if (where == "filtrada" and stand_in) else _sisagua_fields(
                 code, where, regular),
-            stand_in=where == "filtrada" and stand_in,
+            duplicate_of="saida" if (where == "filtrada" and stand_in) else "",
         ))
     out += _sum_rows(sums, rows_all, pls, codes)
     return out

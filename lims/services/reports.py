@@ -133,7 +133,7 @@ def summarise(rows: list[closing.ReportRow], first: tuple[str, ...]):  # type: i
     out = []
     for code in order:
         rs = by_code[code]
-        own = [r for r in rs if not r.stand_in]  # samples counted once across point types
+        own = [r for r in rs if not r.duplicate_of]  # the outlet standing in: once
         named = next((r for r in rs if r.where != "filtrada"), rs[0])  # the plain name
         means = [(r.mean, r.analysed) for r in own if r.mean is not None and r.analysed]
         total = sum(n for _m, n in means)
