@@ -64,6 +64,9 @@ class ReportRow:
     # samples the standard requires that were not analysed (after stoppages): the verdict
     # judges the water in the samples taken, this says whether enough were taken
     shortfall: int = 0
+    # the point type whose samples this row judges again (the outlet standing in for filtered
+    # water): its samples are already counted there, totals must not count them twice
+    duplicate_of: str = ""
 
 
 def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
@@ -234,6 +237,7 @@ def pre_closing(system_id: int, year: int, month: int, *, population: int = 0,
             reason=reason, unverified=rule.unverified,
             mean=float(sum(values) / len(values)) if values else None,
             p95=float(comp.percentile(values)) if values else None,
+            duplicate_of="saida" if (where == "filtrada" and stand_in) else "",
         ))
     out += _sum_rows(sums, rows_all, pls, codes)
     return out

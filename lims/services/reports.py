@@ -55,13 +55,15 @@ def quality_summary(system_id: int, year: int, month: int, *, published_only: bo
         rs = by_code.get(code)
         if not rs:
             continue
-        means = [(r.mean, r.analysed) for r in rs if r.mean is not None and r.analysed]
+        counted = [r for r in rs if not r.duplicate_of]  # the outlet standing in: once
+        means = [(r.mean, r.analysed) for r in counted if r.mean is not None and r.analysed]
         total = sum(n for _m, n in means)
         params.append(ParameterSummary(
             parameter_code=code, parameter_name=rs[0].parameter_name, unit=rs[0].unit,
             standard="; ".join(f"{_where(r.where)}: {r.rule}" for r in rs),
-            required=sum(r.required for r in rs), planned=sum(r.planned for r in rs),
-            analysed=sum(r.analysed for r in rs), conforming=sum(r.conforming for r in rs),
+            required=sum(r.required for r in counted), planned=sum(r.planned for r in counted),
+            analysed=sum(r.analysed for r in counted),
+            conforming=sum(r.conforming for r in counted),
             verdict=comp.combine(comp.MonthVerdict(r.verdict) for r in rs).value,
             rule="; ".join(f"{_where(r.where)}: {r.reason}" for r in rs),
             mean=round(sum(m * n for m, n in means) / total, 3) if total else None,
