@@ -379,7 +379,7 @@ def test_disinfectant_row_of_the_system_in_reservoirs_and_network(lab, disinfect
     assert (r.verdict, r.analysed, r.nonconforming) == ("nao_conforme", 2, 1)
 
 
-def test_nitrate_nitrite_sum_in_preview_validation_and_closing(lab, db):
+def test_nitrate_nitrite_sum_in_preview_validation_and_closing(lab, db, client, login_as):
     from sqlalchemy import select
 
     from core.events import OutboxMessage
@@ -405,11 +405,11 @@ def test_nitrate_nitrite_sum_in_preview_validation_and_closing(lab, db):
         pv = rs.preview(nitrite, params["nitrito"], sample_id=sid)
         b = rs.enter_result(ref, params["nitrito"], nitrite, analyst_id=analyst.id,
                             entered_by_id=analyst.id)
-        return pv, [a.id, b.id]
+        return pv, [a.id, b.id], sid
 
     from lims.services import validation
 
-    pv, ids = one("6", "0,41")
+    pv, ids, sid = one("6", "0,41")
     assert pv["verdict"] == "nao_conforme" and pv["somas"][0]["soma"] == "1,01"
     assert "Nitrato + nitrito" in pv["motivo"]
     before = db.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id.desc()).limit(1)) or 0
@@ -417,7 +417,12 @@ def test_nitrate_nitrite_sum_in_preview_validation_and_closing(lab, db):
     ev = db.scalars(select(OutboxMessage).where(
         OutboxMessage.event_type == "SampleNonConformant", OutboxMessage.id > before)).all()
     assert [e.payload["parameter_code"] for e in ev] == ["nitrato_nitrito"]
-    pv2, ids2 = one("6", "0,39")
+    from core.auth import Profile
+
+    login_as(Profile.SUPERVISOR)  # the validation screen shows the sum
+    html = client.get(f"/lims/amostras/{sid}/resultados").get_data(as_text=True)
+    assert "Somas das razões" in html and "1,01" in html and "Não conforme" in html
+    pv2, ids2, _sid2 = one("6", "0,39")
     assert pv2["verdict"] == "conforme" and pv2["somas"][0]["soma"] == "0,99"
     validation.validate(ids2, sup.id)
     row = _rows(s)[("nitrato_nitrito", "saida")]
