@@ -453,3 +453,18 @@ def test_a_limit_edited_in_the_catalogue_is_the_one_the_open_month_reads(lab, db
                   reason="teste: limite mais restritivo")
     r = _rows(s)[("turbidez", "filtrada")]
     assert r.verdict == "nao_conforme" and "0,3 uT" in r.rule
+
+
+def test_the_invoice_and_portal_summary_show_the_systems_own_residual(lab):
+    """quality_summary (invoice, portal) asks for the basic parameters: a chloramine system
+    shows its combined-chlorine row, not an empty free-chlorine one."""
+    from lims.services import reports
+
+    s, pts = _system(["rede"], disinfectant="cloramina")
+    _enter(s, pts["rede"], [("cloro_residual_combinado", "2,4")], lab)
+
+    q = reports.quality_summary(s.id, Y, M, published_only=False)
+    by = {p.parameter_code: p for p in q.parameters}
+    assert by["cloro_residual_combinado"].analysed == 1
+    assert by["cloro_residual_combinado"].verdict == "conforme"
+    assert "cloro_residual_livre" not in by
