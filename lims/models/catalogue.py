@@ -144,6 +144,18 @@ class ParameterLimit(Audited, IdMixin, TimestampMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
 
     @property
+    def limit_text(self) -> str:
+        from lims.domain.limits import LimitKind, ScopedLimit
+
+        def norm(v: Decimal | None) -> Decimal | None:
+            if v is None:
+                return None
+            d = Decimal(str(v)).normalize()
+            return d.quantize(Decimal(1)) if d == d.to_integral_value() else d
+
+        return ScopedLimit(LimitKind(self.kind), norm(self.minimum), norm(self.maximum)).describe()
+
+    @property
     def scope_text(self) -> str:
         from lims.domain.limits import DISINFECTANT_LABELS, Disinfectant
 

@@ -145,6 +145,9 @@ def pre_closing(system_id: int, year: int, month: int, *, population: int = 0,
     states = ([ResultState.PUBLISHED] if published_only
               else [ResultState.VALIDATED, ResultState.PUBLISHED])
     sums = limits.sum_rules()
+    if codes is not None and set(codes) & limits.residual_codes():
+        # "cloro residual" of the invoice / portal: the residual of this system's disinfectant
+        codes = tuple(dict.fromkeys((*codes, limits.residual_code(disinfectant))))
     wanted = None if codes is None else set(codes) | {t for r in sums if r.code in codes
                                                        for t in r.terms}
     stmt = select(Result.parameter_code, Result.parameter_name, Result.unit, Result.point_kind,
@@ -199,7 +202,7 @@ def pre_closing(system_id: int, year: int, month: int, *, population: int = 0,
         keys |= {(c, w) for c in codes for w in ("saida", "rede")
                  if w in str(data.get(c, {}).get("where", "saida,rede"))
                  and (c not in others)}
-        keys = {k for k in keys if k[0] in codes or (k[0] == filt_code and filt_code in codes)}
+        keys = {k for k in keys if k[0] in codes}
     month_hours = (nxt - first).days * 24.0
     stopped = stoppage_hours(eta_codes or [], year, month)
     out = []

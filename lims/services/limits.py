@@ -16,7 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from core.db import session
 from lims.domain import compliance as comp
@@ -73,7 +74,11 @@ class ParameterLimits:
 
 
 def _dec(v: object) -> Decimal | None:
-    return None if v is None else Decimal(str(v))
+    """Decimal of a catalogue value without the column's padding (5.00000000 -> 5)."""
+    if v is None:
+        return None
+    d = Decimal(str(v)).normalize()
+    return d.quantize(Decimal(1)) if d == d.to_integral_value() else d
 
 
 def general_of(p: Parameter) -> ScopedLimit | None:
@@ -101,12 +106,37 @@ def limits_of_parameter(p: Parameter) -> tuple[ScopedLimit, ...]:
     return tuple(([general] if general else []) + [scoped_of(r, p.compare_decimals) for r in rows])
 
 
+# Per unit of work, the catalogue's limits are read once per parameter (result entry asks for
+# every result); any flush that touches a Parameter or ParameterLimit, a commit or a rollback
+# forgets them.
+_CACHE = "lims.limits"
+
+
+def _cache() -> dict[str, ParameterLimits | None]:
+    return session.info.setdefault(_CACHE, {})  # type: ignore[no-any-return]
+
+
+@event.listens_for(Session, "before_flush")
+def _forget_on_catalogue_change(sess: Session, _ctx: Any, _instances: Any) -> None:
+    if _CACHE in sess.info and any(isinstance(o, (Parameter, ParameterLimit))
+                                   for o in (*sess.new, *sess.dirty, *sess.deleted)):
+        sess.info.pop(_CACHE, None)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(sess: Session, *_a: Any) -> None:
+    sess.info.pop(_CACHE, None)
+
+
 def parameter_limits(code: str) -> ParameterLimits | None:
     """Every limit of one parameter of the catalogue (None when not catalogued)."""
-    p = session.scalars(select(Parameter).where(Parameter.code == code)).first()
-    if p is None:
-        return None
-    return ParameterLimits(p.code, p.name, p.unit or "", limits_of_parameter(p))
+    cache = _cache()
+    if code not in cache:
+        p = session.scalars(select(Parameter).where(Parameter.code == code)).first()
+        cache[code] = (None if p is None else
+                       ParameterLimits(p.code, p.name, p.unit or "", limits_of_parameter(p)))
+    return cache[code]
 
 
 def many(codes: tuple[str, ...] | list[str] | set[str]) -> dict[str, ParameterLimits]:

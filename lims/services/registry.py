@@ -182,7 +182,7 @@ ENTITIES: dict[str, Entity] = {e.key: e for e in (
         Field("annex", "Anexo"), Field("source", "Fonte", required=True),
         Field("version", "Versão da regra"), Field("unverified", "Não verificado no DOU", "bool"),
         Field("notes", "Observações", "text"), Field("active", "Ativo", "bool")),
-        ("parameter_code", "kind", "minimum", "maximum", "scope_text", "source", "active"),
+        ("parameter_code", "kind", "limit_text", "scope_text", "source", "active"),
         order_by="parameter_code"),
 )}
 

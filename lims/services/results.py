@@ -71,36 +71,44 @@ def sum_checks(sample_id: int, p: ParameterRef, m: Measurement | None = None
     """The sum rules (nitrate + nitrite, Art. 39) this parameter enters, for one sample: the
     other terms come from the sample's standing results, this term from `m` (the value being
     typed) or its own standing result. A rule with a missing term is left out."""
+    from lims.services import limits
+
+    return [x for rule in limits.sum_rules_with(p.code)
+            if (x := _sum_of(rule, sample_id, (p.code, m) if m is not None else None))]
+
+
+def sample_sums(sample_id: int) -> list[dict[str, object]]:
+    """Every sum rule complete on this sample's standing results (the validation screen)."""
+    from lims.services import limits
+
+    return [x for rule in limits.sum_rules() if (x := _sum_of(rule, sample_id, None))]
+
+
+def _sum_of(rule, sample_id: int, typed) -> dict[str, object] | None:  # type: ignore[no-untyped-def]
     from lims.domain import compliance as comp
     from lims.services import limits
 
-    rules = limits.sum_rules_with(p.code)
-    if not rules:
-        return []
-    out = []
-    for rule in rules:
-        pls = limits.many(rule.terms)
-        terms: dict[str, tuple[Measurement, Decimal | None]] = {}
-        for code in rule.terms:
-            vmp = binding_limit(x for x in pls[code].limits if x.general).maximum \
-                if code in pls else None
-            if code == p.code and m is not None:
-                terms[code] = (m, vmp)
-                continue
-            r = session.scalars(select(Result).where(
-                Result.sample_id == sample_id, Result.parameter_code == code,
-                Result.state.not_in([ResultState.SUPERSEDED, ResultState.CANCELLED]))).first()
-            if r is not None:
-                terms[code] = (Measurement(value=r.value, qualifier=Qualifier(r.qualifier or ""),
-                                           ld=r.ld, lq=r.lq), vmp)
-        got = comp.sum_of_sample(rule, terms)
-        if got is None:
+    pls = limits.many(rule.terms)
+    terms: dict[str, tuple[Measurement, Decimal | None]] = {}
+    for code in rule.terms:
+        vmp = (binding_limit(x for x in pls[code].limits if x.general).maximum
+               if code in pls else None)
+        if typed is not None and typed[0] == code:
+            terms[code] = (typed[1], vmp)
             continue
-        total, verdict = got
-        out.append({"codigo": rule.code, "nome": rule.name,
-                    "soma": None if total is None else f"{total:.2f}".replace(".", ","),
-                    "verdict": verdict.value, "regra": rule.text})
-    return out
+        r = session.scalars(select(Result).where(
+            Result.sample_id == sample_id, Result.parameter_code == code,
+            Result.state.not_in([ResultState.SUPERSEDED, ResultState.CANCELLED]))).first()
+        if r is not None:
+            terms[code] = (Measurement(value=r.value, qualifier=Qualifier(r.qualifier or ""),
+                                       ld=r.ld, lq=r.lq), vmp)
+    got = comp.sum_of_sample(rule, terms)
+    if got is None:
+        return None
+    total, verdict = got
+    return {"codigo": rule.code, "nome": rule.name,
+            "soma": None if total is None else f"{total:.2f}".replace(".", ","),
+            "verdict": verdict.value, "regra": rule.text}
 
 
 def preview(text: str, p: ParameterRef, *, sample_id: int | None = None,

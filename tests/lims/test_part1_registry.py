@@ -229,3 +229,31 @@ def test_sample_page_links_the_label_reprint(client, db, login_as):
     assert f"/lims/etiquetas.pdf?amostra={s.id}" in html
     pdf = client.get(f"/lims/etiquetas.pdf?amostra={s.id}")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+
+
+def test_gestor_edits_scoped_limits_on_screen_audited(client, db, login_as):
+    """Cadastros > Limites por escopo: the catalogue's scoped limits, edited without code,
+    every change in the audit history, bad scopes refused (issue 13 item 1)."""
+    from core.audit import AuditLog
+
+    login_as(Profile.GESTOR)
+    seed_reference()
+    db.commit()
+    page = client.get("/lims/cadastros/limites?q=").get_data(as_text=True)
+    assert "turbidez" in page and "agua_filtrada" in page and "Cloramina" in page
+    assert "&lt;= 0,5" in page and "mínimo &gt;= 0,2" in page and "Onde se aplica" in page
+    lim = next(x for x in db.scalars(select(ParameterLimit).where(
+        ParameterLimit.parameter_code == "turbidez")) if x.treatment_types == ["filtracao_lenta"])
+    r = client.post(f"/lims/cadastros/limites/{lim.id}", data={
+        "maximum": "0,8", "motivo": "conferido no DOU: lenta 0,8 uT (exemplo)"})
+    assert r.status_code in (302, 303), r.get_data(as_text=True)[:500]
+    db.expire_all()
+    assert db.get(ParameterLimit, lim.id).maximum == Decimal("0.8")
+    log = db.scalars(select(AuditLog).where(AuditLog.model == "lims_parameter_limit",
+                                            AuditLog.row_id == str(lim.id))).all()
+    assert log and "maximum" in str(log[-1].changes)
+    bad = client.post("/lims/cadastros/limites/novo", data={
+        "parameter_code": "turbidez", "kind": "vmp", "maximum": "0,3",
+        "point_kinds": "agua_filtrada, filtro_x", "source": "teste"})
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 200 and "filtro_x" in html

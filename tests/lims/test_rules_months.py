@@ -379,7 +379,7 @@ def test_disinfectant_row_of_the_system_in_reservoirs_and_network(lab, disinfect
     assert (r.verdict, r.analysed, r.nonconforming) == ("nao_conforme", 2, 1)
 
 
-def test_nitrate_nitrite_sum_in_preview_validation_and_closing(lab, db):
+def test_nitrate_nitrite_sum_in_preview_validation_and_closing(lab, db, client, login_as):
     from sqlalchemy import select
 
     from core.events import OutboxMessage
@@ -405,11 +405,11 @@ def test_nitrate_nitrite_sum_in_preview_validation_and_closing(lab, db):
         pv = rs.preview(nitrite, params["nitrito"], sample_id=sid)
         b = rs.enter_result(ref, params["nitrito"], nitrite, analyst_id=analyst.id,
                             entered_by_id=analyst.id)
-        return pv, [a.id, b.id]
+        return pv, [a.id, b.id], sid
 
     from lims.services import validation
 
-    pv, ids = one("6", "0,41")
+    pv, ids, sid = one("6", "0,41")
     assert pv["verdict"] == "nao_conforme" and pv["somas"][0]["soma"] == "1,01"
     assert "Nitrato + nitrito" in pv["motivo"]
     before = db.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id.desc()).limit(1)) or 0
@@ -417,7 +417,12 @@ def test_nitrate_nitrite_sum_in_preview_validation_and_closing(lab, db):
     ev = db.scalars(select(OutboxMessage).where(
         OutboxMessage.event_type == "SampleNonConformant", OutboxMessage.id > before)).all()
     assert [e.payload["parameter_code"] for e in ev] == ["nitrato_nitrito"]
-    pv2, ids2 = one("6", "0,39")
+    from core.auth import Profile
+
+    login_as(Profile.SUPERVISOR)  # the validation screen shows the sum
+    html = client.get(f"/lims/amostras/{sid}/resultados").get_data(as_text=True)
+    assert "Somas das razões" in html and "1,01" in html and "Não conforme" in html
+    pv2, ids2, _sid2 = one("6", "0,39")
     assert pv2["verdict"] == "conforme" and pv2["somas"][0]["soma"] == "0,99"
     validation.validate(ids2, sup.id)
     row = _rows(s)[("nitrato_nitrito", "saida")]
@@ -448,3 +453,18 @@ def test_a_limit_edited_in_the_catalogue_is_the_one_the_open_month_reads(lab, db
                   reason="teste: limite mais restritivo")
     r = _rows(s)[("turbidez", "filtrada")]
     assert r.verdict == "nao_conforme" and "0,3 uT" in r.rule
+
+
+def test_the_invoice_and_portal_summary_show_the_systems_own_residual(lab):
+    """quality_summary (invoice, portal) asks for the basic parameters: a chloramine system
+    shows its combined-chlorine row, not an empty free-chlorine one."""
+    from lims.services import reports
+
+    s, pts = _system(["rede"], disinfectant="cloramina")
+    _enter(s, pts["rede"], [("cloro_residual_combinado", "2,4")], lab)
+
+    q = reports.quality_summary(s.id, Y, M, published_only=False)
+    by = {p.parameter_code: p for p in q.parameters}
+    assert by["cloro_residual_combinado"].analysed == 1
+    assert by["cloro_residual_combinado"].verdict == "conforme"
+    assert "cloro_residual_livre" not in by
