@@ -198,6 +198,10 @@ def pre_closing(system_id: int, year: int, month: int, *, population: int = 0,
         keys |= {(filt_code, "filtrada")}
     # residuals of other disinfectants are not required: only shown when analysed
     keys = {k for k in keys if k[0] not in others or k in groups}
+    # a parameter the catalogue gives no limit and the rules no monthly rule (temperature read
+    # in the field) has nothing to be judged by: no row, never a "Conforme" it did not earn
+    keys = {k for k in keys if not (k[0] in pls and not pls[k[0]].limits and k[0] not in data
+                                    and k not in required)}
     if codes is not None:
         keys |= {(c, w) for c in codes for w in ("saida", "rede")
                  if w in str(data.get(c, {}).get("where", "saida,rede"))

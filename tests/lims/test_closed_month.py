@@ -89,8 +89,11 @@ def test_field_readings_become_results_waiting_for_four_eyes(w, people):
         closing.close_month(w["system"].id, Y, M, user_id=people["gestor"].id)
     assert rows_of(w["system"].id)[("cloro_residual_livre", "rede")].analysed == 0
     validation.validate([r.id for r in got], people["supervisor"].id)
-    row = rows_of(w["system"].id)[("cloro_residual_livre", "rede")]
+    rows = rows_of(w["system"].id)
+    row = rows[("cloro_residual_livre", "rede")]
     assert (row.analysed, row.field_readings, row.verdict) == (1, 1, "conforme")
+    # temperature has no limit and no monthly rule: a result in the history, no verdict row
+    assert not [k for k in rows if k[0] == "temperatura"]
 
 
 def test_a_lab_correction_keeps_the_field_value_in_history(w, people):
