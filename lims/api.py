@@ -41,7 +41,9 @@ class PointInfo:
     code: str
     name: str
     system_id: int
-    kind: str  # captacao | saida_tratamento | reservatorio | rede | ponta_de_rede | poco | torneira
+    # captacao | agua_filtrada | filtrada_combinada | saida_tratamento | reservatorio | rede |
+    # ponta_de_rede | poco | torneira
+    kind: str
     address: str | None
     neighbourhood: str | None
     latitude: float | None
@@ -59,7 +61,9 @@ class ParameterSummary:
     planned: int
     analysed: int
     conforming: int
-    verdict: str  # conforme | nao_conforme | sem_dados | indeterminado
+    # conforme | nao_conforme | sem_dados | indeterminado | fora_da_recomendacao (pH outside
+    # its recommended range: a recommendation, never "nao conforme")
+    verdict: str
     rule: str  # the compliance rule applied, in words
     mean: float | None = None
     p95: float | None = None  # nearest-rank P95 (worst point type)
