@@ -5,11 +5,13 @@
 Creates a scratch PostgreSQL database, migrates it, seeds the demo utility (`saae.seed.
 seed_demo`: every area's demo data) and, with --history N, adds N earlier months of PUBLISHED
 results at the demo's density (outlet daily, network twice a week, the six basic parameters),
-so the 12-month trends have data. Then it requests every public page with the Flask test
-client: the first request "cold" (the in-process summary memo empty) and then `--runs`
-requests with the memo cleared before each one (so the figures are the full cost, not
-cache hits), printing min / median / max in milliseconds and flagging pages over 300 ms.
-Finally a warm run (memo on) for reference. Drops the database unless --keep.
+so the 12-month trends have data, and closes those months through `close_month` (as the lab
+does every month: the closed months are then read from the stored rows; only the open month
+is computed). Then it requests every public page with the Flask test client: the first
+request "cold" and then `--runs` requests with the registry memo cleared before each one
+(there is no summary cache any more), printing min / median / max in milliseconds and
+flagging pages over 300 ms. Finally a warm run (registry memo on) for reference. Drops the
+database unless --keep.
 """
 
 from __future__ import annotations
@@ -85,6 +87,24 @@ def add_history(months: int) -> int:
     return len(rows)
 
 
+def close_history(months: int) -> int:
+    """Close the earlier months of every system (the demo closes only the previous one)."""
+    from core.db import session
+    from lims import api as lims_api
+    from lims.services import closing
+
+    t = dt.date.today()
+    n = 0
+    for s in lims_api.systems():
+        for k in range(2, months + 2):
+            y, m = divmod(t.year * 12 + t.month - 1 - k, 12)
+            if closing.closing_of(s.id, y, m + 1) is None:
+                closing.close_month(s.id, y, m + 1, user_id=None)
+                n += 1
+    session.commit()
+    return n
+
+
 def pages(app) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
     from commercial import api as commercial_api
     from incidents import api as incidents_api
@@ -113,6 +133,7 @@ def pages(app) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
            ("relatorio mensal PDF", f"/portal/relatorios/{s}/{prev.year}/{prev.month}.pdf"),
            ("relatorio anual", f"/portal/relatorios/anual/{t.year}"),
            ("relatorio anual PDF", f"/portal/relatorios/anual/{t.year}.pdf"),
+           ("relatorio anual (ano anterior)", f"/portal/relatorios/anual/{t.year - 1}"),
            ("avisos", "/portal/avisos"), ("dados abertos (dicionario)", "/portal/dados-abertos"),
            ("API resultados", "/api/v1/dados-abertos/resultados?por_pagina=100"),
            ("API resultados CSV", "/api/v1/dados-abertos/resultados?por_pagina=1000&formato=csv"),
@@ -170,19 +191,15 @@ def main() -> None:
             total = session.scalar(select(func.count(Result.id)))
             published = session.scalar(select(func.count(Result.id)).where(Result.state == "publicado"))
         print(f"history: {n} published results added; lims_result rows {total}, published {published}")
+        with app.app_context():
+            t0 = time.perf_counter()
+            closed = close_history(args.history)
+            print(f"closed {closed} earlier system-months with close_month in "
+                  f"{time.perf_counter() - t0:.1f} s")
         from portal_publico import services
 
         client = app.test_client()
         urls = pages(app)
-        def clear_cache() -> None:
-            from sqlalchemy import delete
-
-            from portal_publico.models import SummaryCache
-
-            with app.app_context():
-                session.execute(delete(SummaryCache))
-                session.commit()
-
         def phase(title: str, before) -> float:  # type: ignore[no-untyped-def]
             print(f"\n{title}")
             print(f"{'page':30} {'status':>6} {'KB':>6} {'first':>7} {'min':>7} {'median':>7} {'max':>7}  ms")
@@ -202,18 +219,9 @@ def main() -> None:
             print(f"worst median: {worst:.1f} ms (budget {BUDGET_MS:.0f} ms)")
             return worst
 
-        phase("A. summary cache EMPTY and memo cleared before every request (full LIMS cost)",
-              lambda: (services.clear_memo(), clear_cache()))
-        with app.app_context():
-            from portal_publico import tasks
-
-            t0 = time.perf_counter()
-            stored = tasks.refresh_summaries()
-            print(f"\nbeat task portal_publico.tasks.refresh_summaries: {stored} summaries in "
-                  f"{(time.perf_counter() - t0) * 1000:.0f} ms")
-        phase("B. after the beat refresh (the production state): memo cleared before every "
-              "request", services.clear_memo)
-        phase("C. warm (in-process memo on)", lambda: None)
+        phase("A. cold: registry memo cleared before every request (closed months read from "
+              "the stored rows, the open month computed)", services.clear_memo)
+        phase("B. warm (registry memo on)", lambda: None)
     finally:
         from core import db as core_db
 

@@ -40,7 +40,8 @@ BAD = colors.HexColor("#b3261e")
 WARN = colors.HexColor("#8a5a00")
 
 VERDICT_TEXT = {"conforme": "Conforme", "nao_conforme": "Não conforme",
-                "sem_dados": "Sem dados", "indeterminado": "Em apuração"}
+                "sem_dados": "Sem dados", "indeterminado": "Em apuração",
+                "fora_da_recomendacao": "Fora da faixa recomendada"}
 
 
 def brl(v: Any) -> str:
@@ -420,7 +421,8 @@ def draw_invoice(c: Page, doc: dict[str, Any], *, copy: bool = False) -> None:
 
     # -- quality block (Decreto 5.440 Art. 5 I c) -------------------------------------------
     y -= qh + 2 * mm
-    where = " · ".join(x for x in (q.get("system_name") if q.get("system_name") != "-" else "",
+    where = " · ".join(x for x in (q.get("scope_label") or (q.get("system_name")
+                                                          if q.get("system_name") != "-" else ""),
                                    f"resultados de {q['label']}" if q.get("label") else "") if x)
     title = ("QUALIDADE DA ÁGUA DISTRIBUÍDA" + (f" · {where}" if where else "")
              + " · Decreto 5.440/2005 e Portaria GM/MS 888/2021")

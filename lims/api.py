@@ -41,7 +41,9 @@ class PointInfo:
     code: str
     name: str
     system_id: int
-    kind: str  # captacao | saida_tratamento | reservatorio | rede | ponta_de_rede | poco | torneira
+    # captacao | agua_filtrada | filtrada_combinada | saida_tratamento | reservatorio | rede |
+    # ponta_de_rede | poco | torneira
+    kind: str
     address: str | None
     neighbourhood: str | None
     latitude: float | None
@@ -59,9 +61,13 @@ class ParameterSummary:
     planned: int
     analysed: int
     conforming: int
-    verdict: str  # conforme | nao_conforme | sem_dados | indeterminado
+    # conforme | nao_conforme | sem_dados | indeterminado | fora_da_recomendacao (pH outside
+    # its recommended range: a recommendation, never "nao conforme")
+    verdict: str
     rule: str  # the compliance rule applied, in words
     mean: float | None = None
+    p95: float | None = None  # nearest-rank P95 (worst point type)
+    field_readings: int = 0  # of `analysed`, readings typed by the collector in the field
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,10 @@ class QualitySummary:
     closed: bool
     parameters: tuple[ParameterSummary, ...]
     more_info: str  # where to read more (Decreto 5.440 Art. 5 I a)
+    scope_id: int | None = None  # system, plan or reservoir point id of `level`
+    scope_name: str = ""  # "Reservatorio Alto", "Plano 2026 v1", the system's name
+    counting_rule: str = ""  # the one counting rule, printed by every reader
+    rules_version: str = ""  # version of the rules the month was judged by
 
 
 @dataclass(frozen=True)
@@ -125,12 +135,37 @@ def points(system_id: int | None = None) -> list[PointInfo]:
 
 
 def quality_summary(system_id: int, year: int, month: int, *, published_only: bool = True,
-                    basic_only: bool = True) -> QualitySummary:
+                    basic_only: bool = True, level: str = "sistema",
+                    scope_id: int | None = None) -> QualitySummary:
     """What Decreto 5.440 asks on the invoice and what the public site shows, per basic
-    parameter: required, analysed, conforming and the verdict for that month."""
+    parameter: required, analysed, conforming and the verdict for that month, for one closing
+    scope (`level` sistema | plano | reservatorio, `scope_id` the plan or reservoir point).
+    A closed month is read from the rows stored when it was closed; an open month is computed
+    live (only PUBLICADA results when `published_only`)."""
     from lims.services.reports import quality_summary as _impl
 
-    return _impl(system_id, year, month, published_only=published_only, basic_only=basic_only)
+    return _impl(system_id, year, month, published_only=published_only, basic_only=basic_only,
+                 level=level, scope_id=scope_id)
+
+
+def quality_summaries(keys: list[tuple[int, int, int]], *,
+                      published_only: bool = True) -> dict[tuple[int, int, int], QualitySummary]:
+    """`quality_summary` (system level, basic parameters) of many (system_id, year, month):
+    the closed months in one read of the stored rows, the open ones computed."""
+    from lims.services.reports import quality_summaries as _impl
+
+    return _impl(keys, published_only=published_only)
+
+
+def quality_for_connection(system_id: int, year: int, month: int, *,
+                           sector_code: str | None = None, neighbourhood: str | None = None,
+                           published_only: bool = True) -> QualitySummary:
+    """`quality_summary` of the most specific closed scope serving a connection (its sector's
+    or neighbourhood's reservoir scope, else the system); `level`/`scope_name` say which."""
+    from lims.services.reports import quality_for_connection as _impl
+
+    return _impl(system_id, year, month, sector_code=sector_code, neighbourhood=neighbourhood,
+                 published_only=published_only)
 
 
 def quality_history(system_id: int, months: int = 12, *, until: tuple[int, int] | None = None,
@@ -183,14 +218,14 @@ class StandardLimit:
 def standard_limits(codes: tuple[str, ...] = BASIC_PARAMETER_CODES) -> dict[str, StandardLimit]:
     """Thin read (added for the public site): the limits the monthly closing applies."""
     from lims.domain.vmp import describe_limit
-    from lims.services.closing import limit_for, rules_data
+    from lims.services import limits
 
-    data = rules_data()["parameters"]
+    catalogue = limits.many(codes)  # the catalogue is the one source of limits
     out = {}
     for code in codes:
-        if code not in data:
+        if code not in catalogue:
             continue
-        lim, unit = limit_for(code), data[code].get("unit", "")
+        lim, unit = limits.general_limit(code), catalogue[code].unit
         out[code] = StandardLimit(
             parameter_code=code, unit=unit,
             minimum=float(lim.minimum) if lim.minimum is not None else None,

@@ -60,6 +60,7 @@ def seed_reference() -> None:
                 code=row["code"], name=row["name"], group=row["group"], unit=row.get("unit", ""),
                 method=row.get("method"), ld=_dec(row.get("ld")), lq=_dec(row.get("lq")),
                 vmp_min=_dec(row.get("min")), vmp_max=_dec(row.get("max")),
+                limit_kind=row.get("limit_kind", "vmp"),
                 presence_absence=bool(row.get("absence")), applies=row.get("applies", "todos"),
                 compare_decimals=row.get("decimals"),
                 plausible_min=_dec(row.get("plausible_min")),
@@ -70,6 +71,25 @@ def seed_reference() -> None:
                 bottle_type_id=refs["bottles"].get(row.get("bottle", d.get("bottle"))),
                 preservative_id=refs["preservatives"].get(row.get("preservative", d.get("preservative"))),
                 volume_ml=row.get("volume_ml")))
+        def scope(code: str, kind: str, points: Any, treatments: Any, disinf: Any) -> tuple:
+            return (code, kind, tuple(sorted(points or ())), tuple(sorted(treatments or ())),
+                    tuple(sorted(disinf or ())))
+
+        have_l = {scope(x.parameter_code, x.kind, x.point_kinds, x.treatment_types,
+                        x.disinfectants) for x in session.scalars(select(cat.ParameterLimit))}
+        for row in data.get("limits", ()):
+            key_l = scope(row["code"], row["kind"], row.get("points"), row.get("treatments"),
+                          row.get("disinfectants"))
+            if key_l in have_l:
+                continue
+            have_l.add(key_l)
+            session.add(cat.ParameterLimit(
+                parameter_code=row["code"], kind=row["kind"], minimum=_dec(row.get("min")),
+                maximum=_dec(row.get("max")), point_kinds=list(row.get("points") or []),
+                treatment_types=list(row.get("treatments") or []),
+                disinfectants=list(row.get("disinfectants") or []), annex=row.get("annex"),
+                source=row["source"], version=version, unverified=bool(row.get("unverified")),
+                notes=row.get("notes")))
         have_m = {(m.parameter_code, m.where, m.system_kind, m.source_type, m.pop_min)
                   for m in session.scalars(select(cat.SamplingMinimum))}
         for row in data["minimums"]:
@@ -138,7 +158,8 @@ def _demo_registry(today: dt.date) -> dict[str, Any]:
         neigh = [n for sec in SECTORS if sec.system_code == ds.code for n in sec.neighbourhoods]
         s = reg.SupplySystem(code=ds.code, name=ds.name, kind=ds.kind,
                              population_served=ds.population, source_type=ds.source_type,
-                             treatment_type=ds.treatment_type, neighbourhoods=neigh,
+                             treatment_type=ds.treatment_type, disinfectant="cloro_livre",
+                             neighbourhoods=neigh,
                              latitude=ds.lat, longitude=ds.lon, regulator_id=visa.id)
         session.add(s)
         systems[ds.code] = s
@@ -338,7 +359,7 @@ def seed_demo(today: dt.date) -> None:
     from core.auth import User
     from lims.models.samples import Sample
     from lims.services import plans
-    from lims.services.results import seed_demo_results
+    from lims.services.demo import seed_demo_results
 
     users = {u.username: u.id for u in session.scalars(select(User))}
     gestor = users.get("gestor")

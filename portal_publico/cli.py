@@ -1,5 +1,5 @@
-"""`saae` commands of portal_publico (none: the summary cache is refreshed by the beat task
-`portal_publico.tasks.refresh_summaries`, see saae/worker.py)."""
+"""`saae` commands of portal_publico (none: the site reads closed months from the rows the
+LIMS stores at closing, so there is nothing to refresh)."""
 
 import click
 

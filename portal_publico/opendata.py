@@ -58,8 +58,11 @@ DICTIONARY: dict[str, dict[str, Any]] = {
     "resumos-mensais": {
         "titulo": "Resumos mensais (Decreto 5.440/2005)",
         "descricao": "Por sistema, mês e parâmetro básico: amostras exigidas pelo plano, "
-                     "analisadas, dentro do padrão e o resultado do mês. Só considera dados "
-                     "publicados.",
+                     "analisadas, dentro do padrão e o resultado do mês. Mês fechado: os "
+                     "números gravados pelo laboratório no fechamento (resultados validados, "
+                     "de laboratório e de campo; os mesmos da conta de água e do SISAGUA). "
+                     "Mês aberto: apurado no momento, só com resultados já publicados. A regra "
+                     "de contagem vem em cada linha (regra_contagem).",
         "campos": [
             ("sistema_id", "inteiro", "Identificador do sistema"),
             ("sistema", "texto", "Nome do sistema"),
@@ -75,6 +78,12 @@ DICTIONARY: dict[str, dict[str, Any]] = {
             ("conformes", "inteiro", "Amostras dentro do padrão"),
             ("resultado", "texto", "conforme | nao_conforme | indeterminado | sem_dados"),
             ("media", "decimal ou vazio", "Média dos resultados numéricos"),
+            ("p95", "decimal ou vazio", "Percentil 95 (pior tipo de ponto)"),
+            ("leituras_de_campo", "inteiro", "Das analisadas, quantas foram medidas em campo "
+                                             "pelo coletor"),
+            ("escopo", "texto", "Escopo do fechamento (sistema)"),
+            ("versao_regras", "texto", "Versão das regras de conformidade aplicadas"),
+            ("regra_contagem", "texto", "Como as amostras foram contadas"),
         ],
     },
     "avisos": {
@@ -266,7 +275,10 @@ def summary_rows(systems: Iterable[Any], months: Iterable[tuple[int, int]]) -> l
                             "parametro_nome": p.parameter_name, "unidade": p.unit,
                             "padrao": p.standard, "exigidas": p.required,
                             "analisadas": p.analysed, "conformes": p.conforming,
-                            "resultado": p.verdict, "media": p.mean})
+                            "resultado": p.verdict, "media": p.mean, "p95": p.p95,
+                            "leituras_de_campo": p.field_readings, "escopo": q.level,
+                            "versao_regras": q.rules_version,
+                            "regra_contagem": q.counting_rule})
     return out
 
 

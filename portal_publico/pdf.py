@@ -118,6 +118,8 @@ def monthly(s: Any, year: int, month: int, q: Any) -> bytes:
         for p in q.parameters:
             d.para(f"<b>{_esc(p.parameter_name)}</b>: {_esc(p.rule)}", d.small)
     if q is not None:
+        if q.counting_rule:
+            d.para(_esc(q.counting_rule), d.small)
         d.para(_esc(q.more_info), d.small)
     return d.build(f"{s.name} - {sv.month_label(year, month)} - somente dados publicados")
 

@@ -38,6 +38,8 @@ VERDICTS = {
     "conforme": ("Dentro do padrão", "ok", "ok"),
     "nao_conforme": ("Fora do padrão", "falha", "falha"),
     "indeterminado": ("Inconclusivo", "alerta", "alerta"),
+    # pH outside its recommended range: a recommendation, not the standard (issue 13)
+    "fora_da_recomendacao": ("Fora da faixa recomendada", "alerta", "alerta"),
     "sem_dados": ("Sem dados publicados", "vazio", "vazio"),
 }
 
@@ -117,11 +119,11 @@ def safe(fn: Callable[..., T], *args: Any, default: T, **kwargs: Any) -> T:
 
 _MEMO: dict[tuple[Any, ...], tuple[float, Any]] = {}
 _MEMO_LOCK = threading.Lock()
-MEMO_SECONDS = 60.0  # published data changes a few times a day; 0 disables (tests)
+MEMO_SECONDS = 60.0  # the registry (systems, points, limits) changes rarely; 0 disables (tests)
 
 
 def memo(key: tuple[Any, ...], fn: Callable[[], T]) -> T:
-    """Cache an expensive read (monthly summaries) for MEMO_SECONDS, per process."""
+    """Keep a registry read (systems, points, limits) for MEMO_SECONDS, per process."""
     if MEMO_SECONDS <= 0:
         return fn()
     now = time.monotonic()
@@ -182,118 +184,20 @@ def limits() -> dict[str, lims_api.StandardLimit]:
 
 # -- monthly summaries ---------------------------------------------------------------------------
 
-OPEN_MONTH_SECONDS = 300  # an open month's summary may lag new publications by 5 minutes
-CLOSED_MONTH_SECONDS = 86_400  # a closed month only changes when reopened and closed again
-
-
-def _to_summary(d: dict[str, Any]) -> lims_api.QualitySummary:
-    d = dict(d)
-    d["parameters"] = tuple(lims_api.ParameterSummary(**p) for p in d.get("parameters", ()))
-    return lims_api.QualitySummary(**d)
-
-
-def _fresh(row: Any, now: dt.datetime) -> bool:
-    age = (now - row.computed_at).total_seconds()
-    return age < (CLOSED_MONTH_SECONDS if row.closed else OPEN_MONTH_SECONDS)
-
-
-def compute_summary(system_id: int, year: int, month: int) -> lims_api.QualitySummary | None:
-    """Ask the LIMS (published data only) and store the answer in the portal's cache."""
-    q = safe(lims_api.quality_summary, system_id, year, month, published_only=True, default=None)
-    if q is not None:
-        store_summaries([q])
-    return q
-
-
-def store_summaries(qs: list[lims_api.QualitySummary]) -> None:
-    from dataclasses import asdict
-
-    from sqlalchemy import delete
-    from sqlalchemy.exc import IntegrityError
-
-    from core.db import session, unit_of_work, utcnow
-    from portal_publico.models import SummaryCache
-
-    s = session()
-    try:
-        with unit_of_work(s):
-            for q in qs:
-                s.execute(delete(SummaryCache).where(
-                    SummaryCache.system_id == q.system_id, SummaryCache.year == q.year,
-                    SummaryCache.month == q.month))
-                s.add(SummaryCache(system_id=q.system_id, year=q.year, month=q.month,
-                                   closed=q.closed, payload=asdict(q), computed_at=utcnow()))
-    except IntegrityError:  # another process stored the same month meanwhile: theirs is as good
-        log.info("portal summary cache: concurrent store ignored")
-
-
 def summaries(system_ids: list[int], months: list[tuple[int, int]]) -> dict[tuple[int, int, int], lims_api.QualitySummary | None]:
-    """Many monthly summaries with one cache query; missing or stale ones are computed."""
-    from sqlalchemy import select, tuple_
-
-    from core.db import session, utcnow
-    from portal_publico.models import SummaryCache
-
-    out: dict[tuple[int, int, int], lims_api.QualitySummary | None] = {}
-    want = [(sid, y, m) for sid in system_ids for y, m in months]
-    if not want:
-        return out
-    if MEMO_SECONDS > 0:
-        for key in want:
-            hit = _MEMO.get(("summary", *key))
-            if hit is not None and time.monotonic() - hit[0] < MEMO_SECONDS:
-                out[key] = hit[1]
-    missing = [k for k in want if k not in out]
-    if missing:
-        now = utcnow()
-        rows = session().scalars(select(SummaryCache).where(
-            SummaryCache.system_id.in_({k[0] for k in missing}),
-            tuple_(SummaryCache.year, SummaryCache.month).in_({(k[1], k[2]) for k in missing})))
-        for row in rows:
-            key = (row.system_id, row.year, row.month)
-            if key in missing and _fresh(row, now):
-                out[key] = _to_summary(row.payload)
-        for key in missing:
-            if key not in out:
-                out[key] = compute_summary(*key)
-            if MEMO_SECONDS > 0:
-                with _MEMO_LOCK:
-                    _MEMO[("summary", *key)] = (time.monotonic(), out[key])
-    return out
+    """Many monthly summaries (published data only). A closed month is read from the rows the
+    LIMS stored when closing it (the same numbers as the closing report and the invoice); only
+    an open month is computed, at each call."""
+    keys = [(sid, y, m) for sid in system_ids for y, m in months]
+    got = safe(lims_api.quality_summaries, keys, published_only=True, default=None)
+    if got is None:  # degrade per month: one failing month must not blank the others
+        return {k: safe(lims_api.quality_summary, *k, published_only=True, default=None)
+                for k in keys}
+    return {k: got.get(k) for k in keys}
 
 
 def summary(system_id: int, year: int, month: int) -> lims_api.QualitySummary | None:
     return summaries([system_id], [(year, month)])[(system_id, year, month)]
-
-
-def invalidate(system_id: int | None, year: int, month: int) -> int:
-    """Drop cached summaries of a month (one system or all); returns rows removed."""
-    from sqlalchemy import delete
-
-    from core.db import session
-    from portal_publico.models import SummaryCache
-
-    stmt = delete(SummaryCache).where(SummaryCache.year == year, SummaryCache.month == month)
-    if system_id is not None:
-        stmt = stmt.where(SummaryCache.system_id == system_id)
-    n = session().execute(stmt).rowcount or 0
-    clear_memo()
-    return n
-
-
-def refresh(months: int = 13, on: dt.date | None = None) -> int:
-    """Recompute the last `months` months of every system (the beat task keeps pages warm)."""
-    on = on or today()
-    keys = [month_add(on.year, on.month, -k) for k in range(months)]
-    qs = []
-    for s in safe(lims_api.systems, default=[]):
-        for y, m in keys:
-            q = safe(lims_api.quality_summary, s.id, y, m, published_only=True, default=None)
-            if q is not None:
-                qs.append(q)
-    store_summaries(qs)
-    clear_memo()
-    return len(qs)
 
 
 def has_data(q: lims_api.QualitySummary | None) -> bool:

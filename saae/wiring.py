@@ -32,10 +32,8 @@ def load() -> dict[str, list[Callable[[Event], None]]]:
     subscribe("IncidentOpened", incidents.handlers.on_incident_opened)
     subscribe("IncidentStateChanged", incidents.handlers.on_incident_state_changed)
     subscribe("NoticeQueued", incidents.handlers.on_notice_queued)
-    # --- commercial / portal react to closed months ---
+    # --- lims reacts to ETA stoppages (closed months are read from lims' stored rows) ---
     import lims.handlers  # noqa: PLC0415
     subscribe("EtaStoppageStarted", lims.handlers.on_eta_stoppage_started)
     subscribe("EtaStoppageEnded", lims.handlers.on_eta_stoppage_ended)
-    import portal_publico.handlers  # noqa: PLC0415
-    subscribe("MonthClosed", portal_publico.handlers.on_month_closed)
     return SUBSCRIPTIONS

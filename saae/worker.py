@@ -42,7 +42,6 @@ BEAT: list[Periodic] = [
     Periodic("incidents-timestamps", "incidents.tasks.timestamp_closed", 300),
     Periodic("commercial-due-batches", "commercial.tasks.run_due_batches", 3_600),
     Periodic("commercial-notices", "commercial.tasks.send_due_notices", 300),
-    Periodic("portal-summaries", "portal_publico.tasks.refresh_summaries", 240),
 ]
 
 

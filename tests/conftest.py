@@ -106,6 +106,17 @@ def db(app: Flask) -> Iterator[Session]:
         conn.close()
 
 
+@pytest.fixture(autouse=True)
+def _system_actor_after_each_test() -> Iterator[None]:
+    """A request made through the test client sets the audit actor in this thread (core.web
+    sets it per request and never resets it); put the system back so the next test does not
+    inherit the previous test's user (order-dependent failures under xdist)."""
+    yield
+    from core import audit
+
+    audit.set_actor(audit.SYSTEM)
+
+
 @pytest.fixture()
 def client(app: Flask, db: Session) -> FlaskClient:
     return app.test_client()

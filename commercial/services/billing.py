@@ -107,22 +107,26 @@ def save_parameters(data: dict[str, Any]) -> Parameters:
 # -- the quality block ------------------------------------------------------------------------
 
 def quality_block(system_id: int | None, year: int, month: int, *, months_back: int = 1,
-                  more_info: str | None = None) -> dict[str, Any]:
-    """The Decreto 5.440 block for a connection's system: the basic parameters of the latest
-    month the lab has closed, at or before (year, month) - months_back (looks up to 3 months
-    back); if none is closed, the target month's published data marked as partial."""
+                  more_info: str | None = None, sector_code: str | None = None,
+                  neighbourhood: str | None = None) -> dict[str, Any]:
+    """The Decreto 5.440 block for a connection: the basic parameters of the latest month the
+    lab has closed, at or before (year, month) - months_back (looks up to 3 months back), for
+    the most specific closed scope serving the connection (its sector's reservoir, else the
+    system), read from the rows the lab stored at closing; if none is closed, the target
+    month's published data marked as partial."""
     from lims import api as lims_api
 
     if system_id is None:
         return {"system_name": "-", "label": "", "parameters": [], "closed": False,
                 "note": "Sistema de abastecimento da ligação não identificado; consulte o SAAE.",
-                "more_info": more_info or ""}
+                "more_info": more_info or "", "scope_label": ""}
     ty, tm = domain.month_add(year, month, -months_back)
     summary = None
     try:
         for back in range(0, 3):
             y, m = domain.month_add(ty, tm, -back)
-            s = lims_api.quality_summary(system_id, y, m)
+            s = lims_api.quality_for_connection(system_id, y, m, sector_code=sector_code,
+                                                neighbourhood=neighbourhood)
             if s.closed:
                 summary = s
                 break
@@ -138,17 +142,30 @@ def quality_block(system_id: int | None, year: int, month: int, *, months_back: 
     if summary is None:
         return {"system_name": f"Sistema {system_id}", "label": f"{tm:02d}/{ty}", "parameters": [],
                 "closed": False, "note": "Resultados do mês ainda não disponíveis.",
-                "more_info": more_info or ""}
+                "more_info": more_info or "", "scope_label": ""}
     params = [{"code": p.parameter_code, "name": p.parameter_name, "unit": p.unit,
                "standard": p.standard, "required": p.required, "analysed": p.analysed,
                "conforming": p.conforming, "verdict": p.verdict,
-               "mean": p.mean} for p in summary.parameters]
+               "mean": p.mean, "field_readings": p.field_readings} for p in summary.parameters]
     note = "" if summary.closed else "Dados parciais: o mês ainda não foi fechado pelo laboratório."
     return {"system_id": summary.system_id, "system_name": summary.system_name,
             "year": summary.year, "month": summary.month,
             "label": f"{summary.month:02d}/{summary.year}", "level": summary.level,
+            "scope_id": summary.scope_id, "scope_label": scope_label(summary),
             "closed": summary.closed, "parameters": params, "note": note,
+            "counting_rule": summary.counting_rule,
             "more_info": " ".join(x for x in (more_info, summary.more_info) if x)}
+
+
+SCOPE_WORDS = {"sistema": "Sistema", "plano": "Plano de amostragem", "reservatorio": "Reservatório"}
+
+
+def scope_label(summary: Any) -> str:
+    """Which closing the bill shows: "Reservatório Alto (Sistema Sede)" or "Sistema Sede"."""
+    if summary.level == "sistema" or not summary.scope_name:
+        return f"Sistema {summary.system_name}" if not summary.system_name.lower().startswith(
+            "sistema") else summary.system_name
+    return f"{SCOPE_WORDS.get(summary.level, summary.level)} {summary.scope_name} ({summary.system_name})"
 
 
 # -- building one invoice ---------------------------------------------------------------------
@@ -166,17 +183,20 @@ class Context:
     rules: list[domain.TariffRule]
     messages: list[domain.MessageRuleData]
     group: BillingGroup | None
-    quality_cache: dict[tuple[int | None, int, int], dict[str, Any]]
+    # one block per serving scope within a batch (thousands of invoices share a few scopes)
+    quality_blocks: dict[tuple[Any, ...], dict[str, Any]]
     bill_water: bool = True
     bill_sewer: bool = True
 
-    def quality(self, system_id: int | None) -> dict[str, Any]:
-        key = (system_id, self.year, self.month)
-        if key not in self.quality_cache:
-            self.quality_cache[key] = quality_block(
+    def quality(self, system_id: int | None, sector_code: str | None = None,
+                neighbourhood: str | None = None) -> dict[str, Any]:
+        key = (system_id, sector_code, neighbourhood)
+        if key not in self.quality_blocks:
+            self.quality_blocks[key] = quality_block(
                 system_id, self.year, self.month, months_back=self.params.quality_months_back,
-                more_info=self.params.quality_more_info)
-        return self.quality_cache[key]
+                more_info=self.params.quality_more_info, sector_code=sector_code,
+                neighbourhood=neighbourhood)
+        return self.quality_blocks[key]
 
 
 def utility_header() -> dict[str, Any]:
@@ -340,7 +360,7 @@ def build_doc(ctx: Context, conn: Connection, consumer: Consumer, reading: Readi
     sewer_pct = next((f"{r.sewer_percent.normalize():f}" for r in ctx.rules
                       if first and r.category == first.category), "")
     has_sewer = conn.has_sewer and ctx.bill_sewer
-    quality = ctx.quality(conn.system_id)
+    quality = ctx.quality(conn.system_id, conn.sector_code, conn.neighbourhood)
     u = ctx.utility
     info = {
         "where": " · ".join(x for x in (p.quality_more_info, u.get("website"), u.get("phone")) if x),

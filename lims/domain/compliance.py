@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from lims.domain.vmp import Verdict
+from lims.domain.vmp import Measurement, Verdict, ratio_sum_of
 
 
 class RuleKind(enum.StrEnum):
@@ -34,6 +34,8 @@ class MonthVerdict(enum.StrEnum):
     NAO_CONFORME = "nao_conforme"
     SEM_DADOS = "sem_dados"
     INDETERMINADO = "indeterminado"
+    # a recommended range (pH, free chlorine <= 2 mg/L) was left: never "nao conforme"
+    FORA_DA_RECOMENDACAO = "fora_da_recomendacao"
 
 
 VERDICT_LABELS = {
@@ -41,6 +43,7 @@ VERDICT_LABELS = {
     MonthVerdict.NAO_CONFORME: "Nao conforme",
     MonthVerdict.SEM_DADOS: "Sem dados",
     MonthVerdict.INDETERMINADO: "Indeterminado",
+    MonthVerdict.FORA_DA_RECOMENDACAO: "Fora da faixa recomendada",
 }
 
 
@@ -108,15 +111,69 @@ def percent_rule(percent: Decimal, text: str, *, unverified: bool = False) -> Mo
 
 
 def turbidity_filtration_rule(treatment_type: str,
-                              table: Mapping[str, tuple[Decimal, Decimal, bool]]) -> MonthlyRule:
-    """Post-filtration turbidity: `table[treatment] = (vmp, percent, unverified)` from data."""
+                              table: Mapping[str, tuple[Decimal, Decimal, bool]], *,
+                              outlet_stands_in: bool = False) -> MonthlyRule:
+    """Post-filtration turbidity (Anexo 2): `table[treatment] = (vmp, percent, unverified)`,
+    the VMP from the catalogue's scoped limit, the percent from the monthly rules file.
+    `outlet_stands_in`: the plant has no filtered-water point, its outlet samples are judged
+    in their place, and the rule's text says so."""
     if treatment_type not in table:
         raise KeyError(f"sem regra de turbidez pos-filtracao para {treatment_type!r}")
     vmp, pct, unverified = table[treatment_type]
-    text = f"<= {_num(vmp)} uT em {_pct_text(pct)}% das amostras ({treatment_type})"
+    label = TREATMENT_WORDS.get(treatment_type, treatment_type)
+    text = f"<= {_num(vmp)} uT em {_pct_text(pct)}% das amostras do mês ({label})"
+    if outlet_stands_in:
+        text += ("; sem ponto de água filtrada: as amostras da saída do tratamento "
+                 "substituem a água filtrada")
     if unverified:
-        text += " [percentual NAO VERIFICADO]"
+        text += " [NÃO VERIFICADO]"
     return MonthlyRule(RuleKind.PERCENT, text, percent=pct, unverified=unverified)
+
+
+TREATMENT_WORDS = {"filtracao_rapida": "filtração rápida", "filtracao_lenta": "filtração lenta",
+                   "membrana": "filtração em membrana", "so_desinfeccao": "só desinfecção"}
+
+
+@dataclass(frozen=True)
+class SumRule:
+    """A sum of ratios to the VMPs (Art. 39: C_nitrato/VMP + C_nitrito/VMP <= 1), as data."""
+
+    code: str
+    name: str
+    terms: tuple[str, ...]
+    maximum: Decimal = Decimal(1)
+    censored_as: str = "zero"  # how a "< LD" term enters the sum (stated on the report)
+    source: str = ""
+    unverified: bool = False
+
+    @property
+    def text(self) -> str:
+        conv = ("'< LD' conta como zero" if self.censored_as == "zero"
+                else "'< LD' conta como o limite")
+        return (f"Soma das razões C/VMP <= {_num(self.maximum)} em todas as amostras "
+                f"({conv})")
+
+
+def sum_of_sample(rule: SumRule, terms: Mapping[str, tuple[Measurement, Decimal | None]]
+                  ) -> tuple[Decimal | None, Verdict] | None:
+    """The sum rule for one sample: None while a term is missing (or has no VMP)."""
+    pairs = []
+    for code in rule.terms:
+        if code not in terms or terms[code][1] is None:
+            return None
+        pairs.append(terms[code])
+    return ratio_sum_of(pairs, censored_as=rule.censored_as, maximum=rule.maximum)
+
+
+def sum_outcomes(rule: SumRule, samples: Mapping[int, tuple[bool, Mapping[str, tuple[
+        Measurement, Decimal | None]]]]) -> list[Outcome]:
+    """One Outcome per sample that has every term: `samples[id] = (is_recoleta, terms)`."""
+    out = []
+    for sid, (reco, terms) in samples.items():
+        got = sum_of_sample(rule, terms)
+        if got is not None:
+            out.append(Outcome(got[1], reco, sid))
+    return out
 
 
 def evaluate(rule: MonthlyRule, outcomes: Iterable[Outcome]) -> MonthResult:
@@ -125,12 +182,18 @@ def evaluate(rule: MonthlyRule, outcomes: Iterable[Outcome]) -> MonthResult:
     regular = [o for o in counted if not o.is_recoleta]
     reco = [o for o in counted if o.is_recoleta]
     n = len(regular)
-    ok = sum(1 for o in regular if o.verdict is Verdict.CONFORME)
+    # outside a recommended range is inside the standard: it counts as conforming
+    ok = sum(1 for o in regular if o.verdict in (Verdict.CONFORME, Verdict.FORA_DA_RECOMENDACAO))
     bad = sum(1 for o in regular if o.verdict is Verdict.NAO_CONFORME)
     und = n - ok - bad
     reco_bad = sum(1 for o in reco if o.verdict is Verdict.NAO_CONFORME)
+    outside = sum(1 for o in regular if o.verdict is Verdict.FORA_DA_RECOMENDACAO)
 
     def result(v: MonthVerdict, reason: str) -> MonthResult:
+        if v is MonthVerdict.CONFORME and outside:
+            v = MonthVerdict.FORA_DA_RECOMENDACAO
+            reason += (f"; {outside} amostra(s) fora da faixa recomendada "
+                       "(recomendação, não VMP)")
         return MonthResult(v, n, ok, bad, und, len(reco), reco_bad, reason)
 
     if reco_bad:
@@ -172,7 +235,8 @@ def evaluate(rule: MonthlyRule, outcomes: Iterable[Outcome]) -> MonthResult:
 def combine(verdicts: Iterable[MonthVerdict]) -> MonthVerdict:
     """Verdict of several point types of one parameter: the worst one wins."""
     vs = set(verdicts)
-    for v in (MonthVerdict.NAO_CONFORME, MonthVerdict.INDETERMINADO, MonthVerdict.CONFORME):
+    for v in (MonthVerdict.NAO_CONFORME, MonthVerdict.INDETERMINADO,
+              MonthVerdict.FORA_DA_RECOMENDACAO, MonthVerdict.CONFORME):
         if v in vs:
             return v
     return MonthVerdict.SEM_DADOS

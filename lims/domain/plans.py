@@ -150,6 +150,29 @@ def applicable(rules: Iterable[MinimumRule], *, population: int, source_type: st
             and r.pop_min <= population and (r.pop_max is None or population <= r.pop_max)]
 
 
+def band_gaps(rules: Iterable[MinimumRule]) -> list[str]:
+    """Population bands that leave a gap, overlap or stop short, per (parameter, where,
+    system kind, source): each group must start at 0, continue at pop_max + 1 and end open
+    (no pop_max), or a system of that size would have no requirement at all."""
+    groups: dict[tuple[str, str, str, str], list[MinimumRule]] = defaultdict(list)
+    for r in rules:
+        groups[(r.parameter_code, r.where, r.system_kind, r.source_type)].append(r)
+    out = []
+    for key, rs in sorted(groups.items()):
+        rs = sorted(rs, key=lambda r: r.pop_min)
+        name = "/".join(key)
+        expect: int | None = 0  # the next population to cover; None once a band is open
+        for r in rs:
+            if expect is None or r.pop_min < expect:
+                out.append(f"{name}: faixas se sobrepoem em {r.pop_min} hab.")
+            elif r.pop_min > expect:
+                out.append(f"{name}: nenhuma regra de {expect} a {r.pop_min - 1} hab.")
+            expect = None if r.pop_max is None else max(expect or 0, r.pop_max + 1)
+        if expect is not None:
+            out.append(f"{name}: nenhuma regra a partir de {expect} hab.")
+    return out
+
+
 def per_occurrence(rule: MinimumRule, population: int) -> int:
     n = rule.base + (math.ceil(population / rule.per_inhabitants) if rule.per_inhabitants else 0)
     return min(n, rule.cap) if rule.cap is not None else n
@@ -252,6 +275,7 @@ def check_minimum(rules: Iterable[MinimumRule], items: Sequence[PlannedItem], *,
 
 
 WHERE_OF_KIND = {"captacao": "captacao", "saida_tratamento": "saida", "poco": "captacao",
+                 "agua_filtrada": "filtrada", "filtrada_combinada": "filtrada",
                  "reservatorio": "rede", "rede": "rede", "ponta_de_rede": "rede",
                  "torneira": "rede"}
 

@@ -103,3 +103,48 @@ def check_transition(current: SampleState | str, target: SampleState | str,
     if reason is not None and (a, b) in NEEDS_REASON and len(reason.strip()) < 5:
         msg = f"Informe o motivo para passar de {label(a)} para {label(b)}."
         raise ValidationError(msg, fields={"motivo": [msg]})
+
+
+# -- moves driven by the results (part 2): named, guarded, typed ---------------------------------
+
+class ResultsMove(enum.Enum):
+    """What happened to a sample's results; the sample's state follows."""
+
+    ALL_ENTERED = "todos os resultados registrados"
+    ALL_VALIDATED = "resultados validados"
+    PUBLISHED = "resultados publicados"
+    SENT_BACK = "reanalise"
+
+
+# move -> {current state: the states the sample passes through}
+_RESULTS_PATHS: dict[ResultsMove, dict[SampleState, tuple[SampleState, ...]]] = {
+    ResultsMove.ALL_ENTERED: {S.AGUARDANDO_ANALISE: (S.AGUARDANDO_VALIDACAO,)},
+    ResultsMove.ALL_VALIDATED: {S.AGUARDANDO_VALIDACAO: (S.VALIDADA,)},
+    ResultsMove.PUBLISHED: {S.VALIDADA: (S.PUBLICADA,)},
+    # VALIDADA goes back through AGUARDANDO VALIDACAO: the only backward steps allowed
+    ResultsMove.SENT_BACK: {S.AGUARDANDO_VALIDACAO: (S.AGUARDANDO_ANALISE,),
+                            S.VALIDADA: (S.AGUARDANDO_VALIDACAO, S.AGUARDANDO_ANALISE)},
+}
+
+
+def results_path(move: ResultsMove, current: SampleState | str) -> tuple[SampleState, ...]:
+    """Guard of a results-driven move: the states the sample passes through from `current`,
+    each a legal transition; () when the move does not apply from there (e.g. a correction of
+    a PUBLICADA sample's result: the results are the truth, the state only follows them)."""
+    path = _RESULTS_PATHS[move].get(coerce(current), ())
+    prev = coerce(current)
+    for nxt in path:  # the table never allows what the state machine refuses
+        if nxt not in _TRANSITIONS[prev]:
+            raise IllegalTransition(f"{move.name}: {label(prev)} -> {label(nxt)}")
+        prev = nxt
+    return path
+
+
+def follow_state(current: SampleState | str, target: SampleState | str) -> tuple[SampleState, ...]:
+    """The results-driven path from `current` to `target` ((): not from here)."""
+    tgt = coerce(target)
+    for move in ResultsMove:
+        path = results_path(move, current)
+        if path and path[-1] is tgt:
+            return path
+    return ()

@@ -13,7 +13,8 @@ from decimal import Decimal
 
 from lims.domain.compliance import percentile
 
-POINT_LABELS = {"saida": "SAÍDA DO TRATAMENTO", "rede": "SISTEMA DE DISTRIBUIÇÃO"}
+POINT_LABELS = {"saida": "SAÍDA DO TRATAMENTO", "rede": "SISTEMA DE DISTRIBUIÇÃO",
+                "filtrada": "Pós-filtração ou Pré-desinfecção"}
 PARAMETER_LABELS = {
     "cloro_residual_livre": "Cloro Residual Livre (mg/L)",
     "coliformes_totais": "Coliformes totais",
@@ -74,6 +75,14 @@ def fields(code: str, where: str, items: Sequence[Item]) -> list[tuple[str, str]
                 ("Número de amostras com resultado > 15,0 uH", count(gt("15.0")))]
         if where == "saida":
             out.append(("Percentil 95", p95))
+    elif code == "turbidez" and where == "filtrada":
+        out += [("Número de amostras com resultado <= 0,3 uT", count(le("0.3"))),
+                ("Número de amostras com resultado > 0,3 e <= 0,5 uT",
+                 count(lambda i: gt("0.3")(i) and le("0.5")(i))),
+                ("Número de amostras com resultado > 0,5 e <= 1,0 uT",
+                 count(lambda i: gt("0.5")(i) and le("1.0")(i))),
+                ("Número de amostras com resultado > 1,0 uT", count(gt("1.0"))),
+                ("Percentil 95", p95)]
     elif code == "turbidez":
         if where == "saida":
             out.append(("Percentil 95", p95))

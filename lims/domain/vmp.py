@@ -32,6 +32,8 @@ class Verdict(enum.StrEnum):
     CONFORME = "conforme"
     NAO_CONFORME = "nao_conforme"
     INDETERMINADO = "indeterminado"
+    # outside a recommended range (pH): shown as such, never as "nao conforme"
+    FORA_DA_RECOMENDACAO = "fora_da_recomendacao"
 
 
 @dataclass(frozen=True)
@@ -198,7 +200,14 @@ def check(m: Measurement, limit: Limit) -> Check:
 
 def ratio_sum(nitrate: Measurement, vmp_nitrate: Decimal, nitrite: Measurement,
               vmp_nitrite: Decimal, *, censored_as: str = "zero") -> tuple[Decimal | None, Verdict]:
-    """Art. 39: C_nitrato/VMP + C_nitrito/VMP <= 1.
+    """Art. 39: C_nitrato/VMP + C_nitrito/VMP <= 1 (see `ratio_sum_of`)."""
+    return ratio_sum_of(((nitrate, vmp_nitrate), (nitrite, vmp_nitrite)),
+                        censored_as=censored_as)
+
+
+def ratio_sum_of(terms, *, censored_as: str = "zero",  # type: ignore[no-untyped-def]
+                 maximum: Decimal = Decimal(1)) -> tuple[Decimal | None, Verdict]:
+    """Sum of C/VMP over `terms` [(Measurement, vmp)] against `maximum` (Art. 39: <= 1).
 
     A censored term ("< LD"/"< LQ") enters as zero by default (the house convention, stated on
     the report); with censored_as="limit" it enters as its limit (upper bound), and a sum that
@@ -206,7 +215,7 @@ def ratio_sum(nitrate: Measurement, vmp_nitrate: Decimal, nitrite: Measurement,
     """
     lower = Decimal(0)  # censored terms as zero
     upper = Decimal(0)  # censored terms as their limit
-    for m, vmp in ((nitrate, vmp_nitrate), (nitrite, vmp_nitrite)):
+    for m, vmp in terms:
         if m.censored:
             if m.limit is not None:
                 upper += m.limit / vmp
@@ -215,9 +224,9 @@ def ratio_sum(nitrate: Measurement, vmp_nitrate: Decimal, nitrite: Measurement,
         else:
             lower += m.value / vmp
             upper += m.value / vmp
-    if lower > 1:
+    if lower > maximum:
         return lower, Verdict.NAO_CONFORME
-    if censored_as == "limit" and upper > 1:
+    if censored_as == "limit" and upper > maximum:
         return upper, Verdict.INDETERMINADO
     return (upper if censored_as == "limit" else lower), Verdict.CONFORME
 

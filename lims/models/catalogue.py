@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -80,6 +81,9 @@ class Parameter(Audited, IdMixin, TimestampMixin, Base):
     lq: Mapped[Decimal | None] = mapped_column(VALUE)
     vmp_min: Mapped[Decimal | None] = mapped_column(VALUE)
     vmp_max: Mapped[Decimal | None] = mapped_column(VALUE)
+    # what the general limit above is (lims.domain.limits.LimitKind): a VMP, or for pH a
+    # recommended range that never makes a result "nao conforme"
+    limit_kind: Mapped[str] = mapped_column(String(20), default="vmp")
     presence_absence: Mapped[bool] = mapped_column(default=False)
     applies: Mapped[str] = mapped_column(String(10), default=Applies.TODOS)
     compare_decimals: Mapped[int | None]
@@ -106,15 +110,68 @@ class Parameter(Audited, IdMixin, TimestampMixin, Base):
 
     @property
     def standard_text(self) -> str:
-        from lims.domain.vmp import Limit, describe_limit
+        from lims.domain.limits import LimitKind, ScopedLimit
 
         if self.vmp_max is None and self.vmp_min is None and not self.presence_absence:
             return "sem VMP"
         from core.fmt import as_shown
 
-        return describe_limit(Limit(maximum=as_shown(self.vmp_max, self.compare_decimals),
-                                    minimum=as_shown(self.vmp_min, self.compare_decimals),
-                                    absence=self.presence_absence), self.unit)
+        kind = LimitKind(self.limit_kind or "vmp")
+        return ScopedLimit(kind, as_shown(self.vmp_min, self.compare_decimals),
+                           as_shown(self.vmp_max, self.compare_decimals),
+                           absence=self.presence_absence).describe(self.unit)
+
+
+class ParameterLimit(Audited, IdMixin, TimestampMixin, Base):
+    """A scoped limit of a parameter (catalogue data, Gestor-editable, audited, versioned):
+    what it is (`kind`: vmp | minimo | faixa_recomendada | meta_operacional), where it applies
+    (point kinds, treatment types, disinfectants: empty = everywhere) and its source. It adds
+    to the parameter's general limit; e.g. post-filtration turbidity 0,5 uT at the
+    filtered-water points of rapid-filtration plants, or free chlorine >= 0,2 mg/L throughout
+    distribution where free chlorine is the disinfectant."""
+
+    __tablename__ = "lims_parameter_limit"
+
+    parameter_code: Mapped[str] = mapped_column(String(80), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default="vmp")
+    minimum: Mapped[Decimal | None] = mapped_column(VALUE)
+    maximum: Mapped[Decimal | None] = mapped_column(VALUE)
+    point_kinds: Mapped[list[Any]] = mapped_column(default=list)
+    treatment_types: Mapped[list[Any]] = mapped_column(default=list)
+    disinfectants: Mapped[list[Any]] = mapped_column(default=list)
+    annex: Mapped[str | None] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(String(200), default="manual")
+    version: Mapped[str] = mapped_column(String(40), default="")
+    unverified: Mapped[bool] = mapped_column(default=False)
+    notes: Mapped[str | None] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    @property
+    def limit_text(self) -> str:
+        from lims.domain.limits import LimitKind, ScopedLimit
+
+        def norm(v: Decimal | None) -> Decimal | None:
+            if v is None:
+                return None
+            d = Decimal(str(v)).normalize()
+            return d.quantize(Decimal(1)) if d == d.to_integral_value() else d
+
+        return ScopedLimit(LimitKind(self.kind), norm(self.minimum), norm(self.maximum)).describe()
+
+    @property
+    def scope_text(self) -> str:
+        from lims.domain.limits import DISINFECTANT_LABELS, Disinfectant
+
+        parts = []
+        if self.point_kinds:
+            parts.append("pontos: " + ", ".join(self.point_kinds))
+        if self.treatment_types:
+            parts.append("tratamento: " + ", ".join(self.treatment_types))
+        if self.disinfectants:
+            parts.append("desinfetante: " + ", ".join(
+                DISINFECTANT_LABELS.get(Disinfectant(d), d) if d in set(Disinfectant) else d
+                for d in self.disinfectants))
+        return "; ".join(parts) or "todos"
 
 
 class SamplingMinimum(Audited, IdMixin, TimestampMixin, Base):

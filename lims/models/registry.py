@@ -47,6 +47,10 @@ class UnitKind(enum.StrEnum):
 
 class PointKind(enum.StrEnum):
     CAPTACAO = "captacao"
+    # treatment stages (SISAGUA "Pos-filtracao ou Pre-desinfeccao"): each filter's effluent,
+    # and the combined filtered water before disinfection
+    AGUA_FILTRADA = "agua_filtrada"
+    FILTRADA_COMBINADA = "filtrada_combinada"
     SAIDA_TRATAMENTO = "saida_tratamento"
     RESERVATORIO = "reservatorio"
     REDE = "rede"
@@ -63,7 +67,10 @@ TREATMENT_LABELS = {"filtracao_rapida": "Filtração rápida", "filtracao_lenta"
 UNIT_LABELS = {"captacao": "Captação", "eta": "ETA", "poco": "Poço", "elevatoria": "Elevatoria",
                "reservatorio": "Reservatório", "rede": "Rede", "setor": "Setor",
                "segmento": "Segmento"}
-POINT_LABELS = {"captacao": "Captação", "saida_tratamento": "Saída do tratamento",
+POINT_LABELS = {"captacao": "Captação",
+                "agua_filtrada": "Água filtrada (efluente de um filtro)",
+                "filtrada_combinada": "Água filtrada combinada (pós-filtração ou pré-desinfecção)",
+                "saida_tratamento": "Saída do tratamento",
                 "reservatorio": "Reservatório", "rede": "Rede", "ponta_de_rede": "Ponta de rede",
                 "poco": "Poço", "torneira": "Torneira de consumidor"}
 
@@ -128,6 +135,9 @@ class SupplySystem(Audited, IdMixin, TimestampMixin, Base):
     population_served: Mapped[int] = mapped_column(default=0)
     source_type: Mapped[str] = mapped_column(String(20), default=SourceType.SUPERFICIAL)
     treatment_type: Mapped[str] = mapped_column(String(30), default=TreatmentType.FILTRACAO_RAPIDA)
+    # the disinfectant kept in distribution (lims.domain.limits.Disinfectant): chooses the
+    # residual rule of Art. 32 (free chlorine, combined chlorine or chlorine dioxide)
+    disinfectant: Mapped[str] = mapped_column(String(20), default="cloro_livre")
     neighbourhoods: Mapped[list[Any]] = mapped_column(default=list)
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]

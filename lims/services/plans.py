@@ -48,7 +48,7 @@ def approved_plan(system_id: int, year: int) -> SamplingPlan | None:
 
 
 def _acting(user_id: int | None, reason: str):  # type: ignore[no-untyped-def]
-    from lims.services.samples import acting
+    from lims.services.actor import acting
 
     return acting(user_id, reason)
 
@@ -162,10 +162,19 @@ def planned_items(plan: SamplingPlan) -> list[dom.PlannedItem]:
             for it in plan.items if it.active]
 
 
+def minimum_rules_for(system: SupplySystem) -> list[dom.MinimumRule]:
+    """The minimums of a system: only the residual of its own disinfectant is required
+    (2914 Anexo XII note 1; Art. 32 in lims/data/compliance_rules.json)."""
+    from lims.services.limits import other_residuals
+
+    skip = other_residuals(system.disinfectant or "cloro_livre")
+    return [r for r in minimum_rules() if r.parameter_code not in skip]
+
+
 def minimum_check(plan_id: int) -> dom.CheckResult:
     plan = get(plan_id)
     system = session.get(SupplySystem, plan.system_id)
-    return dom.check_minimum(minimum_rules(), planned_items(plan), year=plan.year,
+    return dom.check_minimum(minimum_rules_for(system), planned_items(plan), year=plan.year,
                              population=system.population_served,
                              source_type=system.source_type, system_kind=system.kind)
 
@@ -296,7 +305,7 @@ def month_counts(system_id: int, year: int, month: int):  # type: ignore[no-unty
     system = session.get(SupplySystem, system_id)
     if system is None:
         return {}, {}, {}, []
-    for rule in dom.applicable(minimum_rules(), population=system.population_served,
+    for rule in dom.applicable(minimum_rules_for(system), population=system.population_served,
                                source_type=system.source_type, system_kind=system.kind):
         if rule.where in ("saida", "rede"):
             required[(rule.parameter_code, rule.where)] += dom.required_in_month(

@@ -16,6 +16,7 @@ from sqlalchemy import or_, select
 
 from core.db import session, transactional, utcnow
 from core.errors import Conflict, NotFound, ValidationError
+from lims.domain.limits import DISINFECTANT_LABELS, LIMIT_KIND_LABELS
 from lims.models import catalogue as cat
 from lims.models import registry as reg
 
@@ -46,6 +47,8 @@ class Entity:
 
 
 YES = {"1", "true", "on", "sim", "s", "yes"}
+LIMIT_KINDS = {k.value: v for k, v in LIMIT_KIND_LABELS.items()}
+DISINFECTANTS = {k.value: v for k, v in DISINFECTANT_LABELS.items()}
 GROUPS = cat.GROUP_LABELS
 APPLIES = {"saida": "Saída do tratamento", "rede": "Rede (reservatórios e distribuição)",
            "todos": "Todos os pontos"}
@@ -82,11 +85,15 @@ ENTITIES: dict[str, Entity] = {e.key: e for e in (
         Field("population_served", "População abastecida (hab.)", "int", True),
         Field("source_type", "Manancial", "choice", True, reg.SOURCE_LABELS),
         Field("treatment_type", "Tratamento", "choice", True, reg.TREATMENT_LABELS),
+        Field("disinfectant", "Desinfetante (residual na distribuição)", "choice", False,
+              DISINFECTANTS, help="decide a regra do residual: cloro livre >= 0,2 mg/L, "
+              "cloro combinado >= 2 mg/L ou dióxido de cloro >= 0,2 mg/L"),
         Field("neighbourhoods", "Bairros atendidos", "list", help="separados por virgula"),
         Field("latitude", "Latitude", "float"), Field("longitude", "Longitude", "float"),
         Field("regulator_id", "Vigilância sanitária", "fk", fk="reguladores"),
         Field("sisagua_code", "Código SISAGUA"), Field("active", "Ativo", "bool")),
-        ("code", "name", "kind", "population_served", "source_type", "treatment_type", "active"),
+        ("code", "name", "kind", "population_served", "source_type", "treatment_type",
+         "disinfectant", "active"),
         order_by="code", unique=("code",)),
     Entity("unidades", "Unidades", "unidade", reg.Unit, (
         Field("system_id", "Sistema", "fk", True, fk="sistemas"),
@@ -115,6 +122,8 @@ ENTITIES: dict[str, Entity] = {e.key: e for e in (
         Field("unit", "Unidade"), Field("method", "Método"),
         Field("ld", "LD", "decimal"), Field("lq", "LQ", "decimal"),
         Field("vmp_min", "VMP mínimo", "decimal"), Field("vmp_max", "VMP máximo", "decimal"),
+        Field("limit_kind", "O limite geral é", "choice", False, LIMIT_KINDS,
+              help="faixa recomendada (pH) nunca torna um resultado não conforme"),
         Field("presence_absence", "Presenca/ausencia (VMP: ausência)", "bool"),
         Field("applies", "Onde o VMP se aplica", "choice", True, APPLIES),
         Field("compare_decimals", "Casas decimais na comparação", "int"),
@@ -160,6 +169,21 @@ ENTITIES: dict[str, Entity] = {e.key: e for e in (
         Field("notes", "Observações"), Field("active", "Ativa", "bool")),
         ("parameter_code", "where", "source_type", "pop_min", "pop_max", "frequency", "base",
          "per_inhabitants", "source", "active"), order_by="parameter_code"),
+    Entity("limites", "Limites por escopo (Portaria 888)", "limite", cat.ParameterLimit, (
+        Field("parameter_code", "Código do parâmetro", required=True),
+        Field("kind", "O limite é", "choice", True, LIMIT_KINDS),
+        Field("minimum", "Mínimo", "decimal"), Field("maximum", "Máximo", "decimal"),
+        Field("point_kinds", "Tipos de ponto", "list",
+              help="separados por vírgula (vazio = todos): " + ", ".join(reg.POINT_LABELS)),
+        Field("treatment_types", "Tipos de tratamento", "list",
+              help="separados por vírgula (vazio = todos): " + ", ".join(reg.TREATMENT_LABELS)),
+        Field("disinfectants", "Desinfetantes", "list",
+              help="separados por vírgula (vazio = todos): " + ", ".join(DISINFECTANTS)),
+        Field("annex", "Anexo"), Field("source", "Fonte", required=True),
+        Field("version", "Versão da regra"), Field("unverified", "Não verificado no DOU", "bool"),
+        Field("notes", "Observações", "text"), Field("active", "Ativo", "bool")),
+        ("parameter_code", "kind", "limit_text", "scope_text", "source", "active"),
+        order_by="parameter_code"),
 )}
 
 
@@ -281,6 +305,26 @@ def _check_minimum(v: dict[str, Any]) -> dict[str, list[str]]:
     return err
 
 
+def _check_limit(v: dict[str, Any]) -> dict[str, list[str]]:
+    err: dict[str, list[str]] = {}
+    lo, hi = v.get("minimum"), v.get("maximum")
+    if lo is None and hi is None:
+        err["maximum"] = ["Informe o mínimo, o máximo ou os dois."]
+    elif lo is not None and hi is not None and lo > hi:
+        err["minimum"] = ["O mínimo é maior que o máximo."]
+    for name, allowed in (("point_kinds", reg.POINT_LABELS),
+                          ("treatment_types", reg.TREATMENT_LABELS),
+                          ("disinfectants", DISINFECTANTS)):
+        bad = [x for x in v.get(name) or () if x not in allowed]
+        if bad:
+            err[name] = [f"Valores desconhecidos: {', '.join(bad)}."]
+    code = v.get("parameter_code")
+    if code and session.scalars(select(cat.Parameter.id).where(
+            cat.Parameter.code == code)).first() is None:
+        err["parameter_code"] = ["Parâmetro não cadastrado no catálogo."]
+    return err
+
+
 def _check_license(v: dict[str, Any]) -> dict[str, list[str]]:
     if v.get("issued_on") and v.get("expires_on") and v["expires_on"] < v["issued_on"]:
         return {"expires_on": ["O vencimento e anterior a emissão."]}
@@ -298,7 +342,7 @@ def _check_geo(v: dict[str, Any]) -> dict[str, list[str]]:
     return err
 
 
-CHECKS.update({"parametros": _check_parameter, "minimos": _check_minimum,
+CHECKS.update({"parametros": _check_parameter, "minimos": _check_minimum, "limites": _check_limit,
                "licencas": _check_license, "sistemas": _check_geo, "pontos": _check_geo,
                "unidades": _check_geo})
 
@@ -308,7 +352,7 @@ def save(key: str, data: dict[str, Any], *, record_id: int | None = None,
          user_id: int | None = None, reason: str = "") -> Any:
     """Create (record_id None) or update one registry record; only the fields present in
     `data` change on update. Audited with `reason`."""
-    from lims.services.samples import acting
+    from lims.services.actor import acting
 
     e = entity(key)
     obj = record(key, record_id) if record_id is not None else None
@@ -361,7 +405,7 @@ def save(key: str, data: dict[str, Any], *, record_id: int | None = None,
 @transactional
 def confirm_parameter(parameter_id: int, *, user_id: int, reason: str = "") -> cat.Parameter:
     """A Gestor confirms a value the reference marks UNVERIFIED (after checking the DOU)."""
-    from lims.services.samples import acting
+    from lims.services.actor import acting
 
     p = record("parametros", parameter_id)
     if not p.unverified:
@@ -401,7 +445,7 @@ def point_neighbours(point_id: int) -> tuple[list[int], list[int]]:
 @transactional
 def set_neighbours(point_id: int, *, upstream: list[int], downstream: list[int],
                    user_id: int | None = None, reason: str = "") -> None:
-    from lims.services.samples import acting
+    from lims.services.actor import acting
 
     p = record("pontos", point_id)
     ids = set(upstream) | set(downstream)
@@ -432,7 +476,7 @@ def set_neighbours(point_id: int, *, upstream: list[int], downstream: list[int],
 
 @transactional
 def add_point_photo(point_id: int, rel_path: str, *, user_id: int | None = None) -> None:
-    from lims.services.samples import acting
+    from lims.services.actor import acting
 
     p = record("pontos", point_id)
     with acting(user_id, "foto do ponto adicionada"):

@@ -43,39 +43,156 @@ def _more_info() -> str:
 
 
 def quality_summary(system_id: int, year: int, month: int, *, published_only: bool = True,
-                    basic_only: bool = True):  # type: ignore[no-untyped-def]
-    from lims.api import BASIC_PARAMETER_CODES, ParameterSummary, QualitySummary
+                    basic_only: bool = True, level: str = "sistema",
+                    scope_id: int | None = None):  # type: ignore[no-untyped-def]
+    """One scope's month: the rows stored at closing when that scope's month is closed (the
+    same numbers for every reader); computed live only while the month is open."""
+    from lims.api import BASIC_PARAMETER_CODES, QualitySummary
+    from lims.models.closing import ClosingLevel
 
-    rows = closing.pre_closing(system_id, year, month, published_only=published_only,
-                               codes=BASIC_PARAMETER_CODES if basic_only else None)
+    level = ClosingLevel(level)
+    codes = BASIC_PARAMETER_CODES if basic_only else None
+    sid_ = system_id if level is ClosingLevel.SYSTEM else scope_id
+    stored = closing.current_stored(system_id, year, month, level, sid_, codes)
+    c = None
+    if stored is None:  # open, reopened, or closed without rows: ask the closing itself
+        c = closing.closing_of(system_id, year, month, level,
+                               scope_id if level is not ClosingLevel.SYSTEM else None)
+    if stored is not None or closing._closed(c):
+        rows, version = (stored.rows, stored.rules_version) if stored else (
+            [], closing.rules_data()["version"])
+        system_name = (stored.system_name if stored else None) or _system_name(system_id)
+        scope_name = ((stored.scope_name if stored else None)
+                      or (c.scope_name if c is not None else None)
+                      or (system_name if level is ClosingLevel.SYSTEM else
+                          closing.scope_of(system_id, level, scope_id).name))
+        sid, closed = sid_, True
+    else:
+        scope = closing.scope_of(system_id, level, scope_id)
+        rows = closing.scope_report(system_id, year, month, scope,
+                                    published_only=published_only, codes=codes)
+        scope_name, sid, version = scope.name, scope.scope_id, closing.rules_data()["version"]
+        system_name = _system_name(system_id)
+        closed = False
+    return QualitySummary(
+        system_id=system_id, system_name=system_name, year=year, month=month,
+        level=level.value, closed=closed, parameters=tuple(summarise(rows, BASIC_PARAMETER_CODES)),
+        more_info=_more_info(), scope_id=sid, scope_name=scope_name,
+        counting_rule=closing.COUNTING_RULE + ("" if closed or not published_only else
+                                               " Mês aberto: só resultados já publicados."),
+        rules_version=version)
+
+
+def quality_summaries(keys: list[tuple[int, int, int]], *, published_only: bool = True):  # type: ignore[no-untyped-def]
+    """System-level summaries of many (system_id, year, month) at once (the public annual
+    report, the open-data summaries): every closed month's stored basic rows in one query;
+    only the months without a current closing are computed, one by one."""
+    from sqlalchemy import tuple_
+
+    from lims.api import BASIC_PARAMETER_CODES, QualitySummary
+    from lims.models.closing import ClosingLevel, MonthSummary
+
+    keys = list(dict.fromkeys(keys))
+    if not keys:
+        return {}
+    got: dict[tuple[int, int, int], list] = {}
+    for r in session.execute(select(
+            MonthSummary.system_id, MonthSummary.year, MonthSummary.month, MonthSummary.row,
+            MonthSummary.rules_version).where(
+            MonthSummary.level == ClosingLevel.SYSTEM.value, MonthSummary.current.is_(True),
+            MonthSummary.system_id.in_({k[0] for k in keys}),
+            MonthSummary.scope_id == MonthSummary.system_id,
+            tuple_(MonthSummary.year, MonthSummary.month).in_({(k[1], k[2]) for k in keys}),
+            MonthSummary.parameter_code.in_(BASIC_PARAMETER_CODES)).order_by(MonthSummary.id)):
+        got.setdefault((r.system_id, r.year, r.month), []).append(r)
+    more = _more_info()
+    out = {}
+    for key in keys:
+        rows = got.get(key)
+        if not rows:
+            out[key] = quality_summary(*key, published_only=published_only)
+            continue
+        first = rows[0].row
+        name = first.get("_system_name") or _system_name(key[0])
+        out[key] = QualitySummary(
+            system_id=key[0], system_name=name, year=key[1], month=key[2],
+            level=ClosingLevel.SYSTEM.value, closed=True,
+            parameters=tuple(summarise([closing.ReportRow.from_dict(r.row) for r in rows],
+                                       BASIC_PARAMETER_CODES)),
+            more_info=more, scope_id=key[0], scope_name=first.get("_scope_name") or name,
+            counting_rule=closing.COUNTING_RULE, rules_version=rows[0].rules_version)
+    return out
+
+
+def summarise(rows: list[closing.ReportRow], first: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    """Per parameter, the report rows of its point types (saida, rede) as one ParameterSummary."""
+    from lims.api import ParameterSummary
+
     by_code: dict[str, list[closing.ReportRow]] = {}
     for r in rows:
         by_code.setdefault(r.parameter_code, []).append(r)
-    order = list(BASIC_PARAMETER_CODES) + sorted(set(by_code) - set(BASIC_PARAMETER_CODES))
-    params = []
+    order = [c for c in first if c in by_code] + sorted(set(by_code) - set(first))
+    out = []
     for code in order:
-        rs = by_code.get(code)
-        if not rs:
-            continue
-        means = [(r.mean, r.analysed) for r in rs if r.mean is not None and r.analysed]
+        rs = by_code[code]
+        own = [r for r in rs if not r.duplicate_of]  # the outlet standing in: once
+        named = next((r for r in rs if r.where != "filtrada"), rs[0])  # the plain name
+        means = [(r.mean, r.analysed) for r in own if r.mean is not None and r.analysed]
         total = sum(n for _m, n in means)
-        params.append(ParameterSummary(
-            parameter_code=code, parameter_name=rs[0].parameter_name, unit=rs[0].unit,
+        p95s = [r.p95 for r in own if r.p95 is not None]
+        out.append(ParameterSummary(
+            parameter_code=code, parameter_name=named.parameter_name, unit=named.unit,
             standard="; ".join(f"{_where(r.where)}: {r.rule}" for r in rs),
-            required=sum(r.required for r in rs), planned=sum(r.planned for r in rs),
-            analysed=sum(r.analysed for r in rs), conforming=sum(r.conforming for r in rs),
+            required=sum(r.required for r in own), planned=sum(r.planned for r in own),
+            analysed=sum(r.analysed for r in own), conforming=sum(r.conforming for r in own),
             verdict=comp.combine(comp.MonthVerdict(r.verdict) for r in rs).value,
             rule="; ".join(f"{_where(r.where)}: {r.reason}" for r in rs),
             mean=round(sum(m * n for m, n in means) / total, 3) if total else None,
+            p95=max(p95s) if p95s else None,
+            field_readings=sum(r.field_readings for r in own),
         ))
-    return QualitySummary(
-        system_id=system_id, system_name=_system_name(system_id), year=year, month=month,
-        level="sistema", closed=closing.is_closed(system_id, year, month),
-        parameters=tuple(params), more_info=_more_info())
+    return out
+
+
+def quality_for_connection(system_id: int, year: int, month: int, *,
+                           sector_code: str | None = None, neighbourhood: str | None = None,
+                           published_only: bool = True):  # type: ignore[no-untyped-def]
+    """The summary of the most specific CLOSED scope serving a connection: the reservoir
+    scope that holds the connection's sector (or neighbourhood), else the system."""
+    from sqlalchemy.orm import aliased
+
+    from lims.models.closing import ClosingLevel, ClosingState, MonthClosing
+    from lims.models.registry import CollectionPoint, Unit
+
+    if sector_code or neighbourhood:
+        scoped = list(session.scalars(select(MonthClosing).where(
+            MonthClosing.system_id == system_id, MonthClosing.year == year,
+            MonthClosing.month == month, MonthClosing.level == ClosingLevel.RESERVOIR,
+            MonthClosing.state == ClosingState.CLOSED).order_by(MonthClosing.id)))
+        if scoped:
+            ids = {i for c in scoped for i in (c.point_ids or ())}
+            sector = (sector_code or "").casefold()
+            hood = (neighbourhood or "").casefold()
+            serve: dict[int, set[str]] = {}
+            parent = aliased(Unit)
+            # a point's unit (sector or one of its segments) names the sector it serves
+            for pid, p_hood, u_code, parent_code in session.execute(
+                    select(CollectionPoint.id, CollectionPoint.neighbourhood, Unit.code,
+                           parent.code)
+                    .outerjoin(Unit, Unit.id == CollectionPoint.unit_id)
+                    .outerjoin(parent, parent.id == Unit.parent_id)
+                    .where(CollectionPoint.id.in_(ids))):
+                serve[pid] = {x.casefold() for x in (p_hood, u_code, parent_code) if x}
+            for want in (sector, hood):  # the sector is more specific than the neighbourhood
+                for c in scoped:
+                    if want and any(want in serve.get(pid, ()) for pid in c.point_ids or ()):
+                        return quality_summary(system_id, year, month, level=c.level,
+                                               scope_id=c.scope_id, published_only=published_only)
+    return quality_summary(system_id, year, month, published_only=published_only)
 
 
 def _where(w: str) -> str:
-    return {"saida": "Saída do tratamento", "rede": "Rede de distribuição"}.get(w, w)
+    return WHERE_PT.get(w, w)
 
 
 def quality_history(system_id: int, months: int = 12, *, until: tuple[int, int] | None = None,
@@ -225,8 +342,10 @@ def now() -> dt.datetime:
 # -- report documents (HTML data, PDF with reportlab, XLSX with openpyxl) ----------------------
 
 VERDICT_PT = {"conforme": "Conforme", "nao_conforme": "Não conforme", "sem_dados": "Sem dados",
-              "indeterminado": "Indeterminado"}
-WHERE_PT = {"saida": "Saída do tratamento", "rede": "Rede de distribuição"}
+              "indeterminado": "Indeterminado",
+              "fora_da_recomendacao": "Fora da faixa recomendada"}
+WHERE_PT = {"saida": "Saída do tratamento", "rede": "Rede de distribuição",
+            "filtrada": "Pós-filtração ou pré-desinfecção"}
 
 
 def _n(v: float | None, places: int = 2) -> str:
@@ -238,14 +357,14 @@ def _n(v: float | None, places: int = 2) -> str:
 def closing_table(rows: list[closing.ReportRow]) -> tuple[list[str], list[list[str]]]:
     """The pre-/post-closing report as a table (header, rows) shared by PDF and XLSX."""
     head = ["Parâmetro", "Ponto", "Exigidas", "Dispensadas (parada)", "Planejadas", "Coletadas",
-            "Analisadas", "Conformes", "Fora do padrão", "Recoletas", "Média", "P95", "Regra",
-            "Resultado"]
+            "Analisadas", "Leituras de campo", "Conformes", "Fora do padrão", "Recoletas",
+            "Média", "P95", "Regra", "Resultado"]
     body = []
     for r in rows:
         body.append([
             f"{r.parameter_name}" + (f" ({r.unit})" if r.unit else ""), WHERE_PT.get(r.where, r.where),
             str(r.required), str(r.excused), str(r.planned), str(r.collected), str(r.analysed),
-            str(r.conforming), str(r.nonconforming), str(r.recoletas), _n(r.mean), _n(r.p95),
+            str(r.field_readings), str(r.conforming), str(r.nonconforming), str(r.recoletas), _n(r.mean), _n(r.p95),
             r.rule, f"{VERDICT_PT.get(r.verdict, r.verdict)}: {r.reason}",
         ])
     return head, body
@@ -285,6 +404,8 @@ def render_pdf(title: str, subtitle: str, head: list[str], body: list[list[str]]
                 style.append(("BACKGROUND", (verdict_col, i), (verdict_col, i), colors.HexColor("#f7d9d7")))
             elif txt.startswith("conforme"):
                 style.append(("BACKGROUND", (verdict_col, i), (verdict_col, i), colors.HexColor("#d8eedd")))
+            elif txt.startswith("fora da faixa recomendada"):
+                style.append(("BACKGROUND", (verdict_col, i), (verdict_col, i), colors.HexColor("#e6eefa")))
             elif txt.startswith("indeterminado"):
                 style.append(("BACKGROUND", (verdict_col, i), (verdict_col, i), colors.HexColor("#fff0c2")))
     table.setStyle(TableStyle(style))
@@ -344,34 +465,47 @@ def render_xlsx(title: str, subtitle: str, head: list[str], body: list[list[str]
     return buf.getvalue()
 
 
-def closing_document(system_id: int, year: int, month: int, fmt: str, *,
-                     post: bool = False) -> tuple[bytes, str, str]:
-    """(content, mimetype, filename) of the pre-closing (or post-closing) report."""
-    from lims.models.closing import ClosingState
+def month_rows(system_id: int, year: int, month: int, *, level: str = "sistema",
+               scope_id: int | None = None) -> tuple[list[closing.ReportRow], bool]:
+    """(rows, closed): a closed month's stored rows, else the live pre-closing report."""
+    from lims.models.closing import ClosingLevel
 
-    c = closing.closing_of(system_id, year, month)
-    if post:
-        if c is None or c.state != ClosingState.CLOSED:
-            raise NotFound("Este mês não esta fechado.")
-        rows = [closing.ReportRow(**r) for r in c.report["rows"]]
-        kind = "Relatório pos-fechamento"
-    else:
-        rows = closing.pre_closing(system_id, year, month)
-        kind = "Relatório pre-fechamento"
+    level_ = ClosingLevel(level)
+    c = closing.closing_of(system_id, year, month, level_,
+                           scope_id if level_ is not ClosingLevel.SYSTEM else None)
+    if closing._closed(c):
+        assert c is not None
+        return closing.stored_rows(c.id), True
+    scope = closing.scope_of(system_id, level_, scope_id)
+    return closing.scope_report(system_id, year, month, scope), False
+
+
+def closing_document(system_id: int, year: int, month: int, fmt: str, *,
+                     post: bool = False, level: str = "sistema",
+                     scope_id: int | None = None) -> tuple[bytes, str, str]:
+    """(content, mimetype, filename) of the pre-closing (or post-closing) report."""
+    rows, closed = month_rows(system_id, year, month, level=level, scope_id=scope_id)
+    if post and not closed:
+        raise NotFound("Este mês não esta fechado.")
+    if not post and closed:  # the pre-closing view of a closed month is what was closed
+        post = True
+    kind = "Relatório pos-fechamento" if post else "Relatório pre-fechamento"
     name = _system_name(system_id)
+    if level != "sistema" and scope_id is not None:
+        name += f" - {closing.scope_of(system_id, level, scope_id).name}"
     title = f"{kind} - {name} - {month:02d}/{year}"
-    subtitle = ("Portaria GM/MS 888/2021. Recoletas fora dos percentuais; '< LD' conta como "
-                "conforme; LQ acima do VMP e indeterminado. Regras: versão "
+    subtitle = (f"Portaria GM/MS 888/2021. {closing.COUNTING_RULE} Regras: versão "
                 f"{closing.rules_data()['version']}.")
     head, body = closing_table(rows)
     fname = f"{'pos' if post else 'pre'}-fechamento-{system_id}-{year}-{month:02d}"
     if fmt == "pdf":
-        return (render_pdf(title, subtitle, head, body, verdict_col=13,
+        return (render_pdf(title, subtitle, head, body, verdict_col=len(head) - 1,
                            footer=f"Gerado em {ptbr.datahora(utcnow())} (horário local)",
-                           widths_mm=[30, 22] + [14.5] * 10 + [44, 36]),
+                           widths_mm=[30, 21, 13, 15] + [13] * 9 + [41, 36]),
                 "application/pdf", fname + ".pdf")
     if fmt == "xlsx":
-        return (render_xlsx(title, subtitle, head, body, numeric_cols=(2, 3, 4, 5, 6, 7, 8, 9, 10, 11)),
+        return (render_xlsx(title, subtitle, head, body,
+                            numeric_cols=(2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)),
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", fname + ".xlsx")
     raise ValidationError("Formato inválido: use pdf ou xlsx.", fields={"formato": ["pdf ou xlsx"]})
 
@@ -389,29 +523,20 @@ SISAGUA_HEAD = ["Ano", "Mês", "Código forma de abastecimento", "Nome da forma 
 
 
 def sisagua_rows(system_id: int, year: int, month: int) -> list[list[str]]:
+    """The SISAGUA monthly control rows of one system: stored with the closing for a closed
+    month, computed from the validated results (the same counting rule) while it is open."""
     from lims.domain import sisagua
-    from lims.domain.vmp import Measurement, Qualifier
 
-    first, nxt = closing.month_bounds(year, month)
-    stmt = select(Result).where(
-        Result.system_id == system_id, Result.collected_on >= first, Result.collected_on < nxt,
-        Result.state.in_([ResultState.VALIDATED, ResultState.PUBLISHED]),
-        Result.is_recoleta.is_(False), Result.parameter_code.in_(list(sisagua.PARAMETER_LABELS)))
-    groups: dict[tuple[str, str], list[sisagua.Item]] = {}
-    for r in session.scalars(stmt):
-        where = closing.category(r.point_kind)
-        if where is None:
-            continue
-        m = Measurement(value=r.value, qualifier=Qualifier(r.qualifier or ""))
-        groups.setdefault((where, r.parameter_code), []).append(
-            sisagua.Item(r.value, censored=m.censored, positive=m.positive))
+    rows, _closed = month_rows(system_id, year, month)
     name = _system_name(system_id)
     code = _system_code(system_id)
     out = []
-    for (where, pcode) in sorted(groups):
-        for campo, valor in sisagua.fields(pcode, where, groups[(where, pcode)]):
-            out.append([str(year), str(month), code, name, sisagua.POINT_LABELS[where],
-                        sisagua.PARAMETER_LABELS[pcode], campo, valor])
+    for r in sorted(rows, key=lambda r: (r.where, r.parameter_code)):
+        if r.parameter_code not in sisagua.PARAMETER_LABELS or r.where not in sisagua.POINT_LABELS:
+            continue
+        for campo, valor in r.sisagua:
+            out.append([str(year), str(month), code, name, sisagua.POINT_LABELS[r.where],
+                        sisagua.PARAMETER_LABELS[r.parameter_code], campo, valor])
     return out
 
 
@@ -590,7 +715,7 @@ def report_vigilancia(system_id, year, month):  # type: ignore[no-untyped-def]
             "Fora do padrão", "Resultado"]
     body = [[r.parameter_name, WHERE_PT.get(r.where, r.where), str(r.required), str(r.analysed),
              str(r.conforming), str(r.nonconforming), VERDICT_PT.get(r.verdict, r.verdict)]
-            for r in closing.pre_closing(system_id, year, month)]
+            for r in month_rows(system_id, year, month)[0]]
     ncs = nonconformities(system_id, year, month)
     if ncs:
         body.append(["AMOSTRAS FORA DO PADRAO", "Ponto", "Data da coleta", "Resultado", "Padrão",

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,63 +19,22 @@ from sqlalchemy import select
 from core import fmt
 from core.db import session, transactional, utcnow
 from core.errors import Conflict, NotFound, ValidationError
+from lims.domain.limits import LimitKind, ScopedLimit, binding_limit, check_all, describe_all
 from lims.domain.vmp import (
-    Limit,
     Measurement,
     Qualifier,
-    check,
-    describe_limit,
+    Verdict,
     describe_result,
     parse_result,
     plausible,
 )
 from lims.models.results import AnalysisReport, Result, ResultState
+from lims.services.refs import ParameterRef, SampleRef, active_result  # noqa: F401  (re-exported)
+from lims.services.refs import param_ref as _param_ref
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class ParameterRef:
-    id: int
-    code: str
-    name: str
-    unit: str
-    limit: Limit
-    method: str | None = None
-    ld: Decimal | None = None
-    lq: Decimal | None = None
-    plausible_low: Decimal | None = None
-    plausible_high: Decimal | None = None
-    group: str = ""
-
-
-@dataclass(frozen=True)
-class SampleRef:
-    id: int
-    code: str
-    point_id: int | None
-    point_code: str
-    point_name: str
-    point_kind: str
-    system_id: int | None
-    system_name: str
-    collected_at: dt.datetime | None
-    is_recoleta: bool = False
-    latitude: float | None = None
-    longitude: float | None = None
-    neighbourhoods: tuple[str, ...] = field(default_factory=tuple)
-    upstream: tuple[int, ...] = ()
-    downstream: tuple[int, ...] = ()
-
-
-def active_result(sample_id: int, parameter_id: int) -> Result | None:
-    """The result that currently stands for (sample, parameter): not superseded, not cancelled."""
-    return session.scalars(
-        select(Result).where(
-            Result.sample_id == sample_id, Result.parameter_id == parameter_id,
-            Result.state.not_in([ResultState.SUPERSEDED, ResultState.CANCELLED]),
-        )
-    ).first()
+FIELD_METHOD = "campo"  # Result.method of the readings typed by the collector on the route
 
 
 def physical_range(p: ParameterRef) -> tuple[Decimal | None, Decimal | None, str]:
@@ -122,13 +80,100 @@ def _plausible_text(p: ParameterRef) -> str:
     return f"a partir de {lo} {p.unit}".strip() if lo is not None else f"até {hi} {p.unit}".strip()
 
 
-def preview(text: str, p: ParameterRef) -> dict[str, object]:
-    """What the grid shows at once while typing: conformity and plausibility (no writes)."""
+def scoped_limits(p: ParameterRef, point_kind: str | None,
+                  system_id: int | None) -> tuple[ScopedLimit, ...]:
+    """The catalogue's limits at this point of this system (lims.services.limits); a
+    parameter outside the catalogue keeps the plain limit it came with."""
+    from lims.services import limits
+
+    pl = limits.parameter_limits(p.code)
+    if pl is None:
+        lim = p.limit
+        if lim.maximum is None and lim.minimum is None and not lim.absence:
+            return ()
+        return (ScopedLimit(LimitKind.VMP, lim.minimum, lim.maximum, absence=lim.absence,
+                            decimals=lim.decimals),)
+    f = limits.system_facts(system_id)
+    return pl.at(point_kind, f.treatment_type, f.disinfectant)
+
+
+def sum_checks(sample_id: int, p: ParameterRef, m: Measurement | None = None
+               ) -> list[dict[str, object]]:
+    """The sum rules (nitrate + nitrite, Art. 39) this parameter enters, for one sample: the
+    other terms come from the sample's standing results, this term from `m` (the value being
+    typed) or its own standing result. A rule with a missing term is left out."""
+    from lims.services import limits
+
+    return [x for rule in limits.sum_rules_with(p.code)
+            if (x := _sum_of(rule, sample_id, (p.code, m) if m is not None else None))]
+
+
+def sample_sums(sample_id: int) -> list[dict[str, object]]:
+    """Every sum rule complete on this sample's standing results (the validation screen)."""
+    from lims.services import limits
+
+    return [x for rule in limits.sum_rules() if (x := _sum_of(rule, sample_id, None))]
+
+
+def _sum_of(rule, sample_id: int, typed) -> dict[str, object] | None:  # type: ignore[no-untyped-def]
+    from lims.domain import compliance as comp
+    from lims.services import limits
+
+    pls = limits.many(rule.terms)
+    terms: dict[str, tuple[Measurement, Decimal | None]] = {}
+    for code in rule.terms:
+        vmp = (binding_limit(x for x in pls[code].limits if x.general).maximum
+               if code in pls else None)
+        if typed is not None and typed[0] == code:
+            terms[code] = (typed[1], vmp)
+            continue
+        r = session.scalars(select(Result).where(
+            Result.sample_id == sample_id, Result.parameter_code == code,
+            Result.state.not_in([ResultState.SUPERSEDED, ResultState.CANCELLED]))).first()
+        if r is not None:
+            terms[code] = (Measurement(value=r.value, qualifier=Qualifier(r.qualifier or ""),
+                                       ld=r.ld, lq=r.lq), vmp)
+    got = comp.sum_of_sample(rule, terms)
+    if got is None:
+        return None
+    total, verdict = got
+    return {"codigo": rule.code, "nome": rule.name,
+            "soma": None if total is None else f"{total:.2f}".replace(".", ","),
+            "verdict": verdict.value, "regra": rule.text}
+
+
+def preview(text: str, p: ParameterRef, *, sample_id: int | None = None,
+            point_kind: str | None = None, system_id: int | None = None) -> dict[str, object]:
+    """What the grid shows at once while typing: conformity against the limits that apply at
+    the sample's point, the sum rules it enters, and plausibility (no writes)."""
     m, shown = _measure(text, p)
-    c = check(m, p.limit)
-    return {"valor": shown, "verdict": c.verdict.value, "motivo": c.reason,
-            "plausivel": plausible(m.value, p.plausible_low, p.plausible_high),
-            "padrao": describe_limit(p.limit, p.unit)}
+    if sample_id is not None and (point_kind is None or system_id is None):
+        ref = _sample_context(sample_id)
+        point_kind, system_id = ref if ref else (point_kind, system_id)
+    lims_ = scoped_limits(p, point_kind, system_id)
+    c = check_all(m, lims_, p.unit)
+    out: dict[str, object] = {
+        "valor": shown, "verdict": c.verdict.value, "motivo": c.reason,
+        "plausivel": plausible(m.value, p.plausible_low, p.plausible_high),
+        "padrao": describe_all(lims_, p.unit)}
+    if sample_id is not None:
+        sums = sum_checks(sample_id, p, m)
+        out["somas"] = sums
+        failed = [x for x in sums if x["verdict"] == Verdict.NAO_CONFORME.value]
+        if failed and c.verdict is Verdict.CONFORME:
+            out["verdict"] = Verdict.NAO_CONFORME.value
+            out["motivo"] = "; ".join(f"{x['nome']} = {x['soma']} (> 1)" for x in failed)
+    return out
+
+
+def _sample_context(sample_id: int) -> tuple[str | None, int | None] | None:
+    from lims.models.registry import CollectionPoint
+    from lims.models.samples import Sample
+
+    row = session.execute(select(CollectionPoint.kind, Sample.system_id).join(
+        CollectionPoint, CollectionPoint.id == Sample.point_id).where(
+        Sample.id == sample_id)).first()
+    return (row[0], row[1]) if row else None
 
 
 @transactional
@@ -140,11 +185,11 @@ def enter_result(sample: SampleRef, parameter: ParameterRef, text: str, *,
                  supersedes: Result | None = None) -> Result:
     """Record one analysis. A second entry for the same parameter needs a correction or a
     reanalysis (history is append-only)."""
-    from lims.services import closing
+    from lims.services import month_lock
 
     collected_on = _local_date(sample.collected_at)
     if sample.system_id is not None and collected_on is not None:
-        closing.assert_open(sample.system_id, collected_on)
+        month_lock.assert_open(sample.system_id, collected_on, sample.point_id)
     if supersedes is None and active_result(sample.id, parameter.id) is not None:
         raise Conflict(f"A amostra {sample.code} já tem resultado de {parameter.name}; "
                        "use correção ou reanálise.", code="resultado_existente")
@@ -162,7 +207,8 @@ def enter_result(sample: SampleRef, parameter: ParameterRef, text: str, *,
     if sample.collected_at and analysed_at < sample.collected_at - dt.timedelta(minutes=5):
         raise ValidationError("A data da análise é anterior à coleta.",
                               fields={"analisado_em": ["Anterior a coleta."]})
-    c = check(m, parameter.limit)
+    lims_ = scoped_limits(parameter, sample.point_kind, sample.system_id)
+    c = check_all(m, lims_, parameter.unit)
     r = Result(
         sample_id=sample.id, sample_code=sample.code, parameter_id=parameter.id,
         parameter_code=parameter.code, parameter_name=parameter.name, point_id=sample.point_id,
@@ -176,7 +222,7 @@ def enter_result(sample: SampleRef, parameter: ParameterRef, text: str, *,
         outside_plausible_confirmed=not plausible(m.value, parameter.plausible_low,
                                                   parameter.plausible_high),
         observation=observation, verdict=c.verdict.value,
-        standard=describe_limit(parameter.limit, parameter.unit), state=ResultState.ENTERED,
+        standard=describe_all(lims_, parameter.unit), state=ResultState.ENTERED,
     )
     session.add(r)
     session.flush()
@@ -252,92 +298,6 @@ def resolve_parameter(parameter_id: int, *, fallback: ParameterRef | None = None
     return fallback
 
 
-def _param_ref(p) -> ParameterRef:  # type: ignore[no-untyped-def]
-    """ParameterRef of a lims.models.catalogue.Parameter."""
-    def dec(v: object) -> Decimal | None:
-        return None if v is None else Decimal(str(v))
-
-    def shown(v: object) -> Decimal | None:  # the limit as the catalogue writes it
-        return fmt.as_shown(v, p.compare_decimals)
-
-    limit = Limit(maximum=shown(p.vmp_max), minimum=shown(p.vmp_min),
-                  absence=bool(p.presence_absence), decimals=p.compare_decimals)
-    return ParameterRef(id=p.id, code=p.code, name=p.name, unit=p.unit or "", limit=limit,
-                        method=p.method, ld=dec(p.ld), lq=dec(p.lq),
-                        plausible_low=dec(p.plausible_min), plausible_high=dec(p.plausible_max),
-                        group=str(p.group or ""))
-
-
-# -- demo ------------------------------------------------------------------------------------
-
-def _demo_value(rnd, p: ParameterRef, kind: str, positive: bool) -> str:  # type: ignore[no-untyped-def]
-    """A plausible demo value for one parameter (pt-BR text as typed by the analyst)."""
-    if p.limit.absence:
-        return "Presente" if positive else "Ausente"
-    fixed = {"turbidez": (0.1, 0.45 if kind == "saida_tratamento" else 1.8, 2),
-             "cloro_residual_livre": (0.6, 1.8, 2), "cor_aparente": (2, 9, 1),
-             "fluoreto": (0.6, 0.85, 2), "ph": (6.8, 7.6, 1), "gosto_odor": (1, 2, 0)}
-    if p.code == "fluoreto" and rnd.random() < 0.05:
-        return "< LD"
-    if p.code in fixed:
-        lo, hi, n = fixed[p.code]
-    elif p.limit.maximum is not None:
-        lo, hi, n = float(p.limit.maximum) * 0.1, float(p.limit.maximum) * 0.5, 4
-    elif p.limit.minimum is not None:
-        lo, hi, n = float(p.limit.minimum) * 1.5, float(p.limit.minimum) * 3, 2
-    else:
-        lo, hi, n = 1.0, 10.0, 1
-    return f"{rnd.uniform(lo, hi):.{n}f}".replace(".", ",")
-
-
-def seed_demo_results(today: dt.date) -> None:
-    """The demo's lab results: the PREVIOUS month entered, validated, published and CLOSED, and
-    the current month OPEN and under way (validated up to last week, then awaiting validation).
-    Called at the end of part 1's seed_demo, on the samples it walked up to reception;
-    idempotent (does nothing when results exist)."""
-    import random
-
-    from core.auth import User
-    from lims.services import closing, samples, validation
-
-    if session.scalars(select(Result.id).limit(1)).first() is not None:
-        return
-    users = {u.username: u.id for u in session.scalars(select(User))}
-    analyst = users.get("analista")
-    analyst2 = users.get("analista2", analyst)
-    supervisor = users.get("supervisor")
-    gestor = users.get("gestor", supervisor)
-    if analyst is None or supervisor is None:
-        log.warning("demo users missing; no demo results")
-        return
-    rnd = random.Random(5440)
-    first_prev = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-    work = samples.demo_sample_refs(first_prev, today)
-    week_ago = today - dt.timedelta(days=7)
-    to_validate: list[int] = []
-    positive_done = False
-    for ref, params in work:
-        day = _local_date(ref.collected_at) or today
-        if day > today or (ref.collected_at and ref.collected_at + dt.timedelta(hours=5) > utcnow()):
-            continue  # not analysed yet: the current month is under way
-        who = analyst if ref.id % 2 else analyst2
-        for p in params:
-            pos = (p.code == "coliformes_totais" and not positive_done
-                   and day.month == first_prev.month and ref.point_kind == "rede" and day.day >= 12)
-            positive_done = positive_done or pos
-            r = enter_result(ref, p, _demo_value(rnd, p, ref.point_kind, pos),
-                             analysed_at=ref.collected_at + dt.timedelta(hours=5) if ref.collected_at else None,
-                             analyst_id=who, entered_by_id=who)
-            if day < week_ago or day < today.replace(day=1):  # the closed month is all validated
-                to_validate.append(r.id)
-    validation.validate(to_validate, supervisor)
-    prev_systems = sorted({ref.system_id for ref, _ in work if ref.system_id is not None
-                           and ref.collected_at and _local_date(ref.collected_at) < today.replace(day=1)})
-    for system_id in prev_systems:
-        closing.close_month(system_id, first_prev.year, first_prev.month, user_id=gestor,
-                            username="gestor", auto_publish=True)
-
-
 # -- where the entry screens find samples awaiting analysis ------------------------------------
 # Part 1's `samples.awaiting_analysis_refs(parameter_code | None, sample_id | None)` gives the
 # samples AGUARDANDO ANALISE with their parameters; `register_entry_source` lets a test put
@@ -393,25 +353,53 @@ def enter_grid(parameter_code: str, values: dict[int, str], *, user_id: int,
     return out
 
 
-# -- sample states driven by results (part 1 owns the state machine) ----------------------------
-
-def sample_state_hook(sample_id: int, state: str, reason: str) -> None:
-    """Move the sample ("AGUARDANDO VALIDACAO", "VALIDADA", "PUBLICADA") through its lifecycle
-    (part 1's `samples.on_results_state`). Errors propagate: the unit of work rolls back."""
-    from lims.services import samples
-
-    samples.on_results_state(sample_id, state, reason)
-
+# -- sample states driven by results: named transitions of lims.services.samples ----------------
 
 def after_entry(sample_id: int) -> None:
+    from lims.services import samples
+
     if not awaiting_entry(sample_id=sample_id):
-        sample_state_hook(sample_id, "AGUARDANDO VALIDACAO", "todos os resultados registrados")
+        samples.results_entered(sample_id)
 
 
 def after_validation(sample_ids: set[int]) -> None:
+    from lims.services import samples
+
     for sid in sample_ids:
         left = session.scalars(select(Result.id).where(Result.sample_id == sid,
                                                        Result.state == ResultState.ENTERED)
                                .limit(1)).first()
         if left is None:
-            sample_state_hook(sid, "VALIDADA", "resultados validados")
+            samples.results_validated(sid)
+
+
+# -- field readings (typed by the collector on the route entry) ---------------------------------
+
+@transactional
+def enter_field_readings(sample_id: int, readings: dict[str, str], *,
+                         collector_id: int | None) -> list[Result]:
+    """The collector's field readings become results of the sample: method "campo", entered
+    and analysed by the collector, unit, LD and standard from the catalogue. They wait for
+    validation like any result (four eyes: the collector cannot validate them) and then count
+    in the closing; a lab correction supersedes them and the field value stays in the history.
+    A reading whose parameter already has a result (a replayed entry) is left alone."""
+    from lims.models.catalogue import Parameter
+    from lims.services import samples
+
+    wanted = {k: str(v).strip() for k, v in (readings or {}).items() if str(v or "").strip()}
+    if not wanted:
+        return []
+    ref = samples.sample_ref(sample_id)
+    params = session.scalars(select(Parameter).where(Parameter.code.in_(list(wanted)),
+                                                     Parameter.active.is_(True)))
+    out = []
+    for p in sorted(params, key=lambda p: p.code):
+        pref = _param_ref(p)
+        if active_result(ref.id, pref.id) is not None:
+            continue
+        out.append(enter_result(ref, pref, wanted[p.code],
+                                analysed_at=min(ref.collected_at or utcnow(), utcnow()),
+                                analyst_id=collector_id, entered_by_id=collector_id,
+                                method=FIELD_METHOD, confirm_implausible=True,
+                                observation="leitura de campo do coletor"))
+    return out

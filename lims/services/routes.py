@@ -560,6 +560,9 @@ def _apply(data: dict[str, Any], *, user_id: int, data_dir: Path,
             fields["photo_path"] = photo
         sample_svc.transition(s.id, SampleState.COLETADA, user_id=user_id,
                               reason=f"coletada na rota {route.code}", **fields)
+        from lims.services.results import enter_field_readings
+
+        enter_field_readings(s.id, readings, collector_id=user_id)
         msg = f"Amostra {s.code} registrada como coletada."
     else:
         reason = str(data.get("reason") or "").strip()

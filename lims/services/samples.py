@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from core.audit import Actor, audit_context, current_actor
 from core.db import session, transactional
 from core.errors import NotFound, ValidationError
 from lims.domain import samples as machine
@@ -28,6 +26,7 @@ from lims.domain.samples import SampleState
 from lims.models.catalogue import Parameter
 from lims.models.registry import CollectionPoint, SupplySystem
 from lims.models.samples import Sample, SampleParameter
+from lims.services.actor import acting
 
 log = logging.getLogger(__name__)
 
@@ -38,19 +37,6 @@ TRANSITION_FIELDS = frozenset({
     "assigned_analyst_id", "assigned_lab_id", "cancel_reason", "scheduled_for", "route_id",
     "notes",
 })
-
-
-@contextmanager
-def acting(user_id: int | None, reason: str | None) -> Iterator[None]:
-    """Audit as `user_id` (when the web layer has not set that user already), with `reason`."""
-    actor = None
-    if user_id is not None and current_actor().user_id != user_id:
-        from core.auth import User
-
-        u = session.get(User, user_id)
-        actor = Actor(user_id, u.username if u else f"usuario {user_id}")
-    with audit_context(actor=actor, reason=reason or None):
-        yield
 
 
 def get(sample_id: int) -> Sample:
@@ -244,22 +230,50 @@ def create_recoleta_sample(*, original_sample_id: int, point_id: int, scheduled_
 ORDER = {s: i for i, s in enumerate(machine.FLOW)}
 
 
-def on_results_state(sample_id: int, state: str, reason: str) -> None:
-    """Results moved the sample (AGUARDANDO VALIDACAO / VALIDADA / PUBLICADA). A move the
-    machine does not allow from the current state (e.g. a correction on a PUBLICADA sample)
+def _follow(sample_id: int, path: tuple[SampleState, ...], reason: str) -> None:
+    for state in path:
+        transition(sample_id, state, user_id=None, reason=reason)
+
+
+def _results_move(sample_id: int, move: machine.ResultsMove, reason: str = "") -> None:
+    s = session.get(Sample, sample_id)
+    if s is not None:  # the guard in lims.domain.samples decides; () = no-op
+        _follow(sample_id, machine.results_path(move, s.state), reason or move.value)
+
+
+def results_entered(sample_id: int) -> None:
+    """Every result of the sample is in: AGUARDANDO ANALISE -> AGUARDANDO VALIDACAO."""
+    _results_move(sample_id, machine.ResultsMove.ALL_ENTERED)
+
+
+def results_validated(sample_id: int) -> None:
+    """Every result is validated (four eyes): AGUARDANDO VALIDACAO -> VALIDADA."""
+    _results_move(sample_id, machine.ResultsMove.ALL_VALIDATED)
+
+
+def results_published(sample_id: int) -> None:
+    """VALIDADA -> PUBLICADA."""
+    _results_move(sample_id, machine.ResultsMove.PUBLISHED)
+
+
+def sent_back_for_reanalysis(sample_id: int, reason: str) -> None:
+    """The supervisor sent a result back: the sample waits for analysis again (from VALIDADA
+    through AGUARDANDO VALIDACAO, the only backward steps allowed)."""
+    _results_move(sample_id, machine.ResultsMove.SENT_BACK, f"reanalise: {reason}")
+
+
+def on_results_state(sample_id: int, state: SampleState | str, reason: str) -> None:
+    """Results moved the sample to `state` (AGUARDANDO VALIDACAO / VALIDADA / PUBLICADA). A move
+    the results do not drive from the current state (e.g. a correction on a PUBLICADA sample)
     is a no-op: the results are the truth, the state only follows them."""
     s = session.get(Sample, sample_id)
-    if s is None:
-        return
-    target = machine.coerce(state)
-    if s.state == target or target not in machine.allowed_targets(s.state):
-        return
-    transition(sample_id, target, user_id=None, reason=reason)
+    if s is not None:
+        _follow(sample_id, machine.follow_state(s.state, state), reason)
 
 
 def _refs_for(rows: list[Sample]) -> list[Any]:
+    from lims.services.refs import SampleRef
     from lims.services.registry import neighbours_map
-    from lims.services.results import SampleRef
 
     if not rows:
         return []
@@ -294,7 +308,8 @@ def awaiting_analysis_refs(parameter_code: str | None = None,
                            sample_id: int | None = None) -> list[tuple[Any, list[Any]]]:
     """Samples received (AGUARDANDO ANALISE, or sent back for reanalysis) with their
     parameters as (SampleRef, [ParameterRef]); part 2 drops those already with a result."""
-    from lims.services.results import _param_ref
+    from lims.services.refs import active_result
+    from lims.services.refs import param_ref as _param_ref
 
     stmt = (select(Sample).where(Sample.state.in_(AWAITING))
             .options(selectinload(Sample.parameters)).order_by(Sample.received_at, Sample.code))
@@ -312,8 +327,6 @@ def awaiting_analysis_refs(parameter_code: str | None = None,
         if parameter_code is not None:
             params = [p for p in params if p.code == parameter_code]
         if s.state is not SampleState.AGUARDANDO_ANALISE:
-            from lims.services.results import active_result
-
             params = [p for p in params if active_result(s.id, p.id) is None]
         if params:
             out.append((ref, params))

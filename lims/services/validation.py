@@ -31,10 +31,10 @@ def _reason(reason: str | None, what: str) -> str:
 
 
 def _open(r: Result) -> None:
-    from lims.services import closing
+    from lims.services import month_lock
 
     if r.system_id is not None and r.collected_on is not None:
-        closing.assert_open(r.system_id, r.collected_on)
+        month_lock.assert_open(r.system_id, r.collected_on, r.point_id)
 
 
 @transactional
@@ -59,6 +59,8 @@ def validate(result_ids: Iterable[int], supervisor_id: int) -> list[Result]:
     session.flush()
     for r in out:
         _after_validation(r)
+    for sid in {r.sample_id for r in out}:
+        _sum_rules_at_validation(sid, [r for r in out if r.sample_id == sid])
     from lims.services.results import after_validation
 
     after_validation({r.sample_id for r in out})
@@ -70,6 +72,32 @@ def _group_of(parameter_id: int) -> str:
 
     p = session.get(Parameter, parameter_id)
     return str(p.group or "") if p is not None else ""
+def _sum_rules_at_validation(sample_id: int, validated: list[Result]) -> None:
+    """Art. 39 at validation: when the validated results complete a sum rule (nitrate +
+    nitrite) that fails, the sample is non-conforming: SampleNonConformant once."""
+    from lims.services import limits
+    from lims.services.results import resolve_parameter, sum_checks
+
+    for r in validated:
+        if not limits.sum_rules_with(r.parameter_code):
+            continue
+        for s in sum_checks(sample_id, resolve_parameter(r.parameter_id, fallback=_refs(r)[1])):
+            if s["verdict"] != Verdict.NAO_CONFORME.value:
+                continue
+            terms = list(session.scalars(select(Result).where(
+                Result.sample_id == sample_id, Result.state.in_(
+                    [ResultState.VALIDATED, ResultState.PUBLISHED]))))
+            if any(t.nonconformity_notified for t in terms
+                   if t.parameter_code in {x for rr in limits.sum_rules() if rr.code == s["codigo"]
+                                           for x in rr.terms}):
+                continue
+            r.nonconformity_notified = True
+            publish(SampleNonConformant(
+                sample_id=r.sample_id, sample_code=r.sample_code, result_id=r.id,
+                parameter_code=str(s["codigo"]), parameter_name=str(s["nome"]),
+                value=str(s["soma"]), unit="", vmp=str(s["regra"]), point_id=r.point_id or 0,
+                point_code=r.point_code, point_name=r.point_name, system_id=r.system_id or 0,
+                system_name=r.system_name, collected_at=r.collected_at, severity="media"))
 
 
 def _after_validation(r: Result) -> None:
@@ -91,9 +119,10 @@ def _after_validation(r: Result) -> None:
 
 @transactional
 def correct(result_id: int, new_text: str, reason: str, supervisor_id: int, *,
-            confirm_implausible: bool = False) -> Result:
+            confirm_implausible: bool = False, method: str | None = None) -> Result:
     """Supervisor correction of a validated value: a new validated row replaces the old one,
-    which stays visible in the history with the justification."""
+    which stays visible in the history with the justification. `method` says how the new value
+    was measured (a lab correction of a field reading); by default the old method stays."""
     from lims.services import results as rs
 
     reason = _reason(reason, "correcao")
@@ -105,7 +134,7 @@ def correct(result_id: int, new_text: str, reason: str, supervisor_id: int, *,
     with audit_context(reason=f"correção: {reason}"):
         new = rs.enter_result(sample, param, new_text, analysed_at=old.analysed_at,
                               analyst_id=old.analyst_id, entered_by_id=supervisor_id,
-                              method=old.method, instrument=old.instrument,
+                              method=method or old.method, instrument=old.instrument,
                               report_id=old.report_id, confirm_implausible=confirm_implausible,
                               observation=old.observation, supersedes=old)
         was_published = old.state is ResultState.PUBLISHED
@@ -141,12 +170,10 @@ def reanalyse(result_id: int, reason: str, supervisor_id: int) -> Result:
         r.supersede_kind = SupersedeKind.REANALYSIS.value
         r.change_reason = reason
         session.flush()
-    # the sample waits for the new analysis again (VALIDADA goes back through AGUARDANDO
-    # VALIDACAO, the only backward steps the state machine allows)
-    from lims.services.results import sample_state_hook
+    # the sample waits for the new analysis again (named transition, guarded in the domain)
+    from lims.services import samples
 
-    for state in ("AGUARDANDO VALIDACAO", "AGUARDANDO ANALISE"):
-        sample_state_hook(r.sample_id, state, f"reanálise: {reason}")
+    samples.sent_back_for_reanalysis(r.sample_id, reason)
     return r
 
 
@@ -192,10 +219,10 @@ def publish_results(*, supervisor_id: int | None, point_id: int | None = None,
             samples.add(r.sample_id)
             n += 1
         session.flush()
-        from lims.services.results import sample_state_hook
+        from lims.services import samples as sample_svc
 
         for sid in samples:
-            sample_state_hook(sid, "PUBLICADA", "resultados publicados")
+            sample_svc.results_published(sid)
     return n
 
 
@@ -253,6 +280,6 @@ def _refs(r: Result):  # type: ignore[no-untyped-def]
 
 
 def _limit_from_rules(code: str):  # type: ignore[no-untyped-def]
-    from lims.services.closing import limit_for
+    from lims.services.limits import general_limit
 
-    return limit_for(code)
+    return general_limit(code)

@@ -28,6 +28,16 @@ def _month_args() -> tuple[int, int]:
     return year, month
 
 
+def _scope_args() -> tuple[str, int | None]:
+    """`escopo` = "sistema", "plano:<id>" or "reservatorio:<id>"."""
+    raw = (request.values.get("escopo") or "sistema").strip()
+    level, _, sid = raw.partition(":")
+    if level not in ("sistema", "plano", "reservatorio") or (level != "sistema"
+                                                            and not sid.isdigit()):
+        raise ValidationError("Escopo de fechamento inválido.", fields={"escopo": ["inválido"]})
+    return level, int(sid) if sid else None
+
+
 @bp.route("/fechamento")
 @require("lims.closing.view")
 def fechamento():  # type: ignore[no-untyped-def]
@@ -35,14 +45,21 @@ def fechamento():  # type: ignore[no-untyped-def]
 
     systems = reports.known_systems()
     year, month = _month_args()
+    level, scope_id = _scope_args()
     system_id = query_int("sistema", minimum=1) or (systems[0][0] if systems else None)
-    rows, c = [], None
+    rows, c, scopes, stored = [], None, [], False
     if system_id is not None:
-        rows = closing.pre_closing(system_id, year, month)
-        c = closing.closing_of(system_id, year, month)
+        scopes = closing.scopes(system_id)
+        if level != "sistema" and not any((lv, i) == (level, scope_id) for lv, i, _n in scopes):
+            level, scope_id = "sistema", None
+        rows, stored = reports.month_rows(system_id, year, month, level=level, scope_id=scope_id)
+        c = closing.closing_of(system_id, year, month, level,
+                               scope_id if level != "sistema" else None)
     user = current()
     return render_template("lims/fechamento_mes.html", systems=systems, system_id=system_id,
-                           year=year, month=month, rows=rows, closing=c,
+                           year=year, month=month, rows=rows, closing=c, stored=stored,
+                           scopes=scopes, escopo=f"{level}:{scope_id}" if scope_id else level,
+                           counting_rule=closing.COUNTING_RULE,
                            can_close=user is not None and user.can("lims.closing.close"),
                            can_reopen=user is not None and user.can("lims.closing.reopen"),
                            verdicts=reports.VERDICT_PT, where=reports.WHERE_PT)
@@ -54,14 +71,17 @@ def fechamento_fechar():  # type: ignore[no-untyped-def]
     from lims.services import closing
 
     year, month = _month_args()
+    level, scope_id = _scope_args()
     system_id = request.form.get("sistema", type=int)
     if system_id is None:
         raise ValidationError("Escolha o sistema.", fields={"sistema": ["obrigatorio"]})
     user = current()
     closing.close_month(system_id, year, month, user_id=user.id, username=user.username,
+                        level=level, scope_id=scope_id,
                         auto_publish=settings().lims_auto_publish_after_closing)
     flash(f"Mês {month:02d}/{year} fechado.", "sucesso")
-    return redirect(url_for("lims.fechamento", sistema=system_id, ano=year, mes=month))
+    return redirect(url_for("lims.fechamento", sistema=system_id, ano=year, mes=month,
+                            escopo=request.form.get("escopo") or "sistema"))
 
 
 @bp.route("/fechamento/<int:closing_id>/reabrir", methods=["POST"])
@@ -72,7 +92,9 @@ def fechamento_reabrir(closing_id: int):  # type: ignore[no-untyped-def]
     c = closing.reopen_month(closing_id, request.form.get("justificativa", ""),
                              user_id=current().id)
     flash(f"Mês {c.month:02d}/{c.year} reaberto.", "sucesso")
-    return redirect(url_for("lims.fechamento", sistema=c.system_id, ano=c.year, mes=c.month))
+    escopo = str(c.level) if str(c.level) == "sistema" else f"{c.level}:{c.scope_id}"
+    return redirect(url_for("lims.fechamento", sistema=c.system_id, ano=c.year, mes=c.month,
+                            escopo=escopo))
 
 
 @bp.route("/paradas", methods=["GET", "POST"])

@@ -58,6 +58,7 @@ def cadastro_lista(key: str):  # type: ignore[no-untyped-def]
                 if f.kind in ("fk", "choice") and f.name in e.list_fields}
     labels = {f.name: f.label for f in e.fields}
     labels["standard_text"] = "VMP"
+    labels["limit_text"], labels["scope_text"] = "Limite", "Onde se aplica"
     table = [(r, [_display(r, n, fk_names) for n in e.list_fields]) for r in rows]
     user = current()
     return render_template("lims/cadastro_lista.html", e=e, table=table, q=q,

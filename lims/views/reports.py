@@ -24,8 +24,12 @@ def relatorio_fechamento():  # type: ignore[no-untyped-def]
         raise ValidationError("Informe sistema, ano e mês.",
                               fields={"sistema": ["obrigatorio"], "mes": ["obrigatorio"]})
     fmt = request.args.get("formato", "pdf")
+    from lims.views.closing import _scope_args
+
+    level, scope_id = _scope_args()
     content, mime, name = reports.closing_document(system_id, year, month, fmt,
-                                                   post=request.args.get("pos") == "1")
+                                                   post=request.args.get("pos") == "1",
+                                                   level=level, scope_id=scope_id)
     return Response(content, mimetype=mime,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

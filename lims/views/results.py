@@ -75,7 +75,9 @@ def resultados_previa():  # type: ignore[no-untyped-def]
         for p in ps:
             if p.code == code and ref.id == sid:
                 try:
-                    return jsonify(rs.preview(str(data.get("valor", "")), p))
+                    return jsonify(rs.preview(str(data.get("valor", "")), p, sample_id=ref.id,
+                                              point_kind=ref.point_kind,
+                                              system_id=ref.system_id))
                 except ValidationError as exc:
                     return jsonify({"error": {"code": exc.code, "message": exc.message}}), 422
     return jsonify({"error": {"code": "nao_encontrado", "message": "Amostra não encontrada."}}), 404

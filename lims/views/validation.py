@@ -161,6 +161,7 @@ def resultados_amostra(sample_id: int):  # type: ignore[no-untyped-def]
     recs = list(session.scalars(select(Recoleta).where(Recoleta.original_sample_id == sample_id)))
     user = current()
     return render_template("lims/validacao_amostra.html", rows=rows, names=names, recs=recs,
+                           sums=rs.sample_sums(sample_id),
                            sample_code=rows[0].sample_code, point_name=rows[0].point_name,
                            can_validate=user.can("lims.results.validate"),
                            can_recoleta=user.can("lims.recoleta.manage"))

@@ -8,7 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0011_reliability"
-down_revision = "0008_portal"
+down_revision = "0010_lims_closed_month"
 branch_labels = None
 depends_on = None
 

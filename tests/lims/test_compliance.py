@@ -144,7 +144,7 @@ def test_rule_texts_say_the_threshold_from_data():
     assert "< 20.000" in ct_network(19_999).text
     assert "95% das amostras" in ct_network(20_000).text
     r = turb("membrana")
-    assert r.unverified and "NAO VERIFICADO" in r.text and r.percent == D("99")
+    assert r.unverified and "NÃO VERIFICADO" in r.text and r.percent == D("99")
     # the same code with other data gives other rules: nothing is hard-coded
     other = c.coliform_network_rule(30_000, population_line=50_000, max_positives_below=2,
                                     percent_from=D("90"))

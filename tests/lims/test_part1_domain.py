@@ -157,3 +157,24 @@ def test_where_of_point_kinds():
     assert [dom.where_of(k) for k in ("captacao", "saida_tratamento", "poco", "reservatorio",
                                       "rede", "ponta_de_rede", "torneira")] == [
         "captacao", "saida", "captacao", "rede", "rede", "rede", "rede"]
+
+
+# -- results-driven moves: named, guarded, typed (issue 13 item 9) ------------------------------
+
+@pytest.mark.parametrize(("move", "current", "path"), [
+    ("ALL_ENTERED", "AGUARDANDO ANALISE", ("AGUARDANDO VALIDACAO",)),
+    ("ALL_ENTERED", "VALIDADA", ()),
+    ("ALL_VALIDATED", "AGUARDANDO VALIDACAO", ("VALIDADA",)),
+    ("ALL_VALIDATED", "PUBLICADA", ()),
+    ("PUBLISHED", "VALIDADA", ("PUBLICADA",)),
+    ("PUBLISHED", "PUBLICADA", ()),
+    ("SENT_BACK", "VALIDADA", ("AGUARDANDO VALIDACAO", "AGUARDANDO ANALISE")),
+    ("SENT_BACK", "AGUARDANDO VALIDACAO", ("AGUARDANDO ANALISE",)),
+    ("SENT_BACK", "PUBLICADA", ()),
+])
+def test_results_moves_are_guarded_paths_of_legal_transitions(move, current, path):
+    from lims.domain import samples as sm
+
+    got = sm.results_path(sm.ResultsMove[move], current)
+    assert got == tuple(sm.SampleState(p) for p in path)
+    assert all(isinstance(x, sm.SampleState) for x in got)

@@ -17,7 +17,7 @@ from core.audit import AuditLog
 from core.auth import Profile
 from core.errors import ValidationError
 from lims import api
-from lims.models.catalogue import Parameter, SamplingMinimum
+from lims.models.catalogue import Parameter, ParameterLimit, SamplingMinimum
 from lims.seed import catalogue_data, seed_reference
 from lims.services import registry, samples
 from tests.lims.part1_rows import small_system
@@ -33,7 +33,15 @@ def test_seed_reference_is_idempotent_and_tagged(db):
     by = {p.code: p for p in db.scalars(select(Parameter))}
     assert all(p.source and p.version == "p888-v1" for p in by.values())
     assert by["escherichia_coli"].presence_absence and by["escherichia_coli"].group == "microbiologico"
-    assert (by["cloro_residual_livre"].vmp_min, by["cloro_residual_livre"].vmp_max) == (Decimal("0.2"), Decimal("5"))
+    # the general limit keeps the VMP; the minimum is per disinfectant, throughout distribution
+    assert (by["cloro_residual_livre"].vmp_min, by["cloro_residual_livre"].vmp_max) == (None, Decimal("5"))
+    n_l = db.scalar(select(func.count()).select_from(ParameterLimit))
+    mins = {(x.parameter_code, x.minimum, tuple(x.disinfectants)) for x in db.scalars(
+        select(ParameterLimit).where(ParameterLimit.kind == "minimo"))}
+    assert mins == {("cloro_residual_livre", Decimal("0.2"), ("cloro_livre",)),
+                    ("cloro_residual_combinado", Decimal("2"), ("cloramina",)),
+                    ("dioxido_de_cloro", Decimal("0.2"), ("dioxido_de_cloro",))}
+    assert by["ph"].limit_kind == "faixa_recomendada"
     assert by["selenio"].vmp_max == Decimal("0.04") and not by["selenio"].unverified  # 888 changed it
     assert by["microcistinas"].unverified and by["ph"].unverified and by["clorito"].unverified
     assert {p.group for p in by.values()} >= {"microbiologico", "organoleptico", "inorganico", "organico",
@@ -45,6 +53,7 @@ def test_seed_reference_is_idempotent_and_tagged(db):
     db.flush()
     seed_reference()
     assert db.get(Parameter, gestor_fix.id).vmp_max == Decimal("9.5")
+    assert db.scalar(select(func.count()).select_from(ParameterLimit)) == n_l >= 8
     bands = db.scalars(select(SamplingMinimum).where(SamplingMinimum.parameter_code == "coliformes_totais",
                                                      SamplingMinimum.where == "rede")
                        .order_by(SamplingMinimum.pop_min)).all()
@@ -55,10 +64,25 @@ def test_seed_reference_is_idempotent_and_tagged(db):
 def test_catalogue_agrees_with_the_compliance_rules_file():
     rules = json.loads((Path(__file__).parents[2] / "lims/data/compliance_rules.json").read_text())
     cat = {p["code"]: p for p in catalogue_data()["parameters"]}
-    for code, r in rules["parameters"].items():
+    # the rules file keeps only monthly rules: no limit may be repeated there (one source)
+    limit_keys = {"max", "min", "vmp", "absence", "unit", "name"}
+
+    def walk(node):  # every key anywhere in the file
+        if isinstance(node, dict):
+            for k, v in node.items():
+                yield k
+                yield from walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                yield from walk(v)
+
+    assert not limit_keys & set(walk({k: v for k, v in rules.items() if k != "sums"}))
+    for code, _r in rules["parameters"].items():
         assert code in cat, code
-        assert cat[code].get("max") == r.get("max") and cat[code].get("min") == r.get("min"), code
-        assert bool(cat[code].get("absence")) == bool(r.get("absence")), code
+    for s in rules["sums"]:
+        assert all(t in cat and cat[t].get("max") for t in s["terms"]), s["code"]
+    for code in rules["disinfectant_residual"].values():
+        assert code in cat or code.startswith("Art."), code
 
 
 def test_gestor_edits_are_audited_and_bad_input_refused(db, make_user):
@@ -212,3 +236,31 @@ def test_sample_page_links_the_label_reprint(client, db, login_as):
     assert f"/lims/etiquetas.pdf?amostra={s.id}" in html
     pdf = client.get(f"/lims/etiquetas.pdf?amostra={s.id}")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+
+
+def test_gestor_edits_scoped_limits_on_screen_audited(client, db, login_as):
+    """Cadastros > Limites por escopo: the catalogue's scoped limits, edited without code,
+    every change in the audit history, bad scopes refused (issue 13 item 1)."""
+    from core.audit import AuditLog
+
+    login_as(Profile.GESTOR)
+    seed_reference()
+    db.commit()
+    page = client.get("/lims/cadastros/limites?q=").get_data(as_text=True)
+    assert "turbidez" in page and "agua_filtrada" in page and "Cloramina" in page
+    assert "&lt;= 0,5" in page and "mínimo &gt;= 0,2" in page and "Onde se aplica" in page
+    lim = next(x for x in db.scalars(select(ParameterLimit).where(
+        ParameterLimit.parameter_code == "turbidez")) if x.treatment_types == ["filtracao_lenta"])
+    r = client.post(f"/lims/cadastros/limites/{lim.id}", data={
+        "maximum": "0,8", "motivo": "conferido no DOU: lenta 0,8 uT (exemplo)"})
+    assert r.status_code in (302, 303), r.get_data(as_text=True)[:500]
+    db.expire_all()
+    assert db.get(ParameterLimit, lim.id).maximum == Decimal("0.8")
+    log = db.scalars(select(AuditLog).where(AuditLog.model == "lims_parameter_limit",
+                                            AuditLog.row_id == str(lim.id))).all()
+    assert log and "maximum" in str(log[-1].changes)
+    bad = client.post("/lims/cadastros/limites/novo", data={
+        "parameter_code": "turbidez", "kind": "vmp", "maximum": "0,3",
+        "point_kinds": "agua_filtrada, filtro_x", "source": "teste"})
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 200 and "filtro_x" in html

@@ -65,7 +65,9 @@ def test_full_cycle_audited_and_illegal_moves_change_nothing(db, make_user):
     params = next(iter(waiting.values()))
     assert {p.code for p in params} == {"coliformes_totais", "escherichia_coli", "cloro_residual_livre"}
     cl = next(p for p in params if p.code == "cloro_residual_livre")
-    assert cl.limit.minimum == Decimal("0.2") and cl.limit.maximum == Decimal("5.0")
+    assert cl.limit.minimum is None and cl.limit.maximum == Decimal("5.0")  # the general VMP
+    from lims.services import limits
+    assert limits.general_limit("cloro_residual_livre").minimum == Decimal("0.2")  # + Art. 32
     ids = [rs.enter_result(ref, p, "Ausente" if p.limit.absence else "1,1", analyst_id=analyst.id,
                            entered_by_id=analyst.id).id for p in params]
     assert samples.get(s.id).state is S.AGUARDANDO_VALIDACAO

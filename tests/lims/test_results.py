@@ -91,7 +91,7 @@ def test_four_eyes_validation_nonconformity_event_and_recoleta(db, people):
     ev = db.scalars(select(OutboxMessage).where(OutboxMessage.event_type == "SampleNonConformant")
                     .order_by(OutboxMessage.id.desc())).first()
     assert ev.payload["result_id"] == r.id and ev.payload["value"] == "Presente"
-    assert ev.payload["severity"] == "alta" and ev.payload["vmp"] == "Ausencia em 100 mL"
+    assert ev.payload["severity"] == "alta" and ev.payload["vmp"] == "Ausência em 100 mL"
     recs = db.scalars(select(Recoleta).where(Recoleta.original_result_id == r.id)).all()
     assert [x.role for x in recs][:1] == ["mesmo_ponto"]
     assert recs[0].scheduled_for == r.analysed_at.date() + dt.timedelta(days=1)

@@ -83,12 +83,13 @@ def test_sample_state_hook_follows_results(db, make_user, source, monkeypatch):
     from lims.services import samples, validation
 
     calls = []
-    monkeypatch.setattr(samples, "on_results_state", lambda sid, st, why: calls.append((sid, st)),
-                        raising=False)
+    for name in ("results_entered", "results_validated", "results_published"):
+        monkeypatch.setattr(samples, name, lambda sid, name=name: calls.append((sid, name)))
     a = source[0]
     analyst, sup = make_user(Profile.ANALISTA), make_user(Profile.SUPERVISOR)
     r = rs.enter_result(a, CL, "1,0", analysed_at=a.collected_at + dt.timedelta(hours=1),
                         analyst_id=analyst.id, entered_by_id=analyst.id)
     validation.validate([r.id], sup.id)
     validation.publish_results(supervisor_id=sup.id, result_ids=[r.id])
-    assert calls == [(a.id, "AGUARDANDO VALIDACAO"), (a.id, "VALIDADA"), (a.id, "PUBLICADA")]
+    assert calls == [(a.id, "results_entered"), (a.id, "results_validated"),
+                     (a.id, "results_published")]

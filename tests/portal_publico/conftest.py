@@ -13,8 +13,6 @@ def _no_memo(monkeypatch):
     from portal_publico import services
 
     monkeypatch.setattr(services, "MEMO_SECONDS", 0)
-    monkeypatch.setattr(services, "OPEN_MONTH_SECONDS", 0)  # the cache never hides new data
-    monkeypatch.setattr(services, "CLOSED_MONTH_SECONDS", 0)
     services.clear_memo()
     yield
     services.clear_memo()

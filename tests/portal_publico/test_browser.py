@@ -38,11 +38,11 @@ def _seed(session):  # type: ignore[no-untyped-def]
 def live(app):  # type: ignore[no-untyped-def]
     from portal_publico import services
 
-    old = services.MEMO_SECONDS, services.OPEN_MONTH_SECONDS
-    services.MEMO_SECONDS = services.OPEN_MONTH_SECONDS = 0
+    old = services.MEMO_SECONDS
+    services.MEMO_SECONDS = 0
     with live_server(app, _seed) as srv:
         yield srv
-    services.MEMO_SECONDS, services.OPEN_MONTH_SECONDS = old
+    services.MEMO_SECONDS = old
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Composition rules, the summary cache and the SVG figures."""
+"""Composition rules, closed months read from the stored rows, and the SVG figures."""
 
 from __future__ import annotations
 
@@ -50,7 +50,10 @@ def test_locate_by_neighbourhood_street_and_matricula(world):
     assert sv.locate("x") == []
 
 
-def test_plain_limits():
+def test_plain_limits(db):
+    from lims.seed import seed_reference
+
+    seed_reference()  # the limits come from the LIMS catalogue
     lim = sv.limits()
     assert sv.plain_limit(lim["turbidez"]) == "no máximo 5 uT"
     assert sv.plain_limit(lim["cloro_residual_livre"]) == "entre 0,2 e 5 mg/L"
@@ -58,32 +61,31 @@ def test_plain_limits():
     assert sv.plain_limit(None) == "sem limite definido"
 
 
-def test_summary_cache_store_read_and_month_closed_invalidates(world, db, monkeypatch):
-    from sqlalchemy import func, select
+def test_a_closed_month_is_read_from_the_rows_stored_at_closing(world, db):
+    """No portal copy any more: a closed month comes from lims' stored rows (an edit of a
+    stored row shows at once), an open month is computed at each call."""
+    from sqlalchemy import select
 
-    from portal_publico import handlers, tasks
-    from portal_publico.models import SummaryCache
+    from lims.models.closing import MonthSummary
+    from lims.services import closing
 
-    monkeypatch.setattr(sv, "OPEN_MONTH_SECONDS", 3600)
-    monkeypatch.setattr(sv, "CLOSED_MONTH_SECONDS", 3600)
-    stored = tasks.refresh_summaries(3)
-    assert stored >= 2 * 3
     sede = world.systems["SAA-SEDE"]
     t = dt.date.today()
     y, m = sv.month_add(t.year, t.month, -1)
-    row = db.scalars(select(SummaryCache).where(SummaryCache.system_id == sede,
-                                                SummaryCache.year == y, SummaryCache.month == m)).one()
-    row.payload = {**row.payload, "system_name": "DO CACHE"}
+    assert not sv.summary(sede, y, m).closed
+    closing.close_month(sede, y, m, user_id=None)
     db.commit()
-    assert sv.summary(sede, y, m).system_name == "DO CACHE"  # read from the cache
-
-    class MonthClosed:  # the shape of lims.events.MonthClosed
-        system_id, year, month = sede, y, m
-
-    handlers.on_month_closed(MonthClosed())
-    assert db.scalar(select(func.count(SummaryCache.id)).where(
-        SummaryCache.system_id == sede, SummaryCache.year == y, SummaryCache.month == m)) == 0
-    assert sv.summary(sede, y, m).system_name != "DO CACHE"  # recomputed from the LIMS
+    q = sv.summary(sede, y, m)
+    assert q.closed and q.counting_rule
+    row = db.scalars(select(MonthSummary).where(
+        MonthSummary.system_id == sede, MonthSummary.year == y, MonthSummary.month == m,
+        MonthSummary.parameter_code == "turbidez", MonthSummary.where == "rede",
+        MonthSummary.current.is_(True))).first()
+    row.row = {**row.row, "analysed": 4321}
+    db.commit()
+    got = {p.parameter_code: p for p in sv.summary(sede, y, m).parameters}
+    assert got["turbidez"].analysed >= 4321  # what the closing stored, not a recompute
+    assert not sv.summary(sede, t.year, t.month).closed
 
 
 def test_degrades_when_an_area_is_not_available(client, monkeypatch):

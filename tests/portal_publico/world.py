@@ -73,7 +73,9 @@ def build(session, *, months: int = 12, samples_per_month: int = 2, prefix: str 
     """Create the world in `session` and flush (the caller commits or rolls back)."""
     from lims.models.registry import CollectionPoint, SupplySystem
     from lims.models.results import Result
+    from lims.seed import seed_reference
 
+    seed_reference()  # the catalogue: the one source of the limits the portal shows
     rnd = random.Random(888)
     prefix = prefix or f"T{next(_seq)}{rnd.randint(100, 999)}"
     today = today or dt.date.today()

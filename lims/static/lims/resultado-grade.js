@@ -23,8 +23,10 @@
         // an impossible value (pH 15, a negative concentration) cannot be confirmed
         if (j.error) { out.replaceChildren(tag("falha", j.error.message)); conf.hidden = true; return; }
         var cls = j.verdict === "conforme" ? "ok" : (j.verdict === "nao_conforme" ? "falha" : "alerta");
-        var word = {conforme: "Dentro do padrão", nao_conforme: "Fora do padrão"}[j.verdict] || "Sem conclusão";
-        out.replaceChildren(tag(cls, word), document.createTextNode(" " + (j.padrao == null ? "" : j.padrao)));
+        var word = {conforme: "Dentro do padrão", nao_conforme: "Fora do padrão",
+                    fora_da_recomendacao: "Fora da faixa recomendada"}[j.verdict] || "Sem conclusão";
+        out.replaceChildren(tag(cls, word), document.createTextNode(" " + (j.padrao == null ? "" : j.padrao) +
+                                                       (j.motivo ? " (" + j.motivo + ")" : "")));
         if (!j.plausivel) out.appendChild(tag("alerta", "valor incomum: confirme ao lado"));
         conf.hidden = j.plausivel;
       });
