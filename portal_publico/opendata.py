@@ -62,7 +62,7 @@ DICTIONARY: dict[str, dict[str, Any]] = {
                      "números gravados pelo laboratório no fechamento (resultados validados, "
                      "de laboratório e de campo; os mesmos da conta de água e do SISAGUA). "
                      "Mês aberto: apurado no momento, só com resultados já publicados. A regra "
-                     "de contagem vem em cada linha (regra_contagem).",
+                     "de contagem vem escrita em cada linha.",
         "campos": [
             ("sistema_id", "inteiro", "Identificador do sistema"),
             ("sistema", "texto", "Nome do sistema"),

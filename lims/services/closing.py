@@ -468,7 +468,7 @@ def close_month(system_id: int, year: int, month: int, *, user_id: int | None,
     with audit_context(reason=f"fechamento mensal {month:02d}/{year}"):
         if existing is not None:
             if _closed(existing):
-                raise Conflict(f"O mes {month:02d}/{year} ja esta fechado.", code="ja_fechado")
+                raise Conflict(f"O mês {month:02d}/{year} já está fechado.", code="ja_fechado")
             existing.state = ClosingState.CLOSED
             existing.closed_at, existing.closed_by_id = now, user_id
             existing.times_closed += 1

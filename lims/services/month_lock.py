@@ -33,5 +33,5 @@ def is_closed(system_id: int, year: int, month: int, *, point_id: int | None = N
 def assert_open(system_id: int, day: dt.date, point_id: int | None = None) -> None:
     """Services call this before changing lab data of `day`: closed months are locked."""
     if is_closed(system_id, day.year, day.month, point_id=point_id):
-        raise Conflict(f"O mes {day.month:02d}/{day.year} esta fechado para este sistema; "
+        raise Conflict(f"O mês {day.month:02d}/{day.year} está fechado para este sistema; "
                        "um Gestor precisa reabri-lo com justificativa.", code="mes_fechado")

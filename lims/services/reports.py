@@ -486,7 +486,7 @@ def closing_document(system_id: int, year: int, month: int, fmt: str, *,
     """(content, mimetype, filename) of the pre-closing (or post-closing) report."""
     rows, closed = month_rows(system_id, year, month, level=level, scope_id=scope_id)
     if post and not closed:
-        raise NotFound("Este mês não esta fechado.")
+        raise NotFound("Este mês não está fechado.")
     if not post and closed:  # the pre-closing view of a closed month is what was closed
         post = True
     kind = "Relatório pos-fechamento" if post else "Relatório pre-fechamento"

@@ -112,9 +112,9 @@ def reprogram(sample_id: int, new_date: dt.date, *, reason: str,
     fmt.check_date(new_date, earliest=earliest, latest=today + dt.timedelta(days=365),
                    what="a nova data da coleta")
     if s.system_id is not None:
-        from lims.services import closing
+        from lims.services import month_lock
 
-        closing.assert_open(s.system_id, new_date)
+        month_lock.assert_open(s.system_id, new_date, s.point_id)
     if new_date == s.scheduled_for and s.state is SampleState.PROGRAMADA:
         msg = "Escolha uma data diferente da atual."
         raise ValidationError(msg, fields={"data": [msg]})

@@ -155,9 +155,12 @@ class ParameterSummaryOut(Schema):
     analysed = fields.Integer()
     conforming = fields.Integer()
     verdict = fields.String(metadata={"description": "conforme | nao_conforme | sem_dados | "
-                                                     "indeterminado"})
+                                                     "indeterminado | fora_da_recomendacao"})
     rule = fields.String()
     mean = fields.Float(allow_none=True)
+    p95 = fields.Float(allow_none=True)
+    field_readings = fields.Integer(metadata={"description": "analisadas que foram leituras "
+                                                             "de campo do coletor"})
 
 
 class QualitySummaryOut(Schema):
@@ -169,6 +172,10 @@ class QualitySummaryOut(Schema):
     closed = fields.Boolean()
     parameters = fields.List(fields.Nested(ParameterSummaryOut))
     more_info = fields.String()
+    scope_id = fields.Integer(allow_none=True)
+    scope_name = fields.String()
+    counting_rule = fields.String(metadata={"description": "como as amostras foram contadas"})
+    rules_version = fields.String()
 
 
 class PublishedResultOut(Schema):
