@@ -93,6 +93,19 @@ class Rejects:
         return sum(self.counts.values())
 
 
+class ConnectorStatus:
+    """What every connector reports to the ingester's health page: its state, last error,
+    how many readings it delivered and when, and what it rejected."""
+
+    def _init_status(self, name: str) -> None:
+        self.name = name
+        self.state = "parado"
+        self.last_error: str | None = None
+        self.readings_total = 0
+        self.last_reading_at: float | None = None
+        self.rejects = Rejects(name)
+
+
 def to_float(value: Any) -> float | None:
     """A finite float from a number or a numeric string (comma decimal accepted); else None."""
     if type(value) is float:  # the common case first (the ingester's hot path)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from telemetry.config import ModbusConfig, ModbusPoint
-from telemetry.connectors.base import Reading, Rejected, Rejects, check_range
+from telemetry.connectors.base import ConnectorStatus, Reading, Rejected, check_range
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ def plan(mapping: ModbusMapping, max_block: int = 100,
     return reqs
 
 
-class ModbusConnector:
+class ModbusConnector(ConnectorStatus):
     """Polls the configured registers every `poll_interval_s`, reconnecting with backoff."""
 
     kind = "modbus"
@@ -146,12 +146,7 @@ class ModbusConnector:
     def __init__(self, cfg: ModbusConfig,
                  ranges: dict[str, tuple[float | None, float | None]] | None = None) -> None:
         self.cfg = cfg
-        self.name = cfg.name
-        self.state = "parado"
-        self.last_error: str | None = None
-        self.readings_total = 0
-        self.last_reading_at: float | None = None
-        self.rejects = Rejects(cfg.name)
+        self._init_status(cfg.name)
         self.mapping = ModbusMapping(cfg.points, cfg.device_id, ranges, cfg.name)
         self.requests = plan(self.mapping, cfg.max_block, cfg.max_gap)
         self._client: Any = None

@@ -25,7 +25,14 @@ from typing import Any
 from urllib.parse import urlparse
 
 from telemetry.config import MqttConfig, MqttTopic, secret
-from telemetry.connectors.base import Reading, Rejected, Rejects, check_range, parse_ts, to_float
+from telemetry.connectors.base import (
+    ConnectorStatus,
+    Reading,
+    Rejected,
+    check_range,
+    parse_ts,
+    to_float,
+)
 
 log = logging.getLogger(__name__)
 
@@ -309,7 +316,7 @@ class _Ack:
         return self.conn.flush_acks
 
 
-class MqttConnector:
+class MqttConnector(ConnectorStatus):
     """Subscribes to the configured topic patterns and feeds the sink."""
 
     kind = "mqtt"
@@ -317,12 +324,7 @@ class MqttConnector:
     def __init__(self, cfg: MqttConfig,
                  ranges: dict[str, tuple[float | None, float | None]] | None = None) -> None:
         self.cfg = cfg
-        self.name = cfg.name
-        self.state = "parado"
-        self.last_error: str | None = None
-        self.readings_total = 0
-        self.last_reading_at: float | None = None
-        self.rejects = Rejects(cfg.name)
+        self._init_status(cfg.name)
         self.mapping = TopicMap(cfg.topics, ranges, cfg.name)
         self._client: Any = None
         self._stop: asyncio.Event | None = None

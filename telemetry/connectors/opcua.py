@@ -23,7 +23,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from telemetry.config import OpcUaConfig, OpcUaNode, secret
-from telemetry.connectors.base import Reading, Rejected, Rejects, check_range, parse_ts, to_float
+from telemetry.connectors.base import (
+    ConnectorStatus,
+    Reading,
+    Rejected,
+    check_range,
+    parse_ts,
+    to_float,
+)
 
 log = logging.getLogger(__name__)
 
@@ -120,19 +127,14 @@ class _Handler:
         log.warning("%s: estado da assinatura mudou: %s", self.conn.name, status)
 
 
-class OpcUaConnector:
+class OpcUaConnector(ConnectorStatus):
     kind = "opcua"
 
     def __init__(self, cfg: OpcUaConfig,
                  ranges: dict[str, tuple[float | None, float | None]] | None = None) -> None:
         self.cfg = cfg
-        self.name = cfg.name
-        self.state = "parado"
+        self._init_status(cfg.name)
         self.mode = cfg.mode
-        self.last_error: str | None = None
-        self.readings_total = 0
-        self.last_reading_at: float | None = None
-        self.rejects = Rejects(cfg.name)
         self.mapping = OpcMapping.build(cfg.nodes, ranges, cfg.name)
         self._stop = asyncio.Event()
 

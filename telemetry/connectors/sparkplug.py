@@ -31,7 +31,13 @@ from urllib.parse import urlparse
 
 from telemetry.config import SparkplugConfig, secret
 from telemetry.connectors import sparkplug_b as pb
-from telemetry.connectors.base import Reading, Rejected, Rejects, check_range, to_float
+from telemetry.connectors.base import (
+    ConnectorStatus,
+    Reading,
+    Rejected,
+    check_range,
+    to_float,
+)
 
 log = logging.getLogger(__name__)
 
@@ -269,7 +275,7 @@ def rebirth_request(now_ms: int | None = None) -> bytes:
     return pb.encode(pb.Payload(timestamp=now_ms, seq=None, metrics=(metric,)))
 
 
-class SparkplugConnector:
+class SparkplugConnector(ConnectorStatus):
     """Subscribes to `spBv1.0/<group>/#` as a (non-primary) host application."""
 
     kind = "sparkplug"
@@ -277,12 +283,7 @@ class SparkplugConnector:
     def __init__(self, cfg: SparkplugConfig,
                  ranges: dict[str, tuple[float | None, float | None]] | None = None) -> None:
         self.cfg = cfg
-        self.name = cfg.name
-        self.state = "parado"
-        self.last_error: str | None = None
-        self.readings_total = 0
-        self.last_reading_at: float | None = None
-        self.rejects = Rejects(cfg.name)
+        self._init_status(cfg.name)
         self.mapping = MetricMap(cfg, ranges)
         self.session = Session()
         self._client: Any = None
