@@ -139,8 +139,19 @@ def receive(raw_code: str, *, user_id: int, arrival_temperature: str | Decimal |
     sample_svc.transition(s.id, SampleState.AGUARDANDO_ANALISE, user_id=user_id,
                           reason="recebida no laboratorio", received_at=now,
                           received_by_id=user_id, arrival_temperature=temp)
+    _field_only_goes_on(s.id)
     t = f", {str(temp).replace('.', ',')} °C" if temp is not None else ""
     return view(s, f"Amostra {code} recebida as {_local(now, tz)[-5:]}{t}.")
+
+
+def _field_only_goes_on(sample_id: int) -> None:
+    """A sample whose every parameter the collector already read in the field has nothing left
+    for the bench: it goes on to AGUARDANDO VALIDACAO at reception (issue 13 item 6)."""
+    from lims.services.refs import active_result
+
+    for ref, params in sample_svc.awaiting_analysis_refs(sample_id=sample_id):
+        if params and all(active_result(ref.id, p.id) is not None for p in params):
+            sample_svc.results_entered(sample_id)
 
 
 @dataclass(frozen=True)

@@ -277,3 +277,23 @@ def test_closing_page_closes_and_reopens_one_scope(w, people, client, db, login_
     client.post(f"/lims/fechamento/{c.id}/reabrir",
                 data={"justificativa": "laudo externo chegou depois do fechamento"})
     assert not closing._closed(closing.closing_of(sysid, Y, M, ClosingLevel.RESERVOIR, res))
+
+
+def test_a_sample_read_only_in_the_field_waits_for_validation_once_received(w, people):
+    """Every parameter of the sample was read by the collector: at reception nothing is left
+    for the bench, so the sample goes straight on to AGUARDANDO VALIDACAO (seen failing: it
+    stayed AGUARDANDO ANALISE with nothing to enter)."""
+    from lims.services import reception
+
+    s = collected(w, "R1", 5, ("cloro_residual_livre", "turbidez"))
+    rs.enter_field_readings(s.id, {"cloro_residual_livre": "1,0", "turbidez": "0,4"},
+                            collector_id=people["coletor"].id)
+    reception.receive(s.code, user_id=people["analista"].id)
+    from core.db import session
+
+    assert session.get(Sample, s.id).state == SampleState.AGUARDANDO_VALIDACAO
+    # a sample with a parameter still for the bench waits for it, as before
+    s2 = collected(w, "R2", 6, ("cloro_residual_livre", "coliformes_totais"))
+    rs.enter_field_readings(s2.id, {"cloro_residual_livre": "0,9"}, collector_id=people["coletor"].id)
+    reception.receive(s2.code, user_id=people["analista"].id)
+    assert session.get(Sample, s2.id).state == SampleState.AGUARDANDO_ANALISE
