@@ -49,8 +49,8 @@ def add_history(months: int) -> int:
     std = {"turbidez": ("Turbidez", "uT", "<= 5,0 uT"), "cor_aparente": ("Cor aparente", "uH", "<= 15 uH"),
            "cloro_residual_livre": ("Cloro residual livre", "mg/L", "0,2 a 5,0 mg/L"),
            "fluoreto": ("Fluoreto", "mg/L", "<= 1,5 mg/L"),
-           "coliformes_totais": ("Coliformes totais", "", "Ausencia em 100 mL"),
-           "escherichia_coli": ("Escherichia coli", "", "Ausencia em 100 mL")}
+           "coliformes_totais": ("Coliformes totais", "", "Ausência em 100 mL"),
+           "escherichia_coli": ("Escherichia coli", "", "Ausência em 100 mL")}
     rows = []
     sid = 700_000_000
     for s in lims_api.systems():

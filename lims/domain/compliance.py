@@ -40,7 +40,7 @@ class MonthVerdict(enum.StrEnum):
 
 VERDICT_LABELS = {
     MonthVerdict.CONFORME: "Conforme",
-    MonthVerdict.NAO_CONFORME: "Nao conforme",
+    MonthVerdict.NAO_CONFORME: "Não conforme",
     MonthVerdict.SEM_DADOS: "Sem dados",
     MonthVerdict.INDETERMINADO: "Indeterminado",
     MonthVerdict.FORA_DA_RECOMENDACAO: "Fora da faixa recomendada",
@@ -198,23 +198,23 @@ def evaluate(rule: MonthlyRule, outcomes: Iterable[Outcome]) -> MonthResult:
 
     if reco_bad:
         return result(MonthVerdict.NAO_CONFORME,
-                      f"{reco_bad} recoleta(s) fora do padrao (nao toleradas)")
+                      f"{reco_bad} recoleta(s) fora do padrão (não toleradas)")
     if n == 0:
         return result(MonthVerdict.SEM_DADOS, "nenhuma amostra analisada no mes")
     if rule.kind is RuleKind.EVERY_SAMPLE:
         if bad:
-            return result(MonthVerdict.NAO_CONFORME, f"{bad} amostra(s) fora do padrao")
+            return result(MonthVerdict.NAO_CONFORME, f"{bad} amostra(s) fora do padrão")
         if und:
             return result(MonthVerdict.INDETERMINADO, f"{und} resultado(s) indeterminado(s)")
         return result(MonthVerdict.CONFORME, "todas as amostras no padrao")
     if rule.kind is RuleKind.MAX_POSITIVES:
         m = rule.max_nonconforming
         if bad > m:
-            return result(MonthVerdict.NAO_CONFORME, f"{bad} amostras fora do padrao (maximo {m})")
+            return result(MonthVerdict.NAO_CONFORME, f"{bad} amostras fora do padrão (máximo {m})")
         if bad + und > m:
             return result(MonthVerdict.INDETERMINADO,
-                          f"{und} resultado(s) indeterminado(s) podem exceder o maximo de {m}")
-        return result(MonthVerdict.CONFORME, f"{bad} amostra(s) fora do padrao (maximo {m})")
+                          f"{und} resultado(s) indeterminado(s) podem exceder o máximo de {m}")
+        return result(MonthVerdict.CONFORME, f"{bad} amostra(s) fora do padrão (máximo {m})")
     # PERCENT: conforming * 100 >= percent * n, exact (no float)
     assert rule.percent is not None
     need = rule.percent * n
@@ -229,7 +229,7 @@ def evaluate(rule: MonthlyRule, outcomes: Iterable[Outcome]) -> MonthResult:
         return result(MonthVerdict.NAO_CONFORME,
                       f"{ok} de {n} amostras no padrao (minimo {pct}%)")
     return result(MonthVerdict.INDETERMINADO,
-                  f"{und} resultado(s) indeterminado(s) decidem o minimo de {pct}%")
+                  f"{und} resultado(s) indeterminado(s) decidem o mínimo de {pct}%")
 
 
 def combine(verdicts: Iterable[MonthVerdict]) -> MonthVerdict:

@@ -138,7 +138,7 @@ def check_all(m: Measurement, limits: Iterable[ScopedLimit], unit: str = "") -> 
     """Judge one result against every limit that applies to it."""
     limits = tuple(limits)
     if not limits:
-        return Check(Verdict.CONFORME, "parametro sem VMP")
+        return Check(Verdict.CONFORME, "parâmetro sem VMP")
     binding = [x for x in limits if x.kind in BINDING]
     checks = [(x, check(m, x.as_limit())) for x in binding]
     for x, c in checks:

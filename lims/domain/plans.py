@@ -29,7 +29,7 @@ class Frequency(enum.StrEnum):
 
 FREQUENCY_LABELS: dict[Frequency, str] = {
     Frequency.EVERY_2H: "A cada 2 horas",
-    Frequency.DAILY: "Diaria",
+    Frequency.DAILY: "Diária",
     Frequency.TWICE_WEEKLY: "2 vezes por semana",
     Frequency.WEEKLY: "Semanal",
     Frequency.MONTHLY: "Mensal",
@@ -37,7 +37,7 @@ FREQUENCY_LABELS: dict[Frequency, str] = {
     Frequency.QUARTERLY: "Trimestral",
     Frequency.HALF_YEARLY: "Semestral",
     Frequency.ANNUAL: "Anual",
-    Frequency.CUSTOM: "N amostras por mes",
+    Frequency.CUSTOM: "N amostras por mês",
 }
 
 # months between two occurrences of the periodic frequencies

@@ -33,8 +33,8 @@ LABELS: dict[SampleState, str] = {
     S.PROGRAMADA: "Programada",
     S.AGUARDANDO_COLETA: "Aguardando coleta",
     S.COLETADA: "Coletada",
-    S.AGUARDANDO_ANALISE: "Aguardando analise",
-    S.AGUARDANDO_VALIDACAO: "Aguardando validacao",
+    S.AGUARDANDO_ANALISE: "Aguardando análise",
+    S.AGUARDANDO_VALIDACAO: "Aguardando validação",
     S.VALIDADA: "Validada",
     S.PUBLICADA: "Publicada",
     S.CANCELADA: "Cancelada",
@@ -92,13 +92,13 @@ def check_transition(current: SampleState | str, target: SampleState | str,
         if a == b:
             msg = f"A amostra ja esta no estado {label(a)}."
         elif b is S.CANCELADA:
-            msg = f"Uma amostra {label(a).lower()} nao pode mais ser cancelada."
+            msg = f"Uma amostra {label(a).lower()} não pode mais ser cancelada."
         elif not _TRANSITIONS[a]:
-            msg = f"Uma amostra {label(a).lower()} nao muda mais de estado."
+            msg = f"Uma amostra {label(a).lower()} não muda mais de estado."
         else:
             ok = ", ".join(label(t) for t in FLOW + (S.CANCELADA,) if t in _TRANSITIONS[a])
-            msg = (f"Transicao invalida: de {label(a)} para {label(b)}. "
-                   f"A partir de {label(a)} so e possivel: {ok}.")
+            msg = (f"Transição inválida: de {label(a)} para {label(b)}. "
+                   f"A partir de {label(a)} só é possível: {ok}.")
         raise IllegalTransition(msg)
     if reason is not None and (a, b) in NEEDS_REASON and len(reason.strip()) < 5:
         msg = f"Informe o motivo para passar de {label(a)} para {label(b)}."

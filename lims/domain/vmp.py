@@ -98,9 +98,9 @@ def parse_decimal(text: str | None) -> Decimal | None:
     try:
         d = Decimal(s)
     except InvalidOperation as exc:
-        raise ValueError(f"numero invalido: {text!r}") from exc
+        raise ValueError(f"número inválido: {text!r}") from exc
     if not d.is_finite():
-        raise ValueError(f"numero invalido: {text!r}")
+        raise ValueError(f"número inválido: {text!r}")
     return d
 
 
@@ -144,7 +144,7 @@ def describe_result(m: Measurement) -> str:
 def describe_limit(limit: Limit, unit: str = "") -> str:
     u = f" {unit}" if unit else ""
     if limit.absence:
-        return "Ausencia em 100 mL"
+        return "Ausência em 100 mL"
     if limit.minimum is not None and limit.maximum is not None:
         return f"{fmt_decimal(limit.minimum)} a {fmt_decimal(limit.maximum)}{u}"
     if limit.minimum is not None:
@@ -167,12 +167,12 @@ def check(m: Measurement, limit: Limit) -> Check:
         if pos is None:
             return Check(Verdict.INDETERMINADO, "resultado sem presenca/ausencia")
         if pos:
-            return Check(Verdict.NAO_CONFORME, "presenca (VMP: ausencia)")
+            return Check(Verdict.NAO_CONFORME, "presença (VMP: ausência)")
         return Check(Verdict.CONFORME, "ausencia")
     if m.qualifier in (Qualifier.PRESENT, Qualifier.ABSENT):
-        return Check(Verdict.INDETERMINADO, "presenca/ausencia informada para parametro numerico")
+        return Check(Verdict.INDETERMINADO, "presença/ausência informada para parâmetro numérico")
     if limit.maximum is None and limit.minimum is None:
-        return Check(Verdict.CONFORME, "parametro sem VMP")
+        return Check(Verdict.CONFORME, "parâmetro sem VMP")
     if m.censored:
         lim = m.limit
         name = "LD" if m.qualifier is Qualifier.LT_LD else "LQ"
@@ -180,22 +180,22 @@ def check(m: Measurement, limit: Limit) -> Check:
             # the limit is unknown: below a maximum it can only be reported, never judged
             if limit.minimum is not None:
                 return Check(Verdict.INDETERMINADO, f"< {name} sem o valor do {name}")
-            return Check(Verdict.CONFORME, f"< {name} (abaixo do limite do metodo)")
+            return Check(Verdict.CONFORME, f"< {name} (abaixo do limite do método)")
         if limit.minimum is not None:
             if lim <= limit.minimum:
-                return Check(Verdict.NAO_CONFORME, f"< {name} abaixo do minimo")
-            return Check(Verdict.INDETERMINADO, f"{name} acima do minimo: nao e possivel decidir")
+                return Check(Verdict.NAO_CONFORME, f"< {name} abaixo do mínimo")
+            return Check(Verdict.INDETERMINADO, f"{name} acima do mínimo: não é possível decidir")
         if lim > limit.maximum:  # type: ignore[operator]
-            return Check(Verdict.INDETERMINADO, f"{name} acima do VMP: nao e possivel decidir")
+            return Check(Verdict.INDETERMINADO, f"{name} acima do VMP: não é possível decidir")
         return Check(Verdict.CONFORME, f"< {name}")
     if m.value is None:
         return Check(Verdict.INDETERMINADO, "resultado sem valor")
     v = _rounded(m.value, limit.decimals)
     if limit.minimum is not None and v < limit.minimum:
-        return Check(Verdict.NAO_CONFORME, "abaixo do minimo")
+        return Check(Verdict.NAO_CONFORME, "abaixo do mínimo")
     if limit.maximum is not None and v > limit.maximum:
         return Check(Verdict.NAO_CONFORME, "acima do VMP")
-    return Check(Verdict.CONFORME, "dentro do padrao")
+    return Check(Verdict.CONFORME, "dentro do padrão")
 
 
 def ratio_sum(nitrate: Measurement, vmp_nitrate: Decimal, nitrite: Measurement,

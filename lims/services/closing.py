@@ -95,7 +95,7 @@ class ReportRow:
 
 def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
     if not (1 <= month <= 12) or year < 2000:
-        raise ValidationError("Mes invalido.", fields={"mes": ["Mes invalido."]})
+        raise ValidationError("Mês inválido.", fields={"mes": ["Mês inválido."]})
     return dt.date(year, month, 1), dt.date(year + (month == 12), month % 12 + 1, 1)
 
 
@@ -235,9 +235,9 @@ def pre_closing(system_id: int, year: int, month: int, *, population: int = 0,
                 res = comp.MonthResult(comp.MonthVerdict.INDETERMINADO, res.analysed,
                                        res.conforming, res.nonconforming, res.undecidable,
                                        res.recoletas, res.recoleta_nonconforming,
-                                       "populacao abastecida nao cadastrada: as duas faixas "
+                                       "população abastecida não cadastrada: as duas faixas "
                                        "da Portaria dao resultados diferentes")
-            rule = comp.MonthlyRule(rule.kind, "Populacao abastecida nao cadastrada: " + rule.text
+            rule = comp.MonthlyRule(rule.kind, "População abastecida não cadastrada: " + rule.text
                                     + " / " + big.text, rule.max_nonconforming, rule.percent,
                                     unverified=True)
         req_where = "saida" if (where == "filtrada" and stand_in) else where
@@ -255,7 +255,7 @@ def pre_closing(system_id: int, year: int, month: int, *, population: int = 0,
                 name = f"{name} - saída do tratamento em lugar da água filtrada"
         required_now = comp.required_after_stoppage(req, excused)
         shortfall = max(0, required_now - res.analysed)
-        reason = res.reason + (f"; amostragem abaixo do minimo: {res.analysed} de {required_now} "
+        reason = res.reason + (f"; amostragem abaixo do mínimo: {res.analysed} de {required_now} "
                                "exigidas" if shortfall else "")
         if where == "filtrada" and res.analysed:
             reason += f"; {fmt_decimal(res.percent_conforming)}% dentro do limite"
@@ -396,18 +396,18 @@ def scope_of(system_id: int, level: ClosingLevel | str, scope_id: int | None) ->
         s = session.get(SupplySystem, system_id)
         return Scope(level, system_id, s.name if s else f"Sistema {system_id}", None)
     if scope_id is None:
-        msg = "Informe o plano ou o reservatorio do fechamento."
+        msg = "Informe o plano ou o reservatório do fechamento."
         raise ValidationError(msg, fields={"escopo": [msg]})
     if level is ClosingLevel.PLAN:
         plan = session.get(SamplingPlan, scope_id)
         if plan is None or plan.system_id != system_id:
-            raise NotFound("Plano de amostragem nao encontrado neste sistema.")
+            raise NotFound("Plano de amostragem não encontrado neste sistema.")
         pts = tuple(sorted(set(session.scalars(select(PlanItem.point_id).where(
             PlanItem.plan_id == scope_id)))))
         return Scope(level, scope_id, f"Plano {plan.year} v{plan.version}", pts)
     res = session.get(CollectionPoint, scope_id)
     if res is None or res.system_id != system_id or res.kind != "reservatorio":
-        raise NotFound("Reservatorio nao encontrado neste sistema.")
+        raise NotFound("Reservatório não encontrado neste sistema.")
     links: dict[int, set[int]] = defaultdict(set)
     for up, down in session.execute(select(PointLink.upstream_id, PointLink.downstream_id)):
         links[up].add(down)
@@ -446,7 +446,7 @@ def close_month(system_id: int, year: int, month: int, *, user_id: int | None,
     read model of the closed month) and publish MonthClosed."""
     first, nxt = month_bounds(year, month)
     if first > utcnow().date():
-        raise ValidationError("Nao e possivel fechar um mes futuro.")
+        raise ValidationError("Não é possível fechar um mês futuro.")
     scope = scope_of(system_id, level, scope_id if level != ClosingLevel.SYSTEM else None)
     level, scope_id = scope.level, scope.scope_id
     pend = select(Result.id).where(
@@ -455,7 +455,7 @@ def close_month(system_id: int, year: int, month: int, *, user_id: int | None,
     if scope.point_ids is not None:
         pend = pend.where(Result.point_id.in_(scope.point_ids))
     if session.scalars(pend.limit(1)).first() is not None:
-        raise Conflict("Ha resultados aguardando validacao neste mes; valide-os antes do "
+        raise Conflict("Há resultados aguardando validação neste mês; valide-os antes do "
                        "fechamento.", code="resultados_pendentes")
     rows = scope_report(system_id, year, month, scope, **report_kw)
     version = rules_data()["version"]
@@ -570,13 +570,13 @@ def reopen_month(closing_id: int, reason: str, *, user_id: int) -> MonthClosing:
     no longer current: the month is computed live again until it is closed anew."""
     reason = (reason or "").strip()
     if len(reason) < 10:
-        msg = "Informe a justificativa da reabertura (minimo de 10 caracteres)."
+        msg = "Informe a justificativa da reabertura (mínimo de 10 caracteres)."
         raise ValidationError(msg, fields={"justificativa": [msg]})
     c = session.get(MonthClosing, closing_id)
     if c is None:
-        raise NotFound("Fechamento nao encontrado.")
+        raise NotFound("Fechamento não encontrado.")
     if c.state is ClosingState.REOPENED or c.state == "reaberto":
-        raise Conflict("Este mes ja esta reaberto.")
+        raise Conflict("Este mês já está reaberto.")
     with audit_context(reason=f"reabertura: {reason}"):
         c.state = ClosingState.REOPENED
         c.reopened_at, c.reopened_by_id, c.reopen_reason = utcnow(), user_id, reason

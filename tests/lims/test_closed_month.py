@@ -120,7 +120,7 @@ def test_a_field_chlorine_reading_fails_the_month(w, people):
     row = rows_of(w["system"].id)[("cloro_residual_livre", "rede")]
     assert (row.analysed, row.conforming, row.nonconforming, row.field_readings,
             row.verdict) == (4, 3, 1, 2, "nao_conforme")
-    assert row.reason.startswith("1 amostra(s) fora do padrao")
+    assert row.reason.startswith("1 amostra(s) fora do padrão")
     c = closing.close_month(w["system"].id, Y, M, user_id=people["gestor"].id)
     (stored,) = [r for r in closing.stored_rows(c.id)
                  if (r.parameter_code, r.where) == ("cloro_residual_livre", "rede")]

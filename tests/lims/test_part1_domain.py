@@ -48,7 +48,7 @@ def test_cancel_only_before_validada_and_terminal_states():
     assert {S.PROGRAMADA, S.AGUARDANDO_COLETA, S.COLETADA,
                              S.AGUARDANDO_ANALISE, S.AGUARDANDO_VALIDACAO} == m.CANCELLABLE
     assert not m.allowed_targets(S.PUBLICADA) and not m.allowed_targets(S.CANCELADA)
-    with pytest.raises(IllegalTransition, match="nao pode mais ser cancelada"):
+    with pytest.raises(IllegalTransition, match="não pode mais ser cancelada"):
         m.check_transition(S.VALIDADA, S.CANCELADA)
     with pytest.raises(IllegalTransition, match="ja esta"):
         m.check_transition(S.COLETADA, S.COLETADA)

@@ -175,7 +175,7 @@ def test_closing_locks_the_month_reopen_and_quality_api(db, people):
         planned={}, collected={})}[("cloro_residual_livre", "rede")]
     # 20 of 30 required analysed: the water conforms, the sampling falls short, and it says so
     assert (short.verdict, short.analysed, short.shortfall) == ("conforme", 20, 10)
-    assert "amostragem abaixo do minimo: 20 de 30 exigidas" in short.reason
+    assert "amostragem abaixo do mínimo: 20 de 30 exigidas" in short.reason
     rows20k = {(r.parameter_code, r.where): r for r in closing.pre_closing(
         sysid, Y, M, population=20_000, required={}, planned={}, collected={})}
     assert rows20k[("coliformes_totais", "rede")].verdict == "conforme"  # 20/21 = 95,2%

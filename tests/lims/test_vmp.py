@@ -109,7 +109,7 @@ def test_descriptions():
     assert describe_result(M(None, Qualifier.PRESENT)) == "Presente"
     assert describe_limit(CHLORINE, "mg/L") == "0,2 a 5,0 mg/L"
     assert describe_limit(MAX5, "uT") == "<= 5,0 uT"
-    assert describe_limit(ABS) == "Ausencia em 100 mL"
+    assert describe_limit(ABS) == "Ausência em 100 mL"
     assert describe_limit(Limit(minimum=D("0.2")), "mg/L") == ">= 0,2 mg/L"
 
 
