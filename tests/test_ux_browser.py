@@ -54,10 +54,23 @@ def _seed(session):  # type: ignore[no-untyped-def]
                 counts[q.code] = counts.get(q.code, 0) + 1
     grid = max(counts, key=counts.get) if counts else ""
     grid_high = next(q.plausible_high for _r, ps in awaiting for q in ps if q.code == grid) if grid else None
+    from incidents.services import incidents as inc_svc
+
+    drain(load())  # the demo's own non-conformities become incidents before we choose a point
+
     candidates = [(ref, p) for ref, ps in awaiting for p in ps
-                  if p.limit.maximum is not None and not p.limit.absence and p.code != grid]
+                  if p.limit.maximum is not None and not p.limit.absence and p.code != grid
+                  and p.group != "microbiologico"  # a chemical or physical parameter
+                  and (p.plausible_high is None or p.plausible_high > p.limit.maximum)
+                  ]
     assert candidates, "the demo has a sample awaiting a chemical or physical parameter"
     ref, p = candidates[0]
+    # one quality incident per point, its advice the first cause's: the demo's own positive at
+    # this point (if any) was dealt with before, so the chemical result opens its own incident
+    earlier = inc_svc.by_open_key(f"{ref.point_code}:qualidade")
+    if earlier is not None:
+        with unit_of_work():
+            inc_svc.close(earlier.id, "tratado antes deste teste")
     value = p.limit.maximum * 2
     if p.plausible_high is not None:
         value = min(value, p.plausible_high)
@@ -65,7 +78,12 @@ def _seed(session):  # type: ignore[no-untyped-def]
         r = rs.enter_result(ref, p, str(value).replace(".", ","),
                             analysed_at=ref.collected_at + dt.timedelta(hours=2),
                             analyst_id=users["analista"], entered_by_id=users["analista"])
-    # everything typed and not yet validated is validated (so some wait for publication)
+    # the chemical result first: its incident is the point's quality incident (one per point;
+    # a demo coliform positive validated in the same batch would open it with its own advice)
+    with unit_of_work():
+        validation.validate([r.id], users["supervisor"])
+    drain(load())
+    # everything else typed and not yet validated is validated (so some wait for publication)
     entered = [x.id for x in session.scalars(select(Result).where(
         Result.state == ResultState.ENTERED, Result.analyst_id != users["supervisor"]))]
     with unit_of_work():
@@ -148,7 +166,8 @@ def test_chemical_nonconformity_waits_for_confirmation(live, browser, app):
 
     with live.db(app) as s:
         inc = s.scalars(select(Incident).where(Incident.asset_code == live.data["ph_point"],
-                                               Incident.origin == "laboratorio")).one()
+                                               Incident.origin == "laboratorio")
+                        .order_by(Incident.id.desc())).first()
         inc_id, protocol, advice = inc.id, inc.protocol, inc.safety_measures
         assert inc.notice_confirmation == "pendente" and not inc.public_notice
         assert "ferva" not in inc.safety_measures.lower()
