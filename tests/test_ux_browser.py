@@ -42,6 +42,8 @@ def _seed(session):  # type: ignore[no-untyped-def]
 
     seed_demo(dt.date.today())
     users = {u.username: u.id for u in session.scalars(select(User))}
+    drain(load())  # the demo's own non-conformities become incidents first
+    _samples_at_the_bench(session)
     # a non-microbiological result above its standard (not turbidity: the grid test uses it),
     # validated by the supervisor
     awaiting = rs.awaiting_entry(None)
@@ -56,7 +58,6 @@ def _seed(session):  # type: ignore[no-untyped-def]
     grid_high = next(q.plausible_high for _r, ps in awaiting for q in ps if q.code == grid) if grid else None
     from incidents.services import incidents as inc_svc
 
-    drain(load())  # the demo's own non-conformities become incidents before we choose a point
 
     candidates = [(ref, p) for ref, ps in awaiting for p in ps
                   if p.limit.maximum is not None and not p.limit.absence and p.code != grid
@@ -100,6 +101,35 @@ def _seed(session):  # type: ignore[no-untyped-def]
     waiting = session.scalars(select(Result).where(Result.state == ResultState.VALIDATED)).all()
     return {"grid": grid, "grid_value": str(int(grid_high * 3) + 1) if grid_high is not None else "",
             "ph_result": r.id, "ph_point": ref.point_code, "ph_param": p.code, "wo": wo.id, "wo_number": wo.number, "waiting": len(waiting)}
+
+
+def _samples_at_the_bench(session) -> None:  # type: ignore[no-untyped-def]
+    """Three received samples waiting for turbidity, free chlorine and apparent colour at network
+    points with no quality incident open: the demo's current month moves with the clock (at
+    some hours nothing waits for the bench), these tests must not."""
+    from sqlalchemy import select
+
+    from core.db import utcnow
+    from incidents.services import incidents as inc_svc
+    from lims.domain.samples import SampleState
+    from lims.models.catalogue import Parameter
+    from lims.models.registry import CollectionPoint
+    from lims.models.samples import Sample, SampleParameter
+
+    params = session.scalars(select(Parameter).where(
+        Parameter.code.in_(["turbidez", "cloro_residual_livre", "cor_aparente"]))).all()
+    points = [pt for pt in session.scalars(select(CollectionPoint).where(
+        CollectionPoint.kind == "rede", CollectionPoint.active.is_(True)).order_by(CollectionPoint.id))
+        if inc_svc.by_open_key(f"{pt.code}:qualidade") is None][:3]
+    now = utcnow()
+    for i, pt in enumerate(points):
+        s = Sample(code=f"UX-BANCADA-{i + 1}", state=SampleState.AGUARDANDO_ANALISE, point_id=pt.id,
+                   system_id=pt.system_id, scheduled_for=now.date(), planned_for=now.date(),
+                   collected_at=now - dt.timedelta(hours=3), received_at=now - dt.timedelta(hours=2),
+                   field_readings={})
+        s.parameters = [SampleParameter(parameter_id=p.id) for p in params]
+        session.add(s)
+    session.commit()
 
 
 @pytest.fixture(scope="module")
