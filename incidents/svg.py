@@ -38,7 +38,9 @@ def incident_map(incidents: Sequence[dict[str, Any]], assets: Sequence[dict[str,
         y = m + (la1 - lat) / (la1 - la0) * (height - 2 * m)
         return round(x, 1), round(y, 1)
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+    # a map holding links is a group of links, not an image (axe: nested-interactive)
+    role = "group" if any(i.get("lat") is not None and i.get("lon") is not None for i in incidents) else "img"
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="{role}" '
            f'aria-label="Mapa de incidentes e ativos" class="mapa">',
            f'<rect width="{width}" height="{height}" fill="#f4f7f9" stroke="#ced4da"/>']
     for a in assets:
@@ -55,7 +57,7 @@ def incident_map(incidents: Sequence[dict[str, Any]], assets: Sequence[dict[str,
         x, y = xy(i["lat"], i["lon"])
         color = TONE.get(i.get("severity", ""), "#495057")
         link = escape(i.get("url", "#"))
-        out.append(f'<a href="{link}"><circle cx="{x}" cy="{y}" r="11" fill="{color}" fill-opacity="0.35" '
+        out.append(f'<a href="{link}" aria-label="{escape(i["protocol"])} - {escape(i["title"])}"><circle cx="{x}" cy="{y}" r="11" fill="{color}" fill-opacity="0.35" '
                    f'stroke="{color}" stroke-width="2"><title>{escape(i["protocol"])} - '
                    f'{escape(i["title"])} ({escape(i.get("state_label") or i.get("state", ""))})</title></circle>'
                    f'<circle cx="{x}" cy="{y}" r="4" fill="{color}"/></a>')

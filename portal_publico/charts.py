@@ -195,7 +195,9 @@ def map_svg(systems: Sequence[tuple[int, str, float, float, str]],
     def px(lat: float, lon: float) -> tuple[float, float]:
         return w / 2 + (lon * k - cx) * s, h / 2 - (lat - cy) * s
 
-    parts = [f'<svg class="mapa" viewBox="0 0 {w} {h}" role="img" aria-labelledby="mt{uid}" '
+    # a map holding links is a group of links, not an image (axe: nested-interactive)
+    role = "group" if systems or points else "img"
+    parts = [f'<svg class="mapa" viewBox="0 0 {w} {h}" role="{role}" aria-labelledby="mt{uid}" '
              f'xmlns="http://www.w3.org/2000/svg"><title id="mt{uid}">{escape(title)}</title>',
              f'<rect width="{w}" height="{h}" fill="#eaf2ea"/>']
     for text, lat, lon in areas:
@@ -204,7 +206,7 @@ def map_svg(systems: Sequence[tuple[int, str, float, float, str]],
                      f'{escape(text)}</text>')
     for _sid, name, lat, lon, url in systems:
         x, y = px(lat, lon)
-        parts.append(f'<a href="{escape(url)}"><g class="m-sistema"><title>{escape(name)}</title>'
+        parts.append(f'<a href="{escape(url)}" aria-label="{escape(name)}"><g class="m-sistema"><title>{escape(name)}</title>'
                      f'<circle cx="{x:.1f}" cy="{y:.1f}" r="11" fill="#0b4f8a" stroke="#fff" '
                      f'stroke-width="2"/><text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" '
                      f'fill="#fff" class="m-rotulo">S</text>'
@@ -223,7 +225,7 @@ def map_svg(systems: Sequence[tuple[int, str, float, float, str]],
             mark = f'<path d="M{x:.1f},{y - 8:.1f} L{x + 7:.1f},{y:.1f} L{x:.1f},{y + 8:.1f} L{x - 7:.1f},{y:.1f} Z"'
         else:
             mark = f'<circle cx="{x:.1f}" cy="{y:.1f}" r="6"'
-        parts.append(f'<a href="{escape(url)}"><g class="m-ponto"><title>{escape(name)}</title>'
+        parts.append(f'<a href="{escape(url)}" aria-label="{escape(name)}"><g class="m-ponto"><title>{escape(name)}</title>'
                      f'{mark} fill="#f0b400" stroke="#5b4400" stroke-width="1.5"/></g></a>')
     if here:
         x, y = px(*here)

@@ -8,4 +8,16 @@
       document.querySelectorAll(all.dataset.marcarTodos).forEach(function (c) { c.checked = all.checked; });
     });
   });
+  // a wide table's scroll box (.tabela-rolavel) is reached and named for keyboard and screen
+  // reader users: focusable region named by the table's caption or the heading before it
+  document.querySelectorAll(".tabela-rolavel:not([tabindex])").forEach(function (box) {
+    var name = box.querySelector("caption"), prev = box.previousElementSibling;
+    while (!name && prev) {
+      if (/^H[1-6]$/.test(prev.tagName)) { name = prev; }
+      prev = prev.previousElementSibling;
+    }
+    box.setAttribute("tabindex", "0");
+    box.setAttribute("role", "region");
+    box.setAttribute("aria-label", name ? name.textContent.trim() : "Tabela");
+  });
 })();

@@ -1,0 +1,149 @@
+"""Issue 22 item 1: axe-core (bundled for Playwright by axe-playwright-python) judges the pages
+against the WCAG 2.0/2.1 A and AA rules, in headless Chromium, over the demo data.
+
+Walked: every page of each profile's menu (logged in as that profile's demo user), the
+detail pages that hold maps and wide tables, and every page of the public portal
+(anonymous), each at 1366 px and 390 px, with every collapsed <details> opened. Each URL is
+audited once (the first profile whose menu shows it; the specialised profiles go first, so
+the technician's page is seen as a technician). Any violation fails the test, printed with
+its rule id, impact, target and page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+import pytest
+
+from tests.portal_publico.live import live_server
+from tests.test_page_walk import _args, _pages
+
+pytestmark = pytest.mark.browser
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+WIDTHS = {"1366": {"width": 1366, "height": 900}, "390": {"width": 390, "height": 844}}
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# one demo user per profile, the specialised ones first (see the module's docstring)
+USERS = ["tecnico", "coletor", "operador", "distribuidor", "analista", "supervisor", "gestor",
+         "admin"]
+# detail pages (one per URL rule) that the menus do not link to but that hold the maps,
+# wide tables and forms of the issue
+DETAIL_ENDPOINTS = ("incidents.detail", "incidents.order", "lims.amostra", "lims.rota", "lims.plano",
+                    "commercial.ligacao", "commercial.lote", "telemetry.anomaly_detail")
+
+# Violations known and not yet fixed: {(rule id, page): reason}. Each entry is a to-do.
+ALLOWED: dict[tuple[str, str], str] = {}
+
+
+def _seed(session):  # type: ignore[no-untyped-def]
+    from saae.seed import seed_demo
+
+    seed_demo(dt.date.today())
+    session.commit()
+    return {}
+
+
+@pytest.fixture(scope="module")
+def live(app):  # type: ignore[no-untyped-def]
+    with live_server(app, _seed) as srv:
+        yield srv
+
+
+def _settle(page) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_load_state("networkidle", timeout=5_000)
+    except PlaywrightTimeout:
+        page.wait_for_timeout(500)
+
+
+def _audit(page, axe, url: str, width: str, found) -> None:  # type: ignore[no-untyped-def]
+    page.evaluate("document.querySelectorAll('details:not([open])').forEach(d => { d.open = true; })")
+    results = axe.run(page, options={"runOnly": {"type": "tag", "values": TAGS},
+                                     "resultTypes": ["violations"]})
+    for v in results.response["violations"]:
+        if (v["id"], url) in ALLOWED:
+            continue
+        targets = [" ".join(map(str, n["target"])) for n in v["nodes"]]
+        print(f"AXE {v['id']} {url} {width}px {v['impact']} {targets[:2]}")
+        found[(v["id"], url)].append(
+            f"{width}px {v['impact']}: {len(targets)} elemento(s), ex. {targets[:3]}")
+
+
+def _detail_urls(app, live) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    with live.db(app) as s:
+        values = _args(s)
+    urls = {}
+    with app.test_request_context():
+        from flask import url_for
+
+        for rule in app.url_map.iter_rules():
+            if rule.endpoint in DETAIL_ENDPOINTS:
+                args = {a: values.get(a) for a in rule.arguments}
+                if all(v is not None for v in args.values()):
+                    urls[url_for(rule.endpoint, **args)] = rule.endpoint
+    return urls
+
+
+def test_every_page_passes_axe_wcag21_aa(app, live):  # type: ignore[no-untyped-def]
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+
+    from saae.seed import DEMO_PASSWORD
+
+    axe = Axe()
+    with live.db(app) as s:
+        values = _args(s)
+    portal = [u for u in _pages(app, values) if u.startswith(("/portal", "/acompanhar"))
+              and not u.endswith((".pdf", ".csv", ".json", ".zip"))]  # pages, not downloads
+    details = _detail_urls(app, live)
+    found: dict[tuple[str, str], list[str]] = defaultdict(list)
+    audited: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
+        seen: set[str] = set()
+        for username in [*USERS, None]:
+            for width, size in WIDTHS.items():
+                ctx = browser.new_context(viewport=size, locale="pt-BR", service_workers="block")
+                page = ctx.new_page()
+                if username:
+                    page.goto(live.url + "/entrar")
+                    page.fill("input[name=username]", username)
+                    page.fill("input[name=password]", DEMO_PASSWORD)
+                    page.click("button[type=submit]")
+                    page.wait_for_load_state("load")
+                    links = page.eval_on_selector_all(
+                        "nav.menu a", "as => as.map(a => a.getAttribute('href'))")
+                    assert links, username
+                    urls = [u for u in dict.fromkeys(links) if u.startswith("/")]
+                    if username == "admin":
+                        urls += list(details)
+                else:
+                    urls = portal
+                if width == "1366":
+                    todo = [u for u in urls if u not in seen]
+                    mine = set(todo)
+                else:
+                    todo = [u for u in urls if u in mine]
+                for url in todo:
+                    resp = page.goto(live.url + url, wait_until="domcontentloaded", timeout=60_000)
+                    if resp is None or resp.status != 200 or "html" not in resp.headers.get(
+                            "content-type", ""):
+                        continue
+                    _settle(page)
+                    _audit(page, axe, url, width, found)
+                    if width == "1366":
+                        audited.append(f"{url} ({username or 'visitante'})")
+                seen |= mine
+                ctx.close()
+        browser.close()
+    print(f"{len(audited)} páginas auditadas em 2 larguras:\n  " + "\n  ".join(audited))
+    counts: dict[str, int] = defaultdict(int)
+    for rule, _url in found:
+        counts[rule] += 1
+    print("violações por regra (páginas):", dict(counts))
+    report = "\n".join(f"{rule} em {url}\n  " + "\n  ".join(lines)
+                       for (rule, url), lines in sorted(found.items()))
+    assert len(audited) > 30
+    assert not found, f"{len(found)} violações WCAG 2.1 A/AA (regra, página):\n{report}"
