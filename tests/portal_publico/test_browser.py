@@ -171,9 +171,11 @@ A11Y_JS = """() => {
   document.querySelectorAll('a, button').forEach(el => {
     if (!name(el) && !el.querySelector('title')) out.push('nameless ' + el.outerHTML.slice(0, 60)); });
   document.querySelectorAll('svg').forEach(el => {
-    if (el.getAttribute('aria-hidden') !== 'true' && el.getAttribute('role') !== 'img' && !el.closest('svg:not(:scope)'))
+    // role=img for a picture; role=group for a map that holds links (an image cannot)
+    const role = el.getAttribute('role');
+    if (el.getAttribute('aria-hidden') !== 'true' && role !== 'img' && role !== 'group' && !el.closest('svg:not(:scope)'))
       out.push('svg without role ' + el.outerHTML.slice(0, 60));
-    if (el.getAttribute('role') === 'img' && !name(el) && !el.querySelector('title')) out.push('svg without name'); });
+    if ((role === 'img' || role === 'group') && !name(el) && !el.querySelector('title')) out.push('svg without name'); });
   return out;
 }"""
 
