@@ -134,11 +134,11 @@ def value_text(value: Any, tz: ZoneInfo | None = None) -> str:
     if value is False:
         return "não"
     if isinstance(value, dt.datetime):
-        return fmt.datahora(value, tz)
+        return fmt.date_time(value, tz)
     if isinstance(value, dt.date):
-        return fmt.data(value)
+        return fmt.date(value)
     if isinstance(value, int | float | Decimal):
-        return fmt.inteiro(value) if isinstance(value, int) else fmt.numero(value, None)
+        return fmt.integer(value) if isinstance(value, int) else fmt.number(value, None)
     if isinstance(value, dict):
         parts = [f"{field_label(str(k))}: {value_text(v, tz)}" for k, v in value.items()
                  if v is not None and v != ""]
@@ -148,13 +148,13 @@ def value_text(value: Any, tz: ZoneInfo | None = None) -> str:
     text = str(value)
     if _ISO.match(text):
         try:
-            return fmt.datahora(dt.datetime.fromisoformat(text), tz)
+            return fmt.date_time(dt.datetime.fromisoformat(text), tz)
         except ValueError:
             return text
     if _DATE.match(text):
-        return fmt.data(text)
+        return fmt.date(text)
     if _DEC.match(text):
-        return fmt.numero(text, None)
+        return fmt.number(text, None)
     return text
 
 

@@ -62,7 +62,7 @@ def local_date(value: dt.datetime | dt.date, tz: ZoneInfo | str | None = None) -
     return value
 
 
-def datahora(value: dt.datetime | dt.date | str | None, tz: ZoneInfo | str | None = None,
+def date_time(value: dt.datetime | dt.date | str | None, tz: ZoneInfo | str | None = None,
              empty: str = "") -> str:
     """dd/mm/aaaa hh:mm in local time ("" or `empty` for None)."""
     if value is None or value == "":
@@ -70,15 +70,15 @@ def datahora(value: dt.datetime | dt.date | str | None, tz: ZoneInfo | str | Non
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
     if not isinstance(value, dt.datetime):
-        return data(value)
+        return date(value)
     return local(value, tz).strftime("%d/%m/%Y %H:%M")
 
 
-def hora(value: dt.datetime | None, tz: ZoneInfo | str | None = None) -> str:
+def time_of_day(value: dt.datetime | None, tz: ZoneInfo | str | None = None) -> str:
     return "" if value is None else local(value, tz).strftime("%H:%M")
 
 
-def data(value: dt.date | dt.datetime | str | None, tz: ZoneInfo | str | None = None,
+def date(value: dt.date | dt.datetime | str | None, tz: ZoneInfo | str | None = None,
          empty: str = "") -> str:
     """dd/mm/aaaa (a datetime is first taken to local time)."""
     if value is None or value == "":
@@ -94,12 +94,26 @@ MONTHS = ("janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "
           "setembro", "outubro", "novembro", "dezembro")
 
 
-def mes(year: int, month: int) -> str:
+def month_name(year: int, month: int) -> str:
     """"março de 2026"."""
     return f"{MONTHS[month - 1]} de {year}"
 
 
-def numero(value: Any, places: int | None = 2, *, empty: str = "") -> str:
+MONTHS_SHORT = ("jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez")
+
+
+def month_short(year: int, month: int) -> str:
+    """"mar/26" (invoice histories, chart axes)."""
+    return f"{MONTHS_SHORT[month - 1]}/{year % 100:02d}"
+
+
+def month_add(year: int, month: int, delta: int) -> tuple[int, int]:
+    """(2026, 11) + 3 -> (2027, 2); negative deltas go back."""
+    idx = year * 12 + (month - 1) + delta
+    return idx // 12, idx % 12 + 1
+
+
+def number(value: Any, places: int | None = 2, *, empty: str = "") -> str:
     """1234.5 -> "1.234,50"; places=None shows the significant digits only."""
     if value is None or value == "":
         return empty
@@ -124,30 +138,30 @@ def numero(value: Any, places: int | None = 2, *, empty: str = "") -> str:
     return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
 
 
-def inteiro(value: Any, empty: str = "") -> str:
-    return numero(value, 0, empty=empty)
+def integer(value: Any, empty: str = "") -> str:
+    return number(value, 0, empty=empty)
 
 
-def reais(value: Any, empty: str = "") -> str:
+def money(value: Any, empty: str = "") -> str:
     if value is None or value == "":
         return empty
-    return "R$ " + numero(value, 2)
+    return "R$ " + number(value, 2)
 
 
-def medida(value: Any, places: int | None, unit: str = "", empty: str = "") -> str:
+def measure(value: Any, places: int | None, unit: str = "", empty: str = "") -> str:
     """A quantity with the catalogue's decimals and its unit: "0,20 mg/L"."""
-    text = numero(value, places, empty="")
+    text = number(value, places, empty="")
     if not text:
         return empty
     return f"{text} {unit}".strip()
 
 
-def percentual(value: Any, places: int = 1, empty: str = "") -> str:
-    text = numero(value, places, empty="")
+def percent(value: Any, places: int = 1, empty: str = "") -> str:
+    text = number(value, places, empty="")
     return f"{text}%" if text else empty
 
 
-def duracao(seconds: float | None) -> str:
+def duration(seconds: float | None) -> str:
     """1h05, 12 min, 2 dias e 3 h."""
     if seconds is None:
         return ""
@@ -174,7 +188,7 @@ class NumberFormatError(ValueError):
     """What a person typed is not a number we can read without guessing."""
 
 
-def parse_numero(text: str | None, *, field: str = "valor") -> Decimal | None:
+def parse_number(text: str | None, *, field: str = "valor") -> Decimal | None:
     """Read a number as people write it in Brazil: "1.234,5", "1234,5", "0,35", "12".
 
     A lone decimal point ("0.35", "18.90") is read as a decimal point, because that is how
@@ -210,7 +224,7 @@ def parse_numero(text: str | None, *, field: str = "valor") -> Decimal | None:
     return d
 
 
-def parse_data(text: str | None, *, field: str = "data") -> dt.date | None:
+def parse_date(text: str | None, *, field: str = "data") -> dt.date | None:
     """dd/mm/aaaa or aaaa-mm-dd (what a date input sends) -> date; None for empty."""
     if text is None or not str(text).strip():
         return None
@@ -245,12 +259,12 @@ def check_date(value: dt.date, *, earliest: dt.date | None, latest: dt.date | No
 
     if (earliest and value < earliest) or (latest and value > latest):
         if earliest and latest:
-            rng = f"entre {data(earliest)} e {data(latest)}"
+            rng = f"entre {date(earliest)} e {date(latest)}"
         elif earliest:
-            rng = f"a partir de {data(earliest)}"
+            rng = f"a partir de {date(earliest)}"
         else:
-            rng = f"até {data(latest)}"
-        msg = f"{what[0].upper()}{what[1:]} ({data(value)}) deve ficar {rng}."
+            rng = f"até {date(latest)}"
+        msg = f"{what[0].upper()}{what[1:]} ({date(value)}) deve ficar {rng}."
         raise ValidationError(msg, code="data_fora_do_intervalo", fields={field: [msg]})
     return value
 

@@ -15,15 +15,15 @@ def register_filters(app: Flask) -> None:
 
     @app.template_filter("datahora")
     def datahora(value: dt.datetime | None) -> str:
-        return fmt.datahora(value, tz)
+        return fmt.date_time(value, tz)
 
     @app.template_filter("hora")
     def hora(value: dt.datetime | None) -> str:
-        return fmt.hora(value, tz)
+        return fmt.time_of_day(value, tz)
 
     @app.template_filter("data")
     def data(value: dt.date | dt.datetime | None) -> str:
-        return fmt.data(value, tz)
+        return fmt.date(value, tz)
 
     @app.template_filter("valor")
     def valor(value: Any) -> str:
@@ -69,16 +69,16 @@ def register_filters(app: Flask) -> None:
 
     @app.template_filter("num")
     def num(value: Any, places: int | None = 2) -> str:
-        return fmt.numero(value, places)
+        return fmt.number(value, places)
 
     @app.template_filter("medida")
     def medida(value: Any, places: int | None = 2, unit: str = "") -> str:
-        return fmt.medida(value, places, unit)
+        return fmt.measure(value, places, unit)
 
     @app.template_filter("reais")
     def reais(value: Any) -> str:
-        return fmt.reais(value)
+        return fmt.money(value)
 
     @app.template_filter("mes")
     def mes(value: dt.date) -> str:
-        return fmt.mes(value.year, value.month)
+        return fmt.month_name(value.year, value.month)

@@ -66,7 +66,7 @@ def _row(i: Any) -> dict[str, Any]:
             "kind_label": svc.KINDS.get(i.kind, i.kind), "origin": svc.ORIGINS.get(i.origin, i.origin),
             "state": str(i.state), "state_label": i.state_label, "severity": i.severity,
             "asset_code": i.asset_code, "opened_at": i.opened_at.isoformat(),
-            "opened_local": fmt.datahora(i.opened_at),
+            "opened_local": fmt.date_time(i.opened_at),
             "lat": i.latitude, "lon": i.longitude, "url": url_for("incidents.detail", incident_id=i.id)}
 
 

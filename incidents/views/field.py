@@ -48,7 +48,7 @@ def order_json(wo: Any) -> dict[str, Any]:
     return {"id": wo.id, "number": wo.number, "service": st.description, "state": wo.state_label,
             "description": wo.description, "address": wo.address, "lat": wo.latitude,
             "lon": wo.longitude, "due_at": wo.due_at.isoformat(),
-            "due_local": fmt.datahora(wo.due_at), "priority": wo.priority,
+            "due_local": fmt.date_time(wo.due_at), "priority": wo.priority,
             "vehicle": wo.vehicle, "kit": st.materials_kit, "form": st.closing_form,
             "done": sorted(done)}
 

@@ -85,7 +85,7 @@ def parse_temperature(raw: str | Decimal | float | None) -> Decimal | None:
 
 
 def _local(t: dt.datetime | None, tz: str) -> str:
-    return fmt.datahora(t, tz, empty="-")
+    return fmt.date_time(t, tz, empty="-")
 
 
 def _name(user_id: int | None) -> str:

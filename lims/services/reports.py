@@ -252,14 +252,14 @@ def register_eta_stoppage(eta_code: str, started_at: dt.datetime, *,
         now = utcnow()
         earliest = (ptbr.local(now) - dt.timedelta(days=400)).replace(day=1).date()
         if not earliest <= ptbr.local_date(started_at) <= ptbr.local_date(now):
-            errors["inicio"] = [f"O início da parada ({ptbr.datahora(started_at)}) deve ficar entre "
-                                f"{ptbr.data(earliest)} e agora ({ptbr.datahora(now)}): uma parada "
+            errors["inicio"] = [f"O início da parada ({ptbr.date_time(started_at)}) deve ficar entre "
+                                f"{ptbr.date(earliest)} e agora ({ptbr.date_time(now)}): uma parada "
                                 "futura ainda não aconteceu."]
         elif ended_at is not None and ended_at < started_at:
-            errors["fim"] = [f"O fim da parada ({ptbr.datahora(ended_at)}) é anterior ao início "
-                             f"({ptbr.datahora(started_at)})."]
+            errors["fim"] = [f"O fim da parada ({ptbr.date_time(ended_at)}) é anterior ao início "
+                             f"({ptbr.date_time(started_at)})."]
         elif ended_at is not None and ended_at > now + dt.timedelta(minutes=5):
-            errors["fim"] = [f"O fim da parada ({ptbr.datahora(ended_at)}) está no futuro: "
+            errors["fim"] = [f"O fim da parada ({ptbr.date_time(ended_at)}) está no futuro: "
                              "deixe em branco enquanto a ETA estiver parada."]
     if errors:
         first = next(iter(errors.values()))[0]
@@ -500,7 +500,7 @@ def closing_document(system_id: int, year: int, month: int, fmt: str, *,
     fname = f"{'pos' if post else 'pre'}-fechamento-{system_id}-{year}-{month:02d}"
     if fmt == "pdf":
         return (render_pdf(title, subtitle, head, body, verdict_col=len(head) - 1,
-                           footer=f"Gerado em {ptbr.datahora(utcnow())} (horário local)",
+                           footer=f"Gerado em {ptbr.date_time(utcnow())} (horário local)",
                            widths_mm=[30, 21, 13, 15] + [13] * 9 + [41, 36]),
                 "application/pdf", fname + ".pdf")
     if fmt == "xlsx":
@@ -607,7 +607,7 @@ def bar_chart_svg(items: list[tuple[str, int]], title: str) -> str:
 def nonconformity_table(rows: list[Result]) -> tuple[list[str], list[list[str]]]:
     head = ["Ponto", "Amostra", "Coleta", "Parâmetro", "Resultado", "Padrão", "Situação"]
     body = [[r.point_name, r.sample_code + (" (recoleta)" if r.is_recoleta else ""),
-             ptbr.data(r.collected_at), r.parameter_name,
+             ptbr.date(r.collected_at), r.parameter_name,
              f"{r.value_text} {r.unit}".strip(), r.standard,
              {"registrado": "aguardando validação", "validado": "validado",
               "publicado": "publicado"}.get(str(r.state), str(r.state))] for r in rows]
@@ -655,7 +655,7 @@ def report_annual(system_id: int | None, year: int, month: int) -> tuple[str, li
 def report_turbidity(system_id, year, month):  # type: ignore[no-untyped-def]
     head = ["Ponto", "Tipo", "Coleta", "Resultado (uT)", "Padrão", "Situação"]
     rs_ = _month_results(system_id, year, month, "turbidez")
-    body = [[r.point_name, r.point_kind or "", ptbr.datahora(r.collected_at),
+    body = [[r.point_name, r.point_kind or "", ptbr.date_time(r.collected_at),
              r.value_text, r.standard, VERDICT_PT.get(r.verdict, r.verdict)] for r in rs_
             if r.state not in (ResultState.SUPERSEDED, ResultState.CANCELLED)]
     vals = [r.value for r in rs_ if r.value is not None]
@@ -690,7 +690,7 @@ def report_recoletas(system_id, year, month):  # type: ignore[no-untyped-def]
     head = ["Amostra original", "Parâmetro", "Resultado", "Ponto da recoleta", "Posição",
             "Data prevista", "Situação", "Motivo"]
     body = [[res.sample_code, res.parameter_name, res.value_text, str(rec.point_id), rec.role,
-             ptbr.data(rec.scheduled_for), str(rec.state),
+             ptbr.date(rec.scheduled_for), str(rec.state),
              rec.cancel_reason or rec.reason or ""] for rec, res in session.execute(stmt)]
     return f"Acompanhamento de recoletas {month:02d}/{year}", head, body
 
@@ -722,7 +722,7 @@ def report_vigilancia(system_id, year, month):  # type: ignore[no-untyped-def]
                      "Amostra", "Providência do controle"])
     for r in ncs:
         body.append([r.parameter_name, r.point_name,
-                     ptbr.data(r.collected_at), r.value_text,
+                     ptbr.date(r.collected_at), r.value_text,
                      r.standard, r.sample_code, "____________________"])
     return (f"Formulário mensal de controle - {_system_name(system_id)} - {month:02d}/{year}",
             head, body)

@@ -54,7 +54,7 @@ def _measure(text: str, p: ParameterRef) -> tuple[Measurement, str]:
     raw = (text or "").strip()
     if raw[:1].isdigit() or raw[:1] in "+-":
         try:
-            fmt.parse_numero(raw, field="resultado")  # refuses "1.234" (ambiguous) with an example
+            fmt.parse_number(raw, field="resultado")  # refuses "1.234" (ambiguous) with an example
         except fmt.NumberFormatError as exc:
             raise ValidationError(str(exc), code="numero_ambiguo", fields={"valor": [str(exc)]}) from None
     try:
@@ -64,7 +64,7 @@ def _measure(text: str, p: ParameterRef) -> tuple[Measurement, str]:
         raise ValidationError(msg, fields={"valor": [msg]}) from None
     lo, hi, why = physical_range(p)
     if value is not None and ((lo is not None and value < lo) or (hi is not None and value > hi)):
-        msg = (f"{fmt.numero(value, None)} {p.unit} é impossível para {p.name}: {why}. "
+        msg = (f"{fmt.number(value, None)} {p.unit} é impossível para {p.name}: {why}. "
                "Confira o valor digitado.").replace("  ", " ")
         raise ValidationError(msg, code="fisicamente_impossivel", fields={"valor": [msg]})
     m = Measurement(value=value, qualifier=qual, ld=p.ld, lq=p.lq)
@@ -73,8 +73,8 @@ def _measure(text: str, p: ParameterRef) -> tuple[Measurement, str]:
 
 
 def _plausible_text(p: ParameterRef) -> str:
-    lo = fmt.numero(p.plausible_low, None) if p.plausible_low is not None else None
-    hi = fmt.numero(p.plausible_high, None) if p.plausible_high is not None else None
+    lo = fmt.number(p.plausible_low, None) if p.plausible_low is not None else None
+    hi = fmt.number(p.plausible_high, None) if p.plausible_high is not None else None
     if lo is not None and hi is not None:
         return f"de {lo} a {hi} {p.unit}".strip()
     return f"a partir de {lo} {p.unit}".strip() if lo is not None else f"até {hi} {p.unit}".strip()
