@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import Index, String, event, insert, inspect
+from sqlalchemy import Index, String, event, insert, inspect, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.db import Base, utcnow
@@ -179,3 +179,16 @@ def _record(session: Session, _ctx: Any) -> None:
             for action, obj, changes in rows
         ],
     )
+
+
+def history(model: str | None, row_id: str | None, username: str | None, page: int,
+            per_page: int) -> list[AuditLog]:
+    """One page of the history, newest first, per record (model + row id) and/or per user."""
+    stmt = select(AuditLog).order_by(AuditLog.id.desc())
+    if model:
+        stmt = stmt.where(AuditLog.model == model)
+    if row_id:
+        stmt = stmt.where(AuditLog.row_id == row_id)
+    if username:
+        stmt = stmt.where(AuditLog.username == username)
+    return list(db_session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))

@@ -10,7 +10,6 @@ from core.auth import login_required_only, require
 from core.web import current
 
 bp = Blueprint("core_jobs", __name__, template_folder="templates")
-NAV = [("Trabalhos", "core_jobs.jobs_list", "core.jobs.view")]
 
 
 def may_act(job: jobs.Job) -> bool:

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from flask.views import MethodView
+from flask import Blueprint, Flask, flash, g, redirect, render_template, request, url_for
 from flask_login import login_user, logout_user
-from flask_smorest import Blueprint as ApiBlueprint
+from flask_smorest import Api
 from flask_wtf import FlaskForm
-from marshmallow import Schema, validate
-from marshmallow import fields as mf
 from sqlalchemy import func, select
 from wtforms import BooleanField, EmailField, PasswordField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from core import audit, fmt
-from core.audit import AuditLog
+from core import audit, fmt, job_views
+from core.api_views import api as core_api
 from core.auth import (
     ApiToken,
     LoginFailed,
@@ -34,22 +31,10 @@ from core.auth import (
 from core.db import session, unit_of_work, utcnow
 from core.errors import NotFound, ValidationError
 from core.events import OutboxMessage
-from core.web import current, query_int, settings
+from core.shell import NavEntry, register_area
+from core.web import PAGE, current, query_int, settings
 
 bp = Blueprint("core", __name__, template_folder="templates")
-api = ApiBlueprint("core_api", __name__, url_prefix="/api/v1",
-                   description="Contas e histórico de alterações")
-from core.job_views import NAV as _JOBS_NAV  # noqa: E402
-from core.job_views import bp as _jobs_bp  # noqa: E402
-
-blueprints = [bp, _jobs_bp]
-api_blueprints = [api]
-PAGE = 100  # rows per page in lists and API collections
-NAV = [
-    ("Usuários", "core.users", "core.users.manage"),
-    ("Auditoria", "core.audit_log", "core.audit.view"),
-    *_JOBS_NAV,
-]
 
 
 class LoginForm(FlaskForm):
@@ -271,19 +256,6 @@ def token_revoke(token_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("core.tokens"))
 
 
-def _audit_rows(model: str | None, row_id: str | None, username: str | None,
-               page: int) -> list[AuditLog]:
-    """One page of the history, newest first, per record (model + row id) and/or per user."""
-    stmt = select(AuditLog).order_by(AuditLog.id.desc())
-    if model:
-        stmt = stmt.where(AuditLog.model == model)
-    if row_id:
-        stmt = stmt.where(AuditLog.row_id == row_id)
-    if username:
-        stmt = stmt.where(AuditLog.username == username)
-    return list(session.scalars(stmt.limit(PAGE).offset((page - 1) * PAGE)))
-
-
 @bp.route("/auditoria")
 @require("core.audit.view")
 def audit_log():  # type: ignore[no-untyped-def]
@@ -291,7 +263,7 @@ def audit_log():  # type: ignore[no-untyped-def]
     row_id = request.args.get("row_id")
     username = request.args.get("username")
     page = query_int("page", 1, minimum=1, maximum=100_000)
-    rows = _audit_rows(model, row_id, username, page)
+    rows = audit.history(model, row_id, username, page, PAGE)
     from core import audit_labels as al
 
     ids = {v for r in rows for k, pair in (r.changes or {}).items() if k in al.USER_FIELDS
@@ -337,92 +309,13 @@ def dashboard(user: User) -> list[dict[str, object]]:
     return cards
 
 
-# -- JSON API -----------------------------------------------------------------------------
-
-class ProfileOut(Schema):
-    code = mf.String(required=True)
-    name = mf.String(required=True)
-
-
-class UserOut(Schema):
-    id = mf.Integer(required=True)
-    username = mf.String(required=True)
-    name = mf.String(required=True)
-    email = mf.String(allow_none=True)
-    active = mf.Boolean(required=True)
-    auth_source = mf.String(required=True, metadata={"description": "local ou ldap"})
-    profiles = mf.List(mf.Nested(ProfileOut), required=True)
-    last_login_at = mf.DateTime(allow_none=True)
+NAV: list[NavEntry] = [
+    ("Usuários", "core.users", "core.users.manage"),
+    ("Auditoria", "core.audit_log", "core.audit.view"),
+    ("Trabalhos", "core_jobs.jobs_list", "core.jobs.view"),
+]
 
 
-class MeOut(UserOut):
-    permissions = mf.List(mf.String(), required=True)
-
-
-class PageQuery(Schema):
-    pagina = mf.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
-
-
-class UsersQuery(PageQuery):
-    ativo = mf.Boolean(metadata={"description": "so ativos (true) ou so inativos (false)"})
-
-
-class AuditQuery(PageQuery):
-    model = mf.String(validate=validate.Length(max=80), metadata={"description": "tabela"})
-    row_id = mf.String(validate=validate.Length(max=80))
-    username = mf.String(validate=validate.Length(max=120))
-
-
-class AuditOut(Schema):
-    id = mf.Integer(required=True)
-    at = mf.DateTime(required=True)
-    user_id = mf.Integer(allow_none=True)
-    username = mf.String(allow_none=True)
-    action = mf.String(required=True, metadata={"description": "insert, update ou delete"})
-    model = mf.String(required=True)
-    row_id = mf.String(required=True)
-    changes = mf.Dict(required=True, metadata={"description": "{campo: [antes, depois]}"})
-    reason = mf.String(allow_none=True)
-
-
-
-def _user_out(u: User) -> dict[str, object]:
-    return {"id": u.id, "username": u.username, "name": u.name, "email": u.email,
-            "active": u.active, "auth_source": u.auth_source, "last_login_at": u.last_login_at,
-            "profiles": [{"code": p.code, "name": p.name} for p in u.profiles]}
-
-
-@api.route("/conta")
-class MeApi(MethodView):
-    @login_required_only
-    @api.response(200, MeOut)
-    def get(self):  # type: ignore[no-untyped-def]
-        """O usuario dono do token (ou da sessao) e suas permissoes."""
-        user = current()
-        assert user is not None
-        return {**_user_out(user), "permissions": sorted(user.permissions())}
-
-
-@api.route("/usuarios")
-class UsersApi(MethodView):
-    @require("core.users.manage")
-    @api.arguments(UsersQuery, location="query")
-    @api.response(200, UserOut(many=True))
-    def get(self, args):  # type: ignore[no-untyped-def]
-        """Usuarios cadastrados (Administrador), 100 por pagina."""
-        stmt = select(User).order_by(User.username)
-        if "ativo" in args:
-            stmt = stmt.where(User.active.is_(args["ativo"]))
-        stmt = stmt.limit(PAGE).offset((args["pagina"] - 1) * PAGE)
-        return [_user_out(u) for u in session.scalars(stmt)]
-
-
-@api.route("/auditoria")
-class AuditApi(MethodView):
-    @require("core.audit.view")
-    @api.arguments(AuditQuery, location="query")
-    @api.response(200, AuditOut(many=True))
-    def get(self, args):  # type: ignore[no-untyped-def]
-        """Historico de alteracoes, do mais recente ao mais antigo, por registro ou usuario."""
-        return _audit_rows(args.get("model"), args.get("row_id"), args.get("username"),
-                           args["pagina"])
+def register(app: Flask, api: Api) -> None:
+    register_area(app, api, blueprints=[bp, job_views.bp], api_blueprints=[core_api], nav=NAV,
+                  dashboard=dashboard)

@@ -100,6 +100,7 @@ def _security_headers(response: Any) -> Any:
     return response
 
 
+PAGE = 100  # rows per page in lists and API collections
 MAX_QUERY_VALUE = 1000  # characters of one query parameter: no search needs more
 
 

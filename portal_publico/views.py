@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    Flask,
     Response,
     abort,
     flash,
@@ -16,9 +17,11 @@ from flask import (
     request,
     url_for,
 )
+from flask_smorest import Api
 
 from core.auth import public
 from core.errors import DomainError
+from core.shell import register_area
 from core.web import query_int
 from portal_publico import charts, pdf
 from portal_publico import services as sv
@@ -27,9 +30,11 @@ from portal_publico.opendata import api as opendata_api
 bp = Blueprint("portal", __name__, url_prefix="/portal", template_folder="templates",
                static_folder="static", static_url_path="/static")
 
-blueprints = [bp]
-api_blueprints = [opendata_api]
-NAV: list[tuple[str, str, str | None]] = []
+
+
+def register(app: Flask, api: Api) -> None:
+    """The site has no menu entries nor home-page cards (no login)."""
+    register_area(app, api, blueprints=[bp], api_blueprints=[opendata_api])
 
 
 @bp.context_processor

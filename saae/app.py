@@ -1,4 +1,5 @@
-"""Application factory."""
+"""Application factory: the composition root of the web app. Every area is mounted here by
+name (no discovery): its permissions, then its views' `register(app, api)`."""
 
 from __future__ import annotations
 
@@ -10,19 +11,63 @@ import swagger_ui_bundle
 from flask import Flask, g, send_from_directory
 from flask_smorest import Api
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import web
+import commercial.permissions
+import commercial.views
+import core.views
+import incidents.permissions
+import incidents.views
+import lims.permissions
+import lims.views
+import portal_publico.views
+import saae.models  # noqa: F401  every model registered before first use
+import telemetry.permissions
+import telemetry.views
+from core import shell, web
 from core.auth import PROFILE_LABELS, public, register_permissions
 from core.config import Settings
 from core.db import init_engine
 from core.db import session as db_session
 from core.errors import ApiErrorSchema, register_error_handlers
 from core.org import current_organization
-from saae.areas import each
+from saae import views as home
+from saae.templating import register_filters
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 csrf = CSRFProtect()
+
+# Each area's permissions {code: (pt-BR label, default profiles)}; core's are in core.auth.
+PERMISSIONS = (
+    lims.permissions.PERMISSIONS,
+    telemetry.permissions.PERMISSIONS,
+    commercial.permissions.PERMISSIONS,
+    incidents.permissions.PERMISSIONS,
+)
+
+# Each area's pages, API, menu entries and home cards, in menu order.
+AREAS = (
+    core.views.register,
+    lims.views.register,
+    telemetry.views.register,
+    commercial.views.register,
+    incidents.views.register,
+    portal_publico.views.register,
+)
+
+LOG_FORMAT = "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"
+
+API_SPEC = {
+    "info": {"description": "API JSON do SAAE (LIMS, telemetria, incidentes, comercial)."},
+    "components": {
+        "securitySchemes": {
+            "bearerAuth": {"type": "http", "scheme": "bearer"},
+            "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "session"},
+        }
+    },
+    "security": [{"bearerAuth": []}, {"cookieAuth": []}],
+}
 
 
 class SaaeApi(Api):
@@ -37,31 +82,16 @@ class SaaeApi(Api):
         return None
 
 
-def _plain_function(view: Any) -> Any:
-    """flask-smorest registers bound methods, which cannot carry our access mark."""
-
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        return view(*args, **kwargs)
-
-    wrapped.__name__ = getattr(view, "__name__", "view")
-    return wrapped
-
-
-def _brand(settings: Settings) -> str:
-    """The utility's short name (its Organization row), else SAAE_UTILITY_NAME; once a request."""
-    if "saae_brand" not in g:
-        try:
-            org = current_organization()
-        except Exception:  # noqa: BLE001  an error page must render even without a database
-            log.debug("no organization for the page header", exc_info=True)
-            db_session.rollback()
-            org = None
-        g.saae_brand = org.short_name if org is not None and org.short_name else (
-            settings.utility_name)
-    return g.saae_brand
-
-
-LOG_FORMAT = "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"
+def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
+    settings = settings or Settings.from_env()
+    _configure_logging()
+    app = _configured_flask(settings, flask_config)
+    _init_extensions(app, settings)
+    api = _api(app)
+    _register_areas(app, api)
+    _document_api(app)
+    _template_globals(app, settings)
+    return app
 
 
 def _configure_logging() -> None:
@@ -72,9 +102,8 @@ def _configure_logging() -> None:
         logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
 
 
-def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
-    settings = settings or Settings.from_env()
-    _configure_logging()
+def _configured_flask(settings: Settings, flask_config: dict[str, Any]) -> Flask:
+    """Step 1, configuration: the Flask object and its settings."""
     app = Flask("saae", template_folder=str(HERE / "templates"), static_folder=str(HERE / "static"))
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -95,77 +124,92 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     )
     app.config.update(flask_config)
     if settings.proxy_hops > 0:
-        from werkzeug.middleware.proxy_fix import ProxyFix
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops,  # type: ignore[method-assign]
+                                x_host=hops)
+    return app
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops,  # type: ignore[method-assign]
-                                x_proto=settings.proxy_hops, x_host=settings.proxy_hops)
+
+def _init_extensions(app: Flask, settings: Settings) -> None:
+    """Step 2, extensions: database, CSRF, login and access control, error pages."""
     # before any blueprint: ids in URLs never exceed the database INTEGER
     app.url_map.converters["int"] = web.DbIntConverter
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     init_engine(settings.database_url)
-    import saae.models  # noqa: F401  every model registered before first use
-
     app.teardown_appcontext(lambda _exc: db_session.remove())
     csrf.init_app(app)
     web.init_app(app)
     register_error_handlers(app)
 
-    for _area, mod in each("permissions"):
-        register_permissions(mod.PERMISSIONS)
 
-    api = SaaeApi(
-        app,
-        spec_kwargs={
-            "info": {"description": "API JSON do SAAE (LIMS, telemetria, incidentes, comercial)."},
-            "components": {
-                "securitySchemes": {
-                    "bearerAuth": {"type": "http", "scheme": "bearer"},
-                    "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "session"},
-                }
-            },
-            "security": [{"bearerAuth": []}, {"cookieAuth": []}],
-        },
-    )
+def _api(app: Flask) -> SaaeApi:
+    api = SaaeApi(app, spec_kwargs=API_SPEC)
     api.register_converter(web.DbIntConverter, web.db_int_param_schema)
     app.extensions["saae_api"] = api
-    from saae import views as shell
+    return api
 
-    app.register_blueprint(shell.bp)
-    nav: list[tuple[str, str, str]] = []
-    dashboards = []
-    for _area, mod in each("views"):
-        for bp in getattr(mod, "blueprints", []):
-            app.register_blueprint(bp)
-        for abp in getattr(mod, "api_blueprints", []):
-            csrf.exempt(abp)  # API: bearer token or same-site session, JSON bodies
-            api.register_blueprint(abp)
-        nav.extend(getattr(mod, "NAV", []))
-        if hasattr(mod, "dashboard"):
-            dashboards.append(mod.dashboard)
-    app.extensions["saae_nav"] = nav
-    app.extensions["saae_dashboards"] = dashboards
 
-    @app.route("/api/v1/docs-assets/<path:filename>")
-    @public
-    def swagger_assets(filename: str):  # type: ignore[no-untyped-def]
-        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
+def _register_areas(app: Flask, api: Api) -> None:
+    """Step 3, areas: permissions first (views check them), then the home page and each
+    area's pages, API, menu entries and home cards."""
+    for permissions in PERMISSIONS:
+        register_permissions(permissions)
+    app.extensions["saae_nav"] = []
+    app.extensions["saae_dashboards"] = []
+    app.register_blueprint(home.bp)
+    for register in AREAS:
+        register(app, api)
 
+
+def _plain_function(view: Any) -> Any:
+    """flask-smorest registers bound methods, which cannot carry our access mark."""
+
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        return view(*args, **kwargs)
+
+    wrapped.__name__ = getattr(view, "__name__", "view")
+    return wrapped
+
+
+def _swagger_assets(filename: str):  # type: ignore[no-untyped-def]
+    return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
+
+
+def _document_api(app: Flask) -> None:
+    """Step 4, API docs: the OpenAPI document and Swagger UI are public, assets served locally."""
+    app.add_url_rule("/api/v1/docs-assets/<path:filename>", "swagger_assets",
+                     public(_swagger_assets))
     for endpoint in ("api-docs.openapi_json", "api-docs.openapi_swagger_ui"):
         if endpoint in app.view_functions:
             app.view_functions[endpoint] = public(_plain_function(app.view_functions[endpoint]))
+
+
+def _brand(settings: Settings) -> str:
+    """The utility's short name (its Organization row), else SAAE_UTILITY_NAME; once a request."""
+    if "saae_brand" not in g:
+        try:
+            org = current_organization()
+        except Exception:  # noqa: BLE001  an error page must render even without a database
+            log.debug("no organization for the page header", exc_info=True)
+            db_session.rollback()
+            org = None
+        g.saae_brand = org.short_name if org is not None and org.short_name else (
+            settings.utility_name)
+    return g.saae_brand
+
+
+def _template_globals(app: Flask, settings: Settings) -> None:
+    """Step 5, templates: the menu the user may see, the user, the brand, and the filters."""
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
         user = web.current()
         items = [
             (label, endpoint)
-            for label, endpoint, perm in app.extensions["saae_nav"]
+            for label, endpoint, perm in shell.nav_entries(app)
             if user is not None and (perm is None or user.can(perm))
         ]
         return {"nav_items": items, "current_user_obj": user, "PROFILE_LABELS": PROFILE_LABELS,
                 "settings": settings, "brand": _brand(settings)}
 
-    from saae.templating import register_filters
-
     register_filters(app)
-    return app

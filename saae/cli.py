@@ -9,9 +9,23 @@ import sys
 from pathlib import Path
 
 import click
+from sqlalchemy import select
+from waitress import serve as wserve
 
+import incidents.cli
+import telemetry.cli
+from core import jobs as background_jobs
+from core.auth import Profile, User, issue_recovery_codes, password_problems
 from core.config import ConfigError, Settings
-from saae.areas import each
+from core.db import session, unit_of_work
+from saae.app import create_app
+from saae.migrate import upgrade
+from saae.seed import DEMO_PASSWORD, DEMO_USERS, create_user, seed_demo, seed_reference
+from saae.worker import InProcessRunner, install_runner, make_celery
+
+# The areas' top-level commands and the background work `saae demo` starts, listed by name.
+AREA_COMMANDS = (*incidents.cli.commands, *telemetry.cli.commands)
+DEMO_BACKGROUND = (telemetry.cli.demo_background,)
 
 
 def public_base_url(host: str, port: int) -> str:
@@ -52,12 +66,8 @@ def main(verbose: bool) -> None:
 def _app(settings: Settings | None = None):  # type: ignore[no-untyped-def]
     """The app for a command that may enqueue work: jobs go to the configured runner (Celery:
     the broker; inprocess: this command runs them in the foreground)."""
-    from saae.app import create_app
-
     app = create_app(settings or _settings())
     if app.config["SAAE_SETTINGS"].task_runner == "celery":
-        from saae.worker import make_celery
-
         make_celery(app)
     return app
 
@@ -75,8 +85,6 @@ def db() -> None:
 @click.option("--revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Aplica as migracoes (PostgreSQL ou SQLite, conforme SAAE_DATABASE_URL)."""
-    from saae.migrate import upgrade
-
     settings = _settings()
     _ensure_sqlite_dir(settings.database_url)
     upgrade(settings.database_url, revision)
@@ -86,8 +94,6 @@ def db_upgrade(revision: str) -> None:
 @main.command()
 def seed() -> None:
     """Carrega os dados de referencia (perfis, catalogo da Portaria 888...). Idempotente."""
-    from saae.seed import seed_reference
-
     app = _app()
     with app.app_context():
         seed_reference()
@@ -108,11 +114,6 @@ def users() -> None:
 @click.password_option(help="Senha inicial (sera exigida troca no primeiro acesso)")
 def users_create(username: str, name: str, profiles: tuple[str, ...], password: str) -> None:
     """Cria um usuario."""
-    from core.auth import Profile, password_problems
-    from core.db import unit_of_work
-    from saae.app import create_app
-    from saae.seed import create_user
-
     settings = _settings()
     try:
         profs = [Profile(p) for p in profiles]
@@ -134,12 +135,6 @@ def users_recovery_codes(username: str) -> None:
 
     Cada codigo deixa o usuario entrar mesmo com o acesso bloqueado por tentativas erradas
     (com a senha certa). Guarde-os impressos em local seguro."""
-    from sqlalchemy import select
-
-    from core.auth import User, issue_recovery_codes
-    from core.db import session, unit_of_work
-    from saae.app import create_app
-
     app = create_app(_settings())
     with app.app_context(), unit_of_work():
         user = session.scalars(select(User).where(User.username == username.lower())).first()
@@ -157,11 +152,6 @@ def users_recovery_codes(username: str) -> None:
 @click.option("--threads", default=8, type=int)
 def serve(host: str, port: int, threads: int) -> None:
     """Serve a aplicacao web (waitress). Em producao use gunicorn 'saae.wsgi:app'."""
-    from waitress import serve as wserve
-
-    from saae.app import create_app
-    from saae.worker import install_runner
-
     settings = _serving_settings(host, port)
     app = create_app(settings)
     # celery: jobs go to the broker; inprocess (one-machine install): threads of this process
@@ -179,9 +169,6 @@ def serve(host: str, port: int, threads: int) -> None:
 @click.option("--concurrency", default=2, type=int)
 def worker(beat: bool, concurrency: int) -> None:
     """Inicia um worker Celery (broker Redis por padrao)."""
-    from saae.app import create_app
-    from saae.worker import make_celery
-
     celery = make_celery(create_app(_settings(task_runner="celery")))
     argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}"]
     if beat:
@@ -201,11 +188,6 @@ def _ensure_sqlite_dir(url: str) -> None:
 @click.option("--no-serve", is_flag=True, help="Apenas prepara o banco (para testes).")
 def demo(host: str, port: int, reset: bool, no_serve: bool) -> None:
     """Demonstracao embutida: SQLite, tarefas em processo, simulador SCADA, dados de exemplo."""
-    from saae.app import create_app
-    from saae.migrate import upgrade
-    from saae.seed import DEMO_PASSWORD, DEMO_USERS, seed_demo
-    from saae.worker import InProcessRunner
-
     os.environ.setdefault("SAAE_DATABASE_URL", "sqlite:///var/demo.db")
     os.environ.setdefault("SAAE_TASK_RUNNER", "inprocess")
     settings = _serving_settings(host, port)
@@ -228,10 +210,8 @@ def demo(host: str, port: int, reset: bool, no_serve: bool) -> None:
         return
     # the areas' background work first (telemetry's SCADA writes its first readings), then
     # the periodic tasks, so the first monitor pass does not see the seed-to-start silence
-    for _area, mod in each("cli"):
-        start = getattr(mod, "demo_background", None)
-        if start is not None:
-            start(app)
+    for start in DEMO_BACKGROUND:
+        start(app)
     runner = InProcessRunner(app).start()
     click.echo("")
     click.echo("=" * 64)
@@ -243,7 +223,6 @@ def demo(host: str, port: int, reset: bool, no_serve: bool) -> None:
     click.echo("  Ctrl+C para encerrar.")
     click.echo("=" * 64)
     sys.stdout.flush()
-    from waitress import serve as wserve
 
     try:
         wserve(app, host=host, port=port, threads=8)
@@ -260,12 +239,10 @@ def jobs() -> None:
 @click.option("--estado", default=None, help="na_fila, executando, interrompido, falhou...")
 def jobs_list(estado: str | None) -> None:
     """Lista os trabalhos recentes (marca antes os interrompidos)."""
-    from core import jobs as svc
-
     app = _app()
     with app.app_context():
-        svc.detect_interrupted()
-        for j in svc.recent(200, estado):
+        background_jobs.detect_interrupted()
+        for j in background_jobs.recent(200, estado):
             click.echo(f"{j.id:>6}  {j.state:<12} {j.done:>7}/{j.total:<7} {j.title}"
                        + (f"  [{j.interrupted_reason}]" if j.interrupted_reason else ""))
 
@@ -274,25 +251,21 @@ def jobs_list(estado: str | None) -> None:
 @click.argument("job_id", type=int)
 def jobs_run(job_id: int) -> None:
     """Executa aqui, em primeiro plano, um trabalho que esta na fila."""
-    from core import jobs as svc
-
     app = _app()
     with app.app_context():
-        svc.run(job_id)
-        j = svc.get(job_id)
+        background_jobs.run(job_id)
+        j = background_jobs.get(job_id)
         click.echo(f"Trabalho {job_id}: {j.state_label}" + (f" ({j.error})" if j.error else ""))
-        if j.state != svc.JobState.CONCLUIDO:
+        if j.state != background_jobs.JobState.CONCLUIDO:
             raise SystemExit(1)
 
 
 @jobs.command("detect")
 def jobs_detect() -> None:
     """Marca como interrompidos os trabalhos cujo worker parou."""
-    from core import jobs as svc
-
     app = _app()
     with app.app_context():
-        click.echo(f"{svc.detect_interrupted()} trabalho(s) interrompido(s).")
+        click.echo(f"{background_jobs.detect_interrupted()} trabalho(s) interrompido(s).")
 
 
 @jobs.command("resume")
@@ -300,16 +273,14 @@ def jobs_detect() -> None:
 @click.option("--here", is_flag=True, help="Executar aqui, em primeiro plano.")
 def jobs_resume(job_id: int, here: bool) -> None:
     """Retoma um trabalho interrompido ou que falhou."""
-    from core import jobs as svc
-
     app = _app()
     with app.app_context():
-        svc.detect_interrupted()
+        background_jobs.detect_interrupted()
         foreground = here or not _celery(app)
-        svc.resume(job_id, username="cli", start=not foreground)
+        background_jobs.resume(job_id, username="cli", start=not foreground)
         if foreground:
-            svc.run(job_id)
-        click.echo(f"Trabalho {job_id}: {svc.get(job_id).state_label}")
+            background_jobs.run(job_id)
+        click.echo(f"Trabalho {job_id}: {background_jobs.get(job_id).state_label}")
 
 
 @jobs.command("cancel")
@@ -317,11 +288,9 @@ def jobs_resume(job_id: int, here: bool) -> None:
 @click.option("--motivo", required=True)
 def jobs_cancel(job_id: int, motivo: str) -> None:
     """Cancela um trabalho na fila, interrompido ou que falhou."""
-    from core import jobs as svc
-
     app = _app()
     with app.app_context():
-        svc.cancel(job_id, motivo, username="cli")
+        background_jobs.cancel(job_id, motivo, username="cli")
         click.echo(f"Trabalho {job_id} cancelado.")
 
 
@@ -330,20 +299,17 @@ def jobs_cancel(job_id: int, motivo: str) -> None:
 @click.option("--mes", "month", type=int, required=True)
 def close_month(year: int, month: int) -> None:
     """Fecha o mes de todos os sistemas (um trabalho retomavel: sistemas ja fechados ficam)."""
-    from core import jobs as svc
-
     app = _app()
     with app.app_context():
-        job = svc.submit("lims.tasks.close_month_all", f"Fechamento mensal {month:02d}/{year}",
+        job = background_jobs.submit("lims.tasks.close_month_all", f"Fechamento mensal {month:02d}/{year}",
                          subject=f"lims.closing:{year}-{month:02d}",
                          kwargs={"year": year, "month": month}, permission="lims.closing.close",
                          start=_celery(app))
         click.echo(f"Trabalho {job.id} criado.")
         if not _celery(app):
-            svc.run(job.id)
-            click.echo(f"Trabalho {job.id}: {svc.get(job.id).state_label}")
+            background_jobs.run(job.id)
+            click.echo(f"Trabalho {job.id}: {background_jobs.get(job.id).state_label}")
 
 
-for _area, _mod in each("cli"):
-    for _cmd in getattr(_mod, "commands", []):
-        main.add_command(_cmd)
+for _command in AREA_COMMANDS:
+    main.add_command(_command)

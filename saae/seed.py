@@ -7,13 +7,24 @@ import logging
 
 from sqlalchemy import select
 
+import commercial.seed
+import incidents.seed
+import lims.seed
+import telemetry.seed
 from core import audit
 from core.auth import PROFILE_LABELS, Profile, ProfileRecord, User, hash_password
 from core.db import session, unit_of_work, utcnow
 from core.org import Organization
-from saae.areas import each
 
 log = logging.getLogger(__name__)
+
+# Each area's reference and demo data, in the order they depend on each other.
+AREA_SEEDS = (
+    ("lims", lims.seed),
+    ("telemetry", telemetry.seed),
+    ("commercial", commercial.seed),
+    ("incidents", incidents.seed),
+)
 
 DEMO_PASSWORD = "Água#Limpa2026"
 
@@ -47,7 +58,7 @@ def seed_reference() -> None:
     """Idempotent: profiles and every area's reference data (catalogue, service codes...)."""
     with unit_of_work(), audit.audit_context(reason="carga de dados de referência"):
         seed_profiles()
-        for _area, mod in each("seed"):
+        for _area, mod in AREA_SEEDS:
             mod.seed_reference()
 
 
@@ -83,7 +94,7 @@ def seed_demo(today: dt.date | None = None) -> None:
         for username, name, profiles in DEMO_USERS:
             if username not in have:
                 create_user(username, name, profiles, DEMO_PASSWORD)
-    for area, mod in each("seed"):
+    for area, mod in AREA_SEEDS:
         log.info("seeding demo data of %s", area)
         with unit_of_work(), audit.audit_context(reason="carga da demonstração"):
             mod.seed_demo(today)

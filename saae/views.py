@@ -7,6 +7,7 @@ import contextlib
 from flask import Blueprint, current_app, jsonify, render_template
 from sqlalchemy import text
 
+from core import shell
 from core.auth import login_required_only, public
 from core.db import session
 from core.web import current
@@ -19,7 +20,7 @@ bp = Blueprint("shell", __name__)
 def home():  # type: ignore[no-untyped-def]
     user = current()
     widgets = []
-    for dashboard in current_app.extensions["saae_dashboards"]:
+    for dashboard in shell.dashboards(current_app):
         widgets.extend(dashboard(user) or [])
     return render_template("home.html", user=user, widgets=widgets)
 

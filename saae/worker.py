@@ -18,6 +18,8 @@ from flask import Flask
 from core import tasks
 from core.db import session as db_session
 from core.outbox import drain
+from saae.app import create_app
+from saae.wiring import load
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +55,6 @@ def interval(p: Periodic, settings: Any) -> float:
 
 
 def drain_outbox() -> int:
-    from saae.wiring import load
-
     return drain(load())
 
 
@@ -156,6 +156,4 @@ class InProcessRunner:
 
 def celery_app() -> Celery:
     """Entry point for `celery -A saae.worker:celery_app worker`."""
-    from saae.app import create_app
-
     return make_celery(create_app())

@@ -1,22 +1,28 @@
-"""Commercial web pages (blueprint `commercial`) and JSON API (`commercial_api`)."""
+"""Commercial web pages (blueprint `commercial`) and JSON API (`commercial_api`);
+`register(app, api)` mounts them (called by saae.app)."""
 
-from flask import Blueprint
-from flask_smorest import Blueprint as ApiBlueprint
+from __future__ import annotations
 
-bp = Blueprint("commercial", __name__, url_prefix="/comercial", template_folder="../templates")
-api = ApiBlueprint("commercial_api", __name__, url_prefix="/api/v1/comercial",
-                   description="Comercial: ligações, clientes e faturas")
-NAV: list[tuple[str, str, str | None]] = [
+from flask import Flask
+from flask_smorest import Api
+
+from commercial.views import (  # noqa: F401  each feature module adds its routes to the blueprints
+    api_views,
+    billing,
+    registry,
+    setup,
+)
+from commercial.views.blueprints import api as commercial_api
+from commercial.views.blueprints import bp
+from core.shell import NavEntry, register_area
+
+NAV: list[NavEntry] = [
     ("Comercial", "commercial.painel", "commercial.registry.view"),
+    ("Faturamento", "commercial.faturamento", "commercial.billing.run"),
+    ("Tarifas", "commercial.tarifas", "commercial.tariffs.manage"),
 ]
 
-from commercial.views import api_views, billing, registry, setup  # noqa: E402,F401
 
-blueprints = [bp]
-api_blueprints = [api]
-
-
-def dashboard(user):  # type: ignore[no-untyped-def]
-    from commercial.views.registry import dashboard_widgets
-
-    return dashboard_widgets(user)
+def register(app: Flask, api: Api) -> None:
+    register_area(app, api, blueprints=[bp], api_blueprints=[commercial_api], nav=NAV,
+                  dashboard=registry.dashboard_widgets)

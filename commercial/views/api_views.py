@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from commercial import domain
 from commercial.models import SITUATION_LABELS, Connection, Invoice, Situation
-from commercial.views import api
+from commercial.views.blueprints import api
 from core.auth import require
 from core.db import session
 

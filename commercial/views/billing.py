@@ -9,13 +9,11 @@ from sqlalchemy import select
 
 from commercial import domain
 from commercial.models import Invoice, InvoiceBatch
-from commercial.views import NAV, bp
+from commercial.views.blueprints import bp
 from core.auth import require
 from core.db import session
 from core.errors import NotFound, ValidationError
 from core.web import query_int
-
-NAV.append(("Faturamento", "commercial.faturamento", "commercial.billing.run"))
 
 
 def _month_args() -> tuple[int, int]:

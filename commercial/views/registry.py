@@ -20,7 +20,7 @@ from commercial.models import (
     InvoiceBatch,
     Situation,
 )
-from commercial.views import bp
+from commercial.views.blueprints import bp
 from core.auth import require
 from core.db import session, unit_of_work
 from core.errors import ValidationError

@@ -11,12 +11,10 @@ from sqlalchemy import select
 
 from commercial import domain
 from commercial.models import MessageRule
-from commercial.views import NAV, bp
+from commercial.views.blueprints import bp
 from core.auth import require
 from core.db import session
 from core.errors import NotFound, ValidationError
-
-NAV.append(("Tarifas", "commercial.tarifas", "commercial.tariffs.manage"))
 
 MAX_BANDS = 8
 

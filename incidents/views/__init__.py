@@ -1,17 +1,31 @@
 """Incidents web pages (blueprint `incidents`), the public tracking pages
-(`incidents_public`) and the JSON API (`incidents_api`, under /api/v1/incidentes)."""
+(`incidents_public`) and the JSON API (`incidents_api`, under /api/v1/incidentes);
+`register(app, api)` mounts them (called by saae.app)."""
 
-from flask import Blueprint
-from flask_smorest import Blueprint as ApiBlueprint
+from __future__ import annotations
 
-bp = Blueprint("incidents", __name__, url_prefix="/incidentes", template_folder="../templates")
-public_bp = Blueprint("incidents_public", __name__, template_folder="../templates")
-api = ApiBlueprint("incidents_api", __name__, url_prefix="/api/v1/incidentes",
-                   description="Incidentes, ordens de serviço e avisos")
-NAV: list[tuple[str, str, str | None]] = []
+from flask import Flask
+from flask_smorest import Api
 
-from incidents.views import console, external, field, oncall, public, workorders  # noqa: E402,F401
-from incidents.views.console import dashboard  # noqa: E402,F401
+from core.shell import NavEntry, register_area
+from incidents.views import (  # noqa: F401  each feature module adds its routes to the blueprints
+    console,
+    external,
+    field,
+    oncall,
+    public,
+    workorders,
+)
+from incidents.views.blueprints import api as incidents_api
+from incidents.views.blueprints import bp, public_bp
 
-blueprints = [bp, public_bp]
-api_blueprints = [api]
+NAV: list[NavEntry] = [
+    ("Incidentes", "incidents.console", "incidents.incident.view"),
+    ("Campo (técnico)", "incidents.field_page", "incidents.field.use"),
+    ("Ordens de serviço", "incidents.orders", "incidents.workorder.view"),
+]
+
+
+def register(app: Flask, api: Api) -> None:
+    register_area(app, api, blueprints=[bp, public_bp], api_blueprints=[incidents_api], nav=NAV,
+                  dashboard=console.dashboard)

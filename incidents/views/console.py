@@ -22,9 +22,7 @@ from incidents.models import Evidence, LocalOutbox, Notice, NoticeTemplate, Time
 from incidents.services import incidents as svc
 from incidents.services import notify, oncall
 from incidents.services import workorders as wo_svc
-from incidents.views import NAV, bp
-
-NAV.append(("Incidentes", "incidents.console", "incidents.incident.view"))
+from incidents.views.blueprints import bp
 
 TONES = {"critica": "falha", "alta": "falha", "media": "alerta", "baixa": ""}
 

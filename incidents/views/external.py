@@ -12,8 +12,8 @@ from core.auth import public, require
 from core.errors import ValidationError
 from incidents.channels import whatsapp_replies, whatsapp_statuses
 from incidents.services import external, notify, oncall
-from incidents.views import api
 from incidents.views.api_docs import ExternalEventOut, SmsReplyOut, WebhookOut, WebhookRetryOut
+from incidents.views.blueprints import api
 
 
 @api.route("/eventos-externos")

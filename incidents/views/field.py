@@ -14,10 +14,8 @@ from core.auth import require
 from core.errors import NotFound, ValidationError
 from core.web import current
 from incidents.services import workorders as wo_svc
-from incidents.views import NAV, api, bp
 from incidents.views.api_docs import FieldOrdersOut, FieldSyncOut
-
-NAV.append(("Campo (técnico)", "incidents.field_page", "incidents.field.use"))
+from incidents.views.blueprints import api, bp
 
 
 @bp.route("/campo/")

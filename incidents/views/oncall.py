@@ -15,7 +15,7 @@ from core.web import current
 from incidents.models.oncall import TEAM_LABELS
 from incidents.services import incidents as svc
 from incidents.services import oncall
-from incidents.views import bp
+from incidents.views.blueprints import bp
 
 
 def _local(field: str) -> dt.datetime:

@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from core.auth import public
 from core.errors import DomainError
 from incidents import api as incidents_api
-from incidents.views import public_bp
+from incidents.views.blueprints import public_bp
 
 
 @public_bp.route("/acompanhar/<token>")

@@ -15,9 +15,7 @@ from core.errors import DomainError, NotFound, ValidationError
 from incidents import domain
 from incidents.models import NoticeTemplate, StepConfig, Technician
 from incidents.services import workorders as wo_svc
-from incidents.views import NAV, bp
-
-NAV.append(("Ordens de serviço", "incidents.orders", "incidents.workorder.view"))
+from incidents.views.blueprints import bp
 
 
 @bp.route("/os")

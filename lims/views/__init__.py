@@ -1,13 +1,13 @@
-"""LIMS web pages (blueprint `lims`) and JSON API (blueprint `lims_api`), one module per feature."""
+"""LIMS web pages (blueprint `lims`) and JSON API (blueprint `lims_api`), one module per
+feature; `register(app, api)` mounts them (called by saae.app)."""
 
-from flask import Blueprint
-from flask_smorest import Blueprint as ApiBlueprint
+from __future__ import annotations
 
-bp = Blueprint("lims", __name__, url_prefix="/lims", template_folder="../templates")
-api = ApiBlueprint("lims_api", __name__, url_prefix="/api/v1/lims", description="Laboratório (LIMS)")
-NAV: list[tuple[str, str, str | None]] = []  # feature modules append (label, endpoint, permission)
+from flask import Flask
+from flask_smorest import Api
 
-from lims.views import (  # noqa: E402,F401
+from core.shell import NavEntry, register_area
+from lims.views import (  # noqa: F401  each feature module adds its routes to the blueprints
     closing,
     plans,
     reception,
@@ -18,12 +18,27 @@ from lims.views import (  # noqa: E402,F401
     samples,
     validation,
 )
+from lims.views.blueprints import api as lims_api
+from lims.views.blueprints import bp
 
-blueprints = [bp, routes.assets]  # routes.assets: the phone page script (lims/static)
-api_blueprints = [api]
+NAV: list[NavEntry] = [
+    ("Fechamento mensal", "lims.fechamento", "lims.closing.view"),
+    ("Paradas de ETA", "lims.paradas", "lims.stoppages.manage"),
+    ("Planos de amostragem", "lims.planos", "lims.plans.view"),
+    ("Recepção de amostras", "lims.recepcao", "lims.reception.receive"),
+    ("Distribuição", "lims.distribuicao", "lims.distribution.assign"),
+    ("Cadastros do laboratório", "lims.cadastros", "lims.registry.view"),
+    ("Não conformidades", "lims.relatorio_nao_conformidades", "lims.reports.view"),
+    ("Digitar resultados", "lims.resultados_grade", "lims.results.enter"),
+    ("Rotas de coleta", "lims.rotas", "lims.routes.manage"),
+    ("Minhas coletas", "lims.campo", "lims.collection.record"),
+    ("Amostras", "lims.amostras", "lims.samples.view"),
+    ("Validação", "lims.validacao", "lims.results.validate"),
+    ("Publicação", "lims.publicacao", "lims.results.publish"),
+]
 
 
-def dashboard(user):  # type: ignore[no-untyped-def]
-    from lims.views.samples import dashboard_widgets
-
-    return dashboard_widgets(user)
+def register(app: Flask, api: Api) -> None:
+    # routes.assets: the phone page script (lims/static)
+    register_area(app, api, blueprints=[bp, routes.assets], api_blueprints=[lims_api], nav=NAV,
+                  dashboard=samples.dashboard_widgets)

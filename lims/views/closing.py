@@ -9,10 +9,7 @@ from flask import flash, redirect, render_template, request, url_for
 from core.auth import require
 from core.errors import ValidationError
 from core.web import current, query_int, settings
-from lims.views import NAV, bp
-
-NAV.append(("Fechamento mensal", "lims.fechamento", "lims.closing.view"))
-NAV.append(("Paradas de ETA", "lims.paradas", "lims.stoppages.manage"))
+from lims.views.blueprints import bp
 
 
 def _month_args() -> tuple[int, int]:

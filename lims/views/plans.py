@@ -13,9 +13,7 @@ from marshmallow import Schema, fields, validate
 from core.auth import require
 from core.errors import ValidationError
 from core.web import current
-from lims.views import NAV, api, bp
-
-NAV.append(("Planos de amostragem", "lims.planos", "lims.plans.view"))
+from lims.views.blueprints import api, bp
 
 MONTHS = ["jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez"]
 

@@ -10,10 +10,7 @@ from marshmallow import Schema, fields, validate
 from core.auth import require
 from core.errors import ValidationError
 from core.web import current, settings
-from lims.views import NAV, api, bp
-
-NAV.append(("Recepção de amostras", "lims.recepcao", "lims.reception.receive"))
-NAV.append(("Distribuição", "lims.distribuicao", "lims.distribution.assign"))
+from lims.views.blueprints import api, bp
 
 
 def _temperature() -> str:

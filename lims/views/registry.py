@@ -13,10 +13,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from core.auth import require
 from core.errors import ValidationError
 from core.web import current, settings
-from lims.views import NAV, bp
-
-NAV.append(("Cadastros do laboratório", "lims.cadastros", "lims.registry.view"))
-
+from lims.views.blueprints import bp
 
 
 def _display(rec, name: str, fk_names: dict[str, dict[str, str]]) -> str:  # type: ignore[no-untyped-def]

@@ -7,9 +7,7 @@ from flask import Response, request
 from core.auth import require
 from core.errors import ValidationError
 from core.web import query_int
-from lims.views import NAV, bp
-
-NAV.append(("Não conformidades", "lims.relatorio_nao_conformidades", "lims.reports.view"))
+from lims.views.blueprints import api, bp
 
 
 @bp.route("/relatorios/fechamento")
@@ -117,8 +115,6 @@ from dataclasses import asdict  # noqa: E402
 
 from flask.views import MethodView  # noqa: E402
 from marshmallow import Schema, fields, validate  # noqa: E402
-
-from lims.views import api  # noqa: E402
 
 
 class QualityArgs(Schema):

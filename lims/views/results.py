@@ -10,9 +10,7 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from core.auth import require
 from core.errors import ValidationError
 from core.web import current, settings
-from lims.views import NAV, bp
-
-NAV.append(("Digitar resultados", "lims.resultados_grade", "lims.results.enter"))
+from lims.views.blueprints import bp
 
 
 @bp.route("/resultados/grade", methods=["GET", "POST"])

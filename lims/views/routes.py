@@ -24,14 +24,11 @@ from marshmallow import ValidationError as MaValidationError
 from core.auth import require
 from core.errors import ValidationError, error_body, flatten_locations
 from core.web import current, query_int, settings
-from lims.views import NAV, api, bp
+from lims.views.blueprints import api, bp
 
 # the phone page's own script and service worker, served locally (no CDN)
 assets = Blueprint("lims_campo", __name__, static_folder="../static/lims",
                    static_url_path="/lims/static")
-
-NAV.append(("Rotas de coleta", "lims.rotas", "lims.routes.manage"))
-NAV.append(("Minhas coletas", "lims.campo", "lims.collection.record"))
 
 
 def today() -> dt.date:

@@ -18,9 +18,7 @@ from core.errors import Conflict, ValidationError
 from core.web import current
 from lims.domain import samples as machine
 from lims.domain.samples import SampleState
-from lims.views import NAV, api, bp
-
-NAV.append(("Amostras", "lims.amostras", "lims.samples.view"))
+from lims.views.blueprints import api, bp
 
 PAGE = 200
 

@@ -8,10 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from core.auth import require
 from core.errors import ValidationError
 from core.web import current
-from lims.views import NAV, bp
-
-NAV.append(("Validação", "lims.validacao", "lims.results.validate"))
-NAV.append(("Publicação", "lims.publicacao", "lims.results.publish"))
+from lims.views.blueprints import api, bp
 
 
 @bp.route("/validacao")
@@ -113,8 +110,6 @@ def publicar():  # type: ignore[no-untyped-def]
 
 from flask.views import MethodView  # noqa: E402
 from marshmallow import Schema, fields, validate  # noqa: E402
-
-from lims.views import api  # noqa: E402
 
 
 class ValidateIn(Schema):

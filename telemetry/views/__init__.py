@@ -1,13 +1,27 @@
-"""Telemetry web pages (blueprint `telemetry`) and JSON API (blueprint `telemetry_api`)."""
+"""Telemetry web pages (blueprint `telemetry`) and JSON API (blueprint `telemetry_api`);
+`register(app, api)` mounts them (called by saae.app)."""
 
-from flask import Blueprint
-from flask_smorest import Blueprint as ApiBlueprint
+from __future__ import annotations
 
-bp = Blueprint("telemetry", __name__, url_prefix="/telemetria", template_folder="../templates")
-api = ApiBlueprint("telemetry_api", __name__, url_prefix="/api/v1/telemetria", description="Telemetria")
-NAV: list[tuple[str, str, str | None]] = []
+from flask import Flask
+from flask_smorest import Api
 
-from telemetry.views import anomalies, ingest, shelving, tags  # noqa: E402,F401
+from core.shell import NavEntry, register_area
+from telemetry.views import (  # noqa: F401  each feature module adds its routes to the blueprints
+    anomalies,
+    ingest,
+    shelving,
+    tags,
+)
+from telemetry.views.blueprints import api as telemetry_api
+from telemetry.views.blueprints import bp
 
-blueprints = [bp]
-api_blueprints = [api]
+NAV: list[NavEntry] = [
+    ("Anomalias", "telemetry.anomalies", "telemetry.anomalies.view"),
+    ("Coletor SCADA", "telemetry.ingest_health", "telemetry.ingest.view"),
+    ("Telemetria", "telemetry.tags", "telemetry.tags.view"),
+]
+
+
+def register(app: Flask, api: Api) -> None:
+    register_area(app, api, blueprints=[bp], api_blueprints=[telemetry_api], nav=NAV)

@@ -22,9 +22,7 @@ from telemetry import monitor, services
 from telemetry.detection import KIND_LABELS, SEVERITIES
 from telemetry.models.anomalies import SEVERITY_LABELS, STATE_LABELS, AnomalyState
 from telemetry.storage import StoreUnavailable, storage_for
-from telemetry.views import NAV, api, bp
-
-NAV.append(("Anomalias", "telemetry.anomalies", "telemetry.anomalies.view"))
+from telemetry.views.blueprints import api, bp
 
 SEVERITY_COLORS = {"baixa": "#d9a400", "media": "#e07000", "alta": "#c62828",
                    "critica": "#7b1fa2"}

@@ -15,10 +15,7 @@ from core.web import current
 from telemetry import services
 from telemetry.sim_model import EVENT_KINDS
 from telemetry.storage import storage_for
-from telemetry.views import NAV, api, bp
-
-NAV.append(("Coletor SCADA", "telemetry.ingest_health", "telemetry.ingest.view"))
-
+from telemetry.views.blueprints import api, bp
 
 DEAD_LABELS = {
     "tag_desconhecida": "tag não cadastrada",

@@ -9,7 +9,7 @@ from core.db import utcnow
 from core.errors import DomainError
 from core.web import current
 from telemetry import shelving
-from telemetry.views import bp
+from telemetry.views.blueprints import bp
 
 
 @bp.route("/supressoes")

@@ -21,9 +21,7 @@ from core.web import current
 from telemetry import services
 from telemetry.models.tags import ASSET_KIND_LABELS, QUANTITY_LABELS, AssetKind, Quantity
 from telemetry.storage import StoreUnavailable, storage_for
-from telemetry.views import NAV, api, bp
-
-NAV.append(("Telemetria", "telemetry.tags", "telemetry.tags.view"))
+from telemetry.views.blueprints import api, bp
 
 
 def _latest() -> tuple[dict[str, Any], str | None]:

@@ -1,3 +1,0 @@
-"""Core permissions are registered in core.auth itself."""
-
-PERMISSIONS: dict = {}

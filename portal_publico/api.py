@@ -1,1 +1,0 @@
-"""portal_publico.api (to be filled by the area)."""
