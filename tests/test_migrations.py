@@ -1,20 +1,42 @@
 """The one Alembic history runs on PostgreSQL (the session database) and on a fresh SQLite
-file (the embedded demo), and creates every table the models declare."""
+file (the embedded demo), and creates exactly the schema the models declare: Alembic's
+autogenerate comparison (tables, columns, types, nullability, indexes, unique and foreign
+keys) finds nothing to change. After a release, a schema change is a new revision."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+import saae.models  # noqa: F401  every area's models
 from core.db import Base
 from saae.migrate import alembic_config, upgrade
 
+# Server defaults the database has and the models do not declare, with the reason. Each one
+# was the backfill of a NOT NULL column added to a table that already had rows; the models
+# set the value in Python, so the two agree on every row the application writes.
+KNOWN_SERVER_DEFAULTS = {
+    ("lims_parameter", "limit_kind"): "0009_lims_rules backfill ('vmp')",
+    ("lims_supply_system", "disinfectant"): "0009_lims_rules backfill ('cloro_livre')",
+    ("telemetry_anomaly", "shelved"): "0015_quality_events backfill (false)",
+}
+
 
 def _model_tables() -> set[str]:
-    import saae.models  # noqa: F401  every area's models
-
     return set(Base.metadata.tables)
+
+
+def _drift(engine: sa.Engine, *, server_defaults: bool = False) -> list[object]:
+    """What `alembic revision --autogenerate` would write (migrations/env.py compares types)."""
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={
+            "compare_type": True, "compare_server_default": server_defaults})
+        diffs = compare_metadata(context, Base.metadata)
+    flat = [d for item in diffs for d in (item if isinstance(item, list) else [item])]
+    return [d for d in flat
+            if not (d[0] == "modify_default" and (d[2], d[3]) in KNOWN_SERVER_DEFAULTS)]
 
 
 def _head(url: str) -> str:
@@ -46,6 +68,41 @@ def test_postgresql_is_at_head_with_every_table(database_url):
         _check(engine, database_url)
     finally:
         engine.dispose()
+
+
+def test_postgresql_schema_matches_the_models(database_url):
+    engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
+    try:
+        drift = _drift(engine, server_defaults=True)
+    finally:
+        engine.dispose()
+    assert not drift, f"models and migrations differ (write a new revision): {drift}"
+
+
+def test_sqlite_schema_matches_the_models(tmp_path):
+    url = f"sqlite:///{tmp_path / 'compare.db'}"
+    upgrade(url)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        drift = _drift(engine)
+    finally:
+        engine.dispose()
+    assert not drift, f"models and migrations differ (write a new revision): {drift}"
+
+
+def test_the_comparison_sees_a_missing_column(tmp_path):
+    """The check above is not vacuous: a column the migrations lack is reported."""
+    url = f"sqlite:///{tmp_path / 'short.db'}"
+    upgrade(url)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("ALTER TABLE core_organization DROP COLUMN website"))
+        drift = _drift(engine)
+    finally:
+        engine.dispose()
+    assert any(d[0] == "add_column" and d[2] == "core_organization" and d[3].name == "website"
+               for d in drift), drift
 
 
 def test_full_upgrade_on_a_fresh_sqlite_file(tmp_path):
