@@ -11,7 +11,11 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
 from core import fmt
+from core.auth import User
+from core.db import session
 
 TABLES = {
     "lims_result": "Resultado", "lims_sample": "Amostra", "lims_sample_parameter": "Parâmetro da amostra",
@@ -205,11 +209,6 @@ HIDDEN_FIELDS = frozenset({"id", "created_at", "updated_at"})
 def user_names(ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    from sqlalchemy import select
-
-    from core.auth import User
-    from core.db import session
-
     return {u.id: u.name for u in session.scalars(select(User).where(User.id.in_(ids)))}
 
 

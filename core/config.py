@@ -7,6 +7,7 @@ because a misspelt SAAE_SECRET_KEY silently falling back to a default is worse t
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import secrets
 import typing
@@ -112,8 +113,6 @@ class Settings:
         return "memory"
 
     def trusted_networks(self) -> list[typing.Any]:
-        import ipaddress
-
         return [ipaddress.ip_network(n.strip(), strict=False)
                 for n in self.login_trusted_networks.split(",") if n.strip()]
 

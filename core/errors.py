@@ -11,10 +11,13 @@ import re
 from typing import Any
 
 import marshmallow as ma
-from flask import Flask, Request, flash, jsonify, redirect, render_template, request
+from flask import Flask, Request, current_app, flash, jsonify, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
+
+from core.db import session
 
 log = logging.getLogger(__name__)
 
@@ -232,8 +235,6 @@ def register_error_handlers(app: Flask) -> None:
         # request was wrong, not the server; nothing was written
         log.warning("database refused a value on %s %s: %s", request.method, request.path,
                     exc.orig, exc_info=True)
-        from core.db import session
-
         session.rollback()
         message = "Valor fora do intervalo aceito ou com caracteres inválidos."
         if wants_json(request):
@@ -251,8 +252,6 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
         log.exception("unhandled error on %s %s", request.method, request.path)
-        from core.db import session
-
         session.rollback()
         if wants_json(request):
             return jsonify(error_body("erro_interno", HTTP_MESSAGES[500])), 500
@@ -273,10 +272,6 @@ def unavailable_response() -> Any:
 
     Rendered without templates: the page layout, the logged-in user and the utility's name
     all come from the database that is down."""
-    from markupsafe import escape
-
-    from core.db import session
-
     try:
         session.rollback()
     except Exception:  # noqa: BLE001  the connection is gone; nothing to roll back
@@ -292,6 +287,4 @@ def unavailable_response() -> Any:
 
 
 def app_response(html: str) -> Any:
-    from flask import current_app
-
     return current_app.response_class(html, mimetype="text/html")

@@ -17,6 +17,11 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask import current_app
+
+from core.config import Settings
+from core.errors import ValidationError
+
 EMPTY = "—"
 
 
@@ -30,12 +35,8 @@ def zone(name: str | None = None) -> ZoneInfo:
     if name:
         return _zone(name)
     try:
-        from flask import current_app
-
         return _zone(current_app.config["SAAE_SETTINGS"].timezone)
     except (RuntimeError, KeyError):
-        from core.config import Settings
-
         return _zone(Settings.timezone)
 
 
@@ -255,8 +256,6 @@ def check_date(value: dt.date, *, earliest: dt.date | None, latest: dt.date | No
                field: str = "data") -> dt.date:
     """Refuse a date outside [earliest, latest] with a message naming the allowed range:
     'A data de instalação do hidrômetro (01/01/2030) deve ficar entre 01/01/1990 e 04/12/2026.'"""
-    from core.errors import ValidationError
-
     if (earliest and value < earliest) or (latest and value > latest):
         if earliest and latest:
             rng = f"entre {date(earliest)} e {date(latest)}"

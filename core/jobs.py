@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import json
 import logging
 import os
 import socket
@@ -27,13 +28,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, String, Text, select, update
+from sqlalchemy import JSON, String, Text, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.audit import Audited, audit_context
 from core.db import _DEPTH, Base, IdMixin, TimestampMixin, get_engine, session, unit_of_work, utcnow
 from core.errors import Conflict, NotFound
 from core.tasks import call, enqueue, resolve
+from core.web import settings
 
 log = logging.getLogger(__name__)
 
@@ -274,8 +276,6 @@ def _finish(running: _Running, state: JobState, *, error: str | None = None,
 
 
 def _jsonable(value: Any) -> Any:
-    import json
-
     try:
         json.dumps(value)
         return value
@@ -284,8 +284,6 @@ def _jsonable(value: Any) -> Any:
 
 
 def _settings() -> Any:
-    from core.web import settings
-
     try:
         return settings()
     except RuntimeError:  # outside an app context (a bare script)
@@ -416,7 +414,5 @@ def recent(limit: int = 100, state: str | None = None) -> list[Job]:
 
 
 def counts() -> dict[str, int]:
-    from sqlalchemy import func
-
     return {str(k): int(v) for k, v in session().execute(
         select(Job.state, func.count()).group_by(Job.state)).all()}

@@ -11,6 +11,8 @@ import threading
 import time
 from typing import Protocol
 
+import redis
+
 from core.config import Settings
 
 
@@ -54,8 +56,6 @@ class RedisStore:
     """A hash per key (n, last) with a TTL, updated in one MULTI/EXEC."""
 
     def __init__(self, url: str) -> None:
-        import redis
-
         self._r = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
     def hit(self, key: str, window: float) -> tuple[int, float]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 from flask import Blueprint, Flask, flash, g, redirect, render_template, request, url_for
+from flask import session as web_session
 from flask_login import login_user, logout_user
 from flask_smorest import Api
 from flask_wtf import FlaskForm
@@ -13,6 +14,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectMultipleField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from core import audit, fmt, job_views
+from core import audit_labels as al
 from core.api_views import api as core_api
 from core.auth import (
     ApiToken,
@@ -84,8 +86,6 @@ def login():  # type: ignore[no-untyped-def]
             flash(exc.message, "erro")
             return render_template("core/login.html", form=form), 429 if exc.status == 429 else 401
         session.commit()
-        from flask import session as web_session
-
         web_session.clear()  # a fresh session: nothing of an earlier one carries over
         web_session["session_version"] = user.session_version
         login_user(user)
@@ -108,8 +108,6 @@ def logout():  # type: ignore[no-untyped-def]
         with unit_of_work():
             end_sessions(session.merge(user))
     logout_user()
-    from flask import session as web_session
-
     web_session.clear()
     flash("Você saiu do sistema.", "info")
     return redirect(url_for("core.login"))
@@ -129,8 +127,6 @@ def change_password():  # type: ignore[no-untyped-def]
                 with unit_of_work(), audit.audit_context(reason="troca de senha pelo usuário"):
                     set_password(user, form.password.data, settings())
                     end_sessions(user)  # a copied cookie dies with the old password
-                from flask import session as web_session
-
                 web_session["session_version"] = user.session_version  # this one goes on
                 flash("Senha alterada.", "sucesso")
                 return redirect(url_for("shell.home"))
@@ -264,8 +260,6 @@ def audit_log():  # type: ignore[no-untyped-def]
     username = request.args.get("username")
     page = query_int("page", 1, minimum=1, maximum=100_000)
     rows = audit.history(model, row_id, username, page, PAGE)
-    from core import audit_labels as al
-
     ids = {v for r in rows for k, pair in (r.changes or {}).items() if k in al.USER_FIELDS
            for v in (pair if isinstance(pair, list) else [pair]) if isinstance(v, int)}
     people = {u.id: u.name for u in session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}

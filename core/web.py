@@ -18,6 +18,7 @@ from core.config import Settings
 from core.db import session as db_session
 from core.db import utcnow
 from core.errors import ValidationError
+from core.privacy import mask
 
 log = logging.getLogger(__name__)
 
@@ -141,8 +142,6 @@ def init_app(app: Flask) -> None:
     app.before_request(_enforce_access)
     app.teardown_request(_reset_actor)
     app.after_request(_security_headers)
-    from core.privacy import mask
-
     app.add_template_filter(mask, "mascarar")
 
 

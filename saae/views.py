@@ -7,7 +7,7 @@ import contextlib
 from flask import Blueprint, current_app, jsonify, render_template
 from sqlalchemy import text
 
-from core import shell
+from core import jobs, shell
 from core.auth import login_required_only, public
 from core.db import session
 from core.web import current
@@ -40,8 +40,6 @@ def health():  # type: ignore[no-untyped-def]
         parts["banco_de_dados"] = {"ok": False, "erro": "O banco de dados não responde: "
                                    + type(exc).__name__}
     if parts["banco_de_dados"]["ok"]:
-        from core import jobs
-
         with contextlib.suppress(Exception):
             jobs.detect_interrupted()
             stopped = jobs.counts().get(jobs.JobState.INTERROMPIDO.value, 0)

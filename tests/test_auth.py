@@ -363,13 +363,13 @@ def test_ldap_is_off_by_default(settings, make_user, db):
     db.commit()
     with pytest.raises(auth.LoginFailed):
         auth.authenticate(user.username, TEST_PASSWORD, settings)
-    assert not auth._ldap_bind(user.username, TEST_PASSWORD, settings)
+    assert not auth.login._ldap_bind(user.username, TEST_PASSWORD, settings)
 
 
 def test_ldap_bind_failure_to_an_unreachable_directory_is_a_refusal(settings):
     on = dataclasses.replace(settings, ldap_url="ldap://127.0.0.1:1", ldap_timeout_seconds=1,
                              ldap_user_dn_template="{username}@saae.local")
-    assert auth._ldap_bind("maria", "Qualquer#123", on) is False
+    assert auth.login._ldap_bind("maria", "Qualquer#123", on) is False
 
 
 def test_administrator_creates_a_user_who_must_change_the_password(client, login_as, db):
