@@ -133,10 +133,8 @@ def value_text(value: Any, tz: ZoneInfo | None = None) -> str:
     as "Campo: valor", lists joined; never a Python repr."""
     if value is None or value == "" or value == [] or value == {}:
         return fmt.EMPTY
-    if value is True:
-        return "sim"
-    if value is False:
-        return "não"
+    if isinstance(value, bool):
+        return "sim" if value else "não"
     if isinstance(value, dt.datetime):
         return fmt.date_time(value, tz)
     if isinstance(value, dt.date):
@@ -149,7 +147,11 @@ def value_text(value: Any, tz: ZoneInfo | None = None) -> str:
         return "; ".join(parts) or fmt.EMPTY
     if isinstance(value, list | tuple | set):
         return ", ".join(value_text(v, tz) for v in value)
-    text = str(value)
+    return _text_value(str(value), tz)
+
+
+def _text_value(text: str, tz: ZoneInfo | None) -> str:
+    """A stored string that is an ISO date-time, a date or a decimal, as people write it."""
     if _ISO.match(text):
         try:
             return fmt.date_time(dt.datetime.fromisoformat(text), tz)

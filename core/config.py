@@ -154,6 +154,11 @@ class Settings:
         return settings
 
     def validate(self) -> None:
+        """Refuse settings that cannot work (ConfigError, a pt-BR message naming the variable)."""
+        self._check_runtime()
+        self._check_security()
+
+    def _check_runtime(self) -> None:
         if self.env not in {"development", "test", "production"}:
             raise ConfigError("SAAE_ENV deve ser development, test ou production")
         if self.is_production and len(self.secret_key) < 32:
@@ -171,6 +176,8 @@ class Settings:
             raise ConfigError("SAAE_JOB_STALE_SECONDS deve ser ao menos 3x SAAE_JOB_HEARTBEAT_SECONDS")
         if self.notify_provider not in {"outbox", "real"}:
             raise ConfigError("SAAE_NOTIFY_PROVIDER deve ser outbox ou real")
+
+    def _check_security(self) -> None:
         if self.tsa_url and not self.tsa_ca_file:
             raise ConfigError("SAAE_TSA_URL exige SAAE_TSA_CA_FILE (a ancora de confianca que "
                               "verifica os carimbos do tempo)")
@@ -183,17 +190,20 @@ class Settings:
         except ValueError as exc:
             raise ConfigError(f"SAAE_LOGIN_TRUSTED_NETWORKS invalida: {exc}") from exc
         if self.is_production and self.notify_provider == "real":
-            # a webhook nobody can check lets anyone mark notices delivered or read, and the
-            # forged receipt would enter the incident's evidence chain
-            if (self.whatsapp_api_url or self.whatsapp_token) and not (
-                    self.whatsapp_app_secret and self.whatsapp_verify_token):
-                raise ConfigError(
-                    "Em producao, com o WhatsApp real, SAAE_WHATSAPP_APP_SECRET e "
-                    "SAAE_WHATSAPP_VERIFY_TOKEN sao obrigatorias (assinatura dos recibos de entrega)")
-            if self.sms_api_url and len(self.sms_webhook_token) < 16:
-                raise ConfigError(
-                    "Em producao, com o SMS real, SAAE_SMS_WEBHOOK_TOKEN e obrigatoria (minimo de "
-                    "16 caracteres): sem ela qualquer um forja recibos de entrega")
+            self._check_webhooks()
+
+    def _check_webhooks(self) -> None:
+        # a webhook nobody can check lets anyone mark notices delivered or read, and the
+        # forged receipt would enter the incident's evidence chain
+        if (self.whatsapp_api_url or self.whatsapp_token) and not (
+                self.whatsapp_app_secret and self.whatsapp_verify_token):
+            raise ConfigError(
+                "Em producao, com o WhatsApp real, SAAE_WHATSAPP_APP_SECRET e "
+                "SAAE_WHATSAPP_VERIFY_TOKEN sao obrigatorias (assinatura dos recibos de entrega)")
+        if self.sms_api_url and len(self.sms_webhook_token) < 16:
+            raise ConfigError(
+                "Em producao, com o SMS real, SAAE_SMS_WEBHOOK_TOKEN e obrigatoria (minimo de "
+                "16 caracteres): sem ela qualquer um forja recibos de entrega")
 
 
 def _convert(key: str, raw: str, hint: typing.Any) -> typing.Any:

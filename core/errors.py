@@ -187,75 +187,84 @@ class ApiErrorSchema(ma.Schema):
 
 
 def register_error_handlers(app: Flask) -> None:
-    @app.after_request
-    def _errors_not_cached(resp):  # type: ignore[no-untyped-def]
-        if resp.status_code >= 400 and "Cache-Control" not in resp.headers:
-            resp.headers["Cache-Control"] = "no-store"
-        return resp
+    app.after_request(_errors_not_cached)
+    app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(sa_exc.DataError, _data_error)
+    for lost in (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError):
+        app.register_error_handler(lost, _database_down)
+    app.register_error_handler(Exception, _unexpected)
 
-    @app.errorhandler(DomainError)
-    def _domain(exc: DomainError):  # type: ignore[no-untyped-def]
-        if wants_json(request):
-            return jsonify(error_body(exc.code, exc.message, exc.fields)), exc.status
-        if request.method == "POST" and exc.status in (400, 409, 422):
-            flash(exc.message, "erro")
-            return redirect(request.referrer or request.url)
-        return (
-            render_template("erro.html", status=exc.status, message=exc.message),
-            exc.status,
-        )
 
-    @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
-        status = exc.code or 500
-        message = HTTP_MESSAGES.get(status, exc.name)
-        if isinstance(exc, CSRFError):
-            message = CSRF_MESSAGE
-        limit = app.config.get("MAX_CONTENT_LENGTH")
-        if status == 413 and limit:
-            message = (f"Arquivo grande demais: o limite é de {limit // (1024 * 1024)} MB por envio. "
-                       "Reduza o arquivo (ou envie em partes) e tente de novo.")
-        if wants_json(request):
-            fields = None
-            data = getattr(exc, "data", None)  # webargs / flask-smorest validation details
-            if isinstance(data, dict) and "messages" in data:
-                fields = flatten_locations(data["messages"])
-            code = {422: "dados_invalidos", 401: "nao_autenticado", 403: "acesso_negado",
-                    404: "nao_encontrado"}.get(status, f"http_{status}")
-            resp = jsonify(error_body(code, message, fields))
-            resp.status_code = status
-            if status == 401:
-                resp.headers["WWW-Authenticate"] = 'Bearer realm="saae"'
-            return resp
+def _errors_not_cached(resp: Any) -> Any:
+    if resp.status_code >= 400 and "Cache-Control" not in resp.headers:
+        resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def _domain_error(exc: DomainError) -> Any:
+    if wants_json(request):
+        return jsonify(error_body(exc.code, exc.message, exc.fields)), exc.status
+    if request.method == "POST" and exc.status in (400, 409, 422):
+        flash(exc.message, "erro")
+        return redirect(request.referrer or request.url)
+    return render_template("erro.html", status=exc.status, message=exc.message), exc.status
+
+
+HTTP_CODES = {422: "dados_invalidos", 401: "nao_autenticado", 403: "acesso_negado",
+              404: "nao_encontrado"}
+
+
+def _http_message(exc: HTTPException, status: int) -> str:
+    if isinstance(exc, CSRFError):
+        return CSRF_MESSAGE
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if status == 413 and limit:
+        return (f"Arquivo grande demais: o limite é de {limit // (1024 * 1024)} MB por envio. "
+                "Reduza o arquivo (ou envie em partes) e tente de novo.")
+    return HTTP_MESSAGES.get(status, exc.name)
+
+
+def _http_error(exc: HTTPException) -> Any:
+    status = exc.code or 500
+    message = _http_message(exc, status)
+    if not wants_json(request):
         return render_template("erro.html", status=status, message=message), status
+    fields = None
+    data = getattr(exc, "data", None)  # webargs / flask-smorest validation details
+    if isinstance(data, dict) and "messages" in data:
+        fields = flatten_locations(data["messages"])
+    resp = jsonify(error_body(HTTP_CODES.get(status, f"http_{status}"), message, fields))
+    resp.status_code = status
+    if status == 401:
+        resp.headers["WWW-Authenticate"] = 'Bearer realm="saae"'
+    return resp
 
-    @app.errorhandler(sa_exc.DataError)
-    def _data(exc: sa_exc.DataError):  # type: ignore[no-untyped-def]
-        # a value the database cannot take (a number out of range, a NUL character): the
-        # request was wrong, not the server; nothing was written
-        log.warning("database refused a value on %s %s: %s", request.method, request.path,
-                    exc.orig, exc_info=True)
-        session.rollback()
-        message = "Valor fora do intervalo aceito ou com caracteres inválidos."
-        if wants_json(request):
-            return jsonify(error_body("valor_invalido", message)), 422
-        return render_template("erro.html", status=422, message=message), 422
 
-    @app.errorhandler(sa_exc.OperationalError)
-    @app.errorhandler(sa_exc.InterfaceError)
-    @app.errorhandler(sa_exc.DisconnectionError)
-    def _database_down(exc: Exception):  # type: ignore[no-untyped-def]
-        log.error("database unavailable on %s %s: %s", request.method, request.path,
-                  getattr(exc, "orig", exc))
-        return unavailable_response()
+def _data_error(exc: sa_exc.DataError) -> Any:
+    # a value the database cannot take (a number out of range, a NUL character): the
+    # request was wrong, not the server; nothing was written
+    log.warning("database refused a value on %s %s: %s", request.method, request.path,
+                exc.orig, exc_info=True)
+    session.rollback()
+    message = "Valor fora do intervalo aceito ou com caracteres inválidos."
+    if wants_json(request):
+        return jsonify(error_body("valor_invalido", message)), 422
+    return render_template("erro.html", status=422, message=message), 422
 
-    @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
-        log.exception("unhandled error on %s %s", request.method, request.path)
-        session.rollback()
-        if wants_json(request):
-            return jsonify(error_body("erro_interno", HTTP_MESSAGES[500])), 500
-        return render_template("erro.html", status=500, message=HTTP_MESSAGES[500]), 500
+
+def _database_down(exc: Exception) -> Any:
+    log.error("database unavailable on %s %s: %s", request.method, request.path,
+              getattr(exc, "orig", exc))
+    return unavailable_response()
+
+
+def _unexpected(exc: Exception) -> Any:
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    session.rollback()
+    if wants_json(request):
+        return jsonify(error_body("erro_interno", HTTP_MESSAGES[500])), 500
+    return render_template("erro.html", status=500, message=HTTP_MESSAGES[500]), 500
 
 
 UNAVAILABLE_MESSAGE = ("O sistema está temporariamente indisponível: o banco de dados não "

@@ -6,7 +6,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from core import jobs
-from core.auth import login_required_only, require
+from core.auth import User, login_required_only, require
+from core.job_model import STATE_LABELS
 from core.web import current
 
 bp = Blueprint("core_jobs", __name__, template_folder="templates")
@@ -25,6 +26,16 @@ def _back(job: jobs.Job):  # type: ignore[no-untyped-def]
     return redirect(target)
 
 
+def _acting(job_id: int) -> tuple[jobs.Job, User]:
+    """The job and the signed-in user who may resume or cancel it (else 403)."""
+    job = jobs.get(job_id)
+    user = current()
+    if user is None or not may_act(job):
+        abort(403)
+    jobs.detect_interrupted()
+    return job, user
+
+
 @bp.route("/trabalhos")
 @require("core.jobs.view")
 def jobs_list():  # type: ignore[no-untyped-def]
@@ -33,7 +44,7 @@ def jobs_list():  # type: ignore[no-untyped-def]
     if state and state not in {s.value for s in jobs.JobState}:
         state = None
     return render_template("core/trabalhos.html", rows=jobs.recent(200, state), state=state,
-                           labels=jobs.STATE_LABELS, counts=jobs.counts())
+                           labels=STATE_LABELS, counts=jobs.counts())
 
 
 @bp.route("/trabalhos/<int:job_id>")
@@ -50,12 +61,7 @@ def job_page(job_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/trabalhos/<int:job_id>/retomar", methods=["POST"])
 @login_required_only  # and the job's own permission, checked below
 def job_resume(job_id: int):  # type: ignore[no-untyped-def]
-    job = jobs.get(job_id)
-    if not may_act(job):
-        abort(403)
-    jobs.detect_interrupted()
-    user = current()
-    assert user is not None
+    job, user = _acting(job_id)
     jobs.resume(job_id, user_id=user.id, username=user.username)
     flash("Trabalho retomado: ele continua de onde parou.", "sucesso")
     return _back(job)
@@ -64,12 +70,7 @@ def job_resume(job_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/trabalhos/<int:job_id>/cancelar", methods=["POST"])
 @login_required_only  # and the job's own permission, checked below
 def job_cancel(job_id: int):  # type: ignore[no-untyped-def]
-    job = jobs.get(job_id)
-    if not may_act(job):
-        abort(403)
-    jobs.detect_interrupted()
-    user = current()
-    assert user is not None
+    job, user = _acting(job_id)
     jobs.cancel(job_id, request.form.get("motivo", ""), user_id=user.id, username=user.username)
     flash("Trabalho cancelado.", "sucesso")
     return _back(job)

@@ -24,81 +24,23 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, String, Text, func, select, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import func, select, update
 
-from core.audit import Audited, audit_context
-from core.db import _DEPTH, Base, IdMixin, TimestampMixin, get_engine, session, unit_of_work, utcnow
+from core.audit import audit_context
+from core.db import _DEPTH, get_engine, session, unit_of_work, utcnow
 from core.errors import Conflict, NotFound
+from core.job_model import CANCELLABLE, RESUMABLE, Job, JobState
 from core.tasks import call, enqueue, resolve
 from core.web import settings
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 10.0
-
-
-class JobState(StrEnum):
-    NA_FILA = "na_fila"
-    EXECUTANDO = "executando"
-    CONCLUIDO = "concluido"
-    FALHOU = "falhou"
-    INTERROMPIDO = "interrompido"
-    CANCELADO = "cancelado"
-
-
-STATE_LABELS = {
-    JobState.NA_FILA: "Na fila",
-    JobState.EXECUTANDO: "Em execução",
-    JobState.CONCLUIDO: "Concluído",
-    JobState.FALHOU: "Falhou",
-    JobState.INTERROMPIDO: "Interrompido",
-    JobState.CANCELADO: "Cancelado",
-}
-RESUMABLE = (JobState.INTERROMPIDO, JobState.FALHOU)
-CANCELLABLE = (JobState.NA_FILA, JobState.INTERROMPIDO, JobState.FALHOU)
-
-
-class Job(Audited, IdMixin, TimestampMixin, Base):
-    """One run of a long background job and what became of it."""
-
-    __tablename__ = "core_job"
-    __audit_exclude__ = frozenset({"heartbeat_at", "done", "total", "checkpoint", "updated_at",
-                                   "worker", "started_at", "result"})
-
-    path: Mapped[str] = mapped_column(String(200))  # dotted path of the job function
-    title: Mapped[str] = mapped_column(String(200))  # pt-BR, for people
-    subject: Mapped[str | None] = mapped_column(String(120), index=True)  # "commercial.batch:7"
-    kwargs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    cancel_path: Mapped[str | None] = mapped_column(String(200))
-    permission: Mapped[str | None] = mapped_column(String(80))  # who may resume / cancel
-    state: Mapped[str] = mapped_column(String(15), default=JobState.NA_FILA, index=True)
-    worker: Mapped[str] = mapped_column(String(200), default="")  # host:pid of the last run
-    attempts: Mapped[int] = mapped_column(default=0)
-    heartbeat_at: Mapped[dt.datetime | None]
-    started_at: Mapped[dt.datetime | None]
-    finished_at: Mapped[dt.datetime | None]
-    done: Mapped[int] = mapped_column(default=0)
-    total: Mapped[int] = mapped_column(default=0)
-    checkpoint: Mapped[list[Any]] = mapped_column(JSON, default=list)  # keys already done
-    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    error: Mapped[str | None] = mapped_column(Text)
-    interrupted_reason: Mapped[str | None] = mapped_column(String(500))
-    requested_by_id: Mapped[int | None]
-
-    @property
-    def state_label(self) -> str:
-        return STATE_LABELS.get(JobState(self.state), self.state)
-
-    @property
-    def percent(self) -> int:
-        if self.state == JobState.CONCLUIDO:
-            return 100
-        return int(self.done * 100 / self.total) if self.total else 0
 
 
 # -- inside a running job -----------------------------------------------------------------------
@@ -189,7 +131,7 @@ class _Heartbeat(threading.Thread):
                 with get_engine().begin() as c:
                     c.execute(update(t).where(t.c.id == self.run_.job_id,
                                               t.c.attempts == self.run_.attempt,
-                                              t.c.state == JobState.EXECUTANDO).values(**values))
+                                              t.c.state == JobState.RUNNING).values(**values))
                 self.run_.dirty = False
             except Exception:  # noqa: BLE001  a missed beat is retried at the next one
                 log.warning("job %s: heartbeat not recorded", self.run_.job_id, exc_info=True)
@@ -208,7 +150,7 @@ def submit(path: str, title: str, *, subject: str | None = None,
     with unit_of_work() as s:
         job = Job(path=path, title=title[:200], subject=subject, kwargs=dict(kwargs or {}),
                   cancel_path=cancel_path, permission=permission, requested_by_id=user_id,
-                  state=JobState.NA_FILA)
+                  state=JobState.QUEUED)
         s.add(job)
         s.flush()
     if start:  # after our commit; inside a caller's unit of work, after the caller's
@@ -221,8 +163,8 @@ def run(job_id: int, heartbeat_seconds: float | None = None) -> Any:
     s = session()
     now = utcnow()
     with unit_of_work():
-        claimed = s.execute(update(Job).where(Job.id == job_id, Job.state == JobState.NA_FILA)
-                            .values(state=JobState.EXECUTANDO, worker=worker_id(),
+        claimed = s.execute(update(Job).where(Job.id == job_id, Job.state == JobState.QUEUED)
+                            .values(state=JobState.RUNNING, worker=worker_id(),
                                     attempts=Job.attempts + 1, started_at=now, heartbeat_at=now,
                                     finished_at=None, error=None, interrupted_reason=None)
                             .execution_options(synchronize_session=False)).rowcount
@@ -248,14 +190,14 @@ def run(job_id: int, heartbeat_seconds: float | None = None) -> Any:
             raise
         s.rollback()
         log.exception("job %s (%s) failed", job_id, job.path)
-        _finish(running, JobState.FALHOU, error=f"{type(exc).__name__}: {exc}"[:4000])
+        _finish(running, JobState.FAILED, error=f"{type(exc).__name__}: {exc}"[:4000])
         return None
     finally:
         beat.stopped.set()
         if beat.is_alive():
             beat.join(5)  # a beat in flight must not land after the outcome below
         _current.reset(token)
-    _finish(running, JobState.CONCLUIDO, result=result if isinstance(result, dict) else
+    _finish(running, JobState.DONE, result=result if isinstance(result, dict) else
             ({"valor": result} if isinstance(result, int | float | str) else None))
     return result
 
@@ -267,7 +209,7 @@ def _finish(running: _Running, state: JobState, *, error: str | None = None,
         s.execute(update(Job).where(Job.id == running.job_id, Job.attempts == running.attempt)
                   .values(state=state, finished_at=utcnow(), heartbeat_at=utcnow(), error=error,
                           result=_jsonable(result),
-                          done=running.done if state != JobState.CONCLUIDO else
+                          done=running.done if state != JobState.DONE else
                           max(running.done, running.total), total=running.total)
                   .execution_options(synchronize_session=False))
     job = s.get(Job, running.job_id)
@@ -332,33 +274,41 @@ def detect_interrupted() -> int:
     now, stale = utcnow(), _stale_after()
     s = session()
     with unit_of_work():
-        rows = list(s.scalars(select(Job).where(Job.state == JobState.EXECUTANDO)
+        rows = list(s.scalars(select(Job).where(Job.state == JobState.RUNNING)
                               .with_for_update(skip_locked=True)))
         hit = 0
         for job in rows:
             if not _dead(job, now, stale):
                 continue
             with audit_context(reason="trabalho interrompido: o worker parou"):
-                job.state = JobState.INTERROMPIDO
+                job.state = JobState.INTERRUPTED
                 job.interrupted_reason = INTERRUPTED_REASON.format(worker=job.worker or "?")[:500]
             hit += 1
             log.warning("job %s (%s) interrupted: worker %s stopped", job.id, job.path, job.worker)
     return hit
 
 
+@contextmanager
+def _locked(job_id: int, allowed: tuple[JobState, ...], refusal: str,
+            code: str) -> Iterator[Job]:
+    """The job, locked in a unit of work, when its state is one of `allowed`; else Conflict
+    (`refusal` with {state})."""
+    with unit_of_work():
+        job = _get_for_update(job_id)
+        if job.state not in allowed:
+            raise Conflict(refusal.format(state=job.state_label.lower()), code=code)
+        yield job
+
+
 def resume(job_id: int, *, user_id: int | None = None, username: str = "sistema",
            start: bool = True) -> Job:
     """Queue an interrupted or failed job again; it runs knowing it is a resumption."""
-    s = session()
-    with unit_of_work():
-        job = _get_for_update(job_id)
-        if job.state not in RESUMABLE:
-            raise Conflict(f"Este trabalho está {job.state_label.lower()}; só um trabalho "
-                           "interrompido ou que falhou pode ser retomado.", code="nao_retomavel")
+    with _locked(job_id, RESUMABLE, "Este trabalho está {state}; só um trabalho interrompido "
+                 "ou que falhou pode ser retomado.", "nao_retomavel") as job:
         with audit_context(reason=f"trabalho retomado por {username}"):
-            job.state = JobState.NA_FILA
+            job.state = JobState.QUEUED
             job.finished_at = None
-        s.flush()
+        session().flush()
     if start:
         enqueue("core.jobs.run", job_id=job.id)
     return job
@@ -368,19 +318,15 @@ def cancel(job_id: int, reason: str, *, user_id: int | None = None,
            username: str = "sistema") -> Job:
     """Give up a queued, interrupted or failed job; its cancel hook releases its subject."""
     reason = (reason or "").strip()
-    s = session()
-    with unit_of_work():
-        job = _get_for_update(job_id)
-        if job.state not in CANCELLABLE:
-            raise Conflict(f"Este trabalho está {job.state_label.lower()} e não pode ser "
-                           "cancelado.", code="nao_cancelavel")
-        with audit_context(reason=f"trabalho cancelado por {username}: {reason or 'sem motivo'}"):
-            job.state = JobState.CANCELADO
-            job.finished_at = utcnow()
-            job.error = f"Cancelado por {username}" + (f": {reason}" if reason else "")
-            s.flush()
-            if job.cancel_path:
-                call(job.cancel_path, dict(job.kwargs or {}))
+    with _locked(job_id, CANCELLABLE, "Este trabalho está {state} e não pode ser cancelado.",
+                 "nao_cancelavel") as job, \
+            audit_context(reason=f"trabalho cancelado por {username}: {reason or 'sem motivo'}"):
+        job.state = JobState.CANCELLED
+        job.finished_at = utcnow()
+        job.error = f"Cancelado por {username}" + (f": {reason}" if reason else "")
+        session().flush()
+        if job.cancel_path:
+            call(job.cancel_path, dict(job.kwargs or {}))
     return job
 
 

@@ -168,26 +168,35 @@ def _enforce_access() -> Any:
         return None
     is_public, permission = view_mark(view, request.method)
     is_api = request.path.startswith("/api/")
-    user: Any = None
+    user = _request_user(is_api)
+    if user is not None and not is_api and _idle_expired():
+        logout_user()
+        session.clear()
+        flash("Sua sessão expirou por inatividade. Entre novamente.", "aviso")
+        return redirect(url_for("core.login", next=request.full_path))
+    g.audit_actor_token = audit.set_actor(
+        audit.Actor(user.id, user.username) if user is not None else audit.SYSTEM)
+    g.user = user
+    if is_public:
+        return None
+    return _refusal(endpoint, permission, user, is_api)
+
+
+def _request_user(is_api: bool) -> Any:
+    """The API token's user (API paths), else the web session's, else None."""
     if is_api:
         user = _api_user()
         if user is not None:
             g.api_token_user = user
-    if user is None and current_user.is_authenticated:
-        user = current_user._get_current_object()
-        if not is_api and _idle_expired():
-            logout_user()
-            session.clear()
-            flash("Sua sessão expirou por inatividade. Entre novamente.", "aviso")
-            return redirect(url_for("core.login", next=request.full_path))
-    if user is not None:
-        g.audit_actor_token = audit.set_actor(audit.Actor(user.id, user.username))
-        g.user = user
-    else:
-        g.audit_actor_token = audit.set_actor(audit.SYSTEM)
-        g.user = None
-    if is_public:
-        return None
+            return user
+    if current_user.is_authenticated:
+        return current_user._get_current_object()
+    return None
+
+
+def _refusal(endpoint: str, permission: str | None, user: Any, is_api: bool) -> Any:
+    """None when `user` may see a non-public view, else the refusal (403, 401, login page,
+    or the password page when the password must be changed)."""
     if permission is None:
         log.error("view %s has no access mark; refused", endpoint)
         abort(403)

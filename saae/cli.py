@@ -256,7 +256,7 @@ def jobs_run(job_id: int) -> None:
         background_jobs.run(job_id)
         j = background_jobs.get(job_id)
         click.echo(f"Trabalho {job_id}: {j.state_label}" + (f" ({j.error})" if j.error else ""))
-        if j.state != background_jobs.JobState.CONCLUIDO:
+        if j.state != background_jobs.JobState.DONE:
             raise SystemExit(1)
 
 

@@ -42,7 +42,7 @@ def health():  # type: ignore[no-untyped-def]
     if parts["banco_de_dados"]["ok"]:
         with contextlib.suppress(Exception):
             jobs.detect_interrupted()
-            stopped = jobs.counts().get(jobs.JobState.INTERROMPIDO.value, 0)
+            stopped = jobs.counts().get(jobs.JobState.INTERRUPTED.value, 0)
             parts["trabalhos"] = {"ok": stopped == 0, "interrompidos": stopped}
             if stopped:
                 parts["trabalhos"]["erro"] = (f"{stopped} trabalho(s) interrompido(s) aguardando "

@@ -62,7 +62,7 @@ def _dead_batch(db, setup_billing, make_connection):
                                   run=False)
     job = billing.start_batch_job(batch.id, start=False)
     batch.state = BatchState.PROCESSANDO.value
-    job.state, job.worker, job.attempts = jobs.JobState.EXECUTANDO, "outra-maquina:4242", 1
+    job.state, job.worker, job.attempts = jobs.JobState.RUNNING, "outra-maquina:4242", 1
     job.heartbeat_at = job.started_at = jobs.utcnow() - dt.timedelta(minutes=10)
     db.commit()
     return batch, job
