@@ -19,7 +19,10 @@ from flask import Response, request, url_for
 from flask_smorest import Blueprint as ApiBlueprint
 from marshmallow import Schema, fields, validate
 
+from core import fmt
 from core.auth import public
+from incidents import api as incidents_api
+from lims import api as lims_api
 from portal_publico import services as sv
 
 SCHEMA_VERSION = "1.0"
@@ -296,12 +299,10 @@ _DOC = {"responses": {"200": {"description": "Uma página do conjunto: JSON (pad
 @api.response(200, _Page)
 @api.doc(**_DOC)
 @public
-def resultados(args: dict[str, Any]):  # type: ignore[no-untyped-def]
+def results(args: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Resultados publicados, do mais recente ao mais antigo.
 
     Filtros por sistema, ponto, parâmetro e período de coleta. Só resultados PUBLICADOS."""
-    from lims import api as lims_api
-
     per = args["por_pagina"]
     rows = sv.safe(lims_api.published_results, point_id=args.get("ponto"),
                    system_id=args.get("sistema"), parameter_code=args.get("parametro"),
@@ -315,9 +316,9 @@ def resultados(args: dict[str, Any]):  # type: ignore[no-untyped-def]
 @api.response(200, _Page)
 @api.doc(**_DOC)
 @public
-def resumos_mensais(args: dict[str, Any]):  # type: ignore[no-untyped-def]
+def monthly_summaries(args: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Resumo mensal por sistema e parâmetro básico (Decreto 5.440/2005, Art. 5º I c)."""
-    t = sv.today()
+    t = fmt.today()
     year = args.get("ano") or t.year
     if args.get("mes"):
         months = [(year, args["mes"])]
@@ -334,10 +335,8 @@ def resumos_mensais(args: dict[str, Any]):  # type: ignore[no-untyped-def]
 @api.response(200, _Page)
 @api.doc(**_DOC)
 @public
-def avisos(args: dict[str, Any]):  # type: ignore[no-untyped-def]
+def notices(args: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Avisos de interrupção, manutenção e qualidade da água, com previsão de retorno."""
-    from incidents import api as incidents_api
-
     active = {"ativo": True, "encerrado": False, "todos": None}[args["situacao"]]
     per = args["por_pagina"]
     rows = sv.safe(incidents_api.public_notices, active=active, limit=per + 1,
@@ -350,7 +349,7 @@ def avisos(args: dict[str, Any]):  # type: ignore[no-untyped-def]
 @api.response(200, _Page)
 @api.doc(**_DOC)
 @public
-def sistemas(args: dict[str, Any]):  # type: ignore[no-untyped-def]
+def systems(args: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Sistemas de abastecimento do município."""
     rows = [{"id": s.id, "codigo": s.code, "nome": s.name, "tipo": s.kind,
              "populacao_abastecida": s.population_served, "manancial": s.source_type,
@@ -365,7 +364,7 @@ def sistemas(args: dict[str, Any]):  # type: ignore[no-untyped-def]
 @api.response(200, _Page)
 @api.doc(**_DOC)
 @public
-def pontos(args: dict[str, Any]):  # type: ignore[no-untyped-def]
+def points(args: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Pontos de coleta ativos."""
     rows = [{"id": p.id, "codigo": p.code, "nome": p.name, "sistema_id": p.system_id,
              "tipo": p.kind, "endereco": p.address, "bairro": p.neighbourhood,

@@ -16,22 +16,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import exc as sa_exc
 
 from commercial import api as commercial_api
+from core import fmt
 from core.db import session
 from incidents import api as incidents_api
 from lims import api as lims_api
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-TZ = ZoneInfo("America/Sao_Paulo")
-
-MONTHS = ("janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto",
-          "setembro", "outubro", "novembro", "dezembro")
-MONTHS_SHORT = ("jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez")
 
 VERDICTS = {
     # verdict -> (words, icon, css tone); never colour alone
@@ -147,16 +142,13 @@ def clear_memo() -> None:
 # -- calendar ------------------------------------------------------------------------------------
 
 def today() -> dt.date:
-    return dt.datetime.now(TZ).date()
+    """Today in the utility's time zone (core.fmt)."""
+    return fmt.today()
 
 
 def month_label(year: int, month: int) -> str:
-    return f"{MONTHS[month - 1]} de {year}"
-
-
-def month_add(year: int, month: int, n: int) -> tuple[int, int]:
-    k = year * 12 + (month - 1) + n
-    return k // 12, k % 12 + 1
+    """"março de 2026" (core.fmt.month_name; portal_publico/pdf.py still calls it here)."""
+    return fmt.month_name(year, month)
 
 
 # -- systems and points --------------------------------------------------------------------------
@@ -209,7 +201,7 @@ def reference_month(system_id: int, on: dt.date | None = None) -> tuple[int, int
     on = on or today()
     if has_data(summary(system_id, on.year, on.month)):
         return on.year, on.month
-    return month_add(on.year, on.month, -1)
+    return fmt.month_add(on.year, on.month, -1)
 
 
 @dataclass(frozen=True)
@@ -245,7 +237,7 @@ def card(s: lims_api.SystemInfo, on: dt.date | None = None) -> SystemCard:
 def home_cards() -> list[SystemCard]:
     every = systems()
     t = today()
-    summaries([s.id for s in every], [(t.year, t.month), month_add(t.year, t.month, -1)])
+    summaries([s.id for s in every], [(t.year, t.month), fmt.month_add(t.year, t.month, -1)])
     return [card(s) for s in every]
 
 
@@ -265,7 +257,7 @@ class Trend:
 def trends(system_id: int, months: int = 12, until: tuple[int, int] | None = None) -> list[Trend]:
     """Per basic parameter, the monthly mean and verdict of the last `months` months."""
     until = until or reference_month(system_id)
-    keys = [month_add(until[0], until[1], -k) for k in range(months - 1, -1, -1)]
+    keys = [fmt.month_add(until[0], until[1], -k) for k in range(months - 1, -1, -1)]
     got = summaries([system_id], keys)
     sums = [got[(system_id, y, m)] for y, m in keys]
     lim = limits()
@@ -404,88 +396,5 @@ def point_history(point_id: int, days: int = 365) -> tuple[list[lims_api.Publish
     return rows, series
 
 
-# -- reports -------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class AnnualRow:
-    parameter_code: str
-    parameter_name: str
-    unit: str
-    required: int
-    analysed: int
-    conforming: int
-    months_ok: int
-    months_bad: int
-    months_with_data: int
-    mean: float | None
-
-
-@dataclass(frozen=True)
-class AnnualSystem:
-    system: lims_api.SystemInfo
-    rows: list[AnnualRow]
-    months: list[lims_api.QualitySummary | None]
-
-
-def annual(year: int) -> list[AnnualSystem]:
-    """Decreto 5.440 annual report data: per system and basic parameter, the year's totals."""
-    last = 12
-    t = today()
-    if year == t.year:
-        last = t.month
-    out = []
-    every = systems()
-    got = summaries([s.id for s in every], [(year, m) for m in range(1, last + 1)])
-    for s in every:
-        months = [got[(s.id, year, m)] for m in range(1, last + 1)]
-        rows = []
-        for code in lims_api.BASIC_PARAMETER_CODES:
-            ps = [next((p for p in q.parameters if p.parameter_code == code), None) if q else None
-                  for q in months]
-            ps_ = [p for p in ps if p is not None]
-            if not ps_:
-                continue
-            means = [(p.mean, p.analysed) for p in ps_ if p.mean is not None and p.analysed]
-            total = sum(n for _m, n in means)
-            rows.append(AnnualRow(
-                code, ps_[0].parameter_name, ps_[0].unit, sum(p.required for p in ps_),
-                sum(p.analysed for p in ps_), sum(p.conforming for p in ps_),
-                sum(p.verdict == "conforme" for p in ps_),
-                sum(p.verdict == "nao_conforme" for p in ps_),
-                sum(p.analysed > 0 for p in ps_),
-                round(sum(m * n for m, n in means) / total, 3) if total else None))
-        out.append(AnnualSystem(s, rows, months))
-    return out
-
-
-# -- notices and tickets -------------------------------------------------------------------------
-
 def current_notices() -> list[incidents_api.PublicNotice]:
     return safe(incidents_api.public_notices, active=True, limit=50, default=[])
-
-
-def past_notices(limit: int = 20, offset: int = 0) -> list[incidents_api.PublicNotice]:
-    return safe(incidents_api.public_notices, active=False, limit=limit, offset=offset, default=[])
-
-
-def notice(notice_id: int) -> incidents_api.PublicNotice | None:
-    for active in (True, False):
-        for n in safe(incidents_api.public_notices, active=active, limit=500, default=[]):
-            if n.id == notice_id:
-                return n
-    return None
-
-
-def ticket(token: str) -> incidents_api.TicketStatus | None | bool:
-    """The ticket, None when the token is unknown, False while tracking is unavailable."""
-    if not token or len(token) > 200:
-        return None
-    try:
-        return incidents_api.ticket_by_token(token)
-    except NotImplementedError:
-        return False
-
-
-def submit_survey(token: str, score: int, comment: str) -> None:
-    """incidents' own use case; DomainError (pt-BR message) when refused."""
-    incidents_api.submit_survey(token, score, comment.strip()[:1000])

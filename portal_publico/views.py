@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import (
@@ -11,49 +10,44 @@ from flask import (
     Flask,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_smorest import Api
 
+from core import fmt, throttle
 from core.auth import public
 from core.errors import DomainError
+from core.org import current_organization
 from core.shell import register_area
 from core.web import query_int
-from portal_publico import charts, pdf
+from portal_publico import annual, charts, notices, pdf
 from portal_publico import services as sv
+from portal_publico.opendata import DICTIONARY
 from portal_publico.opendata import api as opendata_api
 
 bp = Blueprint("portal", __name__, url_prefix="/portal", template_folder="templates",
                static_folder="static", static_url_path="/static")
 
 
-
-def register(app: Flask, api: Api) -> None:
-    """The site has no menu entries nor home-page cards (no login)."""
-    register_area(app, api, blueprints=[bp], api_blueprints=[opendata_api])
-
-
 @bp.context_processor
 def _portal_globals() -> dict[str, Any]:
-    from core.org import current_organization
-
     return {"sv": sv, "VERDICTS": sv.VERDICTS, "org": current_organization(),
-            "month_label": sv.month_label, "MONTHS_SHORT": sv.MONTHS_SHORT}
+            "month_label": fmt.month_name, "MONTHS_SHORT": fmt.MONTHS_SHORT}
 
 
 @bp.after_request
 def _cache_headers(resp: Response) -> Response:
     if "Cache-Control" not in resp.headers:
-        from flask import session
-
         personal = session.modified or "_flashes" in session
         if resp.status_code >= 400:  # an error is never kept by a proxy or the browser
             resp.headers["Cache-Control"] = "no-store"
-        elif personal or request.endpoint in ("portal.acompanhar", "portal.pesquisa"):
+        elif personal or request.endpoint in ("portal.track", "portal.survey"):
             resp.headers["Cache-Control"] = "no-store"  # a token or a message for one person
         else:  # published data changes a few times a day
             resp.headers["Cache-Control"] = "public, max-age=120"
@@ -83,7 +77,7 @@ def _areas(pts: list[Any]) -> list[tuple[str, float, float]]:
 
 def trend_chart(t: sv.Trend) -> Any:
     jan_next = len(t.months) > 1 and t.months[1][1] == 1
-    labels = [f"{sv.MONTHS_SHORT[m - 1]}" + (f"|{y}" if m == 1 or (i == 0 and not jan_next) else "")
+    labels = [fmt.MONTHS_SHORT[m - 1] + (f"|{y}" if m == 1 or (i == 0 and not jan_next) else "")
               for i, (y, m) in enumerate(t.months)]
     title = f"{t.parameter_name}: últimos {len(t.months)} meses"
     if t.limit is not None and t.limit.absence:
@@ -118,14 +112,14 @@ def series_chart(s: sv.Series) -> Any:
 
 @bp.route("/")
 @public
-def inicio():  # type: ignore[no-untyped-def]
+def home():  # type: ignore[no-untyped-def]
     return render_template("portal_publico/inicio.html", cards=sv.home_cards(),
                            notices=sv.current_notices(), hoods=sv.neighbourhoods())
 
 
 @bp.route("/minha-agua")
 @public
-def minha_agua():  # type: ignore[no-untyped-def]
+def my_water():  # type: ignore[no-untyped-def]
     q = " ".join(request.args.get("q", "").replace("\x00", "").split())[:120]
     if q and not _search_allowed():
         flash("Muitas buscas seguidas deste endereço. Aguarde um minuto e tente de novo.", "erro")
@@ -150,10 +144,6 @@ def minha_agua():  # type: ignore[no-untyped-def]
 def _search_allowed() -> bool:
     """Searches per address and minute (core.throttle: shared by every server process):
     walking the matriculas one by one to find where people live takes too long."""
-    from flask import current_app
-
-    from core import throttle
-
     settings = current_app.config["SAAE_SETTINGS"]
     n, _ = throttle.store(settings).hit(f"portal:busca:{request.remote_addr}", 60)
     return n <= settings.portal_searches_per_minute
@@ -166,12 +156,12 @@ def _water_url(loc: Any) -> str:
         args["setor"] = loc.sector_code
     if loc.latitude is not None and loc.longitude is not None:
         args["lat"], args["lon"] = f"{loc.latitude:.5f}", f"{loc.longitude:.5f}"
-    return url_for("portal.sistema", **args)
+    return url_for("portal.system_page", **args)
 
 
 @bp.route("/sistemas/<int:system_id>")
 @public
-def sistema(system_id: int):  # type: ignore[no-untyped-def]
+def system_page(system_id: int):  # type: ignore[no-untyped-def]
     lat, lon = _float("lat"), _float("lon")
     w = sv.my_water(system_id, place=request.args.get("local", "")[:160],
                     neighbourhood=request.args.get("bairro", "")[:120] or None,
@@ -182,9 +172,9 @@ def sistema(system_id: int):  # type: ignore[no-untyped-def]
     pts = sv.points(system_id)
     mapa = charts.map_svg(
         [(w.system.id, w.system.name, w.system.latitude, w.system.longitude,
-          url_for("portal.sistema", system_id=w.system.id))]
+          url_for("portal.system_page", system_id=w.system.id))]
         if w.system.latitude is not None and w.system.longitude is not None else [],
-        [(p.id, p.name, p.latitude, p.longitude, p.kind, url_for("portal.ponto", point_id=p.id))
+        [(p.id, p.name, p.latitude, p.longitude, p.kind, url_for("portal.point_page", point_id=p.id))
          for p in pts if p.latitude is not None and p.longitude is not None],
         here=here, title=f"Mapa do {w.system.name} e seus pontos de coleta", areas=_areas(pts))
     return render_template("portal_publico/sistema.html", w=w, mapa=mapa,
@@ -195,7 +185,7 @@ def sistema(system_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/pontos/<int:point_id>")
 @public
-def ponto(point_id: int):  # type: ignore[no-untyped-def]
+def point_page(point_id: int):  # type: ignore[no-untyped-def]
     p = sv.point(point_id)
     if p is None:
         abort(404)
@@ -204,9 +194,9 @@ def ponto(point_id: int):  # type: ignore[no-untyped-def]
     mapa = None
     if p.latitude is not None and p.longitude is not None:
         mapa = charts.map_svg(
-            [(s.id, s.name, s.latitude, s.longitude, url_for("portal.sistema", system_id=s.id))]
+            [(s.id, s.name, s.latitude, s.longitude, url_for("portal.system_page", system_id=s.id))]
             if s and s.latitude is not None and s.longitude is not None else [],
-            [(p.id, p.name, p.latitude, p.longitude, p.kind, url_for("portal.ponto", point_id=p.id))],
+            [(p.id, p.name, p.latitude, p.longitude, p.kind, url_for("portal.point_page", point_id=p.id))],
             title=f"Localização de {p.name}")
     return render_template("portal_publico/ponto.html", p=p, system=s, rows=rows[:24],
                            charts=[(x, series_chart(x)) for x in series], mapa=mapa,
@@ -215,13 +205,13 @@ def ponto(point_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/mapa")
 @public
-def mapa():  # type: ignore[no-untyped-def]
+def map_page():  # type: ignore[no-untyped-def]
     systems = sv.systems()
     pts = sv.points()
     svg = charts.map_svg(
-        [(s.id, s.name, s.latitude, s.longitude, url_for("portal.sistema", system_id=s.id))
+        [(s.id, s.name, s.latitude, s.longitude, url_for("portal.system_page", system_id=s.id))
          for s in systems if s.latitude is not None and s.longitude is not None],
-        [(p.id, p.name, p.latitude, p.longitude, p.kind, url_for("portal.ponto", point_id=p.id))
+        [(p.id, p.name, p.latitude, p.longitude, p.kind, url_for("portal.point_page", point_id=p.id))
          for p in pts if p.latitude is not None and p.longitude is not None],
         title="Mapa dos sistemas de abastecimento e pontos de coleta", areas=_areas(pts))
     return render_template("portal_publico/mapa.html", svg=svg, systems=systems, points=pts,
@@ -230,7 +220,7 @@ def mapa():  # type: ignore[no-untyped-def]
 
 @bp.route("/parametros")
 @public
-def parametros():  # type: ignore[no-untyped-def]
+def parameters():  # type: ignore[no-untyped-def]
     return render_template("portal_publico/parametros.html", limits=sv.limits(),
                            explain=sv.EXPLAIN, names=sv._param_names())
 
@@ -252,16 +242,16 @@ def _system_month(system_id: int, ano: int, mes: int) -> Any:
 
 @bp.route("/relatorios")
 @public
-def relatorios():  # type: ignore[no-untyped-def]
-    t = sv.today()
-    months = [sv.month_add(t.year, t.month, -k) for k in range(0, 12)]
+def reports():  # type: ignore[no-untyped-def]
+    t = fmt.today()
+    months = [fmt.month_add(t.year, t.month, -k) for k in range(0, 12)]
     return render_template("portal_publico/relatorios.html", systems=sv.systems(), months=months,
                            years=[t.year, t.year - 1, t.year - 2])
 
 
 @bp.route("/relatorios/<int:system_id>/<int:ano>/<int:mes>")
 @public
-def relatorio_mensal(system_id: int, ano: int, mes: int):  # type: ignore[no-untyped-def]
+def monthly_report(system_id: int, ano: int, mes: int):  # type: ignore[no-untyped-def]
     s = _system_month(system_id, ano, mes)
     return render_template("portal_publico/relatorio_mensal.html", s=s, ano=ano, mes=mes,
                            q=sv.summary(system_id, ano, mes), limits=sv.limits(),
@@ -270,7 +260,7 @@ def relatorio_mensal(system_id: int, ano: int, mes: int):  # type: ignore[no-unt
 
 @bp.route("/relatorios/<int:system_id>/<int:ano>/<int:mes>.pdf")
 @public
-def relatorio_mensal_pdf(system_id: int, ano: int, mes: int):  # type: ignore[no-untyped-def]
+def monthly_report_pdf(system_id: int, ano: int, mes: int):  # type: ignore[no-untyped-def]
     s = _system_month(system_id, ano, mes)
     data = pdf.monthly(s, ano, mes, sv.summary(system_id, ano, mes))
     return _pdf(data, f"qualidade-{s.code}-{ano}-{mes:02d}.pdf")
@@ -278,20 +268,18 @@ def relatorio_mensal_pdf(system_id: int, ano: int, mes: int):  # type: ignore[no
 
 @bp.route("/relatorios/anual/<int:ano>")
 @public
-def relatorio_anual(ano: int):  # type: ignore[no-untyped-def]
+def annual_report(ano: int):  # type: ignore[no-untyped-def]
     _month_args(ano, 1)
-    return render_template("portal_publico/relatorio_anual.html", ano=ano, data=sv.annual(ano),
+    return render_template("portal_publico/relatorio_anual.html", ano=ano, data=annual.annual(ano),
                            sources=sv.SOURCE_TYPES, treatments=sv.TREATMENT_TYPES,
                            cdc=pdf.CDC_TEXT)
 
 
 @bp.route("/relatorios/anual/<int:ano>.pdf")
 @public
-def relatorio_anual_pdf(ano: int):  # type: ignore[no-untyped-def]
+def annual_report_pdf(ano: int):  # type: ignore[no-untyped-def]
     _month_args(ano, 1)
-    from core.org import current_organization
-
-    return _pdf(pdf.annual(ano, sv.annual(ano), current_organization()),
+    return _pdf(pdf.annual(ano, annual.annual(ano), current_organization()),
                 f"relatorio-anual-qualidade-{ano}.pdf")
 
 
@@ -306,9 +294,9 @@ def _pdf(data: bytes, name: str) -> Response:
 
 @bp.route("/avisos")
 @public
-def avisos():  # type: ignore[no-untyped-def]
+def notices_page():  # type: ignore[no-untyped-def]
     page = query_int("pagina", 1, minimum=1, maximum=100_000)
-    past = sv.past_notices(limit=21, offset=(page - 1) * 20)
+    past = notices.past_notices(limit=21, offset=(page - 1) * 20)
     return render_template("portal_publico/avisos.html", current=sv.current_notices(),
                            past=past[:20], page=page, more=len(past) > 20,
                            kinds=sv.NOTICE_KINDS)
@@ -316,8 +304,8 @@ def avisos():  # type: ignore[no-untyped-def]
 
 @bp.route("/avisos/<int:notice_id>")
 @public
-def aviso(notice_id: int):  # type: ignore[no-untyped-def]
-    n = sv.notice(notice_id)
+def notice_page(notice_id: int):  # type: ignore[no-untyped-def]
+    n = notices.notice(notice_id)
     if n is None:
         abort(404)
     return render_template("portal_publico/aviso.html", n=n, kinds=sv.NOTICE_KINDS)
@@ -325,8 +313,8 @@ def aviso(notice_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/acompanhar/<token>")
 @public
-def acompanhar(token: str):  # type: ignore[no-untyped-def]
-    t = sv.ticket(token)
+def track(token: str):  # type: ignore[no-untyped-def]
+    t = notices.ticket(token)
     if t is None:
         return render_template("portal_publico/acompanhar.html", t=None, token=token), 404
     return render_template("portal_publico/acompanhar.html", t=t or None, token=token,
@@ -335,8 +323,8 @@ def acompanhar(token: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/acompanhar/<token>/pesquisa", methods=["GET", "POST"])
 @public
-def pesquisa(token: str):  # type: ignore[no-untyped-def]
-    t = sv.ticket(token)
+def survey(token: str):  # type: ignore[no-untyped-def]
+    t = notices.ticket(token)
     if not t:
         return render_template("portal_publico/acompanhar.html", t=None, token=token,
                                unavailable=t is False), 404
@@ -354,28 +342,31 @@ def pesquisa(token: str):  # type: ignore[no-untyped-def]
             errors["comentario"] = "O comentário pode ter até 1.000 caracteres."
         if not errors:
             try:
-                sv.submit_survey(token, score, comment)
+                notices.submit_survey(token, score, comment)
             except NotImplementedError:
                 flash("A pesquisa ainda não está disponível. Tente mais tarde.", "aviso")
             except DomainError as exc:
                 flash(exc.message, "erro")
             else:
                 flash("Obrigado! Sua avaliação foi registrada.", "sucesso")
-                return redirect(url_for("portal.acompanhar", token=token))
+                return redirect(url_for("portal.track", token=token))
     return render_template("portal_publico/pesquisa.html", t=t, token=token, errors=errors,
                            score=score_raw, comment=comment), (422 if errors else 200)
 
 
 @bp.route("/dados-abertos")
 @public
-def dados_abertos():  # type: ignore[no-untyped-def]
-    from portal_publico.opendata import DICTIONARY
-
+def open_data():  # type: ignore[no-untyped-def]
     return render_template("portal_publico/dados_abertos.html", dictionary=DICTIONARY,
-                           year=dt.date.today().year)
+                           year=fmt.today().year)
 
 
 @bp.errorhandler(404)
 def _not_found(_exc):  # type: ignore[no-untyped-def]
     return render_template("portal_publico/erro.html", status=404,
                            message="O endereço não existe ou o item não está publicado."), 404
+
+
+def register(app: Flask, api: Api) -> None:
+    """The site has no menu entries nor home-page cards (no login)."""
+    register_area(app, api, blueprints=[bp], api_blueprints=[opendata_api])

@@ -29,6 +29,9 @@ APPLICATION = sorted(p.parent.name for p in ROOT.glob("*/__init__.py")
 # this list at merge, when every branch has landed.
 IN_PROGRESS = {"lims", "telemetry", "commercial", "incidents", "labels", "render"}
 in_progress = pytest.mark.xfail(strict=False, reason="issue 16 in progress")
+# Files of the finished packages that another branch of issue 16 rewrites or moves; the lead
+# removes this list at merge too.
+MOVING = {"portal_publico/charts.py": "the render branch moves the SVG charts to render/"}
 
 
 def _per_package(test_packages: list[str] = APPLICATION) -> list[object]:
@@ -132,7 +135,9 @@ def test_no_import_cycle(package):
 # -- imports inside function bodies ----------------------------------------------------------
 
 def _python_files(package: str) -> Iterator[Path]:
-    yield from sorted((ROOT / package).rglob("*.py"))
+    for path in sorted((ROOT / package).rglob("*.py")):
+        if str(path.relative_to(ROOT)) not in MOVING:
+            yield path
 
 
 @cache

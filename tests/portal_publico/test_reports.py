@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from core import fmt
+
 ART = Path(__file__).resolve().parents[2] / "test-artifacts" / "portal"
 
 
@@ -42,7 +44,7 @@ def test_month_with_positive_coliform_is_not_conforming(client, world):
     from portal_publico import services
 
     t = dt.date.today()
-    y, m = services.month_add(t.year, t.month, -2)
+    y, m = fmt.month_add(t.year, t.month, -2)
     q = services.summary(world.systems["SAA-SEDE"], y, m)
     ct = next(p for p in q.parameters if p.parameter_code == "coliformes_totais")
     assert ct.analysed - ct.conforming == 1

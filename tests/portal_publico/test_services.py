@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from core import fmt
 from portal_publico import charts
 from portal_publico import services as sv
 
@@ -24,11 +25,11 @@ def test_home_cards_have_a_verdict_per_basic_parameter(world):
 def test_trends_cover_twelve_months_and_flag_the_bad_one(world):
     sede = world.systems["SAA-SEDE"]
     t = dt.date.today()
-    until = sv.month_add(t.year, t.month, -1)
+    until = fmt.month_add(t.year, t.month, -1)
     tr = {x.parameter_code: x for x in sv.trends(sede, until=until)}
     assert len(tr["turbidez"].months) == 12 and tr["turbidez"].months[-1] == until
     assert all(m is not None for m in tr["turbidez"].means[-11:])
-    bad = sv.month_add(t.year, t.month, -2)
+    bad = fmt.month_add(t.year, t.month, -2)
     i = tr["coliformes_totais"].months.index(bad)
     assert tr["coliformes_totais"].nonconforming[i] == 1
     assert tr["turbidez"].limit.maximum == 5.0
@@ -71,7 +72,7 @@ def test_a_closed_month_is_read_from_the_rows_stored_at_closing(world, db):
 
     sede = world.systems["SAA-SEDE"]
     t = dt.date.today()
-    y, m = sv.month_add(t.year, t.month, -1)
+    y, m = fmt.month_add(t.year, t.month, -1)
     assert not sv.summary(sede, y, m).closed
     closing.close_month(sede, y, m, user_id=None)
     db.commit()
