@@ -184,11 +184,7 @@ def _record(session: Session, _ctx: Any) -> None:
 def history(model: str | None, row_id: str | None, username: str | None, page: int,
             per_page: int) -> list[AuditLog]:
     """One page of the history, newest first, per record (model + row id) and/or per user."""
-    stmt = select(AuditLog).order_by(AuditLog.id.desc())
-    if model:
-        stmt = stmt.where(AuditLog.model == model)
-    if row_id:
-        stmt = stmt.where(AuditLog.row_id == row_id)
-    if username:
-        stmt = stmt.where(AuditLog.username == username)
-    return list(db_session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
+    wanted = ((AuditLog.model, model), (AuditLog.row_id, row_id), (AuditLog.username, username))
+    stmt = (select(AuditLog).where(*(column == value for column, value in wanted if value))
+            .order_by(AuditLog.id.desc()).limit(per_page).offset((page - 1) * per_page))
+    return list(db_session.scalars(stmt))

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from flask import Blueprint, Flask, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask import session as web_session
 from flask_login import login_user, logout_user
-from flask_smorest import Api
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import BooleanField, EmailField, PasswordField, SelectMultipleField, StringField
@@ -33,7 +32,7 @@ from core.auth import (
 from core.db import session, unit_of_work, utcnow
 from core.errors import NotFound, ValidationError
 from core.events import OutboxMessage
-from core.shell import NavEntry, register_area
+from core.shell import Area
 from core.web import PAGE, current, query_int, settings
 
 bp = Blueprint("core", __name__, template_folder="templates")
@@ -303,13 +302,12 @@ def dashboard(user: User) -> list[dict[str, object]]:
     return cards
 
 
-NAV: list[NavEntry] = [
+NAV = [
     ("Usuários", "core.users", "core.users.manage"),
     ("Auditoria", "core.audit_log", "core.audit.view"),
     ("Trabalhos", "core_jobs.jobs_list", "core.jobs.view"),
 ]
 
-
-def register(app: Flask, api: Api) -> None:
-    register_area(app, api, blueprints=[bp, job_views.bp], api_blueprints=[core_api], nav=NAV,
-                  dashboard=dashboard)
+# the accounts pages, the background jobs' pages, the accounts API; the administrator's cards
+register = Area(blueprints=[bp, job_views.bp], api_blueprints=[core_api], nav=NAV,
+                dashboard=dashboard).register

@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Flask,
     Response,
     abort,
     current_app,
@@ -18,13 +17,12 @@ from flask import (
     session,
     url_for,
 )
-from flask_smorest import Api
 
 from core import fmt, throttle
 from core.auth import public
 from core.errors import DomainError
 from core.org import current_organization
-from core.shell import register_area
+from core.shell import Area
 from core.web import query_int
 from portal_publico import annual, charts, notices, pdf
 from portal_publico import services as sv
@@ -367,6 +365,6 @@ def _not_found(_exc):  # type: ignore[no-untyped-def]
                            message="O endereço não existe ou o item não está publicado."), 404
 
 
-def register(app: Flask, api: Api) -> None:
-    """The site has no menu entries nor home-page cards (no login)."""
-    register_area(app, api, blueprints=[bp], api_blueprints=[opendata_api])
+
+# no menu entries nor home-page cards: the site has no login
+register = Area(blueprints=[bp], api_blueprints=[opendata_api]).register

@@ -46,14 +46,15 @@ PERMISSIONS = (
     incidents.permissions.PERMISSIONS,
 )
 
-# Each area's pages, API, menu entries and home cards, in menu order.
+# Each area's views: `register(app, api)` mounts its pages, API, menu entries and home
+# cards. In menu order.
 AREAS = (
-    core.views.register,
-    lims.views.register,
-    telemetry.views.register,
-    commercial.views.register,
-    incidents.views.register,
-    portal_publico.views.register,
+    core.views,
+    lims.views,
+    telemetry.views,
+    commercial.views,
+    incidents.views,
+    portal_publico.views,
 )
 
 LOG_FORMAT = "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"
@@ -157,8 +158,8 @@ def _register_areas(app: Flask, api: Api) -> None:
     app.extensions["saae_nav"] = []
     app.extensions["saae_dashboards"] = []
     app.register_blueprint(home.bp)
-    for register in AREAS:
-        register(app, api)
+    for area in AREAS:
+        area.register(app, api)
 
 
 def _plain_function(view: Any) -> Any:

@@ -68,7 +68,7 @@ def test_every_area_is_under_contract():
 def test_every_area_with_pages_is_mounted_by_the_composition_root():
     from saae import app
 
-    mounted = {register.__module__.split(".")[0] for register in app.AREAS}
+    mounted = {views.__name__.split(".")[0] for views in app.AREAS}
     with_views = {p for p in APPLICATION if (ROOT / p / "views").exists()
                   or (ROOT / p / "views.py").exists()} - {"saae"}
     assert with_views == mounted

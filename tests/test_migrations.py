@@ -70,23 +70,26 @@ def test_postgresql_is_at_head_with_every_table(database_url):
         engine.dispose()
 
 
-def test_postgresql_schema_matches_the_models(database_url):
-    engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
+def _drift_of(url: str, *, server_defaults: bool = False, before: str | None = None) -> list:
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     try:
-        drift = _drift(engine, server_defaults=True)
+        if before:
+            with engine.begin() as conn:
+                conn.execute(sa.text(before))
+        return _drift(engine, server_defaults=server_defaults)
     finally:
         engine.dispose()
+
+
+def test_postgresql_schema_matches_the_models(database_url):
+    drift = _drift_of(database_url, server_defaults=True)
     assert not drift, f"models and migrations differ (write a new revision): {drift}"
 
 
 def test_sqlite_schema_matches_the_models(tmp_path):
     url = f"sqlite:///{tmp_path / 'compare.db'}"
     upgrade(url)
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    try:
-        drift = _drift(engine)
-    finally:
-        engine.dispose()
+    drift = _drift_of(url)
     assert not drift, f"models and migrations differ (write a new revision): {drift}"
 
 
@@ -94,13 +97,7 @@ def test_the_comparison_sees_a_missing_column(tmp_path):
     """The check above is not vacuous: a column the migrations lack is reported."""
     url = f"sqlite:///{tmp_path / 'short.db'}"
     upgrade(url)
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    try:
-        with engine.begin() as conn:
-            conn.execute(sa.text("ALTER TABLE core_organization DROP COLUMN website"))
-        drift = _drift(engine)
-    finally:
-        engine.dispose()
+    drift = _drift_of(url, before="ALTER TABLE core_organization DROP COLUMN website")
     assert any(d[0] == "add_column" and d[2] == "core_organization" and d[3].name == "website"
                for d in drift), drift
 

@@ -1,13 +1,9 @@
 """LIMS web pages (blueprint `lims`) and JSON API (blueprint `lims_api`), one module per
-feature; `register(app, api)` mounts them (called by saae.app)."""
+feature; `register(app, api)` mounts them, with the menu entries and the home-page cards
+(called by saae.app)."""
 
-from __future__ import annotations
-
-from flask import Flask
-from flask_smorest import Api
-
-from core.shell import NavEntry, register_area
-from lims.views import (  # noqa: F401  each feature module adds its routes to the blueprints
+from core.shell import Area
+from lims.views import (  # noqa: F401  add routes
     closing,
     plans,
     reception,
@@ -18,10 +14,9 @@ from lims.views import (  # noqa: F401  each feature module adds its routes to t
     samples,
     validation,
 )
-from lims.views.blueprints import api as lims_api
-from lims.views.blueprints import bp
+from lims.views.blueprints import api, bp
 
-NAV: list[NavEntry] = [
+NAV = [
     ("Fechamento mensal", "lims.fechamento", "lims.closing.view"),
     ("Paradas de ETA", "lims.paradas", "lims.stoppages.manage"),
     ("Planos de amostragem", "lims.planos", "lims.plans.view"),
@@ -37,8 +32,6 @@ NAV: list[NavEntry] = [
     ("Publicação", "lims.publicacao", "lims.results.publish"),
 ]
 
-
-def register(app: Flask, api: Api) -> None:
-    # routes.assets: the phone page script (lims/static)
-    register_area(app, api, blueprints=[bp, routes.assets], api_blueprints=[lims_api], nav=NAV,
-                  dashboard=samples.dashboard_widgets)
+# routes.assets: the phone page script (lims/static)
+register = Area(blueprints=[bp, routes.assets], api_blueprints=[api], nav=NAV,
+                dashboard=samples.dashboard_widgets).register

@@ -1,27 +1,14 @@
 """Telemetry web pages (blueprint `telemetry`) and JSON API (blueprint `telemetry_api`);
-`register(app, api)` mounts them (called by saae.app)."""
+`register(app, api)` mounts them with the menu entries (called by saae.app)."""
 
-from __future__ import annotations
+from core.shell import Area
+from telemetry.views import anomalies, ingest, shelving, tags  # noqa: F401  add routes
+from telemetry.views.blueprints import api, bp
 
-from flask import Flask
-from flask_smorest import Api
-
-from core.shell import NavEntry, register_area
-from telemetry.views import (  # noqa: F401  each feature module adds its routes to the blueprints
-    anomalies,
-    ingest,
-    shelving,
-    tags,
-)
-from telemetry.views.blueprints import api as telemetry_api
-from telemetry.views.blueprints import bp
-
-NAV: list[NavEntry] = [
+NAV = [
     ("Anomalias", "telemetry.anomalies", "telemetry.anomalies.view"),
     ("Coletor SCADA", "telemetry.ingest_health", "telemetry.ingest.view"),
     ("Telemetria", "telemetry.tags", "telemetry.tags.view"),
 ]
 
-
-def register(app: Flask, api: Api) -> None:
-    register_area(app, api, blueprints=[bp], api_blueprints=[telemetry_api], nav=NAV)
+register = Area(blueprints=[bp], api_blueprints=[api], nav=NAV).register
