@@ -6,8 +6,10 @@ labels instead, and values through core.fmt (local times, pt-BR numbers, sim/nã
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,100 +19,13 @@ from core import fmt
 from core.auth import User
 from core.db import session
 
-TABLES = {
-    "lims_result": "Resultado", "lims_sample": "Amostra", "lims_sample_parameter": "Parâmetro da amostra",
-    "lims_analysis_report": "Laudo de análise", "lims_recoleta": "Recoleta",
-    "lims_eta_stoppage": "Parada da ETA", "lims_dosing_consumption": "Consumo de produtos químicos",
-    "lims_route": "Rota de coleta", "lims_route_stop": "Parada da rota",
-    "lims_route_preparation": "Preparação da rota", "lims_laboratory": "Laboratório",
-    "lims_client": "Cliente do laboratório", "lims_regulator": "Órgão regulador",
-    "lims_license": "Licença", "lims_supply_system": "Sistema de abastecimento",
-    "lims_unit": "Unidade", "lims_point_link": "Ligação entre pontos",
-    "lims_collection_point": "Ponto de coleta", "lims_sampling_plan": "Plano de amostragem",
-    "lims_plan_item": "Item do plano", "lims_month_closing": "Fechamento do mês",
-    "lims_sample_type": "Tipo de amostra", "lims_bottle_type": "Tipo de frasco",
-    "lims_preservative": "Preservante", "lims_parameter": "Parâmetro",
-    "lims_sampling_minimum": "Amostragem mínima", "incidents_template": "Modelo de aviso",
-    "incidents_step_config": "Mensagem por etapa", "incidents_service_type": "Tipo de serviço",
-    "incidents_technician": "Técnico", "incidents_work_order": "Ordem de serviço",
-    "incidents_incident": "Incidente", "commercial_consumer": "Cliente",
-    "commercial_billing_group": "Grupo de faturamento", "commercial_connection": "Ligação",
-    "commercial_tariff_table": "Tabela tarifária", "commercial_tariff": "Tarifa",
-    "commercial_tariff_band": "Faixa de consumo", "commercial_reading_import": "Importação de leituras",
-    "commercial_reading": "Leitura", "commercial_invoice_batch": "Lote de faturas",
-    "commercial_invoice": "Fatura", "commercial_service_charge": "Serviço cobrado",
-    "commercial_payment_plan": "Parcelamento", "commercial_message_rule": "Mensagem da fatura",
-    "commercial_parameters": "Parâmetros comerciais", "telemetry_asset": "Ativo",
-    "telemetry_tag": "Tag de telemetria", "telemetry_anomaly": "Anomalia",
-    "core_user": "Usuário", "core_profile": "Perfil", "core_api_token": "Chave de API",
-    "core_organization": "Organização",
-}
+# pt-BR labels of tables, fields and stored enum values: data, in audit_labels.json
+_LABELS = json.loads(Path(__file__).with_name("audit_labels.json").read_text(encoding="utf-8"))
+TABLES: dict[str, str] = _LABELS["tables"]
+FIELDS: dict[str, str] = _LABELS["fields"]
+# stored enum values as people read them (areas' own label maps take precedence where they exist)
+VALUES: dict[str, str] = _LABELS["values"]
 
-FIELDS = {
-    "accreditation": "Acreditação", "accreditation_expires_on": "Validade da acreditação",
-    "acknowledged_at": "Reconhecida em", "acknowledged_by": "Reconhecida por", "active": "Ativo",
-    "address": "Endereço", "amount": "Valor", "analysed_at": "Analisado em",
-    "analysis_responsible": "Responsável pela análise", "analyst_id": "Analista",
-    "annex": "Anexo", "applies": "Aplica-se a", "approved": "Aprovado", "approved_at": "Aprovado em",
-    "approved_by_id": "Aprovado por", "area": "Área", "area_description": "Área afetada",
-    "arrival_temperature": "Temperatura na chegada", "asset_code": "Código do ativo",
-    "asset_name": "Ativo", "assigned_analyst_id": "Analista designado",
-    "assigned_lab_id": "Laboratório designado", "automatic": "Automático",
-    "barcode": "Código de barras", "bottles": "Frascos", "cancel_reason": "Motivo do cancelamento",
-    "cancelled": "Cancelado", "category": "Categoria", "cep": "CEP",
-    "change_reason": "Motivo da alteração", "channels": "Canais", "city": "Cidade",
-    "closed_at": "Fechado em", "closed_by_id": "Fechado por", "cnpj": "CNPJ", "code": "Código",
-    "collected_at": "Coletada em", "collected_by_id": "Coletada por", "collected_on": "Data da coleta",
-    "collector_id": "Coletor", "comment": "Comentário", "confirmed_at": "Confirmado em",
-    "confirmed_by_id": "Confirmado por", "consent": "Consentimento", "consumption": "Consumo",
-    "contact": "Contato", "created_at": "Criado em", "created_by_id": "Criado por",
-    "day": "Dia", "deadline_amount": "Prazo", "deadline_unit": "Unidade do prazo",
-    "description": "Descrição", "document": "CPF/CNPJ", "done": "Concluído",
-    "due_at": "Prazo", "due_date": "Vencimento", "due_day": "Dia de vencimento",
-    "email": "E-mail", "ended_at": "Fim", "entered_by_id": "Digitado por", "error": "Erro",
-    "estimated_hours": "Duração estimada (h)", "executed_at": "Executado em",
-    "expires_at": "Expira em", "expires_on": "Validade", "failed_logins": "Tentativas de acesso",
-    "finished_at": "Concluído em", "frequency": "Frequência", "granted": "Permissões concedidas",
-    "group": "Grupo", "health_guidance": "Orientação de saúde", "house_number": "Número",
-    "incident_id": "Incidente", "instrument": "Instrumento", "issued_on": "Emitido em",
-    "justification": "Justificativa", "kind": "Tipo", "last_login_at": "Último acesso",
-    "latitude": "Latitude", "longitude": "Longitude", "legal_basis": "Base legal",
-    "level": "Nível", "locked_until": "Bloqueado até", "lower": "Limite inferior",
-    "matricula": "Matrícula", "message": "Mensagem", "meter_installed_on": "Hidrômetro instalado em",
-    "meter_number": "Número do hidrômetro", "method": "Método", "mobile": "Celular",
-    "month": "Mês", "must_change_password": "Deve trocar a senha", "name": "Nome",
-    "neighbourhood": "Bairro", "neighbourhoods": "Bairros", "nonconformity_notified": "Não conformidade comunicada",
-    "not_collected_reason": "Motivo da não coleta", "note": "Observação", "notes": "Observações",
-    "number": "Número", "observation": "Observação", "opened_at": "Aberto em", "origin": "Origem",
-    "outcome": "Resultado", "outside_plausible_confirmed": "Valor incomum confirmado",
-    "paid_at": "Pago em", "parameter_code": "Parâmetro", "parameter_name": "Parâmetro",
-    "parameters": "Parâmetros", "password_changed_at": "Senha trocada em", "phone": "Telefone",
-    "phones": "Telefones", "planned_for": "Planejado para", "plausible_max": "Máximo plausível",
-    "plausible_min": "Mínimo plausível", "point_code": "Ponto", "point_name": "Ponto",
-    "population": "População", "position": "Posição", "price": "Preço", "priority": "Prioridade",
-    "protocol": "Protocolo", "public_notice": "Aviso público", "published_at": "Publicado em",
-    "qualifier": "Qualificador", "quantity": "Quantidade", "read_on": "Lido em",
-    "reason": "Motivo", "received_at": "Recebida em", "received_by_id": "Recebida por",
-    "reopen_reason": "Motivo da reabertura", "reopened_at": "Reaberto em",
-    "report_number": "Número do laudo", "reprogram_count": "Reprogramações",
-    "requester_name": "Solicitante", "resolved_at": "Resolvido em", "revoked": "Permissões retiradas",
-    "revoked_at": "Revogada em", "safety_measures": "Orientações à população", "sample_code": "Amostra",
-    "scheduled_for": "Programada para", "severity": "Gravidade", "short_name": "Nome curto",
-    "situation": "Situação", "skills": "Habilidades", "source": "Fonte", "standard": "Padrão",
-    "started_at": "Início", "state": "Situação", "step": "Etapa", "street": "Logradouro",
-    "subject": "Assunto", "supersede_kind": "Tipo de substituição", "system_name": "Sistema",
-    "tag": "Tag", "technician_id": "Técnico", "text": "Texto", "title": "Título", "total": "Total",
-    "uf": "UF", "unit": "Unidade", "unverified": "Não verificado", "updated_at": "Atualizado em",
-    "upper": "Limite superior", "user_id": "Usuário", "username": "Usuário",
-    "valid_from": "Vigente desde", "valid_to": "Vigente até", "validated_at": "Validado em",
-    "validated_by_id": "Validado por", "value": "Valor", "value_text": "Valor",
-    "verdict": "Conclusão", "version": "Versão", "vmp_max": "VMP máximo", "vmp_min": "VMP mínimo",
-    "volume_ml": "Volume (mL)", "year": "Ano", "body": "Texto", "population_served": "População atendida",
-    "qty": "Quantidade", "lat": "Latitude", "lon": "Longitude", "vehicle": "Veículo",
-    "form": "Formulário", "causa": "Causa", "servico_executado": "Serviço executado",
-    "pressao_final": "Pressão após o reparo (mca)", "accuracy_m": "Precisão (m)",
-    "ph": "pH", "min": "mínimo", "max": "máximo", "high": "alto", "low": "baixo",
-}
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -166,32 +81,6 @@ def _text_value(text: str, tz: ZoneInfo | None) -> str:
 
 ACTIONS = {"insert": "inclusão", "update": "alteração", "delete": "exclusão"}
 
-# stored enum values as people read them (areas' own label maps take precedence where they exist)
-VALUES = {
-    "conforme": "Conforme", "nao_conforme": "Não conforme", "indeterminado": "Indeterminado",
-    "sem_dados": "Sem dados", "registrado": "Aguardando validação", "validado": "Validado",
-    "publicado": "Publicado", "substituido": "Substituído", "cancelado": "Cancelado",
-    "correcao": "correção", "reanalise": "reanálise", "aberto": "Aberto",
-    "em_analise": "Em análise", "em_atendimento": "Em atendimento", "resolvido": "Resolvido",
-    "encerrado": "Encerrado", "pendente": "Pendente", "programado": "Programado",
-    "postergada": "Postergada", "para_reprogramar": "Para reprogramar",
-    "suspensa_estudo": "Suspensa para estudo", "suspensa_encerramento": "Suspensa para encerramento",
-    "cancelada": "Cancelada", "encerrado_executado": "Encerrada (executada)",
-    "encerrado_cancelado": "Encerrada (cancelada)", "alta": "Alta", "media": "Média",
-    "baixa": "Baixa", "critica": "Crítica", "ativa": "Ativa", "cortada": "Cortada",
-    "suprimida": "Suprimida", "filtracao_rapida": "Filtração rápida",
-    "filtracao_lenta": "Filtração lenta", "so_desinfeccao": "Só desinfecção",
-    "saida_tratamento": "Saída do tratamento", "ponta_de_rede": "Ponta de rede",
-    "captacao": "Captação", "reservatorio": "Reservatório", "poco": "Poço", "rede": "Rede",
-    "torneira": "Torneira de consumidor", "vigilancia_sanitaria": "Vigilância sanitária",
-    "microbiologico": "Microbiológico", "organoleptico": "Organoléptico",
-    "subterraneo": "Subterrâneo", "superficial": "Superficial", "misto": "Misto",
-    "aviso_emissao": "Aviso de emissão", "fatura_email": "Fatura por e-mail",
-    "sem_contato": "Sem contato", "enviado": "Enviado", "falhou": "Falhou", "agendado": "Agendado",
-    "pendente_envio": "Aguardando envio", "whatsapp": "WhatsApp", "sms": "SMS", "email": "E-mail",
-    "rascunho": "Rascunho", "aprovado": "Aprovado", "fechado": "Fechado", "reaberto": "Reaberto",
-}
-
 
 def enum_label(value: Any) -> str:
     """A stored code (nao_conforme, em_atendimento) in words; unknown codes lose underscores."""
@@ -199,6 +88,7 @@ def enum_label(value: Any) -> str:
         return fmt.EMPTY
     text = str(value)
     return VALUES.get(text, text.replace("_", " "))
+
 
 USER_FIELDS = frozenset({
     "analyst_id", "entered_by_id", "validated_by_id", "received_by_id", "collected_by_id",

@@ -28,6 +28,15 @@ class DomainError(Exception):
     status = 400
     code = "erro_de_negocio"
 
+    def __init_subclass__(cls, *, status: int | None = None, code: str | None = None,
+                          **kwargs: Any) -> None:
+        """`class NotFound(DomainError, status=404, code="nao_encontrado")`."""
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status = status
+        if code is not None:
+            cls.code = code
+
     def __init__(
         self,
         message: str,
@@ -45,28 +54,26 @@ class DomainError(Exception):
         self.fields = fields or {}
 
 
-class ValidationError(DomainError):
-    status = 422
-    code = "dados_invalidos"
+class ValidationError(DomainError, status=422, code="dados_invalidos"):
+    """Bad input: a form or JSON body that breaks a rule; `fields` names the fields, each
+    with its pt-BR messages (the web shows them beside the field, the API in `fields`)."""
 
 
-class NotFound(DomainError):
-    status = 404
-    code = "nao_encontrado"
+class NotFound(DomainError, status=404, code="nao_encontrado"):
+    """The record does not exist (or the user may not know it does)."""
 
 
-class Conflict(DomainError):
-    status = 409
-    code = "conflito"
+class Conflict(DomainError, status=409, code="conflito"):
+    """The request is valid but the record's state does not allow it now: a month already
+    closed, a job already running, a sample already received."""
 
 
-class PermissionDenied(DomainError):
-    status = 403
-    code = "acesso_negado"
+class PermissionDenied(DomainError, status=403, code="acesso_negado"):
+    """The user may not do this."""
 
 
-class IllegalTransition(Conflict):
-    code = "transicao_invalida"
+class IllegalTransition(Conflict, code="transicao_invalida"):
+    """A state machine refused the move (lims samples, incidents, work orders)."""
 
 
 HTTP_MESSAGES = {
