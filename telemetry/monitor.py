@@ -49,7 +49,7 @@ from telemetry.waterquality import live
 
 log = logging.getLogger(__name__)
 
-QUALITY_QUANTITIES = (Quantity.TURBIDEZ, Quantity.CLORO, Quantity.PH, Quantity.CONDUTIVIDADE,
+QUALITY_QUANTITIES = (Quantity.TURBIDITY, Quantity.CHLORINE, Quantity.PH, Quantity.CONDUCTIVITY,
                       Quantity.REDOX)
 EVIDENCE_BEFORE = dt.timedelta(minutes=30)
 EVIDENCE_POINTS = 120

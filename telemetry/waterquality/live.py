@@ -23,6 +23,7 @@ from telemetry.detection import (
     SEVERITIES,
     Finding,
     ReadingLike,
+    alarm_episodes,
     align,
     severity_rank,
     water_quality,
@@ -111,17 +112,7 @@ def _findings(grid: list[dt.datetime], x: np.ndarray, score: np.ndarray, z: np.n
               first: int, what: str, scale: float = 1.0) -> list[Finding]:
     out: list[Finding] = []
     n = len(grid)
-    i = first
-    while i < n:
-        if not mask[i]:
-            i += 1
-            continue
-        s = i
-        while s > first and score[s - 1] == score[s - 1] and score[s - 1] > threshold:
-            s -= 1
-        j = i
-        while j < n and mask[j]:
-            j += 1
+    for s, j in alarm_episodes(mask, score, threshold, first):
         seg = slice(s, j)
         peak_row = s + int(np.nanargmax(score[seg]))
         peak = float(score[peak_row])
@@ -145,5 +136,4 @@ def _findings(grid: list[dt.datetime], x: np.ndarray, score: np.ndarray, z: np.n
                            f"{': ' + top if top else ''}", peak,
                            evidence={"score": peak, "threshold": threshold, "method": what,
                                      "drivers": drivers, "peak_at": grid[peak_row].isoformat()}))
-        i = j
     return out
