@@ -1,4 +1,5 @@
-"""The connector interface: one reading type, one protocol, one registry.
+"""The connector interface: one reading type, one protocol (the registry of connector
+classes is telemetry.connectors.registry; this module imports none of them).
 
 A connector turns a protocol's raw data into `Reading`s through a pure `convert(raw, mapping)`
 and hands them to a sink (the ingester's batcher). Problems with single values (not a
@@ -97,6 +98,10 @@ class ConnectorStatus:
     """What every connector reports to the ingester's health page: its state, last error,
     how many readings it delivered and when, and what it rejected."""
 
+    def __init__(self, cfg: Any) -> None:
+        self.cfg = cfg
+        self._init_status(cfg.name)
+
     def _init_status(self, name: str) -> None:
         self.name = name
         self.state = "parado"
@@ -170,21 +175,3 @@ def parse_ts(value: Any) -> dt.datetime | None:
             return None
         return d.astimezone(dt.UTC) if d.tzinfo else d.replace(tzinfo=dt.UTC)
     return None
-
-
-def registry() -> dict[str, type]:
-    """{"opcua": OpcUaConnector, "modbus": ModbusConnector, "mqtt": MqttConnector,
-    "sparkplug": SparkplugConnector}.
-
-    A function (not a module constant) so importing the base does not import asyncua,
-    pymodbus and paho: each connector module is loaded only when a config uses it."""
-    from telemetry.connectors.modbus import ModbusConnector
-    from telemetry.connectors.mqtt import MqttConnector
-    from telemetry.connectors.opcua import OpcUaConnector
-    from telemetry.connectors.sparkplug import SparkplugConnector
-
-    return {"opcua": OpcUaConnector, "modbus": ModbusConnector, "mqtt": MqttConnector,
-            "sparkplug": SparkplugConnector}
-
-
-KINDS = ("opcua", "modbus", "mqtt", "sparkplug")

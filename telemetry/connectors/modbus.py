@@ -145,8 +145,7 @@ class ModbusConnector(ConnectorStatus):
 
     def __init__(self, cfg: ModbusConfig,
                  ranges: dict[str, tuple[float | None, float | None]] | None = None) -> None:
-        self.cfg = cfg
-        self._init_status(cfg.name)
+        super().__init__(cfg)
         self.mapping = ModbusMapping(cfg.points, cfg.device_id, ranges, cfg.name)
         self.requests = plan(self.mapping, cfg.max_block, cfg.max_gap)
         self._client: Any = None

@@ -132,8 +132,7 @@ class OpcUaConnector(ConnectorStatus):
 
     def __init__(self, cfg: OpcUaConfig,
                  ranges: dict[str, tuple[float | None, float | None]] | None = None) -> None:
-        self.cfg = cfg
-        self._init_status(cfg.name)
+        super().__init__(cfg)
         self.mode = cfg.mode
         self.mapping = OpcMapping.build(cfg.nodes, ranges, cfg.name)
         self._stop = asyncio.Event()
