@@ -3,7 +3,7 @@
 Every block is validated into a frozen dataclass; every problem is reported at once, in
 Portuguese, with its place in the file (`connector[2].points[0].type: ...`). Secrets are
 not written in the file: `password_env = "OPCUA_SENHA"` names an environment variable.
-See `telemetry/simulator.toml` (the demo simulator's file) for a complete example.
+See `telemetry/demo/simulator.toml` (the demo simulator's file) for a complete example.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SAMPLE = Path(__file__).with_name("simulator.toml")
+SAMPLE = Path(__file__).parent / "demo" / "simulator.toml"
 
 
 class ConfigInvalid(ValueError):

@@ -175,3 +175,9 @@ def parse_ts(value: Any) -> dt.datetime | None:
             return None
         return d.astimezone(dt.UTC) if d.tzinfo else d.replace(tzinfo=dt.UTC)
     return None
+
+
+def quiet_libraries() -> None:
+    """asyncua logs every publish at INFO and pymodbus every frame: keep our own logs readable."""
+    for name in ("asyncua", "pymodbus"):
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -29,7 +29,7 @@ def _burst(db):
     from telemetry import monitor
     from telemetry.connectors.base import Reading
     from telemetry.seed import seed_demo
-    from telemetry.sim_model import Plant
+    from telemetry.demo.sim_model import Plant
     from telemetry.storage import SqlStorage
 
     seed_demo(dt.date.today())
