@@ -7,7 +7,7 @@ bp = Blueprint("telemetry", __name__, url_prefix="/telemetria", template_folder=
 api = ApiBlueprint("telemetry_api", __name__, url_prefix="/api/v1/telemetria", description="Telemetria")
 NAV: list[tuple[str, str, str | None]] = []
 
-from telemetry.views import anomalies, ingest, shelving, tags  # noqa: E402,F401
+from telemetry.views import anomalies, anomalies_api, ingest, shelving, tags  # noqa: E402,F401
 
 blueprints = [bp]
 api_blueprints = [api]
