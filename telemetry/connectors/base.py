@@ -9,9 +9,12 @@ with the tag and the reason; they never stop the connector and are never stored 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import logging
 import math
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -102,6 +105,11 @@ class ConnectorStatus:
         self.cfg = cfg
         self._init_status(cfg.name)
 
+    def _count(self, readings: list[Reading]) -> None:
+        """Readings delivered to the sink: counted for the health page."""
+        self.readings_total += len(readings)
+        self.last_reading_at = time.time()
+
     def _init_status(self, name: str) -> None:
         self.name = name
         self.state = "parado"
@@ -109,6 +117,51 @@ class ConnectorStatus:
         self.readings_total = 0
         self.last_reading_at: float | None = None
         self.rejects = Rejects(name)
+
+
+class ReconnectingConnector(ConnectorStatus):
+    """A connector that dials its server, keeps the session while it lasts and dials again
+    with exponential back-off (OPC UA, Modbus TCP): subclasses write `_session` only."""
+
+    def __init__(self, cfg: Any) -> None:
+        super().__init__(cfg)
+        self._stop = asyncio.Event()
+        self._backoff = float(cfg.reconnect_initial_s)
+
+    async def _session(self, sink: Sink) -> None:
+        """Connect, then read until the connection is lost or `close()`; raise to retry."""
+        raise NotImplementedError
+
+    def _retry_on(self) -> tuple[type[BaseException], ...]:
+        """The errors that mean "try again later" (anything else stops `run`)."""
+        return (Exception,)
+
+    def _connected(self) -> None:
+        self.state, self.last_error = "conectado", None
+        self._backoff = float(self.cfg.reconnect_initial_s)
+
+    async def run(self, sink: Sink) -> None:
+        self._backoff = float(self.cfg.reconnect_initial_s)
+        self._stop = asyncio.Event()
+        while not self._stop.is_set():
+            self.state = "conectando"
+            try:
+                await self._session(sink)
+            except self._retry_on() as exc:
+                self.last_error = f"{exc.__class__.__name__}: {exc}"[:300]
+                log.warning("%s: %s; nova tentativa em %.1fs", self.name, self.last_error,
+                            self._backoff)
+            if self._stop.is_set():
+                break
+            self.state = "conectando"
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self._backoff)
+            self._backoff = min(self._backoff * 2, self.cfg.reconnect_max_s)
+        self.state = "parado"
+
+    async def close(self) -> None:
+        self.state = "parado"
+        self._stop.set()
 
 
 def to_float(value: Any) -> float | None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import struct
-import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
@@ -127,10 +126,6 @@ class BrokerConnector(ConnectorStatus):
         if rej:
             self.rejects.add(rej)
         return readings
-
-    def _count(self, readings: list[Reading]) -> None:
-        self.readings_total += len(readings)
-        self.last_reading_at = time.time()
 
     async def run(self, sink: Callable[..., Any]) -> None:
         self._stop = asyncio.Event()

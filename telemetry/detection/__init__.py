@@ -49,6 +49,7 @@ from telemetry.detection.water_quality import (
     alarm_episodes,
     alarm_mask,
     align,
+    on_grid,
     resolution,
     robust_scores,
     water_quality,
@@ -57,7 +58,7 @@ from telemetry.detection.water_quality import (
 __all__ = [
     "DETECTORS", "KINDS", "KIND_LABELS", "PARAMS", "SENSOR_KINDS", "SEVERITIES", "DetectorSpec",
     "Finding", "ReadingLike", "alarm_episodes", "alarm_mask", "align", "communication_loss",
-    "cusum", "eta_stoppage", "ewma", "flatline", "minimum_night_flows", "night_flow_rise",
+    "cusum", "eta_stoppage", "ewma", "flatline", "minimum_night_flows", "night_flow_rise", "on_grid",
     "rate_of_change", "resolution", "robust_baseline", "robust_scores", "severity_rank",
     "suggested_config", "threshold", "validate_config", "water_quality",
 ]

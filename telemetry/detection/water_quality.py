@@ -116,6 +116,21 @@ def align(series: Mapping[str, Sequence[ReadingLike]], *, step_s: float, start: 
     return grid, out
 
 
+def on_grid(series: Mapping[str, Sequence[ReadingLike]], *, start: dt.datetime, end: dt.datetime,
+            step_s: float, baseline_s: float
+            ) -> tuple[list[str], list[dt.datetime], np.ndarray, int] | None:
+    """(tag names, grid, values, reference rows) of the window, None when it is too short
+    to hold a reference of `baseline_s` (or names no tag)."""
+    names = list(series)
+    if not names:
+        return None
+    grid, x = align(series, step_s=step_s, start=start, end=end)
+    base_rows = int(baseline_s // step_s)
+    if len(grid) <= base_rows:
+        return None
+    return names, grid, x, base_rows
+
+
 def water_quality(series: Mapping[str, Sequence[ReadingLike]], *, start: dt.datetime,
                   end: dt.datetime, step_s: float = 60.0, baseline_s: float = 12 * 3600.0,
                   refresh_s: float | None = 600.0, threshold: float = 10.0,
@@ -131,13 +146,10 @@ def water_quality(series: Mapping[str, Sequence[ReadingLike]], *, start: dt.date
     The threshold is a number of robust standard deviations, calibrated on the utility's
     own history (bench/telemetry_detection.py shows how on the GECCO 2018 plant data).
     Evidence lists the tags that moved most, with their reference and value."""
-    names = list(series)
-    if not names:
+    window = on_grid(series, start=start, end=end, step_s=step_s, baseline_s=baseline_s)
+    if window is None:
         return []
-    grid, x = align(series, step_s=step_s, start=start, end=end)
-    base_rows = int(baseline_s // step_s)
-    if len(grid) <= base_rows:
-        return []
+    names, grid, x, base_rows = window
     # the scale floor is the sensor's resolution seen over the whole window (a 12-hour
     # reference alone can be too quiet to show it), or the configured `min_scale` per tag
     res = resolution(x)

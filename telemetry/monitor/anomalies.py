@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import func, or_, select
 
@@ -89,20 +91,22 @@ def close(anomaly_id: int, username: str, note: str) -> Anomaly:
     return a
 
 
+_FILTERS: dict[str, Callable[[Any], Any]] = {
+    "state": lambda v: Anomaly.state == v,
+    "tag": lambda v: Tag.name == v,
+    "kind": lambda v: Anomaly.kind == v,
+    "process": lambda v: Anomaly.process.is_(v),
+    "since": lambda v: or_(Anomaly.ended_at.is_(None), Anomaly.ended_at >= v),
+}
+
+
 def list_anomalies(*, state: str | None = None, tag: str | None = None,
                    kind: str | None = None, process: bool | None = None,
                    since: dt.datetime | None = None, limit: int = 200) -> list[Anomaly]:
-    stmt = select(Anomaly).join(Anomaly.tag).order_by(Anomaly.started_at.desc()).limit(limit)
-    if state:
-        stmt = stmt.where(Anomaly.state == state)
-    if tag:
-        stmt = stmt.where(Tag.name == tag)
-    if kind:
-        stmt = stmt.where(Anomaly.kind == kind)
-    if process is not None:
-        stmt = stmt.where(Anomaly.process.is_(process))
-    if since:
-        stmt = stmt.where(or_(Anomaly.ended_at.is_(None), Anomaly.ended_at >= since))
+    given = {"state": state, "tag": tag, "kind": kind, "process": process, "since": since}
+    stmt = (select(Anomaly).join(Anomaly.tag)
+            .where(*[_FILTERS[k](v) for k, v in given.items() if v is not None and v != ""])
+            .order_by(Anomaly.started_at.desc()).limit(limit))
     return list(session.scalars(stmt).unique())
 
 

@@ -18,12 +18,7 @@ from core.db import session, unit_of_work
 from core.errors import NotFound
 from core.events import publish
 from telemetry import detection, shelving
-from telemetry.events import (
-    AnomalyCleared,
-    AnomalyDetected,
-    EtaStoppageEnded,
-    EtaStoppageStarted,
-)
+from telemetry.events import AnomalyCleared, AnomalyDetected, EtaStoppageEnded, EtaStoppageStarted
 from telemetry.models.anomalies import Anomaly, AnomalyState
 from telemetry.models.tags import Tag
 

@@ -16,25 +16,21 @@ from telemetry.models.anomalies import AnomalyState
 from telemetry.views import api
 
 
-class AnomalyOutSchema(Schema):
-    id = fields.Integer()
-    tag = fields.String()
-    asset_code = fields.String()
-    sector_code = fields.String(allow_none=True)
-    kind = fields.String()
-    kind_label = fields.String()
-    severity = fields.String()
-    state = fields.String()
-    process = fields.Boolean()
-    started_at = fields.DateTime()
-    ended_at = fields.DateTime(allow_none=True)
-    last_seen_at = fields.DateTime()
-    value = fields.Float(allow_none=True)
-    message = fields.String()
-    acknowledged_at = fields.DateTime(allow_none=True)
-    acknowledged_by = fields.String(allow_none=True)
-    note = fields.String(allow_none=True)
-    evidence = fields.Dict()
+def _maybe(field: type[fields.Field]) -> fields.Field:
+    return field(allow_none=True)
+
+
+# one anomaly as the API shows it (the order is the JSON's)
+AnomalyOutSchema = Schema.from_dict({
+    "id": fields.Integer(), "tag": fields.String(), "asset_code": fields.String(),
+    "sector_code": _maybe(fields.String), "kind": fields.String(), "kind_label": fields.String(),
+    "severity": fields.String(), "state": fields.String(), "process": fields.Boolean(),
+    "started_at": fields.DateTime(), "ended_at": _maybe(fields.DateTime),
+    "last_seen_at": fields.DateTime(),
+    "value": fields.Float(allow_none=True), "message": fields.String(),
+    "acknowledged_at": _maybe(fields.DateTime), "acknowledged_by": _maybe(fields.String),
+    "note": _maybe(fields.String), "evidence": fields.Dict(),
+}, name="AnomalyOutSchema")
 
 
 class AnomalyListArgs(Schema):

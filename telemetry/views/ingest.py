@@ -151,12 +151,10 @@ class DeadReasonSchema(Schema):
     count = fields.Integer()
 
 
-class DeadReadingSchema(Schema):
-    tag = fields.String()
-    ts = fields.String()
-    value = fields.String()
-    reason = fields.String()
-    detail = fields.String()
+# a reading set aside, as the page lists it: every field is text
+DeadReadingSchema = Schema.from_dict(
+    {name: fields.String() for name in ("tag", "ts", "value", "reason", "detail")},
+    name="DeadReadingSchema")
 
 
 class DeadLetterSchema(Schema):
@@ -178,17 +176,13 @@ class IngesterSchema(Schema):
     last_error = fields.String(allow_none=True)
 
 
-class ConnectorSchema(Schema):
-    name = fields.String()
-    kind = fields.String()
-    state = fields.String()
-    since = fields.DateTime(allow_none=True)
-    last_reading_at = fields.DateTime(allow_none=True)
-    readings_total = fields.Integer()
-    rejected_total = fields.Integer()
-    last_error = fields.String(allow_none=True)
-    restarts = fields.Integer()
-    rejects = fields.List(fields.String())
+ConnectorSchema = Schema.from_dict({
+    "name": fields.String(), "kind": fields.String(), "state": fields.String(),
+    "since": fields.DateTime(allow_none=True), "last_reading_at": fields.DateTime(allow_none=True),
+    "readings_total": fields.Integer(), "rejected_total": fields.Integer(),
+    "last_error": fields.String(allow_none=True), "restarts": fields.Integer(),
+    "rejects": fields.List(fields.String()),
+}, name="ConnectorSchema")
 
 
 class SimEventSchema(Schema):

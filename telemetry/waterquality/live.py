@@ -24,7 +24,7 @@ from telemetry.detection import (
     Finding,
     ReadingLike,
     alarm_episodes,
-    align,
+    on_grid,
     severity_rank,
     water_quality,
 )
@@ -73,13 +73,10 @@ def detect(series: Mapping[str, Sequence[ReadingLike]], *, start: dt.datetime, e
                              threshold=10.0 if threshold is None else threshold,
                              k_on=2 if k_on is None else k_on, min_scale=min_scale,
                              severity=severity, **extra)
-    names = list(series)
-    if not names:
+    window = on_grid(series, start=start, end=end, step_s=step_s, baseline_s=baseline_s)
+    if window is None:
         return []
-    grid, x = align(series, step_s=step_s, start=start, end=end)
-    base_rows = int(baseline_s // step_s)
-    if len(grid) <= base_rows:
-        return []
+    names, grid, x, base_rows = window
     if method == "robusto":
         params = robust.RobustParams(
             baseline=base_rows, spike=[int((spike or {}).get(n, 1)) for n in names],
