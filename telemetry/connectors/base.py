@@ -63,7 +63,12 @@ class Connector(Protocol):
     """One protocol endpoint. `run` keeps going (reconnecting) until cancelled or closed."""
 
     name: str
+    kind: str
     state: str  # parado | conectando | conectado | erro
+    last_error: str | None
+    readings_total: int
+    last_reading_at: float | None
+    rejects: Rejects
 
     async def run(self, sink: Sink) -> None: ...
 

@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 
 WIDTH = {"int16": 1, "uint16": 1, "int32": 2, "uint32": 2, "float32": 2}
 _FMT = {"int16": ">h", "uint16": ">H", "int32": ">i", "uint32": ">I", "float32": ">f"}
-FUNC = {"coil": 1, "discrete": 2, "holding": 3, "input": 4}
 
 
 @dataclass(frozen=True)

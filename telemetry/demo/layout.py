@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from telemetry.demo.tags import DemoTag, of_protocol
 
-CONTROL_TOPIC = "saae/sim/controle"
 MQTT_PREFIX = "saae/sim"
 OPC_NS = "urn:saae:simulador"
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from telemetry.config import ConnectorConfig, IngestOptions, TelemetryConfig
+from telemetry.connectors.base import Connector
 from telemetry.connectors.registry import CONNECTORS
 from telemetry.ingest.batcher import Batcher
 from telemetry.ingest.buffer import DiskBuffer
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 
 
 def make_connector(cfg: ConnectorConfig,
-                   ranges: dict[str, tuple[float | None, float | None]] | None = None) -> Any:
+                   ranges: dict[str, tuple[float | None, float | None]] | None = None) -> Connector:
     return CONNECTORS[cfg.kind](cfg, ranges)
 
 
@@ -42,7 +43,7 @@ class Ingester:
         self.buffer = DiskBuffer(buffer_dir, self.opts.segment_max_bytes)
         self.dead = DeadLetters(self.buffer.dir, self.opts, known_tags)
         self.batcher = Batcher(store, self.buffer, self.opts, self.dead)
-        self.connectors: dict[str, Any] = {}
+        self.connectors: dict[str, Connector] = {}
         self.restarts: dict[str, int] = {}
         self.on_state = on_state
         self._tasks: list[asyncio.Task[Any]] = []
