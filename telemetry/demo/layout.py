@@ -50,6 +50,10 @@ def sample_toml(opcua_port: int = 4840, modbus_port: int = 5020,
     return "\n".join(lines)
 
 
+def _connector(name: str, kind: str) -> list[str]:
+    return ["", "[[connector]]", f'name = "{name}"', f'kind = "{kind}"']
+
+
 def _opcua_section(opcua_port: int) -> list[str]:
     lines = [
         "# Conectores da telemetria para o simulador da demonstração (saae simulate).",
@@ -58,10 +62,7 @@ def _opcua_section(opcua_port: int) -> list[str]:
         "[ingest]",
         "batch_size = 5000",
         "flush_interval_s = 0.5",
-        "",
-        "[[connector]]",
-        'name = "eta-opcua"',
-        'kind = "opcua"',
+        *_connector("eta-opcua", "opcua"),
         f'endpoint = "opc.tcp://127.0.0.1:{opcua_port}/saae/"',
         'mode = "subscription"',
         "publishing_interval_ms = 1000",
@@ -87,10 +88,7 @@ def _opcua_section(opcua_port: int) -> list[str]:
 
 def _modbus_section(modbus_port: int) -> list[str]:
     lines = [
-        "",
-        "[[connector]]",
-        'name = "pocos-modbus"',
-        'kind = "modbus"',
+        *_connector("pocos-modbus", "modbus"),
         'host = "127.0.0.1"',
         f"port = {modbus_port}",
         "device_id = 1",
@@ -108,10 +106,7 @@ def _modbus_section(modbus_port: int) -> list[str]:
 
 def _mqtt_section(mqtt_url: str, mqtt_prefix: str, client_id: str) -> list[str]:
     return [
-        "",
-        "[[connector]]",
-        'name = "campo-mqtt"',
-        'kind = "mqtt"',
+        *_connector("campo-mqtt", "mqtt"),
         f'url = "{mqtt_url}"',
         f'client_id = "{client_id}"',
         "qos = 1",

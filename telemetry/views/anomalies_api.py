@@ -58,18 +58,26 @@ def _anomaly_out(a: Any, evidence: bool = False) -> dict[str, Any]:
     }
 
 
-def _by_operator(action: Callable[[int, str, str], Any], anomaly_id: int,
-                 note: str) -> dict[str, Any]:
-    """An operator's action on an anomaly (acknowledge, close), answered with the anomaly."""
-    user = current()
-    return _anomaly_out(action(anomaly_id, user.username if user else "?", note))
+def _operator_action(action: Callable[[int, str, str], Any], doc: str) -> Callable[..., Any]:
+    """The POST of an operator's action on an anomaly (acknowledge, close): the note in,
+    the anomaly out, audited by the action itself."""
+
+    @require("telemetry.anomalies.manage")
+    @api.arguments(AnomalyNoteSchema)
+    @api.response(200, AnomalyOutSchema)
+    def post(self: MethodView, data: dict[str, Any], anomaly_id: int) -> dict[str, Any]:
+        user = current()
+        return _anomaly_out(action(anomaly_id, user.username if user else "?", data["note"]))
+
+    post.__doc__ = doc
+    return post
 
 
 @api.route("/anomalias")
 class AnomaliesApi(MethodView):
     @require("telemetry.anomalies.view")
-    @api.arguments(AnomalyListArgs, location="query")
     @api.response(200, AnomalyOutSchema(many=True))
+    @api.arguments(AnomalyListArgs, location="query")
     def get(self, args):  # type: ignore[no-untyped-def]
         """Anomalias, as mais recentes primeiro (filtros: estado, tipo, tag, origem)."""
         rows = monitor.list_anomalies(
@@ -90,19 +98,10 @@ class AnomalyApi(MethodView):
 
 @api.route("/anomalias/<int:anomaly_id>/reconhecer")
 class AnomalyAckApi(MethodView):
-    @require("telemetry.anomalies.manage")
-    @api.arguments(AnomalyNoteSchema)
-    @api.response(200, AnomalyOutSchema)
-    def post(self, data, anomaly_id):  # type: ignore[no-untyped-def]
-        """Reconhece a anomalia (auditado)."""
-        return _by_operator(monitor.acknowledge, anomaly_id, data["note"])
+    post = _operator_action(monitor.acknowledge, "Reconhece a anomalia (auditado).")
 
 
 @api.route("/anomalias/<int:anomaly_id>/encerrar")
 class AnomalyCloseApi(MethodView):
-    @require("telemetry.anomalies.manage")
-    @api.arguments(AnomalyNoteSchema)
-    @api.response(200, AnomalyOutSchema)
-    def post(self, data, anomaly_id):  # type: ignore[no-untyped-def]
-        """Encerra a anomalia manualmente; o motivo (note) e obrigatorio (auditado)."""
-        return _by_operator(monitor.close, anomaly_id, data["note"])
+    post = _operator_action(monitor.close, "Encerra a anomalia manualmente; o motivo (note) e "
+                                           "obrigatorio (auditado).")
