@@ -6,7 +6,12 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import select
+
+from core.db import session
+from telemetry.models.tags import Asset, Tag
+from telemetry.storage import StoreUnavailable, storage_for
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +51,6 @@ class AssetInfo:
 
 
 def _settings():  # type: ignore[no-untyped-def]
-    from flask import current_app
-
     return current_app.config["SAAE_SETTINGS"]
 
 
@@ -62,18 +65,12 @@ def _tag_info(tag) -> TagInfo:  # type: ignore[no-untyped-def]
 
 
 def tag_info(name: str) -> TagInfo | None:
-    from core.db import session
-    from telemetry.models.tags import Tag
-
     tag = session.scalars(select(Tag).where(Tag.name == name)).first()
     return _tag_info(tag) if tag else None
 
 
 def tags(asset_code: str | None = None, sector_code: str | None = None) -> list[TagInfo]:
     """Active tags, optionally of one asset or of every asset in one sector / DMA."""
-    from core.db import session
-    from telemetry.models.tags import Asset, Tag
-
     stmt = select(Tag).join(Tag.asset).where(Tag.active.is_(True)).order_by(Tag.name)
     if asset_code:
         stmt = stmt.where(Asset.code == asset_code)
@@ -84,9 +81,6 @@ def tags(asset_code: str | None = None, sector_code: str | None = None) -> list[
 
 def asset_info(code: str) -> AssetInfo | None:
     """An asset (ETA, well, reservoir, DMA...) with its location and tag names."""
-    from core.db import session
-    from telemetry.models.tags import Asset
-
     a = session.scalars(select(Asset).where(Asset.code == code)).first()
     if a is None:
         return None
@@ -95,9 +89,6 @@ def asset_info(code: str) -> AssetInfo | None:
 
 
 def assets(kind: str | None = None, sector_code: str | None = None) -> list[AssetInfo]:
-    from core.db import session
-    from telemetry.models.tags import Asset
-
     stmt = select(Asset).where(Asset.active.is_(True)).order_by(Asset.code)
     if kind:
         stmt = stmt.where(Asset.kind == kind)
@@ -113,8 +104,6 @@ def tag_window(name: str, start: dt.datetime, end: dt.datetime) -> list[Point]:
 
     An unreachable time-series store gives an empty list (logged): a chart must not break
     the page that shows it."""
-    from telemetry.storage import StoreUnavailable, storage_for
-
     try:
         rows = storage_for(_settings()).read_window(name, start, end)
     except StoreUnavailable as exc:
@@ -125,8 +114,6 @@ def tag_window(name: str, start: dt.datetime, end: dt.datetime) -> list[Point]:
 
 def last_value(name: str) -> Point | None:
     """The newest reading of a tag, or None if it never reported (or the store is down)."""
-    from telemetry.storage import StoreUnavailable, storage_for
-
     try:
         r = storage_for(_settings()).last(name)
     except StoreUnavailable as exc:

@@ -1,4 +1,6 @@
-"""`saae` commands of telemetry: ingest, simulate (inject, clear, replay)."""
+"""`saae` commands of telemetry: ingest, simulate (inject, clear, replay), retrain the quality
+detector. `saae` loads every area's commands at start-up, so each command imports what it
+runs only when it runs (the ingester, the simulator, numpy/scikit-learn)."""
 
 from __future__ import annotations
 
@@ -11,27 +13,21 @@ from typing import Any
 
 import click
 
+from core.config import ConfigError, Settings
+from telemetry.config import ConfigInvalid, load
+from telemetry.connectors.base import quiet_libraries
+
 log = logging.getLogger(__name__)
 
 
 def _settings() -> Any:
-    from core.config import ConfigError, Settings
-
     try:
         return Settings.from_env()
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
 
 
-def _quiet_libraries() -> None:
-    """asyncua logs every publish at INFO and pymodbus every frame: keep our own logs readable."""
-    for name in ("asyncua", "pymodbus"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-
-
 def _config(path: str | None, settings: Any) -> Any:
-    from telemetry.config import ConfigInvalid, load
-
     try:
         return load(path or settings.telemetry_config or None)
     except ConfigInvalid as exc:
@@ -44,9 +40,7 @@ def _config(path: str | None, settings: Any) -> Any:
 @click.option("--check", is_flag=True, help="Apenas valida o arquivo e sai.")
 def ingest(config_path: str | None, check: bool) -> None:
     """Coletor de telemetria: OPC UA, Modbus TCP e MQTT para o banco de series temporais."""
-    from telemetry.ingest import run_ingester
-
-    _quiet_libraries()
+    quiet_libraries()
     settings = _settings()
     cfg = _config(config_path, settings)
     if check:
@@ -55,6 +49,8 @@ def ingest(config_path: str | None, check: bool) -> None:
             click.echo(f"  {c.name:<20} {c.kind:<7} {n} itens")
         click.echo("Configuração valida.")
         return
+    from telemetry.ingest import run_ingester  # why: CLI start-up (connectors, storage, paho)
+
     run_ingester(settings, cfg)
 
 
@@ -69,9 +65,9 @@ def simulate(ctx: click.Context, opcua_port: int, modbus_port: int, use_mqtt: bo
     """Simulador SCADA da demonstracao (OPC UA, Modbus TCP e MQTT)."""
     if ctx.invoked_subcommand is not None:
         return
-    from telemetry.simulator import Simulator
+    from telemetry.demo.simulator import Simulator  # why: CLI start-up (simulator, paho)
 
-    _quiet_libraries()
+    quiet_libraries()
     settings = _settings()
     sim = Simulator(opcua_port=opcua_port, modbus_port=modbus_port,
                     mqtt_url=settings.mqtt_url if use_mqtt else None, tick_s=tick)
@@ -90,7 +86,7 @@ def simulate(ctx: click.Context, opcua_port: int, modbus_port: int, use_mqtt: bo
               help="Minutos (padrão: até `saae simulate clear`).")
 def simulate_inject(kind: str, target: str, minutes: float | None) -> None:
     """Injeta um evento no simulador em execucao (via MQTT)."""
-    from telemetry.simulator import send_control, validate_event
+    from telemetry.demo.control import send_control, validate_event  # why: CLI start-up
 
     problems = validate_event(kind, target)
     if problems:
@@ -103,7 +99,7 @@ def simulate_inject(kind: str, target: str, minutes: float | None) -> None:
 @simulate.command("clear")
 def simulate_clear() -> None:
     """Encerra todos os eventos injetados."""
-    from telemetry.simulator import send_control
+    from telemetry.demo.control import send_control  # why: CLI start-up (paho)
 
     send_control(_settings().mqtt_url, {"acao": "limpar"})
     click.echo("Eventos encerrados.")
@@ -119,14 +115,11 @@ def simulate_clear() -> None:
 def simulate_replay(csv_path: str, rate: float, prefix: str, limit: int | None, direct: bool,
                     time_column: str) -> None:
     """Reproduz um CSV (ex.: GECCO 2018) em velocidade acelerada."""
-    from telemetry.simulator import replay_csv
+    from telemetry.demo.control import replay_csv  # why: CLI start-up (paho)
+    from telemetry.storage import open_storage  # why: CLI start-up (storage backends)
 
     settings = _settings()
-    store = None
-    if direct:
-        from telemetry.storage import open_storage
-
-        store = open_storage(settings, own_engine=True)
+    store = open_storage(settings, own_engine=True) if direct else None
     n = replay_csv(csv_path, rate=rate, prefix=prefix, limit=limit, time_column=time_column,
                    mqtt_url=None if direct else settings.mqtt_url, store=store,
                    start=dt.datetime.now(dt.UTC))
@@ -148,45 +141,15 @@ def retrain_quality(base_csv: str | None, colunas: str, tag_list: str, directory
     """Treina o detector supervisionado de qualidade e mostra a validação cruzada em blocos.
 
     Recusa (saída 1) substituir um modelo cujo F1 médio validado seja maior."""
-    import numpy as np
-
-    from telemetry.waterquality.training import retrain
+    from telemetry.waterquality.dataset import gather  # why: CLI start-up (numpy, database)
+    from telemetry.waterquality.training import retrain  # why: CLI start-up (scikit-learn)
 
     settings = _settings()
     cols = [c.strip() for c in colunas.split(",") if c.strip()]
     tags = [t.strip() for t in tag_list.split(",") if t.strip()]
     if tags and len(tags) != len(cols):
         raise click.ClickException("Informe uma tag para cada coluna, na mesma ordem.")
-    parts_x, parts_y = [], []
-    if base_csv:
-        from telemetry.quality_training import read_csv
-
-        x, y = read_csv(Path(base_csv), cols)
-        parts_x.append(x)
-        parts_y.append(y)
-        click.echo(f"base {base_csv}: {len(y)} minutos, {int(y.sum())} de evento")
-    if tags:
-        from flask import Flask
-
-        import telemetry.models  # noqa: F401
-        from core.db import init_engine
-        from telemetry.quality_training import labelled_dataset
-        from telemetry.storage import open_storage
-
-        app = Flask("saae-telemetry-cli")
-        app.config["SAAE_SETTINGS"] = settings
-        init_engine(settings.database_url)
-        with app.app_context():
-            x, y, used = labelled_dataset(tags, open_storage(settings, own_engine=True))
-        click.echo(f"avaliações dos operadores: {used} anomalias, {len(y)} minutos, "
-                   f"{int(y.sum())} de evento")
-        if len(y):
-            parts_x.append(x)
-            parts_y.append(y)
-    if not parts_y:
-        raise click.ClickException("Nada para treinar: informe --base e/ou --tags.")
-    x = np.vstack(parts_x)
-    y = np.concatenate(parts_y)
+    x, y = gather(settings, base_csv, cols, tags)
     target = Path(directory) if directory else Path(settings.data_dir) / "modelos" / "qualidade"
     try:
         result = retrain(x, y, tags or cols, target, force=forcar)
@@ -201,69 +164,8 @@ def retrain_quality(base_csv: str | None, colunas: str, tag_list: str, directory
 commands: list[click.Command] = [ingest, simulate, retrain_quality]
 
 
-def demo_scada(app: Any, tick_s: float = 10.0) -> Any:
-    """The demo's SCADA in this process: the simulator's OPC UA and Modbus servers (and MQTT
-    when the broker answers) read by an in-process ingester into the configured store, its
-    health in the database like `saae ingest`'s. If the servers cannot start, a
-    DirectFeeder writes the simulated values straight to the store instead."""
-    from core.db import session as db_session
-    from telemetry import services
-    from telemetry.ingest import buffer_dir_for
-    from telemetry.simulator import DemoScada, DirectFeeder
-    from telemetry.storage import open_storage
-
-    settings = app.config["SAAE_SETTINGS"]
-    store = open_storage(settings, own_engine=True)
-
-    def on_state(rows: list[dict[str, Any]]) -> None:
-        with app.app_context():
-            try:
-                services.record_connector_states(rows)
-            finally:
-                db_session.remove()
-
-    with app.app_context():
-        try:
-            ranges = services.tag_ranges()
-        finally:
-            db_session.remove()
-    from telemetry.config import IngestOptions
-
-    # a buffer of its own: a `saae ingest` on the same data directory must not share it
-    buffer_dir = Path(f"{buffer_dir_for(settings, IngestOptions())}-demo")
-    # one sample of every tag now, straight to the store: the seeded history ended when the
-    # seed ran, a minute or more ago, and the first monitor pass must not take that silence
-    # (before the connectors' first readings arrive) for a communication loss
-    bridge = DirectFeeder(store)
-    try:
-        bridge.step(dt.datetime.now(dt.UTC).replace(microsecond=0))
-    except Exception:
-        log.exception("demonstração: primeira gravação falhou")
-    try:
-        scada = DemoScada(store, buffer_dir, mqtt_url=settings.mqtt_url, tick_s=tick_s,
-                          on_state=on_state, ranges=ranges, plant=bridge.plant)
-        return scada.start()
-    except Exception:
-        log.exception("demonstracao: SCADA simulado nao iniciou; gravando direto no banco")
-    feeder = DirectFeeder(store, bridge.plant, tick_s=tick_s)
-    feeder.start()
-    return feeder
-
-
 def demo_background(app: Any) -> None:
-    """`saae demo`: the SCADA simulator and an ingester in process (demo_scada), and the
-    detection monitor beside them when telemetry.monitor provides start_background."""
-    settings = app.config["SAAE_SETTINGS"]
-    if not settings.simulator:
-        return
-    _quiet_libraries()
-    app.extensions["telemetry_simulator"] = demo_scada(app)
-    try:
-        from telemetry import monitor
-    except ModuleNotFoundError as exc:
-        if exc.name != "telemetry.monitor":
-            raise
-        return
-    start = getattr(monitor, "start_background", None)
-    if start is not None:
-        start(app)
+    """`saae demo`: the SCADA simulator, an ingester and the monitor in this process."""
+    from telemetry.demo.scada import demo_background as start  # why: CLI start-up
+
+    start(app)

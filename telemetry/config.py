@@ -3,7 +3,7 @@
 Every block is validated into a frozen dataclass; every problem is reported at once, in
 Portuguese, with its place in the file (`connector[2].points[0].type: ...`). Secrets are
 not written in the file: `password_env = "OPCUA_SENHA"` names an environment variable.
-See `telemetry/simulator.toml` (the demo simulator's file) for a complete example.
+See `telemetry/demo/simulator.toml` (the demo simulator's file) for a complete example.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SAMPLE = Path(__file__).with_name("simulator.toml")
+SAMPLE = Path(__file__).parent / "demo" / "simulator.toml"
 
 
 class ConfigInvalid(ValueError):
@@ -256,74 +256,97 @@ def _check_type(raw: Any, hint: Any) -> Any:
 
 
 def _validate(c: Any, where: str, problems: list[str]) -> None:
-    def bad(msg: str) -> None:
-        problems.append(f"{where}: {msg}")
+    """Checks of one connector's values beyond their types (appended to `problems`)."""
+    checks: dict[type, Any] = {OpcUaConfig: _opcua_problems, ModbusConfig: _modbus_problems,
+                               MqttConfig: _mqtt_problems, SparkplugConfig: _sparkplug_problems}
+    check = checks.get(type(c))
+    if check is not None:
+        problems.extend(check(c, where))
 
-    if isinstance(c, OpcUaConfig):
-        if not c.endpoint.startswith("opc.tcp://"):
-            bad("endpoint deve comecar com opc.tcp://")
-        if c.mode not in ("subscription", "polling"):
-            bad("mode deve ser subscription ou polling")
-        if c.security_policy not in ("None", "Basic256Sha256", "Aes128Sha256RsaOaep",
-                                     "Aes256Sha256RsaPss"):
-            bad(f"security_policy desconhecida: {c.security_policy}")
-        if c.security_mode not in ("Sign", "SignAndEncrypt"):
-            bad("security_mode deve ser Sign ou SignAndEncrypt")
-        if c.security_policy != "None" and not (c.certificate and c.private_key):
-            bad("seguranca exige certificate e private_key do cliente")
-        if bool(c.user_certificate) != bool(c.user_private_key):
-            bad("user_certificate e user_private_key devem ser informados juntos")
-        if c.user_certificate and c.username:
-            bad("use username/password_env ou user_certificate, não ambos")
-        if c.deadband < 0 or c.sampling_interval_ms < 0 or c.poll_interval_s <= 0:
-            bad("deadband, sampling_interval_ms e poll_interval_s devem ser positivos")
-    elif isinstance(c, ModbusConfig):
-        if not 1 <= c.port <= 65535:
-            bad("port entre 1 e 65535")
-        if not 0 <= c.device_id <= 255:
-            bad("device_id entre 0 e 255")
-        if c.poll_interval_s <= 0 or not 1 <= c.max_block <= 125:
-            bad("poll_interval_s > 0 e max_block entre 1 e 125")
-        for i, p in enumerate(c.points):
-            pw = f"{where}.points[{i}]"
-            if p.table not in ("holding", "input", "coil", "discrete"):
-                problems.append(f"{pw}.table: use holding, input, coil ou discrete")
-            if p.table in ("holding", "input") and p.type not in ("int16", "uint16", "int32",
-                                                                  "uint32", "float32"):
-                problems.append(f"{pw}.type: use int16, uint16, int32, uint32 ou float32")
-            if p.byte_order not in ("big", "little") or p.word_order not in ("big", "little"):
-                problems.append(f"{pw}: byte_order e word_order devem ser big ou little")
-            if not 0 <= p.address <= 65535:
-                problems.append(f"{pw}.address: entre 0 e 65535")
-    elif isinstance(c, MqttConfig):
-        if not c.url.startswith(("mqtt://", "mqtts://")):
-            bad("url deve comecar com mqtt:// ou mqtts://")
-        if c.qos not in (0, 1, 2):
-            bad("qos deve ser 0, 1 ou 2")
-        if c.ack not in ("on_receipt", "after_store"):
-            bad("ack deve ser on_receipt ou after_store")
-        if c.protocol not in ("3.1.1", "5"):
-            bad("protocol deve ser 3.1.1 ou 5")
-        if not c.client_id:
-            bad("client_id fixo e obrigatório (sessão persistente)")
-        for i, t in enumerate(c.topics):
-            tw = f"{where}.topics[{i}]"
-            if t.format not in ("number", "json"):
-                problems.append(f"{tw}.format: use number ou json")
-            parts = t.pattern.split("/")
-            if "#" in parts[:-1] or any(("+" in p or "#" in p) and len(p) > 1 for p in parts):
-                problems.append(f"{tw}.pattern: filtro MQTT inválido")
-            if not t.tag and not t.tag_path:
-                problems.append(f"{tw}: informe tag ou tag_path")
-    elif isinstance(c, SparkplugConfig):
-        if not c.url.startswith(("mqtt://", "mqtts://")):
-            bad("url deve comecar com mqtt:// ou mqtts://")
-        if not c.group_id or "/" in c.group_id or "#" in c.group_id:
-            bad("group_id: um grupo Sparkplug (sem / nem #) ou +")
-        if not c.client_id:
-            bad("client_id e obrigatorio")
-        if not c.tag and not c.node_tag and not c.metrics:
-            bad("informe tag, node_tag ou a lista metrics")
+
+def _opcua_problems(c: OpcUaConfig, where: str) -> list[str]:
+    out: list[str] = []
+
+    def bad(msg: str) -> None:
+        out.append(f"{where}: {msg}")
+
+    if not c.endpoint.startswith("opc.tcp://"):
+        bad("endpoint deve comecar com opc.tcp://")
+    if c.mode not in ("subscription", "polling"):
+        bad("mode deve ser subscription ou polling")
+    if c.security_policy not in ("None", "Basic256Sha256", "Aes128Sha256RsaOaep",
+                                 "Aes256Sha256RsaPss"):
+        bad(f"security_policy desconhecida: {c.security_policy}")
+    if c.security_mode not in ("Sign", "SignAndEncrypt"):
+        bad("security_mode deve ser Sign ou SignAndEncrypt")
+    if c.security_policy != "None" and not (c.certificate and c.private_key):
+        bad("seguranca exige certificate e private_key do cliente")
+    if bool(c.user_certificate) != bool(c.user_private_key):
+        bad("user_certificate e user_private_key devem ser informados juntos")
+    if c.user_certificate and c.username:
+        bad("use username/password_env ou user_certificate, não ambos")
+    if c.deadband < 0 or c.sampling_interval_ms < 0 or c.poll_interval_s <= 0:
+        bad("deadband, sampling_interval_ms e poll_interval_s devem ser positivos")
+    return out
+
+
+def _modbus_problems(c: ModbusConfig, where: str) -> list[str]:
+    out: list[str] = []
+    if not 1 <= c.port <= 65535:
+        out.append(f"{where}: port entre 1 e 65535")
+    if not 0 <= c.device_id <= 255:
+        out.append(f"{where}: device_id entre 0 e 255")
+    if c.poll_interval_s <= 0 or not 1 <= c.max_block <= 125:
+        out.append(f"{where}: poll_interval_s > 0 e max_block entre 1 e 125")
+    for i, p in enumerate(c.points):
+        out += _modbus_point_problems(p, f"{where}.points[{i}]")
+    return out
+
+
+def _modbus_point_problems(p: ModbusPoint, pw: str) -> list[str]:
+    out: list[str] = []
+    if p.table not in ("holding", "input", "coil", "discrete"):
+        out.append(f"{pw}.table: use holding, input, coil ou discrete")
+    if p.table in ("holding", "input") and p.type not in ("int16", "uint16", "int32",
+                                                          "uint32", "float32"):
+        out.append(f"{pw}.type: use int16, uint16, int32, uint32 ou float32")
+    if p.byte_order not in ("big", "little") or p.word_order not in ("big", "little"):
+        out.append(f"{pw}: byte_order e word_order devem ser big ou little")
+    if not 0 <= p.address <= 65535:
+        out.append(f"{pw}.address: entre 0 e 65535")
+    return out
+
+
+def _mqtt_problems(c: MqttConfig, where: str) -> list[str]:
+    rules = [
+        (c.url.startswith(("mqtt://", "mqtts://")), "url deve comecar com mqtt:// ou mqtts://"),
+        (c.qos in (0, 1, 2), "qos deve ser 0, 1 ou 2"),
+        (c.ack in ("on_receipt", "after_store"), "ack deve ser on_receipt ou after_store"),
+        (c.protocol in ("3.1.1", "5"), "protocol deve ser 3.1.1 ou 5"),
+        (bool(c.client_id), "client_id fixo e obrigatório (sessão persistente)"),
+    ]
+    out = [f"{where}: {msg}" for ok, msg in rules if not ok]
+    for i, t in enumerate(c.topics):
+        tw = f"{where}.topics[{i}]"
+        if t.format not in ("number", "json"):
+            out.append(f"{tw}.format: use number ou json")
+        parts = t.pattern.split("/")
+        if "#" in parts[:-1] or any(("+" in p or "#" in p) and len(p) > 1 for p in parts):
+            out.append(f"{tw}.pattern: filtro MQTT inválido")
+        if not t.tag and not t.tag_path:
+            out.append(f"{tw}: informe tag ou tag_path")
+    return out
+
+
+def _sparkplug_problems(c: SparkplugConfig, where: str) -> list[str]:
+    rules = [
+        (c.url.startswith(("mqtt://", "mqtts://")), "url deve comecar com mqtt:// ou mqtts://"),
+        (bool(c.group_id) and "/" not in c.group_id and "#" not in c.group_id,
+         "group_id: um grupo Sparkplug (sem / nem #) ou +"),
+        (bool(c.client_id), "client_id e obrigatorio"),
+        (bool(c.tag or c.node_tag or c.metrics), "informe tag, node_tag ou a lista metrics"),
+    ]
+    return [f"{where}: {msg}" for ok, msg in rules if not ok]
 
 
 def parse(data: dict[str, Any]) -> TelemetryConfig:

@@ -82,6 +82,18 @@ def save_asset(code: str, *, name: str, kind: str, sector_code: str | None = Non
     return asset
 
 
+def _period(value: Any, errors: dict[str, list[str]]) -> int:
+    """The expected period between readings, in seconds (60 with an error when invalid)."""
+    try:
+        period = int(value)
+        if not 1 <= period <= 86_400:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["expected_period_seconds"] = ["Período esperado entre 1 e 86400 segundos."]
+        return 60
+    return period
+
+
 @transactional
 def save_tag(name: str, *, asset_code: str, unit: str = "", description: str = "",
              quantity: str = "outro", expected_period_seconds: Any = 60,
@@ -98,13 +110,7 @@ def save_tag(name: str, *, asset_code: str, unit: str = "", description: str = "
         errors["asset_code"] = ["Ativo inexistente."]
     if quantity not in {q.value for q in Quantity}:
         errors["quantity"] = ["Grandeza inválida."]
-    try:
-        period = int(expected_period_seconds)
-        if not 1 <= period <= 86_400:
-            raise ValueError
-    except (TypeError, ValueError):
-        errors["expected_period_seconds"] = ["Período esperado entre 1 e 86400 segundos."]
-        period = 60
+    period = _period(expected_period_seconds, errors)
     lo = _float_or_none(plausible_min, "plausible_min", errors)
     hi = _float_or_none(plausible_max, "plausible_max", errors)
     if lo is not None and hi is not None and lo >= hi:

@@ -1,4 +1,5 @@
-"""The connector interface: one reading type, one protocol, one registry.
+"""The connector interface: one reading type, one protocol (the registry of connector
+classes is telemetry.connectors.registry; this module imports none of them).
 
 A connector turns a protocol's raw data into `Reading`s through a pure `convert(raw, mapping)`
 and hands them to a sink (the ingester's batcher). Problems with single values (not a
@@ -8,9 +9,12 @@ with the tag and the reason; they never stop the connector and are never stored 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import logging
 import math
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -59,7 +63,12 @@ class Connector(Protocol):
     """One protocol endpoint. `run` keeps going (reconnecting) until cancelled or closed."""
 
     name: str
+    kind: str
     state: str  # parado | conectando | conectado | erro
+    last_error: str | None
+    readings_total: int
+    last_reading_at: float | None
+    rejects: Rejects
 
     async def run(self, sink: Sink) -> None: ...
 
@@ -97,6 +106,15 @@ class ConnectorStatus:
     """What every connector reports to the ingester's health page: its state, last error,
     how many readings it delivered and when, and what it rejected."""
 
+    def __init__(self, cfg: Any) -> None:
+        self.cfg = cfg
+        self._init_status(cfg.name)
+
+    def _count(self, readings: list[Reading]) -> None:
+        """Readings delivered to the sink: counted for the health page."""
+        self.readings_total += len(readings)
+        self.last_reading_at = time.time()
+
     def _init_status(self, name: str) -> None:
         self.name = name
         self.state = "parado"
@@ -104,6 +122,51 @@ class ConnectorStatus:
         self.readings_total = 0
         self.last_reading_at: float | None = None
         self.rejects = Rejects(name)
+
+
+class ReconnectingConnector(ConnectorStatus):
+    """A connector that dials its server, keeps the session while it lasts and dials again
+    with exponential back-off (OPC UA, Modbus TCP): subclasses write `_session` only."""
+
+    def __init__(self, cfg: Any) -> None:
+        super().__init__(cfg)
+        self._stop = asyncio.Event()
+        self._backoff = float(cfg.reconnect_initial_s)
+
+    async def _session(self, sink: Sink) -> None:
+        """Connect, then read until the connection is lost or `close()`; raise to retry."""
+        raise NotImplementedError
+
+    def _retry_on(self) -> tuple[type[BaseException], ...]:
+        """The errors that mean "try again later" (anything else stops `run`)."""
+        return (Exception,)
+
+    def _connected(self) -> None:
+        self.state, self.last_error = "conectado", None
+        self._backoff = float(self.cfg.reconnect_initial_s)
+
+    async def run(self, sink: Sink) -> None:
+        self._backoff = float(self.cfg.reconnect_initial_s)
+        self._stop = asyncio.Event()
+        while not self._stop.is_set():
+            self.state = "conectando"
+            try:
+                await self._session(sink)
+            except self._retry_on() as exc:
+                self.last_error = f"{exc.__class__.__name__}: {exc}"[:300]
+                log.warning("%s: %s; nova tentativa em %.1fs", self.name, self.last_error,
+                            self._backoff)
+            if self._stop.is_set():
+                break
+            self.state = "conectando"
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self._backoff)
+            self._backoff = min(self._backoff * 2, self.cfg.reconnect_max_s)
+        self.state = "parado"
+
+    async def close(self) -> None:
+        self.state = "parado"
+        self._stop.set()
 
 
 def to_float(value: Any) -> float | None:
@@ -172,19 +235,7 @@ def parse_ts(value: Any) -> dt.datetime | None:
     return None
 
 
-def registry() -> dict[str, type]:
-    """{"opcua": OpcUaConnector, "modbus": ModbusConnector, "mqtt": MqttConnector,
-    "sparkplug": SparkplugConnector}.
-
-    A function (not a module constant) so importing the base does not import asyncua,
-    pymodbus and paho: each connector module is loaded only when a config uses it."""
-    from telemetry.connectors.modbus import ModbusConnector
-    from telemetry.connectors.mqtt import MqttConnector
-    from telemetry.connectors.opcua import OpcUaConnector
-    from telemetry.connectors.sparkplug import SparkplugConnector
-
-    return {"opcua": OpcUaConnector, "modbus": ModbusConnector, "mqtt": MqttConnector,
-            "sparkplug": SparkplugConnector}
-
-
-KINDS = ("opcua", "modbus", "mqtt", "sparkplug")
+def quiet_libraries() -> None:
+    """asyncua logs every publish at INFO and pymodbus every frame: keep our own logs readable."""
+    for name in ("asyncua", "pymodbus"):
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -21,13 +21,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from telemetry.config import ModbusConfig, ModbusPoint
-from telemetry.connectors.base import ConnectorStatus, Reading, Rejected, check_range
+from telemetry.connectors.base import Reading, ReconnectingConnector, Rejected, check_range
 
 log = logging.getLogger(__name__)
 
 WIDTH = {"int16": 1, "uint16": 1, "int32": 2, "uint32": 2, "float32": 2}
 _FMT = {"int16": ">h", "uint16": ">H", "int32": ">i", "uint32": ">I", "float32": ">f"}
-FUNC = {"coil": 1, "discrete": 2, "holding": 3, "input": 4}
 
 
 @dataclass(frozen=True)
@@ -138,19 +137,17 @@ def plan(mapping: ModbusMapping, max_block: int = 100,
     return reqs
 
 
-class ModbusConnector(ConnectorStatus):
+class ModbusConnector(ReconnectingConnector):
     """Polls the configured registers every `poll_interval_s`, reconnecting with backoff."""
 
     kind = "modbus"
 
     def __init__(self, cfg: ModbusConfig,
                  ranges: dict[str, tuple[float | None, float | None]] | None = None) -> None:
-        self.cfg = cfg
-        self._init_status(cfg.name)
+        super().__init__(cfg)
         self.mapping = ModbusMapping(cfg.points, cfg.device_id, ranges, cfg.name)
         self.requests = plan(self.mapping, cfg.max_block, cfg.max_gap)
         self._client: Any = None
-        self._stop = asyncio.Event()
 
     async def _poll(self, client: Any) -> list[Reading]:
         blocks = []
@@ -170,45 +167,30 @@ class ModbusConnector(ConnectorStatus):
             self.rejects.add(rej)
         return readings
 
-    async def run(self, sink: Callable[..., Any]) -> None:
-        from pymodbus.client import AsyncModbusTcpClient
-        from pymodbus.exceptions import ModbusException
+    def _retry_on(self) -> tuple[type[BaseException], ...]:
+        from pymodbus.exceptions import ModbusException  # why: pymodbus loaded when dialing
+
+        return (TimeoutError, ModbusException, ConnectionError, OSError)
+
+    async def _session(self, sink: Callable[..., Any]) -> None:
+        from pymodbus.client import AsyncModbusTcpClient  # why: pymodbus loaded when dialing
 
         cfg = self.cfg
-        backoff = cfg.reconnect_initial_s
-        self._stop = asyncio.Event()
-        while not self._stop.is_set():
-            self.state = "conectando"
-            client = AsyncModbusTcpClient(cfg.host, port=cfg.port, timeout=cfg.timeout_s,
-                                          retries=cfg.retries, reconnect_delay=0)
-            self._client = client
-            try:
-                if not await client.connect():
-                    raise ConnectionError(f"sem conexão com {cfg.host}:{cfg.port}")
-                self.state, self.last_error = "conectado", None
-                backoff = cfg.reconnect_initial_s
-                while not self._stop.is_set():
-                    t0 = time.monotonic()
-                    readings = await self._poll(client)
-                    if readings:
-                        self.readings_total += len(readings)
-                        self.last_reading_at = time.time()
-                        sink(readings)
-                    wait = max(0.0, cfg.poll_interval_s - (time.monotonic() - t0))
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._stop.wait(), wait)
-            except (TimeoutError, ModbusException, ConnectionError, OSError) as exc:
-                self.state, self.last_error = "conectando", f"{exc.__class__.__name__}: {exc}"[:300]
-                log.warning("%s: %s; nova tentativa em %.1fs", self.name, self.last_error, backoff)
-            finally:
-                client.close()
-            if self._stop.is_set():
-                break
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), backoff)
-            backoff = min(backoff * 2, cfg.reconnect_max_s)
-        self.state = "parado"
-
-    async def close(self) -> None:
-        self.state = "parado"
-        self._stop.set()
+        client = AsyncModbusTcpClient(cfg.host, port=cfg.port, timeout=cfg.timeout_s,
+                                      retries=cfg.retries, reconnect_delay=0)
+        self._client = client
+        try:
+            if not await client.connect():
+                raise ConnectionError(f"sem conexão com {cfg.host}:{cfg.port}")
+            self._connected()
+            while not self._stop.is_set():
+                t0 = time.monotonic()
+                readings = await self._poll(client)
+                if readings:
+                    self._count(readings)
+                    sink(readings)
+                wait = max(0.0, cfg.poll_interval_s - (time.monotonic() - t0))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), wait)
+        finally:
+            client.close()

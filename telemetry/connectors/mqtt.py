@@ -11,28 +11,31 @@ paho runs its network loop in its own thread; messages go straight to the thread
 
 from __future__ import annotations
 
-import asyncio
+import datetime as dt
 import functools
 import json
 import logging
 import math
-import struct
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlparse
 
-from telemetry.config import MqttConfig, MqttTopic, secret
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from telemetry.config import MqttConfig, MqttTopic
 from telemetry.connectors.base import (
-    ConnectorStatus,
     Reading,
     Rejected,
     check_range,
     parse_ts,
     to_float,
 )
+from telemetry.connectors.broker import BrokerConnector, BufferedClient
 
 log = logging.getLogger(__name__)
 
@@ -241,62 +244,8 @@ def _item(item: Any, cfg: MqttTopic, tag: str, raw: MqttMessage, mapping: TopicM
     return Reading(tag, ts, v, q)
 
 
-def _ts(epoch: float) -> Any:
-    import datetime as dt
-
+def _ts(epoch: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(epoch, dt.UTC)
-
-
-class _BufferedSocket:
-    """A plain TCP socket read in 64 KiB chunks. paho reads each packet with two or three
-    recv() calls of a few bytes; serving them from a buffer (and telling paho through
-    `pending()` that more is buffered, as it already asks TLS sockets) roughly halves the
-    per-message cost of small messages."""
-
-    def __init__(self, sock: Any) -> None:
-        self._sock = sock
-        self._buf = b""
-        self._pos = 0
-
-    def recv(self, n: int) -> bytes:
-        if self._pos >= len(self._buf):
-            data = self._sock.recv(max(n, 65_536))
-            if len(data) <= n:
-                return data
-            self._buf, self._pos = data, 0
-        out = self._buf[self._pos:self._pos + n]
-        self._pos += len(out)
-        return out
-
-    def pending(self) -> int:
-        return len(self._buf) - self._pos
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._sock, name)
-
-
-def _client_class() -> type:
-    import paho.mqtt.client as mqtt
-
-    class BufferedClient(mqtt.Client):
-        def _create_socket(self) -> Any:  # type: ignore[override]
-            sock = super()._create_socket()
-            return sock if hasattr(sock, "pending") else _BufferedSocket(sock)
-
-        def ack_many(self, mids: list[int]) -> None:
-            """The PUBACKs of many QoS 1 messages, in order, as one write. paho's ack()
-            queues each 4-byte PUBACK with a wake-up of its network thread and a send of
-            its own: two system calls per message, a third of the ingester's time on
-            one-reading messages."""
-            if mids:
-                pack = _PUBACK.pack
-                self._packet_queue(mqtt.PUBACK, b"".join(pack(mqtt.PUBACK, 2, m) for m in mids),
-                                   0, 1)
-
-    return BufferedClient
-
-
-_PUBACK = struct.Struct("!BBH")
 
 
 class _Ack:
@@ -316,18 +265,17 @@ class _Ack:
         return self.conn.flush_acks
 
 
-class MqttConnector(ConnectorStatus):
+class MqttConnector(BrokerConnector):
     """Subscribes to the configured topic patterns and feeds the sink."""
 
     kind = "mqtt"
+    cfg: MqttConfig
 
     def __init__(self, cfg: MqttConfig,
                  ranges: dict[str, tuple[float | None, float | None]] | None = None) -> None:
-        self.cfg = cfg
-        self._init_status(cfg.name)
+        super().__init__(cfg)
+        self._start_broker()
         self.mapping = TopicMap(cfg.topics, ranges, cfg.name)
-        self._client: Any = None
-        self._stop: asyncio.Event | None = None
         self._due: list[int] = []  # message ids whose readings are durable, PUBACK not sent
         self._due_lock = threading.Lock()
 
@@ -343,58 +291,39 @@ class MqttConnector(ConnectorStatus):
         return {"messages": self.readings_total, "topics_cached": len(self.mapping._cache)}
 
     def _make_client(self, sink: Callable[..., Any]) -> Any:
-        import paho.mqtt.client as mqtt
-        from paho.mqtt.enums import CallbackAPIVersion
-        from paho.mqtt.packettypes import PacketTypes
-        from paho.mqtt.properties import Properties
-
         cfg = self.cfg
         v5 = cfg.protocol == "5"
-        client = _client_class()(
+        manual = cfg.qos > 0 and cfg.ack == "after_store"
+        client = BufferedClient(
             CallbackAPIVersion.VERSION2, client_id=cfg.client_id,
             clean_session=None if v5 else cfg.clean_session,
-            protocol=mqtt.MQTTv5 if v5 else mqtt.MQTTv311,
-            manual_ack=cfg.qos > 0 and cfg.ack == "after_store",
+            protocol=mqtt.MQTTv5 if v5 else mqtt.MQTTv311, manual_ack=manual,
         )
         client.max_inflight_messages_set(1000)
         client.max_queued_messages_set(0)
-        client.reconnect_delay_set(int(max(1, cfg.reconnect_initial_s)), int(max(1, cfg.reconnect_max_s)))
-        if cfg.username:
-            client.username_pw_set(cfg.username, secret(cfg.password_env) or None)
-        url = urlparse(cfg.url)
-        if url.scheme == "mqtts":
-            client.tls_set(ca_certs=cfg.ca_file or None)
+        url = self._configure(client)
         topics = [(t.pattern, cfg.qos) for t in cfg.topics]
+        self._callbacks(client, lambda c: c.subscribe(topics))
+        client.on_message = self._on_message(sink, manual)
+        kwargs: dict[str, Any] = {}
+        if v5:
+            props = Properties(PacketTypes.CONNECT)
+            props.SessionExpiryInterval = cfg.session_expiry_s
+            props.ReceiveMaximum = 65_535  # let the broker keep many un-acked QoS 1 in flight
+            kwargs = {"clean_start": cfg.clean_session, "properties": props}
+        client.connect_async(url.hostname or "127.0.0.1",
+                             url.port or (8883 if url.scheme == "mqtts" else 1883),
+                             keepalive=cfg.keepalive_s, **kwargs)
+        return client
+
+    def _on_message(self, sink: Callable[..., Any], manual: bool) -> Callable[..., None]:
         mapping = self.mapping
-        rejects = self.rejects
-        manual = cfg.qos > 0 and cfg.ack == "after_store"
-
-        def on_connect(c: Any, _u: Any, _flags: Any, reason: Any, _props: Any) -> None:
-            if reason.is_failure:
-                self.state, self.last_error = "erro", f"conexão recusada: {reason}"
-                return
-            self.state, self.last_error = "conectado", None
-            log.info("%s: conectado a %s", self.name, cfg.url)
-            c.subscribe(topics)
-
-        def on_disconnect(_c: Any, _u: Any, _flags: Any, reason: Any, _props: Any) -> None:
-            if self.state != "parado":
-                self.state = "conectando"
-                self.last_error = f"desconectado: {reason}"
 
         def on_message(c: Any, _u: Any, msg: Any) -> None:
-            rej: list[Rejected] = []
-            try:
-                readings = convert(MqttMessage(msg.topic, msg.payload, time.time()), mapping, rej)
-            except Exception as exc:  # a converter bug must not kill paho's thread
-                log.exception("%s: falha ao converter %s", self.name, msg.topic)
-                rej.append(Rejected(self.name, None, "erro_interno", str(exc)[:100]))
-                readings = []
-            if rej:
-                rejects.add(rej)
+            readings = self._convert(msg.topic, lambda rej: convert(
+                MqttMessage(msg.topic, msg.payload, time.time()), mapping, rej))
             if readings:
-                self.readings_total += len(readings)
-                self.last_reading_at = time.time()
+                self._count(readings)
                 done: Any = None
                 if manual and msg.qos == 1:
                     done = _Ack(self, msg.mid)
@@ -404,38 +333,4 @@ class MqttConnector(ConnectorStatus):
             elif manual and msg.qos > 0:
                 c.ack(msg.mid, msg.qos)  # nothing to store: acknowledged at once
 
-        client.on_connect = on_connect
-        client.on_disconnect = on_disconnect
-        client.on_message = on_message
-        kwargs: dict[str, Any] = {}
-        if v5:
-            props = Properties(PacketTypes.CONNECT)
-            props.SessionExpiryInterval = cfg.session_expiry_s
-            props.ReceiveMaximum = 65_535  # let the broker keep many un-acked QoS 1 in flight
-            kwargs = {"clean_start": cfg.clean_session, "properties": props}
-        client.connect_async(url.hostname or "127.0.0.1", url.port or (8883 if url.scheme == "mqtts" else 1883),
-                             keepalive=cfg.keepalive_s, **kwargs)
-        return client
-
-    async def run(self, sink: Callable[..., Any]) -> None:
-        self._stop = asyncio.Event()
-        self.state = "conectando"
-        self._client = self._make_client(sink)
-        self._client.loop_start()
-        try:
-            await self._stop.wait()
-        finally:
-            self.state = "parado"
-            client, self._client = self._client, None
-            if client is not None:
-                await asyncio.to_thread(self._shutdown, client)
-
-    @staticmethod
-    def _shutdown(client: Any) -> None:
-        client.disconnect()
-        client.loop_stop()
-
-    async def close(self) -> None:
-        self.state = "parado"
-        if self._stop is not None:
-            self._stop.set()
+        return on_message

@@ -24,8 +24,8 @@ from typing import Any
 
 from telemetry.config import OpcUaConfig, OpcUaNode, secret
 from telemetry.connectors.base import (
-    ConnectorStatus,
     Reading,
+    ReconnectingConnector,
     Rejected,
     check_range,
     parse_ts,
@@ -72,7 +72,7 @@ class OpcMapping:
 def normalize(node: str) -> str:
     """Canonical node id string ("ns=0;i=5" and "i=5" are the same node)."""
     try:
-        from asyncua import ua
+        from asyncua import ua  # why: asyncua is heavy; only an OPC UA configuration needs it
 
         return ua.NodeId.from_string(node).to_string()
     except Exception:  # asyncua rejects the string: keep it, the server will say why
@@ -127,16 +127,14 @@ class _Handler:
         log.warning("%s: estado da assinatura mudou: %s", self.conn.name, status)
 
 
-class OpcUaConnector(ConnectorStatus):
+class OpcUaConnector(ReconnectingConnector):
     kind = "opcua"
 
     def __init__(self, cfg: OpcUaConfig,
                  ranges: dict[str, tuple[float | None, float | None]] | None = None) -> None:
-        self.cfg = cfg
-        self._init_status(cfg.name)
+        super().__init__(cfg)
         self.mode = cfg.mode
         self.mapping = OpcMapping.build(cfg.nodes, ranges, cfg.name)
-        self._stop = asyncio.Event()
 
     def _deliver(self, values: list[OpcValue], sink: Callable[..., Any]) -> None:
         rej: list[Rejected] = []
@@ -144,13 +142,12 @@ class OpcUaConnector(ConnectorStatus):
         if rej:
             self.rejects.add(rej)
         if readings:
-            self.readings_total += len(readings)
-            self.last_reading_at = time.time()
+            self._count(readings)
             sink(readings)
 
     async def _client(self) -> Any:
-        from asyncua import Client, ua
-        from asyncua.crypto import security_policies as sp
+        from asyncua import Client, ua  # why: asyncua is heavy (~1 s); loaded when dialing
+        from asyncua.crypto import security_policies as sp  # why: asyncua is heavy
 
         cfg = self.cfg
         client = Client(cfg.endpoint, timeout=cfg.timeout_s, watchdog_intervall=1.0)
@@ -171,7 +168,7 @@ class OpcUaConnector(ConnectorStatus):
 
     async def _subscribe(self, client: Any, sink: Callable[..., Any]) -> bool:
         """Create the subscription; False when the server refuses (-> polling)."""
-        from asyncua import ua
+        from asyncua import ua  # why: asyncua is heavy; loaded when dialing
 
         cfg = self.cfg
         try:
@@ -215,52 +212,32 @@ class OpcUaConnector(ConnectorStatus):
             wait = max(0.0, self.cfg.poll_interval_s - (time.monotonic() - t0))
             await _wait_any(self._stop, lost, wait)
 
-    async def run(self, sink: Callable[..., Any]) -> None:
+    async def _session(self, sink: Callable[..., Any]) -> None:
         cfg = self.cfg
-        backoff = cfg.reconnect_initial_s
-        self._stop = asyncio.Event()
-        while not self._stop.is_set():
-            self.state = "conectando"
-            lost = asyncio.Event()
-            client = None
-            try:
-                client = await self._client()
+        lost = asyncio.Event()
+        client = None
+        try:
+            client = await self._client()
 
-                async def on_lost(exc: Exception, ev: asyncio.Event = lost) -> None:
-                    self.last_error = f"conexão perdida: {exc!r}"[:300]
-                    ev.set()
+            async def on_lost(exc: Exception, ev: asyncio.Event = lost) -> None:
+                self.last_error = f"conexão perdida: {exc!r}"[:300]
+                ev.set()
 
-                client.connection_lost_callback = on_lost
-                await client.connect()
-                self.state, self.last_error = "conectado", None
-                backoff = cfg.reconnect_initial_s
-                self.mode = cfg.mode
-                if cfg.mode == "subscription" and await self._subscribe(client, sink):
-                    await _wait_any(self._stop, lost, None)
-                else:
-                    self.mode = "polling"
-                    await self._poll_loop(client, sink, lost)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                self.last_error = f"{exc.__class__.__name__}: {exc}"[:300]
-                log.warning("%s: %s; nova tentativa em %.1fs", self.name, self.last_error, backoff)
-            finally:
-                if client is not None:
-                    try:
-                        await asyncio.wait_for(client.disconnect(), 3)
-                    except Exception:
-                        log.debug("%s: disconnect falhou", self.name, exc_info=True)
-            if self._stop.is_set():
-                break
-            self.state = "conectando"
-            await _wait_any(self._stop, None, backoff)
-            backoff = min(backoff * 2, cfg.reconnect_max_s)
-        self.state = "parado"
-
-    async def close(self) -> None:
-        self.state = "parado"
-        self._stop.set()
+            client.connection_lost_callback = on_lost
+            await client.connect()
+            self._connected()
+            self.mode = cfg.mode
+            if cfg.mode == "subscription" and await self._subscribe(client, sink):
+                await _wait_any(self._stop, lost, None)
+            else:
+                self.mode = "polling"
+                await self._poll_loop(client, sink, lost)
+        finally:
+            if client is not None:
+                try:
+                    await asyncio.wait_for(client.disconnect(), 3)
+                except Exception:
+                    log.debug("%s: disconnect falhou", self.name, exc_info=True)
 
 
 async def _wait_any(a: asyncio.Event, b: asyncio.Event | None, timeout: float | None) -> None:

@@ -21,23 +21,24 @@ birth certificates), so it is tested on fixtures without a broker.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlparse
 
-from telemetry.config import SparkplugConfig, secret
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from telemetry.config import SparkplugConfig
 from telemetry.connectors import sparkplug_b as pb
 from telemetry.connectors.base import (
-    ConnectorStatus,
     Reading,
     Rejected,
     check_range,
     to_float,
 )
+from telemetry.connectors.broker import BrokerConnector
 
 log = logging.getLogger(__name__)
 
@@ -134,110 +135,173 @@ def _when(ms: int | None, fallback: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(fallback, dt.UTC)
 
 
+@dataclass
+class _Message:
+    """One decoded Sparkplug B message and where it came from."""
+
+    raw: SparkplugMessage
+    session: Session
+    mapping: MetricMap
+    rej: list[Rejected]
+    group: str
+    verb: str
+    node_id: str
+    device: str
+    payload: Any
+
+    @property
+    def src(self) -> str:
+        return self.mapping.source
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.group, self.node_id)
+
+    @property
+    def where(self) -> str:
+        return f"{self.group}/{self.node_id}" + (f"/{self.device}" if self.device else "")
+
+
+_NOT_MEASUREMENTS = ("Node Control/", "Device Control/", "Properties/")
+
+
 def convert(raw: SparkplugMessage, session: Session, mapping: MetricMap,
             rejects: list[Rejected] | None = None) -> list[Reading]:
     """Readings of one Sparkplug B message; the session's births are updated; problems go
     to `rejects` (never raised)."""
     rej = rejects if rejects is not None else []
-    src = mapping.source
-    if raw.topic.startswith(f"{NAMESPACE}/STATE/"):
-        return []  # a host application's online state (Sparkplug 3.0), not data
-    parsed = parse_topic(raw.topic)
-    if parsed is None:
-        rej.append(Rejected(src, None, "topico_desconhecido", raw.topic))
+    msg = _decode(raw, session, mapping, rej)
+    if msg is None:
         return []
-    group, verb, node_id, device = parsed
-    if verb in ("NCMD", "DCMD"):
-        return []  # commands to the field (ours or another host's): not readings
-    where = f"{group}/{node_id}" + (f"/{device}" if device else "")
-    try:
-        msg = pb.decode(raw.payload)
-    except Exception as exc:  # google.protobuf.message.DecodeError and kin
-        rej.append(Rejected(src, None, "payload_invalido", f"{raw.topic}: {exc}"[:120]))
+    if msg.verb == "NDEATH":
+        return _node_death(msg)
+    node = _born_node(msg)
+    if node is None:
         return []
-    key = (group, node_id)
-    node = session.nodes.get(key)
-
-    if verb == "NDEATH":
-        if node is None or not node.online:
-            return []
-        bd = next((_bd_seq(m) for m in msg.metrics if m.name == "bdSeq"), None)
-        if bd is not None and node.bd_seq is not None and bd != node.bd_seq:
-            log.info("%s: NDEATH antigo de %s (bdSeq %s, atual %s) ignorado",
-                     src, where, bd, node.bd_seq)
-            return []
-        node.online = False
-        node.devices.clear()
-        return _comm_loss(node, None, raw.received_at)
-
-    if verb == "NBIRTH":
-        node = session.nodes[key] = _Node(online=True, seq=msg.seq)
-        session.rebirth_wanted.discard(key)
-    elif node is None or not node.online or (verb == "DDATA" and device not in node.devices):
-        # data or a device birth from a node (device) whose birth we never saw, or dead
-        rej.append(Rejected(src, None, "sem_nascimento", f"{verb} de {where}"))
-        session.rebirth_wanted.add(key)
-        return []
-    else:
-        _check_seq(node, msg.seq, src, where, rej)
-
-    if verb == "DDEATH":
-        node.devices.discard(device)
-        return _comm_loss(node, device, raw.received_at)
-    is_birth = verb in ("NBIRTH", "DBIRTH")
-    if verb == "DBIRTH":
+    if msg.verb == "DDEATH":
+        node.devices.discard(msg.device)
+        return _comm_loss(node, msg.device, raw.received_at)
+    if msg.verb == "DBIRTH":
+        device = msg.device
         for k in [k for k in node.metrics if k[0] == device]:
             del node.metrics[k]
         node.aliases = {a: v for a, v in node.aliases.items() if v[0] != device}
         node.devices.add(device)
-
+    is_birth = msg.verb in ("NBIRTH", "DBIRTH")
     out: list[Reading] = []
-    for m in msg.metrics:
-        if is_birth:
-            if not m.name:
-                rej.append(Rejected(src, None, "payload_invalido", f"{where}: metrica sem nome"))
-                continue
-            if m.name == "bdSeq" and verb == "NBIRTH":
-                node.bd_seq = _bd_seq(m)
-                continue
-            if m.name.startswith(("Node Control/", "Device Control/", "Properties/")):
-                continue  # controls and properties of the node, not measurements
-            known = node.metrics[(device, m.name)] = _Metric(
-                m.name, mapping.tag(node_id, device, m.name), m.datatype)
-            if m.alias is not None:
-                node.aliases[m.alias] = (device, m.name)
-        else:
-            if m.name:
-                name = m.name
-            elif m.alias is not None and m.alias in node.aliases:
-                name = node.aliases[m.alias][1]
-            else:  # an alias the birth did not define: the birth we hold is stale
-                rej.append(Rejected(src, None, "alias_desconhecido", f"{where} alias {m.alias}"))
-                session.rebirth_wanted.add(key)
-                continue
-            found = node.metrics.get((device, name))
-            if found is None:
-                if not name.startswith(("Node Control/", "Device Control/", "Properties/")):
-                    rej.append(Rejected(src, None, "metrica_desconhecida", f"{where} {name}"))
-                continue
-            known = found
-        if not known.tag or m.is_historical:
-            continue  # unmapped metric, or history (not the current value)
-        if m.is_null or m.value is None:
-            continue  # no value now; the birth or the next data carries it
-        v = to_float(pb.signed(m.value, m.datatype or known.datatype))
-        if v is None:
-            rej.append(Rejected(src, known.tag, "nao_numerico", repr(m.value)[:40]))
-            continue
-        lo, hi = mapping.limits(node_id, device, known.name, known.tag)
-        bad = check_range(known.tag, v, lo, hi, src)
-        if bad is not None:
-            rej.append(bad)
-            continue
-        known.last = v
-        out.append(Reading(known.tag, _when(m.timestamp or msg.timestamp, raw.received_at),
-                           v, "good"))
+    for m in msg.payload.metrics:
+        known = _birth_metric(msg, node, m) if is_birth else _data_metric(msg, node, m)
+        reading = _reading(msg, known, m) if known is not None else None
+        if reading is not None:
+            out.append(reading)
     return out
+
+
+def _decode(raw: SparkplugMessage, session: Session, mapping: MetricMap,
+            rej: list[Rejected]) -> _Message | None:
+    """The message parsed and decoded; None for what carries no data (state, commands) and
+    for what cannot be read (rejected)."""
+    src = mapping.source
+    if raw.topic.startswith(f"{NAMESPACE}/STATE/"):
+        return None  # a host application's online state (Sparkplug 3.0), not data
+    parsed = parse_topic(raw.topic)
+    if parsed is None:
+        rej.append(Rejected(src, None, "topico_desconhecido", raw.topic))
+        return None
+    group, verb, node_id, device = parsed
+    if verb in ("NCMD", "DCMD"):
+        return None  # commands to the field (ours or another host's): not readings
+    try:
+        payload = pb.decode(raw.payload)
+    except Exception as exc:  # google.protobuf.message.DecodeError and kin
+        rej.append(Rejected(src, None, "payload_invalido", f"{raw.topic}: {exc}"[:120]))
+        return None
+    return _Message(raw, session, mapping, rej, group, verb, node_id, device, payload)
+
+
+def _node_death(msg: _Message) -> list[Reading]:
+    node = msg.session.nodes.get(msg.key)
+    if node is None or not node.online:
+        return []
+    bd = next((_bd_seq(m) for m in msg.payload.metrics if m.name == "bdSeq"), None)
+    if bd is not None and node.bd_seq is not None and bd != node.bd_seq:
+        log.info("%s: NDEATH antigo de %s (bdSeq %s, atual %s) ignorado",
+                 msg.src, msg.where, bd, node.bd_seq)
+        return []
+    node.online = False
+    node.devices.clear()
+    return _comm_loss(node, None, msg.raw.received_at)
+
+
+def _born_node(msg: _Message) -> _Node | None:
+    """The node a message speaks for: a new one on NBIRTH; None (rejected, rebirth asked)
+    when its (device) birth was never seen or it is dead."""
+    session = msg.session
+    if msg.verb == "NBIRTH":
+        node = session.nodes[msg.key] = _Node(online=True, seq=msg.payload.seq)
+        session.rebirth_wanted.discard(msg.key)
+        return node
+    node = session.nodes.get(msg.key)
+    if node is None or not node.online or (msg.verb == "DDATA" and msg.device not in node.devices):
+        msg.rej.append(Rejected(msg.src, None, "sem_nascimento", f"{msg.verb} de {msg.where}"))
+        session.rebirth_wanted.add(msg.key)
+        return None
+    _check_seq(node, msg.payload.seq, msg.src, msg.where, msg.rej)
+    return node
+
+
+def _birth_metric(msg: _Message, node: _Node, m: Any) -> _Metric | None:
+    """A metric declared by a birth certificate, remembered with its tag and alias."""
+    if not m.name:
+        msg.rej.append(Rejected(msg.src, None, "payload_invalido",
+                                f"{msg.where}: metrica sem nome"))
+        return None
+    if m.name == "bdSeq" and msg.verb == "NBIRTH":
+        node.bd_seq = _bd_seq(m)
+        return None
+    if m.name.startswith(_NOT_MEASUREMENTS):
+        return None  # controls and properties of the node, not measurements
+    known = node.metrics[(msg.device, m.name)] = _Metric(
+        m.name, msg.mapping.tag(msg.node_id, msg.device, m.name), m.datatype)
+    if m.alias is not None:
+        node.aliases[m.alias] = (msg.device, m.name)
+    return known
+
+
+def _data_metric(msg: _Message, node: _Node, m: Any) -> _Metric | None:
+    """The born metric a data message's metric (by name or alias) refers to."""
+    if m.name:
+        name = m.name
+    elif m.alias is not None and m.alias in node.aliases:
+        name = node.aliases[m.alias][1]
+    else:  # an alias the birth did not define: the birth we hold is stale
+        msg.rej.append(Rejected(msg.src, None, "alias_desconhecido",
+                                f"{msg.where} alias {m.alias}"))
+        msg.session.rebirth_wanted.add(msg.key)
+        return None
+    found = node.metrics.get((msg.device, name))
+    if found is None and not name.startswith(_NOT_MEASUREMENTS):
+        msg.rej.append(Rejected(msg.src, None, "metrica_desconhecida", f"{msg.where} {name}"))
+    return found
+
+
+def _reading(msg: _Message, known: _Metric, m: Any) -> Reading | None:
+    if not known.tag or m.is_historical:
+        return None  # unmapped metric, or history (not the current value)
+    if m.is_null or m.value is None:
+        return None  # no value now; the birth or the next data carries it
+    v = to_float(pb.signed(m.value, m.datatype or known.datatype))
+    if v is None:
+        msg.rej.append(Rejected(msg.src, known.tag, "nao_numerico", repr(m.value)[:40]))
+        return None
+    lo, hi = msg.mapping.limits(msg.node_id, msg.device, known.name, known.tag)
+    bad = check_range(known.tag, v, lo, hi, msg.src)
+    if bad is not None:
+        msg.rej.append(bad)
+        return None
+    known.last = v
+    return Reading(known.tag, _when(m.timestamp or msg.payload.timestamp, msg.raw.received_at),
+                   v, "good")
 
 
 def _bd_seq(metric: Any) -> int | None:
@@ -275,99 +339,45 @@ def rebirth_request(now_ms: int | None = None) -> bytes:
     return pb.encode(pb.Payload(timestamp=now_ms, seq=None, metrics=(metric,)))
 
 
-class SparkplugConnector(ConnectorStatus):
+class SparkplugConnector(BrokerConnector):
     """Subscribes to `spBv1.0/<group>/#` as a (non-primary) host application."""
 
     kind = "sparkplug"
+    cfg: SparkplugConfig
 
     def __init__(self, cfg: SparkplugConfig,
                  ranges: dict[str, tuple[float | None, float | None]] | None = None) -> None:
-        self.cfg = cfg
-        self._init_status(cfg.name)
+        super().__init__(cfg)
+        self._start_broker()
         self.mapping = MetricMap(cfg, ranges)
         self.session = Session()
-        self._client: Any = None
-        self._stop: asyncio.Event | None = None
 
     def stats(self) -> dict[str, Any]:
         return {"messages": self.readings_total, "nodes": len(self.session.nodes),
                 "offline": self.session.offline()}
 
     def _make_client(self, sink: Any) -> Any:
-        import paho.mqtt.client as mqtt
-        from paho.mqtt.enums import CallbackAPIVersion
-
         cfg = self.cfg
         client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=cfg.client_id,
                              protocol=mqtt.MQTTv311, clean_session=True)
-        client.reconnect_delay_set(int(max(1, cfg.reconnect_initial_s)),
-                                   int(max(1, cfg.reconnect_max_s)))
-        if cfg.username:
-            client.username_pw_set(cfg.username, secret(cfg.password_env) or None)
-        url = urlparse(cfg.url)
-        if url.scheme == "mqtts":
-            client.tls_set(ca_certs=cfg.ca_file or None)
+        url = self._configure(client)
         pattern = f"{NAMESPACE}/{cfg.group_id}/#"
-
-        def on_connect(c: Any, _u: Any, _flags: Any, reason: Any, _props: Any) -> None:
-            if reason.is_failure:
-                self.state, self.last_error = "erro", f"conexao recusada: {reason}"
-                return
-            self.state, self.last_error = "conectado", None
-            log.info("%s: conectado a %s (%s)", self.name, cfg.url, pattern)
-            c.subscribe(pattern, qos=1)
-
-        def on_disconnect(_c: Any, _u: Any, _flags: Any, reason: Any, _props: Any) -> None:
-            if self.state != "parado":
-                self.state, self.last_error = "conectando", f"desconectado: {reason}"
+        self._callbacks(client, lambda c: c.subscribe(pattern, qos=1), f" ({pattern})")
 
         def on_message(c: Any, _u: Any, msg: Any) -> None:
-            rej: list[Rejected] = []
-            try:
-                readings = convert(SparkplugMessage(msg.topic, msg.payload, time.time()),
-                                   self.session, self.mapping, rej)
-            except Exception as exc:  # a converter bug must not kill paho's thread
-                log.exception("%s: falha ao converter %s", self.name, msg.topic)
-                rej.append(Rejected(self.name, None, "erro_interno", str(exc)[:100]))
-                readings = []
-            if rej:
-                self.rejects.add(rej)
+            readings = self._convert(msg.topic, lambda rej: convert(
+                SparkplugMessage(msg.topic, msg.payload, time.time()), self.session,
+                self.mapping, rej))
             if cfg.request_rebirth and self.session.rebirth_wanted:
                 for group, node in sorted(self.session.rebirth_wanted):
                     c.publish(f"{NAMESPACE}/{group}/NCMD/{node}", rebirth_request(), qos=0)
                 self.session.rebirth_wanted.clear()
             if readings:
-                self.readings_total += len(readings)
-                self.last_reading_at = time.time()
+                self._count(readings)
                 sink(readings)
 
-        client.on_connect = on_connect
-        client.on_disconnect = on_disconnect
         client.on_message = on_message
         client.connect_async(url.hostname or "127.0.0.1",
                              url.port or (8883 if url.scheme == "mqtts" else 1883),
                              keepalive=cfg.keepalive_s)
         return client
-
-    async def run(self, sink: Any) -> None:
-        self._stop = asyncio.Event()
-        self.state = "conectando"
-        self._client = self._make_client(sink)
-        self._client.loop_start()
-        try:
-            await self._stop.wait()
-        finally:
-            self.state = "parado"
-            client, self._client = self._client, None
-            if client is not None:
-                await asyncio.to_thread(_shutdown, client)
-
-    async def close(self) -> None:
-        self.state = "parado"
-        if self._stop is not None:
-            self._stop.set()
-
-
-def _shutdown(client: Any) -> None:
-    client.disconnect()
-    client.loop_stop()

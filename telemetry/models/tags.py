@@ -14,56 +14,56 @@ from core.db import Base, IdMixin, TimestampMixin, UTCDateTime, utcnow
 
 
 class AssetKind(enum.StrEnum):
-    CAPTACAO = "captacao"
-    ETA = "eta"
-    POCO = "poco"
-    ELEVATORIA = "elevatoria"
-    RESERVATORIO = "reservatorio"
-    SETOR = "setor"  # network sector / DMA (distrito de medicao e controle)
-    PONTO = "ponto"  # collection / monitoring point in the network
+    INTAKE = "captacao"
+    TREATMENT_PLANT = "eta"
+    WELL = "poco"
+    PUMPING_STATION = "elevatoria"
+    RESERVOIR = "reservatorio"
+    SECTOR = "setor"  # network sector / DMA (distrito de medicao e controle)
+    POINT = "ponto"  # collection / monitoring point in the network
 
 
 ASSET_KIND_LABELS = {
-    AssetKind.CAPTACAO: "Captação",
-    AssetKind.ETA: "ETA",
-    AssetKind.POCO: "Poço",
-    AssetKind.ELEVATORIA: "Elevatoria",
-    AssetKind.RESERVATORIO: "Reservatório",
-    AssetKind.SETOR: "Setor / DMA",
-    AssetKind.PONTO: "Ponto de monitoramento",
+    AssetKind.INTAKE: "Captação",
+    AssetKind.TREATMENT_PLANT: "ETA",
+    AssetKind.WELL: "Poço",
+    AssetKind.PUMPING_STATION: "Elevatoria",
+    AssetKind.RESERVOIR: "Reservatório",
+    AssetKind.SECTOR: "Setor / DMA",
+    AssetKind.POINT: "Ponto de monitoramento",
 }
 
 
 class Quantity(enum.StrEnum):
     """What a tag measures; detectors and charts use it (e.g. night flow only on vazao)."""
 
-    PRESSAO = "pressao"
-    VAZAO = "vazao"
-    NIVEL = "nivel"
-    TURBIDEZ = "turbidez"
-    CLORO = "cloro"
+    PRESSURE = "pressao"
+    FLOW = "vazao"
+    LEVEL = "nivel"
+    TURBIDITY = "turbidez"
+    CHLORINE = "cloro"
     PH = "ph"
-    CONDUTIVIDADE = "condutividade"
+    CONDUCTIVITY = "condutividade"
     REDOX = "redox"
-    TEMPERATURA = "temperatura"
-    ESTADO = "estado"  # on/off (pump running, valve open)
-    CORRENTE = "corrente"
-    OUTRO = "outro"
+    TEMPERATURE = "temperatura"
+    STATE = "estado"  # on/off (pump running, valve open)
+    CURRENT = "corrente"
+    OTHER = "outro"
 
 
 QUANTITY_LABELS = {
-    Quantity.PRESSAO: "Pressão",
-    Quantity.VAZAO: "Vazão",
-    Quantity.NIVEL: "Nível",
-    Quantity.TURBIDEZ: "Turbidez",
-    Quantity.CLORO: "Cloro residual livre",
+    Quantity.PRESSURE: "Pressão",
+    Quantity.FLOW: "Vazão",
+    Quantity.LEVEL: "Nível",
+    Quantity.TURBIDITY: "Turbidez",
+    Quantity.CHLORINE: "Cloro residual livre",
     Quantity.PH: "pH",
-    Quantity.CONDUTIVIDADE: "Condutividade",
+    Quantity.CONDUCTIVITY: "Condutividade",
     Quantity.REDOX: "Potencial redox",
-    Quantity.TEMPERATURA: "Temperatura",
-    Quantity.ESTADO: "Estado (liga/desliga)",
-    Quantity.CORRENTE: "Corrente elétrica",
-    Quantity.OUTRO: "Outro",
+    Quantity.TEMPERATURE: "Temperatura",
+    Quantity.STATE: "Estado (liga/desliga)",
+    Quantity.CURRENT: "Corrente elétrica",
+    Quantity.OTHER: "Outro",
 }
 
 
@@ -95,7 +95,7 @@ class Tag(Audited, IdMixin, TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(80), unique=True)
     description: Mapped[str] = mapped_column(String(300), default="")
     unit: Mapped[str] = mapped_column(String(20), default="")
-    quantity: Mapped[Quantity] = mapped_column(String(20), default=Quantity.OUTRO)
+    quantity: Mapped[Quantity] = mapped_column(String(20), default=Quantity.OTHER)
     asset_id: Mapped[int] = mapped_column(ForeignKey("telemetry_asset.id"), index=True)
     expected_period_seconds: Mapped[int] = mapped_column(default=60)
     plausible_min: Mapped[float | None] = mapped_column(Float)

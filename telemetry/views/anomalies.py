@@ -8,13 +8,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask.views import MethodView
 from markupsafe import Markup, escape
-from marshmallow import Schema, fields, validate
 
+from core import fmt
 from core.auth import require
 from core.errors import ValidationError
 from core.web import current
@@ -22,7 +20,7 @@ from telemetry import monitor, services
 from telemetry.detection import KIND_LABELS, SEVERITIES
 from telemetry.models.anomalies import SEVERITY_LABELS, STATE_LABELS, AnomalyState
 from telemetry.storage import StoreUnavailable, storage_for
-from telemetry.views.blueprints import api, bp
+from telemetry.views.blueprints import bp
 
 SEVERITY_COLORS = {"baixa": "#d9a400", "media": "#e07000", "alta": "#c62828",
                    "critica": "#7b1fa2"}
@@ -59,7 +57,7 @@ def _nice_step(span: float, target: int = 5) -> float:
 
 def _fmt_num(v: float, step: float) -> str:
     decimals = max(0, -int(math.floor(math.log10(step)))) if step < 1 else 0
-    return f"{v:.{decimals}f}".replace(".", ",")
+    return fmt.number(v, decimals)
 
 
 def _downsample(points: Sequence[tuple[float, float]], buckets: int) -> list[tuple[float, float]]:
@@ -87,7 +85,7 @@ def _downsample(points: Sequence[tuple[float, float]], buckets: int) -> list[tup
 
 def chart_svg(readings: Sequence[Any], *, start: dt.datetime, end: dt.datetime,
               bands: Sequence[Band] = (), unit: str = "", title: str = "",
-              tz: str = "America/Sao_Paulo", expected_period_s: float = 60.0,
+              tz: str | None = None, expected_period_s: float = 60.0,
               width: int = 960, height: int = 340,
               limits: Sequence[tuple[float, str]] = ()) -> Markup:
     """The readings (ts, value, quality) between start and end as an SVG line chart.
@@ -95,7 +93,8 @@ def chart_svg(readings: Sequence[Any], *, start: dt.datetime, end: dt.datetime,
     Good readings form the line (broken where data is missing for more than 3 expected
     periods); readings of bad quality are grey crosses; each band (anomaly) is a shaded
     strip with its label; `limits` are dashed horizontal lines (value, label)."""
-    zone = ZoneInfo(tz)
+    zone = fmt.zone(tz)  # the settings' zone unless one is given
+    tz = zone.key
     ml, mr, mt, mb = 58, 14, 28, 46
     pw, ph = width - ml - mr, height - mt - mb
     t0, t1 = start.timestamp(), end.timestamp()
@@ -130,8 +129,8 @@ def chart_svg(readings: Sequence[Any], *, start: dt.datetime, end: dt.datetime,
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'role="img" aria-labelledby="g{width}-t g{width}-d" class="grafico" preserveAspectRatio="xMidYMid meet">'
         f'<title id="g{width}-t">{escape(label)}</title>'
-        f'<desc id="g{width}-d">{len(good)} leituras de {escape(_local(start, zone))} a '
-        f'{escape(_local(end, zone))}; {len(bands)} anomalia(s) marcada(s).</desc>'
+        f'<desc id="g{width}-d">{len(good)} leituras de {escape(fmt.date_time(start, zone))} a '
+        f'{escape(fmt.date_time(end, zone))}; {len(bands)} anomalia(s) marcada(s).</desc>'
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fff"/>')
     # anomaly bands under the line
     for b in bands:
@@ -227,10 +226,6 @@ def chart_svg(readings: Sequence[Any], *, start: dt.datetime, end: dt.datetime,
     return Markup("".join(parts))
 
 
-def _local(ts: dt.datetime, zone: ZoneInfo) -> str:
-    return ts.astimezone(zone).strftime("%d/%m/%Y %H:%M")
-
-
 def anomaly_band(a: Any) -> Band:
     label = (f"{KIND_LABELS.get(a.kind, a.kind)} ({SEVERITY_LABELS.get(a.severity, a.severity)})"
              f": {a.message}")
@@ -263,7 +258,7 @@ def _parse_end(raw: str | None) -> dt.datetime:
         raise ValidationError("Data final inválida; use AAAA-MM-DDTHH:MM.",
                               fields={"fim": ["Data inválida."]})
     if d.tzinfo is None:
-        d = d.replace(tzinfo=ZoneInfo(_settings().timezone))
+        d = d.replace(tzinfo=fmt.zone())
     return d.astimezone(dt.UTC)
 
 
@@ -292,7 +287,7 @@ def tag_chart(name: str):  # type: ignore[no-untyped-def]
     if isinstance(lim, dict):
         for key, lab in (("high", "limite superior"), ("low", "limite inferior")):
             if isinstance(lim.get(key), int | float):
-                limits.append((float(lim[key]), f"{lab} {lim[key]:g}".replace(".", ",")))
+                limits.append((float(lim[key]), f"{lab} {fmt.number(lim[key], None)}"))
     chart = {"bands": [anomaly_band(a) for a in anomalies], "unit": tag.unit,
              "title": f"{tag.name}: últimas {hours} h", "tz": _settings().timezone,
              "expected_period_s": tag.expected_period_seconds, "limits": limits}
@@ -399,101 +394,3 @@ def anomaly_close(anomaly_id: int):  # type: ignore[no-untyped-def]
     monitor.close(anomaly_id, user.username if user else "?", request.form.get("note", ""))
     flash("Anomalia encerrada.", "sucesso")
     return redirect(url_for("telemetry.anomaly_detail", anomaly_id=anomaly_id))
-
-
-# ---------------------------------------------------------------------------------------------
-# JSON API: /api/v1/telemetria/anomalias
-# ---------------------------------------------------------------------------------------------
-
-
-class AnomalyOutSchema(Schema):
-    id = fields.Integer()
-    tag = fields.String()
-    asset_code = fields.String()
-    sector_code = fields.String(allow_none=True)
-    kind = fields.String()
-    kind_label = fields.String()
-    severity = fields.String()
-    state = fields.String()
-    process = fields.Boolean()
-    started_at = fields.DateTime()
-    ended_at = fields.DateTime(allow_none=True)
-    last_seen_at = fields.DateTime()
-    value = fields.Float(allow_none=True)
-    message = fields.String()
-    acknowledged_at = fields.DateTime(allow_none=True)
-    acknowledged_by = fields.String(allow_none=True)
-    note = fields.String(allow_none=True)
-    evidence = fields.Dict()
-
-
-class AnomalyListArgs(Schema):
-    estado = fields.String(validate=validate.OneOf([s.value for s in AnomalyState]))
-    tipo = fields.String(validate=validate.OneOf(list(KIND_LABELS)))
-    tag = fields.String(validate=validate.Length(max=80))
-    origem = fields.String(validate=validate.OneOf(["processo", "sensor"]))
-    limite = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
-
-
-class AnomalyNoteSchema(Schema):
-    note = fields.String(load_default="", validate=validate.Length(max=1000))
-
-
-def _anomaly_out(a: Any, evidence: bool = False) -> dict[str, Any]:
-    return {
-        "id": a.id, "tag": a.tag.name, "asset_code": a.tag.asset.code,
-        "sector_code": a.tag.asset.sector_code, "kind": a.kind,
-        "kind_label": KIND_LABELS.get(a.kind, a.kind), "severity": a.severity,
-        "state": str(a.state), "process": a.process, "started_at": a.started_at,
-        "ended_at": a.ended_at, "last_seen_at": a.last_seen_at, "value": a.value,
-        "message": a.message, "acknowledged_at": a.acknowledged_at,
-        "acknowledged_by": a.acknowledged_by, "note": a.note,
-        "evidence": (a.evidence or {}) if evidence else {},
-    }
-
-
-@api.route("/anomalias")
-class AnomaliesApi(MethodView):
-    @require("telemetry.anomalies.view")
-    @api.arguments(AnomalyListArgs, location="query")
-    @api.response(200, AnomalyOutSchema(many=True))
-    def get(self, args):  # type: ignore[no-untyped-def]
-        """Anomalias, as mais recentes primeiro (filtros: estado, tipo, tag, origem)."""
-        rows = monitor.list_anomalies(
-            state=args.get("estado"), kind=args.get("tipo"), tag=args.get("tag"),
-            process={"processo": True, "sensor": False}.get(args.get("origem", "")),
-            limit=args["limite"])
-        return [_anomaly_out(a) for a in rows]
-
-
-@api.route("/anomalias/<int:anomaly_id>")
-class AnomalyApi(MethodView):
-    @require("telemetry.anomalies.view")
-    @api.response(200, AnomalyOutSchema)
-    def get(self, anomaly_id):  # type: ignore[no-untyped-def]
-        """Uma anomalia, com as leituras e os dados do detector no momento da deteccao."""
-        return _anomaly_out(monitor.get_anomaly(anomaly_id), evidence=True)
-
-
-@api.route("/anomalias/<int:anomaly_id>/reconhecer")
-class AnomalyAckApi(MethodView):
-    @require("telemetry.anomalies.manage")
-    @api.arguments(AnomalyNoteSchema)
-    @api.response(200, AnomalyOutSchema)
-    def post(self, data, anomaly_id):  # type: ignore[no-untyped-def]
-        """Reconhece a anomalia (auditado)."""
-        user = current()
-        return _anomaly_out(monitor.acknowledge(anomaly_id, user.username if user else "?",
-                                                data["note"]))
-
-
-@api.route("/anomalias/<int:anomaly_id>/encerrar")
-class AnomalyCloseApi(MethodView):
-    @require("telemetry.anomalies.manage")
-    @api.arguments(AnomalyNoteSchema)
-    @api.response(200, AnomalyOutSchema)
-    def post(self, data, anomaly_id):  # type: ignore[no-untyped-def]
-        """Encerra a anomalia manualmente; o motivo (note) e obrigatorio (auditado)."""
-        user = current()
-        return _anomaly_out(monitor.close(anomaly_id, user.username if user else "?",
-                                          data["note"]))

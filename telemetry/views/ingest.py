@@ -13,7 +13,10 @@ from core.auth import require
 from core.errors import DomainError, ValidationError
 from core.web import current
 from telemetry import services
-from telemetry.sim_model import EVENT_KINDS
+from telemetry.demo.control import send_control, validate_event
+from telemetry.demo.scada import current_plant
+from telemetry.demo.sim_model import EVENT_KINDS
+from telemetry.demo.tags import TAGS
 from telemetry.storage import storage_for
 from telemetry.views.blueprints import api, bp
 
@@ -81,8 +84,6 @@ def health() -> dict[str, Any]:
 def inject_event(kind: str, target: str, minutes: float | None) -> str:
     """Into the in-process simulator (`saae demo`) or, failing that, over MQTT to
     `saae simulate` running elsewhere. Returns where it went (pt-BR)."""
-    from telemetry.simulator import current_plant, send_control, validate_event
-
     problems = validate_event(kind, target)
     if problems:
         raise ValidationError("Evento inválido.", fields={"tipo" if "tipo" in p else "alvo": [p]
@@ -109,8 +110,6 @@ def inject_event(kind: str, target: str, minutes: float | None) -> str:
 @require("telemetry.ingest.view")
 def ingest_health():  # type: ignore[no-untyped-def]
     user = current()
-    from telemetry.demo_tags import TAGS
-
     targets = sorted({t.asset_code for t in TAGS}) + sorted(t.name for t in TAGS)
     return render_template("telemetry/coletor.html", h=health(), event_kinds=EVENT_KINDS,
                            targets=targets,
@@ -149,12 +148,10 @@ class DeadReasonSchema(Schema):
     count = fields.Integer()
 
 
-class DeadReadingSchema(Schema):
-    tag = fields.String()
-    ts = fields.String()
-    value = fields.String()
-    reason = fields.String()
-    detail = fields.String()
+# a reading set aside, as the page lists it: every field is text
+DeadReadingSchema = Schema.from_dict(
+    {name: fields.String() for name in ("tag", "ts", "value", "reason", "detail")},
+    name="DeadReadingSchema")
 
 
 class DeadLetterSchema(Schema):
@@ -176,17 +173,13 @@ class IngesterSchema(Schema):
     last_error = fields.String(allow_none=True)
 
 
-class ConnectorSchema(Schema):
-    name = fields.String()
-    kind = fields.String()
-    state = fields.String()
-    since = fields.DateTime(allow_none=True)
-    last_reading_at = fields.DateTime(allow_none=True)
-    readings_total = fields.Integer()
-    rejected_total = fields.Integer()
-    last_error = fields.String(allow_none=True)
-    restarts = fields.Integer()
-    rejects = fields.List(fields.String())
+ConnectorSchema = Schema.from_dict({
+    "name": fields.String(), "kind": fields.String(), "state": fields.String(),
+    "since": fields.DateTime(allow_none=True), "last_reading_at": fields.DateTime(allow_none=True),
+    "readings_total": fields.Integer(), "rejected_total": fields.Integer(),
+    "last_error": fields.String(allow_none=True), "restarts": fields.Integer(),
+    "rejects": fields.List(fields.String()),
+}, name="ConnectorSchema")
 
 
 class SimEventSchema(Schema):

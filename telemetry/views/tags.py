@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from core import audit
 from core.auth import require
-from core.errors import ValidationError
+from core.errors import DomainError, ValidationError
 from core.web import current
 from telemetry import services
 from telemetry.models.tags import ASSET_KIND_LABELS, QUANTITY_LABELS, AssetKind, Quantity
@@ -279,8 +279,6 @@ class TagReadingsApi(MethodView):
         try:
             rows = storage_for(current_app.config["SAAE_SETTINGS"]).read_window(name, start, end)
         except StoreUnavailable as exc:
-            from core.errors import DomainError
-
             raise DomainError(f"Banco de series temporais indisponível: {exc}",
                               code="armazenamento_indisponivel", status=503) from exc
         return [{"ts": r.ts, "value": r.value, "quality": r.quality, "status": r.status}

@@ -23,7 +23,8 @@ from telemetry.detection import (
     SEVERITIES,
     Finding,
     ReadingLike,
-    align,
+    alarm_episodes,
+    on_grid,
     severity_rank,
     water_quality,
 )
@@ -72,13 +73,10 @@ def detect(series: Mapping[str, Sequence[ReadingLike]], *, start: dt.datetime, e
                              threshold=10.0 if threshold is None else threshold,
                              k_on=2 if k_on is None else k_on, min_scale=min_scale,
                              severity=severity, **extra)
-    names = list(series)
-    if not names:
+    window = on_grid(series, start=start, end=end, step_s=step_s, baseline_s=baseline_s)
+    if window is None:
         return []
-    grid, x = align(series, step_s=step_s, start=start, end=end)
-    base_rows = int(baseline_s // step_s)
-    if len(grid) <= base_rows:
-        return []
+    names, grid, x, base_rows = window
     if method == "robusto":
         params = robust.RobustParams(
             baseline=base_rows, spike=[int((spike or {}).get(n, 1)) for n in names],
@@ -111,17 +109,7 @@ def _findings(grid: list[dt.datetime], x: np.ndarray, score: np.ndarray, z: np.n
               first: int, what: str, scale: float = 1.0) -> list[Finding]:
     out: list[Finding] = []
     n = len(grid)
-    i = first
-    while i < n:
-        if not mask[i]:
-            i += 1
-            continue
-        s = i
-        while s > first and score[s - 1] == score[s - 1] and score[s - 1] > threshold:
-            s -= 1
-        j = i
-        while j < n and mask[j]:
-            j += 1
+    for s, j in alarm_episodes(mask, score, threshold, first):
         seg = slice(s, j)
         peak_row = s + int(np.nanargmax(score[seg]))
         peak = float(score[peak_row])
@@ -145,5 +133,4 @@ def _findings(grid: list[dt.datetime], x: np.ndarray, score: np.ndarray, z: np.n
                            f"{': ' + top if top else ''}", peak,
                            evidence={"score": peak, "threshold": threshold, "method": what,
                                      "drivers": drivers, "peak_at": grid[peak_row].isoformat()}))
-        i = j
     return out

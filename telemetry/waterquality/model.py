@@ -100,7 +100,7 @@ def features(values: np.ndarray, p: robust.RobustParams) -> tuple[np.ndarray, li
 
 
 def _classifier(mp: ModelParams) -> Any:
-    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.ensemble import HistGradientBoostingClassifier  # why: heavy, training only
 
     return HistGradientBoostingClassifier(
         max_iter=mp.max_iter, learning_rate=mp.learning_rate, max_leaf_nodes=mp.max_leaf_nodes,
@@ -111,7 +111,7 @@ def _classifier(mp: ModelParams) -> Any:
 def _one_thread() -> Any:
     """One OpenMP thread: the monitor shares its cores with the ingester and the web app, and
     on a busy machine OpenMP's spinning threads cost more than they save on these sizes."""
-    from threadpoolctl import threadpool_limits
+    from threadpoolctl import threadpool_limits  # why: comes with scikit-learn, loaded with it
 
     return threadpool_limits(limits=1)
 
@@ -240,7 +240,7 @@ def versions(directory: Path) -> list[int]:
 
 def save(model: Trained, directory: Path, *, data_sha256: str, cv: dict) -> Path:
     """Write the next version; returns the card's path."""
-    import joblib
+    import joblib  # why: comes with scikit-learn; loaded only to save or read a model
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -261,7 +261,7 @@ def save(model: Trained, directory: Path, *, data_sha256: str, cv: dict) -> Path
 def load(directory: Path, version: int | None = None) -> Trained:
     """The given version (default the newest) from `directory`. Artefacts are the utility's
     own files (joblib unpickles: never load one from an untrusted place)."""
-    import joblib
+    import joblib  # why: comes with scikit-learn; loaded only to save or read a model
 
     directory = Path(directory)
     if version is None:

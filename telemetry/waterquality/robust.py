@@ -30,10 +30,6 @@ from telemetry.detection import resolution
 from telemetry.waterquality.evaluation import alarm as ev_alarm
 from telemetry.waterquality.evaluation import score as score_flags
 
-# minutes of running median per quantity: turbidity spikes for a minute when a bubble or a
-# particle passes the cell; the other probes are smooth enough not to need it
-SPIKE_BY_QUANTITY = {"turbidez": 3, "cloro": 1, "ph": 1, "condutividade": 1, "redox": 1}
-
 
 @dataclass(frozen=True)
 class RobustParams:
@@ -171,15 +167,6 @@ def _median_mad(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per column median and MAD, ignoring NaN."""
     m = _nanmedian(w)
     return m, _nanmedian(np.abs(w - m))
-
-
-def long_run_scale(values: np.ndarray, p: RobustParams) -> np.ndarray:
-    """Each signal's long-run scale: the median, over the rows given, of the reference
-    scale the detector used without the band (what the sensor's noise usually is)."""
-    state = scores(values, RobustParams(**{**p.__dict__, "long_scale": ()}))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmedian(state.scale, axis=0)
 
 
 def flags(score: np.ndarray, p: RobustParams) -> np.ndarray:

@@ -28,8 +28,8 @@ def _burst(db):
     """Telemetry's own simulator and monitor: a main burst on SET-02."""
     from telemetry import monitor
     from telemetry.connectors.base import Reading
+    from telemetry.demo.sim_model import Plant
     from telemetry.seed import seed_demo
-    from telemetry.sim_model import Plant
     from telemetry.storage import SqlStorage
 
     seed_demo(dt.date.today())

@@ -153,7 +153,7 @@ def test_parse_ts(raw, expect):
 
 
 def test_shipped_sample_config_is_valid_and_current():
-    from telemetry.simulator import sample_toml
+    from telemetry.demo.layout import sample_toml
 
     assert tcfg.SAMPLE.read_text() == sample_toml()
     cfg = tcfg.load()

@@ -177,7 +177,7 @@ def test_communication_loss_cases():
     [f] = d.communication_loss(series([1] * 41), window_start=start, now=now,
                                expected_period_s=60)
     assert f.start == at(40) and f.end is None
-    assert f.message == "Sem dados (esperado a cada 1 min, tolerancia 5 min)"
+    assert f.message == "Sem dados (esperado a cada 1 min, tolerância 5 min)"
     assert f.value == 20 * 60
     # nothing at all: ongoing from the window start
     [f] = d.communication_loss([], window_start=start, now=now, expected_period_s=60)
@@ -429,7 +429,7 @@ def test_eta_stoppage():
 def test_validate_config():
     assert d.validate_config({"limite": {"high": 5, "on_delay_s": 60}, "comunicacao": False}) == {}
     assert d.validate_config([]) == {"detectors": [
-        "A configuracao dos detectores deve ser um objeto JSON."]}
+        "A configuração dos detectores deve ser um objeto JSON."]}
     p = d.validate_config({"limiar": {}, "limite": {"alto": 1, "high": "x"},
                            "qualidade": {"tags": "A", "combine": "soma"},
                            "vazao_noturna": {"tz": "Marte/Base"}, "cusum": {"severity": "x"}})

@@ -1,4 +1,4 @@
-"""Live: `saae demo`'s SCADA in process (telemetry.cli.demo_scada): the simulator's real OPC UA
+"""Live: `saae demo`'s SCADA in process (telemetry.demo.scada.demo_scada): the simulator's real OPC UA
 and Modbus servers and its MQTT publishes, read by an in-process ingester into the embedded
 store, with the connectors' health in the database. Run in a child process, since it builds
 an app on an SQLite file of its own."""
@@ -29,7 +29,7 @@ SCRIPT = textwrap.dedent("""
         from core.db import unit_of_work
         from core import demo
         from telemetry import services
-        from telemetry.demo_tags import TAGS
+        from telemetry.demo.tags import TAGS
         with unit_of_work():
             for a in demo.ASSETS:
                 services.save_asset(a.code, name=a.name, kind=a.kind, sector_code=a.sector_code)
@@ -39,8 +39,8 @@ SCRIPT = textwrap.dedent("""
                 services.save_tag(t.name, asset_code=t.asset_code, unit=t.unit, quantity=t.quantity,
                                   expected_period_seconds=t.period_s, plausible_min=t.lo,
                                   plausible_max=t.hi, create=True)
-    from telemetry.cli import demo_scada
-    from telemetry.simulator import current_plant
+    from telemetry.demo.scada import demo_scada
+    from telemetry.demo.scada import current_plant
     from telemetry.storage import SqlStorage
     from core.db import make_engine
     scada = demo_scada(app, tick_s=0.5)
@@ -78,7 +78,7 @@ def test_demo_scada_in_process_over_real_protocols(tmp_path):
                          timeout=120, cwd=tmp_path)
     assert res.returncode == 0, res.stderr[-3000:]
     out = json.loads(res.stdout.strip().splitlines()[-1])
-    from telemetry.demo_tags import TAGS
+    from telemetry.demo.tags import TAGS
 
     assert out["kind"] == "DemoScada" and out["feeder"] is False  # Mosquitto is up: all MQTT
     assert out["tags"] == sorted(t.name for t in TAGS)

@@ -20,9 +20,11 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from telemetry import config as tcfg
-from telemetry.demo_tags import TAGS
+from telemetry.demo.control import send_control
+from telemetry.demo.layout import sample_toml
+from telemetry.demo.simulator import Simulator
+from telemetry.demo.tags import TAGS
 from telemetry.ingest import Ingester, running
-from telemetry.simulator import Simulator, sample_toml, send_control
 from tests.telemetry.conftest import free_port
 
 pytestmark = pytest.mark.live

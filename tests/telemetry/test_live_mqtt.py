@@ -12,8 +12,8 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from telemetry import config as tcfg
+from telemetry.demo.control import replay_csv
 from telemetry.ingest import Ingester, running
-from telemetry.simulator import replay_csv
 from tests.conftest import GECCO, GECCO_MISSING
 from tests.telemetry.test_live_ingest import _mqtt_only, _publish, wait_for
 

@@ -226,7 +226,7 @@ def test_broken_config_on_one_tag_does_not_stop_the_others(db, plant, store):
     write(store, "ETA-T.TURB", [1] * 10)
     write(store, "ETA-T.PH", [10] * 10)
     r = monitor.run_once(NOW, store=store)
-    assert r.errors == {"ETA-T.TURB/limite": "high deve ser um numero."}
+    assert r.errors == {"ETA-T.TURB/limite": "high deve ser um número."}
     assert [a.tag.name for a in anomalies(db)] == ["ETA-T.PH"]
 
 

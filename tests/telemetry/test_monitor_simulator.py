@@ -10,9 +10,9 @@ from sqlalchemy import select
 from core.events import OutboxMessage
 from telemetry import monitor
 from telemetry.connectors.base import Reading
+from telemetry.demo.sim_model import Plant
 from telemetry.models.anomalies import Anomaly
 from telemetry.seed import seed_demo
-from telemetry.sim_model import Plant
 from telemetry.storage import SqlStorage
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from telemetry.simulator import read_csv_rows, replay_csv
+from telemetry.demo.control import read_csv_rows, replay_csv
 from telemetry.storage import SqlStorage
 from tests.conftest import GECCO, GECCO_MISSING
 

@@ -6,12 +6,13 @@ import datetime as dt
 
 import pytest
 
-from telemetry.demo_tags import TAGS, by_name
-from telemetry.sim_model import LOCAL, Plant, demand_factor, demand_integral, peak_tariff
+from core import fmt
+from telemetry.demo.sim_model import Plant, demand_factor, demand_integral, peak_tariff
+from telemetry.demo.tags import TAGS, by_name
 
 
 def at(hour, minute=0):
-    return dt.datetime(2026, 3, 10, hour, minute, tzinfo=LOCAL).astimezone(dt.UTC)
+    return dt.datetime(2026, 3, 10, hour, minute, tzinfo=fmt.zone()).astimezone(dt.UTC)
 
 
 def test_demand_has_a_night_minimum_and_daytime_peaks():
@@ -81,7 +82,7 @@ def test_inject_rejects_unknown_kinds_and_targets():
 
 
 def test_direct_feeder_writes_every_tag_to_the_store(db):
-    from telemetry.simulator import DirectFeeder, _current
+    from telemetry.demo.scada import DirectFeeder, _current
     from telemetry.storage import SqlStorage
 
     feeder = DirectFeeder(SqlStorage(), Plant(seed=1), tick_s=10)

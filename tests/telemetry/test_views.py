@@ -102,7 +102,7 @@ def test_health_page_and_api(client, login_as, demo_tags):
 
 
 def test_inject_event_into_in_process_simulator(client, login_as, api_token, db):
-    from telemetry import simulator
+    from telemetry.demo import scada as simulator
 
     plant = simulator.Plant()
     simulator._current["plant"] = plant

@@ -10,10 +10,15 @@ import gzip
 from pathlib import Path
 from typing import Any
 
+import click
 import numpy as np
+from flask import Flask
 
+import telemetry.models  # noqa: F401  (registers the tables read below)
+from core.db import init_engine
 from telemetry.detection import align
 from telemetry.monitor import labelled
+from telemetry.storage import open_storage
 
 BEFORE = dt.timedelta(hours=24)  # the reference the detector needs, and normal minutes
 AFTER = dt.timedelta(hours=2)
@@ -72,3 +77,29 @@ def read_csv(path: Path, columns: list[str], label: str = "EVENT") -> tuple[np.n
             values.append([float(row[i]) if row[i] not in ("", "NA") else np.nan for i in idx])
             labels.append(row[il].strip().lower() in ("true", "1", "sim"))
     return np.array(values, dtype=float), np.array(labels, dtype=bool)
+
+
+def gather(settings: Any, base_csv: str | None, columns: list[str],
+           tags: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """`saae retreinar-qualidade`'s training set: the labelled CSV to start from and/or the
+    windows of the anomalies the operators labelled on `tags` (in the order of `columns`)."""
+    parts_x, parts_y = [], []
+    if base_csv:
+        x, y = read_csv(Path(base_csv), columns)
+        parts_x.append(x)
+        parts_y.append(y)
+        click.echo(f"base {base_csv}: {len(y)} minutos, {int(y.sum())} de evento")
+    if tags:
+        app = Flask("saae-telemetry-cli")
+        app.config["SAAE_SETTINGS"] = settings
+        init_engine(settings.database_url)
+        with app.app_context():
+            x, y, used = labelled_dataset(tags, open_storage(settings, own_engine=True))
+        click.echo(f"avaliações dos operadores: {used} anomalias, {len(y)} minutos, "
+                   f"{int(y.sum())} de evento")
+        if len(y):
+            parts_x.append(x)
+            parts_y.append(y)
+    if not parts_y:
+        raise click.ClickException("Nada para treinar: informe --base e/ou --tags.")
+    return np.vstack(parts_x), np.concatenate(parts_y)

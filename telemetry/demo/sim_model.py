@@ -1,7 +1,7 @@
 """The simulated utility's process: daily patterns and injectable events (pure, no I/O).
 
 `Plant.sample(t)` gives every demo tag's value at instant t. Patterns follow the local day
-(America/Sao_Paulo): demand has a night minimum near 03:30 and peaks near 11:00 and 19:00;
+(the settings' zone, core.fmt.zone()): demand has a night minimum near 03:30 and peaks near 11:00 and 19:00;
 sector pressure falls when demand rises; reservoirs empty in the day and fill at night;
 pumping stations stop in the peak-tariff hours (18:00-21:00, "horario de ponta"); the plant
 outlet keeps turbidity, free chlorine and pH near their set points.
@@ -14,11 +14,9 @@ import math
 import random
 import threading
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
-from telemetry.demo_tags import TAGS, DemoTag
-
-LOCAL = ZoneInfo("America/Sao_Paulo")
+from core import fmt
+from telemetry.demo.tags import TAGS, DemoTag
 
 EVENT_KINDS = {
     "rompimento": "Rompimento de rede (queda de pressao e aumento de vazao no setor)",
@@ -45,7 +43,7 @@ def demand_integral(hour: float) -> float:
 
 
 def local_hour(t: dt.datetime) -> float:
-    lt = t.astimezone(LOCAL)
+    lt = fmt.local(t)
     return lt.hour + lt.minute / 60 + lt.second / 3600
 
 
@@ -122,41 +120,53 @@ class Plant:
 
     def base_value(self, tag: DemoTag, t: dt.datetime) -> float:
         h = local_hour(t)
-        d = demand_factor(h)
-        q = tag.quantity
         kind = tag.asset_code.split("-")[0]
+        by_kind = {"SET": self._sector, "RES": self._reservoir, "EEA": self._pumping,
+                   "PC": self._well, "CAP": self._intake, "ETA": self._plant}
+        v = by_kind[kind](tag, h) if kind in by_kind else None
+        return tag.base + self._n(0.01 * max(1.0, abs(tag.base))) if v is None else v
+
+    def _sector(self, tag: DemoTag, h: float) -> float:
+        d = demand_factor(h)
+        if tag.quantity == "vazao":
+            return tag.base * d * (1 + self._n(0.02))
+        return tag.base * (1.35 - 0.35 * d) + self._n(0.25)  # pressure falls with demand
+
+    def _reservoir(self, tag: DemoTag, h: float) -> float:
+        if tag.quantity == "nivel":
+            lvl = tag.base - 1.6 * demand_integral(h) / 2.2
+            return min(7.8, max(0.3, lvl + self._n(0.01)))
+        return tag.base + 0.1 * math.sin(2 * math.pi * h / 24) + self._n(0.02)
+
+    def _pumping(self, tag: DemoTag, h: float) -> float:
         pumps_on = not peak_tariff(h)
-        if kind == "SET":
-            if q == "vazao":
-                return tag.base * d * (1 + self._n(0.02))
-            return tag.base * (1.35 - 0.35 * d) + self._n(0.25)  # pressure falls with demand
-        if kind == "RES":
-            if q == "nivel":
-                lvl = tag.base - 1.6 * demand_integral(h) / 2.2
-                return min(7.8, max(0.3, lvl + self._n(0.01)))
-            return tag.base + 0.1 * math.sin(2 * math.pi * h / 24) + self._n(0.02)
-        if kind == "EEA":
-            if q == "estado":
-                return 1.0 if pumps_on else 0.0
-            return (tag.base * (1.05 - 0.05 * d) if pumps_on else 11.0) + self._n(0.3)
-        if kind == "PC":
-            if q == "vazao":
-                return (tag.base + self._n(0.8)) if pumps_on else 0.0
-            return (tag.base + self._n(0.1)) if pumps_on else tag.base - 12.0 + 4.0 * (h - 18.0) / 3
-        if kind == "CAP":
-            if q == "vazao":
-                return tag.base * (1 + 0.03 * math.sin(2 * math.pi * h / 24)) + self._n(4)
-            return tag.base * (1 + 0.2 * math.sin(2 * math.pi * (h - 15) / 24)) + self._n(0.6)
-        if kind == "ETA":
-            if q == "vazao":
-                return tag.base * (1 + 0.03 * math.sin(2 * math.pi * h / 24)) + self._n(3)
-            if q == "turbidez":
-                return max(0.05, tag.base + self._n(0.03))
-            if q == "cloro":
-                return tag.base + 0.08 * math.sin(2 * math.pi * h / 24) + self._n(0.03)
-            if q == "ph":
-                return tag.base + self._n(0.03)
-        return tag.base + self._n(0.01 * max(1.0, abs(tag.base)))
+        if tag.quantity == "estado":
+            return 1.0 if pumps_on else 0.0
+        d = demand_factor(h)
+        return (tag.base * (1.05 - 0.05 * d) if pumps_on else 11.0) + self._n(0.3)
+
+    def _well(self, tag: DemoTag, h: float) -> float:
+        pumps_on = not peak_tariff(h)
+        if tag.quantity == "vazao":
+            return (tag.base + self._n(0.8)) if pumps_on else 0.0
+        return (tag.base + self._n(0.1)) if pumps_on else tag.base - 12.0 + 4.0 * (h - 18.0) / 3
+
+    def _intake(self, tag: DemoTag, h: float) -> float:
+        if tag.quantity == "vazao":
+            return tag.base * (1 + 0.03 * math.sin(2 * math.pi * h / 24)) + self._n(4)
+        return tag.base * (1 + 0.2 * math.sin(2 * math.pi * (h - 15) / 24)) + self._n(0.6)
+
+    def _plant(self, tag: DemoTag, h: float) -> float | None:
+        q = tag.quantity
+        if q == "vazao":
+            return tag.base * (1 + 0.03 * math.sin(2 * math.pi * h / 24)) + self._n(3)
+        if q == "turbidez":
+            return max(0.05, tag.base + self._n(0.03))
+        if q == "cloro":
+            return tag.base + 0.08 * math.sin(2 * math.pi * h / 24) + self._n(0.03)
+        if q == "ph":
+            return tag.base + self._n(0.03)
+        return None
 
     def sample(self, t: dt.datetime, tags: tuple[DemoTag, ...] | list[DemoTag] = TAGS,
                ) -> dict[str, tuple[float, str] | None]:
