@@ -97,13 +97,13 @@ def main() -> None:
     try:
         upgrade(url)
         from saae.app import create_app
-        from saae.wiring import load
+        from saae.wiring import SUBSCRIPTIONS
 
         app = create_app(Settings.from_env({}, env="test", database_url=url,
                                            data_dir=Path(tempfile.mkdtemp(prefix="bench-inc-"))))
         queued: list[tuple[str, dict]] = []
         tasks.set_backend(lambda path, kw: queued.append((path, kw)))  # sending is not timed
-        subs = load()
+        subs = SUBSCRIPTIONS
         with app.app_context():
             from core.db import session
             from incidents.models import Incident, Message, Notice, TimelineEntry

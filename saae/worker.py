@@ -18,6 +18,7 @@ from flask import Flask
 from core import tasks
 from core.db import session as db_session
 from core.outbox import drain
+from saae.wiring import SUBSCRIPTIONS
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +54,7 @@ def interval(p: Periodic, settings: Any) -> float:
 
 
 def drain_outbox() -> int:
-    from saae.wiring import load
-
-    return drain(load())
+    return drain(SUBSCRIPTIONS)
 
 
 def _in_app(app: Flask, path: str, kwargs: dict[str, Any]) -> Any:

@@ -83,7 +83,7 @@ def propose(wo: WorkOrder) -> tuple[int, float | None] | None:
     """The nearest available technician with the service's skill, from last known position."""
     st = service(wo.service_code)
     busy = set(session.scalars(select(WorkOrder.technician_id).where(
-        WorkOrder.state == WorkOrderState.PROGRAMADO, WorkOrder.technician_id.is_not(None))))
+        WorkOrder.state == WorkOrderState.SCHEDULED, WorkOrder.technician_id.is_not(None))))
     cands = [domain.TechCandidate(t.id, tuple(t.skills or ()), t.available and t.id not in busy,
                                   t.latitude, t.longitude) for t in technicians()]
     found = domain.nearest_technician(cands, st.group, wo.latitude, wo.longitude)
@@ -136,14 +136,14 @@ def assign(wo_id: int, technician_id: int, *, distance_km: float | None = None,
         wo.scheduled_for = scheduled_for or utcnow()
         wo.vehicle = wo.vehicle or tech.vehicle
         session.flush()
-    if wo.state in (WorkOrderState.PENDENTE, WorkOrderState.PARA_REPROGRAMAR, WorkOrderState.POSTERGADA):
-        transition(wo.id, WorkOrderState.PROGRAMADO, f"designada a {tech.name}")
+    if wo.state in (WorkOrderState.PENDING, WorkOrderState.TO_RESCHEDULE, WorkOrderState.POSTPONED):
+        transition(wo.id, WorkOrderState.SCHEDULED, f"designada a {tech.name}")
     if wo.incident_id:
         km = f" a {distance_km} km" if distance_km is not None else ""
         inc_svc.timeline(wo.incident_id, "acao", f"{wo.number} designada a {tech.name}{km}")
         inc = session.get(Incident, wo.incident_id)
-        if inc and inc.state in (IncidentState.ABERTO, IncidentState.EM_ANALISE):
-            inc_svc.transition(inc.id, IncidentState.EM_ATENDIMENTO, f"{wo.number} programada")
+        if inc and inc.state in (IncidentState.OPEN, IncidentState.UNDER_ANALYSIS):
+            inc_svc.transition(inc.id, IncidentState.IN_PROGRESS, f"{wo.number} programada")
     return wo
 
 
@@ -164,17 +164,17 @@ def transition(wo_id: int, target: str, reason: str = "", *,
         new = domain.wo_next(wo.state, target, _facts(wo, answers))
     except domain.TransitionError as exc:
         raise IllegalTransition(str(exc)) from None
-    if new in (WorkOrderState.CANCELADA, WorkOrderState.POSTERGADA) and not reason.strip():
+    if new in (WorkOrderState.CANCELLED, WorkOrderState.POSTPONED) and not reason.strip():
         raise ValidationError("Informe o motivo", fields={"reason": ["obrigatorio"]})
     old = str(wo.state)
     now = utcnow()
     with audit_context(reason=reason or f"{old} -> {new}"):
         wo.state = new
-        if new == WorkOrderState.POSTERGADA:
+        if new == WorkOrderState.POSTPONED:
             wo.postponements += 1
         if answers is not None:
             wo.closing_answers = answers
-        if new == WorkOrderState.ENCERRADO_EXECUTADO:
+        if new == WorkOrderState.CLOSED_EXECUTED:
             wo.executed_at = wo.executed_at or now
         if new in domain.WO_CLOSED:
             wo.closed_at = now
@@ -210,7 +210,7 @@ def unfold(wo_id: int, service_code: str, description: str = "") -> WorkOrder:
 def redo(wo_id: int, reason: str) -> WorkOrder:
     """Reservico: the work must be done again; a new order pointing at the executed one."""
     wo = get(wo_id)
-    if wo.state != WorkOrderState.ENCERRADO_EXECUTADO:
+    if wo.state != WorkOrderState.CLOSED_EXECUTED:
         raise IllegalTransition("Reservico so de OS encerrada como executada")
     if not reason.strip():
         raise ValidationError("Informe o motivo do reservico", fields={"reason": ["obrigatorio"]})
@@ -222,8 +222,8 @@ def redo(wo_id: int, reason: str) -> WorkOrder:
 def day_orders(technician_id: int) -> list[WorkOrder]:
     return list(session.scalars(select(WorkOrder).where(
         WorkOrder.technician_id == technician_id,
-        WorkOrder.state.in_([WorkOrderState.PROGRAMADO, WorkOrderState.POSTERGADA,
-                             WorkOrderState.SUSPENSA_ENCERRAMENTO])).order_by(WorkOrder.priority, WorkOrder.due_at)))
+        WorkOrder.state.in_([WorkOrderState.SCHEDULED, WorkOrderState.POSTPONED,
+                             WorkOrderState.SUSPENDED_FOR_CLOSING])).order_by(WorkOrder.priority, WorkOrder.due_at)))
 
 
 def actions(wo_id: int) -> list[WorkOrderAction]:
@@ -335,7 +335,7 @@ def _apply(item: dict[str, Any], key: str, username: str) -> str:
         session.flush()
     if kind == "encerrar":
         wo.executed_at = at
-        transition(wo.id, WorkOrderState.ENCERRADO_EXECUTADO, "executada em campo",
+        transition(wo.id, WorkOrderState.CLOSED_EXECUTED, "executada em campo",
                    answers=dict(data.get("form") or {}))
     if wo.incident_id and kind not in ("posicao",):
         inc_svc.timeline(wo.incident_id, "acao", f"{wo.number} (campo): {kind.replace('_', ' ')}"
@@ -369,7 +369,7 @@ def reports(now: dt.datetime | None = None) -> dict[str, Any]:
     by_origin = dict(session.execute(select(WorkOrder.origin, func.count(WorkOrder.id))
                                      .group_by(WorkOrder.origin)).all())
     done = session.execute(select(WorkOrder.opened_at, WorkOrder.executed_at, WorkOrder.materials_used)
-                           .where(WorkOrder.state == WorkOrderState.ENCERRADO_EXECUTADO)).all()
+                           .where(WorkOrder.state == WorkOrderState.CLOSED_EXECUTED)).all()
     hours = [(e - o).total_seconds() / 3600 for o, e, _ in done if e and o]
     materials: Counter[str] = Counter()
     for _, _, used in done:

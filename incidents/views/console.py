@@ -20,7 +20,7 @@ from core.web import current, query_int
 from incidents import domain, svg
 from incidents.models import Evidence, LocalOutbox, Notice, NoticeTemplate, Timestamp
 from incidents.services import incidents as svc
-from incidents.services import notify, oncall
+from incidents.services import notify, oncall, sources
 from incidents.services import workorders as wo_svc
 from incidents.views import NAV, bp
 
@@ -168,7 +168,7 @@ def detail(incident_id: int):  # type: ignore[no-untyped-def]
         affected=count_in_area(svc.area_of(inc)), next_states=sorted(domain.INCIDENT_TRANSITIONS[inc.state]),
         labels=domain.INCIDENT_LABELS, services=wo_svc.catalogue(), tones=TONES,
         kinds=svc.KINDS, origins=svc.ORIGINS, oncall=oncall.view(inc.id),
-        cleared_at=svc.source_cleared_at(inc),
+        cleared_at=sources.source_cleared_at(inc),
         open_orders=[w for w in wo_svc.orders(incident_id=inc.id) if str(w.state) not in domain.WO_CLOSED],
         purposes=NOTICE_PURPOSES,
         template_names=dict(session.execute(select(NoticeTemplate.code, NoticeTemplate.name)).tuples().all()))
@@ -204,7 +204,7 @@ def notice_dismiss(incident_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/<int:incident_id>/normalizado", methods=["POST"])
 @require("incidents.incident.manage")
 def close_cleared(incident_id: int):  # type: ignore[no-untyped-def]
-    return _act(incident_id, lambda: svc.close_after_cleared(
+    return _act(incident_id, lambda: sources.close_after_cleared(
         incident_id, cancel_orders=request.form.get("cancelar_os") == "1",
         reason=request.form.get("reason", "")), "Incidente resolvido: a causa foi normalizada.")
 

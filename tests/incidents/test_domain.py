@@ -27,8 +27,8 @@ def test_incident_machine_every_pair():
         else:
             with pytest.raises(TransitionError):
                 domain.incident_next(cur, tgt)
-    assert not INCIDENT_TRANSITIONS[IncidentState.ENCERRADO]
-    assert not INCIDENT_TRANSITIONS[IncidentState.CANCELADO]
+    assert not INCIDENT_TRANSITIONS[IncidentState.CLOSED]
+    assert not INCIDENT_TRANSITIONS[IncidentState.CANCELLED]
 
 
 def test_work_order_machine_every_pair_and_rules():
@@ -49,7 +49,7 @@ def test_work_order_machine_every_pair_and_rules():
     with pytest.raises(TransitionError, match="Causa"):
         domain.wo_next("programado", "encerrado_executado",
                        WorkOrderFacts(closing_form_missing=("Causa",)))
-    for closed in domain.WO_CLOSED - {WorkOrderState.CANCELADA}:
+    for closed in domain.WO_CLOSED - {WorkOrderState.CANCELLED}:
         assert not WO_TRANSITIONS[closed]
 
 

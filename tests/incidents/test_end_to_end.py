@@ -19,7 +19,7 @@ from incidents.models import Incident, Message, Notice, Receipt, TimelineEntry
 from incidents.services import evidence, notify
 from incidents.services import incidents as svc
 from incidents.services import workorders as wo_svc
-from saae.wiring import load
+from saae.wiring import SUBSCRIPTIONS
 
 CLI = [sys.executable, "-c", "from saae.cli import main; main()"]
 
@@ -58,7 +58,7 @@ def test_burst_to_verified_audit_file(db, ref, make_consumer, real_channels, tmp
     make_consumer("Vizinho Outro Setor", "(19) 99111-2222", sector="SET-03")
 
     _burst(db)
-    drain(load())  # AnomalyDetected -> incident -> IncidentOpened -> OS + notice -> sending
+    drain(SUBSCRIPTIONS)  # AnomalyDetected -> incident -> IncidentOpened -> OS + notice -> sending
 
     # the burst gives a rate-of-fall and a below-minimum anomaly: one incident for both
     [inc] = db.scalars(select(Incident).where(Incident.asset_code == "SET-02")).all()
@@ -121,7 +121,7 @@ def test_burst_to_verified_audit_file(db, ref, make_consumer, real_channels, tmp
 
     # the operator closes the incident -> restoration notice to the same people
     svc.close(inc.id, "rede reparada")
-    drain(load())
+    drain(SUBSCRIPTIONS)
     db.refresh(inc)
     assert inc.state == "encerrado"
     restored = db.scalars(select(Notice).where(Notice.incident_id == inc.id,

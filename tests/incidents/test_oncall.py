@@ -16,7 +16,7 @@ from core.outbox import drain
 from incidents.models import Evidence, Incident, Page
 from incidents.services import incidents as svc
 from incidents.services import notify, oncall
-from saae.wiring import load
+from saae.wiring import SUBSCRIPTIONS
 from telemetry.events import AnomalyCleared, AnomalyDetected
 from tests.incidents.conftest import whatsapp_signature
 
@@ -52,7 +52,7 @@ def _publish(db, *events):
     for e in events:
         publish(e)
     db.commit()
-    drain(load())
+    drain(SUBSCRIPTIONS)
 
 
 def _kinds(db, incident_id):

@@ -19,7 +19,7 @@ from incidents.services import external, notify
 from incidents.services import incidents as svc
 from incidents.services import workorders as wo_svc
 from lims.events import SampleNonConformant
-from saae.wiring import load
+from saae.wiring import SUBSCRIPTIONS
 from telemetry.events import AnomalyCleared, AnomalyDetected, EtaStoppageEnded, EtaStoppageStarted
 
 NOW = dt.datetime(2026, 12, 2, 12, 0, tzinfo=dt.UTC)
@@ -39,7 +39,7 @@ def _publish(db, *events):
     for e in events:
         publish(e)
     db.commit()
-    drain(load())
+    drain(SUBSCRIPTIONS)
 
 
 def _incidents(db, asset="SET-09"):
@@ -60,7 +60,7 @@ def test_repeats_attach_escalate_and_redelivery_is_harmless(db, ref, app):
     first = db.scalars(select(OutboxMessage).where(OutboxMessage.event_type == "AnomalyDetected")).first()
     first.processed_at = None
     db.commit()
-    drain(load())
+    drain(SUBSCRIPTIONS)
     assert len(_incidents(db)) == 1
     # a sensor fault is a maintenance incident without notices
     _publish(db, _anomaly(103, kind="comunicacao", process=False))
@@ -165,7 +165,7 @@ def _requester_ticket(db, phone="(19) 99876-5432", email=""):
     inc = svc.open_incident(title="Vazamento na calcada", kind="atendimento", origin="cidadao",
                             requester_name="Carla Dias", requester_phone=phone, requester_email=email)
     db.commit()
-    drain(load())
+    drain(SUBSCRIPTIONS)
     return inc
 
 
@@ -236,14 +236,14 @@ def test_timestamp_and_external_tickets(db, ref, real_channels):
     inc, created = external.upsert(payload)
     assert created and inc.kind == "atendimento" and inc.source_data["process_number"] == "2026/555"
     db.commit()
-    drain(load())
+    drain(SUBSCRIPTIONS)
     inc2, created2 = external.upsert(payload)
     assert inc2.id == inc.id and not created2
     external.upsert({**payload, "status": "em_andamento"})
     assert inc.state == "em_atendimento"
     external.upsert({**payload, "status": "finalizado"})
     db.commit()
-    drain(load())
+    drain(SUBSCRIPTIONS)
     assert inc.state == "encerrado" and inc.source_status == "finalizado"
     bodies = [w["text"]["body"] for w in fp.whatsapp]
     assert any("Recebemos" in b and f"/acompanhar/{inc.public_token}" in b for b in bodies)
