@@ -19,8 +19,8 @@ from core.errors import DomainError, ValidationError
 from core.web import current, query_int
 from incidents import domain, svg
 from incidents.models import Evidence, LocalOutbox, Notice, NoticeTemplate, Timestamp
+from incidents.services import delivery, notify, oncall, sources
 from incidents.services import incidents as svc
-from incidents.services import notify, oncall, sources
 from incidents.services import workorders as wo_svc
 from incidents.views import NAV, bp
 
@@ -277,7 +277,7 @@ def messages(incident_id: int):  # type: ignore[no-untyped-def]
     page = query_int("pagina", 1, minimum=1, maximum=100_000)
     msgs = notify.messages(inc.id, limit=100, offset=(page - 1) * 100)
     return render_template("incidents/mensagens.html", inc=inc, msgs=msgs, page=page,
-                           receipts={m.id: notify.receipts(m.id) for m in msgs},
+                           receipts={m.id: delivery.receipts(m.id) for m in msgs},
                            show_contacts=_sees_contacts())
 
 

@@ -11,7 +11,8 @@ from flask.views import MethodView
 from core.auth import public, require
 from core.errors import ValidationError
 from incidents.channels import whatsapp_replies, whatsapp_statuses
-from incidents.services import external, notify, oncall
+from incidents.services import delivery, external, oncall
+from incidents.services.notify import tracking_url
 from incidents.views import api
 from incidents.views.api_docs import ExternalEventOut, SmsReplyOut, WebhookOut, WebhookRetryOut
 
@@ -27,8 +28,6 @@ class ExternalEvents(MethodView):
         if not isinstance(body, dict):
             raise ValidationError("Envie um objeto JSON")
         inc, created = external.upsert(body)
-        from incidents.services.notify import tracking_url
-
         return {"protocol": inc.protocol, "state": str(inc.state), "created": created,
                 "tracking_url": tracking_url(inc)}, 201 if created else 200
 
@@ -66,7 +65,7 @@ class WhatsAppWebhook(MethodView):
         for reply in whatsapp_replies(request.get_json(silent=True) or {}):
             oncall.acknowledge_reply(reply["from"], reply["text"])  # a reply to an on-call page
         for st in whatsapp_statuses(request.get_json(silent=True) or {}):
-            if st["id"] and notify.record_receipt(st["id"], st["status"], st["timestamp"], st["raw"]) is None:
+            if st["id"] and delivery.record_receipt(st["id"], st["status"], st["timestamp"], st["raw"]) is None:
                 unknown += 1
         if unknown:  # our send record is not committed yet: the provider retries later
             return {"unknown": unknown}, 503
@@ -86,7 +85,7 @@ class SmsWebhook(MethodView):
         body = request.get_json(silent=True) or {}
         if not body.get("id"):
             raise ValidationError("Informe o id da mensagem")
-        msg = notify.record_receipt(str(body["id"]), str(body.get("status", "")), body.get("timestamp"),
+        msg = delivery.record_receipt(str(body["id"]), str(body.get("status", "")), body.get("timestamp"),
                                     body, key=body.get("reference"))
         if msg is None:
             return {"unknown": 1}, 503

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from core.outbox import drain
 from incidents import audit_file, domain, tsa
 from incidents.models import Incident, Message, Notice, Receipt, TimelineEntry
-from incidents.services import evidence, notify
+from incidents.services import delivery, evidence, notify
 from incidents.services import incidents as svc
 from incidents.services import workorders as wo_svc
 from saae.wiring import SUBSCRIPTIONS
@@ -88,9 +88,9 @@ def test_burst_to_verified_audit_file(db, ref, make_consumer, real_channels, tmp
 
     # receipts out of order: read before delivered, a late 'sent' changes nothing
     wa = msgs["Maria Silva"]
-    notify.record_receipt(wa.provider_message_id, "read", "1764700000")
-    notify.record_receipt(wa.provider_message_id, "delivered", "1764699990")
-    notify.record_receipt(wa.provider_message_id, "sent", "1764699980")
+    delivery.record_receipt(wa.provider_message_id, "read", "1764700000")
+    delivery.record_receipt(wa.provider_message_id, "delivered", "1764699990")
+    delivery.record_receipt(wa.provider_message_id, "sent", "1764699980")
     db.refresh(wa)
     assert wa.status == "lido" and wa.delivered_at and wa.read_at
     assert len(db.scalars(select(Receipt).where(Receipt.message_id == wa.id)).all()) == 4
@@ -98,7 +98,7 @@ def test_burst_to_verified_audit_file(db, ref, make_consumer, real_channels, tmp
     # a redelivered event or a second dispatch sends nothing twice
     sends = len(fp.whatsapp)
     notify.queue_notice(inc.id, "abertura")
-    notify.dispatch()
+    delivery.dispatch()
     assert len(fp.whatsapp) == sends
 
     # the technician closes the order from the phone (the queue re-sent once: no duplicates)

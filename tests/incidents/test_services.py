@@ -15,7 +15,7 @@ from incidents import api as public_api
 from incidents import domain
 from incidents.channels import Outgoing, SmsHttp, SmtpEmail, WhatsAppCloud
 from incidents.models import Incident, Message, Notice, Receipt, TimelineEntry
-from incidents.services import external, notify
+from incidents.services import delivery, evidence, external, notify
 from incidents.services import incidents as svc
 from incidents.services import workorders as wo_svc
 from lims.events import SampleNonConformant
@@ -126,7 +126,7 @@ def test_lifecycle_rules(db, ref):
     svc.transition(inc.id, "em_analise", "vendo")
     svc.close(inc.id, "ok")
     assert inc.state == "encerrado" and inc.closed_at and inc.open_key is None
-    chain = [e.kind for e in notify.evidence.chain(inc.id)]
+    chain = [e.kind for e in evidence.chain(inc.id)]
     assert chain[0] == "incidente_aberto" and chain.count("situacao") == 3
 
 
@@ -180,20 +180,20 @@ def test_retry_with_backoff_never_sends_twice(db, ref, real_channels, app):
     [m] = notify.messages(inc.id)
     assert m.status == "nova_tentativa" and m.attempts == 1
     wait1 = (m.next_attempt_at - dt.datetime.now(dt.UTC)).total_seconds()
-    assert notify.dispatch() == 0  # not due yet
+    assert delivery.dispatch() == 0  # not due yet
     m.next_attempt_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
     db.commit()
-    notify.dispatch()
+    delivery.dispatch()
     db.refresh(m)
     assert m.status == "nova_tentativa" and m.attempts == 2
     wait2 = (m.next_attempt_at - dt.datetime.now(dt.UTC)).total_seconds()
     assert 55 < wait1 <= 60 and 115 < wait2 <= 120  # exponential backoff
     m.next_attempt_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
     db.commit()
-    notify.dispatch()
+    delivery.dispatch()
     db.refresh(m)
     assert m.status == "enviado" and m.attempts == 3 and len(fp.whatsapp) == 1
-    notify.dispatch()
+    delivery.dispatch()
     notify.queue_notice(inc.id, "etapa_aberto")
     assert len(fp.whatsapp) == 1
     assert len(db.scalars(select(Receipt).where(Receipt.message_id == m.id)).all()) == 3
@@ -204,7 +204,7 @@ def test_retry_with_backoff_never_sends_twice(db, ref, real_channels, app):
                  claimed_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
     db.add(m2)
     db.commit()
-    assert notify.flag_stale_claims() == 1 and notify.dispatch() == 0
+    assert delivery.flag_stale_claims() == 1 and delivery.dispatch() == 0
 
 
 def test_no_phone_logs_and_tries_email(db, ref, real_channels):
@@ -221,9 +221,9 @@ def test_receipts_unknown_and_permanent_failure(db, ref, real_channels):
     fp, _ = real_channels
     inc = _requester_ticket(db)
     [m] = notify.messages(inc.id)
-    assert notify.record_receipt("wamid.NAOEXISTE", "delivered") is None
-    notify.record_receipt(m.provider_message_id, "failed", None, {"errors": [{"code": 131026}]})
-    notify.record_receipt(m.provider_message_id, "delivered")
+    assert delivery.record_receipt("wamid.NAOEXISTE", "delivered") is None
+    delivery.record_receipt(m.provider_message_id, "failed", None, {"errors": [{"code": 131026}]})
+    delivery.record_receipt(m.provider_message_id, "delivered")
     db.refresh(m)
     assert m.status == "entregue" and m.failed_at and m.delivered_at
 
@@ -250,7 +250,7 @@ def test_timestamp_and_external_tickets(db, ref, real_channels):
     assert any(f"/acompanhar/{inc.public_token}/pesquisa" in b for b in bodies)
     with pytest.raises(ValidationError):
         external.upsert({"source_code": "x"})
-    ts = notify.evidence.timestamp_head(inc.id, svc.settings().tsa_url)
+    ts = evidence.timestamp_head(inc.id, svc.settings().tsa_url)
     assert ts.status == "concedido" and len(fp.tsa) == 1
 
 
