@@ -11,7 +11,7 @@ from core.audit import audit_context
 from core.db import session, unit_of_work
 from incidents import api
 from incidents.models import Incident, Technician
-from incidents.services import delivery, notify
+from incidents.services import delivery, field_sync, notify
 from incidents.services import incidents as svc
 from incidents.services import workorders as wo
 
@@ -61,7 +61,7 @@ def seed_demo(today: dt.date) -> None:
                      ("material", {"code": "TUBO-PVC-100", "name": "Tubo PVC DN100", "qty": 1}),
                      ("encerrar", {"form": {"causa": "Fadiga do material",
                                             "servico_executado": "Troca de 6 m de tubo"}})]
-            wo.sync([{"client_key": f"demo-{i}", "work_order_id": w.id, "kind": k,
+            field_sync.sync([{"client_key": f"demo-{i}", "work_order_id": w.id, "kind": k,
                       "at": (now - dt.timedelta(minutes=90 - 15 * i)).isoformat(), "data": d}
                      for i, (k, d) in enumerate(steps)], tech.username)
         for m in notify.messages(closed.id, limit=5):

@@ -12,17 +12,20 @@ from flask import Response, flash, jsonify, redirect, render_template, request, 
 from markupsafe import Markup
 from sqlalchemy import select
 
+from commercial.api import Area, count_in_area
 from core import fmt
 from core.auth import require
 from core.db import session
 from core.errors import DomainError, ValidationError
 from core.web import current, query_int
 from incidents import domain, svg
+from incidents.audit_file import export_zip
 from incidents.models import Evidence, LocalOutbox, Notice, NoticeTemplate, Timestamp
-from incidents.services import delivery, notify, oncall, sources
+from incidents.services import delivery, lab_notices, notify, oncall, sources
 from incidents.services import incidents as svc
 from incidents.services import workorders as wo_svc
 from incidents.views import NAV, bp
+from telemetry.api import tag_info, tag_window
 
 NAV.append(("Incidentes", "incidents.console", "incidents.incident.view"))
 
@@ -42,8 +45,6 @@ def dashboard(user: Any) -> list[dict[str, Any]]:
     cards = [{"title": "Incidentes abertos", "value": n, "url": url_for("incidents.console"),
               "hint": "console de operação", "tone": "alerta" if n else "ok"}]
     if user.can("incidents.notice.confirm"):
-        from incidents.services import lab_notices
-
         waiting = lab_notices.pending()
         cards.insert(0, {
             "title": "Avisos aguardando confirmação", "value": len(waiting),
@@ -108,8 +109,6 @@ def new():  # type: ignore[no-untyped-def]
             est = float(form["estimated_hours"]) if form.get("estimated_hours") else None
             sectors = [s.strip() for s in form.get("sectors", "").split(",") if s.strip()]
             hoods = [s.strip() for s in form.get("neighbourhoods", "").split(",") if s.strip()]
-            from commercial.api import Area
-
             area = Area(sector_codes=tuple(sectors), neighbourhoods=tuple(hoods))
             inc = svc.open_incident(
                 title=form.get("title", ""), kind=form.get("kind", "interrupcao"),
@@ -131,8 +130,6 @@ def new():  # type: ignore[no-untyped-def]
 def _chart(inc: Any) -> Markup | None:
     if not inc.tag:
         return None
-    from telemetry.api import tag_info, tag_window
-
     start = inc.opened_at - dt.timedelta(hours=2)
     end = min(dt.datetime.now(dt.UTC), inc.opened_at + dt.timedelta(hours=2))
     if inc.resolved_at:
@@ -159,8 +156,6 @@ def detail(incident_id: int):  # type: ignore[no-untyped-def]
     chain_len = session.scalar(select(Evidence.seq).where(Evidence.incident_id == inc.id)
                                .order_by(Evidence.seq.desc()).limit(1)) or 0
     stamps = list(session.scalars(select(Timestamp).where(Timestamp.incident_id == inc.id)))
-    from commercial.api import count_in_area
-
     return render_template(
         "incidents/incidente.html", inc=inc, entries=_runs(svc.entries(inc.id)), chart=_chart(inc),
         orders=wo_svc.orders(incident_id=inc.id), notices=notices, summary=notify.summary(inc.id),
@@ -186,8 +181,6 @@ def _act(incident_id: int, fn: Any, ok: str) -> Any:
 @bp.route("/<int:incident_id>/aviso/confirmar", methods=["POST"])
 @require("incidents.notice.confirm")
 def notice_confirm(incident_id: int):  # type: ignore[no-untyped-def]
-    from incidents.services import lab_notices
-
     return _act(incident_id, lambda: lab_notices.confirm(incident_id, measures=request.form.get("medidas")),
                 "Aviso confirmado: a população afetada será avisada e o portal mostra o aviso.")
 
@@ -195,8 +188,6 @@ def notice_confirm(incident_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/<int:incident_id>/aviso/dispensar", methods=["POST"])
 @require("incidents.notice.confirm")
 def notice_dismiss(incident_id: int):  # type: ignore[no-untyped-def]
-    from incidents.services import lab_notices
-
     return _act(incident_id, lambda: lab_notices.dismiss(incident_id, request.form.get("motivo", "")),
                 "Aviso dispensado; o motivo fica no histórico.")
 
@@ -242,8 +233,6 @@ def area(incident_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/<int:incident_id>/aviso", methods=["POST"])
 @require("incidents.notice.send")
 def send_notice(incident_id: int):  # type: ignore[no-untyped-def]
-    from core.web import current
-
     user = current()
     return _act(incident_id, lambda: notify.queue_notice(incident_id, "abertura",
                                                          created_by=user.username if user else "?"),
@@ -263,8 +252,6 @@ def open_order(incident_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/<int:incident_id>/dossie.zip")
 @require("incidents.audit.export")
 def audit_zip(incident_id: int):  # type: ignore[no-untyped-def]
-    from incidents.audit_file import export_zip
-
     inc = svc.get(incident_id)
     return Response(export_zip(inc.id), mimetype="application/zip", headers={
         "Content-Disposition": f'attachment; filename="dossie-{inc.protocol}.zip"'})

@@ -14,6 +14,7 @@ from core.db import session, unit_of_work
 from core.errors import DomainError, NotFound, ValidationError
 from incidents import domain
 from incidents.models import NoticeTemplate, StepConfig, Technician
+from incidents.services import lab_notices
 from incidents.services import workorders as wo_svc
 from incidents.views import NAV, bp
 
@@ -110,8 +111,6 @@ def templates():  # type: ignore[no-untyped-def]
         except DomainError as exc:
             flash(exc.message, "erro")
         return redirect(url_for("incidents.templates"))
-    from incidents.services import lab_notices
-
     return render_template("incidents/modelos.html", policy=lab_notices.policy(),
                            templates=list(session.scalars(select(NoticeTemplate).order_by(NoticeTemplate.code))),
                            steps=list(session.scalars(select(StepConfig).order_by(StepConfig.id))),
@@ -121,8 +120,6 @@ def templates():  # type: ignore[no-untyped-def]
 @bp.route("/modelos/politica", methods=["POST"])
 @require("incidents.notice.policy")
 def notice_policy():  # type: ignore[no-untyped-def]
-    from incidents.services import lab_notices
-
     on = request.form.get("ecoli_auto_publish") == "1"
     lab_notices.set_ecoli_auto_publish(on)
     flash("E. coli positivo será avisado à população sem esperar confirmação." if on else

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from core.outbox import drain
 from incidents import audit_file, domain, tsa
 from incidents.models import Incident, Message, Notice, Receipt, TimelineEntry
-from incidents.services import delivery, evidence, notify
+from incidents.services import delivery, evidence, field_sync, notify
 from incidents.services import incidents as svc
 from incidents.services import workorders as wo_svc
 from saae.wiring import SUBSCRIPTIONS
@@ -113,8 +113,8 @@ def test_burst_to_verified_audit_file(db, ref, make_consumer, real_channels, tmp
                  ("encerrar", "2026-12-02T11:30:00Z", {"form": {"causa": "fadiga",
                                                                 "servico_executado": "troca de tubo"}}),
              ])]
-    assert {r["status"] for r in wo_svc.sync(queue, tech.username)} == {"aplicada"}
-    assert {r["status"] for r in wo_svc.sync(queue, tech.username)} == {"duplicada"}
+    assert {r["status"] for r in field_sync.sync(queue, tech.username)} == {"aplicada"}
+    assert {r["status"] for r in field_sync.sync(queue, tech.username)} == {"duplicada"}
     db.refresh(wo)
     assert wo.state == "encerrado_executado"
     assert wo_svc.order_periods(wo.id) == {"deslocamento": 19.0, "espera": 5.0, "execucao": 65.0}

@@ -15,7 +15,7 @@ from incidents import api as public_api
 from incidents import domain
 from incidents.channels import Outgoing, SmsHttp, SmtpEmail, WhatsAppCloud
 from incidents.models import Incident, Message, Notice, Receipt, TimelineEntry
-from incidents.services import delivery, evidence, external, notify
+from incidents.services import delivery, evidence, external, field_sync, notify
 from incidents.services import incidents as svc
 from incidents.services import workorders as wo_svc
 from lims.events import SampleNonConformant
@@ -308,5 +308,5 @@ def test_work_orders_catalogue_rules(db, ref):
     wo_svc.approve(hd.id)
     r = wo_svc.reports(dt.datetime.now(dt.UTC) + dt.timedelta(days=30))
     assert r["executed"] == 1 and r["by_origin"]["desdobramento"] == 1 and len(r["overdue"]) >= 2
-    res = wo_svc.sync([{"client_key": "a", "work_order_id": redo.id, "kind": "aceitar"}], "tecnico3")
+    res = field_sync.sync([{"client_key": "a", "work_order_id": redo.id, "kind": "aceitar"}], "tecnico3")
     assert res[0]["status"] == "erro"
