@@ -72,7 +72,9 @@ SAFETY_MEASURES = {
 }
 
 
-def format_duration(hours: float | None) -> str:
+def notice_duration(hours: float | None) -> str:
+    """The notice's {{ duracao }}: "30 minutos", "4 horas", "a definir". Not core.fmt.duration
+    ("4h00"): citizens read this wording, and sent messages' hashes keep it."""
     if not hours:
         return "a definir"
     if hours < 1:

@@ -73,7 +73,7 @@ def _template_for(inc: Incident, purpose: str) -> str:
 
 def _values(inc: Incident, notice: Notice, link: str) -> dict[str, Any]:
     return {"protocolo": inc.protocol, "link": link, "motivo": notice.reason,
-            "area": notice.area_description, "duracao": domain.format_duration(notice.estimated_hours),
+            "area": notice.area_description, "duracao": domain.notice_duration(notice.estimated_hours),
             "medidas": notice.safety_measures, "servico": inc.title}
 
 

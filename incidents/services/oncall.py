@@ -34,7 +34,6 @@ from incidents.services import incidents as inc_svc
 from incidents.services.notify import valid_mobile
 
 CHANNELS = ("whatsapp", "sms", "email")
-WAITING = ("aguardando",)
 ACK_WORDS = re.compile(r"^\s*(ok|okay|ciente|recebido|assumo|sim)\b", re.IGNORECASE)
 
 

@@ -37,29 +37,6 @@ def catalogue(active_only: bool = True) -> list[ServiceType]:
     return list(session.scalars(stmt))
 
 
-@transactional
-def save_service(data: dict[str, Any]) -> ServiceType:
-    errors: dict[str, list[str]] = {}
-    code = str(data.get("code", "")).strip().upper()
-    if not code:
-        errors["code"] = ["obrigatorio"]
-    if not str(data.get("description", "")).strip():
-        errors["description"] = ["obrigatorio"]
-    if data.get("deadline_unit", "horas") not in ("horas", "dias"):
-        errors["deadline_unit"] = ["horas ou dias"]
-    if errors:
-        raise ValidationError("Corrija os campos do serviço", fields=errors)
-    st = session.scalars(select(ServiceType).where(ServiceType.code == code)).first() or ServiceType(code=code)
-    for k in ("description", "group", "deadline_amount", "deadline_unit", "priority", "team_size",
-              "max_postponements", "needs_approval", "materials_kit", "closing_form", "active"):
-        if k in data:
-            setattr(st, k, data[k])
-    with audit_context(reason="catálogo de serviços"):
-        session.add(st)
-        session.flush()
-    return st
-
-
 def get(wo_id: int) -> WorkOrder:
     wo = session.get(WorkOrder, wo_id)
     if wo is None:

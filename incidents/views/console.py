@@ -25,6 +25,7 @@ from incidents.services import delivery, lab_notices, notify, oncall, sources
 from incidents.services import incidents as svc
 from incidents.services import workorders as wo_svc
 from incidents.views import NAV, bp
+from incidents.views.outcome import attempt
 from telemetry.api import tag_info, tag_window
 
 NAV.append(("Incidentes", "incidents.console", "incidents.incident.view"))
@@ -170,11 +171,7 @@ def detail(incident_id: int):  # type: ignore[no-untyped-def]
 
 
 def _act(incident_id: int, fn: Any, ok: str) -> Any:
-    try:
-        fn()
-        flash(ok, "sucesso")
-    except DomainError as exc:
-        flash(exc.message, "erro")
+    attempt(fn, ok)
     return redirect(url_for("incidents.detail", incident_id=incident_id))
 
 

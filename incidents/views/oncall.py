@@ -6,16 +6,17 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 
 from core.auth import require
 from core.db import utcnow
-from core.errors import DomainError, ValidationError
+from core.errors import ValidationError
 from core.web import current
 from incidents.models.oncall import TEAM_LABELS
 from incidents.services import incidents as svc
 from incidents.services import oncall
 from incidents.views import bp
+from incidents.views.outcome import attempt
 
 
 def _local(field: str) -> dt.datetime:
@@ -35,11 +36,7 @@ def _who(full: bool = False) -> str:
 
 
 def _back(ok: str, fn: Any, target: str, **kw: Any) -> Any:
-    try:
-        fn()
-        flash(ok, "sucesso")
-    except DomainError as exc:
-        flash(exc.message, "erro")
+    attempt(fn, ok)
     return redirect(url_for(target, **kw))
 
 

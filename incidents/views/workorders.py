@@ -17,6 +17,7 @@ from incidents.models import NoticeTemplate, StepConfig, Technician
 from incidents.services import lab_notices
 from incidents.services import workorders as wo_svc
 from incidents.views import NAV, bp
+from incidents.views.outcome import attempt
 
 NAV.append(("Ordens de serviço", "incidents.orders", "incidents.workorder.view"))
 
@@ -42,13 +43,9 @@ def order(wo_id: int):  # type: ignore[no-untyped-def]
 
 
 def _act(wo_id: int, fn: Any, ok: str) -> Any:
-    try:
-        new = fn()
-        flash(ok, "sucesso")
-        if new is not None and getattr(new, "id", wo_id) != wo_id:
-            return redirect(url_for("incidents.order", wo_id=new.id))
-    except DomainError as exc:
-        flash(exc.message, "erro")
+    done, new = attempt(fn, ok)
+    if done and new is not None and getattr(new, "id", wo_id) != wo_id:
+        return redirect(url_for("incidents.order", wo_id=new.id))
     return redirect(url_for("incidents.order", wo_id=wo_id))
 
 

@@ -102,7 +102,7 @@ def test_channels_keys_templates():
     assert txt == "Olá Ana, protocolo 2026000001 {{ xpto }}"
     assert domain.unknown_variables("{{ nome }} {{ xpto }}") == ["xpto"]
     assert "ferva" in domain.SAFETY_MEASURES["qualidade"]
-    assert domain.format_duration(0.5) == "30 minutos" and domain.format_duration(4) == "4 horas"
+    assert domain.notice_duration(0.5) == "30 minutos" and domain.notice_duration(4) == "4 horas"
 
 
 def test_hash_chain_detects_any_change():
