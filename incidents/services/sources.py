@@ -12,6 +12,7 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from commercial.api import Area
+from core import fmt
 from core.audit import audit_context
 from core.db import session, transactional
 from core.errors import Conflict
@@ -62,7 +63,7 @@ def anomaly_detected(ev: AnomalyDetected) -> None:
             asset_kind=ev.asset_kind, tag=ev.tag, anomaly_ids=[ev.anomaly_id],
             anomaly_kind=ev.kind, latitude=ev.latitude, longitude=ev.longitude, area=area,
             area_description=desc, estimated_hours=opening.estimated_hours(kind),
-            description=f"Detectado em {ev.started_at:%d/%m/%Y %H:%M} UTC; valor {ev.value}",
+            description=f"Detectado em {fmt.date_time(ev.started_at, tz='UTC')} UTC; valor {ev.value}",
             source_data={"started_at": ev.started_at.isoformat()},
             notify=None if ev.process else False)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Response, flash, jsonify, redirect, render_template, request, url_for
 from markupsafe import Markup
@@ -146,7 +145,7 @@ def _chart(inc: Any) -> Markup | None:
     return Markup(svg.tag_chart(pts, start=start, end=end, marker=marker,  # noqa: S704
                                 unit=info.unit if info else "",
                                 title=f"{inc.tag} - {info.description if info else ''}",
-                                tz=ZoneInfo(svc.settings().timezone)))
+                                tz=fmt.zone()))
 
 
 @bp.route("/<int:incident_id>")
