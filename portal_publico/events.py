@@ -1,1 +1,0 @@
-"""portal_publico.events (to be filled by the area)."""
