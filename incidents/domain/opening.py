@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from incidents.domain.lifecycle import escalates, severity_rank
 
-KINDS = ("interrupcao", "qualidade", "manutencao")
+AUTOMATIC_KINDS = ("interrupcao", "qualidade", "manutencao")  # what a source event opens
 # the catalogue service an automatic work order opens, per incident kind
 SERVICE_FOR_KIND = {"interrupcao": "REP-REDE", "qualidade": "QUAL-AGUA", "manutencao": "MAN-SENSOR"}
 AUTOMATIC_ORIGINS = ("scada", "eta", "laboratorio")

@@ -104,7 +104,7 @@ def _group(cause: Incident, ev: AnomalyDetected) -> None:
 def _holding(ev: AnomalyCleared) -> list[Incident]:
     """Open incidents holding the anomaly: its asset's own, or one that took it as the same
     cause during an alarm flood."""
-    own = [svc.by_open_key(opening.open_key(ev.asset_code, kind)) for kind in opening.KINDS]
+    own = [svc.by_open_key(opening.open_key(ev.asset_code, kind)) for kind in opening.AUTOMATIC_KINDS]
     found = [i for i in own if i is not None and ev.anomaly_id in (i.anomaly_ids or [])]
     if found:
         return found
