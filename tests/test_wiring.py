@@ -35,3 +35,24 @@ def test_new_fields_read_from_rows_published_before_they_existed():
     stop = EtaStoppageStarted.from_payload({"eta_code": "ETA-01",
                                             "started_at": "2026-03-01T12:00:00+00:00"})
     assert stop.eta_name == "" and stop.sector_code is None
+
+
+def test_telemetry_says_whether_an_anomaly_is_a_quality_signal(db):
+    """incidents decides the incident kind from the event alone (no call back to telemetry)."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from sqlalchemy import select
+
+    from telemetry import monitor
+    from telemetry.models.tags import Tag
+    from telemetry.seed import seed_demo
+
+    seed_demo(dt.date.today())
+    anomaly = SimpleNamespace(id=1, kind="limite", severity="alta", value=7.0, message="",
+                              started_at=dt.datetime.now(dt.UTC), process=True)
+    by_quantity = {str(t.quantity): t for t in db.scalars(select(Tag))}
+    ev = monitor._detected_event(anomaly, by_quantity["turbidez"])
+    assert ev.quantity == "turbidez" and ev.quality_signal is True
+    ev = monitor._detected_event(anomaly, by_quantity["pressao"])
+    assert ev.quantity == "pressao" and ev.quality_signal is False
