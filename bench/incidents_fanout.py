@@ -37,11 +37,11 @@ def build(n: int) -> None:
     from commercial import domain
     from commercial.models import BillingGroup, Connection, Consumer
     from core.db import session, utcnow
-    from incidents import seed
+    from incidents import demo, seed
 
     s = session()
     seed.seed_reference()
-    seed.seed_technicians()
+    demo.seed_technicians()
     g = BillingGroup(number=1, name="Grupo bench", due_day=5)
     s.add(g)
     s.flush()
@@ -97,13 +97,13 @@ def main() -> None:
     try:
         upgrade(url)
         from saae.app import create_app
-        from saae.wiring import load
+        from saae.wiring import SUBSCRIPTIONS
 
         app = create_app(Settings.from_env({}, env="test", database_url=url,
                                            data_dir=Path(tempfile.mkdtemp(prefix="bench-inc-"))))
         queued: list[tuple[str, dict]] = []
         tasks.set_backend(lambda path, kw: queued.append((path, kw)))  # sending is not timed
-        subs = load()
+        subs = SUBSCRIPTIONS
         with app.app_context():
             from core.db import session
             from incidents.models import Incident, Message, Notice, TimelineEntry
@@ -148,10 +148,10 @@ def main() -> None:
                   f"'Nao possui telefone' log lines {no_phone}; dispatch jobs enqueued {len(dispatches)}")
 
             # 3. for the record: how fast the demo provider sends them (not part of the target)
-            from incidents.services import notify
+            from incidents.services import delivery
 
             t = time.perf_counter()
-            sent = notify.dispatch(notice.id, max_messages=1000)
+            sent = delivery.dispatch(notice.id, max_messages=1000)
             dt_send = time.perf_counter() - t
             print(f"  (sending through the local outbox provider: {sent} messages in {dt_send:.1f} s, "
                   f"{sent / dt_send:.0f}/s with their evidence chain)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import types
 import typing
 import uuid
 from decimal import Decimal
@@ -78,7 +79,7 @@ def _revive(value: Any, hint: Any) -> Any:
         return value
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+    if origin in (typing.Union, types.UnionType):
         inner = [a for a in args if a is not type(None)]
         return _revive(value, inner[0]) if len(inner) == 1 else value
     if origin in (tuple,) and args:

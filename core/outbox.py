@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,8 +21,9 @@ from core.events import Event, OutboxMessage, ProcessedEvent, event_class
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Event], None]
-Subscriptions = Mapping[str, Sequence[Handler]]
+# a handler takes its own event class (`def on_x(event: XHappened) -> None`), hence Any here
+Handler = Callable[[Any], None]
+Subscriptions = Mapping[type[Event], Sequence[Handler]]
 
 MAX_ATTEMPTS = 10
 
@@ -34,7 +36,8 @@ def handler_name(handler: Handler) -> str:
 
 
 def drain(subscriptions: Subscriptions, *, limit: int = 500, session: Session | None = None) -> int:
-    """Deliver up to `limit` pending rows; return how many rows were completed."""
+    """Deliver up to `limit` pending rows to the handlers subscribed to their event class;
+    return how many rows were completed. Rows keep the class name (`event_type`)."""
     s = session or db_session()
     done = 0
     failed: list[int] = []  # retried by the next drain, not in a tight loop now
@@ -61,14 +64,15 @@ def drain(subscriptions: Subscriptions, *, limit: int = 500, session: Session | 
 
 
 def _deliver(s: Session, row: OutboxMessage, subscriptions: Subscriptions) -> bool:
-    handlers = subscriptions.get(row.event_type, ())
     try:
-        event = event_class(row.event_type).from_payload(row.payload)
+        cls = event_class(row.event_type)
+        event = cls.from_payload(row.payload)
     except Exception as exc:  # an undecodable row would block nobody, but must be seen
         log.exception("outbox row %s cannot be decoded", row.id)
         row.dead = True
         row.last_error = f"decode: {exc}"[:2000]
         return False
+    handlers = subscriptions.get(cls, ())
     done_names = set(
         s.scalars(select(ProcessedEvent.handler).where(ProcessedEvent.outbox_id == row.id))
     )

@@ -1,4 +1,4 @@
-"""Incidents' public interface (contract first; bodies filled by incidents).
+"""Incidents' public interface.
 
 Read by the public site: current service notices, the public ticket tracking page and the
 satisfaction survey. Nothing here reveals more than the one ticket a token points to.
@@ -8,6 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from core.audit import audit_context
+from core.db import session, unit_of_work, utcnow
+from core.errors import Conflict, NotFound, ValidationError
+from incidents.domain import OPEN_INCIDENT_STATES
+from incidents.models import Incident
+from incidents.models import TimelineEntry as Entry
 
 
 @dataclass(frozen=True)
@@ -48,12 +57,6 @@ class TicketStatus:
 def public_notices(*, active: bool | None = True, limit: int = 50,
                    offset: int = 0) -> list[PublicNotice]:
     """Service notices (interruptions, quality incidents) for the public site."""
-    from sqlalchemy import select
-
-    from core.db import session
-    from incidents.domain import OPEN_INCIDENT_STATES
-    from incidents.models import Incident
-
     open_states = [str(s) for s in OPEN_INCIDENT_STATES]
     stmt = (select(Incident).where(Incident.public_notice.is_(True), Incident.state != "cancelado")
             .order_by(Incident.opened_at.desc(), Incident.id.desc()).limit(limit).offset(offset))
@@ -75,12 +78,7 @@ def public_notices(*, active: bool | None = True, limit: int = 50,
     return out
 
 
-def _by_token(token: str):  # type: ignore[no-untyped-def]
-    from sqlalchemy import select
-
-    from core.db import session
-    from incidents.models import Incident
-
+def _by_token(token: str) -> Incident | None:
     if not token or len(token) < 20 or len(token) > 64:
         return None
     return session.scalars(select(Incident).where(Incident.public_token == token)).first()
@@ -88,11 +86,6 @@ def _by_token(token: str):  # type: ignore[no-untyped-def]
 
 def ticket_by_token(token: str) -> TicketStatus | None:
     """The ticket a public tracking token points to, or None."""
-    from sqlalchemy import select
-
-    from core.db import session
-    from incidents.models import TimelineEntry as Entry
-
     inc = _by_token(token)
     if inc is None:
         return None
@@ -108,10 +101,6 @@ def ticket_by_token(token: str) -> TicketStatus | None:
 
 def submit_survey(token: str, score: int, comment: str = "") -> None:
     """Record the satisfaction survey (score 1-5) once per ticket; DomainError otherwise."""
-    from core.audit import audit_context
-    from core.db import session, unit_of_work, utcnow
-    from core.errors import Conflict, NotFound, ValidationError
-
     with unit_of_work():
         inc = _by_token(token)
         if inc is None:

@@ -18,6 +18,11 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from sqlalchemy import select
 
 from core.db import session, utcnow
@@ -102,25 +107,31 @@ def verify_bundle(data: dict[str, Any], anchors: list[Any] | None = None) -> lis
     head = records[-1]["hash"] if records else domain.GENESIS
     if data.get("chain_head") != head:
         problems.append("cabeca da cadeia não confere")
+    problems += _message_problems(data.get("messages") or [], records)
+    for t, v in check_stamps(data, anchors):
+        if not v.ok:
+            problems.append(f"carimbo do tempo sobre o registro {t.get('seq')}: {v.error}")
+    return problems
+
+
+def _message_problems(messages: list[dict[str, Any]], records: list[dict[str, Any]]) -> list[str]:
+    """Each stored message must keep its content hash and match what the chain recorded
+    when it was sent."""
+    problems: list[str] = []
     sent: dict[str, list[dict[str, Any]]] = {}
     for r in records:
         if r.get("kind") in SENT_KINDS:
             sent.setdefault(str(r["payload"].get("key")), []).append(r["payload"])
-    for m in data.get("messages") or []:
+    for m in messages:
         label = f"mensagem {m.get('id')} ({m.get('recipient')})"
         if domain.sha256_hex(str(m.get("content"))) != m.get("content_sha256"):
             problems.append(f"{label}: conteúdo alterado (SHA-256 não confere)")
         proofs = sent.get(str(m.get("key")), [])
         if m.get("status") not in ("pendente", "enviando") and not proofs:
             problems.append(f"{label}: sem registro de envio na cadeia")
-        for p in proofs:
-            if p.get("content") != m.get("content") or p.get("content_sha256") != m.get("content_sha256") \
-                    or p.get("recipient") != m.get("recipient"):
-                problems.append(f"{label}: difere do que foi registrado no envio")
-                break
-    for t, v in check_stamps(data, anchors):
-        if not v.ok:
-            problems.append(f"carimbo do tempo sobre o registro {t.get('seq')}: {v.error}")
+        if any(p.get("content") != m.get("content") or p.get("content_sha256") != m.get("content_sha256")
+               or p.get("recipient") != m.get("recipient") for p in proofs):
+            problems.append(f"{label}: difere do que foi registrado no envio")
     return problems
 
 
@@ -147,12 +158,6 @@ def check_stamps(data: dict[str, Any],
 
 
 def pdf(data: dict[str, Any]) -> bytes:
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import getSampleStyleSheet
-    from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
     styles = getSampleStyleSheet()
     small = styles["BodyText"].clone("small", fontSize=7.5, leading=9)
     buf = io.BytesIO()

@@ -20,6 +20,11 @@ from email.utils import formatdate
 from typing import Any, Protocol
 
 import requests
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from core.db import session, unit_of_work
+from incidents.models import LocalOutbox as Row
 
 log = logging.getLogger(__name__)
 TIMEOUT = 10
@@ -216,15 +221,10 @@ class LocalOutbox:
         found = self.lookup(msg.key)
         if found is not None:  # the same key twice is the same message: shown once
             return found
-        from core.db import unit_of_work
-        from incidents.models import LocalOutbox as Row
-
         values = {"channel": self.name, "recipient": msg.recipient, "subject": msg.subject,
                   "content": msg.content, "reference": msg.key}
         with unit_of_work() as s:
             # two senders racing on one key: the second insert is a no-op, not an error
-            from sqlalchemy.dialects import postgresql, sqlite
-
             dialect = s.get_bind().dialect.name
             ins = postgresql.insert if dialect == "postgresql" else sqlite.insert
             s.execute(ins(Row).values(**values)
@@ -236,11 +236,6 @@ class LocalOutbox:
     def lookup(self, key: str) -> SendResult | None:
         """What this provider already did with `key` (None: never seen), so a sender that died
         between sending and recording can settle the message without sending it again."""
-        from sqlalchemy import select
-
-        from core.db import session
-        from incidents.models import LocalOutbox as Row
-
         row_id = session.scalar(select(Row.id).where(Row.reference == key))
         if row_id is None:
             return None

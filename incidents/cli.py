@@ -5,6 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask import Flask
+from sqlalchemy import select
+
+from core.config import ConfigError, Settings
+from core.db import init_engine, session
+from incidents import tsa
+from incidents.audit_file import check_stamps, export_zip, read_file, verify_bundle
+from incidents.models import Incident
+from incidents.tasks import dispatch_pending
 
 
 @click.group("incidents", help="Incidentes: dossie de auditoria e envio de avisos.")
@@ -19,10 +28,6 @@ def incidents() -> None:
 def verify(file: str, tsa_ca: str | None) -> None:
     """Check an audit file (ZIP or JSON): hash chain, content hashes, manifest and each RFC 3161
     time stamp (signature, TSA certificate up to the trust anchor, imprint). Exit 1 if broken."""
-    from core.config import ConfigError, Settings
-    from incidents import tsa
-    from incidents.audit_file import check_stamps, read_file, verify_bundle
-
     if tsa_ca is None:
         try:
             tsa_ca = Settings.from_env().tsa_ca_file or None
@@ -46,14 +51,8 @@ def verify(file: str, tsa_ca: str | None) -> None:
     click.echo("OK: dossie integro (cadeia de evidências, conteúdos e carimbos do tempo conferem)")
 
 
-def _app():  # type: ignore[no-untyped-def]
+def _app() -> Flask:
     """A bare Flask app carrying the settings and the engine (areas never import saae)."""
-    from flask import Flask
-
-    import incidents.models  # noqa: F401
-    from core.config import ConfigError, Settings
-    from core.db import init_engine
-
     try:
         settings = Settings.from_env()
     except ConfigError as exc:
@@ -69,12 +68,6 @@ def _app():  # type: ignore[no-untyped-def]
 @click.option("--out", "out", type=click.Path(dir_okay=False), default=None)
 def export(protocol: str, out: str | None) -> None:
     """Write the audit ZIP (PDF + JSON bundle) of the incident with this protocol."""
-    from sqlalchemy import select
-
-    from core.db import session
-    from incidents.audit_file import export_zip
-    from incidents.models import Incident
-
     with _app().app_context():
         inc = session.scalars(select(Incident).where(Incident.protocol == protocol)).first()
         if inc is None:
@@ -87,8 +80,6 @@ def export(protocol: str, out: str | None) -> None:
 @incidents.command("dispatch")
 def dispatch() -> None:
     """Send the messages that are due now (retries included)."""
-    from incidents.tasks import dispatch_pending
-
     with _app().app_context():
         click.echo(str(dispatch_pending()))
 

@@ -1,13 +1,13 @@
-"""Reference and demo data of incidents."""
+"""Reference data of incidents every installation needs (the demo's data: incidents.demo)."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 from sqlalchemy import select
 
 from core.audit import audit_context
 from core.db import session, unit_of_work
+from incidents.demo import seed_demo  # noqa: F401  saae/seed.py finds each area's demo here
+from incidents.models import NoticeTemplate, ServiceType, StepConfig
 
 TEMPLATES = (
     ("abertura_interrupcao", "Aviso de interrupção", "SAAE: interrupcao no abastecimento - {{ protocolo }}",
@@ -60,13 +60,6 @@ CATALOGUE = (
       {"name": "numero_novo", "label": "Número do hidrômetro instalado", "required": True}]),
     ("REPAV", "Recomposição de pavimento", "obras", 10, "dias", 4, 2, 3, False, [], []),
 )
-TECHNICIANS = (
-    ("Tiago Técnico", "tecnico", ["rede", "obras"], -22.905, -47.065, "Caminhão ABC-1D23"),
-    ("Tânia Técnica", "tecnico2", ["qualidade", "rede"], -22.930, -47.090, "Saveiro DEF-4G56"),
-    ("Carlos Lima", "tecnico3", ["automacao", "hidrometria"], -22.890, -47.050, "Moto GHI-7J89"),
-)
-
-
 # What a lab-result notice tells people to do, per parameter group (editable on the templates
 # page). Boiling only for microbiological risk: it does not remove chemicals and concentrates
 # some of them.
@@ -92,8 +85,6 @@ ADVICE = [
 
 def seed_reference() -> None:
     """Data every installation needs (idempotent): templates, step rules, the catalogue."""
-    from incidents.models import NoticeTemplate, ServiceType, StepConfig
-
     with unit_of_work(), audit_context(reason="dados de referência"):
         have = set(session.scalars(select(NoticeTemplate.code)))
         for code, name, subject, body in TEMPLATES:
@@ -113,74 +104,3 @@ def seed_reference() -> None:
                                         deadline_unit=unit, priority=prio, team_size=team,
                                         max_postponements=maxp, needs_approval=appr,
                                         materials_kit=kit, closing_form=form))
-
-
-def seed_technicians() -> None:
-    from incidents.models import Technician
-
-    with unit_of_work(), audit_context(reason="dados de demonstração"):
-        have = set(session.scalars(select(Technician.username)))
-        for name, user, skills, lat, lon, vehicle in TECHNICIANS:
-            if user not in have:
-                session.add(Technician(name=name, username=user, skills=skills, latitude=lat,
-                                       longitude=lon, vehicle=vehicle, available=True,
-                                       position_at=dt.datetime.now(dt.UTC)))
-
-
-def seed_demo(today: dt.date) -> None:
-    """Technicians, one closed incident with its work order, messages, receipts and survey,
-    and one open quality incident with its notice (runs after seed_reference). Uses the
-    services directly; the events they publish are harmless when the worker drains them."""
-    from incidents import api
-    from incidents.models import Incident, Technician
-    from incidents.services import incidents as svc
-    from incidents.services import notify
-    from incidents.services import workorders as wo
-
-    seed_technicians()
-    if session.scalars(select(Incident.id)).first():
-        return
-    now = dt.datetime.now(dt.UTC)
-    with audit_context(reason="dados de demonstração"):
-        closed = svc.open_incident(
-            title="Rompimento de adutora na Rua das Flores", kind="interrupcao", origin="operador",
-            severity="alta", reason="Rompimento de rede DN150", asset_code="SET-03",
-            asset_name="Setor Jardim das Flores", latitude=-22.915, longitude=-47.075,
-            area=svc.area_dict(sector_codes=["SET-03"]),
-            area_description="Bairros Distrito Industrial, Jardim das Flores e São José",
-            estimated_hours=5, notify=False, requester_name="Márcia Alves",
-            requester_phone="+5519998761234")
-        w = wo.open_order("REP-REDE", incident_id=closed.id, latitude=-22.915, longitude=-47.075,
-                          address="Rua das Flores, 200")
-        notify.queue_notice(closed.id, "abertura")
-        notify.queue_notice(closed.id, "etapa_aberto")
-        notify.dispatch()
-        if w.technician_id:
-            tech = session.get(Technician, w.technician_id)
-            steps = [("aceitar", {}), ("a_caminho", {"vehicle": tech.vehicle}),
-                     ("chegou", {"lat": -22.915, "lon": -47.075}), ("inicio", {}),
-                     ("material", {"code": "TUBO-PVC-100", "name": "Tubo PVC DN100", "qty": 1}),
-                     ("encerrar", {"form": {"causa": "Fadiga do material",
-                                            "servico_executado": "Troca de 6 m de tubo"}})]
-            wo.sync([{"client_key": f"demo-{i}", "work_order_id": w.id, "kind": k,
-                      "at": (now - dt.timedelta(minutes=90 - 15 * i)).isoformat(), "data": d}
-                     for i, (k, d) in enumerate(steps)], tech.username)
-        for m in notify.messages(closed.id, limit=5):
-            if m.provider_message_id:
-                notify.record_receipt(m.provider_message_id, "read")
-                notify.record_receipt(m.provider_message_id, "delivered")
-        svc.close(closed.id, "reparo concluído")
-        notify.queue_notice(closed.id, "restabelecimento")
-        notify.queue_notice(closed.id, "etapa_encerrado")
-        notify.dispatch()
-        api.submit_survey(closed.public_token, 5, "Equipe rápida e educada")
-        quality = svc.open_incident(
-            title="Turbidez elevada na saída da ETA", kind="qualidade", origin="scada",
-            severity="alta", reason="Turbidez acima de 5 uT na água tratada", asset_code="ETA-01",
-            asset_name="ETA Rio Verde", latitude=-22.9, longitude=-47.06,
-            area=svc.area_dict(sector_codes=["SET-01"]), area_description="Bairros Centro e Vila Nova",
-            estimated_hours=6, open_key="ETA-01:qualidade", tag="ETA-01.TURBIDEZ_SAIDA",
-            notify=False, source_data={"started_at": (now - dt.timedelta(minutes=40)).isoformat()})
-        svc.transition(quality.id, "em_analise", "coleta de confirmação enviada ao laboratório")
-        notify.queue_notice(quality.id, "abertura")
-        notify.dispatch()

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+from asn1crypto import cms, tsp
 from cryptography import x509
 from rfc3161_client import (
     HashAlgorithm,
@@ -67,8 +68,6 @@ def _name(resp: TimeStampResponse) -> str:
 
 def der_certificates(response: bytes) -> bytes:
     """The same TimeStampResp with its certificates SET in DER order (unsigned field)."""
-    from asn1crypto import cms, tsp
-
     resp = tsp.TimeStampResp.load(response)
     token = resp["time_stamp_token"]
     if token.native is None or token["content"]["certificates"].native is None:

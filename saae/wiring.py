@@ -1,39 +1,34 @@
-"""Event subscriptions, explicit: event type name -> handlers (no discovery).
+"""Event subscriptions, explicit: event class -> handlers, in delivery order (no discovery).
 
-Producers never know their consumers; this table is the only place they meet.
-Handlers take the event object, run inside the outbox row's transaction and must be
-idempotent (the outbox delivers at least once).
+Producers never know their consumers; this table is the only place they meet. A handler
+takes its own event class, runs inside the outbox row's transaction and must be idempotent
+(the outbox delivers at least once). Outbox rows store the class name; `core.outbox.drain`
+delivers a row to the handlers listed here for its class.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from core.events import Event
+from incidents import handlers as incidents_handlers
+from incidents.events import IncidentOpened, IncidentStateChanged, NoticeQueued
+from lims import handlers as lims_handlers
+from lims.events import SampleNonConformant
+from telemetry.events import AnomalyCleared, AnomalyDetected, EtaStoppageEnded, EtaStoppageStarted
 
-SUBSCRIPTIONS: dict[str, list[Callable[[Event], None]]] = {}
-
-
-def subscribe(event_type: str, handler: Callable[[Event], None]) -> None:
-    SUBSCRIPTIONS.setdefault(event_type, [])
-    if handler not in SUBSCRIPTIONS[event_type]:
-        SUBSCRIPTIONS[event_type].append(handler)
-
-
-def load() -> dict[str, list[Callable[[Event], None]]]:
-    """Fill SUBSCRIPTIONS from the areas' handlers (one line per subscription below)."""
-    # --- incidents consume telemetry and lims events ---
-    import incidents.handlers  # noqa: PLC0415
-    subscribe("AnomalyDetected", incidents.handlers.on_anomaly_detected)
-    subscribe("AnomalyCleared", incidents.handlers.on_anomaly_cleared)
-    subscribe("EtaStoppageStarted", incidents.handlers.on_eta_stoppage_started)
-    subscribe("EtaStoppageEnded", incidents.handlers.on_eta_stoppage_ended)
-    subscribe("SampleNonConformant", incidents.handlers.on_sample_non_conformant)
-    subscribe("IncidentOpened", incidents.handlers.on_incident_opened)
-    subscribe("IncidentStateChanged", incidents.handlers.on_incident_state_changed)
-    subscribe("NoticeQueued", incidents.handlers.on_notice_queued)
-    # --- lims reacts to ETA stoppages (closed months are read from lims' stored rows) ---
-    import lims.handlers  # noqa: PLC0415
-    subscribe("EtaStoppageStarted", lims.handlers.on_eta_stoppage_started)
-    subscribe("EtaStoppageEnded", lims.handlers.on_eta_stoppage_ended)
-    return SUBSCRIPTIONS
+SUBSCRIPTIONS: dict[type[Event], list[Callable[[Any], None]]] = {
+    # incidents open, clear and follow up incidents from telemetry's and the lab's events
+    AnomalyDetected: [incidents_handlers.on_anomaly_detected],
+    AnomalyCleared: [incidents_handlers.on_anomaly_cleared],
+    SampleNonConformant: [incidents_handlers.on_sample_non_conformant],
+    IncidentOpened: [incidents_handlers.on_incident_opened],
+    IncidentStateChanged: [incidents_handlers.on_incident_state_changed],
+    NoticeQueued: [incidents_handlers.on_notice_queued],
+    # an ETA stoppage: an incident, and the lab's record of it (closed months read lims' rows)
+    EtaStoppageStarted: [incidents_handlers.on_eta_stoppage_started,
+                         lims_handlers.on_eta_stoppage_started],
+    EtaStoppageEnded: [incidents_handlers.on_eta_stoppage_ended,
+                       lims_handlers.on_eta_stoppage_ended],
+}

@@ -19,7 +19,7 @@ from core import tasks
 from core.db import session as db_session
 from core.outbox import drain
 from saae.app import create_app
-from saae.wiring import load
+from saae.wiring import SUBSCRIPTIONS
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def interval(p: Periodic, settings: Any) -> float:
 
 
 def drain_outbox() -> int:
-    return drain(load())
+    return drain(SUBSCRIPTIONS)
 
 
 def _in_app(app: Flask, path: str, kwargs: dict[str, Any]) -> Any:

@@ -7,6 +7,10 @@ from dataclasses import dataclass
 
 from core.events import Event
 
+# What a tag measures (telemetry's Quantity values) when it speaks of the water itself: an
+# anomaly on one of these is a quality signal (incidents opens a water-quality incident).
+WATER_QUALITY_QUANTITIES = frozenset({"turbidez", "cloro", "ph", "condutividade", "redox", "cor"})
+
 
 @dataclass(frozen=True)
 class AnomalyDetected(Event):
@@ -28,6 +32,10 @@ class AnomalyDetected(Event):
     latitude: float | None = None
     longitude: float | None = None
     process: bool = True  # False for sensor/communication faults
+    # what the tag measures (pressao, vazao, turbidez...) and whether that speaks of the
+    # water's quality; rows published before these fields existed read "" / False
+    quantity: str = ""
+    quality_signal: bool = False
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,11 @@ class EtaStoppageStarted(Event):
     started_at: dt.datetime
     reason: str = "parada detectada pela supervisão"
     source_ref: str = ""  # anomaly id / SCADA event id
+    # the ETA as consumers show it (rows published before these fields existed: code only)
+    eta_name: str = ""
+    sector_code: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,7 @@ def test_publish_in_a_rolled_back_transaction_delivers_nothing(db):
         raise RuntimeError("falhou depois de publicar")
     assert db.scalars(select(OutboxMessage).where(
         OutboxMessage.event_type == "ThingHappened")).all() == []
-    assert drain({"ThingHappened": [rec]}) == 0
+    assert drain({ThingHappened: [rec]}) == 0
     assert rec.seen == []
 
 
@@ -68,7 +68,7 @@ def test_publish_then_drain_twice_delivers_exactly_once(db):
     rec = Recorder()
     with unit_of_work():
         publish(ThingHappened(thing_id=42))
-    subs = {"ThingHappened": [rec]}
+    subs = {ThingHappened: [rec]}
     assert drain(subs) >= 1
     assert drain(subs) == 0
     assert rec.seen == [42]
@@ -84,7 +84,7 @@ def test_a_failing_handler_is_retried_without_rerunning_the_others(db):
         if len(flaky_calls) == 1:
             raise RuntimeError("provedor fora do ar")
 
-    subs = {"ThingHappened": [ok, flaky]}
+    subs = {ThingHappened: [ok, flaky]}
     with unit_of_work():
         publish(ThingHappened(thing_id=5))
     drain(subs)  # ok runs, flaky fails; the row stays pending (not retried in a tight loop)
@@ -106,7 +106,7 @@ def test_a_handler_that_always_fails_ends_dead(db):
     with unit_of_work():
         publish(ThingHappened(thing_id=9))
     for _ in range(MAX_ATTEMPTS):
-        drain({"ThingHappened": [broken]})
+        drain({ThingHappened: [broken]})
     row = db.scalars(select(OutboxMessage).where(OutboxMessage.event_type == "ThingHappened")).one()
     assert row.dead and row.attempts == MAX_ATTEMPTS and row.processed_at is None
 
@@ -122,7 +122,7 @@ def test_a_handler_failure_rolls_back_its_own_writes(db):
 
     with unit_of_work():
         publish(ThingHappened(thing_id=3))
-    drain({"ThingHappened": [half_done]})
+    drain({ThingHappened: [half_done]})
     assert db.scalars(select(Organization).where(Organization.name == "meia")).all() == []
 
 
@@ -162,7 +162,7 @@ def test_two_concurrent_drains_never_take_the_same_row(app):
         try:
             with Session(engine) as s:
                 start.wait()
-                drain({"ConcurrentThingHappened": [handler]}, session=s)
+                drain({ConcurrentThingHappened: [handler]}, session=s)
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 

@@ -38,11 +38,11 @@ def _seed(session):  # type: ignore[no-untyped-def]
     from lims.services import results as rs
     from lims.services import validation
     from saae.seed import seed_demo
-    from saae.wiring import load
+    from saae.wiring import SUBSCRIPTIONS
 
     seed_demo(dt.date.today())
     users = {u.username: u.id for u in session.scalars(select(User))}
-    drain(load())  # the demo's own non-conformities become incidents first
+    drain(SUBSCRIPTIONS)  # the demo's own non-conformities become incidents first
     _samples_at_the_bench(session)
     # a non-microbiological result above its standard (not turbidity: the grid test uses it),
     # validated by the supervisor
@@ -83,13 +83,13 @@ def _seed(session):  # type: ignore[no-untyped-def]
     # a demo coliform positive validated in the same batch would open it with its own advice)
     with unit_of_work():
         validation.validate([r.id], users["supervisor"])
-    drain(load())
+    drain(SUBSCRIPTIONS)
     # everything else typed and not yet validated is validated (so some wait for publication)
     entered = [x.id for x in session.scalars(select(Result).where(
         Result.state == ResultState.ENTERED, Result.analyst_id != users["supervisor"]))]
     with unit_of_work():
         validation.validate(entered, users["supervisor"])
-    drain(load())
+    drain(SUBSCRIPTIONS)
     # the technician has a programmed order today
     tech = session.scalars(select(Technician).where(Technician.username == "tecnico")).first()
     wo = session.scalars(select(WorkOrder).where(WorkOrder.technician_id == tech.id)).first()

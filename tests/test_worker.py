@@ -75,10 +75,9 @@ def test_in_process_runner_runs_jobs_and_the_beat(app, monkeypatch, restore_back
 
 
 def test_drain_outbox_job_uses_the_wiring(db):
-    from saae.wiring import load
+    from saae.wiring import SUBSCRIPTIONS
 
-    subs = load()
-    assert all(callable(h) for handlers in subs.values() for h in handlers)
+    assert all(callable(h) for handlers in SUBSCRIPTIONS.values() for h in handlers)
     assert worker.drain_outbox() >= 0
 
 

@@ -28,7 +28,7 @@ class Incident(Audited, IdMixin, TimestampMixin, Base):
     title: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20))  # interrupcao | qualidade | manutencao | atendimento
     origin: Mapped[str] = mapped_column(String(20))  # scada | laboratorio | eta | operador | cidadao | externo
-    state: Mapped[IncidentState] = mapped_column(String(20), default=IncidentState.ABERTO)
+    state: Mapped[IncidentState] = mapped_column(String(20), default=IncidentState.OPEN)
     severity: Mapped[str] = mapped_column(String(10), default="media")
     open_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     asset_code: Mapped[str | None] = mapped_column(String(40), index=True)

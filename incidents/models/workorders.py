@@ -53,7 +53,7 @@ class WorkOrder(Audited, IdMixin, TimestampMixin, Base):
     number: Mapped[str] = mapped_column(String(20), unique=True)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents_incident.id"), index=True)
     service_code: Mapped[str] = mapped_column(String(20))
-    state: Mapped[WorkOrderState] = mapped_column(String(30), default=WorkOrderState.PENDENTE)
+    state: Mapped[WorkOrderState] = mapped_column(String(30), default=WorkOrderState.PENDING)
     origin: Mapped[str] = mapped_column(String(20), default="incidente")  # incidente | operador | desdobramento | reservico | externo
     description: Mapped[str] = mapped_column(Text, default="")
     priority: Mapped[int] = mapped_column(default=3)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from core.db import session, transactional
+from core.web import settings
 from incidents import domain, tsa
 from incidents.models import Evidence, Incident, Timestamp
 
@@ -49,9 +50,7 @@ def as_records(rows: list[Evidence]) -> list[dict[str, Any]]:
 
 
 def _anchors() -> list:  # type: ignore[type-arg]
-    from incidents.services import incidents as inc_svc
-
-    path = inc_svc.settings().tsa_ca_file
+    path = settings().tsa_ca_file
     return tsa.load_anchors(path) if path else []
 
 

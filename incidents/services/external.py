@@ -17,12 +17,12 @@ from incidents.models import Incident
 from incidents.services import incidents as svc
 
 # source status (lower-case, as sent) -> our state
-MIRROR = {"aberto": IncidentState.ABERTO, "novo": IncidentState.ABERTO,
-          "em_analise": IncidentState.EM_ANALISE, "analise": IncidentState.EM_ANALISE,
-          "em_andamento": IncidentState.EM_ATENDIMENTO, "em_atendimento": IncidentState.EM_ATENDIMENTO,
-          "resolvido": IncidentState.RESOLVIDO, "concluido": IncidentState.ENCERRADO,
-          "finalizado": IncidentState.ENCERRADO, "fechado": IncidentState.ENCERRADO,
-          "encerrado": IncidentState.ENCERRADO, "cancelado": IncidentState.CANCELADO}
+MIRROR = {"aberto": IncidentState.OPEN, "novo": IncidentState.OPEN,
+          "em_analise": IncidentState.UNDER_ANALYSIS, "analise": IncidentState.UNDER_ANALYSIS,
+          "em_andamento": IncidentState.IN_PROGRESS, "em_atendimento": IncidentState.IN_PROGRESS,
+          "resolvido": IncidentState.RESOLVED, "concluido": IncidentState.CLOSED,
+          "finalizado": IncidentState.CLOSED, "fechado": IncidentState.CLOSED,
+          "encerrado": IncidentState.CLOSED, "cancelado": IncidentState.CANCELLED}
 
 
 def _find(system: str, code: str) -> Incident | None:
@@ -75,8 +75,8 @@ def _mirror(inc: Incident, status: str, system: str) -> None:
     if target is None or target == inc.state:
         return
     reason = f"espelhado de {system} ({status})"
-    if target == IncidentState.ENCERRADO:
-        if inc.state in domain.OPEN_INCIDENT_STATES or inc.state == IncidentState.RESOLVIDO:
+    if target == IncidentState.CLOSED:
+        if inc.state in domain.OPEN_INCIDENT_STATES or inc.state == IncidentState.RESOLVED:
             svc.close(inc.id, reason)
         return
     if target in domain.INCIDENT_TRANSITIONS[inc.state]:

@@ -8,16 +8,18 @@ import secrets
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
+from commercial.api import Area, consumers_in_area, count_in_area
 from core.audit import audit_context, current_actor
 from core.db import session, transactional, utcnow
-from core.errors import Conflict, IllegalTransition, NotFound, ValidationError
+from core.errors import IllegalTransition, NotFound, ValidationError
 from core.events import publish
+from core.web import settings
 from incidents import domain
-from incidents.domain import IncidentState
+from incidents.domain import IncidentState, opening
 from incidents.events import IncidentOpened, IncidentStateChanged
-from incidents.models import Incident, TimelineEntry, WorkOrder
+from incidents.models import Incident, TimelineEntry
 from incidents.services import evidence
 
 log = logging.getLogger(__name__)
@@ -26,12 +28,6 @@ KINDS = {"interrupcao": "Interrupção / falta d'água", "qualidade": "Qualidade
          "manutencao": "Manutenção", "atendimento": "Atendimento ao cliente"}
 ORIGINS = {"scada": "Supervisório (SCADA)", "laboratorio": "Laboratório", "eta": "Parada de ETA",
            "operador": "Operador", "cidadao": "Cidadão", "externo": "Sistema externo"}
-
-
-def settings() -> Any:
-    from flask import current_app
-
-    return current_app.config["SAAE_SETTINGS"]
 
 
 def get(incident_id: int) -> Incident:
@@ -95,9 +91,9 @@ def open_incident(*, title: str, kind: str, origin: str, severity: str = "media"
              {"severity": severity}, public=True)
     evidence.append(inc.id, "incidente_aberto", _snapshot(inc))
     if notify is None:
-        notify = (settings().incidents_auto_notify and kind in ("interrupcao", "qualidade")
-                  and domain.severity_rank(severity)
-                  >= domain.severity_rank(settings().incidents_auto_min_severity))
+        notify = opening.auto_notify(enabled=settings().incidents_auto_notify, kind=kind,
+                                     severity=severity,
+                                     min_severity=settings().incidents_auto_min_severity)
     publish(IncidentOpened(inc.id, inc.protocol, kind, origin, severity, bool(notify)))
     return inc
 
@@ -130,15 +126,15 @@ def transition(incident_id: int, target: str, reason: str = "") -> Incident:
         new = domain.incident_next(inc.state, target)
     except domain.TransitionError as exc:
         raise IllegalTransition(str(exc)) from None
-    if new == IncidentState.CANCELADO and not reason.strip():
+    if new == IncidentState.CANCELLED and not reason.strip():
         raise ValidationError("Informe o motivo do cancelamento", fields={"reason": ["obrigatorio"]})
     old = str(inc.state)
     now = utcnow()
     with audit_context(reason=reason or f"{old} -> {new}"):
         inc.state = new
-        if new == IncidentState.RESOLVIDO:
+        if new == IncidentState.RESOLVED:
             inc.resolved_at = now
-        if new in (IncidentState.ENCERRADO, IncidentState.CANCELADO):
+        if new in (IncidentState.CLOSED, IncidentState.CANCELLED):
             inc.closed_at = now
             inc.resolved_at = inc.resolved_at or now
         if new not in domain.OPEN_INCIDENT_STATES:
@@ -155,7 +151,7 @@ def transition(incident_id: int, target: str, reason: str = "") -> Incident:
 @transactional
 def reopen(inc: Incident, open_key: str, reason: str) -> Incident:
     """The problem came back: the resolved incident is open again under its key."""
-    transition(inc.id, IncidentState.ABERTO, reason)
+    transition(inc.id, IncidentState.OPEN, reason)
     with audit_context(reason=reason):
         inc.open_key = open_key
         inc.resolved_at = None
@@ -166,7 +162,7 @@ def reopen(inc: Incident, open_key: str, reason: str) -> Incident:
 def recently_resolved(asset_code: str, kind: str) -> Incident | None:
     inc = session.scalars(select(Incident).where(Incident.asset_code == asset_code,
                                                  Incident.kind == kind,
-                                                 Incident.state == IncidentState.RESOLVIDO)
+                                                 Incident.state == IncidentState.RESOLVED)
                           .order_by(Incident.resolved_at.desc()).limit(1)).first()
     return inc if inc and domain.should_reopen(inc.state, inc.resolved_at, utcnow()) else None
 
@@ -176,54 +172,8 @@ def close(incident_id: int, reason: str = "") -> Incident:
     """Resolve (if needed) and close: the two audited steps an operator's 'Encerrar' means."""
     inc = get(incident_id)
     if inc.state in domain.OPEN_INCIDENT_STATES:
-        transition(incident_id, IncidentState.RESOLVIDO, reason or "serviço restabelecido")
-    return transition(incident_id, IncidentState.ENCERRADO, reason or "encerrado")
-
-
-@transactional
-def on_source_cleared(open_key: str, note: str, at: dt.datetime) -> Incident | None:
-    """The anomaly / stoppage behind an incident ended: note it, auto-resolve if allowed."""
-    inc = by_open_key(open_key)
-    if inc is None:
-        return None
-    timeline(inc.id, "evento", note, at=at)
-    if inc.is_open:  # the detail page tells the operator and offers to close
-        with audit_context(reason=note):
-            inc.source_data = {**(inc.source_data or {}), "source_cleared_at": at.isoformat(),
-                               "source_cleared_note": note}
-            session.flush()
-    any_wo = session.scalar(select(func.count(WorkOrder.id)).where(WorkOrder.incident_id == inc.id)) or 0
-    if domain.should_auto_resolve(enabled=settings().incidents_auto_resolve, state=inc.state,
-                                  open_work_orders=any_wo, any_work_orders=any_wo):
-        transition(inc.id, IncidentState.RESOLVIDO, "normalizado antes de qualquer ação (automático)")
-    return inc
-
-
-def source_cleared_at(inc: Incident) -> dt.datetime | None:
-    """When the cause (anomaly, stoppage) ended, if it did while the incident is still open."""
-    raw = (inc.source_data or {}).get("source_cleared_at")
-    if not raw or not inc.is_open:
-        return None
-    return dt.datetime.fromisoformat(raw)
-
-
-@transactional
-def close_after_cleared(incident_id: int, *, cancel_orders: bool, reason: str = "") -> Incident:
-    """The operator accepts that the cause ended: open work orders are cancelled (if asked)
-    and the incident is resolved, so the affected are told the service is back."""
-    from incidents.services import workorders as wo_svc
-
-    inc = get(incident_id)
-    if source_cleared_at(inc) is None:
-        raise Conflict("A causa deste incidente ainda não foi normalizada.")
-    why = reason.strip() or "causa normalizada (anomalia encerrada)"
-    for wo in wo_svc.orders(incident_id=inc.id):
-        if str(wo.state) in domain.WO_CLOSED:
-            continue
-        if not cancel_orders:
-            raise Conflict(f"A OS {wo.number} ainda está aberta: encerre-a ou marque para cancelá-la.")
-        wo_svc.transition(wo.id, domain.WorkOrderState.CANCELADA, f"{why}; OS não é mais necessária")
-    return transition(inc.id, IncidentState.RESOLVIDO, why)
+        transition(incident_id, IncidentState.RESOLVED, reason or "serviço restabelecido")
+    return transition(incident_id, IncidentState.CLOSED, reason or "encerrado")
 
 
 @transactional
@@ -231,8 +181,6 @@ def set_area(incident_id: int, *, sector_codes: list[str], neighbourhoods: list[
              segment_codes: list[str] | None = None, description: str = "",
              estimated_hours: float | None = None, reason: str = "") -> Incident:
     """Operators adjust who is affected (and what the notice says about it)."""
-    from commercial.api import Area, count_in_area
-
     inc = get(incident_id)
     area = Area(sector_codes=tuple(s for s in sector_codes if s),
                 segment_codes=tuple(s for s in segment_codes or () if s),
@@ -249,8 +197,6 @@ def set_area(incident_id: int, *, sector_codes: list[str], neighbourhoods: list[
 
 
 def area_of(inc: Incident) -> Any:
-    from commercial.api import Area
-
     a = inc.area or {}
     return Area(sector_codes=tuple(a.get("sector_codes") or ()),
                 segment_codes=tuple(a.get("segment_codes") or ()),
@@ -269,8 +215,6 @@ def _names(items: list[str], limit: int = 6) -> str:
 def describe_area(area: Any) -> str:
     """The affected area as citizens know it: neighbourhoods (a sector is described by the
     neighbourhoods of its connections), never internal codes."""
-    from commercial.api import Area, consumers_in_area
-
     hoods = list(area.neighbourhoods)
     if area.sector_codes:
         hoods += [c.neighbourhood for c in consumers_in_area(Area(sector_codes=tuple(area.sector_codes)))]

@@ -11,6 +11,7 @@ from core.db import session, transactional, utcnow
 from core.errors import Conflict, ValidationError
 from incidents.models import Incident, NoticePolicy, NoticeTemplate
 from incidents.services import incidents as svc
+from incidents.services import notify
 
 PENDING, CONFIRMED, DISMISSED = "pendente", "confirmado", "dispensado"
 
@@ -60,8 +61,6 @@ def pending() -> list[Incident]:
 @transactional
 def confirm(incident_id: int, *, measures: str | None = None) -> Incident:
     """A Supervisor or Gestor confirms: the notice goes to the portal and to the affected."""
-    from incidents.services import notify
-
     inc = svc.get(incident_id)
     if inc.notice_confirmation != PENDING:
         raise Conflict("Este incidente não tem aviso aguardando confirmação.")

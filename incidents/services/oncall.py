@@ -31,9 +31,9 @@ from incidents.models import Incident, Message, OnCallShift, OnCallTeam, Page
 from incidents.models.oncall import TEAM_LABELS
 from incidents.services import evidence
 from incidents.services import incidents as inc_svc
+from incidents.services.notify import valid_mobile
 
 CHANNELS = ("whatsapp", "sms", "email")
-WAITING = ("aguardando",)
 ACK_WORDS = re.compile(r"^\s*(ok|okay|ciente|recebido|assumo|sim)\b", re.IGNORECASE)
 
 
@@ -73,8 +73,6 @@ def pages(incident_id: int) -> list[Page]:
 
 
 def _contact(channel: str, contact: str) -> str:
-    from incidents.services.notify import valid_mobile
-
     contact = (contact or "").strip()
     if channel not in CHANNELS:
         raise ValidationError(f"Canal inválido: use {', '.join(CHANNELS)}.",

@@ -6,23 +6,26 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Response, flash, jsonify, redirect, render_template, request, url_for
 from markupsafe import Markup
 from sqlalchemy import select
 
+from commercial.api import Area, count_in_area
 from core import fmt
 from core.auth import require
 from core.db import session
 from core.errors import DomainError, ValidationError
 from core.web import current, query_int
 from incidents import domain, svg
+from incidents.audit_file import export_zip
 from incidents.models import Evidence, LocalOutbox, Notice, NoticeTemplate, Timestamp
+from incidents.services import delivery, lab_notices, notify, oncall, sources
 from incidents.services import incidents as svc
-from incidents.services import notify, oncall
 from incidents.services import workorders as wo_svc
 from incidents.views.blueprints import bp
+from incidents.views.outcome import attempt
+from telemetry.api import tag_info, tag_window
 
 TONES = {"critica": "falha", "alta": "falha", "media": "alerta", "baixa": ""}
 
@@ -40,8 +43,6 @@ def dashboard(user: Any) -> list[dict[str, Any]]:
     cards = [{"title": "Incidentes abertos", "value": n, "url": url_for("incidents.console"),
               "hint": "console de operação", "tone": "alerta" if n else "ok"}]
     if user.can("incidents.notice.confirm"):
-        from incidents.services import lab_notices
-
         waiting = lab_notices.pending()
         cards.insert(0, {
             "title": "Avisos aguardando confirmação", "value": len(waiting),
@@ -106,8 +107,6 @@ def new():  # type: ignore[no-untyped-def]
             est = float(form["estimated_hours"]) if form.get("estimated_hours") else None
             sectors = [s.strip() for s in form.get("sectors", "").split(",") if s.strip()]
             hoods = [s.strip() for s in form.get("neighbourhoods", "").split(",") if s.strip()]
-            from commercial.api import Area
-
             area = Area(sector_codes=tuple(sectors), neighbourhoods=tuple(hoods))
             inc = svc.open_incident(
                 title=form.get("title", ""), kind=form.get("kind", "interrupcao"),
@@ -129,8 +128,6 @@ def new():  # type: ignore[no-untyped-def]
 def _chart(inc: Any) -> Markup | None:
     if not inc.tag:
         return None
-    from telemetry.api import tag_info, tag_window
-
     start = inc.opened_at - dt.timedelta(hours=2)
     end = min(dt.datetime.now(dt.UTC), inc.opened_at + dt.timedelta(hours=2))
     if inc.resolved_at:
@@ -146,7 +143,7 @@ def _chart(inc: Any) -> Markup | None:
     return Markup(svg.tag_chart(pts, start=start, end=end, marker=marker,  # noqa: S704
                                 unit=info.unit if info else "",
                                 title=f"{inc.tag} - {info.description if info else ''}",
-                                tz=ZoneInfo(svc.settings().timezone)))
+                                tz=fmt.zone()))
 
 
 @bp.route("/<int:incident_id>")
@@ -157,8 +154,6 @@ def detail(incident_id: int):  # type: ignore[no-untyped-def]
     chain_len = session.scalar(select(Evidence.seq).where(Evidence.incident_id == inc.id)
                                .order_by(Evidence.seq.desc()).limit(1)) or 0
     stamps = list(session.scalars(select(Timestamp).where(Timestamp.incident_id == inc.id)))
-    from commercial.api import count_in_area
-
     return render_template(
         "incidents/incidente.html", inc=inc, entries=_runs(svc.entries(inc.id)), chart=_chart(inc),
         orders=wo_svc.orders(incident_id=inc.id), notices=notices, summary=notify.summary(inc.id),
@@ -166,26 +161,20 @@ def detail(incident_id: int):  # type: ignore[no-untyped-def]
         affected=count_in_area(svc.area_of(inc)), next_states=sorted(domain.INCIDENT_TRANSITIONS[inc.state]),
         labels=domain.INCIDENT_LABELS, services=wo_svc.catalogue(), tones=TONES,
         kinds=svc.KINDS, origins=svc.ORIGINS, oncall=oncall.view(inc.id),
-        cleared_at=svc.source_cleared_at(inc),
+        cleared_at=sources.source_cleared_at(inc),
         open_orders=[w for w in wo_svc.orders(incident_id=inc.id) if str(w.state) not in domain.WO_CLOSED],
         purposes=NOTICE_PURPOSES,
         template_names=dict(session.execute(select(NoticeTemplate.code, NoticeTemplate.name)).tuples().all()))
 
 
 def _act(incident_id: int, fn: Any, ok: str) -> Any:
-    try:
-        fn()
-        flash(ok, "sucesso")
-    except DomainError as exc:
-        flash(exc.message, "erro")
+    attempt(fn, ok)
     return redirect(url_for("incidents.detail", incident_id=incident_id))
 
 
 @bp.route("/<int:incident_id>/aviso/confirmar", methods=["POST"])
 @require("incidents.notice.confirm")
 def notice_confirm(incident_id: int):  # type: ignore[no-untyped-def]
-    from incidents.services import lab_notices
-
     return _act(incident_id, lambda: lab_notices.confirm(incident_id, measures=request.form.get("medidas")),
                 "Aviso confirmado: a população afetada será avisada e o portal mostra o aviso.")
 
@@ -193,8 +182,6 @@ def notice_confirm(incident_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/<int:incident_id>/aviso/dispensar", methods=["POST"])
 @require("incidents.notice.confirm")
 def notice_dismiss(incident_id: int):  # type: ignore[no-untyped-def]
-    from incidents.services import lab_notices
-
     return _act(incident_id, lambda: lab_notices.dismiss(incident_id, request.form.get("motivo", "")),
                 "Aviso dispensado; o motivo fica no histórico.")
 
@@ -202,7 +189,7 @@ def notice_dismiss(incident_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/<int:incident_id>/normalizado", methods=["POST"])
 @require("incidents.incident.manage")
 def close_cleared(incident_id: int):  # type: ignore[no-untyped-def]
-    return _act(incident_id, lambda: svc.close_after_cleared(
+    return _act(incident_id, lambda: sources.close_after_cleared(
         incident_id, cancel_orders=request.form.get("cancelar_os") == "1",
         reason=request.form.get("reason", "")), "Incidente resolvido: a causa foi normalizada.")
 
@@ -240,8 +227,6 @@ def area(incident_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/<int:incident_id>/aviso", methods=["POST"])
 @require("incidents.notice.send")
 def send_notice(incident_id: int):  # type: ignore[no-untyped-def]
-    from core.web import current
-
     user = current()
     return _act(incident_id, lambda: notify.queue_notice(incident_id, "abertura",
                                                          created_by=user.username if user else "?"),
@@ -261,8 +246,6 @@ def open_order(incident_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/<int:incident_id>/dossie.zip")
 @require("incidents.audit.export")
 def audit_zip(incident_id: int):  # type: ignore[no-untyped-def]
-    from incidents.audit_file import export_zip
-
     inc = svc.get(incident_id)
     return Response(export_zip(inc.id), mimetype="application/zip", headers={
         "Content-Disposition": f'attachment; filename="dossie-{inc.protocol}.zip"'})
@@ -275,7 +258,7 @@ def messages(incident_id: int):  # type: ignore[no-untyped-def]
     page = query_int("pagina", 1, minimum=1, maximum=100_000)
     msgs = notify.messages(inc.id, limit=100, offset=(page - 1) * 100)
     return render_template("incidents/mensagens.html", inc=inc, msgs=msgs, page=page,
-                           receipts={m.id: notify.receipts(m.id) for m in msgs},
+                           receipts={m.id: delivery.receipts(m.id) for m in msgs},
                            show_contacts=_sees_contacts())
 
 

@@ -13,6 +13,7 @@ from core import fmt
 from core.auth import require
 from core.errors import NotFound, ValidationError
 from core.web import current
+from incidents.services import field_sync
 from incidents.services import workorders as wo_svc
 from incidents.views.api_docs import FieldOrdersOut, FieldSyncOut
 from incidents.views.blueprints import api, bp
@@ -72,4 +73,4 @@ class FieldSync(MethodView):
         if not isinstance(items, list) or len(items) > 500:
             raise ValidationError("Envie 'actions': uma lista de até 500 ações")
         tech = _technician()
-        return {"results": wo_svc.sync(items, tech.username)}
+        return {"results": field_sync.sync(items, tech.username)}

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 
+from core import fmt
 from core.auth import require
 from core.db import utcnow
-from core.errors import DomainError, ValidationError
+from core.errors import ValidationError
 from core.web import current
 from incidents.models.oncall import TEAM_LABELS
-from incidents.services import incidents as svc
 from incidents.services import oncall
 from incidents.views.blueprints import bp
+from incidents.views.outcome import attempt
 
 
 def _local(field: str) -> dt.datetime:
@@ -24,7 +24,7 @@ def _local(field: str) -> dt.datetime:
         naive = dt.datetime.fromisoformat(raw)
     except ValueError:
         raise ValidationError("Data e hora inválidas.", fields={field: ["Data inválida."]}) from None
-    return naive.replace(tzinfo=ZoneInfo(svc.settings().timezone)).astimezone(dt.UTC)
+    return naive.replace(tzinfo=fmt.zone()).astimezone(dt.UTC)
 
 
 def _who(full: bool = False) -> str:
@@ -35,11 +35,7 @@ def _who(full: bool = False) -> str:
 
 
 def _back(ok: str, fn: Any, target: str, **kw: Any) -> Any:
-    try:
-        fn()
-        flash(ok, "sucesso")
-    except DomainError as exc:
-        flash(exc.message, "erro")
+    attempt(fn, ok)
     return redirect(url_for(target, **kw))
 
 

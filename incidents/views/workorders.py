@@ -14,8 +14,10 @@ from core.db import session, unit_of_work
 from core.errors import DomainError, NotFound, ValidationError
 from incidents import domain
 from incidents.models import NoticeTemplate, StepConfig, Technician
+from incidents.services import lab_notices
 from incidents.services import workorders as wo_svc
 from incidents.views.blueprints import bp
+from incidents.views.outcome import attempt
 
 
 @bp.route("/os")
@@ -39,13 +41,9 @@ def order(wo_id: int):  # type: ignore[no-untyped-def]
 
 
 def _act(wo_id: int, fn: Any, ok: str) -> Any:
-    try:
-        new = fn()
-        flash(ok, "sucesso")
-        if new is not None and getattr(new, "id", wo_id) != wo_id:
-            return redirect(url_for("incidents.order", wo_id=new.id))
-    except DomainError as exc:
-        flash(exc.message, "erro")
+    done, new = attempt(fn, ok)
+    if done and new is not None and getattr(new, "id", wo_id) != wo_id:
+        return redirect(url_for("incidents.order", wo_id=new.id))
     return redirect(url_for("incidents.order", wo_id=wo_id))
 
 
@@ -108,8 +106,6 @@ def templates():  # type: ignore[no-untyped-def]
         except DomainError as exc:
             flash(exc.message, "erro")
         return redirect(url_for("incidents.templates"))
-    from incidents.services import lab_notices
-
     return render_template("incidents/modelos.html", policy=lab_notices.policy(),
                            templates=list(session.scalars(select(NoticeTemplate).order_by(NoticeTemplate.code))),
                            steps=list(session.scalars(select(StepConfig).order_by(StepConfig.id))),
@@ -119,8 +115,6 @@ def templates():  # type: ignore[no-untyped-def]
 @bp.route("/modelos/politica", methods=["POST"])
 @require("incidents.notice.policy")
 def notice_policy():  # type: ignore[no-untyped-def]
-    from incidents.services import lab_notices
-
     on = request.form.get("ecoli_auto_publish") == "1"
     lab_notices.set_ecoli_auto_publish(on)
     flash("E. coli positivo será avisado à população sem esperar confirmação." if on else

@@ -18,7 +18,13 @@ from core.db import session, unit_of_work
 from core.errors import NotFound
 from core.events import publish
 from telemetry import detection, shelving
-from telemetry.events import AnomalyCleared, AnomalyDetected, EtaStoppageEnded, EtaStoppageStarted
+from telemetry.events import (
+    WATER_QUALITY_QUANTITIES,
+    AnomalyCleared,
+    AnomalyDetected,
+    EtaStoppageEnded,
+    EtaStoppageStarted,
+)
 from telemetry.models.anomalies import Anomaly, AnomalyState
 from telemetry.models.tags import Tag
 
@@ -130,7 +136,8 @@ def _detected_event(a: Anomaly, tag: Tag) -> AnomalyDetected:
         started_at=a.started_at, asset_kind=str(asset.kind), asset_code=asset.code,
         asset_name=asset.name, value=a.value, message=a.message,
         sector_code=asset.sector_code, latitude=asset.latitude, longitude=asset.longitude,
-        process=a.process)
+        process=a.process, quantity=str(tag.quantity),
+        quality_signal=str(tag.quantity) in WATER_QUALITY_QUANTITIES)
 
 
 def _open(tag: Tag, f: detection.Finding, now: dt.datetime, readings: Sequence[Any],
@@ -155,7 +162,9 @@ def _open(tag: Tag, f: detection.Finding, now: dt.datetime, readings: Sequence[A
         publish(_detected_event(a, tag))
     if f.kind == "parada_eta":
         publish(EtaStoppageStarted(eta_code=tag.asset.code, started_at=a.started_at,
-                                   source_ref=f"anomalia:{a.id}"))
+                                   source_ref=f"anomalia:{a.id}", eta_name=tag.asset.name,
+                                   sector_code=tag.asset.sector_code,
+                                   latitude=tag.asset.latitude, longitude=tag.asset.longitude))
     report.opened.append(a.id)
     log.warning("anomalia %s aberta: %s %s (%s) %s", a.id, tag.name, f.kind, f.severity,
                 f.message)

@@ -23,10 +23,10 @@ _n = itertools.count(1)
 
 @pytest.fixture()
 def ref(db):
-    from incidents import seed
+    from incidents import demo, seed
 
     seed.seed_reference()
-    seed.seed_technicians()
+    demo.seed_technicians()
     db.commit()
 
 

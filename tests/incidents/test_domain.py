@@ -27,8 +27,8 @@ def test_incident_machine_every_pair():
         else:
             with pytest.raises(TransitionError):
                 domain.incident_next(cur, tgt)
-    assert not INCIDENT_TRANSITIONS[IncidentState.ENCERRADO]
-    assert not INCIDENT_TRANSITIONS[IncidentState.CANCELADO]
+    assert not INCIDENT_TRANSITIONS[IncidentState.CLOSED]
+    assert not INCIDENT_TRANSITIONS[IncidentState.CANCELLED]
 
 
 def test_work_order_machine_every_pair_and_rules():
@@ -49,7 +49,7 @@ def test_work_order_machine_every_pair_and_rules():
     with pytest.raises(TransitionError, match="Causa"):
         domain.wo_next("programado", "encerrado_executado",
                        WorkOrderFacts(closing_form_missing=("Causa",)))
-    for closed in domain.WO_CLOSED - {WorkOrderState.CANCELADA}:
+    for closed in domain.WO_CLOSED - {WorkOrderState.CANCELLED}:
         assert not WO_TRANSITIONS[closed]
 
 
@@ -102,7 +102,7 @@ def test_channels_keys_templates():
     assert txt == "Olá Ana, protocolo 2026000001 {{ xpto }}"
     assert domain.unknown_variables("{{ nome }} {{ xpto }}") == ["xpto"]
     assert "ferva" in domain.SAFETY_MEASURES["qualidade"]
-    assert domain.format_duration(0.5) == "30 minutos" and domain.format_duration(4) == "4 horas"
+    assert domain.notice_duration(0.5) == "30 minutos" and domain.notice_duration(4) == "4 horas"
 
 
 def test_hash_chain_detects_any_change():
@@ -119,3 +119,34 @@ def test_hash_chain_detects_any_change():
     recs[1]["payload"]["content"] = "dois"
     del recs[0]
     assert domain.verify_chain(recs)
+
+
+def test_which_incident_an_anomaly_opens():
+    from incidents.domain import opening
+
+    assert opening.anomaly_kind("comunicacao", process=False, quality_signal=True) == "manutencao"
+    assert opening.anomaly_kind("qualidade", process=True, quality_signal=False) == "qualidade"
+    assert opening.anomaly_kind("limite", process=True, quality_signal=True) == "qualidade"
+    assert opening.anomaly_kind("parada_eta", process=True, quality_signal=True) == "interrupcao"
+    assert opening.anomaly_kind("limite", process=True, quality_signal=False) == "interrupcao"
+    assert opening.open_key("ETA-01", "qualidade") == "ETA-01:qualidade"
+    assert opening.anomaly_title("manutencao", "Poço 3") == "Falha de sensor/comunicacao - Poço 3"
+    assert opening.anomaly_origin("parada_eta") == "eta"
+
+
+def test_redelivery_grouping_and_follow_up_rules():
+    from incidents.domain import opening
+
+    assert opening.already_handled(7, "alta", [([7], "alta")])
+    assert not opening.already_handled(7, "critica", [([7], "alta")])  # it got worse
+    assert not opening.may_group("manutencao", process=False, sector_code="S1", window_minutes=10)
+    assert opening.may_group("interrupcao", process=True, sector_code="S1", window_minutes=10)
+    assert opening.same_cause(["S1"], "A", sector_code="S1", asset_code="B")
+    assert not opening.same_cause(["S1"], "B", sector_code="S1", asset_code="B")
+    assert opening.auto_work_order_service(enabled=True, origin="scada", kind="qualidade",
+                                           severity="alta", min_severity="media",
+                                           has_orders=False) == "QUAL-AGUA"
+    assert opening.auto_work_order_service(enabled=True, origin="operador", kind="qualidade",
+                                           severity="alta", min_severity="media",
+                                           has_orders=False) is None
+    assert opening.restoration_due("resolvido", True) and not opening.restoration_due("resolvido", False)

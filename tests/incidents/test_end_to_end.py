@@ -16,10 +16,10 @@ from sqlalchemy import select
 from core.outbox import drain
 from incidents import audit_file, domain, tsa
 from incidents.models import Incident, Message, Notice, Receipt, TimelineEntry
-from incidents.services import evidence, notify
+from incidents.services import delivery, evidence, field_sync, notify
 from incidents.services import incidents as svc
 from incidents.services import workorders as wo_svc
-from saae.wiring import load
+from saae.wiring import SUBSCRIPTIONS
 
 CLI = [sys.executable, "-c", "from saae.cli import main; main()"]
 
@@ -58,7 +58,7 @@ def test_burst_to_verified_audit_file(db, ref, make_consumer, real_channels, tmp
     make_consumer("Vizinho Outro Setor", "(19) 99111-2222", sector="SET-03")
 
     _burst(db)
-    drain(load())  # AnomalyDetected -> incident -> IncidentOpened -> OS + notice -> sending
+    drain(SUBSCRIPTIONS)  # AnomalyDetected -> incident -> IncidentOpened -> OS + notice -> sending
 
     # the burst gives a rate-of-fall and a below-minimum anomaly: one incident for both
     [inc] = db.scalars(select(Incident).where(Incident.asset_code == "SET-02")).all()
@@ -88,9 +88,9 @@ def test_burst_to_verified_audit_file(db, ref, make_consumer, real_channels, tmp
 
     # receipts out of order: read before delivered, a late 'sent' changes nothing
     wa = msgs["Maria Silva"]
-    notify.record_receipt(wa.provider_message_id, "read", "1764700000")
-    notify.record_receipt(wa.provider_message_id, "delivered", "1764699990")
-    notify.record_receipt(wa.provider_message_id, "sent", "1764699980")
+    delivery.record_receipt(wa.provider_message_id, "read", "1764700000")
+    delivery.record_receipt(wa.provider_message_id, "delivered", "1764699990")
+    delivery.record_receipt(wa.provider_message_id, "sent", "1764699980")
     db.refresh(wa)
     assert wa.status == "lido" and wa.delivered_at and wa.read_at
     assert len(db.scalars(select(Receipt).where(Receipt.message_id == wa.id)).all()) == 4
@@ -98,7 +98,7 @@ def test_burst_to_verified_audit_file(db, ref, make_consumer, real_channels, tmp
     # a redelivered event or a second dispatch sends nothing twice
     sends = len(fp.whatsapp)
     notify.queue_notice(inc.id, "abertura")
-    notify.dispatch()
+    delivery.dispatch()
     assert len(fp.whatsapp) == sends
 
     # the technician closes the order from the phone (the queue re-sent once: no duplicates)
@@ -113,15 +113,15 @@ def test_burst_to_verified_audit_file(db, ref, make_consumer, real_channels, tmp
                  ("encerrar", "2026-12-02T11:30:00Z", {"form": {"causa": "fadiga",
                                                                 "servico_executado": "troca de tubo"}}),
              ])]
-    assert {r["status"] for r in wo_svc.sync(queue, tech.username)} == {"aplicada"}
-    assert {r["status"] for r in wo_svc.sync(queue, tech.username)} == {"duplicada"}
+    assert {r["status"] for r in field_sync.sync(queue, tech.username)} == {"aplicada"}
+    assert {r["status"] for r in field_sync.sync(queue, tech.username)} == {"duplicada"}
     db.refresh(wo)
     assert wo.state == "encerrado_executado"
     assert wo_svc.order_periods(wo.id) == {"deslocamento": 19.0, "espera": 5.0, "execucao": 65.0}
 
     # the operator closes the incident -> restoration notice to the same people
     svc.close(inc.id, "rede reparada")
-    drain(load())
+    drain(SUBSCRIPTIONS)
     db.refresh(inc)
     assert inc.state == "encerrado"
     restored = db.scalars(select(Notice).where(Notice.incident_id == inc.id,

@@ -14,7 +14,7 @@ from core.errors import Conflict, ValidationError
 from incidents import api as public_api
 from incidents.models import Incident, Notice
 from incidents.services import incidents as svc
-from incidents.services import lab_notices
+from incidents.services import lab_notices, sources
 from incidents.services import workorders as wo_svc
 from lims.events import SampleNonConformant
 from telemetry.events import AnomalyCleared
@@ -91,11 +91,11 @@ def test_cause_ended_offers_to_close_and_cancels_the_order(db, ref, client, logi
         svc.transition(inc.id, "em_atendimento", "equipe a caminho")
     db.commit()
     with pytest.raises(Conflict):
-        svc.close_after_cleared(inc.id, cancel_orders=True)  # not cleared yet
+        sources.close_after_cleared(inc.id, cancel_orders=True)  # not cleared yet
     _publish(db, AnomalyCleared(anomaly_id=701, tag="SET-09.VAZAO", kind="taxa",
                                 ended_at=NOW + dt.timedelta(minutes=40), asset_code="SET-09"))
     db.refresh(inc)
-    assert inc.state == "em_atendimento" and svc.source_cleared_at(inc) is not None
+    assert inc.state == "em_atendimento" and sources.source_cleared_at(inc) is not None
     login_as(Profile.OPERADOR)
     page = client.get(f"/incidentes/{inc.id}").get_data(as_text=True)
     assert "A causa deste incidente terminou" in page

@@ -14,9 +14,9 @@ from core.auth import Profile
 from core.errors import ValidationError
 from core.outbox import drain
 from incidents.models import Evidence, Incident, Page
+from incidents.services import delivery, oncall
 from incidents.services import incidents as svc
-from incidents.services import notify, oncall
-from saae.wiring import load
+from saae.wiring import SUBSCRIPTIONS
 from telemetry.events import AnomalyCleared, AnomalyDetected
 from tests.incidents.conftest import whatsapp_signature
 
@@ -52,7 +52,7 @@ def _publish(db, *events):
     for e in events:
         publish(e)
     db.commit()
-    drain(load())
+    drain(SUBSCRIPTIONS)
 
 
 def _kinds(db, incident_id):
@@ -79,7 +79,7 @@ def test_escalation_three_on_call_first_two_do_not_acknowledge(db, ref, real_cha
     [p1] = oncall.pages(inc.id)
     assert (p1.step, p1.name, p1.state, p1.recipient) == (1, "Ana Plantonista", "aguardando",
                                                          "+5519998110001")
-    notify.dispatch()
+    delivery.dispatch()
     sent = [m for m in fp.whatsapp if m["to"] == "5519998110001"]
     assert len(sent) == 1 and f"OK {p1.code}" in sent[0]["text"]["body"]
     assert inc.protocol in sent[0]["text"]["body"]
@@ -92,7 +92,7 @@ def test_escalation_three_on_call_first_two_do_not_acknowledge(db, ref, real_cha
     # Bruno is silent too -> Carla (the finished shift is never called)
     [p3_id] = oncall.escalate_due(now + dt.timedelta(minutes=22))
     db.commit()
-    notify.dispatch()
+    delivery.dispatch()
     assert [m["to"] for m in fp.whatsapp] == ["5519998110001", "5519998110002", "5519998110003"]
     p1, p2, p3 = oncall.pages(inc.id)
     assert (p1.state, p2.state, p3.state) == ("escalado", "escalado", "aguardando")
@@ -130,7 +130,7 @@ def test_supervisor_last_then_no_answer_and_ack_from_the_page(db, ref, real_chan
     db.commit()
     p1, sup = oncall.pages(inc.id)
     assert (sup.role, sup.channel, sup.recipient) == ("supervisor", "email", "sueli@saae.local")
-    notify.dispatch()
+    delivery.dispatch()
     assert any("sueli@saae.local" in m["to"] for m in sink.messages)
     # the supervisor is silent too: the timeline says nobody answered
     assert oncall.escalate_due(now + dt.timedelta(minutes=12)) == []

@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from incidents import audit_file, seed
+from incidents import audit_file, demo, seed
 from incidents.models import Incident, ServiceType
 
 
@@ -15,8 +15,8 @@ def test_seed_reference_and_demo(db, make_consumer):
     seed.seed_reference()
     seed.seed_reference()
     assert len(db.scalars(select(ServiceType)).all()) == len(seed.CATALOGUE)
-    seed.seed_demo(dt.date.today())
-    seed.seed_demo(dt.date.today())
+    demo.seed_demo(dt.date.today())
+    demo.seed_demo(dt.date.today())
     incs = db.scalars(select(Incident).order_by(Incident.id)).all()
     assert [i.state for i in incs] == ["encerrado", "em_analise"]
     assert incs[0].survey_score == 5

@@ -15,11 +15,11 @@ from incidents import api as public_api
 from incidents import domain
 from incidents.channels import Outgoing, SmsHttp, SmtpEmail, WhatsAppCloud
 from incidents.models import Incident, Message, Notice, Receipt, TimelineEntry
-from incidents.services import external, notify
+from incidents.services import delivery, evidence, external, field_sync, notify
 from incidents.services import incidents as svc
 from incidents.services import workorders as wo_svc
 from lims.events import SampleNonConformant
-from saae.wiring import load
+from saae.wiring import SUBSCRIPTIONS
 from telemetry.events import AnomalyCleared, AnomalyDetected, EtaStoppageEnded, EtaStoppageStarted
 
 NOW = dt.datetime(2026, 12, 2, 12, 0, tzinfo=dt.UTC)
@@ -39,7 +39,7 @@ def _publish(db, *events):
     for e in events:
         publish(e)
     db.commit()
-    drain(load())
+    drain(SUBSCRIPTIONS)
 
 
 def _incidents(db, asset="SET-09"):
@@ -60,7 +60,7 @@ def test_repeats_attach_escalate_and_redelivery_is_harmless(db, ref, app):
     first = db.scalars(select(OutboxMessage).where(OutboxMessage.event_type == "AnomalyDetected")).first()
     first.processed_at = None
     db.commit()
-    drain(load())
+    drain(SUBSCRIPTIONS)
     assert len(_incidents(db)) == 1
     # a sensor fault is a maintenance incident without notices
     _publish(db, _anomaly(103, kind="comunicacao", process=False))
@@ -126,7 +126,7 @@ def test_lifecycle_rules(db, ref):
     svc.transition(inc.id, "em_analise", "vendo")
     svc.close(inc.id, "ok")
     assert inc.state == "encerrado" and inc.closed_at and inc.open_key is None
-    chain = [e.kind for e in notify.evidence.chain(inc.id)]
+    chain = [e.kind for e in evidence.chain(inc.id)]
     assert chain[0] == "incidente_aberto" and chain.count("situacao") == 3
 
 
@@ -165,7 +165,7 @@ def _requester_ticket(db, phone="(19) 99876-5432", email=""):
     inc = svc.open_incident(title="Vazamento na calcada", kind="atendimento", origin="cidadao",
                             requester_name="Carla Dias", requester_phone=phone, requester_email=email)
     db.commit()
-    drain(load())
+    drain(SUBSCRIPTIONS)
     return inc
 
 
@@ -180,20 +180,20 @@ def test_retry_with_backoff_never_sends_twice(db, ref, real_channels, app):
     [m] = notify.messages(inc.id)
     assert m.status == "nova_tentativa" and m.attempts == 1
     wait1 = (m.next_attempt_at - dt.datetime.now(dt.UTC)).total_seconds()
-    assert notify.dispatch() == 0  # not due yet
+    assert delivery.dispatch() == 0  # not due yet
     m.next_attempt_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
     db.commit()
-    notify.dispatch()
+    delivery.dispatch()
     db.refresh(m)
     assert m.status == "nova_tentativa" and m.attempts == 2
     wait2 = (m.next_attempt_at - dt.datetime.now(dt.UTC)).total_seconds()
     assert 55 < wait1 <= 60 and 115 < wait2 <= 120  # exponential backoff
     m.next_attempt_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
     db.commit()
-    notify.dispatch()
+    delivery.dispatch()
     db.refresh(m)
     assert m.status == "enviado" and m.attempts == 3 and len(fp.whatsapp) == 1
-    notify.dispatch()
+    delivery.dispatch()
     notify.queue_notice(inc.id, "etapa_aberto")
     assert len(fp.whatsapp) == 1
     assert len(db.scalars(select(Receipt).where(Receipt.message_id == m.id)).all()) == 3
@@ -204,7 +204,7 @@ def test_retry_with_backoff_never_sends_twice(db, ref, real_channels, app):
                  claimed_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
     db.add(m2)
     db.commit()
-    assert notify.flag_stale_claims() == 1 and notify.dispatch() == 0
+    assert delivery.flag_stale_claims() == 1 and delivery.dispatch() == 0
 
 
 def test_no_phone_logs_and_tries_email(db, ref, real_channels):
@@ -221,9 +221,9 @@ def test_receipts_unknown_and_permanent_failure(db, ref, real_channels):
     fp, _ = real_channels
     inc = _requester_ticket(db)
     [m] = notify.messages(inc.id)
-    assert notify.record_receipt("wamid.NAOEXISTE", "delivered") is None
-    notify.record_receipt(m.provider_message_id, "failed", None, {"errors": [{"code": 131026}]})
-    notify.record_receipt(m.provider_message_id, "delivered")
+    assert delivery.record_receipt("wamid.NAOEXISTE", "delivered") is None
+    delivery.record_receipt(m.provider_message_id, "failed", None, {"errors": [{"code": 131026}]})
+    delivery.record_receipt(m.provider_message_id, "delivered")
     db.refresh(m)
     assert m.status == "entregue" and m.failed_at and m.delivered_at
 
@@ -236,21 +236,21 @@ def test_timestamp_and_external_tickets(db, ref, real_channels):
     inc, created = external.upsert(payload)
     assert created and inc.kind == "atendimento" and inc.source_data["process_number"] == "2026/555"
     db.commit()
-    drain(load())
+    drain(SUBSCRIPTIONS)
     inc2, created2 = external.upsert(payload)
     assert inc2.id == inc.id and not created2
     external.upsert({**payload, "status": "em_andamento"})
     assert inc.state == "em_atendimento"
     external.upsert({**payload, "status": "finalizado"})
     db.commit()
-    drain(load())
+    drain(SUBSCRIPTIONS)
     assert inc.state == "encerrado" and inc.source_status == "finalizado"
     bodies = [w["text"]["body"] for w in fp.whatsapp]
     assert any("Recebemos" in b and f"/acompanhar/{inc.public_token}" in b for b in bodies)
     assert any(f"/acompanhar/{inc.public_token}/pesquisa" in b for b in bodies)
     with pytest.raises(ValidationError):
         external.upsert({"source_code": "x"})
-    ts = notify.evidence.timestamp_head(inc.id, svc.settings().tsa_url)
+    ts = evidence.timestamp_head(inc.id, svc.settings().tsa_url)
     assert ts.status == "concedido" and len(fp.tsa) == 1
 
 
@@ -308,5 +308,5 @@ def test_work_orders_catalogue_rules(db, ref):
     wo_svc.approve(hd.id)
     r = wo_svc.reports(dt.datetime.now(dt.UTC) + dt.timedelta(days=30))
     assert r["executed"] == 1 and r["by_origin"]["desdobramento"] == 1 and len(r["overdue"]) >= 2
-    res = wo_svc.sync([{"client_key": "a", "work_order_id": redo.id, "kind": "aceitar"}], "tecnico3")
+    res = field_sync.sync([{"client_key": "a", "work_order_id": redo.id, "kind": "aceitar"}], "tecnico3")
     assert res[0]["status"] == "erro"

@@ -15,7 +15,7 @@ from incidents.models import Incident, Message
 from incidents.services import incidents as svc
 from incidents.services import notify
 from incidents.services import workorders as wo_svc
-from saae.wiring import load
+from saae.wiring import SUBSCRIPTIONS
 
 
 def _incident(db, **kw):
@@ -24,7 +24,7 @@ def _incident(db, **kw):
                             area=svc.area_dict(sector_codes=["SET-01"]), notify=False,
                             requester_name="Lia", requester_phone="(19) 99876-5432", **kw)
     db.commit()
-    drain(load())
+    drain(SUBSCRIPTIONS)
     return inc
 
 

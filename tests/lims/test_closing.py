@@ -86,18 +86,18 @@ def test_validation_page_four_eyes(client, db, make_user, login_as):
 
 
 def test_eta_stoppage_events_through_the_outbox(db):
-    from saae.wiring import load
+    from saae.wiring import SUBSCRIPTIONS
     from telemetry.events import EtaStoppageEnded, EtaStoppageStarted
 
     t0 = dt.datetime(Y, M, 5, 3, tzinfo=dt.UTC)
     publish(EtaStoppageStarted(eta_code="ETA-W", started_at=t0, source_ref="anom-77"))
     publish(EtaStoppageStarted(eta_code="ETA-W", started_at=t0, source_ref="anom-77"))  # again
     db.commit()
-    drain(load())
+    drain(SUBSCRIPTIONS)
     publish(EtaStoppageEnded(eta_code="ETA-W", ended_at=t0 + dt.timedelta(hours=6),
                              source_ref="anom-77"))
     db.commit()
-    drain(load())
+    drain(SUBSCRIPTIONS)
     rows = db.query(EtaStoppage).filter_by(eta_code="ETA-W").all()
     assert len(rows) == 1 and rows[0].ended_at == t0 + dt.timedelta(hours=6)
     assert rows[0].source == "supervisorio"

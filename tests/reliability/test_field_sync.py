@@ -13,11 +13,11 @@ from tests.reliability.sqlite_world import run_sqlite
 
 
 def test_technician_sync_answers_each_item(db, client, login_as):
-    from incidents import seed
+    from incidents import demo, seed
     from incidents.services import workorders as wo_svc
 
     seed.seed_reference()
-    seed.seed_technicians()
+    demo.seed_technicians()
     db.commit()
     login_as(Profile.TECNICO, username="tecnico")
     inc = _incident(db)

@@ -10,7 +10,7 @@ SNIPPET = """
 import threading, logging, secrets
 logging.basicConfig(level=logging.ERROR)
 from incidents.models import Incident, Message, LocalOutbox
-from incidents.services import notify
+from incidents.services import delivery
 from sqlalchemy import select, func
 N = 400
 with unit_of_work() as s:
@@ -27,7 +27,7 @@ def sender():
     with app.app_context():
         start.wait()
         try:
-            notify.dispatch(batch=20)
+            delivery.dispatch(batch=20)
         except Exception as exc:
             errors.append(repr(exc))
         finally:

@@ -22,10 +22,10 @@ PROD = {"SAAE_ENV": "production", "SAAE_SECRET_KEY": "k" * 40,
 
 @pytest.fixture()
 def ref(db):  # type: ignore[no-untyped-def]
-    from incidents import seed
+    from incidents import demo, seed
 
     seed.seed_reference()
-    seed.seed_technicians()
+    demo.seed_technicians()
     db.commit()
 
 

@@ -1,0 +1,106 @@
+"""Pure rules of incidents, one subject a module: the incident lifecycle, the work-order state
+machine, messages and notices, the evidence hash chain, and which incident another area's
+event opens (`opening`, imported as a module).
+
+No Flask, no SQLAlchemy: everything here is tested without a database.
+"""
+
+from __future__ import annotations
+
+from incidents.domain.hashchain import (
+    GENESIS,
+    ChainProblem,
+    canonical,
+    chain_hash,
+    jsonable,
+    sha256_hex,
+    verify_chain,
+)
+from incidents.domain.lifecycle import (
+    INCIDENT_LABELS,
+    INCIDENT_TRANSITIONS,
+    OPEN_INCIDENT_STATES,
+    REOPEN_WINDOW,
+    SEVERITIES,
+    IncidentState,
+    TransitionError,
+    escalates,
+    incident_next,
+    severity_rank,
+    should_auto_resolve,
+    should_reopen,
+)
+from incidents.domain.messages import (
+    DELIVERY_RANK,
+    NO_PHONE,
+    PROVIDER_STATUS,
+    SAFETY_MEASURES,
+    TEMPLATE_VARIABLES,
+    backoff_seconds,
+    choose_channels,
+    furthest,
+    message_key,
+    notice_duration,
+    render_template,
+    unknown_variables,
+)
+from incidents.domain.workorders import (
+    WO_CLOSED,
+    WO_LABELS,
+    WO_TRANSITIONS,
+    TechCandidate,
+    WorkOrderFacts,
+    WorkOrderState,
+    haversine_km,
+    missing_form_fields,
+    nearest_technician,
+    periods,
+    wo_deadline,
+    wo_next,
+)
+
+__all__ = [
+    "ChainProblem",
+    "DELIVERY_RANK",
+    "GENESIS",
+    "INCIDENT_LABELS",
+    "INCIDENT_TRANSITIONS",
+    "IncidentState",
+    "NO_PHONE",
+    "OPEN_INCIDENT_STATES",
+    "PROVIDER_STATUS",
+    "REOPEN_WINDOW",
+    "SAFETY_MEASURES",
+    "SEVERITIES",
+    "TEMPLATE_VARIABLES",
+    "TechCandidate",
+    "TransitionError",
+    "WO_CLOSED",
+    "WO_LABELS",
+    "WO_TRANSITIONS",
+    "WorkOrderFacts",
+    "WorkOrderState",
+    "backoff_seconds",
+    "canonical",
+    "chain_hash",
+    "choose_channels",
+    "escalates",
+    "notice_duration",
+    "furthest",
+    "haversine_km",
+    "incident_next",
+    "jsonable",
+    "message_key",
+    "missing_form_fields",
+    "nearest_technician",
+    "periods",
+    "render_template",
+    "severity_rank",
+    "sha256_hex",
+    "should_auto_resolve",
+    "should_reopen",
+    "unknown_variables",
+    "verify_chain",
+    "wo_deadline",
+    "wo_next",
+]

@@ -1,1 +1,0 @@
-"""telemetry.handlers (to be filled by the area)."""
