@@ -12,8 +12,8 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from core.pdf import esc
 from portal_publico import services as sv
+from render.pdf.text import esc
 
 # Decreto 5.440/2005, Anexo, Art. 5 II a: transcription of Lei 8.078/1990 (CDC) arts. 6 III, 31.
 CDC_TEXT = (

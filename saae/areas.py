@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-AREAS = ("core", "lims", "labels", "telemetry", "commercial", "incidents", "portal_publico")
+AREAS = ("core", "lims", "telemetry", "commercial", "incidents", "portal_publico")
 
 
 def area_module(area: str, name: str) -> ModuleType | None:

@@ -13,10 +13,10 @@ from core import fmt as ptbr
 from core.audit import audit_context
 from core.db import session, transactional, utcnow
 from core.errors import NotFound, ValidationError
-from core.pdf import esc
 from lims.domain import compliance as comp
 from lims.models.results import DosingConsumption, EtaStoppage, Result, ResultState
 from lims.services import closing
+from render.pdf.text import esc
 
 log = logging.getLogger(__name__)
 

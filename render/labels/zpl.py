@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from labels.code128 import QUIET_ZONE_MODULES, modules
-from labels.spec import LabelSpec
+from render.barcodes.code128 import QUIET_ZONE_MODULES, modules
+from render.labels.spec import LabelSpec
 
 _SAFE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,:;/-+()#*=%!?'\"@&$<>[]{}|")
 
@@ -57,7 +57,7 @@ def render_zpl(specs: Iterable[LabelSpec], *, width_mm: float = 50, height_mm: f
 
 def _datamatrix_zpl(specs: Iterable[LabelSpec], width_mm: float, height_mm: float, dpi: int,
                     copies: int) -> str:
-    from labels.datamatrix import matrix
+    from render.barcodes.datamatrix import matrix
 
     dots = dpi / 25.4
     pw, ll = round(width_mm * dots), round(height_mm * dots)

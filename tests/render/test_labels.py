@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageFilter
 
-from labels import api
+from render import labels as api
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "labels"
 

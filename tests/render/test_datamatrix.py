@@ -11,9 +11,9 @@ import time
 import pytest
 from PIL import Image, ImageFilter
 
-from labels import api
-from labels.datamatrix import matrix
-from tests.labels.test_labels import ARTIFACTS, pdf_pages_png, spec
+from render import labels as api
+from render.barcodes.datamatrix import matrix
+from tests.render.test_labels import ARTIFACTS, pdf_pages_png, spec
 
 
 def test_symbols_are_ecc200_squares_with_their_finder_pattern():
