@@ -17,6 +17,7 @@ from lims.domain import compliance as comp
 from lims.models.results import DosingConsumption, EtaStoppage, Result, ResultState
 from lims.services import closing
 from render.pdf.text import esc
+from render.svg.bar_chart import Bar, bar_chart
 
 log = logging.getLogger(__name__)
 
@@ -580,28 +581,8 @@ def by_point(rows: list[Result]) -> list[tuple[str, int]]:
 
 
 def bar_chart_svg(items: list[tuple[str, int]], title: str) -> str:
-    """A horizontal bar chart as inline SVG (server-rendered, no JavaScript)."""
-    from markupsafe import escape
-
-    if not items:
-        return ""
-    bar_h, gap, left, width = 22, 8, 230, 640
-    top = 30
-    height = top + len(items) * (bar_h + gap) + 10
-    peak = max(v for _k, v in items) or 1
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
-             f'width="100%" aria-label="{escape(title)}"><title>{escape(title)}</title>',
-             f'<text x="0" y="18" font-size="14" font-weight="bold">{escape(title)}</text>']
-    for i, (label, v) in enumerate(items):
-        y = top + i * (bar_h + gap)
-        w = int((width - left - 40) * v / peak)
-        parts.append(f'<text x="{left - 6}" y="{y + 15}" font-size="12" text-anchor="end">'
-                     f'{escape(label if len(label) <= 36 else label[:35] + "…")}</text>')
-        parts.append(f'<rect x="{left}" y="{y}" width="{max(w, 2)}" height="{bar_h}" '
-                     'fill="#b3261e"/>')
-        parts.append(f'<text x="{left + w + 6}" y="{y + 15}" font-size="12">{v}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+    """Horizontal bars (server-rendered SVG, no JavaScript): name and count per row."""
+    return str(bar_chart(title, [Bar(label, v) for label, v in items]))
 
 
 def nonconformity_table(rows: list[Result]) -> tuple[list[str], list[list[str]]]:
