@@ -13,7 +13,7 @@ _MODULE_PX, _MARGIN_PX = 5, 10  # libdmtx's encoder defaults (its image, sampled
 def matrix(code: str) -> tuple[str, ...]:
     """The symbol's rows, one character per module ('1' dark, '0' light), without the quiet
     zone; libdmtx picks the smallest square size that holds `code`."""
-    from pylibdmtx import pylibdmtx
+    from pylibdmtx import pylibdmtx  # why: libdmtx loads on first use
 
     enc = pylibdmtx.encode(code.encode("ascii"), size="SquareAuto")
     stride = enc.width * enc.bpp // 8

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from render.barcodes.code128 import QUIET_ZONE_MODULES, modules
+from render.barcodes.datamatrix import matrix
 from render.labels.spec import LabelSpec
 
 _SAFE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,:;/-+()#*=%!?'\"@&$<>[]{}|")
@@ -57,8 +58,6 @@ def render_zpl(specs: Iterable[LabelSpec], *, width_mm: float = 50, height_mm: f
 
 def _datamatrix_zpl(specs: Iterable[LabelSpec], width_mm: float, height_mm: float, dpi: int,
                     copies: int) -> str:
-    from render.barcodes.datamatrix import matrix
-
     dots = dpi / 25.4
     pw, ll = round(width_mm * dots), round(height_mm * dots)
     pad = round(2 * dots)
