@@ -87,13 +87,20 @@ class Limit:
 
 @dataclass(frozen=True)
 class Scale:
+    """The y axis: from `lo` to `hi`, a grid line every `step`."""
+
     lo: float
     hi: float
     step: float
 
+    def ticks(self) -> list[float]:
+        return [self.lo + k * self.step for k in range(round((self.hi - self.lo) / self.step) + 1)]
+
 
 @dataclass(frozen=True)
 class Chart:
+    """What to draw; the points come apart (`line_chart(chart, points)`)."""
+
     title: str
     description: str
     x_range: tuple[float, float]
@@ -208,8 +215,7 @@ def _bands(p: _Plot) -> list[str]:
 def _grid(p: _Plot) -> list[str]:
     s, out = p.c.y, []
     decimals = places(s.step)
-    for k in range(round((s.hi - s.lo) / s.step) + 1):
-        v = s.lo + k * s.step
+    for v in s.ticks():
         yy = p.y(v)
         out.append(f'<line x1="{p.left}" x2="{p.left + p.pw}" y1="{yy:.1f}" y2="{yy:.1f}" '
                    f'stroke="{p.look.grid}"/><text x="{p.left - 6}" y="{yy + 4:.1f}" '
