@@ -17,7 +17,6 @@ from lims.domain import compliance as comp
 from lims.models.results import DosingConsumption, EtaStoppage, Result, ResultState
 from lims.services import closing
 from render.pdf.text import esc
-from render.svg.bar_chart import Bar, bar_chart
 
 log = logging.getLogger(__name__)
 
@@ -578,11 +577,6 @@ def by_point(rows: list[Result]) -> list[tuple[str, int]]:
     for r in rows:
         counts[r.point_name or r.point_code] = counts.get(r.point_name or r.point_code, 0) + 1
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-
-
-def bar_chart_svg(items: list[tuple[str, int]], title: str) -> str:
-    """Horizontal bars (server-rendered SVG, no JavaScript): name and count per row."""
-    return str(bar_chart(title, [Bar(label, v) for label, v in items]))
 
 
 def nonconformity_table(rows: list[Result]) -> tuple[list[str], list[list[str]]]:
