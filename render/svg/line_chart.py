@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
@@ -52,8 +53,9 @@ CONSOLE = Look(960, 340, (58, 14, 28, 46), axis_text='font-size="12" fill="#555"
                empty_text='font-size="16" fill="#777"')
 
 
-@dataclass(frozen=True)
-class Point:
+class Point(NamedTuple):
+    """One value (a tuple: a day of readings makes thousands)."""
+
     x: float  # a category's index or a POSIX time
     y: float | None  # None: a hole in the line
     flag: str = ""  # "off": out of the standard; "bad": bad quality
@@ -154,21 +156,26 @@ class _Plot:
         self.pw = look.width - self.left - right
         self.ph = look.height - self.top - bottom
         self.x0, x1 = chart.x_range
-        self.span = (x1 - self.x0) or 1.0
+        self.kx = self.pw / ((x1 - self.x0) or 1.0)
+        self.lo, self.hi = chart.y.lo, chart.y.hi
+        self.ky = self.ph / (self.hi - self.lo)
 
     def x(self, v: float) -> float:
-        return self.left + (v - self.x0) / self.span * self.pw
+        return self.left + (v - self.x0) * self.kx
 
     def y(self, v: float) -> float:
-        s = self.c.y
-        return self.top + (s.hi - min(max(v, s.lo), s.hi)) / (s.hi - s.lo) * self.ph
+        """Values off the scale are drawn on its edge."""
+        lo, hi = self.lo, self.hi
+        return self.top + (hi - (v if lo <= v <= hi else lo if v < lo else hi)) * self.ky
 
 
 def line_chart(chart: Chart, points: Sequence[Point]) -> Markup:
     """The chart as an `<svg role="img">` with a title and a text description."""
     p = _Plot(chart)
     look = chart.look
-    n = uid(chart.title, chart.description, tuple(points), look.width, look.height)
+    # ids from what tells two charts of a page apart (hashing every point costs milliseconds)
+    n = uid(chart.title, chart.description, look.width, look.height, chart.x_range,
+            [(q.x, q.y) for q in points[:: max(1, len(points) // 64)]])
     attrs = "".join(f' {k}="{escape(v)}"' for k, v in chart.extra.items())
     parts = [f'<svg class="{chart.css_class}" viewBox="0 0 {look.width} {look.height}" '
              f'role="img" aria-labelledby="gt{n} gd{n}" {NS}{attrs}>',
@@ -281,16 +288,19 @@ def _marker(p: _Plot) -> list[str]:
 
 def _segments(p: _Plot, points: Sequence[Point]) -> list[list[str]]:
     """The line's pieces: broken at a hole (no value) or a gap longer than `chart.gap`."""
-    segments: list[list[str]] = [[]]
-    prev: float | None = None
-    for q in points:
-        if q.flag == "bad":
+    fx, fy, gap = p.x, p.y, p.c.gap
+    seg: list[str] = []
+    segments = [seg]
+    prev = -math.inf
+    for x, y, flag, _tip in points:
+        if flag == "bad":
             continue
-        if q.y is None or (prev is not None and q.x - prev > p.c.gap):
-            segments.append([])
-        if q.y is not None:
-            segments[-1].append(f"{p.x(q.x):.1f},{p.y(q.y):.1f}")
-            prev = q.x
+        if y is None or x - prev > gap:
+            seg = []
+            segments.append(seg)
+        if y is not None:
+            seg.append(f"{fx(x):.1f},{fy(y):.1f}")
+            prev = x
     return [s for s in segments if s]
 
 
@@ -311,7 +321,7 @@ def _marks(p: _Plot, points: Sequence[Point]) -> list[str]:
     with `look.dots`, a dot on every other point. Each mark carries its tooltip."""
     out, bad = [], 0
     for q in points:
-        if q.y is None:
+        if q.y is None or not (q.flag or p.look.dots) or (q.flag == "bad" and bad >= 500):
             continue
         xx, yy = p.x(q.x), p.y(q.y)
         tip = f"<title>{escape(q.tip)}</title>" if q.tip else ""
@@ -319,11 +329,11 @@ def _marks(p: _Plot, points: Sequence[Point]) -> list[str]:
             out.append(f'<g>{tip}<path d="M{xx - 5:.1f},{yy - 5:.1f} L{xx + 5:.1f},{yy + 5:.1f} '
                        f'M{xx - 5:.1f},{yy + 5:.1f} L{xx + 5:.1f},{yy - 5:.1f}" '
                        f'stroke="#b3261e" stroke-width="3"/></g>')
-        elif q.flag == "bad" and bad < 500:
+        elif q.flag == "bad":
             bad += 1
             out.append(f'<path d="M{xx - 3:.1f},{yy - 3:.1f}l6,6m0,-6l-6,6" stroke="#888" '
                        f'stroke-width="1.2">{tip}</path>')
-        elif not q.flag and p.look.dots:
+        elif not q.flag:
             out.append(f'<circle cx="{xx:.1f}" cy="{yy:.1f}" r="3.5" fill="{p.look.line}">'
                        f'{tip}</circle>')
     return out

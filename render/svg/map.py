@@ -71,7 +71,7 @@ def map_svg(title: str, marks: Sequence[Mark], labels: Sequence[Label] = (), *,
                       f'y="{look.empty_height / 2}" text-anchor="middle" class="vazio">'
                       f'{escape(look.empty_text)}</text></svg>')
     project, per_km = _projection([(m.lat, m.lon) for m in marks], look)
-    n = uid(title, tuple(marks))
+    n = uid(title, [(m.lat, m.lon, m.tip) for m in marks])
     role = "group" if any(m.href for m in marks) else "img"
     parts = [f'<svg class="{look.css_class}" viewBox="0 0 {w} {h}" role="{role}" '
              f'aria-labelledby="mt{n}" {NS}><title id="mt{n}">{escape(title)}</title>',

@@ -94,12 +94,15 @@ def time_series(readings: Sequence[Any], *, start: dt.datetime, end: dt.datetime
     look = dataclasses.replace(CONSOLE, width=width, height=height)
     plot_w = width - look.margins[0] - look.margins[1]
     t0, t1 = start.timestamp(), end.timestamp()
-    inside = [r for r in readings if math.isfinite(r.value) and start <= r.ts <= end]
-    good = [(r.ts.timestamp(), float(r.value)) for r in inside
-            if getattr(r, "quality", "good") == "good"]
-    points = [Point(t, v) for t, v in downsample(good, plot_w)]
-    points += [Point(r.ts.timestamp(), float(r.value), "bad", "qualidade ruim") for r in inside
-               if getattr(r, "quality", "good") != "good"]
+    good: list[tuple[float, float]] = []
+    bad: list[Point] = []
+    for r in readings:
+        if math.isfinite(r.value) and start <= r.ts <= end:
+            if getattr(r, "quality", "good") == "good":
+                good.append((r.ts.timestamp(), float(r.value)))
+            else:
+                bad.append(Point(r.ts.timestamp(), float(r.value), "bad", "qualidade ruim"))
+    points = [Point(t, v) for t, v in downsample(good, plot_w)] + bad
     local = f"{start.astimezone(zone):%d/%m/%Y %H:%M} a {end.astimezone(zone):%d/%m/%Y %H:%M}"
     chart = Chart(
         title=title or "Gráfico", look=look, x_range=(t0, t1), unit=unit, caption=caption,
