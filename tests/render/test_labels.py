@@ -1,4 +1,4 @@
-"""labels/: render Code128 labels (PNG, PDF sheets, thermal PDF, ZPL) and read them back."""
+"""render.labels: Code128 labels (PNG, PDF sheets, thermal PDF, ZPL) and read them back."""
 
 from __future__ import annotations
 
