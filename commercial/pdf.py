@@ -1,4 +1,4 @@
-"""The invoice PDF (one A4 page, drawn with `commercial.pdfwriter`; reportlab only measures
+"""The invoice PDF (one A4 page, drawn with `render.pdf.writer`; reportlab only measures
 text): header with the utility, customer and connection, reading and consumption with the
 six-month bars, the tariff table (bands applied and the rest of the table), amounts, due
 date, messages, the water-quality block (Decreto 5.440 Art. 5 I c) and the consumer
@@ -22,8 +22,9 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth as _string_width
 
-from commercial.pdfwriter import Document, Page
-from commercial.qrfast import qr_matrix
+from render.barcodes import i25
+from render.barcodes.qr import qr_matrix
+from render.pdf.writer import Document, Page
 
 # Most strings of an invoice recur on every invoice of the batch (labels, words of the
 # messages and of the consumer information): measuring each once saves a third of the time.
@@ -150,34 +151,17 @@ class _Pen:
 
 
 _DARK_TO_GREY = bytes([255, 0] + [255] * 254)
-_I25 = ("nnwwn", "wnnnw", "nwnnw", "wwnnn", "nnwnw", "wnwnn", "nwwnn", "nnnww", "wnnwn", "nwnwn")
-
-
-def i25_modules(code: str, ratio: int = 3) -> bytes:
-    """Interleaved 2 of 5 as a row of modules (1 = bar), narrow = 1 module, wide = `ratio`:
-    start (narrow bar, space, bar, space), digit pairs (bars from the first digit, spaces from
-    the second), stop (wide bar, narrow space, narrow bar)."""
-    if len(code) % 2 or not code.isdigit():
-        raise ValueError("I2of5 precisa de um número par de dígitos")
-    out = bytearray(b"\x01\x00\x01\x00")
-    for i in range(0, len(code), 2):
-        bars, spaces = _I25[int(code[i])], _I25[int(code[i + 1])]
-        for b, sp in zip(bars, spaces, strict=True):
-            out += b"\x01" * (ratio if b == "w" else 1)
-            out += b"\x00" * (ratio if sp == "w" else 1)
-    out += b"\x01" * ratio + b"\x00" + b"\x01"
-    return bytes(out)
 
 
 def _barcode(c: Page, code: str, x: float, y: float, width: float, height: float) -> None:
     """The FEBRABAN barcode as vector bars (FEBRABAN: 103 mm x 13 mm, narrow:wide 1:3)."""
     c.setFillColor(colors.black)
-    c.bars(i25_modules(code), x, y, width, height)
+    c.bars(i25.modules(code), x, y, width, height)
 
 
 def _qr(c: Page, payload: str, x: float, y: float, size: float) -> None:
     """The PIX QR code as a tiny greyscale image, one pixel per module (PDF viewers scale it
-    without smoothing), encoded by `commercial.qrfast` (~0.3 ms instead of segno's ~2.5 ms)."""
+    without smoothing), encoded by `render.barcodes.qr` (~0.3 ms instead of segno's ~2.5 ms)."""
     n, flat = qr_matrix(payload)
     quiet = 2
     side = n + 2 * quiet

@@ -26,11 +26,11 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from sqlalchemy import select
 
 from core.db import session, utcnow
-from core.pdf import esc
 from incidents import domain, tsa
 from incidents.models import Message, Notice, Receipt, Timestamp, WorkOrder, WorkOrderAction
 from incidents.services import evidence
 from incidents.services import incidents as inc_svc
+from render.pdf.text import esc
 
 FORMAT = "saae-incident-audit/1"
 SENT_KINDS = ("mensagem", "mensagem_falhou", "tentativa_falhou")

@@ -12,8 +12,9 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from core.pdf import esc
+from core import fmt
 from portal_publico import services as sv
+from render.pdf.text import esc
 
 # Decreto 5.440/2005, Anexo, Art. 5 II a: transcription of Lei 8.078/1990 (CDC) arts. 6 III, 31.
 CDC_TEXT = (
@@ -36,13 +37,6 @@ TONES = {"conforme": "#d8eedd", "nao_conforme": "#f7d9d7", "indeterminado": "#ff
          "sem_dados": "#eef1f4"}
 
 
-_esc = esc  # every user string that reaches Paragraph markup (core.pdf)
-
-
-def _num(v: float | None) -> str:
-    return "-" if v is None else f"{v:.2f}".replace(".", ",")
-
-
 class _Doc:
     def __init__(self, title: str) -> None:
         self.buf = io.BytesIO()
@@ -55,15 +49,15 @@ class _Doc:
         self.small = self.p.clone("small", fontSize=8, leading=10)
         self.cell = self.p.clone("cell", fontSize=8, leading=10)
         self.hcell = self.cell.clone("hcell", fontName="Helvetica-Bold", textColor=colors.white)
-        self.story: list[Any] = [Paragraph(_esc(title), self.h1)]
+        self.story: list[Any] = [Paragraph(esc(title), self.h1)]
 
     def para(self, text: str, style: Any = None) -> None:
         self.story.append(Paragraph(text, style or self.p))
 
     def table(self, head: list[str], body: list[list[str]], widths: list[float],
               tones: list[str | None] | None = None, tone_col: int = -1) -> None:
-        data = [[Paragraph(_esc(h), self.hcell) for h in head]]
-        data += [[Paragraph(_esc(c), self.cell) for c in row] for row in body]
+        data = [[Paragraph(esc(h), self.hcell) for h in head]]
+        data += [[Paragraph(esc(c), self.cell) for c in row] for row in body]
         t = Table(data, colWidths=[w * mm for w in widths], repeatRows=1)
         style = [("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#0b4f8a")),
                  ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#9aa3ad")),
@@ -104,7 +98,7 @@ def monthly(s: Any, year: int, month: int, q: Any) -> bytes:
         for p in q.parameters:
             body.append([f"{p.parameter_name}" + (f" ({p.unit})" if p.unit else ""),
                          lim[p.parameter_code].text if p.parameter_code in lim else p.standard,
-                         str(p.required), str(p.analysed), str(p.conforming), _num(p.mean),
+                         str(p.required), str(p.analysed), str(p.conforming), fmt.number(p.mean, 2, empty="-"),
                          _verdict(p.verdict)])
             tones.append(TONES.get(p.verdict))
         d.table(["Parâmetro", "Padrão", "Exigidas", "Analisadas", "Dentro do padrão", "Média",
@@ -112,21 +106,21 @@ def monthly(s: Any, year: int, month: int, q: Any) -> bytes:
         d.para("O que significa cada parâmetro", d.h2)
         for p in q.parameters:
             if p.parameter_code in sv.EXPLAIN:
-                d.para(f"<b>{_esc(p.parameter_name)}</b>: {_esc(sv.EXPLAIN[p.parameter_code])}",
+                d.para(f"<b>{esc(p.parameter_name)}</b>: {esc(sv.EXPLAIN[p.parameter_code])}",
                        d.small)
         d.para("Regra aplicada em cada parâmetro", d.h2)
         for p in q.parameters:
-            d.para(f"<b>{_esc(p.parameter_name)}</b>: {_esc(p.rule)}", d.small)
+            d.para(f"<b>{esc(p.parameter_name)}</b>: {esc(p.rule)}", d.small)
     if q is not None:
         if q.counting_rule:
-            d.para(_esc(q.counting_rule), d.small)
-        d.para(_esc(q.more_info), d.small)
+            d.para(esc(q.counting_rule), d.small)
+        d.para(esc(q.more_info), d.small)
     return d.build(f"{s.name} - {sv.month_label(year, month)} - somente dados publicados")
 
 
 def annual(year: int, data: list[Any], org: Any) -> bytes:
     d = _Doc(f"Relatório anual da qualidade da água - {year}")
-    d.para(_esc(MS_RULE))
+    d.para(esc(MS_RULE))
     d.para("Quem somos", d.h2)
     if org is not None:
         for label, value in (("Razão social", org.name), ("CNPJ", org.cnpj),
@@ -136,24 +130,24 @@ def annual(year: int, data: list[Any], org: Any) -> bytes:
                              ("Vigilância em saúde (órgão fiscalizador)", org.surveillance_body),
                              ("Onde ver mais dados", org.website)):
             if value:
-                d.para(f"<b>{label}:</b> {_esc(value)}")
+                d.para(f"<b>{label}:</b> {esc(value)}")
     else:
         d.para("Dados da empresa não cadastrados.")
     d.para("Código de Defesa do Consumidor (Lei 8.078/1990)", d.h2)
     for text in CDC_TEXT:
-        d.para(_esc(text), d.small)
+        d.para(esc(text), d.small)
     for a in data:
         s = a.system
-        d.para(f"{_esc(s.name)}", d.h2)
-        d.para(f"<b>Manancial:</b> {_esc(sv.SOURCE_TYPES.get(s.source_type, s.source_type))}. "
-               f"<b>Tratamento:</b> {_esc(sv.TREATMENT_TYPES.get(s.treatment_type, s.treatment_type))}. "
-               f"<b>População abastecida:</b> {s.population_served:,}".replace(",", ".")
-               + (f". <b>Bairros:</b> {_esc(', '.join(s.neighbourhoods))}" if s.neighbourhoods else ""))
+        d.para(f"{esc(s.name)}", d.h2)
+        d.para(f"<b>Manancial:</b> {esc(sv.SOURCE_TYPES.get(s.source_type, s.source_type))}. "
+               f"<b>Tratamento:</b> {esc(sv.TREATMENT_TYPES.get(s.treatment_type, s.treatment_type))}. "
+               f"<b>População abastecida:</b> {fmt.integer(s.population_served)}"
+               + (f". <b>Bairros:</b> {esc(', '.join(s.neighbourhoods))}" if s.neighbourhoods else ""))
         if not a.rows:
             d.para("Sem dados publicados neste ano.")
             continue
         body = [[f"{r.parameter_name}" + (f" ({r.unit})" if r.unit else ""), str(r.required),
-                 str(r.analysed), str(r.conforming), _num(r.mean),
+                 str(r.analysed), str(r.conforming), fmt.number(r.mean, 2, empty="-"),
                  f"{r.months_ok} de {r.months_with_data}", str(r.months_bad)] for r in a.rows]
         tones = ["#f7d9d7" if r.months_bad else "#d8eedd" if r.months_ok else None for r in a.rows]
         d.table(["Parâmetro", "Exigidas", "Analisadas", "Dentro do padrão", "Média",

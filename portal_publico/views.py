@@ -85,7 +85,7 @@ def trend_chart(t: sv.Trend) -> Any:
         return charts.presence_strip(title, labels, t.analysed, t.nonconforming, desc)
     vals = [v for v in t.means if v is not None]
     desc = (f"Média mensal de {t.parameter_name} em {t.unit}. "
-            + (f"Menor média {charts._n(min(vals), 2)}, maior {charts._n(max(vals), 2)}. "
+            + (f"Menor média {fmt.number(min(vals), 2)}, maior {fmt.number(max(vals), 2)}. "
                if vals else "Sem dados. ")
             + (f"Limite: {t.limit.text}." if t.limit else ""))
     return charts.line_chart(title, labels, t.means,

@@ -25,6 +25,7 @@ from core.auth import require
 from core.db import session, unit_of_work
 from core.errors import ValidationError
 from core.web import query_int
+from render.svg.bar_chart import Bar, bar_chart
 
 
 def dashboard_widgets(user: Any) -> list[dict[str, Any]]:
@@ -76,26 +77,17 @@ def ligacoes():  # type: ignore[no-untyped-def]
 
 
 def history_svg(hist: list[tuple[int, int, int, str]]) -> Markup:
-    """Six-month consumption bars, server-rendered (works without JavaScript)."""
+    """Six-month consumption bars, server-rendered (works without JavaScript); the last month
+    dark, averaged months grey."""
     if not hist:
         return Markup('<p class="discreto">Sem leituras.</p>')
-    w, h, pad = 360, 140, 24
-    top = max(max(c for _y, _m, c, _k in hist), 1)
-    slot = (w - pad) / len(hist)
-    bars = []
-    for i, (y, m, c, k) in enumerate(hist):
-        bh = (h - 2 * pad) * c / top
-        x = pad / 2 + i * slot + slot * 0.2
-        color = "#0b4f8a" if i == len(hist) - 1 else ("#9aa7b4" if k == "media" else "#8fb3d6")
-        bars.append(
-            f'<rect x="{x:.1f}" y="{h - pad - bh:.1f}" width="{slot * 0.6:.1f}" height="{bh:.1f}" '
-            f'fill="{color}"><title>{domain.month_label(y, m)}: {c} m3 ({k})</title></rect>'
-            f'<text x="{x + slot * 0.3:.1f}" y="{h - pad - bh - 4:.1f}" font-size="11" '
-            f'text-anchor="middle">{c}</text>'
-            f'<text x="{x + slot * 0.3:.1f}" y="{h - 6}" font-size="11" text-anchor="middle" '
-            f'fill="#5b6470">{domain.month_label(y, m)}</text>')
-    return Markup(f'<svg viewBox="0 0 {w} {h}" width="{w}" class="grafico-consumo" role="img" '
-                  f'aria-label="Histórico de consumo em m3">{"".join(bars)}</svg>')
+    last = len(hist) - 1
+    bars = [Bar(domain.month_label(y, m), c, tip=f"{domain.month_label(y, m)}: {c} m3 ({k})",
+                color="#0b4f8a" if i == last else
+                ("#9aa7b4" if k == "media" else "#8fb3d6"))
+            for i, (y, m, c, k) in enumerate(hist)]
+    return bar_chart("Histórico de consumo em m3", bars, vertical=True, width=360, height=140,
+                     caption=False, css_class="grafico-consumo", fixed_width=True)
 
 
 @bp.route("/ligacoes/<int:connection_id>")

@@ -17,7 +17,7 @@ from core.auth import require
 from core.db import session
 from core.errors import DomainError, ValidationError
 from core.web import current, query_int
-from incidents import domain, svg
+from incidents import domain
 from incidents.audit_file import export_zip
 from incidents.models import Evidence, LocalOutbox, Notice, NoticeTemplate, Timestamp
 from incidents.services import delivery, lab_notices, notify, oncall, sources
@@ -25,6 +25,10 @@ from incidents.services import incidents as svc
 from incidents.services import workorders as wo_svc
 from incidents.views.blueprints import bp
 from incidents.views.outcome import attempt
+from render.svg.map import Look as MapLook
+from render.svg.map import Mark, map_svg
+from render.svg.time_series import time_series
+from telemetry.api import assets as telemetry_assets
 from telemetry.api import tag_info, tag_window
 
 TONES = {"critica": "falha", "alta": "falha", "media": "alerta", "baixa": ""}
@@ -69,15 +73,36 @@ def _row(i: Any) -> dict[str, Any]:
             "lat": i.latitude, "lon": i.longitude, "url": url_for("incidents.detail", incident_id=i.id)}
 
 
-def _map(rows: list[dict[str, Any]]) -> Markup:
-    from telemetry.api import assets
+# map colours: incidents by severity, assets by kind
+SEVERITY_COLORS = {"critica": "#b00020", "alta": "#d9480f", "media": "#e8a317", "baixa": "#5c7cfa"}
+ASSET_COLORS = {"eta": "#1864ab", "captacao": "#0b7285", "poco": "#5f3dc4", "elevatoria": "#2b8a3e",
+                "reservatorio": "#087f5b", "setor": "#868e96"}
+MAP_LOOK = MapLook(width=640, height=420, pad=44, background='fill="#f4f7f9" stroke="#ced4da"',
+                   empty_text="Sem coordenadas para mostrar.",
+                   legend="quadrados: ativos · círculos: incidentes (cor = gravidade)")
 
+
+def _map(rows: list[dict[str, Any]]) -> Markup:
+    """Assets (squares by kind) under the incidents (circles by severity, links)."""
     try:
-        pts = [{"code": a.code, "name": a.name, "kind": a.kind, "lat": a.latitude, "lon": a.longitude}
-               for a in assets()]
+        assets = [a for a in telemetry_assets() if a.latitude is not None and a.longitude is not None]
     except Exception:  # telemetry without assets must not break the console
-        pts = []
-    return Markup(svg.incident_map(rows, pts))  # noqa: S704 - built from escaped parts
+        assets = []
+    marks = [Mark(a.latitude, a.longitude, f"{a.code} - {a.name or ''}", shape="square", size=5,
+                  paint=f'fill="{ASSET_COLORS.get(a.kind or "", "#495057")}" opacity="0.8"',
+                  tip_on_shape=True, name=a.code, name_at=(8, 4),
+                  name_attrs='font-size="10" fill="#343a40"') for a in assets]
+    for i in rows:
+        if i.get("lat") is None or i.get("lon") is None:
+            continue
+        color = SEVERITY_COLORS.get(i.get("severity", ""), "#495057")
+        marks.append(Mark(
+            i["lat"], i["lon"], f"{i['protocol']} - {i['title']} "
+            f"({i.get('state_label') or i.get('state', '')})", shape="target", size=11,
+            paint=f'fill="{color}" fill-opacity="0.35" stroke="{color}" stroke-width="2"',
+            dot=color, dot_size=4, tip_on_shape=True, href=i.get("url", "#"),
+            link_name=f"{i['protocol']} - {i['title']}"))
+    return map_svg("Mapa de incidentes e ativos", marks, look=MAP_LOOK)
 
 
 @bp.route("")
@@ -140,10 +165,10 @@ def _chart(inc: Any) -> Markup | None:
     end = max(end, marker + dt.timedelta(minutes=30))
     pts = tag_window(inc.tag, start, end)
     info = tag_info(inc.tag)
-    return Markup(svg.tag_chart(pts, start=start, end=end, marker=marker,  # noqa: S704
-                                unit=info.unit if info else "",
-                                title=f"{inc.tag} - {info.description if info else ''}",
-                                tz=fmt.zone()))
+    title = f"{inc.tag} - {info.description if info else ''}"
+    return time_series(pts, start=start, end=end, marker=(marker, "início da anomalia"),
+                       unit=info.unit if info else "", title=title, caption=title,
+                       zone=fmt.zone(), width=640, height=240)
 
 
 @bp.route("/<int:incident_id>")

@@ -5,7 +5,7 @@ other areas, does not pull in labels."""
 from __future__ import annotations
 
 from core.errors import ValidationError
-from labels import api as labels
+from render import labels
 
 PHOTO_FORMATS = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
 

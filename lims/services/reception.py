@@ -23,13 +23,13 @@ from core import fmt
 from core.auth import User
 from core.db import session, transactional, utcnow
 from core.errors import Conflict, NotFound, ValidationError
-from labels import api as labels
 from lims.domain import samples as machine
 from lims.domain.samples import SampleState
 from lims.models.registry import CollectionPoint, Laboratory
 from lims.models.routes import Route
 from lims.models.samples import Sample
 from lims.services import samples as sample_svc
+from render import labels
 
 log = logging.getLogger(__name__)
 

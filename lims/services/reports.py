@@ -13,10 +13,10 @@ from core import fmt as ptbr
 from core.audit import audit_context
 from core.db import session, transactional, utcnow
 from core.errors import NotFound, ValidationError
-from core.pdf import esc
 from lims.domain import compliance as comp
 from lims.models.results import DosingConsumption, EtaStoppage, Result, ResultState
 from lims.services import closing
+from render.pdf.text import esc
 
 log = logging.getLogger(__name__)
 
@@ -577,31 +577,6 @@ def by_point(rows: list[Result]) -> list[tuple[str, int]]:
     for r in rows:
         counts[r.point_name or r.point_code] = counts.get(r.point_name or r.point_code, 0) + 1
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-
-
-def bar_chart_svg(items: list[tuple[str, int]], title: str) -> str:
-    """A horizontal bar chart as inline SVG (server-rendered, no JavaScript)."""
-    from markupsafe import escape
-
-    if not items:
-        return ""
-    bar_h, gap, left, width = 22, 8, 230, 640
-    top = 30
-    height = top + len(items) * (bar_h + gap) + 10
-    peak = max(v for _k, v in items) or 1
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
-             f'width="100%" aria-label="{escape(title)}"><title>{escape(title)}</title>',
-             f'<text x="0" y="18" font-size="14" font-weight="bold">{escape(title)}</text>']
-    for i, (label, v) in enumerate(items):
-        y = top + i * (bar_h + gap)
-        w = int((width - left - 40) * v / peak)
-        parts.append(f'<text x="{left - 6}" y="{y + 15}" font-size="12" text-anchor="end">'
-                     f'{escape(label if len(label) <= 36 else label[:35] + "…")}</text>')
-        parts.append(f'<rect x="{left}" y="{y}" width="{max(w, 2)}" height="{bar_h}" '
-                     'fill="#b3261e"/>')
-        parts.append(f'<text x="{left + w + 6}" y="{y + 15}" font-size="12">{v}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
 
 
 def nonconformity_table(rows: list[Result]) -> tuple[list[str], list[list[str]]]:

@@ -22,9 +22,9 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from core.pdf import esc as _esc
 from lims.models.routes import Route
 from lims.services import routes as route_svc
+from render.pdf.text import esc as _esc
 
 _ss = getSampleStyleSheet()
 H1 = ParagraphStyle("h1", parent=_ss["Heading1"], fontSize=14, leading=17, spaceAfter=2)

@@ -40,7 +40,6 @@ from core.errors import (
     ValidationError,
     error_body,
 )
-from labels import api as labels
 from lims.domain import routing
 from lims.domain.samples import SampleState
 from lims.models.catalogue import BottleType, Parameter, Preservative
@@ -48,6 +47,7 @@ from lims.models.registry import CollectionPoint
 from lims.models.routes import FieldEntry, PreparationRow, Route, RouteState, RouteStop, StopOutcome
 from lims.models.samples import Sample
 from lims.services import samples as sample_svc
+from render import labels
 
 log = logging.getLogger(__name__)
 

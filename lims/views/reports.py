@@ -8,6 +8,7 @@ from core.auth import require
 from core.errors import ValidationError
 from core.web import query_int
 from lims.views.blueprints import api, bp
+from render.svg.bar_chart import Bar, bar_chart
 
 
 @bp.route("/relatorios/fechamento")
@@ -61,7 +62,6 @@ def relatorio_sisagua():  # type: ignore[no-untyped-def]
 @require("lims.reports.view")
 def relatorio_nao_conformidades():  # type: ignore[no-untyped-def]
     from flask import render_template
-    from markupsafe import Markup
 
     from lims.services import reports
 
@@ -77,7 +77,8 @@ def relatorio_nao_conformidades():  # type: ignore[no-untyped-def]
     if fmt == "xlsx":
         return Response(reports.render_xlsx(title, "Painel de não conformidades", head, body),
                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    chart = Markup(reports.bar_chart_svg(reports.by_point(rows), "Não conformidades por ponto"))
+    chart = bar_chart("Não conformidades por ponto",
+                      [Bar(point, n) for point, n in reports.by_point(rows)])
     return render_template("lims/relatorio_nao_conformidades.html", title=title, head=head,
                            body=body, chart=chart, systems=reports.known_systems(),
                            system_id=system_id, year=year, month=month)

@@ -161,8 +161,8 @@ def rota_zpl(route_id: int):  # type: ignore[no-untyped-def]
 def etiquetas_amostras():  # type: ignore[no-untyped-def]
     """Reprint the labels of some samples: /lims/etiquetas.pdf?amostra=1&amostra=2[&formato=termica]
     (formato: a4, termica, a4-datamatrix, a4-65-datamatrix, termica-datamatrix)."""
-    from labels import api as labels
     from lims.services import routes as svc
+    from render import labels
 
     ids = [int(x) for x in request.args.getlist("amostra") if x.isdigit()][:300]
     if not ids:

@@ -18,11 +18,11 @@ from sqlalchemy import select
 from core.auth import Profile
 from core.db import session
 from core.errors import Conflict, ValidationError
-from labels import api as labels
 from lims.domain.samples import SampleState
 from lims.models.plans import PlanState
 from lims.models.registry import Laboratory
 from lims.models.samples import Sample
+from render import labels
 from tests.lims.part1_rows import full_plan, small_system
 
 YEAR, MONTH = 2026, 11

@@ -14,9 +14,9 @@ from core.audit import AuditLog
 from core.auth import Profile
 from core.db import session, utcnow
 from core.errors import Conflict, NotFound, ValidationError
-from labels import api as labels
 from lims.domain.samples import SampleState
 from lims.models.registry import Laboratory
+from render import labels
 
 
 @pytest.fixture()

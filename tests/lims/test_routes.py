@@ -12,9 +12,9 @@ import pytest
 
 from core.auth import Profile
 from core.errors import ValidationError
-from labels import api as labels
 from lims.domain import routing
 from lims.domain.samples import SampleState
+from render import labels
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "lims"
 

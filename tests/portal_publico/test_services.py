@@ -104,18 +104,7 @@ def test_degrades_when_an_area_is_not_available(client, monkeypatch):
     assert "Sem dados" in client.get("/portal/").get_data(as_text=True)
 
 
-def test_line_chart_marks_bad_values_by_shape_and_has_text():
-    svg = str(charts.line_chart("Turbidez", ["jan", "fev", "mar"], [0.5, None, 6.0],
-                                [True, None, False], unit="uT", maximum=5.0,
-                                description="média mensal"))
-    assert svg.startswith("<svg") and 'role="img"' in svg and "<title" in svg and "<desc" in svg
-    assert "limite máximo: 5 uT" in svg.replace(",00", "")
-    assert "fora do padrão" in svg and 'stroke-dasharray' in svg
-    empty = str(charts.line_chart("Cor", ["jan"], [None], [None]))
-    assert "sem dados publicados" in empty
-
-
-def test_presence_strip_and_map():
+def test_presence_strip_and_map_adapter():
     s = str(charts.presence_strip("Coliformes", ["jan", "fev", "mar"], [4, 0, 5], [0, 0, 1]))
     assert "✓" in s and "–" in s and "✗ 1" in s and "1 de 5 amostras com presença" in s
     m = str(charts.map_svg([(1, "Sistema Sede", -22.9, -47.06, "/portal/sistemas/1")],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import pytest
 
@@ -12,7 +11,6 @@ from telemetry import monitor, services
 from telemetry.connectors.base import Reading
 from telemetry.models.anomalies import Anomaly, AnomalyState
 from telemetry.storage import SqlStorage
-from telemetry.views.anomalies import Band, _downsample, chart_svg
 
 T0 = dt.datetime(2026, 3, 2, 0, 0, tzinfo=dt.UTC)
 MIN = dt.timedelta(minutes=1)
@@ -21,48 +19,6 @@ MIN = dt.timedelta(minutes=1)
 def rs(values, start=T0, step=MIN, bad=()):
     return [Reading("X", start + i * step, float(v), "bad" if i in bad else "good")
             for i, v in enumerate(values) if v is not None]
-
-
-# --------------------------------------------------------------------------- chart (pure)
-
-
-def test_chart_svg_line_band_axes():
-    vals = [10 + (i % 60) / 10 for i in range(24 * 60)]
-    band = Band(T0 + dt.timedelta(hours=5), T0 + dt.timedelta(hours=6), "Limite <x>", "#c62828",
-                "/telemetria/anomalias/1")
-    svg = str(chart_svg(rs(vals), start=T0, end=T0 + dt.timedelta(hours=24), bands=[band],
-                        unit="mca", title="SET-01.PRESSAO", limits=[(15.0, "limite 15")]))
-    assert svg.startswith("<svg") and svg.endswith("</svg>")
-    assert svg.count("<polyline") == 1
-    assert 'href="/telemetria/anomalias/1"' in svg and "Limite &lt;x&gt;" in svg  # escaped
-    assert "mca" in svg and "limite 15" in svg and "America/Sao_Paulo" in svg
-    # band at 5h..6h of a 24 h chart: x = 58 + 5/24 * 888
-    assert re.search(r'<rect x="243\.0" y="28" width="37\.0"', svg)
-    # local-time hour ticks (UTC-3: 00:00 UTC is 21h local)
-    assert ">21h<" in svg and ">02/03<" in svg
-
-
-def test_chart_svg_breaks_line_at_gaps_and_marks_bad_quality():
-    vals = [5.0] * 60 + [None] * 30 + [6.0] * 60
-    svg = str(chart_svg(rs(vals, bad={10, 11}), start=T0, end=T0 + 150 * MIN,
-                        expected_period_s=60))
-    assert svg.count("<polyline") == 2  # broken at the 30-minute hole
-    assert svg.count("qualidade ruim") == 2
-
-
-def test_chart_svg_empty_and_flat():
-    svg = str(chart_svg([], start=T0, end=T0 + dt.timedelta(hours=24)))
-    assert "Sem leituras no periodo" in svg and "<polyline" not in svg
-    svg = str(chart_svg(rs([7.0] * 10), start=T0, end=T0 + 10 * MIN))  # flat: no zero division
-    assert "<polyline" in svg
-
-
-def test_downsample_keeps_spikes():
-    pts = [(float(i), 1.0) for i in range(10_000)]
-    pts[5_000] = (5_000.0, 99.0)
-    out = _downsample(pts, 500)
-    assert len(out) <= 1000 and max(v for _, v in out) == 99.0
-    assert _downsample(pts[:10], 500) == pts[:10]
 
 
 # --------------------------------------------------------------------------- pages
@@ -184,14 +140,3 @@ def test_json_api(client, api_token, anomaly):
     assert resp.status_code == 200 and resp.get_json()["state"] == "encerrada"
     assert client.get("/api/v1/telemetria/anomalias/999999", headers=h).status_code == 404
     assert client.get("/api/v1/telemetria/anomalias").status_code == 401
-
-
-@pytest.mark.parametrize("hours, labels", [
-    (1, [">21:10<", ">21:20<"]),  # short windows: minute ticks
-    (24, [">21h<", ">02/03<"]),
-    (24 * 7, [">02/03<", ">04/03<"]),
-])
-def test_chart_time_ticks(hours, labels):
-    svg = str(chart_svg([], start=T0, end=T0 + dt.timedelta(hours=hours)))
-    for lab in labels:
-        assert lab in svg

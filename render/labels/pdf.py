@@ -9,8 +9,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from labels.layout import PT, Bars, Matrix, Text, layout
-from labels.spec import LabelSpec, SheetLayout
+from render.labels.layout import PT, Bars, Matrix, Text, layout
+from render.labels.spec import LabelSpec, SheetLayout
 
 FONTS = {False: "Helvetica", True: "Helvetica-Bold"}
 

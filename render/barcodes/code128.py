@@ -6,6 +6,8 @@ import functools
 
 import barcode
 
+from render.barcodes.runs import dark_runs
+
 QUIET_ZONE_MODULES = 10  # ISO/IEC 15417: at least 10 modules of white on each side
 
 
@@ -18,16 +20,4 @@ def modules(code: str) -> str:
 
 def bars(code: str) -> list[tuple[int, int]]:
     """(start module, width in modules) of each dark bar."""
-    pattern = modules(code)
-    out: list[tuple[int, int]] = []
-    i = 0
-    while i < len(pattern):
-        if pattern[i] == "1":
-            j = i
-            while j < len(pattern) and pattern[j] == "1":
-                j += 1
-            out.append((i, j - i))
-            i = j
-        else:
-            i += 1
-    return out
+    return dark_runs(modules(code))

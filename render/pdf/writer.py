@@ -13,6 +13,7 @@ the shapes of the page.
 
 from __future__ import annotations
 
+import unicodedata
 import zlib
 from functools import lru_cache
 from typing import Any
@@ -47,8 +48,6 @@ def encode_text(s: str) -> bytes:
     try:
         raw = s.encode("cp1252")
     except UnicodeEncodeError:
-        import unicodedata
-
         out = []
         for ch in s:
             try:

@@ -1,4 +1,4 @@
-"""The public interface of labels (the only module other areas import).
+"""Labels: the public interface (callers import `render.labels`, not its submodules).
 
 Knows no domain: a caller builds `LabelSpec(code, title, lines)` and picks an output:
 
@@ -18,10 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from labels import pdf as _pdf
-from labels import png as _png
-from labels.reader import MAX_PIXELS, ImageTooLarge, UnreadableImage, check_image, decode
-from labels.spec import (
+from render.labels import pdf as _pdf
+from render.labels import png as _png
+from render.labels.spec import (
     A4_3X10,
     A4_3X10_DATAMATRIX,
     A4_5X13_DATAMATRIX,
@@ -31,7 +30,8 @@ from labels.spec import (
     LabelSpec,
     SheetLayout,
 )
-from labels.zpl import render_zpl
+from render.labels.zpl import render_zpl
+from render.reader import MAX_PIXELS, ImageTooLarge, UnreadableImage, check_image, decode
 
 __all__ = [
     "A4_3X10", "A4_3X10_DATAMATRIX", "A4_5X13_DATAMATRIX", "LAYOUTS", "MAX_PIXELS",

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import functools
 
+from render.barcodes.runs import dark_runs
+
 QUIET_ZONE_MODULES = 1  # ISO/IEC 16022: a quiet zone of at least one module on every side
 _MODULE_PX, _MARGIN_PX = 5, 10  # libdmtx's encoder defaults (its image, sampled below)
 
@@ -13,7 +15,7 @@ _MODULE_PX, _MARGIN_PX = 5, 10  # libdmtx's encoder defaults (its image, sampled
 def matrix(code: str) -> tuple[str, ...]:
     """The symbol's rows, one character per module ('1' dark, '0' light), without the quiet
     zone; libdmtx picks the smallest square size that holds `code`."""
-    from pylibdmtx import pylibdmtx
+    from pylibdmtx import pylibdmtx  # why: libdmtx loads on first use
 
     enc = pylibdmtx.encode(code.encode("ascii"), size="SquareAuto")
     stride = enc.width * enc.bpp // 8
@@ -33,15 +35,4 @@ def matrix(code: str) -> tuple[str, ...]:
 
 def runs(code: str) -> list[tuple[int, int, int]]:
     """(row, first column, length) of each horizontal run of dark modules."""
-    out = []
-    for r, row in enumerate(matrix(code)):
-        c = 0
-        while c < len(row):
-            if row[c] == "1":
-                start = c
-                while c < len(row) and row[c] == "1":
-                    c += 1
-                out.append((r, start, c - start))
-            else:
-                c += 1
-    return out
+    return [(r, start, n) for r, row in enumerate(matrix(code)) for start, n in dark_runs(row)]

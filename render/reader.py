@@ -68,7 +68,7 @@ def _zbar(img: Image.Image) -> list[str]:
 
 
 def _dmtx(img: Image.Image) -> list[str]:
-    from pylibdmtx import pylibdmtx
+    from pylibdmtx import pylibdmtx  # why: libdmtx loads on first use
 
     out: list[str] = []
     for sym in pylibdmtx.decode(img, timeout=DMTX_TIMEOUT_MS, max_count=4, shrink=2):

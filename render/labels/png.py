@@ -7,10 +7,10 @@ import io
 
 from PIL import Image, ImageDraw, ImageFont
 
-from labels import datamatrix
-from labels.code128 import QUIET_ZONE_MODULES, bars, modules
-from labels.layout import PT, Bars, Matrix, Text, layout
-from labels.spec import LabelSpec
+from render.barcodes import datamatrix
+from render.barcodes.code128 import QUIET_ZONE_MODULES, bars, modules
+from render.labels.layout import PT, Bars, Matrix, Text, layout
+from render.labels.spec import LabelSpec
 
 _FONT_FILES = {
     False: ("DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from labels.code128 import QUIET_ZONE_MODULES, modules
-from labels.spec import LabelSpec
+from render.barcodes.code128 import QUIET_ZONE_MODULES, modules
+from render.barcodes.datamatrix import matrix
+from render.labels.spec import LabelSpec
 
 _SAFE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,:;/-+()#*=%!?'\"@&$<>[]{}|")
 
@@ -15,16 +16,20 @@ def _field(text: str) -> str:
     return "".join(c if c in _SAFE else "".join(f"\\{b:02X}" for b in c.encode()) for c in text)
 
 
+def _geometry(width_mm: float, height_mm: float,
+              dpi: int) -> tuple[int, int, int, float, float]:
+    """Label width and length in dots, a 2 mm padding, the type scale (1 at 30 mm), dots/mm."""
+    dots = dpi / 25.4
+    return round(width_mm * dots), round(height_mm * dots), round(2 * dots), height_mm / 30, dots
+
+
 def render_zpl(specs: Iterable[LabelSpec], *, width_mm: float = 50, height_mm: float = 30,
                dpi: int = 203, copies: int = 1, symbology: str = "code128") -> str:
     """One ^XA...^XZ block per label; ^BC (Code128, automatic mode) plus centred text, or
     ^BX (DataMatrix ECC 200) on the left with the text on its right."""
     if symbology == "datamatrix":
         return _datamatrix_zpl(specs, width_mm, height_mm, dpi, copies)
-    dots = dpi / 25.4
-    pw, ll = round(width_mm * dots), round(height_mm * dots)
-    pad = round(2 * dots)
-    k = height_mm / 30
+    pw, ll, pad, k, _dots = _geometry(width_mm, height_mm, dpi)
     title_h, code_h, small_h = round(22 * k), round(26 * k), round(18 * k)
     blocks = []
     for spec in specs:
@@ -57,12 +62,7 @@ def render_zpl(specs: Iterable[LabelSpec], *, width_mm: float = 50, height_mm: f
 
 def _datamatrix_zpl(specs: Iterable[LabelSpec], width_mm: float, height_mm: float, dpi: int,
                     copies: int) -> str:
-    from labels.datamatrix import matrix
-
-    dots = dpi / 25.4
-    pw, ll = round(width_mm * dots), round(height_mm * dots)
-    pad = round(2 * dots)
-    k = height_mm / 30
+    pw, ll, pad, k, dots = _geometry(width_mm, height_mm, dpi)
     title_h, code_h, small_h = round(20 * k), round(24 * k), round(17 * k)
     blocks = []
     for spec in specs:

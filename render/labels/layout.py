@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from labels import datamatrix
-from labels.code128 import QUIET_ZONE_MODULES, bars, modules
-from labels.spec import LabelSpec
+from render.barcodes import datamatrix
+from render.barcodes.code128 import QUIET_ZONE_MODULES, bars, modules
+from render.labels.spec import LabelSpec
 
 PT = 25.4 / 72  # millimetres per typographic point
 MAX_MODULE_MM = 0.5

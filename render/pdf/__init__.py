@@ -1,0 +1,1 @@
+"""PDF helpers: text escaping for reportlab markup and the fast direct writer."""

@@ -1,0 +1,1 @@
+"""Server-rendered SVG: one line chart, one bar chart, one map."""
