@@ -49,7 +49,9 @@ def ingest(config_path: str | None, check: bool) -> None:
             click.echo(f"  {c.name:<20} {c.kind:<7} {n} itens")
         click.echo("Configuração valida.")
         return
-    from telemetry.ingest import run_ingester  # why: CLI start-up (connectors, storage, paho)
+    from telemetry.ingest.process import (
+        run_ingester,  # why: CLI start-up (connectors, storage, paho)
+    )
 
     run_ingester(settings, cfg)
 

@@ -18,7 +18,7 @@ from telemetry.ingest.batcher import Batcher
 from telemetry.ingest.buffer import DiskBuffer
 from telemetry.ingest.dead_letters import DeadLetters
 from telemetry.ingest.ingester import Ingester, buffer_dir_for, make_connector, running
-from telemetry.ingest.process import run_ingester
 
 __all__ = ["Batcher", "DeadLetters", "DiskBuffer", "Ingester", "buffer_dir_for",
-           "make_connector", "run_ingester", "running"]
+           "make_connector", "running"]
+# `saae ingest` itself (database session, signals) is telemetry.ingest.process.run_ingester

@@ -21,8 +21,8 @@ Writes are idempotent per (tag, ts): replaying a buffer segment twice stores not
 
 from __future__ import annotations
 
-from core.config import Settings
-from core.db import make_engine
+from typing import TYPE_CHECKING, Any
+
 from telemetry.storage.base import (
     EPOCH,
     Storage,
@@ -33,7 +33,10 @@ from telemetry.storage.base import (
     to_us,
 )
 from telemetry.storage.influx import InfluxStorage, line_protocol
-from telemetry.storage.sql import SqlStorage
+
+if TYPE_CHECKING:
+    from core.config import Settings
+    from telemetry.storage.sql import SqlStorage
 
 __all__ = ["EPOCH", "InfluxStorage", "SqlStorage", "Storage", "StoreHealth", "StoreRejected",
            "StoreUnavailable", "from_us", "line_protocol", "open_storage", "storage_for",
@@ -47,9 +50,10 @@ def open_storage(settings: Settings, *, own_engine: bool = False) -> Storage:
     background threads, which must not share the request-scoped session)."""
     url = settings.timeseries_url.strip()
     if url == "sql":
-        if own_engine:
-            return SqlStorage(make_engine(settings.database_url))
-        return SqlStorage()
+        from telemetry.storage import sql  # why: no SQLAlchemy in an InfluxDB ingester
+
+        engine = sql.make_engine(settings.database_url) if own_engine else None
+        return sql.SqlStorage(engine)
     if url.startswith(("http://", "https://")):
         return InfluxStorage(url, settings.influx_database, settings.influx_user,
                              settings.influx_password)
@@ -66,3 +70,13 @@ def storage_for(settings: Settings) -> Storage:
     if store is None:
         store = _default[key] = open_storage(settings)
     return store
+
+
+def __getattr__(name: str) -> Any:
+    """`SqlStorage` on first use: the ingester writing to InfluxDB never loads SQLAlchemy and
+    the ORM models (about 30 MB of its memory)."""
+    if name == "SqlStorage":
+        from telemetry.storage.sql import SqlStorage  # why: as the docstring says
+
+        return SqlStorage
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,10 +13,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
-from core.db import session
+from core.db import make_engine, session
 from telemetry.connectors.base import Reading
 from telemetry.models.tags import ReadingRow
 from telemetry.storage.base import StoreHealth, StoreRejected, StoreUnavailable, check_aware
+
+__all__ = ["SqlStorage", "make_engine"]  # make_engine: for telemetry.storage.open_storage
 
 
 class SqlStorage:
