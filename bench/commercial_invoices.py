@@ -80,9 +80,11 @@ def build(url: str, sizes: list[int], today: dt.date) -> dict[int, int]:
     """Groups of the given sizes with their connections and readings; returns size -> group id."""
     from sqlalchemy import insert
 
-    from commercial import domain, seed
+    from commercial import seed
+    from commercial.domain.documents import matricula_with_dv
     from commercial.models import BillingGroup, Connection, Consumer, Reading
     from commercial.services import billing, tariffs
+    from core import fmt
     from core.auth import Profile
     from core.db import session, utcnow
     from core.demo import SECTORS
@@ -105,7 +107,7 @@ def build(url: str, sizes: list[int], today: dt.date) -> dict[int, int]:
     analyst = create_user("bench_an", "Analista", [Profile.ANALISTA], "Senha#Forte2026")
     sup = create_user("bench_sup", "Supervisor", [Profile.SUPERVISOR], "Senha#Forte2026")
     s.commit()
-    last_y, last_m = domain.month_add(today.year, today.month, -1)
+    last_y, last_m = fmt.month_add(today.year, today.month, -1)
     for sysid in (1, 2):
         close_lims_month(sysid, last_y, last_m, analyst.id, sup.id, days=20, turbid_day=4)
         s.commit()
@@ -131,7 +133,7 @@ def build(url: str, sizes: list[int], today: dt.date) -> dict[int, int]:
                 sec = SECTORS[i % len(SECTORS)]
                 mixed = i % 17 == 0
                 conns.append({
-                    "number": number, "matricula": domain.matricula_with_dv(number), "consumer_id": cid,
+                    "number": number, "matricula": matricula_with_dv(number), "consumer_id": cid,
                     "billing_group_id": g.id, "street": sec.streets[i % len(sec.streets)],
                     "house_number": str(i % 1500 + 1), "complement": None,
                     "neighbourhood": sec.neighbourhoods[i % len(sec.neighbourhoods)], "city": "Vale Verde",
@@ -149,7 +151,7 @@ def build(url: str, sizes: list[int], today: dt.date) -> dict[int, int]:
                 value = rng.randint(100, 5000)
                 prev = prev_day = None
                 for back in range(6, -1, -1):
-                    y, m = domain.month_add(last_y, last_m, -back)
+                    y, m = fmt.month_add(last_y, last_m, -back)
                     c = max(0, int(rng.gauss(16, 6)))
                     value += c
                     day = dt.date(y, m, 18)
@@ -195,11 +197,11 @@ def main() -> None:
             groups = build(url, sizes, today)
             print(f"setup: {sum(sizes):,} connections, 7 months of readings, 2 LIMS months closed "
                   f"in {time.perf_counter() - t:.1f}s", flush=True)
-            from commercial import domain
             from commercial.services import billing
+            from core import fmt
             from core.db import session
 
-            last_y, last_m = domain.month_add(today.year, today.month, -1)
+            last_y, last_m = fmt.month_add(today.year, today.month, -1)
             print(f"\n{'n':>7} {'seconds':>8} {'inv/s':>7} {'compute':>8} {'insert':>7} "
                   f"{'pdf wait':>8} {'RSS batch MB':>12} {'RSS worker MB':>13} {'PDF MB':>7} "
                   f"{'CPU main s':>10} {'CPU pdf s':>9} {'CPU ms/inv':>10} {'load1':>6}")

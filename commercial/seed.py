@@ -9,7 +9,10 @@ from decimal import Decimal
 
 from sqlalchemy import func, insert, select
 
-from commercial import domain
+from commercial.domain.contacts import brazilian_mobile
+from commercial.domain.documents import matricula_with_dv
+from commercial.domain.text import search_key
+from core import fmt
 
 log = logging.getLogger(__name__)
 
@@ -158,13 +161,13 @@ def seed_demo(today: dt.date, *, connections: int = 2400, run_batch: bool = True
             if r < 0.72:
                 m = f"({ddd}) 9{rng.randint(7000, 9999)}-{rng.randint(0, 9999):04d}"
                 phones.append(m)
-                mobile = domain.brazilian_mobile(m)
+                mobile = brazilian_mobile(m)
                 if rng.random() < 0.2:
                     phones.append(f"({ddd}) 3{rng.randint(100, 999)}-{rng.randint(0, 9999):04d}")
             elif r < 0.84:
                 phones.append(f"({ddd}) 3{rng.randint(100, 999)}-{rng.randint(0, 9999):04d}")
             if rng.random() < (0.35 if phones else 0.6):
-                email = f"{domain.search_key(name).split()[0]}.{number}@exemplo.com.br"
+                email = f"{search_key(name).split()[0]}.{number}@exemplo.com.br"
             channels = []
             if mobile:
                 channels = ["whatsapp", "sms"] if rng.random() < 0.6 else ["sms"]
@@ -180,12 +183,12 @@ def seed_demo(today: dt.date, *, connections: int = 2400, run_batch: bool = True
             hood = rng.choice(sec.neighbourhoods)
             sit = rng.random()
             conns.append({
-                "number": number, "matricula": domain.matricula_with_dv(number),
+                "number": number, "matricula": matricula_with_dv(number),
                 "billing_group_id": group.id, "street": street,
                 "house_number": str(rng.randint(1, 1800)),
                 "complement": rng.choice([None] * 8 + ["Casa 2", "Fundos"]),
                 "neighbourhood": hood, "city": "Vale Verde", "cep": f"13{rng.randint(900, 999)}-000",
-                "search_key": domain.search_key(street, hood), "system_code": sec.system_code,
+                "search_key": search_key(street, hood), "system_code": sec.system_code,
                 "system_id": systems.get(sec.system_code), "sector_code": sec.code,
                 "segment_code": f"{sec.code}-T{rng.randint(1, 12):02d}",
                 "residencial": res, "comercial": com, "industrial": ind, "publica": pub,
@@ -207,8 +210,8 @@ def seed_demo(today: dt.date, *, connections: int = 2400, run_batch: bool = True
                     [{**c, "created_at": _now(), "updated_at": _now()} for c in conns])
     conn_ids = [r[0] for r in res]
     # four months of readings (the first is the baseline); "last month" is the billed one
-    last_y, last_m = domain.month_add(today.year, today.month, -1)
-    months = [domain.month_add(last_y, last_m, d) for d in (-3, -2, -1, 0)]
+    last_y, last_m = fmt.month_add(today.year, today.month, -1)
+    months = [fmt.month_add(last_y, last_m, d) for d in (-3, -2, -1, 0)]
     readings = []
     for c, cid in zip(conns, conn_ids, strict=True):
         if c["situation"] == "suprimida":

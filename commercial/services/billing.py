@@ -15,7 +15,26 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, text, update
 
-from commercial import domain
+from commercial.domain.consumption import average
+from commercial.domain.dates import next_business_day
+from commercial.domain.documents import format_document, format_matricula, mask_document
+from commercial.domain.febraban import (
+    collection_barcode,
+    format_typed_line,
+    invoice_free_field,
+    typed_line,
+)
+from commercial.domain.messages import InvoiceFacts, MessageRuleData, messages_for
+from commercial.domain.money import money
+from commercial.domain.pix import pix_payload
+from commercial.domain.tariffs import (
+    CATEGORY_LABELS,
+    Category,
+    TariffRule,
+    band_label,
+    compute_bill,
+)
+from commercial.domain.text import digits
 from commercial.models import (
     SITUATION_LABELS,
     BatchState,
@@ -34,6 +53,7 @@ from commercial.models import (
 )
 from commercial.services import readings as rd_service
 from commercial.services import tariffs as tariff_service
+from core import fmt
 from core.audit import audit_context
 from core.db import get_engine, session, transactional, utcnow
 from core.errors import Conflict, DomainError, NotFound, ValidationError
@@ -66,7 +86,7 @@ def parameters() -> Parameters:
 def save_parameters(data: dict[str, Any]) -> Parameters:
     errors: dict[str, list[str]] = {}
     p = parameters()
-    company = domain.digits(str(data.get("febraban_company") or ""))
+    company = digits(str(data.get("febraban_company") or ""))
     if len(company) != 4:
         errors["febraban_company"] = ["Código FEBRABAN do convênio deve ter 4 dígitos."]
     value_id = str(data.get("value_id") or "6")
@@ -120,11 +140,11 @@ def quality_block(system_id: int | None, year: int, month: int, *, months_back: 
         return {"system_name": "-", "label": "", "parameters": [], "closed": False,
                 "note": "Sistema de abastecimento da ligação não identificado; consulte o SAAE.",
                 "more_info": more_info or "", "scope_label": ""}
-    ty, tm = domain.month_add(year, month, -months_back)
+    ty, tm = fmt.month_add(year, month, -months_back)
     summary = None
     try:
         for back in range(0, 3):
-            y, m = domain.month_add(ty, tm, -back)
+            y, m = fmt.month_add(ty, tm, -back)
             s = lims_api.quality_for_connection(system_id, y, m, sector_code=sector_code,
                                                 neighbourhood=neighbourhood)
             if s.closed:
@@ -180,8 +200,8 @@ class Context:
     due: dt.date
     params: Parameters
     utility: dict[str, Any]
-    rules: list[domain.TariffRule]
-    messages: list[domain.MessageRuleData]
+    rules: list[TariffRule]
+    messages: list[MessageRuleData]
     group: BillingGroup | None
     # one block per serving scope within a batch (thousands of invoices share a few scopes)
     quality_blocks: dict[tuple[Any, ...], dict[str, Any]]
@@ -213,15 +233,15 @@ def utility_header() -> dict[str, Any]:
                 "email": None, "website": None, "municipality": "", "uf": "",
                 "customer_service": None, "surveillance_body": None}
     return {"name": org.name, "short_name": org.short_name,
-            "cnpj": domain.format_document(org.cnpj) if org.cnpj else None,
+            "cnpj": format_document(org.cnpj) if org.cnpj else None,
             "address": org.address, "phone": org.phone, "email": org.email,
             "website": org.website, "municipality": org.municipality, "uf": org.uf,
             "customer_service": org.customer_service, "surveillance_body": org.surveillance_body}
 
 
-def message_rules(day: dt.date) -> list[domain.MessageRuleData]:
+def message_rules(day: dt.date) -> list[MessageRuleData]:
     rows = session().scalars(select(MessageRule).where(MessageRule.active.is_(True)))
-    return [domain.MessageRuleData(
+    return [MessageRuleData(
         kind=r.kind, text=r.text, priority=r.priority, neighbourhoods=tuple(r.neighbourhoods or ()),
         sector_codes=tuple(r.sector_codes or ()),
         threshold_percent=Decimal(r.threshold_percent) if r.threshold_percent is not None else None,
@@ -232,7 +252,7 @@ def message_rules(day: dt.date) -> list[domain.MessageRuleData]:
 def make_context(year: int, month: int, issue: dt.date, due: dt.date,
                  group: BillingGroup | None = None) -> Context:
     start = dt.date(year, month, 1) - dt.timedelta(days=45)
-    end = dt.date(*domain.month_add(year, month, 1), 1) + dt.timedelta(days=10)
+    end = dt.date(*fmt.month_add(year, month, 1), 1) + dt.timedelta(days=10)
     rules = tariff_service.rules_between(start, end)
     if not rules:
         raise DomainError("Nenhuma tabela tarifária vigente para o período.",
@@ -293,7 +313,7 @@ def build_doc(ctx: Context, conn: Connection, consumer: Consumer, reading: Readi
     if sum(econ.values()) <= 0:
         raise Skip("ligação sem economias cadastradas")
     past = [c for (y, m, c, k) in hist if (y, m) != (year, month) and k == "real"]
-    avg = domain.average(past)
+    avg = average(past)
     if reading is None:
         if conn.situation != Situation.ATIVA:
             raise Skip("ligação cortada sem leitura")
@@ -314,25 +334,25 @@ def build_doc(ctx: Context, conn: Connection, consumer: Consumer, reading: Readi
     period = (prev_date, cur_date) if prev_date and cur_date else None
     try:
         rules = [r for r in ctx.rules if r.tariff_type == conn.tariff_type] or ctx.rules
-        bill = domain.compute_bill(consumption, econ, rules,
+        bill = compute_bill(consumption, econ, rules,
                                    sewer=conn.has_sewer and ctx.bill_sewer, period=period)
     except LookupError as exc:
         raise Skip(f"sem tarifa: {exc}") from exc
     water = bill.water if ctx.bill_water else Decimal("0.00")
-    services = [{"description": sc.description, "amount": str(domain.money(sc.amount)),
+    services = [{"description": sc.description, "amount": str(money(sc.amount)),
                  "id": sc.id} for sc in extras.services.get(conn.id, [])]
     services_total = sum((Decimal(x["amount"]) for x in services), Decimal("0.00"))
-    total = domain.money(water + bill.sewer + services_total)
+    total = money(water + bill.sewer + services_total)
     seq = extras.prior_numbers.get(conn.id, 0)
     number = f"{year}{month:02d}{conn.number:08d}{seq}"
     p = ctx.params
-    barcode = domain.collection_barcode(
-        total, p.febraban_company, domain.invoice_free_field(ctx.due, conn.matricula, year, month, seq),
+    barcode = collection_barcode(
+        total, p.febraban_company, invoice_free_field(ctx.due, conn.matricula, year, month, seq),
         value_id=p.value_id)
-    line = domain.typed_line(barcode)
+    line = typed_line(barcode)
     pix = None
     if p.pix_key:
-        pix = domain.pix_payload(p.pix_key, p.pix_name or ctx.utility.get("short_name") or "SAAE",
+        pix = pix_payload(p.pix_key, p.pix_name or ctx.utility.get("short_name") or "SAAE",
                                  p.pix_city or ctx.utility.get("municipality") or "BRASIL",
                                  total, txid=f"F{number}")
     unpaid = extras.unpaid.get(conn.id, (0, Decimal(0)))
@@ -340,8 +360,8 @@ def build_doc(ctx: Context, conn: Connection, consumer: Consumer, reading: Readi
     first = bill.lines[0] if bill.lines else None
     table_name = first.table_name if first else ""
     table_from = next((r.valid_from for r in ctx.rules if r.table_name == table_name), None)
-    facts = domain.InvoiceFacts(
-        issue_date=ctx.issue, name=consumer.name, matricula=domain.format_matricula(conn.matricula),
+    facts = InvoiceFacts(
+        issue_date=ctx.issue, name=consumer.name, matricula=format_matricula(conn.matricula),
         neighbourhood=conn.neighbourhood, sector_code=conn.sector_code, consumption=consumption,
         average=avg, history_months=len(past), total=total, due_date=ctx.due,
         unpaid_count=unpaid[0], unpaid_amount=unpaid[1], direct_debit=conn.direct_debit,
@@ -352,10 +372,10 @@ def build_doc(ctx: Context, conn: Connection, consumer: Consumer, reading: Readi
         telemetered=conn.meter_telemetered,
         has_mobile_consent=bool(consumer.mobile and consumer.consent),
         situation=conn.situation, tariff_table=table_name, tariff_valid_from=table_from)
-    messages = domain.messages_for(ctx.messages, facts)
-    history = [{"label": domain.month_label(y, m), "consumption": c, "kind": k}
+    messages = messages_for(ctx.messages, facts)
+    history = [{"label": fmt.month_short(y, m), "consumption": c, "kind": k}
                for (y, m, c, k) in hist if (y, m) != (year, month)][-6:]
-    history.append({"label": domain.month_label(year, month), "consumption": consumption,
+    history.append({"label": fmt.month_short(year, month), "consumption": consumption,
                     "kind": kind})
     sewer_pct = next((f"{r.sewer_percent.normalize():f}" for r in ctx.rules
                       if first and r.category == first.category), "")
@@ -374,14 +394,14 @@ def build_doc(ctx: Context, conn: Connection, consumer: Consumer, reading: Readi
         "reference": f"{month:02d}/{year}", "issue_date": ctx.issue.isoformat(),
         "due_date": ctx.due.isoformat(), "utility": ctx.utility,
         "customer": {"id": consumer.id, "name": consumer.name,
-                     "document": domain.mask_document(consumer.document)},
+                     "document": mask_document(consumer.document)},
         "connection": {
-            "id": conn.id, "matricula": domain.format_matricula(conn.matricula),
+            "id": conn.id, "matricula": format_matricula(conn.matricula),
             "address": conn.address, "neighbourhood": conn.neighbourhood, "city": conn.city,
             "cep": conn.cep, "group": ctx.group.number if ctx.group else "-",
             "route": conn.route_seq, "sector": conn.sector_code,
             "system_id": conn.system_id, "system_name": quality.get("system_name"),
-            "categories": [{"category": k, "label": domain.CATEGORY_LABELS[domain.Category(k)],
+            "categories": [{"category": k, "label": CATEGORY_LABELS[Category(k)],
                             "economias": v} for k, v in econ.items() if v],
             "situation": SITUATION_LABELS.get(Situation(conn.situation), conn.situation),
             "meter": {"number": conn.meter_number, "diameter": conn.meter_diameter,
@@ -398,7 +418,7 @@ def build_doc(ctx: Context, conn: Connection, consumer: Consumer, reading: Readi
         "tariff": {"table": table_name, "has_sewer": has_sewer, "valid_from": table_from.isoformat() if table_from else None,
                    "sewer_percent": sewer_pct,
                    "lines": [{"category": ln.category,
-                              "label": domain.CATEGORY_LABELS[domain.Category(ln.category)],
+                              "label": CATEGORY_LABELS[Category(ln.category)],
                               "economias": ln.economias, "table": ln.table_name,
                               "share": str(ln.share.quantize(Decimal("0.0001"))),
                               "per_economia": str(ln.per_economia.consumption),
@@ -414,20 +434,20 @@ def build_doc(ctx: Context, conn: Connection, consumer: Consumer, reading: Readi
         "quality": quality,
         "consumer_info": info,
         "payment": {"barcode": barcode, "typed_line": line,
-                    "typed_line_fmt": domain.format_typed_line(line), "pix": pix,
+                    "typed_line_fmt": format_typed_line(line), "pix": pix,
                     "direct_debit": conn.direct_debit},
     }
 
 
-def _table_bands(rules: list[domain.TariffRule], category: str, table: str) -> list[dict[str, Any]]:
+def _table_bands(rules: list[TariffRule], category: str, table: str) -> list[dict[str, Any]]:
     """The whole cascade of the category's table (tender 7.4: "tabela tarifaria com suas
     respectivas faixas e valores"), for the bands the consumption did not reach."""
     rule = next((r for r in rules if r.category == category and r.table_name == table), None)
     if rule is None:
         return []
     out = [{"label": f"00 a {rule.minimum_volume:02d}", "price": None,
-            "minimum": str(domain.money(rule.minimum_charge))}]
-    out += [{"label": domain.band_label(b.lower, b.upper), "price": str(b.price)} for b in rule.bands]
+            "minimum": str(money(rule.minimum_charge))}]
+    out += [{"label": band_label(b.lower, b.upper), "price": str(b.price)} for b in rule.bands]
     return out
 
 
@@ -471,7 +491,7 @@ def iter_docs(ctx: Context, conn_ids: list[int], skipped: list[dict[str, str]],
             try:
                 doc = build_doc(ctx, conn, conn.consumer, reads.get(cid), hists.get(cid, []), extras)
             except Skip as exc:
-                skipped.append({"matricula": domain.format_matricula(conn.matricula), "motivo": str(exc)})
+                skipped.append({"matricula": format_matricula(conn.matricula), "motivo": str(exc)})
                 continue
             out.append((doc, conn.consumer_id, [x["id"] for x in doc["amounts"]["services"]]))
         for obj in [*conns.values(), *(c.consumer for c in conns.values()), *reads.values()]:
@@ -484,13 +504,13 @@ def iter_docs(ctx: Context, conn_ids: list[int], skipped: list[dict[str, str]],
 
 def due_date_for(group: BillingGroup | None, issue: dt.date, params: Parameters) -> dt.date:
     if group is None:
-        return domain.next_business_day(issue + dt.timedelta(days=max(params.due_days_min, 10)))
-    y, m = domain.month_add(issue.year, issue.month, 1 if group.due_day <= issue.day else 0)
+        return next_business_day(issue + dt.timedelta(days=max(params.due_days_min, 10)))
+    y, m = fmt.month_add(issue.year, issue.month, 1 if group.due_day <= issue.day else 0)
     due = dt.date(y, m, group.due_day)
     if (due - issue).days < params.due_days_min:
-        y, m = domain.month_add(y, m, 1)
+        y, m = fmt.month_add(y, m, 1)
         due = dt.date(y, m, group.due_day)
-    return domain.next_business_day(due)
+    return next_business_day(due)
 
 
 def simulate(connection_id: int, year: int, month: int, issue: dt.date | None = None) -> dict[str, Any]:
@@ -907,7 +927,7 @@ def add_service(connection_id: int, description: str, amount: Any) -> ServiceCha
     if len(description) < 3:
         errors["description"] = ["Descreva o serviço."]
     try:
-        value = domain.money(Decimal(str(amount).replace(",", ".")))
+        value = money(Decimal(str(amount).replace(",", ".")))
         if value <= 0:
             raise ValueError
     except Exception:  # noqa: BLE001

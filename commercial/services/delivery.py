@@ -19,8 +19,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from commercial import domain
+from commercial.domain.documents import format_matricula
 from commercial.models import Connection, Consumer, Invoice, InvoiceBatch, Notice, Situation
+from core import fmt
 from core.db import session, transactional, utcnow
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ def schedule_issue_notices(batch: InvoiceBatch, today: dt.date | None = None) ->
             continue
         channel = next((c for c in (channels or []) if c in ("sms", "whatsapp")), "sms")
         s.add(Notice(kind="aviso_emissao", ref=ref, connection_id=cid, channel=channel, to=mobile,
-                     text=issue_notice_text(utility, domain.format_matricula(mat), batch.year,
+                     text=issue_notice_text(utility, format_matricula(mat), batch.year,
                                             batch.month, batch.issue_date, batch.due_date, debit),
                      scheduled_for=when))
         n += 1
@@ -166,7 +167,7 @@ def invoice_email(inv: Invoice, to: str, pdf_bytes: bytes) -> EmailMessage:
         f"Olá, {doc['customer']['name']}.",
         "",
         f"Segue em anexo a fatura de água e esgoto de referência {doc['reference']}.",
-        f"Valor: {domain.brl(inv.total)} - Vencimento: {inv.due_date:%d/%m/%Y}.",
+        f"Valor: {fmt.money(inv.total)} - Vencimento: {inv.due_date:%d/%m/%Y}.",
         f"Linha digitável: {doc['payment']['typed_line_fmt']}",
     ]
     if doc["payment"].get("pix"):

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from commercial import domain
+from commercial.domain.messages import MessageKind, template_problems
 from commercial.models import MessageRule
 from core.audit import audit_context
 from core.db import session, transactional
@@ -17,7 +17,7 @@ from core.errors import NotFound, ValidationError
 def save_message(data: dict[str, Any], rule_id: int | None) -> MessageRule:
     errors: dict[str, list[str]] = {}
     kind = data.get("kind") or ""
-    if kind not in domain.MessageKind._value2member_map_:
+    if kind not in MessageKind._value2member_map_:
         errors["kind"] = ["Tipo de mensagem desconhecido."]
     title = " ".join((data.get("title") or "").split())[:120]
     if not title:
@@ -28,7 +28,7 @@ def save_message(data: dict[str, Any], rule_id: int | None) -> MessageRule:
     elif len(text) > 500:
         errors["text"] = ["A mensagem deve ter até 500 caracteres."]
     else:
-        probs = domain.template_problems(text)
+        probs = template_problems(text)
         if probs:
             errors["text"] = probs
     try:
@@ -54,7 +54,7 @@ def save_message(data: dict[str, Any], rule_id: int | None) -> MessageRule:
         errors["valid_to"] = ["O fim e anterior ao início."]
     hoods = [h.strip() for h in (data.get("neighbourhoods") or "").split(",") if h.strip()]
     sectors = [h.strip() for h in (data.get("sector_codes") or "").split(",") if h.strip()]
-    if kind == domain.MessageKind.LOCALIZACAO and not (hoods or sectors):
+    if kind == MessageKind.LOCALIZACAO and not (hoods or sectors):
         errors["neighbourhoods"] = ["Mensagem por localização precisa de bairros ou setores."]
     if errors:
         raise ValidationError("Confira a mensagem.", fields=errors)

@@ -12,8 +12,11 @@ from typing import Any
 
 from sqlalchemy import func, select, tuple_
 
-from commercial import domain
+from commercial.domain.consumption import average, consumption_between
+from commercial.domain.documents import matricula_is_valid
+from commercial.domain.text import digits, search_key
 from commercial.models import Connection, Invoice, InvoiceState, Reading, ReadingImport, Situation
+from core import fmt
 from core.audit import audit_context
 from core.db import session, transactional
 from core.errors import NotFound, ValidationError
@@ -47,9 +50,9 @@ class ImportReport:
 
 def _parse_date(text: str) -> dt.date:
     t = text.strip()
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d/%m/%y", "%d-%m-%Y"):
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d", "%d/%m/%y", "%d-%m-%Y"):
         try:
-            return dt.datetime.strptime(t, fmt).date()
+            return dt.datetime.strptime(t, pattern).date()
         except ValueError:
             continue
     raise ValueError(t)
@@ -95,7 +98,7 @@ def histories(connection_ids: list[int], year: int, month: int,
     including (year, month), oldest first."""
     if not connection_ids:
         return {}
-    y0, m0 = domain.month_add(year, month, -(months - 1))
+    y0, m0 = fmt.month_add(year, month, -(months - 1))
     s = session()
     out: dict[int, list[tuple[int, int, int, str]]] = {c: [] for c in connection_ids}
     for i in range(0, len(connection_ids), 5000):
@@ -131,12 +134,12 @@ def check_rows(group_id: int, year: int, month: int,
     report.rows = len(rows)
     wanted: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
-        mat = domain.digits(str(r.get("matricula") or ""))
+        mat = digits(str(r.get("matricula") or ""))
         r["matricula"] = mat
         if not mat:
             report.errors.append(RowProblem(r["line"], "", "Matrícula em branco."))
             continue
-        if not domain.matricula_is_valid(mat):
+        if not matricula_is_valid(mat):
             report.errors.append(RowProblem(r["line"], mat,
                                             "Matrícula com dígito verificador inválido."))
             continue
@@ -152,12 +155,12 @@ def check_rows(group_id: int, year: int, month: int,
     issued = _issued([c.id for c in conns.values()], year, month)
     # the six months before, in one query: the average bills an unread meter and flags a
     # consumption far above it (one query per row would cost seconds on a 25,000-row file)
-    py, pm = domain.month_add(year, month, -1)
+    py, pm = fmt.month_add(year, month, -1)
     past = histories([c.id for c in conns.values()], py, pm, 6)
 
     def average_before(connection_id: int) -> tuple[int, int]:
         h = past.get(connection_id, [])
-        return domain.average(c for _y, _m, c, k in h if k == "real"), len(h)
+        return average(c for _y, _m, c, k in h if k == "real"), len(h)
 
     first_of_month = dt.date(year, month, 1)
     clean: list[dict[str, Any]] = []
@@ -186,7 +189,7 @@ def check_rows(group_id: int, year: int, month: int,
             report.errors.append(RowProblem(line, mat,
                                             f"Data {read_on:%d/%m/%Y} fora do mês de referência {month:02d}/{year}."))
             continue
-        occ = domain.search_key(str(r.get("ocorrencia") or "")) or None
+        occ = search_key(str(r.get("ocorrencia") or "")) or None
         raw = str(r.get("leitura") or "").strip()
         p = prev.get(conn.id)
         if p is not None and read_on <= p.read_on:
@@ -217,7 +220,7 @@ def check_rows(group_id: int, year: int, month: int,
             consumption = value  # first reading: a new meter starts at zero
         else:
             try:
-                consumption = domain.consumption_between(prev_value, value,
+                consumption = consumption_between(prev_value, value,
                                                          rollover=(occ or "") in ROLLOVER)
             except ValueError:
                 report.errors.append(RowProblem(
@@ -249,9 +252,9 @@ def parse_csv(content: bytes) -> tuple[list[dict[str, Any]], list[RowProblem]]:
     header = next(reader, [])
     cols: dict[str, int] = {}
     for i, h in enumerate(header):
-        key = domain.search_key(h).replace(" ", "_")
+        key = search_key(h).replace(" ", "_")
         for name, aliases in HEADERS.items():
-            if key in {domain.search_key(a).replace(" ", "_") for a in aliases}:
+            if key in {search_key(a).replace(" ", "_") for a in aliases}:
                 cols[name] = i
     missing = [n for n in ("matricula", "data", "leitura") if n not in cols]
     if missing:

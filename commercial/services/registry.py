@@ -10,8 +10,18 @@ from typing import Any
 
 from sqlalchemy import false, func, or_, select
 
-from commercial import domain
 from commercial.api import Area, Contact, ServiceLocation
+from commercial.domain.contacts import brazilian_mobile, email_is_valid
+from commercial.domain.documents import (
+    cnpj_clean,
+    document_kind,
+    format_matricula,
+    matricula_is_valid,
+    matricula_with_dv,
+    parse_matricula,
+)
+from commercial.domain.geometry import point_in_polygon
+from commercial.domain.text import digits, search_key
 from commercial.models import (
     CHANNELS,
     ECONOMIA_FIELDS,
@@ -36,9 +46,9 @@ def _clean_consumer(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, lis
     if len(name) < 3:
         errors["name"] = ["Informe o nome completo do cliente."]
     out["name"] = name[:200]
-    doc = domain.cnpj_clean(str(data.get("document") or ""))
+    doc = cnpj_clean(str(data.get("document") or ""))
     if doc:
-        kind = domain.document_kind(doc)
+        kind = document_kind(doc)
         if kind is None:
             errors["document"] = ["CPF ou CNPJ inválido: confira os dígitos verificadores."]
         out["document"], out["document_kind"] = doc, kind
@@ -48,13 +58,13 @@ def _clean_consumer(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, lis
     if isinstance(raw_phones, str):
         raw_phones = [p for p in raw_phones.replace(";", ",").replace("\n", ",").split(",")]
     phones = [" ".join(str(p).split()) for p in raw_phones if str(p).strip()]
-    bad = [p for p in phones if len(domain.digits(p)) < 8]
+    bad = [p for p in phones if len(digits(p)) < 8]
     if bad:
         errors["phones"] = [f"Telefone inválido: {', '.join(bad)}"]
     out["phones"] = phones
-    out["mobile"] = next((m for m in (domain.brazilian_mobile(p) for p in phones) if m), None)
+    out["mobile"] = next((m for m in (brazilian_mobile(p) for p in phones) if m), None)
     email = str(data.get("email") or "").strip().lower() or None
-    if email and not domain.email_is_valid(email):
+    if email and not email_is_valid(email):
         errors["email"] = ["E-mail inválido."]
     out["email"] = email
     channels = data.get("channels") or []
@@ -80,7 +90,7 @@ def _clean_consumer(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, lis
 
 def consumer_by_document(text: str) -> Consumer | None:
     """The customer holding this CPF/CNPJ (a customer may hold many connections)."""
-    doc = domain.cnpj_clean(str(text or ""))
+    doc = cnpj_clean(str(text or ""))
     if not doc:
         return None
     return session().scalars(select(Consumer).where(Consumer.document == doc)).first()
@@ -151,7 +161,7 @@ def _clean_connection(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, l
     out["neighbourhood"] = text("neighbourhood", 120, True, "o bairro")
     out["city"] = text("city", 120) or ""
     raw_cep = str(data.get("cep") or "").strip()
-    cep = domain.digits(raw_cep)
+    cep = digits(raw_cep)
     if raw_cep and len(cep) != 8:  # never drop what was typed without saying so
         errors["cep"] = [f'CEP "{raw_cep}" inválido: deve ter 8 dígitos, ex.: 13999-000.']
     out["cep"] = f"{cep[:5]}-{cep[5:]}" if len(cep) == 8 else None
@@ -256,13 +266,13 @@ def save_connection(data: dict[str, Any], connection_id: int | None = None,
             errors["number"] = ["Matrícula já cadastrada."]
     if errors:
         raise ValidationError("Confira os dados da ligação.", fields=errors)
-    values["search_key"] = domain.search_key(values["street"], values["neighbourhood"])
+    values["search_key"] = search_key(values["street"], values["neighbourhood"])
     with audit_context(reason=reason or ("Cadastro de ligação" if connection_id is None
                                          else "Alteração de cadastro de ligação")):
         if connection_id is None:
             if not number:
                 number = (s.scalar(select(func.max(Connection.number))) or 0) + 1
-            conn = Connection(number=number, matricula=domain.matricula_with_dv(number), **values)
+            conn = Connection(number=number, matricula=matricula_with_dv(number), **values)
             s.add(conn)
         else:
             conn = get_connection(connection_id)
@@ -293,7 +303,7 @@ def get_connection(connection_id: int) -> Connection:
 
 
 def by_matricula(text: str) -> Connection:
-    base, full = domain.parse_matricula(text)
+    base, full = parse_matricula(text)
     s = session()
     conn = None
     if full:
@@ -313,12 +323,12 @@ def search_connections(q: str = "", *, neighbourhood: str | None = None,
     stmt = select(Connection).join(Consumer)
     q = (q or "").strip()
     if q:
-        d = domain.digits(q)
-        key = domain.search_key(q)
+        d = digits(q)
+        key = search_key(q)
         conds = [Connection.search_key.contains(key), func.lower(Consumer.name).contains(q.lower()),
                  Connection.meter_number == q]
         if d and len(d) == len(q.replace("-", "").replace(".", "").replace("/", "")):
-            base, full = domain.parse_matricula(q)
+            base, full = parse_matricula(q)
             if full:
                 conds.append(Connection.matricula == full)
             if base is not None and base < 2**31:
@@ -352,8 +362,8 @@ def _area_conditions(area: Area) -> list[Any]:
     if area.neighbourhoods:
         # the names as stored, matched without case/accents here, so the indexed column is
         # compared as is (lower(neighbourhood) in SQL would scan the whole table)
-        wanted = {domain.search_key(n) for n in area.neighbourhoods}
-        names = [n for n in neighbourhood_names() if domain.search_key(n) in wanted]
+        wanted = {search_key(n) for n in area.neighbourhoods}
+        names = [n for n in neighbourhood_names() if search_key(n) in wanted]
         conds.append(Connection.neighbourhood.in_(names) if names else false())
     if area.system_id is not None:
         conds.append(Connection.system_id == area.system_id)
@@ -369,8 +379,8 @@ def _matches_without_polygon(area: Area, row: Any) -> bool:
     return bool(
         (area.sector_codes and row.sector_code in area.sector_codes)
         or (area.segment_codes and row.segment_code in area.segment_codes)
-        or (area.neighbourhoods and domain.search_key(row.neighbourhood or "")
-            in {domain.search_key(n) for n in area.neighbourhoods})
+        or (area.neighbourhoods and search_key(row.neighbourhood or "")
+            in {search_key(n) for n in area.neighbourhoods})
         or (area.system_id is not None and row.system_id == area.system_id)
     )
 
@@ -387,7 +397,7 @@ def _area_rows(area: Area, columns: tuple[Any, ...]) -> list[Any]:
         poly = area.polygon
         rows = [r for r in rows if _matches_without_polygon(area, r) or (
             r.latitude is not None and r.longitude is not None
-            and domain.point_in_polygon(r.latitude, r.longitude, poly))]
+            and point_in_polygon(r.latitude, r.longitude, poly))]
     return rows
 
 
@@ -419,7 +429,7 @@ def count_in_area(area: Area) -> int:
 
 def neighbourhood_names() -> list[str]:
     rows = session().scalars(select(Connection.neighbourhood).distinct())
-    return sorted((r for r in rows if r), key=domain.search_key)
+    return sorted((r for r in rows if r), key=search_key)
 
 
 def locate(query: str, limit: int = 20) -> list[ServiceLocation]:
@@ -429,18 +439,18 @@ def locate(query: str, limit: int = 20) -> list[ServiceLocation]:
         return []
     s = session()
     out: list[ServiceLocation] = []
-    d = domain.digits(q)
+    d = digits(q)
     if d and len(d) == len(q.replace("-", "").replace(".", "").replace(" ", "")):
         try:
             c = by_matricula(q)
         except NotFound:
             return []
         return [ServiceLocation(
-            label=f"Matrícula {domain.format_matricula(c.matricula)} - {c.street} - {c.neighbourhood}",
+            label=f"Matrícula {format_matricula(c.matricula)} - {c.street} - {c.neighbourhood}",
             neighbourhood=c.neighbourhood, system_id=c.system_id, sector_code=c.sector_code,
             latitude=c.latitude, longitude=c.longitude, matricula=c.matricula,
             extra={"situacao": c.situation, "logradouro": c.street})]
-    key = domain.search_key(q)
+    key = search_key(q)
     if len(key) < 2:
         return []
     rows = s.execute(
@@ -451,9 +461,9 @@ def locate(query: str, limit: int = 20) -> list[ServiceLocation]:
     by_hood: dict[str, list[Any]] = {}
     by_street: dict[tuple[str, str], list[Any]] = {}
     for r in rows:
-        if key in domain.search_key(r.neighbourhood):
+        if key in search_key(r.neighbourhood):
             by_hood.setdefault(r.neighbourhood, []).append(r)
-        if key in domain.search_key(r.street) or key in domain.search_key(r.street, r.neighbourhood):
+        if key in search_key(r.street) or key in search_key(r.street, r.neighbourhood):
             by_street.setdefault((r.street, r.neighbourhood), []).append(r)
 
     def summary(label: str, hood: str, rs: list[Any], kind: str) -> ServiceLocation:
@@ -470,9 +480,9 @@ def locate(query: str, limit: int = 20) -> list[ServiceLocation]:
                                sector_code=sectors.most_common(1)[0][0], latitude=lat,
                                longitude=lon, extra=extra)
 
-    for hood in sorted(by_hood, key=domain.search_key):
+    for hood in sorted(by_hood, key=search_key):
         out.append(summary(hood, hood, by_hood[hood], "bairro"))
-    for street, hood in sorted(by_street, key=lambda t: (domain.search_key(t[0]), t[1])):
+    for street, hood in sorted(by_street, key=lambda t: (search_key(t[0]), t[1])):
         out.append(summary(f"{street} - {hood}", hood, by_street[(street, hood)], "logradouro"))
     return out[:limit]
 
@@ -485,14 +495,14 @@ def locate_public(query: str, limit: int = 20) -> list[ServiceLocation]:
     q = (query or "").strip()
     compact = q.replace("-", "").replace(".", "").replace(" ", "")
     if compact.isdigit():
-        if not domain.matricula_is_valid(compact):
+        if not matricula_is_valid(compact):
             return []
         try:
             c = by_matricula(compact)
         except NotFound:
             return []
         return [ServiceLocation(
-            label=f"Matricula {domain.format_matricula(c.matricula)} - {c.neighbourhood}",
+            label=f"Matricula {format_matricula(c.matricula)} - {c.neighbourhood}",
             neighbourhood=c.neighbourhood, system_id=c.system_id, sector_code=c.sector_code,
             extra={"tipo": "matricula"})]
     out = []

@@ -12,7 +12,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from commercial import domain
+from commercial.domain.documents import format_matricula, mask_document
 from commercial.models import SITUATION_LABELS, Connection, Invoice, Situation
 from commercial.views import api
 from core.auth import require
@@ -178,7 +178,7 @@ class BatchOut(Schema):
 
 def connection_json(c: Connection, full: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "id": c.id, "matricula": c.matricula, "matricula_formatada": domain.format_matricula(c.matricula),
+        "id": c.id, "matricula": c.matricula, "matricula_formatada": format_matricula(c.matricula),
         "titular": c.consumer.name, "endereco": c.address, "bairro": c.neighbourhood,
         "cidade": c.city, "setor": c.sector_code, "trecho": c.segment_code,
         "sistema_id": c.system_id, "situacao": c.situation,
@@ -189,7 +189,7 @@ def connection_json(c: Connection, full: bool = False) -> dict[str, Any]:
     if full:
         cu = c.consumer
         out.update({
-            "cliente": {"id": cu.id, "nome": cu.name, "documento": domain.mask_document(cu.document),
+            "cliente": {"id": cu.id, "nome": cu.name, "documento": mask_document(cu.document),
                         "celular": cu.mobile, "email": cu.email, "canais": cu.channels or [],
                         "consentimento": cu.consent, "fatura_por_email": cu.invoice_by_email},
             "diametro_hidrometro": c.meter_diameter, "esgoto": c.has_sewer,

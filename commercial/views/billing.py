@@ -7,9 +7,10 @@ import datetime as dt
 from flask import Response, flash, jsonify, redirect, render_template, request, send_file, url_for
 from sqlalchemy import select
 
-from commercial import domain
+from commercial.domain.documents import format_matricula
 from commercial.models import Invoice, InvoiceBatch
 from commercial.views import NAV, bp
+from core import fmt
 from core.auth import require
 from core.db import session
 from core.errors import NotFound, ValidationError
@@ -103,8 +104,8 @@ def lote(batch_id: int):  # type: ignore[no-untyped-def]
     job = jobs.latest_for(billing.batch_subject(batch_id))
     status = billing.batch_status(batch_id)
     return render_template("commercial/lote.html", b=b, status=status, invoices=invoices[:50],
-                           more=len(invoices) > 50, page=page, brl=domain.brl,
-                           fmt=domain.format_matricula, job=job,
+                           more=len(invoices) > 50, page=page, brl=fmt.money,
+                           fmt=format_matricula, job=job,
                            may_act=job is not None and may_act(job), voltar=request.path)
 
 

@@ -9,7 +9,9 @@ from flask import flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from commercial import domain
+from commercial.domain.contacts import format_phone
+from commercial.domain.documents import format_document, format_matricula
+from commercial.domain.tariffs import CATEGORY_LABELS
 from commercial.models import (
     CHANNEL_LABELS,
     CHANNELS,
@@ -21,6 +23,7 @@ from commercial.models import (
     Situation,
 )
 from commercial.views import bp
+from core import fmt
 from core.auth import require
 from core.db import session, unit_of_work
 from core.errors import ValidationError
@@ -72,7 +75,7 @@ def ligacoes():  # type: ignore[no-untyped-def]
     return render_template("commercial/ligacoes.html", rows=rows[:50], more=len(rows) > 50,
                            page=page, q=q, hood=hood, sit=sit,
                            hoods=registry.neighbourhood_names(), labels=SITUATION_LABELS,
-                           fmt=domain.format_matricula)
+                           fmt=format_matricula)
 
 
 def history_svg(hist: list[tuple[int, int, int, str]]) -> Markup:
@@ -89,11 +92,11 @@ def history_svg(hist: list[tuple[int, int, int, str]]) -> Markup:
         color = "#0b4f8a" if i == len(hist) - 1 else ("#9aa7b4" if k == "media" else "#8fb3d6")
         bars.append(
             f'<rect x="{x:.1f}" y="{h - pad - bh:.1f}" width="{slot * 0.6:.1f}" height="{bh:.1f}" '
-            f'fill="{color}"><title>{domain.month_label(y, m)}: {c} m3 ({k})</title></rect>'
+            f'fill="{color}"><title>{fmt.month_short(y, m)}: {c} m3 ({k})</title></rect>'
             f'<text x="{x + slot * 0.3:.1f}" y="{h - pad - bh - 4:.1f}" font-size="11" '
             f'text-anchor="middle">{c}</text>'
             f'<text x="{x + slot * 0.3:.1f}" y="{h - 6}" font-size="11" text-anchor="middle" '
-            f'fill="#5b6470">{domain.month_label(y, m)}</text>')
+            f'fill="#5b6470">{fmt.month_short(y, m)}</text>')
     return Markup(f'<svg viewBox="0 0 {w} {h}" width="{w}" class="grafico-consumo" role="img" '
                   f'aria-label="Histórico de consumo em m3">{"".join(bars)}</svg>')
 
@@ -115,9 +118,9 @@ def ligacao(connection_id: int):  # type: ignore[no-untyped-def]
     return render_template("commercial/ligacao.html", c=conn, consumer=conn.consumer,
                            invoices=billing.invoices_of(conn.id), readings=last_readings,
                            chart=history_svg(hist[-7:]), services=services,
-                           labels=SITUATION_LABELS, fmt=domain.format_matricula,
-                           phone=domain.format_phone, doc=domain.format_document,
-                           channel_labels=CHANNEL_LABELS, cats=domain.CATEGORY_LABELS)
+                           labels=SITUATION_LABELS, fmt=format_matricula,
+                           phone=format_phone, doc=format_document,
+                           channel_labels=CHANNEL_LABELS, cats=CATEGORY_LABELS)
 
 
 def _form_values(form: Any) -> dict[str, Any]:
@@ -168,7 +171,7 @@ def ligacao_form(connection_id: int | None = None):  # type: ignore[no-untyped-d
             flash(exc.message, "erro")
             errors = exc.fields or errors
         else:
-            flash(f"Ligação {domain.format_matricula(conn_saved.matricula)} gravada.", "sucesso")
+            flash(f"Ligação {format_matricula(conn_saved.matricula)} gravada.", "sucesso")
             return redirect(url_for("commercial.ligacao", connection_id=conn_saved.id))
     elif conn is not None:
         values = {k: getattr(conn, k) for k in (
@@ -191,7 +194,7 @@ def ligacao_form(connection_id: int | None = None):  # type: ignore[no-untyped-d
               if conn is None and request.method == "POST" else None)
     return render_template("commercial/ligacao_form.html", c=conn, v=values, errors=errors, holder=holder,
                            groups=groups(), channels=CHANNELS, channel_labels=CHANNEL_LABELS,
-                           econ=ECONOMIA_FIELDS, cats=domain.CATEGORY_LABELS,
+                           econ=ECONOMIA_FIELDS, cats=CATEGORY_LABELS,
                            situations=SITUATION_LABELS, hoods=_hoods())
 
 

@@ -9,7 +9,8 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from commercial import domain
+from commercial.domain.messages import MESSAGE_KIND_LABELS, PLACEHOLDERS
+from commercial.domain.tariffs import CATEGORY_LABELS, Category
 from commercial.models import MessageRule
 from commercial.views import NAV, bp
 from core.auth import require
@@ -27,12 +28,12 @@ def tarifas():  # type: ignore[no-untyped-def]
     from commercial.services import tariffs
 
     return render_template("commercial/tarifas.html", tables=tariffs.tables(),
-                           cats=domain.CATEGORY_LABELS)
+                           cats=CATEGORY_LABELS)
 
 
 def _tariffs_from_form(form: Any) -> list[dict[str, Any]]:
     rows = []
-    for cat in domain.Category:
+    for cat in Category:
         key = cat.value
         if form.get(f"{key}_ativo") != "on":
             continue
@@ -75,7 +76,7 @@ def tarifa(table_id: int | None = None):  # type: ignore[no-untyped-def]
                     "valid_to": request.form.get("valid_to"),
                     "legal_basis": request.form.get("legal_basis")}
             return render_template("commercial/tarifa_form.html", table=table, head=head,
-                                   current=current, errors=errors, cats=domain.CATEGORY_LABELS,
+                                   current=current, errors=errors, cats=CATEGORY_LABELS,
                                    max_bands=MAX_BANDS), 422
         flash(f"Tabela '{table.name}' gravada.", "sucesso")
         return redirect(url_for("commercial.tarifa", table_id=table.id))
@@ -89,7 +90,7 @@ def tarifa(table_id: int | None = None):  # type: ignore[no-untyped-def]
         head = {"name": "", "valid_from": dt.date.today().replace(day=1).isoformat(),
                 "valid_to": "", "legal_basis": ""}
     return render_template("commercial/tarifa_form.html", table=table, head=head, current=current,
-                           errors=errors, cats=domain.CATEGORY_LABELS, max_bands=MAX_BANDS)
+                           errors=errors, cats=CATEGORY_LABELS, max_bands=MAX_BANDS)
 
 
 @bp.route("/tarifas/<int:table_id>/copiar", methods=["POST"])
@@ -110,7 +111,7 @@ def tarifa_copiar(table_id: int):  # type: ignore[no-untyped-def]
 @require("commercial.messages.manage")
 def mensagens():  # type: ignore[no-untyped-def]
     rows = session().scalars(select(MessageRule).order_by(MessageRule.priority, MessageRule.id)).all()
-    return render_template("commercial/mensagens.html", rows=rows, kinds=domain.MESSAGE_KIND_LABELS)
+    return render_template("commercial/mensagens.html", rows=rows, kinds=MESSAGE_KIND_LABELS)
 
 
 @bp.route("/mensagens/nova", methods=["GET", "POST"])
@@ -143,7 +144,7 @@ def mensagem(rule_id: int | None = None):  # type: ignore[no-untyped-def]
     else:
         v = {"kind": "geral", "priority": 100, "active": True}
     return render_template("commercial/mensagem_form.html", rule=rule, v=v, errors=errors,
-                           kinds=domain.MESSAGE_KIND_LABELS, placeholders=domain.PLACEHOLDERS), (
+                           kinds=MESSAGE_KIND_LABELS, placeholders=PLACEHOLDERS), (
         422 if errors else 200)
 
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from commercial import domain
 from commercial.models import BillingGroup, Connection, Reading
+from core import fmt
 
 _n = itertools.count(1)
 
@@ -64,7 +64,7 @@ def make_connection(db, setup_billing) -> Callable[..., Connection]:
 
 def add_readings(db, conn: Connection, values: list[int], end: tuple[int, int], day: int = 18) -> None:
     """Readings for consecutive months ending at `end`, values as meter positions."""
-    y, m = domain.month_add(end[0], end[1], -(len(values) - 1))
+    y, m = fmt.month_add(end[0], end[1], -(len(values) - 1))
     prev = prev_day = None
     for v in values:
         read_on = dt.date(y, m, day)
@@ -72,5 +72,5 @@ def add_readings(db, conn: Connection, values: list[int], end: tuple[int, int], 
                        previous_value=prev, previous_read_on=prev_day,
                        consumption=(v - prev) if prev is not None else 0, kind="real"))
         prev, prev_day = v, read_on
-        y, m = domain.month_add(y, m, 1)
+        y, m = fmt.month_add(y, m, 1)
     db.commit()

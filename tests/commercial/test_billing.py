@@ -19,16 +19,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from commercial import domain
+from commercial.domain.documents import format_matricula
+from commercial.domain.febraban import barcode_is_valid, format_typed_line, typed_line
+from commercial.domain.pix import crc16_ccitt
 from commercial.models import Invoice, InvoiceBatch, Notice, ServiceCharge
 from commercial.services import billing, delivery
+from core import fmt
 from core.auth import Profile
 from core.errors import Conflict, ValidationError
 from tests.commercial.conftest import add_readings
 from tests.commercial.lims_month import close_lims_month
 
 TODAY = dt.date.today()
-PREV = domain.month_add(TODAY.year, TODAY.month, -1)
+PREV = fmt.month_add(TODAY.year, TODAY.month, -1)
 SYSTEM = 4242
 
 
@@ -65,9 +68,9 @@ def test_batch_end_to_end(db, month, setup_billing, tmp_path):
     ia = invs[a.id]
     # the tender's example: 30 m3, one residential economia
     assert (ia.consumption, ia.water, ia.sewer, ia.total) == (30, D("67.65"), D("33.83"), D("101.48"))
-    assert domain.barcode_is_valid(ia.barcode) and ia.barcode[:3] == "826"
-    assert ia.typed_line == domain.typed_line(ia.barcode)
-    assert ia.pix and ia.pix.endswith(f"{domain.crc16_ccitt(ia.pix[:-4].encode()):04X}")
+    assert barcode_is_valid(ia.barcode) and ia.barcode[:3] == "826"
+    assert ia.typed_line == typed_line(ia.barcode)
+    assert ia.pix and ia.pix.endswith(f"{crc16_ccitt(ia.pix[:-4].encode()):04X}")
     # mixed categories: 60 m3 over 2 economias, residential + commercial
     ib = invs[b.id]
     assert ib.doc["tariff"]["lines"][0]["per_economia"] == "30.000"
@@ -94,9 +97,9 @@ def test_batch_end_to_end(db, month, setup_billing, tmp_path):
     assert [h["consumption"] for h in ia.doc["history"]] == [0, 18, 21, 21, 30]
     # the PDF on disk reads like a bill
     text = pdf_text(Path(ia.pdf_path).read_bytes(), tmp_path)
-    for needle in ("FATURA DE ÁGUA E ESGOTO", "Ana Tender", domain.format_matricula(a.matricula),
+    for needle in ("FATURA DE ÁGUA E ESGOTO", "Ana Tender", format_matricula(a.matricula),
                    "TOTAL A PAGAR", "R$ 101,48", "QUALIDADE DA ÁGUA", "Turbidez", "Coliformes totais",
-                   "Decreto 5.440", "11 a 15", "10,50", domain.format_typed_line(ia.typed_line),
+                   "Decreto 5.440", "11 a 15", "10,50", format_typed_line(ia.typed_line),
                    "Pague com PIX", "Cuidados em situação de risco"):
         assert needle in text, needle
     art = Path(__file__).resolve().parents[2] / "test-artifacts"

@@ -12,7 +12,10 @@ from pathlib import Path
 import pytest
 import segno
 
-from commercial import domain, pdf
+from commercial import pdf
+from commercial.domain.febraban import collection_barcode, format_typed_line, typed_line
+from commercial.domain.money import money
+from commercial.domain.pix import pix_payload
 from commercial.qrfast import qr_matrix
 
 
@@ -35,11 +38,11 @@ def test_i25_modules_structure():
 
 
 def _doc(total: str = "101.48") -> dict:
-    code = domain.collection_barcode(domain.money(total), "0123",
+    code = collection_barcode(money(total), "0123",
                                      "2026110500000123432610000")
-    line = domain.typed_line(code)
-    pix = domain.pix_payload("12345678000195", "SAAE VALE VERDE", "VALE VERDE",
-                             domain.money(total), txid="F202610000012340")
+    line = typed_line(code)
+    pix = pix_payload("12345678000195", "SAAE VALE VERDE", "VALE VERDE",
+                             money(total), txid="F202610000012340")
     return {
         "number": "202610000012340", "reference": "10/2026", "issue_date": "2026-10-20",
         "due_date": "2026-11-05",
@@ -69,7 +72,7 @@ def _doc(total: str = "101.48") -> dict:
              "required": 10, "analysed": 12, "conforming": 12, "verdict": "conforme"}],
             "note": "", "more_info": "saae.test/qualidade"},
         "consumer_info": {"health": "Ferva a água em caso de aviso."},
-        "payment": {"barcode": code, "typed_line": line, "typed_line_fmt": domain.format_typed_line(line),
+        "payment": {"barcode": code, "typed_line": line, "typed_line_fmt": format_typed_line(line),
                     "pix": pix, "direct_debit": False},
     }
 
