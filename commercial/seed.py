@@ -51,7 +51,7 @@ def seed_reference() -> None:
     """Data every installation needs (idempotent): billing parameters and the default
     personalised messages (a Gestor edits them)."""
     from commercial.models import MessageRule
-    from commercial.services.billing import parameters
+    from commercial.services.billing_parameters import parameters
     from core.db import session
 
     parameters()
@@ -107,7 +107,7 @@ def seed_demo(today: dt.date, *, connections: int = 2400, run_batch: bool = True
         Reading,
         ServiceCharge,
     )
-    from commercial.services import billing, registry, tariffs
+    from commercial.services import batches, billing_groups, billing_parameters, tariffs
     from core.db import session
     from core.demo import SECTORS
 
@@ -115,7 +115,7 @@ def seed_demo(today: dt.date, *, connections: int = 2400, run_batch: bool = True
     if s.scalar(select(func.count(Connection.id))):
         return
     rng = random.Random(888)
-    systems = registry.systems_by_code()
+    systems = billing_groups.systems_by_code()
     g1 = BillingGroup(number=1, name="Grupo 1 - Sede", reading_day=18, processing_day=20, due_day=5)
     g2 = BillingGroup(number=2, name="Grupo 2 - Boa Vista e Sitio Novo", reading_day=22,
                       processing_day=24, due_day=10)
@@ -254,7 +254,7 @@ def seed_demo(today: dt.date, *, connections: int = 2400, run_batch: bool = True
                       text="Obras de ampliação da rede na Estrada do Sítio Novo até dezembro: "
                            "pode haver baixa pressão entre 8h e 17h.", priority=35,
                       neighbourhoods=["Sitio Novo"], sector_codes=[]))
-    p = billing.parameters()
+    p = billing_parameters.parameters()
     p.febraban_company, p.pix_key = "0123", "12345678000195"
     p.pix_name, p.pix_city = "SAAE VALE VERDE", "VALE VERDE"
     p.quality_more_info = "Relatório anual e resultados: www.saaevaleverde.sp.gov.br/qualidade"
@@ -266,11 +266,11 @@ def seed_demo(today: dt.date, *, connections: int = 2400, run_batch: bool = True
         return
     for g in (g1, g2):
         issue = today
-        batch = billing.request_batch(g.id, last_y, last_m, issue_date=issue, run=False)
-        billing.run_batch(batch.id)
+        batch = batches.request_batch(g.id, last_y, last_m, issue_date=issue, run=False)
+        batches.run_batch(batch.id)
     # this month's batch of group 2, scheduled 8 days ahead: its SMS announcing the issue
     # date (and the direct-debit date) are due today
-    billing.request_batch(g2.id, today.year, today.month,
+    batches.request_batch(g2.id, today.year, today.month,
                           issue_date=today + dt.timedelta(days=p.sms_days_before), run=False)
     from commercial.services import delivery
 

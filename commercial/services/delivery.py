@@ -21,8 +21,13 @@ from sqlalchemy import select
 
 from commercial.domain.documents import format_matricula
 from commercial.models import Connection, Consumer, Invoice, InvoiceBatch, Notice, Situation
+from commercial.services.billing_parameters import parameters, utility_header
+from commercial.services.invoices import invoice_pdf
 from core import fmt
 from core.db import session, transactional, utcnow
+from core.privacy import mask
+from core.tasks import enqueue
+from core.web import settings
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +39,8 @@ class NotConfigured(RuntimeError):
 
 
 def _local_sender(channel: str, to: str, text: str) -> str | None:
-    from core.web import settings
-
     if settings().notify_provider == "real":
         raise NotConfigured("Nenhum provedor de SMS/WhatsApp ligado ao comercial.")
-    from core.privacy import mask
 
     # never the number or the text in the log: the recipient masked, the size of the message
     log.info("[%s -> %s] mensagem de %d caracteres", channel, mask(to), len(text))
@@ -59,8 +61,6 @@ def send_message(channel: str, to: str, text: str) -> str | None:
 
 
 def _utility_short() -> str:
-    from commercial.services.billing import utility_header
-
     return utility_header().get("short_name") or "SAAE"
 
 
@@ -78,7 +78,6 @@ def issue_notice_text(utility: str, matricula: str, year: int, month: int, issue
 def schedule_issue_notices(batch: InvoiceBatch, today: dt.date | None = None) -> int:
     """One SMS (or WhatsApp) per consenting consumer with a mobile, scheduled `sms_days_before`
     days before the issue date (or today, if that is already past; none on the issue day)."""
-    from commercial.services.billing import parameters
 
     today = today or dt.date.today()
     if batch.issue_date <= today:
@@ -133,15 +132,11 @@ def queue_invoice_emails(batch_id: int) -> int:
         n += 1
     s.flush()
     if n:
-        from core.tasks import enqueue
-
         enqueue("commercial.tasks.send_due_notices")
     return n
 
 
 def _smtp_send(msg: EmailMessage) -> None:
-    from core.web import settings
-
     st = settings()
     if not st.smtp_host:
         raise NotConfigured("SMTP não configurado (SAAE_SMTP_HOST).")
@@ -154,8 +149,6 @@ def _smtp_send(msg: EmailMessage) -> None:
 
 
 def invoice_email(inv: Invoice, to: str, pdf_bytes: bytes) -> EmailMessage:
-    from core.web import settings
-
     doc = inv.doc
     u = doc["utility"]
     msg = EmailMessage()
@@ -194,8 +187,6 @@ def _send_one(notice: Notice) -> None:
         return
     try:
         if notice.channel == "email":
-            from commercial.services.billing import invoice_pdf
-
             inv = session().get(Invoice, int(notice.ref.split(":")[1]))
             if inv is None:
                 raise LookupError("fatura não encontrada")

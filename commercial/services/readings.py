@@ -15,7 +15,15 @@ from sqlalchemy import func, select, tuple_
 from commercial.domain.consumption import average, consumption_between
 from commercial.domain.documents import matricula_is_valid
 from commercial.domain.text import digits, search_key
-from commercial.models import Connection, Invoice, InvoiceState, Reading, ReadingImport, Situation
+from commercial.models import (
+    BillingGroup,
+    Connection,
+    Invoice,
+    InvoiceState,
+    Reading,
+    ReadingImport,
+    Situation,
+)
 from core import fmt
 from core.audit import audit_context
 from core.db import session, transactional
@@ -279,7 +287,6 @@ def import_csv(group_id: int, year: int, month: int, content: bytes, file_name: 
                user_id: int | None = None) -> ImportReport:
     """Import a readings file; raises ValidationError carrying the report when any row is
     wrong (nothing written)."""
-    from commercial.models import BillingGroup
 
     if session().get(BillingGroup, group_id) is None:
         raise NotFound("Grupo de faturamento não encontrado.")

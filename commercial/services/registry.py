@@ -1,26 +1,19 @@
-"""Consumers and connections (tender 7.2), and the area look-ups other areas use."""
+"""Consumers and connections (tender 7.2): validation, saving, look-ups."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import logging
-from collections import Counter
 from typing import Any
 
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import func, or_, select
 
-from commercial.api import Area, Contact, ServiceLocation
 from commercial.domain.contacts import brazilian_mobile, email_is_valid
 from commercial.domain.documents import (
     cnpj_clean,
     document_kind,
-    format_matricula,
-    matricula_is_valid,
     matricula_with_dv,
     parse_matricula,
 )
-from commercial.domain.geometry import point_in_polygon
 from commercial.domain.text import digits, search_key
 from commercial.models import (
     CHANNELS,
@@ -32,10 +25,7 @@ from commercial.models import (
 )
 from core.audit import audit_context
 from core.db import session, transactional, utcnow
-from core.errors import Conflict, NotFound, ValidationError
-
-log = logging.getLogger(__name__)
-
+from core.errors import NotFound, ValidationError
 
 # -- consumers --------------------------------------------------------------------------------
 
@@ -340,261 +330,3 @@ def search_connections(q: str = "", *, neighbourhood: str | None = None,
     if situation:
         stmt = stmt.where(Connection.situation == situation)
     return list(s.scalars(stmt.order_by(Connection.number).limit(limit).offset(offset)))
-
-
-# -- who lives where (commercial.api) ---------------------------------------------------------
-
-_CONTACT_COLS = (
-    Connection.consumer_id, Connection.id, Connection.matricula, Consumer.name, Consumer.mobile,
-    Consumer.phones, Consumer.email, Consumer.channels, Consumer.consent, Connection.street,
-    Connection.house_number, Connection.complement, Connection.neighbourhood,
-    Connection.sector_code, Connection.system_id, Connection.latitude, Connection.longitude,
-    Connection.segment_code,
-)
-
-
-def _area_conditions(area: Area) -> list[Any]:
-    conds: list[Any] = []
-    if area.sector_codes:
-        conds.append(Connection.sector_code.in_(area.sector_codes))
-    if area.segment_codes:
-        conds.append(Connection.segment_code.in_(area.segment_codes))
-    if area.neighbourhoods:
-        # the names as stored, matched without case/accents here, so the indexed column is
-        # compared as is (lower(neighbourhood) in SQL would scan the whole table)
-        wanted = {search_key(n) for n in area.neighbourhoods}
-        names = [n for n in neighbourhood_names() if search_key(n) in wanted]
-        conds.append(Connection.neighbourhood.in_(names) if names else false())
-    if area.system_id is not None:
-        conds.append(Connection.system_id == area.system_id)
-    if len(area.polygon) >= 3:
-        lats = [p[0] for p in area.polygon]
-        lons = [p[1] for p in area.polygon]
-        conds.append(Connection.latitude.between(min(lats), max(lats))
-                     & Connection.longitude.between(min(lons), max(lons)))
-    return conds
-
-
-def _matches_without_polygon(area: Area, row: Any) -> bool:
-    return bool(
-        (area.sector_codes and row.sector_code in area.sector_codes)
-        or (area.segment_codes and row.segment_code in area.segment_codes)
-        or (area.neighbourhoods and search_key(row.neighbourhood or "")
-            in {search_key(n) for n in area.neighbourhoods})
-        or (area.system_id is not None and row.system_id == area.system_id)
-    )
-
-
-def _area_rows(area: Area, columns: tuple[Any, ...]) -> list[Any]:
-    conds = _area_conditions(area)
-    if not conds:
-        return []
-    stmt = (select(*columns).join(Consumer, Consumer.id == Connection.consumer_id)
-            .where(Connection.situation == Situation.ATIVA.value, or_(*conds))
-            .order_by(Connection.id))
-    rows = session().execute(stmt).all()
-    if len(area.polygon) >= 3:
-        poly = area.polygon
-        rows = [r for r in rows if _matches_without_polygon(area, r) or (
-            r.latitude is not None and r.longitude is not None
-            and point_in_polygon(r.latitude, r.longitude, poly))]
-    return rows
-
-
-def contacts_in_area(area: Area) -> list[Contact]:
-    out = []
-    for r in _area_rows(area, _CONTACT_COLS):
-        addr = f"{r.street}, {r.house_number}" + (f" - {r.complement}" if r.complement else "")
-        out.append(Contact(
-            consumer_id=r.consumer_id, connection_id=r.id, matricula=r.matricula, name=r.name,
-            mobile=r.mobile, phones=tuple(r.phones or ()), email=r.email,
-            channels=tuple(r.channels or ()), consent=bool(r.consent), address=addr,
-            neighbourhood=r.neighbourhood, sector_code=r.sector_code, system_id=r.system_id,
-            latitude=r.latitude, longitude=r.longitude))
-    return out
-
-
-def count_in_area(area: Area) -> int:
-    if len(area.polygon) >= 3:
-        return len(_area_rows(area, (Connection.id, Connection.sector_code,
-                                     Connection.segment_code, Connection.neighbourhood,
-                                     Connection.system_id, Connection.latitude,
-                                     Connection.longitude)))
-    conds = _area_conditions(area)
-    if not conds:
-        return 0
-    return session().scalar(select(func.count(Connection.id)).where(
-        Connection.situation == Situation.ATIVA.value, or_(*conds))) or 0
-
-
-def neighbourhood_names() -> list[str]:
-    rows = session().scalars(select(Connection.neighbourhood).distinct())
-    return sorted((r for r in rows if r), key=search_key)
-
-
-def locate(query: str, limit: int = 20) -> list[ServiceLocation]:
-    """By matricula (with or without its digit), street or neighbourhood."""
-    q = (query or "").strip()
-    if not q:
-        return []
-    s = session()
-    out: list[ServiceLocation] = []
-    d = digits(q)
-    if d and len(d) == len(q.replace("-", "").replace(".", "").replace(" ", "")):
-        try:
-            c = by_matricula(q)
-        except NotFound:
-            return []
-        return [ServiceLocation(
-            label=f"Matrícula {format_matricula(c.matricula)} - {c.street} - {c.neighbourhood}",
-            neighbourhood=c.neighbourhood, system_id=c.system_id, sector_code=c.sector_code,
-            latitude=c.latitude, longitude=c.longitude, matricula=c.matricula,
-            extra={"situacao": c.situation, "logradouro": c.street})]
-    key = search_key(q)
-    if len(key) < 2:
-        return []
-    rows = s.execute(
-        select(Connection.street, Connection.neighbourhood, Connection.system_id,
-               Connection.sector_code, Connection.latitude, Connection.longitude)
-        .where(Connection.search_key.contains(key), Connection.situation != Situation.SUPRIMIDA.value)
-        .limit(20_000)).all()
-    by_hood: dict[str, list[Any]] = {}
-    by_street: dict[tuple[str, str], list[Any]] = {}
-    for r in rows:
-        if key in search_key(r.neighbourhood):
-            by_hood.setdefault(r.neighbourhood, []).append(r)
-        if key in search_key(r.street) or key in search_key(r.street, r.neighbourhood):
-            by_street.setdefault((r.street, r.neighbourhood), []).append(r)
-
-    def summary(label: str, hood: str, rs: list[Any], kind: str) -> ServiceLocation:
-        systems = Counter(r.system_id for r in rs)
-        sectors = Counter(r.sector_code for r in rs)
-        pts = [(r.latitude, r.longitude) for r in rs if r.latitude is not None]
-        lat = sum(p[0] for p in pts) / len(pts) if pts else None
-        lon = sum(p[1] for p in pts) / len(pts) if pts else None
-        extra = {"tipo": kind, "ligacoes": str(len(rs))}
-        if len(systems) > 1:
-            extra["sistemas"] = ",".join(str(x) for x in systems if x is not None)
-        return ServiceLocation(label=label, neighbourhood=hood,
-                               system_id=systems.most_common(1)[0][0],
-                               sector_code=sectors.most_common(1)[0][0], latitude=lat,
-                               longitude=lon, extra=extra)
-
-    for hood in sorted(by_hood, key=search_key):
-        out.append(summary(hood, hood, by_hood[hood], "bairro"))
-    for street, hood in sorted(by_street, key=lambda t: (search_key(t[0]), t[1])):
-        out.append(summary(f"{street} - {hood}", hood, by_street[(street, hood)], "logradouro"))
-    return out[:limit]
-
-
-PUBLIC_MIN_GROUP = 5  # fewer connections than this: the centre would point at a house
-
-
-def locate_public(query: str, limit: int = 20) -> list[ServiceLocation]:
-    """See commercial.api.locate_public."""
-    q = (query or "").strip()
-    compact = q.replace("-", "").replace(".", "").replace(" ", "")
-    if compact.isdigit():
-        if not matricula_is_valid(compact):
-            return []
-        try:
-            c = by_matricula(compact)
-        except NotFound:
-            return []
-        return [ServiceLocation(
-            label=f"Matricula {format_matricula(c.matricula)} - {c.neighbourhood}",
-            neighbourhood=c.neighbourhood, system_id=c.system_id, sector_code=c.sector_code,
-            extra={"tipo": "matricula"})]
-    out = []
-    for loc in locate(q, limit):
-        if int(loc.extra.get("ligacoes", "0")) < PUBLIC_MIN_GROUP:
-            loc = dataclasses.replace(loc, latitude=None, longitude=None)
-        out.append(loc)
-    return out
-
-
-# -- supply systems ---------------------------------------------------------------------------
-
-@transactional
-def match_systems() -> int:
-    """Fill `system_id` from the LIMS systems by code (`system_code`); returns rows changed."""
-    from lims import api as lims_api
-
-    try:
-        systems = {s.code: s.id for s in lims_api.systems()}
-    except NotImplementedError:
-        return 0
-    s = session()
-    changed = 0
-    with audit_context(reason="Vínculo com o sistema de abastecimento do LIMS"):
-        for code, sid in systems.items():
-            for conn in s.scalars(select(Connection).where(
-                    Connection.system_code == code,
-                    or_(Connection.system_id.is_(None), Connection.system_id != sid))):
-                conn.system_id = sid
-                changed += 1
-        s.flush()
-    return changed
-
-
-def systems_by_code() -> dict[str, int]:
-    from lims import api as lims_api
-
-    try:
-        return {s.code: s.id for s in lims_api.systems()}
-    except NotImplementedError:
-        return {}
-
-
-@transactional
-def save_group(data: dict[str, Any], group_id: int | None = None) -> BillingGroup:
-    errors: dict[str, list[str]] = {}
-    s = session()
-    try:
-        number = int(data.get("number") or 0)
-        if number <= 0:
-            raise ValueError
-    except (TypeError, ValueError):
-        errors["number"] = ["Número do grupo inválido."]
-        number = 0
-    name = " ".join(str(data.get("name") or "").split())
-    if not name:
-        errors["name"] = ["Informe o nome do grupo."]
-    days = {}
-    for k in ("reading_day", "processing_day", "due_day"):
-        try:
-            v = int(data.get(k) or 0)
-            if not 1 <= v <= 28:
-                raise ValueError
-            days[k] = v
-        except (TypeError, ValueError):
-            errors[k] = ["Dia deve estar entre 1 e 28."]
-    other = s.scalars(select(BillingGroup.id).where(BillingGroup.number == number)).first()
-    if number and other is not None and other != group_id:
-        errors["number"] = ["Já existe um grupo com este número."]
-    if errors:
-        raise ValidationError("Confira os dados do grupo de faturamento.", fields=errors)
-    with audit_context(reason="Cadastro de grupo de faturamento"):
-        g = s.get(BillingGroup, group_id) if group_id else BillingGroup()
-        if g is None:
-            raise NotFound("Grupo não encontrado.")
-        g.number, g.name = number, name
-        for k, v in days.items():
-            setattr(g, k, v)
-        g.kind = str(data.get("kind") or "normal")
-        g.bill_water = bool(data.get("bill_water", True))
-        g.bill_sewer = bool(data.get("bill_sewer", True))
-        g.cut_notice = bool(data.get("cut_notice", True))
-        if group_id is None:
-            s.add(g)
-        s.flush()
-    return g
-
-
-def groups() -> list[BillingGroup]:
-    return list(session().scalars(select(BillingGroup).order_by(BillingGroup.number)))
-
-
-def ensure_unique_matricula(number: int) -> None:
-    if session().scalars(select(Connection.id).where(Connection.number == number)).first():
-        raise Conflict("Matrícula já cadastrada.")

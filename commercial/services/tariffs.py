@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from commercial.domain.money import money
 from commercial.domain.tariffs import CATEGORY_LABELS, Band, Category, TariffRule
-from commercial.models import Tariff, TariffBand, TariffTable
+from commercial.models import Invoice, Tariff, TariffBand, TariffTable
 from core.audit import audit_context
 from core.db import session, transactional
 from core.errors import Conflict, NotFound, ValidationError
@@ -189,8 +189,6 @@ def save_table(name: str, valid_from: Any, valid_to: Any, tariffs: list[dict[str
 
 
 def _table_used(table: TariffTable) -> bool:
-    from commercial.models import Invoice
-
     s = session()
     hi = table.valid_to or dt.date.max
     return s.scalars(select(Invoice.id).where(Invoice.issue_date >= table.valid_from,

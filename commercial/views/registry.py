@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 from sqlalchemy import func, select
 
@@ -20,8 +20,14 @@ from commercial.models import (
     Connection,
     Invoice,
     InvoiceBatch,
+    Reading,
+    ServiceCharge,
     Situation,
 )
+from commercial.pdf import VERDICT_TEXT, dmy, num
+from commercial.services import invoice_docs, invoices, readings, registry
+from commercial.services.areas import neighbourhood_names
+from commercial.services.billing_groups import groups
 from commercial.views import bp
 from core import fmt
 from core.auth import require
@@ -64,8 +70,6 @@ def painel():  # type: ignore[no-untyped-def]
 @bp.route("/ligacoes")
 @require("commercial.registry.view")
 def ligacoes():  # type: ignore[no-untyped-def]
-    from commercial.services import registry
-
     q = request.args.get("q", "").strip()
     hood = request.args.get("bairro") or None
     sit = request.args.get("situacao") or None
@@ -74,7 +78,7 @@ def ligacoes():  # type: ignore[no-untyped-def]
                                        offset=(page - 1) * 50)
     return render_template("commercial/ligacoes.html", rows=rows[:50], more=len(rows) > 50,
                            page=page, q=q, hood=hood, sit=sit,
-                           hoods=registry.neighbourhood_names(), labels=SITUATION_LABELS,
+                           hoods=neighbourhood_names(), labels=SITUATION_LABELS,
                            fmt=format_matricula)
 
 
@@ -104,9 +108,6 @@ def history_svg(hist: list[tuple[int, int, int, str]]) -> Markup:
 @bp.route("/ligacoes/<int:connection_id>")
 @require("commercial.registry.view")
 def ligacao(connection_id: int):  # type: ignore[no-untyped-def]
-    from commercial.models import Reading, ServiceCharge
-    from commercial.services import billing, readings, registry
-
     conn = registry.get_connection(connection_id)
     today = dt.date.today()
     hist = readings.history(conn.id, today.year, today.month, 7)
@@ -116,7 +117,7 @@ def ligacao(connection_id: int):  # type: ignore[no-untyped-def]
     services = session().scalars(select(ServiceCharge).where(
         ServiceCharge.connection_id == conn.id).order_by(ServiceCharge.id.desc()).limit(20)).all()
     return render_template("commercial/ligacao.html", c=conn, consumer=conn.consumer,
-                           invoices=billing.invoices_of(conn.id), readings=last_readings,
+                           invoices=invoices.invoices_of(conn.id), readings=last_readings,
                            chart=history_svg(hist[-7:]), services=services,
                            labels=SITUATION_LABELS, fmt=format_matricula,
                            phone=format_phone, doc=format_document,
@@ -136,8 +137,6 @@ def _form_values(form: Any) -> dict[str, Any]:
 @bp.route("/ligacoes/<int:connection_id>/editar", methods=["GET", "POST"])
 @require("commercial.registry.edit")
 def ligacao_form(connection_id: int | None = None):  # type: ignore[no-untyped-def]
-    from commercial.services import registry
-
     conn = registry.get_connection(connection_id) if connection_id else None
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
@@ -188,7 +187,6 @@ def ligacao_form(connection_id: int | None = None):  # type: ignore[no-untyped-d
     else:
         values = {"has_sewer": True, "residencial": 1, "situation": "ativa", "city": "",
                   "channels": [], "tariff_type": "normal"}
-    from commercial.services.registry import groups
 
     holder = (registry.consumer_by_document(values.get("c_document", ""))
               if conn is None and request.method == "POST" else None)
@@ -199,16 +197,12 @@ def ligacao_form(connection_id: int | None = None):  # type: ignore[no-untyped-d
 
 
 def _hoods() -> list[str]:
-    from commercial.services.registry import neighbourhood_names
-
     return neighbourhood_names()
 
 
 @bp.route("/ligacoes/<int:connection_id>/situacao", methods=["POST"])
 @require("commercial.registry.edit")
 def ligacao_situacao(connection_id: int):  # type: ignore[no-untyped-def]
-    from commercial.services import registry
-
     registry.set_situation(connection_id, request.form.get("situation", ""),
                            request.form.get("motivo", ""))
     flash("Situação alterada.", "sucesso")
@@ -218,9 +212,7 @@ def ligacao_situacao(connection_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/ligacoes/<int:connection_id>/servicos", methods=["POST"])
 @require("commercial.invoices.manage")
 def ligacao_servico(connection_id: int):  # type: ignore[no-untyped-def]
-    from commercial.services import billing
-
-    billing.add_service(connection_id, request.form.get("description", ""),
+    invoices.add_service(connection_id, request.form.get("description", ""),
                         request.form.get("amount", ""))
     flash("Serviço incluído; será cobrado na próxima fatura.", "sucesso")
     return redirect(url_for("commercial.ligacao", connection_id=connection_id))
@@ -229,13 +221,10 @@ def ligacao_servico(connection_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/ligacoes/<int:connection_id>/simular")
 @require("commercial.invoices.view")
 def ligacao_simular(connection_id: int):  # type: ignore[no-untyped-def]
-    from commercial.services import billing
-
     today = dt.date.today()
     y = query_int("ano", today.year, minimum=1900, maximum=2200)
     m = query_int("mes", today.month, minimum=1, maximum=12)
-    doc = billing.simulate(connection_id, y, m)
-    from commercial.pdf import VERDICT_TEXT, dmy, num
+    doc = invoice_docs.simulate(connection_id, y, m)
 
     return render_template("commercial/simulacao.html", doc=doc, connection_id=connection_id,
                            num=num, dmy=dmy, verdicts=VERDICT_TEXT)
@@ -244,12 +233,8 @@ def ligacao_simular(connection_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/faturas/<int:invoice_id>.pdf")
 @require("commercial.invoices.view")
 def fatura_pdf(invoice_id: int):  # type: ignore[no-untyped-def]
-    from flask import Response
-
-    from commercial.services import billing
-
     copy = request.args.get("via") == "2"
-    data = billing.second_copy(invoice_id) if copy else billing.invoice_pdf(invoice_id)
+    data = invoices.second_copy(invoice_id) if copy else invoices.invoice_pdf(invoice_id)
     inv = session().get(Invoice, invoice_id)
     name = f"fatura-{inv.number}{'-2via' if copy else ''}.pdf"  # type: ignore[union-attr]
     return Response(data, mimetype="application/pdf",

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from commercial.domain.messages import MESSAGE_KIND_LABELS, PLACEHOLDERS
 from commercial.domain.tariffs import CATEGORY_LABELS, Category
 from commercial.models import MessageRule
+from commercial.services import billing_groups, billing_parameters, messages, tariffs
 from commercial.views import NAV, bp
 from core.auth import require
 from core.db import session
@@ -25,8 +26,6 @@ MAX_BANDS = 8
 @bp.route("/tarifas")
 @require("commercial.tariffs.manage")
 def tarifas():  # type: ignore[no-untyped-def]
-    from commercial.services import tariffs
-
     return render_template("commercial/tarifas.html", tables=tariffs.tables(),
                            cats=CATEGORY_LABELS)
 
@@ -58,8 +57,6 @@ def _tariffs_from_form(form: Any) -> list[dict[str, Any]]:
 @bp.route("/tarifas/<int:table_id>", methods=["GET", "POST"])
 @require("commercial.tariffs.manage")
 def tarifa(table_id: int | None = None):  # type: ignore[no-untyped-def]
-    from commercial.services import tariffs
-
     table = tariffs.get_table(table_id) if table_id else None
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
@@ -96,8 +93,6 @@ def tarifa(table_id: int | None = None):  # type: ignore[no-untyped-def]
 @bp.route("/tarifas/<int:table_id>/copiar", methods=["POST"])
 @require("commercial.tariffs.manage")
 def tarifa_copiar(table_id: int):  # type: ignore[no-untyped-def]
-    from commercial.services import tariffs
-
     new = tariffs.copy_table(table_id, request.form.get("name", ""),
                              request.form.get("valid_from"), request.form.get("reajuste") or 0)
     flash(f"Tabela '{new.name}' criada a partir da copia; a anterior termina em "
@@ -118,8 +113,6 @@ def mensagens():  # type: ignore[no-untyped-def]
 @bp.route("/mensagens/<int:rule_id>", methods=["GET", "POST"])
 @require("commercial.messages.manage")
 def mensagem(rule_id: int | None = None):  # type: ignore[no-untyped-def]
-    from commercial.services import messages
-
     rule = session().get(MessageRule, rule_id) if rule_id else None
     if rule_id and rule is None:
         raise NotFound("Mensagem não encontrada.")
@@ -153,32 +146,28 @@ def mensagem(rule_id: int | None = None):  # type: ignore[no-untyped-def]
 @bp.route("/parametros", methods=["GET", "POST"])
 @require("commercial.billing.run")
 def parametros():  # type: ignore[no-untyped-def]
-    from commercial.services import billing, registry
-
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         data = {k: request.form.get(k) for k in request.form}
         try:
-            billing.save_parameters(data)
+            billing_parameters.save_parameters(data)
         except ValidationError as exc:
             flash(exc.message, "erro")
             errors = exc.fields
         else:
             flash("Parâmetros gravados.", "sucesso")
             return redirect(url_for("commercial.parametros"))
-    return render_template("commercial/parametros.html", p=billing.parameters(), errors=errors,
-                           groups=registry.groups()), (422 if errors else 200)
+    return render_template("commercial/parametros.html", p=billing_parameters.parameters(), errors=errors,
+                           groups=billing_groups.groups()), (422 if errors else 200)
 
 
 @bp.route("/grupos", methods=["POST"])
 @bp.route("/grupos/<int:group_id>", methods=["POST"])
 @require("commercial.billing.run")
 def grupo(group_id: int | None = None):  # type: ignore[no-untyped-def]
-    from commercial.services import registry
-
     data: dict[str, Any] = {k: request.form.get(k) for k in request.form}
     for k in ("bill_water", "bill_sewer", "cut_notice"):
         data[k] = request.form.get(k) == "on"
-    g = registry.save_group(data, group_id)
+    g = billing_groups.save_group(data, group_id)
     flash(f"Grupo {g.number} gravado.", "sucesso")
     return redirect(url_for("commercial.parametros"))

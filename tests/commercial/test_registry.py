@@ -12,7 +12,7 @@ from sqlalchemy import insert, select
 from commercial import api
 from commercial.domain.documents import matricula_is_valid, matricula_with_dv
 from commercial.models import Connection, Consumer
-from commercial.services import registry
+from commercial.services import billing_groups, registry
 from core.audit import AuditLog
 from core.db import utcnow
 from core.errors import ValidationError
@@ -149,5 +149,5 @@ def test_consumers_in_area_5000_contacts_by_every_criterion(db):
 
 def test_match_systems_without_lims_systems_is_harmless(db, make_connection):
     make_connection(system_code="SAA-SEDE")
-    assert registry.match_systems() >= 0
+    assert billing_groups.match_systems() >= 0
     assert dt.date.today()
