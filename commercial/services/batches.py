@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, text, update
 
+from commercial.events import InvoiceBatchIssued
 from commercial.models import (
     BatchState,
     BillingGroup,
@@ -35,6 +36,7 @@ from core import jobs
 from core.audit import audit_context
 from core.db import get_engine, session, transactional, unit_of_work, utcnow
 from core.errors import Conflict, NotFound, ValidationError
+from core.events import publish
 from core.web import settings as _settings
 
 log = logging.getLogger(__name__)
@@ -207,15 +209,11 @@ def _run(batch_id: int, *, processes: int | None, print_file: bool) -> dict[str,
     batch = s.get(InvoiceBatch, batch_id)
     assert batch is not None
     group = s.get(BillingGroup, batch.billing_group_id)
-
     match_systems()  # connections typed before the LIMS knew their system get its id now
     ctx = make_context(batch.year, batch.month, batch.issue_date, batch.due_date, group)
     conn_ids = list(s.scalars(_billable(batch.billing_group_id)))
     skipped: list[dict[str, str]] = []
-    out_dir = invoices_dir() / f"{batch.year}-{batch.month:02d}" / f"lote-{batch_id}"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for old in out_dir.glob("*.pdf"):
-        old.unlink()
+    out_dir = _fresh_dir(batch)
     seq = 0
     timings = {"compute": 0.0, "insert": 0.0}
     renderer = Renderer(processes)
@@ -226,26 +224,7 @@ def _run(batch_id: int, *, processes: int | None, print_file: bool) -> dict[str,
             for chunk in iter_docs(ctx, conn_ids, skipped):
                 timings["compute"] += time.perf_counter() - t
                 t = time.perf_counter()
-                rows, items, service_ids = [], [], []
-                for doc, consumer_id, sids in chunk:
-                    seq += 1
-                    path = out_dir / f"{doc['number']}.pdf"
-                    row = invoice_row(doc, batch_id, seq, consumer_id)
-                    row["pdf_path"] = str(path)
-                    rows.append(row)
-                    items.append((str(path), doc))
-                    service_ids.extend((sid, doc["number"]) for sid in sids)
-                    cn = doc["connection"]
-                    index.append((seq, doc["number"], cn["matricula"], doc["customer"]["name"],
-                                  cn["address"], cn["neighbourhood"], doc["amounts"]["total"],
-                                  doc["due_date"], path.name))
-                if rows:
-                    s.execute(insert(Invoice.__table__), rows)
-                    for sid, number in service_ids:
-                        inv_id = s.scalar(select(Invoice.id).where(Invoice.number == number))
-                        s.execute(update(ServiceCharge.__table__)
-                                  .where(ServiceCharge.__table__.c.id == sid).values(invoice_id=inv_id))
-                    renderer.submit(items, None)
+                seq = _store_chunk(chunk, batch_id, seq, out_dir, index, renderer)
                 timings["insert"] += time.perf_counter() - t
                 _progress(batch_id, seq)
                 jobs.progress(seq, len(conn_ids))
@@ -256,6 +235,53 @@ def _run(batch_id: int, *, processes: int | None, print_file: bool) -> dict[str,
     t = time.perf_counter()
     print_path = _bundle_print_file(out_dir, index, batch_id) if print_file and index else None
     timings["print_file"] = time.perf_counter() - t
+    _conclude(batch_id, seq, skipped, print_path, group)
+    delivery.queue_invoice_emails(batch_id)
+    return {"invoices": seq, "skipped": len(skipped), **{k: round(v, 2) for k, v in timings.items()},
+            **pdf_figures, "print_file": print_path}
+
+
+def _fresh_dir(batch: InvoiceBatch) -> Path:
+    """The batch's PDF folder, emptied of an earlier (failed) run's files."""
+    out_dir = invoices_dir() / f"{batch.year}-{batch.month:02d}" / f"lote-{batch.id}"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for old in out_dir.glob("*.pdf"):
+        old.unlink()
+    return out_dir
+
+
+def _store_chunk(chunk: list[tuple[dict[str, Any], int, list[int]]], batch_id: int, seq: int,
+                 out_dir: Path, index: list[tuple[Any, ...]], renderer: Renderer) -> int:
+    """Insert a chunk's invoices, bill their services, hand their PDFs to the renderer;
+    returns the last sequence number."""
+    s = session()
+    rows, items, service_ids = [], [], []
+    for doc, consumer_id, sids in chunk:
+        seq += 1
+        path = out_dir / f"{doc['number']}.pdf"
+        row = invoice_row(doc, batch_id, seq, consumer_id)
+        row["pdf_path"] = str(path)
+        rows.append(row)
+        items.append((str(path), doc))
+        service_ids.extend((sid, doc["number"]) for sid in sids)
+        cn = doc["connection"]
+        index.append((seq, doc["number"], cn["matricula"], doc["customer"]["name"],
+                      cn["address"], cn["neighbourhood"], doc["amounts"]["total"],
+                      doc["due_date"], path.name))
+    if rows:
+        s.execute(insert(Invoice.__table__), rows)
+        for sid, number in service_ids:
+            inv_id = s.scalar(select(Invoice.id).where(Invoice.number == number))
+            s.execute(update(ServiceCharge.__table__)
+                      .where(ServiceCharge.__table__.c.id == sid).values(invoice_id=inv_id))
+        renderer.submit(items, None)
+    return seq
+
+
+def _conclude(batch_id: int, seq: int, skipped: list[dict[str, str]], print_path: str | None,
+              group: BillingGroup | None) -> None:
+    """Mark the batch done and publish it, committing the batch's one transaction."""
+    s = session()
     batch = s.get(InvoiceBatch, batch_id)
     assert batch is not None
     with audit_context(reason=f"Lote de faturas concluído: {seq} faturas"):
@@ -265,11 +291,10 @@ def _run(batch_id: int, *, processes: int | None, print_file: bool) -> dict[str,
         batch.skipped = skipped[:5000]
         batch.finished_at = utcnow()
         batch.print_file = print_path
+        publish(InvoiceBatchIssued(batch_id=batch_id, billing_group=group.number if group else 0,
+                                   year=batch.year, month=batch.month, invoices=seq,
+                                   skipped=len(skipped), due_date=batch.due_date))
         s.commit()
-
-    delivery.queue_invoice_emails(batch_id)
-    return {"invoices": seq, "skipped": len(skipped), **{k: round(v, 2) for k, v in timings.items()},
-            **pdf_figures, "print_file": print_path}
 
 
 def _bundle_print_file(out_dir: Path, index: list[tuple[Any, ...]], batch_id: int) -> str:

@@ -1,5 +1,4 @@
-"""One invoice: look-ups, its PDF and second copy, cancellation, payment, an invoice issued
-outside the group's batch, and the services to bill."""
+"""One invoice: look-ups, its PDF and second copy, cancellation, payment, and the services to bill."""
 
 from __future__ import annotations
 
@@ -12,16 +11,17 @@ from sqlalchemy import select
 
 from commercial import pdf
 from commercial.domain.money import money
+from commercial.events import PaymentRegistered
 from commercial.models import (
     Connection,
     Invoice,
     InvoiceState,
     ServiceCharge,
 )
-from commercial.services.invoice_docs import invoice_row, simulate
 from core.audit import audit_context
 from core.db import session, transactional
 from core.errors import Conflict, NotFound, ValidationError
+from core.events import publish
 
 
 def get_invoice(invoice_id: int) -> Invoice:
@@ -83,6 +83,9 @@ def mark_paid(number: str, paid_on: dt.date, reason: str = "Baixa informada pela
         inv.state = InvoiceState.PAGA.value
         inv.paid_at = paid_on
         session().flush()
+        publish(PaymentRegistered(invoice_id=inv.id, number=inv.number,
+                                  connection_id=inv.connection_id, amount=inv.total,
+                                  paid_on=paid_on))
     return inv
 
 
@@ -92,33 +95,6 @@ def mark_debit_returned(number: str, day: dt.date) -> Invoice:
     with audit_context(reason="Débito automático devolvido pelo banco"):
         inv.debit_returned_on = day
         session().flush()
-    return inv
-
-
-@transactional
-def issue_single(connection_id: int, year: int, month: int, reason: str,
-                 issue: dt.date | None = None) -> Invoice:
-    """An invoice outside the group's batch (tender 7.5 'emissao antecipada / nao gerada')."""
-    if len((reason or "").strip()) < 10:
-        raise ValidationError("Informe o motivo (mínimo 10 caracteres).", fields={"motivo": ["obrigatorio"]})
-    s = session()
-    if s.scalars(select(Invoice.id).where(Invoice.connection_id == connection_id, Invoice.year == year,
-                                          Invoice.month == month,
-                                          Invoice.state != InvoiceState.CANCELADA.value)).first():
-        raise Conflict("A ligação já tem fatura neste mês.")
-    doc = simulate(connection_id, year, month, issue)
-    conn = s.get(Connection, connection_id)
-    assert conn is not None
-    with audit_context(reason=reason.strip()):
-        row = invoice_row(doc, None, 0, conn.consumer_id)
-        inv = Invoice(**{k: v for k, v in row.items() if k not in ("created_at", "updated_at")})
-        s.add(inv)
-        s.flush()
-        for sv in doc["amounts"]["services"]:
-            sc = s.get(ServiceCharge, sv["id"])
-            if sc is not None:
-                sc.invoice_id = inv.id
-        s.flush()
     return inv
 
 

@@ -26,7 +26,9 @@ from commercial.models import Invoice, InvoiceBatch, Notice, ServiceCharge
 from commercial.services import batches, delivery, invoice_docs, invoices
 from core import fmt
 from core.auth import Profile
+from core.db import session
 from core.errors import Conflict, ValidationError
+from core.events import OutboxMessage, event_class
 from tests.commercial.conftest import add_readings
 from tests.commercial.lims_month import close_lims_month
 
@@ -138,10 +140,22 @@ def test_second_copy_cancel_paid_and_unpaid_message(db, month, setup_billing, tm
     invoices.mark_paid(inv.number, TODAY)
     doc = invoice_docs.simulate(a.id, TODAY.year, TODAY.month)
     assert not any("em aberto" in m for m in doc["messages"])
+    # the batch and the payment were published in their transactions, with what consumers need
+    issued = _events("InvoiceBatchIssued")[-1]
+    assert (issued.batch_id, issued.billing_group, issued.invoices) == (batch.id, setup_billing.number, 3)
+    paid = _events("PaymentRegistered")[-1]
+    assert (paid.number, paid.connection_id, paid.amount, paid.paid_on) == (
+        inv.number, a.id, inv.total, TODAY)
     with pytest.raises(ValidationError):
         invoices.cancel_invoice(inv.id, "curto")
     with pytest.raises(Conflict):
         invoices.cancel_invoice(inv.id, "Leitura digitada errada pelo leiturista")  # already paid
+
+
+def _events(kind: str) -> list:
+    rows = session().scalars(select(OutboxMessage).where(OutboxMessage.event_type == kind)
+                             .order_by(OutboxMessage.id))
+    return [event_class(kind).from_payload(r.payload) for r in rows]
 
 
 def test_sms_before_issue_and_invoice_email(db, app, month, setup_billing, monkeypatch):
