@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from commercial import pdf
 from commercial.domain.money import money
 from commercial.events import PaymentRegistered
+from commercial.invoice_pdf import render_invoice
 from commercial.models import (
     Connection,
     Invoice,
@@ -44,7 +44,7 @@ def invoice_pdf(invoice_id: int, *, copy: bool = False) -> bytes:
     inv = get_invoice(invoice_id)
     if not copy and inv.pdf_path and Path(inv.pdf_path).exists():
         return Path(inv.pdf_path).read_bytes()
-    return pdf.render_invoice(inv.doc, copy=copy)
+    return render_invoice(inv.doc, copy=copy)
 
 
 @transactional
@@ -55,7 +55,7 @@ def second_copy(invoice_id: int, reason: str = "2a via solicitada") -> bytes:
     with audit_context(reason=reason):
         inv.copies = (inv.copies or 0) + 1
         session().flush()
-    return pdf.render_invoice(inv.doc, copy=True)
+    return render_invoice(inv.doc, copy=True)
 
 
 @transactional

@@ -24,7 +24,7 @@ from commercial.models import (
     ServiceCharge,
     Situation,
 )
-from commercial.pdf import VERDICT_TEXT, dmy, num
+from commercial.pdf import VERDICT_TEXT, date_as_printed, number_as_printed
 from commercial.services import invoice_docs, invoices, readings, registry
 from commercial.services.areas import neighbourhood_names
 from commercial.services.billing_groups import groups
@@ -227,7 +227,7 @@ def ligacao_simular(connection_id: int):  # type: ignore[no-untyped-def]
     doc = invoice_docs.simulate(connection_id, y, m)
 
     return render_template("commercial/simulacao.html", doc=doc, connection_id=connection_id,
-                           num=num, dmy=dmy, verdicts=VERDICT_TEXT)
+                           num=number_as_printed, dmy=date_as_printed, verdicts=VERDICT_TEXT)
 
 
 @bp.route("/faturas/<int:invoice_id>.pdf")
