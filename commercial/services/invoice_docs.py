@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +25,7 @@ from commercial.domain.money import money
 from commercial.domain.pix import pix_payload
 from commercial.domain.tariffs import (
     CATEGORY_LABELS,
+    Bill,
     Category,
     TariffRule,
     band_label,
@@ -53,6 +55,147 @@ class Skip(Exception):
     """This connection gets no invoice this month (the reason is reported)."""
 
 
+@dataclass(frozen=True)
+class Measured:
+    """What the invoice bills: the consumption, how it was found, and the readings behind it."""
+
+    consumption: int
+    kind: str  # real | media | minimo
+    basis: str
+    previous_value: int | None
+    previous_date: dt.date | None
+    current_value: int | None
+    current_date: dt.date | None
+
+
+_BASIS = {"real": "Consumo medido (leitura atual menos a anterior).",
+          "minimo": "Faturado pelo mínimo."}
+
+
+def _measured(ctx: Context, conn: Connection, reading: Reading | None, avg: int) -> Measured:
+    if reading is None:
+        if conn.situation != Situation.ATIVA:
+            raise Skip("ligação cortada sem leitura")
+        return Measured(avg, "media", "Faturado pela média: leitura não realizada neste mês.",
+                        None, None, None, ctx.issue)
+    kind = reading.kind
+    basis = (f"Faturado pela média: leitura não realizada ({reading.occurrence or 'impedimento'})."
+             if kind == "media" else _BASIS.get(kind, ""))
+    return Measured(reading.consumption, kind, basis, reading.previous_value,
+                    reading.previous_read_on, reading.value, reading.read_on)
+
+
+def _payment(ctx: Context, conn: Connection, number: str, seq: int,
+             total: Decimal) -> dict[str, Any]:
+    """The FEBRABAN barcode and typed line, and the PIX payload when a key is configured."""
+    p = ctx.params
+    barcode = collection_barcode(
+        total, p.febraban_company,
+        invoice_free_field(ctx.due, conn.matricula, ctx.year, ctx.month, seq), value_id=p.value_id)
+    line = typed_line(barcode)
+    pix = None
+    if p.pix_key:
+        pix = pix_payload(p.pix_key, p.pix_name or ctx.utility.get("short_name") or "SAAE",
+                          p.pix_city or ctx.utility.get("municipality") or "BRASIL",
+                          total, txid=f"F{number}")
+    return {"barcode": barcode, "typed_line": line, "typed_line_fmt": format_typed_line(line),
+            "pix": pix, "direct_debit": conn.direct_debit}
+
+
+def _messages(ctx: Context, conn: Connection, consumer: Consumer, extras: Extras,
+              measured: Measured, avg: int, history_months: int, total: Decimal,
+              table: tuple[str, dt.date | None]) -> list[str]:
+    """The personalised messages: the facts of this invoice through the message rules."""
+    unpaid = extras.unpaid.get(conn.id, (0, Decimal(0)))
+    plan = extras.plans.get(conn.id)
+    facts = InvoiceFacts(
+        issue_date=ctx.issue, name=consumer.name, matricula=format_matricula(conn.matricula),
+        neighbourhood=conn.neighbourhood, sector_code=conn.sector_code,
+        consumption=measured.consumption, average=avg, history_months=history_months,
+        total=total, due_date=ctx.due, unpaid_count=unpaid[0], unpaid_amount=unpaid[1],
+        direct_debit=conn.direct_debit, debit_returned_on=extras.returned.get(conn.id),
+        plan_remaining=(plan.instalments - plan.paid_instalments) if plan else 0,
+        plan_next_due=plan.next_due if plan else None,
+        plan_next_amount=plan.next_amount if plan else None,
+        telemetered=conn.meter_telemetered,
+        has_mobile_consent=bool(consumer.mobile and consumer.consent),
+        situation=conn.situation, tariff_table=table[0], tariff_valid_from=table[1])
+    return messages_for(ctx.messages, facts)
+
+
+def _consumer_info(ctx: Context, conn: Connection) -> dict[str, str]:
+    """Decreto 5.440 Art. 5 I a, b, d: where to learn more, service, surveillance, health."""
+    p, u = ctx.params, ctx.utility
+    return {
+        "where": " · ".join(x for x in (p.quality_more_info, u.get("website"), u.get("phone")) if x),
+        "service": u.get("customer_service") or "",
+        "surveillance": u.get("surveillance_body") or "",
+        "health": p.health_guidance or HEALTH_GUIDANCE,
+        "source": (p.source_notes or {}).get(str(conn.system_id), "") if conn.system_id else "",
+    }
+
+
+def _connection_part(ctx: Context, conn: Connection, econ: dict[str, int],
+                     system_name: Any) -> dict[str, Any]:
+    return {
+        "id": conn.id, "matricula": format_matricula(conn.matricula),
+        "address": conn.address, "neighbourhood": conn.neighbourhood, "city": conn.city,
+        "cep": conn.cep, "group": ctx.group.number if ctx.group else "-",
+        "route": conn.route_seq, "sector": conn.sector_code,
+        "system_id": conn.system_id, "system_name": system_name,
+        "categories": [{"category": k, "label": CATEGORY_LABELS[Category(k)],
+                        "economias": v} for k, v in econ.items() if v],
+        "situation": SITUATION_LABELS.get(Situation(conn.situation), conn.situation),
+        "meter": {"number": conn.meter_number, "diameter": conn.meter_diameter,
+                  "telemetered": conn.meter_telemetered}}
+
+
+def _reading_part(m: Measured, avg: int, reading: Reading | None) -> dict[str, Any]:
+    prev_date, cur_date = m.previous_date, m.current_date
+    return {"previous_value": m.previous_value,
+            "previous_date": prev_date.isoformat() if prev_date else None,
+            "current_value": m.current_value,
+            "current_date": cur_date.isoformat() if cur_date else None,
+            "consumption": m.consumption, "kind": m.kind,
+            "days": (cur_date - prev_date).days if cur_date and prev_date else None,
+            "average": avg, "basis": m.basis,
+            "occurrence": reading.occurrence if reading else None}
+
+
+def _tariff_part(ctx: Context, conn: Connection, bill: Bill, rules: list[TariffRule],
+                 table: tuple[str, dt.date | None]) -> dict[str, Any]:
+    first = bill.lines[0] if bill.lines else None
+    sewer_pct = next((f"{r.sewer_percent.normalize():f}" for r in ctx.rules
+                      if first and r.category == first.category), "")
+    return {"table": table[0], "has_sewer": conn.has_sewer and ctx.bill_sewer,
+            "valid_from": table[1].isoformat() if table[1] else None,
+            "sewer_percent": sewer_pct,
+            "lines": [{"category": ln.category,
+                       "label": CATEGORY_LABELS[Category(ln.category)],
+                       "economias": ln.economias, "table": ln.table_name,
+                       "share": str(ln.share.quantize(Decimal("0.0001"))),
+                       "per_economia": str(ln.per_economia.consumption),
+                       "bands": [{"label": b.label, "volume": str(b.volume),
+                                  "price": None if b.price is None else str(b.price),
+                                  "amount": str(b.amount)} for b in ln.per_economia.bands],
+                       "table_bands": _table_bands(rules, ln.category, ln.table_name),
+                       "water": str(ln.water), "sewer": str(ln.sewer)}
+                      for ln in bill.lines]}
+
+
+def _bill(ctx: Context, conn: Connection, econ: dict[str, int],
+          m: Measured) -> tuple[Bill, list[TariffRule]]:
+    """The tariff cascade of the connection (its tariff type's rules), or Skip."""
+    period = (m.previous_date, m.current_date) if m.previous_date and m.current_date else None
+    try:
+        rules = [r for r in ctx.rules if r.tariff_type == conn.tariff_type] or ctx.rules
+        bill = compute_bill(m.consumption, econ, rules,
+                            sewer=conn.has_sewer and ctx.bill_sewer, period=period)
+    except LookupError as exc:
+        raise Skip(f"sem tarifa: {exc}") from exc
+    return bill, rules
+
+
 def build_doc(ctx: Context, conn: Connection, consumer: Consumer, reading: Reading | None,
               hist: list[tuple[int, int, int, str]], extras: Extras) -> dict[str, Any]:
     """The complete, frozen content of one invoice (what the PDF prints)."""
@@ -62,30 +205,10 @@ def build_doc(ctx: Context, conn: Connection, consumer: Consumer, reading: Readi
         raise Skip("ligação sem economias cadastradas")
     past = [c for (y, m, c, k) in hist if (y, m) != (year, month) and k == "real"]
     avg = average(past)
-    if reading is None:
-        if conn.situation != Situation.ATIVA:
-            raise Skip("ligação cortada sem leitura")
-        consumption, kind = avg, "media"
-        basis = "Faturado pela média: leitura não realizada neste mês."
-        prev_value = prev_date = cur_value = None
-        cur_date = ctx.issue
-    else:
-        consumption, kind = reading.consumption, reading.kind
-        basis = {"real": "Consumo medido (leitura atual menos a anterior).",
-                 "media": "Faturado pela média: leitura não realizada ("
-                          f"{reading.occurrence or 'impedimento'}).",
-                 "minimo": "Faturado pelo mínimo."}.get(kind, "")
-        prev_value, prev_date = reading.previous_value, reading.previous_read_on
-        cur_value, cur_date = reading.value, reading.read_on
-    if conn.situation == Situation.CORTADA and consumption <= 0:
+    measured = _measured(ctx, conn, reading, avg)
+    if conn.situation == Situation.CORTADA and measured.consumption <= 0:
         raise Skip("ligação cortada sem consumo")
-    period = (prev_date, cur_date) if prev_date and cur_date else None
-    try:
-        rules = [r for r in ctx.rules if r.tariff_type == conn.tariff_type] or ctx.rules
-        bill = compute_bill(consumption, econ, rules,
-                                   sewer=conn.has_sewer and ctx.bill_sewer, period=period)
-    except LookupError as exc:
-        raise Skip(f"sem tarifa: {exc}") from exc
+    bill, rules = _bill(ctx, conn, econ, measured)
     water = bill.water if ctx.bill_water else Decimal("0.00")
     services = [{"description": sc.description, "amount": str(money(sc.amount)),
                  "id": sc.id} for sc in extras.services.get(conn.id, [])]
@@ -93,97 +216,29 @@ def build_doc(ctx: Context, conn: Connection, consumer: Consumer, reading: Readi
     total = money(water + bill.sewer + services_total)
     seq = extras.prior_numbers.get(conn.id, 0)
     number = f"{year}{month:02d}{conn.number:08d}{seq}"
-    p = ctx.params
-    barcode = collection_barcode(
-        total, p.febraban_company, invoice_free_field(ctx.due, conn.matricula, year, month, seq),
-        value_id=p.value_id)
-    line = typed_line(barcode)
-    pix = None
-    if p.pix_key:
-        pix = pix_payload(p.pix_key, p.pix_name or ctx.utility.get("short_name") or "SAAE",
-                                 p.pix_city or ctx.utility.get("municipality") or "BRASIL",
-                                 total, txid=f"F{number}")
-    unpaid = extras.unpaid.get(conn.id, (0, Decimal(0)))
-    plan = extras.plans.get(conn.id)
-    first = bill.lines[0] if bill.lines else None
-    table_name = first.table_name if first else ""
-    table_from = next((r.valid_from for r in ctx.rules if r.table_name == table_name), None)
-    facts = InvoiceFacts(
-        issue_date=ctx.issue, name=consumer.name, matricula=format_matricula(conn.matricula),
-        neighbourhood=conn.neighbourhood, sector_code=conn.sector_code, consumption=consumption,
-        average=avg, history_months=len(past), total=total, due_date=ctx.due,
-        unpaid_count=unpaid[0], unpaid_amount=unpaid[1], direct_debit=conn.direct_debit,
-        debit_returned_on=extras.returned.get(conn.id),
-        plan_remaining=(plan.instalments - plan.paid_instalments) if plan else 0,
-        plan_next_due=plan.next_due if plan else None,
-        plan_next_amount=plan.next_amount if plan else None,
-        telemetered=conn.meter_telemetered,
-        has_mobile_consent=bool(consumer.mobile and consumer.consent),
-        situation=conn.situation, tariff_table=table_name, tariff_valid_from=table_from)
-    messages = messages_for(ctx.messages, facts)
+    table_name = bill.lines[0].table_name if bill.lines else ""
+    table = (table_name, next((r.valid_from for r in ctx.rules if r.table_name == table_name), None))
     history = [{"label": fmt.month_short(y, m), "consumption": c, "kind": k}
                for (y, m, c, k) in hist if (y, m) != (year, month)][-6:]
-    history.append({"label": fmt.month_short(year, month), "consumption": consumption,
-                    "kind": kind})
-    sewer_pct = next((f"{r.sewer_percent.normalize():f}" for r in ctx.rules
-                      if first and r.category == first.category), "")
-    has_sewer = conn.has_sewer and ctx.bill_sewer
+    history.append({"label": fmt.month_short(year, month), "consumption": measured.consumption,
+                    "kind": measured.kind})
     quality = ctx.quality(conn.system_id, conn.sector_code, conn.neighbourhood)
-    u = ctx.utility
-    info = {
-        "where": " · ".join(x for x in (p.quality_more_info, u.get("website"), u.get("phone")) if x),
-        "service": u.get("customer_service") or "",
-        "surveillance": u.get("surveillance_body") or "",
-        "health": p.health_guidance or HEALTH_GUIDANCE,
-        "source": (p.source_notes or {}).get(str(conn.system_id), "") if conn.system_id else "",
-    }
     return {
         "version": 1, "number": number, "seq": seq, "year": year, "month": month,
         "reference": f"{month:02d}/{year}", "issue_date": ctx.issue.isoformat(),
         "due_date": ctx.due.isoformat(), "utility": ctx.utility,
         "customer": {"id": consumer.id, "name": consumer.name,
                      "document": mask_document(consumer.document)},
-        "connection": {
-            "id": conn.id, "matricula": format_matricula(conn.matricula),
-            "address": conn.address, "neighbourhood": conn.neighbourhood, "city": conn.city,
-            "cep": conn.cep, "group": ctx.group.number if ctx.group else "-",
-            "route": conn.route_seq, "sector": conn.sector_code,
-            "system_id": conn.system_id, "system_name": quality.get("system_name"),
-            "categories": [{"category": k, "label": CATEGORY_LABELS[Category(k)],
-                            "economias": v} for k, v in econ.items() if v],
-            "situation": SITUATION_LABELS.get(Situation(conn.situation), conn.situation),
-            "meter": {"number": conn.meter_number, "diameter": conn.meter_diameter,
-                      "telemetered": conn.meter_telemetered}},
-        "reading": {"previous_value": prev_value,
-                    "previous_date": prev_date.isoformat() if prev_date else None,
-                    "current_value": cur_value,
-                    "current_date": cur_date.isoformat() if cur_date else None,
-                    "consumption": consumption, "kind": kind,
-                    "days": (cur_date - prev_date).days if cur_date and prev_date else None,
-                    "average": avg, "basis": basis,
-                    "occurrence": reading.occurrence if reading else None},
+        "connection": _connection_part(ctx, conn, econ, quality.get("system_name")),
+        "reading": _reading_part(measured, avg, reading),
         "history": history,
-        "tariff": {"table": table_name, "has_sewer": has_sewer, "valid_from": table_from.isoformat() if table_from else None,
-                   "sewer_percent": sewer_pct,
-                   "lines": [{"category": ln.category,
-                              "label": CATEGORY_LABELS[Category(ln.category)],
-                              "economias": ln.economias, "table": ln.table_name,
-                              "share": str(ln.share.quantize(Decimal("0.0001"))),
-                              "per_economia": str(ln.per_economia.consumption),
-                              "bands": [{"label": b.label, "volume": str(b.volume),
-                                         "price": None if b.price is None else str(b.price),
-                                         "amount": str(b.amount)} for b in ln.per_economia.bands],
-                              "table_bands": _table_bands(rules, ln.category, ln.table_name),
-                              "water": str(ln.water), "sewer": str(ln.sewer)}
-                             for ln in bill.lines]},
+        "tariff": _tariff_part(ctx, conn, bill, rules, table),
         "amounts": {"water": str(water), "sewer": str(bill.sewer), "services": services,
                     "total": str(total)},
-        "messages": messages,
+        "messages": _messages(ctx, conn, consumer, extras, measured, avg, len(past), total, table),
         "quality": quality,
-        "consumer_info": info,
-        "payment": {"barcode": barcode, "typed_line": line,
-                    "typed_line_fmt": format_typed_line(line), "pix": pix,
-                    "direct_debit": conn.direct_debit},
+        "consumer_info": _consumer_info(ctx, conn),
+        "payment": _payment(ctx, conn, number, seq, total),
     }
 
 
