@@ -41,7 +41,7 @@ from commercial.models import (
     Reading,
     Situation,
 )
-from commercial.services import readings as rd_service
+from commercial.services import reading_history
 from commercial.services.billing_parameters import HEALTH_GUIDANCE, parameters
 from commercial.services.invoice_context import Context, Extras, load_extras, make_context
 from core import fmt
@@ -279,7 +279,7 @@ def iter_docs(ctx: Context, conn_ids: list[int], skipped: list[dict[str, str]],
         conns = {c.id: c for c in s.scalars(select(Connection).where(Connection.id.in_(ids)))}
         reads = {r.connection_id: r for r in s.scalars(select(Reading).where(
             Reading.connection_id.in_(ids), Reading.year == ctx.year, Reading.month == ctx.month))}
-        hists = rd_service.histories(ids, ctx.year, ctx.month, 7)
+        hists = reading_history.histories(ids, ctx.year, ctx.month, 7)
         extras = load_extras(ids, ctx)
         out = []
         for cid in ids:
@@ -319,7 +319,7 @@ def simulate(connection_id: int, year: int, month: int, issue: dt.date | None = 
     ctx = make_context(year, month, issue, due_date_for(conn.billing_group, issue, p), conn.billing_group)
     reading = session().scalars(select(Reading).where(
         Reading.connection_id == connection_id, Reading.year == year, Reading.month == month)).first()
-    hist = rd_service.history(connection_id, year, month, 7)
+    hist = reading_history.history(connection_id, year, month, 7)
     try:
         return build_doc(ctx, conn, conn.consumer, reading, hist, load_extras([connection_id], ctx))
     except Skip as exc:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from commercial import api as commercial_api
 from commercial.domain.documents import format_matricula, mask_document
 from commercial.models import SITUATION_LABELS, Connection, Invoice, Situation
-from commercial.services import batches, invoices, readings, registry
+from commercial.services import batches, invoices, reading_history, registry
 from commercial.views import api
 from core.auth import require
 from core.db import session
@@ -242,7 +242,7 @@ class ConnectionApi(MethodView):
         out = connection_json(c, full=True)
         today = dt.date.today()
         out["historico"] = [{"ano": y, "mes": m, "consumo_m3": v, "tipo": k}
-                            for y, m, v, k in readings.history(c.id, today.year, today.month, 7)]
+                            for y, m, v, k in reading_history.history(c.id, today.year, today.month, 7)]
         return out
 
 

@@ -25,7 +25,7 @@ from commercial.models import (
     Situation,
 )
 from commercial.pdf import VERDICT_TEXT, date_as_printed, number_as_printed
-from commercial.services import invoice_docs, invoices, readings, registry
+from commercial.services import invoice_docs, invoices, reading_history, registry
 from commercial.services.areas import neighbourhood_names
 from commercial.services.billing_groups import groups
 from commercial.views import bp
@@ -110,7 +110,7 @@ def history_svg(hist: list[tuple[int, int, int, str]]) -> Markup:
 def ligacao(connection_id: int):  # type: ignore[no-untyped-def]
     conn = registry.get_connection(connection_id)
     today = dt.date.today()
-    hist = readings.history(conn.id, today.year, today.month, 7)
+    hist = reading_history.history(conn.id, today.year, today.month, 7)
     last_readings = session().scalars(select(Reading).where(Reading.connection_id == conn.id)
                                       .order_by(Reading.year.desc(), Reading.month.desc())
                                       .limit(12)).all()
