@@ -23,6 +23,7 @@ from commercial.models import (
     Consumer,
     Situation,
 )
+from core import fmt
 from core.audit import audit_context
 from core.db import session, transactional, utcnow
 from core.errors import NotFound, ValidationError
@@ -135,102 +136,133 @@ def _int(v: Any, default: int | None = 0) -> int | None:
     return n
 
 
-def _clean_connection(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    errors: dict[str, list[str]] = {}
-    out: dict[str, Any] = {}
+class _Form:
+    """A form being cleaned: the typed `data`, the clean values `out` and the `errors` per
+    field, both in the order of the form."""
 
-    def text(key: str, size: int, required: bool = False, label: str = "") -> str | None:
-        v = " ".join(str(data.get(key) or "").split())[:size] or None
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.out: dict[str, Any] = {}
+        self.errors: dict[str, list[str]] = {}
+
+    def text(self, key: str, size: int, required: bool = False, label: str = "") -> str | None:
+        v = " ".join(str(self.data.get(key) or "").split())[:size] or None
         if required and not v:
-            errors[key] = [f"Informe {label}."]
+            self.errors[key] = [f"Informe {label}."]
         return v
 
-    out["street"] = text("street", 160, True, "o logradouro")
-    out["house_number"] = text("house_number", 20) or "S/N"
-    out["complement"] = text("complement", 80)
-    out["neighbourhood"] = text("neighbourhood", 120, True, "o bairro")
-    out["city"] = text("city", 120) or ""
-    raw_cep = str(data.get("cep") or "").strip()
+    def integer(self, key: str, default: int | None, message: str) -> None:
+        try:
+            self.out[key] = _int(self.data.get(key), default)
+        except (TypeError, ValueError):
+            self.errors[key] = [message]
+
+
+def _clean_address(f: _Form) -> None:
+    out = f.out
+    out["street"] = f.text("street", 160, True, "o logradouro")
+    out["house_number"] = f.text("house_number", 20) or "S/N"
+    out["complement"] = f.text("complement", 80)
+    out["neighbourhood"] = f.text("neighbourhood", 120, True, "o bairro")
+    out["city"] = f.text("city", 120) or ""
+    raw_cep = str(f.data.get("cep") or "").strip()
     cep = digits(raw_cep)
     if raw_cep and len(cep) != 8:  # never drop what was typed without saying so
-        errors["cep"] = [f'CEP "{raw_cep}" inválido: deve ter 8 dígitos, ex.: 13999-000.']
+        f.errors["cep"] = [f'CEP "{raw_cep}" inválido: deve ter 8 dígitos, ex.: 13999-000.']
     out["cep"] = f"{cep[:5]}-{cep[5:]}" if len(cep) == 8 else None
-    out["sector_code"] = text("sector_code", 40)
-    out["segment_code"] = text("segment_code", 60)
-    out["system_code"] = text("system_code", 40)
-    try:
-        out["system_id"] = _int(data.get("system_id"), None)
-    except (TypeError, ValueError):
-        errors["system_id"] = ["Sistema inválido."]
+    out["sector_code"] = f.text("sector_code", 40)
+    out["segment_code"] = f.text("segment_code", 60)
+    out["system_code"] = f.text("system_code", 40)
+    f.integer("system_id", None, "Sistema inválido.")
+
+
+def _clean_economias(f: _Form) -> None:
     for k in ECONOMIA_FIELDS:
         try:
-            n = _int(data.get(k), 0) or 0
+            n = _int(f.data.get(k), 0) or 0
             if n < 0 or n > 9999:
                 raise ValueError
-            out[k] = n
+            f.out[k] = n
         except (TypeError, ValueError):
-            errors[k] = ["Número de economias inválido."]
-    if not errors.keys() & set(ECONOMIA_FIELDS) and sum(out[k] for k in ECONOMIA_FIELDS) == 0:
-        errors["residencial"] = ["A ligação precisa de pelo menos uma economia."]
-    out["tariff_type"] = text("tariff_type", 30) or "normal"
-    out["has_sewer"] = bool(data.get("has_sewer", True))
-    out["meter_number"] = text("meter_number", 30)
-    out["meter_diameter"] = text("meter_diameter", 10)
-    out["meter_telemetered"] = bool(data.get("meter_telemetered"))
-    mi = data.get("meter_installed_on")
+            f.errors[k] = ["Número de economias inválido."]
+    if not f.errors.keys() & set(ECONOMIA_FIELDS) and sum(f.out[k] for k in ECONOMIA_FIELDS) == 0:
+        f.errors["residencial"] = ["A ligação precisa de pelo menos uma economia."]
+
+
+def _installed_on(f: _Form) -> dt.date | None:
+    mi = f.data.get("meter_installed_on")
     if isinstance(mi, str) and mi:
         try:
             mi = dt.date.fromisoformat(mi)
         except ValueError:
-            errors["meter_installed_on"] = ["Data inválida: escolha no calendário (ex.: 15/03/2024)."]
+            f.errors["meter_installed_on"] = ["Data inválida: escolha no calendário (ex.: 15/03/2024)."]
             mi = None
     if isinstance(mi, dt.date):
-        from core import fmt
-        from core.errors import ValidationError as _Invalid
-
         try:
             fmt.check_date(mi, earliest=dt.date(1950, 1, 1), latest=fmt.today(),
                            what="a data de instalação do hidrômetro")
-        except _Invalid as exc:
-            errors["meter_installed_on"] = [exc.message]
-    out["meter_installed_on"] = mi or None
-    situation = str(data.get("situation") or Situation.ATIVA)
+        except ValidationError as exc:
+            f.errors["meter_installed_on"] = [exc.message]
+    return mi or None
+
+
+def _clean_meter(f: _Form) -> None:
+    out = f.out
+    out["tariff_type"] = f.text("tariff_type", 30) or "normal"
+    out["has_sewer"] = bool(f.data.get("has_sewer", True))
+    out["meter_number"] = f.text("meter_number", 30)
+    out["meter_diameter"] = f.text("meter_diameter", 10)
+    out["meter_telemetered"] = bool(f.data.get("meter_telemetered"))
+    out["meter_installed_on"] = _installed_on(f)
+    situation = str(f.data.get("situation") or Situation.ATIVA)
     if situation not in {s.value for s in Situation}:
-        errors["situation"] = ["Situação deve ser ativa, cortada ou suprimida."]
+        f.errors["situation"] = ["Situação deve ser ativa, cortada ou suprimida."]
     out["situation"] = situation
-    out["direct_debit"] = bool(data.get("direct_debit"))
-    for key, label, lo, hi, ex in (("latitude", "Latitude", -34.0, 6.0, "-22,9051"),
-                                   ("longitude", "Longitude", -74.0, -28.0, "-47,0653")):
-        v = data.get(key)
+    out["direct_debit"] = bool(f.data.get("direct_debit"))
+
+
+_COORDINATES = (("latitude", "Latitude", -34.0, 6.0, "-22,9051"),
+                ("longitude", "Longitude", -74.0, -28.0, "-47,0653"))
+
+
+def _clean_coordinates(f: _Form) -> None:
+    for key, label, lo, hi, ex in _COORDINATES:
+        v = f.data.get(key)
         if v in (None, ""):
-            out[key] = None
+            f.out[key] = None
             continue
         try:
-            f = float(str(v).strip().replace(",", "."))
+            value = float(str(v).strip().replace(",", "."))
         except ValueError:
-            errors[key] = [f'{label} "{v}" não é um número: use graus decimais, ex.: {ex} '
-                           "(negativo ao sul do Equador e a oeste de Greenwich)."]
+            f.errors[key] = [f'{label} "{v}" não é um número: use graus decimais, ex.: {ex} '
+                             "(negativo ao sul do Equador e a oeste de Greenwich)."]
             continue
-        if not lo <= f <= hi:
-            errors[key] = [f"{label} {str(v).strip()} fica fora do Brasil: use um valor entre "
-                           f"{lo:g} e {hi:g} (ex.: {ex})."]
+        if not lo <= value <= hi:
+            f.errors[key] = [f"{label} {str(v).strip()} fica fora do Brasil: use um valor entre "
+                             f"{lo:g} e {hi:g} (ex.: {ex})."]
             continue
-        out[key] = f
+        f.out[key] = value
+
+
+def _clean_links(f: _Form) -> None:
+    f.integer("billing_group_id", None, "Grupo inválido.")
     try:
-        out["billing_group_id"] = _int(data.get("billing_group_id"), None)
+        f.out["consumer_id"] = _int(f.data.get("consumer_id"), None)
     except (TypeError, ValueError):
-        errors["billing_group_id"] = ["Grupo inválido."]
+        f.out["consumer_id"] = None
+    if f.out["consumer_id"] is None:
+        f.errors["consumer_id"] = ["Informe o cliente (titular) da ligação."]
     try:
-        out["consumer_id"] = _int(data.get("consumer_id"), None)
+        f.out["route_seq"] = _int(f.data.get("route_seq"), 0) or 0
     except (TypeError, ValueError):
-        out["consumer_id"] = None
-    if out["consumer_id"] is None:
-        errors["consumer_id"] = ["Informe o cliente (titular) da ligação."]
-    try:
-        out["route_seq"] = _int(data.get("route_seq"), 0) or 0
-    except (TypeError, ValueError):
-        errors["route_seq"] = ["Sequência de leitura inválida."]
-    return out, errors
+        f.errors["route_seq"] = ["Sequência de leitura inválida."]
+
+
+def _clean_connection(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    f = _Form(data)
+    for step in (_clean_address, _clean_economias, _clean_meter, _clean_coordinates, _clean_links):
+        step(f)
+    return f.out, f.errors
 
 
 @transactional
