@@ -116,6 +116,24 @@ def neighbourhood_names() -> list[str]:
     return sorted((r for r in rows if r), key=search_key)
 
 
+def _matricula_location(matricula: str, *, public: bool) -> list[ServiceLocation]:
+    """Where one matricula is served from; for the citizens' site only its system, sector and
+    neighbourhood (never the street or the coordinates of one consumer)."""
+    try:
+        c = by_matricula(matricula)
+    except NotFound:
+        return []
+    served = {"neighbourhood": c.neighbourhood, "system_id": c.system_id,
+              "sector_code": c.sector_code}
+    if public:
+        return [ServiceLocation(label=f"Matricula {format_matricula(c.matricula)} - {c.neighbourhood}",
+                                extra={"tipo": "matricula"}, **served)]
+    return [ServiceLocation(
+        label=f"Matrícula {format_matricula(c.matricula)} - {c.street} - {c.neighbourhood}",
+        latitude=c.latitude, longitude=c.longitude, matricula=c.matricula,
+        extra={"situacao": c.situation, "logradouro": c.street}, **served)]
+
+
 def locate(query: str, limit: int = 20) -> list[ServiceLocation]:
     """By matricula (with or without its digit), street or neighbourhood."""
     q = (query or "").strip()
@@ -125,15 +143,7 @@ def locate(query: str, limit: int = 20) -> list[ServiceLocation]:
     out: list[ServiceLocation] = []
     d = digits(q)
     if d and len(d) == len(q.replace("-", "").replace(".", "").replace(" ", "")):
-        try:
-            c = by_matricula(q)
-        except NotFound:
-            return []
-        return [ServiceLocation(
-            label=f"Matrícula {format_matricula(c.matricula)} - {c.street} - {c.neighbourhood}",
-            neighbourhood=c.neighbourhood, system_id=c.system_id, sector_code=c.sector_code,
-            latitude=c.latitude, longitude=c.longitude, matricula=c.matricula,
-            extra={"situacao": c.situation, "logradouro": c.street})]
+        return _matricula_location(q, public=False)
     key = search_key(q)
     if len(key) < 2:
         return []
@@ -181,14 +191,7 @@ def locate_public(query: str, limit: int = 20) -> list[ServiceLocation]:
     if compact.isdigit():
         if not matricula_is_valid(compact):
             return []
-        try:
-            c = by_matricula(compact)
-        except NotFound:
-            return []
-        return [ServiceLocation(
-            label=f"Matricula {format_matricula(c.matricula)} - {c.neighbourhood}",
-            neighbourhood=c.neighbourhood, system_id=c.system_id, sector_code=c.sector_code,
-            extra={"tipo": "matricula"})]
+        return _matricula_location(compact, public=True)
     out = []
     for loc in locate(q, limit):
         if int(loc.extra.get("ligacoes", "0")) < PUBLIC_MIN_GROUP:

@@ -350,10 +350,10 @@ def test_pix_payload_with_amount_and_txid_has_valid_crc():
 
 RULES = [
     MessageRuleData("excesso_consumo", "Consumo {consumo} m3, {excesso_pct}% acima da média {media}.",
-                      40, threshold_percent=D(30)),
+                    40, threshold_percent=D(30)),
     MessageRuleData("debitos_em_aberto", "{qtd_abertas} fatura(s) em aberto: {valor_abertas}.", 20),
     MessageRuleData("localizacao", "Obras no Sitio Novo.", 30, neighbourhoods=("Sitio Novo",),
-                      valid_to=dt.date(2026, 12, 31)),
+                    valid_to=dt.date(2026, 12, 31)),
     MessageRuleData("telemedicao", "Hidrômetro telemedido.", 60),
     MessageRuleData("debito_automatico", "Débito em {vencimento}.", 50),
     MessageRuleData("alertas", "Cadastre seu celular.", 70),
