@@ -44,10 +44,10 @@ def dashboard_widgets(user: Any) -> list[dict[str, Any]]:
         Connection.situation == Situation.ATIVA.value)) or 0
     last = s.scalars(select(InvoiceBatch).order_by(InvoiceBatch.id.desc()).limit(1)).first()
     out = [{"title": "Ligações ativas", "value": f"{active:,}".replace(",", "."),
-            "url": url_for("commercial.ligacoes"), "hint": "Cadastro comercial"}]
+            "url": url_for("commercial.connections"), "hint": "Cadastro comercial"}]
     if last is not None:
         out.append({"title": f"Último lote ({last.month:02d}/{last.year})",
-                    "value": f"{last.done}", "url": url_for("commercial.lote", batch_id=last.id),
+                    "value": f"{last.done}", "url": url_for("commercial.batch", batch_id=last.id),
                     "hint": f"faturas - {last.state}",
                     "tone": "alerta" if last.state == "falhou" else ""})
     return out
@@ -55,7 +55,7 @@ def dashboard_widgets(user: Any) -> list[dict[str, Any]]:
 
 @bp.route("/")
 @require("commercial.registry.view")
-def painel():  # type: ignore[no-untyped-def]
+def home():  # type: ignore[no-untyped-def]
     s = session()
     by_sit = dict(s.execute(select(Connection.situation, func.count(Connection.id))
                             .group_by(Connection.situation)).all())
@@ -69,7 +69,7 @@ def painel():  # type: ignore[no-untyped-def]
 
 @bp.route("/ligacoes")
 @require("commercial.registry.view")
-def ligacoes():  # type: ignore[no-untyped-def]
+def connections():  # type: ignore[no-untyped-def]
     q = request.args.get("q", "").strip()
     hood = request.args.get("bairro") or None
     sit = request.args.get("situacao") or None
@@ -107,7 +107,7 @@ def history_svg(hist: list[tuple[int, int, int, str]]) -> Markup:
 
 @bp.route("/ligacoes/<int:connection_id>")
 @require("commercial.registry.view")
-def ligacao(connection_id: int):  # type: ignore[no-untyped-def]
+def connection(connection_id: int):  # type: ignore[no-untyped-def]
     conn = registry.get_connection(connection_id)
     today = dt.date.today()
     hist = reading_history.history(conn.id, today.year, today.month, 7)
@@ -136,7 +136,7 @@ def _form_values(form: Any) -> dict[str, Any]:
 @bp.route("/ligacoes/nova", methods=["GET", "POST"])
 @bp.route("/ligacoes/<int:connection_id>/editar", methods=["GET", "POST"])
 @require("commercial.registry.edit")
-def ligacao_form(connection_id: int | None = None):  # type: ignore[no-untyped-def]
+def edit_connection(connection_id: int | None = None):  # type: ignore[no-untyped-def]
     conn = registry.get_connection(connection_id) if connection_id else None
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
@@ -171,7 +171,7 @@ def ligacao_form(connection_id: int | None = None):  # type: ignore[no-untyped-d
             errors = exc.fields or errors
         else:
             flash(f"Ligação {format_matricula(conn_saved.matricula)} gravada.", "sucesso")
-            return redirect(url_for("commercial.ligacao", connection_id=conn_saved.id))
+            return redirect(url_for("commercial.connection", connection_id=conn_saved.id))
     elif conn is not None:
         values = {k: getattr(conn, k) for k in (
             "street", "house_number", "complement", "neighbourhood", "city", "cep", "sector_code",
@@ -202,25 +202,25 @@ def _hoods() -> list[str]:
 
 @bp.route("/ligacoes/<int:connection_id>/situacao", methods=["POST"])
 @require("commercial.registry.edit")
-def ligacao_situacao(connection_id: int):  # type: ignore[no-untyped-def]
+def set_situation(connection_id: int):  # type: ignore[no-untyped-def]
     registry.set_situation(connection_id, request.form.get("situation", ""),
                            request.form.get("motivo", ""))
     flash("Situação alterada.", "sucesso")
-    return redirect(url_for("commercial.ligacao", connection_id=connection_id))
+    return redirect(url_for("commercial.connection", connection_id=connection_id))
 
 
 @bp.route("/ligacoes/<int:connection_id>/servicos", methods=["POST"])
 @require("commercial.invoices.manage")
-def ligacao_servico(connection_id: int):  # type: ignore[no-untyped-def]
+def add_service(connection_id: int):  # type: ignore[no-untyped-def]
     invoices.add_service(connection_id, request.form.get("description", ""),
                         request.form.get("amount", ""))
     flash("Serviço incluído; será cobrado na próxima fatura.", "sucesso")
-    return redirect(url_for("commercial.ligacao", connection_id=connection_id))
+    return redirect(url_for("commercial.connection", connection_id=connection_id))
 
 
 @bp.route("/ligacoes/<int:connection_id>/simular")
 @require("commercial.invoices.view")
-def ligacao_simular(connection_id: int):  # type: ignore[no-untyped-def]
+def simulate_invoice(connection_id: int):  # type: ignore[no-untyped-def]
     today = dt.date.today()
     y = query_int("ano", today.year, minimum=1900, maximum=2200)
     m = query_int("mes", today.month, minimum=1, maximum=12)
@@ -232,10 +232,15 @@ def ligacao_simular(connection_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/faturas/<int:invoice_id>.pdf")
 @require("commercial.invoices.view")
-def fatura_pdf(invoice_id: int):  # type: ignore[no-untyped-def]
+def invoice_pdf(invoice_id: int):  # type: ignore[no-untyped-def]
     copy = request.args.get("via") == "2"
     data = invoices.second_copy(invoice_id) if copy else invoices.invoice_pdf(invoice_id)
     inv = session().get(Invoice, invoice_id)
     name = f"fatura-{inv.number}{'-2via' if copy else ''}.pdf"  # type: ignore[union-attr]
     return Response(data, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+
+# TEMPORARY: the menu (NAV in commercial/views/__init__.py, owned by the composition root's
+# engineer) still names the old endpoint; remove when it names "commercial.home".
+bp.add_url_rule("/", endpoint="painel", view_func=home)
