@@ -24,7 +24,7 @@ def run_due_batches() -> int:
 
 
     ids = list(session().scalars(select(InvoiceBatch.id).where(
-        InvoiceBatch.state == BatchState.PENDENTE.value,
+        InvoiceBatch.state == BatchState.PENDING.value,
         InvoiceBatch.issue_date <= dt.date.today())))
     started = 0
     for bid in ids:

@@ -15,33 +15,33 @@ from core import fmt
 
 
 class MessageKind(StrEnum):
-    GERAL = "geral"
-    LOCALIZACAO = "localizacao"
-    EXCESSO_CONSUMO = "excesso_consumo"
-    DEBITOS_EM_ABERTO = "debitos_em_aberto"
-    DEBITO_AUTOMATICO = "debito_automatico"
-    DEBITO_DEVOLVIDO = "debito_devolvido"
-    PLANO_PAGAMENTO = "plano_pagamento"
-    TELEMEDICAO = "telemedicao"
-    ALERTAS = "alertas"
-    TARIFA_APLICADA = "tarifa_aplicada"
-    FATURA_ZERO = "fatura_zero"
-    LIGACAO_CORTADA = "ligacao_cortada"
+    GENERAL = "geral"
+    LOCATION = "localizacao"
+    EXCESS_CONSUMPTION = "excesso_consumo"
+    UNPAID_INVOICES = "debitos_em_aberto"
+    DIRECT_DEBIT = "debito_automatico"
+    DEBIT_RETURNED = "debito_devolvido"
+    PAYMENT_PLAN = "plano_pagamento"
+    TELEMETERED = "telemedicao"
+    ALERTS = "alertas"
+    TARIFF_APPLIED = "tarifa_aplicada"
+    ZERO_INVOICE = "fatura_zero"
+    CUT_OFF = "ligacao_cortada"
 
 
 MESSAGE_KIND_LABELS = {
-    MessageKind.GERAL: "Mensagem geral (todas as faturas)",
-    MessageKind.LOCALIZACAO: "Por localização (bairro/setor)",
-    MessageKind.EXCESSO_CONSUMO: "Excesso de consumo sobre a média",
-    MessageKind.DEBITOS_EM_ABERTO: "Faturas em aberto (quantidade e valor)",
-    MessageKind.DEBITO_AUTOMATICO: "Fatura em débito automático",
-    MessageKind.DEBITO_DEVOLVIDO: "Débito automático devolvido",
-    MessageKind.PLANO_PAGAMENTO: "Parcelamento ativo e próxima parcela",
-    MessageKind.TELEMEDICAO: "Hidrômetro com telemedição disponível",
-    MessageKind.ALERTAS: "Convite para alertas personalizados",
-    MessageKind.TARIFA_APLICADA: "Tarifa aplicada",
-    MessageKind.FATURA_ZERO: "Fatura com valor zero",
-    MessageKind.LIGACAO_CORTADA: "Ligação cortada",
+    MessageKind.GENERAL: "Mensagem geral (todas as faturas)",
+    MessageKind.LOCATION: "Por localização (bairro/setor)",
+    MessageKind.EXCESS_CONSUMPTION: "Excesso de consumo sobre a média",
+    MessageKind.UNPAID_INVOICES: "Faturas em aberto (quantidade e valor)",
+    MessageKind.DIRECT_DEBIT: "Fatura em débito automático",
+    MessageKind.DEBIT_RETURNED: "Débito automático devolvido",
+    MessageKind.PAYMENT_PLAN: "Parcelamento ativo e próxima parcela",
+    MessageKind.TELEMETERED: "Hidrômetro com telemedição disponível",
+    MessageKind.ALERTS: "Convite para alertas personalizados",
+    MessageKind.TARIFF_APPLIED: "Tarifa aplicada",
+    MessageKind.ZERO_INVOICE: "Fatura com valor zero",
+    MessageKind.CUT_OFF: "Ligação cortada",
 }
 
 # Placeholders a Gestor may use in a message text, with what they mean.
@@ -133,17 +133,17 @@ def excess_percent(consumption: int, avg: int) -> int | None:
 
 # What each kind of rule asks of the invoice (excesso_consumo also needs the rule's threshold)
 _KIND_TESTS: dict[str, Callable[[InvoiceFacts], bool]] = {
-    MessageKind.GERAL: lambda f: True,
-    MessageKind.LOCALIZACAO: lambda f: True,
-    MessageKind.TARIFA_APLICADA: lambda f: True,
-    MessageKind.DEBITOS_EM_ABERTO: lambda f: f.unpaid_count > 0,
-    MessageKind.DEBITO_AUTOMATICO: lambda f: f.direct_debit,
-    MessageKind.DEBITO_DEVOLVIDO: lambda f: f.debit_returned_on is not None,
-    MessageKind.PLANO_PAGAMENTO: lambda f: f.plan_remaining > 0,
-    MessageKind.TELEMEDICAO: lambda f: f.telemetered,
-    MessageKind.ALERTAS: lambda f: not f.has_mobile_consent,
-    MessageKind.FATURA_ZERO: lambda f: f.total <= 0,
-    MessageKind.LIGACAO_CORTADA: lambda f: f.situation == "cortada",
+    MessageKind.GENERAL: lambda f: True,
+    MessageKind.LOCATION: lambda f: True,
+    MessageKind.TARIFF_APPLIED: lambda f: True,
+    MessageKind.UNPAID_INVOICES: lambda f: f.unpaid_count > 0,
+    MessageKind.DIRECT_DEBIT: lambda f: f.direct_debit,
+    MessageKind.DEBIT_RETURNED: lambda f: f.debit_returned_on is not None,
+    MessageKind.PAYMENT_PLAN: lambda f: f.plan_remaining > 0,
+    MessageKind.TELEMETERED: lambda f: f.telemetered,
+    MessageKind.ALERTS: lambda f: not f.has_mobile_consent,
+    MessageKind.ZERO_INVOICE: lambda f: f.total <= 0,
+    MessageKind.CUT_OFF: lambda f: f.situation == "cortada",
 }
 
 
@@ -162,7 +162,7 @@ def _in_force_and_place(rule: MessageRuleData, f: InvoiceFacts) -> bool:
 def rule_applies(rule: MessageRuleData, f: InvoiceFacts) -> bool:
     if not _in_force_and_place(rule, f):
         return False
-    if rule.kind == MessageKind.EXCESSO_CONSUMO:
+    if rule.kind == MessageKind.EXCESS_CONSUMPTION:
         threshold = rule.threshold_percent if rule.threshold_percent is not None else Decimal(30)
         pct = excess_percent(f.consumption, f.average)
         return f.history_months >= 3 and pct is not None and pct > threshold

@@ -13,20 +13,20 @@ from commercial.domain.money import money
 
 
 class Category(StrEnum):
-    RESIDENCIAL = "residencial"
-    COMERCIAL = "comercial"
+    RESIDENTIAL = "residencial"
+    COMMERCIAL = "comercial"
     INDUSTRIAL = "industrial"
-    PUBLICA = "publica"
+    PUBLIC = "publica"
     SOCIAL = "social"
 
 
 _CATEGORY_ORDER = {c.value: i for i, c in enumerate(Category)}
 
 CATEGORY_LABELS = {
-    Category.RESIDENCIAL: "Residencial",
-    Category.COMERCIAL: "Comercial",
+    Category.RESIDENTIAL: "Residencial",
+    Category.COMMERCIAL: "Comercial",
     Category.INDUSTRIAL: "Industrial",
-    Category.PUBLICA: "Publica",
+    Category.PUBLIC: "Publica",
     Category.SOCIAL: "Residencial social",
 }
 

@@ -74,7 +74,7 @@ def _area_rows(area: Area, columns: tuple[Any, ...]) -> list[Any]:
     if not conds:
         return []
     stmt = (select(*columns).join(Consumer, Consumer.id == Connection.consumer_id)
-            .where(Connection.situation == Situation.ATIVA.value, or_(*conds))
+            .where(Connection.situation == Situation.ACTIVE.value, or_(*conds))
             .order_by(Connection.id))
     rows = session().execute(stmt).all()
     if len(area.polygon) >= 3:
@@ -108,7 +108,7 @@ def count_in_area(area: Area) -> int:
     if not conds:
         return 0
     return session().scalar(select(func.count(Connection.id)).where(
-        Connection.situation == Situation.ATIVA.value, or_(*conds))) or 0
+        Connection.situation == Situation.ACTIVE.value, or_(*conds))) or 0
 
 
 def neighbourhood_names() -> list[str]:
@@ -150,7 +150,7 @@ def locate(query: str, limit: int = 20) -> list[ServiceLocation]:
     rows = s.execute(
         select(Connection.street, Connection.neighbourhood, Connection.system_id,
                Connection.sector_code, Connection.latitude, Connection.longitude)
-        .where(Connection.search_key.contains(key), Connection.situation != Situation.SUPRIMIDA.value)
+        .where(Connection.search_key.contains(key), Connection.situation != Situation.REMOVED.value)
         .limit(20_000)).all()
     by_hood: dict[str, list[Any]] = {}
     by_street: dict[tuple[str, str], list[Any]] = {}

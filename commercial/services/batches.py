@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 def _billable(group_id: int) -> Any:
     return (select(Connection.id).where(Connection.billing_group_id == group_id,
-                                        Connection.situation != Situation.SUPRIMIDA.value)
+                                        Connection.situation != Situation.REMOVED.value)
             .order_by(Connection.neighbourhood, Connection.street, Connection.route_seq,
                       Connection.id))
 
@@ -93,10 +93,10 @@ def cancel_batch(batch_id: int) -> None:
     PDFs go, and a new batch for the month may be requested."""
 
     b = session().get(InvoiceBatch, batch_id)
-    if b is None or b.state == BatchState.CONCLUIDO.value:
+    if b is None or b.state == BatchState.DONE.value:
         return
     with audit_context(reason="Lote de faturas cancelado"):
-        b.state = BatchState.CANCELADO.value
+        b.state = BatchState.CANCELLED.value
         b.finished_at = utcnow()
         b.error = "Cancelado antes de concluir; nenhuma fatura foi emitida."
     shutil.rmtree(invoices_dir() / f"{b.year}-{b.month:02d}" / f"lote-{batch_id}",
@@ -115,8 +115,8 @@ def _create_batch(group_id: int, year: int, month: int, *, issue_date: dt.date |
     running = s.scalars(select(InvoiceBatch).where(
         InvoiceBatch.billing_group_id == group_id, InvoiceBatch.year == year,
         InvoiceBatch.month == month,
-        InvoiceBatch.state.in_([BatchState.PENDENTE.value, BatchState.PROCESSANDO.value,
-                                BatchState.CONCLUIDO.value]))).first()
+        InvoiceBatch.state.in_([BatchState.PENDING.value, BatchState.PROCESSING.value,
+                                BatchState.DONE.value]))).first()
     if running is not None:
         raise Conflict(f"Já existe um lote deste grupo para {month:02d}/{year} "
                        f"({running.state}).")
@@ -128,7 +128,7 @@ def _create_batch(group_id: int, year: int, month: int, *, issue_date: dt.date |
                               fields={"vencimento": ["cedo demais"]})
     with audit_context(reason=f"Lote de faturas do grupo {group.number} {month:02d}/{year}"):
         batch = InvoiceBatch(billing_group_id=group_id, year=year, month=month, issue_date=issue,
-                             due_date=due, requested_by_id=user_id, state=BatchState.PENDENTE.value)
+                             due_date=due, requested_by_id=user_id, state=BatchState.PENDING.value)
         s.add(batch)
         s.flush()
 
@@ -161,12 +161,12 @@ def run_batch(batch_id: int, *, processes: int | None = None, print_file: bool =
 
     # PROCESSANDO only when a person resumed the job of a dead worker: its transaction died
     # with it, so no invoice of the batch exists and the run starts over
-    resumable = (BatchState.PENDENTE.value, BatchState.FALHOU.value,
-                 *((BatchState.PROCESSANDO.value,) if jobs.resuming() else ()))
+    resumable = (BatchState.PENDING.value, BatchState.FAILED.value,
+                 *((BatchState.PROCESSING.value,) if jobs.resuming() else ()))
     if batch.state not in resumable:
         return {"state": batch.state}
     with unit_of_work_reason("Início do lote de faturas"):
-        batch.state = BatchState.PROCESSANDO.value
+        batch.state = BatchState.PROCESSING.value
         batch.started_at = utcnow()
         batch.error = None
         batch.done = 0
@@ -179,7 +179,7 @@ def run_batch(batch_id: int, *, processes: int | None = None, print_file: bool =
         b = s.get(InvoiceBatch, batch_id)
         if b is not None:  # None when the caller's own transaction held the batch row
             with unit_of_work_reason("Falha no lote de faturas"):
-                b.state = BatchState.FALHOU.value
+                b.state = BatchState.FAILED.value
                 b.error = str(exc)[:2000]
                 b.finished_at = utcnow()
         raise
@@ -285,7 +285,7 @@ def _conclude(batch_id: int, seq: int, skipped: list[dict[str, str]], print_path
     batch = s.get(InvoiceBatch, batch_id)
     assert batch is not None
     with audit_context(reason=f"Lote de faturas concluído: {seq} faturas"):
-        batch.state = BatchState.CONCLUIDO.value
+        batch.state = BatchState.DONE.value
         batch.total = seq + len(skipped)
         batch.done = seq
         batch.skipped = skipped[:5000]
@@ -322,12 +322,12 @@ def batch_status(batch_id: int) -> dict[str, Any]:
         raise NotFound("Lote não encontrado.")
     session().refresh(b)
     total = b.total or 0
-    if b.state in (BatchState.PENDENTE.value, BatchState.PROCESSANDO.value) and not total:
+    if b.state in (BatchState.PENDING.value, BatchState.PROCESSING.value) and not total:
         total = session().scalar(select(func.count()).select_from(
             _billable(b.billing_group_id).subquery())) or 0
-    pct = 100 if b.state == BatchState.CONCLUIDO.value else (int(b.done * 100 / total) if total else 0)
+    pct = 100 if b.state == BatchState.DONE.value else (int(b.done * 100 / total) if total else 0)
     state, reason = b.state, None
-    if b.state in (BatchState.PENDENTE.value, BatchState.PROCESSANDO.value):
+    if b.state in (BatchState.PENDING.value, BatchState.PROCESSING.value):
         job = jobs.latest_for(batch_subject(b.id))
         if job is not None and job.state == jobs.JobState.INTERROMPIDO:
             state, reason = "interrompido", job.interrupted_reason

@@ -92,7 +92,7 @@ def schedule_issue_notices(batch: InvoiceBatch, today: dt.date | None = None) ->
                             Consumer.mobile, Consumer.channels)
                      .join(Consumer, Consumer.id == Connection.consumer_id)
                      .where(Connection.billing_group_id == batch.billing_group_id,
-                            Connection.situation == Situation.ATIVA.value,
+                            Connection.situation == Situation.ACTIVE.value,
                             Consumer.consent.is_(True), Consumer.mobile.is_not(None))).all()
     n = 0
     for cid, mat, debit, mobile, channels in rows:

@@ -102,13 +102,13 @@ def load_extras(conn_ids: list[int], ctx: Context) -> Extras:
     returned: dict[int, dt.date] = {}
     for cid, n, total in s.execute(
             select(Invoice.connection_id, func.count(Invoice.id), func.sum(Invoice.total))
-            .where(Invoice.connection_id.in_(conn_ids), Invoice.state == InvoiceState.EMITIDA.value,
+            .where(Invoice.connection_id.in_(conn_ids), Invoice.state == InvoiceState.ISSUED.value,
                    Invoice.due_date < ctx.issue).group_by(Invoice.connection_id)):
         unpaid[cid] = (int(n), Decimal(total or 0))
     for cid, day in s.execute(
             select(Invoice.connection_id, func.max(Invoice.debit_returned_on))
             .where(Invoice.connection_id.in_(conn_ids), Invoice.debit_returned_on.is_not(None),
-                   Invoice.state == InvoiceState.EMITIDA.value).group_by(Invoice.connection_id)):
+                   Invoice.state == InvoiceState.ISSUED.value).group_by(Invoice.connection_id)):
         returned[cid] = day
     plans = {p.connection_id: p for p in s.scalars(select(PaymentPlan).where(
         PaymentPlan.connection_id.in_(conn_ids), PaymentPlan.active.is_(True)))}

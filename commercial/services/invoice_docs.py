@@ -74,7 +74,7 @@ _BASIS = {"real": "Consumo medido (leitura atual menos a anterior).",
 
 def _measured(ctx: Context, conn: Connection, reading: Reading | None, avg: int) -> Measured:
     if reading is None:
-        if conn.situation != Situation.ATIVA:
+        if conn.situation != Situation.ACTIVE:
             raise Skip("ligação cortada sem leitura")
         return Measured(avg, "media", "Faturado pela média: leitura não realizada neste mês.",
                         None, None, None, ctx.issue)
@@ -206,7 +206,7 @@ def build_doc(ctx: Context, conn: Connection, consumer: Consumer, reading: Readi
     past = [c for (y, m, c, k) in hist if (y, m) != (year, month) and k == "real"]
     avg = average(past)
     measured = _measured(ctx, conn, reading, avg)
-    if conn.situation == Situation.CORTADA and measured.consumption <= 0:
+    if conn.situation == Situation.CUT_OFF and measured.consumption <= 0:
         raise Skip("ligação cortada sem consumo")
     bill, rules = _bill(ctx, conn, econ, measured)
     water = bill.water if ctx.bill_water else Decimal("0.00")
@@ -266,7 +266,7 @@ def invoice_row(doc: dict[str, Any], batch_id: int | None, seq: int, consumer_id
             "consumption": doc["reading"]["consumption"], "water": Decimal(am["water"]),
             "sewer": Decimal(am["sewer"]), "services": services, "total": Decimal(am["total"]),
             "barcode": doc["payment"]["barcode"], "typed_line": doc["payment"]["typed_line"],
-            "pix": doc["payment"]["pix"], "state": InvoiceState.EMITIDA.value, "doc": doc,
+            "pix": doc["payment"]["pix"], "state": InvoiceState.ISSUED.value, "doc": doc,
             "copies": 0, "created_at": now, "updated_at": now}
 
 

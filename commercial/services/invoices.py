@@ -50,7 +50,7 @@ def invoice_pdf(invoice_id: int, *, copy: bool = False) -> bytes:
 @transactional
 def second_copy(invoice_id: int, reason: str = "2a via solicitada") -> bytes:
     inv = get_invoice(invoice_id)
-    if inv.state == InvoiceState.CANCELADA.value:
+    if inv.state == InvoiceState.CANCELLED.value:
         raise Conflict("Fatura cancelada não tem 2a via.")
     with audit_context(reason=reason):
         inv.copies = (inv.copies or 0) + 1
@@ -64,10 +64,10 @@ def cancel_invoice(invoice_id: int, reason: str) -> Invoice:
         raise ValidationError("Informe o motivo do cancelamento (mínimo 10 caracteres).",
                               fields={"motivo": ["obrigatorio"]})
     inv = get_invoice(invoice_id)
-    if inv.state != InvoiceState.EMITIDA.value:
+    if inv.state != InvoiceState.ISSUED.value:
         raise Conflict(f"Fatura {inv.state} não pode ser cancelada.")
     with audit_context(reason=reason.strip()):
-        inv.state = InvoiceState.CANCELADA.value
+        inv.state = InvoiceState.CANCELLED.value
         for sc in session().scalars(select(ServiceCharge).where(ServiceCharge.invoice_id == inv.id)):
             sc.invoice_id = None  # back to "to bill"
         session().flush()
@@ -77,10 +77,10 @@ def cancel_invoice(invoice_id: int, reason: str) -> Invoice:
 @transactional
 def mark_paid(number: str, paid_on: dt.date, reason: str = "Baixa informada pela arrecadação") -> Invoice:
     inv = by_number(number)
-    if inv.state != InvoiceState.EMITIDA.value:
+    if inv.state != InvoiceState.ISSUED.value:
         raise Conflict(f"Fatura {inv.state}.")
     with audit_context(reason=reason):
-        inv.state = InvoiceState.PAGA.value
+        inv.state = InvoiceState.PAID.value
         inv.paid_at = paid_on
         session().flush()
         publish(PaymentRegistered(invoice_id=inv.id, number=inv.number,

@@ -69,7 +69,7 @@ def save_message(data: dict[str, Any], rule_id: int | None) -> MessageRule:
     dates = _clean_dates(data, errors)
     hoods = [h.strip() for h in (data.get("neighbourhoods") or "").split(",") if h.strip()]
     sectors = [h.strip() for h in (data.get("sector_codes") or "").split(",") if h.strip()]
-    if kind == MessageKind.LOCALIZACAO and not (hoods or sectors):
+    if kind == MessageKind.LOCATION and not (hoods or sectors):
         errors["neighbourhoods"] = ["Mensagem por localização precisa de bairros ou setores."]
     if errors:
         raise ValidationError("Confira a mensagem.", fields=errors)

@@ -114,7 +114,7 @@ def _connection(known: _Known, mat: str) -> Connection:
         raise _Refused("Matrícula não cadastrada.")
     if conn.billing_group_id != known.group_id:
         raise _Refused("A ligação não pertence a este grupo de faturamento.")
-    if conn.situation == Situation.SUPRIMIDA:
+    if conn.situation == Situation.REMOVED:
         raise _Refused("Ligação suprimida não recebe leitura.")
     if conn.id in known.issued:
         raise _Refused("Fatura do mês já emitida; a leitura não pode mudar.")

@@ -62,4 +62,4 @@ def billed_connections(connection_ids: list[int], year: int, month: int) -> set[
         return set()
     return set(session().scalars(select(Invoice.connection_id).where(
         Invoice.connection_id.in_(connection_ids), Invoice.year == year, Invoice.month == month,
-        Invoice.state != InvoiceState.CANCELADA.value)))
+        Invoice.state != InvoiceState.CANCELLED.value)))

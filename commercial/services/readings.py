@@ -174,7 +174,7 @@ def record_reading(connection_id: int, year: int, month: int, read_on: dt.date,
 def month_status(group_id: int, year: int, month: int) -> dict[str, int]:
     s = session()
     total = s.scalar(select(func.count(Connection.id)).where(
-        Connection.billing_group_id == group_id, Connection.situation != Situation.SUPRIMIDA.value)) or 0
+        Connection.billing_group_id == group_id, Connection.situation != Situation.REMOVED.value)) or 0
     read = s.scalar(select(func.count(Reading.id)).join(
         Connection, Connection.id == Reading.connection_id).where(
         Connection.billing_group_id == group_id, Reading.year == year, Reading.month == month)) or 0

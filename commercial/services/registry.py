@@ -214,7 +214,7 @@ def _clean_meter(f: _Form) -> None:
     out["meter_diameter"] = f.text("meter_diameter", 10)
     out["meter_telemetered"] = bool(f.data.get("meter_telemetered"))
     out["meter_installed_on"] = _installed_on(f)
-    situation = str(f.data.get("situation") or Situation.ATIVA)
+    situation = str(f.data.get("situation") or Situation.ACTIVE)
     if situation not in {s.value for s in Situation}:
         f.errors["situation"] = ["Situação deve ser ativa, cortada ou suprimida."]
     out["situation"] = situation

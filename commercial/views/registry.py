@@ -41,7 +41,7 @@ def dashboard_widgets(user: Any) -> list[dict[str, Any]]:
         return []
     s = session()
     active = s.scalar(select(func.count(Connection.id)).where(
-        Connection.situation == Situation.ATIVA.value)) or 0
+        Connection.situation == Situation.ACTIVE.value)) or 0
     last = s.scalars(select(InvoiceBatch).order_by(InvoiceBatch.id.desc()).limit(1)).first()
     out = [{"title": "Ligações ativas", "value": f"{active:,}".replace(",", "."),
             "url": url_for("commercial.connections"), "hint": "Cadastro comercial"}]
@@ -60,7 +60,7 @@ def home():  # type: ignore[no-untyped-def]
     by_sit = dict(s.execute(select(Connection.situation, func.count(Connection.id))
                             .group_by(Connection.situation)).all())
     by_sector = s.execute(select(Connection.sector_code, func.count(Connection.id))
-                          .where(Connection.situation == Situation.ATIVA.value)
+                          .where(Connection.situation == Situation.ACTIVE.value)
                           .group_by(Connection.sector_code).order_by(Connection.sector_code)).all()
     batches = s.scalars(select(InvoiceBatch).order_by(InvoiceBatch.id.desc()).limit(5)).all()
     return render_template("commercial/painel.html", by_sit=by_sit, by_sector=by_sector,

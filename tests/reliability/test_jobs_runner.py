@@ -61,7 +61,7 @@ def _dead_batch(db, setup_billing, make_connection):
     batch = batches.request_batch(setup_billing.id, last.year, last.month, issue_date=today,
                                   run=False)
     job = batches.start_batch_job(batch.id, start=False)
-    batch.state = BatchState.PROCESSANDO.value
+    batch.state = BatchState.PROCESSING.value
     job.state, job.worker, job.attempts = jobs.JobState.EXECUTANDO, "outra-maquina:4242", 1
     job.heartbeat_at = job.started_at = jobs.utcnow() - dt.timedelta(minutes=10)
     db.commit()
