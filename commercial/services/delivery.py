@@ -15,7 +15,6 @@ import logging
 import smtplib
 from collections.abc import Callable
 from email.message import EmailMessage
-from pathlib import Path
 
 from sqlalchemy import select
 
@@ -238,7 +237,3 @@ def notices(limit: int = 200, kind: str | None = None) -> list[Notice]:
     if kind:
         stmt = stmt.where(Notice.kind == kind)
     return list(session().scalars(stmt))
-
-
-def attachment_path(inv: Invoice) -> Path | None:
-    return Path(inv.pdf_path) if inv.pdf_path else None

@@ -5,7 +5,6 @@ reading, six-month history (tender 7.3/7.4)."""
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 from typing import Any
 
@@ -24,8 +23,6 @@ from core.audit import audit_context
 from core.db import session, transactional
 from core.errors import NotFound, ValidationError
 
-NOT_READ = {"sem leitura", "impedimento", "portao fechado", "cao bravo", "imovel fechado",
-            "hidrometro embacado", "hidrometro quebrado"}
 MAX_ERRORS_SHOWN = 200
 
 
@@ -142,33 +139,6 @@ def _save(group_id: int, year: int, month: int, clean: list[dict[str, Any]], fil
             r.import_id = imp.id
         s.flush()
     return imp
-
-
-@transactional
-def record_reading(connection_id: int, year: int, month: int, read_on: dt.date,
-                   value: int | None, occurrence: str | None = None,
-                   reason: str = "Leitura digitada") -> Reading:
-    """One reading typed by a person, same checks as the file import."""
-    conn = session().get(Connection, connection_id)
-    if conn is None:
-        raise NotFound("Ligação não encontrada.")
-    clean, report = check_rows(conn.billing_group_id or 0, year, month, [{
-        "line": 1, "matricula": conn.matricula, "data": read_on.strftime("%d/%m/%Y"),
-        "leitura": "" if value is None else str(value), "ocorrencia": occurrence or ""}])
-    if report.errors:
-        raise ValidationError(report.errors[0].message, fields={"leitura": [report.errors[0].message]})
-    s = session()
-    with audit_context(reason=reason):
-        r = s.scalars(select(Reading).where(Reading.connection_id == connection_id,
-                                            Reading.year == year, Reading.month == month)).first()
-        if r is None:
-            r = Reading(connection_id=connection_id, year=year, month=month)
-            s.add(r)
-        for k, v in clean[0].items():
-            if k != "connection_id":
-                setattr(r, k, v)
-        s.flush()
-    return r
 
 
 def month_status(group_id: int, year: int, month: int) -> dict[str, int]:
