@@ -29,7 +29,8 @@ def main() -> None:
 def run(app, args: argparse.Namespace) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import insert
 
-    from commercial import api, domain
+    from commercial import api
+    from commercial.domain.documents import matricula_with_dv
     from commercial.models import Connection, Consumer
     from core.db import session, utcnow
 
@@ -43,7 +44,7 @@ def run(app, args: argparse.Namespace) -> None:  # type: ignore[no-untyped-def]
         ids = [r[0] for r in session.execute(
             insert(Consumer.__table__).returning(Consumer.__table__.c.id), consumers)]
         inside = set(range(args.area))
-        conns = [{"number": 500_000 + i, "matricula": domain.matricula_with_dv(500_000 + i),
+        conns = [{"number": 500_000 + i, "matricula": matricula_with_dv(500_000 + i),
                   "consumer_id": cid, "street": "Rua Boa Vista" if i in inside else "Rua Longe",
                   "house_number": str(i),
                   "neighbourhood": "Boa Vista" if i in inside else "Outro Bairro",

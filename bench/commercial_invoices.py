@@ -3,7 +3,7 @@
 Target (issue 8): 25,000 invoices in at most 2 minutes on the 2-core machine, memory flat as
 the batch grows. Builds a fresh PostgreSQL database with groups of 1,000 / 5,000 / 10,000 /
 25,000 connections (seven months of readings each, two supply systems whose last month was
-closed through the LIMS's own services), runs the real batch job (`billing.run_batch`: one
+closed through the LIMS's own services), runs the real batch job (`batches.run_batch`: one
 transaction, 2 render processes) for each group and prints a table:
 
     n, seconds, invoices/s, peak RSS of the batch process and of the render workers, and
@@ -80,9 +80,11 @@ def build(url: str, sizes: list[int], today: dt.date) -> dict[int, int]:
     """Groups of the given sizes with their connections and readings; returns size -> group id."""
     from sqlalchemy import insert
 
-    from commercial import domain, seed
+    from commercial import seed
+    from commercial.domain.documents import matricula_with_dv
     from commercial.models import BillingGroup, Connection, Consumer, Reading
-    from commercial.services import billing, tariffs
+    from commercial.services import billing_parameters, tariffs
+    from core import fmt
     from core.auth import Profile
     from core.db import session, utcnow
     from core.demo import SECTORS
@@ -98,14 +100,14 @@ def build(url: str, sizes: list[int], today: dt.date) -> dict[int, int]:
                        surveillance_body="Vigilancia Sanitaria Municipal - (19) 3333-2000"))
     seed.seed_reference()
     tariffs.save_table("Tabela 2025", dt.date(today.year - 1, 1, 1), None, tariffs.tender_example_rows())
-    billing.save_parameters({"febraban_company": "0123", "value_id": "6", "sms_days_before": 8,
+    billing_parameters.save_parameters({"febraban_company": "0123", "value_id": "6", "sms_days_before": 8,
                              "due_days_min": 5, "quality_months_back": 0, "pix_key": "12345678000195",
                              "pix_name": "SAAE VALE VERDE", "pix_city": "VALE VERDE",
                              "excess_percent": "30", "quality_more_info": "www.saaevaleverde.sp.gov.br/qualidade"})
     analyst = create_user("bench_an", "Analista", [Profile.ANALISTA], "Senha#Forte2026")
     sup = create_user("bench_sup", "Supervisor", [Profile.SUPERVISOR], "Senha#Forte2026")
     s.commit()
-    last_y, last_m = domain.month_add(today.year, today.month, -1)
+    last_y, last_m = fmt.month_add(today.year, today.month, -1)
     for sysid in (1, 2):
         close_lims_month(sysid, last_y, last_m, analyst.id, sup.id, days=20, turbid_day=4)
         s.commit()
@@ -131,7 +133,7 @@ def build(url: str, sizes: list[int], today: dt.date) -> dict[int, int]:
                 sec = SECTORS[i % len(SECTORS)]
                 mixed = i % 17 == 0
                 conns.append({
-                    "number": number, "matricula": domain.matricula_with_dv(number), "consumer_id": cid,
+                    "number": number, "matricula": matricula_with_dv(number), "consumer_id": cid,
                     "billing_group_id": g.id, "street": sec.streets[i % len(sec.streets)],
                     "house_number": str(i % 1500 + 1), "complement": None,
                     "neighbourhood": sec.neighbourhoods[i % len(sec.neighbourhoods)], "city": "Vale Verde",
@@ -149,7 +151,7 @@ def build(url: str, sizes: list[int], today: dt.date) -> dict[int, int]:
                 value = rng.randint(100, 5000)
                 prev = prev_day = None
                 for back in range(6, -1, -1):
-                    y, m = domain.month_add(last_y, last_m, -back)
+                    y, m = fmt.month_add(last_y, last_m, -back)
                     c = max(0, int(rng.gauss(16, 6)))
                     value += c
                     day = dt.date(y, m, 18)
@@ -195,16 +197,16 @@ def main() -> None:
             groups = build(url, sizes, today)
             print(f"setup: {sum(sizes):,} connections, 7 months of readings, 2 LIMS months closed "
                   f"in {time.perf_counter() - t:.1f}s", flush=True)
-            from commercial import domain
-            from commercial.services import billing
+            from commercial.services import batches
+            from core import fmt
             from core.db import session
 
-            last_y, last_m = domain.month_add(today.year, today.month, -1)
+            last_y, last_m = fmt.month_add(today.year, today.month, -1)
             print(f"\n{'n':>7} {'seconds':>8} {'inv/s':>7} {'compute':>8} {'insert':>7} "
                   f"{'pdf wait':>8} {'RSS batch MB':>12} {'RSS worker MB':>13} {'PDF MB':>7} "
                   f"{'CPU main s':>10} {'CPU pdf s':>9} {'CPU ms/inv':>10} {'load1':>6}")
             for n in sizes:
-                batch = billing.request_batch(groups[n], last_y, last_m, issue_date=today, run=False)
+                batch = batches.request_batch(groups[n], last_y, last_m, issue_date=today, run=False)
                 session().commit()
                 sampler = Sampler()
                 sampler.start()
@@ -215,10 +217,10 @@ def main() -> None:
                     import pstats
 
                     prof = cProfile.Profile(time.process_time)
-                    fig = prof.runcall(billing.run_batch, batch.id, processes=args.processes)
+                    fig = prof.runcall(batches.run_batch, batch.id, processes=args.processes)
                     pstats.Stats(prof).sort_stats("tottime").print_stats(30)
                 else:
-                    fig = billing.run_batch(batch.id, processes=args.processes)
+                    fig = batches.run_batch(batch.id, processes=args.processes)
                 took = time.perf_counter() - t
                 cpu1 = os.times()  # the render workers are joined by now: children's CPU
                 cpu_main = cpu1.user + cpu1.system - cpu0.user - cpu0.system

@@ -34,7 +34,7 @@ PG_ADMIN = os.environ.get("SAAE_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1
 def build(n: int) -> None:
     from sqlalchemy import insert
 
-    from commercial import domain
+    from commercial.domain.documents import matricula_with_dv
     from commercial.models import BillingGroup, Connection, Consumer
     from core.db import session, utcnow
     from incidents import demo, seed
@@ -55,7 +55,7 @@ def build(n: int) -> None:
                      "channels": chans, "consent": True, "invoice_by_email": False,
                      "created_at": now, "updated_at": now})
     ids = [r[0] for r in s.execute(insert(Consumer.__table__).returning(Consumer.__table__.c.id), cons)]
-    conns = [{"number": 50_000 + i, "matricula": domain.matricula_with_dv(50_000 + i), "consumer_id": cid,
+    conns = [{"number": 50_000 + i, "matricula": matricula_with_dv(50_000 + i), "consumer_id": cid,
               "billing_group_id": g.id, "street": "Rua da Serra", "house_number": str(i + 1),
               "neighbourhood": "Alto da Serra", "city": "Vale Verde", "search_key": "",
               "sector_code": "SET-BIG", "residencial": 1, "situation": "ativa", "route_seq": i,

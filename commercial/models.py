@@ -31,13 +31,13 @@ from core.db import Base, IdMixin, TimestampMixin
 
 
 class Situation(StrEnum):
-    ATIVA = "ativa"
-    CORTADA = "cortada"
-    SUPRIMIDA = "suprimida"
+    ACTIVE = "ativa"
+    CUT_OFF = "cortada"
+    REMOVED = "suprimida"
 
 
-SITUATION_LABELS = {Situation.ATIVA: "Ativa", Situation.CORTADA: "Cortada",
-                    Situation.SUPRIMIDA: "Suprimida"}
+SITUATION_LABELS = {Situation.ACTIVE: "Ativa", Situation.CUT_OFF: "Cortada",
+                    Situation.REMOVED: "Suprimida"}
 
 CHANNELS = ("whatsapp", "sms", "email")
 CHANNEL_LABELS = {"whatsapp": "WhatsApp", "sms": "SMS", "email": "E-mail"}
@@ -115,7 +115,7 @@ class Connection(Audited, IdMixin, TimestampMixin, Base):
     meter_diameter: Mapped[str | None] = mapped_column(String(10))  # e.g. 3/4"
     meter_telemetered: Mapped[bool] = mapped_column(default=False)
     meter_installed_on: Mapped[dt.date | None] = mapped_column(Date)
-    situation: Mapped[str] = mapped_column(String(12), default=Situation.ATIVA)
+    situation: Mapped[str] = mapped_column(String(12), default=Situation.ACTIVE)
     direct_debit: Mapped[bool] = mapped_column(default=False)
     route_seq: Mapped[int] = mapped_column(default=0)  # order on the reading/delivery route
     latitude: Mapped[float | None]
@@ -215,11 +215,11 @@ class Reading(Audited, IdMixin, TimestampMixin, Base):
 
 
 class BatchState(StrEnum):
-    PENDENTE = "pendente"
-    PROCESSANDO = "processando"
-    CONCLUIDO = "concluido"
-    FALHOU = "falhou"
-    CANCELADO = "cancelado"
+    PENDING = "pendente"
+    PROCESSING = "processando"
+    DONE = "concluido"
+    FAILED = "falhou"
+    CANCELLED = "cancelado"
 
 
 class InvoiceBatch(Audited, IdMixin, TimestampMixin, Base):
@@ -231,7 +231,7 @@ class InvoiceBatch(Audited, IdMixin, TimestampMixin, Base):
     month: Mapped[int]
     issue_date: Mapped[dt.date] = mapped_column(Date)
     due_date: Mapped[dt.date] = mapped_column(Date)
-    state: Mapped[str] = mapped_column(String(15), default=BatchState.PENDENTE)
+    state: Mapped[str] = mapped_column(String(15), default=BatchState.PENDING)
     total: Mapped[int] = mapped_column(default=0)
     done: Mapped[int] = mapped_column(default=0)
     skipped: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{"matricula","motivo"}]
@@ -245,9 +245,9 @@ class InvoiceBatch(Audited, IdMixin, TimestampMixin, Base):
 
 
 class InvoiceState(StrEnum):
-    EMITIDA = "emitida"
-    PAGA = "paga"
-    CANCELADA = "cancelada"
+    ISSUED = "emitida"
+    PAID = "paga"
+    CANCELLED = "cancelada"
 
 
 class Invoice(Audited, IdMixin, TimestampMixin, Base):
@@ -276,7 +276,7 @@ class Invoice(Audited, IdMixin, TimestampMixin, Base):
     barcode: Mapped[str] = mapped_column(String(44))
     typed_line: Mapped[str] = mapped_column(String(48))
     pix: Mapped[str | None] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(String(12), default=InvoiceState.EMITIDA)
+    state: Mapped[str] = mapped_column(String(12), default=InvoiceState.ISSUED)
     paid_at: Mapped[dt.date | None] = mapped_column(Date)
     debit_returned_on: Mapped[dt.date | None] = mapped_column(Date)
     pdf_path: Mapped[str | None] = mapped_column(String(400))

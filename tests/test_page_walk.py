@@ -158,7 +158,7 @@ def _args(db: Session) -> dict[str, object]:
 
 SKIP = {"core.logout", "lims.campo_sw", "incidents.field_worker", "shell.health",
         "lims_campo.static", "portal.static", "static", "incidents.live",
-        "commercial.lote_estado", "incidents.audit_zip", "commercial.lote_impressao",
+        "commercial.batch_status", "incidents.audit_zip", "commercial.batch_print_file",
         "lims.ponto_foto_ver", "core.login"}
 
 

@@ -15,13 +15,18 @@ import logging
 import smtplib
 from collections.abc import Callable
 from email.message import EmailMessage
-from pathlib import Path
 
 from sqlalchemy import select
 
-from commercial import domain
+from commercial.domain.documents import format_matricula
 from commercial.models import Connection, Consumer, Invoice, InvoiceBatch, Notice, Situation
+from commercial.services.billing_parameters import parameters, utility_header
+from commercial.services.invoices import invoice_pdf
+from core import fmt
 from core.db import session, transactional, utcnow
+from core.privacy import mask
+from core.tasks import enqueue
+from core.web import settings
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +38,8 @@ class NotConfigured(RuntimeError):
 
 
 def _local_sender(channel: str, to: str, text: str) -> str | None:
-    from core.web import settings
-
     if settings().notify_provider == "real":
         raise NotConfigured("Nenhum provedor de SMS/WhatsApp ligado ao comercial.")
-    from core.privacy import mask
 
     # never the number or the text in the log: the recipient masked, the size of the message
     log.info("[%s -> %s] mensagem de %d caracteres", channel, mask(to), len(text))
@@ -58,8 +60,6 @@ def send_message(channel: str, to: str, text: str) -> str | None:
 
 
 def _utility_short() -> str:
-    from commercial.services.billing import utility_header
-
     return utility_header().get("short_name") or "SAAE"
 
 
@@ -77,7 +77,6 @@ def issue_notice_text(utility: str, matricula: str, year: int, month: int, issue
 def schedule_issue_notices(batch: InvoiceBatch, today: dt.date | None = None) -> int:
     """One SMS (or WhatsApp) per consenting consumer with a mobile, scheduled `sms_days_before`
     days before the issue date (or today, if that is already past; none on the issue day)."""
-    from commercial.services.billing import parameters
 
     today = today or dt.date.today()
     if batch.issue_date <= today:
@@ -92,7 +91,7 @@ def schedule_issue_notices(batch: InvoiceBatch, today: dt.date | None = None) ->
                             Consumer.mobile, Consumer.channels)
                      .join(Consumer, Consumer.id == Connection.consumer_id)
                      .where(Connection.billing_group_id == batch.billing_group_id,
-                            Connection.situation == Situation.ATIVA.value,
+                            Connection.situation == Situation.ACTIVE.value,
                             Consumer.consent.is_(True), Consumer.mobile.is_not(None))).all()
     n = 0
     for cid, mat, debit, mobile, channels in rows:
@@ -101,7 +100,7 @@ def schedule_issue_notices(batch: InvoiceBatch, today: dt.date | None = None) ->
             continue
         channel = next((c for c in (channels or []) if c in ("sms", "whatsapp")), "sms")
         s.add(Notice(kind="aviso_emissao", ref=ref, connection_id=cid, channel=channel, to=mobile,
-                     text=issue_notice_text(utility, domain.format_matricula(mat), batch.year,
+                     text=issue_notice_text(utility, format_matricula(mat), batch.year,
                                             batch.month, batch.issue_date, batch.due_date, debit),
                      scheduled_for=when))
         n += 1
@@ -132,15 +131,11 @@ def queue_invoice_emails(batch_id: int) -> int:
         n += 1
     s.flush()
     if n:
-        from core.tasks import enqueue
-
         enqueue("commercial.tasks.send_due_notices")
     return n
 
 
 def _smtp_send(msg: EmailMessage) -> None:
-    from core.web import settings
-
     st = settings()
     if not st.smtp_host:
         raise NotConfigured("SMTP não configurado (SAAE_SMTP_HOST).")
@@ -153,8 +148,6 @@ def _smtp_send(msg: EmailMessage) -> None:
 
 
 def invoice_email(inv: Invoice, to: str, pdf_bytes: bytes) -> EmailMessage:
-    from core.web import settings
-
     doc = inv.doc
     u = doc["utility"]
     msg = EmailMessage()
@@ -166,7 +159,7 @@ def invoice_email(inv: Invoice, to: str, pdf_bytes: bytes) -> EmailMessage:
         f"Olá, {doc['customer']['name']}.",
         "",
         f"Segue em anexo a fatura de água e esgoto de referência {doc['reference']}.",
-        f"Valor: {domain.brl(inv.total)} - Vencimento: {inv.due_date:%d/%m/%Y}.",
+        f"Valor: {fmt.money(inv.total)} - Vencimento: {inv.due_date:%d/%m/%Y}.",
         f"Linha digitável: {doc['payment']['typed_line_fmt']}",
     ]
     if doc["payment"].get("pix"):
@@ -193,8 +186,6 @@ def _send_one(notice: Notice) -> None:
         return
     try:
         if notice.channel == "email":
-            from commercial.services.billing import invoice_pdf
-
             inv = session().get(Invoice, int(notice.ref.split(":")[1]))
             if inv is None:
                 raise LookupError("fatura não encontrada")
@@ -246,7 +237,3 @@ def notices(limit: int = 200, kind: str | None = None) -> list[Notice]:
     if kind:
         stmt = stmt.where(Notice.kind == kind)
     return list(session().scalars(stmt))
-
-
-def attachment_path(inv: Invoice) -> Path | None:
-    return Path(inv.pdf_path) if inv.pdf_path else None

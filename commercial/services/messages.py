@@ -6,31 +6,27 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from commercial import domain
+from commercial.domain.messages import MessageKind, template_problems
 from commercial.models import MessageRule
 from core.audit import audit_context
 from core.db import session, transactional
 from core.errors import NotFound, ValidationError
 
 
-@transactional
-def save_message(data: dict[str, Any], rule_id: int | None) -> MessageRule:
-    errors: dict[str, list[str]] = {}
-    kind = data.get("kind") or ""
-    if kind not in domain.MessageKind._value2member_map_:
-        errors["kind"] = ["Tipo de mensagem desconhecido."]
-    title = " ".join((data.get("title") or "").split())[:120]
-    if not title:
-        errors["title"] = ["Informe um título."]
+def _clean_text(data: dict[str, Any], errors: dict[str, list[str]]) -> str:
     text = " ".join((data.get("text") or "").split())
     if len(text) < 5:
         errors["text"] = ["Escreva a mensagem."]
     elif len(text) > 500:
         errors["text"] = ["A mensagem deve ter até 500 caracteres."]
     else:
-        probs = domain.template_problems(text)
+        probs = template_problems(text)
         if probs:
             errors["text"] = probs
+    return text
+
+
+def _clean_numbers(data: dict[str, Any], errors: dict[str, list[str]]) -> tuple[int, Decimal | None]:
     try:
         priority = int(data.get("priority") or 100)
     except ValueError:
@@ -42,6 +38,10 @@ def save_message(data: dict[str, Any], rule_id: int | None) -> MessageRule:
             threshold = Decimal(str(data["threshold_percent"]).replace(",", "."))
         except Exception:  # noqa: BLE001
             errors["threshold_percent"] = ["Percentual inválido."]
+    return priority, threshold
+
+
+def _clean_dates(data: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, dt.date | None]:
     dates = {}
     for k in ("valid_from", "valid_to"):
         v = data.get(k)
@@ -52,9 +52,24 @@ def save_message(data: dict[str, Any], rule_id: int | None) -> MessageRule:
             dates[k] = None
     if dates.get("valid_from") and dates.get("valid_to") and dates["valid_to"] < dates["valid_from"]:
         errors["valid_to"] = ["O fim e anterior ao início."]
+    return dates
+
+
+@transactional
+def save_message(data: dict[str, Any], rule_id: int | None) -> MessageRule:
+    errors: dict[str, list[str]] = {}
+    kind = data.get("kind") or ""
+    if kind not in MessageKind._value2member_map_:
+        errors["kind"] = ["Tipo de mensagem desconhecido."]
+    title = " ".join((data.get("title") or "").split())[:120]
+    if not title:
+        errors["title"] = ["Informe um título."]
+    text = _clean_text(data, errors)
+    priority, threshold = _clean_numbers(data, errors)
+    dates = _clean_dates(data, errors)
     hoods = [h.strip() for h in (data.get("neighbourhoods") or "").split(",") if h.strip()]
     sectors = [h.strip() for h in (data.get("sector_codes") or "").split(",") if h.strip()]
-    if kind == domain.MessageKind.LOCALIZACAO and not (hoods or sectors):
+    if kind == MessageKind.LOCATION and not (hoods or sectors):
         errors["neighbourhoods"] = ["Mensagem por localização precisa de bairros ou setores."]
     if errors:
         raise ValidationError("Confira a mensagem.", fields=errors)

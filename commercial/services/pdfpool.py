@@ -1,7 +1,7 @@
 """Rendering invoice PDFs in worker processes while the batch goes on computing.
 
 The workers are started with `spawn` (no inherited database connections or threads) and
-import only `commercial.pdf`. At most `2 x processes` chunks are in flight, so memory stays
+import only `commercial.invoice_pdf`. At most `2 x processes` chunks are in flight, so memory stays
 flat however large the batch. When processes cannot be started (0 asked, or we already run
 inside a daemonic worker) the chunks are rendered in this process.
 """
@@ -15,6 +15,8 @@ import time
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
+
+from commercial import invoice_pdf
 
 log = logging.getLogger(__name__)
 
@@ -40,17 +42,15 @@ class Renderer:
         self.started = time.perf_counter()
 
     def submit(self, items: list[tuple[str, dict[str, Any]]], print_path: str | None) -> None:
-        from commercial import pdf
-
         if self.pool is None:
-            n, b = pdf.render_chunk((items, print_path))
+            n, b = invoice_pdf.render_chunk((items, print_path))
             self.pages += n
             self.bytes += b
             return
         # one piece per worker, so every process renders while the next chunk is computed
         step = len(items) if print_path else max(1, -(-len(items) // self.processes))
         for i in range(0, len(items), step):
-            self.pending.append(self.pool.submit(pdf.render_chunk, (items[i:i + step], print_path)))
+            self.pending.append(self.pool.submit(invoice_pdf.render_chunk, (items[i:i + step], print_path)))
         while len(self.pending) > 2 * self.processes:
             self._collect_one()
 

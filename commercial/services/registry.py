@@ -1,17 +1,20 @@
-"""Consumers and connections (tender 7.2), and the area look-ups other areas use."""
+"""Consumers and connections (tender 7.2): validation, saving, look-ups."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import logging
-from collections import Counter
 from typing import Any
 
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import func, or_, select
 
-from commercial import domain
-from commercial.api import Area, Contact, ServiceLocation
+from commercial.domain.contacts import brazilian_mobile, email_is_valid
+from commercial.domain.documents import (
+    cnpj_clean,
+    document_kind,
+    matricula_with_dv,
+    parse_matricula,
+)
+from commercial.domain.text import digits, search_key
 from commercial.models import (
     CHANNELS,
     ECONOMIA_FIELDS,
@@ -20,12 +23,10 @@ from commercial.models import (
     Consumer,
     Situation,
 )
+from core import fmt
 from core.audit import audit_context
 from core.db import session, transactional, utcnow
-from core.errors import Conflict, NotFound, ValidationError
-
-log = logging.getLogger(__name__)
-
+from core.errors import NotFound, ValidationError
 
 # -- consumers --------------------------------------------------------------------------------
 
@@ -36,9 +37,9 @@ def _clean_consumer(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, lis
     if len(name) < 3:
         errors["name"] = ["Informe o nome completo do cliente."]
     out["name"] = name[:200]
-    doc = domain.cnpj_clean(str(data.get("document") or ""))
+    doc = cnpj_clean(str(data.get("document") or ""))
     if doc:
-        kind = domain.document_kind(doc)
+        kind = document_kind(doc)
         if kind is None:
             errors["document"] = ["CPF ou CNPJ inválido: confira os dígitos verificadores."]
         out["document"], out["document_kind"] = doc, kind
@@ -48,13 +49,13 @@ def _clean_consumer(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, lis
     if isinstance(raw_phones, str):
         raw_phones = [p for p in raw_phones.replace(";", ",").replace("\n", ",").split(",")]
     phones = [" ".join(str(p).split()) for p in raw_phones if str(p).strip()]
-    bad = [p for p in phones if len(domain.digits(p)) < 8]
+    bad = [p for p in phones if len(digits(p)) < 8]
     if bad:
         errors["phones"] = [f"Telefone inválido: {', '.join(bad)}"]
     out["phones"] = phones
-    out["mobile"] = next((m for m in (domain.brazilian_mobile(p) for p in phones) if m), None)
+    out["mobile"] = next((m for m in (brazilian_mobile(p) for p in phones) if m), None)
     email = str(data.get("email") or "").strip().lower() or None
-    if email and not domain.email_is_valid(email):
+    if email and not email_is_valid(email):
         errors["email"] = ["E-mail inválido."]
     out["email"] = email
     channels = data.get("channels") or []
@@ -80,7 +81,7 @@ def _clean_consumer(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, lis
 
 def consumer_by_document(text: str) -> Consumer | None:
     """The customer holding this CPF/CNPJ (a customer may hold many connections)."""
-    doc = domain.cnpj_clean(str(text or ""))
+    doc = cnpj_clean(str(text or ""))
     if not doc:
         return None
     return session().scalars(select(Consumer).where(Consumer.document == doc)).first()
@@ -135,102 +136,133 @@ def _int(v: Any, default: int | None = 0) -> int | None:
     return n
 
 
-def _clean_connection(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    errors: dict[str, list[str]] = {}
-    out: dict[str, Any] = {}
+class _Form:
+    """A form being cleaned: the typed `data`, the clean values `out` and the `errors` per
+    field, both in the order of the form."""
 
-    def text(key: str, size: int, required: bool = False, label: str = "") -> str | None:
-        v = " ".join(str(data.get(key) or "").split())[:size] or None
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.out: dict[str, Any] = {}
+        self.errors: dict[str, list[str]] = {}
+
+    def text(self, key: str, size: int, required: bool = False, label: str = "") -> str | None:
+        v = " ".join(str(self.data.get(key) or "").split())[:size] or None
         if required and not v:
-            errors[key] = [f"Informe {label}."]
+            self.errors[key] = [f"Informe {label}."]
         return v
 
-    out["street"] = text("street", 160, True, "o logradouro")
-    out["house_number"] = text("house_number", 20) or "S/N"
-    out["complement"] = text("complement", 80)
-    out["neighbourhood"] = text("neighbourhood", 120, True, "o bairro")
-    out["city"] = text("city", 120) or ""
-    raw_cep = str(data.get("cep") or "").strip()
-    cep = domain.digits(raw_cep)
+    def integer(self, key: str, default: int | None, message: str) -> None:
+        try:
+            self.out[key] = _int(self.data.get(key), default)
+        except (TypeError, ValueError):
+            self.errors[key] = [message]
+
+
+def _clean_address(f: _Form) -> None:
+    out = f.out
+    out["street"] = f.text("street", 160, True, "o logradouro")
+    out["house_number"] = f.text("house_number", 20) or "S/N"
+    out["complement"] = f.text("complement", 80)
+    out["neighbourhood"] = f.text("neighbourhood", 120, True, "o bairro")
+    out["city"] = f.text("city", 120) or ""
+    raw_cep = str(f.data.get("cep") or "").strip()
+    cep = digits(raw_cep)
     if raw_cep and len(cep) != 8:  # never drop what was typed without saying so
-        errors["cep"] = [f'CEP "{raw_cep}" inválido: deve ter 8 dígitos, ex.: 13999-000.']
+        f.errors["cep"] = [f'CEP "{raw_cep}" inválido: deve ter 8 dígitos, ex.: 13999-000.']
     out["cep"] = f"{cep[:5]}-{cep[5:]}" if len(cep) == 8 else None
-    out["sector_code"] = text("sector_code", 40)
-    out["segment_code"] = text("segment_code", 60)
-    out["system_code"] = text("system_code", 40)
-    try:
-        out["system_id"] = _int(data.get("system_id"), None)
-    except (TypeError, ValueError):
-        errors["system_id"] = ["Sistema inválido."]
+    out["sector_code"] = f.text("sector_code", 40)
+    out["segment_code"] = f.text("segment_code", 60)
+    out["system_code"] = f.text("system_code", 40)
+    f.integer("system_id", None, "Sistema inválido.")
+
+
+def _clean_economias(f: _Form) -> None:
     for k in ECONOMIA_FIELDS:
         try:
-            n = _int(data.get(k), 0) or 0
+            n = _int(f.data.get(k), 0) or 0
             if n < 0 or n > 9999:
                 raise ValueError
-            out[k] = n
+            f.out[k] = n
         except (TypeError, ValueError):
-            errors[k] = ["Número de economias inválido."]
-    if not errors.keys() & set(ECONOMIA_FIELDS) and sum(out[k] for k in ECONOMIA_FIELDS) == 0:
-        errors["residencial"] = ["A ligação precisa de pelo menos uma economia."]
-    out["tariff_type"] = text("tariff_type", 30) or "normal"
-    out["has_sewer"] = bool(data.get("has_sewer", True))
-    out["meter_number"] = text("meter_number", 30)
-    out["meter_diameter"] = text("meter_diameter", 10)
-    out["meter_telemetered"] = bool(data.get("meter_telemetered"))
-    mi = data.get("meter_installed_on")
+            f.errors[k] = ["Número de economias inválido."]
+    if not f.errors.keys() & set(ECONOMIA_FIELDS) and sum(f.out[k] for k in ECONOMIA_FIELDS) == 0:
+        f.errors["residencial"] = ["A ligação precisa de pelo menos uma economia."]
+
+
+def _installed_on(f: _Form) -> dt.date | None:
+    mi = f.data.get("meter_installed_on")
     if isinstance(mi, str) and mi:
         try:
             mi = dt.date.fromisoformat(mi)
         except ValueError:
-            errors["meter_installed_on"] = ["Data inválida: escolha no calendário (ex.: 15/03/2024)."]
+            f.errors["meter_installed_on"] = ["Data inválida: escolha no calendário (ex.: 15/03/2024)."]
             mi = None
     if isinstance(mi, dt.date):
-        from core import fmt
-        from core.errors import ValidationError as _Invalid
-
         try:
             fmt.check_date(mi, earliest=dt.date(1950, 1, 1), latest=fmt.today(),
                            what="a data de instalação do hidrômetro")
-        except _Invalid as exc:
-            errors["meter_installed_on"] = [exc.message]
-    out["meter_installed_on"] = mi or None
-    situation = str(data.get("situation") or Situation.ATIVA)
+        except ValidationError as exc:
+            f.errors["meter_installed_on"] = [exc.message]
+    return mi or None
+
+
+def _clean_meter(f: _Form) -> None:
+    out = f.out
+    out["tariff_type"] = f.text("tariff_type", 30) or "normal"
+    out["has_sewer"] = bool(f.data.get("has_sewer", True))
+    out["meter_number"] = f.text("meter_number", 30)
+    out["meter_diameter"] = f.text("meter_diameter", 10)
+    out["meter_telemetered"] = bool(f.data.get("meter_telemetered"))
+    out["meter_installed_on"] = _installed_on(f)
+    situation = str(f.data.get("situation") or Situation.ACTIVE)
     if situation not in {s.value for s in Situation}:
-        errors["situation"] = ["Situação deve ser ativa, cortada ou suprimida."]
+        f.errors["situation"] = ["Situação deve ser ativa, cortada ou suprimida."]
     out["situation"] = situation
-    out["direct_debit"] = bool(data.get("direct_debit"))
-    for key, label, lo, hi, ex in (("latitude", "Latitude", -34.0, 6.0, "-22,9051"),
-                                   ("longitude", "Longitude", -74.0, -28.0, "-47,0653")):
-        v = data.get(key)
+    out["direct_debit"] = bool(f.data.get("direct_debit"))
+
+
+_COORDINATES = (("latitude", "Latitude", -34.0, 6.0, "-22,9051"),
+                ("longitude", "Longitude", -74.0, -28.0, "-47,0653"))
+
+
+def _clean_coordinates(f: _Form) -> None:
+    for key, label, lo, hi, ex in _COORDINATES:
+        v = f.data.get(key)
         if v in (None, ""):
-            out[key] = None
+            f.out[key] = None
             continue
         try:
-            f = float(str(v).strip().replace(",", "."))
+            value = float(str(v).strip().replace(",", "."))
         except ValueError:
-            errors[key] = [f'{label} "{v}" não é um número: use graus decimais, ex.: {ex} '
-                           "(negativo ao sul do Equador e a oeste de Greenwich)."]
+            f.errors[key] = [f'{label} "{v}" não é um número: use graus decimais, ex.: {ex} '
+                             "(negativo ao sul do Equador e a oeste de Greenwich)."]
             continue
-        if not lo <= f <= hi:
-            errors[key] = [f"{label} {str(v).strip()} fica fora do Brasil: use um valor entre "
-                           f"{lo:g} e {hi:g} (ex.: {ex})."]
+        if not lo <= value <= hi:
+            f.errors[key] = [f"{label} {str(v).strip()} fica fora do Brasil: use um valor entre "
+                             f"{lo:g} e {hi:g} (ex.: {ex})."]
             continue
-        out[key] = f
+        f.out[key] = value
+
+
+def _clean_links(f: _Form) -> None:
+    f.integer("billing_group_id", None, "Grupo inválido.")
     try:
-        out["billing_group_id"] = _int(data.get("billing_group_id"), None)
+        f.out["consumer_id"] = _int(f.data.get("consumer_id"), None)
     except (TypeError, ValueError):
-        errors["billing_group_id"] = ["Grupo inválido."]
+        f.out["consumer_id"] = None
+    if f.out["consumer_id"] is None:
+        f.errors["consumer_id"] = ["Informe o cliente (titular) da ligação."]
     try:
-        out["consumer_id"] = _int(data.get("consumer_id"), None)
+        f.out["route_seq"] = _int(f.data.get("route_seq"), 0) or 0
     except (TypeError, ValueError):
-        out["consumer_id"] = None
-    if out["consumer_id"] is None:
-        errors["consumer_id"] = ["Informe o cliente (titular) da ligação."]
-    try:
-        out["route_seq"] = _int(data.get("route_seq"), 0) or 0
-    except (TypeError, ValueError):
-        errors["route_seq"] = ["Sequência de leitura inválida."]
-    return out, errors
+        f.errors["route_seq"] = ["Sequência de leitura inválida."]
+
+
+def _clean_connection(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    f = _Form(data)
+    for step in (_clean_address, _clean_economias, _clean_meter, _clean_coordinates, _clean_links):
+        step(f)
+    return f.out, f.errors
 
 
 @transactional
@@ -256,13 +288,13 @@ def save_connection(data: dict[str, Any], connection_id: int | None = None,
             errors["number"] = ["Matrícula já cadastrada."]
     if errors:
         raise ValidationError("Confira os dados da ligação.", fields=errors)
-    values["search_key"] = domain.search_key(values["street"], values["neighbourhood"])
+    values["search_key"] = search_key(values["street"], values["neighbourhood"])
     with audit_context(reason=reason or ("Cadastro de ligação" if connection_id is None
                                          else "Alteração de cadastro de ligação")):
         if connection_id is None:
             if not number:
                 number = (s.scalar(select(func.max(Connection.number))) or 0) + 1
-            conn = Connection(number=number, matricula=domain.matricula_with_dv(number), **values)
+            conn = Connection(number=number, matricula=matricula_with_dv(number), **values)
             s.add(conn)
         else:
             conn = get_connection(connection_id)
@@ -293,7 +325,7 @@ def get_connection(connection_id: int) -> Connection:
 
 
 def by_matricula(text: str) -> Connection:
-    base, full = domain.parse_matricula(text)
+    base, full = parse_matricula(text)
     s = session()
     conn = None
     if full:
@@ -313,12 +345,12 @@ def search_connections(q: str = "", *, neighbourhood: str | None = None,
     stmt = select(Connection).join(Consumer)
     q = (q or "").strip()
     if q:
-        d = domain.digits(q)
-        key = domain.search_key(q)
+        d = digits(q)
+        key = search_key(q)
         conds = [Connection.search_key.contains(key), func.lower(Consumer.name).contains(q.lower()),
                  Connection.meter_number == q]
         if d and len(d) == len(q.replace("-", "").replace(".", "").replace("/", "")):
-            base, full = domain.parse_matricula(q)
+            base, full = parse_matricula(q)
             if full:
                 conds.append(Connection.matricula == full)
             if base is not None and base < 2**31:
@@ -330,261 +362,3 @@ def search_connections(q: str = "", *, neighbourhood: str | None = None,
     if situation:
         stmt = stmt.where(Connection.situation == situation)
     return list(s.scalars(stmt.order_by(Connection.number).limit(limit).offset(offset)))
-
-
-# -- who lives where (commercial.api) ---------------------------------------------------------
-
-_CONTACT_COLS = (
-    Connection.consumer_id, Connection.id, Connection.matricula, Consumer.name, Consumer.mobile,
-    Consumer.phones, Consumer.email, Consumer.channels, Consumer.consent, Connection.street,
-    Connection.house_number, Connection.complement, Connection.neighbourhood,
-    Connection.sector_code, Connection.system_id, Connection.latitude, Connection.longitude,
-    Connection.segment_code,
-)
-
-
-def _area_conditions(area: Area) -> list[Any]:
-    conds: list[Any] = []
-    if area.sector_codes:
-        conds.append(Connection.sector_code.in_(area.sector_codes))
-    if area.segment_codes:
-        conds.append(Connection.segment_code.in_(area.segment_codes))
-    if area.neighbourhoods:
-        # the names as stored, matched without case/accents here, so the indexed column is
-        # compared as is (lower(neighbourhood) in SQL would scan the whole table)
-        wanted = {domain.search_key(n) for n in area.neighbourhoods}
-        names = [n for n in neighbourhood_names() if domain.search_key(n) in wanted]
-        conds.append(Connection.neighbourhood.in_(names) if names else false())
-    if area.system_id is not None:
-        conds.append(Connection.system_id == area.system_id)
-    if len(area.polygon) >= 3:
-        lats = [p[0] for p in area.polygon]
-        lons = [p[1] for p in area.polygon]
-        conds.append(Connection.latitude.between(min(lats), max(lats))
-                     & Connection.longitude.between(min(lons), max(lons)))
-    return conds
-
-
-def _matches_without_polygon(area: Area, row: Any) -> bool:
-    return bool(
-        (area.sector_codes and row.sector_code in area.sector_codes)
-        or (area.segment_codes and row.segment_code in area.segment_codes)
-        or (area.neighbourhoods and domain.search_key(row.neighbourhood or "")
-            in {domain.search_key(n) for n in area.neighbourhoods})
-        or (area.system_id is not None and row.system_id == area.system_id)
-    )
-
-
-def _area_rows(area: Area, columns: tuple[Any, ...]) -> list[Any]:
-    conds = _area_conditions(area)
-    if not conds:
-        return []
-    stmt = (select(*columns).join(Consumer, Consumer.id == Connection.consumer_id)
-            .where(Connection.situation == Situation.ATIVA.value, or_(*conds))
-            .order_by(Connection.id))
-    rows = session().execute(stmt).all()
-    if len(area.polygon) >= 3:
-        poly = area.polygon
-        rows = [r for r in rows if _matches_without_polygon(area, r) or (
-            r.latitude is not None and r.longitude is not None
-            and domain.point_in_polygon(r.latitude, r.longitude, poly))]
-    return rows
-
-
-def contacts_in_area(area: Area) -> list[Contact]:
-    out = []
-    for r in _area_rows(area, _CONTACT_COLS):
-        addr = f"{r.street}, {r.house_number}" + (f" - {r.complement}" if r.complement else "")
-        out.append(Contact(
-            consumer_id=r.consumer_id, connection_id=r.id, matricula=r.matricula, name=r.name,
-            mobile=r.mobile, phones=tuple(r.phones or ()), email=r.email,
-            channels=tuple(r.channels or ()), consent=bool(r.consent), address=addr,
-            neighbourhood=r.neighbourhood, sector_code=r.sector_code, system_id=r.system_id,
-            latitude=r.latitude, longitude=r.longitude))
-    return out
-
-
-def count_in_area(area: Area) -> int:
-    if len(area.polygon) >= 3:
-        return len(_area_rows(area, (Connection.id, Connection.sector_code,
-                                     Connection.segment_code, Connection.neighbourhood,
-                                     Connection.system_id, Connection.latitude,
-                                     Connection.longitude)))
-    conds = _area_conditions(area)
-    if not conds:
-        return 0
-    return session().scalar(select(func.count(Connection.id)).where(
-        Connection.situation == Situation.ATIVA.value, or_(*conds))) or 0
-
-
-def neighbourhood_names() -> list[str]:
-    rows = session().scalars(select(Connection.neighbourhood).distinct())
-    return sorted((r for r in rows if r), key=domain.search_key)
-
-
-def locate(query: str, limit: int = 20) -> list[ServiceLocation]:
-    """By matricula (with or without its digit), street or neighbourhood."""
-    q = (query or "").strip()
-    if not q:
-        return []
-    s = session()
-    out: list[ServiceLocation] = []
-    d = domain.digits(q)
-    if d and len(d) == len(q.replace("-", "").replace(".", "").replace(" ", "")):
-        try:
-            c = by_matricula(q)
-        except NotFound:
-            return []
-        return [ServiceLocation(
-            label=f"Matrícula {domain.format_matricula(c.matricula)} - {c.street} - {c.neighbourhood}",
-            neighbourhood=c.neighbourhood, system_id=c.system_id, sector_code=c.sector_code,
-            latitude=c.latitude, longitude=c.longitude, matricula=c.matricula,
-            extra={"situacao": c.situation, "logradouro": c.street})]
-    key = domain.search_key(q)
-    if len(key) < 2:
-        return []
-    rows = s.execute(
-        select(Connection.street, Connection.neighbourhood, Connection.system_id,
-               Connection.sector_code, Connection.latitude, Connection.longitude)
-        .where(Connection.search_key.contains(key), Connection.situation != Situation.SUPRIMIDA.value)
-        .limit(20_000)).all()
-    by_hood: dict[str, list[Any]] = {}
-    by_street: dict[tuple[str, str], list[Any]] = {}
-    for r in rows:
-        if key in domain.search_key(r.neighbourhood):
-            by_hood.setdefault(r.neighbourhood, []).append(r)
-        if key in domain.search_key(r.street) or key in domain.search_key(r.street, r.neighbourhood):
-            by_street.setdefault((r.street, r.neighbourhood), []).append(r)
-
-    def summary(label: str, hood: str, rs: list[Any], kind: str) -> ServiceLocation:
-        systems = Counter(r.system_id for r in rs)
-        sectors = Counter(r.sector_code for r in rs)
-        pts = [(r.latitude, r.longitude) for r in rs if r.latitude is not None]
-        lat = sum(p[0] for p in pts) / len(pts) if pts else None
-        lon = sum(p[1] for p in pts) / len(pts) if pts else None
-        extra = {"tipo": kind, "ligacoes": str(len(rs))}
-        if len(systems) > 1:
-            extra["sistemas"] = ",".join(str(x) for x in systems if x is not None)
-        return ServiceLocation(label=label, neighbourhood=hood,
-                               system_id=systems.most_common(1)[0][0],
-                               sector_code=sectors.most_common(1)[0][0], latitude=lat,
-                               longitude=lon, extra=extra)
-
-    for hood in sorted(by_hood, key=domain.search_key):
-        out.append(summary(hood, hood, by_hood[hood], "bairro"))
-    for street, hood in sorted(by_street, key=lambda t: (domain.search_key(t[0]), t[1])):
-        out.append(summary(f"{street} - {hood}", hood, by_street[(street, hood)], "logradouro"))
-    return out[:limit]
-
-
-PUBLIC_MIN_GROUP = 5  # fewer connections than this: the centre would point at a house
-
-
-def locate_public(query: str, limit: int = 20) -> list[ServiceLocation]:
-    """See commercial.api.locate_public."""
-    q = (query or "").strip()
-    compact = q.replace("-", "").replace(".", "").replace(" ", "")
-    if compact.isdigit():
-        if not domain.matricula_is_valid(compact):
-            return []
-        try:
-            c = by_matricula(compact)
-        except NotFound:
-            return []
-        return [ServiceLocation(
-            label=f"Matricula {domain.format_matricula(c.matricula)} - {c.neighbourhood}",
-            neighbourhood=c.neighbourhood, system_id=c.system_id, sector_code=c.sector_code,
-            extra={"tipo": "matricula"})]
-    out = []
-    for loc in locate(q, limit):
-        if int(loc.extra.get("ligacoes", "0")) < PUBLIC_MIN_GROUP:
-            loc = dataclasses.replace(loc, latitude=None, longitude=None)
-        out.append(loc)
-    return out
-
-
-# -- supply systems ---------------------------------------------------------------------------
-
-@transactional
-def match_systems() -> int:
-    """Fill `system_id` from the LIMS systems by code (`system_code`); returns rows changed."""
-    from lims import api as lims_api
-
-    try:
-        systems = {s.code: s.id for s in lims_api.systems()}
-    except NotImplementedError:
-        return 0
-    s = session()
-    changed = 0
-    with audit_context(reason="Vínculo com o sistema de abastecimento do LIMS"):
-        for code, sid in systems.items():
-            for conn in s.scalars(select(Connection).where(
-                    Connection.system_code == code,
-                    or_(Connection.system_id.is_(None), Connection.system_id != sid))):
-                conn.system_id = sid
-                changed += 1
-        s.flush()
-    return changed
-
-
-def systems_by_code() -> dict[str, int]:
-    from lims import api as lims_api
-
-    try:
-        return {s.code: s.id for s in lims_api.systems()}
-    except NotImplementedError:
-        return {}
-
-
-@transactional
-def save_group(data: dict[str, Any], group_id: int | None = None) -> BillingGroup:
-    errors: dict[str, list[str]] = {}
-    s = session()
-    try:
-        number = int(data.get("number") or 0)
-        if number <= 0:
-            raise ValueError
-    except (TypeError, ValueError):
-        errors["number"] = ["Número do grupo inválido."]
-        number = 0
-    name = " ".join(str(data.get("name") or "").split())
-    if not name:
-        errors["name"] = ["Informe o nome do grupo."]
-    days = {}
-    for k in ("reading_day", "processing_day", "due_day"):
-        try:
-            v = int(data.get(k) or 0)
-            if not 1 <= v <= 28:
-                raise ValueError
-            days[k] = v
-        except (TypeError, ValueError):
-            errors[k] = ["Dia deve estar entre 1 e 28."]
-    other = s.scalars(select(BillingGroup.id).where(BillingGroup.number == number)).first()
-    if number and other is not None and other != group_id:
-        errors["number"] = ["Já existe um grupo com este número."]
-    if errors:
-        raise ValidationError("Confira os dados do grupo de faturamento.", fields=errors)
-    with audit_context(reason="Cadastro de grupo de faturamento"):
-        g = s.get(BillingGroup, group_id) if group_id else BillingGroup()
-        if g is None:
-            raise NotFound("Grupo não encontrado.")
-        g.number, g.name = number, name
-        for k, v in days.items():
-            setattr(g, k, v)
-        g.kind = str(data.get("kind") or "normal")
-        g.bill_water = bool(data.get("bill_water", True))
-        g.bill_sewer = bool(data.get("bill_sewer", True))
-        g.cut_notice = bool(data.get("cut_notice", True))
-        if group_id is None:
-            s.add(g)
-        s.flush()
-    return g
-
-
-def groups() -> list[BillingGroup]:
-    return list(session().scalars(select(BillingGroup).order_by(BillingGroup.number)))
-
-
-def ensure_unique_matricula(number: int) -> None:
-    if session().scalars(select(Connection.id).where(Connection.number == number)).first():
-        raise Conflict("Matrícula já cadastrada.")

@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from commercial import domain
-from commercial.models import Tariff, TariffBand, TariffTable
+from commercial.domain.money import money
+from commercial.domain.tariffs import CATEGORY_LABELS, Band, Category, TariffRule
+from commercial.models import Invoice, Tariff, TariffBand, TariffTable
 from core.audit import audit_context
 from core.db import session, transactional
 from core.errors import Conflict, NotFound, ValidationError
@@ -25,12 +26,12 @@ def _dec(v: Any, field: str, errors: dict[str, list[str]]) -> Decimal:
         return Decimal(0)
 
 
-def to_rule(t: Tariff, table: TariffTable | None = None) -> domain.TariffRule:
+def to_rule(t: Tariff, table: TariffTable | None = None) -> TariffRule:
     table = table or t.table
-    return domain.TariffRule(
+    return TariffRule(
         category=t.category, tariff_type=t.tariff_type, minimum_volume=t.minimum_volume,
         minimum_charge=Decimal(t.minimum_charge),
-        bands=tuple(domain.Band(b.lower, b.upper, Decimal(b.price)) for b in
+        bands=tuple(Band(b.lower, b.upper, Decimal(b.price)) for b in
                     sorted(t.bands, key=lambda b: b.lower)),
         sewer_percent=Decimal(t.sewer_percent), table_name=table.name,
         valid_from=table.valid_from, valid_to=table.valid_to)
@@ -56,7 +57,7 @@ def tables_between(start: dt.date, end: dt.date) -> list[TariffTable]:
         .order_by(TariffTable.valid_from)))
 
 
-def rules_between(start: dt.date, end: dt.date) -> list[domain.TariffRule]:
+def rules_between(start: dt.date, end: dt.date) -> list[TariffRule]:
     return [to_rule(t, tbl) for tbl in tables_between(start, end) for t in tbl.tariffs]
 
 
@@ -70,7 +71,7 @@ def parse_tariffs(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dic
         key = f"tarifa_{i}"
         e: dict[str, list[str]] = {}
         cat = str(r.get("category") or "").strip()
-        if cat not in domain.Category._value2member_map_:
+        if cat not in Category._value2member_map_:
             e.setdefault(key, []).append(f"Categoria desconhecida: {cat!r}.")
         ttype = str(r.get("tariff_type") or "normal").strip() or "normal"
         if (cat, ttype) in seen:
@@ -91,16 +92,16 @@ def parse_tariffs(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dic
             except (KeyError, TypeError, ValueError):
                 e.setdefault(key, []).append("Limites de faixa inválidos.")
                 continue
-            bands.append(domain.Band(lower, upper, _dec(b.get("price", 0), key, e)))
+            bands.append(Band(lower, upper, _dec(b.get("price", 0), key, e)))
         bands.sort(key=lambda b: b.lower)
-        rule = domain.TariffRule(cat, ttype, min_vol, min_charge, tuple(bands), sewer)
+        rule = TariffRule(cat, ttype, min_vol, min_charge, tuple(bands), sewer)
         if not e:
             probs = rule.problems()
             if probs:
-                e[key] = [f"{domain.CATEGORY_LABELS.get(cat, cat)}: {p}" for p in probs]
+                e[key] = [f"{CATEGORY_LABELS.get(cat, cat)}: {p}" for p in probs]
         errors.update(e)
         out.append({"category": cat, "tariff_type": ttype, "minimum_volume": min_vol,
-                    "minimum_charge": domain.money(min_charge), "sewer_percent": sewer,
+                    "minimum_charge": money(min_charge), "sewer_percent": sewer,
                     "description": str(r.get("description") or "")[:200], "bands": bands})
     if not rows:
         errors["tarifas"] = ["Cadastre ao menos uma categoria."]
@@ -188,8 +189,6 @@ def save_table(name: str, valid_from: Any, valid_to: Any, tariffs: list[dict[str
 
 
 def _table_used(table: TariffTable) -> bool:
-    from commercial.models import Invoice
-
     s = session()
     hi = table.valid_to or dt.date.max
     return s.scalars(select(Invoice.id).where(Invoice.issue_date >= table.valid_from,
@@ -216,7 +215,7 @@ def copy_table(table_id: int, name: str, valid_from: Any, adjust_percent: Any = 
     factor = 1 + pct / 100
     rows = table_as_rows(src)
     for r in rows:
-        r["minimum_charge"] = str(domain.money(Decimal(r["minimum_charge"]) * factor))
+        r["minimum_charge"] = str(money(Decimal(r["minimum_charge"]) * factor))
         for b in r["bands"]:
             b["price"] = str((Decimal(b["price"]) * factor).quantize(Decimal("0.0001")))
     table = save_table(name, valid_from, None, rows,
@@ -233,8 +232,8 @@ def tender_example_rows(factor: Decimal = Decimal(1)) -> list[dict[str, Any]]:
         m = Decimal(mult) * factor
         edges = [(10, 15), (15, 20), (20, 25), (25, 30), (30, 50), (50, None)]
         return {"category": cat, "tariff_type": "normal",
-                "description": f"{domain.CATEGORY_LABELS[domain.Category(cat)]} normal",
-                "minimum_volume": 10, "minimum_charge": str(domain.money(Decimal(min_charge) * m)),
+                "description": f"{CATEGORY_LABELS[Category(cat)]} normal",
+                "minimum_volume": 10, "minimum_charge": str(money(Decimal(min_charge) * m)),
                 "sewer_percent": sewer,
                 "bands": [{"lower": lo, "upper": hi,
                            "price": str((Decimal(p) * m).quantize(Decimal("0.0001")))}

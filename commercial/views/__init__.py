@@ -7,9 +7,9 @@ from commercial.views.blueprints import api, bp
 from core.shell import Area
 
 NAV = [
-    ("Comercial", "commercial.painel", "commercial.registry.view"),  # the area's dashboard
-    ("Faturamento", "commercial.faturamento", "commercial.billing.run"),
-    ("Tarifas", "commercial.tarifas", "commercial.tariffs.manage"),
+    ("Comercial", "commercial.home", "commercial.registry.view"),  # the area's dashboard
+    ("Faturamento", "commercial.billing", "commercial.billing.run"),
+    ("Tarifas", "commercial.tariff_tables", "commercial.tariffs.manage"),
 ]
 
 register = Area(blueprints=[bp], api_blueprints=[api], nav=NAV,

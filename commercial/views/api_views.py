@@ -12,11 +12,14 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from commercial import domain
+from commercial import api as commercial_api
+from commercial.domain.documents import format_matricula, mask_document
 from commercial.models import SITUATION_LABELS, Connection, Invoice, Situation
+from commercial.services import batches, invoices, reading_history, registry
 from commercial.views.blueprints import api
 from core.auth import require
 from core.db import session
+from core.web import current
 
 
 class LookupArgs(Schema):
@@ -178,7 +181,7 @@ class BatchOut(Schema):
 
 def connection_json(c: Connection, full: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "id": c.id, "matricula": c.matricula, "matricula_formatada": domain.format_matricula(c.matricula),
+        "id": c.id, "matricula": c.matricula, "matricula_formatada": format_matricula(c.matricula),
         "titular": c.consumer.name, "endereco": c.address, "bairro": c.neighbourhood,
         "cidade": c.city, "setor": c.sector_code, "trecho": c.segment_code,
         "sistema_id": c.system_id, "situacao": c.situation,
@@ -189,7 +192,7 @@ def connection_json(c: Connection, full: bool = False) -> dict[str, Any]:
     if full:
         cu = c.consumer
         out.update({
-            "cliente": {"id": cu.id, "nome": cu.name, "documento": domain.mask_document(cu.document),
+            "cliente": {"id": cu.id, "nome": cu.name, "documento": mask_document(cu.document),
                         "celular": cu.mobile, "email": cu.email, "canais": cu.channels or [],
                         "consentimento": cu.consent, "fatura_por_email": cu.invoice_by_email},
             "diametro_hidrometro": c.meter_diameter, "esgoto": c.has_sewer,
@@ -221,7 +224,6 @@ class ConnectionsApi(MethodView):
     @api.alt_response(200, schema=ConnectionOut(many=True), success=True, description="Ligacoes")
     def get(self, args):  # type: ignore[no-untyped-def]
         """Busca ligacoes por matricula (com ou sem digito), hidrometro, nome, CPF/CNPJ, rua ou bairro."""
-        from commercial.services import registry
 
         rows = registry.search_connections(args["q"], neighbourhood=args.get("bairro"),
                                            situation=args.get("situacao"), limit=args["limite"],
@@ -235,13 +237,12 @@ class ConnectionApi(MethodView):
     @api.alt_response(200, schema=ConnectionFullOut, success=True, description="A ligacao")
     def get(self, matricula):  # type: ignore[no-untyped-def]
         """Uma ligacao pela matricula, com o cliente e os canais de contato."""
-        from commercial.services import readings, registry
 
         c = registry.by_matricula(matricula)
         out = connection_json(c, full=True)
         today = dt.date.today()
         out["historico"] = [{"ano": y, "mes": m, "consumo_m3": v, "tipo": k}
-                            for y, m, v, k in readings.history(c.id, today.year, today.month, 7)]
+                            for y, m, v, k in reading_history.history(c.id, today.year, today.month, 7)]
         return out
 
 
@@ -253,7 +254,6 @@ class AreaApi(MethodView):
     def get(self, args):  # type: ignore[no-untyped-def]
         """Quantas ligacoes ativas ha numa area (setores, trechos, bairros ou sistema) e,
         com contatos=true, quem sao e como avisa-los."""
-        from commercial import api as commercial_api
 
         area = commercial_api.Area(sector_codes=tuple(args["setor"]),
                                    segment_codes=tuple(args["trecho"]),
@@ -273,7 +273,6 @@ class LocateApi(MethodView):
                       description="Onde e abastecido")
     def get(self, args):  # type: ignore[no-untyped-def]
         """Onde uma matricula, rua ou bairro e abastecido (sistema e setor)."""
-        from commercial import api as commercial_api
 
         return [asdict(x) for x in commercial_api.locate(args["q"], args["limite"])]
 
@@ -285,7 +284,6 @@ class InvoicesApi(MethodView):
     @api.alt_response(200, schema=InvoiceOut(many=True), success=True, description="Faturas")
     def get(self, args):  # type: ignore[no-untyped-def]
         """Faturas, as mais recentes primeiro (filtre por matricula e referencia)."""
-        from commercial.services import registry
 
         stmt = select(Invoice).order_by(Invoice.year.desc(), Invoice.month.desc(), Invoice.id.desc())
         if args.get("matricula"):
@@ -303,9 +301,8 @@ class InvoiceApi(MethodView):
     @api.alt_response(200, schema=InvoiceFullOut, success=True, description="A fatura")
     def get(self, numero):  # type: ignore[no-untyped-def]
         """Uma fatura com todo o seu conteudo impresso (inclusive o bloco de qualidade da agua)."""
-        from commercial.services import billing
 
-        return invoice_json(billing.by_number(numero), with_doc=True)
+        return invoice_json(invoices.by_number(numero), with_doc=True)
 
 
 @api.route("/faturas/<string:numero>/pdf")
@@ -315,10 +312,9 @@ class InvoicePdfApi(MethodView):
                       schema={"type": "string", "format": "binary"})
     def get(self, numero):  # type: ignore[no-untyped-def]
         """2a via da fatura em PDF (mesmo conteudo da original, marcada como 2a via)."""
-        from commercial.services import billing
 
-        inv = billing.by_number(numero)
-        data = billing.second_copy(inv.id)
+        inv = invoices.by_number(numero)
+        data = invoices.second_copy(inv.id)
         return Response(data, mimetype="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="fatura-{numero}-2via.pdf"'})
 
@@ -330,11 +326,10 @@ class InvoicePaymentApi(MethodView):
     @api.alt_response(200, schema=InvoiceOut, success=True, description="A fatura atualizada")
     def post(self, data, numero):  # type: ignore[no-untyped-def]
         """Informa o pagamento (ou a devolucao do debito automatico) vindo da arrecadacao."""
-        from commercial.services import billing
 
         if data["debito_devolvido"]:
-            return invoice_json(billing.mark_debit_returned(numero, data["data_pagamento"]))
-        return invoice_json(billing.mark_paid(numero, data["data_pagamento"]))
+            return invoice_json(invoices.mark_debit_returned(numero, data["data_pagamento"]))
+        return invoice_json(invoices.mark_paid(numero, data["data_pagamento"]))
 
 
 @api.route("/lotes")
@@ -344,13 +339,11 @@ class BatchesApi(MethodView):
     @api.alt_response(201, schema=BatchOut, success=True, description="O lote agendado")
     def post(self, data):  # type: ignore[no-untyped-def]
         """Agenda (ou inicia, se a emissao for hoje) o lote de faturas de um grupo e mes."""
-        from commercial.services import billing
-        from core.web import current
 
-        b = billing.request_batch(data["grupo"], data["ano"], data["mes"],
+        b = batches.request_batch(data["grupo"], data["ano"], data["mes"],
                                   issue_date=data["emissao"], due_date=data["vencimento"],
                                   user_id=current().id)
-        return billing.batch_status(b.id), 201
+        return batches.batch_status(b.id), 201
 
 
 @api.route("/lotes/<int:batch_id>")
@@ -359,6 +352,5 @@ class BatchApi(MethodView):
     @api.alt_response(200, schema=BatchOut, success=True, description="Estado do lote")
     def get(self, batch_id):  # type: ignore[no-untyped-def]
         """Estado e progresso de um lote."""
-        from commercial.services import billing
 
-        return billing.batch_status(batch_id)
+        return batches.batch_status(batch_id)

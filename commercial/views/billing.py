@@ -7,13 +7,16 @@ import datetime as dt
 from flask import Response, flash, jsonify, redirect, render_template, request, send_file, url_for
 from sqlalchemy import select
 
-from commercial import domain
+from commercial.domain.documents import format_matricula
 from commercial.models import Invoice, InvoiceBatch
+from commercial.services import batches, billing_groups, delivery, invoices, readings
 from commercial.views.blueprints import bp
+from core import fmt, jobs
 from core.auth import require
 from core.db import session
 from core.errors import NotFound, ValidationError
-from core.web import query_int
+from core.job_views import may_act
+from core.web import current, query_int
 
 
 def _month_args() -> tuple[int, int]:
@@ -30,11 +33,8 @@ def _month_args() -> tuple[int, int]:
 
 @bp.route("/leituras", methods=["GET", "POST"])
 @require("commercial.readings.import")
-def leituras():  # type: ignore[no-untyped-def]
-    from commercial.services import readings, registry
-    from core.web import current
-
-    groups = registry.groups()
+def import_readings():  # type: ignore[no-untyped-def]
+    groups = billing_groups.groups()
     y, m = _month_args()
     group_id = request.values.get("grupo", type=int) or (groups[0].id if groups else None)
     report = None
@@ -57,10 +57,7 @@ def leituras():  # type: ignore[no-untyped-def]
 
 @bp.route("/faturamento", methods=["GET", "POST"])
 @require("commercial.billing.run")
-def faturamento():  # type: ignore[no-untyped-def]
-    from commercial.services import billing, registry
-    from core.web import current
-
+def billing():  # type: ignore[no-untyped-def]
     if request.method == "POST":
         y, m = _month_args()
         group_id = request.form.get("grupo", type=int)
@@ -71,52 +68,46 @@ def faturamento():  # type: ignore[no-untyped-def]
             due_d = dt.date.fromisoformat(due) if due else None
         except ValueError as exc:
             raise ValidationError("Data inválida.", fields={"emissao": ["AAAA-MM-DD"]}) from exc
-        batch = billing.request_batch(group_id or 0, y, m, issue_date=issue_d, due_date=due_d,
+        batch = batches.request_batch(group_id or 0, y, m, issue_date=issue_d, due_date=due_d,
                                       user_id=current().id)
         flash("Lote criado." + (" Processamento iniciado." if batch.issue_date <= dt.date.today()
                                 else f" Será processado em {batch.issue_date:%d/%m/%Y}; "
                                      "os avisos por SMS já foram agendados."), "sucesso")
-        return redirect(url_for("commercial.lote", batch_id=batch.id))
+        return redirect(url_for("commercial.batch", batch_id=batch.id))
     y, m = _month_args()
-    return render_template("commercial/faturamento.html", batches=billing.batches(),
-                           groups=registry.groups(), year=y, month=m,
+    return render_template("commercial/faturamento.html", batches=batches.batches(),
+                           groups=billing_groups.groups(), year=y, month=m,
                            today=dt.date.today().isoformat())
 
 
 @bp.route("/faturamento/lotes/<int:batch_id>")
 @require("commercial.billing.run")
-def lote(batch_id: int):  # type: ignore[no-untyped-def]
-    from commercial.services import billing
-
+def batch(batch_id: int):  # type: ignore[no-untyped-def]
     b = session().get(InvoiceBatch, batch_id)
     if b is None:
         raise NotFound("Lote não encontrado.")
     page = query_int("pagina", 1, minimum=1, maximum=100_000)
-    invoices = session().scalars(select(Invoice).where(Invoice.batch_id == batch_id)
-                                 .order_by(Invoice.seq).limit(51).offset((page - 1) * 50)).all()
-    from core import jobs
-    from core.job_views import may_act
+    rows = session().scalars(select(Invoice).where(Invoice.batch_id == batch_id)
+                             .order_by(Invoice.seq).limit(51).offset((page - 1) * 50)).all()
 
     jobs.detect_interrupted()
-    job = jobs.latest_for(billing.batch_subject(batch_id))
-    status = billing.batch_status(batch_id)
-    return render_template("commercial/lote.html", b=b, status=status, invoices=invoices[:50],
-                           more=len(invoices) > 50, page=page, brl=domain.brl,
-                           fmt=domain.format_matricula, job=job,
+    job = jobs.latest_for(batches.batch_subject(batch_id))
+    status = batches.batch_status(batch_id)
+    return render_template("commercial/lote.html", b=b, status=status, invoices=rows[:50],
+                           more=len(rows) > 50, page=page, brl=fmt.money,
+                           fmt=format_matricula, job=job,
                            may_act=job is not None and may_act(job), voltar=request.path)
 
 
 @bp.route("/faturamento/lotes/<int:batch_id>/estado.json")
 @require("commercial.billing.run")
-def lote_estado(batch_id: int):  # type: ignore[no-untyped-def]
-    from commercial.services import billing
-
-    return jsonify(billing.batch_status(batch_id))
+def batch_status(batch_id: int):  # type: ignore[no-untyped-def]
+    return jsonify(batches.batch_status(batch_id))
 
 
 @bp.route("/faturamento/lotes/<int:batch_id>/impressao.zip")
 @require("commercial.billing.run")
-def lote_impressao(batch_id: int):  # type: ignore[no-untyped-def]
+def batch_print_file(batch_id: int):  # type: ignore[no-untyped-def]
     b = session().get(InvoiceBatch, batch_id)
     if b is None or not b.print_file:
         raise NotFound("Arquivo de impressão ainda não gerado.")
@@ -126,26 +117,23 @@ def lote_impressao(batch_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/faturas/<int:invoice_id>/cancelar", methods=["POST"])
 @require("commercial.invoices.manage")
-def fatura_cancelar(invoice_id: int):  # type: ignore[no-untyped-def]
-    from commercial.services import billing
-
-    inv = billing.cancel_invoice(invoice_id, request.form.get("motivo", ""))
+def cancel_invoice(invoice_id: int):  # type: ignore[no-untyped-def]
+    inv = invoices.cancel_invoice(invoice_id, request.form.get("motivo", ""))
     flash(f"Fatura {inv.number} cancelada.", "sucesso")
-    return redirect(url_for("commercial.ligacao", connection_id=inv.connection_id))
+    return redirect(url_for("commercial.connection", connection_id=inv.connection_id))
 
 
 @bp.route("/avisos")
 @require("commercial.billing.run")
-def avisos():  # type: ignore[no-untyped-def]
-    from commercial.services import delivery
-
+def notices():  # type: ignore[no-untyped-def]
     kind = request.args.get("tipo") or None
     return render_template("commercial/avisos.html", rows=delivery.notices(300, kind), kind=kind)
 
 
 @bp.route("/leituras/modelo.csv")
 @require("commercial.readings.import")
-def leituras_modelo():  # type: ignore[no-untyped-def]
+def readings_template():  # type: ignore[no-untyped-def]
     text = "matrícula;data;leitura;ocorrência\n12343;18/10/2026;1534;\n10007;18/10/2026;;portao fechado\n"
     return Response(text, mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="modelo-leituras.csv"'})
+

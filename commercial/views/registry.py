@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from commercial import domain
+from commercial.domain.contacts import format_phone
+from commercial.domain.documents import format_document, format_matricula
+from commercial.domain.tariffs import CATEGORY_LABELS
 from commercial.models import (
     CHANNEL_LABELS,
     CHANNELS,
@@ -18,9 +20,16 @@ from commercial.models import (
     Connection,
     Invoice,
     InvoiceBatch,
+    Reading,
+    ServiceCharge,
     Situation,
 )
+from commercial.pdf import VERDICT_TEXT, date_as_printed, number_as_printed
+from commercial.services import invoice_docs, invoices, reading_history, registry
+from commercial.services.areas import neighbourhood_names
+from commercial.services.billing_groups import groups
 from commercial.views.blueprints import bp
+from core import fmt
 from core.auth import require
 from core.db import session, unit_of_work
 from core.errors import ValidationError
@@ -33,13 +42,13 @@ def dashboard_widgets(user: Any) -> list[dict[str, Any]]:
         return []
     s = session()
     active = s.scalar(select(func.count(Connection.id)).where(
-        Connection.situation == Situation.ATIVA.value)) or 0
+        Connection.situation == Situation.ACTIVE.value)) or 0
     last = s.scalars(select(InvoiceBatch).order_by(InvoiceBatch.id.desc()).limit(1)).first()
     out = [{"title": "Ligações ativas", "value": f"{active:,}".replace(",", "."),
-            "url": url_for("commercial.ligacoes"), "hint": "Cadastro comercial"}]
+            "url": url_for("commercial.connections"), "hint": "Cadastro comercial"}]
     if last is not None:
         out.append({"title": f"Último lote ({last.month:02d}/{last.year})",
-                    "value": f"{last.done}", "url": url_for("commercial.lote", batch_id=last.id),
+                    "value": f"{last.done}", "url": url_for("commercial.batch", batch_id=last.id),
                     "hint": f"faturas - {last.state}",
                     "tone": "alerta" if last.state == "falhou" else ""})
     return out
@@ -47,12 +56,12 @@ def dashboard_widgets(user: Any) -> list[dict[str, Any]]:
 
 @bp.route("/")
 @require("commercial.registry.view")
-def painel():  # type: ignore[no-untyped-def]
+def home():  # type: ignore[no-untyped-def]
     s = session()
     by_sit = dict(s.execute(select(Connection.situation, func.count(Connection.id))
                             .group_by(Connection.situation)).all())
     by_sector = s.execute(select(Connection.sector_code, func.count(Connection.id))
-                          .where(Connection.situation == Situation.ATIVA.value)
+                          .where(Connection.situation == Situation.ACTIVE.value)
                           .group_by(Connection.sector_code).order_by(Connection.sector_code)).all()
     batches = s.scalars(select(InvoiceBatch).order_by(InvoiceBatch.id.desc()).limit(5)).all()
     return render_template("commercial/painel.html", by_sit=by_sit, by_sector=by_sector,
@@ -61,9 +70,7 @@ def painel():  # type: ignore[no-untyped-def]
 
 @bp.route("/ligacoes")
 @require("commercial.registry.view")
-def ligacoes():  # type: ignore[no-untyped-def]
-    from commercial.services import registry
-
+def connections():  # type: ignore[no-untyped-def]
     q = request.args.get("q", "").strip()
     hood = request.args.get("bairro") or None
     sit = request.args.get("situacao") or None
@@ -72,8 +79,8 @@ def ligacoes():  # type: ignore[no-untyped-def]
                                        offset=(page - 1) * 50)
     return render_template("commercial/ligacoes.html", rows=rows[:50], more=len(rows) > 50,
                            page=page, q=q, hood=hood, sit=sit,
-                           hoods=registry.neighbourhood_names(), labels=SITUATION_LABELS,
-                           fmt=domain.format_matricula)
+                           hoods=neighbourhood_names(), labels=SITUATION_LABELS,
+                           fmt=format_matricula)
 
 
 def history_svg(hist: list[tuple[int, int, int, str]]) -> Markup:
@@ -82,7 +89,7 @@ def history_svg(hist: list[tuple[int, int, int, str]]) -> Markup:
     if not hist:
         return Markup('<p class="discreto">Sem leituras.</p>')
     last = len(hist) - 1
-    bars = [Bar(domain.month_label(y, m), c, tip=f"{domain.month_label(y, m)}: {c} m3 ({k})",
+    bars = [Bar(fmt.month_short(y, m), c, tip=f"{fmt.month_short(y, m)}: {c} m3 ({k})",
                 color="#0b4f8a" if i == last else
                 ("#9aa7b4" if k == "media" else "#8fb3d6"))
             for i, (y, m, c, k) in enumerate(hist)]
@@ -92,24 +99,21 @@ def history_svg(hist: list[tuple[int, int, int, str]]) -> Markup:
 
 @bp.route("/ligacoes/<int:connection_id>")
 @require("commercial.registry.view")
-def ligacao(connection_id: int):  # type: ignore[no-untyped-def]
-    from commercial.models import Reading, ServiceCharge
-    from commercial.services import billing, readings, registry
-
+def connection(connection_id: int):  # type: ignore[no-untyped-def]
     conn = registry.get_connection(connection_id)
     today = dt.date.today()
-    hist = readings.history(conn.id, today.year, today.month, 7)
+    hist = reading_history.history(conn.id, today.year, today.month, 7)
     last_readings = session().scalars(select(Reading).where(Reading.connection_id == conn.id)
                                       .order_by(Reading.year.desc(), Reading.month.desc())
                                       .limit(12)).all()
     services = session().scalars(select(ServiceCharge).where(
         ServiceCharge.connection_id == conn.id).order_by(ServiceCharge.id.desc()).limit(20)).all()
     return render_template("commercial/ligacao.html", c=conn, consumer=conn.consumer,
-                           invoices=billing.invoices_of(conn.id), readings=last_readings,
+                           invoices=invoices.invoices_of(conn.id), readings=last_readings,
                            chart=history_svg(hist[-7:]), services=services,
-                           labels=SITUATION_LABELS, fmt=domain.format_matricula,
-                           phone=domain.format_phone, doc=domain.format_document,
-                           channel_labels=CHANNEL_LABELS, cats=domain.CATEGORY_LABELS)
+                           labels=SITUATION_LABELS, fmt=format_matricula,
+                           phone=format_phone, doc=format_document,
+                           channel_labels=CHANNEL_LABELS, cats=CATEGORY_LABELS)
 
 
 def _form_values(form: Any) -> dict[str, Any]:
@@ -124,9 +128,7 @@ def _form_values(form: Any) -> dict[str, Any]:
 @bp.route("/ligacoes/nova", methods=["GET", "POST"])
 @bp.route("/ligacoes/<int:connection_id>/editar", methods=["GET", "POST"])
 @require("commercial.registry.edit")
-def ligacao_form(connection_id: int | None = None):  # type: ignore[no-untyped-def]
-    from commercial.services import registry
-
+def edit_connection(connection_id: int | None = None):  # type: ignore[no-untyped-def]
     conn = registry.get_connection(connection_id) if connection_id else None
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
@@ -160,8 +162,8 @@ def ligacao_form(connection_id: int | None = None):  # type: ignore[no-untyped-d
             flash(exc.message, "erro")
             errors = exc.fields or errors
         else:
-            flash(f"Ligação {domain.format_matricula(conn_saved.matricula)} gravada.", "sucesso")
-            return redirect(url_for("commercial.ligacao", connection_id=conn_saved.id))
+            flash(f"Ligação {format_matricula(conn_saved.matricula)} gravada.", "sucesso")
+            return redirect(url_for("commercial.connection", connection_id=conn_saved.id))
     elif conn is not None:
         values = {k: getattr(conn, k) for k in (
             "street", "house_number", "complement", "neighbourhood", "city", "cep", "sector_code",
@@ -177,69 +179,56 @@ def ligacao_form(connection_id: int | None = None):  # type: ignore[no-untyped-d
     else:
         values = {"has_sewer": True, "residencial": 1, "situation": "ativa", "city": "",
                   "channels": [], "tariff_type": "normal"}
-    from commercial.services.registry import groups
 
     holder = (registry.consumer_by_document(values.get("c_document", ""))
               if conn is None and request.method == "POST" else None)
     return render_template("commercial/ligacao_form.html", c=conn, v=values, errors=errors, holder=holder,
                            groups=groups(), channels=CHANNELS, channel_labels=CHANNEL_LABELS,
-                           econ=ECONOMIA_FIELDS, cats=domain.CATEGORY_LABELS,
+                           econ=ECONOMIA_FIELDS, cats=CATEGORY_LABELS,
                            situations=SITUATION_LABELS, hoods=_hoods())
 
 
 def _hoods() -> list[str]:
-    from commercial.services.registry import neighbourhood_names
-
     return neighbourhood_names()
 
 
 @bp.route("/ligacoes/<int:connection_id>/situacao", methods=["POST"])
 @require("commercial.registry.edit")
-def ligacao_situacao(connection_id: int):  # type: ignore[no-untyped-def]
-    from commercial.services import registry
-
+def set_situation(connection_id: int):  # type: ignore[no-untyped-def]
     registry.set_situation(connection_id, request.form.get("situation", ""),
                            request.form.get("motivo", ""))
     flash("Situação alterada.", "sucesso")
-    return redirect(url_for("commercial.ligacao", connection_id=connection_id))
+    return redirect(url_for("commercial.connection", connection_id=connection_id))
 
 
 @bp.route("/ligacoes/<int:connection_id>/servicos", methods=["POST"])
 @require("commercial.invoices.manage")
-def ligacao_servico(connection_id: int):  # type: ignore[no-untyped-def]
-    from commercial.services import billing
-
-    billing.add_service(connection_id, request.form.get("description", ""),
+def add_service(connection_id: int):  # type: ignore[no-untyped-def]
+    invoices.add_service(connection_id, request.form.get("description", ""),
                         request.form.get("amount", ""))
     flash("Serviço incluído; será cobrado na próxima fatura.", "sucesso")
-    return redirect(url_for("commercial.ligacao", connection_id=connection_id))
+    return redirect(url_for("commercial.connection", connection_id=connection_id))
 
 
 @bp.route("/ligacoes/<int:connection_id>/simular")
 @require("commercial.invoices.view")
-def ligacao_simular(connection_id: int):  # type: ignore[no-untyped-def]
-    from commercial.services import billing
-
+def simulate_invoice(connection_id: int):  # type: ignore[no-untyped-def]
     today = dt.date.today()
     y = query_int("ano", today.year, minimum=1900, maximum=2200)
     m = query_int("mes", today.month, minimum=1, maximum=12)
-    doc = billing.simulate(connection_id, y, m)
-    from commercial.pdf import VERDICT_TEXT, dmy, num
+    doc = invoice_docs.simulate(connection_id, y, m)
 
     return render_template("commercial/simulacao.html", doc=doc, connection_id=connection_id,
-                           num=num, dmy=dmy, verdicts=VERDICT_TEXT)
+                           num=number_as_printed, dmy=date_as_printed, verdicts=VERDICT_TEXT)
 
 
 @bp.route("/faturas/<int:invoice_id>.pdf")
 @require("commercial.invoices.view")
-def fatura_pdf(invoice_id: int):  # type: ignore[no-untyped-def]
-    from flask import Response
-
-    from commercial.services import billing
-
+def invoice_pdf(invoice_id: int):  # type: ignore[no-untyped-def]
     copy = request.args.get("via") == "2"
-    data = billing.second_copy(invoice_id) if copy else billing.invoice_pdf(invoice_id)
+    data = invoices.second_copy(invoice_id) if copy else invoices.invoice_pdf(invoice_id)
     inv = session().get(Invoice, invoice_id)
     name = f"fatura-{inv.number}{'-2via' if copy else ''}.pdf"  # type: ignore[union-attr]
     return Response(data, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{name}"'})
+

@@ -9,8 +9,10 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from commercial import domain
+from commercial.domain.messages import MESSAGE_KIND_LABELS, PLACEHOLDERS
+from commercial.domain.tariffs import CATEGORY_LABELS, Category
 from commercial.models import MessageRule
+from commercial.services import billing_groups, billing_parameters, messages, tariffs
 from commercial.views.blueprints import bp
 from core.auth import require
 from core.db import session
@@ -21,16 +23,14 @@ MAX_BANDS = 8
 
 @bp.route("/tarifas")
 @require("commercial.tariffs.manage")
-def tarifas():  # type: ignore[no-untyped-def]
-    from commercial.services import tariffs
-
+def tariff_tables():  # type: ignore[no-untyped-def]
     return render_template("commercial/tarifas.html", tables=tariffs.tables(),
-                           cats=domain.CATEGORY_LABELS)
+                           cats=CATEGORY_LABELS)
 
 
 def _tariffs_from_form(form: Any) -> list[dict[str, Any]]:
     rows = []
-    for cat in domain.Category:
+    for cat in Category:
         key = cat.value
         if form.get(f"{key}_ativo") != "on":
             continue
@@ -54,9 +54,7 @@ def _tariffs_from_form(form: Any) -> list[dict[str, Any]]:
 @bp.route("/tarifas/nova", methods=["GET", "POST"])
 @bp.route("/tarifas/<int:table_id>", methods=["GET", "POST"])
 @require("commercial.tariffs.manage")
-def tarifa(table_id: int | None = None):  # type: ignore[no-untyped-def]
-    from commercial.services import tariffs
-
+def tariff_table(table_id: int | None = None):  # type: ignore[no-untyped-def]
     table = tariffs.get_table(table_id) if table_id else None
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
@@ -73,10 +71,10 @@ def tarifa(table_id: int | None = None):  # type: ignore[no-untyped-def]
                     "valid_to": request.form.get("valid_to"),
                     "legal_basis": request.form.get("legal_basis")}
             return render_template("commercial/tarifa_form.html", table=table, head=head,
-                                   current=current, errors=errors, cats=domain.CATEGORY_LABELS,
+                                   current=current, errors=errors, cats=CATEGORY_LABELS,
                                    max_bands=MAX_BANDS), 422
         flash(f"Tabela '{table.name}' gravada.", "sucesso")
-        return redirect(url_for("commercial.tarifa", table_id=table.id))
+        return redirect(url_for("commercial.tariff_table", table_id=table.id))
     if table is not None:
         current = {r["category"]: r for r in tariffs.table_as_rows(table)}
         head = {"name": table.name, "valid_from": table.valid_from.isoformat(),
@@ -87,36 +85,32 @@ def tarifa(table_id: int | None = None):  # type: ignore[no-untyped-def]
         head = {"name": "", "valid_from": dt.date.today().replace(day=1).isoformat(),
                 "valid_to": "", "legal_basis": ""}
     return render_template("commercial/tarifa_form.html", table=table, head=head, current=current,
-                           errors=errors, cats=domain.CATEGORY_LABELS, max_bands=MAX_BANDS)
+                           errors=errors, cats=CATEGORY_LABELS, max_bands=MAX_BANDS)
 
 
 @bp.route("/tarifas/<int:table_id>/copiar", methods=["POST"])
 @require("commercial.tariffs.manage")
-def tarifa_copiar(table_id: int):  # type: ignore[no-untyped-def]
-    from commercial.services import tariffs
-
+def copy_tariff_table(table_id: int):  # type: ignore[no-untyped-def]
     new = tariffs.copy_table(table_id, request.form.get("name", ""),
                              request.form.get("valid_from"), request.form.get("reajuste") or 0)
     flash(f"Tabela '{new.name}' criada a partir da copia; a anterior termina em "
           f"{(new.valid_from - dt.timedelta(days=1)):%d/%m/%Y}.", "sucesso")
-    return redirect(url_for("commercial.tarifa", table_id=new.id))
+    return redirect(url_for("commercial.tariff_table", table_id=new.id))
 
 
 # -- messages ---------------------------------------------------------------------------------
 
 @bp.route("/mensagens")
 @require("commercial.messages.manage")
-def mensagens():  # type: ignore[no-untyped-def]
+def message_rules():  # type: ignore[no-untyped-def]
     rows = session().scalars(select(MessageRule).order_by(MessageRule.priority, MessageRule.id)).all()
-    return render_template("commercial/mensagens.html", rows=rows, kinds=domain.MESSAGE_KIND_LABELS)
+    return render_template("commercial/mensagens.html", rows=rows, kinds=MESSAGE_KIND_LABELS)
 
 
 @bp.route("/mensagens/nova", methods=["GET", "POST"])
 @bp.route("/mensagens/<int:rule_id>", methods=["GET", "POST"])
 @require("commercial.messages.manage")
-def mensagem(rule_id: int | None = None):  # type: ignore[no-untyped-def]
-    from commercial.services import messages
-
+def message_rule(rule_id: int | None = None):  # type: ignore[no-untyped-def]
     rule = session().get(MessageRule, rule_id) if rule_id else None
     if rule_id and rule is None:
         raise NotFound("Mensagem não encontrada.")
@@ -131,7 +125,7 @@ def mensagem(rule_id: int | None = None):  # type: ignore[no-untyped-def]
             v = data
         else:
             flash("Mensagem gravada.", "sucesso")
-            return redirect(url_for("commercial.mensagens"))
+            return redirect(url_for("commercial.message_rules"))
     elif rule is not None:
         v = {"kind": rule.kind, "title": rule.title, "text": rule.text, "priority": rule.priority,
              "threshold_percent": rule.threshold_percent or "",
@@ -141,7 +135,7 @@ def mensagem(rule_id: int | None = None):  # type: ignore[no-untyped-def]
     else:
         v = {"kind": "geral", "priority": 100, "active": True}
     return render_template("commercial/mensagem_form.html", rule=rule, v=v, errors=errors,
-                           kinds=domain.MESSAGE_KIND_LABELS, placeholders=domain.PLACEHOLDERS), (
+                           kinds=MESSAGE_KIND_LABELS, placeholders=PLACEHOLDERS), (
         422 if errors else 200)
 
 
@@ -149,33 +143,30 @@ def mensagem(rule_id: int | None = None):  # type: ignore[no-untyped-def]
 
 @bp.route("/parametros", methods=["GET", "POST"])
 @require("commercial.billing.run")
-def parametros():  # type: ignore[no-untyped-def]
-    from commercial.services import billing, registry
-
+def edit_parameters():  # type: ignore[no-untyped-def]
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         data = {k: request.form.get(k) for k in request.form}
         try:
-            billing.save_parameters(data)
+            billing_parameters.save_parameters(data)
         except ValidationError as exc:
             flash(exc.message, "erro")
             errors = exc.fields
         else:
             flash("Parâmetros gravados.", "sucesso")
-            return redirect(url_for("commercial.parametros"))
-    return render_template("commercial/parametros.html", p=billing.parameters(), errors=errors,
-                           groups=registry.groups()), (422 if errors else 200)
+            return redirect(url_for("commercial.edit_parameters"))
+    return render_template("commercial/parametros.html", p=billing_parameters.parameters(), errors=errors,
+                           groups=billing_groups.groups()), (422 if errors else 200)
 
 
 @bp.route("/grupos", methods=["POST"])
 @bp.route("/grupos/<int:group_id>", methods=["POST"])
 @require("commercial.billing.run")
-def grupo(group_id: int | None = None):  # type: ignore[no-untyped-def]
-    from commercial.services import registry
-
+def billing_group(group_id: int | None = None):  # type: ignore[no-untyped-def]
     data: dict[str, Any] = {k: request.form.get(k) for k in request.form}
     for k in ("bill_water", "bill_sewer", "cut_notice"):
         data[k] = request.form.get(k) == "on"
-    g = registry.save_group(data, group_id)
+    g = billing_groups.save_group(data, group_id)
     flash(f"Grupo {g.number} gravado.", "sucesso")
-    return redirect(url_for("commercial.parametros"))
+    return redirect(url_for("commercial.edit_parameters"))
+

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from commercial import domain
 from commercial.models import BillingGroup, Connection, Reading
+from core import fmt
 
 _n = itertools.count(1)
 
@@ -20,7 +20,7 @@ _n = itertools.count(1)
 def setup_billing(db):
     """Group 7 with due day 5, the tender's table valid since 2025-01-01, FEBRABAN and PIX."""
     from commercial import seed
-    from commercial.services import billing, tariffs
+    from commercial.services import billing_parameters, tariffs
 
     seed.seed_reference()  # parameters and the default messages
 
@@ -30,7 +30,7 @@ def setup_billing(db):
     db.flush()
     if not tariffs.tables():
         tariffs.save_table("Tabela 2025", dt.date(2025, 1, 1), None, tariffs.tender_example_rows())
-    billing.save_parameters({"febraban_company": "0123", "value_id": "6", "sms_days_before": 8,
+    billing_parameters.save_parameters({"febraban_company": "0123", "value_id": "6", "sms_days_before": 8,
                              "due_days_min": 5, "quality_months_back": 0, "pix_key": "12345678000195",
                              "pix_name": "SAAE TESTE", "pix_city": "VALE VERDE",
                              "excess_percent": "30"})
@@ -64,7 +64,7 @@ def make_connection(db, setup_billing) -> Callable[..., Connection]:
 
 def add_readings(db, conn: Connection, values: list[int], end: tuple[int, int], day: int = 18) -> None:
     """Readings for consecutive months ending at `end`, values as meter positions."""
-    y, m = domain.month_add(end[0], end[1], -(len(values) - 1))
+    y, m = fmt.month_add(end[0], end[1], -(len(values) - 1))
     prev = prev_day = None
     for v in values:
         read_on = dt.date(y, m, day)
@@ -72,5 +72,5 @@ def add_readings(db, conn: Connection, values: list[int], end: tuple[int, int], 
                        previous_value=prev, previous_read_on=prev_day,
                        consumption=(v - prev) if prev is not None else 0, kind="real"))
         prev, prev_day = v, read_on
-        y, m = domain.month_add(y, m, 1)
+        y, m = fmt.month_add(y, m, 1)
     db.commit()

@@ -19,16 +19,21 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from commercial import domain
+from commercial.domain.documents import format_matricula
+from commercial.domain.febraban import barcode_is_valid, format_typed_line, typed_line
+from commercial.domain.pix import crc16_ccitt
 from commercial.models import Invoice, InvoiceBatch, Notice, ServiceCharge
-from commercial.services import billing, delivery
+from commercial.services import batches, delivery, invoice_docs, invoices
+from core import fmt
 from core.auth import Profile
+from core.db import session
 from core.errors import Conflict, ValidationError
+from core.events import OutboxMessage, event_class
 from tests.commercial.conftest import add_readings
 from tests.commercial.lims_month import close_lims_month
 
 TODAY = dt.date.today()
-PREV = domain.month_add(TODAY.year, TODAY.month, -1)
+PREV = fmt.month_add(TODAY.year, TODAY.month, -1)
 SYSTEM = 4242
 
 
@@ -52,22 +57,22 @@ def month(db, make_user, make_connection):
     add_readings(db, a, [100, 118, 139, 160, 190], PREV)  # 30 m3 last month: the tender's example
     add_readings(db, b, [10, 40, 70, 100, 160], PREV)
     add_readings(db, c, [0, 5, 10, 15, 15], PREV)
-    billing.add_service(c.id, "Religação de água", "42,00")
+    invoices.add_service(c.id, "Religação de água", "42,00")
     return a, b, c
 
 
 def test_batch_end_to_end(db, month, setup_billing, tmp_path):
     a, b, c = month
-    batch = billing.request_batch(setup_billing.id, *PREV, issue_date=TODAY)  # runs inline
-    st = billing.batch_status(batch.id)
+    batch = batches.request_batch(setup_billing.id, *PREV, issue_date=TODAY)  # runs inline
+    st = batches.batch_status(batch.id)
     assert (st["estado"], st["feitas"], st["percentual"]) == ("concluido", 3, 100)
     invs = {i.connection_id: i for i in db.scalars(select(Invoice).where(Invoice.batch_id == batch.id))}
     ia = invs[a.id]
     # the tender's example: 30 m3, one residential economia
     assert (ia.consumption, ia.water, ia.sewer, ia.total) == (30, D("67.65"), D("33.83"), D("101.48"))
-    assert domain.barcode_is_valid(ia.barcode) and ia.barcode[:3] == "826"
-    assert ia.typed_line == domain.typed_line(ia.barcode)
-    assert ia.pix and ia.pix.endswith(f"{domain.crc16_ccitt(ia.pix[:-4].encode()):04X}")
+    assert barcode_is_valid(ia.barcode) and ia.barcode[:3] == "826"
+    assert ia.typed_line == typed_line(ia.barcode)
+    assert ia.pix and ia.pix.endswith(f"{crc16_ccitt(ia.pix[:-4].encode()):04X}")
     # mixed categories: 60 m3 over 2 economias, residential + commercial
     ib = invs[b.id]
     assert ib.doc["tariff"]["lines"][0]["per_economia"] == "30.000"
@@ -94,9 +99,9 @@ def test_batch_end_to_end(db, month, setup_billing, tmp_path):
     assert [h["consumption"] for h in ia.doc["history"]] == [0, 18, 21, 21, 30]
     # the PDF on disk reads like a bill
     text = pdf_text(Path(ia.pdf_path).read_bytes(), tmp_path)
-    for needle in ("FATURA DE ÁGUA E ESGOTO", "Ana Tender", domain.format_matricula(a.matricula),
+    for needle in ("FATURA DE ÁGUA E ESGOTO", "Ana Tender", format_matricula(a.matricula),
                    "TOTAL A PAGAR", "R$ 101,48", "QUALIDADE DA ÁGUA", "Turbidez", "Coliformes totais",
-                   "Decreto 5.440", "11 a 15", "10,50", domain.format_typed_line(ia.typed_line),
+                   "Decreto 5.440", "11 a 15", "10,50", format_typed_line(ia.typed_line),
                    "Pague com PIX", "Cuidados em situação de risco"):
         assert needle in text, needle
     art = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -115,30 +120,42 @@ def test_batch_end_to_end(db, month, setup_billing, tmp_path):
         assert "Ana Tender" in z.read("indice.csv").decode("utf-8-sig")
     # a second batch for the same group and month is refused
     with pytest.raises(Conflict):
-        billing.request_batch(setup_billing.id, *PREV, issue_date=TODAY)
+        batches.request_batch(setup_billing.id, *PREV, issue_date=TODAY)
 
 
 def test_second_copy_cancel_paid_and_unpaid_message(db, month, setup_billing, tmp_path, monkeypatch):
     monkeypatch.setattr("commercial.services.pdfpool.default_processes", lambda: 0)
     a, _b, _c = month
-    batch = billing.request_batch(setup_billing.id, *PREV, issue_date=TODAY - dt.timedelta(days=20),
+    batch = batches.request_batch(setup_billing.id, *PREV, issue_date=TODAY - dt.timedelta(days=20),
                                   due_date=TODAY - dt.timedelta(days=10))
     inv = db.scalars(select(Invoice).where(Invoice.batch_id == batch.id,
                                            Invoice.connection_id == a.id)).one()
-    copy = billing.second_copy(inv.id)
+    copy = invoices.second_copy(inv.id)
     assert "2ª VIA" in pdf_text(copy, tmp_path)
     db.refresh(inv)
     assert inv.copies == 1
     # unpaid and overdue: the next simulation tells the count and the amount
-    doc = billing.simulate(a.id, TODAY.year, TODAY.month)
+    doc = invoice_docs.simulate(a.id, TODAY.year, TODAY.month)
     assert any("1 fatura(s) em aberto" in m and "101,48" in m for m in doc["messages"])
-    billing.mark_paid(inv.number, TODAY)
-    doc = billing.simulate(a.id, TODAY.year, TODAY.month)
+    invoices.mark_paid(inv.number, TODAY)
+    doc = invoice_docs.simulate(a.id, TODAY.year, TODAY.month)
     assert not any("em aberto" in m for m in doc["messages"])
+    # the batch and the payment were published in their transactions, with what consumers need
+    issued = _events("InvoiceBatchIssued")[-1]
+    assert (issued.batch_id, issued.billing_group, issued.invoices) == (batch.id, setup_billing.number, 3)
+    paid = _events("PaymentRegistered")[-1]
+    assert (paid.number, paid.connection_id, paid.amount, paid.paid_on) == (
+        inv.number, a.id, inv.total, TODAY)
     with pytest.raises(ValidationError):
-        billing.cancel_invoice(inv.id, "curto")
+        invoices.cancel_invoice(inv.id, "curto")
     with pytest.raises(Conflict):
-        billing.cancel_invoice(inv.id, "Leitura digitada errada pelo leiturista")  # already paid
+        invoices.cancel_invoice(inv.id, "Leitura digitada errada pelo leiturista")  # already paid
+
+
+def _events(kind: str) -> list:
+    rows = session().scalars(select(OutboxMessage).where(OutboxMessage.event_type == kind)
+                             .order_by(OutboxMessage.id))
+    return [event_class(kind).from_payload(r.payload) for r in rows]
 
 
 def test_sms_before_issue_and_invoice_email(db, app, month, setup_billing, monkeypatch):
@@ -165,7 +182,7 @@ def test_sms_before_issue_and_invoice_email(db, app, month, setup_billing, monke
     try:
         a, b, c = month
         issue = TODAY + dt.timedelta(days=8)
-        batch = billing.request_batch(setup_billing.id, *PREV, issue_date=issue)
+        batch = batches.request_batch(setup_billing.id, *PREV, issue_date=issue)
         db.refresh(batch)
         assert batch.state == "pendente"  # waits for its issue date
         notes = db.scalars(select(Notice).where(Notice.kind == "aviso_emissao")).all()
@@ -176,7 +193,7 @@ def test_sms_before_issue_and_invoice_email(db, app, month, setup_billing, monke
         counts = delivery.send_due_notices()
         assert counts == {"enviado": 2} and len(sent) == 2 and sent[0][1] == "+5519998765432"
         assert delivery.send_due_notices() == {}  # nothing twice
-        billing.run_batch(batch.id)  # what run_due_batches starts on the issue date
+        batches.run_batch(batch.id)  # what run_due_batches starts on the issue date
         mails = db.scalars(select(Notice).where(Notice.kind == "fatura_email")).all()
         assert [m.state for m in mails] == ["enviado"]
         assert len(received) == 1 and received[0].rcpt_tos == ["ana@exemplo.com.br"]
@@ -193,9 +210,9 @@ def test_sms_before_issue_and_invoice_email(db, app, month, setup_billing, monke
 
 def test_batch_requires_tariff_and_valid_dates(db, setup_billing):
     with pytest.raises(ValidationError):
-        billing.request_batch(setup_billing.id, 2026, 13)
+        batches.request_batch(setup_billing.id, 2026, 13)
     with pytest.raises(ValidationError):
-        billing.request_batch(setup_billing.id, *PREV, issue_date=TODAY, due_date=TODAY)
+        batches.request_batch(setup_billing.id, *PREV, issue_date=TODAY, due_date=TODAY)
     assert db.scalar(select(func.count(InvoiceBatch.id))) == 0
 
 
@@ -205,12 +222,12 @@ def test_run_due_batches_starts_the_batches_whose_day_has_come(db, month, setup_
     monkeypatch.setattr("commercial.services.pdfpool.default_processes", lambda: 0)
     from commercial import tasks
 
-    later = billing.request_batch(setup_billing.id, *PREV, issue_date=TODAY + dt.timedelta(days=9))
+    later = batches.request_batch(setup_billing.id, *PREV, issue_date=TODAY + dt.timedelta(days=9))
     assert tasks.run_due_batches() == 0  # not yet
     db.delete(later)
     db.commit()
-    batch = billing.request_batch(setup_billing.id, *PREV, issue_date=TODAY, run=False)
-    assert billing.batch_status(batch.id)["estado"] == "pendente"
+    batch = batches.request_batch(setup_billing.id, *PREV, issue_date=TODAY, run=False)
+    assert batches.batch_status(batch.id)["estado"] == "pendente"
     assert tasks.run_due_batches() == 1
-    assert billing.batch_status(batch.id)["estado"] == "concluido"
+    assert batches.batch_status(batch.id)["estado"] == "concluido"
     assert tasks.run_due_batches() == 0

@@ -9,7 +9,42 @@ from decimal import Decimal as D
 
 import pytest
 
-from commercial import domain as d
+from commercial.domain.consumption import average, consumption_between
+from commercial.domain.contacts import brazilian_mobile, format_phone
+from commercial.domain.dates import next_business_day
+from commercial.domain.documents import (
+    cnpj_is_valid,
+    cpf_is_valid,
+    document_kind,
+    format_document,
+    format_matricula,
+    mask_document,
+    matricula_is_valid,
+    matricula_with_dv,
+    parse_matricula,
+)
+from commercial.domain.febraban import (
+    barcode_from_typed_line,
+    barcode_is_valid,
+    collection_barcode,
+    format_typed_line,
+    invoice_free_field,
+    mod10,
+    mod11,
+    typed_line,
+)
+from commercial.domain.geometry import point_in_polygon
+from commercial.domain.messages import (
+    InvoiceFacts,
+    MessageRuleData,
+    messages_for,
+    render_text,
+    template_problems,
+)
+from commercial.domain.money import money
+from commercial.domain.pix import crc16_ccitt, pix_payload
+from commercial.domain.tariffs import Band, TariffRule, cascade, compute_bill
+from core import fmt
 
 # -- matricula --------------------------------------------------------------------------------
 
@@ -22,9 +57,9 @@ from commercial import domain as d
     (6, "60"),  # 6x2 = 12, remainder 1 -> digit 0
 ])
 def test_matricula_check_digit(base, full):
-    assert d.matricula_with_dv(base) == full
+    assert matricula_with_dv(base) == full
     assert full[-1] == str(_reference_mod11(str(base)))
-    assert d.matricula_is_valid(full)
+    assert matricula_is_valid(full)
 
 
 def _reference_mod11(number: str) -> int:
@@ -36,15 +71,15 @@ def _reference_mod11(number: str) -> int:
 
 def test_matricula_exhaustive_against_reference_and_single_digit_errors():
     for n in range(1, 20_000):
-        full = d.matricula_with_dv(n)
+        full = matricula_with_dv(n)
         assert full[-1] == str(_reference_mod11(str(n)))
-        assert d.matricula_is_valid(full)
+        assert matricula_is_valid(full)
     # every single wrong check digit is refused
     for n in (1234, 100, 98765):
-        full = d.matricula_with_dv(n)
+        full = matricula_with_dv(n)
         for dv in "0123456789":
             if dv != full[-1]:
-                assert not d.matricula_is_valid(full[:-1] + dv)
+                assert not matricula_is_valid(full[:-1] + dv)
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -52,13 +87,13 @@ def test_matricula_exhaustive_against_reference_and_single_digit_errors():
     ("", (None, None)), ("abc", (None, None)),
 ])
 def test_parse_matricula(text, expected):
-    assert d.parse_matricula(text) == expected
+    assert parse_matricula(text) == expected
 
 
 def test_matricula_refuses_zero_and_formats():
     with pytest.raises(ValueError):
-        d.matricula_with_dv(0)
-    assert d.format_matricula("12343") == "1234-3"
+        matricula_with_dv(0)
+    assert format_matricula("12343") == "1234-3"
 
 
 # -- CPF / CNPJ -------------------------------------------------------------------------------
@@ -69,7 +104,7 @@ def test_matricula_refuses_zero_and_formats():
     ("1234567890", False), ("", False), ("123.456.789-09", True), ("123.456.789-00", False),
 ])
 def test_cpf(cpf, ok):
-    assert d.cpf_is_valid(cpf) is ok
+    assert cpf_is_valid(cpf) is ok
 
 
 @pytest.mark.parametrize("cnpj,ok", [
@@ -78,15 +113,15 @@ def test_cpf(cpf, ok):
     ("12.ABC.345/01DE-36", False), ("12345678000195", True), ("123", False),
 ])
 def test_cnpj(cnpj, ok):
-    assert d.cnpj_is_valid(cnpj) is ok
+    assert cnpj_is_valid(cnpj) is ok
 
 
 def test_document_kind_and_masks():
-    assert d.document_kind("529.982.247-25") == "cpf"
-    assert d.document_kind("11.222.333/0001-81") == "cnpj"
-    assert d.document_kind("52998224720") is None
-    assert d.mask_document("52998224725") == "***.982.247-**"
-    assert d.format_document("11222333000181") == "11.222.333/0001-81"
+    assert document_kind("529.982.247-25") == "cpf"
+    assert document_kind("11.222.333/0001-81") == "cnpj"
+    assert document_kind("52998224720") is None
+    assert mask_document("52998224725") == "***.982.247-**"
+    assert format_document("11222333000181") == "11.222.333/0001-81"
 
 
 # -- mobiles ----------------------------------------------------------------------------------
@@ -108,12 +143,12 @@ def test_document_kind_and_masks():
     ("", None), (None, None), ("abc", None),
 ])
 def test_brazilian_mobile(text, expected):
-    assert d.brazilian_mobile(text) == expected
+    assert brazilian_mobile(text) == expected
 
 
 def test_mobile_default_ddd_and_format():
-    assert d.brazilian_mobile("99876-5432", default_ddd="19") == "+5519998765432"
-    assert d.format_phone("+5519998765432") == "(19) 99876-5432"
+    assert brazilian_mobile("99876-5432", default_ddd="19") == "+5519998765432"
+    assert format_phone("+5519998765432") == "(19) 99876-5432"
 
 
 # -- tariff cascade ---------------------------------------------------------------------------
@@ -121,13 +156,13 @@ def test_mobile_default_ddd_and_format():
 def tender_rule(category="residencial", table="T1", valid_from=None, factor=D(1), sewer=D(50)):
     prices = [D("2.10"), D("2.30"), D("2.49"), D("2.86"), D("3.18"), D("3.58")]
     edges = [(10, 15), (15, 20), (20, 25), (25, 30), (30, 50), (50, None)]
-    return d.TariffRule(category, "normal", 10, d.money(D("18.90") * factor),
-                        tuple(d.Band(lo, hi, p * factor) for (lo, hi), p in zip(edges, prices, strict=True)),
+    return TariffRule(category, "normal", 10, money(D("18.90") * factor),
+                        tuple(Band(lo, hi, p * factor) for (lo, hi), p in zip(edges, prices, strict=True)),
                         sewer, table, valid_from)
 
 
 def test_tender_example_30m3_one_economia():
-    c = d.cascade(tender_rule(), 30)
+    c = cascade(tender_rule(), 30)
     assert [(b.label, b.amount) for b in c.bands] == [
         ("00 a 10", D("18.90")), ("11 a 15", D("10.50")), ("16 a 20", D("11.50")),
         ("21 a 25", D("12.45")), ("26 a 30", D("14.30"))]
@@ -135,7 +170,7 @@ def test_tender_example_30m3_one_economia():
     assert c.sewer == D("33.83")  # 33.825 half-up; round() would give 33.82
     assert c.water + c.sewer == D("101.48")
     assert round(D("33.825"), 2) == D("33.82")  # why we never use round()
-    bill = d.compute_bill(30, {"residencial": 1}, [tender_rule()])
+    bill = compute_bill(30, {"residencial": 1}, [tender_rule()])
     assert (bill.water, bill.sewer, bill.total) == (D("67.65"), D("33.83"), D("101.48"))
 
 
@@ -146,25 +181,25 @@ def test_tender_example_30m3_one_economia():
     (100, "310.25"),
 ])
 def test_cascade_band_edges(m3, water):
-    assert d.cascade(tender_rule(), m3).water == D(water)
+    assert cascade(tender_rule(), m3).water == D(water)
 
 
 def test_several_economias_split_the_consumption():
     # 60 m3 over 2 residential economias = 30 m3 each = 2 x 67.65
-    bill = d.compute_bill(60, {"residencial": 2}, [tender_rule()])
+    bill = compute_bill(60, {"residencial": 2}, [tender_rule()])
     assert bill.per_economia_consumption == D("30.000")
     assert bill.water == D("135.30") and bill.sewer == D("67.66")
     # 25 m3 over 2: 12.5 each -> 18.90 + 2.5 x 2.10 = 24.15 each
-    bill = d.compute_bill(25, {"residencial": 2}, [tender_rule()])
+    bill = compute_bill(25, {"residencial": 2}, [tender_rule()])
     assert bill.water == D("48.30")
     # zero consumption: the minimum per economia
-    bill = d.compute_bill(0, {"residencial": 3}, [tender_rule()])
+    bill = compute_bill(0, {"residencial": 3}, [tender_rule()])
     assert bill.water == D("56.70") and bill.sewer == D("28.35")
 
 
 def test_mixed_categories():
     rules = [tender_rule("residencial"), tender_rule("comercial", factor=D("1.6"))]
-    bill = d.compute_bill(60, {"residencial": 1, "comercial": 1}, rules)
+    bill = compute_bill(60, {"residencial": 1, "comercial": 1}, rules)
     res, com = bill.lines
     assert (res.category, com.category) == ("residencial", "comercial")
     assert res.water == D("67.65")
@@ -174,55 +209,55 @@ def test_mixed_categories():
 
 
 def test_no_sewer_and_unknown_category():
-    bill = d.compute_bill(30, {"residencial": 1}, [tender_rule()], sewer=False)
+    bill = compute_bill(30, {"residencial": 1}, [tender_rule()], sewer=False)
     assert bill.sewer == D("0.00") and bill.total == D("67.65")
     with pytest.raises(LookupError):
-        d.compute_bill(30, {"industrial": 1}, [tender_rule()])
+        compute_bill(30, {"industrial": 1}, [tender_rule()])
     with pytest.raises(ValueError):
-        d.compute_bill(30, {"residencial": 0}, [tender_rule()])
+        compute_bill(30, {"residencial": 0}, [tender_rule()])
     with pytest.raises(ValueError):
-        d.cascade(tender_rule(), -1)
+        cascade(tender_rule(), -1)
 
 
 def test_table_change_mid_period_is_pro_rata_by_days():
     old = tender_rule(table="2025", valid_from=dt.date(2025, 1, 1))
     new = tender_rule(table="2026", valid_from=dt.date(2026, 4, 1), factor=D("1.10"))
     # reading 20/03 -> 19/04: 30 days, 11 under the old table (21..31/03), 19 under the new
-    bill = d.compute_bill(30, {"residencial": 1}, [old, new],
+    bill = compute_bill(30, {"residencial": 1}, [old, new],
                           period=(dt.date(2026, 3, 20), dt.date(2026, 4, 19)))
     a, b = bill.lines
     assert (a.table_name, b.table_name) == ("2025", "2026")
     assert a.share == D(11) / D(30) and b.share == D(19) / D(30)
-    new_water = d.cascade(new, 30).water
+    new_water = cascade(new, 30).water
     assert new_water == D("74.42")
-    assert a.water == d.money(D("67.65") * 11 / 30) == D("24.81")
-    assert b.water == d.money(new_water * 19 / 30) == D("47.13")
+    assert a.water == money(D("67.65") * 11 / 30) == D("24.81")
+    assert b.water == money(new_water * 19 / 30) == D("47.13")
     assert bill.water == D("71.94")
     # a period wholly under one table uses only that table
-    only_new = d.compute_bill(30, {"residencial": 1}, [old, new],
+    only_new = compute_bill(30, {"residencial": 1}, [old, new],
                               period=(dt.date(2026, 4, 1), dt.date(2026, 4, 30)))
     assert [ln.table_name for ln in only_new.lines] == ["2026"] and only_new.water == new_water
     # without a period, the latest table
-    assert d.compute_bill(30, {"residencial": 1}, [old, new]).water == new_water
+    assert compute_bill(30, {"residencial": 1}, [old, new]).water == new_water
 
 
 def test_rule_problems():
     assert tender_rule().problems() == []
-    bad = d.TariffRule("residencial", "normal", 10, D("18.90"),
-                       (d.Band(12, 15, D("2")), d.Band(15, 20, D("-1")), d.Band(20, 30, D("3"))),
+    bad = TariffRule("residencial", "normal", 10, D("18.90"),
+                       (Band(12, 15, D("2")), Band(15, 20, D("-1")), Band(20, 30, D("3"))),
                        D(50))
     probs = " ".join(bad.problems())
     assert "comecar em 10" in probs and "negativo" in probs and "sem limite superior" in probs
 
 
 def test_consumption_between_and_average():
-    assert d.consumption_between(100, 130) == 30
-    assert d.consumption_between(None, 130) == 0
-    assert d.consumption_between(999_990, 15, rollover=True) == 25
+    assert consumption_between(100, 130) == 30
+    assert consumption_between(None, 130) == 0
+    assert consumption_between(999_990, 15, rollover=True) == 25
     with pytest.raises(ValueError):
-        d.consumption_between(200, 100)
-    assert d.average([10, 11]) == 11  # 10.5 half-up
-    assert d.average([]) == 0
+        consumption_between(200, 100)
+    assert average([10, 11]) == 11  # 10.5 half-up
+    assert average([]) == 0
 
 
 # -- FEBRABAN ---------------------------------------------------------------------------------
@@ -244,9 +279,9 @@ REAL = [
 
 @pytest.mark.parametrize("code,line", REAL)
 def test_real_collection_barcodes(code, line):
-    assert d.barcode_is_valid(code)
-    assert d.format_typed_line(d.typed_line(code)) == line
-    assert d.barcode_from_typed_line(line) == code
+    assert barcode_is_valid(code)
+    assert format_typed_line(typed_line(code)) == line
+    assert barcode_from_typed_line(line) == code
 
 
 @pytest.mark.parametrize("number,dv", [
@@ -254,79 +289,79 @@ def test_real_collection_barcodes(code, line):
     ("01230067896", 3),  # 2x6=12->3 ... worked by hand
 ])
 def test_mod10(number, dv):
-    assert d.mod10(number) == dv
+    assert mod10(number) == dv
 
 
 @pytest.mark.parametrize("number,dv", [("0", 0), ("5", 1), ("4", 3), ("1234", 3), ("100", 7)])
 def test_mod11_collection(number, dv):
-    assert d.mod11_collection(number) == dv
+    assert mod11(number) == dv
 
 
 def test_sanitation_barcode_structure_and_both_modules():
-    free = d.invoice_free_field(dt.date(2026, 11, 5), "12343", 2026, 10, 0)
+    free = invoice_free_field(dt.date(2026, 11, 5), "12343", 2026, 10, 0)
     assert free == "2026110500000123432610000" and len(free) == 25
     for value_id in ("6", "8"):
-        code = d.collection_barcode(D("101.48"), "0123", free, value_id=value_id)
+        code = collection_barcode(D("101.48"), "0123", free, value_id=value_id)
         assert len(code) == 44 and code[:3] == "82" + value_id
         assert code[4:15] == "00000010148"  # value in cents, 11 digits
         assert code[15:19] == "0123" and code[19:] == free
-        assert d.barcode_is_valid(code)
-        line = d.typed_line(code)
+        assert barcode_is_valid(code)
+        line = typed_line(code)
         assert len(line) == 48
-        fn = d.mod10 if value_id == "6" else d.mod11_collection
+        fn = mod10 if value_id == "6" else mod11
         for i in range(4):
             assert line[i * 12 + 11] == str(fn(line[i * 12:i * 12 + 11]))
-        assert d.barcode_from_typed_line(line) == code
+        assert barcode_from_typed_line(line) == code
         # any single changed digit is caught by the general check digit
         for pos in (0, 5, 20, 43):
             wrong = code[:pos] + str((int(code[pos]) + 1) % 10) + code[pos + 1:]
             if pos != 3:
-                assert not d.barcode_is_valid(wrong)
+                assert not barcode_is_valid(wrong)
 
 
 def test_barcode_refuses_bad_input():
     with pytest.raises(ValueError):
-        d.collection_barcode(D("1"), "12", "0" * 25)
+        collection_barcode(D("1"), "12", "0" * 25)
     with pytest.raises(ValueError):
-        d.collection_barcode(D("1"), "0123", "0" * 24)
+        collection_barcode(D("1"), "0123", "0" * 24)
     with pytest.raises(ValueError):
-        d.collection_barcode(D("1e12"), "0123", "0" * 25)
+        collection_barcode(D("1e12"), "0123", "0" * 25)
     with pytest.raises(ValueError):
-        d.barcode_from_typed_line("85820000001-6 66980270116-2 30001280018-9 67222025113-0")
+        barcode_from_typed_line("85820000001-6 66980270116-2 30001280018-9 67222025113-0")
 
 
 # -- PIX --------------------------------------------------------------------------------------
 
 def test_pix_payload_matches_the_central_bank_example():
     # Manual do BR Code (BCB), static example with CRC 1D3D
-    assert d.pix_payload("123e4567-e12b-12d1-a456-426655440000", "Fulano de Tal", "BRASILIA") == (
+    assert pix_payload("123e4567-e12b-12d1-a456-426655440000", "Fulano de Tal", "BRASILIA") == (
         "00020126580014br.gov.bcb.pix0136123e4567-e12b-12d1-a456-4266554400005204000053039865802BR"
         "5913Fulano de Tal6008BRASILIA62070503***63041D3D")
 
 
 def test_pix_payload_with_amount_and_txid_has_valid_crc():
-    p = d.pix_payload("12345678000195", "SAAE São José", "Vale Verde", D("101.48"), txid="F2026-10")
+    p = pix_payload("12345678000195", "SAAE São José", "Vale Verde", D("101.48"), txid="F2026-10")
     assert "5406101.48" in p and "0507F202610" in p and "SAAE Sao Jose" in p
     body, crc = p[:-4], p[-4:]
-    assert body.endswith("6304") and crc == f"{d.crc16_ccitt(body.encode()):04X}"
+    assert body.endswith("6304") and crc == f"{crc16_ccitt(body.encode()):04X}"
 
 
 # -- messages ---------------------------------------------------------------------------------
 
 RULES = [
-    d.MessageRuleData("excesso_consumo", "Consumo {consumo} m3, {excesso_pct}% acima da média {media}.",
-                      40, threshold_percent=D(30)),
-    d.MessageRuleData("debitos_em_aberto", "{qtd_abertas} fatura(s) em aberto: {valor_abertas}.", 20),
-    d.MessageRuleData("localizacao", "Obras no Sitio Novo.", 30, neighbourhoods=("Sitio Novo",),
-                      valid_to=dt.date(2026, 12, 31)),
-    d.MessageRuleData("telemedicao", "Hidrômetro telemedido.", 60),
-    d.MessageRuleData("debito_automatico", "Débito em {vencimento}.", 50),
-    d.MessageRuleData("alertas", "Cadastre seu celular.", 70),
-    d.MessageRuleData("ligacao_cortada", "Ligação cortada.", 10),
-    d.MessageRuleData("plano_pagamento", "Restam {parcelas_restantes}; próxima {proxima_parcela_valor}.", 35),
-    d.MessageRuleData("tarifa_aplicada", "Tarifa {tabela} desde {vigencia}.", 90),
-    d.MessageRuleData("fatura_zero", "Sem valor a pagar.", 5),
-    d.MessageRuleData("debito_devolvido", "Débito devolvido em {data_devolucao}.", 15),
+    MessageRuleData("excesso_consumo", "Consumo {consumo} m3, {excesso_pct}% acima da média {media}.",
+                    40, threshold_percent=D(30)),
+    MessageRuleData("debitos_em_aberto", "{qtd_abertas} fatura(s) em aberto: {valor_abertas}.", 20),
+    MessageRuleData("localizacao", "Obras no Sitio Novo.", 30, neighbourhoods=("Sitio Novo",),
+                    valid_to=dt.date(2026, 12, 31)),
+    MessageRuleData("telemedicao", "Hidrômetro telemedido.", 60),
+    MessageRuleData("debito_automatico", "Débito em {vencimento}.", 50),
+    MessageRuleData("alertas", "Cadastre seu celular.", 70),
+    MessageRuleData("ligacao_cortada", "Ligação cortada.", 10),
+    MessageRuleData("plano_pagamento", "Restam {parcelas_restantes}; próxima {proxima_parcela_valor}.", 35),
+    MessageRuleData("tarifa_aplicada", "Tarifa {tabela} desde {vigencia}.", 90),
+    MessageRuleData("fatura_zero", "Sem valor a pagar.", 5),
+    MessageRuleData("debito_devolvido", "Débito devolvido em {data_devolucao}.", 15),
 ]
 
 
@@ -334,7 +369,7 @@ def facts(**kw):
     base = dict(issue_date=dt.date(2026, 10, 20), consumption=10, average=10, history_months=6,
                 total=D("50"), has_mobile_consent=True, due_date=dt.date(2026, 11, 5))
     base.update(kw)
-    return d.InvoiceFacts(**base)
+    return InvoiceFacts(**base)
 
 
 @pytest.mark.parametrize("kw,expected", [
@@ -357,7 +392,7 @@ def facts(**kw):
 ])
 def test_message_rules(kw, expected):
     rules = [r for r in RULES if r.kind != "tarifa_aplicada"] if "tariff_table" not in kw else RULES
-    got = d.messages_for(rules, facts(**kw))
+    got = messages_for(rules, facts(**kw))
     if "tariff_table" in kw:
         assert got == expected
     else:
@@ -365,20 +400,20 @@ def test_message_rules(kw, expected):
 
 
 def test_messages_order_by_priority_and_limit():
-    got = d.messages_for(RULES, facts(situation="cortada", unpaid_count=1, unpaid_amount=D(10),
+    got = messages_for(RULES, facts(situation="cortada", unpaid_count=1, unpaid_amount=D(10),
                                       telemetered=True, consumption=30), limit=3)
     assert got == ["Ligação cortada.", "1 fatura(s) em aberto: R$ 10,00.",
                    "Consumo 30 m3, 200% acima da média 10."]
 
 
 def test_template_problems_and_stray_braces():
-    assert d.template_problems("Olá {nome}, {xpto}") == ["Campo desconhecido na mensagem: {xpto}"]
-    assert d.render_text("valor {", {}) == "valor {"
+    assert template_problems("Olá {nome}, {xpto}") == ["Campo desconhecido na mensagem: {xpto}"]
+    assert render_text("valor {", {}) == "valor {"
 
 
 def test_point_in_polygon_and_business_days():
     square = ((0.0, 0.0), (0.0, 1.0), (1.0, 1.0), (1.0, 0.0))
-    assert d.point_in_polygon(0.5, 0.5, square) and not d.point_in_polygon(1.5, 0.5, square)
-    assert d.next_business_day(dt.date(2026, 11, 7)) == dt.date(2026, 11, 9)  # Saturday
-    assert d.month_add(2026, 12, 1) == (2027, 1) and d.month_add(2026, 1, -1) == (2025, 12)
-    assert d.brl(D("1234.5")) == "R$ 1.234,50"
+    assert point_in_polygon(0.5, 0.5, square) and not point_in_polygon(1.5, 0.5, square)
+    assert next_business_day(dt.date(2026, 11, 7)) == dt.date(2026, 11, 9)  # Saturday
+    assert fmt.month_add(2026, 12, 1) == (2027, 1) and fmt.month_add(2026, 1, -1) == (2025, 12)
+    assert fmt.money(D("1234.5")) == "R$ 1.234,50"

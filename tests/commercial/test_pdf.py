@@ -8,15 +8,18 @@ import re
 import subprocess
 from pathlib import Path
 
-from commercial import domain, pdf
+from commercial import invoice_pdf
+from commercial.domain.febraban import collection_barcode, format_typed_line, typed_line
+from commercial.domain.money import money
+from commercial.domain.pix import pix_payload
 
 
 def _doc(total: str = "101.48") -> dict:
-    code = domain.collection_barcode(domain.money(total), "0123",
+    code = collection_barcode(money(total), "0123",
                                      "2026110500000123432610000")
-    line = domain.typed_line(code)
-    pix = domain.pix_payload("12345678000195", "SAAE VALE VERDE", "VALE VERDE",
-                             domain.money(total), txid="F202610000012340")
+    line = typed_line(code)
+    pix = pix_payload("12345678000195", "SAAE VALE VERDE", "VALE VERDE",
+                             money(total), txid="F202610000012340")
     return {
         "number": "202610000012340", "reference": "10/2026", "issue_date": "2026-10-20",
         "due_date": "2026-11-05",
@@ -46,7 +49,7 @@ def _doc(total: str = "101.48") -> dict:
              "required": 10, "analysed": 12, "conforming": 12, "verdict": "conforme"}],
             "note": "", "more_info": "saae.test/qualidade"},
         "consumer_info": {"health": "Ferva a água em caso de aviso."},
-        "payment": {"barcode": code, "typed_line": line, "typed_line_fmt": domain.format_typed_line(line),
+        "payment": {"barcode": code, "typed_line": line, "typed_line_fmt": format_typed_line(line),
                     "pix": pix, "direct_debit": False},
     }
 
@@ -56,7 +59,7 @@ def test_printed_codes_are_read_back(tmp_path: Path):
     from pyzbar.pyzbar import decode
 
     doc = _doc()
-    (tmp_path / "f.pdf").write_bytes(pdf.render_invoice(doc))
+    (tmp_path / "f.pdf").write_bytes(invoice_pdf.render_invoice(doc))
     subprocess.run(["pdftoppm", "-png", "-r", "150", str(tmp_path / "f.pdf"), str(tmp_path / "p")],
                    check=True)
     found = {d.type: d.data.decode() for d in decode(Image.open(tmp_path / "p-1.png"))}
@@ -65,7 +68,7 @@ def test_printed_codes_are_read_back(tmp_path: Path):
     text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "f.pdf"), "-"], capture_output=True,
                           text=True, check=True).stdout
     assert "R$ 101,48" in text and "até 5,0 uT" in text and "2ª VIA" not in text
-    copy = pdf.render_invoice(doc, copy=True)
+    copy = invoice_pdf.render_invoice(doc, copy=True)
     (tmp_path / "c.pdf").write_bytes(copy)
     text = subprocess.run(["pdftotext", str(tmp_path / "c.pdf"), "-"], capture_output=True, text=True,
                           check=True).stdout
@@ -78,7 +81,7 @@ def test_pdf_writer_escapes_and_falls_back(tmp_path: Path):
     doc = _doc()
     doc["customer"]["name"] = "José (Zé) d\\Ávila – ≤ 5 ✓"
     doc["messages"] = ["Mensagem com (parênteses) e acentuação: água, ç, ã, õ, º, ª."]
-    data = pdf.render_invoice(doc)
+    data = invoice_pdf.render_invoice(doc)
     assert data.startswith(b"%PDF-1.4") and data.rstrip().endswith(b"%%EOF")
     (tmp_path / "f.pdf").write_bytes(data)
     text = subprocess.run(["pdftotext", str(tmp_path / "f.pdf"), "-"], capture_output=True,
@@ -98,14 +101,14 @@ def test_whole_tariff_table_is_printed(tmp_path: Path):
         {"label": "00 a 10", "price": None}, {"label": "11 a 15", "price": "2.10"},
         {"label": "16 a 20", "price": "2.30"}, {"label": "31 a 50", "price": "3.18"},
         {"label": "acima de 50", "price": "3.58"}]
-    (tmp_path / "f.pdf").write_bytes(pdf.render_invoice(doc))
+    (tmp_path / "f.pdf").write_bytes(invoice_pdf.render_invoice(doc))
     text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "f.pdf"), "-"], capture_output=True,
                           text=True, check=True).stdout
     assert "31 a 50 m³" in text and "3,18" in text and "acima de 50 m³" in text and "3,58" in text
 
 
 def test_render_many_makes_one_page_per_invoice(tmp_path: Path):
-    n = pdf.render_many([_doc(), _doc("20.00"), _doc("0.50")], tmp_path / "lote.pdf")
+    n = invoice_pdf.render_many([_doc(), _doc("20.00"), _doc("0.50")], tmp_path / "lote.pdf")
     info = subprocess.run(["pdfinfo", str(tmp_path / "lote.pdf")], capture_output=True, text=True,
                           check=True).stdout
     assert n == 3 and re.search(r"Pages:\s+3\n", info)
@@ -115,7 +118,7 @@ def test_many_services_keep_water_and_sewer_lines(tmp_path: Path):
     doc = _doc()
     doc["amounts"]["services"] = [{"description": f"Serviço {i}", "amount": "10.00", "id": i}
                                   for i in range(1, 9)]
-    (tmp_path / "f.pdf").write_bytes(pdf.render_invoice(doc))
+    (tmp_path / "f.pdf").write_bytes(invoice_pdf.render_invoice(doc))
     text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "f.pdf"), "-"], capture_output=True,
                           text=True, check=True).stdout
     assert "Água" in text and "Esgoto (50% da água)" in text and "R$ 33,83" in text

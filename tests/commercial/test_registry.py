@@ -9,9 +9,10 @@ import time
 import pytest
 from sqlalchemy import insert, select
 
-from commercial import api, domain
+from commercial import api
+from commercial.domain.documents import matricula_is_valid, matricula_with_dv
 from commercial.models import Connection, Consumer
-from commercial.services import registry
+from commercial.services import billing_groups, registry
 from core.audit import AuditLog
 from core.db import utcnow
 from core.errors import ValidationError
@@ -47,7 +48,7 @@ def test_connection_gets_matricula_with_check_digit_and_is_audited(db, setup_bil
     assert conn.matricula == "12343"
     auto = registry.save_connection({"consumer_id": cu.id, "street": "Rua A", "neighbourhood": "Centro",
                                      "residencial": 1})
-    assert auto.number > 1234 and domain.matricula_is_valid(auto.matricula)
+    assert auto.number > 1234 and matricula_is_valid(auto.matricula)
     registry.set_situation(conn.id, "cortada", "Corte por falta de pagamento")
     rows = db.scalars(select(AuditLog).where(AuditLog.model == "commercial_connection")
                       .order_by(AuditLog.id)).all()
@@ -108,7 +109,7 @@ def test_consumers_in_area_5000_contacts_by_every_criterion(db):
                   "created_at": now, "updated_at": now} for i in range(5200)]
     ids = [r[0] for r in db.execute(insert(Consumer.__table__).returning(Consumer.__table__.c.id),
                                     consumers)]
-    conns = [{"number": 500_000 + i, "matricula": domain.matricula_with_dv(500_000 + i),
+    conns = [{"number": 500_000 + i, "matricula": matricula_with_dv(500_000 + i),
               "consumer_id": cid, "street": "Rua Boa Vista", "house_number": str(i),
               "neighbourhood": "Boa Vista", "city": "Vale Verde", "search_key": "rua boa vista boa vista",
               "sector_code": "SET-P" if i < 5000 else "SET-Q", "segment_code": None,
@@ -148,5 +149,5 @@ def test_consumers_in_area_5000_contacts_by_every_criterion(db):
 
 def test_match_systems_without_lims_systems_is_harmless(db, make_connection):
     make_connection(system_code="SAA-SEDE")
-    assert registry.match_systems() >= 0
+    assert billing_groups.match_systems() >= 0
     assert dt.date.today()

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from commercial.models import Reading, ReadingImport, TariffTable
-from commercial.services import readings, tariffs
+from commercial.services import reading_history, readings, tariffs
 from core.errors import ValidationError
 from tests.commercial.conftest import add_readings
 
@@ -66,7 +66,7 @@ def test_csv_import_computes_consumption(db, make_connection, setup_billing):
     assert (got[a.id].consumption, got[a.id].previous_value, got[a.id].kind) == (30, 1100, "real")
     assert got[b.id].kind == "media" and got[b.id].consumption == 10  # (0+10+12+18)/4
     assert got[c.id].consumption == 22  # the dial turned past 999999
-    assert readings.history(a.id, 2026, 10)[-2:] == [(2026, 9, 60, "real"), (2026, 10, 30, "real")]
+    assert reading_history.history(a.id, 2026, 10)[-2:] == [(2026, 9, 60, "real"), (2026, 10, 30, "real")]
     assert readings.month_status(setup_billing.id, 2026, 10)["lidas"] == 3
 
 

@@ -7,13 +7,14 @@ import io
 
 from sqlalchemy import select
 
-from commercial import domain
+from commercial.domain.documents import format_matricula, matricula_is_valid
 from commercial.models import Connection, MessageRule, Reading
+from core import fmt
 from core.auth import Profile
 from tests.commercial.conftest import add_readings
 
 TODAY = dt.date.today()
-PREV = domain.month_add(TODAY.year, TODAY.month, -1)
+PREV = fmt.month_add(TODAY.year, TODAY.month, -1)
 
 
 def test_pages_render_for_a_gestor(client, db, login_as, make_connection):
@@ -28,7 +29,7 @@ def test_pages_render_for_a_gestor(client, db, login_as, make_connection):
         resp = client.get(url)
         assert resp.status_code == 200, (url, resp.status_code)
     html = client.get(f"/comercial/ligacoes/{c.id}").get_data(as_text=True)
-    assert domain.format_matricula(c.matricula) in html and "<svg" in html
+    assert format_matricula(c.matricula) in html and "<svg" in html
     sim = client.get(f"/comercial/ligacoes/{c.id}/simular?ano={PREV[0]}&mes={PREV[1]}").get_data(as_text=True)
     assert "R$ 29,40" in sim  # 15 m3: 18.90 + 5 x 2.10
 
@@ -52,14 +53,14 @@ def test_connection_form_errors_and_create(client, db, login_as, setup_billing):
         "situation": "ativa", "has_sewer": "on"})
     assert ok.status_code == 302
     conn = db.scalars(select(Connection).where(Connection.street == "Rua Tiradentes")).one()
-    assert conn.consumer.mobile == "+5519998112233" and domain.matricula_is_valid(conn.matricula)
+    assert conn.consumer.mobile == "+5519998112233" and matricula_is_valid(conn.matricula)
 
 
 def test_readings_upload_page_shows_row_errors(client, db, login_as, make_connection, setup_billing):
     c = make_connection()
     add_readings(db, c, [100], PREV)
     login_as(Profile.GESTOR)
-    y, m = domain.month_add(*PREV, 1)
+    y, m = fmt.month_add(*PREV, 1)
     bad = f"matricula;data;leitura\n{c.matricula};18/{m:02d}/{y};50\n".encode()
     resp = client.post("/comercial/leituras", data={"grupo": setup_billing.id, "ano": y, "mes": m,
                                                     "arquivo": (io.BytesIO(bad), "l.csv")},

@@ -196,7 +196,7 @@ def test_the_same_month_closed_at_reservoir_and_at_system_level(w, people):
     assert (hood.level, hood.scope_id) == ("reservatorio", res)
     other = api.quality_for_connection(sysid, Y, M, neighbourhood="Bairro sem reservatorio")
     assert other.level == "sistema"
-    from commercial.services.billing import quality_block
+    from commercial.services.quality import quality_block
 
     block = quality_block(sysid, Y, M, months_back=0, neighbourhood="Centro")
     assert block["level"] == "reservatorio" and block["scope_label"].startswith("Reservatório Ponto RES")

@@ -42,7 +42,7 @@ def _portal_row(html: str, name: str) -> list[str]:
 
 def _readers(client, sysid: int) -> dict[str, dict[str, tuple]]:
     """What each reader shows per basic parameter: (analysed, conforming, verdict)."""
-    from commercial.services.billing import quality_block
+    from commercial.services.quality import quality_block
 
     out: dict[str, dict[str, tuple]] = {}
     block = quality_block(sysid, Y, M, months_back=0)

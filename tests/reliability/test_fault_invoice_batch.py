@@ -16,12 +16,12 @@ N = 5_000
 SEED = """
 import datetime as dt
 from bench.commercial_invoices import build
-from commercial.services import billing
+from commercial.services import batches
 today = dt.date.today()
 groups = build(os.environ["SAAE_DATABASE_URL"], [N], today)
 last = today.replace(day=1) - dt.timedelta(days=1)
-batch = billing.request_batch(groups[N], last.year, last.month, issue_date=today, run=False)
-job = billing.start_batch_job(batch.id, start=False)  # queued: the test starts the worker
+batch = batches.request_batch(groups[N], last.year, last.month, issue_date=today, run=False)
+job = batches.start_batch_job(batch.id, start=False)  # queued: the test starts the worker
 session.commit()
 print(json.dumps({"batch": batch.id, "job": job.id}))
 """

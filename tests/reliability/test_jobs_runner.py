@@ -47,7 +47,7 @@ def test_production_runs_jobs_on_celery_only():
 def _dead_batch(db, setup_billing, make_connection):
     """A batch whose worker died: PROCESSANDO, its job running on a process that is gone."""
     from commercial.models import BatchState, Reading
-    from commercial.services import billing
+    from commercial.services import batches
     from core import jobs
 
     today = dt.date.today()
@@ -58,10 +58,10 @@ def _dead_batch(db, setup_billing, make_connection):
                        read_on=last.replace(day=18), value=120, previous_value=100, consumption=20,
                        kind="real"))
     db.commit()
-    batch = billing.request_batch(setup_billing.id, last.year, last.month, issue_date=today,
+    batch = batches.request_batch(setup_billing.id, last.year, last.month, issue_date=today,
                                   run=False)
-    job = billing.start_batch_job(batch.id, start=False)
-    batch.state = BatchState.PROCESSANDO.value
+    job = batches.start_batch_job(batch.id, start=False)
+    batch.state = BatchState.PROCESSING.value
     job.state, job.worker, job.attempts = jobs.JobState.RUNNING, "outra-maquina:4242", 1
     job.heartbeat_at = job.started_at = jobs.utcnow() - dt.timedelta(minutes=10)
     db.commit()
@@ -94,7 +94,7 @@ def test_interrupted_batch_shown_and_resumed_from_its_page(client, db, login_as,
 
 def test_interrupted_batch_cancelled_from_its_page_frees_the_month(client, db, login_as,
                                                                    setup_billing, make_connection):
-    from commercial.services import billing
+    from commercial.services import batches
 
     batch, job = _dead_batch(db, setup_billing, make_connection)
     login_as(Profile.GESTOR)
@@ -104,7 +104,7 @@ def test_interrupted_batch_cancelled_from_its_page_frees_the_month(client, db, l
     db.refresh(batch)
     db.refresh(job)
     assert job.state == "cancelado" and batch.state == "cancelado"
-    again = billing.request_batch(setup_billing.id, batch.year, batch.month,
+    again = batches.request_batch(setup_billing.id, batch.year, batch.month,
                                   issue_date=dt.date.today(), run=False)
     assert again.id != batch.id
 

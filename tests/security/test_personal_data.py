@@ -46,7 +46,7 @@ def test_local_sender_logs_no_number_and_no_text(app, db, caplog):
 
 def test_logs_under_gunicorn_carry_time_and_level(database_url, tmp_path):
     code = ("import saae.wsgi, logging; "  # what gunicorn imports, then a log line of the app
-            "logging.getLogger('commercial.services.billing').warning('lote 7 falhou')")
+            "logging.getLogger('commercial.services.batches').warning('lote 7 falhou')")
     env = {**os.environ, "SAAE_ENV": "test", "SAAE_DATABASE_URL": database_url,
            "SAAE_DATA_DIR": str(tmp_path), "SAAE_TIMESERIES_URL": "sql"}
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,

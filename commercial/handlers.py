@@ -1,1 +1,0 @@
-"""commercial.handlers (to be filled by the area)."""
