@@ -47,7 +47,7 @@ def quality_summary(system_id: int, year: int, month: int, *, published_only: bo
                     scope_id: int | None = None):  # type: ignore[no-untyped-def]
     """One scope's month: the rows stored at closing when that scope's month is closed (the
     same numbers for every reader); computed live only while the month is open."""
-    from lims.api import BASIC_PARAMETER_CODES, QualitySummary
+    from lims.domain.published import BASIC_PARAMETER_CODES, QualitySummary
     from lims.models.closing import ClosingLevel
 
     level = ClosingLevel(level)
@@ -89,7 +89,7 @@ def quality_summaries(keys: list[tuple[int, int, int]], *, published_only: bool 
     only the months without a current closing are computed, one by one."""
     from sqlalchemy import tuple_
 
-    from lims.api import BASIC_PARAMETER_CODES, QualitySummary
+    from lims.domain.published import BASIC_PARAMETER_CODES, QualitySummary
     from lims.models.closing import ClosingLevel, MonthSummary
 
     keys = list(dict.fromkeys(keys))
@@ -126,7 +126,7 @@ def quality_summaries(keys: list[tuple[int, int, int]], *, published_only: bool 
 
 def summarise(rows: list[closing.ReportRow], first: tuple[str, ...]):  # type: ignore[no-untyped-def]
     """Per parameter, the report rows of its point types (saida, rede) as one ParameterSummary."""
-    from lims.api import ParameterSummary
+    from lims.domain.published import ParameterSummary
 
     by_code: dict[str, list[closing.ReportRow]] = {}
     for r in rows:
@@ -211,7 +211,7 @@ def quality_history(system_id: int, months: int = 12, *, until: tuple[int, int] 
 def published_results(*, point_id: int | None = None, system_id: int | None = None,
                       parameter_code: str | None = None, since: dt.date | None = None,
                       until: dt.date | None = None, limit: int = 100, offset: int = 0):  # type: ignore[no-untyped-def]
-    from lims.api import PublishedResult
+    from lims.domain.published import PublishedResult
 
     stmt = select(Result).where(Result.state == ResultState.PUBLISHED)
     if point_id is not None:
