@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 import tomllib
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from core.audit import audit_context
+from core.auth import User
 from core.db import session, transactional
+from core.demo import ASSETS, SECTORS, SYSTEMS
+from lims.domain.samples import SampleState as S
+from lims.models import catalogue as cat
+from lims.models import registry as reg
+from lims.models.catalogue import Parameter
+from lims.models.registry import CollectionPoint
+from lims.models.samples import Sample
+from lims.services import plans
+from lims.services.demo import seed_demo_results
+from lims.services.routes import demo_routes
 
 CATALOGUE_FILE = Path(__file__).parent / "data" / "catalogue_p888_v1.toml"
 
@@ -32,8 +45,6 @@ def seed_reference() -> None:
     """Data every installation needs (idempotent): the Portaria 888 catalogue and the sampling
     minimums from the versioned data file. Existing rows are left as they are (a Gestor may
     have confirmed or corrected them); only missing ones are added."""
-    from lims.models import catalogue as cat
-
     data = catalogue_data()
     version = data["version"]
     with audit_context(reason=f"catálogo de referência {version}"):
@@ -136,9 +147,6 @@ _NETWORK = {
 
 def _demo_registry(today: dt.date) -> dict[str, Any]:
     """Laboratories, regulator, systems, units, points and neighbours (idempotent by code)."""
-    from core.demo import ASSETS, SECTORS, SYSTEMS
-    from lims.models import registry as reg
-
     if session.scalars(select(reg.SupplySystem.id).where(reg.SupplySystem.code == "SAA-SEDE")).first():
         return {s.code: s for s in session.scalars(select(reg.SupplySystem))}
     lab = reg.Laboratory(name="Laboratório Central do SAAE", own=True,
@@ -241,10 +249,6 @@ def _demo_registry(today: dt.date) -> dict[str, Any]:
 
 
 def _demo_plan(system: Any, year: int, gestor_id: int | None) -> Any:
-    from lims.models.catalogue import Parameter
-    from lims.models.registry import CollectionPoint
-    from lims.services import plans
-
     have = plans.approved_plan(system.id, year)
     if have is not None:
         return have
@@ -302,13 +306,6 @@ def _readings(rnd: Any, kind: str) -> dict[str, str]:
 
 def _demo_samples(today: dt.date, users: dict[str, int]) -> None:
     """Walk the demo's samples through the cycle up to today."""
-    import random
-    from zoneinfo import ZoneInfo
-
-    from lims.domain.samples import SampleState as S
-    from lims.models.registry import CollectionPoint
-    from lims.models.samples import Sample
-
     tz = ZoneInfo("America/Sao_Paulo")
     rnd = random.Random(888)
     where = {pid: (kind, lat, lon) for pid, kind, lat, lon in session.execute(
@@ -356,11 +353,6 @@ def seed_demo(today: dt.date) -> None:
     """The demo's lab: registry, approved plans, the previous month's samples through the whole
     cycle (part 2 enters, validates, closes and publishes them) and the current month under
     way. Idempotent."""
-    from core.auth import User
-    from lims.models.samples import Sample
-    from lims.services import plans
-    from lims.services.demo import seed_demo_results
-
     users = {u.username: u.id for u in session.scalars(select(User))}
     gestor = users.get("gestor")
     first_prev = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
@@ -373,7 +365,6 @@ def seed_demo(today: dt.date) -> None:
                 plans.generate_month(plan.id, year, month, user_id=gestor)
         if fresh:
             _demo_samples(today, users)
-        from lims.services.routes import demo_routes
 
         demo_routes(today, collector_id=users.get("coletor"))  # today's routes (idempotent)
     seed_demo_results(today)

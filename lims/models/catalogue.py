@@ -14,6 +14,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.audit import Audited
 from core.db import Base, IdMixin, TimestampMixin
+from core.fmt import as_shown
+from lims.domain.limits import DISINFECTANT_LABELS, Disinfectant, LimitKind, ScopedLimit
 
 VALUE = Numeric(20, 8)
 
@@ -110,11 +112,8 @@ class Parameter(Audited, IdMixin, TimestampMixin, Base):
 
     @property
     def standard_text(self) -> str:
-        from lims.domain.limits import LimitKind, ScopedLimit
-
         if self.vmp_max is None and self.vmp_min is None and not self.presence_absence:
             return "sem VMP"
-        from core.fmt import as_shown
 
         kind = LimitKind(self.limit_kind or "vmp")
         return ScopedLimit(kind, as_shown(self.vmp_min, self.compare_decimals),
@@ -148,8 +147,6 @@ class ParameterLimit(Audited, IdMixin, TimestampMixin, Base):
 
     @property
     def limit_text(self) -> str:
-        from lims.domain.limits import LimitKind, ScopedLimit
-
         def norm(v: Decimal | None) -> Decimal | None:
             if v is None:
                 return None
@@ -160,8 +157,6 @@ class ParameterLimit(Audited, IdMixin, TimestampMixin, Base):
 
     @property
     def scope_text(self) -> str:
-        from lims.domain.limits import DISINFECTANT_LABELS, Disinfectant
-
         parts = []
         if self.point_kinds:
             parts.append("pontos: " + ", ".join(self.point_kinds))

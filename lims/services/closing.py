@@ -22,14 +22,19 @@ from core.db import session, transactional, utcnow
 from core.errors import Conflict, NotFound, ValidationError
 from core.events import publish
 from lims.domain import compliance as comp
-from lims.domain.limits import check_all
+from lims.domain import sisagua
+from lims.domain.limits import binding_limit, check_all
 from lims.domain.vmp import Measurement, Qualifier, Verdict, fmt_decimal
 from lims.events import MonthClosed
 from lims.models.closing import ClosingLevel, ClosingState, MonthClosing, MonthSummary
+from lims.models.plans import PlanItem, SamplingPlan
+from lims.models.registry import CollectionPoint, PointLink, SupplySystem
 from lims.models.results import EtaStoppage, Result, ResultState
 from lims.services import limits
+from lims.services import plans as plan_services
 from lims.services.month_lock import assert_open, is_closed  # noqa: F401  (moved, re-exported)
 from lims.services.results import FIELD_METHOD
+from lims.services.validation import publish_results
 
 log = logging.getLogger(__name__)
 
@@ -281,9 +286,6 @@ def pre_closing(system_id: int, year: int, month: int, *, population: int = 0,
 
 def _sisagua_fields(code: str, where: str, rows: list[Any]) -> tuple[tuple[str, str], ...]:
     """The SISAGUA form fields of one parameter and point type (stored with the closing)."""
-    from lims.domain import sisagua
-    from lims.domain.vmp import Measurement, Qualifier
-
     if code not in sisagua.PARAMETER_LABELS or not rows:
         return ()
     items = []
@@ -298,8 +300,6 @@ DISINFECTANT_WORDS = {"cloro_livre": "cloro livre", "cloramina": "cloramina",
 
 
 def has_filtered_points(system_id: int) -> bool:
-    from lims.models.registry import CollectionPoint
-
     return session.scalars(select(CollectionPoint.id).where(
         CollectionPoint.system_id == system_id, CollectionPoint.active.is_(True),
         CollectionPoint.kind.in_(limits.FILTERED_KINDS)).limit(1)).first() is not None
@@ -339,21 +339,15 @@ def _sum_rows(sums: tuple[comp.SumRule, ...], rows_all: list[Any], pls: dict[str
 
 
 def binding_max(pl: Any) -> Decimal | None:
-    from lims.domain.limits import binding_limit
-
     return binding_limit(x for x in pl.limits if x.general).maximum
 
 
 def plan_counts(system_id: int, year: int, month: int):  # type: ignore[no-untyped-def]
     """(required, planned, collected, eta_codes) from part 1's plans and samples."""
-    from lims.services import plans as plan_services
-
     return plan_services.month_counts(system_id, year, month)
 
 
 def system_facts(system_id: int, population: int, treatment_type: str) -> tuple[int, str]:
-    from lims.models.registry import SupplySystem
-
     s = session.get(SupplySystem, system_id)  # identity-map hit after plan_counts: no query
     if s is not None:
         return s.population_served, s.treatment_type
@@ -373,7 +367,7 @@ def closing_of(system_id: int, year: int, month: int,
     return session.scalars(stmt.order_by(MonthClosing.id)).first()
 
 
-def _closed(c: MonthClosing | None) -> bool:
+def is_closed_record(c: MonthClosing | None) -> bool:
     return c is not None and (c.state is ClosingState.CLOSED or c.state == "fechado")
 
 
@@ -388,9 +382,6 @@ class Scope:
 def scope_of(system_id: int, level: ClosingLevel | str, scope_id: int | None) -> Scope:
     """The points a closing of `level` covers (tender 7.12): the whole system; the points of
     one sampling plan; or one reservoir and every point downstream of it."""
-    from lims.models.plans import PlanItem, SamplingPlan
-    from lims.models.registry import CollectionPoint, PointLink, SupplySystem
-
     level = ClosingLevel(level)
     if level is ClosingLevel.SYSTEM:
         s = session.get(SupplySystem, system_id)
@@ -467,7 +458,7 @@ def close_month(system_id: int, year: int, month: int, *, user_id: int | None,
     now = utcnow()
     with audit_context(reason=f"fechamento mensal {month:02d}/{year}"):
         if existing is not None:
-            if _closed(existing):
+            if is_closed_record(existing):
                 raise Conflict(f"O mês {month:02d}/{year} já está fechado.", code="ja_fechado")
             existing.state = ClosingState.CLOSED
             existing.closed_at, existing.closed_by_id = now, user_id
@@ -484,8 +475,6 @@ def close_month(system_id: int, year: int, month: int, *, user_id: int | None,
         session.flush()
         _store_rows(c, rows, version, now)
         if auto_publish:
-            from lims.services.validation import publish_results
-
             publish_results(supervisor_id=user_id, system_id=system_id, year=year, month=month)
         publish(MonthClosed(closing_id=c.id, year=year, month=month, level=level.value,
                             system_id=system_id, closed_by=username))
@@ -497,8 +486,6 @@ def _dec(v: float | None) -> Decimal | None:
 
 
 def _store_rows(c: MonthClosing, rows: list[ReportRow], version: str, now: dt.datetime) -> None:
-    from lims.models.registry import SupplySystem
-
     s = session.get(SupplySystem, c.system_id) if c.system_id is not None else None
     system_name = s.name if s is not None else c.scope_name
     session.add_all(MonthSummary(
@@ -597,9 +584,6 @@ def days_in(year: int, month: int) -> int:
 
 def scopes(system_id: int) -> list[tuple[str, int, str]]:
     """The scopes a month of the system can be closed at: (level, scope_id, name)."""
-    from lims.models.plans import SamplingPlan
-    from lims.models.registry import CollectionPoint, SupplySystem
-
     s = session.get(SupplySystem, system_id)
     out = [(ClosingLevel.SYSTEM.value, system_id, s.name if s else f"Sistema {system_id}")]
     out += [(ClosingLevel.PLAN.value, p.id, f"Plano {p.year} v{p.version}")

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import random
 
 from sqlalchemy import select
 
+from core.auth import User
 from core.db import session, utcnow
 from lims.models.results import Result
+from lims.models.samples import Sample
+from lims.services import closing, samples, validation
 from lims.services.refs import ParameterRef
 from lims.services.results import _local_date, enter_field_readings, enter_result
 
@@ -41,11 +45,6 @@ def seed_demo_results(today: dt.date) -> None:
     the current month OPEN and under way (validated up to last week, then awaiting validation).
     Called at the end of part 1's seed_demo, on the samples it walked up to reception;
     idempotent (does nothing when results exist)."""
-    import random
-
-    from core.auth import User
-    from lims.services import closing, samples, validation
-
     if session.scalars(select(Result.id).limit(1)).first() is not None:
         return
     users = {u.username: u.id for u in session.scalars(select(User))}
@@ -59,7 +58,6 @@ def seed_demo_results(today: dt.date) -> None:
     rnd = random.Random(5440)
     first_prev = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     work = samples.demo_sample_refs(first_prev, today)
-    from lims.models.samples import Sample
 
     ids = [ref.id for ref, _ in work]
     readings, collectors = {}, {}

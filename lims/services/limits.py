@@ -24,6 +24,7 @@ from lims.domain import compliance as comp
 from lims.domain.limits import LimitKind, ScopedLimit, applicable, binding_limit, describe_all
 from lims.domain.vmp import Limit
 from lims.models.catalogue import Parameter, ParameterLimit
+from lims.models.registry import SupplySystem
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "compliance_rules.json"
 
@@ -181,8 +182,6 @@ def default_disinfectant() -> str:
 
 
 def system_facts(system_id: int | None) -> SystemFacts:
-    from lims.models.registry import SupplySystem
-
     s = session.get(SupplySystem, system_id) if system_id is not None else None
     if s is None:
         return SystemFacts()

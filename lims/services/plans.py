@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from core.auth import User
 from core.db import session, transactional, utcnow
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from lims.domain import plans as dom
@@ -19,6 +20,9 @@ from lims.models.catalogue import Parameter, SamplingMinimum
 from lims.models.plans import PlanItem, PlanState, SamplingPlan, Section
 from lims.models.registry import CollectionPoint, SupplySystem, Unit
 from lims.models.samples import Sample, SampleParameter
+from lims.services.actor import acting
+from lims.services.limits import other_residuals
+from lims.services.samples import CodeSeq
 
 JUSTIFY_PERMISSION = "lims.plans.justify"
 MIN_JUSTIFICATION = 20
@@ -48,8 +52,6 @@ def approved_plan(system_id: int, year: int) -> SamplingPlan | None:
 
 
 def _acting(user_id: int | None, reason: str):  # type: ignore[no-untyped-def]
-    from lims.services.actor import acting
-
     return acting(user_id, reason)
 
 
@@ -165,8 +167,6 @@ def planned_items(plan: SamplingPlan) -> list[dom.PlannedItem]:
 def minimum_rules_for(system: SupplySystem) -> list[dom.MinimumRule]:
     """The minimums of a system: only the residual of its own disinfectant is required
     (2914 Anexo XII note 1; Art. 32 in lims/data/compliance_rules.json)."""
-    from lims.services.limits import other_residuals
-
     skip = other_residuals(system.disinfectant or "cloro_livre")
     return [r for r in minimum_rules() if r.parameter_code not in skip]
 
@@ -185,8 +185,6 @@ def approve(plan_id: int, *, user_id: int, justification: str = "",
     """Approve a draft. Below the standard's minimum it needs a Gestor's written
     justification. Approving supersedes the previously approved version and generates the
     samples of `generate` (year, month), when given."""
-    from core.auth import User
-
     plan = _draft(plan_id)
     if not any(it.active for it in plan.items):
         raise ValidationError("O plano não tem nenhuma linha.", code="plano_vazio")
@@ -244,8 +242,6 @@ def generate_month(plan_id: int, year: int, month: int, *,
                    user_id: int | None = None) -> list[Sample]:
     """Create the month's PROGRAMADA samples of an approved plan. Running it again creates
     nothing new: a sample is keyed by (plan, point, planned day, slot), reprogrammed or not."""
-    from lims.services.samples import CodeSeq
-
     plan = get(plan_id)
     if plan.state is not PlanState.APROVADO and plan.state != "aprovado":
         raise Conflict("Somente um plano aprovado gera amostras.")

@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 from core import fmt
 from core.auth import User
 from core.db import session, transactional, utcnow
-from core.errors import Conflict, NotFound, ValidationError
+from core.errors import Conflict, DomainError, NotFound, ValidationError
 from labels import api as labels
 from lims.domain import samples as machine
 from lims.domain.samples import SampleState
@@ -30,6 +30,8 @@ from lims.models.registry import CollectionPoint, Laboratory
 from lims.models.routes import Route
 from lims.models.samples import Sample
 from lims.services import samples as sample_svc
+from lims.services.photos import check_photo
+from lims.services.refs import active_result
 
 log = logging.getLogger(__name__)
 
@@ -147,8 +149,6 @@ def receive(raw_code: str, *, user_id: int, arrival_temperature: str | Decimal |
 def _field_only_goes_on(sample_id: int) -> None:
     """A sample whose every parameter the collector already read in the field has nothing left
     for the bench: it goes on to AGUARDANDO VALIDACAO at reception (issue 13 item 6)."""
-    from lims.services.refs import active_result
-
     for ref, params in sample_svc.awaiting_analysis_refs(sample_id=sample_id):
         if params and all(active_result(ref.id, p.id) is not None for p in params):
             sample_svc.results_entered(sample_id)
@@ -165,8 +165,6 @@ class ScanOutcome:
 def receive_many(codes: Iterable[str], *, user_id: int,
                  arrival_temperature: str | Decimal | None = None, tz: str = TZ) -> list[ScanOutcome]:
     """One reception per code, each in its own unit of work (one refusal stops nothing)."""
-    from core.errors import DomainError
-
     out = []
     for c in codes:
         try:
@@ -180,8 +178,6 @@ def receive_many(codes: Iterable[str], *, user_id: int,
 def receive_photo(image: bytes, *, user_id: int, arrival_temperature: str | Decimal | None = None,
                   tz: str = TZ) -> list[ScanOutcome]:
     """Read every barcode in a phone photo of the labels and receive each sample."""
-    from lims.services.photos import check_photo
-
     check_photo(image)
     try:
         codes = labels.decode(image)

@@ -17,8 +17,10 @@ from sqlalchemy import or_, select
 from core.db import session, transactional, utcnow
 from core.errors import Conflict, NotFound, ValidationError
 from lims.domain.limits import DISINFECTANT_LABELS, LIMIT_KIND_LABELS
+from lims.domain.plans import FREQUENCY_LABELS
 from lims.models import catalogue as cat
 from lims.models import registry as reg
+from lims.services.actor import acting
 
 # -- field specs ------------------------------------------------------------------------------
 
@@ -188,8 +190,6 @@ ENTITIES: dict[str, Entity] = {e.key: e for e in (
 
 
 def _frequency_choices() -> dict[str, str]:
-    from lims.domain.plans import FREQUENCY_LABELS
-
     return {k.value: v for k, v in FREQUENCY_LABELS.items()}
 
 
@@ -352,8 +352,6 @@ def save(key: str, data: dict[str, Any], *, record_id: int | None = None,
          user_id: int | None = None, reason: str = "") -> Any:
     """Create (record_id None) or update one registry record; only the fields present in
     `data` change on update. Audited with `reason`."""
-    from lims.services.actor import acting
-
     e = entity(key)
     obj = record(key, record_id) if record_id is not None else None
     values: dict[str, Any] = {}
@@ -405,8 +403,6 @@ def save(key: str, data: dict[str, Any], *, record_id: int | None = None,
 @transactional
 def confirm_parameter(parameter_id: int, *, user_id: int, reason: str = "") -> cat.Parameter:
     """A Gestor confirms a value the reference marks UNVERIFIED (after checking the DOU)."""
-    from lims.services.actor import acting
-
     p = record("parametros", parameter_id)
     if not p.unverified:
         raise Conflict("Este parâmetro não esta marcado como não verificado.")
@@ -445,8 +441,6 @@ def point_neighbours(point_id: int) -> tuple[list[int], list[int]]:
 @transactional
 def set_neighbours(point_id: int, *, upstream: list[int], downstream: list[int],
                    user_id: int | None = None, reason: str = "") -> None:
-    from lims.services.actor import acting
-
     p = record("pontos", point_id)
     ids = set(upstream) | set(downstream)
     if point_id in ids:
@@ -476,8 +470,6 @@ def set_neighbours(point_id: int, *, upstream: list[int], downstream: list[int],
 
 @transactional
 def add_point_photo(point_id: int, rel_path: str, *, user_id: int | None = None) -> None:
-    from lims.services.actor import acting
-
     p = record("pontos", point_id)
     with acting(user_id, "foto do ponto adicionada"):
         p.photos = list(p.photos or []) + [rel_path]

@@ -44,10 +44,12 @@ from labels import api as labels
 from lims.domain import routing
 from lims.domain.samples import SampleState
 from lims.models.catalogue import BottleType, Parameter, Preservative
-from lims.models.registry import CollectionPoint
+from lims.models.registry import CollectionPoint, SupplySystem
 from lims.models.routes import FieldEntry, PreparationRow, Route, RouteState, RouteStop, StopOutcome
 from lims.models.samples import Sample
 from lims.services import samples as sample_svc
+from lims.services.photos import check_photo
+from lims.services.results import enter_field_readings
 
 log = logging.getLogger(__name__)
 
@@ -143,8 +145,6 @@ def _create(day: dt.date, collector: User | None, analyst: User | None, rows: li
             points: dict[int, CollectionPoint], *, user_id: int | None, system_id: int | None,
             start: tuple[float, float] | None, notes: str | None) -> Route:
     if start is None and system_id is not None:
-        from lims.models.registry import SupplySystem
-
         sy = session.get(SupplySystem, system_id)
         if sy and sy.latitude is not None and sy.longitude is not None:
             start = (sy.latitude, sy.longitude)
@@ -507,7 +507,6 @@ def _save_photo(raw: Any, data_dir: Path, code: str, key: str) -> tuple[str | No
         raise ValidationError("Foto corrompida.", fields={"photo": ["base64"]}) from None
     if len(blob) > MAX_PHOTO_BYTES:
         raise ValidationError("Foto grande demais (máximo 8 MB).", fields={"photo": ["tamanho"]})
-    from lims.services.photos import check_photo
 
     check_photo(blob, "photo")
     ext = {"jpeg": "jpg"}.get(m.group(1), m.group(1))
@@ -560,7 +559,6 @@ def _apply(data: dict[str, Any], *, user_id: int, data_dir: Path,
             fields["photo_path"] = photo
         sample_svc.transition(s.id, SampleState.COLETADA, user_id=user_id,
                               reason=f"coletada na rota {route.code}", **fields)
-        from lims.services.results import enter_field_readings
 
         enter_field_readings(s.id, readings, collector_id=user_id)
         msg = f"Amostra {s.code} registrada como coletada."

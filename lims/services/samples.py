@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from core import fmt
 from core.db import session, transactional
 from core.errors import NotFound, ValidationError
 from lims.domain import samples as machine
@@ -26,7 +27,11 @@ from lims.domain.samples import SampleState
 from lims.models.catalogue import Parameter
 from lims.models.registry import CollectionPoint, SupplySystem
 from lims.models.samples import Sample, SampleParameter
+from lims.services import month_lock
 from lims.services.actor import acting
+from lims.services.refs import SampleRef, active_result
+from lims.services.refs import param_ref as _param_ref
+from lims.services.registry import neighbours_map
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +108,6 @@ def reprogram(sample_id: int, new_date: dt.date, *, reason: str,
     if s.state not in machine.REPROGRAMMABLE:
         raise ValidationError(f"Uma amostra {machine.label(s.state).lower()} nao pode ser "
                               "reprogramada.", code="nao_reprogramavel")
-    from core import fmt
 
     today = fmt.today()
     # the past only as far as the previous month (a late collection is registered, not
@@ -112,8 +116,6 @@ def reprogram(sample_id: int, new_date: dt.date, *, reason: str,
     fmt.check_date(new_date, earliest=earliest, latest=today + dt.timedelta(days=365),
                    what="a nova data da coleta")
     if s.system_id is not None:
-        from lims.services import month_lock
-
         month_lock.assert_open(s.system_id, new_date, s.point_id)
     if new_date == s.scheduled_for and s.state is SampleState.PROGRAMADA:
         msg = "Escolha uma data diferente da atual."
@@ -272,9 +274,6 @@ def on_results_state(sample_id: int, state: SampleState | str, reason: str) -> N
 
 
 def _refs_for(rows: list[Sample]) -> list[Any]:
-    from lims.services.refs import SampleRef
-    from lims.services.registry import neighbours_map
-
     if not rows:
         return []
     points = {p.id: p for p in session.scalars(select(CollectionPoint).where(
@@ -308,9 +307,6 @@ def awaiting_analysis_refs(parameter_code: str | None = None,
                            sample_id: int | None = None) -> list[tuple[Any, list[Any]]]:
     """Samples received (AGUARDANDO ANALISE, or sent back for reanalysis) with their
     parameters as (SampleRef, [ParameterRef]); part 2 drops those already with a result."""
-    from lims.services.refs import active_result
-    from lims.services.refs import param_ref as _param_ref
-
     stmt = (select(Sample).where(Sample.state.in_(AWAITING))
             .options(selectinload(Sample.parameters)).order_by(Sample.received_at, Sample.code))
     if sample_id is not None:

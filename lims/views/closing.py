@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import select
 
 from core.auth import require
+from core.db import session
 from core.errors import ValidationError
 from core.web import current, query_int, settings
+from lims.domain.compliance import VERDICT_LABELS
+from lims.domain.vmp import parse_decimal
+from lims.models.results import DosingConsumption
+from lims.services import closing, documents, quality, stoppages
 from lims.views import NAV, bp
 
 NAV.append(("Fechamento mensal", "lims.fechamento", "lims.closing.view"))
@@ -41,9 +48,7 @@ def _scope_args() -> tuple[str, int | None]:
 @bp.route("/fechamento")
 @require("lims.closing.view")
 def fechamento():  # type: ignore[no-untyped-def]
-    from lims.services import closing, reports
-
-    systems = reports.known_systems()
+    systems = quality.known_systems()
     year, month = _month_args()
     level, scope_id = _scope_args()
     system_id = query_int("sistema", minimum=1) or (systems[0][0] if systems else None)
@@ -52,7 +57,7 @@ def fechamento():  # type: ignore[no-untyped-def]
         scopes = closing.scopes(system_id)
         if level != "sistema" and not any((lv, i) == (level, scope_id) for lv, i, _n in scopes):
             level, scope_id = "sistema", None
-        rows, stored = reports.month_rows(system_id, year, month, level=level, scope_id=scope_id)
+        rows, stored = documents.month_rows(system_id, year, month, level=level, scope_id=scope_id)
         c = closing.closing_of(system_id, year, month, level,
                                scope_id if level != "sistema" else None)
     user = current()
@@ -62,14 +67,12 @@ def fechamento():  # type: ignore[no-untyped-def]
                            counting_rule=closing.COUNTING_RULE,
                            can_close=user is not None and user.can("lims.closing.close"),
                            can_reopen=user is not None and user.can("lims.closing.reopen"),
-                           verdicts=reports.VERDICT_PT, where=reports.WHERE_PT)
+                           verdicts=VERDICT_LABELS, where=quality.WHERE_LABELS)
 
 
 @bp.route("/fechamento/fechar", methods=["POST"])
 @require("lims.closing.close")
 def fechamento_fechar():  # type: ignore[no-untyped-def]
-    from lims.services import closing
-
     year, month = _month_args()
     level, scope_id = _scope_args()
     system_id = request.form.get("sistema", type=int)
@@ -87,8 +90,6 @@ def fechamento_fechar():  # type: ignore[no-untyped-def]
 @bp.route("/fechamento/<int:closing_id>/reabrir", methods=["POST"])
 @require("lims.closing.reopen")
 def fechamento_reabrir(closing_id: int):  # type: ignore[no-untyped-def]
-    from lims.services import closing
-
     c = closing.reopen_month(closing_id, request.form.get("justificativa", ""),
                              user_id=current().id)
     flash(f"Mês {c.month:02d}/{c.year} reaberto.", "sucesso")
@@ -100,10 +101,6 @@ def fechamento_reabrir(closing_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/paradas", methods=["GET", "POST"])
 @require("lims.stoppages.manage")
 def paradas():  # type: ignore[no-untyped-def]
-    from zoneinfo import ZoneInfo
-
-    from lims.services import reports
-
     if request.method == "POST":
         tz = ZoneInfo(settings().timezone)
 
@@ -119,27 +116,21 @@ def paradas():  # type: ignore[no-untyped-def]
         start = when("inicio")
         if start is None:
             raise ValidationError("Informe o início da parada.", fields={"inicio": ["obrigatorio"]})
-        reports.register_eta_stoppage(request.form.get("eta", ""), start, ended_at=when("fim"),
+        stoppages.register_eta_stoppage(request.form.get("eta", ""), start, ended_at=when("fim"),
                                       reason=request.form.get("motivo", ""), user_id=current().id)
         flash("Parada registrada.", "sucesso")
         return redirect(url_for("lims.paradas"))
-    from sqlalchemy import select
 
-    from core.db import session
-    from lims.models.results import DosingConsumption
 
     dosing = list(session.scalars(select(DosingConsumption).order_by(
         DosingConsumption.year.desc(), DosingConsumption.month.desc(),
         DosingConsumption.eta_code, DosingConsumption.product).limit(200)))
-    return render_template("lims/fechamento_paradas.html", rows=reports.stoppages(), dosing=dosing)
+    return render_template("lims/fechamento_paradas.html", rows=stoppages.stoppages(), dosing=dosing)
 
 
 @bp.route("/dosagem", methods=["POST"])
 @require("lims.stoppages.manage")
 def dosagem():  # type: ignore[no-untyped-def]
-    from lims.domain.vmp import parse_decimal
-    from lims.services import reports
-
     year, month = _month_args()
     try:
         qty = parse_decimal(request.form.get("quantidade"))
@@ -147,7 +138,7 @@ def dosagem():  # type: ignore[no-untyped-def]
         qty = None
     if qty is None:
         raise ValidationError("Quantidade inválida.", fields={"quantidade": ["invalida"]})
-    reports.record_dosing(request.form.get("eta", "").strip(), year, month,
+    stoppages.record_dosing(request.form.get("eta", "").strip(), year, month,
                           request.form.get("produto", ""), qty,
                           unit=request.form.get("unidade", "kg") or "kg")
     flash("Consumo registrado.", "sucesso")

@@ -10,6 +10,8 @@ from marshmallow import Schema, fields, validate
 from core.auth import require
 from core.errors import ValidationError
 from core.web import current, settings
+from lims.services import reception as svc
+from lims.services import routes as route_svc
 from lims.views import NAV, api, bp
 
 NAV.append(("Recepção de amostras", "lims.recepcao", "lims.reception.receive"))
@@ -26,8 +28,6 @@ def _temperature() -> str:
 @bp.route("/recepcao")
 @require("lims.reception.receive")
 def recepcao():  # type: ignore[no-untyped-def]
-    from lims.services import reception as svc
-
     last = session.pop("recepcao_ultimo", None)
     return render_template("lims/recepcao.html", last=last,
                            temperature=session.get("recepcao_temp", ""),
@@ -38,8 +38,6 @@ def recepcao():  # type: ignore[no-untyped-def]
 @require("lims.reception.receive")
 def recepcao_post():  # type: ignore[no-untyped-def]
     """Without JavaScript: one code per post, then back to the screen (post/redirect/get)."""
-    from lims.services import reception as svc
-
     temp = _temperature()
     out = svc.receive_many([request.form.get("codigo", "")], user_id=current().id,
                            arrival_temperature=temp, tz=settings().timezone)
@@ -50,8 +48,6 @@ def recepcao_post():  # type: ignore[no-untyped-def]
 @bp.route("/recepcao/foto", methods=["POST"])
 @require("lims.reception.receive")
 def recepcao_foto():  # type: ignore[no-untyped-def]
-    from lims.services import reception as svc
-
     temp = _temperature()
     f = request.files.get("foto")
     if not f or not f.filename:
@@ -65,9 +61,6 @@ def recepcao_foto():  # type: ignore[no-untyped-def]
 @bp.route("/distribuicao")
 @require("lims.distribution.assign")
 def distribuicao():  # type: ignore[no-untyped-def]
-    from lims.services import reception as svc
-    from lims.services import routes as route_svc
-
     only = request.args.get("todas") != "1"
     listed = svc.awaiting_distribution(unassigned_only=only)
     rows = [svc.view(s) for s in listed]
@@ -82,8 +75,6 @@ def distribuicao():  # type: ignore[no-untyped-def]
 @bp.route("/distribuicao", methods=["POST"])
 @require("lims.distribution.assign")
 def distribuicao_post():  # type: ignore[no-untyped-def]
-    from lims.services import reception as svc
-
     ids = [int(x) for x in request.form.getlist("amostra") if x.isdigit()]
     dest = request.form.get("destino", "")
     analyst_id = int(dest[2:]) if dest.startswith("a:") and dest[2:].isdigit() else None
@@ -131,8 +122,6 @@ class ReceptionApi(MethodView):
 
         Codigo desconhecido: 404 `codigo_desconhecido`; segunda leitura: 409 `ja_recebida`;
         estado errado: 409 `amostra_nao_coletada` / `amostra_cancelada`. Nada e alterado."""
-        from lims.services import reception as svc
-
         return svc.receive(data["codigo"], user_id=current().id,
                            arrival_temperature=data.get("temperatura"), tz=settings().timezone)
 
@@ -155,8 +144,6 @@ class DistributionApi(MethodView):
     @api.response(200, DistributionOut)
     def post(self, data):  # type: ignore[no-untyped-def]
         """Distribui amostras recebidas para um analista ou um laboratorio (tudo ou nada)."""
-        from lims.services import reception as svc
-
         done = svc.distribute(data["amostras"], user_id=current().id,
                               analyst_id=data["analista_id"], lab_id=data["laboratorio_id"],
                               reason=data["motivo"])

@@ -13,6 +13,9 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from core.auth import require
 from core.errors import ValidationError
 from core.web import current, settings
+from lims.services import registry
+from lims.services.photos import check_photo
+from lims.services.registry import neighbours_map
 from lims.views import NAV, bp
 
 NAV.append(("Cadastros do laboratório", "lims.cadastros", "lims.registry.view"))
@@ -35,8 +38,6 @@ def _display(rec, name: str, fk_names: dict[str, dict[str, str]]) -> str:  # typ
 @bp.route("/cadastros")
 @require("lims.registry.view")
 def cadastros():  # type: ignore[no-untyped-def]
-    from lims.services import registry
-
     counts = {k: len(registry.records(k)) for k in registry.ENTITIES}
     unverified = [p for p in registry.records("parametros") if p.unverified]
     return render_template("lims/cadastros.html", entities=registry.ENTITIES, counts=counts,
@@ -47,8 +48,6 @@ def cadastros():  # type: ignore[no-untyped-def]
 @bp.route("/cadastros/<key>")
 @require("lims.registry.view")
 def cadastro_lista(key: str):  # type: ignore[no-untyped-def]
-    from lims.services import registry
-
     e = registry.entity(key)
     q = request.args.get("q", "").strip()
     rows = registry.records(key, q=q)
@@ -79,8 +78,6 @@ def _form_values(e) -> dict[str, object]:  # type: ignore[no-untyped-def]
 @bp.route("/cadastros/<key>/<int:record_id>", methods=["GET", "POST"])
 @require("lims.registry.edit")
 def cadastro_form(key: str, record_id: int | None = None):  # type: ignore[no-untyped-def]
-    from lims.services import registry
-
     e = registry.entity(key)
     rec = registry.record(key, record_id) if record_id is not None else None
     errors: dict[str, list[str]] = {}
@@ -106,8 +103,6 @@ def cadastro_form(key: str, record_id: int | None = None):  # type: ignore[no-un
     choices = {f.name: registry.field_choices(f) for f in e.fields if f.kind in ("fk", "choice")}
     extra = {}
     if key == "pontos" and rec is not None:
-        from lims.services.registry import neighbours_map
-
         up, down = neighbours_map([rec.id])[rec.id]
         extra = {"upstream": up, "downstream": down,
                  "siblings": [p for p in registry.records("pontos", system_id=rec.system_id)
@@ -119,8 +114,6 @@ def cadastro_form(key: str, record_id: int | None = None):  # type: ignore[no-un
 @bp.route("/cadastros/parametros/<int:record_id>/confirmar", methods=["POST"])
 @require("lims.catalogue.confirm")
 def parametro_confirmar(record_id: int):  # type: ignore[no-untyped-def]
-    from lims.services import registry
-
     p = registry.confirm_parameter(record_id, user_id=current().id,
                                    reason=request.form.get("motivo", ""))
     flash(f"VMP de {p.name} confirmado.", "sucesso")
@@ -130,8 +123,6 @@ def parametro_confirmar(record_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/cadastros/pontos/<int:record_id>/vizinhos", methods=["POST"])
 @require("lims.registry.edit")
 def ponto_vizinhos(record_id: int):  # type: ignore[no-untyped-def]
-    from lims.services import registry
-
     def ids(name: str) -> list[int]:
         return [int(x) for x in request.form.getlist(name) if x.isdigit()]
 
@@ -144,13 +135,10 @@ def ponto_vizinhos(record_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/cadastros/pontos/<int:record_id>/fotos", methods=["POST"])
 @require("lims.registry.edit")
 def ponto_foto(record_id: int):  # type: ignore[no-untyped-def]
-    from lims.services import registry
-
     f = request.files.get("foto")
     data = f.read() if f else b""
     if not data:
         raise ValidationError("Envie uma foto JPEG ou PNG.", fields={"foto": ["JPEG ou PNG"]})
-    from lims.services.photos import check_photo
 
     ext = check_photo(data)
     rel = Path("lims") / "pontos" / f"{hashlib.sha256(data).hexdigest()}{ext}"
@@ -165,8 +153,6 @@ def ponto_foto(record_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/cadastros/pontos/<int:record_id>/fotos/<int:n>")
 @require("lims.registry.view")
 def ponto_foto_ver(record_id: int, n: int):  # type: ignore[no-untyped-def]
-    from lims.services import registry
-
     p = registry.record("pontos", record_id)
     photos = list(p.photos or [])
     if not 0 <= n < len(photos):

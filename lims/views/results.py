@@ -6,10 +6,14 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import select
 
 from core.auth import require
+from core.db import session
 from core.errors import ValidationError
 from core.web import current, settings
+from lims.models.results import AnalysisReport
+from lims.services import results as rs
 from lims.views import NAV, bp
 
 NAV.append(("Digitar resultados", "lims.resultados_grade", "lims.results.enter"))
@@ -18,8 +22,6 @@ NAV.append(("Digitar resultados", "lims.resultados_grade", "lims.results.enter")
 @bp.route("/resultados/grade", methods=["GET", "POST"])
 @require("lims.results.enter")
 def resultados_grade():  # type: ignore[no-untyped-def]
-    from lims.services import results as rs
-
     code = request.values.get("parametro", "")
     errors: dict[str, list[str]] = {}
     flagged: set[int] = set()
@@ -66,8 +68,6 @@ def _implausible_cells(rs, code: str, values: dict[int, str],  # type: ignore[no
 @require("lims.results.enter")
 def resultados_previa():  # type: ignore[no-untyped-def]
     """Live VMP check for a grid cell (no writes)."""
-    from lims.services import results as rs
-
     data = request.get_json(silent=True) or {}
     sid = int(data.get("amostra", 0) or 0)
     code = str(data.get("parametro", ""))
@@ -86,12 +86,6 @@ def resultados_previa():  # type: ignore[no-untyped-def]
 @bp.route("/boletins", methods=["GET", "POST"])
 @require("lims.results.enter")
 def boletins():  # type: ignore[no-untyped-def]
-    from sqlalchemy import select
-
-    from core.db import session
-    from lims.models.results import AnalysisReport
-    from lims.services import results as rs
-
     if request.method == "POST":
         f = request.files.get("arquivo")
         try:

@@ -4,6 +4,7 @@ phone page with its offline-safe sync API."""
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -20,10 +21,16 @@ from flask import (
 from flask.views import MethodView
 from marshmallow import EXCLUDE, Schema, fields, validate
 from marshmallow import ValidationError as MaValidationError
+from sqlalchemy import select
 
-from core.auth import require
+from core.auth import User, require
+from core.db import session
 from core.errors import ValidationError, error_body, flatten_locations
 from core.web import current, query_int, settings
+from labels import api as labels
+from lims.models.registry import SupplySystem
+from lims.services import route_sheet
+from lims.services import routes as svc
 from lims.views import NAV, api, bp
 
 # the phone page's own script and service worker, served locally (no CDN)
@@ -48,11 +55,6 @@ def _day(value: str | None) -> dt.date:
 
 
 def _users_with(profile: str, permission: str):  # type: ignore[no-untyped-def]
-    from sqlalchemy import select
-
-    from core.auth import User
-    from core.db import session
-
     users = session.scalars(select(User).where(User.active.is_(True)).order_by(User.name))
     return [u for u in users if u.has_profile(profile) or u.can(permission)]
 
@@ -62,12 +64,8 @@ def _users_with(profile: str, permission: str):  # type: ignore[no-untyped-def]
 @bp.route("/rotas")
 @require("lims.routes.manage")
 def rotas():  # type: ignore[no-untyped-def]
-    from lims.models.registry import SupplySystem
-    from lims.services import routes as svc
-
     day = _day(request.args.get("data"))
     system_id = query_int("sistema", minimum=1)
-    from core.db import session
 
     systems = list(session.query(SupplySystem).filter_by(active=True).order_by(SupplySystem.name))
     rows = svc.list_routes(day=day)
@@ -82,8 +80,6 @@ def rotas():  # type: ignore[no-untyped-def]
 @bp.route("/rotas", methods=["POST"])
 @require("lims.routes.manage")
 def rotas_post():  # type: ignore[no-untyped-def]
-    from lims.services import routes as svc
-
     day = _day(request.form.get("data"))
     collector = request.form.get("coletor", type=int)
     if not collector:
@@ -100,8 +96,6 @@ def rotas_post():  # type: ignore[no-untyped-def]
 @bp.route("/rotas/<int:route_id>")
 @require("lims.routes.manage")
 def rota(route_id: int):  # type: ignore[no-untyped-def]
-    from lims.services import routes as svc
-
     r = svc.get_route(route_id)
     users = svc.users_by_id([r.collector_id, r.analysis_responsible_id])
     return render_template("lims/rota.html", r=r, users=users, counts=svc.entry_counts(r.id))
@@ -110,8 +104,6 @@ def rota(route_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/rotas/<int:route_id>/cancelar", methods=["POST"])
 @require("lims.routes.manage")
 def rota_cancelar(route_id: int):  # type: ignore[no-untyped-def]
-    from lims.services import routes as svc
-
     r = svc.cancel_route(route_id, reason=request.form.get("motivo", ""), user_id=current().id)
     flash(f"Rota {r.code} cancelada; as amostras voltaram a ficar programadas.", "sucesso")
     return redirect(url_for("lims.rota", route_id=route_id))
@@ -125,9 +117,6 @@ def _pdf(data: bytes, name: str) -> Response:
 @bp.route("/rotas/<int:route_id>/folha.pdf")
 @require("lims.routes.manage")
 def rota_folha(route_id: int):  # type: ignore[no-untyped-def]
-    from lims.services import route_sheet
-    from lims.services import routes as svc
-
     r = svc.get_route(route_id)
     return _pdf(route_sheet.route_sheet_pdf(r.id, utility_name=settings().utility_name),
                 f"rota-{r.code}.pdf")
@@ -136,8 +125,6 @@ def rota_folha(route_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/rotas/<int:route_id>/etiquetas.pdf")
 @require("lims.routes.manage")
 def rota_etiquetas(route_id: int):  # type: ignore[no-untyped-def]
-    from lims.services import routes as svc
-
     r = svc.get_route(route_id)
     layout = svc.label_layout(request.args.get("formato"))
     per_bottle = request.args.get("por_frasco") == "1"
@@ -149,8 +136,6 @@ def rota_etiquetas(route_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/rotas/<int:route_id>/etiquetas.zpl")
 @require("lims.routes.manage")
 def rota_zpl(route_id: int):  # type: ignore[no-untyped-def]
-    from lims.services import routes as svc
-
     r = svc.get_route(route_id)
     symbology = "datamatrix" if request.args.get("simbologia") == "datamatrix" else "code128"
     return Response(svc.labels_zpl(r.id, per_bottle=request.args.get("por_frasco") == "1",
@@ -164,9 +149,6 @@ def rota_zpl(route_id: int):  # type: ignore[no-untyped-def]
 def etiquetas_amostras():  # type: ignore[no-untyped-def]
     """Reprint the labels of some samples: /lims/etiquetas.pdf?amostra=1&amostra=2[&formato=termica]
     (formato: a4, termica, a4-datamatrix, a4-65-datamatrix, termica-datamatrix)."""
-    from labels import api as labels
-    from lims.services import routes as svc
-
     ids = [int(x) for x in request.args.getlist("amostra") if x.isdigit()][:300]
     if not ids:
         raise ValidationError("Informe as amostras.", fields={"amostra": ["obrigatorio"]})
@@ -182,8 +164,6 @@ def etiquetas_amostras():  # type: ignore[no-untyped-def]
 @bp.route("/campo")
 @require("lims.collection.record")
 def campo():  # type: ignore[no-untyped-def]
-    from lims.services import routes as svc
-
     me = current()
     since = today() - dt.timedelta(days=1)
     rows = [r for r in svc.list_routes(collector_id=me.id, since=since) if r.state != "cancelada"]
@@ -193,10 +173,6 @@ def campo():  # type: ignore[no-untyped-def]
 @bp.route("/campo/rota/<int:route_id>")
 @require("lims.collection.record")
 def campo_rota(route_id: int):  # type: ignore[no-untyped-def]
-    import secrets
-
-    from lims.services import routes as svc
-
     r = svc.get_route(route_id)
     me = current()
     if r.collector_id != me.id and not me.can("lims.routes.manage"):
@@ -216,8 +192,6 @@ def campo_rota(route_id: int):  # type: ignore[no-untyped-def]
 @require("lims.collection.record")
 def campo_registro(route_id: int):  # type: ignore[no-untyped-def]
     """The same entry without JavaScript (a plain form post)."""
-    from lims.services import routes as svc
-
     f = request.form
     tz = ZoneInfo(settings().timezone)
     collected_at = None
@@ -302,8 +276,6 @@ class SyncApi(MethodView):
         Cada registro tem resposta propria: `status` 200 aceito; 4xx recusado (definitivo, nao
         reenviar). Reenviar a mesma `key` devolve a primeira resposta (`replay`: true) sem
         alterar nada."""
-        from lims.services import routes as svc
-
         uid, data_dir = current().id, settings().data_dir
         out = []
         for raw in data["entries"]:
@@ -354,8 +326,6 @@ class RouteApi(MethodView):
     @api.response(200, RouteOut)
     def get(self, route_id: int):  # type: ignore[no-untyped-def]
         """Uma rota de coleta com as paradas na ordem de visita."""
-        from lims.services import routes as svc
-
         r = svc.get_route(route_id)
         me = current()
         if r.collector_id != me.id and not me.can("lims.routes.manage"):

@@ -4,6 +4,7 @@ release for collection; JSON API for samples (list, detail, transitions) and poi
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -12,12 +13,20 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 
 from core import fmt
-from core.auth import require
+from core.audit import AuditLog
+from core.auth import User, require
 from core.db import session
-from core.errors import Conflict, ValidationError
+from core.errors import Conflict, NotFound, ValidationError
 from core.web import current
+from lims import api as lims_api
 from lims.domain import samples as machine
 from lims.domain.samples import SampleState
+from lims.models.registry import CollectionPoint, Laboratory, SupplySystem
+from lims.models.samples import Sample
+from lims.services import samples
+from lims.services.registry import neighbours_map
+from lims.services.results import results_of_sample
+from lims.services.validation import awaiting_publication_count
 from lims.views import NAV, api, bp
 
 NAV.append(("Amostras", "lims.amostras", "lims.samples.view"))
@@ -38,8 +47,6 @@ def search(*, state: str | None = None, system_id: int | None = None, point_id: 
            plan_id: int | None = None, since: dt.date | None = None, until: dt.date | None = None,
            code: str | None = None, recoleta: bool | None = None, limit: int = PAGE,
            offset: int = 0) -> tuple[list[Any], int]:
-    from lims.models.samples import Sample
-
     stmt = select(Sample)
     if state:
         stmt = stmt.where(Sample.state == machine.coerce(state))
@@ -64,8 +71,6 @@ def search(*, state: str | None = None, system_id: int | None = None, point_id: 
 
 
 def _lookups(rows: list[Any]) -> tuple[dict[int, Any], dict[int, Any]]:
-    from lims.models.registry import CollectionPoint, SupplySystem
-
     pts = {p.id: p for p in session.scalars(select(CollectionPoint).where(
         CollectionPoint.id.in_({r.point_id for r in rows})))} if rows else {}
     sys_ = {s.id: s for s in session.scalars(select(SupplySystem))}
@@ -99,14 +104,10 @@ def amostras():  # type: ignore[no-untyped-def]
 
 
 def _state_col():  # type: ignore[no-untyped-def]
-    from lims.models.samples import Sample
-
     return Sample.state
 
 
 def history(sample_id: int) -> list[Any]:
-    from core.audit import AuditLog
-
     return list(session.scalars(select(AuditLog).where(
         AuditLog.model == "lims_sample", AuditLog.row_id == str(sample_id)).order_by(AuditLog.id)))
 
@@ -114,17 +115,12 @@ def history(sample_id: int) -> list[Any]:
 @bp.route("/amostras/<int:sample_id>")
 @require("lims.samples.view")
 def amostra(sample_id: int):  # type: ignore[no-untyped-def]
-    from core.auth import User
-    from lims.models.registry import Laboratory
-    from lims.services import samples
-
     s = samples.get(sample_id)
     pts, systems = _lookups([s])
     ids = {x for x in (s.collected_by_id, s.received_by_id, s.assigned_analyst_id) if x}
     names = {u.id: u.name for u in session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
     lab = session.get(Laboratory, s.assigned_lab_id) if s.assigned_lab_id else None
     origin = samples.get(s.origin_sample_id) if s.origin_sample_id else None
-    from lims.services.results import results_of_sample
 
     return render_template("lims/amostra.html", s=s, point=pts.get(s.point_id),
                            system=systems.get(s.system_id), names=names, lab=lab, origin=origin,
@@ -138,8 +134,6 @@ def amostra(sample_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/amostras/<int:sample_id>/cancelar", methods=["POST"])
 @require("lims.samples.manage")
 def amostra_cancelar(sample_id: int):  # type: ignore[no-untyped-def]
-    from lims.services import samples
-
     s = samples.cancel_sample(sample_id, reason=request.form.get("motivo", ""), user_id=current().id)
     flash(f"Amostra {s.code} cancelada.", "sucesso")
     return redirect(url_for("lims.amostra", sample_id=sample_id))
@@ -148,8 +142,6 @@ def amostra_cancelar(sample_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/amostras/<int:sample_id>/reprogramar", methods=["POST"])
 @require("lims.samples.manage")
 def amostra_reprogramar(sample_id: int):  # type: ignore[no-untyped-def]
-    from lims.services import samples
-
     day = _parse_date(request.form.get("data"), "data")
     if day is None:
         raise ValidationError("Informe a nova data.", fields={"data": ["obrigatoria"]})
@@ -162,8 +154,6 @@ def amostra_reprogramar(sample_id: int):  # type: ignore[no-untyped-def]
 @require("lims.samples.manage")
 def amostras_liberar():  # type: ignore[no-untyped-def]
     """PROGRAMADA -> AGUARDANDO COLETA for one day (and system): what routes are built from."""
-    from lims.services import samples
-
     day = _parse_date(request.form.get("data"), "data") or dt.date.today()
     ids = [int(x) for x in request.form.getlist("amostra") if x.isdigit()] or None
     done = samples.release_day(day, system_id=request.form.get("sistema", type=int),
@@ -175,7 +165,6 @@ def amostras_liberar():  # type: ignore[no-untyped-def]
 def dashboard_widgets(user) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
     if user is None or not user.can("lims.samples.view"):
         return []
-    from lims.models.samples import Sample
 
     today = fmt.today()
     due = session.scalar(select(func.count()).where(
@@ -188,8 +177,6 @@ def dashboard_widgets(user) -> list[dict[str, Any]]:  # type: ignore[no-untyped-
         Sample.state.in_([SampleState.PROGRAMADA, SampleState.AGUARDANDO_COLETA]))) or 0
     cards = []
     if user.can("lims.results.publish"):
-        from lims.services.validation import awaiting_publication_count
-
         n = awaiting_publication_count()
         cards.append({"title": "Aguardando publicação", "value": n,
                       "hint": "resultados validados que o cidadão ainda não vê",
@@ -357,8 +344,6 @@ class SampleApi(MethodView):
     @api.alt_response(200, schema=SampleFullOut, success=True, description="A amostra")
     def get(self, sample_id):  # type: ignore[no-untyped-def]
         """Uma amostra com leituras de campo, transicoes possiveis e historico."""
-        from lims.services import samples
-
         return sample_json(samples.get(sample_id), full=True)
 
 
@@ -368,9 +353,6 @@ class SampleByCodeApi(MethodView):
     @api.alt_response(200, schema=SampleFullOut, success=True, description="A amostra")
     def get(self, code):  # type: ignore[no-untyped-def]
         """Uma amostra pelo codigo de barras."""
-        from core.errors import NotFound
-        from lims.services import samples
-
         s = samples.get_by_code(code)
         if s is None:
             raise NotFound(f"Código {code} desconhecido.")
@@ -385,8 +367,6 @@ class SampleTransitionApi(MethodView):
                       description="A amostra no novo estado")
     def post(self, args, sample_id):  # type: ignore[no-untyped-def]
         """Muda o estado: liberar para coleta, reprogramar (nova data e motivo) ou cancelar (motivo)."""
-        from lims.services import samples
-
         target, reason, uid = args["estado"], args["motivo"], current().id
         if target == SampleState.CANCELADA:
             s = samples.cancel_sample(sample_id, reason=reason, user_id=uid)
@@ -409,10 +389,6 @@ class SystemsApi(MethodView):
     @api.alt_response(200, schema=SystemOut(many=True), success=True, description="Sistemas")
     def get(self):  # type: ignore[no-untyped-def]
         """Sistemas de abastecimento ativos."""
-        from dataclasses import asdict
-
-        from lims import api as lims_api
-
         return [asdict(s) for s in lims_api.systems()]
 
 
@@ -424,11 +400,6 @@ class PointsApi(MethodView):
                       description="Pontos de coleta")
     def get(self, args):  # type: ignore[no-untyped-def]
         """Pontos de coleta ativos (opcionalmente de um sistema), com vizinhos de montante/jusante."""
-        from dataclasses import asdict
-
-        from lims import api as lims_api
-        from lims.services.registry import neighbours_map
-
         pts = lims_api.points(args.get("sistema"))
         links = neighbours_map([p.id for p in pts])
         return [asdict(p) | {"montante": links[p.id][0], "jusante": links[p.id][1]} for p in pts]

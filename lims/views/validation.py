@@ -4,10 +4,17 @@ cancellation and publication."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask.views import MethodView
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
 
-from core.auth import require
-from core.errors import ValidationError
+from core.auth import User, require
+from core.db import session
+from core.errors import NotFound, ValidationError
 from core.web import current
+from lims.models.results import Recoleta
+from lims.services import recoleta, registry, validation
+from lims.services import results as rs
 from lims.views import NAV, bp
 
 NAV.append(("Validação", "lims.validacao", "lims.results.validate"))
@@ -17,8 +24,6 @@ NAV.append(("Publicação", "lims.publicacao", "lims.results.publish"))
 @bp.route("/validacao")
 @require("lims.results.validate")
 def validacao():  # type: ignore[no-untyped-def]
-    from lims.services import validation
-
     return render_template("lims/validacao_lista.html", rows=validation.pending_validation(),
                            me=current().id)
 
@@ -26,8 +31,6 @@ def validacao():  # type: ignore[no-untyped-def]
 @bp.route("/validacao", methods=["POST"])
 @require("lims.results.validate")
 def validacao_post():  # type: ignore[no-untyped-def]
-    from lims.services import validation
-
     ids = [int(x) for x in request.form.getlist("resultado") if x.isdigit()]
     if not ids:
         raise ValidationError("Marque ao menos um resultado.", fields={"resultado": ["vazio"]})
@@ -39,8 +42,6 @@ def validacao_post():  # type: ignore[no-untyped-def]
 @bp.route("/resultados/<int:result_id>/<acao>", methods=["POST"])
 @require("lims.results.validate")
 def resultado_acao(result_id: int, acao: str):  # type: ignore[no-untyped-def]
-    from lims.services import validation
-
     reason = request.form.get("justificativa", "")
     uid = current().id
     if acao == "corrigir":
@@ -78,8 +79,6 @@ def _publication_filters(args) -> dict[str, int | None]:  # type: ignore[no-unty
 def publicacao():  # type: ignore[no-untyped-def]
     """The Supervisor's publishing step: validated results, filtered by system, point and
     month, shown as citizens will read them on the portal, then published."""
-    from lims.services import registry, validation
-
     filters = _publication_filters(request.args)
     rows = validation.awaiting_publication(**filters)
     systems = registry.records("sistemas")
@@ -93,8 +92,6 @@ def publicacao():  # type: ignore[no-untyped-def]
 @bp.route("/publicacao", methods=["POST"])
 @require("lims.results.publish")
 def publicar():  # type: ignore[no-untyped-def]
-    from lims.services import validation
-
     ids = [int(x) for x in request.form.getlist("resultado") if x.isdigit()]
     filters = _publication_filters(request.form)
     if request.form.get("todos"):
@@ -111,8 +108,6 @@ def publicar():  # type: ignore[no-untyped-def]
 
 # -- JSON API ---------------------------------------------------------------------------------
 
-from flask.views import MethodView  # noqa: E402
-from marshmallow import Schema, fields, validate  # noqa: E402
 
 from lims.views import api  # noqa: E402
 
@@ -133,8 +128,6 @@ class ValidateApi(MethodView):
                       description="Ids dos resultados validados")
     def post(self, data):  # type: ignore[no-untyped-def]
         """Valida resultados (quatro olhos: quem analisou ou digitou nao valida)."""
-        from lims.services import validation
-
         done = validation.validate(data["resultados"], current().id)
         return {"validados": [r.id for r in done]}
 
@@ -144,17 +137,8 @@ class ValidateApi(MethodView):
 def resultados_amostra(sample_id: int):  # type: ignore[no-untyped-def]
     """Every result of a sample with its history (corrected, reanalysed, cancelled values stay
     visible with who and why)."""
-    from sqlalchemy import select
-
-    from core.auth import User
-    from core.db import session
-    from lims.models.results import Recoleta
-    from lims.services import results as rs
-
     rows = rs.results_of_sample(sample_id, history=True)
     if not rows:
-        from core.errors import NotFound
-
         raise NotFound("Amostra sem resultados.")
     ids = {x for r in rows for x in (r.analyst_id, r.validated_by_id, r.entered_by_id) if x}
     names = {u.id: u.name for u in session.scalars(select(User).where(User.id.in_(ids)))}
@@ -170,8 +154,6 @@ def resultados_amostra(sample_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/resultados/<int:result_id>/recoleta", methods=["POST"])
 @require("lims.recoleta.manage")
 def recoleta_gerar(result_id: int):  # type: ignore[no-untyped-def]
-    from lims.services import recoleta
-
     recs = recoleta.schedule(result_id, automatic=False, reason=request.form.get("motivo", ""),
                              user_id=current().id)
     flash(f"{len(recs)} recoleta(s) programada(s).", "sucesso")
@@ -181,8 +163,6 @@ def recoleta_gerar(result_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/recoletas/<int:recoleta_id>/cancelar", methods=["POST"])
 @require("lims.recoleta.manage")
 def recoleta_cancelar(recoleta_id: int):  # type: ignore[no-untyped-def]
-    from lims.services import recoleta
-
     recoleta.cancel(recoleta_id, request.form.get("motivo", ""), current().id)
     flash("Recoleta cancelada.", "sucesso")
     return redirect(request.referrer or url_for("lims.validacao"))

@@ -458,12 +458,12 @@ def test_a_limit_edited_in_the_catalogue_is_the_one_the_open_month_reads(lab, db
 def test_the_invoice_and_portal_summary_show_the_systems_own_residual(lab):
     """quality_summary (invoice, portal) asks for the basic parameters: a chloramine system
     shows its combined-chlorine row, not an empty free-chlorine one."""
-    from lims.services import reports
+    from lims.services import quality
 
     s, pts = _system(["rede"], disinfectant="cloramina")
     _enter(s, pts["rede"], [("cloro_residual_combinado", "2,4")], lab)
 
-    q = reports.quality_summary(s.id, Y, M, published_only=False)
+    q = quality.quality_summary(s.id, Y, M, published_only=False)
     by = {p.parameter_code: p for p in q.parameters}
     assert by["cloro_residual_combinado"].analysed == 1
     assert by["cloro_residual_combinado"].verdict == "conforme"
