@@ -106,6 +106,33 @@ def coliform_network_rule(population: int, *, population_line: int, max_positive
     )
 
 
+def network_coliforms(population: int, outcomes: Sequence[Outcome], *, population_line: int,
+                      max_positives_below: int, percent_from: Decimal
+                      ) -> tuple[MonthlyRule, MonthResult]:
+    """THE network coliform rule (Anexo 1, total coliforms in distribution): from the population
+    line up, absence in `percent_from` % of the month's samples; below it, at most
+    `max_positives_below` positive sample(s) in the month. The numbers are data (the rules
+    file). Population not registered (0): judged under both bands; when they disagree the
+    month is undecided."""
+    rule = coliform_network_rule(population, population_line=population_line,
+                                 max_positives_below=max_positives_below,
+                                 percent_from=percent_from)
+    res = evaluate(rule, outcomes)
+    if population:
+        return rule, res
+    big = coliform_network_rule(10**9, population_line=population_line,
+                                max_positives_below=max_positives_below,
+                                percent_from=percent_from)
+    if evaluate(big, outcomes).verdict is not res.verdict:
+        res = MonthResult(MonthVerdict.INDETERMINADO, res.analysed, res.conforming,
+                          res.nonconforming, res.undecidable, res.recoletas,
+                          res.recoleta_nonconforming,
+                          "população abastecida não cadastrada: as duas faixas "
+                          "da Portaria dao resultados diferentes")
+    return MonthlyRule(rule.kind, "População abastecida não cadastrada: " + rule.text + " / "
+                       + big.text, rule.max_nonconforming, rule.percent, unverified=True), res
+
+
 def percent_rule(percent: Decimal, text: str, *, unverified: bool = False) -> MonthlyRule:
     return MonthlyRule(RuleKind.PERCENT, text, percent=percent, unverified=unverified)
 

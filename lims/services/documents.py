@@ -13,7 +13,7 @@ from core.pdf import esc
 from lims.domain import compliance as comp
 from lims.domain import sisagua
 from lims.models.closing import ClosingLevel
-from lims.services import closing, quality
+from lims.services import closing, limits, quality
 
 
 def _n(v: float | None, places: int = 2) -> str:
@@ -157,7 +157,7 @@ def closing_document(system_id: int, year: int, month: int, fmt: str, *,
         name += f" - {closing.scope_of(system_id, level, scope_id).name}"
     title = f"{kind} - {name} - {month:02d}/{year}"
     subtitle = (f"Portaria GM/MS 888/2021. {closing.COUNTING_RULE} Regras: versão "
-                f"{closing.rules_data()['version']}.")
+                f"{limits.rules_version()}.")
     head, body = closing_table(rows)
     fname = f"{'pos' if post else 'pre'}-fechamento-{system_id}-{year}-{month:02d}"
     if fmt == "pdf":

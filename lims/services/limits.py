@@ -255,18 +255,23 @@ def monthly_rule_kind(code: str, cat: str) -> str:
     return str(kind)
 
 
+def coliform_network() -> dict[str, Any]:
+    """The numbers of the network coliform rule (lims.domain.compliance.network_coliforms),
+    from the rules file: the population line, the positives tolerated below it, the percent
+    from it up."""
+    cn = rules_data()["coliform_network"]
+    return {"population_line": int(cn["population_line"]),
+            "max_positives_below": int(cn["max_positives_below"]),
+            "percent_from": Decimal(cn["percent_from"])}
+
+
 def rule_for(code: str, cat: str, *, population: int, treatment_type: str,
              outlet_stands_in: bool = False, limits_text: str | None = None) -> comp.MonthlyRule:
     """The monthly rule of one parameter at one point type (percentages from the rules file,
     limits from the catalogue)."""
-    data = rules_data()
     kind = monthly_rule_kind(code, cat)
     if kind == "coliform_network":
-        cn = data["coliform_network"]
-        return comp.coliform_network_rule(
-            population, population_line=int(cn["population_line"]),
-            max_positives_below=int(cn["max_positives_below"]),
-            percent_from=Decimal(cn["percent_from"]))
+        return comp.coliform_network_rule(population, **coliform_network())
     if kind == "turbidity_filtration" and filtration_table(treatment_type):
         return comp.turbidity_filtration_rule(treatment_type, filtration_table(treatment_type),
                                               outlet_stands_in=outlet_stands_in)

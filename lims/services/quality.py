@@ -21,7 +21,7 @@ from lims.domain.published import (
 from lims.models.closing import ClosingLevel, ClosingState, MonthClosing, MonthSummary
 from lims.models.registry import CollectionPoint, SupplySystem, Unit
 from lims.models.results import Result, ResultState
-from lims.services import closing
+from lims.services import closing, limits
 
 
 def system_name(system_id: int) -> str:
@@ -56,7 +56,7 @@ def quality_summary(system_id: int, year: int, month: int, *, published_only: bo
                                scope_id if level is not ClosingLevel.SYSTEM else None)
     if stored is not None or closing.is_closed_record(c):
         rows, version = (stored.rows, stored.rules_version) if stored else (
-            [], closing.rules_data()["version"])
+            [], limits.rules_version())
         name = (stored.system_name if stored else None) or system_name(system_id)
         scope_name = ((stored.scope_name if stored else None)
                       or (c.scope_name if c is not None else None)
@@ -67,7 +67,7 @@ def quality_summary(system_id: int, year: int, month: int, *, published_only: bo
         scope = closing.scope_of(system_id, level, scope_id)
         rows = closing.scope_report(system_id, year, month, scope,
                                     published_only=published_only, codes=codes)
-        scope_name, sid, version = scope.name, scope.scope_id, closing.rules_data()["version"]
+        scope_name, sid, version = scope.name, scope.scope_id, limits.rules_version()
         name = system_name(system_id)
         closed = False
     return QualitySummary(
