@@ -328,17 +328,3 @@ def awaiting_analysis_refs(parameter_code: str | None = None,
             out.append((ref, params))
     return out
 
-
-def demo_sample_refs(first: dt.date, last: dt.date) -> list[tuple[Any, list[Any]]]:
-    """The demo's received and distributed samples collected in [first, last] with the
-    parameters still without a result, as (SampleRef, [ParameterRef]) (part 2 enters their
-    results). Received samples not yet distributed are left for the analysts."""
-    start = dt.datetime.combine(first, dt.time(), dt.UTC)
-    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), dt.UTC)
-    distributed = set(session.scalars(select(Sample.id).where(
-        Sample.state == SampleState.AGUARDANDO_ANALISE,
-        (Sample.assigned_analyst_id.is_not(None)) | (Sample.assigned_lab_id.is_not(None)))))
-    return sorted(((ref, params) for ref, params in awaiting_analysis_refs()
-                   if ref.collected_at is not None and start <= ref.collected_at < end
-                   and ref.id in distributed),
-                  key=lambda rp: (rp[0].collected_at, rp[0].id))

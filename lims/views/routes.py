@@ -29,7 +29,7 @@ from core.errors import ValidationError, error_body, flatten_locations
 from core.web import current, query_int, settings
 from labels import api as labels
 from lims.models.registry import SupplySystem
-from lims.services import route_sheet
+from lims.services import field_entries, route_labels, route_sheet
 from lims.services import routes as svc
 from lims.views import NAV, api, bp
 
@@ -98,7 +98,7 @@ def rotas_post():  # type: ignore[no-untyped-def]
 def rota(route_id: int):  # type: ignore[no-untyped-def]
     r = svc.get_route(route_id)
     users = svc.users_by_id([r.collector_id, r.analysis_responsible_id])
-    return render_template("lims/rota.html", r=r, users=users, counts=svc.entry_counts(r.id))
+    return render_template("lims/rota.html", r=r, users=users, counts=field_entries.entry_counts(r.id))
 
 
 @bp.route("/rotas/<int:route_id>/cancelar", methods=["POST"])
@@ -126,10 +126,10 @@ def rota_folha(route_id: int):  # type: ignore[no-untyped-def]
 @require("lims.routes.manage")
 def rota_etiquetas(route_id: int):  # type: ignore[no-untyped-def]
     r = svc.get_route(route_id)
-    layout = svc.label_layout(request.args.get("formato"))
+    layout = route_labels.label_layout(request.args.get("formato"))
     per_bottle = request.args.get("por_frasco") == "1"
     skip = query_int("pular", 0, minimum=0, maximum=layout.per_page - 1)
-    return _pdf(svc.labels_pdf(r.id, per_bottle=per_bottle, skip=skip, layout=layout),
+    return _pdf(route_labels.labels_pdf(r.id, per_bottle=per_bottle, skip=skip, layout=layout),
                 f"etiquetas-{r.code}.pdf")
 
 
@@ -138,7 +138,7 @@ def rota_etiquetas(route_id: int):  # type: ignore[no-untyped-def]
 def rota_zpl(route_id: int):  # type: ignore[no-untyped-def]
     r = svc.get_route(route_id)
     symbology = "datamatrix" if request.args.get("simbologia") == "datamatrix" else "code128"
-    return Response(svc.labels_zpl(r.id, per_bottle=request.args.get("por_frasco") == "1",
+    return Response(route_labels.labels_zpl(r.id, per_bottle=request.args.get("por_frasco") == "1",
                                    symbology=symbology),
                     mimetype="text/plain",
                     headers={"Content-Disposition": f'attachment; filename="etiquetas-{r.code}.zpl"'})
@@ -152,8 +152,8 @@ def etiquetas_amostras():  # type: ignore[no-untyped-def]
     ids = [int(x) for x in request.args.getlist("amostra") if x.isdigit()][:300]
     if not ids:
         raise ValidationError("Informe as amostras.", fields={"amostra": ["obrigatorio"]})
-    specs = svc.sample_label_specs(ids)
-    layout = svc.label_layout(request.args.get("formato"))
+    specs = route_labels.sample_label_specs(ids)
+    layout = route_labels.label_layout(request.args.get("formato"))
     if layout.per_page == 1:
         return _pdf(labels.render_thermal_pdf(specs, layout), "etiquetas.pdf")
     return _pdf(labels.render_sheet_pdf(specs, layout), "etiquetas.pdf")
@@ -185,7 +185,7 @@ def campo_rota(route_id: int):  # type: ignore[no-untyped-def]
     # a fresh key per form: a double tap without JavaScript is still recorded once
     keys = {st.sample_id: secrets.token_urlsafe(16) for st in r.stops}
     return render_template("lims/campo_rota.html", r=r, bottles=bottles, keys=keys,
-                           readings=svc.READINGS, now=dt.datetime.now(ZoneInfo(settings().timezone)))
+                           readings=field_entries.READINGS, now=dt.datetime.now(ZoneInfo(settings().timezone)))
 
 
 @bp.route("/campo/rota/<int:route_id>/registro", methods=["POST"])
@@ -204,10 +204,10 @@ def campo_registro(route_id: int):  # type: ignore[no-untyped-def]
         collected_at = dt.datetime.combine(local_day, dt.time(hh, mm), tz).isoformat()
     data = {"key": f.get("key", ""), "sample_id": f.get("sample_id", type=int),
             "kind": f.get("kind", ""), "collected_at": collected_at,
-            "readings": {k: f.get(k, "") for k in svc.READINGS},
+            "readings": {k: f.get(k, "") for k in field_entries.READINGS},
             "latitude": f.get("latitude") or None, "longitude": f.get("longitude") or None,
             "reason": " - ".join(filter(None, [f.get("motivo_tipo"), f.get("motivo")]))}
-    res = svc.record_entry(data, user_id=current().id, data_dir=settings().data_dir)
+    res = field_entries.record_entry(data, user_id=current().id, data_dir=settings().data_dir)
     if res.status == 200:
         flash(res.body["message"] + (" (já registrado antes)" if res.replay else ""), "sucesso")
     else:
@@ -289,7 +289,7 @@ class SyncApi(MethodView):
                         f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}"
                         for k, v in fields_.items()), fields_)})
                 continue
-            res = svc.record_entry(entry, user_id=uid, data_dir=data_dir)
+            res = field_entries.record_entry(entry, user_id=uid, data_dir=data_dir)
             out.append({"key": res.key, "status": res.status, "replay": res.replay, "body": res.body})
         return {"results": out}
 
