@@ -6,6 +6,14 @@ from __future__ import annotations
 import csv
 import io
 
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
 from core import fmt as ptbr
 from core.db import utcnow
 from core.errors import NotFound, ValidationError
@@ -42,12 +50,6 @@ def render_pdf(title: str, subtitle: str, head: list[str], body: list[list[str]]
                verdict_col: int | None = None, footer: str = "",
                widths_mm: list[float] | None = None) -> bytes:
     """A landscape A4 table report (reportlab), repeated header, page numbers."""
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.styles import getSampleStyleSheet
-    from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=landscape(A4), leftMargin=10 * mm, rightMargin=10 * mm,
                             topMargin=12 * mm, bottomMargin=12 * mm, title=title)
@@ -91,9 +93,6 @@ def render_pdf(title: str, subtitle: str, head: list[str], body: list[list[str]]
 
 def render_xlsx(title: str, subtitle: str, head: list[str], body: list[list[str]],
                 numeric_cols: tuple[int, ...] = ()) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-
     wb = Workbook()
     ws = wb.active
     ws.title = title[:31].replace("/", "-")

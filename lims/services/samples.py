@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core import fmt
+from core.audit import AuditLog
 from core.db import session, transactional
 from core.errors import NotFound, ValidationError
 from lims.domain import samples as machine
@@ -328,3 +329,51 @@ def awaiting_analysis_refs(parameter_code: str | None = None,
             out.append((ref, params))
     return out
 
+
+PAGE = 200
+
+
+def search(*, state: str | None = None, system_id: int | None = None, point_id: int | None = None,
+           plan_id: int | None = None, since: dt.date | None = None, until: dt.date | None = None,
+           code: str | None = None, recoleta: bool | None = None, limit: int = PAGE,
+           offset: int = 0) -> tuple[list[Any], int]:
+    stmt = select(Sample)
+    if state:
+        stmt = stmt.where(Sample.state == machine.coerce(state))
+    if system_id:
+        stmt = stmt.where(Sample.system_id == system_id)
+    if point_id:
+        stmt = stmt.where(Sample.point_id == point_id)
+    if plan_id:
+        stmt = stmt.where(Sample.plan_id == plan_id)
+    if since:
+        stmt = stmt.where(Sample.scheduled_for >= since)
+    if until:
+        stmt = stmt.where(Sample.scheduled_for <= until)
+    if code:
+        stmt = stmt.where(Sample.code.ilike(f"%{code.strip()}%"))
+    if recoleta is not None:
+        stmt = stmt.where(Sample.is_recoleta.is_(recoleta))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = list(session.scalars(stmt.order_by(Sample.scheduled_for, Sample.code)
+                                .limit(limit).offset(offset)))
+    return rows, total
+
+
+def points_and_systems(rows: list[Any]) -> tuple[dict[int, Any], dict[int, Any]]:
+    """The collection points of `rows` and every supply system, by id."""
+    pts = {p.id: p for p in session.scalars(select(CollectionPoint).where(
+        CollectionPoint.id.in_({r.point_id for r in rows})))} if rows else {}
+    sys_ = {s.id: s for s in session.scalars(select(SupplySystem))}
+    return pts, sys_
+
+
+def state_counts() -> dict[str, int]:
+    """How many samples in each state."""
+    return dict(session.execute(select(Sample.state, func.count()).group_by(Sample.state)).all())  # type: ignore[arg-type]
+
+
+def history(sample_id: int) -> list[Any]:
+    """The sample's audited changes, oldest first."""
+    return list(session.scalars(select(AuditLog).where(
+        AuditLog.model == "lims_sample", AuditLog.row_id == str(sample_id)).order_by(AuditLog.id)))

@@ -13,7 +13,6 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 
 from core import fmt
-from core.audit import AuditLog
 from core.auth import User, require
 from core.db import session
 from core.errors import Conflict, NotFound, ValidationError
@@ -21,7 +20,7 @@ from core.web import current
 from lims import api as lims_api
 from lims.domain import samples as machine
 from lims.domain.samples import SampleState
-from lims.models.registry import CollectionPoint, Laboratory, SupplySystem
+from lims.models.registry import Laboratory
 from lims.models.samples import Sample
 from lims.services import samples
 from lims.services.registry import neighbours_map
@@ -30,8 +29,6 @@ from lims.services.validation import awaiting_publication_count
 from lims.views import NAV, api, bp
 
 NAV.append(("Amostras", "lims.amostras", "lims.samples.view"))
-
-PAGE = 200
 
 
 def _parse_date(raw: str | None, name: str) -> dt.date | None:
@@ -43,53 +40,19 @@ def _parse_date(raw: str | None, name: str) -> dt.date | None:
         raise ValidationError("Data inválida.", fields={name: ["Use aaaa-mm-dd."]}) from None
 
 
-def search(*, state: str | None = None, system_id: int | None = None, point_id: int | None = None,
-           plan_id: int | None = None, since: dt.date | None = None, until: dt.date | None = None,
-           code: str | None = None, recoleta: bool | None = None, limit: int = PAGE,
-           offset: int = 0) -> tuple[list[Any], int]:
-    stmt = select(Sample)
-    if state:
-        stmt = stmt.where(Sample.state == machine.coerce(state))
-    if system_id:
-        stmt = stmt.where(Sample.system_id == system_id)
-    if point_id:
-        stmt = stmt.where(Sample.point_id == point_id)
-    if plan_id:
-        stmt = stmt.where(Sample.plan_id == plan_id)
-    if since:
-        stmt = stmt.where(Sample.scheduled_for >= since)
-    if until:
-        stmt = stmt.where(Sample.scheduled_for <= until)
-    if code:
-        stmt = stmt.where(Sample.code.ilike(f"%{code.strip()}%"))
-    if recoleta is not None:
-        stmt = stmt.where(Sample.is_recoleta.is_(recoleta))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = list(session.scalars(stmt.order_by(Sample.scheduled_for, Sample.code)
-                                .limit(limit).offset(offset)))
-    return rows, total
-
-
-def _lookups(rows: list[Any]) -> tuple[dict[int, Any], dict[int, Any]]:
-    pts = {p.id: p for p in session.scalars(select(CollectionPoint).where(
-        CollectionPoint.id.in_({r.point_id for r in rows})))} if rows else {}
-    sys_ = {s.id: s for s in session.scalars(select(SupplySystem))}
-    return pts, sys_
-
-
 @bp.route("/amostras")
 @require("lims.samples.view")
 def amostras():  # type: ignore[no-untyped-def]
     a = request.args
     rec = {"sim": True, "nao": False}.get(a.get("recoleta", ""))
     page = max(1, a.get("pagina", type=int) or 1)
-    rows, total = search(state=a.get("estado") or None, system_id=a.get("sistema", type=int),
+    rows, total = samples.search(state=a.get("estado") or None, system_id=a.get("sistema", type=int),
                          point_id=a.get("ponto", type=int), plan_id=a.get("plano", type=int),
                          since=_parse_date(a.get("de"), "de"), until=_parse_date(a.get("ate"), "ate"),
-                         code=a.get("codigo") or None, recoleta=rec, offset=(page - 1) * PAGE)
-    pts, systems = _lookups(rows)
-    counts = dict(session.execute(select(_state_col(), func.count()).group_by(_state_col())).all())
-    pages = -(-total // PAGE)
+                         code=a.get("codigo") or None, recoleta=rec, offset=(page - 1) * samples.PAGE)
+    pts, systems = samples.points_and_systems(rows)
+    counts = samples.state_counts()
+    pages = -(-total // samples.PAGE)
 
     def page_url(n: int) -> str | None:
         if not 1 <= n <= pages or n == page:
@@ -103,20 +66,11 @@ def amostras():  # type: ignore[no-untyped-def]
                            can_manage=current().can("lims.samples.manage"))
 
 
-def _state_col():  # type: ignore[no-untyped-def]
-    return Sample.state
-
-
-def history(sample_id: int) -> list[Any]:
-    return list(session.scalars(select(AuditLog).where(
-        AuditLog.model == "lims_sample", AuditLog.row_id == str(sample_id)).order_by(AuditLog.id)))
-
-
 @bp.route("/amostras/<int:sample_id>")
 @require("lims.samples.view")
 def amostra(sample_id: int):  # type: ignore[no-untyped-def]
     s = samples.get(sample_id)
-    pts, systems = _lookups([s])
+    pts, systems = samples.points_and_systems([s])
     ids = {x for x in (s.collected_by_id, s.received_by_id, s.assigned_analyst_id) if x}
     names = {u.id: u.name for u in session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
     lab = session.get(Laboratory, s.assigned_lab_id) if s.assigned_lab_id else None
@@ -124,7 +78,7 @@ def amostra(sample_id: int):  # type: ignore[no-untyped-def]
 
     return render_template("lims/amostra.html", s=s, point=pts.get(s.point_id),
                            system=systems.get(s.system_id), names=names, lab=lab, origin=origin,
-                           history=history(s.id), label=machine.label,
+                           history=samples.history(s.id), label=machine.label,
                            has_results=bool(results_of_sample(s.id, history=True)),
                            can_cancel=s.state in machine.CANCELLABLE,
                            can_reprogram=s.state in machine.REPROGRAMMABLE,
@@ -245,7 +199,7 @@ def sample_json(s, full: bool = False) -> dict[str, Any]:  # type: ignore[no-unt
             "motivo_cancelamento": s.cancel_reason, "reprogramacoes": s.reprogram_count,
             "transicoes_possiveis": sorted(t.value for t in machine.allowed_targets(s.state)),
             "historico": [{"em": h.at.isoformat(), "usuario": h.username, "acao": h.action,
-                           "alteracoes": h.changes, "motivo": h.reason} for h in history(s.id)],
+                           "alteracoes": h.changes, "motivo": h.reason} for h in samples.history(s.id)],
         })
     return out
 
@@ -330,7 +284,7 @@ class SamplesApi(MethodView):
     @api.alt_response(200, schema=SamplePageOut, success=True, description="Amostras")
     def get(self, args):  # type: ignore[no-untyped-def]
         """Amostras com filtros (estado, sistema, ponto, plano, periodo, codigo, recoleta)."""
-        rows, total = search(state=args.get("estado"), system_id=args.get("sistema"),
+        rows, total = samples.search(state=args.get("estado"), system_id=args.get("sistema"),
                              point_id=args.get("ponto"), plan_id=args.get("plano"),
                              since=args.get("de"), until=args.get("ate"), code=args.get("codigo"),
                              recoleta=args.get("recoleta"), limit=args["limite"],
