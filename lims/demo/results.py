@@ -31,7 +31,7 @@ def demo_sample_refs(first: dt.date, last: dt.date) -> list[tuple[Any, list[Any]
     start = dt.datetime.combine(first, dt.time(), dt.UTC)
     end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), dt.UTC)
     distributed = set(session.scalars(select(Sample.id).where(
-        Sample.state == SampleState.AGUARDANDO_ANALISE,
+        Sample.state == SampleState.AWAITING_ANALYSIS,
         (Sample.assigned_analyst_id.is_not(None)) | (Sample.assigned_lab_id.is_not(None)))))
     return sorted(((ref, params) for ref, params in awaiting_analysis_refs()
                    if ref.collected_at is not None and start <= ref.collected_at < end

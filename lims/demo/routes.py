@@ -30,7 +30,7 @@ def demo_routes(today: dt.date, *, collector_id: int | None = None) -> list[Rout
     analyst = next((u for u in users if u.has_profile("analista")), None)
     done = list(session.scalars(select(Sample).where(
         Sample.scheduled_for == today, Sample.route_id.is_(None),
-        Sample.state == SampleState.COLETADA).options(selectinload(Sample.parameters))))
+        Sample.state == SampleState.COLLECTED).options(selectinload(Sample.parameters))))
     by_system: dict[int, list[Sample]] = {}
     for s in candidates(today) + done:
         by_system.setdefault(s.system_id, []).append(s)
@@ -41,10 +41,10 @@ def demo_routes(today: dt.date, *, collector_id: int | None = None) -> list[Rout
                     start=None, notes="demonstracao")
         with sample_svc.acting(None, f"demonstração: rota {r.code} em campo"):
             for st in r.stops:
-                if st.sample.state == SampleState.COLETADA:
-                    st.outcome, st.outcome_at = StopOutcome.COLETADA, st.sample.collected_at
+                if st.sample.state == SampleState.COLLECTED:
+                    st.outcome, st.outcome_at = StopOutcome.COLLECTED, st.sample.collected_at
             if any(st.outcome for st in r.stops):
-                r.state = RouteState.EM_CAMPO
+                r.state = RouteState.IN_FIELD
             session.flush()
         out.append(r)
     return out

@@ -86,7 +86,7 @@ def walk_samples(today: dt.date, users: dict[str, int]) -> None:
     collectors = [users.get("coletor"), users.get("coletor2") or users.get("coletor")]
     receiver = users.get("distribuidor") or users.get("analista")
     analysts = [users.get("analista"), users.get("analista2") or users.get("analista")]
-    rows = list(session.scalars(select(Sample).where(Sample.state == S.PROGRAMADA,
+    rows = list(session.scalars(select(Sample).where(Sample.state == S.SCHEDULED,
                                                      Sample.scheduled_for <= today)
                                 .order_by(Sample.scheduled_for, Sample.point_id, Sample.slot)))
     now = dt.datetime.now(dt.UTC)
@@ -96,12 +96,12 @@ def walk_samples(today: dt.date, users: dict[str, int]) -> None:
             kind, lat, lon = where.get(s.point_id, ("rede", None, None))
             at = dt.datetime.combine(s.scheduled_for, dt.time(8, 0), tz) + dt.timedelta(
                 minutes=20 * (n % 12) + 120 * s.slot)
-            s.state = S.AGUARDANDO_COLETA
+            s.state = S.AWAITING_COLLECTION
             if s.scheduled_for == today:
                 today_done += 1
                 if today_done % 2 or at.astimezone(dt.UTC) > now:
                     continue  # still on today's route
-            s.state = S.COLETADA
+            s.state = S.COLLECTED
             s.collected_at = at.astimezone(dt.UTC)
             s.collected_by_id = collectors[n % 2]
             if lat is not None and lon is not None:  # the phone's GPS, a few metres off
@@ -111,7 +111,7 @@ def walk_samples(today: dt.date, users: dict[str, int]) -> None:
             if s.scheduled_for == today or (s.scheduled_for == today - dt.timedelta(days=1)
                                             and n % 4 == 0):
                 continue  # collected, on its way to the lab
-            s.state = S.AGUARDANDO_ANALISE
+            s.state = S.AWAITING_ANALYSIS
             s.received_at = (at + dt.timedelta(hours=3)).astimezone(dt.UTC)
             s.received_by_id = receiver
             s.arrival_temperature = Decimal(str(round(rnd.uniform(3.0, 8.0), 1)))

@@ -30,20 +30,20 @@ class RuleKind(enum.StrEnum):
 
 
 class MonthVerdict(enum.StrEnum):
-    CONFORME = "conforme"
-    NAO_CONFORME = "nao_conforme"
-    SEM_DADOS = "sem_dados"
-    INDETERMINADO = "indeterminado"
+    CONFORMING = "conforme"
+    NONCONFORMING = "nao_conforme"
+    NO_DATA = "sem_dados"
+    UNDETERMINED = "indeterminado"
     # a recommended range (pH, free chlorine <= 2 mg/L) was left: never "nao conforme"
-    FORA_DA_RECOMENDACAO = "fora_da_recomendacao"
+    OUTSIDE_RECOMMENDATION = "fora_da_recomendacao"
 
 
 VERDICT_LABELS = {
-    MonthVerdict.CONFORME: "Conforme",
-    MonthVerdict.NAO_CONFORME: "Não conforme",
-    MonthVerdict.SEM_DADOS: "Sem dados",
-    MonthVerdict.INDETERMINADO: "Indeterminado",
-    MonthVerdict.FORA_DA_RECOMENDACAO: "Fora da faixa recomendada",
+    MonthVerdict.CONFORMING: "Conforme",
+    MonthVerdict.NONCONFORMING: "Não conforme",
+    MonthVerdict.NO_DATA: "Sem dados",
+    MonthVerdict.UNDETERMINED: "Indeterminado",
+    MonthVerdict.OUTSIDE_RECOMMENDATION: "Fora da faixa recomendada",
 }
 
 
@@ -124,7 +124,7 @@ def network_coliforms(population: int, outcomes: Sequence[Outcome], *, populatio
                                 max_positives_below=max_positives_below,
                                 percent_from=percent_from)
     if evaluate(big, outcomes).verdict is not res.verdict:
-        res = MonthResult(MonthVerdict.INDETERMINADO, res.analysed, res.conforming,
+        res = MonthResult(MonthVerdict.UNDETERMINED, res.analysed, res.conforming,
                           res.nonconforming, res.undecidable, res.recoletas,
                           res.recoleta_nonconforming,
                           "população abastecida não cadastrada: as duas faixas "
@@ -210,38 +210,38 @@ def evaluate(rule: MonthlyRule, outcomes: Iterable[Outcome]) -> MonthResult:
     reco = [o for o in counted if o.is_recoleta]
     n = len(regular)
     # outside a recommended range is inside the standard: it counts as conforming
-    ok = sum(1 for o in regular if o.verdict in (Verdict.CONFORME, Verdict.FORA_DA_RECOMENDACAO))
-    bad = sum(1 for o in regular if o.verdict is Verdict.NAO_CONFORME)
+    ok = sum(1 for o in regular if o.verdict in (Verdict.CONFORMING, Verdict.OUTSIDE_RECOMMENDATION))
+    bad = sum(1 for o in regular if o.verdict is Verdict.NONCONFORMING)
     und = n - ok - bad
-    reco_bad = sum(1 for o in reco if o.verdict is Verdict.NAO_CONFORME)
-    outside = sum(1 for o in regular if o.verdict is Verdict.FORA_DA_RECOMENDACAO)
+    reco_bad = sum(1 for o in reco if o.verdict is Verdict.NONCONFORMING)
+    outside = sum(1 for o in regular if o.verdict is Verdict.OUTSIDE_RECOMMENDATION)
 
     def result(v: MonthVerdict, reason: str) -> MonthResult:
-        if v is MonthVerdict.CONFORME and outside:
-            v = MonthVerdict.FORA_DA_RECOMENDACAO
+        if v is MonthVerdict.CONFORMING and outside:
+            v = MonthVerdict.OUTSIDE_RECOMMENDATION
             reason += (f"; {outside} amostra(s) fora da faixa recomendada "
                        "(recomendação, não VMP)")
         return MonthResult(v, n, ok, bad, und, len(reco), reco_bad, reason)
 
     if reco_bad:
-        return result(MonthVerdict.NAO_CONFORME,
+        return result(MonthVerdict.NONCONFORMING,
                       f"{reco_bad} recoleta(s) fora do padrão (não toleradas)")
     if n == 0:
-        return result(MonthVerdict.SEM_DADOS, "nenhuma amostra analisada no mes")
+        return result(MonthVerdict.NO_DATA, "nenhuma amostra analisada no mes")
     if rule.kind is RuleKind.EVERY_SAMPLE:
         if bad:
-            return result(MonthVerdict.NAO_CONFORME, f"{bad} amostra(s) fora do padrão")
+            return result(MonthVerdict.NONCONFORMING, f"{bad} amostra(s) fora do padrão")
         if und:
-            return result(MonthVerdict.INDETERMINADO, f"{und} resultado(s) indeterminado(s)")
-        return result(MonthVerdict.CONFORME, "todas as amostras no padrao")
+            return result(MonthVerdict.UNDETERMINED, f"{und} resultado(s) indeterminado(s)")
+        return result(MonthVerdict.CONFORMING, "todas as amostras no padrao")
     if rule.kind is RuleKind.MAX_POSITIVES:
         m = rule.max_nonconforming
         if bad > m:
-            return result(MonthVerdict.NAO_CONFORME, f"{bad} amostras fora do padrão (máximo {m})")
+            return result(MonthVerdict.NONCONFORMING, f"{bad} amostras fora do padrão (máximo {m})")
         if bad + und > m:
-            return result(MonthVerdict.INDETERMINADO,
+            return result(MonthVerdict.UNDETERMINED,
                           f"{und} resultado(s) indeterminado(s) podem exceder o máximo de {m}")
-        return result(MonthVerdict.CONFORME, f"{bad} amostra(s) fora do padrão (máximo {m})")
+        return result(MonthVerdict.CONFORMING, f"{bad} amostra(s) fora do padrão (máximo {m})")
     # PERCENT: conforming * 100 >= percent * n, exact (no float)
     assert rule.percent is not None
     need = rule.percent * n
@@ -251,22 +251,22 @@ def evaluate(rule: MonthlyRule, outcomes: Iterable[Outcome]) -> MonthResult:
 
     pct = _pct_text(rule.percent)
     if meets(ok):
-        return result(MonthVerdict.CONFORME, f"{ok} de {n} amostras no padrao (minimo {pct}%)")
+        return result(MonthVerdict.CONFORMING, f"{ok} de {n} amostras no padrao (minimo {pct}%)")
     if not meets(ok + und):
-        return result(MonthVerdict.NAO_CONFORME,
+        return result(MonthVerdict.NONCONFORMING,
                       f"{ok} de {n} amostras no padrao (minimo {pct}%)")
-    return result(MonthVerdict.INDETERMINADO,
+    return result(MonthVerdict.UNDETERMINED,
                   f"{und} resultado(s) indeterminado(s) decidem o mínimo de {pct}%")
 
 
 def combine(verdicts: Iterable[MonthVerdict]) -> MonthVerdict:
     """Verdict of several point types of one parameter: the worst one wins."""
     vs = set(verdicts)
-    for v in (MonthVerdict.NAO_CONFORME, MonthVerdict.INDETERMINADO,
-              MonthVerdict.FORA_DA_RECOMENDACAO, MonthVerdict.CONFORME):
+    for v in (MonthVerdict.NONCONFORMING, MonthVerdict.UNDETERMINED,
+              MonthVerdict.OUTSIDE_RECOMMENDATION, MonthVerdict.CONFORMING):
         if v in vs:
             return v
-    return MonthVerdict.SEM_DADOS
+    return MonthVerdict.NO_DATA
 
 
 def required_after_stoppage(required: int, excused: int) -> int:

@@ -29,11 +29,11 @@ class Qualifier(enum.StrEnum):
 
 
 class Verdict(enum.StrEnum):
-    CONFORME = "conforme"
-    NAO_CONFORME = "nao_conforme"
-    INDETERMINADO = "indeterminado"
+    CONFORMING = "conforme"
+    NONCONFORMING = "nao_conforme"
+    UNDETERMINED = "indeterminado"
     # outside a recommended range (pH): shown as such, never as "nao conforme"
-    FORA_DA_RECOMENDACAO = "fora_da_recomendacao"
+    OUTSIDE_RECOMMENDATION = "fora_da_recomendacao"
 
 
 @dataclass(frozen=True)
@@ -165,37 +165,37 @@ def check(m: Measurement, limit: Limit) -> Check:
     if limit.absence:
         pos = m.positive
         if pos is None:
-            return Check(Verdict.INDETERMINADO, "resultado sem presenca/ausencia")
+            return Check(Verdict.UNDETERMINED, "resultado sem presenca/ausencia")
         if pos:
-            return Check(Verdict.NAO_CONFORME, "presença (VMP: ausência)")
-        return Check(Verdict.CONFORME, "ausencia")
+            return Check(Verdict.NONCONFORMING, "presença (VMP: ausência)")
+        return Check(Verdict.CONFORMING, "ausencia")
     if m.qualifier in (Qualifier.PRESENT, Qualifier.ABSENT):
-        return Check(Verdict.INDETERMINADO, "presença/ausência informada para parâmetro numérico")
+        return Check(Verdict.UNDETERMINED, "presença/ausência informada para parâmetro numérico")
     if limit.maximum is None and limit.minimum is None:
-        return Check(Verdict.CONFORME, "parâmetro sem VMP")
+        return Check(Verdict.CONFORMING, "parâmetro sem VMP")
     if m.censored:
         lim = m.limit
         name = "LD" if m.qualifier is Qualifier.LT_LD else "LQ"
         if lim is None:
             # the limit is unknown: below a maximum it can only be reported, never judged
             if limit.minimum is not None:
-                return Check(Verdict.INDETERMINADO, f"< {name} sem o valor do {name}")
-            return Check(Verdict.CONFORME, f"< {name} (abaixo do limite do método)")
+                return Check(Verdict.UNDETERMINED, f"< {name} sem o valor do {name}")
+            return Check(Verdict.CONFORMING, f"< {name} (abaixo do limite do método)")
         if limit.minimum is not None:
             if lim <= limit.minimum:
-                return Check(Verdict.NAO_CONFORME, f"< {name} abaixo do mínimo")
-            return Check(Verdict.INDETERMINADO, f"{name} acima do mínimo: não é possível decidir")
+                return Check(Verdict.NONCONFORMING, f"< {name} abaixo do mínimo")
+            return Check(Verdict.UNDETERMINED, f"{name} acima do mínimo: não é possível decidir")
         if lim > limit.maximum:  # type: ignore[operator]
-            return Check(Verdict.INDETERMINADO, f"{name} acima do VMP: não é possível decidir")
-        return Check(Verdict.CONFORME, f"< {name}")
+            return Check(Verdict.UNDETERMINED, f"{name} acima do VMP: não é possível decidir")
+        return Check(Verdict.CONFORMING, f"< {name}")
     if m.value is None:
-        return Check(Verdict.INDETERMINADO, "resultado sem valor")
+        return Check(Verdict.UNDETERMINED, "resultado sem valor")
     v = _rounded(m.value, limit.decimals)
     if limit.minimum is not None and v < limit.minimum:
-        return Check(Verdict.NAO_CONFORME, "abaixo do mínimo")
+        return Check(Verdict.NONCONFORMING, "abaixo do mínimo")
     if limit.maximum is not None and v > limit.maximum:
-        return Check(Verdict.NAO_CONFORME, "acima do VMP")
-    return Check(Verdict.CONFORME, "dentro do padrão")
+        return Check(Verdict.NONCONFORMING, "acima do VMP")
+    return Check(Verdict.CONFORMING, "dentro do padrão")
 
 
 def ratio_sum(nitrate: Measurement, vmp_nitrate: Decimal, nitrite: Measurement,
@@ -220,15 +220,15 @@ def ratio_sum_of(terms, *, censored_as: str = "zero",  # type: ignore[no-untyped
             if m.limit is not None:
                 upper += m.limit / vmp
         elif m.value is None:
-            return None, Verdict.INDETERMINADO
+            return None, Verdict.UNDETERMINED
         else:
             lower += m.value / vmp
             upper += m.value / vmp
     if lower > maximum:
-        return lower, Verdict.NAO_CONFORME
+        return lower, Verdict.NONCONFORMING
     if censored_as == "limit" and upper > maximum:
-        return upper, Verdict.INDETERMINADO
-    return (upper if censored_as == "limit" else lower), Verdict.CONFORME
+        return upper, Verdict.UNDETERMINED
+    return (upper if censored_as == "limit" else lower), Verdict.CONFORMING
 
 
 def plausible(value: Decimal | None, low: Decimal | None, high: Decimal | None) -> bool:

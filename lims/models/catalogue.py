@@ -21,15 +21,15 @@ VALUE = Numeric(20, 8)
 
 
 class ParameterGroup(enum.StrEnum):
-    MICROBIOLOGICO = "microbiologico"
-    ORGANOLEPTICO = "organoleptico"
-    INORGANICO = "inorganico"
-    ORGANICO = "organico"
-    AGROTOXICO = "agrotoxico"
+    MICROBIOLOGICAL = "microbiologico"
+    ORGANOLEPTIC = "organoleptico"
+    INORGANIC = "inorganico"
+    ORGANIC = "organico"
+    PESTICIDE = "agrotoxico"
     PSD = "psd"
-    RADIOATIVO = "radioativo"
-    CIANOTOXINA = "cianotoxina"
-    OPERACIONAL = "operacional"
+    RADIOACTIVE = "radioativo"
+    CYANOTOXIN = "cianotoxina"
+    OPERATIONAL = "operacional"
 
 
 GROUP_LABELS = {"microbiologico": "Microbiológico", "organoleptico": "Organoléptico",
@@ -39,9 +39,9 @@ GROUP_LABELS = {"microbiologico": "Microbiológico", "organoleptico": "Organolé
 
 
 class Applies(enum.StrEnum):
-    SAIDA = "saida"
-    REDE = "rede"
-    TODOS = "todos"
+    OUTLET = "saida"
+    NETWORK = "rede"
+    ALL = "todos"
 
 
 class CodedName:
@@ -87,7 +87,7 @@ class Parameter(Audited, IdMixin, TimestampMixin, Base):
     # recommended range that never makes a result "nao conforme"
     limit_kind: Mapped[str] = mapped_column(String(20), default="vmp")
     presence_absence: Mapped[bool] = mapped_column(default=False)
-    applies: Mapped[str] = mapped_column(String(10), default=Applies.TODOS)
+    applies: Mapped[str] = mapped_column(String(10), default=Applies.ALL)
     compare_decimals: Mapped[int | None]
     plausible_min: Mapped[Decimal | None] = mapped_column(VALUE)
     plausible_max: Mapped[Decimal | None] = mapped_column(VALUE)

@@ -230,7 +230,7 @@ def _stop_of(data: dict[str, Any], user_id: int) -> tuple[Sample, Route, Any]:
         raise Conflict(f"A amostra {s.code} não esta em nenhuma rota de coleta aberta.")
     if route.collector_id != user_id and not (user and user.can("lims.routes.manage")):
         raise PermissionDenied(f"A rota {route.code} e de outro coletor.")
-    if route.state == RouteState.CANCELADA:
+    if route.state == RouteState.CANCELLED:
         raise Conflict(f"A rota {route.code} foi cancelada.")
     return s, route, stop
 
@@ -252,7 +252,7 @@ def _collected(data: dict[str, Any], s: Sample, route: Route, *, user_id: int, d
                               "field_readings": readings, "latitude": lat, "longitude": lon}
     if photo:
         fields["photo_path"] = photo
-    sample_svc.transition(s.id, SampleState.COLETADA, user_id=user_id,
+    sample_svc.transition(s.id, SampleState.COLLECTED, user_id=user_id,
                           reason=f"coletada na rota {route.code}", **fields)
     enter_field_readings(s.id, readings, collector_id=user_id)
     return f"Amostra {s.code} registrada como coletada.", photo_file
@@ -264,7 +264,7 @@ def _not_collected(data: dict[str, Any], s: Sample, route: Route, *, user_id: in
     if len(reason) < 5:
         msg = "Informe o motivo da não coleta (mínimo de 5 caracteres)."
         raise ValidationError(msg, fields={"reason": [msg]})
-    sample_svc.transition(s.id, SampleState.PROGRAMADA, user_id=user_id,
+    sample_svc.transition(s.id, SampleState.SCHEDULED, user_id=user_id,
                           reason=f"não coletada na rota {route.code}: {reason}",
                           not_collected_reason=reason[:1000], route_id=None)
     return f"Amostra {s.code} registrada como não coletada; fica pendente para reprogramar."
@@ -273,12 +273,12 @@ def _not_collected(data: dict[str, Any], s: Sample, route: Route, *, user_id: in
 def _apply(data: dict[str, Any], *, user_id: int, data_dir: Path,
            key: str) -> tuple[dict[str, Any], Path | None]:
     kind = data.get("kind")
-    if kind not in (StopOutcome.COLETADA, StopOutcome.NAO_COLETADA):
+    if kind not in (StopOutcome.COLLECTED, StopOutcome.NOT_COLLECTED):
         raise ValidationError("Tipo de registro inválido.", fields={"kind": ["coletada ou nao_coletada"]})
     s, route, stop = _stop_of(data, user_id)
     now = utcnow()
     photo_file = None
-    if kind == StopOutcome.COLETADA:
+    if kind == StopOutcome.COLLECTED:
         msg, photo_file = _collected(data, s, route, user_id=user_id, data_dir=data_dir, key=key,
                                      now=now)
     else:
@@ -286,10 +286,10 @@ def _apply(data: dict[str, Any], *, user_id: int, data_dir: Path,
     with sample_svc.acting(user_id, f"registro de campo da rota {route.code}"):
         stop.outcome = kind
         stop.outcome_at = now
-        if route.state == RouteState.PLANEJADA:
-            route.state = RouteState.EM_CAMPO
+        if route.state == RouteState.PLANNED:
+            route.state = RouteState.IN_FIELD
         if all(st.outcome for st in route.stops):
-            route.state = RouteState.CONCLUIDA
+            route.state = RouteState.COMPLETED
         session.flush()
     body = {"key": key, "sample_id": s.id, "code": s.code, "route_id": route.id,
             "outcome": str(kind), "state": str(s.state), "route_state": route.state,

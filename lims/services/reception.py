@@ -36,8 +36,8 @@ from lims.services.refs import active_result
 log = logging.getLogger(__name__)
 
 TZ = "America/Sao_Paulo"
-AFTER_RECEPTION = frozenset({SampleState.AGUARDANDO_ANALISE, SampleState.AGUARDANDO_VALIDACAO,
-                             SampleState.VALIDADA, SampleState.PUBLICADA})
+AFTER_RECEPTION = frozenset({SampleState.AWAITING_ANALYSIS, SampleState.AWAITING_VALIDATION,
+                             SampleState.VALIDATED, SampleState.PUBLISHED})
 _NOISE = re.compile(r"[\x00-\x1f\x7f\s]+")
 
 
@@ -130,15 +130,15 @@ def receive(raw_code: str, *, user_id: int, arrival_temperature: str | Decimal |
     if state in AFTER_RECEPTION:
         raise Conflict(f"Amostra {code} já foi recebida em {_local(s.received_at, tz)} por "
                        f"{_name(s.received_by_id) or '-'}. Nada foi alterado.", code="ja_recebida")
-    if state is SampleState.CANCELADA:
+    if state is SampleState.CANCELLED:
         raise Conflict(f"Amostra {code} esta cancelada ({s.cancel_reason or 'sem motivo'}) e não "
                        "pode ser recebida.", code="amostra_cancelada")
-    if state is not SampleState.COLETADA:
+    if state is not SampleState.COLLECTED:
         raise Conflict(f"Amostra {code} ainda não foi registrada como coletada (estado: "
                        f"{machine.label(state)}). Registre a coleta antes de receber.",
                        code="amostra_nao_coletada")
     now = utcnow()
-    sample_svc.transition(s.id, SampleState.AGUARDANDO_ANALISE, user_id=user_id,
+    sample_svc.transition(s.id, SampleState.AWAITING_ANALYSIS, user_id=user_id,
                           reason="recebida no laboratorio", received_at=now,
                           received_by_id=user_id, arrival_temperature=temp)
     _field_only_goes_on(s.id)
@@ -203,7 +203,7 @@ def received_recently(*, user_id: int | None = None, since: dt.datetime | None =
 # -- distribution -----------------------------------------------------------------------------
 
 def awaiting_distribution(*, unassigned_only: bool = False, limit: int = 500) -> list[Sample]:
-    stmt = (select(Sample).where(Sample.state == SampleState.AGUARDANDO_ANALISE)
+    stmt = (select(Sample).where(Sample.state == SampleState.AWAITING_ANALYSIS)
             .options(selectinload(Sample.parameters))
             .order_by(Sample.received_at, Sample.code).limit(limit))
     if unassigned_only:
@@ -249,7 +249,7 @@ def distribute(sample_ids: Iterable[int], *, user_id: int, analyst_id: int | Non
     found = {s.id for s in rows}
     if missing := [i for i in ids if i not in found]:
         raise NotFound(f"Amostras não encontradas: {missing}.")
-    wrong = [s.code for s in rows if s.state != SampleState.AGUARDANDO_ANALISE]
+    wrong = [s.code for s in rows if s.state != SampleState.AWAITING_ANALYSIS]
     if wrong:
         raise Conflict("So amostras recebidas (aguardando análise) podem ser distribuidas: "
                        + ", ".join(sorted(wrong)) + ". Nada foi alterado.", code="nao_recebida")

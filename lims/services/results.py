@@ -155,9 +155,9 @@ def preview(text: str, p: ParameterRef, *, sample_id: int | None = None,
     if sample_id is not None:
         sums = sum_checks(sample_id, p, m)
         out["somas"] = sums
-        failed = [x for x in sums if x["verdict"] == Verdict.NAO_CONFORME.value]
-        if failed and c.verdict is Verdict.CONFORME:
-            out["verdict"] = Verdict.NAO_CONFORME.value
+        failed = [x for x in sums if x["verdict"] == Verdict.NONCONFORMING.value]
+        if failed and c.verdict is Verdict.CONFORMING:
+            out["verdict"] = Verdict.NONCONFORMING.value
             out["motivo"] = "; ".join(f"{x['nome']} = {x['soma']} (> 1)" for x in failed)
     return out
 

@@ -38,7 +38,7 @@ from lims.services import samples as sample_svc
 log = logging.getLogger(__name__)
 
 NO_AREA = "Sem bairro"
-ROUTABLE = (SampleState.PROGRAMADA, SampleState.AGUARDANDO_COLETA)
+ROUTABLE = (SampleState.SCHEDULED, SampleState.AWAITING_COLLECTION)
 
 
 def area_of(point: CollectionPoint) -> str:
@@ -132,14 +132,14 @@ def create_route(day: dt.date, collector: User | None, analyst: User | None, row
     route = Route(code=_next_route_code(day), day=day, collector_id=collector.id,  # type: ignore[union-attr]
                   analysis_responsible_id=analyst.id if analyst else None,
                   system_id=system_id or (systems.pop() if len(systems) == 1 else None),
-                  area=", ".join(area_order)[:300], state=RouteState.PLANEJADA,
+                  area=", ".join(area_order)[:300], state=RouteState.PLANNED,
                   distance_km=routing.total_km(legs), notes=notes, created_by_id=user_id)
     with sample_svc.acting(user_id, f"rota de coleta {route.code}"):
         session.add(route)
         session.flush()
         route.stops = [RouteStop(position=i, sample_id=leg.key, point_id=by_id[leg.key].point_id,
                                  area=leg.area, leg_km=leg.km) for i, leg in enumerate(legs, 1)]
-        programmed = [s.id for s in rows if s.state == SampleState.PROGRAMADA]
+        programmed = [s.id for s in rows if s.state == SampleState.SCHEDULED]
         if programmed:
             sample_svc.release_day(day, sample_ids=programmed, user_id=user_id)
         for s in rows:
@@ -210,16 +210,16 @@ def users_by_id(ids: Iterable[int | None]) -> dict[int, User]:
 def cancel_route(route_id: int, *, reason: str, user_id: int | None) -> Route:
     """Cancel a route not yet in the field: its samples go back to PROGRAMADA, off the route."""
     r = get_route(route_id)
-    if r.state != RouteState.PLANEJADA:
+    if r.state != RouteState.PLANNED:
         raise Conflict("So uma rota ainda não iniciada em campo pode ser cancelada.")
     if len((reason or "").strip()) < 5:
         raise ValidationError("Informe o motivo do cancelamento da rota.", fields={"motivo": ["curto"]})
     with sample_svc.acting(user_id, f"rota {r.code} cancelada: {reason.strip()}"):
-        r.state = RouteState.CANCELADA
+        r.state = RouteState.CANCELLED
         for stop in r.stops:
             s = stop.sample
-            if s.state == SampleState.AGUARDANDO_COLETA and not s.is_recoleta:
-                sample_svc.transition(s.id, SampleState.PROGRAMADA, user_id=user_id,
+            if s.state == SampleState.AWAITING_COLLECTION and not s.is_recoleta:
+                sample_svc.transition(s.id, SampleState.SCHEDULED, user_id=user_id,
                                       reason=f"rota {r.code} cancelada: {reason.strip()}",
                                       route_id=None)
             else:

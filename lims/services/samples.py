@@ -73,7 +73,7 @@ def transition(sample_id: int, target: SampleState | str, *, user_id: int | None
         raise NotFound("Amostra nao encontrada.")
     tgt = machine.coerce(target)
     machine.check_transition(s.state, tgt, reason)
-    if tgt is SampleState.CANCELADA:
+    if tgt is SampleState.CANCELLED:
         fields.setdefault("cancel_reason", reason.strip())
     why = f"{machine.label(s.state)} -> {machine.label(tgt)}" + (f": {reason.strip()}" if reason.strip() else "")
     with acting(user_id, why):
@@ -95,7 +95,7 @@ def _reason(reason: str, what: str) -> str:
 @transactional
 def cancel_sample(sample_id: int, *, reason: str, user_id: int | None = None) -> Sample:
     """Cancel with a reason (any state before VALIDADA)."""
-    return transition(sample_id, SampleState.CANCELADA, user_id=user_id,
+    return transition(sample_id, SampleState.CANCELLED, user_id=user_id,
                       reason=_reason(reason, "cancelamento"))
 
 
@@ -118,11 +118,11 @@ def reprogram(sample_id: int, new_date: dt.date, *, reason: str,
                    what="a nova data da coleta")
     if s.system_id is not None:
         month_lock.assert_open(s.system_id, new_date, s.point_id)
-    if new_date == s.scheduled_for and s.state is SampleState.PROGRAMADA:
+    if new_date == s.scheduled_for and s.state is SampleState.SCHEDULED:
         msg = "Escolha uma data diferente da atual."
         raise ValidationError(msg, fields={"data": [msg]})
-    if s.state is SampleState.AGUARDANDO_COLETA:
-        s = transition(sample_id, SampleState.PROGRAMADA, user_id=user_id,
+    if s.state is SampleState.AWAITING_COLLECTION:
+        s = transition(sample_id, SampleState.SCHEDULED, user_id=user_id,
                        reason=f"reprogramada para {new_date:%d/%m/%Y}: {reason}")
     with acting(user_id, f"reprogramada de {s.scheduled_for:%d/%m/%Y} para {new_date:%d/%m/%Y}: {reason}"):
         s.scheduled_for = new_date
@@ -136,7 +136,7 @@ def reprogram(sample_id: int, new_date: dt.date, *, reason: str,
 def release_day(day: dt.date, *, system_id: int | None = None, user_id: int | None = None,
                 sample_ids: Iterable[int] | None = None) -> list[Sample]:
     """PROGRAMADA -> AGUARDANDO COLETA for the samples of one day (what routes are built from)."""
-    stmt = select(Sample).where(Sample.state == SampleState.PROGRAMADA,
+    stmt = select(Sample).where(Sample.state == SampleState.SCHEDULED,
                                 Sample.scheduled_for == day).order_by(Sample.id)
     if system_id is not None:
         stmt = stmt.where(Sample.system_id == system_id)
@@ -145,8 +145,8 @@ def release_day(day: dt.date, *, system_id: int | None = None, user_id: int | No
     out = list(session.scalars(stmt))
     with acting(user_id, f"liberada para coleta em {day:%d/%m/%Y}"):
         for s in out:
-            machine.check_transition(s.state, SampleState.AGUARDANDO_COLETA)
-            s.state = SampleState.AGUARDANDO_COLETA
+            machine.check_transition(s.state, SampleState.AWAITING_COLLECTION)
+            s.state = SampleState.AWAITING_COLLECTION
         session.flush()
     return out
 
@@ -180,7 +180,7 @@ class CodeSeq:
 def create_sample(point_id: int, scheduled_for: dt.date, parameter_ids: Iterable[int], *,
                   user_id: int | None = None, plan_id: int | None = None,
                   section: str | None = None, reason: str = "amostra avulsa",
-                  state: SampleState = SampleState.PROGRAMADA, is_recoleta: bool = False,
+                  state: SampleState = SampleState.SCHEDULED, is_recoleta: bool = False,
                   origin_sample_id: int | None = None, code: str | None = None,
                   planned_for: dt.date | None = None, slot: int = 0) -> Sample:
     point = session.get(CollectionPoint, point_id)
@@ -226,7 +226,7 @@ def create_recoleta_sample(*, original_sample_id: int, point_id: int, scheduled_
         ids += list(session.scalars(select(Parameter.id).where(
             Parameter.code.in_(["cloro_residual_livre", "turbidez"]))))
     return create_sample(point_id, scheduled_for, ids, user_id=user_id, is_recoleta=True,
-                         origin_sample_id=orig.id, state=SampleState.AGUARDANDO_COLETA,
+                         origin_sample_id=orig.id, state=SampleState.AWAITING_COLLECTION,
                          reason=f"recoleta: {reason}", section="rede")
 
 
@@ -301,7 +301,7 @@ def sample_ref(sample_id: int):  # type: ignore[no-untyped-def]
     return _refs_for([get(sample_id)])[0]
 
 
-AWAITING = (SampleState.AGUARDANDO_ANALISE, SampleState.AGUARDANDO_VALIDACAO, SampleState.VALIDADA)
+AWAITING = (SampleState.AWAITING_ANALYSIS, SampleState.AWAITING_VALIDATION, SampleState.VALIDATED)
 
 
 def awaiting_analysis_refs(parameter_code: str | None = None,
@@ -323,7 +323,7 @@ def awaiting_analysis_refs(parameter_code: str | None = None,
         params = [_param_ref(sp.parameter) for sp in s.parameters]
         if parameter_code is not None:
             params = [p for p in params if p.code == parameter_code]
-        if s.state is not SampleState.AGUARDANDO_ANALISE:
+        if s.state is not SampleState.AWAITING_ANALYSIS:
             params = [p for p in params if active_result(s.id, p.id) is None]
         if params:
             out.append((ref, params))

@@ -87,7 +87,7 @@ def _sum_rules_at_validation(sample_id: int, validated: list[Result]) -> None:
         if not limits.sum_rules_with(r.parameter_code):
             continue
         for s in sum_checks(sample_id, resolve_parameter(r.parameter_id, fallback=_refs(r)[1])):
-            if s["verdict"] != Verdict.NAO_CONFORME.value:
+            if s["verdict"] != Verdict.NONCONFORMING.value:
                 continue
             terms = list(session.scalars(select(Result).where(
                 Result.sample_id == sample_id, Result.state.in_(
@@ -106,7 +106,7 @@ def _sum_rules_at_validation(sample_id: int, validated: list[Result]) -> None:
 
 
 def _after_validation(r: Result) -> None:
-    if r.verdict == Verdict.NAO_CONFORME.value and not r.nonconformity_notified:
+    if r.verdict == Verdict.NONCONFORMING.value and not r.nonconformity_notified:
         r.nonconformity_notified = True
         publish(SampleNonConformant(
             sample_id=r.sample_id, sample_code=r.sample_code, result_id=r.id,

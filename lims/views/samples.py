@@ -123,12 +123,12 @@ def dashboard_widgets(user) -> list[dict[str, Any]]:  # type: ignore[no-untyped-
     today = fmt.today()
     due = session.scalar(select(func.count()).where(
         Sample.scheduled_for == today,
-        Sample.state.in_([SampleState.PROGRAMADA, SampleState.AGUARDANDO_COLETA]))) or 0
+        Sample.state.in_([SampleState.SCHEDULED, SampleState.AWAITING_COLLECTION]))) or 0
     waiting = session.scalar(select(func.count()).where(
-        Sample.state == SampleState.AGUARDANDO_ANALISE)) or 0
+        Sample.state == SampleState.AWAITING_ANALYSIS)) or 0
     late = session.scalar(select(func.count()).where(
         Sample.scheduled_for < today,
-        Sample.state.in_([SampleState.PROGRAMADA, SampleState.AGUARDANDO_COLETA]))) or 0
+        Sample.state.in_([SampleState.SCHEDULED, SampleState.AWAITING_COLLECTION]))) or 0
     cards = []
     if user.can("lims.results.publish"):
         n = awaiting_publication_count()
@@ -165,8 +165,8 @@ class SampleArgs(Schema):
 
 class TransitionIn(Schema):
     estado = fields.String(required=True, validate=validate.OneOf([
-        SampleState.AGUARDANDO_COLETA.value, SampleState.PROGRAMADA.value,
-        SampleState.CANCELADA.value]),
+        SampleState.AWAITING_COLLECTION.value, SampleState.SCHEDULED.value,
+        SampleState.CANCELLED.value]),
         metadata={"description": "AGUARDANDO COLETA (liberar), PROGRAMADA (reprogramar, com "
                                  "data) ou CANCELADA; coleta, recepção e resultados tem suas "
                                  "próprias rotas"})
@@ -322,15 +322,15 @@ class SampleTransitionApi(MethodView):
     def post(self, args, sample_id):  # type: ignore[no-untyped-def]
         """Muda o estado: liberar para coleta, reprogramar (nova data e motivo) ou cancelar (motivo)."""
         target, reason, uid = args["estado"], args["motivo"], current().id
-        if target == SampleState.CANCELADA:
+        if target == SampleState.CANCELLED:
             s = samples.cancel_sample(sample_id, reason=reason, user_id=uid)
-        elif target == SampleState.PROGRAMADA:
+        elif target == SampleState.SCHEDULED:
             if not args.get("data"):
                 raise ValidationError("Informe a nova data.", fields={"data": ["obrigatoria"]})
             s = samples.reprogram(sample_id, args["data"], reason=reason, user_id=uid)
         else:
             s = samples.get(sample_id)
-            if s.state is not SampleState.PROGRAMADA:
+            if s.state is not SampleState.SCHEDULED:
                 machine.check_transition(s.state, target)
                 raise Conflict("Transição inválida.")
             s = samples.transition(sample_id, target, user_id=uid, reason=reason or "liberada para coleta")

@@ -25,7 +25,7 @@ _seq = iter(range(1, 100_000))
 
 
 def collected(w: dict, point: str, day: int, params: tuple[str, ...] = (),
-              state: SampleState = SampleState.COLETADA) -> Sample:
+              state: SampleState = SampleState.COLLECTED) -> Sample:
     """A sample of the previous month collected at `point` (small_system's codes)."""
     pt = w["points"][point]
     when = dt.datetime(Y, M, min(day, PREV.day), 13, tzinfo=dt.UTC)
@@ -57,7 +57,7 @@ def field(w: dict, point: str, day: int, who, **readings: str) -> list[Result]:
 
 
 def lab(w: dict, point: str, day: int, who, code: str, text: str) -> Result:
-    s = collected(w, point, day, (code,), state=SampleState.AGUARDANDO_ANALISE)
+    s = collected(w, point, day, (code,), state=SampleState.AWAITING_ANALYSIS)
     from lims.services import samples
 
     ref = samples.sample_ref(s.id)
@@ -291,9 +291,9 @@ def test_a_sample_read_only_in_the_field_waits_for_validation_once_received(w, p
     reception.receive(s.code, user_id=people["analista"].id)
     from core.db import session
 
-    assert session.get(Sample, s.id).state == SampleState.AGUARDANDO_VALIDACAO
+    assert session.get(Sample, s.id).state == SampleState.AWAITING_VALIDATION
     # a sample with a parameter still for the bench waits for it, as before
     s2 = collected(w, "R2", 6, ("cloro_residual_livre", "coliformes_totais"))
     rs.enter_field_readings(s2.id, {"cloro_residual_livre": "0,9"}, collector_id=people["coletor"].id)
     reception.receive(s2.code, user_id=people["analista"].id)
-    assert session.get(Sample, s2.id).state == SampleState.AGUARDANDO_ANALISE
+    assert session.get(Sample, s2.id).state == SampleState.AWAITING_ANALYSIS

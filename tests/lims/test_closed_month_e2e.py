@@ -118,7 +118,7 @@ def test_month_closed_then_every_reader_shows_the_closing_numbers(w, people, cli
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=30)
     if (now.astimezone(tz).year, now.astimezone(tz).month) == (Y, M):
         pytest.skip("the first hours of the month in UTC are still the closed month locally")
-    s = collected(w, "R1", 1, state=SampleState.COLETADA)
+    s = collected(w, "R1", 1, state=SampleState.COLLECTED)
     s.collected_at, s.scheduled_for = now, now.date()
     from lims.services import results as rs
 

@@ -49,7 +49,7 @@ def test_a_month_of_one_system(db, make_user, tmp_path):
     with pytest.raises(ValidationError) as exc:
         plans.approve(low.id, user_id=sup.id, generate=(YEAR, MONTH))
     assert exc.value.code == "abaixo_do_minimo"
-    assert low.state == PlanState.RASCUNHO
+    assert low.state == PlanState.DRAFT
     assert not list(session.scalars(select(Sample).where(Sample.plan_id == low.id)))
 
     # 2. the full plan passes and generates the month, idempotently
@@ -57,7 +57,7 @@ def test_a_month_of_one_system(db, make_user, tmp_path):
     assert plans.minimum_check(plan.id).ok
     plans.approve(plan.id, user_id=sup.id, generate=(YEAR, MONTH))
     month = list(session.scalars(select(Sample).where(Sample.plan_id == plan.id)))
-    assert len(month) > 20 and all(s.state == SampleState.PROGRAMADA for s in month)
+    assert len(month) > 20 and all(s.state == SampleState.SCHEDULED for s in month)
     assert plans.generate_month(plan.id, YEAR, MONTH, user_id=sup.id) == []
     days = sorted({s.scheduled_for for s in month})
 
@@ -83,7 +83,7 @@ def test_a_month_of_one_system(db, make_user, tmp_path):
             assert res.status == 200, res.body
             replay = field_entries.record_entry(data, user_id=collector.id, data_dir=tmp_path)
             assert replay.replay and replay.body == res.body  # the phone resent it: no change
-    assert skipped is not None and skipped.state == SampleState.PROGRAMADA
+    assert skipped is not None and skipped.state == SampleState.SCHEDULED
     assert skipped.not_collected_reason == "Local fechado - escola em reforma"
 
     # the first route printed: sheet + labels, and a label PNG read back with pyzbar
@@ -101,16 +101,16 @@ def test_a_month_of_one_system(db, make_user, tmp_path):
     assert field_entries.record_entry({"key": "month-recollect", "sample_id": skipped.id, "kind": "coletada",
                                 "collected_at": at.isoformat()}, user_id=collector.id,
                                data_dir=tmp_path).status == 200
-    assert all(s.state == SampleState.COLETADA for s in month)
+    assert all(s.state == SampleState.COLLECTED for s in month)
 
     # 4. reception by code, a second scan refused
     temps = iter(["4,0", "5,5", "3,2", "6,0"] * 100)
     for s in sorted(month, key=lambda s: s.collected_at):
         r = reception.receive(s.code, user_id=receiver.id, arrival_temperature=next(temps))
-        assert r.state == SampleState.AGUARDANDO_ANALISE and r.parameters
+        assert r.state == SampleState.AWAITING_ANALYSIS and r.parameters
     with pytest.raises(Conflict):
         reception.receive(month[0].code, user_id=receiver.id)
-    assert all(s.state == SampleState.AGUARDANDO_ANALISE and s.received_by_id == receiver.id
+    assert all(s.state == SampleState.AWAITING_ANALYSIS and s.received_by_id == receiver.id
                for s in month)
 
     # 5. distribution: microbiology to the contracted lab, the rest to the analyst

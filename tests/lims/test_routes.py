@@ -62,7 +62,7 @@ def test_build_route_orders_releases_and_prepares(world, make_user):
     assert order == ["C3", "C1", "C2", "J1", "J2", "V1", "V2", "X1"]
     assert r.area == "Centro, Jardim Europa, Vila Nova, Sem bairro"
     assert r.distance_km > 3
-    assert all(st.sample.state == SampleState.AGUARDANDO_COLETA for st in r.stops)
+    assert all(st.sample.state == SampleState.AWAITING_COLLECTION for st in r.stops)
     assert all(st.sample.route_id == r.id for st in r.stops)
     # preparation form: per sample a field-reading row, a PE bottle and a sterile bottle
     rows = [p for p in r.preparation if p.sample_id == r.stops[0].sample_id]
@@ -90,7 +90,7 @@ def test_build_route_by_area_and_cancel(world, make_user):
     with pytest.raises(ValidationError):
         routes.cancel_route(r1.id, reason="", user_id=None)
     routes.cancel_route(r1.id, reason="viatura quebrada", user_id=None)
-    assert all(st.sample.state == SampleState.PROGRAMADA and st.sample.route_id is None
+    assert all(st.sample.state == SampleState.SCHEDULED and st.sample.route_id is None
                for st in r1.stops)
     assert dict(routes.areas_for(world.day)) == {"Vila Nova": 2, "Sem bairro": 1}
 
@@ -171,7 +171,7 @@ def test_demo_routes_show_the_day_under_way(db, make_user):
     done = world.samples[:2]
     sample_svc.release_day(world.day, sample_ids=[s.id for s in done])
     for s in done:
-        sample_svc.transition(s.id, SampleState.COLETADA, user_id=None, collected_at=utcnow())
+        sample_svc.transition(s.id, SampleState.COLLECTED, user_id=None, collected_at=utcnow())
     out = demo_routes(world.day)
     assert len(out) == 1 and out[0].state == "em_campo" and len(out[0].stops) == 8
     assert sorted(st.sample_id for st in out[0].stops if st.outcome) == sorted(s.id for s in done)

@@ -58,7 +58,7 @@ def test_replay_returns_the_first_answer_and_changes_nothing(route, tmp_path):
     first = field_entries.record_entry(data, user_id=collector.id, data_dir=tmp_path)
     assert first.status == 200 and not first.replay
     s = r.stops[0].sample
-    assert s.state == SampleState.COLETADA
+    assert s.state == SampleState.COLLECTED
     assert s.collected_at == AT
     assert s.collected_by_id == collector.id
     assert s.field_readings == {"cloro_residual_livre": "1,2", "turbidez": "0,4", "ph": "7,1",
@@ -91,13 +91,13 @@ def test_refusals_change_nothing(route, tmp_path, make_user):
     bad = field_entries.record_entry(entry(r, readings={"ph": "15"}), user_id=collector.id,
                               data_dir=tmp_path)
     assert bad.status == 422 and "pH fora da faixa" in bad.body["error"]["message"]
-    assert r.stops[0].sample.state == SampleState.AGUARDANDO_COLETA
+    assert r.stops[0].sample.state == SampleState.AWAITING_COLLECTION
     assert field_entries.record_entry(entry(r, key="short"), user_id=collector.id,
                                data_dir=tmp_path).status == 422
     intruder = make_user(Profile.COLETOR)
     other = field_entries.record_entry(entry(r, key="intruder-key-1"), user_id=intruder.id,
                                 data_dir=tmp_path)
-    assert other.status == 403 and r.stops[0].sample.state == SampleState.AGUARDANDO_COLETA
+    assert other.status == 403 and r.stops[0].sample.state == SampleState.AWAITING_COLLECTION
     future = field_entries.record_entry(entry(r, key="future-key-1", collected_at="2099-01-01T00:00:00Z"),
                                  user_id=collector.id, data_dir=tmp_path)
     assert future.status == 422
@@ -114,7 +114,7 @@ def test_not_collected_goes_back_pending_and_photo_is_kept(route, tmp_path):
                               user_id=collector.id, data_dir=tmp_path)
     assert res.status == 200, res.body
     s = r.stops[1].sample
-    assert s.state == SampleState.PROGRAMADA and s.route_id is None
+    assert s.state == SampleState.SCHEDULED and s.route_id is None
     assert s.not_collected_reason == "Local fechado - portao trancado"
     assert r.stops[1].outcome == "nao_coletada"
     assert field_entries.record_entry({"key": "nao-coletada-2", "sample_id": r.stops[2].sample_id,
