@@ -28,7 +28,7 @@ USERS = ["tecnico", "coletor", "operador", "distribuidor", "analista", "supervis
          "admin"]
 # detail pages (one per URL rule) that the menus do not link to but that hold the maps,
 # wide tables and forms of the issue
-DETAIL_ENDPOINTS = ("incidents.detail", "incidents.order", "lims.amostra", "lims.rota", "lims.plano",
+DETAIL_ENDPOINTS = ("incidents.detail", "incidents.order", "lims.sample_detail", "lims.route_detail", "lims.plan_detail",
                     "commercial.ligacao", "commercial.lote", "telemetry.anomaly_detail")
 
 # Violations known and not yet fixed: {(rule id, page): reason}. Each entry is a to-do.

@@ -18,8 +18,8 @@ from lims.models.results import DosingConsumption
 from lims.services import closing, documents, quality, stoppages
 from lims.views import NAV, bp
 
-NAV.append(("Fechamento mensal", "lims.fechamento", "lims.closing.view"))
-NAV.append(("Paradas de ETA", "lims.paradas", "lims.stoppages.manage"))
+NAV.append(("Fechamento mensal", "lims.closing_page", "lims.closing.view"))
+NAV.append(("Paradas de ETA", "lims.stoppage_list", "lims.stoppages.manage"))
 
 
 def _month_args() -> tuple[int, int]:
@@ -47,7 +47,7 @@ def _scope_args() -> tuple[str, int | None]:
 
 @bp.route("/fechamento")
 @require("lims.closing.view")
-def fechamento():  # type: ignore[no-untyped-def]
+def closing_page():  # type: ignore[no-untyped-def]
     systems = quality.known_systems()
     year, month = _month_args()
     level, scope_id = _scope_args()
@@ -72,7 +72,7 @@ def fechamento():  # type: ignore[no-untyped-def]
 
 @bp.route("/fechamento/fechar", methods=["POST"])
 @require("lims.closing.close")
-def fechamento_fechar():  # type: ignore[no-untyped-def]
+def closing_close():  # type: ignore[no-untyped-def]
     year, month = _month_args()
     level, scope_id = _scope_args()
     system_id = request.form.get("sistema", type=int)
@@ -83,24 +83,24 @@ def fechamento_fechar():  # type: ignore[no-untyped-def]
                         level=level, scope_id=scope_id,
                         auto_publish=settings().lims_auto_publish_after_closing)
     flash(f"Mês {month:02d}/{year} fechado.", "sucesso")
-    return redirect(url_for("lims.fechamento", sistema=system_id, ano=year, mes=month,
+    return redirect(url_for("lims.closing_page", sistema=system_id, ano=year, mes=month,
                             escopo=request.form.get("escopo") or "sistema"))
 
 
 @bp.route("/fechamento/<int:closing_id>/reabrir", methods=["POST"])
 @require("lims.closing.reopen")
-def fechamento_reabrir(closing_id: int):  # type: ignore[no-untyped-def]
+def closing_reopen(closing_id: int):  # type: ignore[no-untyped-def]
     c = closing.reopen_month(closing_id, request.form.get("justificativa", ""),
                              user_id=current().id)
     flash(f"Mês {c.month:02d}/{c.year} reaberto.", "sucesso")
     escopo = str(c.level) if str(c.level) == "sistema" else f"{c.level}:{c.scope_id}"
-    return redirect(url_for("lims.fechamento", sistema=c.system_id, ano=c.year, mes=c.month,
+    return redirect(url_for("lims.closing_page", sistema=c.system_id, ano=c.year, mes=c.month,
                             escopo=escopo))
 
 
 @bp.route("/paradas", methods=["GET", "POST"])
 @require("lims.stoppages.manage")
-def paradas():  # type: ignore[no-untyped-def]
+def stoppage_list():  # type: ignore[no-untyped-def]
     if request.method == "POST":
         tz = ZoneInfo(settings().timezone)
 
@@ -119,7 +119,7 @@ def paradas():  # type: ignore[no-untyped-def]
         stoppages.register_eta_stoppage(request.form.get("eta", ""), start, ended_at=when("fim"),
                                       reason=request.form.get("motivo", ""), user_id=current().id)
         flash("Parada registrada.", "sucesso")
-        return redirect(url_for("lims.paradas"))
+        return redirect(url_for("lims.stoppage_list"))
 
 
     dosing = list(session.scalars(select(DosingConsumption).order_by(
@@ -130,7 +130,7 @@ def paradas():  # type: ignore[no-untyped-def]
 
 @bp.route("/dosagem", methods=["POST"])
 @require("lims.stoppages.manage")
-def dosagem():  # type: ignore[no-untyped-def]
+def dosing():  # type: ignore[no-untyped-def]
     year, month = _month_args()
     try:
         qty = parse_decimal(request.form.get("quantidade"))
@@ -142,4 +142,4 @@ def dosagem():  # type: ignore[no-untyped-def]
                           request.form.get("produto", ""), qty,
                           unit=request.form.get("unidade", "kg") or "kg")
     flash("Consumo registrado.", "sucesso")
-    return redirect(url_for("lims.paradas"))
+    return redirect(url_for("lims.stoppage_list"))

@@ -20,14 +20,14 @@ from lims.models.registry import POINT_LABELS
 from lims.services import plans, registry
 from lims.views import NAV, api, bp
 
-NAV.append(("Planos de amostragem", "lims.planos", "lims.plans.view"))
+NAV.append(("Planos de amostragem", "lims.plan_list", "lims.plans.view"))
 
 MONTHS = ["jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez"]
 
 
 @bp.route("/planos", methods=["GET"])
 @require("lims.plans.view")
-def planos():  # type: ignore[no-untyped-def]
+def plan_list():  # type: ignore[no-untyped-def]
     systems = {s.id: s for s in registry.records("sistemas")}
     return render_template("lims/planos.html", rows=plans.plans(), systems=systems,
                            year=dt.date.today().year,
@@ -36,7 +36,7 @@ def planos():  # type: ignore[no-untyped-def]
 
 @bp.route("/planos", methods=["POST"])
 @require("lims.plans.edit")
-def plano_criar():  # type: ignore[no-untyped-def]
+def plan_create():  # type: ignore[no-untyped-def]
     try:
         system_id = int(request.form.get("sistema", ""))
         year = int(request.form.get("ano", ""))
@@ -46,12 +46,12 @@ def plano_criar():  # type: ignore[no-untyped-def]
     copy = request.form.get("copiar_de", type=int)
     plan = plans.create_plan(system_id, year, user_id=current().id, copy_from=copy)
     flash("Plano criado em rascunho.", "sucesso")
-    return redirect(url_for("lims.plano", plan_id=plan.id))
+    return redirect(url_for("lims.plan_detail", plan_id=plan.id))
 
 
 @bp.route("/planos/<int:plan_id>")
 @require("lims.plans.view")
-def plano(plan_id: int):  # type: ignore[no-untyped-def]
+def plan_detail(plan_id: int):  # type: ignore[no-untyped-def]
     plan = plans.get(plan_id)
     system = registry.record("sistemas", plan.system_id)
     table = plans.month_table(plan_id)
@@ -71,7 +71,7 @@ def plano(plan_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/planos/<int:plan_id>/itens", methods=["POST"])
 @require("lims.plans.edit")
-def plano_item(plan_id: int):  # type: ignore[no-untyped-def]
+def plan_item(plan_id: int):  # type: ignore[no-untyped-def]
     f = request.form
     point_ids = [int(x) for x in f.getlist("ponto") if x.isdigit()]
     param_ids = [int(x) for x in f.getlist("parametro") if x.isdigit()]
@@ -85,40 +85,40 @@ def plano_item(plan_id: int):  # type: ignore[no-untyped-def]
                            section=f.get("secao") or None, custom_count=n,
                            start_month=f.get("mes_inicial", type=int) or 1, user_id=current().id)
     flash(f"{len(point_ids) * len(param_ids)} linha(s) gravada(s).", "sucesso")
-    return redirect(url_for("lims.plano", plan_id=plan_id))
+    return redirect(url_for("lims.plan_detail", plan_id=plan_id))
 
 
 @bp.route("/planos/itens/<int:item_id>/remover", methods=["POST"])
 @require("lims.plans.edit")
-def plano_item_remover(item_id: int):  # type: ignore[no-untyped-def]
+def plan_item_remove(item_id: int):  # type: ignore[no-untyped-def]
     item = session.get(PlanItem, item_id)
     plan_id = item.plan_id if item else None
     plans.remove_item(item_id, user_id=current().id)
     flash("Linha removida.", "sucesso")
-    return redirect(url_for("lims.plano", plan_id=plan_id) if plan_id else url_for("lims.planos"))
+    return redirect(url_for("lims.plan_detail", plan_id=plan_id) if plan_id else url_for("lims.plan_list"))
 
 
 @bp.route("/planos/<int:plan_id>/aprovar", methods=["POST"])
 @require("lims.plans.approve")
-def plano_aprovar(plan_id: int):  # type: ignore[no-untyped-def]
+def plan_approve(plan_id: int):  # type: ignore[no-untyped-def]
     today = dt.date.today()
     plan = plans.get(plan_id)
     gen = (today.year, today.month) if plan.year == today.year else None
     plans.approve(plan_id, user_id=current().id, justification=request.form.get("justificativa", ""),
                   generate=gen)
     flash("Plano aprovado" + (f"; amostras de {today:%m/%Y} programadas." if gen else "."), "sucesso")
-    return redirect(url_for("lims.plano", plan_id=plan_id))
+    return redirect(url_for("lims.plan_detail", plan_id=plan_id))
 
 
 @bp.route("/planos/<int:plan_id>/gerar", methods=["POST"])
 @require("lims.plans.approve")
-def plano_gerar(plan_id: int):  # type: ignore[no-untyped-def]
+def plan_generate(plan_id: int):  # type: ignore[no-untyped-def]
     month = request.form.get("mes", type=int) or 0
     plan = plans.get(plan_id)
     made = plans.generate_month(plan_id, plan.year, month, user_id=current().id)
     flash(f"{len(made)} amostra(s) nova(s) programada(s) para {month:02d}/{plan.year}"
           + (" (o mês já estava gerado)." if not made else "."), "sucesso")
-    return redirect(url_for("lims.plano", plan_id=plan_id))
+    return redirect(url_for("lims.plan_detail", plan_id=plan_id))
 
 
 # -- JSON API ---------------------------------------------------------------------------------

@@ -14,8 +14,8 @@ from lims.services import reception as svc
 from lims.services import routes as route_svc
 from lims.views import NAV, api, bp
 
-NAV.append(("Recepção de amostras", "lims.recepcao", "lims.reception.receive"))
-NAV.append(("Distribuição", "lims.distribuicao", "lims.distribution.assign"))
+NAV.append(("Recepção de amostras", "lims.reception_page", "lims.reception.receive"))
+NAV.append(("Distribuição", "lims.distribution", "lims.distribution.assign"))
 
 
 def _temperature() -> str:
@@ -27,7 +27,7 @@ def _temperature() -> str:
 
 @bp.route("/recepcao")
 @require("lims.reception.receive")
-def recepcao():  # type: ignore[no-untyped-def]
+def reception_page():  # type: ignore[no-untyped-def]
     last = session.pop("recepcao_ultimo", None)
     return render_template("lims/recepcao.html", last=last,
                            temperature=session.get("recepcao_temp", ""),
@@ -36,18 +36,18 @@ def recepcao():  # type: ignore[no-untyped-def]
 
 @bp.route("/recepcao", methods=["POST"])
 @require("lims.reception.receive")
-def recepcao_post():  # type: ignore[no-untyped-def]
+def reception_post():  # type: ignore[no-untyped-def]
     """Without JavaScript: one code per post, then back to the screen (post/redirect/get)."""
     temp = _temperature()
     out = svc.receive_many([request.form.get("codigo", "")], user_id=current().id,
                            arrival_temperature=temp, tz=settings().timezone)
     session["recepcao_ultimo"] = [{"ok": o.ok, "message": o.message} for o in out]
-    return redirect(url_for("lims.recepcao"))
+    return redirect(url_for("lims.reception_page"))
 
 
 @bp.route("/recepcao/foto", methods=["POST"])
 @require("lims.reception.receive")
-def recepcao_foto():  # type: ignore[no-untyped-def]
+def reception_photo():  # type: ignore[no-untyped-def]
     temp = _temperature()
     f = request.files.get("foto")
     if not f or not f.filename:
@@ -55,12 +55,12 @@ def recepcao_foto():  # type: ignore[no-untyped-def]
     out = svc.receive_photo(f.read(), user_id=current().id, arrival_temperature=temp,
                             tz=settings().timezone)
     session["recepcao_ultimo"] = [{"ok": o.ok, "message": o.message} for o in out]
-    return redirect(url_for("lims.recepcao"))
+    return redirect(url_for("lims.reception_page"))
 
 
 @bp.route("/distribuicao")
 @require("lims.distribution.assign")
-def distribuicao():  # type: ignore[no-untyped-def]
+def distribution():  # type: ignore[no-untyped-def]
     only = request.args.get("todas") != "1"
     listed = svc.awaiting_distribution(unassigned_only=only)
     rows = [svc.view(s) for s in listed]
@@ -74,7 +74,7 @@ def distribuicao():  # type: ignore[no-untyped-def]
 
 @bp.route("/distribuicao", methods=["POST"])
 @require("lims.distribution.assign")
-def distribuicao_post():  # type: ignore[no-untyped-def]
+def distribution_post():  # type: ignore[no-untyped-def]
     ids = [int(x) for x in request.form.getlist("amostra") if x.isdigit()]
     dest = request.form.get("destino", "")
     analyst_id = int(dest[2:]) if dest.startswith("a:") and dest[2:].isdigit() else None
@@ -82,7 +82,7 @@ def distribuicao_post():  # type: ignore[no-untyped-def]
     done = svc.distribute(ids, user_id=current().id, analyst_id=analyst_id, lab_id=lab_id,
                           reason=request.form.get("motivo", ""))
     flash(f"{len(done)} amostra(s) distribuída(s).", "sucesso")
-    return redirect(url_for("lims.distribuicao"))
+    return redirect(url_for("lims.distribution"))
 
 
 # -- JSON API ---------------------------------------------------------------------------------

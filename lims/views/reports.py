@@ -18,12 +18,12 @@ from lims.services import documents, quality, reports, stoppages
 from lims.views import NAV, bp
 from lims.views.closing import _scope_args
 
-NAV.append(("Não conformidades", "lims.relatorio_nao_conformidades", "lims.reports.view"))
+NAV.append(("Não conformidades", "lims.nonconformity_report", "lims.reports.view"))
 
 
 @bp.route("/relatorios/fechamento")
 @require("lims.reports.view")
-def relatorio_fechamento():  # type: ignore[no-untyped-def]
+def closing_report():  # type: ignore[no-untyped-def]
     system_id = query_int("sistema", minimum=1)
     year = query_int("ano", minimum=1900, maximum=2200)
     month = query_int("mes", minimum=1, maximum=12)
@@ -51,7 +51,7 @@ def _args() -> tuple[int | None, int, int]:
 
 @bp.route("/relatorios/sisagua.csv")
 @require("lims.reports.view")
-def relatorio_sisagua():  # type: ignore[no-untyped-def]
+def sisagua_report():  # type: ignore[no-untyped-def]
     system_id, year, month = _args()
     if system_id is None:
         raise ValidationError("Informe o sistema.", fields={"sistema": ["obrigatorio"]})
@@ -62,7 +62,7 @@ def relatorio_sisagua():  # type: ignore[no-untyped-def]
 
 @bp.route("/relatorios/nao-conformidades")
 @require("lims.reports.view")
-def relatorio_nao_conformidades():  # type: ignore[no-untyped-def]
+def nonconformity_report():  # type: ignore[no-untyped-def]
     system_id, year, month = _args()
     rows = reports.nonconformities(system_id, year, month)
     head, body = reports.nonconformity_table(rows)
@@ -83,7 +83,7 @@ def relatorio_nao_conformidades():  # type: ignore[no-untyped-def]
 
 @bp.route("/relatorios/<slug>")
 @require("lims.reports.view")
-def relatorio(slug: str):  # type: ignore[no-untyped-def]
+def report(slug: str):  # type: ignore[no-untyped-def]
     if slug not in reports.REPORTS:
         abort(404)
     label, fn = reports.REPORTS[slug]

@@ -37,8 +37,8 @@ from lims.views import NAV, api, bp
 assets = Blueprint("lims_campo", __name__, static_folder="../static/lims",
                    static_url_path="/lims/static")
 
-NAV.append(("Rotas de coleta", "lims.rotas", "lims.routes.manage"))
-NAV.append(("Minhas coletas", "lims.campo", "lims.collection.record"))
+NAV.append(("Rotas de coleta", "lims.route_list", "lims.routes.manage"))
+NAV.append(("Minhas coletas", "lims.field_home", "lims.collection.record"))
 
 
 def today() -> dt.date:
@@ -63,7 +63,7 @@ def _users_with(profile: str, permission: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/rotas")
 @require("lims.routes.manage")
-def rotas():  # type: ignore[no-untyped-def]
+def route_list():  # type: ignore[no-untyped-def]
     day = _day(request.args.get("data"))
     system_id = query_int("sistema", minimum=1)
 
@@ -79,7 +79,7 @@ def rotas():  # type: ignore[no-untyped-def]
 
 @bp.route("/rotas", methods=["POST"])
 @require("lims.routes.manage")
-def rotas_post():  # type: ignore[no-untyped-def]
+def route_create():  # type: ignore[no-untyped-def]
     day = _day(request.form.get("data"))
     collector = request.form.get("coletor", type=int)
     if not collector:
@@ -90,12 +90,12 @@ def rotas_post():  # type: ignore[no-untyped-def]
                         analysis_responsible_id=request.form.get("responsavel", type=int) or None,
                         notes=request.form.get("observacao") or None)
     flash(f"Rota {r.code} montada com {len(r.stops)} parada(s), {r.distance_km:.1f} km.", "sucesso")
-    return redirect(url_for("lims.rota", route_id=r.id))
+    return redirect(url_for("lims.route_detail", route_id=r.id))
 
 
 @bp.route("/rotas/<int:route_id>")
 @require("lims.routes.manage")
-def rota(route_id: int):  # type: ignore[no-untyped-def]
+def route_detail(route_id: int):  # type: ignore[no-untyped-def]
     r = svc.get_route(route_id)
     users = svc.users_by_id([r.collector_id, r.analysis_responsible_id])
     return render_template("lims/rota.html", r=r, users=users, counts=field_entries.entry_counts(r.id))
@@ -103,10 +103,10 @@ def rota(route_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/rotas/<int:route_id>/cancelar", methods=["POST"])
 @require("lims.routes.manage")
-def rota_cancelar(route_id: int):  # type: ignore[no-untyped-def]
+def route_cancel(route_id: int):  # type: ignore[no-untyped-def]
     r = svc.cancel_route(route_id, reason=request.form.get("motivo", ""), user_id=current().id)
     flash(f"Rota {r.code} cancelada; as amostras voltaram a ficar programadas.", "sucesso")
-    return redirect(url_for("lims.rota", route_id=route_id))
+    return redirect(url_for("lims.route_detail", route_id=route_id))
 
 
 def _pdf(data: bytes, name: str) -> Response:
@@ -116,7 +116,7 @@ def _pdf(data: bytes, name: str) -> Response:
 
 @bp.route("/rotas/<int:route_id>/folha.pdf")
 @require("lims.routes.manage")
-def rota_folha(route_id: int):  # type: ignore[no-untyped-def]
+def route_sheet_pdf(route_id: int):  # type: ignore[no-untyped-def]
     r = svc.get_route(route_id)
     return _pdf(route_sheet.route_sheet_pdf(r.id, utility_name=settings().utility_name),
                 f"rota-{r.code}.pdf")
@@ -124,7 +124,7 @@ def rota_folha(route_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/rotas/<int:route_id>/etiquetas.pdf")
 @require("lims.routes.manage")
-def rota_etiquetas(route_id: int):  # type: ignore[no-untyped-def]
+def route_labels_pdf(route_id: int):  # type: ignore[no-untyped-def]
     r = svc.get_route(route_id)
     layout = route_labels.label_layout(request.args.get("formato"))
     per_bottle = request.args.get("por_frasco") == "1"
@@ -135,7 +135,7 @@ def rota_etiquetas(route_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/rotas/<int:route_id>/etiquetas.zpl")
 @require("lims.routes.manage")
-def rota_zpl(route_id: int):  # type: ignore[no-untyped-def]
+def route_labels_zpl(route_id: int):  # type: ignore[no-untyped-def]
     r = svc.get_route(route_id)
     symbology = "datamatrix" if request.args.get("simbologia") == "datamatrix" else "code128"
     return Response(route_labels.labels_zpl(r.id, per_bottle=request.args.get("por_frasco") == "1",
@@ -146,7 +146,7 @@ def rota_zpl(route_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/etiquetas.pdf")
 @require("lims.reception.receive")
-def etiquetas_amostras():  # type: ignore[no-untyped-def]
+def sample_labels_pdf():  # type: ignore[no-untyped-def]
     """Reprint the labels of some samples: /lims/etiquetas.pdf?amostra=1&amostra=2[&formato=termica]
     (formato: a4, termica, a4-datamatrix, a4-65-datamatrix, termica-datamatrix)."""
     ids = [int(x) for x in request.args.getlist("amostra") if x.isdigit()][:300]
@@ -163,7 +163,7 @@ def etiquetas_amostras():  # type: ignore[no-untyped-def]
 
 @bp.route("/campo")
 @require("lims.collection.record")
-def campo():  # type: ignore[no-untyped-def]
+def field_home():  # type: ignore[no-untyped-def]
     me = current()
     since = today() - dt.timedelta(days=1)
     rows = [r for r in svc.list_routes(collector_id=me.id, since=since) if r.state != "cancelada"]
@@ -172,7 +172,7 @@ def campo():  # type: ignore[no-untyped-def]
 
 @bp.route("/campo/rota/<int:route_id>")
 @require("lims.collection.record")
-def campo_rota(route_id: int):  # type: ignore[no-untyped-def]
+def field_route(route_id: int):  # type: ignore[no-untyped-def]
     r = svc.get_route(route_id)
     me = current()
     if r.collector_id != me.id and not me.can("lims.routes.manage"):
@@ -190,7 +190,7 @@ def campo_rota(route_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/campo/rota/<int:route_id>/registro", methods=["POST"])
 @require("lims.collection.record")
-def campo_registro(route_id: int):  # type: ignore[no-untyped-def]
+def field_entry(route_id: int):  # type: ignore[no-untyped-def]
     """The same entry without JavaScript (a plain form post)."""
     f = request.form
     tz = ZoneInfo(settings().timezone)
@@ -212,12 +212,12 @@ def campo_registro(route_id: int):  # type: ignore[no-untyped-def]
         flash(res.body["message"] + (" (já registrado antes)" if res.replay else ""), "sucesso")
     else:
         flash(res.body["error"]["message"], "erro")
-    return redirect(url_for("lims.campo_rota", route_id=route_id))
+    return redirect(url_for("lims.field_route", route_id=route_id))
 
 
 @bp.route("/campo/sw.js")
 @require("lims.collection.record")
-def campo_sw():  # type: ignore[no-untyped-def]
+def field_service_worker():  # type: ignore[no-untyped-def]
     """The service worker lives under /lims/campo/ so that its scope covers the route pages."""
     resp = send_from_directory(assets.static_folder, "campo-sw.js", mimetype="text/javascript",
                                max_age=0)

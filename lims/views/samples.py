@@ -28,7 +28,7 @@ from lims.services.results import results_of_sample
 from lims.services.validation import awaiting_publication_count
 from lims.views import NAV, api, bp
 
-NAV.append(("Amostras", "lims.amostras", "lims.samples.view"))
+NAV.append(("Amostras", "lims.sample_list", "lims.samples.view"))
 
 
 def _parse_date(raw: str | None, name: str) -> dt.date | None:
@@ -42,7 +42,7 @@ def _parse_date(raw: str | None, name: str) -> dt.date | None:
 
 @bp.route("/amostras")
 @require("lims.samples.view")
-def amostras():  # type: ignore[no-untyped-def]
+def sample_list():  # type: ignore[no-untyped-def]
     a = request.args
     rec = {"sim": True, "nao": False}.get(a.get("recoleta", ""))
     page = max(1, a.get("pagina", type=int) or 1)
@@ -57,7 +57,7 @@ def amostras():  # type: ignore[no-untyped-def]
     def page_url(n: int) -> str | None:
         if not 1 <= n <= pages or n == page:
             return None
-        return url_for("lims.amostras", **(a.to_dict() | {"pagina": n}))
+        return url_for("lims.sample_list", **(a.to_dict() | {"pagina": n}))
 
     return render_template("lims/amostras.html", rows=rows, total=total, page=page, pages=pages,
                            prev_url=page_url(page - 1), next_url=page_url(page + 1),
@@ -68,7 +68,7 @@ def amostras():  # type: ignore[no-untyped-def]
 
 @bp.route("/amostras/<int:sample_id>")
 @require("lims.samples.view")
-def amostra(sample_id: int):  # type: ignore[no-untyped-def]
+def sample_detail(sample_id: int):  # type: ignore[no-untyped-def]
     s = samples.get(sample_id)
     pts, systems = samples.points_and_systems([s])
     ids = {x for x in (s.collected_by_id, s.received_by_id, s.assigned_analyst_id) if x}
@@ -87,33 +87,33 @@ def amostra(sample_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/amostras/<int:sample_id>/cancelar", methods=["POST"])
 @require("lims.samples.manage")
-def amostra_cancelar(sample_id: int):  # type: ignore[no-untyped-def]
+def sample_cancel(sample_id: int):  # type: ignore[no-untyped-def]
     s = samples.cancel_sample(sample_id, reason=request.form.get("motivo", ""), user_id=current().id)
     flash(f"Amostra {s.code} cancelada.", "sucesso")
-    return redirect(url_for("lims.amostra", sample_id=sample_id))
+    return redirect(url_for("lims.sample_detail", sample_id=sample_id))
 
 
 @bp.route("/amostras/<int:sample_id>/reprogramar", methods=["POST"])
 @require("lims.samples.manage")
-def amostra_reprogramar(sample_id: int):  # type: ignore[no-untyped-def]
+def sample_reschedule(sample_id: int):  # type: ignore[no-untyped-def]
     day = _parse_date(request.form.get("data"), "data")
     if day is None:
         raise ValidationError("Informe a nova data.", fields={"data": ["obrigatoria"]})
     s = samples.reprogram(sample_id, day, reason=request.form.get("motivo", ""), user_id=current().id)
     flash(f"Amostra {s.code} reprogramada para {day:%d/%m/%Y}.", "sucesso")
-    return redirect(url_for("lims.amostra", sample_id=sample_id))
+    return redirect(url_for("lims.sample_detail", sample_id=sample_id))
 
 
 @bp.route("/amostras/liberar", methods=["POST"])
 @require("lims.samples.manage")
-def amostras_liberar():  # type: ignore[no-untyped-def]
+def samples_release():  # type: ignore[no-untyped-def]
     """PROGRAMADA -> AGUARDANDO COLETA for one day (and system): what routes are built from."""
     day = _parse_date(request.form.get("data"), "data") or dt.date.today()
     ids = [int(x) for x in request.form.getlist("amostra") if x.isdigit()] or None
     done = samples.release_day(day, system_id=request.form.get("sistema", type=int),
                                user_id=current().id, sample_ids=ids)
     flash(f"{len(done)} amostra(s) liberada(s) para coleta em {day:%d/%m/%Y}.", "sucesso")
-    return redirect(request.referrer or url_for("lims.amostras", estado="AGUARDANDO COLETA"))
+    return redirect(request.referrer or url_for("lims.sample_list", estado="AGUARDANDO COLETA"))
 
 
 def dashboard_widgets(user) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
@@ -134,16 +134,16 @@ def dashboard_widgets(user) -> list[dict[str, Any]]:  # type: ignore[no-untyped-
         n = awaiting_publication_count()
         cards.append({"title": "Aguardando publicação", "value": n,
                       "hint": "resultados validados que o cidadão ainda não vê",
-                      "url": url_for("lims.publicacao"), "tone": "alerta" if n else "ok"})
+                      "url": url_for("lims.publication"), "tone": "alerta" if n else "ok"})
     return [
         *cards,
         {"title": "Coletas de hoje", "value": due, "hint": "programadas ou aguardando coleta",
-         "url": url_for("lims.amostras", de=today.isoformat(), ate=today.isoformat()),
+         "url": url_for("lims.sample_list", de=today.isoformat(), ate=today.isoformat()),
          "tone": "ok"},
         {"title": "Aguardando análise", "value": waiting, "hint": "recebidas no laboratório",
-         "url": url_for("lims.amostras", estado="AGUARDANDO ANALISE"), "tone": "ok"},
+         "url": url_for("lims.sample_list", estado="AGUARDANDO ANALISE"), "tone": "ok"},
         {"title": "Coletas atrasadas", "value": late, "hint": "data passada, sem coleta",
-         "url": url_for("lims.amostras", ate=(today - dt.timedelta(days=1)).isoformat(),
+         "url": url_for("lims.sample_list", ate=(today - dt.timedelta(days=1)).isoformat(),
                         estado="AGUARDANDO COLETA"), "tone": "alerta" if late else "ok"},
     ]
 

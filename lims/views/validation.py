@@ -17,31 +17,31 @@ from lims.services import recoleta, registry, validation
 from lims.services import results as rs
 from lims.views import NAV, bp
 
-NAV.append(("Validação", "lims.validacao", "lims.results.validate"))
-NAV.append(("Publicação", "lims.publicacao", "lims.results.publish"))
+NAV.append(("Validação", "lims.validation_list", "lims.results.validate"))
+NAV.append(("Publicação", "lims.publication", "lims.results.publish"))
 
 
 @bp.route("/validacao")
 @require("lims.results.validate")
-def validacao():  # type: ignore[no-untyped-def]
+def validation_list():  # type: ignore[no-untyped-def]
     return render_template("lims/validacao_lista.html", rows=validation.pending_validation(),
                            me=current().id)
 
 
 @bp.route("/validacao", methods=["POST"])
 @require("lims.results.validate")
-def validacao_post():  # type: ignore[no-untyped-def]
+def validation_post():  # type: ignore[no-untyped-def]
     ids = [int(x) for x in request.form.getlist("resultado") if x.isdigit()]
     if not ids:
         raise ValidationError("Marque ao menos um resultado.", fields={"resultado": ["vazio"]})
     done = validation.validate(ids, current().id)
     flash(f"{len(done)} resultado(s) validado(s).", "sucesso")
-    return redirect(url_for("lims.validacao"))
+    return redirect(url_for("lims.validation_list"))
 
 
 @bp.route("/resultados/<int:result_id>/<acao>", methods=["POST"])
 @require("lims.results.validate")
-def resultado_acao(result_id: int, acao: str):  # type: ignore[no-untyped-def]
+def result_action(result_id: int, acao: str):  # type: ignore[no-untyped-def]
     reason = request.form.get("justificativa", "")
     uid = current().id
     if acao == "corrigir":
@@ -56,7 +56,7 @@ def resultado_acao(result_id: int, acao: str):  # type: ignore[no-untyped-def]
         flash("Resultado cancelado.", "sucesso")
     else:
         raise ValidationError("Ação inválida.")
-    return redirect(request.referrer or url_for("lims.validacao"))
+    return redirect(request.referrer or url_for("lims.validation_list"))
 
 
 def _publication_filters(args) -> dict[str, int | None]:  # type: ignore[no-untyped-def]
@@ -76,7 +76,7 @@ def _publication_filters(args) -> dict[str, int | None]:  # type: ignore[no-unty
 
 @bp.route("/publicacao")
 @require("lims.results.publish")
-def publicacao():  # type: ignore[no-untyped-def]
+def publication():  # type: ignore[no-untyped-def]
     """The Supervisor's publishing step: validated results, filtered by system, point and
     month, shown as citizens will read them on the portal, then published."""
     filters = _publication_filters(request.args)
@@ -91,7 +91,7 @@ def publicacao():  # type: ignore[no-untyped-def]
 
 @bp.route("/publicacao", methods=["POST"])
 @require("lims.results.publish")
-def publicar():  # type: ignore[no-untyped-def]
+def publication_post():  # type: ignore[no-untyped-def]
     ids = [int(x) for x in request.form.getlist("resultado") if x.isdigit()]
     filters = _publication_filters(request.form)
     if request.form.get("todos"):
@@ -102,7 +102,7 @@ def publicar():  # type: ignore[no-untyped-def]
         raise ValidationError("Marque ao menos um resultado ou publique todos os filtrados.",
                               fields={"resultado": ["vazio"]})
     flash(f"{n} resultado(s) publicado(s): já aparecem no portal do cidadão.", "sucesso")
-    return redirect(url_for("lims.publicacao", sistema=filters["system_id"],
+    return redirect(url_for("lims.publication", sistema=filters["system_id"],
                             ponto=filters["point_id"], mes=request.form.get("mes") or None))
 
 
@@ -134,7 +134,7 @@ class ValidateApi(MethodView):
 
 @bp.route("/amostras/<int:sample_id>/resultados")
 @require("lims.closing.view")
-def resultados_amostra(sample_id: int):  # type: ignore[no-untyped-def]
+def sample_results(sample_id: int):  # type: ignore[no-untyped-def]
     """Every result of a sample with its history (corrected, reanalysed, cancelled values stay
     visible with who and why)."""
     rows = rs.results_of_sample(sample_id, history=True)
@@ -153,16 +153,16 @@ def resultados_amostra(sample_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/resultados/<int:result_id>/recoleta", methods=["POST"])
 @require("lims.recoleta.manage")
-def recoleta_gerar(result_id: int):  # type: ignore[no-untyped-def]
+def recoleta_generate(result_id: int):  # type: ignore[no-untyped-def]
     recs = recoleta.schedule(result_id, automatic=False, reason=request.form.get("motivo", ""),
                              user_id=current().id)
     flash(f"{len(recs)} recoleta(s) programada(s).", "sucesso")
-    return redirect(request.referrer or url_for("lims.validacao"))
+    return redirect(request.referrer or url_for("lims.validation_list"))
 
 
 @bp.route("/recoletas/<int:recoleta_id>/cancelar", methods=["POST"])
 @require("lims.recoleta.manage")
-def recoleta_cancelar(recoleta_id: int):  # type: ignore[no-untyped-def]
+def recoleta_cancel(recoleta_id: int):  # type: ignore[no-untyped-def]
     recoleta.cancel(recoleta_id, request.form.get("motivo", ""), current().id)
     flash("Recoleta cancelada.", "sucesso")
-    return redirect(request.referrer or url_for("lims.validacao"))
+    return redirect(request.referrer or url_for("lims.validation_list"))
