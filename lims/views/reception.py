@@ -3,9 +3,12 @@ labels) and distribution of the received samples to analysts or a contracted lab
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, redirect, render_template, request, session, url_for
 from flask.views import MethodView
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_load, validate
+from marshmallow import ValidationError as MaValidationError
 
 from core.auth import require
 from core.errors import ValidationError
@@ -88,9 +91,28 @@ def distribution_post():  # type: ignore[no-untyped-def]
 # -- JSON API ---------------------------------------------------------------------------------
 
 class ReceptionIn(Schema):
-    codigo = fields.String(required=True, validate=validate.Length(1, 80))
-    temperatura = fields.String(load_default=None, allow_none=True,
+    """English field names like the answer (`code`, `temperature`); the first version's
+    `codigo` / `temperatura` are still accepted."""
+
+    code = fields.String(validate=validate.Length(1, 80),
+                         metadata={"description": "código de barras da amostra (obrigatório)"})
+    temperature = fields.String(load_default=None, allow_none=True,
                                 metadata={"description": "temperatura de chegada, °C (ex.: 4,5)"})
+    codigo = fields.String(load_only=True, validate=validate.Length(1, 80),
+                           metadata={"deprecated": True, "description": "nome antigo de `code`"})
+    temperatura = fields.String(load_only=True, allow_none=True,
+                                metadata={"deprecated": True,
+                                          "description": "nome antigo de `temperature`"})
+
+    @post_load
+    def _old_names(self, data: dict[str, Any], **_kw: Any) -> dict[str, Any]:
+        old_code, old_temp = data.pop("codigo", None), data.pop("temperatura", None)
+        data["code"] = data.get("code") or old_code
+        if data.get("temperature") is None:
+            data["temperature"] = old_temp
+        if not data["code"]:
+            raise MaValidationError({"code": ["Missing data for required field."]})
+        return data
 
 
 class ReceivedOut(Schema):
@@ -122,8 +144,8 @@ class ReceptionApi(MethodView):
 
         Codigo desconhecido: 404 `codigo_desconhecido`; segunda leitura: 409 `ja_recebida`;
         estado errado: 409 `amostra_nao_coletada` / `amostra_cancelada`. Nada e alterado."""
-        return svc.receive(data["codigo"], user_id=current().id,
-                           arrival_temperature=data.get("temperatura"), tz=settings().timezone)
+        return svc.receive(data["code"], user_id=current().id,
+                           arrival_temperature=data["temperature"], tz=settings().timezone)
 
 
 class DistributionIn(Schema):

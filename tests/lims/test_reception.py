@@ -157,15 +157,17 @@ def test_distribution_bulk_audited_all_or_nothing(collected, make_user):
 def test_reception_api_and_pages(collected, client, login_as, make_user):
     me = login_as(Profile.DISTRIBUIDOR)
     s = collected[0]
-    ok = client.post("/api/v1/lims/recepcao", json={"codigo": s.code, "temperatura": "3,8"})
+    ok = client.post("/api/v1/lims/recepcao", json={"code": s.code, "temperature": "3,8"})
     assert ok.status_code == 200, ok.get_data(as_text=True)
     body = ok.get_json()
     assert body["state"] == "AGUARDANDO ANALISE" and body["arrival_temperature"] == "3.8"
     assert "Coliformes totais" in body["parameters"]
     again = client.post("/api/v1/lims/recepcao", json={"codigo": s.code})
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "ja_recebida"
-    unknown = client.post("/api/v1/lims/recepcao", json={"codigo": "NAOEXISTE1"})
+    unknown = client.post("/api/v1/lims/recepcao", json={"code": "NAOEXISTE1"})
     assert unknown.status_code == 404 and unknown.get_json()["error"]["code"] == "codigo_desconhecido"
+    missing = client.post("/api/v1/lims/recepcao", json={"temperature": "4"})
+    assert missing.status_code == 422 and "code" in missing.get_data(as_text=True)
     wrong = client.post("/api/v1/lims/recepcao", json={"codigo": collected[7].code})
     assert wrong.status_code == 409 and "ainda não foi registrada" in wrong.get_json()["error"]["message"]
     spec = client.get("/api/v1/openapi.json").get_json()
