@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from core import fmt
 from lims.domain.vmp import Measurement, Verdict, ratio_sum_of
 
 
@@ -90,7 +91,7 @@ def every_sample(text: str = "Conforme em todas as amostras") -> MonthlyRule:
 def coliform_network_rule(population: int, *, population_line: int, max_positives_below: int,
                           percent_from: Decimal) -> MonthlyRule:
     """Total coliforms in the distribution system (Anexo 1): the population served decides."""
-    line = f"{population_line:,}".replace(",", ".")
+    line = fmt.integer(population_line)
     if population < population_line:
         n = max_positives_below
         return MonthlyRule(
@@ -98,7 +99,7 @@ def coliform_network_rule(population: int, *, population_line: int, max_positive
             f"No maximo {n} amostra(s) positiva(s) no mes (populacao abastecida < {line} hab.)",
             max_nonconforming=n,
         )
-    pct = _pct_text(percent_from)
+    pct = fmt.number(percent_from, None)
     return MonthlyRule(
         RuleKind.PERCENT,
         f"Ausencia em {pct}% das amostras examinadas no mes (populacao >= {line} hab.)",
@@ -148,7 +149,7 @@ def turbidity_filtration_rule(treatment_type: str,
         raise KeyError(f"sem regra de turbidez pos-filtracao para {treatment_type!r}")
     vmp, pct, unverified = table[treatment_type]
     label = TREATMENT_WORDS.get(treatment_type, treatment_type)
-    text = f"<= {_num(vmp)} uT em {_pct_text(pct)}% das amostras do mês ({label})"
+    text = f"<= {fmt.number(vmp, None)} uT em {fmt.number(pct, None)}% das amostras do mês ({label})"
     if outlet_stands_in:
         text += ("; sem ponto de água filtrada: as amostras da saída do tratamento "
                  "substituem a água filtrada")
@@ -177,7 +178,7 @@ class SumRule:
     def text(self) -> str:
         conv = ("'< LD' conta como zero" if self.censored_as == "zero"
                 else "'< LD' conta como o limite")
-        return (f"Soma das razões C/VMP <= {_num(self.maximum)} em todas as amostras "
+        return (f"Soma das razões C/VMP <= {fmt.number(self.maximum, None)} em todas as amostras "
                 f"({conv})")
 
 
@@ -249,7 +250,7 @@ def evaluate(rule: MonthlyRule, outcomes: Iterable[Outcome]) -> MonthResult:
     def meets(k: int) -> bool:
         return Decimal(k) * 100 >= need
 
-    pct = _pct_text(rule.percent)
+    pct = fmt.number(rule.percent, None)
     if meets(ok):
         return result(MonthVerdict.CONFORMING, f"{ok} de {n} amostras no padrao (minimo {pct}%)")
     if not meets(ok + und):
@@ -294,9 +295,4 @@ def percentile(values: Sequence[Decimal], p: int = 95) -> Decimal | None:
     return ordered[rank - 1]
 
 
-def _num(d: Decimal) -> str:
-    return format(d.normalize(), "f").replace(".", ",")
 
-
-def _pct_text(d: Decimal) -> str:
-    return _num(d)

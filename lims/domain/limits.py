@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from lims.domain.vmp import Check, Limit, Measurement, Verdict, check, fmt_decimal
+from lims.domain.vmp import Check, Limit, Measurement, Verdict, as_reported, check
 
 
 class LimitKind(enum.StrEnum):
@@ -91,11 +91,11 @@ class ScopedLimit:
         if self.absence:
             text = "Ausência em 100 mL"
         elif self.minimum is not None and self.maximum is not None:
-            text = f"{fmt_decimal(self.minimum)} a {fmt_decimal(self.maximum)}{u}"
+            text = f"{as_reported(self.minimum)} a {as_reported(self.maximum)}{u}"
         elif self.minimum is not None:
-            text = f">= {fmt_decimal(self.minimum)}{u}"
+            text = f">= {as_reported(self.minimum)}{u}"
         elif self.maximum is not None:
-            text = f"<= {fmt_decimal(self.maximum)}{u}"
+            text = f"<= {as_reported(self.maximum)}{u}"
         else:
             return ""
         if self.kind is LimitKind.VMP:

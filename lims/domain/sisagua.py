@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from lims.domain.compliance import percentile
+from lims.domain.vmp import as_reported
 
 POINT_LABELS = {"saida": "SAÍDA DO TRATAMENTO", "rede": "SISTEMA DE DISTRIBUIÇÃO",
                 "filtrada": "Pós-filtração ou Pré-desinfecção"}
@@ -33,10 +34,6 @@ class Item:
     positive: bool | None = None
 
 
-def _fmt(d: Decimal | None) -> str:
-    return "" if d is None else format(d, "f").replace(".", ",")
-
-
 def fields(code: str, where: str, items: Sequence[Item]) -> list[tuple[str, str]]:
     """[(Campo, Valor)] for one parameter at one point type."""
     n = len(items)
@@ -55,7 +52,7 @@ def fields(code: str, where: str, items: Sequence[Item]) -> list[tuple[str, str]
         return lambda i: not i.censored and i.value is not None and i.value > Decimal(limit)
 
     out = [("Número de amostras analisadas", str(n))]
-    p95 = _fmt(percentile(nums)) if nums else ""
+    p95 = as_reported(p) if (p := percentile(nums)) is not None else ""
     if code in ("coliformes_totais", "escherichia_coli"):
         out += [("Número de amostras com ausência", count(lambda i: i.positive is False)),
                 ("Número de amostras com presença", count(lambda i: i.positive is True))]

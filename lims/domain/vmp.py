@@ -19,6 +19,8 @@ import enum
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from core import fmt
+
 
 class Qualifier(enum.StrEnum):
     NONE = ""  # a plain number
@@ -121,12 +123,16 @@ def parse_result(text: str) -> tuple[Decimal | None, Qualifier]:
     return parse_decimal(s), Qualifier.NONE
 
 
-def fmt_decimal(value: Decimal | None) -> str:
-    """Decimal -> pt-BR text keeping the reported digits ("0.050" -> "0,050")."""
-    if value is None:
-        return ""
-    s = format(value, "f")
-    return s.replace(".", ",")
+def digits(value: Decimal | None) -> int:
+    """The decimal places a reported value carries ("0.050" -> 3): shown with all of them."""
+    if value is None or not value.is_finite():
+        return 0
+    return max(0, -int(value.as_tuple().exponent))
+
+
+def as_reported(value: Decimal | None) -> str:
+    """A reported value in pt-BR with the digits it was reported with ("0.050" -> "0,050")."""
+    return fmt.number(value, digits(value))
 
 
 def describe_result(m: Measurement) -> str:
@@ -138,7 +144,7 @@ def describe_result(m: Measurement) -> str:
         return "< LD"
     if m.qualifier is Qualifier.LT_LQ:
         return "< LQ"
-    return fmt_decimal(m.value)
+    return as_reported(m.value)
 
 
 def describe_limit(limit: Limit, unit: str = "") -> str:
@@ -146,11 +152,11 @@ def describe_limit(limit: Limit, unit: str = "") -> str:
     if limit.absence:
         return "Ausência em 100 mL"
     if limit.minimum is not None and limit.maximum is not None:
-        return f"{fmt_decimal(limit.minimum)} a {fmt_decimal(limit.maximum)}{u}"
+        return f"{as_reported(limit.minimum)} a {as_reported(limit.maximum)}{u}"
     if limit.minimum is not None:
-        return f">= {fmt_decimal(limit.minimum)}{u}"
+        return f">= {as_reported(limit.minimum)}{u}"
     if limit.maximum is not None:
-        return f"<= {fmt_decimal(limit.maximum)}{u}"
+        return f"<= {as_reported(limit.maximum)}{u}"
     return "sem VMP"
 
 

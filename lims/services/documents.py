@@ -14,7 +14,7 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from core import fmt as ptbr
+from core import fmt
 from core.db import utcnow
 from core.errors import NotFound, ValidationError
 from core.pdf import esc
@@ -141,7 +141,7 @@ def month_rows(system_id: int, year: int, month: int, *, level: str = "sistema",
     return closing.scope_report(system_id, year, month, scope), False
 
 
-def closing_document(system_id: int, year: int, month: int, fmt: str, *,
+def closing_document(system_id: int, year: int, month: int, file_format: str, *,
                      post: bool = False, level: str = "sistema",
                      scope_id: int | None = None) -> tuple[bytes, str, str]:
     """(content, mimetype, filename) of the pre-closing (or post-closing) report."""
@@ -159,12 +159,12 @@ def closing_document(system_id: int, year: int, month: int, fmt: str, *,
                 f"{limits.rules_version()}.")
     head, body = closing_table(rows)
     fname = f"{'pos' if post else 'pre'}-fechamento-{system_id}-{year}-{month:02d}"
-    if fmt == "pdf":
+    if file_format == "pdf":
         return (render_pdf(title, subtitle, head, body, verdict_col=len(head) - 1,
-                           footer=f"Gerado em {ptbr.date_time(utcnow())} (horário local)",
+                           footer=f"Gerado em {fmt.date_time(utcnow())} (horário local)",
                            widths_mm=[30, 21, 13, 15] + [13] * 9 + [41, 36]),
                 "application/pdf", fname + ".pdf")
-    if fmt == "xlsx":
+    if file_format == "xlsx":
         return (render_xlsx(title, subtitle, head, body,
                             numeric_cols=(2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)),
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", fname + ".xlsx")

@@ -35,7 +35,6 @@ from lims.services.refs import active_result
 
 log = logging.getLogger(__name__)
 
-TZ = "America/Sao_Paulo"
 AFTER_RECEPTION = frozenset({SampleState.AWAITING_ANALYSIS, SampleState.AWAITING_VALIDATION,
                              SampleState.VALIDATED, SampleState.PUBLISHED})
 _NOISE = re.compile(r"[\x00-\x1f\x7f\s]+")
@@ -86,7 +85,7 @@ def parse_temperature(raw: str | Decimal | float | None) -> Decimal | None:
     return t.quantize(Decimal("0.1"))
 
 
-def _local(t: dt.datetime | None, tz: str) -> str:
+def _local(t: dt.datetime | None, tz: str | None) -> str:
     return fmt.date_time(t, tz, empty="-")
 
 
@@ -112,7 +111,7 @@ def view(s: Sample, message: str = "") -> Received:
 
 @transactional
 def receive(raw_code: str, *, user_id: int, arrival_temperature: str | Decimal | None = None,
-            tz: str = TZ) -> Received:
+            tz: str | None = None) -> Received:
     """COLETADA -> AGUARDANDO ANALISE for the sample with this code; anything else is refused
     with a message and nothing changes."""
     code = clean_code(raw_code)
@@ -163,7 +162,7 @@ class ScanOutcome:
 
 
 def receive_many(codes: Iterable[str], *, user_id: int,
-                 arrival_temperature: str | Decimal | None = None, tz: str = TZ) -> list[ScanOutcome]:
+                 arrival_temperature: str | Decimal | None = None, tz: str | None = None) -> list[ScanOutcome]:
     """One reception per code, each in its own unit of work (one refusal stops nothing)."""
     out = []
     for c in codes:
@@ -176,7 +175,7 @@ def receive_many(codes: Iterable[str], *, user_id: int,
 
 
 def receive_photo(image: bytes, *, user_id: int, arrival_temperature: str | Decimal | None = None,
-                  tz: str = TZ) -> list[ScanOutcome]:
+                  tz: str | None = None) -> list[ScanOutcome]:
     """Read every barcode in a phone photo of the labels and receive each sample."""
     check_photo(image)
     try:

@@ -9,7 +9,7 @@ import logging
 from markupsafe import escape
 from sqlalchemy import select
 
-from core import fmt as ptbr
+from core import fmt
 from core.db import session
 from core.errors import ValidationError
 from lims.domain import compliance as comp
@@ -64,7 +64,7 @@ def bar_chart_svg(items: list[tuple[str, int]], title: str) -> str:
 def nonconformity_table(rows: list[Result]) -> tuple[list[str], list[list[str]]]:
     head = ["Ponto", "Amostra", "Coleta", "Parâmetro", "Resultado", "Padrão", "Situação"]
     body = [[r.point_name, r.sample_code + (" (recoleta)" if r.is_recoleta else ""),
-             ptbr.date(r.collected_at), r.parameter_name,
+             fmt.date(r.collected_at), r.parameter_name,
              f"{r.value_text} {r.unit}".strip(), r.standard,
              {"registrado": "aguardando validação", "validado": "validado",
               "publicado": "publicado"}.get(str(r.state), str(r.state))] for r in rows]
@@ -112,7 +112,7 @@ def report_annual(system_id: int | None, year: int, month: int) -> tuple[str, li
 def report_turbidity(system_id, year, month):  # type: ignore[no-untyped-def]
     head = ["Ponto", "Tipo", "Coleta", "Resultado (uT)", "Padrão", "Situação"]
     rs_ = _month_results(system_id, year, month, "turbidez")
-    body = [[r.point_name, r.point_kind or "", ptbr.date_time(r.collected_at),
+    body = [[r.point_name, r.point_kind or "", fmt.date_time(r.collected_at),
              r.value_text, r.standard, comp.VERDICT_LABELS.get(r.verdict, r.verdict)] for r in rs_
             if r.state not in (ResultState.SUPERSEDED, ResultState.CANCELLED)]
     vals = [r.value for r in rs_ if r.value is not None]
@@ -145,7 +145,7 @@ def report_recoletas(system_id, year, month):  # type: ignore[no-untyped-def]
     head = ["Amostra original", "Parâmetro", "Resultado", "Ponto da recoleta", "Posição",
             "Data prevista", "Situação", "Motivo"]
     body = [[res.sample_code, res.parameter_name, res.value_text, str(rec.point_id), rec.role,
-             ptbr.date(rec.scheduled_for), str(rec.state),
+             fmt.date(rec.scheduled_for), str(rec.state),
              rec.cancel_reason or rec.reason or ""] for rec, res in session.execute(stmt)]
     return f"Acompanhamento de recoletas {month:02d}/{year}", head, body
 
@@ -177,7 +177,7 @@ def report_vigilancia(system_id, year, month):  # type: ignore[no-untyped-def]
                      "Amostra", "Providência do controle"])
     for r in ncs:
         body.append([r.parameter_name, r.point_name,
-                     ptbr.date(r.collected_at), r.value_text,
+                     fmt.date(r.collected_at), r.value_text,
                      r.standard, r.sample_code, "____________________"])
     return (f"Formulário mensal de controle - {quality.system_name(system_id)} - {month:02d}/{year}",
             head, body)

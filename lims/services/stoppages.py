@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from core import fmt as ptbr
+from core import fmt
 from core.audit import audit_context
 from core.db import session, transactional, utcnow
 from core.errors import NotFound, ValidationError
@@ -28,16 +28,16 @@ def register_eta_stoppage(eta_code: str, started_at: dt.datetime, *,
         errors["inicio"] = ["Informe o início com fuso horário."]
     else:
         now = utcnow()
-        earliest = (ptbr.local(now) - dt.timedelta(days=400)).replace(day=1).date()
-        if not earliest <= ptbr.local_date(started_at) <= ptbr.local_date(now):
-            errors["inicio"] = [f"O início da parada ({ptbr.date_time(started_at)}) deve ficar entre "
-                                f"{ptbr.date(earliest)} e agora ({ptbr.date_time(now)}): uma parada "
+        earliest = (fmt.local(now) - dt.timedelta(days=400)).replace(day=1).date()
+        if not earliest <= fmt.local_date(started_at) <= fmt.local_date(now):
+            errors["inicio"] = [f"O início da parada ({fmt.date_time(started_at)}) deve ficar entre "
+                                f"{fmt.date(earliest)} e agora ({fmt.date_time(now)}): uma parada "
                                 "futura ainda não aconteceu."]
         elif ended_at is not None and ended_at < started_at:
-            errors["fim"] = [f"O fim da parada ({ptbr.date_time(ended_at)}) é anterior ao início "
-                             f"({ptbr.date_time(started_at)})."]
+            errors["fim"] = [f"O fim da parada ({fmt.date_time(ended_at)}) é anterior ao início "
+                             f"({fmt.date_time(started_at)})."]
         elif ended_at is not None and ended_at > now + dt.timedelta(minutes=5):
-            errors["fim"] = [f"O fim da parada ({ptbr.date_time(ended_at)}) está no futuro: "
+            errors["fim"] = [f"O fim da parada ({fmt.date_time(ended_at)}) está no futuro: "
                              "deixe em branco enquanto a ETA estiver parada."]
     if errors:
         first = next(iter(errors.values()))[0]

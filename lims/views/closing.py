@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from core import fmt
 from core.auth import require
 from core.db import session
 from core.errors import ValidationError
@@ -102,7 +102,7 @@ def closing_reopen(closing_id: int):  # type: ignore[no-untyped-def]
 @require("lims.stoppages.manage")
 def stoppage_list():  # type: ignore[no-untyped-def]
     if request.method == "POST":
-        tz = ZoneInfo(settings().timezone)
+        tz = fmt.zone()
 
         def when(name: str) -> dt.datetime | None:
             raw = request.form.get(name, "").strip()

@@ -12,7 +12,7 @@ from marshmallow import ValidationError as MaValidationError
 
 from core.auth import require
 from core.errors import ValidationError
-from core.web import current, settings
+from core.web import current
 from lims.services import reception as svc
 from lims.services import routes as route_svc
 from lims.views import NAV, api, bp
@@ -43,7 +43,7 @@ def reception_post():  # type: ignore[no-untyped-def]
     """Without JavaScript: one code per post, then back to the screen (post/redirect/get)."""
     temp = _temperature()
     out = svc.receive_many([request.form.get("codigo", "")], user_id=current().id,
-                           arrival_temperature=temp, tz=settings().timezone)
+                           arrival_temperature=temp)
     session["recepcao_ultimo"] = [{"ok": o.ok, "message": o.message} for o in out]
     return redirect(url_for("lims.reception_page"))
 
@@ -55,8 +55,7 @@ def reception_photo():  # type: ignore[no-untyped-def]
     f = request.files.get("foto")
     if not f or not f.filename:
         raise ValidationError("Escolha a foto das etiquetas.", fields={"foto": ["obrigatorio"]})
-    out = svc.receive_photo(f.read(), user_id=current().id, arrival_temperature=temp,
-                            tz=settings().timezone)
+    out = svc.receive_photo(f.read(), user_id=current().id, arrival_temperature=temp)
     session["recepcao_ultimo"] = [{"ok": o.ok, "message": o.message} for o in out]
     return redirect(url_for("lims.reception_page"))
 
@@ -145,7 +144,7 @@ class ReceptionApi(MethodView):
         Codigo desconhecido: 404 `codigo_desconhecido`; segunda leitura: 409 `ja_recebida`;
         estado errado: 409 `amostra_nao_coletada` / `amostra_cancelada`. Nada e alterado."""
         return svc.receive(data["code"], user_id=current().id,
-                           arrival_temperature=data["temperature"], tz=settings().timezone)
+                           arrival_temperature=data["temperature"])
 
 
 class DistributionIn(Schema):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -23,6 +22,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 from marshmallow import ValidationError as MaValidationError
 from sqlalchemy import select
 
+from core import fmt
 from core.auth import User, require
 from core.db import session
 from core.errors import ValidationError, error_body, flatten_locations
@@ -42,7 +42,7 @@ NAV.append(("Minhas coletas", "lims.field_home", "lims.collection.record"))
 
 
 def today() -> dt.date:
-    return dt.datetime.now(ZoneInfo(settings().timezone)).date()
+    return fmt.today()
 
 
 def _day(value: str | None) -> dt.date:
@@ -185,7 +185,7 @@ def field_route(route_id: int):  # type: ignore[no-untyped-def]
     # a fresh key per form: a double tap without JavaScript is still recorded once
     keys = {st.sample_id: secrets.token_urlsafe(16) for st in r.stops}
     return render_template("lims/campo_rota.html", r=r, bottles=bottles, keys=keys,
-                           readings=field_entries.READINGS, now=dt.datetime.now(ZoneInfo(settings().timezone)))
+                           readings=field_entries.READINGS, now=fmt.now_local())
 
 
 @bp.route("/campo/rota/<int:route_id>/registro", methods=["POST"])
@@ -193,7 +193,7 @@ def field_route(route_id: int):  # type: ignore[no-untyped-def]
 def field_entry(route_id: int):  # type: ignore[no-untyped-def]
     """The same entry without JavaScript (a plain form post)."""
     f = request.form
-    tz = ZoneInfo(settings().timezone)
+    tz = fmt.zone()
     collected_at = None
     if f.get("hora"):
         try:
