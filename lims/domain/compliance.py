@@ -204,9 +204,40 @@ def sum_outcomes(rule: SumRule, samples: Mapping[int, tuple[bool, Mapping[str, t
     return out
 
 
+def _every_sample(bad: int, und: int) -> tuple[MonthVerdict, str]:
+    if bad:
+        return MonthVerdict.NONCONFORMING, f"{bad} amostra(s) fora do padrão"
+    if und:
+        return MonthVerdict.UNDETERMINED, f"{und} resultado(s) indeterminado(s)"
+    return MonthVerdict.CONFORMING, "todas as amostras no padrao"
+
+
+def _max_positives(m: int, bad: int, und: int) -> tuple[MonthVerdict, str]:
+    if bad > m:
+        return MonthVerdict.NONCONFORMING, f"{bad} amostras fora do padrão (máximo {m})"
+    if bad + und > m:
+        return (MonthVerdict.UNDETERMINED,
+                f"{und} resultado(s) indeterminado(s) podem exceder o máximo de {m}")
+    return MonthVerdict.CONFORMING, f"{bad} amostra(s) fora do padrão (máximo {m})"
+
+
+def _percent(percent: Decimal, n: int, ok: int, und: int) -> tuple[MonthVerdict, str]:
+    """conforming * 100 >= percent * n, exact (no float)."""
+    def meets(k: int) -> bool:
+        return Decimal(k) * 100 >= percent * n
+
+    pct = fmt.number(percent, None)
+    if meets(ok):
+        return MonthVerdict.CONFORMING, f"{ok} de {n} amostras no padrao (minimo {pct}%)"
+    if not meets(ok + und):
+        return MonthVerdict.NONCONFORMING, f"{ok} de {n} amostras no padrao (minimo {pct}%)"
+    return (MonthVerdict.UNDETERMINED,
+            f"{und} resultado(s) indeterminado(s) decidem o mínimo de {pct}%")
+
+
 def evaluate(rule: MonthlyRule, outcomes: Iterable[Outcome]) -> MonthResult:
     """The month's verdict for one parameter under `rule`."""
-    counted = [o for o in outcomes]
+    counted = list(outcomes)
     regular = [o for o in counted if not o.is_recoleta]
     reco = [o for o in counted if o.is_recoleta]
     n = len(regular)
@@ -216,48 +247,21 @@ def evaluate(rule: MonthlyRule, outcomes: Iterable[Outcome]) -> MonthResult:
     und = n - ok - bad
     reco_bad = sum(1 for o in reco if o.verdict is Verdict.NONCONFORMING)
     outside = sum(1 for o in regular if o.verdict is Verdict.OUTSIDE_RECOMMENDATION)
-
-    def result(v: MonthVerdict, reason: str) -> MonthResult:
-        if v is MonthVerdict.CONFORMING and outside:
-            v = MonthVerdict.OUTSIDE_RECOMMENDATION
-            reason += (f"; {outside} amostra(s) fora da faixa recomendada "
-                       "(recomendação, não VMP)")
-        return MonthResult(v, n, ok, bad, und, len(reco), reco_bad, reason)
-
     if reco_bad:
-        return result(MonthVerdict.NONCONFORMING,
-                      f"{reco_bad} recoleta(s) fora do padrão (não toleradas)")
-    if n == 0:
-        return result(MonthVerdict.NO_DATA, "nenhuma amostra analisada no mes")
-    if rule.kind is RuleKind.EVERY_SAMPLE:
-        if bad:
-            return result(MonthVerdict.NONCONFORMING, f"{bad} amostra(s) fora do padrão")
-        if und:
-            return result(MonthVerdict.UNDETERMINED, f"{und} resultado(s) indeterminado(s)")
-        return result(MonthVerdict.CONFORMING, "todas as amostras no padrao")
-    if rule.kind is RuleKind.MAX_POSITIVES:
-        m = rule.max_nonconforming
-        if bad > m:
-            return result(MonthVerdict.NONCONFORMING, f"{bad} amostras fora do padrão (máximo {m})")
-        if bad + und > m:
-            return result(MonthVerdict.UNDETERMINED,
-                          f"{und} resultado(s) indeterminado(s) podem exceder o máximo de {m}")
-        return result(MonthVerdict.CONFORMING, f"{bad} amostra(s) fora do padrão (máximo {m})")
-    # PERCENT: conforming * 100 >= percent * n, exact (no float)
-    assert rule.percent is not None
-    need = rule.percent * n
-
-    def meets(k: int) -> bool:
-        return Decimal(k) * 100 >= need
-
-    pct = fmt.number(rule.percent, None)
-    if meets(ok):
-        return result(MonthVerdict.CONFORMING, f"{ok} de {n} amostras no padrao (minimo {pct}%)")
-    if not meets(ok + und):
-        return result(MonthVerdict.NONCONFORMING,
-                      f"{ok} de {n} amostras no padrao (minimo {pct}%)")
-    return result(MonthVerdict.UNDETERMINED,
-                  f"{und} resultado(s) indeterminado(s) decidem o mínimo de {pct}%")
+        v, reason = MonthVerdict.NONCONFORMING, f"{reco_bad} recoleta(s) fora do padrão (não toleradas)"
+    elif n == 0:
+        v, reason = MonthVerdict.NO_DATA, "nenhuma amostra analisada no mes"
+    elif rule.kind is RuleKind.EVERY_SAMPLE:
+        v, reason = _every_sample(bad, und)
+    elif rule.kind is RuleKind.MAX_POSITIVES:
+        v, reason = _max_positives(rule.max_nonconforming, bad, und)
+    else:
+        assert rule.percent is not None
+        v, reason = _percent(rule.percent, n, ok, und)
+    if v is MonthVerdict.CONFORMING and outside:
+        v = MonthVerdict.OUTSIDE_RECOMMENDATION
+        reason += f"; {outside} amostra(s) fora da faixa recomendada (recomendação, não VMP)"
+    return MonthResult(v, n, ok, bad, und, len(reco), reco_bad, reason)
 
 
 def combine(verdicts: Iterable[MonthVerdict]) -> MonthVerdict:

@@ -166,34 +166,43 @@ def _rounded(value: Decimal, decimals: int | None) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
+def _check_absence(m: Measurement) -> Check:
+    pos = m.positive
+    if pos is None:
+        return Check(Verdict.UNDETERMINED, "resultado sem presenca/ausencia")
+    if pos:
+        return Check(Verdict.NONCONFORMING, "presença (VMP: ausência)")
+    return Check(Verdict.CONFORMING, "ausencia")
+
+
+def _check_censored(m: Measurement, limit: Limit) -> Check:
+    """A "< LD" / "< LQ" result against a minimum or a maximum."""
+    lim = m.limit
+    name = "LD" if m.qualifier is Qualifier.LT_LD else "LQ"
+    if lim is None:
+        # the limit is unknown: below a maximum it can only be reported, never judged
+        if limit.minimum is not None:
+            return Check(Verdict.UNDETERMINED, f"< {name} sem o valor do {name}")
+        return Check(Verdict.CONFORMING, f"< {name} (abaixo do limite do método)")
+    if limit.minimum is not None:
+        if lim <= limit.minimum:
+            return Check(Verdict.NONCONFORMING, f"< {name} abaixo do mínimo")
+        return Check(Verdict.UNDETERMINED, f"{name} acima do mínimo: não é possível decidir")
+    if lim > limit.maximum:  # type: ignore[operator]
+        return Check(Verdict.UNDETERMINED, f"{name} acima do VMP: não é possível decidir")
+    return Check(Verdict.CONFORMING, f"< {name}")
+
+
 def check(m: Measurement, limit: Limit) -> Check:
     """Does one result conform to its standard?"""
     if limit.absence:
-        pos = m.positive
-        if pos is None:
-            return Check(Verdict.UNDETERMINED, "resultado sem presenca/ausencia")
-        if pos:
-            return Check(Verdict.NONCONFORMING, "presença (VMP: ausência)")
-        return Check(Verdict.CONFORMING, "ausencia")
+        return _check_absence(m)
     if m.qualifier in (Qualifier.PRESENT, Qualifier.ABSENT):
         return Check(Verdict.UNDETERMINED, "presença/ausência informada para parâmetro numérico")
     if limit.maximum is None and limit.minimum is None:
         return Check(Verdict.CONFORMING, "parâmetro sem VMP")
     if m.censored:
-        lim = m.limit
-        name = "LD" if m.qualifier is Qualifier.LT_LD else "LQ"
-        if lim is None:
-            # the limit is unknown: below a maximum it can only be reported, never judged
-            if limit.minimum is not None:
-                return Check(Verdict.UNDETERMINED, f"< {name} sem o valor do {name}")
-            return Check(Verdict.CONFORMING, f"< {name} (abaixo do limite do método)")
-        if limit.minimum is not None:
-            if lim <= limit.minimum:
-                return Check(Verdict.NONCONFORMING, f"< {name} abaixo do mínimo")
-            return Check(Verdict.UNDETERMINED, f"{name} acima do mínimo: não é possível decidir")
-        if lim > limit.maximum:  # type: ignore[operator]
-            return Check(Verdict.UNDETERMINED, f"{name} acima do VMP: não é possível decidir")
-        return Check(Verdict.CONFORMING, f"< {name}")
+        return _check_censored(m, limit)
     if m.value is None:
         return Check(Verdict.UNDETERMINED, "resultado sem valor")
     v = _rounded(m.value, limit.decimals)
