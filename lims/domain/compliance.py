@@ -134,10 +134,6 @@ def network_coliforms(population: int, outcomes: Sequence[Outcome], *, populatio
                        + big.text, rule.max_nonconforming, rule.percent, unverified=True), res
 
 
-def percent_rule(percent: Decimal, text: str, *, unverified: bool = False) -> MonthlyRule:
-    return MonthlyRule(RuleKind.PERCENT, text, percent=percent, unverified=unverified)
-
-
 def turbidity_filtration_rule(treatment_type: str,
                               table: Mapping[str, tuple[Decimal, Decimal, bool]], *,
                               outlet_stands_in: bool = False) -> MonthlyRule:
@@ -297,6 +293,4 @@ def percentile(values: Sequence[Decimal], p: int = 95) -> Decimal | None:
     ordered = sorted(values)
     rank = max(1, math.ceil(p / 100 * len(ordered)))
     return ordered[rank - 1]
-
-
 

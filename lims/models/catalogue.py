@@ -20,18 +20,6 @@ from lims.domain.limits import DISINFECTANT_LABELS, Disinfectant, LimitKind, Sco
 VALUE = Numeric(20, 8)
 
 
-class ParameterGroup(enum.StrEnum):
-    MICROBIOLOGICAL = "microbiologico"
-    ORGANOLEPTIC = "organoleptico"
-    INORGANIC = "inorganico"
-    ORGANIC = "organico"
-    PESTICIDE = "agrotoxico"
-    PSD = "psd"
-    RADIOACTIVE = "radioativo"
-    CYANOTOXIN = "cianotoxina"
-    OPERATIONAL = "operacional"
-
-
 GROUP_LABELS = {"microbiologico": "Microbiológico", "organoleptico": "Organoléptico",
                 "inorganico": "Inorgânico", "organico": "Orgânico", "agrotoxico": "Agrotoxico",
                 "psd": "Produtos secundários da desinfecção", "radioativo": "Radioativo",

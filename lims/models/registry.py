@@ -34,31 +34,6 @@ class TreatmentType(enum.StrEnum):
     DISINFECTION_ONLY = "so_desinfeccao"
 
 
-class UnitKind(enum.StrEnum):
-    INTAKE = "captacao"
-    ETA = "eta"
-    WELL = "poco"
-    PUMPING_STATION = "elevatoria"
-    RESERVOIR = "reservatorio"
-    NETWORK = "rede"
-    SECTOR = "setor"
-    SEGMENT = "segmento"
-
-
-class PointKind(enum.StrEnum):
-    INTAKE = "captacao"
-    # treatment stages (SISAGUA "Pos-filtracao ou Pre-desinfeccao"): each filter's effluent,
-    # and the combined filtered water before disinfection
-    FILTERED_WATER = "agua_filtrada"
-    COMBINED_FILTERED = "filtrada_combinada"
-    TREATMENT_OUTLET = "saida_tratamento"
-    RESERVOIR = "reservatorio"
-    NETWORK = "rede"
-    NETWORK_END = "ponta_de_rede"
-    WELL = "poco"
-    TAP = "torneira"
-
-
 SYSTEM_KIND_LABELS = {"SAA": "SAA - sistema de abastecimento", "SAC": "SAC - solução alternativa "
                       "coletiva", "SAI": "SAI - solução alternativa individual"}
 SOURCE_LABELS = {"superficial": "Superficial", "subterraneo": "Subterraneo", "misto": "Misto"}

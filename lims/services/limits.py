@@ -189,16 +189,6 @@ def system_facts(system_id: int | None) -> SystemFacts:
                        s.disinfectant or default_disinfectant(), s.source_type or "superficial")
 
 
-def limits_at(code: str, point_kind: str | None, system_id: int | None
-              ) -> tuple[ScopedLimit, ...]:
-    """The limits one result of `code` at a point of `point_kind` of that system is judged by."""
-    pl = parameter_limits(code)
-    if pl is None:
-        return ()
-    f = system_facts(system_id)
-    return pl.at(point_kind, f.treatment_type, f.disinfectant)
-
-
 # -- the monthly rules ----------------------------------------------------------------------------
 
 def residual_code(disinfectant: str) -> str:

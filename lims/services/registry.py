@@ -121,8 +121,6 @@ def _parse(f: Field, raw: Any) -> Any:
     return str(raw)
 
 
-
-
 def _values(e: Entity, obj: Any, data: dict[str, Any]
             ) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """The parsed values of the fields present in `data` (a new record's flags default), and
@@ -266,10 +264,6 @@ def add_point_photo(point_id: int, rel_path: str, *, user_id: int | None = None)
 
 def system_by_code(code: str) -> reg.SupplySystem | None:
     return session.scalars(select(reg.SupplySystem).where(reg.SupplySystem.code == code)).first()
-
-
-def parameter_by_code(code: str) -> cat.Parameter | None:
-    return session.scalars(select(cat.Parameter).where(cat.Parameter.code == code)).first()
 
 
 def expiring_licenses(today: dt.date, days: int = 60) -> list[reg.License]:
