@@ -83,7 +83,7 @@ def _month_results(system_id: int | None, year: int, month: int, *codes: str) ->
     return list(session.scalars(stmt.order_by(Result.collected_at, Result.id)))
 
 
-STATE_PT = {"registrado": "Aguardando validação", "validado": "Validado", "publicado": "Publicado",
+STATE_LABELS = {"registrado": "Aguardando validação", "validado": "Validado", "publicado": "Publicado",
             "substituido": "Substituído", "cancelado": "Cancelado"}
 
 
@@ -152,7 +152,7 @@ def report_recoletas(system_id, year, month):  # type: ignore[no-untyped-def]
 
 def report_observations(system_id, year, month):  # type: ignore[no-untyped-def]
     head = ["Amostra", "Parâmetro", "Resultado", "Situação", "Observação / justificativa"]
-    body = [[r.sample_code, r.parameter_name, r.value_text, STATE_PT.get(str(r.state), str(r.state)),
+    body = [[r.sample_code, r.parameter_name, r.value_text, STATE_LABELS.get(str(r.state), str(r.state)),
              "; ".join(x for x in (r.observation, r.change_reason,
                                    "valor fora da faixa plausível confirmado"
                                    if r.outside_plausible_confirmed else None) if x)]
