@@ -337,23 +337,15 @@ def search(*, state: str | None = None, system_id: int | None = None, point_id: 
            plan_id: int | None = None, since: dt.date | None = None, until: dt.date | None = None,
            code: str | None = None, recoleta: bool | None = None, limit: int = PAGE,
            offset: int = 0) -> tuple[list[Any], int]:
-    stmt = select(Sample)
-    if state:
-        stmt = stmt.where(Sample.state == machine.coerce(state))
-    if system_id:
-        stmt = stmt.where(Sample.system_id == system_id)
-    if point_id:
-        stmt = stmt.where(Sample.point_id == point_id)
-    if plan_id:
-        stmt = stmt.where(Sample.plan_id == plan_id)
-    if since:
-        stmt = stmt.where(Sample.scheduled_for >= since)
-    if until:
-        stmt = stmt.where(Sample.scheduled_for <= until)
-    if code:
-        stmt = stmt.where(Sample.code.ilike(f"%{code.strip()}%"))
-    if recoleta is not None:
-        stmt = stmt.where(Sample.is_recoleta.is_(recoleta))
+    wanted = [(bool(state), lambda: Sample.state == machine.coerce(state or "")),
+              (bool(system_id), lambda: Sample.system_id == system_id),
+              (bool(point_id), lambda: Sample.point_id == point_id),
+              (bool(plan_id), lambda: Sample.plan_id == plan_id),
+              (bool(since), lambda: Sample.scheduled_for >= since),
+              (bool(until), lambda: Sample.scheduled_for <= until),
+              (bool(code), lambda: Sample.code.ilike(f"%{(code or '').strip()}%")),
+              (recoleta is not None, lambda: Sample.is_recoleta.is_(recoleta))]
+    stmt = select(Sample).where(*(clause() for given, clause in wanted if given))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = list(session.scalars(stmt.order_by(Sample.scheduled_for, Sample.code)
                                 .limit(limit).offset(offset)))

@@ -186,6 +186,16 @@ def snapshots(closing_id: int) -> list[tuple[int, bool, dt.datetime]]:
         .order_by(MonthSummary.snapshot))]
 
 
+def _closed_closing(closing_id: int) -> MonthClosing:
+    """The closing a Gestor asks to reopen: it exists and is not reopened already."""
+    c = session.get(MonthClosing, closing_id)
+    if c is None:
+        raise NotFound("Fechamento não encontrado.")
+    if c.state == ClosingState.REOPENED:
+        raise Conflict("Este mês já está reaberto.")
+    return c
+
+
 @transactional
 def reopen_month(closing_id: int, reason: str, *, user_id: int) -> MonthClosing:
     """A Gestor reopens a closed month with a justification (audited). The stored rows stay,
@@ -194,11 +204,7 @@ def reopen_month(closing_id: int, reason: str, *, user_id: int) -> MonthClosing:
     if len(reason) < 10:
         msg = "Informe a justificativa da reabertura (mínimo de 10 caracteres)."
         raise ValidationError(msg, fields={"justificativa": [msg]})
-    c = session.get(MonthClosing, closing_id)
-    if c is None:
-        raise NotFound("Fechamento não encontrado.")
-    if c.state is ClosingState.REOPENED or c.state == "reaberto":
-        raise Conflict("Este mês já está reaberto.")
+    c = _closed_closing(closing_id)
     with audit_context(reason=f"reabertura: {reason}"):
         c.state = ClosingState.REOPENED
         c.reopened_at, c.reopened_by_id, c.reopen_reason = utcnow(), user_id, reason
