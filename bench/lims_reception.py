@@ -50,7 +50,7 @@ def run(app, n: int, profile: bool = False) -> None:  # type: ignore[no-untyped-
         session.commit()
         r = routes.build_route(day, collector.id, user_id=None)
         for st in r.stops:
-            sample_svc.transition(st.sample_id, SampleState.COLETADA, user_id=collector.id,
+            sample_svc.transition(st.sample_id, SampleState.COLLECTED, user_id=collector.id,
                                   collected_at=utcnow(), collected_by_id=collector.id)
         codes = [st.sample.code for st in r.stops]
         rid = receiver.id
@@ -95,7 +95,7 @@ def run(app, n: int, profile: bool = False) -> None:  # type: ignore[no-untyped-
     with app.app_context():
         from lims.models.samples import Sample
 
-        done = session.query(Sample).filter(Sample.state == SampleState.AGUARDANDO_ANALISE).count()
+        done = session.query(Sample).filter(Sample.state == SampleState.AWAITING_ANALYSIS).count()
         print(f"samples now AGUARDANDO ANALISE: {done} (expected {2 * n})")
         session.remove()
 

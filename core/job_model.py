@@ -21,11 +21,6 @@ class JobState(StrEnum):
     FAILED = "falhou"
     INTERRUPTED = "interrompido"
     CANCELLED = "cancelado"
-    # the Portuguese member names, until lims.tasks and commercial.services.billing use the
-    # English ones (issue 16; the lead removes these at merge)
-    EXECUTANDO = "executando"
-    INTERROMPIDO = "interrompido"
-    CANCELADO = "cancelado"
 
 
 STATE_LABELS = {

@@ -10,6 +10,10 @@ from typing import Any
 
 from flask import current_app
 
+from core import jobs
+from core.errors import DomainError
+from lims.services import closing, documents, plans, quality
+
 log = logging.getLogger(__name__)
 
 
@@ -20,8 +24,6 @@ def send_monthly_reports(year: int | None = None, month: int | None = None,
     on the 1st of the month (or when forced / given a month) by queueing one tracked job per
     month (core.jobs: a worker killed mid-way leaves it interrupted, and resuming it sends only
     what was not sent). Returns the messages sent when the job ran here (inline), else 0."""
-    from core import jobs
-
     settings = current_app.config["SAAE_SETTINGS"]
     today = dt.date.today()
     scheduled = year is None or month is None
@@ -36,7 +38,7 @@ def send_monthly_reports(year: int | None = None, month: int | None = None,
         return 0
     subject = f"lims.reports:{year}-{month:02d}"
     previous = jobs.latest_for(subject)
-    if scheduled and not force and previous is not None and previous.state != jobs.JobState.CANCELADO:
+    if scheduled and not force and previous is not None and previous.state != jobs.JobState.CANCELLED:
         return 0  # queued, done or waiting for a person (interrupted): never twice by the beat
     job = jobs.submit("lims.tasks.email_monthly_reports",
                       f"Relatórios mensais por e-mail {month:02d}/{year}", subject=subject,
@@ -49,12 +51,9 @@ def email_monthly_reports(year: int, month: int) -> dict[str, int]:
     """The job: one message per system; each accepted message is checkpointed at once, so a
     resumed run skips it (at most the one message in flight when the worker died is resent,
     with the same Message-ID, which mail clients fold into one)."""
-    from core import jobs
-    from lims.services import reports
-
     settings = current_app.config["SAAE_SETTINGS"]
     recipients = [r.strip() for r in settings.lims_report_recipients.split(",") if r.strip()]
-    systems = reports.known_systems()
+    systems = quality.known_systems()
     done = jobs.checkpointed()
     jobs.progress(len(done), len(systems))
     sent = 0
@@ -71,7 +70,7 @@ def email_monthly_reports(year: int, month: int) -> dict[str, int]:
         msg.set_content(f"Segue o relatório de qualidade da água de {name}, {month:02d}/{year} "
                         f"(Portaria GM/MS 888/2021).\n\n{settings.utility_name}")
         for fmt in ("pdf", "xlsx"):
-            content, mime, fname = reports.closing_document(system_id, year, month, fmt)
+            content, mime, fname = documents.closing_document(system_id, year, month, fmt)
             maintype, subtype = mime.split("/", 1)
             msg.add_attachment(content, maintype=maintype, subtype=subtype, filename=fname)
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
@@ -90,12 +89,8 @@ def close_month_all(year: int, month: int, user_id: int | None = None) -> dict[s
     """The monthly closing of every system as one resumable job (`saae close-month`): each
     system is closed in its own transaction by lims.services.closing.close_month; a system
     already closed (by a run a dead worker left behind, or by a person) is skipped."""
-    from core import jobs
-    from core.errors import DomainError
-    from lims.services import closing, reports
-
     settings = current_app.config["SAAE_SETTINGS"]
-    systems = reports.known_systems()
+    systems = quality.known_systems()
     jobs.progress(0, len(systems))
     closed, already, refused = 0, 0, []
     for n, (system_id, name) in enumerate(systems, 1):
@@ -116,6 +111,4 @@ def close_month_all(year: int, month: int, user_id: int | None = None) -> dict[s
 def generate_scheduled_samples() -> int:
     """Daily: the month's (and, late in the month, next month's) PROGRAMADA samples of every
     approved sampling plan; idempotent."""
-    from lims.services import plans
-
     return plans.generate_due(dt.date.today())

@@ -28,8 +28,9 @@ USERS = ["tecnico", "coletor", "operador", "distribuidor", "analista", "supervis
          "admin"]
 # detail pages (one per URL rule) that the menus do not link to but that hold the maps,
 # wide tables and forms of the issue
-DETAIL_ENDPOINTS = ("incidents.detail", "incidents.order", "lims.amostra", "lims.rota", "lims.plano",
-                    "commercial.connection", "commercial.batch", "telemetry.anomaly_detail")
+DETAIL_ENDPOINTS = ("incidents.detail", "incidents.order", "lims.sample_detail", "lims.route_detail",
+                    "lims.plan_detail", "commercial.connection", "commercial.batch",
+                    "telemetry.anomaly_detail")
 
 # Violations known and not yet fixed: {(rule id, page): reason}. Each entry is a to-do.
 ALLOWED: dict[tuple[str, str], str] = {}

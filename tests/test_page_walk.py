@@ -156,10 +156,10 @@ def _args(db: Session) -> dict[str, object]:
     }
 
 
-SKIP = {"core.logout", "lims.campo_sw", "incidents.field_worker", "shell.health",
+SKIP = {"core.logout", "lims.field_service_worker", "incidents.field_worker", "shell.health",
         "lims_campo.static", "portal.static", "static", "incidents.live",
         "commercial.batch_status", "incidents.audit_zip", "commercial.batch_print_file",
-        "lims.ponto_foto_ver", "core.login"}
+        "lims.point_photo", "core.login"}
 
 
 def _pages(app: Flask, values: dict[str, object]) -> list[str]:

@@ -123,7 +123,7 @@ def _samples_at_the_bench(session) -> None:  # type: ignore[no-untyped-def]
         if inc_svc.by_open_key(f"{pt.code}:qualidade") is None][:3]
     now = utcnow()
     for i, pt in enumerate(points):
-        s = Sample(code=f"UX-BANCADA-{i + 1}", state=SampleState.AGUARDANDO_ANALISE, point_id=pt.id,
+        s = Sample(code=f"UX-BANCADA-{i + 1}", state=SampleState.AWAITING_ANALYSIS, point_id=pt.id,
                    system_id=pt.system_id, scheduled_for=now.date(), planned_for=now.date(),
                    collected_at=now - dt.timedelta(hours=3), received_at=now - dt.timedelta(hours=2),
                    field_readings={})

@@ -329,9 +329,9 @@ def batch_status(batch_id: int) -> dict[str, Any]:
     state, reason = b.state, None
     if b.state in (BatchState.PENDING.value, BatchState.PROCESSING.value):
         job = jobs.latest_for(batch_subject(b.id))
-        if job is not None and job.state == jobs.JobState.INTERROMPIDO:
+        if job is not None and job.state == jobs.JobState.INTERRUPTED:
             state, reason = "interrompido", job.interrupted_reason
-        elif job is not None and job.state == jobs.JobState.EXECUTANDO and job.done > b.done:
+        elif job is not None and job.state == jobs.JobState.RUNNING and job.done > b.done:
             b.done = job.done  # SQLite: progress only on the job row (heartbeat)
     return {"id": b.id, "estado": state, "motivo": reason, "feitas": b.done, "total": total, "percentual": pct,
             "ignoradas": len(b.skipped or []), "erro": b.error,

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from core import fmt
 from lims.domain.vmp import Measurement, Verdict, ratio_sum_of
 
 
@@ -30,20 +31,20 @@ class RuleKind(enum.StrEnum):
 
 
 class MonthVerdict(enum.StrEnum):
-    CONFORME = "conforme"
-    NAO_CONFORME = "nao_conforme"
-    SEM_DADOS = "sem_dados"
-    INDETERMINADO = "indeterminado"
+    CONFORMING = "conforme"
+    NONCONFORMING = "nao_conforme"
+    NO_DATA = "sem_dados"
+    UNDETERMINED = "indeterminado"
     # a recommended range (pH, free chlorine <= 2 mg/L) was left: never "nao conforme"
-    FORA_DA_RECOMENDACAO = "fora_da_recomendacao"
+    OUTSIDE_RECOMMENDATION = "fora_da_recomendacao"
 
 
 VERDICT_LABELS = {
-    MonthVerdict.CONFORME: "Conforme",
-    MonthVerdict.NAO_CONFORME: "Não conforme",
-    MonthVerdict.SEM_DADOS: "Sem dados",
-    MonthVerdict.INDETERMINADO: "Indeterminado",
-    MonthVerdict.FORA_DA_RECOMENDACAO: "Fora da faixa recomendada",
+    MonthVerdict.CONFORMING: "Conforme",
+    MonthVerdict.NONCONFORMING: "Não conforme",
+    MonthVerdict.NO_DATA: "Sem dados",
+    MonthVerdict.UNDETERMINED: "Indeterminado",
+    MonthVerdict.OUTSIDE_RECOMMENDATION: "Fora da faixa recomendada",
 }
 
 
@@ -90,7 +91,7 @@ def every_sample(text: str = "Conforme em todas as amostras") -> MonthlyRule:
 def coliform_network_rule(population: int, *, population_line: int, max_positives_below: int,
                           percent_from: Decimal) -> MonthlyRule:
     """Total coliforms in the distribution system (Anexo 1): the population served decides."""
-    line = f"{population_line:,}".replace(",", ".")
+    line = fmt.integer(population_line)
     if population < population_line:
         n = max_positives_below
         return MonthlyRule(
@@ -98,7 +99,7 @@ def coliform_network_rule(population: int, *, population_line: int, max_positive
             f"No maximo {n} amostra(s) positiva(s) no mes (populacao abastecida < {line} hab.)",
             max_nonconforming=n,
         )
-    pct = _pct_text(percent_from)
+    pct = fmt.number(percent_from, None)
     return MonthlyRule(
         RuleKind.PERCENT,
         f"Ausencia em {pct}% das amostras examinadas no mes (populacao >= {line} hab.)",
@@ -106,8 +107,31 @@ def coliform_network_rule(population: int, *, population_line: int, max_positive
     )
 
 
-def percent_rule(percent: Decimal, text: str, *, unverified: bool = False) -> MonthlyRule:
-    return MonthlyRule(RuleKind.PERCENT, text, percent=percent, unverified=unverified)
+def network_coliforms(population: int, outcomes: Sequence[Outcome], *, population_line: int,
+                      max_positives_below: int, percent_from: Decimal
+                      ) -> tuple[MonthlyRule, MonthResult]:
+    """THE network coliform rule (Anexo 1, total coliforms in distribution): from the population
+    line up, absence in `percent_from` % of the month's samples; below it, at most
+    `max_positives_below` positive sample(s) in the month. The numbers are data (the rules
+    file). Population not registered (0): judged under both bands; when they disagree the
+    month is undecided."""
+    rule = coliform_network_rule(population, population_line=population_line,
+                                 max_positives_below=max_positives_below,
+                                 percent_from=percent_from)
+    res = evaluate(rule, outcomes)
+    if population:
+        return rule, res
+    big = coliform_network_rule(10**9, population_line=population_line,
+                                max_positives_below=max_positives_below,
+                                percent_from=percent_from)
+    if evaluate(big, outcomes).verdict is not res.verdict:
+        res = MonthResult(MonthVerdict.UNDETERMINED, res.analysed, res.conforming,
+                          res.nonconforming, res.undecidable, res.recoletas,
+                          res.recoleta_nonconforming,
+                          "população abastecida não cadastrada: as duas faixas "
+                          "da Portaria dao resultados diferentes")
+    return MonthlyRule(rule.kind, "População abastecida não cadastrada: " + rule.text + " / "
+                       + big.text, rule.max_nonconforming, rule.percent, unverified=True), res
 
 
 def turbidity_filtration_rule(treatment_type: str,
@@ -121,7 +145,7 @@ def turbidity_filtration_rule(treatment_type: str,
         raise KeyError(f"sem regra de turbidez pos-filtracao para {treatment_type!r}")
     vmp, pct, unverified = table[treatment_type]
     label = TREATMENT_WORDS.get(treatment_type, treatment_type)
-    text = f"<= {_num(vmp)} uT em {_pct_text(pct)}% das amostras do mês ({label})"
+    text = f"<= {fmt.number(vmp, None)} uT em {fmt.number(pct, None)}% das amostras do mês ({label})"
     if outlet_stands_in:
         text += ("; sem ponto de água filtrada: as amostras da saída do tratamento "
                  "substituem a água filtrada")
@@ -150,7 +174,7 @@ class SumRule:
     def text(self) -> str:
         conv = ("'< LD' conta como zero" if self.censored_as == "zero"
                 else "'< LD' conta como o limite")
-        return (f"Soma das razões C/VMP <= {_num(self.maximum)} em todas as amostras "
+        return (f"Soma das razões C/VMP <= {fmt.number(self.maximum, None)} em todas as amostras "
                 f"({conv})")
 
 
@@ -176,70 +200,74 @@ def sum_outcomes(rule: SumRule, samples: Mapping[int, tuple[bool, Mapping[str, t
     return out
 
 
+def _every_sample(bad: int, und: int) -> tuple[MonthVerdict, str]:
+    if bad:
+        return MonthVerdict.NONCONFORMING, f"{bad} amostra(s) fora do padrão"
+    if und:
+        return MonthVerdict.UNDETERMINED, f"{und} resultado(s) indeterminado(s)"
+    return MonthVerdict.CONFORMING, "todas as amostras no padrao"
+
+
+def _max_positives(m: int, bad: int, und: int) -> tuple[MonthVerdict, str]:
+    if bad > m:
+        return MonthVerdict.NONCONFORMING, f"{bad} amostras fora do padrão (máximo {m})"
+    if bad + und > m:
+        return (MonthVerdict.UNDETERMINED,
+                f"{und} resultado(s) indeterminado(s) podem exceder o máximo de {m}")
+    return MonthVerdict.CONFORMING, f"{bad} amostra(s) fora do padrão (máximo {m})"
+
+
+def _percent(percent: Decimal, n: int, ok: int, und: int) -> tuple[MonthVerdict, str]:
+    """conforming * 100 >= percent * n, exact (no float)."""
+    def meets(k: int) -> bool:
+        return Decimal(k) * 100 >= percent * n
+
+    pct = fmt.number(percent, None)
+    if meets(ok):
+        return MonthVerdict.CONFORMING, f"{ok} de {n} amostras no padrao (minimo {pct}%)"
+    if not meets(ok + und):
+        return MonthVerdict.NONCONFORMING, f"{ok} de {n} amostras no padrao (minimo {pct}%)"
+    return (MonthVerdict.UNDETERMINED,
+            f"{und} resultado(s) indeterminado(s) decidem o mínimo de {pct}%")
+
+
 def evaluate(rule: MonthlyRule, outcomes: Iterable[Outcome]) -> MonthResult:
     """The month's verdict for one parameter under `rule`."""
-    counted = [o for o in outcomes]
+    counted = list(outcomes)
     regular = [o for o in counted if not o.is_recoleta]
     reco = [o for o in counted if o.is_recoleta]
     n = len(regular)
     # outside a recommended range is inside the standard: it counts as conforming
-    ok = sum(1 for o in regular if o.verdict in (Verdict.CONFORME, Verdict.FORA_DA_RECOMENDACAO))
-    bad = sum(1 for o in regular if o.verdict is Verdict.NAO_CONFORME)
+    ok = sum(1 for o in regular if o.verdict in (Verdict.CONFORMING, Verdict.OUTSIDE_RECOMMENDATION))
+    bad = sum(1 for o in regular if o.verdict is Verdict.NONCONFORMING)
     und = n - ok - bad
-    reco_bad = sum(1 for o in reco if o.verdict is Verdict.NAO_CONFORME)
-    outside = sum(1 for o in regular if o.verdict is Verdict.FORA_DA_RECOMENDACAO)
-
-    def result(v: MonthVerdict, reason: str) -> MonthResult:
-        if v is MonthVerdict.CONFORME and outside:
-            v = MonthVerdict.FORA_DA_RECOMENDACAO
-            reason += (f"; {outside} amostra(s) fora da faixa recomendada "
-                       "(recomendação, não VMP)")
-        return MonthResult(v, n, ok, bad, und, len(reco), reco_bad, reason)
-
+    reco_bad = sum(1 for o in reco if o.verdict is Verdict.NONCONFORMING)
+    outside = sum(1 for o in regular if o.verdict is Verdict.OUTSIDE_RECOMMENDATION)
     if reco_bad:
-        return result(MonthVerdict.NAO_CONFORME,
-                      f"{reco_bad} recoleta(s) fora do padrão (não toleradas)")
-    if n == 0:
-        return result(MonthVerdict.SEM_DADOS, "nenhuma amostra analisada no mes")
-    if rule.kind is RuleKind.EVERY_SAMPLE:
-        if bad:
-            return result(MonthVerdict.NAO_CONFORME, f"{bad} amostra(s) fora do padrão")
-        if und:
-            return result(MonthVerdict.INDETERMINADO, f"{und} resultado(s) indeterminado(s)")
-        return result(MonthVerdict.CONFORME, "todas as amostras no padrao")
-    if rule.kind is RuleKind.MAX_POSITIVES:
-        m = rule.max_nonconforming
-        if bad > m:
-            return result(MonthVerdict.NAO_CONFORME, f"{bad} amostras fora do padrão (máximo {m})")
-        if bad + und > m:
-            return result(MonthVerdict.INDETERMINADO,
-                          f"{und} resultado(s) indeterminado(s) podem exceder o máximo de {m}")
-        return result(MonthVerdict.CONFORME, f"{bad} amostra(s) fora do padrão (máximo {m})")
-    # PERCENT: conforming * 100 >= percent * n, exact (no float)
-    assert rule.percent is not None
-    need = rule.percent * n
-
-    def meets(k: int) -> bool:
-        return Decimal(k) * 100 >= need
-
-    pct = _pct_text(rule.percent)
-    if meets(ok):
-        return result(MonthVerdict.CONFORME, f"{ok} de {n} amostras no padrao (minimo {pct}%)")
-    if not meets(ok + und):
-        return result(MonthVerdict.NAO_CONFORME,
-                      f"{ok} de {n} amostras no padrao (minimo {pct}%)")
-    return result(MonthVerdict.INDETERMINADO,
-                  f"{und} resultado(s) indeterminado(s) decidem o mínimo de {pct}%")
+        v, reason = MonthVerdict.NONCONFORMING, f"{reco_bad} recoleta(s) fora do padrão (não toleradas)"
+    elif n == 0:
+        v, reason = MonthVerdict.NO_DATA, "nenhuma amostra analisada no mes"
+    elif rule.kind is RuleKind.EVERY_SAMPLE:
+        v, reason = _every_sample(bad, und)
+    elif rule.kind is RuleKind.MAX_POSITIVES:
+        v, reason = _max_positives(rule.max_nonconforming, bad, und)
+    else:
+        assert rule.percent is not None
+        v, reason = _percent(rule.percent, n, ok, und)
+    if v is MonthVerdict.CONFORMING and outside:
+        v = MonthVerdict.OUTSIDE_RECOMMENDATION
+        reason += f"; {outside} amostra(s) fora da faixa recomendada (recomendação, não VMP)"
+    return MonthResult(v, n, ok, bad, und, len(reco), reco_bad, reason)
 
 
 def combine(verdicts: Iterable[MonthVerdict]) -> MonthVerdict:
     """Verdict of several point types of one parameter: the worst one wins."""
     vs = set(verdicts)
-    for v in (MonthVerdict.NAO_CONFORME, MonthVerdict.INDETERMINADO,
-              MonthVerdict.FORA_DA_RECOMENDACAO, MonthVerdict.CONFORME):
+    for v in (MonthVerdict.NONCONFORMING, MonthVerdict.UNDETERMINED,
+              MonthVerdict.OUTSIDE_RECOMMENDATION, MonthVerdict.CONFORMING):
         if v in vs:
             return v
-    return MonthVerdict.SEM_DADOS
+    return MonthVerdict.NO_DATA
 
 
 def required_after_stoppage(required: int, excused: int) -> int:
@@ -266,10 +294,3 @@ def percentile(values: Sequence[Decimal], p: int = 95) -> Decimal | None:
     rank = max(1, math.ceil(p / 100 * len(ordered)))
     return ordered[rank - 1]
 
-
-def _num(d: Decimal) -> str:
-    return format(d.normalize(), "f").replace(".", ",")
-
-
-def _pct_text(d: Decimal) -> str:
-    return _num(d)

@@ -23,37 +23,37 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from lims.domain.vmp import Check, Limit, Measurement, Verdict, check, fmt_decimal
+from lims.domain.vmp import Check, Limit, Measurement, Verdict, as_reported, check
 
 
 class LimitKind(enum.StrEnum):
     VMP = "vmp"
-    MINIMO = "minimo"
-    FAIXA_RECOMENDADA = "faixa_recomendada"
-    META_OPERACIONAL = "meta_operacional"
+    MINIMUM = "minimo"
+    RECOMMENDED_RANGE = "faixa_recomendada"
+    OPERATIONAL_TARGET = "meta_operacional"
 
 
 LIMIT_KIND_LABELS = {
     LimitKind.VMP: "VMP",
-    LimitKind.MINIMO: "Mínimo",
-    LimitKind.FAIXA_RECOMENDADA: "Faixa recomendada",
-    LimitKind.META_OPERACIONAL: "Meta operacional",
+    LimitKind.MINIMUM: "Mínimo",
+    LimitKind.RECOMMENDED_RANGE: "Faixa recomendada",
+    LimitKind.OPERATIONAL_TARGET: "Meta operacional",
 }
 
 # kinds that decide conformity with the standard
-BINDING = frozenset({LimitKind.VMP, LimitKind.MINIMO})
+BINDING = frozenset({LimitKind.VMP, LimitKind.MINIMUM})
 
 
 class Disinfectant(enum.StrEnum):
-    CLORO_LIVRE = "cloro_livre"
-    CLORAMINA = "cloramina"
-    DIOXIDO_DE_CLORO = "dioxido_de_cloro"
+    FREE_CHLORINE = "cloro_livre"
+    CHLORAMINE = "cloramina"
+    CHLORINE_DIOXIDE = "dioxido_de_cloro"
 
 
 DISINFECTANT_LABELS = {
-    Disinfectant.CLORO_LIVRE: "Cloro livre (cloro gás / hipoclorito)",
-    Disinfectant.CLORAMINA: "Cloramina (cloro residual combinado)",
-    Disinfectant.DIOXIDO_DE_CLORO: "Dióxido de cloro",
+    Disinfectant.FREE_CHLORINE: "Cloro livre (cloro gás / hipoclorito)",
+    Disinfectant.CHLORAMINE: "Cloramina (cloro residual combinado)",
+    Disinfectant.CHLORINE_DIOXIDE: "Dióxido de cloro",
 }
 
 
@@ -91,11 +91,11 @@ class ScopedLimit:
         if self.absence:
             text = "Ausência em 100 mL"
         elif self.minimum is not None and self.maximum is not None:
-            text = f"{fmt_decimal(self.minimum)} a {fmt_decimal(self.maximum)}{u}"
+            text = f"{as_reported(self.minimum)} a {as_reported(self.maximum)}{u}"
         elif self.minimum is not None:
-            text = f">= {fmt_decimal(self.minimum)}{u}"
+            text = f">= {as_reported(self.minimum)}{u}"
         elif self.maximum is not None:
-            text = f"<= {fmt_decimal(self.maximum)}{u}"
+            text = f"<= {as_reported(self.maximum)}{u}"
         else:
             return ""
         if self.kind is LimitKind.VMP:
@@ -138,27 +138,27 @@ def check_all(m: Measurement, limits: Iterable[ScopedLimit], unit: str = "") -> 
     """Judge one result against every limit that applies to it."""
     limits = tuple(limits)
     if not limits:
-        return Check(Verdict.CONFORME, "parâmetro sem VMP")
+        return Check(Verdict.CONFORMING, "parâmetro sem VMP")
     binding = [x for x in limits if x.kind in BINDING]
     checks = [(x, check(m, x.as_limit())) for x in binding]
     for x, c in checks:
-        if c.verdict is Verdict.NAO_CONFORME:
-            what = "mínimo" if x.kind is LimitKind.MINIMO and c.reason.startswith("abaixo") else "VMP"
+        if c.verdict is Verdict.NONCONFORMING:
+            what = "mínimo" if x.kind is LimitKind.MINIMUM and c.reason.startswith("abaixo") else "VMP"
             reason = c.reason if what == "VMP" else f"abaixo do mínimo ({x.describe(unit)})"
-            return Check(Verdict.NAO_CONFORME, reason)
+            return Check(Verdict.NONCONFORMING, reason)
     for _x, c in checks:
-        if c.verdict is Verdict.INDETERMINADO:
+        if c.verdict is Verdict.UNDETERMINED:
             return c
     for x in limits:
-        if x.kind is LimitKind.FAIXA_RECOMENDADA:
+        if x.kind is LimitKind.RECOMMENDED_RANGE:
             c = check(m, x.as_limit())
-            if c.verdict is Verdict.NAO_CONFORME:
-                return Check(Verdict.FORA_DA_RECOMENDACAO,
+            if c.verdict is Verdict.NONCONFORMING:
+                return Check(Verdict.OUTSIDE_RECOMMENDATION,
                              f"fora da faixa recomendada ({x.describe(unit)}; recomendação, "
                              "não VMP)")
     notes = []
     for x in limits:
-        if x.kind is LimitKind.META_OPERACIONAL and check(m, x.as_limit()).verdict is Verdict.NAO_CONFORME:
+        if x.kind is LimitKind.OPERATIONAL_TARGET and check(m, x.as_limit()).verdict is Verdict.NONCONFORMING:
             notes.append(f"fora da meta operacional ({x.describe(unit)})")
     base = checks[0][1].reason if checks else "dentro da faixa recomendada"
-    return Check(Verdict.CONFORME, "; ".join([base, *notes]))
+    return Check(Verdict.CONFORMING, "; ".join([base, *notes]))

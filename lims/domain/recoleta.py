@@ -25,9 +25,6 @@ class Role(enum.StrEnum):
     DOWNSTREAM = "jusante"
 
 
-ROLE_LABELS = {Role.SAME: "Mesmo ponto", Role.UPSTREAM: "Montante", Role.DOWNSTREAM: "Jusante"}
-
-
 @dataclass(frozen=True)
 class PlannedRecoleta:
     point_id: int

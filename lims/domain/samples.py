@@ -17,55 +17,55 @@ from core.errors import IllegalTransition, ValidationError
 
 
 class SampleState(enum.StrEnum):
-    PROGRAMADA = "PROGRAMADA"
-    AGUARDANDO_COLETA = "AGUARDANDO COLETA"
-    COLETADA = "COLETADA"
-    AGUARDANDO_ANALISE = "AGUARDANDO ANALISE"
-    AGUARDANDO_VALIDACAO = "AGUARDANDO VALIDACAO"
-    VALIDADA = "VALIDADA"
-    PUBLICADA = "PUBLICADA"
-    CANCELADA = "CANCELADA"
+    SCHEDULED = "PROGRAMADA"
+    AWAITING_COLLECTION = "AGUARDANDO COLETA"
+    COLLECTED = "COLETADA"
+    AWAITING_ANALYSIS = "AGUARDANDO ANALISE"
+    AWAITING_VALIDATION = "AGUARDANDO VALIDACAO"
+    VALIDATED = "VALIDADA"
+    PUBLISHED = "PUBLICADA"
+    CANCELLED = "CANCELADA"
 
 
 S = SampleState
 
 LABELS: dict[SampleState, str] = {
-    S.PROGRAMADA: "Programada",
-    S.AGUARDANDO_COLETA: "Aguardando coleta",
-    S.COLETADA: "Coletada",
-    S.AGUARDANDO_ANALISE: "Aguardando análise",
-    S.AGUARDANDO_VALIDACAO: "Aguardando validação",
-    S.VALIDADA: "Validada",
-    S.PUBLICADA: "Publicada",
-    S.CANCELADA: "Cancelada",
+    S.SCHEDULED: "Programada",
+    S.AWAITING_COLLECTION: "Aguardando coleta",
+    S.COLLECTED: "Coletada",
+    S.AWAITING_ANALYSIS: "Aguardando análise",
+    S.AWAITING_VALIDATION: "Aguardando validação",
+    S.VALIDATED: "Validada",
+    S.PUBLISHED: "Publicada",
+    S.CANCELLED: "Cancelada",
 }
 
 # the forward flow, in order (CANCELADA is outside it)
-FLOW: tuple[SampleState, ...] = (S.PROGRAMADA, S.AGUARDANDO_COLETA, S.COLETADA,
-                                 S.AGUARDANDO_ANALISE, S.AGUARDANDO_VALIDACAO, S.VALIDADA,
-                                 S.PUBLICADA)
+FLOW: tuple[SampleState, ...] = (S.SCHEDULED, S.AWAITING_COLLECTION, S.COLLECTED,
+                                 S.AWAITING_ANALYSIS, S.AWAITING_VALIDATION, S.VALIDATED,
+                                 S.PUBLISHED)
 
-CANCELLABLE: frozenset[SampleState] = frozenset(FLOW[:FLOW.index(S.VALIDADA)])
+CANCELLABLE: frozenset[SampleState] = frozenset(FLOW[:FLOW.index(S.VALIDATED)])
 
 _TRANSITIONS: dict[SampleState, frozenset[SampleState]] = {
-    S.PROGRAMADA: frozenset({S.AGUARDANDO_COLETA, S.CANCELADA}),
-    S.AGUARDANDO_COLETA: frozenset({S.COLETADA, S.PROGRAMADA, S.CANCELADA}),
-    S.COLETADA: frozenset({S.AGUARDANDO_ANALISE, S.CANCELADA}),
-    S.AGUARDANDO_ANALISE: frozenset({S.AGUARDANDO_VALIDACAO, S.CANCELADA}),
-    S.AGUARDANDO_VALIDACAO: frozenset({S.VALIDADA, S.AGUARDANDO_ANALISE, S.CANCELADA}),
-    S.VALIDADA: frozenset({S.PUBLICADA, S.AGUARDANDO_VALIDACAO}),
-    S.PUBLICADA: frozenset(),
-    S.CANCELADA: frozenset(),
+    S.SCHEDULED: frozenset({S.AWAITING_COLLECTION, S.CANCELLED}),
+    S.AWAITING_COLLECTION: frozenset({S.COLLECTED, S.SCHEDULED, S.CANCELLED}),
+    S.COLLECTED: frozenset({S.AWAITING_ANALYSIS, S.CANCELLED}),
+    S.AWAITING_ANALYSIS: frozenset({S.AWAITING_VALIDATION, S.CANCELLED}),
+    S.AWAITING_VALIDATION: frozenset({S.VALIDATED, S.AWAITING_ANALYSIS, S.CANCELLED}),
+    S.VALIDATED: frozenset({S.PUBLISHED, S.AWAITING_VALIDATION}),
+    S.PUBLISHED: frozenset(),
+    S.CANCELLED: frozenset(),
 }
 
 # transitions that need a written reason
 NEEDS_REASON: frozenset[tuple[SampleState, SampleState]] = frozenset(
-    {(a, S.CANCELADA) for a in CANCELLABLE}
-    | {(S.AGUARDANDO_COLETA, S.PROGRAMADA), (S.AGUARDANDO_VALIDACAO, S.AGUARDANDO_ANALISE),
-       (S.VALIDADA, S.AGUARDANDO_VALIDACAO)})
+    {(a, S.CANCELLED) for a in CANCELLABLE}
+    | {(S.AWAITING_COLLECTION, S.SCHEDULED), (S.AWAITING_VALIDATION, S.AWAITING_ANALYSIS),
+       (S.VALIDATED, S.AWAITING_VALIDATION)})
 
 # states in which the sample may still be reprogrammed (new date)
-REPROGRAMMABLE: frozenset[SampleState] = frozenset({S.PROGRAMADA, S.AGUARDANDO_COLETA})
+REPROGRAMMABLE: frozenset[SampleState] = frozenset({S.SCHEDULED, S.AWAITING_COLLECTION})
 
 
 def coerce(state: SampleState | str) -> SampleState:
@@ -91,12 +91,12 @@ def check_transition(current: SampleState | str, target: SampleState | str,
     if b not in _TRANSITIONS[a]:
         if a == b:
             msg = f"A amostra ja esta no estado {label(a)}."
-        elif b is S.CANCELADA:
+        elif b is S.CANCELLED:
             msg = f"Uma amostra {label(a).lower()} não pode mais ser cancelada."
         elif not _TRANSITIONS[a]:
             msg = f"Uma amostra {label(a).lower()} não muda mais de estado."
         else:
-            ok = ", ".join(label(t) for t in FLOW + (S.CANCELADA,) if t in _TRANSITIONS[a])
+            ok = ", ".join(label(t) for t in FLOW + (S.CANCELLED,) if t in _TRANSITIONS[a])
             msg = (f"Transição inválida: de {label(a)} para {label(b)}. "
                    f"A partir de {label(a)} só é possível: {ok}.")
         raise IllegalTransition(msg)
@@ -118,12 +118,12 @@ class ResultsMove(enum.Enum):
 
 # move -> {current state: the states the sample passes through}
 _RESULTS_PATHS: dict[ResultsMove, dict[SampleState, tuple[SampleState, ...]]] = {
-    ResultsMove.ALL_ENTERED: {S.AGUARDANDO_ANALISE: (S.AGUARDANDO_VALIDACAO,)},
-    ResultsMove.ALL_VALIDATED: {S.AGUARDANDO_VALIDACAO: (S.VALIDADA,)},
-    ResultsMove.PUBLISHED: {S.VALIDADA: (S.PUBLICADA,)},
+    ResultsMove.ALL_ENTERED: {S.AWAITING_ANALYSIS: (S.AWAITING_VALIDATION,)},
+    ResultsMove.ALL_VALIDATED: {S.AWAITING_VALIDATION: (S.VALIDATED,)},
+    ResultsMove.PUBLISHED: {S.VALIDATED: (S.PUBLISHED,)},
     # VALIDADA goes back through AGUARDANDO VALIDACAO: the only backward steps allowed
-    ResultsMove.SENT_BACK: {S.AGUARDANDO_VALIDACAO: (S.AGUARDANDO_ANALISE,),
-                            S.VALIDADA: (S.AGUARDANDO_VALIDACAO, S.AGUARDANDO_ANALISE)},
+    ResultsMove.SENT_BACK: {S.AWAITING_VALIDATION: (S.AWAITING_ANALYSIS,),
+                            S.VALIDATED: (S.AWAITING_VALIDATION, S.AWAITING_ANALYSIS)},
 }
 
 

@@ -19,6 +19,8 @@ import enum
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from core import fmt
+
 
 class Qualifier(enum.StrEnum):
     NONE = ""  # a plain number
@@ -29,11 +31,11 @@ class Qualifier(enum.StrEnum):
 
 
 class Verdict(enum.StrEnum):
-    CONFORME = "conforme"
-    NAO_CONFORME = "nao_conforme"
-    INDETERMINADO = "indeterminado"
+    CONFORMING = "conforme"
+    NONCONFORMING = "nao_conforme"
+    UNDETERMINED = "indeterminado"
     # outside a recommended range (pH): shown as such, never as "nao conforme"
-    FORA_DA_RECOMENDACAO = "fora_da_recomendacao"
+    OUTSIDE_RECOMMENDATION = "fora_da_recomendacao"
 
 
 @dataclass(frozen=True)
@@ -121,12 +123,16 @@ def parse_result(text: str) -> tuple[Decimal | None, Qualifier]:
     return parse_decimal(s), Qualifier.NONE
 
 
-def fmt_decimal(value: Decimal | None) -> str:
-    """Decimal -> pt-BR text keeping the reported digits ("0.050" -> "0,050")."""
-    if value is None:
-        return ""
-    s = format(value, "f")
-    return s.replace(".", ",")
+def digits(value: Decimal | None) -> int:
+    """The decimal places a reported value carries ("0.050" -> 3): shown with all of them."""
+    if value is None or not value.is_finite():
+        return 0
+    return max(0, -int(value.as_tuple().exponent))
+
+
+def as_reported(value: Decimal | None) -> str:
+    """A reported value in pt-BR with the digits it was reported with ("0.050" -> "0,050")."""
+    return fmt.number(value, digits(value))
 
 
 def describe_result(m: Measurement) -> str:
@@ -138,7 +144,7 @@ def describe_result(m: Measurement) -> str:
         return "< LD"
     if m.qualifier is Qualifier.LT_LQ:
         return "< LQ"
-    return fmt_decimal(m.value)
+    return as_reported(m.value)
 
 
 def describe_limit(limit: Limit, unit: str = "") -> str:
@@ -146,11 +152,11 @@ def describe_limit(limit: Limit, unit: str = "") -> str:
     if limit.absence:
         return "Ausência em 100 mL"
     if limit.minimum is not None and limit.maximum is not None:
-        return f"{fmt_decimal(limit.minimum)} a {fmt_decimal(limit.maximum)}{u}"
+        return f"{as_reported(limit.minimum)} a {as_reported(limit.maximum)}{u}"
     if limit.minimum is not None:
-        return f">= {fmt_decimal(limit.minimum)}{u}"
+        return f">= {as_reported(limit.minimum)}{u}"
     if limit.maximum is not None:
-        return f"<= {fmt_decimal(limit.maximum)}{u}"
+        return f"<= {as_reported(limit.maximum)}{u}"
     return "sem VMP"
 
 
@@ -160,42 +166,51 @@ def _rounded(value: Decimal, decimals: int | None) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
+def _check_absence(m: Measurement) -> Check:
+    pos = m.positive
+    if pos is None:
+        return Check(Verdict.UNDETERMINED, "resultado sem presenca/ausencia")
+    if pos:
+        return Check(Verdict.NONCONFORMING, "presença (VMP: ausência)")
+    return Check(Verdict.CONFORMING, "ausencia")
+
+
+def _check_censored(m: Measurement, limit: Limit) -> Check:
+    """A "< LD" / "< LQ" result against a minimum or a maximum."""
+    lim = m.limit
+    name = "LD" if m.qualifier is Qualifier.LT_LD else "LQ"
+    if lim is None:
+        # the limit is unknown: below a maximum it can only be reported, never judged
+        if limit.minimum is not None:
+            return Check(Verdict.UNDETERMINED, f"< {name} sem o valor do {name}")
+        return Check(Verdict.CONFORMING, f"< {name} (abaixo do limite do método)")
+    if limit.minimum is not None:
+        if lim <= limit.minimum:
+            return Check(Verdict.NONCONFORMING, f"< {name} abaixo do mínimo")
+        return Check(Verdict.UNDETERMINED, f"{name} acima do mínimo: não é possível decidir")
+    if lim > limit.maximum:  # type: ignore[operator]
+        return Check(Verdict.UNDETERMINED, f"{name} acima do VMP: não é possível decidir")
+    return Check(Verdict.CONFORMING, f"< {name}")
+
+
 def check(m: Measurement, limit: Limit) -> Check:
     """Does one result conform to its standard?"""
     if limit.absence:
-        pos = m.positive
-        if pos is None:
-            return Check(Verdict.INDETERMINADO, "resultado sem presenca/ausencia")
-        if pos:
-            return Check(Verdict.NAO_CONFORME, "presença (VMP: ausência)")
-        return Check(Verdict.CONFORME, "ausencia")
+        return _check_absence(m)
     if m.qualifier in (Qualifier.PRESENT, Qualifier.ABSENT):
-        return Check(Verdict.INDETERMINADO, "presença/ausência informada para parâmetro numérico")
+        return Check(Verdict.UNDETERMINED, "presença/ausência informada para parâmetro numérico")
     if limit.maximum is None and limit.minimum is None:
-        return Check(Verdict.CONFORME, "parâmetro sem VMP")
+        return Check(Verdict.CONFORMING, "parâmetro sem VMP")
     if m.censored:
-        lim = m.limit
-        name = "LD" if m.qualifier is Qualifier.LT_LD else "LQ"
-        if lim is None:
-            # the limit is unknown: below a maximum it can only be reported, never judged
-            if limit.minimum is not None:
-                return Check(Verdict.INDETERMINADO, f"< {name} sem o valor do {name}")
-            return Check(Verdict.CONFORME, f"< {name} (abaixo do limite do método)")
-        if limit.minimum is not None:
-            if lim <= limit.minimum:
-                return Check(Verdict.NAO_CONFORME, f"< {name} abaixo do mínimo")
-            return Check(Verdict.INDETERMINADO, f"{name} acima do mínimo: não é possível decidir")
-        if lim > limit.maximum:  # type: ignore[operator]
-            return Check(Verdict.INDETERMINADO, f"{name} acima do VMP: não é possível decidir")
-        return Check(Verdict.CONFORME, f"< {name}")
+        return _check_censored(m, limit)
     if m.value is None:
-        return Check(Verdict.INDETERMINADO, "resultado sem valor")
+        return Check(Verdict.UNDETERMINED, "resultado sem valor")
     v = _rounded(m.value, limit.decimals)
     if limit.minimum is not None and v < limit.minimum:
-        return Check(Verdict.NAO_CONFORME, "abaixo do mínimo")
+        return Check(Verdict.NONCONFORMING, "abaixo do mínimo")
     if limit.maximum is not None and v > limit.maximum:
-        return Check(Verdict.NAO_CONFORME, "acima do VMP")
-    return Check(Verdict.CONFORME, "dentro do padrão")
+        return Check(Verdict.NONCONFORMING, "acima do VMP")
+    return Check(Verdict.CONFORMING, "dentro do padrão")
 
 
 def ratio_sum(nitrate: Measurement, vmp_nitrate: Decimal, nitrite: Measurement,
@@ -220,15 +235,15 @@ def ratio_sum_of(terms, *, censored_as: str = "zero",  # type: ignore[no-untyped
             if m.limit is not None:
                 upper += m.limit / vmp
         elif m.value is None:
-            return None, Verdict.INDETERMINADO
+            return None, Verdict.UNDETERMINED
         else:
             lower += m.value / vmp
             upper += m.value / vmp
     if lower > maximum:
-        return lower, Verdict.NAO_CONFORME
+        return lower, Verdict.NONCONFORMING
     if censored_as == "limit" and upper > maximum:
-        return upper, Verdict.INDETERMINADO
-    return (upper if censored_as == "limit" else lower), Verdict.CONFORME
+        return upper, Verdict.UNDETERMINED
+    return (upper if censored_as == "limit" else lower), Verdict.CONFORMING
 
 
 def plausible(value: Decimal | None, low: Decimal | None, high: Decimal | None) -> bool:

@@ -14,20 +14,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.audit import Audited
 from core.db import Base, IdMixin, TimestampMixin
+from core.fmt import as_shown
+from lims.domain.limits import DISINFECTANT_LABELS, Disinfectant, LimitKind, ScopedLimit
 
 VALUE = Numeric(20, 8)
-
-
-class ParameterGroup(enum.StrEnum):
-    MICROBIOLOGICO = "microbiologico"
-    ORGANOLEPTICO = "organoleptico"
-    INORGANICO = "inorganico"
-    ORGANICO = "organico"
-    AGROTOXICO = "agrotoxico"
-    PSD = "psd"
-    RADIOATIVO = "radioativo"
-    CIANOTOXINA = "cianotoxina"
-    OPERACIONAL = "operacional"
 
 
 GROUP_LABELS = {"microbiologico": "Microbiológico", "organoleptico": "Organoléptico",
@@ -37,9 +27,9 @@ GROUP_LABELS = {"microbiologico": "Microbiológico", "organoleptico": "Organolé
 
 
 class Applies(enum.StrEnum):
-    SAIDA = "saida"
-    REDE = "rede"
-    TODOS = "todos"
+    OUTLET = "saida"
+    NETWORK = "rede"
+    ALL = "todos"
 
 
 class CodedName:
@@ -85,7 +75,7 @@ class Parameter(Audited, IdMixin, TimestampMixin, Base):
     # recommended range that never makes a result "nao conforme"
     limit_kind: Mapped[str] = mapped_column(String(20), default="vmp")
     presence_absence: Mapped[bool] = mapped_column(default=False)
-    applies: Mapped[str] = mapped_column(String(10), default=Applies.TODOS)
+    applies: Mapped[str] = mapped_column(String(10), default=Applies.ALL)
     compare_decimals: Mapped[int | None]
     plausible_min: Mapped[Decimal | None] = mapped_column(VALUE)
     plausible_max: Mapped[Decimal | None] = mapped_column(VALUE)
@@ -110,11 +100,8 @@ class Parameter(Audited, IdMixin, TimestampMixin, Base):
 
     @property
     def standard_text(self) -> str:
-        from lims.domain.limits import LimitKind, ScopedLimit
-
         if self.vmp_max is None and self.vmp_min is None and not self.presence_absence:
             return "sem VMP"
-        from core.fmt import as_shown
 
         kind = LimitKind(self.limit_kind or "vmp")
         return ScopedLimit(kind, as_shown(self.vmp_min, self.compare_decimals),
@@ -148,8 +135,6 @@ class ParameterLimit(Audited, IdMixin, TimestampMixin, Base):
 
     @property
     def limit_text(self) -> str:
-        from lims.domain.limits import LimitKind, ScopedLimit
-
         def norm(v: Decimal | None) -> Decimal | None:
             if v is None:
                 return None
@@ -160,8 +145,6 @@ class ParameterLimit(Audited, IdMixin, TimestampMixin, Base):
 
     @property
     def scope_text(self) -> str:
-        from lims.domain.limits import DISINFECTANT_LABELS, Disinfectant
-
         parts = []
         if self.point_kinds:
             parts.append("pontos: " + ", ".join(self.point_kinds))

@@ -14,14 +14,14 @@ from core.db import Base, IdMixin, TimestampMixin
 
 
 class PlanState(enum.StrEnum):
-    RASCUNHO = "rascunho"
-    APROVADO = "aprovado"
-    SUBSTITUIDO = "substituido"
+    DRAFT = "rascunho"
+    APPROVED = "aprovado"
+    SUPERSEDED = "substituido"
 
 
 class Section(enum.StrEnum):
-    REDE = "rede"
-    TRATAMENTO = "tratamento"
+    NETWORK = "rede"
+    TREATMENT = "tratamento"
 
 
 class SamplingPlan(Audited, IdMixin, TimestampMixin, Base):
@@ -34,7 +34,7 @@ class SamplingPlan(Audited, IdMixin, TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     state: Mapped[PlanState] = mapped_column(
         Enum(PlanState, native_enum=False, length=20, values_callable=lambda e: [x.value for x in e]),
-        default=PlanState.RASCUNHO)
+        default=PlanState.DRAFT)
     approved_at: Mapped[dt.datetime | None]
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
     below_minimum: Mapped[bool] = mapped_column(default=False)  # approved under the minimum

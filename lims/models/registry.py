@@ -22,41 +22,16 @@ class SystemKind(enum.StrEnum):
 
 
 class SourceType(enum.StrEnum):
-    SUPERFICIAL = "superficial"
-    SUBTERRANEO = "subterraneo"
-    MISTO = "misto"
+    SURFACE = "superficial"
+    GROUNDWATER = "subterraneo"
+    MIXED = "misto"
 
 
 class TreatmentType(enum.StrEnum):
-    FILTRACAO_RAPIDA = "filtracao_rapida"
-    FILTRACAO_LENTA = "filtracao_lenta"
-    MEMBRANA = "membrana"
-    SO_DESINFECCAO = "so_desinfeccao"
-
-
-class UnitKind(enum.StrEnum):
-    CAPTACAO = "captacao"
-    ETA = "eta"
-    POCO = "poco"
-    ELEVATORIA = "elevatoria"
-    RESERVATORIO = "reservatorio"
-    REDE = "rede"
-    SETOR = "setor"
-    SEGMENTO = "segmento"
-
-
-class PointKind(enum.StrEnum):
-    CAPTACAO = "captacao"
-    # treatment stages (SISAGUA "Pos-filtracao ou Pre-desinfeccao"): each filter's effluent,
-    # and the combined filtered water before disinfection
-    AGUA_FILTRADA = "agua_filtrada"
-    FILTRADA_COMBINADA = "filtrada_combinada"
-    SAIDA_TRATAMENTO = "saida_tratamento"
-    RESERVATORIO = "reservatorio"
-    REDE = "rede"
-    PONTA_DE_REDE = "ponta_de_rede"
-    POCO = "poco"
-    TORNEIRA = "torneira"
+    RAPID_FILTRATION = "filtracao_rapida"
+    SLOW_FILTRATION = "filtracao_lenta"
+    MEMBRANE = "membrana"
+    DISINFECTION_ONLY = "so_desinfeccao"
 
 
 SYSTEM_KIND_LABELS = {"SAA": "SAA - sistema de abastecimento", "SAC": "SAC - solução alternativa "
@@ -133,8 +108,8 @@ class SupplySystem(Audited, IdMixin, TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(3), default=SystemKind.SAA)
     population_served: Mapped[int] = mapped_column(default=0)
-    source_type: Mapped[str] = mapped_column(String(20), default=SourceType.SUPERFICIAL)
-    treatment_type: Mapped[str] = mapped_column(String(30), default=TreatmentType.FILTRACAO_RAPIDA)
+    source_type: Mapped[str] = mapped_column(String(20), default=SourceType.SURFACE)
+    treatment_type: Mapped[str] = mapped_column(String(30), default=TreatmentType.RAPID_FILTRATION)
     # the disinfectant kept in distribution (lims.domain.limits.Disinfectant): chooses the
     # residual rule of Art. 32 (free chlorine, combined chlorine or chlorine dioxide)
     disinfectant: Mapped[str] = mapped_column(String(20), default="cloro_livre")

@@ -15,10 +15,10 @@ from core.db import Base, IdMixin, TimestampMixin, utcnow
 
 
 class RouteState(enum.StrEnum):
-    PLANEJADA = "planejada"  # built, labels and sheet printed
-    EM_CAMPO = "em_campo"  # the first entry arrived from the collector
-    CONCLUIDA = "concluida"  # every stop has an outcome
-    CANCELADA = "cancelada"
+    PLANNED = "planejada"  # built, labels and sheet printed
+    IN_FIELD = "em_campo"  # the first entry arrived from the collector
+    COMPLETED = "concluida"  # every stop has an outcome
+    CANCELLED = "cancelada"
 
 
 ROUTE_STATE_LABELS = {"planejada": "Planejada", "em_campo": "Em campo",
@@ -26,8 +26,8 @@ ROUTE_STATE_LABELS = {"planejada": "Planejada", "em_campo": "Em campo",
 
 
 class StopOutcome(enum.StrEnum):
-    COLETADA = "coletada"
-    NAO_COLETADA = "nao_coletada"
+    COLLECTED = "coletada"
+    NOT_COLLECTED = "nao_coletada"
 
 
 class Route(Audited, IdMixin, TimestampMixin, Base):
@@ -39,7 +39,7 @@ class Route(Audited, IdMixin, TimestampMixin, Base):
     analysis_responsible_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
     system_id: Mapped[int | None] = mapped_column(ForeignKey("lims_supply_system.id"))
     area: Mapped[str] = mapped_column(String(300), default="")  # neighbourhoods, in order
-    state: Mapped[str] = mapped_column(String(20), default=RouteState.PLANEJADA)
+    state: Mapped[str] = mapped_column(String(20), default=RouteState.PLANNED)
     distance_km: Mapped[float] = mapped_column(default=0.0)  # straight-line, stop to stop
     notes: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))

@@ -30,7 +30,7 @@ class Sample(Audited, IdMixin, TimestampMixin, Base):
     code: Mapped[str] = mapped_column(String(40), unique=True)  # the barcode
     state: Mapped[SampleState] = mapped_column(
         Enum(SampleState, native_enum=False, length=30, values_callable=lambda e: [x.value for x in e]),
-        default=SampleState.PROGRAMADA)  # stored as the plain string, read back as the enum
+        default=SampleState.SCHEDULED)  # stored as the plain string, read back as the enum
     point_id: Mapped[int] = mapped_column(ForeignKey("lims_collection_point.id"), index=True)
     system_id: Mapped[int] = mapped_column(ForeignKey("lims_supply_system.id"))
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("lims_sampling_plan.id"))

@@ -24,6 +24,7 @@ from lims.domain import compliance as comp
 from lims.domain.limits import LimitKind, ScopedLimit, applicable, binding_limit, describe_all
 from lims.domain.vmp import Limit
 from lims.models.catalogue import Parameter, ParameterLimit
+from lims.models.registry import SupplySystem
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "compliance_rules.json"
 
@@ -181,23 +182,11 @@ def default_disinfectant() -> str:
 
 
 def system_facts(system_id: int | None) -> SystemFacts:
-    from lims.models.registry import SupplySystem
-
     s = session.get(SupplySystem, system_id) if system_id is not None else None
     if s is None:
         return SystemFacts()
     return SystemFacts(s.population_served or 0, s.treatment_type or "filtracao_rapida",
                        s.disinfectant or default_disinfectant(), s.source_type or "superficial")
-
-
-def limits_at(code: str, point_kind: str | None, system_id: int | None
-              ) -> tuple[ScopedLimit, ...]:
-    """The limits one result of `code` at a point of `point_kind` of that system is judged by."""
-    pl = parameter_limits(code)
-    if pl is None:
-        return ()
-    f = system_facts(system_id)
-    return pl.at(point_kind, f.treatment_type, f.disinfectant)
 
 
 # -- the monthly rules ----------------------------------------------------------------------------
@@ -256,18 +245,23 @@ def monthly_rule_kind(code: str, cat: str) -> str:
     return str(kind)
 
 
+def coliform_network() -> dict[str, Any]:
+    """The numbers of the network coliform rule (lims.domain.compliance.network_coliforms),
+    from the rules file: the population line, the positives tolerated below it, the percent
+    from it up."""
+    cn = rules_data()["coliform_network"]
+    return {"population_line": int(cn["population_line"]),
+            "max_positives_below": int(cn["max_positives_below"]),
+            "percent_from": Decimal(cn["percent_from"])}
+
+
 def rule_for(code: str, cat: str, *, population: int, treatment_type: str,
              outlet_stands_in: bool = False, limits_text: str | None = None) -> comp.MonthlyRule:
     """The monthly rule of one parameter at one point type (percentages from the rules file,
     limits from the catalogue)."""
-    data = rules_data()
     kind = monthly_rule_kind(code, cat)
     if kind == "coliform_network":
-        cn = data["coliform_network"]
-        return comp.coliform_network_rule(
-            population, population_line=int(cn["population_line"]),
-            max_positives_below=int(cn["max_positives_below"]),
-            percent_from=Decimal(cn["percent_from"]))
+        return comp.coliform_network_rule(population, **coliform_network())
     if kind == "turbidity_filtration" and filtration_table(treatment_type):
         return comp.turbidity_filtration_rule(treatment_type, filtration_table(treatment_type),
                                               outlet_stands_in=outlet_stands_in)

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from core.auth import User
 from core.db import session, transactional, utcnow
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from lims.domain import plans as dom
@@ -19,6 +20,9 @@ from lims.models.catalogue import Parameter, SamplingMinimum
 from lims.models.plans import PlanItem, PlanState, SamplingPlan, Section
 from lims.models.registry import CollectionPoint, SupplySystem, Unit
 from lims.models.samples import Sample, SampleParameter
+from lims.services.actor import acting
+from lims.services.limits import other_residuals
+from lims.services.samples import CodeSeq
 
 JUSTIFY_PERMISSION = "lims.plans.justify"
 MIN_JUSTIFICATION = 20
@@ -44,12 +48,10 @@ def plans(system_id: int | None = None, year: int | None = None) -> list[Samplin
 def approved_plan(system_id: int, year: int) -> SamplingPlan | None:
     return session.scalars(select(SamplingPlan).where(
         SamplingPlan.system_id == system_id, SamplingPlan.year == year,
-        SamplingPlan.state == PlanState.APROVADO).order_by(SamplingPlan.version.desc())).first()
+        SamplingPlan.state == PlanState.APPROVED).order_by(SamplingPlan.version.desc())).first()
 
 
 def _acting(user_id: int | None, reason: str):  # type: ignore[no-untyped-def]
-    from lims.services.actor import acting
-
     return acting(user_id, reason)
 
 
@@ -66,7 +68,7 @@ def create_plan(system_id: int, year: int, *, user_id: int | None = None, name: 
     with _acting(user_id, f"plano de amostragem {system.code}/{year} v{version} criado"):
         plan = SamplingPlan(system_id=system_id, year=year, version=version,
                             name=name or f"Plano de amostragem {system.name} {year}",
-                            state=PlanState.RASCUNHO)
+                            state=PlanState.DRAFT)
         session.add(plan)
         session.flush()
         if copy_from is not None:
@@ -82,7 +84,7 @@ def create_plan(system_id: int, year: int, *, user_id: int | None = None, name: 
 
 def _draft(plan_id: int) -> SamplingPlan:
     plan = get(plan_id)
-    if plan.state is not PlanState.RASCUNHO and plan.state != "rascunho":
+    if plan.state is not PlanState.DRAFT and plan.state != "rascunho":
         raise Conflict("Somente um plano em rascunho pode ser alterado; crie uma nova versão.")
     return plan
 
@@ -113,9 +115,9 @@ def set_item(plan_id: int, *, parameter_id: int, point_id: int, frequency: str,
         errors["mes_inicial"] = ["Mês inválido."]
     if errors:
         raise ValidationError("Verifique a linha do plano.", fields=errors)
-    section = section or (Section.TRATAMENTO if dom.where_of(point.kind) in ("saida", "captacao")
-                          else Section.REDE)
-    if section not in (Section.REDE, Section.TRATAMENTO):
+    section = section or (Section.TREATMENT if dom.where_of(point.kind) in ("saida", "captacao")
+                          else Section.NETWORK)
+    if section not in (Section.NETWORK, Section.TREATMENT):
         raise ValidationError("Seção inválida.", fields={"secao": ["rede ou tratamento"]})
     item = session.scalars(select(PlanItem).where(
         PlanItem.plan_id == plan.id, PlanItem.parameter_id == parameter_id,
@@ -165,8 +167,6 @@ def planned_items(plan: SamplingPlan) -> list[dom.PlannedItem]:
 def minimum_rules_for(system: SupplySystem) -> list[dom.MinimumRule]:
     """The minimums of a system: only the residual of its own disinfectant is required
     (2914 Anexo XII note 1; Art. 32 in lims/data/compliance_rules.json)."""
-    from lims.services.limits import other_residuals
-
     skip = other_residuals(system.disinfectant or "cloro_livre")
     return [r for r in minimum_rules() if r.parameter_code not in skip]
 
@@ -185,8 +185,6 @@ def approve(plan_id: int, *, user_id: int, justification: str = "",
     """Approve a draft. Below the standard's minimum it needs a Gestor's written
     justification. Approving supersedes the previously approved version and generates the
     samples of `generate` (year, month), when given."""
-    from core.auth import User
-
     plan = _draft(plan_id)
     if not any(it.active for it in plan.items):
         raise ValidationError("O plano não tem nenhuma linha.", code="plano_vazio")
@@ -210,9 +208,9 @@ def approve(plan_id: int, *, user_id: int, justification: str = "",
     with _acting(user_id, why):
         for old in session.scalars(select(SamplingPlan).where(
                 SamplingPlan.system_id == plan.system_id, SamplingPlan.year == plan.year,
-                SamplingPlan.state == PlanState.APROVADO, SamplingPlan.id != plan.id)):
-            old.state = PlanState.SUBSTITUIDO
-        plan.state = PlanState.APROVADO
+                SamplingPlan.state == PlanState.APPROVED, SamplingPlan.id != plan.id)):
+            old.state = PlanState.SUPERSEDED
+        plan.state = PlanState.APPROVED
         plan.approved_at = utcnow()
         plan.approved_by_id = user_id
         plan.below_minimum = not result.ok
@@ -244,10 +242,8 @@ def generate_month(plan_id: int, year: int, month: int, *,
                    user_id: int | None = None) -> list[Sample]:
     """Create the month's PROGRAMADA samples of an approved plan. Running it again creates
     nothing new: a sample is keyed by (plan, point, planned day, slot), reprogrammed or not."""
-    from lims.services.samples import CodeSeq
-
     plan = get(plan_id)
-    if plan.state is not PlanState.APROVADO and plan.state != "aprovado":
+    if plan.state is not PlanState.APPROVED and plan.state != "aprovado":
         raise Conflict("Somente um plano aprovado gera amostras.")
     if year != plan.year or not 1 <= month <= 12:
         raise ValidationError(f"O plano e do ano {plan.year}.", fields={"mes": ["Fora do plano."]})
@@ -263,14 +259,14 @@ def generate_month(plan_id: int, year: int, month: int, *,
         for (point_id, day, slot), cell in cells:  # codes follow the calendar
             s = existing.get((point_id, day, slot))
             if s is None:
-                s = Sample(code=code(day), state=SampleState.PROGRAMADA, point_id=point_id,
+                s = Sample(code=code(day), state=SampleState.SCHEDULED, point_id=point_id,
                            system_id=plan.system_id, plan_id=plan.id, section=cell["section"],
                            scheduled_for=day, planned_for=day, slot=slot, field_readings={})
                 s.parameters = [SampleParameter(parameter_id=i)
                                 for i in dict.fromkeys(cell["parameters"])]
                 session.add(s)
                 created.append(s)
-            elif s.state is SampleState.PROGRAMADA or s.state == "PROGRAMADA":
+            elif s.state is SampleState.SCHEDULED or s.state == "PROGRAMADA":
                 have = {sp.parameter_id for sp in s.parameters}
                 for i in dict.fromkeys(cell["parameters"]):
                     if i not in have:
@@ -289,7 +285,7 @@ def generate_due(today: dt.date, *, ahead_from_day: int = 20) -> int:
     made = 0
     for year, month in months:
         for plan in session.scalars(select(SamplingPlan).where(
-                SamplingPlan.year == year, SamplingPlan.state == PlanState.APROVADO)):
+                SamplingPlan.year == year, SamplingPlan.state == PlanState.APPROVED)):
             made += len(generate_month(plan.id, year, month))
     return made
 
@@ -319,8 +315,8 @@ def month_counts(system_id: int, year: int, month: int):  # type: ignore[no-unty
                     start_month=it.start_month)
     first = dt.date(year, month, 1)
     nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
-    done = (SampleState.COLETADA, SampleState.AGUARDANDO_ANALISE,
-            SampleState.AGUARDANDO_VALIDACAO, SampleState.VALIDADA, SampleState.PUBLICADA)
+    done = (SampleState.COLLECTED, SampleState.AWAITING_ANALYSIS,
+            SampleState.AWAITING_VALIDATION, SampleState.VALIDATED, SampleState.PUBLISHED)
     rows = session.execute(
         select(Parameter.code, CollectionPoint.kind, func.count(Sample.id))
         .join(SampleParameter, SampleParameter.sample_id == Sample.id)

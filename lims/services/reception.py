@@ -22,20 +22,21 @@ from sqlalchemy.orm import selectinload
 from core import fmt
 from core.auth import User
 from core.db import session, transactional, utcnow
-from core.errors import Conflict, NotFound, ValidationError
+from core.errors import Conflict, DomainError, NotFound, ValidationError
 from lims.domain import samples as machine
 from lims.domain.samples import SampleState
 from lims.models.registry import CollectionPoint, Laboratory
 from lims.models.routes import Route
 from lims.models.samples import Sample
 from lims.services import samples as sample_svc
+from lims.services.photos import check_photo
+from lims.services.refs import active_result
 from render import labels
 
 log = logging.getLogger(__name__)
 
-TZ = "America/Sao_Paulo"
-AFTER_RECEPTION = frozenset({SampleState.AGUARDANDO_ANALISE, SampleState.AGUARDANDO_VALIDACAO,
-                             SampleState.VALIDADA, SampleState.PUBLICADA})
+AFTER_RECEPTION = frozenset({SampleState.AWAITING_ANALYSIS, SampleState.AWAITING_VALIDATION,
+                             SampleState.VALIDATED, SampleState.PUBLISHED})
 _NOISE = re.compile(r"[\x00-\x1f\x7f\s]+")
 
 
@@ -84,7 +85,7 @@ def parse_temperature(raw: str | Decimal | float | None) -> Decimal | None:
     return t.quantize(Decimal("0.1"))
 
 
-def _local(t: dt.datetime | None, tz: str) -> str:
+def _local(t: dt.datetime | None, tz: str | None) -> str:
     return fmt.date_time(t, tz, empty="-")
 
 
@@ -110,7 +111,7 @@ def view(s: Sample, message: str = "") -> Received:
 
 @transactional
 def receive(raw_code: str, *, user_id: int, arrival_temperature: str | Decimal | None = None,
-            tz: str = TZ) -> Received:
+            tz: str | None = None) -> Received:
     """COLETADA -> AGUARDANDO ANALISE for the sample with this code; anything else is refused
     with a message and nothing changes."""
     code = clean_code(raw_code)
@@ -128,15 +129,15 @@ def receive(raw_code: str, *, user_id: int, arrival_temperature: str | Decimal |
     if state in AFTER_RECEPTION:
         raise Conflict(f"Amostra {code} já foi recebida em {_local(s.received_at, tz)} por "
                        f"{_name(s.received_by_id) or '-'}. Nada foi alterado.", code="ja_recebida")
-    if state is SampleState.CANCELADA:
+    if state is SampleState.CANCELLED:
         raise Conflict(f"Amostra {code} esta cancelada ({s.cancel_reason or 'sem motivo'}) e não "
                        "pode ser recebida.", code="amostra_cancelada")
-    if state is not SampleState.COLETADA:
+    if state is not SampleState.COLLECTED:
         raise Conflict(f"Amostra {code} ainda não foi registrada como coletada (estado: "
                        f"{machine.label(state)}). Registre a coleta antes de receber.",
                        code="amostra_nao_coletada")
     now = utcnow()
-    sample_svc.transition(s.id, SampleState.AGUARDANDO_ANALISE, user_id=user_id,
+    sample_svc.transition(s.id, SampleState.AWAITING_ANALYSIS, user_id=user_id,
                           reason="recebida no laboratorio", received_at=now,
                           received_by_id=user_id, arrival_temperature=temp)
     _field_only_goes_on(s.id)
@@ -147,8 +148,6 @@ def receive(raw_code: str, *, user_id: int, arrival_temperature: str | Decimal |
 def _field_only_goes_on(sample_id: int) -> None:
     """A sample whose every parameter the collector already read in the field has nothing left
     for the bench: it goes on to AGUARDANDO VALIDACAO at reception (issue 13 item 6)."""
-    from lims.services.refs import active_result
-
     for ref, params in sample_svc.awaiting_analysis_refs(sample_id=sample_id):
         if params and all(active_result(ref.id, p.id) is not None for p in params):
             sample_svc.results_entered(sample_id)
@@ -163,10 +162,8 @@ class ScanOutcome:
 
 
 def receive_many(codes: Iterable[str], *, user_id: int,
-                 arrival_temperature: str | Decimal | None = None, tz: str = TZ) -> list[ScanOutcome]:
+                 arrival_temperature: str | Decimal | None = None, tz: str | None = None) -> list[ScanOutcome]:
     """One reception per code, each in its own unit of work (one refusal stops nothing)."""
-    from core.errors import DomainError
-
     out = []
     for c in codes:
         try:
@@ -178,10 +175,8 @@ def receive_many(codes: Iterable[str], *, user_id: int,
 
 
 def receive_photo(image: bytes, *, user_id: int, arrival_temperature: str | Decimal | None = None,
-                  tz: str = TZ) -> list[ScanOutcome]:
+                  tz: str | None = None) -> list[ScanOutcome]:
     """Read every barcode in a phone photo of the labels and receive each sample."""
-    from lims.services.photos import check_photo
-
     check_photo(image)
     try:
         codes = labels.decode(image)
@@ -207,7 +202,7 @@ def received_recently(*, user_id: int | None = None, since: dt.datetime | None =
 # -- distribution -----------------------------------------------------------------------------
 
 def awaiting_distribution(*, unassigned_only: bool = False, limit: int = 500) -> list[Sample]:
-    stmt = (select(Sample).where(Sample.state == SampleState.AGUARDANDO_ANALISE)
+    stmt = (select(Sample).where(Sample.state == SampleState.AWAITING_ANALYSIS)
             .options(selectinload(Sample.parameters))
             .order_by(Sample.received_at, Sample.code).limit(limit))
     if unassigned_only:
@@ -253,7 +248,7 @@ def distribute(sample_ids: Iterable[int], *, user_id: int, analyst_id: int | Non
     found = {s.id for s in rows}
     if missing := [i for i in ids if i not in found]:
         raise NotFound(f"Amostras não encontradas: {missing}.")
-    wrong = [s.code for s in rows if s.state != SampleState.AGUARDANDO_ANALISE]
+    wrong = [s.code for s in rows if s.state != SampleState.AWAITING_ANALYSIS]
     if wrong:
         raise Conflict("So amostras recebidas (aguardando análise) podem ser distribuidas: "
                        + ", ".join(sorted(wrong)) + ". Nada foi alterado.", code="nao_recebida")

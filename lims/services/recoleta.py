@@ -17,15 +17,15 @@ from core.audit import audit_context
 from core.db import session, transactional
 from core.errors import Conflict, NotFound, ValidationError
 from lims.domain import recoleta as rule
+from lims.domain.samples import CANCELLABLE
 from lims.domain.vmp import Measurement, Qualifier
 from lims.models.results import Recoleta, RecoletaState, Result
+from lims.services import registry, samples
 
 log = logging.getLogger(__name__)
 
 
 def _neighbours(point_id: int | None) -> tuple[list[int], list[int]]:
-    from lims.services import registry
-
     if point_id is None:
         return [], []
     return registry.point_neighbours(point_id)
@@ -33,8 +33,6 @@ def _neighbours(point_id: int | None) -> tuple[list[int], list[int]]:
 
 def _create_sample(original_sample_id: int, point_id: int, day: dt.date, reason: str) -> int | None:
     """The recoleta's new sample (AGUARDANDO COLETA, linked to the original), from part 1."""
-    from lims.services import samples
-
     return samples.create_recoleta_sample(original_sample_id=original_sample_id,
                                           point_id=point_id, scheduled_for=day, reason=reason).id
 
@@ -92,12 +90,8 @@ def cancel(recoleta_id: int, reason: str, user_id: int) -> Recoleta:
     with audit_context(reason=f"cancelamento de recoleta: {reason}"):
         rec.state = RecoletaState.CANCELLED
         rec.cancel_reason = reason.strip()
-        if rec.sample_id:
-            from lims.domain.samples import CANCELLABLE
-            from lims.services import samples
-
-            if samples.get(rec.sample_id).state in CANCELLABLE:
-                samples.cancel_sample(rec.sample_id, reason=reason, user_id=user_id)
+        if rec.sample_id and samples.get(rec.sample_id).state in CANCELLABLE:
+            samples.cancel_sample(rec.sample_id, reason=reason, user_id=user_id)
         session.flush()
     return rec
 

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from core import fmt
 from core.db import session, transactional, utcnow
 from core.errors import Conflict, NotFound, ValidationError
+from lims.domain import compliance as comp
 from lims.domain.limits import LimitKind, ScopedLimit, binding_limit, check_all, describe_all
 from lims.domain.vmp import (
     Measurement,
@@ -28,7 +29,11 @@ from lims.domain.vmp import (
     parse_result,
     plausible,
 )
+from lims.models.catalogue import Parameter
+from lims.models.registry import CollectionPoint
 from lims.models.results import AnalysisReport, Result, ResultState
+from lims.models.samples import Sample
+from lims.services import limits, month_lock, samples
 from lims.services.refs import ParameterRef, SampleRef, active_result  # noqa: F401  (re-exported)
 from lims.services.refs import param_ref as _param_ref
 
@@ -84,8 +89,6 @@ def scoped_limits(p: ParameterRef, point_kind: str | None,
                   system_id: int | None) -> tuple[ScopedLimit, ...]:
     """The catalogue's limits at this point of this system (lims.services.limits); a
     parameter outside the catalogue keeps the plain limit it came with."""
-    from lims.services import limits
-
     pl = limits.parameter_limits(p.code)
     if pl is None:
         lim = p.limit
@@ -102,23 +105,16 @@ def sum_checks(sample_id: int, p: ParameterRef, m: Measurement | None = None
     """The sum rules (nitrate + nitrite, Art. 39) this parameter enters, for one sample: the
     other terms come from the sample's standing results, this term from `m` (the value being
     typed) or its own standing result. A rule with a missing term is left out."""
-    from lims.services import limits
-
     return [x for rule in limits.sum_rules_with(p.code)
             if (x := _sum_of(rule, sample_id, (p.code, m) if m is not None else None))]
 
 
 def sample_sums(sample_id: int) -> list[dict[str, object]]:
     """Every sum rule complete on this sample's standing results (the validation screen)."""
-    from lims.services import limits
-
     return [x for rule in limits.sum_rules() if (x := _sum_of(rule, sample_id, None))]
 
 
 def _sum_of(rule, sample_id: int, typed) -> dict[str, object] | None:  # type: ignore[no-untyped-def]
-    from lims.domain import compliance as comp
-    from lims.services import limits
-
     pls = limits.many(rule.terms)
     terms: dict[str, tuple[Measurement, Decimal | None]] = {}
     for code in rule.terms:
@@ -159,17 +155,14 @@ def preview(text: str, p: ParameterRef, *, sample_id: int | None = None,
     if sample_id is not None:
         sums = sum_checks(sample_id, p, m)
         out["somas"] = sums
-        failed = [x for x in sums if x["verdict"] == Verdict.NAO_CONFORME.value]
-        if failed and c.verdict is Verdict.CONFORME:
-            out["verdict"] = Verdict.NAO_CONFORME.value
+        failed = [x for x in sums if x["verdict"] == Verdict.NONCONFORMING.value]
+        if failed and c.verdict is Verdict.CONFORMING:
+            out["verdict"] = Verdict.NONCONFORMING.value
             out["motivo"] = "; ".join(f"{x['nome']} = {x['soma']} (> 1)" for x in failed)
     return out
 
 
 def _sample_context(sample_id: int) -> tuple[str | None, int | None] | None:
-    from lims.models.registry import CollectionPoint
-    from lims.models.samples import Sample
-
     row = session.execute(select(CollectionPoint.kind, Sample.system_id).join(
         CollectionPoint, CollectionPoint.id == Sample.point_id).where(
         Sample.id == sample_id)).first()
@@ -185,8 +178,6 @@ def enter_result(sample: SampleRef, parameter: ParameterRef, text: str, *,
                  supersedes: Result | None = None) -> Result:
     """Record one analysis. A second entry for the same parameter needs a correction or a
     reanalysis (history is append-only)."""
-    from lims.services import month_lock
-
     collected_on = _local_date(sample.collected_at)
     if sample.system_id is not None and collected_on is not None:
         month_lock.assert_open(sample.system_id, collected_on, sample.point_id)
@@ -288,8 +279,6 @@ def _local_date(ts: dt.datetime | None) -> dt.date | None:
 
 def resolve_parameter(parameter_id: int, *, fallback: ParameterRef | None = None) -> ParameterRef:
     """ParameterRef from part 1's catalogue (lims_parameter)."""
-    from lims.models.catalogue import Parameter
-
     p = session.get(Parameter, parameter_id)
     if p is not None:
         return _param_ref(p)
@@ -313,8 +302,6 @@ def register_entry_source(fn) -> None:  # type: ignore[no-untyped-def]
 
 def awaiting_entry(parameter_code: str | None = None,
                    sample_id: int | None = None) -> list[tuple[SampleRef, list[ParameterRef]]]:
-    from lims.services import samples
-
     src = _ENTRY_SOURCE or samples.awaiting_analysis_refs
     out = []
     for ref, params in src(parameter_code, sample_id):
@@ -356,15 +343,11 @@ def enter_grid(parameter_code: str, values: dict[int, str], *, user_id: int,
 # -- sample states driven by results: named transitions of lims.services.samples ----------------
 
 def after_entry(sample_id: int) -> None:
-    from lims.services import samples
-
     if not awaiting_entry(sample_id=sample_id):
         samples.results_entered(sample_id)
 
 
 def after_validation(sample_ids: set[int]) -> None:
-    from lims.services import samples
-
     for sid in sample_ids:
         left = session.scalars(select(Result.id).where(Result.sample_id == sid,
                                                        Result.state == ResultState.ENTERED)
@@ -383,9 +366,6 @@ def enter_field_readings(sample_id: int, readings: dict[str, str], *,
     validation like any result (four eyes: the collector cannot validate them) and then count
     in the closing; a lab correction supersedes them and the field value stays in the history.
     A reading whose parameter already has a result (a replayed entry) is left alone."""
-    from lims.models.catalogue import Parameter
-    from lims.services import samples
-
     wanted = {k: str(v).strip() for k, v in (readings or {}).items() if str(v or "").strip()}
     if not wanted:
         return []

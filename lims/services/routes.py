@@ -12,57 +12,33 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import hashlib
-import json
 import logging
-import re
-import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from core.auth import User
-from core.db import session, transactional, unit_of_work, utcnow
+from core.db import session, transactional
 from core.errors import (
     Conflict,
-    DomainError,
     NotFound,
-    PermissionDenied,
     ValidationError,
-    error_body,
 )
 from lims.domain import routing
 from lims.domain.samples import SampleState
 from lims.models.catalogue import BottleType, Parameter, Preservative
-from lims.models.registry import CollectionPoint
-from lims.models.routes import FieldEntry, PreparationRow, Route, RouteState, RouteStop, StopOutcome
+from lims.models.registry import CollectionPoint, SupplySystem
+from lims.models.routes import PreparationRow, Route, RouteState, RouteStop
 from lims.models.samples import Sample
 from lims.services import samples as sample_svc
-from render import labels
 
 log = logging.getLogger(__name__)
 
 NO_AREA = "Sem bairro"
-ROUTABLE = (SampleState.PROGRAMADA, SampleState.AGUARDANDO_COLETA)
-
-# field readings the collector types on the phone: key -> (label, unit, min, max)
-READINGS: dict[str, tuple[str, str, Decimal, Decimal]] = {
-    "cloro_residual_livre": ("Cloro residual livre", "mg/L", Decimal(0), Decimal(10)),
-    "turbidez": ("Turbidez", "uT", Decimal(0), Decimal(1000)),
-    "ph": ("pH", "", Decimal(0), Decimal(14)),
-    "temperatura": ("Temperatura", "°C", Decimal(-5), Decimal(50)),
-}
-KEY_RE = re.compile(r"^[A-Za-z0-9_-]{8,80}$")
-MAX_PHOTO_BYTES = 8 * 1024 * 1024
+ROUTABLE = (SampleState.SCHEDULED, SampleState.AWAITING_COLLECTION)
 
 
 def area_of(point: CollectionPoint) -> str:
@@ -85,14 +61,14 @@ def areas_for(day: dt.date, *, system_id: int | None = None) -> list[tuple[str, 
     """(area, number of samples) still without a route on `day`."""
     counts: dict[str, int] = {}
     rows = candidates(day, system_id=system_id)
-    points = _points(s.point_id for s in rows)
+    points = points_by_id(s.point_id for s in rows)
     for s in rows:
         a = area_of(points[s.point_id])
         counts[a] = counts.get(a, 0) + 1
     return sorted(counts.items())
 
 
-def _points(ids: Iterable[int]) -> dict[int, CollectionPoint]:
+def points_by_id(ids: Iterable[int]) -> dict[int, CollectionPoint]:
     ids = set(ids)
     if not ids:
         return {}
@@ -128,23 +104,21 @@ def build_route(day: dt.date, collector_id: int, *, user_id: int | None,
     if sample_ids is not None:
         wanted = set(sample_ids)
         rows = [s for s in rows if s.id in wanted]
-    points = _points(s.point_id for s in rows)
+    points = points_by_id(s.point_id for s in rows)
     if areas is not None:
         chosen = {a.strip() for a in areas}
         rows = [s for s in rows if area_of(points[s.point_id]) in chosen]
     if not rows:
         raise ValidationError(f"Nenhuma amostra programada para {day:%d/%m/%Y} sem rota"
                               + (" nas áreas escolhidas." if areas else "."), code="rota_vazia")
-    return _create(day, collector, analyst, rows, points, user_id=user_id, system_id=system_id,
+    return create_route(day, collector, analyst, rows, points, user_id=user_id, system_id=system_id,
                    start=start, notes=notes)
 
 
-def _create(day: dt.date, collector: User | None, analyst: User | None, rows: list[Sample],
+def create_route(day: dt.date, collector: User | None, analyst: User | None, rows: list[Sample],
             points: dict[int, CollectionPoint], *, user_id: int | None, system_id: int | None,
             start: tuple[float, float] | None, notes: str | None) -> Route:
     if start is None and system_id is not None:
-        from lims.models.registry import SupplySystem
-
         sy = session.get(SupplySystem, system_id)
         if sy and sy.latitude is not None and sy.longitude is not None:
             start = (sy.latitude, sy.longitude)
@@ -158,14 +132,14 @@ def _create(day: dt.date, collector: User | None, analyst: User | None, rows: li
     route = Route(code=_next_route_code(day), day=day, collector_id=collector.id,  # type: ignore[union-attr]
                   analysis_responsible_id=analyst.id if analyst else None,
                   system_id=system_id or (systems.pop() if len(systems) == 1 else None),
-                  area=", ".join(area_order)[:300], state=RouteState.PLANEJADA,
+                  area=", ".join(area_order)[:300], state=RouteState.PLANNED,
                   distance_km=routing.total_km(legs), notes=notes, created_by_id=user_id)
     with sample_svc.acting(user_id, f"rota de coleta {route.code}"):
         session.add(route)
         session.flush()
         route.stops = [RouteStop(position=i, sample_id=leg.key, point_id=by_id[leg.key].point_id,
                                  area=leg.area, leg_km=leg.km) for i, leg in enumerate(legs, 1)]
-        programmed = [s.id for s in rows if s.state == SampleState.PROGRAMADA]
+        programmed = [s.id for s in rows if s.state == SampleState.SCHEDULED]
         if programmed:
             sample_svc.release_day(day, sample_ids=programmed, user_id=user_id)
         for s in rows:
@@ -175,40 +149,6 @@ def _create(day: dt.date, collector: User | None, analyst: User | None, rows: li
         session.flush()
     log.info("route %s: %d stops, %.1f km", route.code, len(route.stops), route.distance_km)
     return route
-
-
-@transactional
-def demo_routes(today: dt.date, *, collector_id: int | None = None) -> list[Route]:
-    """The demo's routes of `today`, one per system: the samples still to collect plus those
-    already collected today (their stops done), so the day shows as under way. Idempotent."""
-    if session.scalars(select(Route.id).where(Route.day == today)).first() is not None:
-        return []
-    users = list(session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)))
-    collector = (session.get(User, collector_id) if collector_id else
-                 next((u for u in users if u.has_profile("coletor")), None))
-    if collector is None:
-        return []
-    analyst = next((u for u in users if u.has_profile("analista")), None)
-    done = list(session.scalars(select(Sample).where(
-        Sample.scheduled_for == today, Sample.route_id.is_(None),
-        Sample.state == SampleState.COLETADA).options(selectinload(Sample.parameters))))
-    by_system: dict[int, list[Sample]] = {}
-    for s in candidates(today) + done:
-        by_system.setdefault(s.system_id, []).append(s)
-    out = []
-    for system_id, rows in sorted(by_system.items()):
-        points = _points(s.point_id for s in rows)
-        r = _create(today, collector, analyst, rows, points, user_id=None, system_id=system_id,
-                    start=None, notes="demonstracao")
-        with sample_svc.acting(None, f"demonstração: rota {r.code} em campo"):
-            for st in r.stops:
-                if st.sample.state == SampleState.COLETADA:
-                    st.outcome, st.outcome_at = StopOutcome.COLETADA, st.sample.collected_at
-            if any(st.outcome for st in r.stops):
-                r.state = RouteState.EM_CAMPO
-            session.flush()
-        out.append(r)
-    return out
 
 
 def _preparation_rows(route: Route, ordered: list[Sample], points: dict[int, CollectionPoint],
@@ -270,16 +210,16 @@ def users_by_id(ids: Iterable[int | None]) -> dict[int, User]:
 def cancel_route(route_id: int, *, reason: str, user_id: int | None) -> Route:
     """Cancel a route not yet in the field: its samples go back to PROGRAMADA, off the route."""
     r = get_route(route_id)
-    if r.state != RouteState.PLANEJADA:
+    if r.state != RouteState.PLANNED:
         raise Conflict("So uma rota ainda não iniciada em campo pode ser cancelada.")
     if len((reason or "").strip()) < 5:
         raise ValidationError("Informe o motivo do cancelamento da rota.", fields={"motivo": ["curto"]})
     with sample_svc.acting(user_id, f"rota {r.code} cancelada: {reason.strip()}"):
-        r.state = RouteState.CANCELADA
+        r.state = RouteState.CANCELLED
         for stop in r.stops:
             s = stop.sample
-            if s.state == SampleState.AGUARDANDO_COLETA and not s.is_recoleta:
-                sample_svc.transition(s.id, SampleState.PROGRAMADA, user_id=user_id,
+            if s.state == SampleState.AWAITING_COLLECTION and not s.is_recoleta:
+                sample_svc.transition(s.id, SampleState.SCHEDULED, user_id=user_id,
                                       reason=f"rota {r.code} cancelada: {reason.strip()}",
                                       route_id=None)
             else:
@@ -290,306 +230,6 @@ def cancel_route(route_id: int, *, reason: str, user_id: int | None) -> Route:
 
 # -- labels -----------------------------------------------------------------------------------
 
-def label_specs(route: Route, *, per_bottle: bool = False) -> list[labels.LabelSpec]:
-    """One label per sample (or per bottle) of the route, in visiting order."""
-    prep: dict[int, list[PreparationRow]] = {}
-    for row in route.preparation:
-        if row.bottles:
-            prep.setdefault(row.sample_id, []).append(row)
-    out = []
-    for stop in route.stops:
-        s, p = stop.sample, stop.point
-        title = (f"{p.code} - {p.name}", stop.area if stop.area != NO_AREA else (p.address or ""))
-        params = ", ".join(sp.parameter.name for sp in s.parameters)
-        head = f"Coleta {s.scheduled_for:%d/%m/%Y} · {route.code} · parada {stop.position}"
-        rows = prep.get(s.id, [])
-        if per_bottle and rows:
-            n = len(rows)
-            for i, row in enumerate(rows, 1):
-                bottle = " ".join(filter(None, [row.bottle_type, f"{row.volume_ml} mL" if row.volume_ml else "",
-                                                row.preservative]))
-                out.append(labels.LabelSpec(s.code, title, (head, f"Frasco {i}/{n}: {bottle}", row.parameters)))
-        else:
-            out.append(labels.LabelSpec(s.code, title, (head, params)))
-    return out
-
-
-def sample_label_specs(sample_ids: Iterable[int]) -> list[labels.LabelSpec]:
-    """Labels of any samples (a reprint at reception, a recoleta), in the order given."""
-    ids = list(dict.fromkeys(sample_ids))
-    rows = {s.id: s for s in session.scalars(select(Sample).where(Sample.id.in_(ids))
-                                             .options(selectinload(Sample.parameters)))}
-    points = _points(s.point_id for s in rows.values())
-    out = []
-    for i in ids:
-        s = rows.get(i)
-        if s is None:
-            raise NotFound(f"Amostra {i} não encontrada.")
-        p = points[s.point_id]
-        route = session.get(Route, s.route_id) if s.route_id else None
-        head = f"Coleta {s.scheduled_for:%d/%m/%Y}" + (f" · {route.code}" if route else "")
-        out.append(labels.LabelSpec(s.code, (f"{p.code} - {p.name}", area_of(p)),
-                                    (head, ", ".join(sp.parameter.name for sp in s.parameters))))
-    return out
-
-
-def label_layout(slug: str | None) -> labels.SheetLayout:
-    """The label layout named by the screens' `formato` (a4, termica, a4-datamatrix,
-    a4-65-datamatrix, termica-datamatrix); A4 Code128 by default."""
-    return labels.LAYOUTS.get(slug or "a4", labels.A4_3X10)
-
-
-def labels_pdf(route_id: int, *, thermal: bool = False, per_bottle: bool = False,
-               skip: int = 0, layout: labels.SheetLayout | None = None) -> bytes:
-    r = get_route(route_id)
-    specs = label_specs(r, per_bottle=per_bottle)
-    sheet = layout or (labels.THERMAL_50X30 if thermal else labels.A4_3X10)
-    if sheet.per_page == 1:
-        return labels.render_thermal_pdf(specs, sheet, title=f"Etiquetas {r.code}")
-    return labels.render_sheet_pdf(specs, sheet, skip=skip, title=f"Etiquetas {r.code}")
-
-
-def labels_zpl(route_id: int, *, per_bottle: bool = False, symbology: str = "code128") -> str:
-    return labels.render_zpl(label_specs(get_route(route_id), per_bottle=per_bottle),
-                             symbology=symbology)
-
 
 # -- field entries (the collector's phone) ----------------------------------------------------
 
-@dataclass(frozen=True)
-class EntryResult:
-    key: str
-    status: int  # 200 accepted, 4xx refused (final: the phone must not retry)
-    body: dict[str, Any]
-    replay: bool  # True when this key had been answered before
-
-
-def _hash(data: dict[str, Any]) -> str:
-    clean = {k: v for k, v in data.items() if k != "key"}
-    return hashlib.sha256(json.dumps(clean, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def record_entry(data: dict[str, Any], *, user_id: int, data_dir: Path | str) -> EntryResult:
-    """Apply one phone entry exactly once per idempotency key `data["key"]`.
-
-    A key seen before returns its first answer (even a refusal) and changes nothing; the same
-    key with different content is refused (409). Refusals are stored too, so a replay gets
-    the same message instead of a different one."""
-    key = str(data.get("key") or "")
-    if not KEY_RE.match(key):
-        msg = "Chave de envio ausente ou inválida (8 a 80 letras, dígitos, - ou _)."
-        return EntryResult(key, 422, error_body("dados_invalidos", msg, {"key": [msg]}), False)
-    digest = _hash(data)
-    first = _replay(key, digest)
-    if first is not None:
-        return first
-    photo_file: Path | None = None
-    try:
-        with unit_of_work():
-            body, photo_file = _apply(data, user_id=user_id, data_dir=Path(data_dir), key=key)
-            session.add(FieldEntry(idempotency_key=key, payload_hash=digest,
-                                   route_id=body.get("route_id"), sample_id=body.get("sample_id"),
-                                   user_id=user_id, kind=str(data.get("kind") or "")[:20],
-                                   accepted=True, status=200, response=body,
-                                   device_at=_when(data.get("saved_at"), "saved_at", strict=False)))
-        return EntryResult(key, 200, body, False)
-    except IntegrityError:
-        _discard(photo_file)
-        session.rollback()
-        return _replay(key, digest) or EntryResult(key, 409, error_body(
-            "conflito", "Envio concorrente com a mesma chave; tente de novo."), False)
-    except DomainError as exc:
-        _discard(photo_file)
-        body = error_body(exc.code, exc.message, exc.fields)
-        body["key"] = key
-        try:
-            with unit_of_work():
-                sid = data.get("sample_id") if isinstance(data.get("sample_id"), int) else None
-                if sid is not None and session.get(Sample, sid) is None:
-                    sid = None
-                session.add(FieldEntry(idempotency_key=key, payload_hash=digest, sample_id=sid,
-                                       user_id=user_id, kind=str(data.get("kind") or "")[:20],
-                                       accepted=False, status=exc.status, response=body))
-        except IntegrityError:
-            session.rollback()
-            return _replay(key, digest) or EntryResult(key, exc.status, body, False)
-        return EntryResult(key, exc.status, body, False)
-
-
-def _discard(path: Path | None) -> None:
-    if path is not None:
-        path.unlink(missing_ok=True)
-
-
-def _replay(key: str, digest: str) -> EntryResult | None:
-    e = session.scalars(select(FieldEntry).where(FieldEntry.idempotency_key == key)).first()
-    if e is None:
-        return None
-    if e.payload_hash != digest:
-        msg = "Esta chave de envio já foi usada com outros dados."
-        return EntryResult(key, 409, error_body("chave_reutilizada", msg), True)
-    with unit_of_work():
-        e.replays = (e.replays or 0) + 1
-    return EntryResult(key, e.status, dict(e.response), True)
-
-
-def _when(value: Any, field: str, *, strict: bool = True) -> dt.datetime | None:
-    if value in (None, ""):
-        return None
-    try:
-        t = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        if not strict:
-            return None
-        raise ValidationError("Data/hora inválida.", fields={field: ["formato ISO 8601"]}) from None
-    if t.tzinfo is None:
-        if not strict:
-            return None
-        raise ValidationError("Informe a data/hora com fuso horário.", fields={field: ["sem fuso"]})
-    return t.astimezone(dt.UTC)
-
-
-def parse_readings(raw: Any) -> dict[str, str]:
-    """Field readings as typed (pt-BR comma or dot), checked against plausible ranges and
-    stored as "1,2" strings. Empty ones are left out."""
-    if raw in (None, ""):
-        return {}
-    if not isinstance(raw, dict):
-        raise ValidationError("Leituras de campo inválidas.", fields={"readings": ["objeto"]})
-    out: dict[str, str] = {}
-    errors: dict[str, list[str]] = {}
-    for k, v in raw.items():
-        if k not in READINGS:
-            errors[k] = ["leitura desconhecida"]
-            continue
-        text = str(v if v is not None else "").strip().replace(",", ".")
-        if not text:
-            continue
-        label, unit, lo, hi = READINGS[k]
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            errors[k] = [f"{label}: número inválido"]
-            continue
-        if not value.is_finite() or not lo <= value <= hi:
-            errors[k] = [f"{label} fora da faixa {lo}-{hi} {unit}".strip()]
-            continue
-        value = value.quantize(Decimal(1)) if value == value.to_integral() else value.normalize()
-        out[k] = format(value, "f").replace(".", ",")
-    if errors:
-        raise ValidationError("Confira as leituras de campo: " + "; ".join(
-            m for ms in errors.values() for m in ms) + ".", fields=errors)
-    return out
-
-
-def _coord(value: Any, lo: float, hi: float, field: str) -> float | None:
-    if value in (None, ""):
-        return None
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        raise ValidationError("Coordenada inválida.", fields={field: ["numero"]}) from None
-    if not lo <= f <= hi:
-        raise ValidationError("Coordenada fora da faixa.", fields={field: ["faixa"]})
-    return f
-
-
-def _save_photo(raw: Any, data_dir: Path, code: str, key: str) -> tuple[str | None, Path | None]:
-    if not raw:
-        return None, None
-    text = str(raw)
-    m = re.match(r"^data:image/(jpeg|png|webp);base64,(.*)$", text, re.S)
-    if not m:
-        raise ValidationError("Foto em formato inválido (use JPEG ou PNG).", fields={"photo": ["formato"]})
-    try:
-        blob = base64.b64decode(m.group(2), validate=True)
-    except (binascii.Error, ValueError):
-        raise ValidationError("Foto corrompida.", fields={"photo": ["base64"]}) from None
-    if len(blob) > MAX_PHOTO_BYTES:
-        raise ValidationError("Foto grande demais (máximo 8 MB).", fields={"photo": ["tamanho"]})
-    from lims.services.photos import check_photo
-
-    check_photo(blob, "photo")
-    ext = {"jpeg": "jpg"}.get(m.group(1), m.group(1))
-    # a random tail: two racing requests with one key never share (and delete) a file
-    rel = Path("lims") / "coletas" / f"{code}-{key[:16]}-{secrets.token_hex(4)}.{ext}"
-    target = data_dir / rel
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(blob)
-    return rel.as_posix(), target
-
-
-def _apply(data: dict[str, Any], *, user_id: int, data_dir: Path,
-           key: str) -> tuple[dict[str, Any], Path | None]:
-    kind = data.get("kind")
-    if kind not in (StopOutcome.COLETADA, StopOutcome.NAO_COLETADA):
-        raise ValidationError("Tipo de registro inválido.", fields={"kind": ["coletada ou nao_coletada"]})
-    sid = data.get("sample_id")
-    s = session.get(Sample, sid) if isinstance(sid, int) else None
-    if s is None and data.get("code"):
-        s = sample_svc.get_by_code(str(data["code"]))
-    if s is None:
-        raise NotFound("Amostra não encontrada.")
-    route = session.get(Route, s.route_id) if s.route_id else None
-    stop = None
-    if route is not None:
-        stop = next((st for st in route.stops if st.sample_id == s.id), None)
-    user = session.get(User, user_id)
-    if route is None or stop is None:
-        raise Conflict(f"A amostra {s.code} não esta em nenhuma rota de coleta aberta.")
-    if route.collector_id != user_id and not (user and user.can("lims.routes.manage")):
-        raise PermissionDenied(f"A rota {route.code} e de outro coletor.")
-    if route.state == RouteState.CANCELADA:
-        raise Conflict(f"A rota {route.code} foi cancelada.")
-    now = utcnow()
-    photo_file = None
-    if kind == StopOutcome.COLETADA:
-        when = _when(data.get("collected_at"), "collected_at") or now
-        if when > now + dt.timedelta(minutes=10):
-            raise ValidationError("Hora da coleta no futuro.", fields={"collected_at": ["futuro"]})
-        if when.date() < route.day - dt.timedelta(days=1):
-            raise ValidationError("Hora da coleta anterior ao dia da rota.",
-                                  fields={"collected_at": ["antes da rota"]})
-        readings = parse_readings(data.get("readings"))
-        lat = _coord(data.get("latitude"), -90, 90, "latitude")
-        lon = _coord(data.get("longitude"), -180, 180, "longitude")
-        photo, photo_file = _save_photo(data.get("photo"), data_dir, s.code, key)
-        fields: dict[str, Any] = {"collected_at": when, "collected_by_id": user_id,
-                                  "field_readings": readings, "latitude": lat, "longitude": lon}
-        if photo:
-            fields["photo_path"] = photo
-        sample_svc.transition(s.id, SampleState.COLETADA, user_id=user_id,
-                              reason=f"coletada na rota {route.code}", **fields)
-        from lims.services.results import enter_field_readings
-
-        enter_field_readings(s.id, readings, collector_id=user_id)
-        msg = f"Amostra {s.code} registrada como coletada."
-    else:
-        reason = str(data.get("reason") or "").strip()
-        if len(reason) < 5:
-            msg = "Informe o motivo da não coleta (mínimo de 5 caracteres)."
-            raise ValidationError(msg, fields={"reason": [msg]})
-        sample_svc.transition(s.id, SampleState.PROGRAMADA, user_id=user_id,
-                              reason=f"não coletada na rota {route.code}: {reason}",
-                              not_collected_reason=reason[:1000], route_id=None)
-        msg = f"Amostra {s.code} registrada como não coletada; fica pendente para reprogramar."
-    with sample_svc.acting(user_id, f"registro de campo da rota {route.code}"):
-        stop.outcome = kind
-        stop.outcome_at = now
-        if route.state == RouteState.PLANEJADA:
-            route.state = RouteState.EM_CAMPO
-        if all(st.outcome for st in route.stops):
-            route.state = RouteState.CONCLUIDA
-        session.flush()
-    body = {"key": key, "sample_id": s.id, "code": s.code, "route_id": route.id,
-            "outcome": str(kind), "state": str(s.state), "route_state": route.state,
-            "message": msg}
-    return body, photo_file
-
-
-def entry_counts(route_id: int) -> dict[str, int]:
-    """Accepted / refused entries and replays for one route (supervision and tests)."""
-    rows = list(session.scalars(select(FieldEntry).where(FieldEntry.route_id == route_id)))
-    return {"accepted": sum(1 for e in rows if e.accepted),
-            "refused": sum(1 for e in rows if not e.accepted),
-            "replays": sum(e.replays or 0 for e in rows)}

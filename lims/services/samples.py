@@ -19,6 +19,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from core import fmt
+from core.audit import AuditLog
 from core.db import session, transactional
 from core.errors import NotFound, ValidationError
 from lims.domain import samples as machine
@@ -26,7 +28,11 @@ from lims.domain.samples import SampleState
 from lims.models.catalogue import Parameter
 from lims.models.registry import CollectionPoint, SupplySystem
 from lims.models.samples import Sample, SampleParameter
+from lims.services import month_lock
 from lims.services.actor import acting
+from lims.services.refs import SampleRef, active_result
+from lims.services.refs import param_ref as _param_ref
+from lims.services.registry import neighbours_map
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +73,7 @@ def transition(sample_id: int, target: SampleState | str, *, user_id: int | None
         raise NotFound("Amostra nao encontrada.")
     tgt = machine.coerce(target)
     machine.check_transition(s.state, tgt, reason)
-    if tgt is SampleState.CANCELADA:
+    if tgt is SampleState.CANCELLED:
         fields.setdefault("cancel_reason", reason.strip())
     why = f"{machine.label(s.state)} -> {machine.label(tgt)}" + (f": {reason.strip()}" if reason.strip() else "")
     with acting(user_id, why):
@@ -89,7 +95,7 @@ def _reason(reason: str, what: str) -> str:
 @transactional
 def cancel_sample(sample_id: int, *, reason: str, user_id: int | None = None) -> Sample:
     """Cancel with a reason (any state before VALIDADA)."""
-    return transition(sample_id, SampleState.CANCELADA, user_id=user_id,
+    return transition(sample_id, SampleState.CANCELLED, user_id=user_id,
                       reason=_reason(reason, "cancelamento"))
 
 
@@ -103,7 +109,6 @@ def reprogram(sample_id: int, new_date: dt.date, *, reason: str,
     if s.state not in machine.REPROGRAMMABLE:
         raise ValidationError(f"Uma amostra {machine.label(s.state).lower()} nao pode ser "
                               "reprogramada.", code="nao_reprogramavel")
-    from core import fmt
 
     today = fmt.today()
     # the past only as far as the previous month (a late collection is registered, not
@@ -112,14 +117,12 @@ def reprogram(sample_id: int, new_date: dt.date, *, reason: str,
     fmt.check_date(new_date, earliest=earliest, latest=today + dt.timedelta(days=365),
                    what="a nova data da coleta")
     if s.system_id is not None:
-        from lims.services import month_lock
-
         month_lock.assert_open(s.system_id, new_date, s.point_id)
-    if new_date == s.scheduled_for and s.state is SampleState.PROGRAMADA:
+    if new_date == s.scheduled_for and s.state is SampleState.SCHEDULED:
         msg = "Escolha uma data diferente da atual."
         raise ValidationError(msg, fields={"data": [msg]})
-    if s.state is SampleState.AGUARDANDO_COLETA:
-        s = transition(sample_id, SampleState.PROGRAMADA, user_id=user_id,
+    if s.state is SampleState.AWAITING_COLLECTION:
+        s = transition(sample_id, SampleState.SCHEDULED, user_id=user_id,
                        reason=f"reprogramada para {new_date:%d/%m/%Y}: {reason}")
     with acting(user_id, f"reprogramada de {s.scheduled_for:%d/%m/%Y} para {new_date:%d/%m/%Y}: {reason}"):
         s.scheduled_for = new_date
@@ -133,7 +136,7 @@ def reprogram(sample_id: int, new_date: dt.date, *, reason: str,
 def release_day(day: dt.date, *, system_id: int | None = None, user_id: int | None = None,
                 sample_ids: Iterable[int] | None = None) -> list[Sample]:
     """PROGRAMADA -> AGUARDANDO COLETA for the samples of one day (what routes are built from)."""
-    stmt = select(Sample).where(Sample.state == SampleState.PROGRAMADA,
+    stmt = select(Sample).where(Sample.state == SampleState.SCHEDULED,
                                 Sample.scheduled_for == day).order_by(Sample.id)
     if system_id is not None:
         stmt = stmt.where(Sample.system_id == system_id)
@@ -142,8 +145,8 @@ def release_day(day: dt.date, *, system_id: int | None = None, user_id: int | No
     out = list(session.scalars(stmt))
     with acting(user_id, f"liberada para coleta em {day:%d/%m/%Y}"):
         for s in out:
-            machine.check_transition(s.state, SampleState.AGUARDANDO_COLETA)
-            s.state = SampleState.AGUARDANDO_COLETA
+            machine.check_transition(s.state, SampleState.AWAITING_COLLECTION)
+            s.state = SampleState.AWAITING_COLLECTION
         session.flush()
     return out
 
@@ -177,7 +180,7 @@ class CodeSeq:
 def create_sample(point_id: int, scheduled_for: dt.date, parameter_ids: Iterable[int], *,
                   user_id: int | None = None, plan_id: int | None = None,
                   section: str | None = None, reason: str = "amostra avulsa",
-                  state: SampleState = SampleState.PROGRAMADA, is_recoleta: bool = False,
+                  state: SampleState = SampleState.SCHEDULED, is_recoleta: bool = False,
                   origin_sample_id: int | None = None, code: str | None = None,
                   planned_for: dt.date | None = None, slot: int = 0) -> Sample:
     point = session.get(CollectionPoint, point_id)
@@ -223,7 +226,7 @@ def create_recoleta_sample(*, original_sample_id: int, point_id: int, scheduled_
         ids += list(session.scalars(select(Parameter.id).where(
             Parameter.code.in_(["cloro_residual_livre", "turbidez"]))))
     return create_sample(point_id, scheduled_for, ids, user_id=user_id, is_recoleta=True,
-                         origin_sample_id=orig.id, state=SampleState.AGUARDANDO_COLETA,
+                         origin_sample_id=orig.id, state=SampleState.AWAITING_COLLECTION,
                          reason=f"recoleta: {reason}", section="rede")
 
 
@@ -272,9 +275,6 @@ def on_results_state(sample_id: int, state: SampleState | str, reason: str) -> N
 
 
 def _refs_for(rows: list[Sample]) -> list[Any]:
-    from lims.services.refs import SampleRef
-    from lims.services.registry import neighbours_map
-
     if not rows:
         return []
     points = {p.id: p for p in session.scalars(select(CollectionPoint).where(
@@ -301,16 +301,13 @@ def sample_ref(sample_id: int):  # type: ignore[no-untyped-def]
     return _refs_for([get(sample_id)])[0]
 
 
-AWAITING = (SampleState.AGUARDANDO_ANALISE, SampleState.AGUARDANDO_VALIDACAO, SampleState.VALIDADA)
+AWAITING = (SampleState.AWAITING_ANALYSIS, SampleState.AWAITING_VALIDATION, SampleState.VALIDATED)
 
 
 def awaiting_analysis_refs(parameter_code: str | None = None,
                            sample_id: int | None = None) -> list[tuple[Any, list[Any]]]:
     """Samples received (AGUARDANDO ANALISE, or sent back for reanalysis) with their
     parameters as (SampleRef, [ParameterRef]); part 2 drops those already with a result."""
-    from lims.services.refs import active_result
-    from lims.services.refs import param_ref as _param_ref
-
     stmt = (select(Sample).where(Sample.state.in_(AWAITING))
             .options(selectinload(Sample.parameters)).order_by(Sample.received_at, Sample.code))
     if sample_id is not None:
@@ -326,23 +323,49 @@ def awaiting_analysis_refs(parameter_code: str | None = None,
         params = [_param_ref(sp.parameter) for sp in s.parameters]
         if parameter_code is not None:
             params = [p for p in params if p.code == parameter_code]
-        if s.state is not SampleState.AGUARDANDO_ANALISE:
+        if s.state is not SampleState.AWAITING_ANALYSIS:
             params = [p for p in params if active_result(s.id, p.id) is None]
         if params:
             out.append((ref, params))
     return out
 
 
-def demo_sample_refs(first: dt.date, last: dt.date) -> list[tuple[Any, list[Any]]]:
-    """The demo's received and distributed samples collected in [first, last] with the
-    parameters still without a result, as (SampleRef, [ParameterRef]) (part 2 enters their
-    results). Received samples not yet distributed are left for the analysts."""
-    start = dt.datetime.combine(first, dt.time(), dt.UTC)
-    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), dt.UTC)
-    distributed = set(session.scalars(select(Sample.id).where(
-        Sample.state == SampleState.AGUARDANDO_ANALISE,
-        (Sample.assigned_analyst_id.is_not(None)) | (Sample.assigned_lab_id.is_not(None)))))
-    return sorted(((ref, params) for ref, params in awaiting_analysis_refs()
-                   if ref.collected_at is not None and start <= ref.collected_at < end
-                   and ref.id in distributed),
-                  key=lambda rp: (rp[0].collected_at, rp[0].id))
+PAGE = 200
+
+
+def search(*, state: str | None = None, system_id: int | None = None, point_id: int | None = None,
+           plan_id: int | None = None, since: dt.date | None = None, until: dt.date | None = None,
+           code: str | None = None, recoleta: bool | None = None, limit: int = PAGE,
+           offset: int = 0) -> tuple[list[Any], int]:
+    wanted = [(bool(state), lambda: Sample.state == machine.coerce(state or "")),
+              (bool(system_id), lambda: Sample.system_id == system_id),
+              (bool(point_id), lambda: Sample.point_id == point_id),
+              (bool(plan_id), lambda: Sample.plan_id == plan_id),
+              (bool(since), lambda: Sample.scheduled_for >= since),
+              (bool(until), lambda: Sample.scheduled_for <= until),
+              (bool(code), lambda: Sample.code.ilike(f"%{(code or '').strip()}%")),
+              (recoleta is not None, lambda: Sample.is_recoleta.is_(recoleta))]
+    stmt = select(Sample).where(*(clause() for given, clause in wanted if given))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = list(session.scalars(stmt.order_by(Sample.scheduled_for, Sample.code)
+                                .limit(limit).offset(offset)))
+    return rows, total
+
+
+def points_and_systems(rows: list[Any]) -> tuple[dict[int, Any], dict[int, Any]]:
+    """The collection points of `rows` and every supply system, by id."""
+    pts = {p.id: p for p in session.scalars(select(CollectionPoint).where(
+        CollectionPoint.id.in_({r.point_id for r in rows})))} if rows else {}
+    sys_ = {s.id: s for s in session.scalars(select(SupplySystem))}
+    return pts, sys_
+
+
+def state_counts() -> dict[str, int]:
+    """How many samples in each state."""
+    return dict(session.execute(select(Sample.state, func.count()).group_by(Sample.state)).all())  # type: ignore[arg-type]
+
+
+def history(sample_id: int) -> list[Any]:
+    """The sample's audited changes, oldest first."""
+    return list(session.scalars(select(AuditLog).where(
+        AuditLog.model == "lims_sample", AuditLog.row_id == str(sample_id)).order_by(AuditLog.id)))

@@ -3,10 +3,11 @@ publication, and the non-conformity event. Every change is audited with its reas
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.audit import audit_context
 from core.db import session, transactional, utcnow
@@ -14,8 +15,20 @@ from core.errors import Conflict, PermissionDenied, ValidationError
 from core.events import publish
 from lims.domain.vmp import Verdict
 from lims.events import SampleNonConformant
+from lims.models.catalogue import Parameter
 from lims.models.results import Result, ResultState, SupersedeKind
-from lims.services.results import get
+from lims.services import limits, month_lock, recoleta, samples
+from lims.services import results as rs
+from lims.services import samples as sample_svc
+from lims.services.limits import general_limit
+from lims.services.results import (
+    ParameterRef,
+    SampleRef,
+    after_validation,
+    get,
+    resolve_parameter,
+    sum_checks,
+)
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +44,6 @@ def _reason(reason: str | None, what: str) -> str:
 
 
 def _open(r: Result) -> None:
-    from lims.services import month_lock
-
     if r.system_id is not None and r.collected_on is not None:
         month_lock.assert_open(r.system_id, r.collected_on, r.point_id)
 
@@ -61,28 +72,22 @@ def validate(result_ids: Iterable[int], supervisor_id: int) -> list[Result]:
         _after_validation(r)
     for sid in {r.sample_id for r in out}:
         _sum_rules_at_validation(sid, [r for r in out if r.sample_id == sid])
-    from lims.services.results import after_validation
 
     after_validation({r.sample_id for r in out})
     return out
 
 
 def _group_of(parameter_id: int) -> str:
-    from lims.models.catalogue import Parameter
-
     p = session.get(Parameter, parameter_id)
     return str(p.group or "") if p is not None else ""
 def _sum_rules_at_validation(sample_id: int, validated: list[Result]) -> None:
     """Art. 39 at validation: when the validated results complete a sum rule (nitrate +
     nitrite) that fails, the sample is non-conforming: SampleNonConformant once."""
-    from lims.services import limits
-    from lims.services.results import resolve_parameter, sum_checks
-
     for r in validated:
         if not limits.sum_rules_with(r.parameter_code):
             continue
         for s in sum_checks(sample_id, resolve_parameter(r.parameter_id, fallback=_refs(r)[1])):
-            if s["verdict"] != Verdict.NAO_CONFORME.value:
+            if s["verdict"] != Verdict.NONCONFORMING.value:
                 continue
             terms = list(session.scalars(select(Result).where(
                 Result.sample_id == sample_id, Result.state.in_(
@@ -101,7 +106,7 @@ def _sum_rules_at_validation(sample_id: int, validated: list[Result]) -> None:
 
 
 def _after_validation(r: Result) -> None:
-    if r.verdict == Verdict.NAO_CONFORME.value and not r.nonconformity_notified:
+    if r.verdict == Verdict.NONCONFORMING.value and not r.nonconformity_notified:
         r.nonconformity_notified = True
         publish(SampleNonConformant(
             sample_id=r.sample_id, sample_code=r.sample_code, result_id=r.id,
@@ -112,7 +117,6 @@ def _after_validation(r: Result) -> None:
             severity="alta" if r.parameter_code in ("coliformes_totais", "escherichia_coli")
             else "media", parameter_group=_group_of(r.parameter_id),
         ))
-        from lims.services import recoleta
 
         recoleta.on_validated_positive(r)
 
@@ -123,8 +127,6 @@ def correct(result_id: int, new_text: str, reason: str, supervisor_id: int, *,
     """Supervisor correction of a validated value: a new validated row replaces the old one,
     which stays visible in the history with the justification. `method` says how the new value
     was measured (a lab correction of a field reading); by default the old method stays."""
-    from lims.services import results as rs
-
     reason = _reason(reason, "correcao")
     old = get(result_id)
     if old.state not in (ResultState.VALIDATED, ResultState.PUBLISHED, ResultState.ENTERED):
@@ -171,7 +173,6 @@ def reanalyse(result_id: int, reason: str, supervisor_id: int) -> Result:
         r.change_reason = reason
         session.flush()
     # the sample waits for the new analysis again (named transition, guarded in the domain)
-    from lims.services import samples
 
     samples.sent_back_for_reanalysis(r.sample_id, reason)
     return r
@@ -204,8 +205,6 @@ def publish_results(*, supervisor_id: int | None, point_id: int | None = None,
     if system_id is not None:
         stmt = stmt.where(Result.system_id == system_id)
     if year and month:
-        import datetime as dt
-
         first = dt.date(year, month, 1)
         nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
         stmt = stmt.where(Result.collected_on >= first, Result.collected_on < nxt)
@@ -219,7 +218,6 @@ def publish_results(*, supervisor_id: int | None, point_id: int | None = None,
             samples.add(r.sample_id)
             n += 1
         session.flush()
-        from lims.services import samples as sample_svc
 
         for sid in samples:
             sample_svc.results_published(sid)
@@ -234,8 +232,6 @@ def _awaiting_stmt(*, system_id: int | None = None, point_id: int | None = None,
     if point_id:
         stmt = stmt.where(Result.point_id == point_id)
     if year and month:
-        import datetime as dt
-
         first = dt.date(year, month, 1)
         nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
         stmt = stmt.where(Result.collected_on >= first, Result.collected_on < nxt)
@@ -253,8 +249,6 @@ def awaiting_publication(*, system_id: int | None = None, point_id: int | None =
 
 
 def awaiting_publication_count() -> int:
-    from sqlalchemy import func
-
     return session.scalar(select(func.count()).select_from(Result)
                           .where(Result.state == ResultState.VALIDATED)) or 0
 
@@ -266,8 +260,6 @@ def pending_validation(limit: int = 500) -> list[Result]:
 
 def _refs(r: Result):  # type: ignore[no-untyped-def]
     """Rebuild the references of an existing result (for a correction)."""
-    from lims.services.results import ParameterRef, SampleRef, resolve_parameter
-
     sample = SampleRef(id=r.sample_id, code=r.sample_code, point_id=r.point_id,
                        point_code=r.point_code, point_name=r.point_name,
                        point_kind=r.point_kind or "", system_id=r.system_id,
@@ -280,6 +272,4 @@ def _refs(r: Result):  # type: ignore[no-untyped-def]
 
 
 def _limit_from_rules(code: str):  # type: ignore[no-untyped-def]
-    from lims.services.limits import general_limit
-
     return general_limit(code)

@@ -17,19 +17,19 @@ from lims.views import (  # noqa: F401  add routes
 from lims.views.blueprints import api, bp
 
 NAV = [
-    ("Fechamento mensal", "lims.fechamento", "lims.closing.view"),
-    ("Paradas de ETA", "lims.paradas", "lims.stoppages.manage"),
-    ("Planos de amostragem", "lims.planos", "lims.plans.view"),
-    ("Recepção de amostras", "lims.recepcao", "lims.reception.receive"),
-    ("Distribuição", "lims.distribuicao", "lims.distribution.assign"),
-    ("Cadastros do laboratório", "lims.cadastros", "lims.registry.view"),
-    ("Não conformidades", "lims.relatorio_nao_conformidades", "lims.reports.view"),
-    ("Digitar resultados", "lims.resultados_grade", "lims.results.enter"),
-    ("Rotas de coleta", "lims.rotas", "lims.routes.manage"),
-    ("Minhas coletas", "lims.campo", "lims.collection.record"),
-    ("Amostras", "lims.amostras", "lims.samples.view"),
-    ("Validação", "lims.validacao", "lims.results.validate"),
-    ("Publicação", "lims.publicacao", "lims.results.publish"),
+    ("Fechamento mensal", "lims.closing_page", "lims.closing.view"),
+    ("Paradas de ETA", "lims.stoppage_list", "lims.stoppages.manage"),
+    ("Planos de amostragem", "lims.plan_list", "lims.plans.view"),
+    ("Recepção de amostras", "lims.reception_page", "lims.reception.receive"),
+    ("Distribuição", "lims.distribution", "lims.distribution.assign"),
+    ("Cadastros do laboratório", "lims.registry_home", "lims.registry.view"),
+    ("Não conformidades", "lims.nonconformity_report", "lims.reports.view"),
+    ("Digitar resultados", "lims.results_grid", "lims.results.enter"),
+    ("Rotas de coleta", "lims.route_list", "lims.routes.manage"),
+    ("Minhas coletas", "lims.field_home", "lims.collection.record"),
+    ("Amostras", "lims.sample_list", "lims.samples.view"),
+    ("Validação", "lims.validation_list", "lims.results.validate"),
+    ("Publicação", "lims.publication", "lims.results.publish"),
 ]
 
 # routes.assets: the phone page script (lims/static)

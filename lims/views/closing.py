@@ -5,10 +5,17 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import select
 
+from core import fmt
 from core.auth import require
+from core.db import session
 from core.errors import ValidationError
 from core.web import current, query_int, settings
+from lims.domain.compliance import VERDICT_LABELS
+from lims.domain.vmp import parse_decimal
+from lims.models.results import DosingConsumption
+from lims.services import closing, documents, quality, stoppages
 from lims.views.blueprints import bp
 
 
@@ -37,10 +44,8 @@ def _scope_args() -> tuple[str, int | None]:
 
 @bp.route("/fechamento")
 @require("lims.closing.view")
-def fechamento():  # type: ignore[no-untyped-def]
-    from lims.services import closing, reports
-
-    systems = reports.known_systems()
+def closing_page():  # type: ignore[no-untyped-def]
+    systems = quality.known_systems()
     year, month = _month_args()
     level, scope_id = _scope_args()
     system_id = query_int("sistema", minimum=1) or (systems[0][0] if systems else None)
@@ -49,7 +54,7 @@ def fechamento():  # type: ignore[no-untyped-def]
         scopes = closing.scopes(system_id)
         if level != "sistema" and not any((lv, i) == (level, scope_id) for lv, i, _n in scopes):
             level, scope_id = "sistema", None
-        rows, stored = reports.month_rows(system_id, year, month, level=level, scope_id=scope_id)
+        rows, stored = documents.month_rows(system_id, year, month, level=level, scope_id=scope_id)
         c = closing.closing_of(system_id, year, month, level,
                                scope_id if level != "sistema" else None)
     user = current()
@@ -59,14 +64,12 @@ def fechamento():  # type: ignore[no-untyped-def]
                            counting_rule=closing.COUNTING_RULE,
                            can_close=user is not None and user.can("lims.closing.close"),
                            can_reopen=user is not None and user.can("lims.closing.reopen"),
-                           verdicts=reports.VERDICT_PT, where=reports.WHERE_PT)
+                           verdicts=VERDICT_LABELS, where=quality.WHERE_LABELS)
 
 
 @bp.route("/fechamento/fechar", methods=["POST"])
 @require("lims.closing.close")
-def fechamento_fechar():  # type: ignore[no-untyped-def]
-    from lims.services import closing
-
+def closing_close():  # type: ignore[no-untyped-def]
     year, month = _month_args()
     level, scope_id = _scope_args()
     system_id = request.form.get("sistema", type=int)
@@ -77,32 +80,26 @@ def fechamento_fechar():  # type: ignore[no-untyped-def]
                         level=level, scope_id=scope_id,
                         auto_publish=settings().lims_auto_publish_after_closing)
     flash(f"Mês {month:02d}/{year} fechado.", "sucesso")
-    return redirect(url_for("lims.fechamento", sistema=system_id, ano=year, mes=month,
+    return redirect(url_for("lims.closing_page", sistema=system_id, ano=year, mes=month,
                             escopo=request.form.get("escopo") or "sistema"))
 
 
 @bp.route("/fechamento/<int:closing_id>/reabrir", methods=["POST"])
 @require("lims.closing.reopen")
-def fechamento_reabrir(closing_id: int):  # type: ignore[no-untyped-def]
-    from lims.services import closing
-
+def closing_reopen(closing_id: int):  # type: ignore[no-untyped-def]
     c = closing.reopen_month(closing_id, request.form.get("justificativa", ""),
                              user_id=current().id)
     flash(f"Mês {c.month:02d}/{c.year} reaberto.", "sucesso")
     escopo = str(c.level) if str(c.level) == "sistema" else f"{c.level}:{c.scope_id}"
-    return redirect(url_for("lims.fechamento", sistema=c.system_id, ano=c.year, mes=c.month,
+    return redirect(url_for("lims.closing_page", sistema=c.system_id, ano=c.year, mes=c.month,
                             escopo=escopo))
 
 
 @bp.route("/paradas", methods=["GET", "POST"])
 @require("lims.stoppages.manage")
-def paradas():  # type: ignore[no-untyped-def]
-    from zoneinfo import ZoneInfo
-
-    from lims.services import reports
-
+def stoppage_list():  # type: ignore[no-untyped-def]
     if request.method == "POST":
-        tz = ZoneInfo(settings().timezone)
+        tz = fmt.zone()
 
         def when(name: str) -> dt.datetime | None:
             raw = request.form.get(name, "").strip()
@@ -116,27 +113,21 @@ def paradas():  # type: ignore[no-untyped-def]
         start = when("inicio")
         if start is None:
             raise ValidationError("Informe o início da parada.", fields={"inicio": ["obrigatorio"]})
-        reports.register_eta_stoppage(request.form.get("eta", ""), start, ended_at=when("fim"),
+        stoppages.register_eta_stoppage(request.form.get("eta", ""), start, ended_at=when("fim"),
                                       reason=request.form.get("motivo", ""), user_id=current().id)
         flash("Parada registrada.", "sucesso")
-        return redirect(url_for("lims.paradas"))
-    from sqlalchemy import select
+        return redirect(url_for("lims.stoppage_list"))
 
-    from core.db import session
-    from lims.models.results import DosingConsumption
 
     dosing = list(session.scalars(select(DosingConsumption).order_by(
         DosingConsumption.year.desc(), DosingConsumption.month.desc(),
         DosingConsumption.eta_code, DosingConsumption.product).limit(200)))
-    return render_template("lims/fechamento_paradas.html", rows=reports.stoppages(), dosing=dosing)
+    return render_template("lims/fechamento_paradas.html", rows=stoppages.stoppages(), dosing=dosing)
 
 
 @bp.route("/dosagem", methods=["POST"])
 @require("lims.stoppages.manage")
-def dosagem():  # type: ignore[no-untyped-def]
-    from lims.domain.vmp import parse_decimal
-    from lims.services import reports
-
+def dosing():  # type: ignore[no-untyped-def]
     year, month = _month_args()
     try:
         qty = parse_decimal(request.form.get("quantidade"))
@@ -144,8 +135,8 @@ def dosagem():  # type: ignore[no-untyped-def]
         qty = None
     if qty is None:
         raise ValidationError("Quantidade inválida.", fields={"quantidade": ["invalida"]})
-    reports.record_dosing(request.form.get("eta", "").strip(), year, month,
+    stoppages.record_dosing(request.form.get("eta", "").strip(), year, month,
                           request.form.get("produto", ""), qty,
                           unit=request.form.get("unidade", "kg") or "kg")
     flash("Consumo registrado.", "sucesso")
-    return redirect(url_for("lims.paradas"))
+    return redirect(url_for("lims.stoppage_list"))

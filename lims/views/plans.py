@@ -11,8 +11,13 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from core.auth import require
+from core.db import session
 from core.errors import ValidationError
 from core.web import current
+from lims.domain.plans import FREQUENCY_LABELS
+from lims.models.plans import PlanItem
+from lims.models.registry import POINT_LABELS
+from lims.services import plans, registry
 from lims.views.blueprints import api, bp
 
 MONTHS = ["jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez"]
@@ -20,9 +25,7 @@ MONTHS = ["jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", 
 
 @bp.route("/planos", methods=["GET"])
 @require("lims.plans.view")
-def planos():  # type: ignore[no-untyped-def]
-    from lims.services import plans, registry
-
+def plan_list():  # type: ignore[no-untyped-def]
     systems = {s.id: s for s in registry.records("sistemas")}
     return render_template("lims/planos.html", rows=plans.plans(), systems=systems,
                            year=dt.date.today().year,
@@ -31,9 +34,7 @@ def planos():  # type: ignore[no-untyped-def]
 
 @bp.route("/planos", methods=["POST"])
 @require("lims.plans.edit")
-def plano_criar():  # type: ignore[no-untyped-def]
-    from lims.services import plans
-
+def plan_create():  # type: ignore[no-untyped-def]
     try:
         system_id = int(request.form.get("sistema", ""))
         year = int(request.form.get("ano", ""))
@@ -43,16 +44,12 @@ def plano_criar():  # type: ignore[no-untyped-def]
     copy = request.form.get("copiar_de", type=int)
     plan = plans.create_plan(system_id, year, user_id=current().id, copy_from=copy)
     flash("Plano criado em rascunho.", "sucesso")
-    return redirect(url_for("lims.plano", plan_id=plan.id))
+    return redirect(url_for("lims.plan_detail", plan_id=plan.id))
 
 
 @bp.route("/planos/<int:plan_id>")
 @require("lims.plans.view")
-def plano(plan_id: int):  # type: ignore[no-untyped-def]
-    from lims.domain.plans import FREQUENCY_LABELS
-    from lims.models.registry import POINT_LABELS
-    from lims.services import plans, registry
-
+def plan_detail(plan_id: int):  # type: ignore[no-untyped-def]
     plan = plans.get(plan_id)
     system = registry.record("sistemas", plan.system_id)
     table = plans.month_table(plan_id)
@@ -72,9 +69,7 @@ def plano(plan_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/planos/<int:plan_id>/itens", methods=["POST"])
 @require("lims.plans.edit")
-def plano_item(plan_id: int):  # type: ignore[no-untyped-def]
-    from lims.services import plans
-
+def plan_item(plan_id: int):  # type: ignore[no-untyped-def]
     f = request.form
     point_ids = [int(x) for x in f.getlist("ponto") if x.isdigit()]
     param_ids = [int(x) for x in f.getlist("parametro") if x.isdigit()]
@@ -88,48 +83,40 @@ def plano_item(plan_id: int):  # type: ignore[no-untyped-def]
                            section=f.get("secao") or None, custom_count=n,
                            start_month=f.get("mes_inicial", type=int) or 1, user_id=current().id)
     flash(f"{len(point_ids) * len(param_ids)} linha(s) gravada(s).", "sucesso")
-    return redirect(url_for("lims.plano", plan_id=plan_id))
+    return redirect(url_for("lims.plan_detail", plan_id=plan_id))
 
 
 @bp.route("/planos/itens/<int:item_id>/remover", methods=["POST"])
 @require("lims.plans.edit")
-def plano_item_remover(item_id: int):  # type: ignore[no-untyped-def]
-    from core.db import session
-    from lims.models.plans import PlanItem
-    from lims.services import plans
-
+def plan_item_remove(item_id: int):  # type: ignore[no-untyped-def]
     item = session.get(PlanItem, item_id)
     plan_id = item.plan_id if item else None
     plans.remove_item(item_id, user_id=current().id)
     flash("Linha removida.", "sucesso")
-    return redirect(url_for("lims.plano", plan_id=plan_id) if plan_id else url_for("lims.planos"))
+    return redirect(url_for("lims.plan_detail", plan_id=plan_id) if plan_id else url_for("lims.plan_list"))
 
 
 @bp.route("/planos/<int:plan_id>/aprovar", methods=["POST"])
 @require("lims.plans.approve")
-def plano_aprovar(plan_id: int):  # type: ignore[no-untyped-def]
-    from lims.services import plans
-
+def plan_approve(plan_id: int):  # type: ignore[no-untyped-def]
     today = dt.date.today()
     plan = plans.get(plan_id)
     gen = (today.year, today.month) if plan.year == today.year else None
     plans.approve(plan_id, user_id=current().id, justification=request.form.get("justificativa", ""),
                   generate=gen)
     flash("Plano aprovado" + (f"; amostras de {today:%m/%Y} programadas." if gen else "."), "sucesso")
-    return redirect(url_for("lims.plano", plan_id=plan_id))
+    return redirect(url_for("lims.plan_detail", plan_id=plan_id))
 
 
 @bp.route("/planos/<int:plan_id>/gerar", methods=["POST"])
 @require("lims.plans.approve")
-def plano_gerar(plan_id: int):  # type: ignore[no-untyped-def]
-    from lims.services import plans
-
+def plan_generate(plan_id: int):  # type: ignore[no-untyped-def]
     month = request.form.get("mes", type=int) or 0
     plan = plans.get(plan_id)
     made = plans.generate_month(plan_id, plan.year, month, user_id=current().id)
     flash(f"{len(made)} amostra(s) nova(s) programada(s) para {month:02d}/{plan.year}"
           + (" (o mês já estava gerado)." if not made else "."), "sucesso")
-    return redirect(url_for("lims.plano", plan_id=plan_id))
+    return redirect(url_for("lims.plan_detail", plan_id=plan_id))
 
 
 # -- JSON API ---------------------------------------------------------------------------------
@@ -155,8 +142,6 @@ def plan_json(plan, full: bool = False) -> dict:  # type: ignore[no-untyped-def]
            "aprovado_em": plan.approved_at.isoformat() if plan.approved_at else None,
            "abaixo_do_minimo": plan.below_minimum, "justificativa": plan.justification}
     if full:
-        from lims.services import plans
-
         out["itens"] = [{"id": i.id, "secao": i.section, "parametro": i.parameter.code,
                          "ponto": i.point.code, "ponto_id": i.point_id,
                          "frequencia": i.frequency, "quantidade_mes": i.custom_count,
@@ -228,8 +213,6 @@ class PlansApi(MethodView):
     @api.alt_response(200, schema=PlanOut(many=True), success=True, description="Planos")
     def get(self, args):  # type: ignore[no-untyped-def]
         """Planos de amostragem (por sistema e ano)."""
-        from lims.services import plans
-
         return [plan_json(p) for p in plans.plans(args.get("sistema"), args.get("ano"))]
 
 
@@ -240,8 +223,6 @@ class PlanApi(MethodView):
                       description="O plano, suas linhas e o minimo exigido x planejado")
     def get(self, plan_id):  # type: ignore[no-untyped-def]
         """Um plano com suas linhas e o minimo exigido x planejado por parametro e mes."""
-        from lims.services import plans
-
         return plan_json(plans.get(plan_id), full=True)
 
 
@@ -252,8 +233,6 @@ class PlanApproveApi(MethodView):
     @api.alt_response(200, schema=PlanOut, success=True, description="O plano aprovado")
     def post(self, args, plan_id):  # type: ignore[no-untyped-def]
         """Aprova o plano (abaixo do minimo exige justificativa de um Gestor) e gera o mes pedido."""
-        from lims.services import plans
-
         plan = plans.get(plan_id)
         gen = (plan.year, args["gerar_mes"]) if args.get("gerar_mes") else None
         plans.approve(plan_id, user_id=current().id, justification=args["justificativa"],
@@ -269,8 +248,6 @@ class PlanGenerateApi(MethodView):
                       description="Amostras criadas (nenhuma se o mes ja foi gerado)")
     def post(self, args, plan_id):  # type: ignore[no-untyped-def]
         """Gera (idempotente) as amostras PROGRAMADA de um mes do plano aprovado."""
-        from lims.services import plans
-
         plan = plans.get(plan_id)
         made = plans.generate_month(plan_id, plan.year, args["mes"], user_id=current().id)
         return {"criadas": len(made), "codigos": [s.code for s in made]}

@@ -3,13 +3,18 @@ labels) and distribution of the received samples to analysts or a contracted lab
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, redirect, render_template, request, session, url_for
 from flask.views import MethodView
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_load, validate
+from marshmallow import ValidationError as MaValidationError
 
 from core.auth import require
 from core.errors import ValidationError
-from core.web import current, settings
+from core.web import current
+from lims.services import reception as svc
+from lims.services import routes as route_svc
 from lims.views.blueprints import api, bp
 
 
@@ -22,9 +27,7 @@ def _temperature() -> str:
 
 @bp.route("/recepcao")
 @require("lims.reception.receive")
-def recepcao():  # type: ignore[no-untyped-def]
-    from lims.services import reception as svc
-
+def reception_page():  # type: ignore[no-untyped-def]
     last = session.pop("recepcao_ultimo", None)
     return render_template("lims/recepcao.html", last=last,
                            temperature=session.get("recepcao_temp", ""),
@@ -33,38 +36,30 @@ def recepcao():  # type: ignore[no-untyped-def]
 
 @bp.route("/recepcao", methods=["POST"])
 @require("lims.reception.receive")
-def recepcao_post():  # type: ignore[no-untyped-def]
+def reception_post():  # type: ignore[no-untyped-def]
     """Without JavaScript: one code per post, then back to the screen (post/redirect/get)."""
-    from lims.services import reception as svc
-
     temp = _temperature()
     out = svc.receive_many([request.form.get("codigo", "")], user_id=current().id,
-                           arrival_temperature=temp, tz=settings().timezone)
+                           arrival_temperature=temp)
     session["recepcao_ultimo"] = [{"ok": o.ok, "message": o.message} for o in out]
-    return redirect(url_for("lims.recepcao"))
+    return redirect(url_for("lims.reception_page"))
 
 
 @bp.route("/recepcao/foto", methods=["POST"])
 @require("lims.reception.receive")
-def recepcao_foto():  # type: ignore[no-untyped-def]
-    from lims.services import reception as svc
-
+def reception_photo():  # type: ignore[no-untyped-def]
     temp = _temperature()
     f = request.files.get("foto")
     if not f or not f.filename:
         raise ValidationError("Escolha a foto das etiquetas.", fields={"foto": ["obrigatorio"]})
-    out = svc.receive_photo(f.read(), user_id=current().id, arrival_temperature=temp,
-                            tz=settings().timezone)
+    out = svc.receive_photo(f.read(), user_id=current().id, arrival_temperature=temp)
     session["recepcao_ultimo"] = [{"ok": o.ok, "message": o.message} for o in out]
-    return redirect(url_for("lims.recepcao"))
+    return redirect(url_for("lims.reception_page"))
 
 
 @bp.route("/distribuicao")
 @require("lims.distribution.assign")
-def distribuicao():  # type: ignore[no-untyped-def]
-    from lims.services import reception as svc
-    from lims.services import routes as route_svc
-
+def distribution():  # type: ignore[no-untyped-def]
     only = request.args.get("todas") != "1"
     listed = svc.awaiting_distribution(unassigned_only=only)
     rows = [svc.view(s) for s in listed]
@@ -78,9 +73,7 @@ def distribuicao():  # type: ignore[no-untyped-def]
 
 @bp.route("/distribuicao", methods=["POST"])
 @require("lims.distribution.assign")
-def distribuicao_post():  # type: ignore[no-untyped-def]
-    from lims.services import reception as svc
-
+def distribution_post():  # type: ignore[no-untyped-def]
     ids = [int(x) for x in request.form.getlist("amostra") if x.isdigit()]
     dest = request.form.get("destino", "")
     analyst_id = int(dest[2:]) if dest.startswith("a:") and dest[2:].isdigit() else None
@@ -88,15 +81,34 @@ def distribuicao_post():  # type: ignore[no-untyped-def]
     done = svc.distribute(ids, user_id=current().id, analyst_id=analyst_id, lab_id=lab_id,
                           reason=request.form.get("motivo", ""))
     flash(f"{len(done)} amostra(s) distribuída(s).", "sucesso")
-    return redirect(url_for("lims.distribuicao"))
+    return redirect(url_for("lims.distribution"))
 
 
 # -- JSON API ---------------------------------------------------------------------------------
 
 class ReceptionIn(Schema):
-    codigo = fields.String(required=True, validate=validate.Length(1, 80))
-    temperatura = fields.String(load_default=None, allow_none=True,
+    """English field names like the answer (`code`, `temperature`); the first version's
+    `codigo` / `temperatura` are still accepted."""
+
+    code = fields.String(validate=validate.Length(1, 80),
+                         metadata={"description": "código de barras da amostra (obrigatório)"})
+    temperature = fields.String(load_default=None, allow_none=True,
                                 metadata={"description": "temperatura de chegada, °C (ex.: 4,5)"})
+    codigo = fields.String(load_only=True, validate=validate.Length(1, 80),
+                           metadata={"deprecated": True, "description": "nome antigo de `code`"})
+    temperatura = fields.String(load_only=True, allow_none=True,
+                                metadata={"deprecated": True,
+                                          "description": "nome antigo de `temperature`"})
+
+    @post_load
+    def _old_names(self, data: dict[str, Any], **_kw: Any) -> dict[str, Any]:
+        old_code, old_temp = data.pop("codigo", None), data.pop("temperatura", None)
+        data["code"] = data.get("code") or old_code
+        if data.get("temperature") is None:
+            data["temperature"] = old_temp
+        if not data["code"]:
+            raise MaValidationError({"code": ["Missing data for required field."]})
+        return data
 
 
 class ReceivedOut(Schema):
@@ -128,10 +140,8 @@ class ReceptionApi(MethodView):
 
         Codigo desconhecido: 404 `codigo_desconhecido`; segunda leitura: 409 `ja_recebida`;
         estado errado: 409 `amostra_nao_coletada` / `amostra_cancelada`. Nada e alterado."""
-        from lims.services import reception as svc
-
-        return svc.receive(data["codigo"], user_id=current().id,
-                           arrival_temperature=data.get("temperatura"), tz=settings().timezone)
+        return svc.receive(data["code"], user_id=current().id,
+                           arrival_temperature=data["temperature"])
 
 
 class DistributionIn(Schema):
@@ -152,8 +162,6 @@ class DistributionApi(MethodView):
     @api.response(200, DistributionOut)
     def post(self, data):  # type: ignore[no-untyped-def]
         """Distribui amostras recebidas para um analista ou um laboratorio (tudo ou nada)."""
-        from lims.services import reception as svc
-
         done = svc.distribute(data["amostras"], user_id=current().id,
                               analyst_id=data["analista_id"], lab_id=data["laboratorio_id"],
                               reason=data["motivo"])

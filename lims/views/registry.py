@@ -13,6 +13,9 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from core.auth import require
 from core.errors import ValidationError
 from core.web import current, settings
+from lims.services import registry
+from lims.services.photos import check_photo
+from lims.services.registry import neighbours_map
 from lims.views.blueprints import bp
 
 
@@ -31,9 +34,7 @@ def _display(rec, name: str, fk_names: dict[str, dict[str, str]]) -> str:  # typ
 
 @bp.route("/cadastros")
 @require("lims.registry.view")
-def cadastros():  # type: ignore[no-untyped-def]
-    from lims.services import registry
-
+def registry_home():  # type: ignore[no-untyped-def]
     counts = {k: len(registry.records(k)) for k in registry.ENTITIES}
     unverified = [p for p in registry.records("parametros") if p.unverified]
     return render_template("lims/cadastros.html", entities=registry.ENTITIES, counts=counts,
@@ -43,9 +44,7 @@ def cadastros():  # type: ignore[no-untyped-def]
 
 @bp.route("/cadastros/<key>")
 @require("lims.registry.view")
-def cadastro_lista(key: str):  # type: ignore[no-untyped-def]
-    from lims.services import registry
-
+def registry_list(key: str):  # type: ignore[no-untyped-def]
     e = registry.entity(key)
     q = request.args.get("q", "").strip()
     rows = registry.records(key, q=q)
@@ -75,9 +74,7 @@ def _form_values(e) -> dict[str, object]:  # type: ignore[no-untyped-def]
 @bp.route("/cadastros/<key>/novo", methods=["GET", "POST"])
 @bp.route("/cadastros/<key>/<int:record_id>", methods=["GET", "POST"])
 @require("lims.registry.edit")
-def cadastro_form(key: str, record_id: int | None = None):  # type: ignore[no-untyped-def]
-    from lims.services import registry
-
+def registry_form(key: str, record_id: int | None = None):  # type: ignore[no-untyped-def]
     e = registry.entity(key)
     rec = registry.record(key, record_id) if record_id is not None else None
     errors: dict[str, list[str]] = {}
@@ -88,7 +85,7 @@ def cadastro_form(key: str, record_id: int | None = None):  # type: ignore[no-un
             rec = registry.save(key, values, record_id=record_id, user_id=current().id,
                                 reason=request.form.get("motivo", ""))
             flash(f"{e.singular.capitalize()} salvo(a).", "sucesso")
-            return redirect(url_for("lims.cadastro_form", key=key, record_id=rec.id))
+            return redirect(url_for("lims.registry_form", key=key, record_id=rec.id))
         except ValidationError as exc:
             errors = exc.fields
             flash(exc.message, "erro")
@@ -103,8 +100,6 @@ def cadastro_form(key: str, record_id: int | None = None):  # type: ignore[no-un
     choices = {f.name: registry.field_choices(f) for f in e.fields if f.kind in ("fk", "choice")}
     extra = {}
     if key == "pontos" and rec is not None:
-        from lims.services.registry import neighbours_map
-
         up, down = neighbours_map([rec.id])[rec.id]
         extra = {"upstream": up, "downstream": down,
                  "siblings": [p for p in registry.records("pontos", system_id=rec.system_id)
@@ -115,39 +110,32 @@ def cadastro_form(key: str, record_id: int | None = None):  # type: ignore[no-un
 
 @bp.route("/cadastros/parametros/<int:record_id>/confirmar", methods=["POST"])
 @require("lims.catalogue.confirm")
-def parametro_confirmar(record_id: int):  # type: ignore[no-untyped-def]
-    from lims.services import registry
-
+def parameter_confirm(record_id: int):  # type: ignore[no-untyped-def]
     p = registry.confirm_parameter(record_id, user_id=current().id,
                                    reason=request.form.get("motivo", ""))
     flash(f"VMP de {p.name} confirmado.", "sucesso")
-    return redirect(request.referrer or url_for("lims.cadastro_lista", key="parametros"))
+    return redirect(request.referrer or url_for("lims.registry_list", key="parametros"))
 
 
 @bp.route("/cadastros/pontos/<int:record_id>/vizinhos", methods=["POST"])
 @require("lims.registry.edit")
-def ponto_vizinhos(record_id: int):  # type: ignore[no-untyped-def]
-    from lims.services import registry
-
+def point_neighbours(record_id: int):  # type: ignore[no-untyped-def]
     def ids(name: str) -> list[int]:
         return [int(x) for x in request.form.getlist(name) if x.isdigit()]
 
     registry.set_neighbours(record_id, upstream=ids("montante"), downstream=ids("jusante"),
                             user_id=current().id, reason=request.form.get("motivo", ""))
     flash("Vizinhos do ponto atualizados.", "sucesso")
-    return redirect(url_for("lims.cadastro_form", key="pontos", record_id=record_id))
+    return redirect(url_for("lims.registry_form", key="pontos", record_id=record_id))
 
 
 @bp.route("/cadastros/pontos/<int:record_id>/fotos", methods=["POST"])
 @require("lims.registry.edit")
-def ponto_foto(record_id: int):  # type: ignore[no-untyped-def]
-    from lims.services import registry
-
+def point_photo_upload(record_id: int):  # type: ignore[no-untyped-def]
     f = request.files.get("foto")
     data = f.read() if f else b""
     if not data:
         raise ValidationError("Envie uma foto JPEG ou PNG.", fields={"foto": ["JPEG ou PNG"]})
-    from lims.services.photos import check_photo
 
     ext = check_photo(data)
     rel = Path("lims") / "pontos" / f"{hashlib.sha256(data).hexdigest()}{ext}"
@@ -156,14 +144,12 @@ def ponto_foto(record_id: int):  # type: ignore[no-untyped-def]
     target.write_bytes(data)
     registry.add_point_photo(record_id, str(rel), user_id=current().id)
     flash("Foto adicionada.", "sucesso")
-    return redirect(url_for("lims.cadastro_form", key="pontos", record_id=record_id))
+    return redirect(url_for("lims.registry_form", key="pontos", record_id=record_id))
 
 
 @bp.route("/cadastros/pontos/<int:record_id>/fotos/<int:n>")
 @require("lims.registry.view")
-def ponto_foto_ver(record_id: int, n: int):  # type: ignore[no-untyped-def]
-    from lims.services import registry
-
+def point_photo(record_id: int, n: int):  # type: ignore[no-untyped-def]
     p = registry.record("pontos", record_id)
     photos = list(p.photos or [])
     if not 0 <= n < len(photos):

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Response, request
+import datetime as dt
+from dataclasses import asdict
+
+from flask import Response, abort, render_template, request
+from flask.views import MethodView
+from marshmallow import Schema, fields, validate
 
 from core.auth import require
 from core.errors import ValidationError
-from core.web import query_int
+from core.web import current, query_int
+from lims import api as lims_api
+from lims.services import documents, quality, reports, stoppages
 from lims.views.blueprints import api, bp
+from lims.views.closing import _scope_args
 from render.svg.bar_chart import Bar, bar_chart
 
 
 @bp.route("/relatorios/fechamento")
 @require("lims.reports.view")
-def relatorio_fechamento():  # type: ignore[no-untyped-def]
-    from lims.services import reports
-
+def closing_report():  # type: ignore[no-untyped-def]
     system_id = query_int("sistema", minimum=1)
     year = query_int("ano", minimum=1900, maximum=2200)
     month = query_int("mes", minimum=1, maximum=12)
@@ -23,10 +29,9 @@ def relatorio_fechamento():  # type: ignore[no-untyped-def]
         raise ValidationError("Informe sistema, ano e mês.",
                               fields={"sistema": ["obrigatorio"], "mes": ["obrigatorio"]})
     fmt = request.args.get("formato", "pdf")
-    from lims.views.closing import _scope_args
 
     level, scope_id = _scope_args()
-    content, mime, name = reports.closing_document(system_id, year, month, fmt,
+    content, mime, name = documents.closing_document(system_id, year, month, fmt,
                                                    post=request.args.get("pos") == "1",
                                                    level=level, scope_id=scope_id)
     return Response(content, mimetype=mime,
@@ -34,10 +39,7 @@ def relatorio_fechamento():  # type: ignore[no-untyped-def]
 
 
 def _args() -> tuple[int | None, int, int]:
-    import datetime as dt
-
     prev = dt.date.today().replace(day=1) - dt.timedelta(days=1)
-    from core.web import query_int
 
     system_id = query_int("sistema", minimum=1)
     year = query_int("ano", prev.year, minimum=1900, maximum=2200)
@@ -47,50 +49,40 @@ def _args() -> tuple[int | None, int, int]:
 
 @bp.route("/relatorios/sisagua.csv")
 @require("lims.reports.view")
-def relatorio_sisagua():  # type: ignore[no-untyped-def]
-    from lims.services import reports
-
+def sisagua_report():  # type: ignore[no-untyped-def]
     system_id, year, month = _args()
     if system_id is None:
         raise ValidationError("Informe o sistema.", fields={"sistema": ["obrigatorio"]})
     name = f"sisagua-controle-mensal-{system_id}-{year}-{month:02d}.csv"
-    return Response(reports.sisagua_csv(system_id, year, month), mimetype="text/csv",
+    return Response(documents.sisagua_csv(system_id, year, month), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @bp.route("/relatorios/nao-conformidades")
 @require("lims.reports.view")
-def relatorio_nao_conformidades():  # type: ignore[no-untyped-def]
-    from flask import render_template
-
-    from lims.services import reports
-
+def nonconformity_report():  # type: ignore[no-untyped-def]
     system_id, year, month = _args()
     rows = reports.nonconformities(system_id, year, month)
     head, body = reports.nonconformity_table(rows)
     title = f"Análises fora do padrão por ponto - {month:02d}/{year}"
     fmt = request.args.get("formato", "html")
     if fmt == "pdf":
-        return Response(reports.render_pdf(title, "Painel de não conformidades", head, body,
+        return Response(documents.render_pdf(title, "Painel de não conformidades", head, body,
                                            widths_mm=[50, 30, 22, 45, 35, 55, 40]),
                         mimetype="application/pdf")
     if fmt == "xlsx":
-        return Response(reports.render_xlsx(title, "Painel de não conformidades", head, body),
+        return Response(documents.render_xlsx(title, "Painel de não conformidades", head, body),
                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     chart = bar_chart("Não conformidades por ponto",
                       [Bar(point, n) for point, n in reports.by_point(rows)])
     return render_template("lims/relatorio_nao_conformidades.html", title=title, head=head,
-                           body=body, chart=chart, systems=reports.known_systems(),
+                           body=body, chart=chart, systems=quality.known_systems(),
                            system_id=system_id, year=year, month=month)
 
 
 @bp.route("/relatorios/<slug>")
 @require("lims.reports.view")
-def relatorio(slug: str):  # type: ignore[no-untyped-def]
-    from flask import abort, render_template
-
-    from lims.services import reports
-
+def report(slug: str):  # type: ignore[no-untyped-def]
     if slug not in reports.REPORTS:
         abort(404)
     label, fn = reports.REPORTS[slug]
@@ -99,23 +91,20 @@ def relatorio(slug: str):  # type: ignore[no-untyped-def]
     fmt = request.args.get("formato", "html")
     fname = f"{slug}-{system_id or 'todos'}-{year}-{month:02d}"
     if fmt == "pdf":
-        return Response(reports.render_pdf(title, label, head, body), mimetype="application/pdf",
+        return Response(documents.render_pdf(title, label, head, body), mimetype="application/pdf",
                         headers={"Content-Disposition": f'attachment; filename="{fname}.pdf"'})
     if fmt == "xlsx":
-        return Response(reports.render_xlsx(title, label, head, body),
+        return Response(documents.render_xlsx(title, label, head, body),
                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": f'attachment; filename="{fname}.xlsx"'})
     return render_template("lims/relatorio_tabela.html", title=title, head=head, body=body,
-                           slug=slug, reports=reports.REPORTS, systems=reports.known_systems(),
+                           slug=slug, reports=reports.REPORTS, systems=quality.known_systems(),
                            system_id=system_id, year=year, month=month)
 
 
 # -- JSON API ---------------------------------------------------------------------------------
 
-from dataclasses import asdict  # noqa: E402
 
-from flask.views import MethodView  # noqa: E402
-from marshmallow import Schema, fields, validate  # noqa: E402
 
 
 class QualityArgs(Schema):
@@ -205,8 +194,6 @@ class QualityApi(MethodView):
     def get(self, args, system_id):  # type: ignore[no-untyped-def]
         """Resumo mensal de qualidade (Decreto 5.440): exigidas, analisadas, conformes e o
         resultado por parametro basico."""
-        from lims import api as lims_api
-
         return asdict(lims_api.quality_summary(system_id, args["ano"], args["mes"],
                                                published_only=args["publicados"]))
 
@@ -219,8 +206,6 @@ class PublishedApi(MethodView):
                       description="Resultados publicados")
     def get(self, args):  # type: ignore[no-untyped-def]
         """Resultados PUBLICADOS, os mais recentes primeiro."""
-        from lims import api as lims_api
-
         rows = lims_api.published_results(
             point_id=args.get("ponto"), system_id=args.get("sistema"),
             parameter_code=args.get("parametro"), since=args.get("desde"), until=args.get("ate"),
@@ -235,10 +220,7 @@ class StoppageApi(MethodView):
     @api.alt_response(201, schema=CreatedIdOut, success=True, description="Parada registrada")
     def post(self, data):  # type: ignore[no-untyped-def]
         """Registra uma parada de ETA (mesma referencia = mesma parada)."""
-        from core.web import current
-        from lims.services import reports
-
-        sid = reports.register_eta_stoppage(data["eta"], data["inicio"], ended_at=data["fim"],
+        sid = stoppages.register_eta_stoppage(data["eta"], data["inicio"], ended_at=data["fim"],
                                             reason=data["motivo"], source_ref=data["referencia"],
                                             user_id=current().id)
         return {"id": sid}, 201

@@ -6,18 +6,20 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import select
 
 from core.auth import require
+from core.db import session
 from core.errors import ValidationError
 from core.web import current, settings
+from lims.models.results import AnalysisReport
+from lims.services import results as rs
 from lims.views.blueprints import bp
 
 
 @bp.route("/resultados/grade", methods=["GET", "POST"])
 @require("lims.results.enter")
-def resultados_grade():  # type: ignore[no-untyped-def]
-    from lims.services import results as rs
-
+def results_grid():  # type: ignore[no-untyped-def]
     code = request.values.get("parametro", "")
     errors: dict[str, list[str]] = {}
     flagged: set[int] = set()
@@ -29,7 +31,7 @@ def resultados_grade():  # type: ignore[no-untyped-def]
             done = rs.enter_grid(code, values, user_id=current().id, confirmed=confirmed,
                                  instrument=request.form.get("instrumento") or None)
             flash(f"{len(done)} resultado(s) registrado(s).", "sucesso")
-            return redirect(url_for("lims.resultados_grade", parametro=code))
+            return redirect(url_for("lims.results_grid", parametro=code))
         except ValidationError as exc:
             errors = exc.fields
             flash(exc.message, "erro")
@@ -62,10 +64,8 @@ def _implausible_cells(rs, code: str, values: dict[int, str],  # type: ignore[no
 
 @bp.route("/resultados/previa", methods=["POST"])
 @require("lims.results.enter")
-def resultados_previa():  # type: ignore[no-untyped-def]
+def results_preview():  # type: ignore[no-untyped-def]
     """Live VMP check for a grid cell (no writes)."""
-    from lims.services import results as rs
-
     data = request.get_json(silent=True) or {}
     sid = int(data.get("amostra", 0) or 0)
     code = str(data.get("parametro", ""))
@@ -83,13 +83,7 @@ def resultados_previa():  # type: ignore[no-untyped-def]
 
 @bp.route("/boletins", methods=["GET", "POST"])
 @require("lims.results.enter")
-def boletins():  # type: ignore[no-untyped-def]
-    from sqlalchemy import select
-
-    from core.db import session
-    from lims.models.results import AnalysisReport
-    from lims.services import results as rs
-
+def lab_reports():  # type: ignore[no-untyped-def]
     if request.method == "POST":
         f = request.files.get("arquivo")
         try:
@@ -102,6 +96,6 @@ def boletins():  # type: ignore[no-untyped-def]
                                  file_name=f.filename if f else None, entered_by_id=current().id,
                                  notes=request.form.get("observacoes") or None)
         flash(f"Boletim {rep.report_number} registrado; transcreva os resultados.", "sucesso")
-        return redirect(url_for("lims.boletins"))
+        return redirect(url_for("lims.lab_reports"))
     rows = list(session.scalars(select(AnalysisReport).order_by(AnalysisReport.id.desc()).limit(100)))
     return render_template("lims/resultado_boletins.html", rows=rows)

@@ -4,7 +4,7 @@ phone page with its offline-safe sync API."""
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
+import secrets
 
 from flask import (
     Blueprint,
@@ -20,19 +20,27 @@ from flask import (
 from flask.views import MethodView
 from marshmallow import EXCLUDE, Schema, fields, validate
 from marshmallow import ValidationError as MaValidationError
+from sqlalchemy import select
 
-from core.auth import require
+from core import fmt
+from core.auth import User, require
+from core.db import session
 from core.errors import ValidationError, error_body, flatten_locations
 from core.web import current, query_int, settings
+from lims.models.registry import SupplySystem
+from lims.services import field_entries, route_labels, route_sheet
+from lims.services import routes as svc
 from lims.views.blueprints import api, bp
+from render import labels
 
 # the phone page's own script and service worker, served locally (no CDN)
 assets = Blueprint("lims_campo", __name__, static_folder="../static/lims",
                    static_url_path="/lims/static")
 
 
+
 def today() -> dt.date:
-    return dt.datetime.now(ZoneInfo(settings().timezone)).date()
+    return fmt.today()
 
 
 def _day(value: str | None) -> dt.date:
@@ -45,11 +53,6 @@ def _day(value: str | None) -> dt.date:
 
 
 def _users_with(profile: str, permission: str):  # type: ignore[no-untyped-def]
-    from sqlalchemy import select
-
-    from core.auth import User
-    from core.db import session
-
     users = session.scalars(select(User).where(User.active.is_(True)).order_by(User.name))
     return [u for u in users if u.has_profile(profile) or u.can(permission)]
 
@@ -58,13 +61,9 @@ def _users_with(profile: str, permission: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/rotas")
 @require("lims.routes.manage")
-def rotas():  # type: ignore[no-untyped-def]
-    from lims.models.registry import SupplySystem
-    from lims.services import routes as svc
-
+def route_list():  # type: ignore[no-untyped-def]
     day = _day(request.args.get("data"))
     system_id = query_int("sistema", minimum=1)
-    from core.db import session
 
     systems = list(session.query(SupplySystem).filter_by(active=True).order_by(SupplySystem.name))
     rows = svc.list_routes(day=day)
@@ -78,9 +77,7 @@ def rotas():  # type: ignore[no-untyped-def]
 
 @bp.route("/rotas", methods=["POST"])
 @require("lims.routes.manage")
-def rotas_post():  # type: ignore[no-untyped-def]
-    from lims.services import routes as svc
-
+def route_create():  # type: ignore[no-untyped-def]
     day = _day(request.form.get("data"))
     collector = request.form.get("coletor", type=int)
     if not collector:
@@ -91,27 +88,23 @@ def rotas_post():  # type: ignore[no-untyped-def]
                         analysis_responsible_id=request.form.get("responsavel", type=int) or None,
                         notes=request.form.get("observacao") or None)
     flash(f"Rota {r.code} montada com {len(r.stops)} parada(s), {r.distance_km:.1f} km.", "sucesso")
-    return redirect(url_for("lims.rota", route_id=r.id))
+    return redirect(url_for("lims.route_detail", route_id=r.id))
 
 
 @bp.route("/rotas/<int:route_id>")
 @require("lims.routes.manage")
-def rota(route_id: int):  # type: ignore[no-untyped-def]
-    from lims.services import routes as svc
-
+def route_detail(route_id: int):  # type: ignore[no-untyped-def]
     r = svc.get_route(route_id)
     users = svc.users_by_id([r.collector_id, r.analysis_responsible_id])
-    return render_template("lims/rota.html", r=r, users=users, counts=svc.entry_counts(r.id))
+    return render_template("lims/rota.html", r=r, users=users, counts=field_entries.entry_counts(r.id))
 
 
 @bp.route("/rotas/<int:route_id>/cancelar", methods=["POST"])
 @require("lims.routes.manage")
-def rota_cancelar(route_id: int):  # type: ignore[no-untyped-def]
-    from lims.services import routes as svc
-
+def route_cancel(route_id: int):  # type: ignore[no-untyped-def]
     r = svc.cancel_route(route_id, reason=request.form.get("motivo", ""), user_id=current().id)
     flash(f"Rota {r.code} cancelada; as amostras voltaram a ficar programadas.", "sucesso")
-    return redirect(url_for("lims.rota", route_id=route_id))
+    return redirect(url_for("lims.route_detail", route_id=route_id))
 
 
 def _pdf(data: bytes, name: str) -> Response:
@@ -121,10 +114,7 @@ def _pdf(data: bytes, name: str) -> Response:
 
 @bp.route("/rotas/<int:route_id>/folha.pdf")
 @require("lims.routes.manage")
-def rota_folha(route_id: int):  # type: ignore[no-untyped-def]
-    from lims.services import route_sheet
-    from lims.services import routes as svc
-
+def route_sheet_pdf(route_id: int):  # type: ignore[no-untyped-def]
     r = svc.get_route(route_id)
     return _pdf(route_sheet.route_sheet_pdf(r.id, utility_name=settings().utility_name),
                 f"rota-{r.code}.pdf")
@@ -132,25 +122,21 @@ def rota_folha(route_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/rotas/<int:route_id>/etiquetas.pdf")
 @require("lims.routes.manage")
-def rota_etiquetas(route_id: int):  # type: ignore[no-untyped-def]
-    from lims.services import routes as svc
-
+def route_labels_pdf(route_id: int):  # type: ignore[no-untyped-def]
     r = svc.get_route(route_id)
-    layout = svc.label_layout(request.args.get("formato"))
+    layout = route_labels.label_layout(request.args.get("formato"))
     per_bottle = request.args.get("por_frasco") == "1"
     skip = query_int("pular", 0, minimum=0, maximum=layout.per_page - 1)
-    return _pdf(svc.labels_pdf(r.id, per_bottle=per_bottle, skip=skip, layout=layout),
+    return _pdf(route_labels.labels_pdf(r.id, per_bottle=per_bottle, skip=skip, layout=layout),
                 f"etiquetas-{r.code}.pdf")
 
 
 @bp.route("/rotas/<int:route_id>/etiquetas.zpl")
 @require("lims.routes.manage")
-def rota_zpl(route_id: int):  # type: ignore[no-untyped-def]
-    from lims.services import routes as svc
-
+def route_labels_zpl(route_id: int):  # type: ignore[no-untyped-def]
     r = svc.get_route(route_id)
     symbology = "datamatrix" if request.args.get("simbologia") == "datamatrix" else "code128"
-    return Response(svc.labels_zpl(r.id, per_bottle=request.args.get("por_frasco") == "1",
+    return Response(route_labels.labels_zpl(r.id, per_bottle=request.args.get("por_frasco") == "1",
                                    symbology=symbology),
                     mimetype="text/plain",
                     headers={"Content-Disposition": f'attachment; filename="etiquetas-{r.code}.zpl"'})
@@ -158,17 +144,14 @@ def rota_zpl(route_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/etiquetas.pdf")
 @require("lims.reception.receive")
-def etiquetas_amostras():  # type: ignore[no-untyped-def]
+def sample_labels_pdf():  # type: ignore[no-untyped-def]
     """Reprint the labels of some samples: /lims/etiquetas.pdf?amostra=1&amostra=2[&formato=termica]
     (formato: a4, termica, a4-datamatrix, a4-65-datamatrix, termica-datamatrix)."""
-    from lims.services import routes as svc
-    from render import labels
-
     ids = [int(x) for x in request.args.getlist("amostra") if x.isdigit()][:300]
     if not ids:
         raise ValidationError("Informe as amostras.", fields={"amostra": ["obrigatorio"]})
-    specs = svc.sample_label_specs(ids)
-    layout = svc.label_layout(request.args.get("formato"))
+    specs = route_labels.sample_label_specs(ids)
+    layout = route_labels.label_layout(request.args.get("formato"))
     if layout.per_page == 1:
         return _pdf(labels.render_thermal_pdf(specs, layout), "etiquetas.pdf")
     return _pdf(labels.render_sheet_pdf(specs, layout), "etiquetas.pdf")
@@ -178,9 +161,7 @@ def etiquetas_amostras():  # type: ignore[no-untyped-def]
 
 @bp.route("/campo")
 @require("lims.collection.record")
-def campo():  # type: ignore[no-untyped-def]
-    from lims.services import routes as svc
-
+def field_home():  # type: ignore[no-untyped-def]
     me = current()
     since = today() - dt.timedelta(days=1)
     rows = [r for r in svc.list_routes(collector_id=me.id, since=since) if r.state != "cancelada"]
@@ -189,11 +170,7 @@ def campo():  # type: ignore[no-untyped-def]
 
 @bp.route("/campo/rota/<int:route_id>")
 @require("lims.collection.record")
-def campo_rota(route_id: int):  # type: ignore[no-untyped-def]
-    import secrets
-
-    from lims.services import routes as svc
-
+def field_route(route_id: int):  # type: ignore[no-untyped-def]
     r = svc.get_route(route_id)
     me = current()
     if r.collector_id != me.id and not me.can("lims.routes.manage"):
@@ -206,17 +183,15 @@ def campo_rota(route_id: int):  # type: ignore[no-untyped-def]
     # a fresh key per form: a double tap without JavaScript is still recorded once
     keys = {st.sample_id: secrets.token_urlsafe(16) for st in r.stops}
     return render_template("lims/campo_rota.html", r=r, bottles=bottles, keys=keys,
-                           readings=svc.READINGS, now=dt.datetime.now(ZoneInfo(settings().timezone)))
+                           readings=field_entries.READINGS, now=fmt.now_local())
 
 
 @bp.route("/campo/rota/<int:route_id>/registro", methods=["POST"])
 @require("lims.collection.record")
-def campo_registro(route_id: int):  # type: ignore[no-untyped-def]
+def field_entry(route_id: int):  # type: ignore[no-untyped-def]
     """The same entry without JavaScript (a plain form post)."""
-    from lims.services import routes as svc
-
     f = request.form
-    tz = ZoneInfo(settings().timezone)
+    tz = fmt.zone()
     collected_at = None
     if f.get("hora"):
         try:
@@ -227,20 +202,20 @@ def campo_registro(route_id: int):  # type: ignore[no-untyped-def]
         collected_at = dt.datetime.combine(local_day, dt.time(hh, mm), tz).isoformat()
     data = {"key": f.get("key", ""), "sample_id": f.get("sample_id", type=int),
             "kind": f.get("kind", ""), "collected_at": collected_at,
-            "readings": {k: f.get(k, "") for k in svc.READINGS},
+            "readings": {k: f.get(k, "") for k in field_entries.READINGS},
             "latitude": f.get("latitude") or None, "longitude": f.get("longitude") or None,
             "reason": " - ".join(filter(None, [f.get("motivo_tipo"), f.get("motivo")]))}
-    res = svc.record_entry(data, user_id=current().id, data_dir=settings().data_dir)
+    res = field_entries.record_entry(data, user_id=current().id, data_dir=settings().data_dir)
     if res.status == 200:
         flash(res.body["message"] + (" (já registrado antes)" if res.replay else ""), "sucesso")
     else:
         flash(res.body["error"]["message"], "erro")
-    return redirect(url_for("lims.campo_rota", route_id=route_id))
+    return redirect(url_for("lims.field_route", route_id=route_id))
 
 
 @bp.route("/campo/sw.js")
 @require("lims.collection.record")
-def campo_sw():  # type: ignore[no-untyped-def]
+def field_service_worker():  # type: ignore[no-untyped-def]
     """The service worker lives under /lims/campo/ so that its scope covers the route pages."""
     resp = send_from_directory(assets.static_folder, "campo-sw.js", mimetype="text/javascript",
                                max_age=0)
@@ -299,8 +274,6 @@ class SyncApi(MethodView):
         Cada registro tem resposta propria: `status` 200 aceito; 4xx recusado (definitivo, nao
         reenviar). Reenviar a mesma `key` devolve a primeira resposta (`replay`: true) sem
         alterar nada."""
-        from lims.services import routes as svc
-
         uid, data_dir = current().id, settings().data_dir
         out = []
         for raw in data["entries"]:
@@ -314,7 +287,7 @@ class SyncApi(MethodView):
                         f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}"
                         for k, v in fields_.items()), fields_)})
                 continue
-            res = svc.record_entry(entry, user_id=uid, data_dir=data_dir)
+            res = field_entries.record_entry(entry, user_id=uid, data_dir=data_dir)
             out.append({"key": res.key, "status": res.status, "replay": res.replay, "body": res.body})
         return {"results": out}
 
@@ -351,8 +324,6 @@ class RouteApi(MethodView):
     @api.response(200, RouteOut)
     def get(self, route_id: int):  # type: ignore[no-untyped-def]
         """Uma rota de coleta com as paradas na ordem de visita."""
-        from lims.services import routes as svc
-
         r = svc.get_route(route_id)
         me = current()
         if r.collector_id != me.id and not me.can("lims.routes.manage"):

@@ -4,6 +4,7 @@ release for collection; JSON API for samples (list, detail, transitions) and poi
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -12,12 +13,19 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 
 from core import fmt
-from core.auth import require
+from core.auth import User, require
 from core.db import session
-from core.errors import Conflict, ValidationError
+from core.errors import Conflict, NotFound, ValidationError
 from core.web import current
+from lims import api as lims_api
 from lims.domain import samples as machine
 from lims.domain.samples import SampleState
+from lims.models.registry import Laboratory
+from lims.models.samples import Sample
+from lims.services import samples
+from lims.services.registry import neighbours_map
+from lims.services.results import results_of_sample
+from lims.services.validation import awaiting_publication_count
 from lims.views.blueprints import api, bp
 
 PAGE = 200
@@ -32,62 +40,24 @@ def _parse_date(raw: str | None, name: str) -> dt.date | None:
         raise ValidationError("Data inválida.", fields={name: ["Use aaaa-mm-dd."]}) from None
 
 
-def search(*, state: str | None = None, system_id: int | None = None, point_id: int | None = None,
-           plan_id: int | None = None, since: dt.date | None = None, until: dt.date | None = None,
-           code: str | None = None, recoleta: bool | None = None, limit: int = PAGE,
-           offset: int = 0) -> tuple[list[Any], int]:
-    from lims.models.samples import Sample
-
-    stmt = select(Sample)
-    if state:
-        stmt = stmt.where(Sample.state == machine.coerce(state))
-    if system_id:
-        stmt = stmt.where(Sample.system_id == system_id)
-    if point_id:
-        stmt = stmt.where(Sample.point_id == point_id)
-    if plan_id:
-        stmt = stmt.where(Sample.plan_id == plan_id)
-    if since:
-        stmt = stmt.where(Sample.scheduled_for >= since)
-    if until:
-        stmt = stmt.where(Sample.scheduled_for <= until)
-    if code:
-        stmt = stmt.where(Sample.code.ilike(f"%{code.strip()}%"))
-    if recoleta is not None:
-        stmt = stmt.where(Sample.is_recoleta.is_(recoleta))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = list(session.scalars(stmt.order_by(Sample.scheduled_for, Sample.code)
-                                .limit(limit).offset(offset)))
-    return rows, total
-
-
-def _lookups(rows: list[Any]) -> tuple[dict[int, Any], dict[int, Any]]:
-    from lims.models.registry import CollectionPoint, SupplySystem
-
-    pts = {p.id: p for p in session.scalars(select(CollectionPoint).where(
-        CollectionPoint.id.in_({r.point_id for r in rows})))} if rows else {}
-    sys_ = {s.id: s for s in session.scalars(select(SupplySystem))}
-    return pts, sys_
-
-
 @bp.route("/amostras")
 @require("lims.samples.view")
-def amostras():  # type: ignore[no-untyped-def]
+def sample_list():  # type: ignore[no-untyped-def]
     a = request.args
     rec = {"sim": True, "nao": False}.get(a.get("recoleta", ""))
     page = max(1, a.get("pagina", type=int) or 1)
-    rows, total = search(state=a.get("estado") or None, system_id=a.get("sistema", type=int),
+    rows, total = samples.search(state=a.get("estado") or None, system_id=a.get("sistema", type=int),
                          point_id=a.get("ponto", type=int), plan_id=a.get("plano", type=int),
                          since=_parse_date(a.get("de"), "de"), until=_parse_date(a.get("ate"), "ate"),
-                         code=a.get("codigo") or None, recoleta=rec, offset=(page - 1) * PAGE)
-    pts, systems = _lookups(rows)
-    counts = dict(session.execute(select(_state_col(), func.count()).group_by(_state_col())).all())
-    pages = -(-total // PAGE)
+                         code=a.get("codigo") or None, recoleta=rec, offset=(page - 1) * samples.PAGE)
+    pts, systems = samples.points_and_systems(rows)
+    counts = samples.state_counts()
+    pages = -(-total // samples.PAGE)
 
     def page_url(n: int) -> str | None:
         if not 1 <= n <= pages or n == page:
             return None
-        return url_for("lims.amostras", **(a.to_dict() | {"pagina": n}))
+        return url_for("lims.sample_list", **(a.to_dict() | {"pagina": n}))
 
     return render_template("lims/amostras.html", rows=rows, total=total, page=page, pages=pages,
                            prev_url=page_url(page - 1), next_url=page_url(page + 1),
@@ -96,37 +66,19 @@ def amostras():  # type: ignore[no-untyped-def]
                            can_manage=current().can("lims.samples.manage"))
 
 
-def _state_col():  # type: ignore[no-untyped-def]
-    from lims.models.samples import Sample
-
-    return Sample.state
-
-
-def history(sample_id: int) -> list[Any]:
-    from core.audit import AuditLog
-
-    return list(session.scalars(select(AuditLog).where(
-        AuditLog.model == "lims_sample", AuditLog.row_id == str(sample_id)).order_by(AuditLog.id)))
-
-
 @bp.route("/amostras/<int:sample_id>")
 @require("lims.samples.view")
-def amostra(sample_id: int):  # type: ignore[no-untyped-def]
-    from core.auth import User
-    from lims.models.registry import Laboratory
-    from lims.services import samples
-
+def sample_detail(sample_id: int):  # type: ignore[no-untyped-def]
     s = samples.get(sample_id)
-    pts, systems = _lookups([s])
+    pts, systems = samples.points_and_systems([s])
     ids = {x for x in (s.collected_by_id, s.received_by_id, s.assigned_analyst_id) if x}
     names = {u.id: u.name for u in session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
     lab = session.get(Laboratory, s.assigned_lab_id) if s.assigned_lab_id else None
     origin = samples.get(s.origin_sample_id) if s.origin_sample_id else None
-    from lims.services.results import results_of_sample
 
     return render_template("lims/amostra.html", s=s, point=pts.get(s.point_id),
                            system=systems.get(s.system_id), names=names, lab=lab, origin=origin,
-                           history=history(s.id), label=machine.label,
+                           history=samples.history(s.id), label=machine.label,
                            has_results=bool(results_of_sample(s.id, history=True)),
                            can_cancel=s.state in machine.CANCELLABLE,
                            can_reprogram=s.state in machine.REPROGRAMMABLE,
@@ -135,72 +87,63 @@ def amostra(sample_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/amostras/<int:sample_id>/cancelar", methods=["POST"])
 @require("lims.samples.manage")
-def amostra_cancelar(sample_id: int):  # type: ignore[no-untyped-def]
-    from lims.services import samples
-
+def sample_cancel(sample_id: int):  # type: ignore[no-untyped-def]
     s = samples.cancel_sample(sample_id, reason=request.form.get("motivo", ""), user_id=current().id)
     flash(f"Amostra {s.code} cancelada.", "sucesso")
-    return redirect(url_for("lims.amostra", sample_id=sample_id))
+    return redirect(url_for("lims.sample_detail", sample_id=sample_id))
 
 
 @bp.route("/amostras/<int:sample_id>/reprogramar", methods=["POST"])
 @require("lims.samples.manage")
-def amostra_reprogramar(sample_id: int):  # type: ignore[no-untyped-def]
-    from lims.services import samples
-
+def sample_reschedule(sample_id: int):  # type: ignore[no-untyped-def]
     day = _parse_date(request.form.get("data"), "data")
     if day is None:
         raise ValidationError("Informe a nova data.", fields={"data": ["obrigatoria"]})
     s = samples.reprogram(sample_id, day, reason=request.form.get("motivo", ""), user_id=current().id)
     flash(f"Amostra {s.code} reprogramada para {day:%d/%m/%Y}.", "sucesso")
-    return redirect(url_for("lims.amostra", sample_id=sample_id))
+    return redirect(url_for("lims.sample_detail", sample_id=sample_id))
 
 
 @bp.route("/amostras/liberar", methods=["POST"])
 @require("lims.samples.manage")
-def amostras_liberar():  # type: ignore[no-untyped-def]
+def samples_release():  # type: ignore[no-untyped-def]
     """PROGRAMADA -> AGUARDANDO COLETA for one day (and system): what routes are built from."""
-    from lims.services import samples
-
     day = _parse_date(request.form.get("data"), "data") or dt.date.today()
     ids = [int(x) for x in request.form.getlist("amostra") if x.isdigit()] or None
     done = samples.release_day(day, system_id=request.form.get("sistema", type=int),
                                user_id=current().id, sample_ids=ids)
     flash(f"{len(done)} amostra(s) liberada(s) para coleta em {day:%d/%m/%Y}.", "sucesso")
-    return redirect(request.referrer or url_for("lims.amostras", estado="AGUARDANDO COLETA"))
+    return redirect(request.referrer or url_for("lims.sample_list", estado="AGUARDANDO COLETA"))
 
 
 def dashboard_widgets(user) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
     if user is None or not user.can("lims.samples.view"):
         return []
-    from lims.models.samples import Sample
 
     today = fmt.today()
     due = session.scalar(select(func.count()).where(
         Sample.scheduled_for == today,
-        Sample.state.in_([SampleState.PROGRAMADA, SampleState.AGUARDANDO_COLETA]))) or 0
+        Sample.state.in_([SampleState.SCHEDULED, SampleState.AWAITING_COLLECTION]))) or 0
     waiting = session.scalar(select(func.count()).where(
-        Sample.state == SampleState.AGUARDANDO_ANALISE)) or 0
+        Sample.state == SampleState.AWAITING_ANALYSIS)) or 0
     late = session.scalar(select(func.count()).where(
         Sample.scheduled_for < today,
-        Sample.state.in_([SampleState.PROGRAMADA, SampleState.AGUARDANDO_COLETA]))) or 0
+        Sample.state.in_([SampleState.SCHEDULED, SampleState.AWAITING_COLLECTION]))) or 0
     cards = []
     if user.can("lims.results.publish"):
-        from lims.services.validation import awaiting_publication_count
-
         n = awaiting_publication_count()
         cards.append({"title": "Aguardando publicação", "value": n,
                       "hint": "resultados validados que o cidadão ainda não vê",
-                      "url": url_for("lims.publicacao"), "tone": "alerta" if n else "ok"})
+                      "url": url_for("lims.publication"), "tone": "alerta" if n else "ok"})
     return [
         *cards,
         {"title": "Coletas de hoje", "value": due, "hint": "programadas ou aguardando coleta",
-         "url": url_for("lims.amostras", de=today.isoformat(), ate=today.isoformat()),
+         "url": url_for("lims.sample_list", de=today.isoformat(), ate=today.isoformat()),
          "tone": "ok"},
         {"title": "Aguardando análise", "value": waiting, "hint": "recebidas no laboratório",
-         "url": url_for("lims.amostras", estado="AGUARDANDO ANALISE"), "tone": "ok"},
+         "url": url_for("lims.sample_list", estado="AGUARDANDO ANALISE"), "tone": "ok"},
         {"title": "Coletas atrasadas", "value": late, "hint": "data passada, sem coleta",
-         "url": url_for("lims.amostras", ate=(today - dt.timedelta(days=1)).isoformat(),
+         "url": url_for("lims.sample_list", ate=(today - dt.timedelta(days=1)).isoformat(),
                         estado="AGUARDANDO COLETA"), "tone": "alerta" if late else "ok"},
     ]
 
@@ -222,8 +165,8 @@ class SampleArgs(Schema):
 
 class TransitionIn(Schema):
     estado = fields.String(required=True, validate=validate.OneOf([
-        SampleState.AGUARDANDO_COLETA.value, SampleState.PROGRAMADA.value,
-        SampleState.CANCELADA.value]),
+        SampleState.AWAITING_COLLECTION.value, SampleState.SCHEDULED.value,
+        SampleState.CANCELLED.value]),
         metadata={"description": "AGUARDANDO COLETA (liberar), PROGRAMADA (reprogramar, com "
                                  "data) ou CANCELADA; coleta, recepção e resultados tem suas "
                                  "próprias rotas"})
@@ -256,7 +199,7 @@ def sample_json(s, full: bool = False) -> dict[str, Any]:  # type: ignore[no-unt
             "motivo_cancelamento": s.cancel_reason, "reprogramacoes": s.reprogram_count,
             "transicoes_possiveis": sorted(t.value for t in machine.allowed_targets(s.state)),
             "historico": [{"em": h.at.isoformat(), "usuario": h.username, "acao": h.action,
-                           "alteracoes": h.changes, "motivo": h.reason} for h in history(s.id)],
+                           "alteracoes": h.changes, "motivo": h.reason} for h in samples.history(s.id)],
         })
     return out
 
@@ -341,7 +284,7 @@ class SamplesApi(MethodView):
     @api.alt_response(200, schema=SamplePageOut, success=True, description="Amostras")
     def get(self, args):  # type: ignore[no-untyped-def]
         """Amostras com filtros (estado, sistema, ponto, plano, periodo, codigo, recoleta)."""
-        rows, total = search(state=args.get("estado"), system_id=args.get("sistema"),
+        rows, total = samples.search(state=args.get("estado"), system_id=args.get("sistema"),
                              point_id=args.get("ponto"), plan_id=args.get("plano"),
                              since=args.get("de"), until=args.get("ate"), code=args.get("codigo"),
                              recoleta=args.get("recoleta"), limit=args["limite"],
@@ -355,8 +298,6 @@ class SampleApi(MethodView):
     @api.alt_response(200, schema=SampleFullOut, success=True, description="A amostra")
     def get(self, sample_id):  # type: ignore[no-untyped-def]
         """Uma amostra com leituras de campo, transicoes possiveis e historico."""
-        from lims.services import samples
-
         return sample_json(samples.get(sample_id), full=True)
 
 
@@ -366,9 +307,6 @@ class SampleByCodeApi(MethodView):
     @api.alt_response(200, schema=SampleFullOut, success=True, description="A amostra")
     def get(self, code):  # type: ignore[no-untyped-def]
         """Uma amostra pelo codigo de barras."""
-        from core.errors import NotFound
-        from lims.services import samples
-
         s = samples.get_by_code(code)
         if s is None:
             raise NotFound(f"Código {code} desconhecido.")
@@ -383,18 +321,16 @@ class SampleTransitionApi(MethodView):
                       description="A amostra no novo estado")
     def post(self, args, sample_id):  # type: ignore[no-untyped-def]
         """Muda o estado: liberar para coleta, reprogramar (nova data e motivo) ou cancelar (motivo)."""
-        from lims.services import samples
-
         target, reason, uid = args["estado"], args["motivo"], current().id
-        if target == SampleState.CANCELADA:
+        if target == SampleState.CANCELLED:
             s = samples.cancel_sample(sample_id, reason=reason, user_id=uid)
-        elif target == SampleState.PROGRAMADA:
+        elif target == SampleState.SCHEDULED:
             if not args.get("data"):
                 raise ValidationError("Informe a nova data.", fields={"data": ["obrigatoria"]})
             s = samples.reprogram(sample_id, args["data"], reason=reason, user_id=uid)
         else:
             s = samples.get(sample_id)
-            if s.state is not SampleState.PROGRAMADA:
+            if s.state is not SampleState.SCHEDULED:
                 machine.check_transition(s.state, target)
                 raise Conflict("Transição inválida.")
             s = samples.transition(sample_id, target, user_id=uid, reason=reason or "liberada para coleta")
@@ -407,10 +343,6 @@ class SystemsApi(MethodView):
     @api.alt_response(200, schema=SystemOut(many=True), success=True, description="Sistemas")
     def get(self):  # type: ignore[no-untyped-def]
         """Sistemas de abastecimento ativos."""
-        from dataclasses import asdict
-
-        from lims import api as lims_api
-
         return [asdict(s) for s in lims_api.systems()]
 
 
@@ -422,11 +354,6 @@ class PointsApi(MethodView):
                       description="Pontos de coleta")
     def get(self, args):  # type: ignore[no-untyped-def]
         """Pontos de coleta ativos (opcionalmente de um sistema), com vizinhos de montante/jusante."""
-        from dataclasses import asdict
-
-        from lims import api as lims_api
-        from lims.services.registry import neighbours_map
-
         pts = lims_api.points(args.get("sistema"))
         links = neighbours_map([p.id for p in pts])
         return [asdict(p) | {"montante": links[p.id][0], "jusante": links[p.id][1]} for p in pts]

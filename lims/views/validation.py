@@ -4,40 +4,41 @@ cancellation and publication."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask.views import MethodView
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
 
-from core.auth import require
-from core.errors import ValidationError
+from core.auth import User, require
+from core.db import session
+from core.errors import NotFound, ValidationError
 from core.web import current
+from lims.models.results import Recoleta
+from lims.services import recoleta, registry, validation
+from lims.services import results as rs
 from lims.views.blueprints import api, bp
 
 
 @bp.route("/validacao")
 @require("lims.results.validate")
-def validacao():  # type: ignore[no-untyped-def]
-    from lims.services import validation
-
+def validation_list():  # type: ignore[no-untyped-def]
     return render_template("lims/validacao_lista.html", rows=validation.pending_validation(),
                            me=current().id)
 
 
 @bp.route("/validacao", methods=["POST"])
 @require("lims.results.validate")
-def validacao_post():  # type: ignore[no-untyped-def]
-    from lims.services import validation
-
+def validation_post():  # type: ignore[no-untyped-def]
     ids = [int(x) for x in request.form.getlist("resultado") if x.isdigit()]
     if not ids:
         raise ValidationError("Marque ao menos um resultado.", fields={"resultado": ["vazio"]})
     done = validation.validate(ids, current().id)
     flash(f"{len(done)} resultado(s) validado(s).", "sucesso")
-    return redirect(url_for("lims.validacao"))
+    return redirect(url_for("lims.validation_list"))
 
 
 @bp.route("/resultados/<int:result_id>/<acao>", methods=["POST"])
 @require("lims.results.validate")
-def resultado_acao(result_id: int, acao: str):  # type: ignore[no-untyped-def]
-    from lims.services import validation
-
+def result_action(result_id: int, acao: str):  # type: ignore[no-untyped-def]
     reason = request.form.get("justificativa", "")
     uid = current().id
     if acao == "corrigir":
@@ -52,7 +53,7 @@ def resultado_acao(result_id: int, acao: str):  # type: ignore[no-untyped-def]
         flash("Resultado cancelado.", "sucesso")
     else:
         raise ValidationError("Ação inválida.")
-    return redirect(request.referrer or url_for("lims.validacao"))
+    return redirect(request.referrer or url_for("lims.validation_list"))
 
 
 def _publication_filters(args) -> dict[str, int | None]:  # type: ignore[no-untyped-def]
@@ -72,11 +73,9 @@ def _publication_filters(args) -> dict[str, int | None]:  # type: ignore[no-unty
 
 @bp.route("/publicacao")
 @require("lims.results.publish")
-def publicacao():  # type: ignore[no-untyped-def]
+def publication():  # type: ignore[no-untyped-def]
     """The Supervisor's publishing step: validated results, filtered by system, point and
     month, shown as citizens will read them on the portal, then published."""
-    from lims.services import registry, validation
-
     filters = _publication_filters(request.args)
     rows = validation.awaiting_publication(**filters)
     systems = registry.records("sistemas")
@@ -89,9 +88,7 @@ def publicacao():  # type: ignore[no-untyped-def]
 
 @bp.route("/publicacao", methods=["POST"])
 @require("lims.results.publish")
-def publicar():  # type: ignore[no-untyped-def]
-    from lims.services import validation
-
+def publication_post():  # type: ignore[no-untyped-def]
     ids = [int(x) for x in request.form.getlist("resultado") if x.isdigit()]
     filters = _publication_filters(request.form)
     if request.form.get("todos"):
@@ -102,14 +99,12 @@ def publicar():  # type: ignore[no-untyped-def]
         raise ValidationError("Marque ao menos um resultado ou publique todos os filtrados.",
                               fields={"resultado": ["vazio"]})
     flash(f"{n} resultado(s) publicado(s): já aparecem no portal do cidadão.", "sucesso")
-    return redirect(url_for("lims.publicacao", sistema=filters["system_id"],
+    return redirect(url_for("lims.publication", sistema=filters["system_id"],
                             ponto=filters["point_id"], mes=request.form.get("mes") or None))
 
 
 # -- JSON API ---------------------------------------------------------------------------------
 
-from flask.views import MethodView  # noqa: E402
-from marshmallow import Schema, fields, validate  # noqa: E402
 
 
 class ValidateIn(Schema):
@@ -128,28 +123,17 @@ class ValidateApi(MethodView):
                       description="Ids dos resultados validados")
     def post(self, data):  # type: ignore[no-untyped-def]
         """Valida resultados (quatro olhos: quem analisou ou digitou nao valida)."""
-        from lims.services import validation
-
         done = validation.validate(data["resultados"], current().id)
         return {"validados": [r.id for r in done]}
 
 
 @bp.route("/amostras/<int:sample_id>/resultados")
 @require("lims.closing.view")
-def resultados_amostra(sample_id: int):  # type: ignore[no-untyped-def]
+def sample_results(sample_id: int):  # type: ignore[no-untyped-def]
     """Every result of a sample with its history (corrected, reanalysed, cancelled values stay
     visible with who and why)."""
-    from sqlalchemy import select
-
-    from core.auth import User
-    from core.db import session
-    from lims.models.results import Recoleta
-    from lims.services import results as rs
-
     rows = rs.results_of_sample(sample_id, history=True)
     if not rows:
-        from core.errors import NotFound
-
         raise NotFound("Amostra sem resultados.")
     ids = {x for r in rows for x in (r.analyst_id, r.validated_by_id, r.entered_by_id) if x}
     names = {u.id: u.name for u in session.scalars(select(User).where(User.id.in_(ids)))}
@@ -164,20 +148,16 @@ def resultados_amostra(sample_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/resultados/<int:result_id>/recoleta", methods=["POST"])
 @require("lims.recoleta.manage")
-def recoleta_gerar(result_id: int):  # type: ignore[no-untyped-def]
-    from lims.services import recoleta
-
+def recoleta_generate(result_id: int):  # type: ignore[no-untyped-def]
     recs = recoleta.schedule(result_id, automatic=False, reason=request.form.get("motivo", ""),
                              user_id=current().id)
     flash(f"{len(recs)} recoleta(s) programada(s).", "sucesso")
-    return redirect(request.referrer or url_for("lims.validacao"))
+    return redirect(request.referrer or url_for("lims.validation_list"))
 
 
 @bp.route("/recoletas/<int:recoleta_id>/cancelar", methods=["POST"])
 @require("lims.recoleta.manage")
-def recoleta_cancelar(recoleta_id: int):  # type: ignore[no-untyped-def]
-    from lims.services import recoleta
-
+def recoleta_cancel(recoleta_id: int):  # type: ignore[no-untyped-def]
     recoleta.cancel(recoleta_id, request.form.get("motivo", ""), current().id)
     flash("Recoleta cancelada.", "sucesso")
-    return redirect(request.referrer or url_for("lims.validacao"))
+    return redirect(request.referrer or url_for("lims.validation_list"))

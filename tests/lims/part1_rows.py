@@ -31,7 +31,7 @@ def ensure_parameter(ref) -> Parameter:  # type: ignore[no-untyped-def]
     return p
 
 
-def ensure_sample(ref, params=(), state: SampleState = SampleState.AGUARDANDO_ANALISE) -> Sample:  # type: ignore[no-untyped-def]
+def ensure_sample(ref, params=(), state: SampleState = SampleState.AWAITING_ANALYSIS) -> Sample:  # type: ignore[no-untyped-def]
     """System, point, parameters and the sample of `ref` (created once, same ids)."""
     if ref.system_id is not None and session.get(SupplySystem, ref.system_id) is None:
         session.add(SupplySystem(id=ref.system_id, code=f"TESTE-{ref.system_id}",

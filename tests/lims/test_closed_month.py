@@ -15,7 +15,7 @@ from lims.domain.samples import SampleState
 from lims.models.closing import ClosingLevel, MonthSummary
 from lims.models.results import Result, ResultState
 from lims.models.samples import Sample, SampleParameter
-from lims.services import closing, reports, validation
+from lims.services import closing, documents, validation
 from lims.services import results as rs
 from tests.lims.part1_rows import small_system
 
@@ -25,7 +25,7 @@ _seq = iter(range(1, 100_000))
 
 
 def collected(w: dict, point: str, day: int, params: tuple[str, ...] = (),
-              state: SampleState = SampleState.COLETADA) -> Sample:
+              state: SampleState = SampleState.COLLECTED) -> Sample:
     """A sample of the previous month collected at `point` (small_system's codes)."""
     pt = w["points"][point]
     when = dt.datetime(Y, M, min(day, PREV.day), 13, tzinfo=dt.UTC)
@@ -57,7 +57,7 @@ def field(w: dict, point: str, day: int, who, **readings: str) -> list[Result]:
 
 
 def lab(w: dict, point: str, day: int, who, code: str, text: str) -> Result:
-    s = collected(w, point, day, (code,), state=SampleState.AGUARDANDO_ANALISE)
+    s = collected(w, point, day, (code,), state=SampleState.AWAITING_ANALYSIS)
     from lims.services import samples
 
     ref = samples.sample_ref(s.id)
@@ -67,7 +67,7 @@ def lab(w: dict, point: str, day: int, who, code: str, text: str) -> Result:
 
 
 def rows_of(system_id: int, **kw) -> dict[tuple[str, str], closing.ReportRow]:
-    return {(r.parameter_code, r.where): r for r in reports.month_rows(system_id, Y, M, **kw)[0]}
+    return {(r.parameter_code, r.where): r for r in documents.month_rows(system_id, Y, M, **kw)[0]}
 
 
 def test_field_readings_become_results_waiting_for_four_eyes(w, people):
@@ -266,7 +266,7 @@ def test_closing_page_closes_and_reopens_one_scope(w, people, client, db, login_
                                                      "escopo": f"reservatorio:{res}"})
     assert r.status_code == 302 and f"escopo=reservatorio:{res}" in r.headers["Location"]
     c = closing.closing_of(sysid, Y, M, ClosingLevel.RESERVOIR, res)
-    assert closing._closed(c) and not closing.is_closed(sysid, Y, M)
+    assert closing.is_closed_record(c) and not closing.is_closed(sysid, Y, M)
     html = client.get(url).get_data(as_text=True)
     assert "Números gravados no fechamento" in html
     pdf = client.get(f"/lims/relatorios/fechamento?sistema={sysid}&ano={Y}&mes={M}"
@@ -276,7 +276,7 @@ def test_closing_page_closes_and_reopens_one_scope(w, people, client, db, login_
                       ).status_code in (302, 422)
     client.post(f"/lims/fechamento/{c.id}/reabrir",
                 data={"justificativa": "laudo externo chegou depois do fechamento"})
-    assert not closing._closed(closing.closing_of(sysid, Y, M, ClosingLevel.RESERVOIR, res))
+    assert not closing.is_closed_record(closing.closing_of(sysid, Y, M, ClosingLevel.RESERVOIR, res))
 
 
 def test_a_sample_read_only_in_the_field_waits_for_validation_once_received(w, people):
@@ -291,9 +291,9 @@ def test_a_sample_read_only_in_the_field_waits_for_validation_once_received(w, p
     reception.receive(s.code, user_id=people["analista"].id)
     from core.db import session
 
-    assert session.get(Sample, s.id).state == SampleState.AGUARDANDO_VALIDACAO
+    assert session.get(Sample, s.id).state == SampleState.AWAITING_VALIDATION
     # a sample with a parameter still for the bench waits for it, as before
     s2 = collected(w, "R2", 6, ("cloro_residual_livre", "coliformes_totais"))
     rs.enter_field_readings(s2.id, {"cloro_residual_livre": "0,9"}, collector_id=people["coletor"].id)
     reception.receive(s2.code, user_id=people["analista"].id)
-    assert session.get(Sample, s2.id).state == SampleState.AGUARDANDO_ANALISE
+    assert session.get(Sample, s2.id).state == SampleState.AWAITING_ANALYSIS

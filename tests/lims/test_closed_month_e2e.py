@@ -14,7 +14,7 @@ import pytest
 
 from lims import api
 from lims.domain.samples import SampleState
-from lims.services import closing, registry, reports, validation
+from lims.services import closing, documents, quality, registry, validation
 from tests.lims.test_closed_month import M, Y, collected, field, lab, people, w  # noqa: F401
 
 
@@ -67,7 +67,7 @@ def _readers(client, sysid: int) -> dict[str, dict[str, tuple]]:
 
 
 def _sisagua(sysid: int) -> dict[tuple[str, str], str]:
-    return {(r[4], r[5]): r[7] for r in reports.sisagua_rows(sysid, Y, M)
+    return {(r[4], r[5]): r[7] for r in documents.sisagua_rows(sysid, Y, M)
             if r[6] == "Número de amostras analisadas"}
 
 
@@ -89,7 +89,7 @@ def test_month_closed_then_every_reader_shows_the_closing_numbers(w, people, cli
     assert (out_cl.analysed, out_cl.field_readings, out_cl.verdict) == (5, 5, "conforme")
     assert by[("coliformes_totais", "rede")].nonconforming == 1
     expected = {p.parameter_code: (p.analysed, p.conforming, p.verdict)
-                for p in reports.summarise(report, api.BASIC_PARAMETER_CODES)}
+                for p in quality.summarise(report, api.BASIC_PARAMETER_CODES)}
     assert expected["cloro_residual_livre"] == (11, 10, "nao_conforme")
     sis_expected = {("SISTEMA DE DISTRIBUIÇÃO", "Cloro Residual Livre (mg/L)"): "6",
                     ("SAÍDA DO TRATAMENTO", "Cloro Residual Livre (mg/L)"): "5",
@@ -103,7 +103,7 @@ def test_month_closed_then_every_reader_shows_the_closing_numbers(w, people, cli
             for code in ("cloro_residual_livre", "turbidez", "coliformes_totais"):
                 assert figures[code] == expected[code], (reader, code)
         assert _sisagua(sysid) == sis_expected
-        doc, _mime, _name = reports.closing_document(sysid, Y, M, "xlsx", post=True)
+        doc, _mime, _name = documents.closing_document(sysid, Y, M, "xlsx", post=True)
         assert doc
 
     check()
@@ -118,7 +118,7 @@ def test_month_closed_then_every_reader_shows_the_closing_numbers(w, people, cli
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=30)
     if (now.astimezone(tz).year, now.astimezone(tz).month) == (Y, M):
         pytest.skip("the first hours of the month in UTC are still the closed month locally")
-    s = collected(w, "R1", 1, state=SampleState.COLETADA)
+    s = collected(w, "R1", 1, state=SampleState.COLLECTED)
     s.collected_at, s.scheduled_for = now, now.date()
     from lims.services import results as rs
 

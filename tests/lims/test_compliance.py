@@ -59,8 +59,8 @@ def turb_limit(treat: str) -> Limit:
 
 
 EVERY = c.every_sample()
-OK, NC, SD, IND = (c.MonthVerdict.CONFORME, c.MonthVerdict.NAO_CONFORME,
-                   c.MonthVerdict.SEM_DADOS, c.MonthVerdict.INDETERMINADO)
+OK, NC, SD, IND = (c.MonthVerdict.CONFORMING, c.MonthVerdict.NONCONFORMING,
+                   c.MonthVerdict.NO_DATA, c.MonthVerdict.UNDETERMINED)
 ECOLI, CT, CL, TR, F = (CATALOGUE["escherichia_coli"], CATALOGUE["coliformes_totais"],
                         CATALOGUE["cloro_residual_livre"], CATALOGUE["turbidez_rede"],
                         CATALOGUE["fluoreto"])
@@ -155,21 +155,21 @@ def test_rule_texts_say_the_threshold_from_data():
 
 UNDECIDABLE = [
     # LQ above the VMP: "< LQ" cannot be judged; the month is INDETERMINADO only if it matters
-    ("every: 1 indecidivel", c.every_sample(), [Verdict.CONFORME] * 9 + [Verdict.INDETERMINADO], IND),
+    ("every: 1 indecidivel", c.every_sample(), [Verdict.CONFORMING] * 9 + [Verdict.UNDETERMINED], IND),
     ("every: indecidivel + falha", c.every_sample(),
-     [Verdict.NAO_CONFORME, Verdict.INDETERMINADO], NC),
+     [Verdict.NONCONFORMING, Verdict.UNDETERMINED], NC),
     ("max1: 0 falhas 1 indecidivel", ct_network(10_000),
-     [Verdict.CONFORME] * 9 + [Verdict.INDETERMINADO], OK),
+     [Verdict.CONFORMING] * 9 + [Verdict.UNDETERMINED], OK),
     ("max1: 1 falha 1 indecidivel", ct_network(10_000),
-     [Verdict.CONFORME] * 8 + [Verdict.NAO_CONFORME, Verdict.INDETERMINADO], IND),
+     [Verdict.CONFORMING] * 8 + [Verdict.NONCONFORMING, Verdict.UNDETERMINED], IND),
     ("95%: 19 ok 1 indecidivel de 20", ct_network(20_000),
-     [Verdict.CONFORME] * 19 + [Verdict.INDETERMINADO], OK),
+     [Verdict.CONFORMING] * 19 + [Verdict.UNDETERMINED], OK),
     ("95%: 18 ok 2 indecidiveis de 20", ct_network(20_000),
-     [Verdict.CONFORME] * 18 + [Verdict.INDETERMINADO] * 2, IND),
+     [Verdict.CONFORMING] * 18 + [Verdict.UNDETERMINED] * 2, IND),
     ("95%: 17 ok 1 falha 2 indecidiveis", ct_network(20_000),
-     [Verdict.CONFORME] * 17 + [Verdict.NAO_CONFORME] + [Verdict.INDETERMINADO] * 2, IND),
+     [Verdict.CONFORMING] * 17 + [Verdict.NONCONFORMING] + [Verdict.UNDETERMINED] * 2, IND),
     ("95%: 17 ok 2 falhas 1 indecidivel", ct_network(20_000),
-     [Verdict.CONFORME] * 17 + [Verdict.NAO_CONFORME] * 2 + [Verdict.INDETERMINADO], NC),
+     [Verdict.CONFORMING] * 17 + [Verdict.NONCONFORMING] * 2 + [Verdict.UNDETERMINED], NC),
 ]
 
 
@@ -207,6 +207,6 @@ def test_percentile_nearest_rank():
 
 
 def test_percent_conforming_display():
-    r = c.evaluate(ct_network(20_000), [c.Outcome(Verdict.CONFORME)] * 18 + [c.Outcome(Verdict.NAO_CONFORME)])
+    r = c.evaluate(ct_network(20_000), [c.Outcome(Verdict.CONFORMING)] * 18 + [c.Outcome(Verdict.NONCONFORMING)])
     assert r.percent_conforming == D("94.7")
     assert Qualifier.LT_LD.value == "<LD"

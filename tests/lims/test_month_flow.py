@@ -22,6 +22,7 @@ from lims.domain.samples import SampleState
 from lims.models.plans import PlanState
 from lims.models.registry import Laboratory
 from lims.models.samples import Sample
+from lims.services import field_entries, route_labels
 from render import labels
 from tests.lims.part1_rows import full_plan, small_system
 
@@ -48,7 +49,7 @@ def test_a_month_of_one_system(db, make_user, tmp_path):
     with pytest.raises(ValidationError) as exc:
         plans.approve(low.id, user_id=sup.id, generate=(YEAR, MONTH))
     assert exc.value.code == "abaixo_do_minimo"
-    assert low.state == PlanState.RASCUNHO
+    assert low.state == PlanState.DRAFT
     assert not list(session.scalars(select(Sample).where(Sample.plan_id == low.id)))
 
     # 2. the full plan passes and generates the month, idempotently
@@ -56,7 +57,7 @@ def test_a_month_of_one_system(db, make_user, tmp_path):
     assert plans.minimum_check(plan.id).ok
     plans.approve(plan.id, user_id=sup.id, generate=(YEAR, MONTH))
     month = list(session.scalars(select(Sample).where(Sample.plan_id == plan.id)))
-    assert len(month) > 20 and all(s.state == SampleState.PROGRAMADA for s in month)
+    assert len(month) > 20 and all(s.state == SampleState.SCHEDULED for s in month)
     assert plans.generate_month(plan.id, YEAR, MONTH, user_id=sup.id) == []
     days = sorted({s.scheduled_for for s in month})
 
@@ -66,7 +67,7 @@ def test_a_month_of_one_system(db, make_user, tmp_path):
         r = routes.build_route(day, collector.id, user_id=sup.id, system_id=w["system"].id,
                                analysis_responsible_id=analyst.id)
         built.append(r)
-        assert routes.labels_pdf(r.id).startswith(b"%PDF")
+        assert route_labels.labels_pdf(r.id).startswith(b"%PDF")
         for st in r.stops:
             at = dt.datetime.combine(day, dt.time(9, 30), TZ) + dt.timedelta(minutes=7 * st.position)
             data = {"key": f"month-{st.sample_id}-col", "sample_id": st.sample_id, "kind": "coletada",
@@ -78,17 +79,17 @@ def test_a_month_of_one_system(db, make_user, tmp_path):
                 data = {"key": f"month-{st.sample_id}-nc", "sample_id": st.sample_id,
                         "kind": "nao_coletada", "reason": "Local fechado - escola em reforma"}
                 skipped = st.sample
-            res = routes.record_entry(data, user_id=collector.id, data_dir=tmp_path)
+            res = field_entries.record_entry(data, user_id=collector.id, data_dir=tmp_path)
             assert res.status == 200, res.body
-            replay = routes.record_entry(data, user_id=collector.id, data_dir=tmp_path)
+            replay = field_entries.record_entry(data, user_id=collector.id, data_dir=tmp_path)
             assert replay.replay and replay.body == res.body  # the phone resent it: no change
-    assert skipped is not None and skipped.state == SampleState.PROGRAMADA
+    assert skipped is not None and skipped.state == SampleState.SCHEDULED
     assert skipped.not_collected_reason == "Local fechado - escola em reforma"
 
     # the first route printed: sheet + labels, and a label PNG read back with pyzbar
     first = built[0]
     assert route_sheet.route_sheet_pdf(first.id).startswith(b"%PDF")
-    spec = routes.label_specs(first)[0]
+    spec = route_labels.label_specs(first)[0]
     assert labels.decode(labels.render_label_png(spec)) == [first.stops[0].sample.code]
 
     # the skipped sample: reprogrammed to the last day of the month, collected on a new route
@@ -97,19 +98,19 @@ def test_a_month_of_one_system(db, make_user, tmp_path):
     extra = routes.build_route(new_day, collector.id, user_id=sup.id, sample_ids=[skipped.id])
     assert [st.sample_id for st in extra.stops] == [skipped.id]
     at = dt.datetime.combine(new_day, dt.time(10), TZ)
-    assert routes.record_entry({"key": "month-recollect", "sample_id": skipped.id, "kind": "coletada",
+    assert field_entries.record_entry({"key": "month-recollect", "sample_id": skipped.id, "kind": "coletada",
                                 "collected_at": at.isoformat()}, user_id=collector.id,
                                data_dir=tmp_path).status == 200
-    assert all(s.state == SampleState.COLETADA for s in month)
+    assert all(s.state == SampleState.COLLECTED for s in month)
 
     # 4. reception by code, a second scan refused
     temps = iter(["4,0", "5,5", "3,2", "6,0"] * 100)
     for s in sorted(month, key=lambda s: s.collected_at):
         r = reception.receive(s.code, user_id=receiver.id, arrival_temperature=next(temps))
-        assert r.state == SampleState.AGUARDANDO_ANALISE and r.parameters
+        assert r.state == SampleState.AWAITING_ANALYSIS and r.parameters
     with pytest.raises(Conflict):
         reception.receive(month[0].code, user_id=receiver.id)
-    assert all(s.state == SampleState.AGUARDANDO_ANALISE and s.received_by_id == receiver.id
+    assert all(s.state == SampleState.AWAITING_ANALYSIS and s.received_by_id == receiver.id
                for s in month)
 
     # 5. distribution: microbiology to the contracted lab, the rest to the analyst

@@ -14,14 +14,14 @@ from lims.domain import samples as m
 from lims.domain.samples import SampleState as S
 
 ALLOWED = {
-    (S.PROGRAMADA, S.AGUARDANDO_COLETA), (S.PROGRAMADA, S.CANCELADA),
-    (S.AGUARDANDO_COLETA, S.COLETADA), (S.AGUARDANDO_COLETA, S.PROGRAMADA),
-    (S.AGUARDANDO_COLETA, S.CANCELADA),
-    (S.COLETADA, S.AGUARDANDO_ANALISE), (S.COLETADA, S.CANCELADA),
-    (S.AGUARDANDO_ANALISE, S.AGUARDANDO_VALIDACAO), (S.AGUARDANDO_ANALISE, S.CANCELADA),
-    (S.AGUARDANDO_VALIDACAO, S.VALIDADA), (S.AGUARDANDO_VALIDACAO, S.AGUARDANDO_ANALISE),
-    (S.AGUARDANDO_VALIDACAO, S.CANCELADA),
-    (S.VALIDADA, S.PUBLICADA), (S.VALIDADA, S.AGUARDANDO_VALIDACAO),
+    (S.SCHEDULED, S.AWAITING_COLLECTION), (S.SCHEDULED, S.CANCELLED),
+    (S.AWAITING_COLLECTION, S.COLLECTED), (S.AWAITING_COLLECTION, S.SCHEDULED),
+    (S.AWAITING_COLLECTION, S.CANCELLED),
+    (S.COLLECTED, S.AWAITING_ANALYSIS), (S.COLLECTED, S.CANCELLED),
+    (S.AWAITING_ANALYSIS, S.AWAITING_VALIDATION), (S.AWAITING_ANALYSIS, S.CANCELLED),
+    (S.AWAITING_VALIDATION, S.VALIDATED), (S.AWAITING_VALIDATION, S.AWAITING_ANALYSIS),
+    (S.AWAITING_VALIDATION, S.CANCELLED),
+    (S.VALIDATED, S.PUBLISHED), (S.VALIDATED, S.AWAITING_VALIDATION),
 }
 
 
@@ -45,22 +45,22 @@ def test_every_pair_of_states(a, b):
 
 
 def test_cancel_only_before_validada_and_terminal_states():
-    assert {S.PROGRAMADA, S.AGUARDANDO_COLETA, S.COLETADA,
-                             S.AGUARDANDO_ANALISE, S.AGUARDANDO_VALIDACAO} == m.CANCELLABLE
-    assert not m.allowed_targets(S.PUBLICADA) and not m.allowed_targets(S.CANCELADA)
+    assert {S.SCHEDULED, S.AWAITING_COLLECTION, S.COLLECTED,
+                             S.AWAITING_ANALYSIS, S.AWAITING_VALIDATION} == m.CANCELLABLE
+    assert not m.allowed_targets(S.PUBLISHED) and not m.allowed_targets(S.CANCELLED)
     with pytest.raises(IllegalTransition, match="não pode mais ser cancelada"):
-        m.check_transition(S.VALIDADA, S.CANCELADA)
+        m.check_transition(S.VALIDATED, S.CANCELLED)
     with pytest.raises(IllegalTransition, match="ja esta"):
-        m.check_transition(S.COLETADA, S.COLETADA)
+        m.check_transition(S.COLLECTED, S.COLLECTED)
     with pytest.raises(IllegalTransition, match="desconhecido"):
-        m.check_transition("PERDIDA", S.COLETADA)
+        m.check_transition("PERDIDA", S.COLLECTED)
 
 
 def test_reasons_are_required_where_it_matters():
     with pytest.raises(ValidationError):
-        m.check_transition(S.COLETADA, S.CANCELADA, "")
-    m.check_transition(S.COLETADA, S.CANCELADA, "frasco quebrado")
-    m.check_transition(S.PROGRAMADA, S.AGUARDANDO_COLETA, "")  # a release needs none
+        m.check_transition(S.COLLECTED, S.CANCELLED, "")
+    m.check_transition(S.COLLECTED, S.CANCELLED, "frasco quebrado")
+    m.check_transition(S.SCHEDULED, S.AWAITING_COLLECTION, "")  # a release needs none
 
 
 # -- frequencies ------------------------------------------------------------------------------

@@ -30,9 +30,9 @@ def test_plan_meeting_the_minimum_is_approved_and_generates_the_month(db, make_u
     coli = next(c for c in check.cells if (c.parameter_code, c.where, c.month) == ("coliformes_totais", "rede", 5))
     assert (coli.required, coli.planned) == (12, 12)  # 10.000-50.000 hab.: 1 per 1.000
     plans.approve(plan.id, user_id=sup.id, generate=(YEAR, 12))
-    assert plan.state is PlanState.APROVADO and not plan.below_minimum
+    assert plan.state is PlanState.APPROVED and not plan.below_minimum
     rows = list(db.scalars(select(Sample).where(Sample.plan_id == plan.id)))
-    assert rows and all(s.state is SampleState.PROGRAMADA for s in rows)
+    assert rows and all(s.state is SampleState.SCHEDULED for s in rows)
     assert all(s.scheduled_for.month == 12 for s in rows)
     treatment = {w["points"]["SAI"].id, w["points"]["POC"].id}
     net = [s for s in rows if s.point_id not in treatment]
@@ -80,10 +80,10 @@ def test_below_minimum_needs_a_gestor_justification(db, make_user):
         plans.approve(plan.id, user_id=sup.id, justification="x" * 40)
     with pytest.raises(ValidationError):  # too short
         plans.approve(plan.id, user_id=gestor.id, justification="curta")
-    assert plans.get(plan.id).state == PlanState.RASCUNHO  # nothing changed
+    assert plans.get(plan.id).state == PlanState.DRAFT  # nothing changed
     plans.approve(plan.id, user_id=gestor.id,
                   justification="Acordado com a VISA: reforco de coletas a partir de marco.")
-    assert plan.state is PlanState.APROVADO and plan.below_minimum
+    assert plan.state is PlanState.APPROVED and plan.below_minimum
     log = db.scalars(select(AuditLog).where(AuditLog.model == "lims_sampling_plan",
                                             AuditLog.row_id == str(plan.id))
                      .order_by(AuditLog.id.desc())).first()
@@ -95,7 +95,7 @@ def test_below_minimum_needs_a_gestor_justification(db, make_user):
     v2 = plans.create_plan(w["system"].id, YEAR, user_id=sup.id, copy_from=plan.id)
     assert v2.version == 2 and len([i for i in v2.items if i.active]) == len([i for i in plan.items if i.active])
     plans.approve(v2.id, user_id=gestor.id, justification="Mesma justificativa da versão 1 do plano.")
-    assert plan.state is PlanState.SUBSTITUIDO and plans.approved_plan(w["system"].id, YEAR).id == v2.id
+    assert plan.state is PlanState.SUPERSEDED and plans.approved_plan(w["system"].id, YEAR).id == v2.id
 
 
 def test_bad_plan_lines_are_refused(db, make_user):
@@ -129,10 +129,10 @@ def test_plan_pages_and_api(client, db, make_user, login_as, api_token):
     assert "8/12" in html and "abaixo do mínimo" in html and "Justificativa" in html
     r = client.post(f"/lims/planos/{plan.id}/aprovar", data={"justificativa": ""})
     assert r.status_code in (302, 303, 422)
-    assert plans.get(plan.id).state == PlanState.RASCUNHO
+    assert plans.get(plan.id).state == PlanState.DRAFT
     r = client.post(f"/lims/planos/{plan.id}/aprovar",
                     data={"justificativa": "Plano reduzido acordado com a vigilância sanitária."})
-    assert r.status_code in (302, 303) and plans.get(plan.id).state == PlanState.APROVADO
+    assert r.status_code in (302, 303) and plans.get(plan.id).state == PlanState.APPROVED
     _u, token = api_token(Profile.SUPERVISOR)
     h = {"Authorization": f"Bearer {token}"}
     j = client.get(f"/api/v1/lims/planos/{plan.id}", headers=h).get_json()

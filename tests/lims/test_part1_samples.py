@@ -39,18 +39,18 @@ def test_full_cycle_audited_and_illegal_moves_change_nothing(db, make_user):
     analyst, sup = make_user(Profile.ANALISTA), make_user(Profile.SUPERVISOR)
     w = small_system()
     s = _sample(w, user_id=sup.id)
-    assert s.state is S.PROGRAMADA and s.code.startswith("A2611") and samples.get_by_code(s.code.lower()) is s
+    assert s.state is S.SCHEDULED and s.code.startswith("A2611") and samples.get_by_code(s.code.lower()) is s
     with pytest.raises(IllegalTransition):
-        samples.transition(s.id, S.COLETADA, user_id=col.id)
-    assert samples.get(s.id).state is S.PROGRAMADA and samples.get(s.id).collected_at is None
+        samples.transition(s.id, S.COLLECTED, user_id=col.id)
+    assert samples.get(s.id).state is S.SCHEDULED and samples.get(s.id).collected_at is None
     with pytest.raises(ValidationError):  # only known columns may be set
-        samples.transition(s.id, S.AGUARDANDO_COLETA, user_id=sup.id, state="PUBLICADA")
+        samples.transition(s.id, S.AWAITING_COLLECTION, user_id=sup.id, state="PUBLICADA")
     assert samples.release_day(DAY, system_id=w["system"].id, user_id=sup.id) == [s]
     at = dt.datetime(2026, 11, 10, 13, tzinfo=dt.UTC)
-    samples.transition(s.id, S.COLETADA, user_id=col.id, reason="coleta na rota 1", collected_at=at,
+    samples.transition(s.id, S.COLLECTED, user_id=col.id, reason="coleta na rota 1", collected_at=at,
                        collected_by_id=col.id, latitude=-22.92, longitude=-47.06,
                        field_readings={"cloro_residual_livre": "1,2"})
-    samples.transition(s.id, S.AGUARDANDO_ANALISE, user_id=dist.id, reason="recebida",
+    samples.transition(s.id, S.AWAITING_ANALYSIS, user_id=dist.id, reason="recebida",
                        received_at=at + dt.timedelta(hours=2), received_by_id=dist.id,
                        arrival_temperature=Decimal("4.5"), assigned_analyst_id=analyst.id)
     hist = _history(db, s.id)
@@ -70,30 +70,30 @@ def test_full_cycle_audited_and_illegal_moves_change_nothing(db, make_user):
     assert limits.general_limit("cloro_residual_livre").minimum == Decimal("0.2")  # + Art. 32
     ids = [rs.enter_result(ref, p, "Ausente" if p.limit.absence else "1,1", analyst_id=analyst.id,
                            entered_by_id=analyst.id).id for p in params]
-    assert samples.get(s.id).state is S.AGUARDANDO_VALIDACAO
+    assert samples.get(s.id).state is S.AWAITING_VALIDATION
     validation.validate(ids, sup.id)
-    assert samples.get(s.id).state is S.VALIDADA
+    assert samples.get(s.id).state is S.VALIDATED
     with pytest.raises(IllegalTransition):  # too late to cancel
         samples.cancel_sample(s.id, reason="pedido da diretoria", user_id=sup.id)
     validation.publish_results(supervisor_id=sup.id, result_ids=ids)
-    assert samples.get(s.id).state is S.PUBLICADA
+    assert samples.get(s.id).state is S.PUBLISHED
     samples.on_results_state(s.id, "VALIDADA", "correcao")  # a later correction: no-op
-    assert samples.get(s.id).state is S.PUBLICADA
+    assert samples.get(s.id).state is S.PUBLISHED
 
 
 def test_cancel_needs_a_reason_in_every_state_before_validada(db, make_user):
     sup = make_user(Profile.SUPERVISOR)
     w = small_system()
-    for target in (S.PROGRAMADA, S.AGUARDANDO_COLETA, S.COLETADA, S.AGUARDANDO_ANALISE):
+    for target in (S.SCHEDULED, S.AWAITING_COLLECTION, S.COLLECTED, S.AWAITING_ANALYSIS):
         s = _sample(w)
-        path = [S.AGUARDANDO_COLETA, S.COLETADA, S.AGUARDANDO_ANALISE]
+        path = [S.AWAITING_COLLECTION, S.COLLECTED, S.AWAITING_ANALYSIS]
         for st in path[:path.index(target) + 1] if target in path else []:
             samples.transition(s.id, st, user_id=sup.id)
         with pytest.raises(ValidationError):
             samples.cancel_sample(s.id, reason=" ", user_id=sup.id)
         assert samples.get(s.id).state is target
         samples.cancel_sample(s.id, reason="ponto interditado", user_id=sup.id)
-        assert (s.state, s.cancel_reason) == (S.CANCELADA, "ponto interditado")
+        assert (s.state, s.cancel_reason) == (S.CANCELLED, "ponto interditado")
         with pytest.raises(IllegalTransition):
             samples.cancel_sample(s.id, reason="de novo, por engano", user_id=sup.id)
 
@@ -110,11 +110,11 @@ def test_reprogramming_keeps_history_and_leaves_the_route(db, make_user):
     samples.reprogram(s.id, DAY + dt.timedelta(days=2), reason="portao fechado, sem acesso",
                       user_id=sup.id)
     assert (s.state, s.scheduled_for, s.route_id, s.reprogram_count) == (
-        S.PROGRAMADA, DAY + dt.timedelta(days=2), None, 1)
+        S.SCHEDULED, DAY + dt.timedelta(days=2), None, 1)
     reasons = [h.reason for h in _history(db, s.id)]
     assert any("reprogramada de 10/11/2026 para 12/11/2026: portao fechado" in (r or "") for r in reasons)
-    samples.transition(s.id, S.AGUARDANDO_COLETA, user_id=sup.id)
-    samples.transition(s.id, S.COLETADA, user_id=sup.id)
+    samples.transition(s.id, S.AWAITING_COLLECTION, user_id=sup.id)
+    samples.transition(s.id, S.COLLECTED, user_id=sup.id)
     with pytest.raises(ValidationError) as e:
         samples.reprogram(s.id, DAY + dt.timedelta(days=5), reason="tarde demais", user_id=sup.id)
     assert e.value.code == "nao_reprogramavel"
@@ -124,10 +124,10 @@ def test_recoleta_creates_samples_at_the_real_neighbours(db, make_user):
     analyst, sup = make_user(Profile.ANALISTA), make_user(Profile.SUPERVISOR)
     w = small_system()
     s = _sample(w, point="R2")
-    for st in (S.AGUARDANDO_COLETA, S.COLETADA, S.AGUARDANDO_ANALISE):
+    for st in (S.AWAITING_COLLECTION, S.COLLECTED, S.AWAITING_ANALYSIS):
         samples.transition(s.id, st, user_id=sup.id,
                            **({"collected_at": dt.datetime(2026, 11, 10, 12, tzinfo=dt.UTC)}
-                              if st is S.COLETADA else {}))
+                              if st is S.COLLECTED else {}))
     ref = samples.sample_ref(s.id)
     ct = rs.resolve_parameter(w["params"]["coliformes_totais"].id)
     r = rs.enter_result(ref, ct, "Presente", analyst_id=analyst.id, entered_by_id=analyst.id)
@@ -136,10 +136,10 @@ def test_recoleta_creates_samples_at_the_real_neighbours(db, make_user):
     pts = w["points"]
     assert {x.point_id for x in recs} == {pts["R2"].id, pts["R1"].id, pts["R3"].id}
     new = [samples.get(x.sample_id) for x in recs]
-    assert all(n.is_recoleta and n.origin_sample_id == s.id and n.state is S.AGUARDANDO_COLETA
+    assert all(n.is_recoleta and n.origin_sample_id == s.id and n.state is S.AWAITING_COLLECTION
                and n.code.startswith("R") for n in new)
     assert {sp.parameter.code for sp in new[0].parameters} >= {"coliformes_totais", "escherichia_coli"}
     from lims.services import recoleta
 
     recoleta.cancel(recs[0].id, "ponto sem acesso nesta semana", sup.id)
-    assert samples.get(recs[0].sample_id).state is S.CANCELADA
+    assert samples.get(recs[0].sample_id).state is S.CANCELLED

@@ -30,7 +30,7 @@ def collected(db, make_user):
     collector = make_user(Profile.COLETOR)
     r = routes.build_route(world.day, collector.id, user_id=None)
     for st in r.stops[:6]:
-        sample_svc.transition(st.sample_id, SampleState.COLETADA, user_id=collector.id,
+        sample_svc.transition(st.sample_id, SampleState.COLLECTED, user_id=collector.id,
                               collected_at=utcnow() - dt.timedelta(hours=3),
                               collected_by_id=collector.id)
     return [st.sample for st in r.stops]
@@ -42,11 +42,11 @@ def test_receive_moves_to_awaiting_analysis_and_shows_point_and_parameters(colle
     me = make_user(Profile.DISTRIBUIDOR, name="Rita Recepção")
     s = collected[0]
     r = reception.receive(f"  {s.code.lower()}\r\n", user_id=me.id, arrival_temperature="4,5")
-    assert r.code == s.code and r.state == SampleState.AGUARDANDO_ANALISE
+    assert r.code == s.code and r.state == SampleState.AWAITING_ANALYSIS
     assert r.point_name and r.parameters == ("Cloro residual livre", "Turbidez",
                                              "Coliformes totais", "Escherichia coli")
     assert "recebida" in r.message and "4,5 °C" in r.message
-    assert s.state == SampleState.AGUARDANDO_ANALISE and s.received_by_id == me.id
+    assert s.state == SampleState.AWAITING_ANALYSIS and s.received_by_id == me.id
     assert s.arrival_temperature == Decimal("4.5") and s.received_at is not None
     log = session.scalars(select(AuditLog).where(AuditLog.model == "lims_sample",
                                                  AuditLog.row_id == str(s.id))
@@ -69,7 +69,7 @@ def test_refusals_are_clear_and_change_nothing(collected, make_user):
     waiting = collected[7]
     with pytest.raises(Conflict, match="ainda não foi registrada como coletada .*Aguardando coleta"):
         reception.receive(waiting.code, user_id=me.id)
-    assert waiting.state == SampleState.AGUARDANDO_COLETA and waiting.received_at is None
+    assert waiting.state == SampleState.AWAITING_COLLECTION and waiting.received_at is None
     from lims.services import samples as sample_svc
 
     sample_svc.cancel_sample(collected[1].id, reason="frasco quebrado", user_id=me.id)
@@ -79,7 +79,7 @@ def test_refusals_are_clear_and_change_nothing(collected, make_user):
         reception.receive(collected[2].code, user_id=me.id, arrival_temperature="80")
     with pytest.raises(ValidationError):
         reception.receive("   ", user_id=me.id)
-    assert collected[2].state == SampleState.COLETADA
+    assert collected[2].state == SampleState.COLLECTED
 
 
 def test_receive_from_a_photo_of_two_labels(collected, make_user):
@@ -97,7 +97,7 @@ def test_receive_from_a_photo_of_two_labels(collected, make_user):
     photo.save(buf, "JPEG", quality=80)
     out = reception.receive_photo(buf.getvalue(), user_id=me.id, arrival_temperature="5")
     assert sorted(o.code for o in out if o.ok) == sorted([a.code, b.code])
-    assert a.state == b.state == SampleState.AGUARDANDO_ANALISE
+    assert a.state == b.state == SampleState.AWAITING_ANALYSIS
     blank = io.BytesIO()
     Image.new("RGB", (200, 200), "white").save(blank, "PNG")
     with pytest.raises(ValidationError, match="Nenhum código de barras"):
@@ -119,7 +119,7 @@ def test_receive_from_a_photo_of_a_datamatrix_label(collected, make_user):
     photo.save(buf, "JPEG", quality=80)
     out = reception.receive_photo(buf.getvalue(), user_id=me.id, arrival_temperature="5")
     assert [(o.code, o.ok) for o in out] == [(s.code, True)]
-    assert s.state == SampleState.AGUARDANDO_ANALISE
+    assert s.state == SampleState.AWAITING_ANALYSIS
 
 
 def test_distribution_bulk_audited_all_or_nothing(collected, make_user):
@@ -157,15 +157,17 @@ def test_distribution_bulk_audited_all_or_nothing(collected, make_user):
 def test_reception_api_and_pages(collected, client, login_as, make_user):
     me = login_as(Profile.DISTRIBUIDOR)
     s = collected[0]
-    ok = client.post("/api/v1/lims/recepcao", json={"codigo": s.code, "temperatura": "3,8"})
+    ok = client.post("/api/v1/lims/recepcao", json={"code": s.code, "temperature": "3,8"})
     assert ok.status_code == 200, ok.get_data(as_text=True)
     body = ok.get_json()
     assert body["state"] == "AGUARDANDO ANALISE" and body["arrival_temperature"] == "3.8"
     assert "Coliformes totais" in body["parameters"]
     again = client.post("/api/v1/lims/recepcao", json={"codigo": s.code})
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "ja_recebida"
-    unknown = client.post("/api/v1/lims/recepcao", json={"codigo": "NAOEXISTE1"})
+    unknown = client.post("/api/v1/lims/recepcao", json={"code": "NAOEXISTE1"})
     assert unknown.status_code == 404 and unknown.get_json()["error"]["code"] == "codigo_desconhecido"
+    missing = client.post("/api/v1/lims/recepcao", json={"temperature": "4"})
+    assert missing.status_code == 422 and "code" in missing.get_data(as_text=True)
     wrong = client.post("/api/v1/lims/recepcao", json={"codigo": collected[7].code})
     assert wrong.status_code == 409 and "ainda não foi registrada" in wrong.get_json()["error"]["message"]
     spec = client.get("/api/v1/openapi.json").get_json()
@@ -196,7 +198,7 @@ def test_a_collector_cannot_receive(collected, client, login_as):
     login_as(Profile.COLETOR)
     assert client.post("/api/v1/lims/recepcao", json={"codigo": collected[0].code}).status_code == 403
     assert client.get("/lims/recepcao").status_code == 403
-    assert collected[0].state == SampleState.COLETADA
+    assert collected[0].state == SampleState.COLLECTED
 
 
 def test_photo_upload_on_the_page(collected, client, login_as):
@@ -207,7 +209,7 @@ def test_photo_upload_on_the_page(collected, client, login_as):
                                                      "foto": (io.BytesIO(png), "etiqueta.png")},
                        content_type="multipart/form-data", follow_redirects=True)
     assert f"Amostra {s.code} recebida" in resp.get_data(as_text=True)
-    assert s.state == SampleState.AGUARDANDO_ANALISE and s.arrival_temperature == Decimal("5.0")
+    assert s.state == SampleState.AWAITING_ANALYSIS and s.arrival_temperature == Decimal("5.0")
     bad = client.post("/lims/recepcao/foto", data={"foto": (io.BytesIO(b"x"), "a.png")},
                       content_type="multipart/form-data", follow_redirects=True)
     assert "uma imagem" in bad.get_data(as_text=True)

@@ -32,7 +32,7 @@ def _seed(session):  # type: ignore[no-untyped-def]
     session.commit()
     r = routes.build_route(world.day, collector.id, user_id=None)
     for st in r.stops[:5]:
-        sample_svc.transition(st.sample_id, SampleState.COLETADA, user_id=collector.id,
+        sample_svc.transition(st.sample_id, SampleState.COLLECTED, user_id=collector.id,
                               collected_at=utcnow(), collected_by_id=collector.id)
     return {"codes": [st.sample.code for st in r.stops], "route_id": r.id}
 

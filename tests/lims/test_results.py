@@ -20,7 +20,7 @@ from core.events import OutboxMessage
 from lims import api
 from lims.domain.vmp import Limit
 from lims.models.results import Recoleta, Result, ResultState
-from lims.services import closing, recoleta, reports, validation
+from lims.services import closing, recoleta, stoppages, validation
 from lims.services import results as rs
 
 UTC = dt.UTC
@@ -226,5 +226,5 @@ def test_eta_stoppages_from_supervisory_are_idempotent(db):
         collected={}, eta_codes=["ETA-T"], codes=("turbidez",))}
     hours = closing.days_in(Y, M) * 24
     assert rows[("turbidez", "saida")].excused == int(360 * 24 / hours)
-    d = reports.record_dosing("ETA-T", Y, M, "Sulfato de alumínio", D("1250.5"))
-    assert reports.record_dosing("ETA-T", Y, M, "Sulfato de alumínio", D("1300")).id == d.id
+    d = stoppages.record_dosing("ETA-T", Y, M, "Sulfato de alumínio", D("1250.5"))
+    assert stoppages.record_dosing("ETA-T", Y, M, "Sulfato de alumínio", D("1300")).id == d.id

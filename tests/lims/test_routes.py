@@ -12,8 +12,10 @@ import pytest
 
 from core.auth import Profile
 from core.errors import ValidationError
+from lims.demo.routes import demo_routes
 from lims.domain import routing
 from lims.domain.samples import SampleState
+from lims.services import route_labels
 from render import labels
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "lims"
@@ -60,7 +62,7 @@ def test_build_route_orders_releases_and_prepares(world, make_user):
     assert order == ["C3", "C1", "C2", "J1", "J2", "V1", "V2", "X1"]
     assert r.area == "Centro, Jardim Europa, Vila Nova, Sem bairro"
     assert r.distance_km > 3
-    assert all(st.sample.state == SampleState.AGUARDANDO_COLETA for st in r.stops)
+    assert all(st.sample.state == SampleState.AWAITING_COLLECTION for st in r.stops)
     assert all(st.sample.route_id == r.id for st in r.stops)
     # preparation form: per sample a field-reading row, a PE bottle and a sterile bottle
     rows = [p for p in r.preparation if p.sample_id == r.stops[0].sample_id]
@@ -88,7 +90,7 @@ def test_build_route_by_area_and_cancel(world, make_user):
     with pytest.raises(ValidationError):
         routes.cancel_route(r1.id, reason="", user_id=None)
     routes.cancel_route(r1.id, reason="viatura quebrada", user_id=None)
-    assert all(st.sample.state == SampleState.PROGRAMADA and st.sample.route_id is None
+    assert all(st.sample.state == SampleState.SCHEDULED and st.sample.route_id is None
                for st in r1.stops)
     assert dict(routes.areas_for(world.day)) == {"Vila Nova": 2, "Sem bairro": 1}
 
@@ -119,7 +121,7 @@ def test_route_sheet_and_labels_pdf(world, make_user, tmp_path):
     for i, p in enumerate(pages, 1):
         shutil.copy(p, ARTIFACTS / f"route_sheet_p{i}.png")
 
-    sheet = routes.labels_pdf(r.id)
+    sheet = route_labels.labels_pdf(r.id)
     lpages = _png_pages(sheet, tmp_path, "etiq", 150)
     assert len(lpages) == 1
     shutil.copy(lpages[0], ARTIFACTS / "route_labels_a4.png")
@@ -135,18 +137,18 @@ def test_route_sheet_and_labels_pdf(world, make_user, tmp_path):
         crop.save(tmp_path / "c.png")
         found |= set(labels.decode((tmp_path / "c.png").read_bytes()))
     assert found == codes
-    per_bottle = routes.label_specs(r, per_bottle=True)
+    per_bottle = route_labels.label_specs(r, per_bottle=True)
     assert len(per_bottle) == 2 * len(r.stops)  # PE + sterile; field readings need no bottle
     assert "Frasco 1/2" in per_bottle[0].lines[1]
-    zpl = routes.labels_zpl(r.id)
+    zpl = route_labels.labels_zpl(r.id)
     assert zpl.count("^XA") == len(r.stops) and "^BC" in zpl
-    thermal = routes.labels_pdf(r.id, thermal=True)
+    thermal = route_labels.labels_pdf(r.id, thermal=True)
     assert len(_png_pages(thermal, tmp_path, "term", 100)) == len(r.stops)
 
     # DataMatrix, chosen by the layout (tender 7.12 names both symbologies)
-    dm_layout = routes.label_layout("a4-65-datamatrix")
+    dm_layout = route_labels.label_layout("a4-65-datamatrix")
     assert dm_layout.symbology == "datamatrix"
-    dm = _png_pages(routes.labels_pdf(r.id, layout=dm_layout), tmp_path, "dm", 200)
+    dm = _png_pages(route_labels.labels_pdf(r.id, layout=dm_layout), tmp_path, "dm", 200)
     img = Image.open(dm[0])
     found = set()
     for slot in range(len(r.stops)):
@@ -156,12 +158,11 @@ def test_route_sheet_and_labels_pdf(world, make_user, tmp_path):
                   round((y + dm_layout.label_height) * k))).save(tmp_path / "d.png")
         found |= set(labels.decode((tmp_path / "d.png").read_bytes()))
     assert found == codes
-    assert "^BXN" in routes.labels_zpl(r.id, symbology="datamatrix")
+    assert "^BXN" in route_labels.labels_zpl(r.id, symbology="datamatrix")
 
 
 def test_demo_routes_show_the_day_under_way(db, make_user):
     from core.db import utcnow
-    from lims.services import routes
     from lims.services import samples as sample_svc
     from tests.lims.routes_world import make_world
 
@@ -170,17 +171,16 @@ def test_demo_routes_show_the_day_under_way(db, make_user):
     done = world.samples[:2]
     sample_svc.release_day(world.day, sample_ids=[s.id for s in done])
     for s in done:
-        sample_svc.transition(s.id, SampleState.COLETADA, user_id=None, collected_at=utcnow())
-    out = routes.demo_routes(world.day)
+        sample_svc.transition(s.id, SampleState.COLLECTED, user_id=None, collected_at=utcnow())
+    out = demo_routes(world.day)
     assert len(out) == 1 and out[0].state == "em_campo" and len(out[0].stops) == 8
     assert sorted(st.sample_id for st in out[0].stops if st.outcome) == sorted(s.id for s in done)
-    assert routes.demo_routes(world.day) == []
+    assert demo_routes(world.day) == []
 
 
 def test_reprint_labels_of_any_samples(world, client, login_as):
-    from lims.services import routes
 
-    specs = routes.sample_label_specs([world.samples[2].id, world.samples[0].id])
+    specs = route_labels.sample_label_specs([world.samples[2].id, world.samples[0].id])
     assert [s.code for s in specs] == [world.samples[2].code, world.samples[0].code]
     assert labels.decode(labels.render_label_png(specs[0])) == [world.samples[2].code]
     login_as(Profile.DISTRIBUIDOR)

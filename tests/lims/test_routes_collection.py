@@ -16,6 +16,7 @@ from core.auth import Profile
 from core.db import session
 from lims.domain.samples import SampleState
 from lims.models.routes import FieldEntry
+from lims.services import field_entries
 
 # the collector's local day (the route day); 00:15 UTC of it is always in the past
 TODAY = dt.datetime.now(ZoneInfo("America/Sao_Paulo")).date()
@@ -51,14 +52,13 @@ def count_entries(key):
 
 
 def test_replay_returns_the_first_answer_and_changes_nothing(route, tmp_path):
-    from lims.services import routes
 
     r, collector, _ = route
     data = entry(r)
-    first = routes.record_entry(data, user_id=collector.id, data_dir=tmp_path)
+    first = field_entries.record_entry(data, user_id=collector.id, data_dir=tmp_path)
     assert first.status == 200 and not first.replay
     s = r.stops[0].sample
-    assert s.state == SampleState.COLETADA
+    assert s.state == SampleState.COLLECTED
     assert s.collected_at == AT
     assert s.collected_by_id == collector.id
     assert s.field_readings == {"cloro_residual_livre": "1,2", "turbidez": "0,4", "ph": "7,1",
@@ -67,70 +67,68 @@ def test_replay_returns_the_first_answer_and_changes_nothing(route, tmp_path):
     assert r.stops[0].outcome == "coletada" and r.state == "em_campo"
     updated = s.updated_at
     for _ in range(3):
-        again = routes.record_entry(dict(data), user_id=collector.id, data_dir=tmp_path)
+        again = field_entries.record_entry(dict(data), user_id=collector.id, data_dir=tmp_path)
         assert again.replay and again.status == 200 and again.body == first.body
     assert count_entries(data["key"]) == 1
     assert s.updated_at == updated
-    assert routes.entry_counts(r.id) == {"accepted": 1, "refused": 0, "replays": 3}
+    assert field_entries.entry_counts(r.id) == {"accepted": 1, "refused": 0, "replays": 3}
     # the same key with other content is refused, not applied
-    other = routes.record_entry(entry(r, readings={"ph": "9"}), user_id=collector.id,
+    other = field_entries.record_entry(entry(r, readings={"ph": "9"}), user_id=collector.id,
                                 data_dir=tmp_path)
     assert other.status == 409 and other.body["error"]["code"] == "chave_reutilizada"
     # a second, different entry for an already collected sample: refused, stored, replayable
-    late = routes.record_entry(entry(r, key="another-key-123"), user_id=collector.id,
+    late = field_entries.record_entry(entry(r, key="another-key-123"), user_id=collector.id,
                                data_dir=tmp_path)
     assert late.status == 409 and "Coletada" in late.body["error"]["message"]
-    assert routes.record_entry(entry(r, key="another-key-123"), user_id=collector.id,
+    assert field_entries.record_entry(entry(r, key="another-key-123"), user_id=collector.id,
                                data_dir=tmp_path).body == late.body
     assert s.field_readings["ph"] == "7,1"
 
 
 def test_refusals_change_nothing(route, tmp_path, make_user):
-    from lims.services import routes
 
     r, collector, _ = route
-    bad = routes.record_entry(entry(r, readings={"ph": "15"}), user_id=collector.id,
+    bad = field_entries.record_entry(entry(r, readings={"ph": "15"}), user_id=collector.id,
                               data_dir=tmp_path)
     assert bad.status == 422 and "pH fora da faixa" in bad.body["error"]["message"]
-    assert r.stops[0].sample.state == SampleState.AGUARDANDO_COLETA
-    assert routes.record_entry(entry(r, key="short"), user_id=collector.id,
+    assert r.stops[0].sample.state == SampleState.AWAITING_COLLECTION
+    assert field_entries.record_entry(entry(r, key="short"), user_id=collector.id,
                                data_dir=tmp_path).status == 422
     intruder = make_user(Profile.COLETOR)
-    other = routes.record_entry(entry(r, key="intruder-key-1"), user_id=intruder.id,
+    other = field_entries.record_entry(entry(r, key="intruder-key-1"), user_id=intruder.id,
                                 data_dir=tmp_path)
-    assert other.status == 403 and r.stops[0].sample.state == SampleState.AGUARDANDO_COLETA
-    future = routes.record_entry(entry(r, key="future-key-1", collected_at="2099-01-01T00:00:00Z"),
+    assert other.status == 403 and r.stops[0].sample.state == SampleState.AWAITING_COLLECTION
+    future = field_entries.record_entry(entry(r, key="future-key-1", collected_at="2099-01-01T00:00:00Z"),
                                  user_id=collector.id, data_dir=tmp_path)
     assert future.status == 422
     # a fixed entry (new key) goes through
-    ok = routes.record_entry(entry(r, key="fixed-key-123"), user_id=collector.id, data_dir=tmp_path)
+    ok = field_entries.record_entry(entry(r, key="fixed-key-123"), user_id=collector.id, data_dir=tmp_path)
     assert ok.status == 200
 
 
 def test_not_collected_goes_back_pending_and_photo_is_kept(route, tmp_path):
-    from lims.services import routes
 
     r, collector, _ = route
-    res = routes.record_entry({"key": "nao-coletada-1", "sample_id": r.stops[1].sample_id,
+    res = field_entries.record_entry({"key": "nao-coletada-1", "sample_id": r.stops[1].sample_id,
                                "kind": "nao_coletada", "reason": "Local fechado - portao trancado"},
                               user_id=collector.id, data_dir=tmp_path)
     assert res.status == 200, res.body
     s = r.stops[1].sample
-    assert s.state == SampleState.PROGRAMADA and s.route_id is None
+    assert s.state == SampleState.SCHEDULED and s.route_id is None
     assert s.not_collected_reason == "Local fechado - portao trancado"
     assert r.stops[1].outcome == "nao_coletada"
-    assert routes.record_entry({"key": "nao-coletada-2", "sample_id": r.stops[2].sample_id,
+    assert field_entries.record_entry({"key": "nao-coletada-2", "sample_id": r.stops[2].sample_id,
                                 "kind": "nao_coletada", "reason": "x"},
                                user_id=collector.id, data_dir=tmp_path).status == 422
     buf = io.BytesIO()
     Image.new("RGB", (40, 30), "blue").save(buf, "JPEG")
     photo = "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
-    res = routes.record_entry(entry(r, 0, key="with-photo-1", photo=photo),
+    res = field_entries.record_entry(entry(r, 0, key="with-photo-1", photo=photo),
                               user_id=collector.id, data_dir=tmp_path)
     assert res.status == 200
     s0 = r.stops[0].sample
     assert s0.photo_path.startswith("lims/coletas/") and (tmp_path / s0.photo_path).read_bytes() == buf.getvalue()
-    bad = routes.record_entry(entry(r, 2, key="bad-photo-1", photo="data:image/gif;base64,AAAA"),
+    bad = field_entries.record_entry(entry(r, 2, key="bad-photo-1", photo="data:image/gif;base64,AAAA"),
                               user_id=collector.id, data_dir=tmp_path)
     assert bad.status == 422 and not list((tmp_path / "lims" / "coletas").glob("*bad-photo*"))
 
@@ -194,19 +192,18 @@ def test_a_racing_duplicate_hits_the_unique_key_and_gets_the_first_answer(route,
                                                                           monkeypatch):
     """Two requests with one key at once: both miss the lookup, the second then loses on the
     sample's row lock / state and on the unique key, and still answers with the first result."""
-    from lims.services import routes
 
     r, collector, _ = route
     data = entry(r)
-    first = routes.record_entry(data, user_id=collector.id, data_dir=tmp_path)
-    real = routes._replay
+    first = field_entries.record_entry(data, user_id=collector.id, data_dir=tmp_path)
+    real = field_entries._replay
     calls = []
 
     def late_lookup(key, digest):  # type: ignore[no-untyped-def]
         calls.append(key)
         return None if len(calls) == 1 else real(key, digest)
 
-    monkeypatch.setattr(routes, "_replay", late_lookup)
-    again = routes.record_entry(dict(data), user_id=collector.id, data_dir=tmp_path)
+    monkeypatch.setattr(field_entries, "_replay", late_lookup)
+    again = field_entries.record_entry(dict(data), user_id=collector.id, data_dir=tmp_path)
     assert len(calls) == 2 and again.replay and again.status == 200 and again.body == first.body
     assert count_entries(data["key"]) == 1

@@ -51,14 +51,14 @@ def judge(code, value, point_kind, treatment="filtracao_rapida", disinfectant="c
 # -- item 2: post-filtration turbidity ------------------------------------------------------------
 
 @pytest.mark.parametrize(("treatment", "value", "verdict"), [
-    ("filtracao_rapida", "0.50", Verdict.CONFORME),
-    ("filtracao_rapida", "0.51", Verdict.NAO_CONFORME),
-    ("filtracao_lenta", "1.00", Verdict.CONFORME),
-    ("filtracao_lenta", "1.01", Verdict.NAO_CONFORME),
-    ("so_desinfeccao", "1.00", Verdict.CONFORME),
-    ("so_desinfeccao", "1.01", Verdict.NAO_CONFORME),
-    ("membrana", "0.10", Verdict.CONFORME),
-    ("membrana", "0.11", Verdict.NAO_CONFORME),
+    ("filtracao_rapida", "0.50", Verdict.CONFORMING),
+    ("filtracao_rapida", "0.51", Verdict.NONCONFORMING),
+    ("filtracao_lenta", "1.00", Verdict.CONFORMING),
+    ("filtracao_lenta", "1.01", Verdict.NONCONFORMING),
+    ("so_desinfeccao", "1.00", Verdict.CONFORMING),
+    ("so_desinfeccao", "1.01", Verdict.NONCONFORMING),
+    ("membrana", "0.10", Verdict.CONFORMING),
+    ("membrana", "0.11", Verdict.NONCONFORMING),
 ])
 @pytest.mark.parametrize("point_kind", ["agua_filtrada", "filtrada_combinada"])
 def test_filtration_limit_per_sample_at_the_filtered_water_points(treatment, value, verdict,
@@ -68,9 +68,9 @@ def test_filtration_limit_per_sample_at_the_filtered_water_points(treatment, val
 
 def test_filtration_limit_is_not_the_network_limit():
     # 0,51 uT after a rapid filter fails; in the network only 5,0 uT applies
-    assert judge("turbidez", "0.51", "agua_filtrada") is Verdict.NAO_CONFORME
-    assert judge("turbidez", "0.51", "rede") is Verdict.CONFORME
-    assert judge("turbidez", "5.01", "rede") is Verdict.NAO_CONFORME
+    assert judge("turbidez", "0.51", "agua_filtrada") is Verdict.NONCONFORMING
+    assert judge("turbidez", "0.51", "rede") is Verdict.CONFORMING
+    assert judge("turbidez", "5.01", "rede") is Verdict.NONCONFORMING
 
 
 def _filtration_month(n_within: int, n_total: int, treatment="filtracao_rapida",
@@ -85,12 +85,12 @@ def _filtration_month(n_within: int, n_total: int, treatment="filtracao_rapida",
 
 
 @pytest.mark.parametrize(("within", "total", "verdict", "percent"), [
-    (95, 100, comp.MonthVerdict.CONFORME, D("95.0")),  # 95 % met
-    (94, 100, comp.MonthVerdict.NAO_CONFORME, D("94.0")),  # the issue's 94 of 100
-    (100, 100, comp.MonthVerdict.CONFORME, D("100.0")),
-    (19, 20, comp.MonthVerdict.CONFORME, D("95.0")),
-    (18, 20, comp.MonthVerdict.NAO_CONFORME, D("90.0")),
-    (9, 10, comp.MonthVerdict.NAO_CONFORME, D("90.0")),  # few samples: one failure fails
+    (95, 100, comp.MonthVerdict.CONFORMING, D("95.0")),  # 95 % met
+    (94, 100, comp.MonthVerdict.NONCONFORMING, D("94.0")),  # the issue's 94 of 100
+    (100, 100, comp.MonthVerdict.CONFORMING, D("100.0")),
+    (19, 20, comp.MonthVerdict.CONFORMING, D("95.0")),
+    (18, 20, comp.MonthVerdict.NONCONFORMING, D("90.0")),
+    (9, 10, comp.MonthVerdict.NONCONFORMING, D("90.0")),  # few samples: one failure fails
 ])
 def test_filtration_month_95_percent_met_and_missed(within, total, verdict, percent):
     rule, res = _filtration_month(within, total)
@@ -109,11 +109,11 @@ SUM = comp.SumRule("nitrato_nitrito", "Nitrato + nitrito", ("nitrato", "nitrito"
 
 
 @pytest.mark.parametrize(("nitrate", "nitrite", "total", "verdict"), [
-    ("6", "0.39", D("0.99"), Verdict.CONFORME),
-    ("6", "0.41", D("1.01"), Verdict.NAO_CONFORME),
-    ("6", "0.5", D("1.1"), Verdict.NAO_CONFORME),  # the issue's sample: two conforming results
-    ("9.9", None, D("0.99"), Verdict.CONFORME),  # nitrite "< LD" counts as zero (stated)
-    ("10", "0", D("1"), Verdict.CONFORME),
+    ("6", "0.39", D("0.99"), Verdict.CONFORMING),
+    ("6", "0.41", D("1.01"), Verdict.NONCONFORMING),
+    ("6", "0.5", D("1.1"), Verdict.NONCONFORMING),  # the issue's sample: two conforming results
+    ("9.9", None, D("0.99"), Verdict.CONFORMING),  # nitrite "< LD" counts as zero (stated)
+    ("10", "0", D("1"), Verdict.CONFORMING),
 ])
 def test_nitrate_plus_nitrite_sum_at_each_edge(nitrate, nitrite, total, verdict):
     terms = {"nitrato": (Measurement(value=D(nitrate)), D("10")),
@@ -122,7 +122,7 @@ def test_nitrate_plus_nitrite_sum_at_each_edge(nitrate, nitrite, total, verdict)
     got_total, got = comp.sum_of_sample(SUM, terms)
     assert got is verdict and got_total == total
     # each term alone is within its own VMP in the failing cases
-    assert judge("nitrato", nitrate, "rede") is Verdict.CONFORME
+    assert judge("nitrato", nitrate, "rede") is Verdict.CONFORMING
 
 
 def test_sum_waits_for_every_term_and_fails_the_month():
@@ -133,7 +133,7 @@ def test_sum_waits_for_every_term_and_fails_the_month():
                            "nitrito": (Measurement(value=D("0.1")), D("1"))}),
                3: (False, {"nitrato": (Measurement(value=D("1")), D("10"))})}
     res = comp.evaluate(comp.every_sample(SUM.text), comp.sum_outcomes(SUM, samples))
-    assert (res.verdict, res.analysed, res.nonconforming) == (comp.MonthVerdict.NAO_CONFORME, 2, 1)
+    assert (res.verdict, res.analysed, res.nonconforming) == (comp.MonthVerdict.NONCONFORMING, 2, 1)
 
 
 def test_every_sum_rule_of_the_reference_is_in_the_rules_file():
@@ -149,19 +149,19 @@ def test_every_sum_rule_of_the_reference_is_in_the_rules_file():
 # -- item 4: disinfectant per system, everywhere in distribution ---------------------------------
 
 @pytest.mark.parametrize(("disinfectant", "code", "value", "verdict"), [
-    ("cloro_livre", "cloro_residual_livre", "0.2", Verdict.CONFORME),
-    ("cloro_livre", "cloro_residual_livre", "0.19", Verdict.NAO_CONFORME),
-    ("cloro_livre", "cloro_residual_livre", "5.0", Verdict.FORA_DA_RECOMENDACAO),  # > 2 rec.
-    ("cloro_livre", "cloro_residual_livre", "5.01", Verdict.NAO_CONFORME),  # max 5 (VMP)
-    ("cloro_livre", "cloro_residual_livre", "1.5", Verdict.CONFORME),
-    ("cloramina", "cloro_residual_combinado", "2.0", Verdict.CONFORME),
-    ("cloramina", "cloro_residual_combinado", "1.99", Verdict.NAO_CONFORME),
-    ("cloramina", "cloro_residual_livre", "0.1", Verdict.CONFORME),  # no free-chlorine minimum
-    ("cloramina", "cloro_residual_livre", "5.01", Verdict.NAO_CONFORME),  # the max stays
-    ("dioxido_de_cloro", "dioxido_de_cloro", "0.2", Verdict.CONFORME),
-    ("dioxido_de_cloro", "dioxido_de_cloro", "0.19", Verdict.NAO_CONFORME),
-    ("dioxido_de_cloro", "cloro_residual_livre", "0.0", Verdict.CONFORME),
-    ("cloro_livre", "cloro_residual_combinado", "0.5", Verdict.CONFORME),  # not its residual
+    ("cloro_livre", "cloro_residual_livre", "0.2", Verdict.CONFORMING),
+    ("cloro_livre", "cloro_residual_livre", "0.19", Verdict.NONCONFORMING),
+    ("cloro_livre", "cloro_residual_livre", "5.0", Verdict.OUTSIDE_RECOMMENDATION),  # > 2 rec.
+    ("cloro_livre", "cloro_residual_livre", "5.01", Verdict.NONCONFORMING),  # max 5 (VMP)
+    ("cloro_livre", "cloro_residual_livre", "1.5", Verdict.CONFORMING),
+    ("cloramina", "cloro_residual_combinado", "2.0", Verdict.CONFORMING),
+    ("cloramina", "cloro_residual_combinado", "1.99", Verdict.NONCONFORMING),
+    ("cloramina", "cloro_residual_livre", "0.1", Verdict.CONFORMING),  # no free-chlorine minimum
+    ("cloramina", "cloro_residual_livre", "5.01", Verdict.NONCONFORMING),  # the max stays
+    ("dioxido_de_cloro", "dioxido_de_cloro", "0.2", Verdict.CONFORMING),
+    ("dioxido_de_cloro", "dioxido_de_cloro", "0.19", Verdict.NONCONFORMING),
+    ("dioxido_de_cloro", "cloro_residual_livre", "0.0", Verdict.CONFORMING),
+    ("cloro_livre", "cloro_residual_combinado", "0.5", Verdict.CONFORMING),  # not its residual
 ])
 @pytest.mark.parametrize("point_kind", DISTRIBUTION)
 def test_disinfectant_residual_by_the_systems_disinfectant(disinfectant, code, value, verdict,
@@ -170,9 +170,9 @@ def test_disinfectant_residual_by_the_systems_disinfectant(disinfectant, code, v
 
 
 @pytest.mark.parametrize(("values", "verdict"), [
-    (["0.3", "0.8", "1.2"], comp.MonthVerdict.CONFORME),
-    (["0.3", "0.19", "1.2"], comp.MonthVerdict.NAO_CONFORME),
-    (["0.3", "2.5", "1.2"], comp.MonthVerdict.FORA_DA_RECOMENDACAO),
+    (["0.3", "0.8", "1.2"], comp.MonthVerdict.CONFORMING),
+    (["0.3", "0.19", "1.2"], comp.MonthVerdict.NONCONFORMING),
+    (["0.3", "2.5", "1.2"], comp.MonthVerdict.OUTSIDE_RECOMMENDATION),
 ])
 def test_disinfectant_month(values, verdict):
     out = [comp.Outcome(judge("cloro_residual_livre", v, "reservatorio"), False, i)
@@ -183,9 +183,9 @@ def test_disinfectant_month(values, verdict):
 # -- item 1: pH is a recommended range, never "nao conforme" -------------------------------------
 
 @pytest.mark.parametrize(("value", "verdict"), [
-    ("5.9", Verdict.FORA_DA_RECOMENDACAO), ("6.0", Verdict.CONFORME),
-    ("9.0", Verdict.CONFORME), ("9.1", Verdict.FORA_DA_RECOMENDACAO),
-    ("12", Verdict.FORA_DA_RECOMENDACAO)])
+    ("5.9", Verdict.OUTSIDE_RECOMMENDATION), ("6.0", Verdict.CONFORMING),
+    ("9.0", Verdict.CONFORMING), ("9.1", Verdict.OUTSIDE_RECOMMENDATION),
+    ("12", Verdict.OUTSIDE_RECOMMENDATION)])
 @pytest.mark.parametrize("point_kind", ["saida_tratamento", "rede", "torneira"])
 def test_ph_outside_the_recommended_range(value, verdict, point_kind):
     assert judge("ph", value, point_kind) is verdict
@@ -195,11 +195,11 @@ def test_ph_month_outside_the_range_is_shown_as_such():
     out = [comp.Outcome(judge("ph", v, "rede"), False, i)
            for i, v in enumerate(["7.0", "9.6", "5.5", "7.2"])]
     res = comp.evaluate(comp.every_sample(), out)
-    assert res.verdict is comp.MonthVerdict.FORA_DA_RECOMENDACAO
+    assert res.verdict is comp.MonthVerdict.OUTSIDE_RECOMMENDATION
     assert res.nonconforming == 0 and res.conforming == 4
     assert "2 amostra(s) fora da faixa recomendada" in res.reason
     assert comp.VERDICT_LABELS[res.verdict] == "Fora da faixa recomendada"
-    assert comp.combine([comp.MonthVerdict.CONFORME, res.verdict]) is res.verdict
+    assert comp.combine([comp.MonthVerdict.CONFORMING, res.verdict]) is res.verdict
 
 
 # -- item 5: every minimum for every population band ----------------------------------------------
@@ -458,12 +458,12 @@ def test_a_limit_edited_in_the_catalogue_is_the_one_the_open_month_reads(lab, db
 def test_the_invoice_and_portal_summary_show_the_systems_own_residual(lab):
     """quality_summary (invoice, portal) asks for the basic parameters: a chloramine system
     shows its combined-chlorine row, not an empty free-chlorine one."""
-    from lims.services import reports
+    from lims.services import quality
 
     s, pts = _system(["rede"], disinfectant="cloramina")
     _enter(s, pts["rede"], [("cloro_residual_combinado", "2,4")], lab)
 
-    q = reports.quality_summary(s.id, Y, M, published_only=False)
+    q = quality.quality_summary(s.id, Y, M, published_only=False)
     by = {p.parameter_code: p for p in q.parameters}
     assert by["cloro_residual_combinado"].analysed == 1
     assert by["cloro_residual_combinado"].verdict == "conforme"

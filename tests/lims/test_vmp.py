@@ -22,7 +22,7 @@ from lims.domain.vmp import (
     ratio_sum,
 )
 
-OK, NC, IND = Verdict.CONFORME, Verdict.NAO_CONFORME, Verdict.INDETERMINADO
+OK, NC, IND = Verdict.CONFORMING, Verdict.NONCONFORMING, Verdict.UNDETERMINED
 MAX5 = Limit(maximum=D("5.0"))
 CHLORINE = Limit(minimum=D("0.2"), maximum=D("5.0"))
 ABS = Limit(absence=True)

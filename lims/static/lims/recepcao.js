@@ -54,7 +54,7 @@
     fetch(form.dataset.api, {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "Accept": "application/json" },
-      body: JSON.stringify({ codigo: code, temperatura: temp.value.trim() || null })
+      body: JSON.stringify({ code: code, temperature: temp.value.trim() || null })
     }).then(function (resp) {
       return resp.json().then(function (body) { return { ok: resp.ok, body: body }; });
     }).then(function (r) {

@@ -1,22 +1,43 @@
-"""LIMS services: the demo's lab month (results entered, validated, published and closed).
-Above every other lims service: it drives results, validation and the closing."""
+"""The demo's lab month: results entered, validated, published and closed."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import random
+from typing import Any
 
 from sqlalchemy import select
 
+from core import fmt
+from core.auth import User
 from core.db import session, utcnow
+from lims.domain.samples import SampleState
 from lims.models.results import Result
+from lims.models.samples import Sample
+from lims.services import closing, validation
 from lims.services.refs import ParameterRef
-from lims.services.results import _local_date, enter_field_readings, enter_result
+from lims.services.results import enter_field_readings, enter_result
+from lims.services.samples import awaiting_analysis_refs
 
 log = logging.getLogger(__name__)
 
 
-def _demo_value(rnd, p: ParameterRef, kind: str, positive: bool) -> str:  # type: ignore[no-untyped-def]
+
+def demo_sample_refs(first: dt.date, last: dt.date) -> list[tuple[Any, list[Any]]]:
+    """The demo's received and distributed samples collected in [first, last] with the
+    parameters still without a result, as (SampleRef, [ParameterRef]) (part 2 enters their
+    results). Received samples not yet distributed are left for the analysts."""
+    start = dt.datetime.combine(first, dt.time(), dt.UTC)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), dt.UTC)
+    distributed = set(session.scalars(select(Sample.id).where(
+        Sample.state == SampleState.AWAITING_ANALYSIS,
+        (Sample.assigned_analyst_id.is_not(None)) | (Sample.assigned_lab_id.is_not(None)))))
+    return sorted(((ref, params) for ref, params in awaiting_analysis_refs()
+                   if ref.collected_at is not None and start <= ref.collected_at < end
+                   and ref.id in distributed),
+                  key=lambda rp: (rp[0].collected_at, rp[0].id))
+def demo_value(rnd, p: ParameterRef, kind: str, positive: bool) -> str:  # type: ignore[no-untyped-def]
     """A plausible demo value for one parameter (pt-BR text as typed by the analyst)."""
     if p.limit.absence:
         return "Presente" if positive else "Ausente"
@@ -41,11 +62,6 @@ def seed_demo_results(today: dt.date) -> None:
     the current month OPEN and under way (validated up to last week, then awaiting validation).
     Called at the end of part 1's seed_demo, on the samples it walked up to reception;
     idempotent (does nothing when results exist)."""
-    import random
-
-    from core.auth import User
-    from lims.services import closing, samples, validation
-
     if session.scalars(select(Result.id).limit(1)).first() is not None:
         return
     users = {u.username: u.id for u in session.scalars(select(User))}
@@ -58,8 +74,7 @@ def seed_demo_results(today: dt.date) -> None:
         return
     rnd = random.Random(5440)
     first_prev = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-    work = samples.demo_sample_refs(first_prev, today)
-    from lims.models.samples import Sample
+    work = demo_sample_refs(first_prev, today)
 
     ids = [ref.id for ref, _ in work]
     readings, collectors = {}, {}
@@ -70,7 +85,7 @@ def seed_demo_results(today: dt.date) -> None:
     to_validate: list[int] = []
     positive_done = False
     for ref, params in work:
-        day = _local_date(ref.collected_at) or today
+        day = fmt.local_date(ref.collected_at) if ref.collected_at else today
         if day > today or (ref.collected_at and ref.collected_at + dt.timedelta(hours=5) > utcnow()):
             continue  # not analysed yet: the current month is under way
         who = analyst if ref.id % 2 else analyst2
@@ -87,14 +102,14 @@ def seed_demo_results(today: dt.date) -> None:
             pos = (p.code == "coliformes_totais" and not positive_done
                    and day.month == first_prev.month and ref.point_kind == "rede" and day.day >= 12)
             positive_done = positive_done or pos
-            r = enter_result(ref, p, _demo_value(rnd, p, ref.point_kind, pos),
+            r = enter_result(ref, p, demo_value(rnd, p, ref.point_kind, pos),
                              analysed_at=ref.collected_at + dt.timedelta(hours=5) if ref.collected_at else None,
                              analyst_id=who, entered_by_id=who)
             if day < week_ago or day < today.replace(day=1):  # the closed month is all validated
                 to_validate.append(r.id)
     validation.validate(to_validate, supervisor)
     prev_systems = sorted({ref.system_id for ref, _ in work if ref.system_id is not None
-                           and ref.collected_at and _local_date(ref.collected_at) < today.replace(day=1)})
+                           and ref.collected_at and fmt.local_date(ref.collected_at) < today.replace(day=1)})
     for system_id in prev_systems:
         closing.close_month(system_id, first_prev.year, first_prev.month, user_id=gestor,
                             username="gestor", auto_publish=True)

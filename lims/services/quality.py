@@ -1,0 +1,229 @@
+"""LIMS services: what leaves the lab, for invoices, the public site and open data: the quality
+summary of a closing scope's month (stored rows of a closed month, computed live while open) and
+the published results."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import aliased
+
+from core.db import session
+from core.org import current_organization
+from lims.domain import compliance as comp
+from lims.domain.published import (
+    BASIC_PARAMETER_CODES,
+    ParameterSummary,
+    PublishedResult,
+    QualitySummary,
+)
+from lims.models.closing import ClosingLevel, ClosingState, MonthClosing, MonthSummary
+from lims.models.registry import CollectionPoint, SupplySystem, Unit
+from lims.models.results import Result, ResultState
+from lims.services import closing, limits
+
+
+def system_name(system_id: int) -> str:
+    s = session.get(SupplySystem, system_id)  # identity-map hit after plan_counts: no query
+    if s is not None:
+        return s.name
+    name = session.scalars(select(Result.system_name).where(Result.system_id == system_id)
+                           .limit(1)).first()
+    return name or f"Sistema {system_id}"
+
+
+def _more_info() -> str:
+    org = current_organization()
+    if org is None:
+        return "Informações sobre a qualidade da água: atendimento do serviço de água."
+    parts = [p for p in (org.website, org.phone, org.customer_service) if p]
+    return "Mais informações sobre a qualidade da água: " + "; ".join(parts)
+
+
+def quality_summary(system_id: int, year: int, month: int, *, published_only: bool = True,
+                    basic_only: bool = True, level: str = "sistema",
+                    scope_id: int | None = None):  # type: ignore[no-untyped-def]
+    """One scope's month: the rows stored at closing when that scope's month is closed (the
+    same numbers for every reader); computed live only while the month is open."""
+    level = ClosingLevel(level)
+    codes = BASIC_PARAMETER_CODES if basic_only else None
+    sid_ = system_id if level is ClosingLevel.SYSTEM else scope_id
+    stored = closing.current_stored(system_id, year, month, level, sid_, codes)
+    c = None
+    if stored is None:  # open, reopened, or closed without rows: ask the closing itself
+        c = closing.closing_of(system_id, year, month, level,
+                               scope_id if level is not ClosingLevel.SYSTEM else None)
+    if stored is not None or closing.is_closed_record(c):
+        rows, version = (stored.rows, stored.rules_version) if stored else (
+            [], limits.rules_version())
+        name = (stored.system_name if stored else None) or system_name(system_id)
+        scope_name = ((stored.scope_name if stored else None)
+                      or (c.scope_name if c is not None else None)
+                      or (name if level is ClosingLevel.SYSTEM else
+                          closing.scope_of(system_id, level, scope_id).name))
+        sid, closed = sid_, True
+    else:
+        scope = closing.scope_of(system_id, level, scope_id)
+        rows = closing.scope_report(system_id, year, month, scope,
+                                    published_only=published_only, codes=codes)
+        scope_name, sid, version = scope.name, scope.scope_id, limits.rules_version()
+        name = system_name(system_id)
+        closed = False
+    return QualitySummary(
+        system_id=system_id, system_name=name, year=year, month=month,
+        level=level.value, closed=closed, parameters=tuple(summarise(rows, BASIC_PARAMETER_CODES)),
+        more_info=_more_info(), scope_id=sid, scope_name=scope_name,
+        counting_rule=closing.COUNTING_RULE + ("" if closed or not published_only else
+                                               " Mês aberto: só resultados já publicados."),
+        rules_version=version)
+
+
+def quality_summaries(keys: list[tuple[int, int, int]], *, published_only: bool = True):  # type: ignore[no-untyped-def]
+    """System-level summaries of many (system_id, year, month) at once (the public annual
+    report, the open-data summaries): every closed month's stored basic rows in one query;
+    only the months without a current closing are computed, one by one."""
+    keys = list(dict.fromkeys(keys))
+    if not keys:
+        return {}
+    got: dict[tuple[int, int, int], list] = {}
+    for r in session.execute(select(
+            MonthSummary.system_id, MonthSummary.year, MonthSummary.month, MonthSummary.row,
+            MonthSummary.rules_version).where(
+            MonthSummary.level == ClosingLevel.SYSTEM.value, MonthSummary.current.is_(True),
+            MonthSummary.system_id.in_({k[0] for k in keys}),
+            MonthSummary.scope_id == MonthSummary.system_id,
+            tuple_(MonthSummary.year, MonthSummary.month).in_({(k[1], k[2]) for k in keys}),
+            MonthSummary.parameter_code.in_(BASIC_PARAMETER_CODES)).order_by(MonthSummary.id)):
+        got.setdefault((r.system_id, r.year, r.month), []).append(r)
+    more = _more_info()
+    out = {}
+    for key in keys:
+        rows = got.get(key)
+        if not rows:
+            out[key] = quality_summary(*key, published_only=published_only)
+            continue
+        first = rows[0].row
+        name = first.get("_system_name") or system_name(key[0])
+        out[key] = QualitySummary(
+            system_id=key[0], system_name=name, year=key[1], month=key[2],
+            level=ClosingLevel.SYSTEM.value, closed=True,
+            parameters=tuple(summarise([closing.ReportRow.from_dict(r.row) for r in rows],
+                                       BASIC_PARAMETER_CODES)),
+            more_info=more, scope_id=key[0], scope_name=first.get("_scope_name") or name,
+            counting_rule=closing.COUNTING_RULE, rules_version=rows[0].rules_version)
+    return out
+
+
+def summarise(rows: list[closing.ReportRow], first: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    """Per parameter, the report rows of its point types (saida, rede) as one ParameterSummary."""
+    by_code: dict[str, list[closing.ReportRow]] = {}
+    for r in rows:
+        by_code.setdefault(r.parameter_code, []).append(r)
+    order = [c for c in first if c in by_code] + sorted(set(by_code) - set(first))
+    out = []
+    for code in order:
+        rs = by_code[code]
+        own = [r for r in rs if not r.duplicate_of]  # the outlet standing in: once
+        named = next((r for r in rs if r.where != "filtrada"), rs[0])  # the plain name
+        means = [(r.mean, r.analysed) for r in own if r.mean is not None and r.analysed]
+        total = sum(n for _m, n in means)
+        p95s = [r.p95 for r in own if r.p95 is not None]
+        out.append(ParameterSummary(
+            parameter_code=code, parameter_name=named.parameter_name, unit=named.unit,
+            standard="; ".join(f"{where_label(r.where)}: {r.rule}" for r in rs),
+            required=sum(r.required for r in own), planned=sum(r.planned for r in own),
+            analysed=sum(r.analysed for r in own), conforming=sum(r.conforming for r in own),
+            verdict=comp.combine(comp.MonthVerdict(r.verdict) for r in rs).value,
+            rule="; ".join(f"{where_label(r.where)}: {r.reason}" for r in rs),
+            mean=round(sum(m * n for m, n in means) / total, 3) if total else None,
+            p95=max(p95s) if p95s else None,
+            field_readings=sum(r.field_readings for r in own),
+        ))
+    return out
+
+
+def quality_for_connection(system_id: int, year: int, month: int, *,
+                           sector_code: str | None = None, neighbourhood: str | None = None,
+                           published_only: bool = True):  # type: ignore[no-untyped-def]
+    """The summary of the most specific CLOSED scope serving a connection: the reservoir
+    scope that holds the connection's sector (or neighbourhood), else the system."""
+    if sector_code or neighbourhood:
+        scoped = list(session.scalars(select(MonthClosing).where(
+            MonthClosing.system_id == system_id, MonthClosing.year == year,
+            MonthClosing.month == month, MonthClosing.level == ClosingLevel.RESERVOIR,
+            MonthClosing.state == ClosingState.CLOSED).order_by(MonthClosing.id)))
+        if scoped:
+            ids = {i for c in scoped for i in (c.point_ids or ())}
+            sector = (sector_code or "").casefold()
+            hood = (neighbourhood or "").casefold()
+            serve: dict[int, set[str]] = {}
+            parent = aliased(Unit)
+            # a point's unit (sector or one of its segments) names the sector it serves
+            for pid, p_hood, u_code, parent_code in session.execute(
+                    select(CollectionPoint.id, CollectionPoint.neighbourhood, Unit.code,
+                           parent.code)
+                    .outerjoin(Unit, Unit.id == CollectionPoint.unit_id)
+                    .outerjoin(parent, parent.id == Unit.parent_id)
+                    .where(CollectionPoint.id.in_(ids))):
+                serve[pid] = {x.casefold() for x in (p_hood, u_code, parent_code) if x}
+            for want in (sector, hood):  # the sector is more specific than the neighbourhood
+                for c in scoped:
+                    if want and any(want in serve.get(pid, ()) for pid in c.point_ids or ()):
+                        return quality_summary(system_id, year, month, level=c.level,
+                                               scope_id=c.scope_id, published_only=published_only)
+    return quality_summary(system_id, year, month, published_only=published_only)
+
+
+def where_label(w: str) -> str:
+    return WHERE_LABELS.get(w, w)
+
+
+def quality_history(system_id: int, months: int = 12, *, until: tuple[int, int] | None = None,
+                    published_only: bool = True):  # type: ignore[no-untyped-def]
+    if until is None:
+        today = dt.date.today()
+        until = (today.year, today.month)
+    y, m = until
+    out = []
+    for _ in range(max(0, months)):
+        out.append(quality_summary(system_id, y, m, published_only=published_only))
+        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+    return list(reversed(out))
+
+
+def published_results(*, point_id: int | None = None, system_id: int | None = None,
+                      parameter_code: str | None = None, since: dt.date | None = None,
+                      until: dt.date | None = None, limit: int = 100, offset: int = 0):  # type: ignore[no-untyped-def]
+    wanted = [(point_id is not None, Result.point_id == point_id),
+              (system_id is not None, Result.system_id == system_id),
+              (bool(parameter_code), Result.parameter_code == parameter_code),
+              (bool(since), Result.collected_on >= since),
+              (bool(until), Result.collected_on <= until)]
+    stmt = select(Result).where(Result.state == ResultState.PUBLISHED,
+                                *(clause for given, clause in wanted if given))
+    stmt = stmt.order_by(Result.collected_at.desc().nulls_last(), Result.id.desc())
+    stmt = stmt.limit(min(max(limit, 1), 1000)).offset(max(offset, 0))
+    return [PublishedResult(
+        sample_id=r.sample_id, sample_code=r.sample_code, point_id=r.point_id or 0,
+        point_name=r.point_name, system_id=r.system_id or 0, collected_at=r.collected_at,
+        parameter_code=r.parameter_code, parameter_name=r.parameter_name, value=r.value_text,
+        numeric=float(r.value) if r.value is not None else None, unit=r.unit,
+        conforming={"conforme": True, "nao_conforme": False}.get(r.verdict),
+        standard=r.standard, published_at=r.published_at or r.validated_at or r.created_at,
+    ) for r in session.scalars(stmt)]
+
+
+WHERE_LABELS = {"saida": "Saída do tratamento", "rede": "Rede de distribuição",
+            "filtrada": "Pós-filtração ou pré-desinfecção"}
+
+
+def known_systems() -> list[tuple[int, str]]:
+    """(id, name) of the active supply systems, by code (the reports' system choice)."""
+    return [(s.id, s.name) for s in session.scalars(
+        select(SupplySystem).where(SupplySystem.active.is_(True)).order_by(SupplySystem.code))]
+
+
+def system_code(system_id: int) -> str:
+    s = session.get(SupplySystem, system_id)
+    return s.code if s is not None else str(system_id)
