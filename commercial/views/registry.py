@@ -162,8 +162,8 @@ def edit_connection(connection_id: int | None = None):  # type: ignore[no-untype
             flash(exc.message, "erro")
             errors = exc.fields or errors
         else:
-            flash(f"Ligação {format_matricula(conn_saved.matricula)} gravada.", "sucesso")
-            return redirect(url_for("commercial.connection", connection_id=conn_saved.id))
+            return _back_to_connection(conn_saved.id,
+                                       f"Ligação {format_matricula(conn_saved.matricula)} gravada.")
     elif conn is not None:
         values = {k: getattr(conn, k) for k in (
             "street", "house_number", "complement", "neighbourhood", "city", "cep", "sector_code",
@@ -188,6 +188,11 @@ def edit_connection(connection_id: int | None = None):  # type: ignore[no-untype
                            situations=SITUATION_LABELS, hoods=_hoods())
 
 
+def _back_to_connection(connection_id: int, message: str) -> Any:
+    flash(message, "sucesso")
+    return redirect(url_for("commercial.connection", connection_id=connection_id))
+
+
 def _hoods() -> list[str]:
     return neighbourhood_names()
 
@@ -197,8 +202,7 @@ def _hoods() -> list[str]:
 def set_situation(connection_id: int):  # type: ignore[no-untyped-def]
     registry.set_situation(connection_id, request.form.get("situation", ""),
                            request.form.get("motivo", ""))
-    flash("Situação alterada.", "sucesso")
-    return redirect(url_for("commercial.connection", connection_id=connection_id))
+    return _back_to_connection(connection_id, "Situação alterada.")
 
 
 @bp.route("/ligacoes/<int:connection_id>/servicos", methods=["POST"])
@@ -206,8 +210,7 @@ def set_situation(connection_id: int):  # type: ignore[no-untyped-def]
 def add_service(connection_id: int):  # type: ignore[no-untyped-def]
     invoices.add_service(connection_id, request.form.get("description", ""),
                         request.form.get("amount", ""))
-    flash("Serviço incluído; será cobrado na próxima fatura.", "sucesso")
-    return redirect(url_for("commercial.connection", connection_id=connection_id))
+    return _back_to_connection(connection_id, "Serviço incluído; será cobrado na próxima fatura.")
 
 
 @bp.route("/ligacoes/<int:connection_id>/simular")
