@@ -195,13 +195,13 @@ def quality_history(system_id: int, months: int = 12, *, until: tuple[int, int] 
 def published_results(*, point_id: int | None = None, system_id: int | None = None,
                       parameter_code: str | None = None, since: dt.date | None = None,
                       until: dt.date | None = None, limit: int = 100, offset: int = 0):  # type: ignore[no-untyped-def]
-    wanted = [(point_id is not None, Result.point_id == point_id),
-              (system_id is not None, Result.system_id == system_id),
-              (bool(parameter_code), Result.parameter_code == parameter_code),
-              (bool(since), Result.collected_on >= since),
-              (bool(until), Result.collected_on <= until)]
+    wanted = [(point_id is not None, lambda: Result.point_id == point_id),
+              (system_id is not None, lambda: Result.system_id == system_id),
+              (bool(parameter_code), lambda: Result.parameter_code == parameter_code),
+              (bool(since), lambda: Result.collected_on >= since),
+              (bool(until), lambda: Result.collected_on <= until)]
     stmt = select(Result).where(Result.state == ResultState.PUBLISHED,
-                                *(clause for given, clause in wanted if given))
+                                *(clause() for given, clause in wanted if given))
     stmt = stmt.order_by(Result.collected_at.desc().nulls_last(), Result.id.desc())
     stmt = stmt.limit(min(max(limit, 1), 1000)).offset(max(offset, 0))
     return [PublishedResult(
