@@ -44,7 +44,7 @@ def test_telemetry_says_whether_an_anomaly_is_a_quality_signal(db):
 
     from sqlalchemy import select
 
-    from telemetry import monitor
+    from telemetry.monitor import record
     from telemetry.models.tags import Tag
     from telemetry.seed import seed_demo
 
@@ -52,7 +52,7 @@ def test_telemetry_says_whether_an_anomaly_is_a_quality_signal(db):
     anomaly = SimpleNamespace(id=1, kind="limite", severity="alta", value=7.0, message="",
                               started_at=dt.datetime.now(dt.UTC), process=True)
     by_quantity = {str(t.quantity): t for t in db.scalars(select(Tag))}
-    ev = monitor._detected_event(anomaly, by_quantity["turbidez"])
+    ev = record._detected_event(anomaly, by_quantity["turbidez"])
     assert ev.quantity == "turbidez" and ev.quality_signal is True
-    ev = monitor._detected_event(anomaly, by_quantity["pressao"])
+    ev = record._detected_event(anomaly, by_quantity["pressao"])
     assert ev.quantity == "pressao" and ev.quality_signal is False
