@@ -331,7 +331,7 @@ class MessageRule(Audited, IdMixin, TimestampMixin, Base):
 
 
 class Parameters(Audited, IdMixin, TimestampMixin, Base):
-    """Billing parameters (tender 7.5 "parametros de faturamento"): one row."""
+    """Billing parameters (tender 7.5 "parâmetros de faturamento"): one row."""
 
     __tablename__ = "commercial_parameters"
 

@@ -75,7 +75,7 @@ class MeApi(MethodView):
     @login_required_only
     @api.response(200, MeOut)
     def get(self):  # type: ignore[no-untyped-def]
-        """O usuario dono do token (ou da sessao) e suas permissoes."""
+        """O usuário dono do token (ou da sessão) e suas permissões."""
         user = current()
         assert user is not None
         return {**_user_out(user), "permissions": sorted(user.permissions())}
@@ -87,7 +87,7 @@ class UsersApi(MethodView):
     @api.arguments(UsersQuery, location="query")
     @api.response(200, UserOut(many=True))
     def get(self, args):  # type: ignore[no-untyped-def]
-        """Usuarios cadastrados (Administrador), 100 por pagina."""
+        """Usuários cadastrados (Administrador), 100 por página."""
         stmt = select(User).order_by(User.username)
         if "ativo" in args:
             stmt = stmt.where(User.active.is_(args["ativo"]))
@@ -101,6 +101,6 @@ class AuditApi(MethodView):
     @api.arguments(AuditQuery, location="query")
     @api.response(200, AuditOut(many=True))
     def get(self, args):  # type: ignore[no-untyped-def]
-        """Historico de alteracoes, do mais recente ao mais antigo, por registro ou usuario."""
+        """Histórico de alterações, do mais recente ao mais antigo, por registro ou usuário."""
         return audit.history(args.get("model"), args.get("row_id"), args.get("username"),
                              args["pagina"], PAGE)

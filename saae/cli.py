@@ -84,7 +84,7 @@ def db() -> None:
 @db.command("upgrade")
 @click.option("--revision", default="head")
 def db_upgrade(revision: str) -> None:
-    """Aplica as migracoes (PostgreSQL ou SQLite, conforme SAAE_DATABASE_URL)."""
+    """Aplica as migrações (PostgreSQL ou SQLite, conforme SAAE_DATABASE_URL)."""
     settings = _settings()
     _ensure_sqlite_dir(settings.database_url)
     upgrade(settings.database_url, revision)
@@ -102,7 +102,7 @@ def seed() -> None:
 
 @main.group()
 def users() -> None:
-    """Usuarios."""
+    """Usuários."""
 
 
 @users.command("create")
@@ -113,7 +113,7 @@ def users() -> None:
                    "operador, técnico, administrador")
 @click.password_option(help="Senha inicial (sera exigida troca no primeiro acesso)")
 def users_create(username: str, name: str, profiles: tuple[str, ...], password: str) -> None:
-    """Cria um usuario."""
+    """Cria um usuário."""
     settings = _settings()
     try:
         profs = [Profile(p) for p in profiles]
@@ -131,9 +131,9 @@ def users_create(username: str, name: str, profiles: tuple[str, ...], password: 
 @users.command("recovery-codes")
 @click.argument("username")
 def users_recovery_codes(username: str) -> None:
-    """Emite 10 codigos de recuperacao de uso unico (os anteriores deixam de valer).
+    """Emite 10 códigos de recuperação de uso único (os anteriores deixam de valer).
 
-    Cada codigo deixa o usuario entrar mesmo com o acesso bloqueado por tentativas erradas
+    Cada código deixa o usuário entrar mesmo com o acesso bloqueado por tentativas erradas
     (com a senha certa). Guarde-os impressos em local seguro."""
     app = create_app(_settings())
     with app.app_context(), unit_of_work():
@@ -141,7 +141,7 @@ def users_recovery_codes(username: str) -> None:
         if user is None:
             raise click.ClickException(f"Usuario {username} nao existe.")
         codes = issue_recovery_codes(user)
-    click.echo(f"Codigos de recuperacao de {username} (cada um vale uma vez):")
+    click.echo(f"Códigos de recuperação de {username} (cada um vale uma vez):")
     for c in codes:
         click.echo("  " + c)
 
@@ -187,7 +187,7 @@ def _ensure_sqlite_dir(url: str) -> None:
 @click.option("--reset", is_flag=True, help="Apaga e recria o banco da demonstração.")
 @click.option("--no-serve", is_flag=True, help="Apenas prepara o banco (para testes).")
 def demo(host: str, port: int, reset: bool, no_serve: bool) -> None:
-    """Demonstracao embutida: SQLite, tarefas em processo, simulador SCADA, dados de exemplo."""
+    """Demonstração embutida: SQLite, tarefas em processo, simulador SCADA, dados de exemplo."""
     os.environ.setdefault("SAAE_DATABASE_URL", "sqlite:///var/demo.db")
     os.environ.setdefault("SAAE_TASK_RUNNER", "inprocess")
     settings = _serving_settings(host, port)
@@ -198,7 +198,7 @@ def demo(host: str, port: int, reset: bool, no_serve: bool) -> None:
     if fresh and db_file is not None:
         for suffix in ("", "-wal", "-shm"):
             Path(str(db_file) + suffix).unlink(missing_ok=True)
-    click.echo("Aplicando migracoes...")
+    click.echo("Aplicando migrações...")
     upgrade(url)
     app = create_app(settings)
     if fresh:

@@ -39,7 +39,7 @@ def _config(path: str | None, settings: Any) -> Any:
               help="Arquivo TOML dos conectores (padrão: SAAE_TELEMETRY_CONFIG ou o do simulador).")
 @click.option("--check", is_flag=True, help="Apenas valida o arquivo e sai.")
 def ingest(config_path: str | None, check: bool) -> None:
-    """Coletor de telemetria: OPC UA, Modbus TCP e MQTT para o banco de series temporais."""
+    """Coletor de telemetria: OPC UA, Modbus TCP e MQTT para o banco de séries temporais."""
     quiet_libraries()
     settings = _settings()
     cfg = _config(config_path, settings)
@@ -47,11 +47,10 @@ def ingest(config_path: str | None, check: bool) -> None:
         for c in cfg.connectors:
             n = len(getattr(c, "nodes", None) or getattr(c, "points", None) or c.topics)
             click.echo(f"  {c.name:<20} {c.kind:<7} {n} itens")
-        click.echo("Configuração valida.")
+        click.echo("Configuração válida.")
         return
-    from telemetry.ingest.process import (
-        run_ingester,  # why: CLI start-up (connectors, storage, paho)
-    )
+    # why: CLI start-up time (connectors, storage, paho load only for the ingester)
+    from telemetry.ingest.process import run_ingester
 
     run_ingester(settings, cfg)
 
@@ -64,7 +63,7 @@ def ingest(config_path: str | None, check: bool) -> None:
 @click.pass_context
 def simulate(ctx: click.Context, opcua_port: int, modbus_port: int, use_mqtt: bool,
              tick: float) -> None:
-    """Simulador SCADA da demonstracao (OPC UA, Modbus TCP e MQTT)."""
+    """Simulador SCADA da demonstração (OPC UA, Modbus TCP e MQTT)."""
     if ctx.invoked_subcommand is not None:
         return
     from telemetry.demo.simulator import Simulator  # why: CLI start-up (simulator, paho)
@@ -87,7 +86,7 @@ def simulate(ctx: click.Context, opcua_port: int, modbus_port: int, use_mqtt: bo
 @click.option("--duracao", "minutes", type=float, default=None,
               help="Minutos (padrão: até `saae simulate clear`).")
 def simulate_inject(kind: str, target: str, minutes: float | None) -> None:
-    """Injeta um evento no simulador em execucao (via MQTT)."""
+    """Injeta um evento no simulador em execução (via MQTT)."""
     from telemetry.demo.control import send_control, validate_event  # why: CLI start-up
 
     problems = validate_event(kind, target)

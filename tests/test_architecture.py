@@ -25,17 +25,10 @@ ROOT = Path(__file__).resolve().parents[1]
 NOT_APPLICATION = {"tests", "migrations", "bench", "scripts", "docs"}
 APPLICATION = sorted(p.parent.name for p in ROOT.glob("*/__init__.py")
                      if p.parent.name not in NOT_APPLICATION)
-# Areas whose owners are still bringing them to these limits (issue 16); the lead removes
-# this list at merge, when every branch has landed.
-IN_PROGRESS = {"lims", "telemetry", "commercial", "incidents", "labels", "render"}
-in_progress = pytest.mark.xfail(strict=False, reason="issue 16 in progress")
-# Files of the finished packages that another branch of issue 16 rewrites or moves; the lead
-# removes this list at merge too.
-MOVING = {"portal_publico/charts.py": "the render branch moves the SVG charts to render/"}
 
 
 def _per_package(test_packages: list[str] = APPLICATION) -> list[object]:
-    return [pytest.param(p, marks=in_progress) if p in IN_PROGRESS else p for p in test_packages]
+    return list(test_packages)
 
 
 def _pyproject() -> dict:
@@ -136,9 +129,7 @@ def test_no_import_cycle(package):
 # -- imports inside function bodies ----------------------------------------------------------
 
 def _python_files(package: str) -> Iterator[Path]:
-    for path in sorted((ROOT / package).rglob("*.py")):
-        if str(path.relative_to(ROOT)) not in MOVING:
-            yield path
+    yield from sorted((ROOT / package).rglob("*.py"))
 
 
 @cache
@@ -166,7 +157,6 @@ def _says_why(lines: list[str], node: ast.stmt) -> bool:
             or (first > 0 and lines[first - 1].strip().startswith("#")))
 
 
-@pytest.mark.xfail(strict=False, reason="issue 16 in progress")
 def test_few_imports_inside_function_bodies():
     found = [f"{path.relative_to(ROOT)}:{node.lineno}" for package in APPLICATION
              for path in _python_files(package) for node in _function_body_imports(path)]

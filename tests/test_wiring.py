@@ -44,8 +44,8 @@ def test_telemetry_says_whether_an_anomaly_is_a_quality_signal(db):
 
     from sqlalchemy import select
 
-    from telemetry.monitor import record
     from telemetry.models.tags import Tag
+    from telemetry.monitor import record
     from telemetry.seed import seed_demo
 
     seed_demo(dt.date.today())

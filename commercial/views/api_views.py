@@ -300,7 +300,7 @@ class InvoiceApi(MethodView):
     @require("commercial.invoices.view")
     @api.alt_response(200, schema=InvoiceFullOut, success=True, description="A fatura")
     def get(self, numero):  # type: ignore[no-untyped-def]
-        """Uma fatura com todo o seu conteudo impresso (inclusive o bloco de qualidade da agua)."""
+        """Uma fatura com todo o seu conteúdo impresso (inclusive o bloco de qualidade da água)."""
 
         return invoice_json(invoices.by_number(numero), with_doc=True)
 
@@ -311,7 +311,7 @@ class InvoicePdfApi(MethodView):
     @api.alt_response(200, success=True, description="PDF da 2a via", content_type="application/pdf",
                       schema={"type": "string", "format": "binary"})
     def get(self, numero):  # type: ignore[no-untyped-def]
-        """2a via da fatura em PDF (mesmo conteudo da original, marcada como 2a via)."""
+        """2a via da fatura em PDF (mesmo conteúdo da original, marcada como 2a via)."""
 
         inv = invoices.by_number(numero)
         data = invoices.second_copy(inv.id)
@@ -338,7 +338,7 @@ class BatchesApi(MethodView):
     @api.arguments(BatchIn)
     @api.alt_response(201, schema=BatchOut, success=True, description="O lote agendado")
     def post(self, data):  # type: ignore[no-untyped-def]
-        """Agenda (ou inicia, se a emissao for hoje) o lote de faturas de um grupo e mes."""
+        """Agenda (ou inicia, se a emissão for hoje) o lote de faturas de um grupo e mês."""
 
         b = batches.request_batch(data["grupo"], data["ano"], data["mes"],
                                   issue_date=data["emissao"], due_date=data["vencimento"],

@@ -303,7 +303,7 @@ def _sees_contacts() -> bool:
 
 def _runs(entries: list) -> list[tuple[object, list, str]]:  # type: ignore[type-arg]
     """The timeline as runs: consecutive entries of the same kind and text head (e.g. one
-    "Nao possui telefone para envio de mensagem: <name>" line per consumer of a notice to 500
+    "Não possui telefone para envio de mensagem: <name>" line per consumer of a notice to 500
     people) shown as one line that opens to the whole list, so the story stays readable."""
     out: list[tuple[object, list, str]] = []  # type: ignore[type-arg]
     for e in entries:

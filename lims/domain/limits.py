@@ -7,7 +7,7 @@ disinfectant residual minimum per disinfectant throughout distribution (Art. 32)
 recommended maximum of free chlorine. Every limit says:
 
 - its kind: VMP (a maximum and/or presence-absence), minimum (Art. 32), recommended range
-  (pH: a recommendation, never "nao conforme"), or operational target (the utility's own);
+  (pH: a recommendation, never "não conforme"), or operational target (the utility's own);
 - its scope: point kinds, treatment types, disinfectants (empty = everywhere);
 - its source tag and whether the reference marks it UNVERIFIED.
 

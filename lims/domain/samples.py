@@ -4,7 +4,7 @@ PROGRAMADA -> AGUARDANDO COLETA -> COLETADA -> AGUARDANDO ANALISE -> AGUARDANDO 
 VALIDADA -> PUBLICADA, plus CANCELADA (with a reason) from any state before VALIDADA.
 
 Two backward moves exist, both with a reason and both audited:
-- AGUARDANDO COLETA -> PROGRAMADA: reprogramming (new date), e.g. after "nao coletada";
+- AGUARDANDO COLETA -> PROGRAMADA: reprogramming (new date), e.g. after "não coletada";
 - AGUARDANDO VALIDACAO -> AGUARDANDO ANALISE and VALIDADA -> AGUARDANDO VALIDACAO: the
   supervisor sends a result back for reanalysis (part 2, validation).
 """

@@ -1,4 +1,4 @@
-"""SISAGUA "Controle mensal - parametros basicos" fields (portaria888.md section 7): pure.
+"""SISAGUA "Controle mensal - parâmetros básicos" fields (portaria888.md section 7): pure.
 
 The buckets below are the export FORM's fields as seen in real SISAGUA files [V-SIS], not
 compliance decisions (those are in compliance.py, from data). Censored results ("< LD",

@@ -220,9 +220,9 @@ class PlansApi(MethodView):
 class PlanApi(MethodView):
     @require("lims.plans.view")
     @api.alt_response(200, schema=PlanFullOut, success=True,
-                      description="O plano, suas linhas e o minimo exigido x planejado")
+                      description="O plano, suas linhas e o mínimo exigido x planejado")
     def get(self, plan_id):  # type: ignore[no-untyped-def]
-        """Um plano com suas linhas e o minimo exigido x planejado por parametro e mes."""
+        """Um plano com suas linhas e o mínimo exigido x planejado por parâmetro e mês."""
         return plan_json(plans.get(plan_id), full=True)
 
 
@@ -232,7 +232,7 @@ class PlanApproveApi(MethodView):
     @api.arguments(ApproveIn)
     @api.alt_response(200, schema=PlanOut, success=True, description="O plano aprovado")
     def post(self, args, plan_id):  # type: ignore[no-untyped-def]
-        """Aprova o plano (abaixo do minimo exige justificativa de um Gestor) e gera o mes pedido."""
+        """Aprova o plano (abaixo do mínimo exige justificativa de um Gestor) e gera o mês pedido."""
         plan = plans.get(plan_id)
         gen = (plan.year, args["gerar_mes"]) if args.get("gerar_mes") else None
         plans.approve(plan_id, user_id=current().id, justification=args["justificativa"],
@@ -245,7 +245,7 @@ class PlanGenerateApi(MethodView):
     @require("lims.plans.approve")
     @api.arguments(GenerateIn)
     @api.alt_response(200, schema=GeneratedOut, success=True,
-                      description="Amostras criadas (nenhuma se o mes ja foi gerado)")
+                      description="Amostras criadas (nenhuma se o mês já foi gerado)")
     def post(self, args, plan_id):  # type: ignore[no-untyped-def]
         """Gera (idempotente) as amostras PROGRAMADA de um mes do plano aprovado."""
         plan = plans.get(plan_id)

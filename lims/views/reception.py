@@ -136,7 +136,7 @@ class ReceptionApi(MethodView):
     @api.arguments(ReceptionIn)
     @api.response(200, ReceivedOut)
     def post(self, data):  # type: ignore[no-untyped-def]
-        """Recebe uma amostra pelo codigo de barras: COLETADA -> AGUARDANDO ANALISE.
+        """Recebe uma amostra pelo código de barras: COLETADA -> AGUARDANDO ANALISE.
 
         Codigo desconhecido: 404 `codigo_desconhecido`; segunda leitura: 409 `ja_recebida`;
         estado errado: 409 `amostra_nao_coletada` / `amostra_cancelada`. Nada e alterado."""

@@ -193,7 +193,7 @@ class QualityApi(MethodView):
                       description="Resumo mensal do sistema")
     def get(self, args, system_id):  # type: ignore[no-untyped-def]
         """Resumo mensal de qualidade (Decreto 5.440): exigidas, analisadas, conformes e o
-        resultado por parametro basico."""
+        resultado por parâmetro básico."""
         return asdict(lims_api.quality_summary(system_id, args["ano"], args["mes"],
                                                published_only=args["publicados"]))
 

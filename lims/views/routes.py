@@ -271,7 +271,7 @@ class SyncApi(MethodView):
     def post(self, data):  # type: ignore[no-untyped-def]
         """Envia registros de coleta feitos no celular (idempotente por `key`).
 
-        Cada registro tem resposta propria: `status` 200 aceito; 4xx recusado (definitivo, nao
+        Cada registro tem resposta própria: `status` 200 aceito; 4xx recusado (definitivo, não
         reenviar). Reenviar a mesma `key` devolve a primeira resposta (`replay`: true) sem
         alterar nada."""
         uid, data_dir = current().id, settings().data_dir

@@ -283,7 +283,7 @@ class SamplesApi(MethodView):
     @api.arguments(SampleArgs, location="query")
     @api.alt_response(200, schema=SamplePageOut, success=True, description="Amostras")
     def get(self, args):  # type: ignore[no-untyped-def]
-        """Amostras com filtros (estado, sistema, ponto, plano, periodo, codigo, recoleta)."""
+        """Amostras com filtros (estado, sistema, ponto, plano, período, código, recoleta)."""
         rows, total = samples.search(state=args.get("estado"), system_id=args.get("sistema"),
                              point_id=args.get("ponto"), plan_id=args.get("plano"),
                              since=args.get("de"), until=args.get("ate"), code=args.get("codigo"),
@@ -297,7 +297,7 @@ class SampleApi(MethodView):
     @require("lims.samples.view")
     @api.alt_response(200, schema=SampleFullOut, success=True, description="A amostra")
     def get(self, sample_id):  # type: ignore[no-untyped-def]
-        """Uma amostra com leituras de campo, transicoes possiveis e historico."""
+        """Uma amostra com leituras de campo, transições possíveis e histórico."""
         return sample_json(samples.get(sample_id), full=True)
 
 
@@ -306,7 +306,7 @@ class SampleByCodeApi(MethodView):
     @require("lims.samples.view")
     @api.alt_response(200, schema=SampleFullOut, success=True, description="A amostra")
     def get(self, code):  # type: ignore[no-untyped-def]
-        """Uma amostra pelo codigo de barras."""
+        """Uma amostra pelo código de barras."""
         s = samples.get_by_code(code)
         if s is None:
             raise NotFound(f"Código {code} desconhecido.")

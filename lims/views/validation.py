@@ -122,7 +122,7 @@ class ValidateApi(MethodView):
     @api.alt_response(200, schema=ValidatedOut, success=True,
                       description="Ids dos resultados validados")
     def post(self, data):  # type: ignore[no-untyped-def]
-        """Valida resultados (quatro olhos: quem analisou ou digitou nao valida)."""
+        """Valida resultados (quatro olhos: quem analisou ou digitou não valida)."""
         done = validation.validate(data["resultados"], current().id)
         return {"validados": [r.id for r in done]}
 

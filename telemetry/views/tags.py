@@ -224,7 +224,7 @@ class TagsApi(MethodView):
     @require("telemetry.tags.view")
     @api.response(200, TagOutSchema(many=True))
     def get(self):  # type: ignore[no-untyped-def]
-        """Tags com o ultimo valor de cada uma."""
+        """Tags com o último valor de cada uma."""
         latest, _err = _latest()
         return [_tag_out(t, latest.get(t.name)) for t in services.list_tags()]
 
@@ -245,7 +245,7 @@ class TagApi(MethodView):
     @require("telemetry.tags.view")
     @api.response(200, TagOutSchema)
     def get(self, name):  # type: ignore[no-untyped-def]
-        """Uma tag e seu ultimo valor."""
+        """Uma tag e seu último valor."""
         tag = services.get_tag(name)
         try:
             last = storage_for(current_app.config["SAAE_SETTINGS"]).last(name)
