@@ -104,7 +104,7 @@ def build(url: str, sizes: list[int], today: dt.date) -> dict[int, int]:
                              "due_days_min": 5, "quality_months_back": 0, "pix_key": "12345678000195",
                              "pix_name": "SAAE VALE VERDE", "pix_city": "VALE VERDE",
                              "excess_percent": "30", "quality_more_info": "www.saaevaleverde.sp.gov.br/qualidade"})
-    analyst = create_user("bench_an", "Analista", [Profile.ANALISTA], "Senha#Forte2026")
+    analyst = create_user("bench_an", "Analista", [Profile.ANALYST], "Senha#Forte2026")
     sup = create_user("bench_sup", "Supervisor", [Profile.SUPERVISOR], "Senha#Forte2026")
     s.commit()
     last_y, last_m = fmt.month_add(today.year, today.month, -1)

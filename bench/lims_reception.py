@@ -43,8 +43,8 @@ def run(app, n: int, profile: bool = False) -> None:  # type: ignore[no-untyped-
         world = make_world(day, with_samples=False)
         while len(world.samples) < 2 * n:
             add_samples(world, day)
-        collector = create_user("bench.coletor", "Coletor", [Profile.COLETOR], "Senha#Forte2026")
-        receiver = create_user("bench.recepcao", "Recepcao", [Profile.DISTRIBUIDOR], "Senha#Forte2026")
+        collector = create_user("bench.coletor", "Coletor", [Profile.COLLECTOR], "Senha#Forte2026")
+        receiver = create_user("bench.recepcao", "Recepcao", [Profile.DISTRIBUTOR], "Senha#Forte2026")
         session.commit()
         token = issue_token(receiver, "bench")
         session.commit()

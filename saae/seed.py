@@ -29,17 +29,17 @@ AREA_SEEDS = (
 DEMO_PASSWORD = "Água#Limpa2026"
 
 DEMO_USERS = [
-    ("admin", "Ana Administradora", [Profile.ADMINISTRADOR]),
-    ("gestor", "Gustavo Gestor", [Profile.GESTOR]),
+    ("admin", "Ana Administradora", [Profile.ADMINISTRATOR]),
+    ("gestor", "Gustavo Gestor", [Profile.MANAGER]),
     ("supervisor", "Sara Supervisora", [Profile.SUPERVISOR]),
-    ("analista", "Alice Analista", [Profile.ANALISTA]),
-    ("analista2", "Bruno Analista", [Profile.ANALISTA]),
-    ("distribuidor", "Davi Distribuidor", [Profile.DISTRIBUIDOR]),
-    ("coletor", "Carlos Coletor", [Profile.COLETOR]),
-    ("coletor2", "Clara Coletora", [Profile.COLETOR]),
-    ("operador", "Otávio Operador", [Profile.OPERADOR]),
-    ("tecnico", "Tiago Técnico", [Profile.TECNICO]),
-    ("tecnico2", "Tânia Técnica", [Profile.TECNICO]),
+    ("analista", "Alice Analista", [Profile.ANALYST]),
+    ("analista2", "Bruno Analista", [Profile.ANALYST]),
+    ("distribuidor", "Davi Distribuidor", [Profile.DISTRIBUTOR]),
+    ("coletor", "Carlos Coletor", [Profile.COLLECTOR]),
+    ("coletor2", "Clara Coletora", [Profile.COLLECTOR]),
+    ("operador", "Otávio Operador", [Profile.OPERATOR]),
+    ("tecnico", "Tiago Técnico", [Profile.TECHNICIAN]),
+    ("tecnico2", "Tânia Técnica", [Profile.TECHNICIAN]),
 ]
 
 

@@ -2,20 +2,20 @@
 
 from core.auth import Profile
 
-_ALL_STAFF = [Profile.OPERADOR, Profile.TECNICO, Profile.SUPERVISOR, Profile.GESTOR,
-              Profile.ADMINISTRADOR, Profile.ANALISTA, Profile.DISTRIBUIDOR]
+_ALL_STAFF = [Profile.OPERATOR, Profile.TECHNICIAN, Profile.SUPERVISOR, Profile.MANAGER,
+              Profile.ADMINISTRATOR, Profile.ANALYST, Profile.DISTRIBUTOR]
 
 PERMISSIONS: dict = {
     "telemetry.tags.view": ("Ver ativos, tags e leituras da telemetria", _ALL_STAFF),
     "telemetry.tags.edit": ("Cadastrar e alterar ativos e tags da telemetria",
-                            [Profile.GESTOR, Profile.ADMINISTRADOR]),
+                            [Profile.MANAGER, Profile.ADMINISTRATOR]),
     "telemetry.ingest.view": ("Ver a saúde do coletor de telemetria",
-                              [Profile.OPERADOR, Profile.TECNICO, Profile.SUPERVISOR,
-                               Profile.GESTOR, Profile.ADMINISTRADOR]),
+                              [Profile.OPERATOR, Profile.TECHNICIAN, Profile.SUPERVISOR,
+                               Profile.MANAGER, Profile.ADMINISTRATOR]),
     "telemetry.simulator.inject": ("Injetar eventos no simulador SCADA (demonstracao)",
-                                   [Profile.OPERADOR, Profile.GESTOR, Profile.ADMINISTRADOR]),
+                                   [Profile.OPERATOR, Profile.MANAGER, Profile.ADMINISTRATOR]),
     "telemetry.anomalies.view": ("Ver anomalias da telemetria", _ALL_STAFF),
     "telemetry.anomalies.manage": ("Reconhecer e encerrar anomalias da telemetria",
-                                   [Profile.OPERADOR, Profile.SUPERVISOR, Profile.GESTOR,
-                                    Profile.ADMINISTRADOR]),
+                                   [Profile.OPERATOR, Profile.SUPERVISOR, Profile.MANAGER,
+                                    Profile.ADMINISTRATOR]),
 }

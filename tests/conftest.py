@@ -130,7 +130,7 @@ def make_user(db: Session) -> Callable[..., User]:
 
     def make(*profiles: Profile, username: str | None = None, name: str | None = None,
              password: str = TEST_PASSWORD) -> User:
-        profiles = profiles or (Profile.ANALISTA,)
+        profiles = profiles or (Profile.ANALYST,)
         username = username or f"{profiles[0].value}{next(counter)}"
         user = create_user(username, name or username.title(), list(profiles), password)
         db.commit()

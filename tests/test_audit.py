@@ -26,7 +26,7 @@ def _org(**kw) -> Organization:
 
 
 def test_insert_update_delete_are_recorded_with_user_and_reason(db, make_user):
-    who = make_user(Profile.GESTOR)
+    who = make_user(Profile.MANAGER)
     actor = Actor(who.id, who.username)
     with unit_of_work(), audit.audit_context(actor, reason="cadastro inicial"):
         org = _org()
@@ -66,7 +66,7 @@ def test_an_update_without_real_change_records_nothing(db):
 
 
 def test_secrets_are_never_copied_into_the_history(db, make_user):
-    user = make_user(Profile.ANALISTA)
+    user = make_user(Profile.ANALYST)
     (row,) = _history(db, "core_user", user.id)
     assert "password_hash" not in row.changes
 
@@ -117,8 +117,8 @@ def test_no_route_writes_the_audit_log(app):
 
 def test_a_change_through_a_page_is_attributed_to_the_signed_in_user(client, login_as, make_user,
                                                                        db):
-    target = make_user(Profile.COLETOR)
-    admin = login_as(Profile.ADMINISTRADOR)
+    target = make_user(Profile.COLLECTOR)
+    admin = login_as(Profile.ADMINISTRATOR)
     profile_id = target.profiles[0].id
     resp = client.post(f"/admin/usuarios/{target.id}", data={
         "username": target.username, "name": "Nome Corrigido", "email": "c@saae.local",
@@ -132,7 +132,7 @@ def test_a_change_through_a_page_is_attributed_to_the_signed_in_user(client, log
 
 def test_browse_per_record_and_per_user(client, login_as, make_user, db):
     viewer = login_as(Profile.SUPERVISOR)
-    who = make_user(Profile.GESTOR, username="gestora")
+    who = make_user(Profile.MANAGER, username="gestora")
     with unit_of_work(), audit.audit_context(Actor(who.id, who.username), reason="motivo visível"):
         org = _org()
         db.add(org)
@@ -155,7 +155,7 @@ def test_browse_per_record_and_per_user(client, login_as, make_user, db):
 
 
 def test_audit_api(client, api_token, db):
-    _user, token = api_token(Profile.GESTOR)
+    _user, token = api_token(Profile.MANAGER)
     with unit_of_work(), audit.audit_context(reason="via api"):
         org = _org()
         db.add(org)
@@ -167,12 +167,12 @@ def test_audit_api(client, api_token, db):
 
 
 def test_profiles_without_the_permission_cannot_browse(client, login_as):
-    login_as(Profile.ANALISTA)
+    login_as(Profile.ANALYST)
     assert client.get("/auditoria").status_code == 403
 
 
 def test_history_is_kept_for_deleted_users(db, make_user):
-    user = make_user(Profile.TECNICO)
+    user = make_user(Profile.TECHNICIAN)
     uid = user.id
     with unit_of_work():
         user.profiles = []

@@ -28,7 +28,7 @@ def _text(resp) -> str:
 # -- login and logout ----------------------------------------------------------------------
 
 def test_login_then_logout(client, make_user, db):
-    user = make_user(Profile.ANALISTA)
+    user = make_user(Profile.ANALYST)
     resp = _login(client, user.username)
     assert resp.status_code == 302 and resp.headers["Location"].endswith("/")
     assert client.get("/").status_code == 200
@@ -43,7 +43,7 @@ def test_login_then_logout(client, make_user, db):
 
 
 def test_login_follows_only_local_next(client, make_user):
-    user = make_user(Profile.GESTOR)
+    user = make_user(Profile.MANAGER)
     resp = client.post("/entrar?next=/auditoria",
                        data={"username": user.username, "password": TEST_PASSWORD})
     assert resp.headers["Location"].endswith("/auditoria")
@@ -55,7 +55,7 @@ def test_login_follows_only_local_next(client, make_user):
 
 
 def test_wrong_password_and_unknown_user_say_the_same(client, make_user):
-    user = make_user(Profile.ANALISTA)
+    user = make_user(Profile.ANALYST)
     bad = _login(client, user.username, "Errada#123456")
     unknown = _login(client, "ninguem", "Errada#123456")
     assert bad.status_code == unknown.status_code == 401
@@ -64,7 +64,7 @@ def test_wrong_password_and_unknown_user_say_the_same(client, make_user):
 
 
 def test_inactive_user_cannot_log_in(client, make_user, db):
-    user = make_user(Profile.ANALISTA)
+    user = make_user(Profile.ANALYST)
     user.active = False
     db.commit()
     resp = _login(client, user.username)
@@ -74,7 +74,7 @@ def test_inactive_user_cannot_log_in(client, make_user, db):
 # -- lockout -------------------------------------------------------------------------------
 
 def test_lockout_after_repeated_failures(client, make_user, db, settings):
-    user = make_user(Profile.ANALISTA)
+    user = make_user(Profile.ANALYST)
     for _ in range(settings.login_max_attempts - 1):
         assert _login(client, user.username, "Errada#123456").status_code == 401
     last = _login(client, user.username, "Errada#123456")
@@ -100,10 +100,10 @@ def test_lockout_after_repeated_failures(client, make_user, db, settings):
 
 
 def test_administrator_unlocks(client, login_as, make_user, db):
-    victim = make_user(Profile.COLETOR)
+    victim = make_user(Profile.COLLECTOR)
     victim.locked_until = utcnow() + dt.timedelta(minutes=10)
     db.commit()
-    login_as(Profile.ADMINISTRADOR)
+    login_as(Profile.ADMINISTRATOR)
     assert "Bloqueado" in _text(client.get("/admin/usuarios"))
     resp = client.post(f"/admin/usuarios/{victim.id}/desbloquear")
     assert resp.status_code == 302
@@ -112,7 +112,7 @@ def test_administrator_unlocks(client, login_as, make_user, db):
 
 
 def test_success_resets_the_failure_count(client, make_user, db, settings):
-    user = make_user(Profile.ANALISTA)
+    user = make_user(Profile.ANALYST)
     for _ in range(settings.login_max_attempts - 1):
         _login(client, user.username, "Errada#123456")
     assert _login(client, user.username).status_code == 302
@@ -143,7 +143,7 @@ def test_strong_password_is_accepted(settings):
 
 
 def test_change_password_page_enforces_the_rules(client, login_as, db):
-    user = login_as(Profile.ANALISTA)
+    user = login_as(Profile.ANALYST)
     resp = client.post("/conta/senha", data={"current": TEST_PASSWORD, "password": "fraca",
                                               "confirm": "fraca"})
     assert resp.status_code == 200 and "pelo menos" in _text(resp)
@@ -161,7 +161,7 @@ def test_change_password_page_enforces_the_rules(client, login_as, db):
 
 
 def test_expired_password_forces_a_change(client, make_user, db, settings):
-    user = make_user(Profile.GESTOR)
+    user = make_user(Profile.MANAGER)
     user.password_changed_at = utcnow() - dt.timedelta(days=settings.password_max_age_days + 1)
     db.commit()
     assert _login(client, user.username).status_code == 302
@@ -177,7 +177,7 @@ def test_expired_password_forces_a_change(client, make_user, db, settings):
 
 
 def test_must_change_password_on_first_access(client, make_user, db):
-    user = make_user(Profile.ANALISTA)
+    user = make_user(Profile.ANALYST)
     user.must_change_password = True
     db.commit()
     _login(client, user.username)
@@ -196,7 +196,7 @@ def test_password_expiry_rule(settings):
 # -- inactivity timeout ------------------------------------------------------------------------
 
 def test_inactivity_timeout_logs_out(client, login_as, settings):
-    login_as(Profile.ANALISTA)
+    login_as(Profile.ANALYST)
     assert client.get("/").status_code == 200
     with client.session_transaction() as sess:
         idle = dt.timedelta(minutes=settings.session_idle_minutes + 1)
@@ -209,7 +209,7 @@ def test_inactivity_timeout_logs_out(client, login_as, settings):
 
 
 def test_activity_keeps_the_session(client, login_as, settings):
-    login_as(Profile.ANALISTA)
+    login_as(Profile.ANALYST)
     with client.session_transaction() as sess:
         sess["last_seen"] = (utcnow() - dt.timedelta(minutes=settings.session_idle_minutes - 1)
                              ).timestamp()
@@ -235,7 +235,7 @@ def test_api_token_authenticates(client, api_token, db):
 
 
 def test_bad_revoked_or_expired_token_is_401(client, api_token, db):
-    user, token = api_token(Profile.ADMINISTRADOR)
+    user, token = api_token(Profile.ADMINISTRATOR)
     resp = client.get("/api/v1/conta", headers=_bearer("saae_nao-existe"))
     assert resp.status_code == 401
     assert resp.json["error"]["code"] == "nao_autenticado"
@@ -252,25 +252,25 @@ def test_bad_revoked_or_expired_token_is_401(client, api_token, db):
 
 
 def test_token_of_an_inactive_user_is_refused(client, api_token, db):
-    user, token = api_token(Profile.ADMINISTRADOR)
+    user, token = api_token(Profile.ADMINISTRATOR)
     user.active = False
     db.commit()
     assert client.get("/api/v1/conta", headers=_bearer(token)).status_code == 401
 
 
 def test_token_carries_the_owner_permissions(client, api_token):
-    _user, token = api_token(Profile.ANALISTA)
+    _user, token = api_token(Profile.ANALYST)
     resp = client.get("/api/v1/usuarios", headers=_bearer(token))
     assert resp.status_code == 403
     assert resp.json["error"]["code"] == "acesso_negado"
-    _admin, admin_token = api_token(Profile.ADMINISTRADOR)
+    _admin, admin_token = api_token(Profile.ADMINISTRATOR)
     resp = client.get("/api/v1/usuarios", headers=_bearer(admin_token))
     assert resp.status_code == 200 and isinstance(resp.json, list)
 
 
 def test_administrator_creates_and_revokes_a_token(client, login_as, make_user, db):
-    owner = make_user(Profile.OPERADOR)
-    login_as(Profile.ADMINISTRADOR)
+    owner = make_user(Profile.OPERATOR)
+    login_as(Profile.ADMINISTRATOR)
     resp = client.post("/admin/tokens", data={"name": "SCADA", "username": owner.username})
     assert resp.status_code == 200
     row = db.scalars(select(ApiToken).where(ApiToken.user_id == owner.id)).one()
@@ -315,7 +315,7 @@ def test_each_profile_reaches_its_pages_and_is_denied_the_others(app, client, lo
     target = with_perm[0] if with_perm else "/"
     resp = client.get(target)
     assert resp.status_code == 200, (profile, target, resp.status_code)
-    if profile != Profile.ADMINISTRADOR:
+    if profile != Profile.ADMINISTRATOR:
         assert "/admin/usuarios" in denied
     assert denied, f"{profile} should not reach every page"
     for path in denied:
@@ -328,12 +328,12 @@ def test_every_profile_is_denied_user_management_but_the_administrator(client, l
     for profile in Profile:
         client.post("/sair")
         login_as(profile)
-        expected = 200 if profile == Profile.ADMINISTRADOR else 403
+        expected = 200 if profile == Profile.ADMINISTRATOR else 403
         assert client.get("/admin/usuarios").status_code == expected, profile
 
 
 def test_profiles_grant_and_revoke(db, make_user):
-    user = make_user(Profile.ANALISTA)
+    user = make_user(Profile.ANALYST)
     rec = db.scalars(select(ProfileRecord).where(ProfileRecord.code == "analista")).one()
     assert not user.can("core.users.manage")
     rec.granted = ["core.users.manage"]
@@ -358,7 +358,7 @@ def test_every_registered_permission_has_a_label_and_known_profiles(app):
 
 def test_ldap_is_off_by_default(settings, make_user, db):
     assert settings.ldap_url == ""
-    user = make_user(Profile.ANALISTA)
+    user = make_user(Profile.ANALYST)
     user.auth_source = "ldap"
     db.commit()
     with pytest.raises(auth.LoginFailed):
@@ -373,7 +373,7 @@ def test_ldap_bind_failure_to_an_unreachable_directory_is_a_refusal(settings):
 
 
 def test_administrator_creates_a_user_who_must_change_the_password(client, login_as, db):
-    login_as(Profile.ADMINISTRADOR)
+    login_as(Profile.ADMINISTRATOR)
     coletor = db.scalars(select(ProfileRecord).where(ProfileRecord.code == "coletor")).one()
     form = {"username": "Novo.Coletor", "name": "Novo Coletor", "email": "", "phone": "",
             "profiles": [coletor.id], "active": "y"}

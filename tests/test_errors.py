@@ -38,7 +38,7 @@ def test_404_json_in_the_api(client):
 
 
 def test_403_page(client, login_as):
-    login_as(Profile.COLETOR)
+    login_as(Profile.COLLECTOR)
     resp = client.get("/admin/usuarios")
     assert resp.status_code == 403 and "Acesso negado" in resp.get_data(as_text=True)
 
@@ -92,7 +92,7 @@ def test_domain_error_on_a_form_post_flashes_and_goes_back(client, app, monkeypa
 
 
 def test_api_query_validation_answers_422_per_field(client, api_token):
-    _user, token = api_token(Profile.ADMINISTRADOR)
+    _user, token = api_token(Profile.ADMINISTRATOR)
     resp = client.get("/api/v1/usuarios?pagina=abc&ativo=talvez",
                       headers={"Authorization": f"Bearer {token}"})
     assert resp.status_code == 422
@@ -115,7 +115,7 @@ def test_validation_messages_are_in_portuguese():
 
 
 def test_an_id_beyond_the_database_integer_is_a_404_not_a_500(client, login_as):
-    login_as(Profile.ADMINISTRADOR)
+    login_as(Profile.ADMINISTRATOR)
     assert client.get("/admin/usuarios/99999999999").status_code == 404
     assert client.get("/admin/usuarios/2147483647").status_code == 404  # in range, absent
 

@@ -71,7 +71,7 @@ def generated(client, tmp_path, monkeypatch):
 def test_a_generated_client_calls_three_endpoints(app, generated, api_token):
     """The generated code, over httpx's WSGI transport into the app (the test's transaction):
     typed answers parsed from the documented schemas, an ApiError for a refused call."""
-    user, token = api_token(Profile.GESTOR, Profile.ADMINISTRADOR)
+    user, token = api_token(Profile.MANAGER, Profile.ADMINISTRATOR)
     transport = httpx.WSGITransport(app=app)
     conta = importlib.import_module("saae_client.api.core_api.get_api_v1_conta")
     usuarios = importlib.import_module("saae_client.api.core_api.get_api_v1_usuarios")

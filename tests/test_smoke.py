@@ -2,7 +2,7 @@ from core.auth import Profile
 
 
 def test_login_and_home(client, login_as):
-    login_as(Profile.GESTOR)
+    login_as(Profile.MANAGER)
     resp = client.get("/")
     assert resp.status_code == 200
     assert "Olá" in resp.get_data(as_text=True)

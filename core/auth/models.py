@@ -16,25 +16,25 @@ from core.db import Base, IdMixin, TimestampMixin, utcnow
 
 
 class Profile(enum.StrEnum):
-    COLETOR = "coletor"
-    DISTRIBUIDOR = "distribuidor"
-    ANALISTA = "analista"
+    COLLECTOR = "coletor"
+    DISTRIBUTOR = "distribuidor"
+    ANALYST = "analista"
     SUPERVISOR = "supervisor"
-    GESTOR = "gestor"
-    OPERADOR = "operador"
-    TECNICO = "tecnico"
-    ADMINISTRADOR = "administrador"
+    MANAGER = "gestor"
+    OPERATOR = "operador"
+    TECHNICIAN = "tecnico"
+    ADMINISTRATOR = "administrador"
 
 
 PROFILE_LABELS = {
-    Profile.COLETOR: "Coletor",
-    Profile.DISTRIBUIDOR: "Distribuidor",
-    Profile.ANALISTA: "Analista",
+    Profile.COLLECTOR: "Coletor",
+    Profile.DISTRIBUTOR: "Distribuidor",
+    Profile.ANALYST: "Analista",
     Profile.SUPERVISOR: "Supervisor",
-    Profile.GESTOR: "Gestor",
-    Profile.OPERADOR: "Operador (SCADA/incidentes)",
-    Profile.TECNICO: "Técnico de campo",
-    Profile.ADMINISTRADOR: "Administrador",
+    Profile.MANAGER: "Gestor",
+    Profile.OPERATOR: "Operador (SCADA/incidentes)",
+    Profile.TECHNICIAN: "Técnico de campo",
+    Profile.ADMINISTRATOR: "Administrador",
 }
 
 # -- permission registry ---------------------------------------------------------------
@@ -62,17 +62,17 @@ def all_permissions() -> dict[str, Permission]:
 ALL = tuple(Profile)
 register_permissions(
     {
-        "core.users.manage": ("Cadastrar usuários e perfis", [Profile.ADMINISTRADOR]),
+        "core.users.manage": ("Cadastrar usuários e perfis", [Profile.ADMINISTRATOR]),
         "core.audit.view": (
             "Consultar histórico de alterações",
-            [Profile.ADMINISTRADOR, Profile.GESTOR, Profile.SUPERVISOR],
+            [Profile.ADMINISTRATOR, Profile.MANAGER, Profile.SUPERVISOR],
         ),
-        "core.tokens.manage": ("Criar tokens de API", [Profile.ADMINISTRADOR]),
-        "core.outbox.view": ("Ver fila de eventos", [Profile.ADMINISTRADOR]),
+        "core.tokens.manage": ("Criar tokens de API", [Profile.ADMINISTRATOR]),
+        "core.outbox.view": ("Ver fila de eventos", [Profile.ADMINISTRATOR]),
         "core.jobs.view": ("Acompanhar os trabalhos em segundo plano",
-                           [Profile.ADMINISTRADOR, Profile.GESTOR, Profile.SUPERVISOR]),
+                           [Profile.ADMINISTRATOR, Profile.MANAGER, Profile.SUPERVISOR]),
         "core.jobs.manage": ("Retomar e cancelar qualquer trabalho em segundo plano",
-                             [Profile.ADMINISTRADOR, Profile.GESTOR]),
+                             [Profile.ADMINISTRATOR, Profile.MANAGER]),
     }
 )
 

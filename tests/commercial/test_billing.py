@@ -47,7 +47,7 @@ def pdf_text(data: bytes, tmp_path: Path) -> str:
 @pytest.fixture()
 def month(db, make_user, make_connection):
     """Three connections with readings up to last month; last month closed in the LIMS."""
-    analyst, sup = make_user(Profile.ANALISTA), make_user(Profile.SUPERVISOR)
+    analyst, sup = make_user(Profile.ANALYST), make_user(Profile.SUPERVISOR)
     close_lims_month(SYSTEM, PREV[0], PREV[1], analyst.id, sup.id, days=8, turbid_day=2)
     db.commit()
     a = make_connection(name="Ana Tender", system_id=SYSTEM, email="ana@exemplo.com.br", by_email=True)

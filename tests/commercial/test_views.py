@@ -20,7 +20,7 @@ PREV = fmt.month_add(TODAY.year, TODAY.month, -1)
 def test_pages_render_for_a_gestor(client, db, login_as, make_connection):
     c = make_connection(name="Helena Pages")
     add_readings(db, c, [10, 25, 40], PREV)
-    login_as(Profile.GESTOR)
+    login_as(Profile.MANAGER)
     for url in ("/comercial/", "/comercial/ligacoes?q=Helena", f"/comercial/ligacoes/{c.id}",
                 "/comercial/ligacoes/nova", f"/comercial/ligacoes/{c.id}/editar", "/comercial/leituras",
                 "/comercial/faturamento", "/comercial/tarifas", "/comercial/tarifas/nova",
@@ -35,13 +35,13 @@ def test_pages_render_for_a_gestor(client, db, login_as, make_connection):
 
 
 def test_others_are_refused(client, db, login_as):
-    login_as(Profile.ANALISTA)
+    login_as(Profile.ANALYST)
     assert client.get("/comercial/tarifas").status_code == 403
     assert client.get("/api/v1/comercial/ligacoes").status_code == 403
 
 
 def test_connection_form_errors_and_create(client, db, login_as, setup_billing):
-    login_as(Profile.GESTOR)
+    login_as(Profile.MANAGER)
     bad = client.post("/comercial/ligacoes/nova", data={"c_name": "X", "street": "", "residencial": "0"})
     assert bad.status_code == 200
     html = bad.get_data(as_text=True)
@@ -59,7 +59,7 @@ def test_connection_form_errors_and_create(client, db, login_as, setup_billing):
 def test_readings_upload_page_shows_row_errors(client, db, login_as, make_connection, setup_billing):
     c = make_connection()
     add_readings(db, c, [100], PREV)
-    login_as(Profile.GESTOR)
+    login_as(Profile.MANAGER)
     y, m = fmt.month_add(*PREV, 1)
     bad = f"matricula;data;leitura\n{c.matricula};18/{m:02d}/{y};50\n".encode()
     resp = client.post("/comercial/leituras", data={"grupo": setup_billing.id, "ano": y, "mes": m,
@@ -77,7 +77,7 @@ def test_readings_upload_page_shows_row_errors(client, db, login_as, make_connec
 
 
 def test_message_rule_form_validates_placeholders(client, db, login_as):
-    login_as(Profile.GESTOR)
+    login_as(Profile.MANAGER)
     bad = client.post("/comercial/mensagens/nova", data={"kind": "geral", "title": "T",
                                                          "text": "Olá {cliente}", "priority": "5"})
     assert bad.status_code == 422 and "Campo desconhecido" in bad.get_data(as_text=True)
@@ -89,7 +89,7 @@ def test_message_rule_form_validates_placeholders(client, db, login_as):
 
 
 def test_tariff_form_and_copy(client, db, login_as, setup_billing):
-    login_as(Profile.GESTOR)
+    login_as(Profile.MANAGER)
     data = {"name": "Tabela Form", "valid_from": "2030-01-01", "residencial_ativo": "on",
             "residencial_min_vol": "10", "residencial_min_charge": "20,00", "residencial_sewer": "80",
             "residencial_b0_upper": "20", "residencial_b0_price": "3,00",
@@ -105,7 +105,7 @@ def test_tariff_form_and_copy(client, db, login_as, setup_billing):
 def test_api_lookup_invoices_and_errors(client, db, api_token, make_connection):
     c = make_connection(name="Api Cliente", system_id=77)
     add_readings(db, c, [0, 10, 25], PREV)
-    _u, token = api_token(Profile.GESTOR)
+    _u, token = api_token(Profile.MANAGER)
     h = {"Authorization": f"Bearer {token}"}
     r = client.get(f"/api/v1/comercial/ligacoes/{c.matricula}", headers=h)
     assert r.status_code == 200 and r.json["cliente"]["celular"] == "+5519998765432"

@@ -7,7 +7,7 @@ from incidents.services import incidents as svc
 
 
 def test_state_form_has_no_default_and_refuses_an_empty_choice(client, login_as, db):
-    login_as(Profile.OPERADOR)
+    login_as(Profile.OPERATOR)
     inc = svc.open_incident(title="Vazamento na Rua A", kind="interrupcao", origin="operador",
                             notify=False)
     db.commit()

@@ -96,7 +96,7 @@ def test_cause_ended_offers_to_close_and_cancels_the_order(db, ref, client, logi
                                 ended_at=NOW + dt.timedelta(minutes=40), asset_code="SET-09"))
     db.refresh(inc)
     assert inc.state == "em_atendimento" and sources.source_cleared_at(inc) is not None
-    login_as(Profile.OPERADOR)
+    login_as(Profile.OPERATOR)
     page = client.get(f"/incidentes/{inc.id}").get_data(as_text=True)
     assert "A causa deste incidente terminou" in page
     client.post(f"/incidentes/{inc.id}/normalizado", data={"cancelar_os": "1"})

@@ -139,7 +139,7 @@ def test_supervisor_last_then_no_answer_and_ack_from_the_page(db, ref, real_chan
     assert sup.state == "sem_resposta"
     assert any("não há mais ninguém" in e.text for e in svc.entries(inc.id))
     # a late acknowledgement from the incident page still counts
-    login_as(Profile.OPERADOR)
+    login_as(Profile.OPERATOR)
     page = client.get(f"/incidentes/{inc.id}").get_data(as_text=True)
     assert "Plantão" in page and "Reconhecer" in page
     r = client.post(f"/incidentes/{inc.id}/plantao/reconhecer", follow_redirects=True)
@@ -168,7 +168,7 @@ def test_schedule_page_and_validation(db, ref, client, login_as):
     lab = oncall.team("laboratorio")
     [shift] = oncall.shifts(lab.id, dt.datetime(2026, 12, 4, tzinfo=dt.UTC))
     assert shift.starts_at == dt.datetime(2026, 12, 4, 21, 0, tzinfo=dt.UTC)  # local -> UTC
-    login_as(Profile.OPERADOR)
+    login_as(Profile.OPERATOR)
     assert client.get("/incidentes/plantao").status_code == 403
 
 

@@ -29,7 +29,7 @@ def _incident(db, **kw):
 
 
 def test_console_live_detail_and_actions(db, ref, client, login_as, make_consumer):
-    login_as(Profile.OPERADOR)
+    login_as(Profile.OPERATOR)
     make_consumer("Rosa Lima", sector="SET-01", neighbourhood="Centro")
     inc = _incident(db)
     r = client.get("/incidentes")
@@ -91,7 +91,7 @@ def test_orders_pages_reports_templates(db, ref, client, login_as):
 def test_field_page_and_sync_api(db, ref, client, make_user, login_as):
     from saae.seed import create_user  # noqa: F401  (the technician's user is 'tecnico')
 
-    user = login_as(Profile.TECNICO, username="tecnico")
+    user = login_as(Profile.TECHNICIAN, username="tecnico")
     assert user.username == "tecnico"
     inc = _incident(db)
     wo = wo_svc.open_order("REP-REDE", incident_id=inc.id, latitude=-22.905, longitude=-47.065)
@@ -155,7 +155,7 @@ def test_webhooks_and_external_api(db, ref, client, app, api_token):
         assert r.status_code == 503
         assert client.post("/api/v1/incidentes/webhooks/sms", json={"id": "x"}).status_code == 403
 
-        _, token = api_token(Profile.ADMINISTRADOR)
+        _, token = api_token(Profile.ADMINISTRATOR)
         h = {"Authorization": f"Bearer {token}"}
         ev = {"source_system": "ERP", "source_code": "77", "title": "OS 77", "status": "aberto",
               "customer": {"name": "Rui", "phone": "(19) 99777-1234"}}

@@ -42,8 +42,8 @@ def collected(w: dict, point: str, day: int, params: tuple[str, ...] = (),
 
 @pytest.fixture()
 def people(make_user):
-    return {"coletor": make_user(Profile.COLETOR), "analista": make_user(Profile.ANALISTA),
-            "supervisor": make_user(Profile.SUPERVISOR), "gestor": make_user(Profile.GESTOR)}
+    return {"coletor": make_user(Profile.COLLECTOR), "analista": make_user(Profile.ANALYST),
+            "supervisor": make_user(Profile.SUPERVISOR), "gestor": make_user(Profile.MANAGER)}
 
 
 @pytest.fixture()
@@ -257,7 +257,7 @@ def test_closing_page_closes_and_reopens_one_scope(w, people, client, db, login_
     _outlet_fails_network_passes(w, people)
     db.commit()
     sysid, res = w["system"].id, w["points"]["RES"].id
-    login_as(Profile.GESTOR)
+    login_as(Profile.MANAGER)
     url = f"/lims/fechamento?sistema={sysid}&ano={Y}&mes={M}&escopo=reservatorio:{res}"
     html = client.get(url).get_data(as_text=True)
     assert f'value="reservatorio:{res}" selected' in html and "Leituras de campo" in html

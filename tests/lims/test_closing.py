@@ -18,7 +18,7 @@ from tests.lims.test_results import CL, CT, M, Y, sample
 
 
 def _month(db, make_user, sysid=950):
-    analyst = make_user(Profile.ANALISTA)
+    analyst = make_user(Profile.ANALYST)
     sup = make_user(Profile.SUPERVISOR)
     ids = []
     for day in range(1, 11):
@@ -33,7 +33,7 @@ def _month(db, make_user, sysid=950):
 
 def test_closing_page_pdf_xlsx_close_and_reopen(client, db, make_user, login_as):
     sysid = _month(db, make_user)
-    login_as(Profile.ANALISTA)
+    login_as(Profile.ANALYST)
     page = client.get(f"/lims/fechamento?sistema={sysid}&ano={Y}&mes={M}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -52,7 +52,7 @@ def test_closing_page_pdf_xlsx_close_and_reopen(client, db, make_user, login_as)
     bad = client.get(f"/lims/relatorios/fechamento?sistema={sysid}&ano={Y}&mes={M}&formato=doc")
     assert bad.status_code in (302, 422)
     client.post("/sair")
-    login_as(Profile.GESTOR)
+    login_as(Profile.MANAGER)
     r = client.post("/lims/fechamento/fechar", data={"sistema": sysid, "ano": Y, "mes": M})
     assert r.status_code == 302
     assert closing.is_closed(sysid, Y, M)
@@ -71,7 +71,7 @@ def test_validation_page_four_eyes(client, db, make_user, login_as):
     s = sample(system_id=951)
     own = rs.enter_result(s, CL, "1,0", analysed_at=s.collected_at + dt.timedelta(hours=1),
                           analyst_id=sup.id, entered_by_id=sup.id)
-    other_user = make_user(Profile.ANALISTA)
+    other_user = make_user(Profile.ANALYST)
     s2 = sample(system_id=951)
     other = rs.enter_result(s2, CL, "1,2", analysed_at=s2.collected_at + dt.timedelta(hours=1),
                             analyst_id=other_user.id, entered_by_id=other_user.id)
@@ -104,7 +104,7 @@ def test_eta_stoppage_events_through_the_outbox(db):
 
 
 def test_stoppage_and_dosing_pages(client, db, login_as):
-    login_as(Profile.OPERADOR)
+    login_as(Profile.OPERATOR)
     r = client.post("/lims/paradas", data={"eta": "ETA-P", "inicio": f"{Y}-{M:02d}-03T08:00",
                                            "fim": f"{Y}-{M:02d}-03T20:00", "motivo": "troca de bomba"})
     assert r.status_code == 302

@@ -19,7 +19,7 @@ def lab(db, make_user):
     from lims.seed import seed_reference
 
     seed_reference()
-    return make_user(Profile.ANALISTA), make_user(Profile.SUPERVISOR)
+    return make_user(Profile.ANALYST), make_user(Profile.SUPERVISOR)
 
 
 def _system(kinds):

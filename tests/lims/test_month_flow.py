@@ -35,9 +35,9 @@ def test_a_month_of_one_system(db, make_user, tmp_path):
     from lims.services import samples as sample_svc
 
     sup = make_user(Profile.SUPERVISOR, name="Sara Supervisora")
-    collector = make_user(Profile.COLETOR, name="João Coletor")
-    receiver = make_user(Profile.DISTRIBUIDOR, name="Rita Recepção")
-    analyst = make_user(Profile.ANALISTA, name="Ana Analista")
+    collector = make_user(Profile.COLLECTOR, name="João Coletor")
+    receiver = make_user(Profile.DISTRIBUTOR, name="Rita Recepção")
+    analyst = make_user(Profile.ANALYST, name="Ana Analista")
     lab = Laboratory(name="Lab Microbiologia Contratado", own=False)
     session.add(lab)
     session.commit()

@@ -68,7 +68,7 @@ def test_net_annual_rule_is_in_the_generated_january(db, make_user):
 
 def test_below_minimum_needs_a_gestor_justification(db, make_user):
     sup = make_user(Profile.SUPERVISOR)
-    gestor = make_user(Profile.GESTOR)
+    gestor = make_user(Profile.MANAGER)
     w = small_system(12_000)
     plan = full_plan(w, YEAR, network_per_point=2, user_id=sup.id)  # 8 < 12 network samples
     res = plans.minimum_check(plan.id)
@@ -120,7 +120,7 @@ def test_bad_plan_lines_are_refused(db, make_user):
 
 
 def test_plan_pages_and_api(client, db, make_user, login_as, api_token):
-    gestor = login_as(Profile.GESTOR)
+    gestor = login_as(Profile.MANAGER)
     w = small_system(12_000, user_id=gestor.id)
     plan = full_plan(w, YEAR, network_per_point=2, user_id=gestor.id)
     page = client.get(f"/lims/planos/{plan.id}")

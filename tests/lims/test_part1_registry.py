@@ -86,7 +86,7 @@ def test_catalogue_agrees_with_the_compliance_rules_file():
 
 
 def test_gestor_edits_are_audited_and_bad_input_refused(db, make_user):
-    gestor = make_user(Profile.GESTOR)
+    gestor = make_user(Profile.MANAGER)
     w = small_system(user_id=gestor.id)
     sysid = w["system"].id
     with pytest.raises(ValidationError) as e:
@@ -126,7 +126,7 @@ def test_gestor_edits_are_audited_and_bad_input_refused(db, make_user):
 
 
 def test_registry_pages_badge_and_confirmation(client, db, login_as):
-    gestor = login_as(Profile.GESTOR)
+    gestor = login_as(Profile.MANAGER)
     small_system(user_id=gestor.id)
     page = client.get("/lims/cadastros/parametros?q=microcist").get_data(as_text=True)
     assert "Microcistinas" in page and "não verificado" in page
@@ -150,7 +150,7 @@ def test_registry_pages_badge_and_confirmation(client, db, login_as):
 
 
 def test_registry_needs_edit_permission(client, db, login_as):
-    login_as(Profile.ANALISTA)
+    login_as(Profile.ANALYST)
     assert client.get("/lims/cadastros/pontos").status_code == 200
     assert client.get("/lims/cadastros/pontos/novo").status_code == 403
     assert client.post("/lims/cadastros/sistemas/novo", data={"code": "X"}).status_code == 403
@@ -199,7 +199,7 @@ def test_samples_pages_and_api(client, db, make_user, login_as, api_token):
 def test_point_photo_upload_and_dashboard(client, db, login_as):
     import io
 
-    gestor = login_as(Profile.GESTOR)
+    gestor = login_as(Profile.MANAGER)
     w = small_system(user_id=gestor.id)
     pid = w["points"]["R1"].id
     bad = client.post(f"/lims/cadastros/pontos/{pid}/fotos",
@@ -243,7 +243,7 @@ def test_gestor_edits_scoped_limits_on_screen_audited(client, db, login_as):
     every change in the audit history, bad scopes refused (issue 13 item 1)."""
     from core.audit import AuditLog
 
-    login_as(Profile.GESTOR)
+    login_as(Profile.MANAGER)
     seed_reference()
     db.commit()
     page = client.get("/lims/cadastros/limites?q=").get_data(as_text=True)

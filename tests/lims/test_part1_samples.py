@@ -35,8 +35,8 @@ def _history(db, sid):
 
 
 def test_full_cycle_audited_and_illegal_moves_change_nothing(db, make_user):
-    col, dist = make_user(Profile.COLETOR), make_user(Profile.DISTRIBUIDOR)
-    analyst, sup = make_user(Profile.ANALISTA), make_user(Profile.SUPERVISOR)
+    col, dist = make_user(Profile.COLLECTOR), make_user(Profile.DISTRIBUTOR)
+    analyst, sup = make_user(Profile.ANALYST), make_user(Profile.SUPERVISOR)
     w = small_system()
     s = _sample(w, user_id=sup.id)
     assert s.state is S.SCHEDULED and s.code.startswith("A2611") and samples.get_by_code(s.code.lower()) is s
@@ -121,7 +121,7 @@ def test_reprogramming_keeps_history_and_leaves_the_route(db, make_user):
 
 
 def test_recoleta_creates_samples_at_the_real_neighbours(db, make_user):
-    analyst, sup = make_user(Profile.ANALISTA), make_user(Profile.SUPERVISOR)
+    analyst, sup = make_user(Profile.ANALYST), make_user(Profile.SUPERVISOR)
     w = small_system()
     s = _sample(w, point="R2")
     for st in (S.AWAITING_COLLECTION, S.COLLECTED, S.AWAITING_ANALYSIS):

@@ -12,7 +12,7 @@ from tests.lims.test_results import CT, M, Y, sample
 
 
 def test_quality_api_and_errors(client, db, make_user, api_token):
-    analyst = make_user(Profile.ANALISTA)
+    analyst = make_user(Profile.ANALYST)
     s = sample(day=4, system_id=995)
     r = rs.enter_result(s, CT, "Ausente", analysed_at=s.collected_at + dt.timedelta(hours=1),
                         analyst_id=analyst.id, entered_by_id=analyst.id)

@@ -27,7 +27,7 @@ def collected(db, make_user):
     from tests.lims.routes_world import make_world
 
     world = make_world(dt.date(2026, 11, 20))
-    collector = make_user(Profile.COLETOR)
+    collector = make_user(Profile.COLLECTOR)
     r = routes.build_route(world.day, collector.id, user_id=None)
     for st in r.stops[:6]:
         sample_svc.transition(st.sample_id, SampleState.COLLECTED, user_id=collector.id,
@@ -39,7 +39,7 @@ def collected(db, make_user):
 def test_receive_moves_to_awaiting_analysis_and_shows_point_and_parameters(collected, make_user):
     from lims.services import reception
 
-    me = make_user(Profile.DISTRIBUIDOR, name="Rita Recepção")
+    me = make_user(Profile.DISTRIBUTOR, name="Rita Recepção")
     s = collected[0]
     r = reception.receive(f"  {s.code.lower()}\r\n", user_id=me.id, arrival_temperature="4,5")
     assert r.code == s.code and r.state == SampleState.AWAITING_ANALYSIS
@@ -58,7 +58,7 @@ def test_receive_moves_to_awaiting_analysis_and_shows_point_and_parameters(colle
 def test_refusals_are_clear_and_change_nothing(collected, make_user):
     from lims.services import reception
 
-    me = make_user(Profile.ANALISTA, name="Ana")
+    me = make_user(Profile.ANALYST, name="Ana")
     reception.receive(collected[0].code, user_id=me.id)
     first_at = collected[0].received_at
     with pytest.raises(Conflict, match="já foi recebida em .* por Ana. Nada foi alterado"):
@@ -85,7 +85,7 @@ def test_refusals_are_clear_and_change_nothing(collected, make_user):
 def test_receive_from_a_photo_of_two_labels(collected, make_user):
     from lims.services import reception
 
-    me = make_user(Profile.DISTRIBUIDOR)
+    me = make_user(Profile.DISTRIBUTOR)
     a, b = collected[2], collected[3]
     photo = Image.new("RGB", (1400, 700), (200, 200, 190))
     for i, s in enumerate((a, b)):
@@ -108,7 +108,7 @@ def test_receive_from_a_photo_of_a_datamatrix_label(collected, make_user):
     """A DataMatrix label (tender 7.12), photographed askew on a grey bench, like Code128."""
     from lims.services import reception
 
-    me = make_user(Profile.DISTRIBUIDOR)
+    me = make_user(Profile.DISTRIBUTOR)
     s = collected[2]
     png = labels.render_label_png(labels.LabelSpec(s.code, ("P",), ("Frasco 1/1",)), dpi=250,
                                   symbology="datamatrix")
@@ -125,8 +125,8 @@ def test_receive_from_a_photo_of_a_datamatrix_label(collected, make_user):
 def test_distribution_bulk_audited_all_or_nothing(collected, make_user):
     from lims.services import reception
 
-    me = make_user(Profile.DISTRIBUIDOR)
-    analyst = make_user(Profile.ANALISTA, name="Ana Analista")
+    me = make_user(Profile.DISTRIBUTOR)
+    analyst = make_user(Profile.ANALYST, name="Ana Analista")
     lab = Laboratory(name="Lab Contratado Teste", own=False)
     session.add(lab)
     session.commit()
@@ -155,7 +155,7 @@ def test_distribution_bulk_audited_all_or_nothing(collected, make_user):
 
 
 def test_reception_api_and_pages(collected, client, login_as, make_user):
-    me = login_as(Profile.DISTRIBUIDOR)
+    me = login_as(Profile.DISTRIBUTOR)
     s = collected[0]
     ok = client.post("/api/v1/lims/recepcao", json={"code": s.code, "temperature": "3,8"})
     assert ok.status_code == 200, ok.get_data(as_text=True)
@@ -182,7 +182,7 @@ def test_reception_api_and_pages(collected, client, login_as, make_user):
     html = client.post("/lims/recepcao", data={"codigo": collected[1].code},
                        follow_redirects=True).get_data(as_text=True)
     assert "já foi recebida" in html
-    analyst = make_user(Profile.ANALISTA)
+    analyst = make_user(Profile.ANALYST)
     dist = client.get("/lims/distribuicao").get_data(as_text=True)
     assert s.code in dist and "sem destino" in dist
     resp = client.post("/lims/distribuicao", data={"amostra": [s.id, collected[1].id],
@@ -195,14 +195,14 @@ def test_reception_api_and_pages(collected, client, login_as, make_user):
 
 
 def test_a_collector_cannot_receive(collected, client, login_as):
-    login_as(Profile.COLETOR)
+    login_as(Profile.COLLECTOR)
     assert client.post("/api/v1/lims/recepcao", json={"codigo": collected[0].code}).status_code == 403
     assert client.get("/lims/recepcao").status_code == 403
     assert collected[0].state == SampleState.COLLECTED
 
 
 def test_photo_upload_on_the_page(collected, client, login_as):
-    login_as(Profile.ANALISTA)
+    login_as(Profile.ANALYST)
     s = collected[4]
     png = labels.render_label_png(labels.LabelSpec(s.code, ("P",), ()))
     resp = client.post("/lims/recepcao/foto", data={"temperatura": "5,0",

@@ -27,8 +27,8 @@ def _seed(session):  # type: ignore[no-untyped-def]
     from tests.lims.routes_world import make_world
 
     world = make_world(dt.date(2026, 11, 24))
-    collector = create_user("coletor.rec", "Coletor", [Profile.COLETOR], PASSWORD)
-    create_user("recepcao.lab", "Rita Recepção", [Profile.DISTRIBUIDOR], PASSWORD)
+    collector = create_user("coletor.rec", "Coletor", [Profile.COLLECTOR], PASSWORD)
+    create_user("recepcao.lab", "Rita Recepção", [Profile.DISTRIBUTOR], PASSWORD)
     session.commit()
     r = routes.build_route(world.day, collector.id, user_id=None)
     for st in r.stops[:5]:

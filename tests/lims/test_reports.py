@@ -45,7 +45,7 @@ def test_sisagua_fields(code, where, items, expected):
 
 
 def test_sisagua_csv_and_nonconformity_dashboard(client, db, make_user, login_as):
-    analyst = make_user(Profile.ANALISTA)
+    analyst = make_user(Profile.ANALYST)
     sup = make_user(Profile.SUPERVISOR)
     ids = []
     for day, text in ((2, "Ausente"), (3, "Presente"), (4, "Ausente")):
@@ -83,7 +83,7 @@ def test_monthly_reports_by_email_over_real_smtp(app, db, make_user, settings):
 
     from lims.tasks import send_monthly_reports
 
-    analyst, sup = make_user(Profile.ANALISTA), make_user(Profile.SUPERVISOR)
+    analyst, sup = make_user(Profile.ANALYST), make_user(Profile.SUPERVISOR)
     s = sample(day=2, system_id=970)
     r = rs.enter_result(s, CL, "1,0", analysed_at=s.collected_at + dt.timedelta(hours=1),
                         analyst_id=analyst.id, entered_by_id=analyst.id)
@@ -119,13 +119,13 @@ def test_monthly_reports_by_email_over_real_smtp(app, db, make_user, settings):
 @pytest.mark.parametrize("slug", ["anual", "turbidez", "acompanhamento", "recoletas",
                                   "observacoes", "vigilancia"])
 def test_every_report_as_html_pdf_xlsx(client, db, make_user, login_as, slug):
-    analyst, sup = make_user(Profile.ANALISTA), make_user(Profile.SUPERVISOR)
+    analyst, sup = make_user(Profile.ANALYST), make_user(Profile.SUPERVISOR)
     s = sample(day=3, system_id=980)
     r = rs.enter_result(s, CT, "Presente", analysed_at=s.collected_at + dt.timedelta(hours=1),
                         analyst_id=analyst.id, entered_by_id=analyst.id, observation="frasco ok")
     validation.validate([r.id], sup.id)
     db.commit()
-    login_as(Profile.GESTOR)
+    login_as(Profile.MANAGER)
     q = f"sistema=980&ano={Y}&mes={M}"
     html = client.get(f"/lims/relatorios/{slug}?{q}")
     assert html.status_code == 200, html.get_data(as_text=True)[:300]

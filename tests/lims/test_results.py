@@ -54,7 +54,7 @@ def sample(kind="rede", day=15, system_id=901, recoleta_=False, point_id=None):
 
 @pytest.fixture()
 def people(make_user):
-    return make_user(Profile.ANALISTA), make_user(Profile.SUPERVISOR), make_user(Profile.GESTOR)
+    return make_user(Profile.ANALYST), make_user(Profile.SUPERVISOR), make_user(Profile.MANAGER)
 
 
 def enter(s, p, text, analyst, **kw):

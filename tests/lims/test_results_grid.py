@@ -28,7 +28,7 @@ def source():
 
 
 def test_grid_all_or_nothing_and_confirmation(client, db, login_as, source):
-    login_as(Profile.ANALISTA)
+    login_as(Profile.ANALYST)
     a, b, c = source
     page = client.get("/lims/resultados/grade?parametro=cloro_residual_livre")
     html = page.get_data(as_text=True)
@@ -56,7 +56,7 @@ def test_grid_all_or_nothing_and_confirmation(client, db, login_as, source):
 
 
 def test_boletim_with_pdf(client, db, login_as, settings):
-    login_as(Profile.ANALISTA)
+    login_as(Profile.ANALYST)
     pdf = b"%PDF-1.4\n% boletim de teste\n"
     r = client.post("/lims/boletins", data={"laboratorio": "Lab Externo", "numero": "B-77",
                     "data": "2026-10-03", "arquivo": (BytesIO(pdf), "b77.pdf")},
@@ -86,7 +86,7 @@ def test_sample_state_hook_follows_results(db, make_user, source, monkeypatch):
     for name in ("results_entered", "results_validated", "results_published"):
         monkeypatch.setattr(samples, name, lambda sid, name=name: calls.append((sid, name)))
     a = source[0]
-    analyst, sup = make_user(Profile.ANALISTA), make_user(Profile.SUPERVISOR)
+    analyst, sup = make_user(Profile.ANALYST), make_user(Profile.SUPERVISOR)
     r = rs.enter_result(a, CL, "1,0", analysed_at=a.collected_at + dt.timedelta(hours=1),
                         analyst_id=analyst.id, entered_by_id=analyst.id)
     validation.validate([r.id], sup.id)

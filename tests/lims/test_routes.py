@@ -49,8 +49,8 @@ def test_order_groups_by_area_then_nearest_neighbour():
 def test_build_route_orders_releases_and_prepares(world, make_user):
     from lims.services import routes
 
-    collector = make_user(Profile.COLETOR, name="João Coletor")
-    analyst = make_user(Profile.ANALISTA, name="Ana Analista")
+    collector = make_user(Profile.COLLECTOR, name="João Coletor")
+    analyst = make_user(Profile.ANALYST, name="Ana Analista")
     boss = make_user(Profile.SUPERVISOR)
     assert dict(routes.areas_for(world.day)).get("Centro") == 3
     r = routes.build_route(world.day, collector.id, user_id=boss.id, system_id=world.system.id,
@@ -82,7 +82,7 @@ def test_build_route_orders_releases_and_prepares(world, make_user):
 def test_build_route_by_area_and_cancel(world, make_user):
     from lims.services import routes
 
-    collector = make_user(Profile.COLETOR)
+    collector = make_user(Profile.COLLECTOR)
     r1 = routes.build_route(world.day, collector.id, user_id=None, areas=["Vila Nova"])
     assert [st.area for st in r1.stops] == ["Vila Nova", "Vila Nova"]
     r2 = routes.build_route(world.day, collector.id, user_id=None, areas=["Centro", "Jardim Europa"])
@@ -105,7 +105,7 @@ def _png_pages(pdf: bytes, tmp_path: Path, name: str, dpi: int) -> list[Path]:
 def test_route_sheet_and_labels_pdf(world, make_user, tmp_path):
     from lims.services import route_sheet, routes
 
-    collector = make_user(Profile.COLETOR, name="João Coletor")
+    collector = make_user(Profile.COLLECTOR, name="João Coletor")
     r = routes.build_route(world.day, collector.id, user_id=None, system_id=world.system.id)
     pdf = route_sheet.route_sheet_pdf(r.id, utility_name="SAAE Teste")
     assert pdf.startswith(b"%PDF")
@@ -167,7 +167,7 @@ def test_demo_routes_show_the_day_under_way(db, make_user):
     from tests.lims.routes_world import make_world
 
     world = make_world(dt.date(2026, 11, 25))
-    make_user(Profile.COLETOR)
+    make_user(Profile.COLLECTOR)
     done = world.samples[:2]
     sample_svc.release_day(world.day, sample_ids=[s.id for s in done])
     for s in done:
@@ -183,7 +183,7 @@ def test_reprint_labels_of_any_samples(world, client, login_as):
     specs = route_labels.sample_label_specs([world.samples[2].id, world.samples[0].id])
     assert [s.code for s in specs] == [world.samples[2].code, world.samples[0].code]
     assert labels.decode(labels.render_label_png(specs[0])) == [world.samples[2].code]
-    login_as(Profile.DISTRIBUIDOR)
+    login_as(Profile.DISTRIBUTOR)
     resp = client.get(f"/lims/etiquetas.pdf?amostra={world.samples[0].id}&formato=termica")
     assert resp.status_code == 200 and resp.data.startswith(b"%PDF")
     assert client.get("/lims/etiquetas.pdf?amostra=999999").status_code == 404

@@ -26,7 +26,7 @@ def _seed(session):  # type: ignore[no-untyped-def]
     from tests.lims.routes_world import make_world
 
     world = make_world(TODAY)
-    collector = create_user("coletor.campo", "João Coletor", [Profile.COLETOR], PASSWORD)
+    collector = create_user("coletor.campo", "João Coletor", [Profile.COLLECTOR], PASSWORD)
     session.commit()
     r = routes.build_route(world.day, collector.id, user_id=None)
     return {"route_id": r.id, "samples": [st.sample_id for st in r.stops]}

@@ -30,7 +30,7 @@ def route(db, make_user):
     from tests.lims.routes_world import make_world
 
     world = make_world(TODAY)
-    collector = make_user(Profile.COLETOR, name="João Coletor")
+    collector = make_user(Profile.COLLECTOR, name="João Coletor")
     r = routes.build_route(world.day, collector.id, user_id=None)
     return r, collector, world
 
@@ -94,7 +94,7 @@ def test_refusals_change_nothing(route, tmp_path, make_user):
     assert r.stops[0].sample.state == SampleState.AWAITING_COLLECTION
     assert field_entries.record_entry(entry(r, key="short"), user_id=collector.id,
                                data_dir=tmp_path).status == 422
-    intruder = make_user(Profile.COLETOR)
+    intruder = make_user(Profile.COLLECTOR)
     other = field_entries.record_entry(entry(r, key="intruder-key-1"), user_id=intruder.id,
                                 data_dir=tmp_path)
     assert other.status == 403 and r.stops[0].sample.state == SampleState.AWAITING_COLLECTION

@@ -15,7 +15,7 @@ from tests.lims.test_results import CL, CT, sample
 
 
 def test_sample_page_history_and_actions(client, db, make_user, login_as):
-    analyst = make_user(Profile.ANALISTA)
+    analyst = make_user(Profile.ANALYST)
     sup = login_as(Profile.SUPERVISOR)
     s = sample(system_id=996)
     r = rs.enter_result(s, CL, "0,15", analysed_at=s.collected_at + dt.timedelta(hours=1),

@@ -56,7 +56,7 @@ def test_results_through_the_lims_services(client, db, world, make_user):
     from lims.services import results as rs
     from lims.services import validation
 
-    analyst, supervisor = make_user(Profile.ANALISTA), make_user(Profile.SUPERVISOR)
+    analyst, supervisor = make_user(Profile.ANALYST), make_user(Profile.SUPERVISOR)
     sede = world.systems["SAA-SEDE"]
     point = _rede_centro(world)
     p = rs.ParameterRef(9101, "turbidez", "Turbidez", "uT", Limit(maximum=Decimal("5.0")),

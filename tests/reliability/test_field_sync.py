@@ -19,7 +19,7 @@ def test_technician_sync_answers_each_item(db, client, login_as):
     seed.seed_reference()
     demo.seed_technicians()
     db.commit()
-    login_as(Profile.TECNICO, username="tecnico")
+    login_as(Profile.TECHNICIAN, username="tecnico")
     inc = _incident(db)
     wo = wo_svc.open_order("REP-REDE", incident_id=inc.id, latitude=-22.905, longitude=-47.065)
     db.commit()
@@ -52,7 +52,7 @@ def test_collector_sync_answers_each_entry(db, client, make_user):
     from tests.lims.test_routes_collection import TODAY
 
     world = make_world(TODAY)
-    collector = make_user(Profile.COLETOR, name="Joao Coletor")
+    collector = make_user(Profile.COLLECTOR, name="Joao Coletor")
     r = routes.build_route(world.day, collector.id, user_id=None)
     db.commit()
     client.post("/entrar", data={"username": collector.username, "password": "Senha#Forte2026"})

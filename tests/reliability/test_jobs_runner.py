@@ -74,7 +74,7 @@ def test_interrupted_batch_shown_and_resumed_from_its_page(client, db, login_as,
     from commercial.models import Invoice
 
     batch, job = _dead_batch(db, setup_billing, make_connection)
-    login_as(Profile.GESTOR)
+    login_as(Profile.MANAGER)
     page = client.get(f"/comercial/faturamento/lotes/{batch.id}").get_data(as_text=True)
     assert "Interrompido" in page and "parou sem concluí-lo" in page
     assert f"/trabalhos/{job.id}/retomar" in page
@@ -97,7 +97,7 @@ def test_interrupted_batch_cancelled_from_its_page_frees_the_month(client, db, l
     from commercial.services import batches
 
     batch, job = _dead_batch(db, setup_billing, make_connection)
-    login_as(Profile.GESTOR)
+    login_as(Profile.MANAGER)
     resp = client.post(f"/trabalhos/{job.id}/cancelar", data={"motivo": "refazer com leituras novas"},
                        headers={"Accept": "application/json"})
     assert resp.status_code == 302, resp.get_data(as_text=True)
@@ -111,6 +111,6 @@ def test_interrupted_batch_cancelled_from_its_page_frees_the_month(client, db, l
 
 def test_job_page_needs_the_jobs_permission(client, db, login_as, setup_billing, make_connection):
     _batch, job = _dead_batch(db, setup_billing, make_connection)
-    login_as(Profile.TECNICO)
+    login_as(Profile.TECHNICIAN)
     assert client.get(f"/trabalhos/{job.id}").status_code == 403
     assert client.post(f"/trabalhos/{job.id}/retomar").status_code == 403

@@ -30,7 +30,7 @@ def bomb_png(side: int = 20_000) -> bytes:
 def test_decompression_bomb_gets_a_clear_4xx(client, db, login_as):
     bomb = bomb_png()
     assert len(bomb) < 600_000
-    gestor = login_as(Profile.GESTOR, Profile.ANALISTA)
+    gestor = login_as(Profile.MANAGER, Profile.ANALYST)
     w = small_system(user_id=gestor.id)
     pid = w["points"]["R1"].id
     message = "Imagem grande demais (400 megapixels)"
@@ -61,7 +61,7 @@ def test_point_photo_viewable_with_relative_data_dir(app, db, make_user, tmp_pat
     rel = dataclasses.replace(app.config["SAAE_SETTINGS"], data_dir=Path("var"))
     app2 = create_app(rel, TESTING=True, WTF_CSRF_ENABLED=False)
     c = app2.test_client()
-    gestor = make_user(Profile.GESTOR)
+    gestor = make_user(Profile.MANAGER)
     assert c.post("/entrar", data={"username": gestor.username,
                                    "password": TEST_PASSWORD}).status_code == 302
     pid = small_system(user_id=gestor.id)["points"]["R1"].id

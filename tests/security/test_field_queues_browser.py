@@ -32,7 +32,7 @@ def _seed(session):  # type: ignore[no-untyped-def]
     from tests.lims.routes_world import make_world
 
     world = make_world(TODAY)
-    user = create_user("campo.duplo", "Duda Campo", [Profile.COLETOR, Profile.TECNICO], PASSWORD)
+    user = create_user("campo.duplo", "Duda Campo", [Profile.COLLECTOR, Profile.TECHNICIAN], PASSWORD)
     session.add(Technician(name="Duda Campo", username="campo.duplo", skills=[]))
     session.commit()
     r = routes.build_route(world.day, user.id, user_id=None)

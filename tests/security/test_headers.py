@@ -40,7 +40,7 @@ def _check(resp) -> None:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("kind", sorted(PAGES))
 def test_every_page_type_carries_the_security_headers(client, login_as, kind):
     path, mimetype = PAGES[kind]
-    login_as(Profile.ADMINISTRADOR, Profile.ANALISTA)
+    login_as(Profile.ADMINISTRATOR, Profile.ANALYST)
     resp = client.get(path)
     assert resp.status_code == (404 if kind == "not found" else 200), (path, resp.status_code)
     if mimetype:

@@ -32,7 +32,7 @@ def tuned(app):  # type: ignore[no-untyped-def]
 
 
 def test_unknown_and_real_accounts_answer_alike(client, make_user, settings):
-    real = make_user(Profile.ADMINISTRADOR)
+    real = make_user(Profile.ADMINISTRATOR)
     answers = {}
     for name in (real.username, "ninguem.aqui"):
         got = [_login(client, name) for _ in range(settings.login_max_attempts + 1)]
@@ -43,7 +43,7 @@ def test_unknown_and_real_accounts_answer_alike(client, make_user, settings):
 
 
 def test_unknown_and_real_accounts_take_the_same_time(client, make_user):
-    real = make_user(Profile.ANALISTA)
+    real = make_user(Profile.ANALYST)
 
     def timed(name: str) -> float:
         t0 = time.perf_counter()
@@ -62,7 +62,7 @@ def test_a_spray_from_one_address_is_slowed(client, make_user, settings):
         assert _login(client, f"alvo{i}", ip="192.0.2.50").status_code == 401
     assert _login(client, "mais.um", ip="192.0.2.50").status_code == 429
     # another address is not held up by the spray
-    user = make_user(Profile.ANALISTA)
+    user = make_user(Profile.ANALYST)
     assert _login(client, user.username, TEST_PASSWORD, ip="192.0.2.51").status_code == 302
 
 
@@ -75,7 +75,7 @@ def test_locked_admin_gets_in_from_a_trusted_network_or_with_a_recovery_code(
         client, make_user, db, settings, tuned):
     from core.auth import issue_recovery_codes
 
-    admin = make_user(Profile.ADMINISTRADOR)
+    admin = make_user(Profile.ADMINISTRATOR)
     for _ in range(settings.login_max_attempts + 1):  # someone locks the administrator out
         _login(client, admin.username)
     assert _login(client, admin.username, TEST_PASSWORD).status_code == 429

@@ -29,7 +29,7 @@ def evil_system(db, tmp_path):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("slug", ["anual", "vigilancia"])
 def test_system_names_with_markup_print_as_text(client, login_as, evil_system, slug):
     broken, image = evil_system
-    login_as(Profile.GESTOR, Profile.ANALISTA)
+    login_as(Profile.MANAGER, Profile.ANALYST)
     for system in (broken, image):
         resp = client.get(f"/lims/relatorios/{slug}?sistema={system.id}&ano=2026&mes=10&formato=pdf")
         assert resp.status_code == 200, resp.get_data(as_text=True)[:300]

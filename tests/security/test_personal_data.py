@@ -22,7 +22,7 @@ def test_technician_sees_contacts_masked(client, db, login_as):
                 LocalOutbox(channel="email", recipient="maria.silva@exemplo.com.br",
                             content="Aviso", reference="sec-14-b")])
     db.commit()
-    login_as(Profile.TECNICO)
+    login_as(Profile.TECHNICIAN)
     html = client.get("/incidentes/caixa-de-saida").get_data(as_text=True)
     assert "998765432" not in html and "maria.silva@" not in html
     assert "*5432" in html and "m***@exemplo.com.br" in html
@@ -31,7 +31,7 @@ def test_technician_sees_contacts_masked(client, db, login_as):
 def test_operator_sees_them_whole(client, db, login_as):
     db.add(LocalOutbox(channel="sms", recipient="+5519998765432", content="Aviso", reference="sec-14-c"))
     db.commit()
-    login_as(Profile.OPERADOR)
+    login_as(Profile.OPERATOR)
     assert "+5519998765432" in client.get("/incidentes/caixa-de-saida").get_data(as_text=True)
 
 

@@ -17,7 +17,7 @@ def _copy_cookie(app, client):  # type: ignore[no-untyped-def]
 
 
 def test_logout_ends_a_copied_cookie_and_is_post_only(app, client, login_as):
-    login_as(Profile.ANALISTA)
+    login_as(Profile.ANALYST)
     thief = _copy_cookie(app, client)
     assert thief.get("/").status_code == 200
     assert client.get("/sair").status_code == 405
@@ -26,7 +26,7 @@ def test_logout_ends_a_copied_cookie_and_is_post_only(app, client, login_as):
 
 
 def test_password_change_ends_the_other_sessions(app, client, login_as, db):
-    user = login_as(Profile.ANALISTA)
+    user = login_as(Profile.ANALYST)
     thief = _copy_cookie(app, client)
     r = client.post("/conta/senha", data={"current": TEST_PASSWORD, "password": "Outra#Senha2027",
                                           "confirm": "Outra#Senha2027"})
@@ -37,12 +37,12 @@ def test_password_change_ends_the_other_sessions(app, client, login_as, db):
 
 
 def test_admin_ends_all_sessions_and_deactivation_ends_them(app, client, login_as, make_user, db):
-    victim = make_user(Profile.COLETOR)
+    victim = make_user(Profile.COLLECTOR)
     victim_client = app.test_client()
     assert victim_client.post("/entrar", data={"username": victim.username,
                                                "password": TEST_PASSWORD}).status_code == 302
     assert victim_client.get("/").status_code == 200
-    login_as(Profile.ADMINISTRADOR)
+    login_as(Profile.ADMINISTRATOR)
     assert client.post(f"/admin/usuarios/{victim.id}/encerrar-sessoes").status_code == 302
     assert victim_client.get("/").status_code == 302
 

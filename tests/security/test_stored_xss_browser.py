@@ -25,7 +25,7 @@ def _seed(session):  # type: ignore[no-untyped-def]
     refs = [sample(day=d, system_id=995) for d in (2, 3)]
     evil = dataclasses.replace(CL, unit=EVIL)
     rs.register_entry_source(lambda code, sid: [(r, [evil]) for r in refs if sid in (None, r.id)])
-    create_user("analista.xss", "Ana Lista", [Profile.ANALISTA], PASSWORD)
+    create_user("analista.xss", "Ana Lista", [Profile.ANALYST], PASSWORD)
     session.commit()
     return {"codes": [r.code for r in refs]}
 

@@ -39,7 +39,7 @@ def anomaly(db):
 
 
 def test_chart_page(client, login_as, anomaly):
-    login_as(Profile.OPERADOR)
+    login_as(Profile.OPERATOR)
     resp = client.get("/telemetria/grafico/ETA-V.TURB")
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
@@ -57,7 +57,7 @@ def test_chart_page(client, login_as, anomaly):
 
 
 def test_tags_page_links_to_the_chart(client, login_as, anomaly):
-    login_as(Profile.OPERADOR)
+    login_as(Profile.OPERATOR)
     html = client.get("/telemetria/tags").get_data(as_text=True)
     assert "/telemetria/grafico/ETA-V.TURB" in html
 
@@ -80,7 +80,7 @@ def test_list_filters_and_detail(client, login_as, anomaly):
 
 
 def test_acknowledge_and_close_through_the_pages(client, login_as, anomaly, db):
-    login_as(Profile.OPERADOR)
+    login_as(Profile.OPERATOR)
     resp = client.post(f"/telemetria/anomalias/{anomaly.id}/reconhecer",
                        data={"note": "indo ver", "next": "https://mal.example/"})
     assert resp.status_code == 302 and resp.location.endswith(f"/anomalias/{anomaly.id}")
@@ -97,20 +97,20 @@ def test_acknowledge_and_close_through_the_pages(client, login_as, anomaly, db):
 
 
 def test_permissions(client, login_as, anomaly):
-    login_as(Profile.COLETOR)
+    login_as(Profile.COLLECTOR)
     assert client.get("/telemetria/anomalias").status_code == 403
     assert client.get("/telemetria/grafico/ETA-V.TURB").status_code == 403
 
 
 def test_analyst_sees_but_cannot_manage(client, login_as, anomaly):
-    login_as(Profile.ANALISTA)
+    login_as(Profile.ANALYST)
     html = client.get("/telemetria/anomalias").get_data(as_text=True)
     assert "ETA-V.TURB" in html and "Reconhecer" not in html
     assert client.post(f"/telemetria/anomalias/{anomaly.id}/reconhecer").status_code == 403
 
 
 def test_json_api(client, api_token, anomaly):
-    _user, token = api_token(Profile.OPERADOR)
+    _user, token = api_token(Profile.OPERATOR)
     h = {"Authorization": f"Bearer {token}"}
     resp = client.get("/api/v1/telemetria/anomalias?estado=aberta", headers=h)
     assert resp.status_code == 200

@@ -82,7 +82,7 @@ def test_lifting_a_shelf_and_labels_from_the_anomaly_page(db, turb, client, logi
     # the operator's verdict (the supervised detector's training labels)
     a.kind = "qualidade"
     db.commit()
-    login_as(Profile.OPERADOR)
+    login_as(Profile.OPERATOR)
     html = client.get(f"/telemetria/anomalias/{a.id}").get_data(as_text=True)
     assert "Evento confirmado" in html and "Alarme falso" in html
     r = client.post(f"/telemetria/anomalias/{a.id}/rotular", data={"label": "falso"},
@@ -96,7 +96,7 @@ def test_lifting_a_shelf_and_labels_from_the_anomaly_page(db, turb, client, logi
 
 
 def test_shelving_page(db, turb, client, login_as):
-    login_as(Profile.OPERADOR)
+    login_as(Profile.OPERATOR)
     html = client.get("/telemetria/supressoes").get_data(as_text=True)
     assert "Supressão de alarmes" in html and "Nenhuma supressão" in html
     r = client.post("/telemetria/supressoes", data={"tag": "ETA-S.TURB", "hours": "2",

@@ -25,14 +25,14 @@ def demo_tags(db):
 
 
 def test_tags_page_shows_last_values(client, login_as, demo_tags):
-    login_as(Profile.OPERADOR)
+    login_as(Profile.OPERATOR)
     html = client.get("/telemetria/tags").get_data(as_text=True)
     assert "SET-09.PRESSAO" in html and "25,00 mca" in html and "em dia" in html
     assert "Nova tag" not in html  # an operator does not edit tags
 
 
 def test_gestor_edits_a_tag_with_reason_and_errors_in_portuguese(client, login_as, demo_tags, db):
-    login_as(Profile.GESTOR)
+    login_as(Profile.MANAGER)
     form = {"asset_code": "SET-09", "description": "Pressao no ponto critico", "unit": "mca",
             "quantity": "pressao", "expected_period_seconds": "60", "plausible_min": "10",
             "plausible_max": "5", "detectors": "{}", "active": "y", "reason": "ajuste"}
@@ -54,12 +54,12 @@ def test_gestor_edits_a_tag_with_reason_and_errors_in_portuguese(client, login_a
 
 
 def test_operator_cannot_edit(client, login_as, demo_tags):
-    login_as(Profile.OPERADOR)
+    login_as(Profile.OPERATOR)
     assert client.get("/telemetria/tags/SET-09.PRESSAO/editar").status_code == 403
 
 
 def test_tags_api(client, api_token, demo_tags):
-    _u, tok = api_token(Profile.GESTOR)
+    _u, tok = api_token(Profile.MANAGER)
     h = {"Authorization": f"Bearer {tok}"}
     tags = client.get("/api/v1/telemetria/tags", headers=h).json
     t = next(x for x in tags if x["name"] == "SET-09.PRESSAO")
@@ -94,7 +94,7 @@ def test_health_page_and_api(client, login_as, demo_tags):
         {"name": "campo-mqtt", "kind": "mqtt", "state": "conectado", "readings_total": 10,
          "rejected_total": 2, "stats": {"rejects": ["X: nao_numerico x2"], "restarts": 1}},
     ])
-    login_as(Profile.OPERADOR)
+    login_as(Profile.OPERATOR)
     html = client.get("/telemetria/coletor").get_data(as_text=True)
     assert "123,4" in html and "campo-mqtt" in html and "X: nao_numerico x2" in html
     h = client.get("/api/v1/telemetria/coletor/saude").json
@@ -107,7 +107,7 @@ def test_inject_event_into_in_process_simulator(client, login_as, api_token, db)
     plant = simulator.Plant()
     simulator._current["plant"] = plant
     try:
-        _u, tok = api_token(Profile.OPERADOR)
+        _u, tok = api_token(Profile.OPERATOR)
         h = {"Authorization": f"Bearer {tok}"}
         r = client.post("/api/v1/telemetria/simulador/eventos", headers=h,
                         json={"tipo": "rompimento", "alvo": "SET-02", "duracao_min": 30})
