@@ -51,7 +51,7 @@ ts_path = "t"
                SAAE_TELEMETRY_CONFIG=str(toml))
     saae = ROOT / ".venv" / "bin" / "saae"
     check = subprocess.run([str(saae), "ingest", "--check"], env=env, capture_output=True, text=True)
-    assert check.returncode == 0 and "Configuração valida." in check.stdout
+    assert check.returncode == 0 and "Configuração válida." in check.stdout
     proc = subprocess.Popen([str(saae), "ingest"], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
     try:
