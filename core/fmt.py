@@ -40,6 +40,19 @@ def zone(name: str | None = None) -> ZoneInfo:
         return _zone(Settings.timezone)
 
 
+def zone_label(tz: ZoneInfo | str | None = None, at: dt.datetime | None = None) -> str:
+    """"horário local (GMT−3)": what a chart or report says of its times, without naming
+    the zone's identifier to people (the offset at `at`, now by default). GMT, as people say
+    it in Brazil; the pages keep "UTC" for machine timestamps only."""
+    z = tz if isinstance(tz, ZoneInfo) else zone(tz)
+    offset = (at or dt.datetime.now(dt.UTC)).astimezone(z).utcoffset() or dt.timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "−" if minutes < 0 else "+"
+    hours, rest = divmod(abs(minutes), 60)
+    text = f"GMT{sign}{hours}" + (f":{rest:02d}" if rest else "")
+    return f"horário local ({'GMT' if minutes == 0 else text})"
+
+
 def local(value: dt.datetime, tz: ZoneInfo | str | None = None) -> dt.datetime:
     """An aware (or naive UTC) datetime in the utility's zone."""
     z = tz if isinstance(tz, ZoneInfo) else zone(tz)

@@ -59,3 +59,5 @@ def register_filters(app: Flask) -> None:
     }
     for name, function in filters.items():
         app.add_template_filter(function, name)
+    # "horário local (GMT−3)": pages speak of the offset, never of the zone's identifier
+    app.add_template_global(partial(fmt.zone_label, tz), "horario_local")

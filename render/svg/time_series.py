@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
+from core import fmt
 from render.svg.line_chart import CONSOLE, Band, Chart, Limit, Point, Tick, line_chart, y_scale
 
 
@@ -114,7 +115,7 @@ def time_series(readings: Sequence[Any], *, start: dt.datetime, end: dt.datetime
                for b in bands],
         limits=[Limit(v, label) for v, label in limits],
         marker=(marker[0].timestamp(), marker[1]) if marker else None,
-        gap=max(3 * expected_period_s, (t1 - t0) / 400), note=f"horário {zone.key}",
-        empty="Sem leituras no periodo",
+        gap=max(3 * expected_period_s, (t1 - t0) / 400), note=fmt.zone_label(zone, end),
+        empty="Sem leituras no período",
         extra={"preserveAspectRatio": "xMidYMid meet"})
     return line_chart(chart, points)

@@ -58,7 +58,7 @@ def test_time_series_line_band_axes():
     assert svg.startswith("<svg") and svg.endswith("</svg>")
     assert svg.count("<polyline") == 1
     assert 'href="/telemetria/anomalias/1"' in svg and "Limite &lt;x&gt;" in svg  # escaped
-    assert "mca" in svg and "limite 15" in svg and "horário America/Sao_Paulo" in svg
+    assert "mca" in svg and "limite 15" in svg and "horário local (GMT−3)" in svg
     # band at 5h..6h of a 24 h chart: x = 58 + 5/24 * 888
     assert re.search(r'<rect x="243\.0" y="28" width="37\.0"', svg)
     # local-time hour ticks (UTC-3: 00:00 UTC is 21h local), and the window in the description
@@ -75,7 +75,7 @@ def test_time_series_breaks_line_at_gaps_and_marks_bad_quality():
 
 def test_time_series_empty_flat_and_marker():
     svg = str(time_series([], start=T0, end=T0 + dt.timedelta(hours=24), zone=ZONE))
-    assert "Sem leituras no periodo" in svg and "<polyline" not in svg
+    assert "Sem leituras no período" in svg and "<polyline" not in svg
     svg = str(time_series(rs([7.0] * 10), start=T0, end=T0 + 10 * MIN, zone=ZONE))  # flat
     assert "<polyline" in svg
     svg = str(time_series(rs([0.2 + (i % 7) * 0.02 for i in range(60)]), start=T0,
@@ -136,3 +136,15 @@ def test_map_links_form_a_group_with_names():
     image = str(map_svg("Ativos", [Mark(-22.9, -47.06, "ETA", shape="square")]))
     assert 'role="img"' in image and "<a " not in image
     assert "sem coordenadas" in str(map_svg("vazio", []))
+
+
+def test_zone_label_speaks_of_the_local_offset_not_the_zone_id():
+    import datetime as dt
+
+    from core import fmt
+
+    july = dt.datetime(2026, 7, 1, 12, tzinfo=dt.UTC)
+    assert fmt.zone_label("America/Sao_Paulo", july) == "horário local (GMT−3)"
+    assert fmt.zone_label("America/Manaus", july) == "horário local (GMT−4)"
+    assert fmt.zone_label("Asia/Kolkata", july) == "horário local (GMT+5:30)"
+    assert fmt.zone_label("UTC", july) == "horário local (GMT)"
