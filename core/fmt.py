@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app
-
 from core.config import Settings
-from core.errors import ValidationError
+from core.domain_errors import ValidationError
 
 EMPTY = "—"
 
@@ -34,10 +33,14 @@ def zone(name: str | None = None) -> ZoneInfo:
     """The utility's zone: the running app's settings, else the Settings default."""
     if name:
         return _zone(name)
-    try:
-        return _zone(current_app.config["SAAE_SETTINGS"].timezone)
-    except (RuntimeError, KeyError):
-        return _zone(Settings.timezone)
+    # Flask only when the process already runs it: the invoice PDF workers and the ingester
+    # format numbers and dates without loading the web stack
+    flask = sys.modules.get("flask")
+    if flask is not None and flask.has_app_context():
+        settings = flask.current_app.config.get("SAAE_SETTINGS")
+        if settings is not None:
+            return _zone(settings.timezone)
+    return _zone(Settings.timezone)
 
 
 def zone_label(tz: ZoneInfo | str | None = None, at: dt.datetime | None = None) -> str:
