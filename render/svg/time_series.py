@@ -82,6 +82,15 @@ def _extremes(cur: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return sorted({min(cur, key=lambda q: q[1]), max(cur, key=lambda q: q[1])})
 
 
+def typical_step(points: Sequence[tuple[float, float]]) -> float:
+    """The median spacing of the readings, in seconds (0 with fewer than two): history that
+    arrives slower than the tag's configured period still draws as a line."""
+    if len(points) < 2:
+        return 0.0
+    steps = sorted(b[0] - a[0] for a, b in zip(points, points[1:], strict=False))
+    return steps[len(steps) // 2]
+
+
 def time_series(readings: Sequence[Any], *, start: dt.datetime, end: dt.datetime,
                 zone: ZoneInfo, title: str = "", unit: str = "",
                 bands: Sequence[TimeBand] = (), limits: Sequence[tuple[float, str]] = (),
@@ -89,7 +98,8 @@ def time_series(readings: Sequence[Any], *, start: dt.datetime, end: dt.datetime
                 expected_period_s: float = 60.0, width: int = 960,
                 height: int = 340) -> Markup:
     """Readings (`.ts`, `.value`, optional `.quality`) between start and end: good readings
-    form the line (broken where data is missing for more than 3 expected periods, thinned to
+    form the line (broken where data is missing for more than 3 expected periods
+    or 3 typical spacings of the readings, thinned to
     two per pixel column), bad ones are grey crosses; bands shaded, limits dashed, the time
     axis and the description in `zone`."""
     look = dataclasses.replace(CONSOLE, width=width, height=height)
@@ -115,7 +125,7 @@ def time_series(readings: Sequence[Any], *, start: dt.datetime, end: dt.datetime
                for b in bands],
         limits=[Limit(v, label) for v, label in limits],
         marker=(marker[0].timestamp(), marker[1]) if marker else None,
-        gap=max(3 * expected_period_s, (t1 - t0) / 400), note=fmt.zone_label(zone, end),
+        gap=max(3 * expected_period_s, 3 * typical_step(good), (t1 - t0) / 400), note=fmt.zone_label(zone, end),
         empty="Sem leituras no período",
         extra={"preserveAspectRatio": "xMidYMid meet"})
     return line_chart(chart, points)

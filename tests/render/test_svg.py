@@ -73,6 +73,15 @@ def test_time_series_breaks_line_at_gaps_and_marks_bad_quality():
     assert svg.count("qualidade ruim") == 2
 
 
+def test_time_series_draws_a_line_for_readings_sparser_than_the_tag_period():
+    """A tag configured for 60 s whose history came every 5 min (a slower SCADA poll, the
+    demo's back-filled day) is still one line, not 288 loose dots; a real hole still breaks."""
+    vals = [5.0 + (i % 7) / 10 for i in range(100)] + [None] * 10 + [6.0] * 50
+    svg = str(time_series(rs(vals, step=5 * MIN), start=T0, end=T0 + 160 * 5 * MIN,
+                          expected_period_s=60, zone=ZONE))
+    assert svg.count("<polyline") == 2 and "<circle" not in svg
+
+
 def test_time_series_empty_flat_and_marker():
     svg = str(time_series([], start=T0, end=T0 + dt.timedelta(hours=24), zone=ZONE))
     assert "Sem leituras no período" in svg and "<polyline" not in svg
