@@ -79,7 +79,7 @@ DICTIONARY: dict[str, dict[str, Any]] = {
             ("exigidas", "inteiro", "Amostras exigidas no mês"),
             ("analisadas", "inteiro", "Amostras analisadas e publicadas"),
             ("conformes", "inteiro", "Amostras dentro do padrão"),
-            ("resultado", "texto", "conforme | nao_conforme | indeterminado | sem_dados"),
+            ("resultado", "texto", "conforme | nao_conforme | fora_da_recomendacao | indeterminado | sem_dados"),
             ("media", "decimal ou vazio", "Média dos resultados numéricos"),
             ("p95", "decimal ou vazio", "Percentil 95 (pior tipo de ponto)"),
             ("leituras_de_campo", "inteiro", "Das analisadas, quantas foram medidas em campo "

@@ -105,3 +105,13 @@ def test_data_dictionary_page(client):
         assert d["titulo"] in html
         for field, _t, _d in d["campos"]:
             assert f"<code>{field}</code>" in html
+
+
+def test_dictionary_lists_every_monthly_verdict():
+    """The open-data dictionary names every value `resultado` can take (a pH month outside the
+    recommended range is published as fora_da_recomendacao, never as nao_conforme)."""
+    from lims.domain.compliance import MonthVerdict
+
+    fields = {name: text for dataset in DICTIONARY.values() for name, _kind, text in dataset["campos"]}
+    listed = {v.strip() for v in fields["resultado"].split("|")}
+    assert listed == {v.value for v in MonthVerdict}
