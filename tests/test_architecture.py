@@ -27,10 +27,6 @@ APPLICATION = sorted(p.parent.name for p in ROOT.glob("*/__init__.py")
                      if p.parent.name not in NOT_APPLICATION)
 
 
-def _per_package(test_packages: list[str] = APPLICATION) -> list[object]:
-    return list(test_packages)
-
-
 def _pyproject() -> dict:
     return tomllib.loads((ROOT / "pyproject.toml").read_text())
 
@@ -120,7 +116,7 @@ def _cycles(graph: grimp.ImportGraph) -> list[list[str]]:
     return found
 
 
-@pytest.mark.parametrize("package", _per_package())
+@pytest.mark.parametrize("package", APPLICATION)
 def test_no_import_cycle(package):
     cycles = [c for c in _cycles(_graph()) if any(m.split(".")[0] == package for m in c)]
     assert not cycles, f"import cycles (imports inside functions count): {cycles}"
@@ -163,7 +159,7 @@ def test_few_imports_inside_function_bodies():
     assert len(found) <= LIMITS["function_body_imports"], (len(found), found)
 
 
-@pytest.mark.parametrize("package", _per_package())
+@pytest.mark.parametrize("package", APPLICATION)
 def test_every_import_inside_a_function_says_why(package):
     silent = [f"{path.relative_to(ROOT)}:{node.lineno}" for path in _python_files(package)
               for node in _function_body_imports(path)
@@ -182,7 +178,7 @@ def _long_functions(path: Path) -> Iterator[tuple[str, int]]:
                 yield node.name, length
 
 
-@pytest.mark.parametrize("package", _per_package())
+@pytest.mark.parametrize("package", APPLICATION)
 def test_files_and_functions_are_short(package):
     too_long = []
     for path in _python_files(package):
