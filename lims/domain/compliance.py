@@ -205,7 +205,7 @@ def _every_sample(bad: int, und: int) -> tuple[MonthVerdict, str]:
         return MonthVerdict.NONCONFORMING, f"{bad} amostra(s) fora do padrão"
     if und:
         return MonthVerdict.UNDETERMINED, f"{und} resultado(s) indeterminado(s)"
-    return MonthVerdict.CONFORMING, "todas as amostras no padrao"
+    return MonthVerdict.CONFORMING, "todas as amostras no padrão"
 
 
 def _max_positives(m: int, bad: int, und: int) -> tuple[MonthVerdict, str]:
@@ -224,9 +224,9 @@ def _percent(percent: Decimal, n: int, ok: int, und: int) -> tuple[MonthVerdict,
 
     pct = fmt.number(percent, None)
     if meets(ok):
-        return MonthVerdict.CONFORMING, f"{ok} de {n} amostras no padrao (minimo {pct}%)"
+        return MonthVerdict.CONFORMING, f"{ok} de {n} amostras no padrão (mínimo {pct}%)"
     if not meets(ok + und):
-        return MonthVerdict.NONCONFORMING, f"{ok} de {n} amostras no padrao (minimo {pct}%)"
+        return MonthVerdict.NONCONFORMING, f"{ok} de {n} amostras no padrão (mínimo {pct}%)"
     return (MonthVerdict.UNDETERMINED,
             f"{und} resultado(s) indeterminado(s) decidem o mínimo de {pct}%")
 

@@ -210,3 +210,16 @@ def test_percent_conforming_display():
     r = c.evaluate(ct_network(20_000), [c.Outcome(Verdict.CONFORMING)] * 18 + [c.Outcome(Verdict.NONCONFORMING)])
     assert r.percent_conforming == D("94.7")
     assert Qualifier.LT_LD.value == "<LD"
+
+
+def test_month_reasons_read_as_ptbr():
+    """The reason is printed on the portal's monthly PDF and the closing report: accents."""
+    ok = c.Outcome(Verdict.CONFORMING)
+    every = c.MonthlyRule(c.RuleKind.EVERY_SAMPLE, "todas")
+    percent = c.MonthlyRule(c.RuleKind.PERCENT, "95%", percent=D("95"))
+    bad = c.Outcome(Verdict.NONCONFORMING)
+    reasons = [c.evaluate(every, [ok]).reason, c.evaluate(percent, [ok] * 20).reason,
+               c.evaluate(percent, [ok] * 10 + [bad] * 10).reason]
+    assert reasons[0] == "todas as amostras no padrão"
+    assert reasons[1] == "20 de 20 amostras no padrão (mínimo 95%)"
+    assert reasons[2] == "10 de 20 amostras no padrão (mínimo 95%)"
