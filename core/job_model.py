@@ -4,7 +4,6 @@ What runs, resumes and cancels jobs is core.jobs."""
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, String, Text
@@ -12,25 +11,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.audit import Audited
 from core.db import Base, IdMixin, TimestampMixin
+from core.enums import LabelledStrEnum
 
 
-class JobState(StrEnum):
-    QUEUED = "na_fila"
-    RUNNING = "executando"
-    DONE = "concluido"
-    FAILED = "falhou"
-    INTERRUPTED = "interrompido"
-    CANCELLED = "cancelado"
+class JobState(LabelledStrEnum):
+    QUEUED = "na_fila", "Na fila"
+    RUNNING = "executando", "Em execução"
+    DONE = "concluido", "Concluído"
+    FAILED = "falhou", "Falhou"
+    INTERRUPTED = "interrompido", "Interrompido"
+    CANCELLED = "cancelado", "Cancelado"
 
 
-STATE_LABELS = {
-    JobState.QUEUED: "Na fila",
-    JobState.RUNNING: "Em execução",
-    JobState.DONE: "Concluído",
-    JobState.FAILED: "Falhou",
-    JobState.INTERRUPTED: "Interrompido",
-    JobState.CANCELLED: "Cancelado",
-}
+STATE_LABELS = JobState.labels()
 RESUMABLE = (JobState.INTERRUPTED, JobState.FAILED)
 CANCELLABLE = (JobState.QUEUED, JobState.INTERRUPTED, JobState.FAILED)
 

@@ -8,41 +8,28 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from enum import StrEnum
 
 from commercial.domain.text import ascii_fold
 from core import fmt
+from core.enums import LabelledStrEnum
 
 
-class MessageKind(StrEnum):
-    GENERAL = "geral"
-    LOCATION = "localizacao"
-    EXCESS_CONSUMPTION = "excesso_consumo"
-    UNPAID_INVOICES = "debitos_em_aberto"
-    DIRECT_DEBIT = "debito_automatico"
-    DEBIT_RETURNED = "debito_devolvido"
-    PAYMENT_PLAN = "plano_pagamento"
-    TELEMETERED = "telemedicao"
-    ALERTS = "alertas"
-    TARIFF_APPLIED = "tarifa_aplicada"
-    ZERO_INVOICE = "fatura_zero"
-    CUT_OFF = "ligacao_cortada"
+class MessageKind(LabelledStrEnum):
+    GENERAL = "geral", "Mensagem geral (todas as faturas)"
+    LOCATION = "localizacao", "Por localização (bairro/setor)"
+    EXCESS_CONSUMPTION = "excesso_consumo", "Excesso de consumo sobre a média"
+    UNPAID_INVOICES = "debitos_em_aberto", "Faturas em aberto (quantidade e valor)"
+    DIRECT_DEBIT = "debito_automatico", "Fatura em débito automático"
+    DEBIT_RETURNED = "debito_devolvido", "Débito automático devolvido"
+    PAYMENT_PLAN = "plano_pagamento", "Parcelamento ativo e próxima parcela"
+    TELEMETERED = "telemedicao", "Hidrômetro com telemedição disponível"
+    ALERTS = "alertas", "Convite para alertas personalizados"
+    TARIFF_APPLIED = "tarifa_aplicada", "Tarifa aplicada"
+    ZERO_INVOICE = "fatura_zero", "Fatura com valor zero"
+    CUT_OFF = "ligacao_cortada", "Ligação cortada"
 
 
-MESSAGE_KIND_LABELS = {
-    MessageKind.GENERAL: "Mensagem geral (todas as faturas)",
-    MessageKind.LOCATION: "Por localização (bairro/setor)",
-    MessageKind.EXCESS_CONSUMPTION: "Excesso de consumo sobre a média",
-    MessageKind.UNPAID_INVOICES: "Faturas em aberto (quantidade e valor)",
-    MessageKind.DIRECT_DEBIT: "Fatura em débito automático",
-    MessageKind.DEBIT_RETURNED: "Débito automático devolvido",
-    MessageKind.PAYMENT_PLAN: "Parcelamento ativo e próxima parcela",
-    MessageKind.TELEMETERED: "Hidrômetro com telemedição disponível",
-    MessageKind.ALERTS: "Convite para alertas personalizados",
-    MessageKind.TARIFF_APPLIED: "Tarifa aplicada",
-    MessageKind.ZERO_INVOICE: "Fatura com valor zero",
-    MessageKind.CUT_OFF: "Ligação cortada",
-}
+MESSAGE_KIND_LABELS = MessageKind.labels()
 
 # Placeholders a Gestor may use in a message text, with what they mean.
 PLACEHOLDERS = {

@@ -7,28 +7,22 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from enum import StrEnum
 
 from commercial.domain.money import money
+from core.enums import LabelledStrEnum
 
 
-class Category(StrEnum):
-    RESIDENTIAL = "residencial"
-    COMMERCIAL = "comercial"
-    INDUSTRIAL = "industrial"
-    PUBLIC = "publica"
-    SOCIAL = "social"
+class Category(LabelledStrEnum):
+    RESIDENTIAL = "residencial", "Residencial"
+    COMMERCIAL = "comercial", "Comercial"
+    INDUSTRIAL = "industrial", "Industrial"
+    PUBLIC = "publica", "Publica"
+    SOCIAL = "social", "Residencial social"
 
 
 _CATEGORY_ORDER = {c.value: i for i, c in enumerate(Category)}
 
-CATEGORY_LABELS = {
-    Category.RESIDENTIAL: "Residencial",
-    Category.COMMERCIAL: "Comercial",
-    Category.INDUSTRIAL: "Industrial",
-    Category.PUBLIC: "Publica",
-    Category.SOCIAL: "Residencial social",
-}
+CATEGORY_LABELS = Category.labels()
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -13,29 +12,21 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.audit import Audited
 from core.db import Base, IdMixin, TimestampMixin, utcnow
+from core.enums import LabelledStrEnum
 
 
-class Profile(enum.StrEnum):
-    COLLECTOR = "coletor"
-    DISTRIBUTOR = "distribuidor"
-    ANALYST = "analista"
-    SUPERVISOR = "supervisor"
-    MANAGER = "gestor"
-    OPERATOR = "operador"
-    TECHNICIAN = "tecnico"
-    ADMINISTRATOR = "administrador"
+class Profile(LabelledStrEnum):
+    COLLECTOR = "coletor", "Coletor"
+    DISTRIBUTOR = "distribuidor", "Distribuidor"
+    ANALYST = "analista", "Analista"
+    SUPERVISOR = "supervisor", "Supervisor"
+    MANAGER = "gestor", "Gestor"
+    OPERATOR = "operador", "Operador (SCADA/incidentes)"
+    TECHNICIAN = "tecnico", "Técnico de campo"
+    ADMINISTRATOR = "administrador", "Administrador"
 
 
-PROFILE_LABELS = {
-    Profile.COLLECTOR: "Coletor",
-    Profile.DISTRIBUTOR: "Distribuidor",
-    Profile.ANALYST: "Analista",
-    Profile.SUPERVISOR: "Supervisor",
-    Profile.MANAGER: "Gestor",
-    Profile.OPERATOR: "Operador (SCADA/incidentes)",
-    Profile.TECHNICIAN: "Técnico de campo",
-    Profile.ADMINISTRATOR: "Administrador",
-}
+PROFILE_LABELS = Profile.labels()
 
 # -- permission registry ---------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from core import fmt
+from core.enums import LabelledStrEnum
 from lims.domain.vmp import Measurement, Verdict, ratio_sum_of
 
 
@@ -30,22 +31,16 @@ class RuleKind(enum.StrEnum):
     PERCENT = "percentual"  # CT in the network from the line up; post-filtration turbidity
 
 
-class MonthVerdict(enum.StrEnum):
-    CONFORMING = "conforme"
-    NONCONFORMING = "nao_conforme"
-    NO_DATA = "sem_dados"
-    UNDETERMINED = "indeterminado"
+class MonthVerdict(LabelledStrEnum):
+    CONFORMING = "conforme", "Conforme"
+    NONCONFORMING = "nao_conforme", "Não conforme"
+    NO_DATA = "sem_dados", "Sem dados"
+    UNDETERMINED = "indeterminado", "Indeterminado"
     # a recommended range (pH, free chlorine <= 2 mg/L) was left: never "nao conforme"
-    OUTSIDE_RECOMMENDATION = "fora_da_recomendacao"
+    OUTSIDE_RECOMMENDATION = "fora_da_recomendacao", "Fora da faixa recomendada"
 
 
-VERDICT_LABELS = {
-    MonthVerdict.CONFORMING: "Conforme",
-    MonthVerdict.NONCONFORMING: "Não conforme",
-    MonthVerdict.NO_DATA: "Sem dados",
-    MonthVerdict.UNDETERMINED: "Indeterminado",
-    MonthVerdict.OUTSIDE_RECOMMENDATION: "Fora da faixa recomendada",
-}
+VERDICT_LABELS = MonthVerdict.labels()
 
 
 @dataclass(frozen=True)

@@ -18,43 +18,34 @@ FORA_DA_RECOMENDACAO, an operational-target breach stays CONFORME with a note.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from core.enums import LabelledStrEnum
 from lims.domain.vmp import Check, Limit, Measurement, Verdict, as_reported, check
 
 
-class LimitKind(enum.StrEnum):
-    VMP = "vmp"
-    MINIMUM = "minimo"
-    RECOMMENDED_RANGE = "faixa_recomendada"
-    OPERATIONAL_TARGET = "meta_operacional"
+class LimitKind(LabelledStrEnum):
+    VMP = "vmp", "VMP"
+    MINIMUM = "minimo", "Mínimo"
+    RECOMMENDED_RANGE = "faixa_recomendada", "Faixa recomendada"
+    OPERATIONAL_TARGET = "meta_operacional", "Meta operacional"
 
 
-LIMIT_KIND_LABELS = {
-    LimitKind.VMP: "VMP",
-    LimitKind.MINIMUM: "Mínimo",
-    LimitKind.RECOMMENDED_RANGE: "Faixa recomendada",
-    LimitKind.OPERATIONAL_TARGET: "Meta operacional",
-}
+LIMIT_KIND_LABELS = LimitKind.labels()
 
 # kinds that decide conformity with the standard
 BINDING = frozenset({LimitKind.VMP, LimitKind.MINIMUM})
 
 
-class Disinfectant(enum.StrEnum):
-    FREE_CHLORINE = "cloro_livre"
-    CHLORAMINE = "cloramina"
-    CHLORINE_DIOXIDE = "dioxido_de_cloro"
+class Disinfectant(LabelledStrEnum):
+    FREE_CHLORINE = "cloro_livre", "Cloro livre (cloro gás / hipoclorito)"
+    CHLORAMINE = "cloramina", "Cloramina (cloro residual combinado)"
+    CHLORINE_DIOXIDE = "dioxido_de_cloro", "Dióxido de cloro"
 
 
-DISINFECTANT_LABELS = {
-    Disinfectant.FREE_CHLORINE: "Cloro livre (cloro gás / hipoclorito)",
-    Disinfectant.CHLORAMINE: "Cloramina (cloro residual combinado)",
-    Disinfectant.CHLORINE_DIOXIDE: "Dióxido de cloro",
-}
+DISINFECTANT_LABELS = Disinfectant.labels()
 
 
 @dataclass(frozen=True)

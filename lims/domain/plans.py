@@ -6,39 +6,29 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import enum
 import functools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-
-class Frequency(enum.StrEnum):
-    EVERY_2H = "a_cada_2h"
-    DAILY = "diaria"
-    TWICE_WEEKLY = "2x_semana"
-    WEEKLY = "semanal"
-    MONTHLY = "mensal"
-    BIMONTHLY = "bimestral"
-    QUARTERLY = "trimestral"
-    HALF_YEARLY = "semestral"
-    ANNUAL = "anual"
-    CUSTOM = "personalizada"  # a count a month
+from core.enums import LabelledStrEnum
 
 
-FREQUENCY_LABELS: dict[Frequency, str] = {
-    Frequency.EVERY_2H: "A cada 2 horas",
-    Frequency.DAILY: "Diária",
-    Frequency.TWICE_WEEKLY: "2 vezes por semana",
-    Frequency.WEEKLY: "Semanal",
-    Frequency.MONTHLY: "Mensal",
-    Frequency.BIMONTHLY: "Bimestral",
-    Frequency.QUARTERLY: "Trimestral",
-    Frequency.HALF_YEARLY: "Semestral",
-    Frequency.ANNUAL: "Anual",
-    Frequency.CUSTOM: "N amostras por mês",
-}
+class Frequency(LabelledStrEnum):
+    EVERY_2H = "a_cada_2h", "A cada 2 horas"
+    DAILY = "diaria", "Diária"
+    TWICE_WEEKLY = "2x_semana", "2 vezes por semana"
+    WEEKLY = "semanal", "Semanal"
+    MONTHLY = "mensal", "Mensal"
+    BIMONTHLY = "bimestral", "Bimestral"
+    QUARTERLY = "trimestral", "Trimestral"
+    HALF_YEARLY = "semestral", "Semestral"
+    ANNUAL = "anual", "Anual"
+    CUSTOM = "personalizada", "N amostras por mês"  # a count a month
+
+
+FREQUENCY_LABELS: dict[Frequency, str] = Frequency.labels()
 
 # months between two occurrences of the periodic frequencies
 PERIOD_MONTHS = {Frequency.BIMONTHLY: 2, Frequency.QUARTERLY: 3, Frequency.HALF_YEARLY: 6,

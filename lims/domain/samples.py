@@ -13,32 +13,24 @@ from __future__ import annotations
 
 import enum
 
+from core.enums import LabelledStrEnum
 from core.errors import IllegalTransition, ValidationError
 
 
-class SampleState(enum.StrEnum):
-    SCHEDULED = "PROGRAMADA"
-    AWAITING_COLLECTION = "AGUARDANDO COLETA"
-    COLLECTED = "COLETADA"
-    AWAITING_ANALYSIS = "AGUARDANDO ANALISE"
-    AWAITING_VALIDATION = "AGUARDANDO VALIDACAO"
-    VALIDATED = "VALIDADA"
-    PUBLISHED = "PUBLICADA"
-    CANCELLED = "CANCELADA"
+class SampleState(LabelledStrEnum):
+    SCHEDULED = "PROGRAMADA", "Programada"
+    AWAITING_COLLECTION = "AGUARDANDO COLETA", "Aguardando coleta"
+    COLLECTED = "COLETADA", "Coletada"
+    AWAITING_ANALYSIS = "AGUARDANDO ANALISE", "Aguardando análise"
+    AWAITING_VALIDATION = "AGUARDANDO VALIDACAO", "Aguardando validação"
+    VALIDATED = "VALIDADA", "Validada"
+    PUBLISHED = "PUBLICADA", "Publicada"
+    CANCELLED = "CANCELADA", "Cancelada"
 
 
 S = SampleState
 
-LABELS: dict[SampleState, str] = {
-    S.SCHEDULED: "Programada",
-    S.AWAITING_COLLECTION: "Aguardando coleta",
-    S.COLLECTED: "Coletada",
-    S.AWAITING_ANALYSIS: "Aguardando análise",
-    S.AWAITING_VALIDATION: "Aguardando validação",
-    S.VALIDATED: "Validada",
-    S.PUBLISHED: "Publicada",
-    S.CANCELLED: "Cancelada",
-}
+LABELS: dict[SampleState, str] = SampleState.labels()
 
 # the forward flow, in order (CANCELADA is outside it)
 FLOW: tuple[SampleState, ...] = (S.SCHEDULED, S.AWAITING_COLLECTION, S.COLLECTED,

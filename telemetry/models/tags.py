@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from typing import Any
 
 from sqlalchemy import Float, ForeignKey, Index, String
@@ -11,60 +10,40 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.audit import Audited
 from core.db import Base, IdMixin, TimestampMixin, UTCDateTime, utcnow
+from core.enums import LabelledStrEnum
 
 
-class AssetKind(enum.StrEnum):
-    INTAKE = "captacao"
-    TREATMENT_PLANT = "eta"
-    WELL = "poco"
-    PUMPING_STATION = "elevatoria"
-    RESERVOIR = "reservatorio"
-    SECTOR = "setor"  # network sector / DMA (distrito de medicao e controle)
-    POINT = "ponto"  # collection / monitoring point in the network
+class AssetKind(LabelledStrEnum):
+    INTAKE = "captacao", "Captação"
+    TREATMENT_PLANT = "eta", "ETA"
+    WELL = "poco", "Poço"
+    PUMPING_STATION = "elevatoria", "Elevatoria"
+    RESERVOIR = "reservatorio", "Reservatório"
+    SECTOR = "setor", "Setor / DMA"  # network sector / DMA (distrito de medicao e controle)
+    POINT = "ponto", "Ponto de monitoramento"  # collection / monitoring point in the network
 
 
-ASSET_KIND_LABELS = {
-    AssetKind.INTAKE: "Captação",
-    AssetKind.TREATMENT_PLANT: "ETA",
-    AssetKind.WELL: "Poço",
-    AssetKind.PUMPING_STATION: "Elevatoria",
-    AssetKind.RESERVOIR: "Reservatório",
-    AssetKind.SECTOR: "Setor / DMA",
-    AssetKind.POINT: "Ponto de monitoramento",
-}
+ASSET_KIND_LABELS = AssetKind.labels()
 
 
-class Quantity(enum.StrEnum):
+class Quantity(LabelledStrEnum):
     """What a tag measures; detectors and charts use it (e.g. night flow only on vazao)."""
 
-    PRESSURE = "pressao"
-    FLOW = "vazao"
-    LEVEL = "nivel"
-    TURBIDITY = "turbidez"
-    CHLORINE = "cloro"
-    PH = "ph"
-    CONDUCTIVITY = "condutividade"
-    REDOX = "redox"
-    TEMPERATURE = "temperatura"
-    STATE = "estado"  # on/off (pump running, valve open)
-    CURRENT = "corrente"
-    OTHER = "outro"
+    PRESSURE = "pressao", "Pressão"
+    FLOW = "vazao", "Vazão"
+    LEVEL = "nivel", "Nível"
+    TURBIDITY = "turbidez", "Turbidez"
+    CHLORINE = "cloro", "Cloro residual livre"
+    PH = "ph", "pH"
+    CONDUCTIVITY = "condutividade", "Condutividade"
+    REDOX = "redox", "Potencial redox"
+    TEMPERATURE = "temperatura", "Temperatura"
+    STATE = "estado", "Estado (liga/desliga)"  # on/off (pump running, valve open)
+    CURRENT = "corrente", "Corrente elétrica"
+    OTHER = "outro", "Outro"
 
 
-QUANTITY_LABELS = {
-    Quantity.PRESSURE: "Pressão",
-    Quantity.FLOW: "Vazão",
-    Quantity.LEVEL: "Nível",
-    Quantity.TURBIDITY: "Turbidez",
-    Quantity.CHLORINE: "Cloro residual livre",
-    Quantity.PH: "pH",
-    Quantity.CONDUCTIVITY: "Condutividade",
-    Quantity.REDOX: "Potencial redox",
-    Quantity.TEMPERATURE: "Temperatura",
-    Quantity.STATE: "Estado (liga/desliga)",
-    Quantity.CURRENT: "Corrente elétrica",
-    Quantity.OTHER: "Outro",
-}
+QUANTITY_LABELS = Quantity.labels()
 
 
 class Asset(Audited, IdMixin, TimestampMixin, Base):

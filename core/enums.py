@@ -1,0 +1,23 @@
+"""Enumerations whose members carry their pt-BR label: pure, no Flask, no SQLAlchemy."""
+
+from __future__ import annotations
+
+import enum
+
+
+class LabelledStrEnum(enum.StrEnum):
+    """A StrEnum whose members are written `QUEUED = "na_fila", "Na fila"`: the value (what is
+    stored and sent, unchanged) and the label people read (`JobState.QUEUED.label`)."""
+
+    label: str
+
+    def __new__(cls, value: str, label: str) -> LabelledStrEnum:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+    @classmethod
+    def labels(cls) -> dict[LabelledStrEnum, str]:
+        """{member: label} in definition order (the `*_LABELS` dicts templates and forms read)."""
+        return {member: member.label for member in cls}
