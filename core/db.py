@@ -26,6 +26,8 @@ from sqlalchemy.orm import (
 )
 from sqlalchemy.types import TypeDecorator
 
+from core.domain_errors import NotFound
+
 log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
@@ -86,6 +88,16 @@ class TimestampMixin:
 SessionFactory = sessionmaker(expire_on_commit=False)
 session: scoped_session[Session] = scoped_session(SessionFactory)
 _engine: Engine | None = None
+M = TypeVar("M")
+
+
+def get_or_404(model: type[M], ident: Any, message: str, **options: Any) -> M:
+    """The row of `model` with primary key `ident`, or NotFound(`message`, pt-BR) when there
+    is none; `options` go to `Session.get` (e.g. with_for_update=True)."""
+    row = session.get(model, ident, **options)
+    if row is None:
+        raise NotFound(message)
+    return row
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -32,7 +32,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from core.audit import audit_context
-from core.db import _DEPTH, get_engine, session, unit_of_work, utcnow
+from core.db import _DEPTH, get_engine, get_or_404, session, unit_of_work, utcnow
 from core.errors import Conflict, NotFound
 from core.job_model import CANCELLABLE, RESUMABLE, Job, JobState
 from core.tasks import call, enqueue, resolve
@@ -339,9 +339,7 @@ def _get_for_update(job_id: int) -> Job:
 
 
 def get(job_id: int) -> Job:
-    job = session().get(Job, job_id)
-    if job is None:
-        raise NotFound("Trabalho não encontrado.")
+    job = get_or_404(Job, job_id, "Trabalho não encontrado.")
     session().refresh(job)
     return job
 

@@ -29,7 +29,7 @@ from core.auth import (
     set_password,
     verify_password,
 )
-from core.db import session, unit_of_work, utcnow
+from core.db import get_or_404, session, unit_of_work, utcnow
 from core.errors import NotFound, ValidationError
 from core.events import OutboxMessage
 from core.shell import Area
@@ -199,9 +199,7 @@ def user_edit(user_id: int | None = None):  # type: ignore[no-untyped-def]
 @bp.route("/admin/usuarios/<int:user_id>/desbloquear", methods=["POST"])
 @require("core.users.manage")
 def user_unlock(user_id: int):  # type: ignore[no-untyped-def]
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound("Usuário não encontrado.")
+    user = get_or_404(User, user_id, "Usuário não encontrado.")
     with unit_of_work(), audit.audit_context(reason="desbloqueio pelo administrador"):
         user.locked_until = None
         user.failed_logins = 0
@@ -213,9 +211,7 @@ def user_unlock(user_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/admin/usuarios/<int:user_id>/encerrar-sessoes", methods=["POST"])
 @require("core.users.manage")
 def user_end_sessions(user_id: int):  # type: ignore[no-untyped-def]
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound("Usuario nao encontrado.")
+    user = get_or_404(User, user_id, "Usuário não encontrado.")
     with unit_of_work(), audit.audit_context(reason="sessoes encerradas pelo administrador"):
         end_sessions(user)
     flash(f"Todas as sessoes de {user.name} foram encerradas.", "sucesso")
@@ -242,9 +238,7 @@ def tokens():  # type: ignore[no-untyped-def]
 @bp.route("/admin/tokens/<int:token_id>/revogar", methods=["POST"])
 @require("core.tokens.manage")
 def token_revoke(token_id: int):  # type: ignore[no-untyped-def]
-    tok = session.get(ApiToken, token_id)
-    if tok is None:
-        raise NotFound("Token não encontrado.")
+    tok = get_or_404(ApiToken, token_id, "Token não encontrado.")
     with unit_of_work(), audit.audit_context(reason="token revogado"):
         tok.revoked_at = utcnow()
     flash("Token revogado.", "sucesso")

@@ -34,7 +34,7 @@ from commercial.services.invoice_docs import due_date_for, invoice_row, iter_doc
 from commercial.services.pdfpool import Renderer
 from core import jobs
 from core.audit import audit_context
-from core.db import get_engine, session, transactional, unit_of_work, utcnow
+from core.db import get_engine, get_or_404, session, transactional, unit_of_work, utcnow
 from core.errors import Conflict, NotFound, ValidationError
 from core.events import publish
 from core.web import settings as _settings
@@ -317,9 +317,7 @@ def _bundle_print_file(out_dir: Path, index: list[tuple[Any, ...]], batch_id: in
 
 def batch_status(batch_id: int) -> dict[str, Any]:
     """What the progress page polls (reads committed progress)."""
-    b = session().get(InvoiceBatch, batch_id)
-    if b is None:
-        raise NotFound("Lote não encontrado.")
+    b = get_or_404(InvoiceBatch, batch_id, "Lote não encontrado.")
     session().refresh(b)
     total = b.total or 0
     if b.state in (BatchState.PENDING.value, BatchState.PROCESSING.value) and not total:

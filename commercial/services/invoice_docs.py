@@ -45,8 +45,8 @@ from commercial.services import reading_history
 from commercial.services.billing_parameters import HEALTH_GUIDANCE, parameters
 from commercial.services.invoice_context import Context, Extras, load_extras, make_context
 from core import fmt
-from core.db import session, utcnow
-from core.errors import NotFound, ValidationError
+from core.db import get_or_404, session, utcnow
+from core.errors import ValidationError
 
 CHUNK = 1000
 
@@ -311,9 +311,7 @@ def due_date_for(group: BillingGroup | None, issue: dt.date, params: Parameters)
 
 def simulate(connection_id: int, year: int, month: int, issue: dt.date | None = None) -> dict[str, Any]:
     """The invoice the connection would get, without saving anything (tender 7.5 'simular')."""
-    conn = session().get(Connection, connection_id)
-    if conn is None:
-        raise NotFound("Ligação não encontrada.")
+    conn = get_or_404(Connection, connection_id, "Ligação não encontrada.")
     issue = issue or dt.date.today()
     p = parameters()
     ctx = make_context(year, month, issue, due_date_for(conn.billing_group, issue, p), conn.billing_group)

@@ -19,16 +19,13 @@ from commercial.models import (
     ServiceCharge,
 )
 from core.audit import audit_context
-from core.db import session, transactional
+from core.db import get_or_404, session, transactional
 from core.errors import Conflict, NotFound, ValidationError
 from core.events import publish
 
 
 def get_invoice(invoice_id: int) -> Invoice:
-    inv = session().get(Invoice, invoice_id)
-    if inv is None:
-        raise NotFound("Fatura não encontrada.")
-    return inv
+    return get_or_404(Invoice, invoice_id, "Fatura não encontrada.")
 
 
 def by_number(number: str) -> Invoice:

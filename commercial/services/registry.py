@@ -25,7 +25,7 @@ from commercial.models import (
 )
 from core import fmt
 from core.audit import audit_context
-from core.db import session, transactional, utcnow
+from core.db import get_or_404, session, transactional, utcnow
 from core.errors import NotFound, ValidationError
 
 # -- consumers --------------------------------------------------------------------------------
@@ -119,10 +119,7 @@ def save_consumer(data: dict[str, Any], consumer_id: int | None = None,
 
 
 def get_consumer(consumer_id: int) -> Consumer:
-    c = session().get(Consumer, consumer_id)
-    if c is None:
-        raise NotFound("Cliente não encontrado.")
-    return c
+    return get_or_404(Consumer, consumer_id, "Cliente não encontrado.")
 
 
 # -- connections ------------------------------------------------------------------------------
@@ -318,10 +315,7 @@ def set_situation(connection_id: int, situation: str, reason: str) -> Connection
 
 
 def get_connection(connection_id: int) -> Connection:
-    c = session().get(Connection, connection_id)
-    if c is None:
-        raise NotFound("Ligação não encontrada.")
-    return c
+    return get_or_404(Connection, connection_id, "Ligação não encontrada.")
 
 
 def by_matricula(text: str) -> Connection:

@@ -14,8 +14,8 @@ from commercial.domain.money import money
 from commercial.domain.tariffs import CATEGORY_LABELS, Band, Category, TariffRule
 from commercial.models import Invoice, Tariff, TariffBand, TariffTable
 from core.audit import audit_context
-from core.db import session, transactional
-from core.errors import Conflict, NotFound, ValidationError
+from core.db import get_or_404, session, transactional
+from core.errors import Conflict, ValidationError
 
 
 def _dec(v: Any, field: str, errors: dict[str, list[str]]) -> Decimal:
@@ -42,10 +42,7 @@ def tables() -> list[TariffTable]:
 
 
 def get_table(table_id: int) -> TariffTable:
-    t = session().get(TariffTable, table_id)
-    if t is None:
-        raise NotFound("Tabela tarifária não encontrada.")
-    return t
+    return get_or_404(TariffTable, table_id, "Tabela tarifária não encontrada.")
 
 
 def tables_between(start: dt.date, end: dt.date) -> list[TariffTable]:

@@ -12,8 +12,8 @@ from sqlalchemy import or_, select
 
 from commercial.api import Area, consumers_in_area, count_in_area
 from core.audit import audit_context, current_actor
-from core.db import session, transactional, utcnow
-from core.errors import IllegalTransition, NotFound, ValidationError
+from core.db import get_or_404, session, transactional, utcnow
+from core.errors import IllegalTransition, ValidationError
 from core.events import publish
 from core.web import settings
 from incidents import domain
@@ -31,10 +31,7 @@ ORIGINS = {"scada": "Supervisório (SCADA)", "laboratorio": "Laboratório", "eta
 
 
 def get(incident_id: int) -> Incident:
-    inc = session.get(Incident, incident_id)
-    if inc is None:
-        raise NotFound("Incidente não encontrado")
-    return inc
+    return get_or_404(Incident, incident_id, "Incidente não encontrado")
 
 
 def by_open_key(open_key: str) -> Incident | None:

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from core.audit import audit_context
-from core.db import session, transactional, utcnow
+from core.db import get_or_404, session, transactional, utcnow
 from core.errors import IllegalTransition, NotFound, ValidationError
 from incidents import domain
 from incidents.domain import IncidentState, WorkOrderState
@@ -38,10 +38,7 @@ def catalogue(active_only: bool = True) -> list[ServiceType]:
 
 
 def get(wo_id: int) -> WorkOrder:
-    wo = session.get(WorkOrder, wo_id)
-    if wo is None:
-        raise NotFound("OS não encontrada")
-    return wo
+    return get_or_404(WorkOrder, wo_id, "OS não encontrada")
 
 
 def technicians() -> list[Technician]:
@@ -100,9 +97,7 @@ def open_order(service_code: str, *, incident_id: int | None = None, description
 def assign(wo_id: int, technician_id: int, *, distance_km: float | None = None,
            scheduled_for: dt.datetime | None = None) -> WorkOrder:
     wo = get(wo_id)
-    tech = session.get(Technician, technician_id)
-    if tech is None:
-        raise NotFound("Técnico não encontrado")
+    tech = get_or_404(Technician, technician_id, "Técnico não encontrado")
     with audit_context(reason=f"designada a {tech.name}"):
         wo.technician_id = tech.id
         wo.distance_km = distance_km

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from core.auth import User
-from core.db import session, transactional, utcnow
-from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from core.db import get_or_404, session, transactional, utcnow
+from core.errors import Conflict, PermissionDenied, ValidationError
 from lims.domain import plans as dom
 from lims.domain.samples import SampleState
 from lims.models.catalogue import Parameter, SamplingMinimum
@@ -29,10 +29,7 @@ MIN_JUSTIFICATION = 20
 
 
 def get(plan_id: int) -> SamplingPlan:
-    p = session.get(SamplingPlan, plan_id)
-    if p is None:
-        raise NotFound("Plano de amostragem não encontrado.")
-    return p
+    return get_or_404(SamplingPlan, plan_id, "Plano de amostragem não encontrado.")
 
 
 def plans(system_id: int | None = None, year: int | None = None) -> list[SamplingPlan]:
@@ -58,9 +55,7 @@ def _acting(user_id: int | None, reason: str):  # type: ignore[no-untyped-def]
 @transactional
 def create_plan(system_id: int, year: int, *, user_id: int | None = None, name: str = "",
                 copy_from: int | None = None) -> SamplingPlan:
-    system = session.get(SupplySystem, system_id)
-    if system is None:
-        raise NotFound("Sistema não encontrado.")
+    system = get_or_404(SupplySystem, system_id, "Sistema não encontrado.")
     if not 2000 <= year <= 2100:
         raise ValidationError("Ano inválido.", fields={"ano": ["Ano inválido."]})
     version = (session.scalar(select(func.max(SamplingPlan.version)).where(
@@ -137,9 +132,7 @@ def set_item(plan_id: int, *, parameter_id: int, point_id: int, frequency: str,
 
 @transactional
 def remove_item(item_id: int, *, user_id: int | None = None) -> None:
-    item = session.get(PlanItem, item_id)
-    if item is None:
-        raise NotFound("Linha do plano não encontrada.")
+    item = get_or_404(PlanItem, item_id, "Linha do plano não encontrada.")
     _draft(item.plan_id)
     with _acting(user_id, f"plano {item.plan_id}: linha removida"):
         item.active = False

@@ -14,8 +14,8 @@ import logging
 from sqlalchemy import select
 
 from core.audit import audit_context
-from core.db import session, transactional
-from core.errors import Conflict, NotFound, ValidationError
+from core.db import get_or_404, session, transactional
+from core.errors import Conflict, ValidationError
 from lims.domain import recoleta as rule
 from lims.domain.samples import CANCELLABLE
 from lims.domain.vmp import Measurement, Qualifier
@@ -48,9 +48,7 @@ def on_validated_positive(r: Result) -> list[Recoleta]:
 @transactional
 def schedule(result_id: int, *, automatic: bool = False, reason: str = "",
              user_id: int | None = None, days: int = 1) -> list[Recoleta]:
-    r = session.get(Result, result_id)
-    if r is None:
-        raise NotFound("Resultado não encontrado.")
+    r = get_or_404(Result, result_id, "Resultado não encontrado.")
     if not automatic and len(reason.strip()) < 10:
         msg = "Informe o motivo da recoleta (mínimo de 10 caracteres)."
         raise ValidationError(msg, fields={"motivo": [msg]})
@@ -82,9 +80,7 @@ def cancel(recoleta_id: int, reason: str, user_id: int) -> Recoleta:
     if len((reason or "").strip()) < 10:
         msg = "Informe o motivo do cancelamento (mínimo de 10 caracteres)."
         raise ValidationError(msg, fields={"motivo": [msg]})
-    rec = session.get(Recoleta, recoleta_id)
-    if rec is None:
-        raise NotFound("Recoleta não encontrada.")
+    rec = get_or_404(Recoleta, recoleta_id, "Recoleta não encontrada.")
     if rec.state is RecoletaState.CANCELLED or rec.state == "cancelada":
         raise Conflict("A recoleta já esta cancelada.")
     with audit_context(reason=f"cancelamento de recoleta: {reason}"):

@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from core import fmt
-from core.db import session, transactional, utcnow
+from core.db import get_or_404, session, transactional, utcnow
 from core.errors import Conflict, NotFound, ValidationError
 from lims.domain import compliance as comp
 from lims.domain.limits import LimitKind, ScopedLimit, binding_limit, check_all, describe_all
@@ -265,10 +265,7 @@ def results_of_sample(sample_id: int, *, history: bool = False) -> list[Result]:
 
 
 def get(result_id: int) -> Result:
-    r = session.get(Result, result_id)
-    if r is None:
-        raise NotFound("Resultado não encontrado.")
-    return r
+    return get_or_404(Result, result_id, "Resultado não encontrado.")
 
 
 def _local_date(ts: dt.datetime | None) -> dt.date | None:

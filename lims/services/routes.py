@@ -21,10 +21,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core.auth import User
-from core.db import session, transactional
+from core.db import get_or_404, session, transactional
 from core.errors import (
     Conflict,
-    NotFound,
     ValidationError,
 )
 from lims.domain import routing
@@ -181,10 +180,7 @@ def _preparation_rows(route: Route, ordered: list[Sample], points: dict[int, Col
 # -- reading ----------------------------------------------------------------------------------
 
 def get_route(route_id: int) -> Route:
-    r = session.get(Route, route_id)
-    if r is None:
-        raise NotFound("Rota não encontrada.")
-    return r
+    return get_or_404(Route, route_id, "Rota não encontrada.")
 
 
 def list_routes(*, day: dt.date | None = None, collector_id: int | None = None,

@@ -21,8 +21,8 @@ from sqlalchemy.orm import selectinload
 
 from core import fmt
 from core.audit import AuditLog
-from core.db import session, transactional
-from core.errors import NotFound, ValidationError
+from core.db import get_or_404, session, transactional
+from core.errors import ValidationError
 from lims.domain import samples as machine
 from lims.domain.samples import SampleState
 from lims.models.catalogue import Parameter
@@ -46,10 +46,7 @@ TRANSITION_FIELDS = frozenset({
 
 
 def get(sample_id: int) -> Sample:
-    s = session.get(Sample, sample_id)
-    if s is None:
-        raise NotFound("Amostra nao encontrada.")
-    return s
+    return get_or_404(Sample, sample_id, "Amostra nao encontrada.")
 
 
 def get_by_code(code: str) -> Sample | None:
@@ -68,9 +65,7 @@ def transition(sample_id: int, target: SampleState | str, *, user_id: int | None
     unknown = set(fields) - TRANSITION_FIELDS
     if unknown:
         raise ValidationError(f"Campos que nao podem ser alterados aqui: {', '.join(sorted(unknown))}.")
-    s = session.get(Sample, sample_id, with_for_update=True)
-    if s is None:
-        raise NotFound("Amostra nao encontrada.")
+    s = get_or_404(Sample, sample_id, "Amostra nao encontrada.", with_for_update=True)
     tgt = machine.coerce(target)
     machine.check_transition(s.state, tgt, reason)
     if tgt is SampleState.CANCELLED:
@@ -183,9 +178,7 @@ def create_sample(point_id: int, scheduled_for: dt.date, parameter_ids: Iterable
                   state: SampleState = SampleState.SCHEDULED, is_recoleta: bool = False,
                   origin_sample_id: int | None = None, code: str | None = None,
                   planned_for: dt.date | None = None, slot: int = 0) -> Sample:
-    point = session.get(CollectionPoint, point_id)
-    if point is None:
-        raise NotFound("Ponto de coleta nao encontrado.")
+    point = get_or_404(CollectionPoint, point_id, "Ponto de coleta nao encontrado.")
     if not point.active:
         raise ValidationError(f"O ponto {point.code} esta inativo.")
     ids = list(dict.fromkeys(parameter_ids))

@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import select, update
 
 from core.audit import audit_context
-from core.db import session, transactional, utcnow
-from core.errors import Conflict, NotFound, ValidationError
+from core.db import get_or_404, session, transactional, utcnow
+from core.errors import Conflict, ValidationError
 from core.events import publish
 from lims.events import MonthClosed
 from lims.models.closing import ClosingLevel, ClosingState, MonthClosing, MonthSummary
@@ -188,9 +188,7 @@ def snapshots(closing_id: int) -> list[tuple[int, bool, dt.datetime]]:
 
 def _closed_closing(closing_id: int) -> MonthClosing:
     """The closing a Gestor asks to reopen: it exists and is not reopened already."""
-    c = session.get(MonthClosing, closing_id)
-    if c is None:
-        raise NotFound("Fechamento não encontrado.")
+    c = get_or_404(MonthClosing, closing_id, "Fechamento não encontrado.")
     if c.state == ClosingState.REOPENED:
         raise Conflict("Este mês já está reaberto.")
     return c
