@@ -9,7 +9,8 @@ from marshmallow import fields as mf
 from sqlalchemy import select
 
 from core import audit
-from core.auth import User, login_required_only, require
+from core.api_operation import operation
+from core.auth import User, login_required_only
 from core.db import session
 from core.web import PAGE, current
 
@@ -83,9 +84,7 @@ class MeApi(MethodView):
 
 @api.route("/usuarios")
 class UsersApi(MethodView):
-    @require("core.users.manage")
-    @api.arguments(UsersQuery, location="query")
-    @api.response(200, UserOut(many=True))
+    @operation(api, "core.users.manage", UsersQuery, location="query", out=UserOut(many=True))
     def get(self, args):  # type: ignore[no-untyped-def]
         """Usuários cadastrados (Administrador), 100 por página."""
         stmt = select(User).order_by(User.username)
@@ -97,9 +96,7 @@ class UsersApi(MethodView):
 
 @api.route("/auditoria")
 class AuditApi(MethodView):
-    @require("core.audit.view")
-    @api.arguments(AuditQuery, location="query")
-    @api.response(200, AuditOut(many=True))
+    @operation(api, "core.audit.view", AuditQuery, location="query", out=AuditOut(many=True))
     def get(self, args):  # type: ignore[no-untyped-def]
         """Histórico de alterações, do mais recente ao mais antigo, por registro ou usuário."""
         return audit.history(args.get("model"), args.get("row_id"), args.get("username"),

@@ -17,6 +17,7 @@ from commercial.domain.documents import format_matricula, mask_document
 from commercial.models import SITUATION_LABELS, Connection, Invoice, Situation
 from commercial.services import batches, invoices, reading_history, registry
 from commercial.views.blueprints import api
+from core.api_operation import operation
 from core.auth import require
 from core.db import session
 from core.web import current
@@ -219,9 +220,8 @@ def invoice_json(inv: Invoice, with_doc: bool = False) -> dict[str, Any]:
 
 @api.route("/ligacoes")
 class ConnectionsApi(MethodView):
-    @require("commercial.registry.view")
-    @api.arguments(LookupArgs, location="query")
-    @api.alt_response(200, schema=ConnectionOut(many=True), success=True, description="Ligacoes")
+    @operation(api, "commercial.registry.view", LookupArgs, location="query",
+               out=ConnectionOut(many=True), dump=False, description="Ligacoes")
     def get(self, args):  # type: ignore[no-untyped-def]
         """Busca ligacoes por matricula (com ou sem digito), hidrometro, nome, CPF/CNPJ, rua ou bairro."""
 
@@ -233,8 +233,8 @@ class ConnectionsApi(MethodView):
 
 @api.route("/ligacoes/<string:matricula>")
 class ConnectionApi(MethodView):
-    @require("commercial.registry.view")
-    @api.alt_response(200, schema=ConnectionFullOut, success=True, description="A ligacao")
+    @operation(api, "commercial.registry.view", out=ConnectionFullOut, dump=False,
+               description="A ligacao")
     def get(self, matricula):  # type: ignore[no-untyped-def]
         """Uma ligacao pela matricula, com o cliente e os canais de contato."""
 
@@ -248,9 +248,8 @@ class ConnectionApi(MethodView):
 
 @api.route("/area")
 class AreaApi(MethodView):
-    @require("commercial.registry.view")
-    @api.arguments(AreaArgs, location="query")
-    @api.alt_response(200, schema=AreaOut, success=True, description="Ligacoes da area")
+    @operation(api, "commercial.registry.view", AreaArgs, location="query", out=AreaOut, dump=False,
+               description="Ligacoes da area")
     def get(self, args):  # type: ignore[no-untyped-def]
         """Quantas ligacoes ativas ha numa area (setores, trechos, bairros ou sistema) e,
         com contatos=true, quem sao e como avisa-los."""
@@ -267,10 +266,8 @@ class AreaApi(MethodView):
 
 @api.route("/localizar")
 class LocateApi(MethodView):
-    @require("commercial.registry.view")
-    @api.arguments(LookupArgs, location="query")
-    @api.alt_response(200, schema=LocationOut(many=True), success=True,
-                      description="Onde e abastecido")
+    @operation(api, "commercial.registry.view", LookupArgs, location="query",
+               out=LocationOut(many=True), dump=False, description="Onde e abastecido")
     def get(self, args):  # type: ignore[no-untyped-def]
         """Onde uma matricula, rua ou bairro e abastecido (sistema e setor)."""
 
@@ -279,9 +276,8 @@ class LocateApi(MethodView):
 
 @api.route("/faturas")
 class InvoicesApi(MethodView):
-    @require("commercial.invoices.view")
-    @api.arguments(InvoiceArgs, location="query")
-    @api.alt_response(200, schema=InvoiceOut(many=True), success=True, description="Faturas")
+    @operation(api, "commercial.invoices.view", InvoiceArgs, location="query",
+               out=InvoiceOut(many=True), dump=False, description="Faturas")
     def get(self, args):  # type: ignore[no-untyped-def]
         """Faturas, as mais recentes primeiro (filtre por matricula e referencia)."""
 
@@ -297,8 +293,8 @@ class InvoicesApi(MethodView):
 
 @api.route("/faturas/<string:numero>")
 class InvoiceApi(MethodView):
-    @require("commercial.invoices.view")
-    @api.alt_response(200, schema=InvoiceFullOut, success=True, description="A fatura")
+    @operation(api, "commercial.invoices.view", out=InvoiceFullOut, dump=False,
+               description="A fatura")
     def get(self, numero):  # type: ignore[no-untyped-def]
         """Uma fatura com todo o seu conteúdo impresso (inclusive o bloco de qualidade da água)."""
 
@@ -321,9 +317,8 @@ class InvoicePdfApi(MethodView):
 
 @api.route("/faturas/<string:numero>/pagamento")
 class InvoicePaymentApi(MethodView):
-    @require("commercial.invoices.manage")
-    @api.arguments(PaymentIn)
-    @api.alt_response(200, schema=InvoiceOut, success=True, description="A fatura atualizada")
+    @operation(api, "commercial.invoices.manage", PaymentIn, out=InvoiceOut, dump=False,
+               description="A fatura atualizada")
     def post(self, data, numero):  # type: ignore[no-untyped-def]
         """Informa o pagamento (ou a devolucao do debito automatico) vindo da arrecadacao."""
 
@@ -334,9 +329,8 @@ class InvoicePaymentApi(MethodView):
 
 @api.route("/lotes")
 class BatchesApi(MethodView):
-    @require("commercial.billing.run")
-    @api.arguments(BatchIn)
-    @api.alt_response(201, schema=BatchOut, success=True, description="O lote agendado")
+    @operation(api, "commercial.billing.run", BatchIn, status=201, out=BatchOut, dump=False,
+               description="O lote agendado")
     def post(self, data):  # type: ignore[no-untyped-def]
         """Agenda (ou inicia, se a emissão for hoje) o lote de faturas de um grupo e mês."""
 
@@ -348,8 +342,8 @@ class BatchesApi(MethodView):
 
 @api.route("/lotes/<int:batch_id>")
 class BatchApi(MethodView):
-    @require("commercial.billing.run")
-    @api.alt_response(200, schema=BatchOut, success=True, description="Estado do lote")
+    @operation(api, "commercial.billing.run", out=BatchOut, dump=False,
+               description="Estado do lote")
     def get(self, batch_id):  # type: ignore[no-untyped-def]
         """Estado e progresso de um lote."""
 

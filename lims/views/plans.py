@@ -10,6 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
+from core.api_operation import operation
 from core.auth import require
 from core.db import session
 from core.errors import ValidationError
@@ -208,9 +209,8 @@ class GeneratedOut(Schema):
 
 @api.route("/planos")
 class PlansApi(MethodView):
-    @require("lims.plans.view")
-    @api.arguments(PlanArgs, location="query")
-    @api.alt_response(200, schema=PlanOut(many=True), success=True, description="Planos")
+    @operation(api, "lims.plans.view", PlanArgs, location="query", out=PlanOut(many=True),
+               dump=False, description="Planos")
     def get(self, args):  # type: ignore[no-untyped-def]
         """Planos de amostragem (por sistema e ano)."""
         return [plan_json(p) for p in plans.plans(args.get("sistema"), args.get("ano"))]
@@ -218,9 +218,8 @@ class PlansApi(MethodView):
 
 @api.route("/planos/<int:plan_id>")
 class PlanApi(MethodView):
-    @require("lims.plans.view")
-    @api.alt_response(200, schema=PlanFullOut, success=True,
-                      description="O plano, suas linhas e o mínimo exigido x planejado")
+    @operation(api, "lims.plans.view", out=PlanFullOut, dump=False,
+               description="O plano, suas linhas e o mínimo exigido x planejado")
     def get(self, plan_id):  # type: ignore[no-untyped-def]
         """Um plano com suas linhas e o mínimo exigido x planejado por parâmetro e mês."""
         return plan_json(plans.get(plan_id), full=True)
@@ -228,9 +227,8 @@ class PlanApi(MethodView):
 
 @api.route("/planos/<int:plan_id>/aprovar")
 class PlanApproveApi(MethodView):
-    @require("lims.plans.approve")
-    @api.arguments(ApproveIn)
-    @api.alt_response(200, schema=PlanOut, success=True, description="O plano aprovado")
+    @operation(api, "lims.plans.approve", ApproveIn, out=PlanOut, dump=False,
+               description="O plano aprovado")
     def post(self, args, plan_id):  # type: ignore[no-untyped-def]
         """Aprova o plano (abaixo do mínimo exige justificativa de um Gestor) e gera o mês pedido."""
         plan = plans.get(plan_id)
@@ -242,10 +240,8 @@ class PlanApproveApi(MethodView):
 
 @api.route("/planos/<int:plan_id>/gerar")
 class PlanGenerateApi(MethodView):
-    @require("lims.plans.approve")
-    @api.arguments(GenerateIn)
-    @api.alt_response(200, schema=GeneratedOut, success=True,
-                      description="Amostras criadas (nenhuma se o mês já foi gerado)")
+    @operation(api, "lims.plans.approve", GenerateIn, out=GeneratedOut, dump=False,
+               description="Amostras criadas (nenhuma se o mês já foi gerado)")
     def post(self, args, plan_id):  # type: ignore[no-untyped-def]
         """Gera (idempotente) as amostras PROGRAMADA de um mes do plano aprovado."""
         plan = plans.get(plan_id)

@@ -10,6 +10,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, post_load, validate
 from marshmallow import ValidationError as MaValidationError
 
+from core.api_operation import operation
 from core.auth import require
 from core.errors import ValidationError
 from core.web import current
@@ -132,9 +133,7 @@ class ReceivedOut(Schema):
 
 @api.route("/recepcao")
 class ReceptionApi(MethodView):
-    @require("lims.reception.receive")
-    @api.arguments(ReceptionIn)
-    @api.response(200, ReceivedOut)
+    @operation(api, "lims.reception.receive", ReceptionIn, out=ReceivedOut)
     def post(self, data):  # type: ignore[no-untyped-def]
         """Recebe uma amostra pelo código de barras: COLETADA -> AGUARDANDO ANALISE.
 
@@ -157,9 +156,7 @@ class DistributionOut(Schema):
 
 @api.route("/distribuicao")
 class DistributionApi(MethodView):
-    @require("lims.distribution.assign")
-    @api.arguments(DistributionIn)
-    @api.response(200, DistributionOut)
+    @operation(api, "lims.distribution.assign", DistributionIn, out=DistributionOut)
     def post(self, data):  # type: ignore[no-untyped-def]
         """Distribui amostras recebidas para um analista ou um laboratorio (tudo ou nada)."""
         done = svc.distribute(data["amostras"], user_id=current().id,

@@ -9,6 +9,7 @@ from flask import Response, abort, render_template, request
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
+from core.api_operation import operation
 from core.auth import require
 from core.errors import ValidationError
 from core.web import current, query_int
@@ -187,10 +188,8 @@ class CreatedIdOut(Schema):
 
 @api.route("/qualidade/<int:system_id>")
 class QualityApi(MethodView):
-    @require("lims.reports.view")
-    @api.arguments(QualityArgs, location="query")
-    @api.alt_response(200, schema=QualitySummaryOut, success=True,
-                      description="Resumo mensal do sistema")
+    @operation(api, "lims.reports.view", QualityArgs, location="query", out=QualitySummaryOut,
+               dump=False, description="Resumo mensal do sistema")
     def get(self, args, system_id):  # type: ignore[no-untyped-def]
         """Resumo mensal de qualidade (Decreto 5.440): exigidas, analisadas, conformes e o
         resultado por parâmetro básico."""
@@ -200,10 +199,8 @@ class QualityApi(MethodView):
 
 @api.route("/resultados-publicados")
 class PublishedApi(MethodView):
-    @require("lims.reports.view")
-    @api.arguments(PublishedArgs, location="query")
-    @api.alt_response(200, schema=PublishedResultOut(many=True), success=True,
-                      description="Resultados publicados")
+    @operation(api, "lims.reports.view", PublishedArgs, location="query",
+               out=PublishedResultOut(many=True), dump=False, description="Resultados publicados")
     def get(self, args):  # type: ignore[no-untyped-def]
         """Resultados PUBLICADOS, os mais recentes primeiro."""
         rows = lims_api.published_results(
@@ -215,9 +212,8 @@ class PublishedApi(MethodView):
 
 @api.route("/paradas-eta")
 class StoppageApi(MethodView):
-    @require("lims.stoppages.manage")
-    @api.arguments(StoppageIn)
-    @api.alt_response(201, schema=CreatedIdOut, success=True, description="Parada registrada")
+    @operation(api, "lims.stoppages.manage", StoppageIn, status=201, out=CreatedIdOut, dump=False,
+               description="Parada registrada")
     def post(self, data):  # type: ignore[no-untyped-def]
         """Registra uma parada de ETA (mesma referencia = mesma parada)."""
         sid = stoppages.register_eta_stoppage(data["eta"], data["inicio"], ended_at=data["fim"],

@@ -23,6 +23,7 @@ from marshmallow import ValidationError as MaValidationError
 from sqlalchemy import select
 
 from core import fmt
+from core.api_operation import operation
 from core.auth import User, require
 from core.db import session
 from core.errors import ValidationError, error_body, flatten_locations
@@ -265,9 +266,7 @@ class SyncOut(Schema):
 
 @api.route("/coleta/registros")
 class SyncApi(MethodView):
-    @require("lims.collection.record")
-    @api.arguments(SyncIn)
-    @api.response(200, SyncOut)
+    @operation(api, "lims.collection.record", SyncIn, out=SyncOut)
     def post(self, data):  # type: ignore[no-untyped-def]
         """Envia registros de coleta feitos no celular (idempotente por `key`).
 
@@ -320,8 +319,7 @@ class RouteOut(Schema):
 
 @api.route("/rotas/<int:route_id>")
 class RouteApi(MethodView):
-    @require("lims.collection.record")
-    @api.response(200, RouteOut)
+    @operation(api, "lims.collection.record", out=RouteOut)
     def get(self, route_id: int):  # type: ignore[no-untyped-def]
         """Uma rota de coleta com as paradas na ordem de visita."""
         r = svc.get_route(route_id)

@@ -13,6 +13,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 
 from core import fmt
+from core.api_operation import operation
 from core.auth import User, require
 from core.db import session
 from core.errors import Conflict, NotFound, ValidationError
@@ -279,9 +280,8 @@ class PointOut(Schema):
 
 @api.route("/amostras")
 class SamplesApi(MethodView):
-    @require("lims.samples.view")
-    @api.arguments(SampleArgs, location="query")
-    @api.alt_response(200, schema=SamplePageOut, success=True, description="Amostras")
+    @operation(api, "lims.samples.view", SampleArgs, location="query", out=SamplePageOut,
+               dump=False, description="Amostras")
     def get(self, args):  # type: ignore[no-untyped-def]
         """Amostras com filtros (estado, sistema, ponto, plano, período, código, recoleta)."""
         rows, total = samples.search(state=args.get("estado"), system_id=args.get("sistema"),
@@ -294,8 +294,7 @@ class SamplesApi(MethodView):
 
 @api.route("/amostras/<int:sample_id>")
 class SampleApi(MethodView):
-    @require("lims.samples.view")
-    @api.alt_response(200, schema=SampleFullOut, success=True, description="A amostra")
+    @operation(api, "lims.samples.view", out=SampleFullOut, dump=False, description="A amostra")
     def get(self, sample_id):  # type: ignore[no-untyped-def]
         """Uma amostra com leituras de campo, transições possíveis e histórico."""
         return sample_json(samples.get(sample_id), full=True)
@@ -303,8 +302,7 @@ class SampleApi(MethodView):
 
 @api.route("/amostras/codigo/<string:code>")
 class SampleByCodeApi(MethodView):
-    @require("lims.samples.view")
-    @api.alt_response(200, schema=SampleFullOut, success=True, description="A amostra")
+    @operation(api, "lims.samples.view", out=SampleFullOut, dump=False, description="A amostra")
     def get(self, code):  # type: ignore[no-untyped-def]
         """Uma amostra pelo código de barras."""
         s = samples.get_by_code(code)
@@ -315,10 +313,8 @@ class SampleByCodeApi(MethodView):
 
 @api.route("/amostras/<int:sample_id>/transicoes")
 class SampleTransitionApi(MethodView):
-    @require("lims.samples.manage")
-    @api.arguments(TransitionIn)
-    @api.alt_response(200, schema=SampleFullOut, success=True,
-                      description="A amostra no novo estado")
+    @operation(api, "lims.samples.manage", TransitionIn, out=SampleFullOut, dump=False,
+               description="A amostra no novo estado")
     def post(self, args, sample_id):  # type: ignore[no-untyped-def]
         """Muda o estado: liberar para coleta, reprogramar (nova data e motivo) ou cancelar (motivo)."""
         target, reason, uid = args["estado"], args["motivo"], current().id
@@ -339,8 +335,8 @@ class SampleTransitionApi(MethodView):
 
 @api.route("/sistemas")
 class SystemsApi(MethodView):
-    @require("lims.registry.view")
-    @api.alt_response(200, schema=SystemOut(many=True), success=True, description="Sistemas")
+    @operation(api, "lims.registry.view", out=SystemOut(many=True), dump=False,
+               description="Sistemas")
     def get(self):  # type: ignore[no-untyped-def]
         """Sistemas de abastecimento ativos."""
         return [asdict(s) for s in lims_api.systems()]
@@ -348,10 +344,8 @@ class SystemsApi(MethodView):
 
 @api.route("/pontos")
 class PointsApi(MethodView):
-    @require("lims.registry.view")
-    @api.arguments(PointArgs, location="query")
-    @api.alt_response(200, schema=PointOut(many=True), success=True,
-                      description="Pontos de coleta")
+    @operation(api, "lims.registry.view", PointArgs, location="query", out=PointOut(many=True),
+               dump=False, description="Pontos de coleta")
     def get(self, args):  # type: ignore[no-untyped-def]
         """Pontos de coleta ativos (opcionalmente de um sistema), com vizinhos de montante/jusante."""
         pts = lims_api.points(args.get("sistema"))

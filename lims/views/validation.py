@@ -8,6 +8,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
+from core.api_operation import operation
 from core.auth import User, require
 from core.db import session
 from core.errors import NotFound, ValidationError
@@ -117,10 +118,8 @@ class ValidatedOut(Schema):
 
 @api.route("/resultados/validar")
 class ValidateApi(MethodView):
-    @require("lims.results.validate")
-    @api.arguments(ValidateIn)
-    @api.alt_response(200, schema=ValidatedOut, success=True,
-                      description="Ids dos resultados validados")
+    @operation(api, "lims.results.validate", ValidateIn, out=ValidatedOut, dump=False,
+               description="Ids dos resultados validados")
     def post(self, data):  # type: ignore[no-untyped-def]
         """Valida resultados (quatro olhos: quem analisou ou digitou não valida)."""
         done = validation.validate(data["resultados"], current().id)

@@ -9,6 +9,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
+from core.api_operation import operation
 from core.auth import require
 from core.errors import DomainError, ValidationError
 from core.web import current
@@ -216,8 +217,7 @@ class InjectedSchema(Schema):
 
 @api.route("/coletor/saude")
 class HealthApi(MethodView):
-    @require("telemetry.ingest.view")
-    @api.response(200, HealthSchema)
+    @operation(api, "telemetry.ingest.view", out=HealthSchema)
     def get(self):  # type: ignore[no-untyped-def]
         """Saude do coletor: banco, leituras/s, profundidade do buffer, estado dos conectores."""
         return health()
@@ -225,9 +225,7 @@ class HealthApi(MethodView):
 
 @api.route("/simulador/eventos")
 class InjectApi(MethodView):
-    @require("telemetry.simulator.inject")
-    @api.arguments(InjectSchema)
-    @api.response(202, InjectedSchema)
+    @operation(api, "telemetry.simulator.inject", InjectSchema, status=202, out=InjectedSchema)
     def post(self, data):  # type: ignore[no-untyped-def]
         """Injeta um evento no simulador SCADA (rompimento, turbidez, cloro, travado,
         comunicacao, parada_eta)."""
