@@ -18,6 +18,7 @@ from commercial.models import SITUATION_LABELS, Connection, Invoice, Situation
 from commercial.services import batches, invoices, reading_history, registry
 from commercial.views.blueprints import api
 from core.api_operation import operation
+from core.api_schemas import dataclass_schema
 from core.auth import require
 from core.db import session
 from core.web import current
@@ -111,22 +112,8 @@ class ConnectionFullOut(ConnectionOut):
     historico = fields.List(fields.Nested(ConsumptionOut))
 
 
-class ContactOut(Schema):
-    consumer_id = fields.Integer()
-    connection_id = fields.Integer()
-    matricula = fields.String()
-    name = fields.String()
-    mobile = fields.String(allow_none=True, metadata={"description": "celular E.164"})
-    phones = fields.List(fields.String())
-    email = fields.String(allow_none=True)
-    channels = fields.List(fields.String())
-    consent = fields.Boolean()
-    address = fields.String()
-    neighbourhood = fields.String()
-    sector_code = fields.String(allow_none=True)
-    system_id = fields.Integer(allow_none=True)
-    latitude = fields.Float(allow_none=True)
-    longitude = fields.Float(allow_none=True)
+ContactOut = dataclass_schema(commercial_api.Contact, "ContactOut",
+                              descriptions={"mobile": "celular E.164"})
 
 
 class AreaOut(Schema):
@@ -134,15 +121,7 @@ class AreaOut(Schema):
     contatos = fields.List(fields.Nested(ContactOut), metadata={"description": "com contatos=true"})
 
 
-class LocationOut(Schema):
-    label = fields.String()
-    neighbourhood = fields.String()
-    system_id = fields.Integer(allow_none=True)
-    sector_code = fields.String(allow_none=True)
-    latitude = fields.Float(allow_none=True)
-    longitude = fields.Float(allow_none=True)
-    matricula = fields.String(allow_none=True)
-    extra = fields.Dict(keys=fields.String(), values=fields.String())
+LocationOut = dataclass_schema(commercial_api.ServiceLocation, "LocationOut")
 
 
 class InvoiceOut(Schema):

@@ -10,6 +10,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from core.api_operation import operation
+from core.api_schemas import dataclass_schema
 from core.auth import require
 from core.errors import ValidationError
 from core.web import current, query_int
@@ -132,54 +133,15 @@ class StoppageIn(Schema):
     referencia = fields.String(load_default="", validate=validate.Length(max=120))
 
 
-class ParameterSummaryOut(Schema):
-    parameter_code = fields.String()
-    parameter_name = fields.String()
-    unit = fields.String()
-    standard = fields.String()
-    required = fields.Integer()
-    planned = fields.Integer()
-    analysed = fields.Integer()
-    conforming = fields.Integer()
-    verdict = fields.String(metadata={"description": "conforme | nao_conforme | sem_dados | "
-                                                     "indeterminado | fora_da_recomendacao"})
-    rule = fields.String()
-    mean = fields.Float(allow_none=True)
-    p95 = fields.Float(allow_none=True)
-    field_readings = fields.Integer(metadata={"description": "analisadas que foram leituras "
-                                                             "de campo do coletor"})
-
-
-class QualitySummaryOut(Schema):
-    system_id = fields.Integer()
-    system_name = fields.String()
-    year = fields.Integer()
-    month = fields.Integer()
-    level = fields.String()
-    closed = fields.Boolean()
-    parameters = fields.List(fields.Nested(ParameterSummaryOut))
-    more_info = fields.String()
-    scope_id = fields.Integer(allow_none=True)
-    scope_name = fields.String()
-    counting_rule = fields.String(metadata={"description": "como as amostras foram contadas"})
-    rules_version = fields.String()
-
-
-class PublishedResultOut(Schema):
-    sample_id = fields.Integer()
-    sample_code = fields.String()
-    point_id = fields.Integer()
-    point_name = fields.String()
-    system_id = fields.Integer()
-    collected_at = fields.String(allow_none=True)
-    parameter_code = fields.String()
-    parameter_name = fields.String()
-    value = fields.String(metadata={"description": "como emitido: 0,35; Ausente; < LD"})
-    numeric = fields.Float(allow_none=True)
-    unit = fields.String()
-    conforming = fields.Boolean(allow_none=True)
-    standard = fields.String()
-    published_at = fields.String()
+ParameterSummaryOut = dataclass_schema(lims_api.ParameterSummary, "ParameterSummaryOut", descriptions={
+    "verdict": "conforme | nao_conforme | sem_dados | indeterminado | fora_da_recomendacao",
+    "field_readings": "analisadas que foram leituras de campo do coletor"})
+QualitySummaryOut = dataclass_schema(
+    lims_api.QualitySummary, "QualitySummaryOut",
+    descriptions={"counting_rule": "como as amostras foram contadas"},
+    parameters=fields.List(fields.Nested(ParameterSummaryOut)))
+PublishedResultOut = dataclass_schema(lims_api.PublishedResult, "PublishedResultOut",
+                                      descriptions={"value": "como emitido: 0,35; Ausente; < LD"})
 
 
 class CreatedIdOut(Schema):

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from core import fmt
 from core.api_operation import operation
+from core.api_schemas import dataclass_schema
 from core.auth import User, require
 from core.db import session
 from core.errors import Conflict, NotFound, ValidationError
@@ -250,32 +251,11 @@ class SamplePageOut(Schema):
     amostras = fields.List(fields.Nested(SampleOut))
 
 
-class SystemOut(Schema):
-    id = fields.Integer()
-    code = fields.String()
-    name = fields.String()
-    kind = fields.String()
-    population_served = fields.Integer()
-    source_type = fields.String()
-    treatment_type = fields.String()
-    neighbourhoods = fields.List(fields.String())
-    latitude = fields.Float(allow_none=True)
-    longitude = fields.Float(allow_none=True)
-
-
-class PointOut(Schema):
-    id = fields.Integer()
-    code = fields.String()
-    name = fields.String()
-    system_id = fields.Integer()
-    kind = fields.String()
-    address = fields.String(allow_none=True)
-    neighbourhood = fields.String(allow_none=True)
-    latitude = fields.Float(allow_none=True)
-    longitude = fields.Float(allow_none=True)
-    active = fields.Boolean()
-    montante = fields.List(fields.Integer(), metadata={"description": "pontos a montante"})
-    jusante = fields.List(fields.Integer(), metadata={"description": "pontos a jusante"})
+SystemOut = dataclass_schema(lims_api.SystemInfo, "SystemOut")
+PointOut = dataclass_schema(
+    lims_api.PointInfo, "PointOut",
+    montante=fields.List(fields.Integer(), metadata={"description": "pontos a montante"}),
+    jusante=fields.List(fields.Integer(), metadata={"description": "pontos a jusante"}))
 
 
 @api.route("/amostras")
