@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import smtplib
 from email.message import EmailMessage
 from typing import Any
 
@@ -12,6 +11,7 @@ from flask import current_app
 
 from core import jobs
 from core.errors import DomainError
+from core.mail import smtp_send
 from lims.services import closing, documents, plans, quality
 
 log = logging.getLogger(__name__)
@@ -73,12 +73,7 @@ def email_monthly_reports(year: int, month: int) -> dict[str, int]:
             content, mime, fname = documents.closing_document(system_id, year, month, fmt)
             maintype, subtype = mime.split("/", 1)
             msg.add_attachment(content, maintype=maintype, subtype=subtype, filename=fname)
-        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
-            if settings.smtp_starttls:
-                smtp.starttls()
-            if settings.smtp_user:
-                smtp.login(settings.smtp_user, settings.smtp_password)
-            smtp.send_message(msg)
+        smtp_send(msg, settings, timeout=30)
         jobs.checkpoint(key)
         sent += 1
         jobs.progress(len(done) + sent)

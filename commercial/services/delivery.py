@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import smtplib
 from collections.abc import Callable
 from email.message import EmailMessage
 
@@ -24,6 +23,7 @@ from commercial.services.billing_parameters import parameters, utility_header
 from commercial.services.invoices import invoice_pdf
 from core import fmt
 from core.db import session, transactional, utcnow
+from core.mail import smtp_send
 from core.privacy import mask
 from core.tasks import enqueue
 from core.web import settings
@@ -139,12 +139,7 @@ def _smtp_send(msg: EmailMessage) -> None:
     st = settings()
     if not st.smtp_host:
         raise NotConfigured("SMTP não configurado (SAAE_SMTP_HOST).")
-    with smtplib.SMTP(st.smtp_host, st.smtp_port, timeout=20) as smtp:
-        if st.smtp_starttls:
-            smtp.starttls()
-        if st.smtp_user:
-            smtp.login(st.smtp_user, st.smtp_password)
-        smtp.send_message(msg)
+    smtp_send(msg, st, timeout=20)
 
 
 def invoice_email(inv: Invoice, to: str, pdf_bytes: bytes) -> EmailMessage:
