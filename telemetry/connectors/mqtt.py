@@ -196,38 +196,51 @@ def convert(raw: MqttMessage, mapping: TopicMap, rejects: list[Rejected] | None 
     return out
 
 
+class _Rejection(Exception):
+    """One item of a message could not become a Reading (`rejected` says why)."""
+
+    def __init__(self, rejected: Rejected) -> None:
+        super().__init__(rejected.reason)
+        self.rejected = rejected
+
+
+def _field(getter: Callable[[Any], Any], item: Any, src: str, tag: str | None, path: str) -> Any:
+    """`getter(item)`, or the item is rejected as missing the field at `path`."""
+    try:
+        return getter(item)
+    except KeyError:
+        raise _Rejection(Rejected(src, tag, "campo_ausente", path)) from None
+
+
+def _parsed(raw: Any, parse: Callable[[Any], Any], src: str, tag: str, reason: str) -> Any:
+    """`parse(raw)`, or the item is rejected for `reason` (with the raw value, cut to 40)."""
+    out = parse(raw)
+    if out is None:
+        raise _Rejection(Rejected(src, tag, reason, repr(raw)[:40]))
+    return out
+
+
 def _item(item: Any, cfg: MqttTopic, tag: str, raw: MqttMessage, mapping: TopicMap,
           rej: list[Rejected]) -> Reading | None:
+    try:
+        return _reading(item, cfg, tag, raw, mapping)
+    except _Rejection as exc:
+        rej.append(exc.rejected)
+        return None
+
+
+def _reading(item: Any, cfg: MqttTopic, tag: str, raw: MqttMessage, mapping: TopicMap) -> Reading:
     src = mapping.source
     g_tag, g_value, g_ts, g_quality = mapping.getters.get(id(cfg)) or TopicMap([cfg]).getters[id(cfg)]
     if g_tag is not None:
-        try:
-            tag = str(g_tag(item))
-        except KeyError:
-            rej.append(Rejected(src, None, "campo_ausente", cfg.tag_path))
-            return None
+        tag = str(_field(g_tag, item, src, None, cfg.tag_path))
     if not tag:
-        rej.append(Rejected(src, None, "tag_indefinida", raw.topic))
-        return None
-    try:
-        value = g_value(item) if g_value is not None else item
-    except KeyError:
-        rej.append(Rejected(src, tag, "campo_ausente", cfg.value_path))
-        return None
-    v = to_float(value)
-    if v is None:
-        rej.append(Rejected(src, tag, "nao_numerico", repr(value)[:40]))
-        return None
+        raise _Rejection(Rejected(src, None, "tag_indefinida", raw.topic))
+    value = _field(g_value, item, src, tag, cfg.value_path) if g_value is not None else item
+    v = _parsed(value, to_float, src, tag, "nao_numerico")
     if g_ts is not None:
-        try:
-            raw_ts = g_ts(item)
-        except KeyError:
-            rej.append(Rejected(src, tag, "campo_ausente", cfg.ts_path))
-            return None
-        ts = parse_ts(raw_ts)
-        if ts is None:
-            rej.append(Rejected(src, tag, "data_invalida", repr(raw_ts)[:40]))
-            return None
+        raw_ts = _field(g_ts, item, src, tag, cfg.ts_path)
+        ts = _parsed(raw_ts, parse_ts, src, tag, "data_invalida")
     else:
         ts = _ts(raw.received_at)
     q = "good"
@@ -239,8 +252,7 @@ def _item(item: Any, cfg: MqttTopic, tag: str, raw: MqttMessage, mapping: TopicM
     lo, hi = mapping.limits(cfg, tag)
     bad = check_range(tag, v, lo, hi, src)
     if bad is not None:
-        rej.append(bad)
-        return None
+        raise _Rejection(bad)
     return Reading(tag, ts, v, q)
 
 
