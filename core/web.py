@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, logout_user
@@ -52,6 +52,9 @@ class DbIntConverter(IntegerConverter):
     def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
                  max: int | None = DB_INT_MAX, signed: bool = False) -> None:  # noqa: A002
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+T = TypeVar("T")
 
 
 def db_int_param_schema(converter: DbIntConverter) -> dict[str, Any]:
@@ -230,6 +233,13 @@ def _idle_expired() -> bool:
         return False
     idle = dt.timedelta(minutes=settings().session_idle_minutes)
     return now - dt.datetime.fromtimestamp(last, dt.UTC) > idle
+
+
+def found(value: T | None) -> T:
+    """`value`, or the 404 page when a lookup by id or token found nothing."""
+    if value is None:
+        abort(404)
+    return value
 
 
 def current() -> User | None:

@@ -23,7 +23,7 @@ from core.auth import public
 from core.errors import DomainError
 from core.org import current_organization
 from core.shell import Area
-from core.web import query_int
+from core.web import found, query_int
 from portal_publico import annual, charts, notices, pdf
 from portal_publico import services as sv
 from portal_publico.opendata import DICTIONARY
@@ -161,11 +161,9 @@ def _water_url(loc: Any) -> str:
 @public
 def system_page(system_id: int):  # type: ignore[no-untyped-def]
     lat, lon = _float("lat"), _float("lon")
-    w = sv.my_water(system_id, place=request.args.get("local", "")[:160],
-                    neighbourhood=request.args.get("bairro", "")[:120] or None,
-                    sector_code=request.args.get("setor", "")[:40] or None, lat=lat, lon=lon)
-    if w is None:
-        abort(404)
+    w = found(sv.my_water(system_id, place=request.args.get("local", "")[:160],
+                          neighbourhood=request.args.get("bairro", "")[:120] or None,
+                          sector_code=request.args.get("setor", "")[:40] or None, lat=lat, lon=lon))
     here = (lat, lon) if lat is not None and lon is not None else None
     pts = sv.points(system_id)
     mapa = charts.map_svg(
@@ -184,9 +182,7 @@ def system_page(system_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/pontos/<int:point_id>")
 @public
 def point_page(point_id: int):  # type: ignore[no-untyped-def]
-    p = sv.point(point_id)
-    if p is None:
-        abort(404)
+    p = found(sv.point(point_id))
     rows, series = sv.point_history(point_id)
     s = sv.system(p.system_id)
     mapa = None
@@ -232,9 +228,7 @@ def _month_args(ano: int, mes: int) -> None:
 
 def _system_month(system_id: int, ano: int, mes: int) -> Any:
     _month_args(ano, mes)
-    s = sv.system(system_id)
-    if s is None:
-        abort(404)
+    s = found(sv.system(system_id))
     return s
 
 
@@ -303,9 +297,7 @@ def notices_page():  # type: ignore[no-untyped-def]
 @bp.route("/avisos/<int:notice_id>")
 @public
 def notice_page(notice_id: int):  # type: ignore[no-untyped-def]
-    n = notices.notice(notice_id)
-    if n is None:
-        abort(404)
+    n = found(notices.notice(notice_id))
     return render_template("portal_publico/aviso.html", n=n, kinds=sv.NOTICE_KINDS)
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from core.auth import public
 from core.errors import DomainError
+from core.web import found
 from incidents import api as incidents_api
 from incidents.views.blueprints import public_bp
 
@@ -13,18 +14,14 @@ from incidents.views.blueprints import public_bp
 @public_bp.route("/acompanhar/<token>")
 @public
 def tracking(token: str):  # type: ignore[no-untyped-def]
-    t = incidents_api.ticket_by_token(token)
-    if t is None:
-        abort(404)
+    t = found(incidents_api.ticket_by_token(token))
     return render_template("incidents/acompanhar.html", t=t, token=token)
 
 
 @public_bp.route("/acompanhar/<token>/pesquisa", methods=["GET", "POST"])
 @public
 def survey(token: str):  # type: ignore[no-untyped-def]
-    t = incidents_api.ticket_by_token(token)
-    if t is None:
-        abort(404)
+    t = found(incidents_api.ticket_by_token(token))
     if request.method == "POST":
         try:
             incidents_api.submit_survey(token, request.form.get("score", 0, type=int),
