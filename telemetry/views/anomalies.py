@@ -4,6 +4,7 @@ last hours with its anomalies marked, drawn on the server as SVG (no JavaScript,
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -167,12 +168,17 @@ def anomaly_detail(anomaly_id: int):  # type: ignore[no-untyped-def]
         chart_end=(a.ended_at or dt.datetime.now(dt.UTC)) + dt.timedelta(hours=2))
 
 
+def _operator_act(act: Callable[[int, str, str], Any], anomaly_id: int, done: str) -> None:
+    """Acknowledge or close an anomaly as the signed-in operator, with the form's note."""
+    user = current()
+    act(anomaly_id, user.username if user else "?", request.form.get("note", ""))
+    flash(done, "sucesso")
+
+
 @bp.route("/anomalias/<int:anomaly_id>/reconhecer", methods=["POST"])
 @require("telemetry.anomalies.manage")
 def anomaly_acknowledge(anomaly_id: int):  # type: ignore[no-untyped-def]
-    user = current()
-    monitor.acknowledge(anomaly_id, user.username if user else "?", request.form.get("note", ""))
-    flash("Anomalia reconhecida.", "sucesso")
+    _operator_act(monitor.acknowledge, anomaly_id, "Anomalia reconhecida.")
     nxt = request.form.get("next") or ""
     if not nxt.startswith("/") or nxt.startswith("//"):  # only back into this site
         nxt = url_for("telemetry.anomaly_detail", anomaly_id=anomaly_id)
@@ -191,7 +197,5 @@ def anomaly_label(anomaly_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/anomalias/<int:anomaly_id>/encerrar", methods=["POST"])
 @require("telemetry.anomalies.manage")
 def anomaly_close(anomaly_id: int):  # type: ignore[no-untyped-def]
-    user = current()
-    monitor.close(anomaly_id, user.username if user else "?", request.form.get("note", ""))
-    flash("Anomalia encerrada.", "sucesso")
+    _operator_act(monitor.close, anomaly_id, "Anomalia encerrada.")
     return redirect(url_for("telemetry.anomaly_detail", anomaly_id=anomaly_id))

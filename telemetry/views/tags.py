@@ -15,6 +15,7 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAr
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from core import audit
+from core.api_operation import operation
 from core.auth import require
 from core.errors import DomainError, ValidationError
 from core.web import current
@@ -219,31 +220,30 @@ def _tag_out(tag: Any, last: Any) -> dict[str, Any]:
     }
 
 
+def _save(name: str, data: dict[str, Any], create: bool) -> dict[str, Any]:
+    """Create or change a tag from the API, audited with the request's reason."""
+    with audit.audit_context(reason=data.pop("reason")):
+        tag = services.save_tag(name, create=create, **data)
+    return _tag_out(tag, None)
+
+
 @api.route("/tags")
 class TagsApi(MethodView):
-    @require("telemetry.tags.view")
-    @api.response(200, TagOutSchema(many=True))
+    @operation(api, "telemetry.tags.view", out=TagOutSchema(many=True))
     def get(self):  # type: ignore[no-untyped-def]
         """Tags com o último valor de cada uma."""
         latest, _err = _latest()
         return [_tag_out(t, latest.get(t.name)) for t in services.list_tags()]
 
-    @require("telemetry.tags.edit")
-    @api.arguments(TagCreateSchema)
-    @api.response(201, TagOutSchema)
+    @operation(api, "telemetry.tags.edit", TagCreateSchema, status=201, out=TagOutSchema)
     def post(self, data):  # type: ignore[no-untyped-def]
         """Cadastra uma tag (Gestor; auditado com o motivo)."""
-        reason = data.pop("reason")
-        name = data.pop("name")
-        with audit.audit_context(reason=reason):
-            tag = services.save_tag(name, create=True, **data)
-        return _tag_out(tag, None)
+        return _save(data.pop("name"), data, create=True)
 
 
 @api.route("/tags/<path:name>")
 class TagApi(MethodView):
-    @require("telemetry.tags.view")
-    @api.response(200, TagOutSchema)
+    @operation(api, "telemetry.tags.view", out=TagOutSchema)
     def get(self, name):  # type: ignore[no-untyped-def]
         """Uma tag e seu último valor."""
         tag = services.get_tag(name)
@@ -253,22 +253,16 @@ class TagApi(MethodView):
             last = None
         return _tag_out(tag, last)
 
-    @require("telemetry.tags.edit")
-    @api.arguments(TagUpdateSchema)
-    @api.response(200, TagOutSchema)
+    @operation(api, "telemetry.tags.edit", TagUpdateSchema, out=TagOutSchema)
     def put(self, data, name):  # type: ignore[no-untyped-def]
         """Altera uma tag (Gestor; auditado com o motivo)."""
-        reason = data.pop("reason")
-        with audit.audit_context(reason=reason):
-            tag = services.save_tag(name, create=False, **data)
-        return _tag_out(tag, None)
+        return _save(name, data, create=False)
 
 
 @api.route("/tags/<path:name>/leituras")
 class TagReadingsApi(MethodView):
-    @require("telemetry.tags.view")
-    @api.arguments(WindowArgs, location="query")
-    @api.response(200, ReadingSchema(many=True))
+    @operation(api, "telemetry.tags.view", WindowArgs, location="query",
+               out=ReadingSchema(many=True))
     def get(self, args, name):  # type: ignore[no-untyped-def]
         """Leituras de uma tag em [inicio, fim), mais antigas primeiro (ate 31 dias)."""
         services.get_tag(name)
@@ -299,8 +293,7 @@ class AssetSchema(Schema):
 
 @api.route("/ativos")
 class AssetsApi(MethodView):
-    @require("telemetry.tags.view")
-    @api.response(200, AssetSchema(many=True))
+    @operation(api, "telemetry.tags.view", out=AssetSchema(many=True))
     def get(self):  # type: ignore[no-untyped-def]
         """Ativos monitorados (ETA, pocos, elevatorias, reservatorios, setores)."""
         return [{"code": a.code, "name": a.name, "kind": str(a.kind), "sector_code": a.sector_code,
