@@ -8,11 +8,17 @@ from core.events import Event
 
 
 @dataclass(frozen=True)
-class IncidentOpened(Event):
-    """An incident was opened; `notify` asks for the opening notice to the affected."""
+class IncidentEvent(Event):
+    """What every event about one incident carries: which incident, by its protocol."""
 
     incident_id: int
     protocol: str
+
+
+@dataclass(frozen=True)
+class IncidentOpened(IncidentEvent):
+    """An incident was opened; `notify` asks for the opening notice to the affected."""
+
     kind: str
     origin: str
     severity: str
@@ -20,9 +26,7 @@ class IncidentOpened(Event):
 
 
 @dataclass(frozen=True)
-class IncidentStateChanged(Event):
-    incident_id: int
-    protocol: str
+class IncidentStateChanged(IncidentEvent):
     old_state: str
     new_state: str
 

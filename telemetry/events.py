@@ -13,14 +13,20 @@ WATER_QUALITY_QUANTITIES = frozenset({"turbidez", "cloro", "ph", "condutividade"
 
 
 @dataclass(frozen=True)
-class AnomalyDetected(Event):
-    """A process anomaly (or a sensor fault, kind 'comunicacao'/'travado', process=False)
-    started or got worse. Published again, with the same anomaly_id, only when an ongoing
-    anomaly escalates to a higher severity (telemetry.monitor never double-reports)."""
+class AnomalyEvent(Event):
+    """What every event about one anomaly carries: which anomaly, on which tag, of what kind."""
 
     anomaly_id: int
     tag: str
     kind: str  # limite | taxa | travado | comunicacao | vazao_noturna | cusum | ewma | qualidade | parada_eta
+
+
+@dataclass(frozen=True)
+class AnomalyDetected(AnomalyEvent):
+    """A process anomaly (or a sensor fault, kind 'comunicacao'/'travado', process=False)
+    started or got worse. Published again, with the same anomaly_id, only when an ongoing
+    anomaly escalates to a higher severity (telemetry.monitor never double-reports)."""
+
     severity: str  # baixa | media | alta | critica
     started_at: dt.datetime
     asset_kind: str  # eta | poco | elevatoria | reservatorio | setor | ponto
@@ -39,10 +45,7 @@ class AnomalyDetected(Event):
 
 
 @dataclass(frozen=True)
-class AnomalyCleared(Event):
-    anomaly_id: int
-    tag: str
-    kind: str
+class AnomalyCleared(AnomalyEvent):
     ended_at: dt.datetime
     asset_code: str
 
