@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Any
 
@@ -115,6 +117,18 @@ def attach(inc: Incident, *, severity: str, note: str, anomaly_id: int | None = 
     return changed
 
 
+@contextmanager
+def audited_move(row: Any, new: str, reason: str) -> Iterator[tuple[str, dt.datetime]]:
+    """Set `row.state` to `new` in one audited change (the reason given, else "old -> new");
+    yields (old state, now) so the caller sets the step's own fields in the same change."""
+    old = str(row.state)
+    now = utcnow()
+    with audit_context(reason=reason or f"{old} -> {new}"):
+        row.state = new
+        yield old, now
+        session.flush()
+
+
 @transactional
 def transition(incident_id: int, target: str, reason: str = "") -> Incident:
     """Move the incident one step of the lifecycle (audited, on the timeline and the chain)."""
@@ -125,10 +139,7 @@ def transition(incident_id: int, target: str, reason: str = "") -> Incident:
         raise IllegalTransition(str(exc)) from None
     if new == IncidentState.CANCELLED and not reason.strip():
         raise ValidationError("Informe o motivo do cancelamento", fields={"reason": ["obrigatorio"]})
-    old = str(inc.state)
-    now = utcnow()
-    with audit_context(reason=reason or f"{old} -> {new}"):
-        inc.state = new
+    with audited_move(inc, new, reason) as (old, now):
         if new == IncidentState.RESOLVED:
             inc.resolved_at = now
         if new in (IncidentState.CLOSED, IncidentState.CANCELLED):
@@ -136,7 +147,6 @@ def transition(incident_id: int, target: str, reason: str = "") -> Incident:
             inc.resolved_at = inc.resolved_at or now
         if new not in domain.OPEN_INCIDENT_STATES:
             inc.open_key = None  # a new episode on the same asset opens a new incident
-        session.flush()
     label = domain.INCIDENT_LABELS[new]
     timeline(inc.id, "acao", f"Situação: {label}" + (f" ({reason})" if reason else ""), public=True)
     evidence.append(inc.id, "situacao", {"from": old, "to": str(new), "reason": reason,

@@ -134,10 +134,7 @@ def transition(wo_id: int, target: str, reason: str = "", *,
         raise IllegalTransition(str(exc)) from None
     if new in (WorkOrderState.CANCELLED, WorkOrderState.POSTPONED) and not reason.strip():
         raise ValidationError("Informe o motivo", fields={"reason": ["obrigatorio"]})
-    old = str(wo.state)
-    now = utcnow()
-    with audit_context(reason=reason or f"{old} -> {new}"):
-        wo.state = new
+    with inc_svc.audited_move(wo, new, reason) as (old, now):
         if new == WorkOrderState.POSTPONED:
             wo.postponements += 1
         if answers is not None:
@@ -146,7 +143,6 @@ def transition(wo_id: int, target: str, reason: str = "", *,
             wo.executed_at = wo.executed_at or now
         if new in domain.WO_CLOSED:
             wo.closed_at = now
-        session.flush()
     if wo.incident_id:
         inc_svc.timeline(wo.incident_id, "acao", f"{wo.number}: {domain.WO_LABELS[new]}"
                          + (f" ({reason})" if reason else ""))
