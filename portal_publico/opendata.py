@@ -12,8 +12,8 @@ import datetime as dt
 import hashlib
 import io
 import json
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 from flask import Response, request, url_for
 from flask_smorest import Blueprint as ApiBlueprint
@@ -28,6 +28,7 @@ from portal_publico import services as sv
 SCHEMA_VERSION = "1.0"
 LICENCE = "Dados abertos: uso livre com citação da fonte (Licença CC-BY 4.0)."
 MAX_AGE = 300
+F = TypeVar("F", bound=Callable[..., Any])
 
 api = ApiBlueprint("dados_abertos", __name__, url_prefix="/api/v1/dados-abertos",
                    description="Dados abertos (sem login): resultados publicados da qualidade da "
@@ -292,13 +293,21 @@ _DOC = {"responses": {"200": {"description": "Uma página do conjunto: JSON (pad
                       "304": {"description": "Não modificado (If-None-Match igual ao ETag)"}}}
 
 
+def _dataset(path: str, args: type[Schema]) -> Callable[[F], F]:
+    """A public open-data endpoint at `path`: its query `args`, one page of the set as the
+    answer (JSON or CSV, with ETag), documented with `_DOC`."""
+
+    def decorate(fn: F) -> F:
+        fn = api.doc(**_DOC)(public(fn))
+        fn = api.arguments(args, location="query")(api.response(200, _Page)(fn))
+        return api.route(path)(fn)
+
+    return decorate
+
+
 # -- endpoints -----------------------------------------------------------------------------------
 
-@api.route("/resultados")
-@api.arguments(ResultArgs, location="query")
-@api.response(200, _Page)
-@api.doc(**_DOC)
-@public
+@_dataset("/resultados", ResultArgs)
 def results(args: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Resultados publicados, do mais recente ao mais antigo.
 
@@ -311,11 +320,7 @@ def results(args: dict[str, Any]):  # type: ignore[no-untyped-def]
     return _page("resultados", [result_row(r) for r in rows[:per]], args, len(rows) > per)
 
 
-@api.route("/resumos-mensais")
-@api.arguments(SummaryArgs, location="query")
-@api.response(200, _Page)
-@api.doc(**_DOC)
-@public
+@_dataset("/resumos-mensais", SummaryArgs)
 def monthly_summaries(args: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Resumo mensal por sistema e parâmetro básico (Decreto 5.440/2005, Art. 5º I c)."""
     t = fmt.today()
@@ -330,11 +335,7 @@ def monthly_summaries(args: dict[str, Any]):  # type: ignore[no-untyped-def]
     return _page("resumos-mensais", rows, args, more)
 
 
-@api.route("/avisos")
-@api.arguments(NoticeArgs, location="query")
-@api.response(200, _Page)
-@api.doc(**_DOC)
-@public
+@_dataset("/avisos", NoticeArgs)
 def notices(args: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Avisos de interrupção, manutenção e qualidade da água, com previsão de retorno."""
     active = {"ativo": True, "encerrado": False, "todos": None}[args["situacao"]]
@@ -344,11 +345,7 @@ def notices(args: dict[str, Any]):  # type: ignore[no-untyped-def]
     return _page("avisos", [notice_row(n) for n in rows[:per]], args, len(rows) > per)
 
 
-@api.route("/sistemas")
-@api.arguments(PageArgs, location="query")
-@api.response(200, _Page)
-@api.doc(**_DOC)
-@public
+@_dataset("/sistemas", PageArgs)
 def systems(args: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Sistemas de abastecimento do município."""
     rows = [{"id": s.id, "codigo": s.code, "nome": s.name, "tipo": s.kind,
@@ -359,11 +356,7 @@ def systems(args: dict[str, Any]):  # type: ignore[no-untyped-def]
     return _page("sistemas", rows, args, more)
 
 
-@api.route("/pontos")
-@api.arguments(PointArgs, location="query")
-@api.response(200, _Page)
-@api.doc(**_DOC)
-@public
+@_dataset("/pontos", PointArgs)
 def points(args: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Pontos de coleta ativos."""
     rows = [{"id": p.id, "codigo": p.code, "nome": p.name, "sistema_id": p.system_id,
