@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from typing import Self
 
 
 class LabelledStrEnum(enum.StrEnum):
@@ -11,13 +12,13 @@ class LabelledStrEnum(enum.StrEnum):
 
     label: str
 
-    def __new__(cls, value: str, label: str) -> LabelledStrEnum:
+    def __new__(cls, value: str, label: str) -> Self:
         member = str.__new__(cls, value)
         member._value_ = value
         member.label = label
         return member
 
     @classmethod
-    def labels(cls) -> dict[LabelledStrEnum, str]:
+    def labels(cls) -> dict[Self, str]:
         """{member: label} in definition order (the `*_LABELS` dicts templates and forms read)."""
         return {member: member.label for member in cls}
