@@ -119,6 +119,9 @@ class Chart:
     empty: str = "Sem dados"
     css_class: str = "grafico"
     extra: dict[str, str] = field(default_factory=dict)  # more attributes of <svg>
+    # other measurements of the same thing (a lab's results over an analyser's line): drawn
+    # as diamonds, apart from the line; flag "off" fills them red (out of the standard)
+    overlay: Sequence[Point] = ()
 
 
 # -- scales and axes ------------------------------------------------------------------------------
@@ -188,7 +191,7 @@ def line_chart(chart: Chart, points: Sequence[Point]) -> Markup:
     parts += _bands(p) + _grid(p) + _x_axis(p) + _texts(p)
     if look.plot_fill == "none":
         parts.append(_frame(p))
-    parts += _limits(p) + _marker(p) + _lines(p, points) + _marks(p, points)
+    parts += _limits(p) + _marker(p) + _lines(p, points) + _marks(p, points) + _overlay(p)
     if not any(q.y is not None and q.flag != "bad" for q in points):
         parts.append(f'<text x="{p.left + p.pw / 2}" y="{p.top + p.ph / 2}" '
                      f'text-anchor="middle" {look.empty_text}>{escape(chart.empty)}</text>')
@@ -338,3 +341,18 @@ def _marks(p: _Plot, points: Sequence[Point]) -> list[str]:
                        f'{tip}</circle>')
     return out
 
+
+
+def _overlay(p: _Plot) -> list[str]:
+    """Diamonds (shape, not only colour: white for conforming, red for off) with tooltips."""
+    out = []
+    for q in p.c.overlay:
+        if q.y is None:
+            continue
+        xx, yy = p.x(q.x), p.y(q.y)
+        fill = "#b3261e" if q.flag == "off" else "#ffffff"
+        tip = f"<title>{escape(q.tip)}</title>" if q.tip else ""
+        out.append(f'<path class="amostra" d="M{xx:.1f},{yy - 7:.1f} L{xx + 7:.1f},{yy:.1f} '
+                   f'L{xx:.1f},{yy + 7:.1f} L{xx - 7:.1f},{yy:.1f} Z" fill="{fill}" '
+                   f'stroke="#7a3e00" stroke-width="2">{tip}</path>')
+    return out
