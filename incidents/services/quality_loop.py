@@ -73,7 +73,8 @@ def sensor_disagreed(ev: SensorLabDisagreed) -> WorkOrder | None:
 # -- extra samples of an incident ----------------------------------------------------------------
 
 def extra_samples(inc: Incident) -> list[dict[str, Any]]:
-    return list((inc.source_data or {}).get("extra_samples") or [])
+    """Copies: a change is written back as a new value (the JSON column sees no in-place edit)."""
+    return [dict(r) for r in (inc.source_data or {}).get("extra_samples") or []]
 
 
 def request_samples(incident_id: int) -> list[dict[str, Any]]:
