@@ -21,14 +21,14 @@ from lims.domain.published import (
     StandardLimit,
     SystemInfo,
 )
-from lims.domain.sensor_lab import ExtraSample, LabPoint, SensorSeries
+from lims.domain.sensor_lab import ExtraSample, LabPoint, SensorSeries, chart_start
 from lims.domain.vmp import describe_limit
 from lims.models.registry import CollectionPoint, SupplySystem
 from lims.services import extra_samples, limits, quality, sensor_lab, stoppages
 
 __all__ = [
     "BASIC_PARAMETER_CODES", "ExtraSample", "LabPoint", "ParameterSummary", "PointInfo",
-    "PublishedResult", "SensorSeries", "extra_samples_of", "points_for_tag",
+    "PublishedResult", "SensorSeries", "chart_start", "extra_samples_of", "points_for_tag",
     "request_extra_samples", "sensor_lab_series",
     "QualitySummary", "StandardLimit", "SystemInfo", "end_eta_stoppage", "points",
     "published_results", "quality_for_connection", "quality_history", "quality_summaries",

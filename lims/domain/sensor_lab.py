@@ -84,3 +84,11 @@ def downstream(point_id: int, links: Mapping[int, Sequence[int]]) -> list[int]:
                     nxt.append(d)
         frontier = nxt
     return out
+
+
+def chart_start(series: Sequence[SensorSeries], start: dt.datetime,
+                margin: dt.timedelta = dt.timedelta(hours=2)) -> dt.datetime:
+    """Where the charts of a point begin: `start`, or shortly before the first reading or
+    result when the data begin later (a new analyser), so the line is not a sliver."""
+    firsts = [s.readings[0].ts for s in series if s.readings] + [s.lab[0].at for s in series if s.lab]
+    return max(start, min(firsts) - margin) if firsts else start
