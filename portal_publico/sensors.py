@@ -17,14 +17,16 @@ from render.svg.time_series import time_series
 DAYS = 7
 
 
-def _chart(s: Any, start: dt.datetime, end: dt.datetime) -> Markup:
+def _chart(s: Any, start: dt.datetime, end: dt.datetime) -> tuple[Markup, Markup]:
+    """The wide chart and the phone's (its texts stay legible at 390 px)."""
     title = f"{s.label}: medição contínua e análises do laboratório"
-    return time_series(s.readings, start=start, end=end, zone=fmt.zone(), title=title,
-                       unit=s.unit, samples=s.lab, width=720, height=280)
+    return tuple(time_series(s.readings, start=start, end=end, zone=fmt.zone(), title=title,
+                             unit=s.unit, samples=s.lab, width=w, height=h)
+                 for w, h in ((720, 280), (360, 260)))  # type: ignore[return-value]
 
 
-def point_sensor_charts(point_id: int) -> list[tuple[Any, Markup]]:
-    """[(series, chart)] of the point's analysers (none when the point has no analyser)."""
+def point_sensor_charts(point_id: int) -> list[tuple[Any, tuple[Markup, Markup]]]:
+    """[(series, (wide, narrow))] of the point's analysers (none without an analyser)."""
     end = utcnow()
     start = end - dt.timedelta(days=DAYS)
     series = lims_api.sensor_lab_series(point_id, start, end, published_only=True)

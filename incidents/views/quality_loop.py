@@ -26,16 +26,17 @@ STATES = {"pendente": ("aguardando resultado", "alerta"), "conforme": ("conforme
 
 
 def _window(inc: Incident) -> tuple[dt.datetime, dt.datetime]:
-    """From 12 h before the event to a day after it (or now, or the resolution)."""
+    """From 12 h before the event to a day after it (or now, or the resolution; at least
+    3 h after, so the event's marker and its label stay inside the chart)."""
     start = inc.opened_at - dt.timedelta(hours=12)
     end = min(utcnow(), inc.opened_at + dt.timedelta(days=1))
     if inc.resolved_at:
         end = max(end, min(inc.resolved_at + dt.timedelta(hours=1),
                            inc.opened_at + dt.timedelta(days=3)))
-    return start, max(end, inc.opened_at + dt.timedelta(hours=1))
+    return start, max(end, inc.opened_at + dt.timedelta(hours=3))
 
 
-def _charts(inc: Incident) -> list[tuple[str, Any, Markup]]:
+def _charts(inc: Incident) -> list[tuple[str, Any, tuple[Markup, ...]]]:
     if inc.kind != "qualidade" or not inc.tag:
         return []
     start, end = _window(inc)
@@ -43,10 +44,11 @@ def _charts(inc: Incident) -> list[tuple[str, Any, Markup]]:
     for point in lims_api.points_for_tag(inc.tag):
         for s in lims_api.sensor_lab_series(point.id, start, end, published_only=False):
             title = f"{s.label} em {point.name}: analisador {s.tag} e laboratório"
-            out.append((point.name, s, time_series(
-                s.readings, start=start, end=end, zone=fmt.zone(), title=title, caption=title,
-                unit=s.unit, samples=s.lab, marker=(inc.opened_at, "incidente aberto"),
-                width=720, height=260)))
+            out.append((point.name, s, tuple(time_series(  # wide, and the phone's
+                s.readings, start=start, end=end, zone=fmt.zone(), title=title,
+                caption=title if w > 400 else "", unit=s.unit, samples=s.lab,
+                marker=(inc.opened_at, "incidente aberto"), width=w, height=h)
+                for w, h in ((720, 260), (360, 240)))))
     return out
 
 

@@ -23,12 +23,15 @@ from render.svg.time_series import time_series
 CHART_DAYS = 7
 
 
-def chart(s: Any, start: dt.datetime, end: dt.datetime, *, width: int = 960,
-          height: int = 300) -> Markup:
-    """One analyser's line with the lab's results as diamonds (red: out of the standard)."""
+def chart(s: Any, start: dt.datetime, end: dt.datetime) -> tuple[Markup, Markup]:
+    """One analyser's line with the lab's results as diamonds (red: out of the standard),
+    wide and for the phone."""
     title = f"{s.label}: analisador {s.tag} e laboratório"
-    return time_series(s.readings, start=start, end=end, zone=fmt.zone(), title=title,
-                       caption=title, unit=s.unit, samples=s.lab, width=width, height=height)
+    wide = time_series(s.readings, start=start, end=end, zone=fmt.zone(), title=title,
+                       caption=title, unit=s.unit, samples=s.lab, width=960, height=300)
+    narrow = time_series(s.readings, start=start, end=end, zone=fmt.zone(), title=title,
+                         unit=s.unit, samples=s.lab, width=360, height=240)
+    return wide, narrow
 
 
 def point_sensors(point_id: int) -> dict[str, Any]:

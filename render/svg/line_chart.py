@@ -284,9 +284,12 @@ def _marker(p: _Plot) -> list[str]:
     if not x0 <= at <= x1:
         return []
     xx = p.x(at)
+    # near the right edge the label goes on the line's left, so it is never cut
+    left = xx + 6 * len(label) > p.left + p.pw
+    tx, anchor = (xx - 3, ' text-anchor="end"') if left else (xx + 3, "")
     return [f'<line x1="{xx:.1f}" x2="{xx:.1f}" y1="{p.top}" y2="{p.top + p.ph}" '
-            f'stroke="#b00020" stroke-dasharray="4 3"/><text x="{xx + 3:.1f}" '
-            f'y="{p.top + 10}" font-size="10" fill="#b00020">{escape(label)}</text>']
+            f'stroke="#b00020" stroke-dasharray="4 3"/><text x="{tx:.1f}" '
+            f'y="{p.top + 10}" font-size="10" fill="#b00020"{anchor}>{escape(label)}</text>']
 
 
 def _segments(p: _Plot, points: Sequence[Point]) -> list[list[str]]:

@@ -88,16 +88,19 @@ def test_point_and_incident_pages(live, browser):
         assert page.locator("#t-sensores ~ figure svg path.amostra").count() >= 1
         page.locator("#t-sensores").scroll_into_view_if_needed()
         page.screenshot(path=str(ART / f"ponto-equipe-{width}.png"), full_page=True)
+        page.locator("section:has(#t-sensores)").screenshot(path=str(ART / f"ponto-equipe-secao-{width}.png"))
         page.goto(f"{live.url}/incidentes/{inc}")
         assert page.locator("#t-laboratorio").is_visible()
         assert page.get_by_text("Encerrar com as evidências").is_visible()
         page.screenshot(path=str(ART / f"incidente-{width}.png"), full_page=True)
+        page.locator("section:has(#t-laboratorio)").screenshot(path=str(ART / f"incidente-secao-{width}.png"))
         page.context.close()
         public = _page(browser, live, width)
         public.goto(f"{live.url}/portal/pontos/{point}")
         assert public.locator("#t-sensores").is_visible()
         assert public.locator("svg path.amostra").count() >= 1
         public.screenshot(path=str(ART / f"ponto-portal-{width}.png"), full_page=True)
+        public.locator("section:has(#t-sensores)").screenshot(path=str(ART / f"ponto-portal-secao-{width}.png"))
         public.context.close()
     # the operator closes with the evidence from the page
     page = _page(browser, live, "desktop", "ql_gestor")
