@@ -43,7 +43,7 @@ def _analyser(db) -> Tag:
 
 
 def test_lab_below_online_chlorine_marks_suspect_and_one_calibration(
-        db, app, settings, ref, influx, monkeypatch, make_user):  # noqa: F811
+        db, app, settings, ref, influx, monkeypatch, make_user, client, login_as):  # noqa: F811
     monkeypatch.setitem(app.config, "SAAE_SETTINGS", dataclasses.replace(
         settings, timeseries_url=INFLUX_URL, influx_database=influx.database))
     tag = _analyser(db)
@@ -83,9 +83,17 @@ def test_lab_below_online_chlorine_marks_suspect_and_one_calibration(
     report = monitor.run_once(now, store=influx, tag_names=[TAG])
     assert not report.errors and report.opened == []
     db.commit()
-    # calibrated (trusted again): the same readings open the low-chlorine anomaly
-    telemetry_api.clear_suspect(TAG, "calibrado pela OS")
-    db.commit()
+    # calibrated: a Gestor trusts it again from the tag's page (with a reason, audited) and
+    # the same readings open the low-chlorine anomaly
+    login_as(Profile.MANAGER)
+    html = client.get(f"/telemetria/tags/{TAG}/editar").get_data(as_text=True)
+    assert "analisador suspeito" in html and "acima do laboratório" in html
+    client.post(f"/telemetria/tags/{TAG}/confiavel", data={"motivo": "ok"})
+    db.refresh(tag)
+    assert tag.suspect  # no reason, nothing changes
+    client.post(f"/telemetria/tags/{TAG}/confiavel", data={"motivo": f"{wo.number} executada"})
+    db.refresh(tag)
+    assert not tag.suspect and not telemetry_api.tag_info(TAG).suspect
     report = monitor.run_once(now + dt.timedelta(seconds=1), store=influx, tag_names=[TAG])
     assert report.opened
     assert db.scalars(select(Anomaly).where(Anomaly.kind == "limite")).first() is not None
