@@ -23,7 +23,7 @@ from sqlalchemy import select
 from core.audit import audit_context
 from core.db import session, transactional, utcnow
 from core.errors import Conflict
-from incidents.domain import OPEN_INCIDENT_STATES, WO_CLOSED, WorkOrderState, severity_rank
+from incidents.domain import OPEN_INCIDENT_STATES, WO_CLOSED, severity_rank
 from incidents.models import Incident, Notice, WorkOrder
 from incidents.services import evidence, lab_notices, notify
 from incidents.services import incidents as svc
@@ -213,10 +213,5 @@ def close_with_samples(incident_id: int, *, cancel_orders: bool, reason: str = "
     why = reason.strip() or "amostras extras conformes"
     evidence.append(inc.id, "amostras_extras_conformes", {
         "samples": extra_samples(inc), "reason": why, "at": utcnow().isoformat()})
-    for wo in wo_svc.orders(incident_id=inc.id):
-        if str(wo.state) in WO_CLOSED:
-            continue
-        if not cancel_orders:
-            raise Conflict(f"A OS {wo.number} ainda está aberta: encerre-a ou marque para cancelá-la.")
-        wo_svc.transition(wo.id, WorkOrderState.CANCELLED, f"{why}; OS não é mais necessária")
+    wo_svc.cancel_open(inc.id, cancel=cancel_orders, why=why)
     return svc.close(inc.id, why)

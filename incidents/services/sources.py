@@ -17,7 +17,7 @@ from core.audit import audit_context
 from core.db import session, transactional
 from core.errors import Conflict
 from core.web import settings
-from incidents.domain import WO_CLOSED, IncidentState, WorkOrderState, opening, should_auto_resolve
+from incidents.domain import IncidentState, opening, should_auto_resolve
 from incidents.models import Incident, WorkOrder
 from incidents.services import evidence, lab_notices, quality_loop
 from incidents.services import incidents as svc
@@ -247,10 +247,5 @@ def close_after_cleared(incident_id: int, *, cancel_orders: bool, reason: str = 
     if source_cleared_at(inc) is None:
         raise Conflict("A causa deste incidente ainda não foi normalizada.")
     why = reason.strip() or "causa normalizada (anomalia encerrada)"
-    for wo in wo_svc.orders(incident_id=inc.id):
-        if str(wo.state) in WO_CLOSED:
-            continue
-        if not cancel_orders:
-            raise Conflict(f"A OS {wo.number} ainda está aberta: encerre-a ou marque para cancelá-la.")
-        wo_svc.transition(wo.id, WorkOrderState.CANCELLED, f"{why}; OS não é mais necessária")
+    wo_svc.cancel_open(inc.id, cancel=cancel_orders, why=why)
     return svc.transition(inc.id, IncidentState.RESOLVED, why)
