@@ -7,8 +7,8 @@ transaction; the services are idempotent (the outbox delivers at least once).
 from __future__ import annotations
 
 from incidents.events import IncidentOpened, IncidentStateChanged, NoticeQueued
-from incidents.services import follow_up, sources
-from lims.events import SampleNonConformant
+from incidents.services import follow_up, quality_loop, sources
+from lims.events import ExtraSampleValidated, SampleNonConformant, SensorLabDisagreed
 from telemetry.events import AnomalyCleared, AnomalyDetected, EtaStoppageEnded, EtaStoppageStarted
 
 
@@ -42,3 +42,11 @@ def on_incident_state_changed(event: IncidentStateChanged) -> None:
 
 def on_notice_queued(event: NoticeQueued) -> None:
     follow_up.start_sending(event.notice_id, event.messages)
+
+
+def on_sensor_lab_disagreed(event: SensorLabDisagreed) -> None:
+    quality_loop.sensor_disagreed(event)
+
+
+def on_extra_sample_validated(event: ExtraSampleValidated) -> None:
+    quality_loop.extra_sample_validated(event)

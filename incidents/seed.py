@@ -17,6 +17,10 @@ TEMPLATES = (
     ("abertura_qualidade", "Alerta de qualidade da água", "SAAE: alerta de qualidade da água - {{ protocolo }}",
      "SAAE informa: {{ nome }}, alerta de qualidade da água em {{ area }}. Motivo: {{ motivo }}. "
      "{{ medidas }} Previsão: {{ duracao }}. Protocolo {{ protocolo }}. Acompanhe: {{ link }}"),
+    ("atualizacao_qualidade", "Atualização do alerta de qualidade da água",
+     "SAAE: atualização do alerta de qualidade da água - {{ protocolo }}",
+     "SAAE informa: {{ nome }}, atualização do alerta de qualidade da água em {{ area }}. "
+     "Motivo: {{ motivo }}. {{ medidas }} Protocolo {{ protocolo }}. Acompanhe: {{ link }}"),
     ("restabelecimento", "Serviço restabelecido", "SAAE: serviço restabelecido - {{ protocolo }}",
      "SAAE informa: {{ nome }}, o serviço em {{ area }} foi restabelecido e a situação esta "
      "normalizada. Protocolo {{ protocolo }}. Detalhes: {{ link }}"),

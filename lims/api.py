@@ -21,12 +21,15 @@ from lims.domain.published import (
     StandardLimit,
     SystemInfo,
 )
+from lims.domain.sensor_lab import ExtraSample, LabPoint, SensorSeries, chart_start
 from lims.domain.vmp import describe_limit
 from lims.models.registry import CollectionPoint, SupplySystem
-from lims.services import limits, quality, stoppages
+from lims.services import extra_samples, limits, quality, sensor_lab, stoppages
 
 __all__ = [
-    "BASIC_PARAMETER_CODES", "ParameterSummary", "PointInfo", "PublishedResult",
+    "BASIC_PARAMETER_CODES", "ExtraSample", "LabPoint", "ParameterSummary", "PointInfo",
+    "PublishedResult", "SensorSeries", "chart_start", "extra_samples_of", "points_for_tag",
+    "request_extra_samples", "sensor_lab_series",
     "QualitySummary", "StandardLimit", "SystemInfo", "end_eta_stoppage", "points",
     "published_results", "quality_for_connection", "quality_history", "quality_summaries",
     "quality_summary", "register_eta_stoppage", "standard_limits", "systems",
@@ -43,14 +46,42 @@ def systems() -> list[SystemInfo]:
                        latitude=s.latitude, longitude=s.longitude) for s in rows]
 
 
+def _point_info(p: CollectionPoint) -> PointInfo:
+    return PointInfo(id=p.id, code=p.code, name=p.name, system_id=p.system_id, kind=p.kind,
+                     address=p.address, neighbourhood=p.neighbourhood, latitude=p.latitude,
+                     longitude=p.longitude, active=p.active)
+
+
 def points(system_id: int | None = None) -> list[PointInfo]:
     """Active collection points, optionally of one system."""
     stmt = select(CollectionPoint).where(CollectionPoint.active.is_(True)).order_by(CollectionPoint.code)
     if system_id is not None:
         stmt = stmt.where(CollectionPoint.system_id == system_id)
-    return [PointInfo(id=p.id, code=p.code, name=p.name, system_id=p.system_id, kind=p.kind,
-                      address=p.address, neighbourhood=p.neighbourhood, latitude=p.latitude,
-                      longitude=p.longitude, active=p.active) for p in session.scalars(stmt)]
+    return [_point_info(p) for p in session.scalars(stmt)]
+
+
+def points_for_tag(tag: str) -> list[PointInfo]:
+    """Active collection points linked to a telemetry tag (the same water, issue 18)."""
+    return [_point_info(p) for p in sensor_lab.points_for_tag(tag)]
+
+
+def request_extra_samples(point_id: int, *, ref: str, reason: str) -> list[ExtraSample]:
+    """Samples collected today at the point and every point downstream of it (the recoleta
+    topology), recorded under `ref` (e.g. "incidente:12"); idempotent per ref. When all of
+    one's results are validated, lims publishes `ExtraSampleValidated`."""
+    return extra_samples.request(point_id, ref=ref, reason=reason)
+
+
+def extra_samples_of(ref: str) -> list[ExtraSample]:
+    """The extra samples asked under `ref`."""
+    return extra_samples.requested(ref)
+
+
+def sensor_lab_series(point_id: int, start: dt.datetime, end: dt.datetime, *,
+                      published_only: bool = True) -> list[SensorSeries]:
+    """The point's linked analysers: their readings in [start, end) and the lab's results
+    of the same parameter (PUBLICADA only when `published_only`), for one chart each."""
+    return sensor_lab.series(point_id, start, end, published_only=published_only)
 
 
 def quality_summary(system_id: int, year: int, month: int, *, published_only: bool = True,

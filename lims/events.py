@@ -43,3 +43,39 @@ class MonthClosed(Event):
     level: str  # sistema | plano | reservatorio
     system_id: int | None
     closed_by: str
+
+
+@dataclass(frozen=True)
+class SensorLabDisagreed(Event):
+    """The online analyser `tag` and the lab keep disagreeing at a linked point: more than
+    the rule's tolerance, the same sign, over its last `pairs` pairs (published at each new
+    pair while it lasts; consumers act once)."""
+
+    tag: str
+    point_id: int
+    point_code: str
+    point_name: str
+    quantity: str  # cloro | turbidez | ph | condutividade
+    parameter_code: str
+    pairs: int
+    mean_difference: float  # online minus lab, in the parameter's unit
+    tolerance: float
+    unit: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@dataclass(frozen=True)
+class ExtraSampleValidated(Event):
+    """Every result of a sample another area asked for (`ref`, e.g. "incidente:12") is
+    validated (published once per sample)."""
+
+    sample_id: int
+    sample_code: str
+    ref: str
+    role: str  # mesmo_ponto | jusante
+    point_code: str
+    point_name: str
+    conforming: bool
+    results: tuple[str, ...] = ()  # "Cloro residual livre = 0,05 mg/L (VMP ...): não conforme"
+    collected_at: dt.datetime | None = None

@@ -15,6 +15,7 @@ from core.audit import audit_context
 from core.db import session, transactional
 from lims.demo.seed import seed_demo
 from lims.models import catalogue as cat
+from lims.services import sensor_lab
 
 # saae.seed calls every area's seed_reference() and seed_demo(today); the demo lives in lims.demo
 __all__ = ["catalogue_data", "seed_demo", "seed_reference"]
@@ -108,6 +109,7 @@ def seed_reference() -> None:
                 cap=row.get("cap"), source=row.get("tag", ""), version=version,
                 unverified=bool(row.get("unverified")), notes=row.get("notes")))
         session.flush()
+    sensor_lab.seed_rules()
 
 
 

@@ -24,13 +24,14 @@ from core.errors import DomainError
 from core.org import current_organization
 from core.shell import Area
 from core.web import found, query_int
-from portal_publico import annual, charts, notices, pdf
+from portal_publico import annual, charts, notices, pdf, sensors
 from portal_publico import services as sv
 from portal_publico.opendata import DICTIONARY
 from portal_publico.opendata import api as opendata_api
 
 bp = Blueprint("portal", __name__, url_prefix="/portal", template_folder="templates",
                static_folder="static", static_url_path="/static")
+bp.context_processor(sensors.context)  # the point page's online analysers (issue 18)
 
 
 @bp.context_processor

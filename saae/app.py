@@ -22,6 +22,7 @@ import lims.permissions
 import lims.views
 import portal_publico.views
 import saae.models  # noqa: F401  every model registered before first use
+import telemetry.api
 import telemetry.permissions
 import telemetry.views
 from core import shell, web
@@ -160,6 +161,9 @@ def _register_areas(app: Flask, api: Api) -> None:
     app.register_blueprint(home.bp)
     for area in AREAS:
         area.register(app, api)
+    # the lab reads the online analysers through telemetry's api, handed over here so lims
+    # (and commercial / the portal behind lims.api) import no telemetry module (issue 18)
+    app.extensions["saae_online_source"] = telemetry.api
 
 
 def _plain_function(view: Any) -> Any:

@@ -15,7 +15,7 @@ from core.events import Event
 from incidents import handlers as incidents_handlers
 from incidents.events import IncidentOpened, IncidentStateChanged, NoticeQueued
 from lims import handlers as lims_handlers
-from lims.events import SampleNonConformant
+from lims.events import ExtraSampleValidated, SampleNonConformant, SensorLabDisagreed
 from telemetry.events import AnomalyCleared, AnomalyDetected, EtaStoppageEnded, EtaStoppageStarted
 
 SUBSCRIPTIONS: dict[type[Event], list[Callable[[Any], None]]] = {
@@ -23,6 +23,9 @@ SUBSCRIPTIONS: dict[type[Event], list[Callable[[Any], None]]] = {
     AnomalyDetected: [incidents_handlers.on_anomaly_detected],
     AnomalyCleared: [incidents_handlers.on_anomaly_cleared],
     SampleNonConformant: [incidents_handlers.on_sample_non_conformant],
+    # issue 18: the analyser the lab contradicts, the extra samples an incident asked for
+    SensorLabDisagreed: [incidents_handlers.on_sensor_lab_disagreed],
+    ExtraSampleValidated: [incidents_handlers.on_extra_sample_validated],
     IncidentOpened: [incidents_handlers.on_incident_opened],
     IncidentStateChanged: [incidents_handlers.on_incident_state_changed],
     NoticeQueued: [incidents_handlers.on_notice_queued],

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select
 
-from core.db import session
+from core.audit import audit_context
+from core.db import session, transactional, utcnow
+from core.errors import NotFound
 from telemetry.models.tags import Asset, Tag
 from telemetry.storage import StoreUnavailable, storage_for
 
@@ -36,6 +38,8 @@ class TagInfo:
     plausible_max: float | None
     quantity: str = "outro"  # pressao | vazao | nivel | turbidez | cloro | ph | ...
     expected_period_seconds: int = 60
+    suspect: bool = False  # the lab keeps disagreeing with it (calibration pending)
+    suspect_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,8 @@ def _tag_info(tag) -> TagInfo:  # type: ignore[no-untyped-def]
         asset_kind=str(tag.asset.kind), asset_code=tag.asset.code, asset_name=tag.asset.name,
         sector_code=tag.asset.sector_code, plausible_min=tag.plausible_min,
         plausible_max=tag.plausible_max, quantity=str(tag.quantity),
-        expected_period_seconds=tag.expected_period_seconds,
+        expected_period_seconds=tag.expected_period_seconds, suspect=bool(tag.suspect),
+        suspect_reason=tag.suspect_reason or "",
     )
 
 
@@ -69,9 +74,13 @@ def tag_info(name: str) -> TagInfo | None:
     return _tag_info(tag) if tag else None
 
 
-def tags(asset_code: str | None = None, sector_code: str | None = None) -> list[TagInfo]:
-    """Active tags, optionally of one asset or of every asset in one sector / DMA."""
+def tags(asset_code: str | None = None, sector_code: str | None = None,
+         quantities: tuple[str, ...] = ()) -> list[TagInfo]:
+    """Active tags, optionally of one asset or of every asset in one sector / DMA, or of
+    some quantities (cloro, turbidez...)."""
     stmt = select(Tag).join(Tag.asset).where(Tag.active.is_(True)).order_by(Tag.name)
+    if quantities:
+        stmt = stmt.where(Tag.quantity.in_(list(quantities)))
     if asset_code:
         stmt = stmt.where(Asset.code == asset_code)
     if sector_code:
@@ -120,3 +129,37 @@ def last_value(name: str) -> Point | None:
         log.warning("last_value(%s): %s", name, exc)
         return None
     return Point(r.ts, r.value, r.quality) if r else None
+
+
+def value_at(name: str, at: dt.datetime, *, within: dt.timedelta = dt.timedelta(minutes=15),
+             ) -> Point | None:
+    """The good reading of a tag nearest to `at`, no further than `within` (None if there is
+    none, or the store is down): what the analyser showed when the sample was taken."""
+    rows = [p for p in tag_window(name, at - within, at + within) if p.quality == "good"]
+    return min(rows, key=lambda p: abs((p.ts - at).total_seconds())) if rows else None
+
+
+@transactional
+def mark_suspect(name: str, reason: str) -> bool:
+    """Mark a tag suspect for detection (audited); True when it was not suspect before."""
+    tag = session.scalars(select(Tag).where(Tag.name == name)).first()
+    if tag is None:
+        raise NotFound(f"Tag {name} não encontrada.")
+    if tag.suspect:
+        return False
+    with audit_context(reason=f"tag suspeita: {reason}"):
+        tag.suspect, tag.suspect_reason, tag.suspect_since = True, reason[:500], utcnow()
+        session.flush()
+    return True
+
+
+@transactional
+def clear_suspect(name: str, reason: str) -> bool:
+    """The analyser was calibrated: detection trusts it again (audited)."""
+    tag = session.scalars(select(Tag).where(Tag.name == name)).first()
+    if tag is None or not tag.suspect:
+        return False
+    with audit_context(reason=f"tag confiável de novo: {reason}"):
+        tag.suspect, tag.suspect_reason, tag.suspect_since = False, "", None
+        session.flush()
+    return True

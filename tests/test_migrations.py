@@ -21,6 +21,8 @@ KNOWN_SERVER_DEFAULTS = {
     ("lims_parameter", "limit_kind"): "0009_lims_rules backfill ('vmp')",
     ("lims_supply_system", "disinfectant"): "0009_lims_rules backfill ('cloro_livre')",
     ("telemetry_anomaly", "shelved"): "0015_quality_events backfill (false)",
+    ("telemetry_tag", "suspect"): "0017_sensor_lab backfill (false)",
+    ("telemetry_tag", "suspect_reason"): "0017_sensor_lab backfill ('')",
 }
 
 

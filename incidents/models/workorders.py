@@ -77,6 +77,7 @@ class WorkOrder(Audited, IdMixin, TimestampMixin, Base):
     readings: Mapped[list[Any]] = mapped_column(default=list)
     vehicle: Mapped[str] = mapped_column(String(40), default="")
     note: Mapped[str] = mapped_column(String(1000), default="")
+    tag: Mapped[str | None] = mapped_column(String(80), index=True)  # the instrument (calibration)
 
     @property
     def state_label(self) -> str:

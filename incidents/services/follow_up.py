@@ -11,7 +11,7 @@ from core.db import session
 from core.web import settings
 from incidents.domain import opening
 from incidents.models import Incident, Notice
-from incidents.services import notify, oncall
+from incidents.services import notify, oncall, quality_loop
 from incidents.services import workorders as wo_svc
 
 
@@ -34,6 +34,7 @@ def after_opening(incident_id: int, *, notify_affected: bool) -> None:
             notify.queue_notice(inc.id, "abertura")
         # the person on call hears of it now, whatever the notices do
         oncall.start(inc.id)
+        quality_loop.request_samples(inc.id)  # a linked point's lab samples (issue 18)
         if notify.step_enabled("aberto"):
             notify.queue_notice(inc.id, "etapa_aberto")
 

@@ -68,6 +68,8 @@ def _template_for(inc: Incident, purpose: str) -> str:
         return "abertura_qualidade" if inc.kind == "qualidade" else "abertura_interrupcao"
     if purpose == "restabelecimento":
         return "restabelecimento"
+    if purpose.startswith("atualizacao"):  # the alert got worse or its advice changed
+        return "atualizacao_qualidade"
     return "chamado_" + purpose.removeprefix("etapa_")
 
 

@@ -17,9 +17,9 @@ from core.audit import audit_context
 from core.db import session, transactional
 from core.errors import Conflict
 from core.web import settings
-from incidents.domain import WO_CLOSED, IncidentState, WorkOrderState, opening, should_auto_resolve
+from incidents.domain import IncidentState, opening, should_auto_resolve
 from incidents.models import Incident, WorkOrder
-from incidents.services import evidence, lab_notices
+from incidents.services import evidence, lab_notices, quality_loop
 from incidents.services import incidents as svc
 from incidents.services import workorders as wo_svc
 from lims.events import SampleNonConformant
@@ -181,12 +181,14 @@ def sample_non_conformant(ev: SampleNonConformant) -> None:
     note = opening.lab_note(ev.parameter_name, ev.value, ev.unit, ev.vmp, ev.sample_code)
     ref = opening.lab_ref(ev.result_id)
     with audit_context(reason=f"amostra {ev.sample_code} fora do padrão"):
-        inc = svc.by_open_key(key)
+        # an extra sample joins the incident that asked for it (issue 18)
+        inc = quality_loop.requesting_incident(ev.sample_id) or svc.by_open_key(key)
         if inc is not None:
             if ref not in (inc.anomaly_ids or []):
                 inc.anomaly_ids = [*(inc.anomaly_ids or []), ref]
                 svc.timeline(inc.id, "leitura", f"Novo resultado fora do padrão: {note}")
             svc.attach(inc, severity=ev.severity, note=note)
+            quality_loop.escalate_advice(inc, ev.parameter_group, note)
             return
         area, desc = _area(None, tuple(ev.neighbourhoods), ev.system_id)
         desc = opening.lab_area_description(ev.neighbourhoods, ev.system_name) or desc
@@ -245,10 +247,5 @@ def close_after_cleared(incident_id: int, *, cancel_orders: bool, reason: str = 
     if source_cleared_at(inc) is None:
         raise Conflict("A causa deste incidente ainda não foi normalizada.")
     why = reason.strip() or "causa normalizada (anomalia encerrada)"
-    for wo in wo_svc.orders(incident_id=inc.id):
-        if str(wo.state) in WO_CLOSED:
-            continue
-        if not cancel_orders:
-            raise Conflict(f"A OS {wo.number} ainda está aberta: encerre-a ou marque para cancelá-la.")
-        wo_svc.transition(wo.id, WorkOrderState.CANCELLED, f"{why}; OS não é mais necessária")
+    wo_svc.cancel_open(inc.id, cancel=cancel_orders, why=why)
     return svc.transition(inc.id, IncidentState.RESOLVED, why)

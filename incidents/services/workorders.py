@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from core.audit import audit_context
 from core.db import get_or_404, session, transactional, utcnow
-from core.errors import IllegalTransition, NotFound, ValidationError
+from core.errors import Conflict, IllegalTransition, NotFound, ValidationError
 from incidents import domain
 from incidents.domain import IncidentState, WorkOrderState
 from incidents.models import Incident, ServiceType, Technician, WorkOrder, WorkOrderAction
@@ -197,6 +197,17 @@ def actions(wo_id: int) -> list[WorkOrderAction]:
 
 def order_periods(wo_id: int) -> dict[str, float | None]:
     return domain.periods((a.kind, a.at) for a in actions(wo_id))
+
+
+def cancel_open(incident_id: int, *, cancel: bool, why: str) -> None:
+    """Before an incident is resolved: its open orders are cancelled, or (not asked to)
+    a Conflict names the first one."""
+    for wo in orders(incident_id=incident_id):
+        if str(wo.state) in domain.WO_CLOSED:
+            continue
+        if not cancel:
+            raise Conflict(f"A OS {wo.number} ainda está aberta: encerre-a ou marque para cancelá-la.")
+        transition(wo.id, WorkOrderState.CANCELLED, f"{why}; OS não é mais necessária")
 
 
 def orders(incident_id: int | None = None, state: str | None = None) -> list[WorkOrder]:

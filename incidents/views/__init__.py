@@ -4,7 +4,15 @@
 saae.app)."""
 
 from core.shell import Area
-from incidents.views import console, external, field, oncall, public, workorders  # noqa: F401  add routes
+from incidents.views import (  # noqa: F401  add routes
+    console,
+    external,
+    field,
+    oncall,
+    public,
+    quality_loop,
+    workorders,
+)
 from incidents.views.blueprints import api, bp, public_bp
 
 NAV = [("Incidentes", "incidents.console", "incidents.incident.view"),

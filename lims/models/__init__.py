@@ -1,3 +1,12 @@
 """LIMS models, one module per feature; importing this package registers them all."""
 
-from lims.models import catalogue, closing, plans, registry, results, routes, samples  # noqa: F401
+from lims.models import (  # noqa: F401
+    catalogue,
+    closing,
+    plans,
+    registry,
+    results,
+    routes,
+    samples,
+    sensors,
+)

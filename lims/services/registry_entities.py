@@ -14,6 +14,7 @@ from lims.domain.limits import DISINFECTANT_LABELS, LIMIT_KIND_LABELS
 from lims.domain.plans import FREQUENCY_LABELS
 from lims.models import catalogue as cat
 from lims.models import registry as reg
+from lims.models import sensors
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,20 @@ ENTITIES: dict[str, Entity] = {e.key: e for e in (
         Field("notes", "Observações", "text"), Field("active", "Ativo", "bool")),
         ("parameter_code", "kind", "limit_text", "scope_text", "source", "active"),
         order_by="parameter_code"),
+    # issue 18: when an online analyser disagrees with the lab for good (operational data)
+    Entity("regras_sensor", "Regras sensor x laboratório", "regra sensor x laboratório",
+           sensors.SensorRule, (
+               Field("quantity", "Grandeza medida", "choice", True, sensors.QUANTITY_LABELS),
+               Field("name", "Nome", required=True),
+               Field("parameter_code", "Código do parâmetro no laboratório", required=True),
+               Field("tolerance", "Tolerância", "float", True,
+                     help="diferença máxima aceita entre analisador e laboratório, na unidade do parâmetro"),
+               Field("pairs", "Comparações seguidas", "int", True,
+                     help="quantas comparações seguidas, todas fora da tolerância e do mesmo lado, "
+                          "tornam o analisador suspeito"),
+               Field("source", "Fonte / justificativa"), Field("active", "Ativa", "bool")),
+           ("quantity", "name", "tolerance", "pairs", "active"), order_by="quantity",
+           unique=("quantity",)),
 )}
 
 
@@ -260,7 +275,16 @@ def _check_geo(v: dict[str, Any]) -> dict[str, list[str]]:
     return err
 
 
+def _check_sensor_rule(v: dict[str, Any]) -> dict[str, list[str]]:
+    err: dict[str, list[str]] = {}
+    if v.get("tolerance") is not None and v["tolerance"] <= 0:
+        err["tolerance"] = ["A tolerância deve ser maior que zero."]
+    if v.get("pairs") is not None and not 1 <= v["pairs"] <= 50:
+        err["pairs"] = ["Entre 1 e 50 comparações."]
+    return err
+
+
 CHECKS: dict[str, Callable[[dict[str, Any]], dict[str, list[str]]]] = {
     "parametros": _check_parameter, "minimos": _check_minimum, "limites": _check_limit,
     "licencas": _check_license, "sistemas": _check_geo, "pontos": _check_geo,
-    "unidades": _check_geo}
+    "unidades": _check_geo, "regras_sensor": _check_sensor_rule}

@@ -17,7 +17,7 @@ from lims.domain.vmp import Verdict
 from lims.events import SampleNonConformant
 from lims.models.catalogue import Parameter
 from lims.models.results import Result, ResultState, SupersedeKind
-from lims.services import limits, month_lock, recoleta, samples
+from lims.services import extra_samples, limits, month_lock, recoleta, samples, sensor_lab
 from lims.services import results as rs
 from lims.services import samples as sample_svc
 from lims.services.limits import general_limit
@@ -74,6 +74,8 @@ def validate(result_ids: Iterable[int], supervisor_id: int) -> list[Result]:
         _sum_rules_at_validation(sid, [r for r in out if r.sample_id == sid])
 
     after_validation({r.sample_id for r in out})
+    sensor_lab.pair_validated(out)  # the online value beside each result (issue 18)
+    extra_samples.announce_validated({r.sample_id for r in out})
     return out
 
 

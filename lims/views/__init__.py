@@ -12,6 +12,7 @@ from lims.views import (  # noqa: F401  add routes
     results,
     routes,
     samples,
+    sensors,
     validation,
 )
 from lims.views.blueprints import api, bp

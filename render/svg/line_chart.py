@@ -119,6 +119,9 @@ class Chart:
     empty: str = "Sem dados"
     css_class: str = "grafico"
     extra: dict[str, str] = field(default_factory=dict)  # more attributes of <svg>
+    # other measurements of the same thing (a lab's results over an analyser's line): drawn
+    # as diamonds, apart from the line; flag "off" fills them red (out of the standard)
+    overlay: Sequence[Point] = ()
 
 
 # -- scales and axes ------------------------------------------------------------------------------
@@ -188,7 +191,7 @@ def line_chart(chart: Chart, points: Sequence[Point]) -> Markup:
     parts += _bands(p) + _grid(p) + _x_axis(p) + _texts(p)
     if look.plot_fill == "none":
         parts.append(_frame(p))
-    parts += _limits(p) + _marker(p) + _lines(p, points) + _marks(p, points)
+    parts += _limits(p) + _marker(p) + _lines(p, points) + _marks(p, points) + _overlay(p)
     if not any(q.y is not None and q.flag != "bad" for q in points):
         parts.append(f'<text x="{p.left + p.pw / 2}" y="{p.top + p.ph / 2}" '
                      f'text-anchor="middle" {look.empty_text}>{escape(chart.empty)}</text>')
@@ -281,9 +284,12 @@ def _marker(p: _Plot) -> list[str]:
     if not x0 <= at <= x1:
         return []
     xx = p.x(at)
+    # near the right edge the label goes on the line's left, so it is never cut
+    left = xx + 6 * len(label) > p.left + p.pw
+    tx, anchor = (xx - 3, ' text-anchor="end"') if left else (xx + 3, "")
     return [f'<line x1="{xx:.1f}" x2="{xx:.1f}" y1="{p.top}" y2="{p.top + p.ph}" '
-            f'stroke="#b00020" stroke-dasharray="4 3"/><text x="{xx + 3:.1f}" '
-            f'y="{p.top + 10}" font-size="10" fill="#b00020">{escape(label)}</text>']
+            f'stroke="#b00020" stroke-dasharray="4 3"/><text x="{tx:.1f}" '
+            f'y="{p.top + 10}" font-size="10" fill="#b00020"{anchor}>{escape(label)}</text>']
 
 
 def _segments(p: _Plot, points: Sequence[Point]) -> list[list[str]]:
@@ -338,3 +344,18 @@ def _marks(p: _Plot, points: Sequence[Point]) -> list[str]:
                        f'{tip}</circle>')
     return out
 
+
+
+def _overlay(p: _Plot) -> list[str]:
+    """Diamonds (shape, not only colour: white for conforming, red for off) with tooltips."""
+    out = []
+    for q in p.c.overlay:
+        if q.y is None:
+            continue
+        xx, yy = p.x(q.x), p.y(q.y)
+        fill = "#b3261e" if q.flag == "off" else "#ffffff"
+        tip = f"<title>{escape(q.tip)}</title>" if q.tip else ""
+        out.append(f'<path class="amostra" d="M{xx:.1f},{yy - 7:.1f} L{xx + 7:.1f},{yy:.1f} '
+                   f'L{xx:.1f},{yy + 7:.1f} L{xx - 7:.1f},{yy:.1f} Z" fill="{fill}" '
+                   f'stroke="#7a3e00" stroke-width="2">{tip}</path>')
+    return out

@@ -96,12 +96,14 @@ def time_series(readings: Sequence[Any], *, start: dt.datetime, end: dt.datetime
                 bands: Sequence[TimeBand] = (), limits: Sequence[tuple[float, str]] = (),
                 marker: tuple[dt.datetime, str] | None = None, caption: str = "",
                 expected_period_s: float = 60.0, width: int = 960,
-                height: int = 340) -> Markup:
+                height: int = 340, samples: Sequence[Any] = ()) -> Markup:
     """Readings (`.ts`, `.value`, optional `.quality`) between start and end: good readings
     form the line (broken where data is missing for more than 3 expected periods
     or 3 typical spacings of the readings, thinned to
     two per pixel column), bad ones are grey crosses; bands shaded, limits dashed, the time
-    axis and the description in `zone`."""
+    axis and the description in `zone`. `samples` (`.at`, `.value`, `.text`, `.conforming`:
+    a lab's results of the same water) are diamonds over the line, red when out of the
+    standard, each with its local time and value as tooltip."""
     look = dataclasses.replace(CONSOLE, width=width, height=height)
     plot_w = width - look.margins[0] - look.margins[1]
     t0, t1 = start.timestamp(), end.timestamp()
@@ -114,18 +116,24 @@ def time_series(readings: Sequence[Any], *, start: dt.datetime, end: dt.datetime
             else:
                 bad.append(Point(r.ts.timestamp(), float(r.value), "bad", "qualidade ruim"))
     points = [Point(t, v) for t, v in downsample(good, plot_w)] + bad
+    overlay = [Point(x.at.timestamp(), float(x.value if x.value is not None else 0.0),
+                     "" if x.conforming else "off",
+                     f"{fmt.date_time(x.at)}: {x.text}{' ' + unit if unit else ''} (laboratório)")
+               for x in samples if start <= x.at <= end]
     local = f"{start.astimezone(zone):%d/%m/%Y %H:%M} a {end.astimezone(zone):%d/%m/%Y %H:%M}"
     chart = Chart(
         title=title or "Gráfico", look=look, x_range=(t0, t1), unit=unit, caption=caption,
         description=(f"{len(good)} leituras de {local}; {len(bands)} anomalia(s) "
-                     f"marcada(s)."),
+                     f"marcada(s)." + (f" {len(overlay)} resultado(s) de laboratório."
+                                       if overlay else "")),
         x_ticks=time_axis(start, end, zone, narrow=plot_w < 600),
-        y=y_scale([v for _, v in good] + [v for v, _ in limits]),
+        y=y_scale([v for _, v in good] + [v for v, _ in limits] + [q.y for q in overlay
+                                                                    if q.y is not None]),
         bands=[Band(b.start.timestamp(), (b.end or end).timestamp(), b.label, b.color, b.href)
                for b in bands],
         limits=[Limit(v, label) for v, label in limits],
         marker=(marker[0].timestamp(), marker[1]) if marker else None,
         gap=max(3 * expected_period_s, 3 * typical_step(good), (t1 - t0) / 400), note=fmt.zone_label(zone, end),
         empty="Sem leituras no período",
-        extra={"preserveAspectRatio": "xMidYMid meet"})
+        extra={"preserveAspectRatio": "xMidYMid meet"}, overlay=overlay)
     return line_chart(chart, points)

@@ -83,6 +83,11 @@ class Tag(Audited, IdMixin, TimestampMixin, Base):
     # telemetry.monitor; editable data, never constants in code.
     detectors: Mapped[dict[str, Any]] = mapped_column(default=dict)
     active: Mapped[bool] = mapped_column(default=True)
+    # the lab keeps disagreeing with this analyser (issue 18 section 3): the monitor runs only
+    # its sensor-health detectors and leaves it out of the multi-signal score until cleared
+    suspect: Mapped[bool] = mapped_column(default=False)
+    suspect_reason: Mapped[str] = mapped_column(String(500), default="")
+    suspect_since: Mapped[dt.datetime | None]
 
     asset: Mapped[Asset] = relationship(back_populates="tags", lazy="joined")
 

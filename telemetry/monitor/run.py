@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 QUALITY_QUANTITIES = (Quantity.TURBIDITY, Quantity.CHLORINE, Quantity.PH, Quantity.CONDUCTIVITY,
                       Quantity.REDOX)
+# what still runs on a suspect tag (the lab disagrees with it): its own health, not the water's
+SENSOR_HEALTH = ("comunicacao", "travado")
 _run_lock = threading.Lock()
 
 
@@ -49,10 +51,11 @@ def _store() -> Any:
 
 def _quality_tags(tag: Tag, params: dict[str, Any]) -> list[str]:
     names = params.get("tags")
-    if names:
-        return [str(n) for n in names]
+    if names:  # a suspect analyser (calibration pending) must not drive the score
+        suspect = set(session.scalars(select(Tag.name).where(Tag.suspect.is_(True))))
+        return [str(n) for n in names if str(n) not in suspect]
     rows = session.scalars(select(Tag.name).where(
-        Tag.asset_id == tag.asset_id, Tag.active.is_(True),
+        Tag.asset_id == tag.asset_id, Tag.active.is_(True), Tag.suspect.is_(False),
         Tag.quantity.in_([str(q) for q in QUALITY_QUANTITIES])).order_by(Tag.name))
     return list(rows)
 
@@ -150,6 +153,8 @@ def run_once(now: dt.datetime | None = None, *, store: Any = None,
             for name, problems in detection.validate_config(tag.detectors or {}).items():
                 report.errors[f"{tag.name}/{name}"] = "; ".join(problems)
                 cfg.pop(name, None)
+            if tag.suspect:  # the lab disagrees with it: only its sensor-health detectors run
+                cfg = {n: p for n, p in cfg.items() if n in SENSOR_HEALTH}
             # longest window first, so the tag is read from the store once
             order = sorted((n for n in cfg if n in detection.DETECTORS),
                            key=lambda n: detection.DETECTORS[n].lookback(
