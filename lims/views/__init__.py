@@ -5,6 +5,7 @@ feature; `register(app, api)` mounts them, with the menu entries and the home-pa
 from core.shell import Area
 from lims.views import (  # noqa: F401  add routes
     closing,
+    plan_generator,
     plans,
     reception,
     registry,
