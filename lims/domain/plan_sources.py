@@ -45,7 +45,7 @@ class Citation:
 
 
 def cite(source: str, unverified: bool = False) -> Citation:
-    section = next((s for rx, s in SECTIONS if rx.search(source)), "§ 4 e § 5")
+    section = "; ".join(dict.fromkeys(s for rx, s in SECTIONS if rx.search(source))) or "§ 4 e § 5"
     meanings: list[str] = []
     for inner in _TAG.findall(source):
         for part in re.split(r"[;,]\s*", inner):

@@ -24,7 +24,7 @@ from lims.services import plan_generator as svc
 from lims.views.blueprints import bp
 from render.svg.map import Look, Mark, map_svg
 
-MAP_LOOK = Look(width=560, height=360, legend="círculo: setor (tamanho = amostras/mês); "
+MAP_LOOK = Look(width=900, height=480, legend="círculo: setor (tamanho = amostras/mês); "
                 "triângulo vermelho: setor sem ponto; quadrado: ponto de rede")
 
 
@@ -59,9 +59,9 @@ def shape_text(shape: tuple[str, int | None, int] | list[Any] | None) -> str:
     if not shape:
         return "-"
     freq, n, start = shape
+    if freq == "personalizada":
+        return f"{n} por mês"
     text = FREQUENCY_LABELS.get(freq, freq)  # type: ignore[call-overload]
-    if n:
-        text += f": {n}/mês"
     if freq in ("bimestral", "trimestral", "semestral", "anual") and start != 1:
         text += f" (a partir de {fmt.MONTHS[start - 1]})"
     return text
@@ -70,7 +70,16 @@ def shape_text(shape: tuple[str, int | None, int] | list[Any] | None) -> str:
 def coverage_map(system_id: int) -> dict[str, Any]:
     lay = svc.layout(system_id)
     c = svc.coverage(system_id)
-    rows, marks = [], []
+    rows: list[dict[str, Any]] = []
+    marks: list[Mark] = []
+    for p in lay.points:
+        pt = lay.by_id[p.id]
+        if p.where == "rede" and pt.latitude is not None and pt.longitude is not None:
+            label = SENSITIVE_LABELS.get(p.sensitive or "", "")
+            marks.append(Mark(pt.latitude, pt.longitude,
+                              f"{pt.code}: {c.per_point.get(p.id, 0)}/mês" + (f" ({label})" if label else ""),
+                              shape="square", size=3,
+                              paint='fill="#495057" stroke="#212529" stroke-width="1"'))
     for s in lay.sectors:
         n = c.share(s.id)
         empty = s.id in c.empty_sectors
@@ -85,14 +94,6 @@ def coverage_map(system_id: int) -> dict[str, Any]:
                               paint=('fill="#f8d7da" stroke="#b02a37" stroke-width="2"' if empty
                                      else 'fill="#cfe2ff" stroke="#084298" stroke-width="1.5"'),
                               name=f"{s.code}: {'sem ponto' if empty else n}"))
-    for p in lay.points:
-        pt = lay.by_id[p.id]
-        if p.where == "rede" and pt.latitude is not None and pt.longitude is not None:
-            label = SENSITIVE_LABELS.get(p.sensitive or "", "")
-            marks.append(Mark(pt.latitude, pt.longitude,
-                              f"{pt.code}: {c.per_point.get(p.id, 0)}/mês" + (f" ({label})" if label else ""),
-                              shape="square", size=3,
-                              paint='fill="#495057" stroke="#212529" stroke-width="1"'))
     svg = map_svg("Setores e amostras de rede por mês", marks, look=MAP_LOOK) if marks else Markup("")
     return {"svg": svg, "rows": rows, "empty": [r for r in rows if r["empty"]],
             "unsectored": len(c.unsectored), "total": sum(c.per_sector.values())}
@@ -111,7 +112,7 @@ def context(plan: SamplingPlan) -> dict[str, Any]:
         for e in update["changes"]:
             e["before_text"], e["after_text"] = shape_text(e["before"]), shape_text(e["after"])
     system = plan.system_id
-    return {"edits": edits, "update": update, "coverage": coverage_map(system),
+    return {"edits": edits, "population_change": update, "coverage": coverage_map(system),
             "citations": cited, "notes": proposal.notes, "traits": gen.TRAITS,
             "has_traits": set(svc.get_system(system).plan_traits or ()),
             "from_proposal": plan.proposal is not None, "proposal_size": len(proposal.items)}

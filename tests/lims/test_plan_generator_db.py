@@ -114,6 +114,7 @@ def test_plan_page_shows_map_empty_sector_and_sources(client, db, login_as):
     assert r.status_code in (302, 303)
     html = client.get(r.headers["Location"]).get_data(as_text=True)
     assert "Proposta do plano mínimo" in html and "Nenhuma diferença: o plano é a proposta." in html
+    assert "A população abastecida mudou" not in html
     assert 'class="mapa"' in html and "Vila Nova" in html and "sem ponto" in html
     assert "Setor(es) sem ponto de coleta de rede: S6 - Vila Nova" in html
     assert "reference/portaria888.md § 5a" in html and "[V-2914]" in html
