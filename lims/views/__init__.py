@@ -13,6 +13,7 @@ from lims.views import (  # noqa: F401  add routes
     results,
     routes,
     samples,
+    sisagua,
     validation,
 )
 from lims.views.blueprints import api, bp
@@ -25,6 +26,7 @@ NAV = [
     ("Distribuição", "lims.distribution", "lims.distribution.assign"),
     ("Cadastros do laboratório", "lims.registry_home", "lims.registry.view"),
     ("Não conformidades", "lims.nonconformity_report", "lims.reports.view"),
+    ("SISAGUA", "lims.sisagua_page", "lims.reports.view"),
     ("Digitar resultados", "lims.results_grid", "lims.results.enter"),
     ("Rotas de coleta", "lims.route_list", "lims.routes.manage"),
     ("Minhas coletas", "lims.field_home", "lims.collection.record"),
