@@ -61,3 +61,26 @@ def test_plan_page_with_the_proposal(live):
         page.screenshot(path=str(ART / "plano_proposta.png"), full_page=True)
         page.locator("svg.mapa").screenshot(path=str(ART / "plano_mapa.png"))
         browser.close()
+
+
+def test_sisagua_page_png(live):
+    from playwright.sync_api import expect, sync_playwright
+
+    from core.db import session
+    from lims.models.registry import SupplySystem
+
+    with live.lock:
+        sysid = session.query(SupplySystem.id).filter_by(code="SIS-GEN").scalar()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                     args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="pt-BR")
+        page.goto(live.url + "/entrar")
+        page.fill("input[name=username]", "gestor.plano")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.goto(f"{live.url}/lims/sisagua?sistema={sysid}&ano=2026&mes=11")
+        expect(page.locator("h2", has_text="Cadastro da forma de abastecimento")).to_be_visible()
+        expect(page.get_by_text("campo obrigatório vazio").first).to_be_visible()  # no SISAGUA code
+        page.screenshot(path=str(ART / "sisagua.png"), full_page=True)
+        browser.close()
