@@ -14,6 +14,7 @@ from sqlalchemy import select
 from core.audit import audit_context
 from core.db import session, transactional
 from lims.demo.seed import seed_demo
+from lims.domain.plan_generator import minimum_rows
 from lims.models import catalogue as cat
 from lims.services import sensor_lab
 
@@ -96,7 +97,7 @@ def seed_reference() -> None:
                 notes=row.get("notes")))
         have_m = {(m.parameter_code, m.where, m.system_kind, m.source_type, m.pop_min)
                   for m in session.scalars(select(cat.SamplingMinimum))}
-        for row in data["minimums"]:
+        for row in minimum_rows(data):  # with the generator's additions (issue 19)
             key = (row["code"], row["where"], row.get("system", "SAA"), row.get("source", "*"),
                    row.get("pop_min", 0))
             if key in have_m:
@@ -107,7 +108,8 @@ def seed_reference() -> None:
                 source_type=key[3], pop_min=key[4], pop_max=row.get("pop_max"),
                 frequency=row["freq"], base=row.get("base", 1), per_inhabitants=row.get("per"),
                 cap=row.get("cap"), source=row.get("tag", ""), version=version,
-                unverified=bool(row.get("unverified")), notes=row.get("notes")))
+                unverified=bool(row.get("unverified")), notes=row.get("notes"),
+                condition=row.get("condition")))
         session.flush()
     sensor_lab.seed_rules()
 

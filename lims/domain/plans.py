@@ -123,6 +123,7 @@ class MinimumRule:
     system_kind: str = "SAA"
     source: str = ""
     unverified: bool = False
+    condition: str = ""  # a plan trait the system must have (e.g. "rede_pvc"); "" = always
 
 
 def source_matches(rule_source: str, system_source: str) -> bool:
@@ -134,10 +135,13 @@ def source_matches(rule_source: str, system_source: str) -> bool:
 
 
 def applicable(rules: Iterable[MinimumRule], *, population: int, source_type: str,
-               system_kind: str = "SAA") -> list[MinimumRule]:
+               system_kind: str = "SAA", traits: Iterable[str] = ()) -> list[MinimumRule]:
+    """The rules of a system; a conditional rule only when the system has its trait."""
+    have = set(traits)
     return [r for r in rules
             if r.system_kind == system_kind and source_matches(r.source_type, source_type)
-            and r.pop_min <= population and (r.pop_max is None or population <= r.pop_max)]
+            and r.pop_min <= population and (r.pop_max is None or population <= r.pop_max)
+            and (not r.condition or r.condition in have)]
 
 
 def band_gaps(rules: Iterable[MinimumRule]) -> list[str]:
@@ -146,6 +150,8 @@ def band_gaps(rules: Iterable[MinimumRule]) -> list[str]:
     (no pop_max), or a system of that size would have no requirement at all."""
     groups: dict[tuple[str, str, str, str], list[MinimumRule]] = defaultdict(list)
     for r in rules:
+        if r.condition:  # a conditional rule is an addition, not a population band
+            continue
         groups[(r.parameter_code, r.where, r.system_kind, r.source_type)].append(r)
     out = []
     for key, rs in sorted(groups.items()):
@@ -240,12 +246,12 @@ def planned_in_month(items: Iterable[PlannedItem], code: str, where: str, year: 
 
 def check_minimum(rules: Iterable[MinimumRule], items: Sequence[PlannedItem], *, year: int,
                   population: int, source_type: str, system_kind: str = "SAA",
-                  months: Iterable[int] = range(1, 13)) -> CheckResult:
+                  months: Iterable[int] = range(1, 13), traits: Iterable[str] = ()) -> CheckResult:
     """Required vs planned per (parameter, where) and month. A periodic rule (quarterly,
     half-yearly, annual...) is met when its period's months together plan enough."""
     cells = []
     for rule in applicable(rules, population=population, source_type=source_type,
-                           system_kind=system_kind):
+                           system_kind=system_kind, traits=traits):
         text = describe(rule, population)
         period = PERIOD_MONTHS.get(rule.frequency, 1)
         for m in months:

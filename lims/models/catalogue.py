@@ -183,4 +183,7 @@ class SamplingMinimum(Audited, IdMixin, TimestampMixin, Base):
     version: Mapped[str] = mapped_column(String(40), default="")
     unverified: Mapped[bool] = mapped_column(default=False)
     notes: Mapped[str | None] = mapped_column(String(500))
+    # applies only to systems with this plan trait (lims.domain.plan_generator.TRAITS), e.g.
+    # "rede_pvc" for vinyl chloride in the network; empty = always
+    condition: Mapped[str | None] = mapped_column(String(40))
     active: Mapped[bool] = mapped_column(default=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any
 
 from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -40,6 +41,10 @@ class SamplingPlan(Audited, IdMixin, TimestampMixin, Base):
     below_minimum: Mapped[bool] = mapped_column(default=False)  # approved under the minimum
     justification: Mapped[str | None] = mapped_column(Text)  # the Gestor's, when below minimum
     notes: Mapped[str | None] = mapped_column(Text)
+    # the generator's proposal this plan started from ([{parameter, point_id, frequency,
+    # custom_count, start_month}]) and the population it was computed for
+    proposal: Mapped[list[Any] | None] = mapped_column()
+    proposal_population: Mapped[int | None]
 
     items: Mapped[list[PlanItem]] = relationship(back_populates="plan", order_by="PlanItem.id")
 

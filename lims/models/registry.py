@@ -118,6 +118,9 @@ class SupplySystem(Audited, IdMixin, TimestampMixin, Base):
     longitude: Mapped[float | None]
     regulator_id: Mapped[int | None] = mapped_column(ForeignKey("lims_regulator.id"))
     sisagua_code: Mapped[str | None] = mapped_column(String(40))
+    # what the plan generator needs beyond the columns above (lims.domain.plan_generator.TRAITS:
+    # rede_pvc, polimero, fluoretada, ozonio...)
+    plan_traits: Mapped[list[Any] | None] = mapped_column()
     active: Mapped[bool] = mapped_column(default=True)
 
     units: Mapped[list[Unit]] = relationship(back_populates="system", order_by="Unit.code")
@@ -136,6 +139,8 @@ class Unit(Audited, IdMixin, TimestampMixin, Base):
     kind: Mapped[str] = mapped_column(String(20))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("lims_unit.id"))  # segment of a sector
     neighbourhoods: Mapped[list[Any]] = mapped_column(default=list)
+    population: Mapped[int | None]  # of a sector: people it serves (spatial coverage)
+    connections: Mapped[int | None]  # of a sector: connections (ligacoes), when no population
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
     active: Mapped[bool] = mapped_column(default=True)
@@ -166,6 +171,7 @@ class CollectionPoint(Audited, IdMixin, TimestampMixin, Base):
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
     photos: Mapped[list[Any]] = mapped_column(default=list)  # paths under data_dir
+    sensitive: Mapped[str | None] = mapped_column(String(20))  # hospital | escola | creche...
     notes: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(default=True)
 

@@ -15,6 +15,7 @@ from core.auth import User
 from core.db import get_or_404, session, transactional, utcnow
 from core.errors import Conflict, PermissionDenied, ValidationError
 from lims.domain import plans as dom
+from lims.domain.plan_generator import system_traits
 from lims.domain.samples import SampleState
 from lims.models.catalogue import Parameter, SamplingMinimum
 from lims.models.plans import PlanItem, PlanState, SamplingPlan, Section
@@ -147,7 +148,8 @@ def minimum_rules() -> list[dom.MinimumRule]:
                             frequency=dom.Frequency(r.frequency), base=r.base,
                             per_inhabitants=r.per_inhabitants, cap=r.cap, pop_min=r.pop_min,
                             pop_max=r.pop_max, source_type=r.source_type,
-                            system_kind=r.system_kind, source=r.source, unverified=r.unverified)
+                            system_kind=r.system_kind, source=r.source, unverified=r.unverified,
+                            condition=r.condition or "")
             for r in rows]
 
 
@@ -169,7 +171,13 @@ def minimum_check(plan_id: int) -> dom.CheckResult:
     system = session.get(SupplySystem, plan.system_id)
     return dom.check_minimum(minimum_rules_for(system), planned_items(plan), year=plan.year,
                              population=system.population_served,
-                             source_type=system.source_type, system_kind=system.kind)
+                             source_type=system.source_type, system_kind=system.kind,
+                             traits=traits_of(system))
+
+
+def traits_of(system: SupplySystem) -> frozenset[str]:
+    """What makes a conditional minimum apply (PVC network, polymer, ozone, disinfectant...)."""
+    return system_traits(system.disinfectant, system.plan_traits or ())
 
 
 @transactional
@@ -295,7 +303,8 @@ def month_counts(system_id: int, year: int, month: int):  # type: ignore[no-unty
     if system is None:
         return {}, {}, {}, []
     for rule in dom.applicable(minimum_rules_for(system), population=system.population_served,
-                               source_type=system.source_type, system_kind=system.kind):
+                               source_type=system.source_type, system_kind=system.kind,
+                               traits=traits_of(system)):
         if rule.where in ("saida", "rede"):
             required[(rule.parameter_code, rule.where)] += dom.required_in_month(
                 rule, system.population_served, year, month)

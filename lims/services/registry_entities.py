@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from core.db import session
+from lims.domain.coverage import SENSITIVE_LABELS
 from lims.domain.limits import DISINFECTANT_LABELS, LIMIT_KIND_LABELS
 from lims.domain.plans import FREQUENCY_LABELS
 from lims.models import catalogue as cat
@@ -105,6 +106,8 @@ ENTITIES: dict[str, Entity] = {e.key: e for e in (
         Field("kind", "Tipo", "choice", True, reg.UNIT_LABELS),
         Field("parent_id", "Unidade superior (setor de um segmento)", "fk", fk="unidades"),
         Field("neighbourhoods", "Bairros", "list", help="separados por virgula"),
+        Field("population", "População atendida (setor)", "int"),
+        Field("connections", "Ligações (setor, quando sem população)", "int"),
         Field("latitude", "Latitude", "float"), Field("longitude", "Longitude", "float"),
         Field("active", "Ativa", "bool")),
         ("code", "name", "kind", "system_id", "active"), order_by="code"),
@@ -113,6 +116,7 @@ ENTITIES: dict[str, Entity] = {e.key: e for e in (
         Field("system_id", "Sistema", "fk", True, fk="sistemas"),
         Field("unit_id", "Unidade", "fk", fk="unidades"),
         Field("kind", "Tipo", "choice", True, reg.POINT_LABELS),
+        Field("sensitive", "Consumidor sensível", "choice", False, SENSITIVE_LABELS),
         Field("address", "Endereço"), Field("neighbourhood", "Bairro"),
         Field("latitude", "Latitude", "float"), Field("longitude", "Longitude", "float"),
         Field("notes", "Observações", "text"), Field("active", "Ativo", "bool")),

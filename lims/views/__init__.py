@@ -5,6 +5,7 @@ feature; `register(app, api)` mounts them, with the menu entries and the home-pa
 from core.shell import Area
 from lims.views import (  # noqa: F401  add routes
     closing,
+    plan_generator,
     plans,
     reception,
     registry,
@@ -13,6 +14,7 @@ from lims.views import (  # noqa: F401  add routes
     routes,
     samples,
     sensors,
+    sisagua,
     validation,
 )
 from lims.views.blueprints import api, bp
@@ -25,6 +27,7 @@ NAV = [
     ("Distribuição", "lims.distribution", "lims.distribution.assign"),
     ("Cadastros do laboratório", "lims.registry_home", "lims.registry.view"),
     ("Não conformidades", "lims.nonconformity_report", "lims.reports.view"),
+    ("SISAGUA", "lims.sisagua_page", "lims.reports.view"),
     ("Digitar resultados", "lims.results_grid", "lims.results.enter"),
     ("Rotas de coleta", "lims.route_list", "lims.routes.manage"),
     ("Minhas coletas", "lims.field_home", "lims.collection.record"),

@@ -19,6 +19,7 @@ from lims.domain.plans import FREQUENCY_LABELS
 from lims.models.plans import PlanItem
 from lims.models.registry import POINT_LABELS
 from lims.services import plans, registry
+from lims.views import plan_generator
 from lims.views.blueprints import api, bp
 
 MONTHS = ["jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez"]
@@ -65,7 +66,8 @@ def plan_detail(plan_id: int):  # type: ignore[no-untyped-def]
         points=[p for p in registry.records("pontos", system_id=plan.system_id) if p.active],
         parameters=[p for p in registry.records("parametros") if p.active],
         can_edit=user.can("lims.plans.edit"), can_approve=user.can("lims.plans.approve"),
-        can_justify=user.can("lims.plans.justify"), today=dt.date.today())
+        can_justify=user.can("lims.plans.justify"), today=dt.date.today(),
+        gen=plan_generator.context(plan))
 
 
 @bp.route("/planos/<int:plan_id>/itens", methods=["POST"])

@@ -115,4 +115,13 @@ def full_plan(world: dict, year: int, *, network_per_point: int | None = None,
         add(["coliformes_totais", "escherichia_coli", "turbidez", "cloro_residual_livre",
              "cor_aparente"], pt, "personalizada", network_per_point or need)
     add(["trihalometanos_total", "acidos_haloaceticos_total"], "R3", "anual")
+    # the half-yearly "demais parametros" and intake rows of the catalogue (issue 19)
+    have = {(it.parameter_id, it.point_id) for it in plan.items}
+    system = world["system"]
+    place = {"saida": "SAI", "rede": "R3", "captacao": "POC"}
+    for r in plans.dom.applicable(plans.minimum_rules_for(system), population=pop,
+                                  source_type=system.source_type, traits=plans.traits_of(system)):
+        if r.frequency == "semestral" and (p[r.parameter_code].id, pts[place[r.where]].id) not in have:
+            add([r.parameter_code], place[r.where], "semestral")
+    session.expire(plan, ["items"])
     return plan
