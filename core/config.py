@@ -72,6 +72,7 @@ class Settings:
     mqtt_url: str = "mqtt://127.0.0.1:1883"
     telemetry_config: str = ""  # path to the connectors TOML; empty = the built-in simulator's
     ingest_buffer_dir: str = ""  # disk buffer for readings while the store is down
+    ingest_instance: str = ""  # several `saae ingest` on one MQTT share_group: 1, 2, ... (README)
     simulator: bool = True  # `saae demo` runs the SCADA simulator in process
     # --- notifications ---
     notify_provider: str = "outbox"  # outbox (local page, demo) | real

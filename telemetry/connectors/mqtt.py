@@ -302,7 +302,8 @@ class MqttConnector(BrokerConnector):
         client.max_inflight_messages_set(1000)
         client.max_queued_messages_set(0)
         url = self._configure(client)
-        topics = [(t.pattern, cfg.qos) for t in cfg.topics]
+        share = f"$share/{cfg.share_group}/" if cfg.share_group else ""
+        topics = [(share + t.pattern, cfg.qos) for t in cfg.topics]
         self._callbacks(client, lambda c: c.subscribe(topics))
         client.on_message = self._on_message(sink, manual)
         kwargs: dict[str, Any] = {}
