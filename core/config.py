@@ -38,6 +38,7 @@ class Settings:
     # --- tasks ---
     task_runner: str = "inprocess"  # inprocess | celery (the default, and required, in production)
     broker_url: str = "redis://127.0.0.1:6379/0"
+    task_queue: str = "celery"  # the broker queue of this install (two installs on one broker)
     outbox_interval_seconds: float = 2.0
     job_heartbeat_seconds: float = 10.0  # a running long job records it is alive this often
     job_stale_seconds: float = 120.0  # no heartbeat for this long: the job's worker died
