@@ -65,6 +65,12 @@ class BufferedClient(mqtt.Client):
         sock = super()._create_socket()
         return sock if hasattr(sock, "pending") else BufferedSocket(sock)
 
+    _filtered = False  # a per-topic callback was added (message_callback_add)
+
+    def message_callback_add(self, sub: str, callback: Any) -> None:
+        self._filtered = True
+        super().message_callback_add(sub, callback)
+
     def loop_read(self, max_packets: int = 1) -> MQTTErrorCode:
         """paho reads one packet per select(); the packets already in our buffer are read
         now, without a select() and a pass through paho's loop each."""
@@ -94,7 +100,12 @@ class BufferedClient(mqtt.Client):
         message.dup, message.qos, message.retain = bool(header & 0x08), 1, bool(header & 0x01)
         message.properties, message.info, message.state = _NO_PROPERTIES, None, mqtt.mqtt_ms_invalid
         message.timestamp = mqtt.time_func()
-        self._handle_on_message(message)
+        on_message = self.on_message
+        if self._filtered or on_message is None:  # per-topic callbacks: paho's way
+            self._handle_on_message(message)
+        else:
+            with self._in_callback_mutex:
+                on_message(self, self._userdata, message)
         return MQTTErrorCode.MQTT_ERR_SUCCESS if self._manual_ack else self._send_puback(mid)
 
     def ack_many(self, mids: list[int]) -> None:
