@@ -155,12 +155,14 @@ _JSON = json.JSONDecoder(parse_int=_json_int)
 
 def _decode_json(payload: bytes) -> Any:
     """json.loads(payload) with big integers bounded, through one decoder (json.loads with
-    an option builds a decoder per call); UTF-8 first, then what json.loads detects."""
-    try:
-        text = payload.decode()
-    except UnicodeDecodeError:
-        return json.loads(payload, parse_int=_json_int)
-    return _JSON.decode(text)
+    an option builds a decoder per call). Plain UTF-8 is decoded here; a BOM or the NUL bytes
+    of UTF-16/32 (what json.loads detects in bytes) go to json.loads."""
+    if len(payload) > 1 and payload[0] and payload[1] and not payload.startswith(b"\xef\xbb\xbf"):
+        try:
+            return _JSON.decode(payload.decode("utf-8", "surrogatepass"))
+        except UnicodeDecodeError:
+            pass
+    return json.loads(payload, parse_int=_json_int)
 
 
 def convert(raw: MqttMessage, mapping: TopicMap, rejects: list[Rejected] | None = None,
