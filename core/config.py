@@ -38,6 +38,7 @@ class Settings:
     # --- tasks ---
     task_runner: str = "inprocess"  # inprocess | celery (the default, and required, in production)
     broker_url: str = "redis://127.0.0.1:6379/0"
+    task_queue: str = "celery"  # the broker queue of this install (two installs on one broker)
     outbox_interval_seconds: float = 2.0
     job_heartbeat_seconds: float = 10.0  # a running long job records it is alive this often
     job_stale_seconds: float = 120.0  # no heartbeat for this long: the job's worker died
@@ -72,6 +73,7 @@ class Settings:
     mqtt_url: str = "mqtt://127.0.0.1:1883"
     telemetry_config: str = ""  # path to the connectors TOML; empty = the built-in simulator's
     ingest_buffer_dir: str = ""  # disk buffer for readings while the store is down
+    ingest_instance: str = ""  # several `saae ingest` on one MQTT share_group: 1, 2, ... (README)
     simulator: bool = True  # `saae demo` runs the SCADA simulator in process
     # --- notifications ---
     notify_provider: str = "outbox"  # outbox (local page, demo) | real

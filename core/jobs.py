@@ -109,10 +109,26 @@ def _proc_start(pid: int) -> str:
         return ""
 
 
+def _process_space() -> str:
+    """Which process table this process sees: the boot (Linux boot_id) and the PID namespace.
+    Two containers on one host may share a hostname (host networking, a fixed `hostname:`)
+    but not their processes; "" where Linux does not say."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as f:
+            boot = f.read().strip()[:8]
+        ns = os.readlink("/proc/self/ns/pid").strip("pid:[]")
+    except OSError:
+        return ""
+    return f"{boot}-{ns}"
+
+
 def worker_id() -> str:
+    """`host:pid@start#space`: names one process, and where it can be seen from."""
     pid = os.getpid()
     start = _proc_start(pid)
-    return f"{socket.gethostname()}:{pid}" + (f"@{start}" if start else "")
+    space = _process_space()
+    return (f"{socket.gethostname()}:{pid}" + (f"@{start}" if start else "")
+            + (f"#{space}" if space else ""))
 
 
 class _Heartbeat(threading.Thread):
@@ -256,8 +272,9 @@ def _pid_alive(pid: int) -> bool:
 
 def _dead(job: Job, now: dt.datetime, stale: dt.timedelta) -> bool:
     host, _, proc = (job.worker or "").rpartition(":")
+    proc, _, space = proc.partition("#")
     pid, _, start = proc.partition("@")
-    if host == socket.gethostname() and pid.isdigit():
+    if host == socket.gethostname() and pid.isdigit() and space == _process_space():
         # same machine: the process table answers at once (and a live process whose
         # heartbeat waits on SQLite's write lock is not taken for dead)
         return not _pid_alive(int(pid)) or bool(start and _proc_start(int(pid)) != start)

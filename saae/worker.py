@@ -75,6 +75,7 @@ def make_celery(app: Flask) -> Celery:
     celery = Celery("saae", broker=settings.broker_url)
     celery.conf.update(
         task_acks_late=True,
+        task_default_queue=settings.task_queue,
         worker_prefetch_multiplier=1,
         task_serializer="json",
         accept_content=["json"],

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import logging
 from pathlib import Path
@@ -16,6 +17,7 @@ import click
 from core.config import ConfigError, Settings
 from telemetry.config import ConfigInvalid, load
 from telemetry.connectors.base import quiet_libraries
+from telemetry.ingest.instances import for_instance
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +40,20 @@ def _config(path: str | None, settings: Any) -> Any:
 @click.option("--config", "config_path", default=None,
               help="Arquivo TOML dos conectores (padrão: SAAE_TELEMETRY_CONFIG ou o do simulador).")
 @click.option("--check", is_flag=True, help="Apenas valida o arquivo e sai.")
-def ingest(config_path: str | None, check: bool) -> None:
+@click.option("--instance", default=None,
+              help="Instância entre várias que dividem o MQTT (share_group); padrão: "
+                   "SAAE_INGEST_INSTANCE.")
+def ingest(config_path: str | None, check: bool, instance: str | None) -> None:
     """Coletor de telemetria: OPC UA, Modbus TCP e MQTT para o banco de séries temporais."""
     quiet_libraries()
     settings = _settings()
+    if instance is not None:
+        settings = dataclasses.replace(settings, ingest_instance=instance)
     cfg = _config(config_path, settings)
+    try:
+        for_instance(cfg, settings.ingest_instance)  # refuse a bad name before starting
+    except ConfigInvalid as exc:
+        raise click.ClickException(str(exc)) from exc
     if check:
         for c in cfg.connectors:
             n = len(getattr(c, "nodes", None) or getattr(c, "points", None) or c.topics)

@@ -145,6 +145,9 @@ class MqttConfig:
     # raise Mosquitto's max_queued_messages (default 1000) and max_inflight_messages.
     ack: str = "after_store"
     protocol: str = "5"  # 3.1.1 | 5
+    # MQTT 5 shared subscription ($share/<group>/<pattern>): ingesters of one group split the
+    # messages; each needs its own client_id (`saae ingest --instance N`), see README
+    share_group: str = ""
     keepalive_s: int = 30
     username: str = ""
     password_env: str = ""
@@ -324,6 +327,7 @@ def _mqtt_problems(c: MqttConfig, where: str) -> list[str]:
         (c.ack in ("on_receipt", "after_store"), "ack deve ser on_receipt ou after_store"),
         (c.protocol in ("3.1.1", "5"), "protocol deve ser 3.1.1 ou 5"),
         (bool(c.client_id), "client_id fixo e obrigatório (sessão persistente)"),
+        (not any(ch in c.share_group for ch in "/+#"), "share_group sem /, + nem #"),
     ]
     out = [f"{where}: {msg}" for ok, msg in rules if not ok]
     for i, t in enumerate(c.topics):

@@ -19,8 +19,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -40,8 +39,7 @@ from telemetry.connectors.broker import BrokerConnector, BufferedClient
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class MqttMessage:
+class MqttMessage(NamedTuple):  # a tuple: built once per message, in the hot path
     topic: str
     payload: bytes
     received_at: float  # epoch seconds (arrival time, used when the payload carries none)
@@ -152,6 +150,21 @@ def _json_int(text: str) -> int | float:
     return int(text) if len(text) <= 300 else math.inf
 
 
+_JSON = json.JSONDecoder(parse_int=_json_int)
+
+
+def _decode_json(payload: bytes) -> Any:
+    """json.loads(payload) with big integers bounded, through one decoder (json.loads with
+    an option builds a decoder per call). Plain UTF-8 is decoded here; a BOM or the NUL bytes
+    of UTF-16/32 (what json.loads detects in bytes) go to json.loads."""
+    if len(payload) > 1 and payload[0] and payload[1] and not payload.startswith(b"\xef\xbb\xbf"):
+        try:
+            return _JSON.decode(payload.decode("utf-8", "surrogatepass"))
+        except UnicodeDecodeError:
+            pass
+    return json.loads(payload, parse_int=_json_int)
+
+
 def convert(raw: MqttMessage, mapping: TopicMap, rejects: list[Rejected] | None = None,
             ) -> list[Reading]:
     """Readings of one MQTT message; problems go to `rejects` (never raised)."""
@@ -173,7 +186,7 @@ def convert(raw: MqttMessage, mapping: TopicMap, rejects: list[Rejected] | None 
             return []
         return [Reading(tag, _ts(raw.received_at), v, "good")]
     try:
-        doc = json.loads(raw.payload, parse_int=_json_int)
+        doc = _decode_json(raw.payload)
     except (ValueError, UnicodeDecodeError):
         rej.append(Rejected(src, tag or None, "json_invalido", repr(raw.payload[:60])))
         return []
@@ -314,7 +327,8 @@ class MqttConnector(BrokerConnector):
         client.max_inflight_messages_set(1000)
         client.max_queued_messages_set(0)
         url = self._configure(client)
-        topics = [(t.pattern, cfg.qos) for t in cfg.topics]
+        share = f"$share/{cfg.share_group}/" if cfg.share_group else ""
+        topics = [(share + t.pattern, cfg.qos) for t in cfg.topics]
         self._callbacks(client, lambda c: c.subscribe(topics))
         client.on_message = self._on_message(sink, manual)
         kwargs: dict[str, Any] = {}
@@ -332,8 +346,8 @@ class MqttConnector(BrokerConnector):
         mapping = self.mapping
 
         def on_message(c: Any, _u: Any, msg: Any) -> None:
-            readings = self._convert(msg.topic, lambda rej: convert(
-                MqttMessage(msg.topic, msg.payload, time.time()), mapping, rej))
+            raw = MqttMessage(msg.topic, msg.payload, time.time())
+            readings = self._convert(raw.topic, lambda rej: convert(raw, mapping, rej))
             if readings:
                 self._count(readings)
                 done: Any = None

@@ -35,8 +35,9 @@ class Ingester:
     def __init__(self, config: TelemetryConfig, store: Storage, buffer_dir: str | Path,
                  ranges: dict[str, tuple[float | None, float | None]] | None = None,
                  on_state: Callable[[list[dict[str, Any]]], Any] | None = None,
-                 known_tags: set[str] | None = None) -> None:
+                 known_tags: set[str] | None = None, name: str = "ingester") -> None:
         self.config = config
+        self.name = name  # its health row ("ingester@2" for instance 2 of several)
         self.opts = config.ingest
         self.store = store
         self.ranges = ranges or {}
@@ -102,7 +103,7 @@ class Ingester:
         """Rows for telemetry_connector_state (the health page and API read them)."""
         h = self.health()
         rows = [{
-            "name": "ingester", "kind": "ingester",
+            "name": self.name, "kind": "ingester",
             "state": ("parado" if self._stopping.is_set()
                       else "conectado" if h["store_ok"] else "degradado"),
             "readings_total": h["stored_total"], "rejected_total": h["dead_letter"]["total"],

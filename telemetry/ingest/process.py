@@ -15,6 +15,7 @@ from core.db import session as db_session
 from telemetry import services
 from telemetry.config import TelemetryConfig
 from telemetry.ingest.ingester import Ingester, buffer_dir_for
+from telemetry.ingest.instances import buffer_dir_of, for_instance
 from telemetry.storage import open_storage
 
 log = logging.getLogger(__name__)
@@ -22,6 +23,8 @@ log = logging.getLogger(__name__)
 
 def run_ingester(settings: Any, config: TelemetryConfig) -> None:
     """`saae ingest`: blocks until SIGINT/SIGTERM, then flushes and exits."""
+    instance = settings.ingest_instance
+    config = for_instance(config, instance)
     # no Flask app here: the ingester only needs the database session (not the web stack)
     init_engine(settings.database_url)
     ranges: dict[str, tuple[float | None, float | None]] = {}
@@ -54,8 +57,9 @@ def run_ingester(settings: Any, config: TelemetryConfig) -> None:
         finally:
             db_session.remove()
     store = open_storage(settings, own_engine=True)
-    ing = Ingester(config, store, buffer_dir_for(settings, config.ingest), ranges, on_state,
-                   known_tags=known)
+    ing = Ingester(config, store, buffer_dir_of(buffer_dir_for(settings, config.ingest), instance),
+                   ranges, on_state, known_tags=known,
+                   name=f"ingester@{instance}" if instance else "ingester")
 
     async def main() -> None:
         loop = asyncio.get_running_loop()

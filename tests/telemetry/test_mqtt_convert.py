@@ -50,6 +50,10 @@ def _one(topic, payload):
     ("saae/json/P", b'{"v": 1, "t": 1777636740, "q": 192}', [("P", 1.0, "good", NOW - 60)]),
     ("saae/json/P", b'{"v": 1, "t": 1777636740, "q": "???"}', [("P", 1.0, "uncertain", NOW - 60)]),
     ("saae/nested/N", b'{"data": [{"value": 9}]}', [("N", 9.0, "good", NOW)]),
+    # what json.loads accepts in bytes: a UTF-8 BOM, UTF-16 (as before the one-decoder path)
+    ("saae/nested/N", b'\xef\xbb\xbf{"data": [{"value": 9}]}', [("N", 9.0, "good", NOW)]),
+    ("saae/nested/N", '{"data": [{"value": 9}]}'.encode("utf-16"), [("N", 9.0, "good", NOW)]),
+    ("saae/nested/N", '{"data": [{"value": 9}]}'.encode("utf-16-le"), [("N", 9.0, "good", NOW)]),
     ("gw/lote/eta", b'{"leituras": [{"tag": "A", "valor": 1, "ts": 1777636740},'
                     b' {"tag": "B", "valor": 2, "ts": 1777636800}]}',
      [("A", 1.0, "good", NOW - 60), ("B", 2.0, "good", NOW)]),
