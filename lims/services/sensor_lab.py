@@ -198,8 +198,10 @@ def check_tag(tag: str, quantity: str) -> rule.Disagreement | None:
     r = rule_for(quantity)
     if r is None:
         return None
+    # only results that still count: a corrected or reanalysed value leaves its pair behind
     rows = session.execute(select(SensorPair.lab_value, SensorPair.online_value, SensorPair.point_id)
-                           .where(SensorPair.tag == tag)
+                           .join(Result, Result.id == SensorPair.result_id)
+                           .where(SensorPair.tag == tag, Result.state.in_(list(COUNTED)))
                            .order_by(SensorPair.collected_at.desc(), SensorPair.id.desc())
                            .limit(max(r.pairs, 1) * 3)).all()
     found = rule.persistent_difference([(lab, online) for lab, online, _ in rows],

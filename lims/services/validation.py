@@ -157,6 +157,7 @@ def correct(result_id: int, new_text: str, reason: str, supervisor_id: int, *,
             new.published_at = utcnow()
         session.flush()
         _after_validation(new)
+    sensor_lab.pair_validated([new])  # the corrected value beside the online one (issue 18)
     return new
 
 

@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 
 from tests.portal_publico.live import live_server
+from tests.test_ux_browser import WIDTHS, browser  # noqa: F401  the shared Chromium fixture
 
 pytestmark = pytest.mark.browser
 ART = Path(__file__).resolve().parents[2] / "test-artifacts" / "quality-loop"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-WIDTHS = {"celular": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
 PASSWORD = "Senha-forte-2026!"
 
 
@@ -56,19 +55,8 @@ def live(app):  # type: ignore[no-untyped-def]
         yield srv
 
 
-@pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    ART.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
-        yield b
-        b.close()
-
-
-def _page(browser, live, width: str, username: str | None = None):  # type: ignore[no-untyped-def]
-    ctx = browser.new_context(viewport=WIDTHS[width], locale="pt-BR")
+def _page(chromium, live, width: str, username: str | None = None):  # type: ignore[no-untyped-def]
+    ctx = chromium.new_context(viewport=WIDTHS[width], locale="pt-BR")
     page = ctx.new_page()
     if username:
         page.goto(live.url + "/entrar")
@@ -78,7 +66,8 @@ def _page(browser, live, width: str, username: str | None = None):  # type: igno
     return page
 
 
-def test_point_and_incident_pages(live, browser):
+def test_point_and_incident_pages(live, browser):  # noqa: F811
+    ART.mkdir(parents=True, exist_ok=True)
     point, inc = live.data["point"], live.data["incident"]
     for width in WIDTHS:
         page = _page(browser, live, width, "ql_gestor")

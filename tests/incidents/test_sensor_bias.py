@@ -68,6 +68,11 @@ def test_lab_below_online_chlorine_marks_suspect_and_one_calibration(
 
     pairs = db.scalars(select(SensorPair).where(SensorPair.tag == TAG)).all()
     assert len(pairs) == 10 and {(p.lab_value, p.online_value) for p in pairs} == {(0.6, 0.9)}
+    # a supervisor's correction pairs the new value too (the old pair no longer counts)
+    fixed = validation.correct(r.id, "0,9", "transcrição errada do boletim", sup.id)
+    db.commit()
+    drain(SUBSCRIPTIONS)
+    assert db.scalars(select(SensorPair).where(SensorPair.result_id == fixed.id)).one().lab_value == 0.9
     (wo,) = db.scalars(select(WorkOrder).where(WorkOrder.tag == TAG)).all()
     assert wo.service_code == "MAN-SENSOR" and wo.origin == "calibracao"
     assert "acima do laboratório em 0,30 mg/L" in wo.description
