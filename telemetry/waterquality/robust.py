@@ -16,8 +16,8 @@ What the first detector (telemetry.detection.water_quality) missed, and the answ
   `off_ratio` x threshold, both chosen from labelled history (see `calibrate`);
 - steady drifts (a signal walking away at a constant rate, which a level threshold sees
   only when it is already far out): the trend score of telemetry.waterquality.drift, times
-  `trend_gain`, beside the level score (0 = off; window and gain chosen from labelled
-  history, see `calibrate_drift`).
+  `trend_gain`, beside the level score (0 or no `trend_scale` = off; window, gain and the
+  signals' normal tails chosen from labelled history, see `calibrate_drift`).
 
 Everything here is a pure function of arrays (one row per minute, NaN = no good reading).
 """
@@ -58,7 +58,9 @@ class RobustParams:
     off_ratio: float = 0.7
     trend_window: int = 5  # rows of the drift slope
     trend_gain: float = 0.0  # the drift score counts this many robust deviations (0 = off)
-    trend_scale: Sequence[float] = ()  # per column normal |t| tail; () = estimated on the data
+    # per column normal |t| tail, from labelled history; () = drift off (a window's own tail
+    # would be its largest trend: every trend in it would hide itself)
+    trend_scale: Sequence[float] = ()
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -157,7 +159,7 @@ def scores(values: np.ndarray, p: RobustParams) -> RobustState:
                 run += 1
             else:
                 run = 0 if not active else run
-    if p.trend_gain > 0:
+    if p.trend_gain > 0 and len(p.trend_scale):
         score = np.where(np.isfinite(score),
                          np.fmax(score, p.trend_gain * drift_score(xs, z, floor, p)), np.nan)
     return RobustState(score, z, sc, frozen)
@@ -168,9 +170,7 @@ def drift_score(xs: np.ndarray, z: np.ndarray, floor: np.ndarray,
     """The trend score per row of the (despiked) values: |t| / the normal tail, largest
     over the signals walking away from their reference (see telemetry.waterquality.drift)."""
     t = drift.away(drift.trend_t(xs, p.trend_window, floor), z)
-    scale = (np.asarray(p.trend_scale, dtype=float) if len(p.trend_scale)
-             else drift.scales(t, np.ones(len(t), dtype=bool)))
-    return drift.score(t, scale)
+    return drift.score(t, np.asarray(p.trend_scale, dtype=float))
 
 
 def _nanmedian(w: np.ndarray) -> np.ndarray:
