@@ -30,12 +30,14 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from telemetry.connectors.base import Reading  # noqa: E402
+from telemetry.detection import resolution  # noqa: E402
 from telemetry.models.tags import Tag  # noqa: E402
 from telemetry.monitor import WindowCache, run_detector  # noqa: E402
-from telemetry.detection import resolution  # noqa: E402
-from telemetry.waterquality import drift  # noqa: E402
+from telemetry.waterquality import (
+    drift,  # noqa: E402
+    robust,  # noqa: E402
+)
 from telemetry.waterquality import model as wq_model  # noqa: E402
-from telemetry.waterquality import robust  # noqa: E402
 
 COLS = ["Cl", "pH", "Redox", "Leit", "Trueb", "Cl_2"]
 WINDOW = 1080  # minutes the detector reads (12 h reference + 6 h)
