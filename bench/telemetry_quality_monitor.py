@@ -33,10 +33,7 @@ from telemetry.connectors.base import Reading  # noqa: E402
 from telemetry.detection import resolution  # noqa: E402
 from telemetry.models.tags import Tag  # noqa: E402
 from telemetry.monitor import WindowCache, run_detector  # noqa: E402
-from telemetry.waterquality import (
-    drift,  # noqa: E402
-    robust,  # noqa: E402
-)
+from telemetry.waterquality import drift, robust  # noqa: E402
 from telemetry.waterquality import model as wq_model  # noqa: E402
 
 COLS = ["Cl", "pH", "Redox", "Leit", "Trueb", "Cl_2"]
