@@ -128,9 +128,14 @@ def _fit(f: np.ndarray, y: np.ndarray, rows: np.ndarray, mp: ModelParams) -> Any
 
 
 def _proba(clf: Any, f: np.ndarray) -> np.ndarray:
-    with _one_thread():
-        p = clf.predict_proba(f)[:, 1]
-    return np.where(np.isfinite(f[:, -3]), p, np.nan)
+    """Probability per row; rows without a reference (the window's warm-up, two thirds of
+    what the monitor reads) are NaN and not predicted at all."""
+    ok = np.isfinite(f[:, -3])
+    out = np.full(len(f), np.nan)
+    if ok.any():
+        with _one_thread():
+            out[ok] = clf.predict_proba(f[ok])[:, 1]
+    return out
 
 
 def choose_alarm(prob: np.ndarray, y: np.ndarray, rows: np.ndarray) -> tuple[dict, float]:
