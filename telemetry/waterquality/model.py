@@ -14,6 +14,7 @@ running maximum over 5 and 30 minutes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import re
@@ -108,12 +109,19 @@ def _classifier(mp: ModelParams) -> Any:
         early_stopping=False, random_state=mp.random_state)
 
 
+@functools.cache
+def _controller() -> Any:
+    """The thread pools of the loaded libraries, found once per process (finding them costs
+    ~15 ms, more than scoring a monitor window)."""
+    from threadpoolctl import ThreadpoolController  # why: comes with scikit-learn, loaded with it
+
+    return ThreadpoolController()
+
+
 def _one_thread() -> Any:
     """One OpenMP thread: the monitor shares its cores with the ingester and the web app, and
     on a busy machine OpenMP's spinning threads cost more than they save on these sizes."""
-    from threadpoolctl import threadpool_limits  # why: comes with scikit-learn, loaded with it
-
-    return threadpool_limits(limits=1)
+    return _controller().limit(limits=1)
 
 
 def _fit(f: np.ndarray, y: np.ndarray, rows: np.ndarray, mp: ModelParams) -> Any:
