@@ -15,6 +15,7 @@ import pytest
 
 from telemetry.connectors.base import Reading
 from telemetry.detection import alarm_mask, robust_scores
+from telemetry.detection.registry import validate_config
 from telemetry.waterquality import drift, live, robust, training
 from telemetry.waterquality import evaluation as ev
 from telemetry.waterquality import model as wq
@@ -226,3 +227,28 @@ def test_numpy_alarm_is_the_monitors_persistence_rule():
         kw = {"on": on, "off": on * float(rng.choice([1, 0.7, 0.5])),
               "k_on": int(rng.integers(1, 4)), "k_off": int(rng.integers(1, 5))}
         assert (ev.alarm(s, **kw) == alarm_mask(s, **kw)).all(), kw
+
+
+def test_live_robusto_runs_the_drift_score_from_the_tag_config():
+    x, y = _ramps(1600)
+    names = ["CL", "PH", "TURB"]
+    t0 = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    series = {name: [Reading(name, t0 + dt.timedelta(minutes=i), float(x[i, j]))
+                     for i in range(len(y))] for j, name in enumerate(names)}
+    scale = drift.scales(drift.trend_t(x, 8, np.array([0.01] * 3)), ~y)
+    cfg = {"method": "robusto", "threshold": 15, "k_on": 1, "k_off": 1, "off_ratio": 1.0,
+           "trend_gain": 15.0, "trend_window": 8,
+           "trend_scale": {n: float(scale[j]) for j, n in enumerate(names)},
+           "min_scale": dict.fromkeys(names, 0.01)}
+    assert validate_config({"qualidade": cfg}) == {}
+    assert validate_config({"qualidade": {**cfg, "trend_scale": 3}}) == {
+        "qualidade": ["trend_scale deve ser {tag: número}."]}
+    end = t0 + dt.timedelta(minutes=len(y))
+    kw = {k: v for k, v in cfg.items() if k != "method"}
+    found = live.detect(series, start=t0, end=end, method="robusto", baseline_s=BASE * 60, **kw)
+    level = live.detect(series, start=t0, end=end, method="robusto", baseline_s=BASE * 60,
+                        **{**kw, "trend_gain": 0.0})
+    def delays(fs):
+        starts = [int((f.start - t0).total_seconds() // 60) for f in fs]
+        return [min((s - a for s in starts if a <= s < b), default=99) for a, b in ev.events(y)]
+    assert max(delays(found)) <= 7 < min(delays(level))
