@@ -18,8 +18,10 @@ Methods (telemetry.detection / telemetry.waterquality):
 - robusto: the frozen reference (minutes above 6 robust deviations stay out of it, with
   hysteresis), the scale held within 3x the sensor's long-run scale (estimated on the
   training folds), the combined score (root of the sum of squared z, capped), a 3-minute
-  running median on turbidity, and the clear-down (k_off, off ratio) chosen on the
-  training folds beside the threshold and k_on;
+  running median on turbidity, the drift score (telemetry.waterquality.drift: the
+  t-statistic of the 5- or 10-minute slope against each signal's normal tail, estimated
+  on the training folds' normal minutes) with its window and gain, and the clear-down
+  (k_off, off ratio) chosen on the training folds beside the threshold and k_on;
 - modelo: histogram gradient boosting over the robust scores and short differences,
   its alarm threshold and persistence chosen by an inner blocked CV (4 blocks) inside the
   training folds, then fitted on all of them.
@@ -109,10 +111,11 @@ def robust_fold(x: np.ndarray, y: np.ndarray, train: np.ndarray,
                 held: slice) -> tuple[np.ndarray, dict]:
     base = robust.RobustParams(spike=SPIKE)
     p = wq_model.prepare_robust(x, train, base)
-    s = robust.scores(x, p).score
-    q, f = robust.calibrate(s, y, train, p)
+    q, f = robust.calibrate_drift(x, y, train, p)
+    s = robust.scores(x, q).score
     return robust.flags(s, q)[held], {"limiar": q.threshold, "k_on": q.k_on, "k_off": q.k_off,
-                                      "off": q.off_ratio, "F1_treino": f}
+                                      "off": q.off_ratio, "tendencia": q.trend_gain,
+                                      "janela": q.trend_window, "F1_treino": f}
 
 
 def model_fold(x: np.ndarray, y: np.ndarray, train: np.ndarray,
@@ -123,7 +126,8 @@ def model_fold(x: np.ndarray, y: np.ndarray, train: np.ndarray,
 
 
 METHODS = {"indice": ("ANTES: detector atual (indice, maior |z|)", old_fold),
-           "robusto": ("robusto (referencia congelada, escala limitada, escore combinado)",
+           "robusto": ("robusto (referencia congelada, escala limitada, escore combinado, "
+                       "deriva)",
                        robust_fold),
            "modelo": ("modelo supervisionado (HistGradientBoosting)", model_fold)}
 

@@ -30,10 +30,11 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from telemetry.connectors.base import Reading  # noqa: E402
+from telemetry.detection import resolution  # noqa: E402
 from telemetry.models.tags import Tag  # noqa: E402
 from telemetry.monitor import WindowCache, run_detector  # noqa: E402
+from telemetry.waterquality import drift, robust  # noqa: E402
 from telemetry.waterquality import model as wq_model  # noqa: E402
-from telemetry.waterquality import robust  # noqa: E402
 
 COLS = ["Cl", "pH", "Redox", "Leit", "Trueb", "Cl_2"]
 WINDOW = 1080  # minutes the detector reads (12 h reference + 6 h)
@@ -94,11 +95,19 @@ def main(argv: list[str] | None = None) -> None:
                           for i, v in enumerate(x[off:off + WINDOW, j]) if v == v]
         plants.append(names)
     store = MemoryStore(data)
+    xs = robust.despike(x[:40_000], [1, 1, 1, 1, 3, 1])
+    t = drift.trend_t(xs, 5, resolution(xs))
+    tail = drift.scales(t, ~y[:40_000])
+    tails = {name: float(tail[j]) for p in plants for j, name in enumerate(p)}
     tags = sum(len(p) for p in plants)
     print(f"{args.plantas} ETAs x {len(COLS)} tags = {tags} tags de qualidade, janela de "
           f"{WINDOW} min")
     for method in ("indice", "robusto", "modelo"):
         params = {"method": method, "baseline_s": 720 * 60}
+        if method == "robusto":
+            # as bench/telemetry_detection.py chooses it: the drift score on, with each
+            # signal's normal tail from the model's training minutes
+            params.update(trend_gain=20.0, trend_window=5, trend_scale=tails)
         if method == "modelo":
             params["model_dir"] = str(model_dir)
         for label, hosts in (("uma vez por ETA", [p[0] for p in plants]),

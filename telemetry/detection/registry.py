@@ -76,7 +76,8 @@ PARAMS: dict[str, frozenset[str]] = {
                             "k_off", "min_scale", "combine", "severity",
                             # telemetry.waterquality.live: method robusto | modelo
                             "method", "model_version", "long_scale", "spike", "freeze",
-                            "max_freeze", "band", "cap", "off_ratio"}),
+                            "max_freeze", "band", "cap", "off_ratio", "trend_window",
+                            "trend_gain", "trend_scale"}),
     "parada_eta": frozenset({"below", "on_delay_s", "off_delay_s"}),
 }
 
@@ -160,6 +161,7 @@ def _check_bool(_key: str, value: Any) -> str | None:
 _CHECKS: dict[str, Callable[[str, Any], str | None]] = {
     "severity": _check_severity, "tags": _check_tags, "min_scale": _check_per_tag,
     "long_scale": _check_per_tag, "spike": _check_per_tag, "method": _check_method,
+    "trend_scale": _check_per_tag,
     "tz": _check_tz, "combine": _check_combine, "bad_counts": _check_bool,
 }
 

@@ -32,7 +32,8 @@ from telemetry.waterquality import model as wq_model
 from telemetry.waterquality import robust
 
 METHODS = ("indice", "robusto", "modelo")
-ROBUST_KEYS = ("freeze", "max_freeze", "band", "cap", "k_off", "off_ratio")
+ROBUST_KEYS = ("freeze", "max_freeze", "band", "cap", "k_off", "off_ratio", "trend_window",
+               "trend_gain")
 _models: dict[tuple[str, int | None], tuple[float, wq_model.Trained]] = {}
 _models_lock = threading.Lock()
 
@@ -65,7 +66,8 @@ def detect(series: Mapping[str, Sequence[ReadingLike]], *, start: dt.datetime, e
            severity: str = "media", model_dir: str | None = None,
            model_version: int | None = None, long_scale: Mapping[str, float] | None = None,
            min_scale: Mapping[str, float] | None = None,
-           spike: Mapping[str, int] | None = None, **kw: Any) -> list[Finding]:
+           spike: Mapping[str, int] | None = None,
+           trend_scale: Mapping[str, float] | None = None, **kw: Any) -> list[Finding]:
     """Water-quality events over several tags by `method` (see the module docstring)."""
     if method == "indice":
         extra = {k: v for k, v in kw.items() if k in ("refresh_s", "k_off", "combine")}
@@ -81,6 +83,7 @@ def detect(series: Mapping[str, Sequence[ReadingLike]], *, start: dt.datetime, e
         params = robust.RobustParams(
             baseline=base_rows, spike=[int((spike or {}).get(n, 1)) for n in names],
             long_scale=_per_tag(long_scale, names), min_scale=_per_tag(min_scale, names),
+            trend_scale=_per_tag(trend_scale, names),
             threshold=8.0 if threshold is None else float(threshold),
             k_on=2 if k_on is None else int(k_on),
             **{k: kw[k] for k in ROBUST_KEYS if k in kw})

@@ -14,6 +14,7 @@ running maximum over 5 and 30 minutes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import re
@@ -108,12 +109,19 @@ def _classifier(mp: ModelParams) -> Any:
         early_stopping=False, random_state=mp.random_state)
 
 
+@functools.cache
+def _controller() -> Any:
+    """The thread pools of the loaded libraries, found once per process (finding them costs
+    ~15 ms, more than scoring a monitor window)."""
+    from threadpoolctl import ThreadpoolController  # why: comes with scikit-learn, loaded with it
+
+    return ThreadpoolController()
+
+
 def _one_thread() -> Any:
     """One OpenMP thread: the monitor shares its cores with the ingester and the web app, and
     on a busy machine OpenMP's spinning threads cost more than they save on these sizes."""
-    from threadpoolctl import threadpool_limits  # why: comes with scikit-learn, loaded with it
-
-    return threadpool_limits(limits=1)
+    return _controller().limit(limits=1)
 
 
 def _fit(f: np.ndarray, y: np.ndarray, rows: np.ndarray, mp: ModelParams) -> Any:
@@ -128,9 +136,14 @@ def _fit(f: np.ndarray, y: np.ndarray, rows: np.ndarray, mp: ModelParams) -> Any
 
 
 def _proba(clf: Any, f: np.ndarray) -> np.ndarray:
-    with _one_thread():
-        p = clf.predict_proba(f)[:, 1]
-    return np.where(np.isfinite(f[:, -3]), p, np.nan)
+    """Probability per row; rows without a reference (the window's warm-up, two thirds of
+    what the monitor reads) are NaN and not predicted at all."""
+    ok = np.isfinite(f[:, -3])
+    out = np.full(len(f), np.nan)
+    if ok.any():
+        with _one_thread():
+            out[ok] = clf.predict_proba(f[ok])[:, 1]
+    return out
 
 
 def choose_alarm(prob: np.ndarray, y: np.ndarray, rows: np.ndarray) -> tuple[dict, float]:

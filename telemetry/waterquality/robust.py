@@ -13,7 +13,11 @@ What the first detector (telemetry.detection.water_quality) missed, and the answ
   one broken sensor cannot carry the sum alone) beside the largest single |z|;
 - one-minute turbidity spikes: a causal running median of `spike` minutes per signal;
 - alarms that ran on after an event: the alarm clears after `k_off` minutes under
-  `off_ratio` x threshold, both chosen from labelled history (see `calibrate`).
+  `off_ratio` x threshold, both chosen from labelled history (see `calibrate`);
+- steady drifts (a signal walking away at a constant rate, which a level threshold sees
+  only when it is already far out): the trend score of telemetry.waterquality.drift, times
+  `trend_gain`, beside the level score (0 or no `trend_scale` = off; window, gain and the
+  signals' normal tails chosen from labelled history, see `calibrate_drift`).
 
 Everything here is a pure function of arrays (one row per minute, NaN = no good reading).
 """
@@ -27,6 +31,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from telemetry.detection import resolution
+from telemetry.waterquality import drift
 from telemetry.waterquality.evaluation import alarm as ev_alarm
 from telemetry.waterquality.evaluation import score as score_flags
 
@@ -51,10 +56,15 @@ class RobustParams:
     k_on: int = 2
     k_off: int = 3
     off_ratio: float = 0.7
+    trend_window: int = 5  # rows of the drift slope
+    trend_gain: float = 0.0  # the drift score counts this many robust deviations (0 = off)
+    # per column normal |t| tail, from labelled history; () = drift off (a window's own tail
+    # would be its largest trend: every trend in it would hide itself)
+    trend_scale: Sequence[float] = ()
 
     def to_json(self) -> dict:
         d = asdict(self)
-        for key in ("spike", "long_scale", "min_scale"):
+        for key in ("spike", "long_scale", "min_scale", "trend_scale"):
             d[key] = [float(v) if key != "spike" else int(v) for v in d[key]]
         return d
 
@@ -149,7 +159,18 @@ def scores(values: np.ndarray, p: RobustParams) -> RobustState:
                 run += 1
             else:
                 run = 0 if not active else run
+    if p.trend_gain > 0 and len(p.trend_scale):
+        score = np.where(np.isfinite(score),
+                         np.fmax(score, p.trend_gain * drift_score(xs, z, floor, p)), np.nan)
     return RobustState(score, z, sc, frozen)
+
+
+def drift_score(xs: np.ndarray, z: np.ndarray, floor: np.ndarray,
+                p: RobustParams) -> np.ndarray:
+    """The trend score per row of the (despiked) values: |t| / the normal tail, largest
+    over the signals walking away from their reference (see telemetry.waterquality.drift)."""
+    t = drift.away(drift.trend_t(xs, p.trend_window, floor), z)
+    return drift.score(t, np.asarray(p.trend_scale, dtype=float))
 
 
 def _nanmedian(w: np.ndarray) -> np.ndarray:
@@ -203,4 +224,35 @@ def calibrate(score: np.ndarray, y: np.ndarray, rows: np.ndarray,
                     f = score_flags(flags(score, q)[rows], y[rows]).f1
                     if f > best[1]:
                         best = (q, f)
+    return best
+
+
+TREND_WINDOWS = (5, 10)
+TREND_GAINS = (0.0, 10.0, 20.0, 30.0)
+
+
+def calibrate_drift(values: np.ndarray, y: np.ndarray, rows: np.ndarray,
+                    p: RobustParams) -> tuple[RobustParams, float]:
+    """(params, F1) best on the `rows` mask over the drift window and gain (each with its
+    threshold and clear-down from `calibrate`). The level score is computed once; the trend
+    scales come from the normal (unlabelled) minutes of `rows` only."""
+    x = np.asarray(values, dtype=float)
+    y = np.asarray(y, dtype=bool)
+    state = scores(x, RobustParams(**{**p.__dict__, "trend_gain": 0.0}))
+    level = state.score
+    xs = despike(x, list(p.spike) or [1] * x.shape[1])
+    floor = np.maximum(np.asarray(p.min_scale, dtype=float) if len(p.min_scale)
+                       else resolution(xs), 1e-9)
+    best = calibrate(level, y, rows, RobustParams(**{**p.__dict__, "trend_gain": 0.0}))
+    for window in TREND_WINDOWS:
+        t = drift.away(drift.trend_t(xs, window, floor), state.z)
+        scale = drift.scales(t, rows & ~y)
+        trend = drift.score(t, scale)
+        for gain in TREND_GAINS[1:]:
+            s = np.where(np.isfinite(level), np.fmax(level, gain * trend), np.nan)
+            q = RobustParams(**{**p.__dict__, "trend_window": window, "trend_gain": gain,
+                                "trend_scale": [float(v) for v in scale]})
+            cand = calibrate(s, y, rows, q)
+            if cand[1] > best[1]:
+                best = cand
     return best

@@ -15,8 +15,9 @@ import pytest
 
 from telemetry.connectors.base import Reading
 from telemetry.detection import alarm_mask, robust_scores
+from telemetry.detection.registry import validate_config
+from telemetry.waterquality import drift, live, robust, training
 from telemetry.waterquality import evaluation as ev
-from telemetry.waterquality import live, robust, training
 from telemetry.waterquality import model as wq
 
 BASE = 120  # rows of reference in these tests (12 h in production)
@@ -98,6 +99,60 @@ def test_calibrate_chooses_on_the_rows_given():
     assert ev.score(robust.flags(s, q)[1000:], y[1000:]).f1 > 0.8
 
 
+def _ramps(n: int = 4000) -> tuple[np.ndarray, np.ndarray]:
+    """pH climbing steadily (0.01 a minute, 1 sigma) for 25 minutes, then back: the GECCO
+    file's fourth-block events in miniature."""
+    x = _plant(n, seed=5)
+    y = np.zeros(n, dtype=bool)
+    for a in range(400, n - 100, 400):
+        x[a:a + 25, 1] += 0.01 * np.arange(1, 26)
+        y[a:a + 25] = True
+    return x, y
+
+
+def test_drift_score_finds_a_steady_walk_early():
+    x, y = _ramps()
+    floor = np.array([0.01] * 3)  # the sensors' resolution (here: their noise)
+    t = drift.trend_t(x, 8, floor)
+    # the t-statistic is the least-squares slope over its standard error
+    k = 1000 + 410
+    tau = np.arange(8)
+    seg = x[k - 7:k + 1, 1]
+    b, a = np.polyfit(tau, seg, 1)
+    sd = max(np.sqrt(((seg - (a + b * tau)) ** 2).sum() / 6), 0.01)
+    assert t[k, 1] == pytest.approx(b * np.sqrt(((tau - 3.5) ** 2).sum()) / sd)
+    assert np.isnan(t[:7]).all()
+    scale = drift.scales(t, ~y)
+    assert (drift.score(t, scale)[~y] > 1).mean() < 0.001  # the normal tail, by construction
+    # the level score alone sees each walk late; with the drift score, a few minutes in
+    p = robust.RobustParams(baseline=BASE, min_scale=[0.01] * 3, k_on=1, k_off=1,
+                            off_ratio=1.0, threshold=15.0)
+    level = robust.flags(robust.scores(x, p).score, p)
+    q = robust.RobustParams(**{**p.__dict__, "trend_gain": 15.0, "trend_window": 8,
+                               "trend_scale": [float(v) for v in scale]})
+    both = robust.flags(robust.scores(x, q).score, q)
+    for a, b in ev.events(y):
+        assert np.argmax(level[a:b]) > 10 or not level[a:b].any()
+        assert both[a:b].any() and np.argmax(both[a:b]) <= 7
+    assert (both & ~y).sum() <= (level & ~y).sum() + 5 * len(ev.events(y))
+
+
+def test_calibrate_drift_chooses_window_and_gain_on_the_rows_given():
+    x, y = _ramps()
+    rows = np.zeros(len(y), dtype=bool)
+    rows[:2800] = True
+    p = robust.RobustParams(baseline=BASE, min_scale=[0.01] * 3)
+    q, f1 = robust.calibrate_drift(x, y, rows, p)
+    _level, f_level = robust.calibrate(robust.scores(x, p).score, y, rows, p)
+    assert f1 >= f_level  # "no drift score" is one of the candidates
+    # the chosen params score the rows as the calibration saw them (the detector the
+    # monitor runs is the one that was chosen), and survive the tag's JSON
+    again = robust.flags(robust.scores(x, q).score, q)
+    assert ev.score(again[rows], y[rows]).f1 == pytest.approx(f1)
+    assert robust.RobustParams(**q.to_json()).to_json() == q.to_json()
+    assert ev.score(again[2800:], y[2800:]).f1 > 0.7
+
+
 def _labelled(n: int = 4000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     x = _plant(n, seed)
@@ -172,3 +227,28 @@ def test_numpy_alarm_is_the_monitors_persistence_rule():
         kw = {"on": on, "off": on * float(rng.choice([1, 0.7, 0.5])),
               "k_on": int(rng.integers(1, 4)), "k_off": int(rng.integers(1, 5))}
         assert (ev.alarm(s, **kw) == alarm_mask(s, **kw)).all(), kw
+
+
+def test_live_robusto_runs_the_drift_score_from_the_tag_config():
+    x, y = _ramps(1600)
+    names = ["CL", "PH", "TURB"]
+    t0 = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    series = {name: [Reading(name, t0 + dt.timedelta(minutes=i), float(x[i, j]))
+                     for i in range(len(y))] for j, name in enumerate(names)}
+    scale = drift.scales(drift.trend_t(x, 8, np.array([0.01] * 3)), ~y)
+    cfg = {"method": "robusto", "threshold": 15, "k_on": 1, "k_off": 1, "off_ratio": 1.0,
+           "trend_gain": 15.0, "trend_window": 8,
+           "trend_scale": {n: float(scale[j]) for j, n in enumerate(names)},
+           "min_scale": dict.fromkeys(names, 0.01)}
+    assert validate_config({"qualidade": cfg}) == {}
+    assert validate_config({"qualidade": {**cfg, "trend_scale": 3}}) == {
+        "qualidade": ["trend_scale deve ser {tag: número}."]}
+    end = t0 + dt.timedelta(minutes=len(y))
+    kw = {k: v for k, v in cfg.items() if k != "method"}
+    found = live.detect(series, start=t0, end=end, method="robusto", baseline_s=BASE * 60, **kw)
+    level = live.detect(series, start=t0, end=end, method="robusto", baseline_s=BASE * 60,
+                        **{**kw, "trend_gain": 0.0})
+    def delays(fs):
+        starts = [int((f.start - t0).total_seconds() // 60) for f in fs]
+        return [min((s - a for s in starts if a <= s < b), default=99) for a, b in ev.events(y)]
+    assert max(delays(found)) <= 7 < min(delays(level))
