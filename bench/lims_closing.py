@@ -12,6 +12,12 @@ times, for the last month: the pre-closing report, close_month (report + stored 
 lock + MonthClosed + auto-publication of the month), quality_summary of the CLOSED month (the
 invoice / portal call, read from the stored rows; target < 5 ms median) and of an OPEN month
 (computed live), and published_results. Prints the figures and drops the database.
+
+The closed month's results belong to real VALIDADA samples (one sample per result, the worst
+case for the sample transitions), so auto-publication moves results and samples and writes
+their audit rows as in production. close_month is split into the report (scope_report) and
+the rest (stored rows, lock, publication, audit), each with its SQL statement count
+(target, issue 17: the rest < 150 ms with 2,056 results).
 """
 
 from __future__ import annotations
@@ -115,6 +121,7 @@ def run(app, args: argparse.Namespace) -> None:  # type: ignore[no-untyped-def]
                                 outside_plausible_confirmed=False, nonconformity_notified=False))
                 session.execute(insert(Result), rows)
         session.commit()
+        _samples_for(session, months[0], args.systems)
         load_s = time.perf_counter() - t0
         total = session.scalar(select(func.count()).select_from(Result))
         print(f"loaded {total:,} validated results ({args.systems} systems x 12 months) "
@@ -132,10 +139,13 @@ def run(app, args: argparse.Namespace) -> None:  # type: ignore[no-untyped-def]
             t = time.perf_counter()
             closing.pre_closing(1, y, m, **kw)
             timings["pre_closing"].append(time.perf_counter() - t)
+        split = _Split(session.get_bind(), closing)
         for system_id in range(1, args.systems + 1):
             t = time.perf_counter()
-            closing.close_month(system_id, y, m, user_id=None, auto_publish=True, **kw)
+            with split:
+                closing.close_month(system_id, y, m, user_id=None, auto_publish=True, **kw)
             timings["close_month"].append(time.perf_counter() - t)
+        split.print()
         oy, om = months[1]  # an earlier month left open: computed live
         for _rep in range(50):
             t = time.perf_counter()
@@ -171,6 +181,91 @@ def run(app, args: argparse.Namespace) -> None:  # type: ignore[no-untyped-def]
         print(f"targets: close_month < 10 s: {max(timings['close_month']):.2f} s; "
               "quality_summary of a closed month < 5 ms median: "
               f"{statistics.median(timings['quality_summary closed']) * 1000:.2f} ms")
+
+
+def _samples_for(session, month: tuple[int, int], systems: int) -> None:  # type: ignore[no-untyped-def]
+    """One VALIDADA lims_sample per result of the closed month (and the points they need)."""
+    from sqlalchemy import insert, select
+
+    from core.db import utcnow
+    from lims.models.registry import CollectionPoint
+    from lims.models.results import Result
+    from lims.models.samples import Sample
+
+    y, m = month
+    now = utcnow()
+    for system_id in range(1, systems + 1):
+        session.execute(insert(CollectionPoint), [dict(
+            id=system_id * 100 + k, code=f"P{system_id}-{k}", name="Ponto", system_id=system_id,
+            kind="saida_tratamento" if k == 99 else "rede", photos=[], active=True,
+            created_at=now, updated_at=now) for k in (*range(12), 99)])
+    rows = session.execute(select(Result.sample_id, Result.sample_code, Result.point_id,
+                                  Result.system_id, Result.collected_on, Result.collected_at)
+                           .where(Result.collected_on >= dt.date(y, m, 1),
+                                  Result.collected_on < dt.date(y + (m == 12), m % 12 + 1, 1))).all()
+    session.execute(insert(Sample), [dict(
+        id=r.sample_id, code=r.sample_code, state="VALIDADA", point_id=r.point_id,
+        system_id=r.system_id, scheduled_for=r.collected_on, slot=0, is_recoleta=False,
+        collected_at=r.collected_at, field_readings={}, reprogram_count=0,
+        created_at=now, updated_at=now) for r in rows])
+    session.commit()
+
+
+class _Split:
+    """close_month split into the report (scope_report) and the rest: time and statements."""
+
+    def __init__(self, engine, closing) -> None:  # type: ignore[no-untyped-def]
+        self.engine, self.closing, self.original = engine, closing, closing.scope_report
+        self.in_report = False
+        self.figures: list[dict[str, float]] = []
+        self.slowest: dict[str, float] = {}
+
+    def _count(self, _conn, _cursor, statement, *_a, **_k) -> None:  # type: ignore[no-untyped-def]
+        self.cur["report_sql" if self.in_report else "rest_sql"] += 1
+        self.t_stmt = (statement, time.perf_counter())
+
+    def _done(self, *_a, **_k) -> None:  # type: ignore[no-untyped-def]
+        statement, t = self.t_stmt
+        if not self.in_report:
+            key = " ".join(statement.split())[:70]
+            self.slowest[key] = self.slowest.get(key, 0.0) + time.perf_counter() - t
+
+    def _report(self, *a, **k):  # type: ignore[no-untyped-def]
+        self.in_report = True
+        t = time.perf_counter()
+        try:
+            return self.original(*a, **k)
+        finally:
+            self.cur["report_s"] += time.perf_counter() - t
+            self.in_report = False
+
+    def __enter__(self) -> None:
+        from sqlalchemy import event
+
+        self.cur = {"report_s": 0.0, "report_sql": 0, "rest_sql": 0, "t0": time.perf_counter()}
+        self.closing.scope_report = self._report
+        event.listen(self.engine, "before_cursor_execute", self._count)
+        event.listen(self.engine, "after_cursor_execute", self._done)
+
+    def __exit__(self, *exc) -> None:  # type: ignore[no-untyped-def]
+        from sqlalchemy import event
+
+        event.remove(self.engine, "before_cursor_execute", self._count)
+        event.remove(self.engine, "after_cursor_execute", self._done)
+        self.closing.scope_report = self.original
+        self.cur["total_s"] = time.perf_counter() - self.cur.pop("t0")
+        self.figures.append(self.cur)
+
+    def print(self) -> None:
+        for i, f in enumerate(self.figures, 1):
+            rest = f["total_s"] - f["report_s"]
+            print(f"close_month system {i}: total {f['total_s'] * 1000:7.1f} ms = report "
+                  f"{f['report_s'] * 1000:7.1f} ms ({f['report_sql']} SQL) + rest "
+                  f"{rest * 1000:7.1f} ms ({f['rest_sql']} SQL; target < 150 ms)")
+        top = sorted(self.slowest.items(), key=lambda kv: -kv[1])[:6]
+        print("  the rest's slowest statements (all systems, time in the driver):")
+        for stmt, secs in top:
+            print(f"  {secs * 1000:8.1f} ms  {stmt}")
 
 
 if __name__ == "__main__":
