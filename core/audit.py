@@ -195,11 +195,20 @@ def record_updates(model: type[Any], changes: dict[int, dict[str, tuple[Any, Any
     the same content the flush hook writes for the same change made row by row (unchanged
     fields left out, values made plain). Records with the same changes are written by one
     INSERT ... SELECT over their ids."""
-    groups: dict[str, tuple[dict[str, list[Any]], list[int]]] = {}
+    groups: dict[Any, tuple[dict[str, list[Any]], list[int]]] = {}
     for row_id, fields in changes.items():
-        plain = {k: [_plain(old), _plain(new)] for k, (old, new) in fields.items() if old != new}
-        if plain:
-            groups.setdefault(json.dumps(plain, sort_keys=True), (plain, []))[1].append(row_id)
+        same = tuple((k, old, new) for k, (old, new) in fields.items() if old != new)
+        if not same:
+            continue
+        try:  # the raw values as the key: no conversion per record (thousands of them)
+            group = groups.get(same)
+        except TypeError:  # unhashable values (a JSON column): their plain form is the key
+            same = json.dumps([[k, _plain(old), _plain(new)] for k, old, new in same])
+            group = groups.get(same)
+        if group is None:
+            group = groups[same] = ({k: [_plain(old), _plain(new)]
+                                     for k, (old, new) in fields.items() if old != new}, [])
+        group[1].append(row_id)
     actor, reason, now = _actor.get(), _reason.get(), utcnow()
     log, pk = AuditLog.__table__.c, model.__table__.c.id
     for plain, ids in groups.values():
