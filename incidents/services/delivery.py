@@ -55,12 +55,24 @@ def _claim(notice_id: int | None, batch: int) -> list[int]:
         return sorted(claimed)
 
 
-def dispatch(notice_id: int | None = None, *, batch: int = 100, max_messages: int | None = None) -> int:
+# messages per batch: a sender that dies leaves its batch 'enviando'. When every configured
+# provider can say what it did with a key (`lookup`), the batch is settled on resume without a
+# second send, so it may be large; otherwise its messages become 'incerto' (a person checks),
+# so it stays small.
+BATCH_SETTLED_BY_LOOKUP = 500
+BATCH = 100
+
+
+def dispatch(notice_id: int | None = None, *, batch: int | None = None,
+             max_messages: int | None = None) -> int:
     """Send what is due (of one notice, or all); returns how many sends were attempted.
     Per batch: one claim (committed before any send), the sends (in one call where the
     provider takes many), one transaction recording them with one evidence-chain append per
     incident."""
     configured = channels_for(settings())
+    if batch is None:
+        batch = (BATCH_SETTLED_BY_LOOKUP if configured and all(
+            hasattr(c, "lookup") for c in configured.values()) else BATCH)
     if notice_id is not None and jobs.resuming():
         settle_orphans(notice_id, configured)
     total = None
