@@ -189,6 +189,13 @@ def _write(session: Session, rows: list[tuple[str, str, str, dict[str, Any]]]) -
     )
 
 
+def _key(value: Any) -> tuple[Any, ...]:
+    """A value as a grouping key that tells apart what plains differently although equal
+    (True and 1, one instant in two time zones)."""
+    offset = value.utcoffset() if isinstance(value, dt.datetime) else None
+    return (type(value), value, offset)
+
+
 def record_updates(model: type[Any], changes: dict[int, dict[str, tuple[Any, Any]]]) -> None:
     """Audit rows for an UPDATE made by a set-based statement, which the flush hook does not
     see: one row per record ({id: {field: (old, new)}}) with the actor and reason in force and
@@ -197,13 +204,14 @@ def record_updates(model: type[Any], changes: dict[int, dict[str, tuple[Any, Any
     INSERT ... SELECT over their ids."""
     groups: dict[Any, tuple[dict[str, list[Any]], list[int]]] = {}
     for row_id, fields in changes.items():
-        same = tuple((k, old, new) for k, (old, new) in fields.items() if old != new)
+        same = tuple((k, _key(old), _key(new)) for k, (old, new) in fields.items() if old != new)
         if not same:
             continue
         try:  # the raw values as the key: no conversion per record (thousands of them)
             group = groups.get(same)
         except TypeError:  # unhashable values (a JSON column): their plain form is the key
-            same = json.dumps([[k, _plain(old), _plain(new)] for k, old, new in same])
+            same = json.dumps([[k, _plain(old), _plain(new)]
+                               for k, (old, new) in fields.items() if old != new])
             group = groups.get(same)
         if group is None:
             group = groups[same] = ({k: [_plain(old), _plain(new)]
