@@ -11,16 +11,17 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import enum
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import Index, String, event, insert, inspect, select
+from sqlalchemy import Index, String, cast, event, insert, inspect, literal, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from core.db import Base, utcnow
+from core.db import Base, chunks, ids_in, utcnow
 from core.db import session as db_session
 
 
@@ -158,6 +159,13 @@ def _record(session: Session, _ctx: Any) -> None:
         if isinstance(obj, Audited):
             changes = {k: [_plain(getattr(obj, k)), None] for k in _columns(obj)}
             rows.append(("delete", obj, changes))
+    _write(session, [(action, obj.__tablename__, _row_id(obj), changes)
+                     for action, obj, changes in rows])
+
+
+def _write(session: Session, rows: list[tuple[str, str, str, dict[str, Any]]]) -> None:
+    """One executemany INSERT of audit rows (action, model, row id, changes), all with the
+    actor and reason in force and one time."""
     if not rows:
         return
     actor = _actor.get()
@@ -171,14 +179,56 @@ def _record(session: Session, _ctx: Any) -> None:
                 "user_id": actor.user_id,
                 "username": actor.username,
                 "action": action,
-                "model": obj.__tablename__,
-                "row_id": _row_id(obj),
+                "model": model,
+                "row_id": row_id,
                 "changes": changes,
                 "reason": reason,
             }
-            for action, obj, changes in rows
+            for action, model, row_id, changes in rows
         ],
     )
+
+
+def _key(value: Any) -> tuple[Any, ...]:
+    """A value as a grouping key that tells apart what plains differently although equal
+    (True and 1, one instant in two time zones)."""
+    offset = value.utcoffset() if isinstance(value, dt.datetime) else None
+    return (type(value), value, offset)
+
+
+def record_updates(model: type[Any], changes: dict[int, dict[str, tuple[Any, Any]]]) -> None:
+    """Audit rows for an UPDATE made by a set-based statement, which the flush hook does not
+    see: one row per record ({id: {field: (old, new)}}) with the actor and reason in force and
+    the same content the flush hook writes for the same change made row by row (unchanged
+    fields left out, values made plain). Records with the same changes are written by one
+    INSERT ... SELECT over their ids."""
+    groups: dict[Any, tuple[dict[str, list[Any]], list[int]]] = {}
+    for row_id, fields in changes.items():
+        same = tuple((k, _key(old), _key(new)) for k, (old, new) in fields.items() if old != new)
+        if not same:
+            continue
+        try:  # the raw values as the key: no conversion per record (thousands of them)
+            group = groups.get(same)
+        except TypeError:  # unhashable values (a JSON column): their plain form is the key
+            same = json.dumps([[k, _plain(old), _plain(new)]
+                               for k, (old, new) in fields.items() if old != new])
+            group = groups.get(same)
+        if group is None:
+            group = groups[same] = ({k: [_plain(old), _plain(new)]
+                                     for k, (old, new) in fields.items() if old != new}, [])
+        group[1].append(row_id)
+    actor, reason, now = _actor.get(), _reason.get(), utcnow()
+    log, pk = AuditLog.__table__.c, model.__table__.c.id
+    for plain, ids in groups.values():
+        for part in chunks(ids):
+            rows = select(literal(now, log.at.type), literal(actor.user_id, log.user_id.type),
+                          literal(actor.username, log.username.type), literal("update"),
+                          literal(model.__tablename__), cast(pk, log.row_id.type),
+                          literal(plain, log.changes.type), literal(reason, log.reason.type)
+                          ).where(ids_in(pk, part)).order_by(pk)
+            db_session().execute(insert(AuditLog.__table__).from_select(
+                ["at", "user_id", "username", "action", "model", "row_id", "changes", "reason"],
+                rows))
 
 
 def history(model: str | None, row_id: str | None, username: str | None, page: int,

@@ -233,6 +233,26 @@ class LocalOutbox:
         assert found is not None
         return found
 
+    def send_many(self, msgs: list[Outgoing]) -> list[SendResult]:
+        """Many messages in one INSERT (a key already here is not written again: the same
+        key twice is the same message, shown once) and one read back."""
+        if not msgs:
+            return []
+        with unit_of_work() as s:
+            dialect = s.get_bind().dialect.name
+            ins = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            s.execute(ins(Row).on_conflict_do_nothing(index_elements=["reference"]), [
+                {"channel": self.name, "recipient": m.recipient, "subject": m.subject,
+                 "content": m.content, "reference": m.key} for m in msgs])
+        found = self.lookup_many([m.key for m in msgs])
+        return [found[m.key] for m in msgs]
+
+    def lookup_many(self, keys: list[str]) -> dict[str, SendResult]:
+        """`lookup` for many keys at once (the keys never seen are absent)."""
+        rows = session.execute(select(Row.id, Row.reference).where(Row.reference.in_(keys)))
+        return {ref: SendResult(True, self.provider, f"local-{row_id}", "enviado",
+                                {"outbox_id": row_id}) for row_id, ref in rows}
+
     def lookup(self, key: str) -> SendResult | None:
         """What this provider already did with `key` (None: never seen), so a sender that died
         between sending and recording can settle the message without sending it again."""

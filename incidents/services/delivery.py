@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import func, select, update
 
 from core import jobs
-from core.db import session, transactional, unit_of_work, utcnow
+from core.db import ids_in, session, transactional, unit_of_work, utcnow
 from core.web import settings
 from incidents import domain
 from incidents.channels import Outgoing, SendResult, channels_for
@@ -33,7 +34,8 @@ STALE_CLAIM = dt.timedelta(minutes=10)
 def _claim(notice_id: int | None, batch: int) -> list[int]:
     """Claim due messages for this sender. SKIP LOCKED keeps PostgreSQL senders apart; the
     conditional UPDATE (still pending?) makes the claim exclusive where row locks do not exist
-    (SQLite: the demo's beat and a notice's own job both dispatching the same messages)."""
+    (SQLite: the demo's beat and a notice's own job both dispatching the same messages).
+    One SELECT and one UPDATE for the whole batch."""
     now = utcnow()
     due = Message.status.in_(("pendente", "nova_tentativa"))
     with unit_of_work() as s:
@@ -42,19 +44,35 @@ def _claim(notice_id: int | None, batch: int) -> list[int]:
                 .order_by(Message.id).limit(batch).with_for_update(skip_locked=True))
         if notice_id is not None:
             stmt = stmt.where(Message.notice_id == notice_id)
-        claimed = []
-        for mid in list(s.scalars(stmt)):
-            res = s.execute(update(Message).where(Message.id == mid, due)
-                            .values(status="enviando", claimed_at=now,
-                                    attempts=Message.attempts + 1))
-            if res.rowcount == 1:
-                claimed.append(mid)
-        return claimed
+        ids = list(s.scalars(stmt))
+        if not ids:
+            return []
+        t = Message.__table__
+        claimed = s.scalars(update(t).where(ids_in(t.c.id, ids), t.c.status.in_(
+            ("pendente", "nova_tentativa"))).values(status="enviando", claimed_at=now,
+                                                    attempts=t.c.attempts + 1)
+                            .returning(t.c.id))
+        return sorted(claimed)
 
 
-def dispatch(notice_id: int | None = None, *, batch: int = 100, max_messages: int | None = None) -> int:
-    """Send what is due (of one notice, or all); returns how many sends were attempted."""
+# messages per batch: a sender that dies leaves its batch 'enviando'. When every configured
+# provider can say what it did with a key (`lookup`), the batch is settled on resume without a
+# second send, so it may be large; otherwise its messages become 'incerto' (a person checks),
+# so it stays small.
+BATCH_SETTLED_BY_LOOKUP = 500
+BATCH = 100
+
+
+def dispatch(notice_id: int | None = None, *, batch: int | None = None,
+             max_messages: int | None = None) -> int:
+    """Send what is due (of one notice, or all); returns how many sends were attempted.
+    Per batch: one claim (committed before any send), the sends (in one call where the
+    provider takes many), one transaction recording them with one evidence-chain append per
+    incident."""
     configured = channels_for(settings())
+    if batch is None:
+        batch = (BATCH_SETTLED_BY_LOOKUP if configured and all(
+            hasattr(c, "lookup") for c in configured.values()) else BATCH)
     if notice_id is not None and jobs.resuming():
         settle_orphans(notice_id, configured)
     total = None
@@ -66,12 +84,10 @@ def dispatch(notice_id: int | None = None, *, batch: int = 100, max_messages: in
         ids = _claim(notice_id, batch if max_messages is None else min(batch, max_messages - done))
         if not ids:
             break
-        tpl_cache: dict[int, str] = {}
-        results = [(mid, _send_one(mid, configured, tpl_cache)) for mid in ids]
-        # one transaction per batch: a crash before it leaves the batch 'enviando' (never resent)
-        with unit_of_work():
-            for mid, result in results:
-                record_send(mid, result)
+        results = send_batch(ids, configured)
+        # one transaction per batch: a crash before it leaves the batch 'enviando' (never
+        # resent blindly: settle_orphans asks the provider what it did with each key)
+        record_sends(results)
         done += len(ids)
         if notice_id is not None:  # settled messages of the notice, whoever sent them
             jobs.progress(int(total or 0) - int(session.scalar(
@@ -87,10 +103,11 @@ def settle_orphans(notice_id: int, configured: dict[str, Any]) -> dict[str, int]
     others go back to the queue only if the provider never saw them, else 'incerto' (a
     person checks with the provider before resending)."""
     out = {"confirmados": 0, "reenfileirados": 0, "incertos": 0}
+    confirmed: list[tuple[int, SendResult]] = []
     with unit_of_work() as s:
         for msg in s.scalars(select(Message).where(Message.notice_id == notice_id,
                                                    Message.status.in_(("enviando", "incerto")))
-                             .with_for_update(skip_locked=True)):
+                             .order_by(Message.id).with_for_update(skip_locked=True)):
             channel = configured.get(msg.channel)
             lookup = getattr(channel, "lookup", None)
             if lookup is None:
@@ -102,45 +119,72 @@ def settle_orphans(notice_id: int, configured: dict[str, Any]) -> dict[str, int]
                 continue
             found = lookup(msg.key)
             if found is not None:
-                record_send(msg.id, found)
+                confirmed.append((msg.id, found))
                 out["confirmados"] += 1
             else:
                 msg.status = "pendente"
                 msg.attempts = max(0, msg.attempts - 1)
                 out["reenfileirados"] += 1
+        record_sends(confirmed)
     log.info("notice %s: orphan messages settled %s", notice_id, out)
     return out
 
 
-def _send_one(message_id: int, configured: dict[str, Any], tpl_cache: dict[int, str]) -> SendResult:
-    msg = session.get(Message, message_id)
-    assert msg is not None
+def send_batch(ids: list[int], configured: dict[str, Any]) -> list[tuple[int, SendResult]]:
+    """Hand the claimed messages to their providers (grouped by channel; one call for the
+    group where the provider takes many), in claim order."""
+    msgs = list(session.scalars(select(Message).where(ids_in(Message.id, ids))
+                                .order_by(Message.id).execution_options(populate_existing=True)))
+    tpl_cache: dict[int, str] = {}
+    by_channel: dict[str, list[tuple[int, Outgoing]]] = defaultdict(list)
+    for msg in msgs:
+        by_channel[msg.channel].append((msg.id, _outgoing(msg, tpl_cache)))
+    results: dict[int, SendResult] = {}
+    for name, items in by_channel.items():
+        sent = _send_with(configured.get(name), name, [o for _, o in items])
+        results.update(zip([mid for mid, _ in items], sent, strict=True))
+    return [(mid, results[mid]) for mid in ids if mid in results]
+
+
+def _outgoing(msg: Message, tpl_cache: dict[int, str]) -> Outgoing:
     tpl_name = ""
     if msg.notice_id:
         if msg.notice_id not in tpl_cache:
             notice = session.get(Notice, msg.notice_id)
             tpl_cache[msg.notice_id] = template(notice.template_code).whatsapp_template if notice else ""
         tpl_name = tpl_cache[msg.notice_id]
-    out = Outgoing(key=msg.key, channel=msg.channel, recipient=msg.recipient, content=msg.content,
-                   subject=msg.subject, name=msg.name, template=tpl_name,
-                   template_params=(msg.content,) if tpl_name else ())
-    channel = configured.get(msg.channel)
-    try:
-        result = (channel.send(out) if channel else
-                  SendResult(False, "nenhum", error=f"canal {msg.channel} não configurado"))
-    except Exception as exc:  # a provider bug must not leave the message claimed forever
-        log.exception("send %s", msg.key)
-        result = SendResult(False, getattr(channel, "provider", "?"), retryable=True,
-                            error=f"{type(exc).__name__}: {exc}"[:500], status="falhou")
-    return result
+    return Outgoing(key=msg.key, channel=msg.channel, recipient=msg.recipient, content=msg.content,
+                    subject=msg.subject, name=msg.name, template=tpl_name,
+                    template_params=(msg.content,) if tpl_name else ())
 
 
-@transactional
-def record_send(message_id: int, result: SendResult) -> Message:
-    msg = session.get(Message, message_id)
-    assert msg is not None
-    now = utcnow()
-    s = settings()
+def _failed(channel: Any, exc: Exception) -> SendResult:
+    return SendResult(False, getattr(channel, "provider", "?"), retryable=True,
+                      error=f"{type(exc).__name__}: {exc}"[:500], status="falhou")
+
+
+def _send_with(channel: Any, name: str, outs: list[Outgoing]) -> list[SendResult]:
+    if channel is None:
+        return [SendResult(False, "nenhum", error=f"canal {name} não configurado") for _ in outs]
+    many = getattr(channel, "send_many", None)
+    if many is not None:
+        try:
+            return list(many(outs))
+        except Exception as exc:  # a provider bug must not leave the messages claimed forever
+            log.exception("send_many %s (%s messages)", name, len(outs))
+            return [_failed(channel, exc) for _ in outs]
+    out = []
+    for o in outs:
+        try:
+            out.append(channel.send(o))
+        except Exception as exc:  # a provider bug must not leave the message claimed forever
+            log.exception("send %s", o.key)
+            out.append(_failed(channel, exc))
+    return out
+
+
+def _apply(msg: Message, result: SendResult, now: dt.datetime, s: Any) -> str:
+    """What one provider answer does to its message (and its receipt); the evidence kind."""
     msg.provider = result.provider
     msg.provider_answer = domain.jsonable(result.answer)
     session.add(Receipt(message_id=msg.id, status="enviado" if result.ok else "falhou",
@@ -153,32 +197,68 @@ def record_send(message_id: int, result: SendResult) -> Message:
             domain.furthest(msg.status, "enviado")
         msg.sent_at = now
         msg.last_error = ""
-        kind = "mensagem"
-    elif result.retryable and msg.attempts < s.incidents_max_attempts:
+        return "mensagem"
+    if result.retryable and msg.attempts < s.incidents_max_attempts:
         msg.status = "nova_tentativa"
         msg.next_attempt_at = now + dt.timedelta(
             seconds=domain.backoff_seconds(msg.attempts, s.incidents_retry_base_seconds))
         msg.last_error = result.error
-        kind = "tentativa_falhou"
-    else:
-        msg.status = "falhou"
-        msg.failed_at = now
-        msg.last_error = result.error
-        kind = "mensagem_falhou"
+        return "tentativa_falhou"
+    msg.status = "falhou"
+    msg.failed_at = now
+    msg.last_error = result.error
+    return "mensagem_falhou"
+
+
+def _sent_payload(msg: Message, result: SendResult, now: dt.datetime) -> dict[str, Any]:
+    return {"message_id": msg.id, "key": msg.key, "channel": msg.channel,
+            "recipient": msg.recipient, "name": msg.name, "subject": msg.subject,
+            "content": msg.content, "content_sha256": msg.content_sha256,
+            "created_at": msg.created_at.isoformat(), "attempt": msg.attempts,
+            "at": now.isoformat(), "provider": result.provider,
+            "provider_message_id": result.provider_message_id,
+            "provider_answer": result.answer, "error": result.error}
+
+
+TIMELINE = {"mensagem": "Mensagem enviada", "tentativa_falhou": "Falha no envio (nova tentativa)",
+            "mensagem_falhou": "Falha no envio"}
+
+
+@transactional
+def record_sends(results: list[tuple[int, SendResult]]) -> list[Message]:
+    """Record what the providers answered for a batch of messages in one transaction: the
+    messages, one receipt each, and ONE append per incident to its evidence chain holding one
+    link per message (its own seq and hash: each message verifies on its own)."""
+    if not results:
+        return []
+    msgs = {m.id: m for m in session.scalars(
+        select(Message).where(ids_in(Message.id, [mid for mid, _ in results]))
+        .execution_options(populate_existing=True))}
+    now, s = utcnow(), settings()
+    links: dict[int, list[tuple[str, dict[str, Any], int | None]]] = defaultdict(list)
+    kinds = []
+    for mid, result in results:
+        msg = msgs[mid]
+        kind = _apply(msg, result, now, s)
+        kinds.append((msg, kind))
+        links[msg.incident_id].append((kind, _sent_payload(msg, result, now), msg.id))
     session.flush()
-    evidence.append(msg.incident_id, kind, {
-        "message_id": msg.id, "key": msg.key, "channel": msg.channel, "recipient": msg.recipient,
-        "name": msg.name, "subject": msg.subject, "content": msg.content,
-        "content_sha256": msg.content_sha256, "created_at": msg.created_at.isoformat(),
-        "attempt": msg.attempts, "at": now.isoformat(), "provider": result.provider,
-        "provider_message_id": result.provider_message_id, "provider_answer": result.answer,
-        "error": result.error}, message_id=msg.id)
-    if not msg.notice_id or _small_notice(msg.notice_id):
-        text = {"mensagem": "Mensagem enviada", "tentativa_falhou": "Falha no envio (nova tentativa)",
-                "mensagem_falhou": "Falha no envio"}[kind]
-        inc_svc.timeline(msg.incident_id, "mensagem", f"{text} por {msg.channel} para {msg.name}",
-                         {"message_id": msg.id})
-    return msg
+    for incident_id, items in links.items():
+        evidence.append_many(incident_id, items)
+    small: dict[int, bool] = {}
+    for msg, kind in kinds:
+        if msg.notice_id and msg.notice_id not in small:
+            small[msg.notice_id] = _small_notice(msg.notice_id)
+        if not msg.notice_id or small[msg.notice_id]:
+            inc_svc.timeline(msg.incident_id, "mensagem",
+                             f"{TIMELINE[kind]} por {msg.channel} para {msg.name}",
+                             {"message_id": msg.id})
+    return [msgs[mid] for mid, _ in results]
+
+
+@transactional
+def record_send(message_id: int, result: SendResult) -> Message:
+    return record_sends([(message_id, result)])[0]
 
 
 def _small_notice(notice_id: int) -> bool:

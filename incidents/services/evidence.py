@@ -6,9 +6,9 @@ import base64
 import logging
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
-from core.db import session, transactional
+from core.db import session, transactional, utcnow
 from core.web import settings
 from incidents import domain, tsa
 from incidents.models import Evidence, Incident, Timestamp
@@ -26,17 +26,44 @@ def _lock_incident(incident_id: int) -> Incident:
 def append(incident_id: int, kind: str, payload: dict[str, Any],
            message_id: int | None = None) -> Evidence:
     """Add one link to the incident's chain (inside the caller's transaction)."""
-    _lock_incident(incident_id)
-    last = session.scalars(select(Evidence).where(Evidence.incident_id == incident_id)
-                           .order_by(Evidence.seq.desc()).limit(1)).first()
-    seq = (last.seq + 1) if last else 1
-    prev = last.hash if last else domain.GENESIS
-    payload = domain.jsonable(payload)
-    ev = Evidence(incident_id=incident_id, seq=seq, kind=kind, payload=payload, prev_hash=prev,
-                  hash=domain.chain_hash(prev, seq, kind, payload), message_id=message_id)
+    [row] = _links(incident_id, [(kind, payload, message_id)])
+    ev = Evidence(**row)
     session.add(ev)
     session.flush()
     return ev
+
+
+def append_many(incident_id: int, links: list[tuple[str, dict[str, Any], int | None]]) -> int:
+    """Add many links (kind, payload, message id) to the incident's chain under ONE lock of
+    the chain: each link keeps its own seq, previous hash and hash, exactly as if appended one
+    by one (every message stays verifiable on its own), written by one INSERT. Returns the
+    last seq (0 when `links` is empty)."""
+    if not links:
+        return 0
+    rows = _links(incident_id, links)
+    session.execute(insert(Evidence), rows)
+    return int(rows[-1]["seq"])
+
+
+def _links(incident_id: int, links: list[tuple[str, dict[str, Any], int | None]]
+           ) -> list[dict[str, Any]]:
+    """The next links of the chain, read and computed under the chain's lock."""
+    _lock_incident(incident_id)
+    last = session.execute(select(Evidence.seq, Evidence.hash)
+                           .where(Evidence.incident_id == incident_id)
+                           .order_by(Evidence.seq.desc()).limit(1)).first()
+    seq, prev = (last.seq, last.hash) if last else (0, domain.GENESIS)
+    now = utcnow()
+    rows = []
+    for kind, payload, message_id in links:
+        seq += 1
+        plain = domain.jsonable(payload)
+        link = domain.chain_hash(prev, seq, kind, plain)
+        rows.append({"incident_id": incident_id, "seq": seq, "kind": kind, "payload": plain,
+                     "prev_hash": prev, "hash": link, "message_id": message_id,
+                     "created_at": now})
+        prev = link
+    return rows
 
 
 def chain(incident_id: int) -> list[Evidence]:

@@ -28,7 +28,7 @@ from lims.domain.samples import SampleState
 from lims.models.catalogue import Parameter
 from lims.models.registry import CollectionPoint, SupplySystem
 from lims.models.samples import Sample, SampleParameter
-from lims.services import month_lock
+from lims.services import month_lock, samples_bulk
 from lims.services.actor import acting
 from lims.services.refs import SampleRef, active_result
 from lims.services.refs import param_ref as _param_ref
@@ -250,6 +250,11 @@ def results_validated(sample_id: int) -> None:
 def results_published(sample_id: int) -> None:
     """VALIDADA -> PUBLICADA."""
     _results_move(sample_id, machine.ResultsMove.PUBLISHED)
+
+
+def results_published_many(sample_ids: Iterable[int]) -> int:
+    """VALIDADA -> PUBLICADA for many samples in set-based statements (same audit rows)."""
+    return samples_bulk.follow_many(sample_ids, machine.ResultsMove.PUBLISHED)
 
 
 def sent_back_for_reanalysis(sample_id: int, reason: str) -> None:

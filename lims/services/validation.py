@@ -7,10 +7,10 @@ import datetime as dt
 import logging
 from collections.abc import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from core.audit import audit_context
-from core.db import session, transactional, utcnow
+from core.audit import audit_context, record_updates
+from core.db import chunks, ids_in, session, transactional, utcnow
 from core.errors import Conflict, PermissionDenied, ValidationError
 from core.events import publish
 from lims.domain.vmp import Verdict
@@ -199,8 +199,12 @@ def cancel(result_id: int, reason: str, user_id: int) -> Result:
 def publish_results(*, supervisor_id: int | None, point_id: int | None = None,
                     result_ids: Iterable[int] | None = None, system_id: int | None = None,
                     year: int | None = None, month: int | None = None) -> int:
-    """Validated results become PUBLICADA (per point, per list, or per closed month)."""
-    stmt = select(Result).where(Result.state == ResultState.VALIDATED)
+    """Validated results become PUBLICADA (per point, per list, or per closed month), and their
+    samples follow, in set-based statements: one locking SELECT, one UPDATE per chunk of
+    results and of samples, one executemany INSERT of audit rows (one per changed record,
+    the same rows the row-by-row path wrote)."""
+    stmt = select(Result.id, Result.sample_id, Result.published_at).where(
+        Result.state == ResultState.VALIDATED)
     if point_id is not None:
         stmt = stmt.where(Result.point_id == point_id)
     if result_ids is not None:
@@ -211,20 +215,17 @@ def publish_results(*, supervisor_id: int | None, point_id: int | None = None,
         first = dt.date(year, month, 1)
         nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
         stmt = stmt.where(Result.collected_on >= first, Result.collected_on < nxt)
+    rows = session.execute(stmt.order_by(Result.id).with_for_update()).all()
     now = utcnow()
-    n = 0
     with audit_context(reason="publicação de resultados validados"):
-        samples: set[int] = set()
-        for r in session.scalars(stmt):
-            r.state = ResultState.PUBLISHED
-            r.published_at = now
-            samples.add(r.sample_id)
-            n += 1
-        session.flush()
-
-        for sid in samples:
-            sample_svc.results_published(sid)
-    return n
+        for part in chunks([r.id for r in rows]):
+            session.execute(update(Result).where(ids_in(Result.id, part))
+                            .values(state=ResultState.PUBLISHED, published_at=now, updated_at=now)
+                            .execution_options(synchronize_session="evaluate"))
+        record_updates(Result, {r.id: {"state": (ResultState.VALIDATED, ResultState.PUBLISHED),
+                                       "published_at": (r.published_at, now)} for r in rows})
+        sample_svc.results_published_many({r.sample_id for r in rows})
+    return len(rows)
 
 
 def _awaiting_stmt(*, system_id: int | None = None, point_id: int | None = None,
