@@ -469,6 +469,8 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=25_000)
     ap.add_argument("--history", type=int, default=12, help="months of published results")
     ap.add_argument("--pool", type=int, default=400, help="writes of each kind prepared")
+    ap.add_argument("--no-upgrade", action="store_true",
+                    help="leave the reused database at its revision (an older --code)")
     ap.add_argument("--code", default=str(Path(__file__).resolve().parents[1]),
                     help="checkout to build with and serve")
     args = ap.parse_args()
@@ -484,7 +486,8 @@ def main() -> None:
     try:
         from saae.migrate import upgrade
 
-        upgrade(url)
+        if not (reuse and args.no_upgrade):
+            upgrade(url)
         if not reuse:
             build(url, args.connections, args.history)
         app = make_app(url)

@@ -15,7 +15,8 @@ from core.events import Event
 from incidents import handlers as incidents_handlers
 from incidents.events import IncidentOpened, IncidentStateChanged, NoticeQueued
 from lims import handlers as lims_handlers
-from lims.events import SampleNonConformant
+from lims.events import MonthClosed, SampleNonConformant
+from portal_publico import handlers as portal_handlers
 from telemetry.events import AnomalyCleared, AnomalyDetected, EtaStoppageEnded, EtaStoppageStarted
 
 SUBSCRIPTIONS: dict[type[Event], list[Callable[[Any], None]]] = {
@@ -23,6 +24,7 @@ SUBSCRIPTIONS: dict[type[Event], list[Callable[[Any], None]]] = {
     AnomalyDetected: [incidents_handlers.on_anomaly_detected],
     AnomalyCleared: [incidents_handlers.on_anomaly_cleared],
     SampleNonConformant: [incidents_handlers.on_sample_non_conformant],
+    MonthClosed: [portal_handlers.on_month_closed],  # the portal's summaries warmed at closing
     IncidentOpened: [incidents_handlers.on_incident_opened],
     IncidentStateChanged: [incidents_handlers.on_incident_state_changed],
     NoticeQueued: [incidents_handlers.on_notice_queued],
