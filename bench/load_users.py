@@ -416,8 +416,15 @@ def drive(base: str, names: list[str], tg: dict, work: dict, args: argparse.Name
           web_pid: int, dbname: str) -> None:
     pools = Pools(work)
     vus = [Vu(base, n, tg, pools, i) for i, n in enumerate(names[:args.users])]
-    for v in vus:  # warm every worker's imports and caches before measuring
-        v.http.get(base + "/", timeout=60)
+    if args.warmup:  # every worker compiles its templates and fills its memos, unmeasured
+        scratch: dict = defaultdict(list)
+        scratch["_errors"], scratch["_exhausted"] = defaultdict(int), defaultdict(int)
+        until = time.time() + args.warmup
+        warm = [threading.Thread(target=v.run, args=(until, 0, scratch, threading.Lock())) for v in vus]
+        for t in warm:
+            t.start()
+        for t in warm:
+            t.join()
     stats: dict = defaultdict(list)
     stats["_errors"] = defaultdict(int)
     stats["_exhausted"] = defaultdict(int)
@@ -471,6 +478,7 @@ def main() -> None:
     ap.add_argument("--users", type=int, default=30, help="virtual users (10, 30, 100)")
     ap.add_argument("--think", type=float, default=0.0, help="mean pause between requests, s")
     ap.add_argument("--duration", type=float, default=60.0, help="seconds of load")
+    ap.add_argument("--warmup", type=float, default=15.0, help="seconds of unmeasured load first")
     ap.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
     ap.add_argument("--db", default="", help="database name (reused with --keep)")
     ap.add_argument("--keep", action="store_true", help="keep (and reuse) the database")
