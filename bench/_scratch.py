@@ -41,3 +41,12 @@ def scratch_app(prefix: str, data_dir: str | None = None, *, config: dict | None
             core_db._engine.dispose()
         with psycopg.connect(ADMIN, autocommit=True) as c:
             c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def drop_unless_kept(name: str, keep: bool) -> None:
+    """Drop the benchmark's database `name`, or say it was kept (--keep)."""
+    if keep:
+        print(f"kept database {name}")
+        return
+    with psycopg.connect(ADMIN, autocommit=True) as c:
+        c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

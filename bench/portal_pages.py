@@ -26,6 +26,7 @@ import uuid
 from pathlib import Path
 
 import psycopg
+from _scratch import drop_unless_kept
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -227,11 +228,7 @@ def main() -> None:
 
         if core_db._engine is not None:
             core_db._engine.dispose()
-        if not args.keep:
-            with psycopg.connect(ADMIN, autocommit=True) as c:
-                c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        else:
-            print(f"kept database {name}")
+        drop_unless_kept(name, args.keep)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from commercial.domain.text import search_key
 from core.audit import Audited
 from core.db import Base, IdMixin, TimestampMixin
 
@@ -44,10 +45,24 @@ CHANNEL_LABELS = {"whatsapp": "WhatsApp", "sms": "SMS", "email": "E-mail"}
 ECONOMIA_FIELDS = ("residencial", "comercial", "industrial", "publica", "social")
 
 
+def _name_key(context: Any) -> str:
+    """The folded name of a row inserted without one (bulk inserts of the demo and imports)."""
+    return search_key(context.get_current_parameters().get("name"))[:200]
+
+
+def _trigram(name: str, column: str) -> Index:
+    """An index for LIKE '%x%' on a folded column: trigram GIN on PostgreSQL (pg_trgm), a
+    plain one elsewhere."""
+    return Index(name, column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})
+
+
 class Consumer(Audited, IdMixin, TimestampMixin, Base):
     __tablename__ = "commercial_consumer"
+    __table_args__ = (_trigram("ix_commercial_consumer_search_name", "search_name"),)
 
     name: Mapped[str] = mapped_column(String(200))
+    # the name lower-case without accents, what searches compare (kept by the services)
+    search_name: Mapped[str] = mapped_column(String(200), default=_name_key, server_default="")
     document: Mapped[str | None] = mapped_column(String(14), unique=True)  # CPF/CNPJ, no mask
     document_kind: Mapped[str | None] = mapped_column(String(4))  # cpf | cnpj
     phones: Mapped[list[Any]] = mapped_column(JSON, default=list)  # as typed
@@ -86,6 +101,7 @@ class Connection(Audited, IdMixin, TimestampMixin, Base):
     __table_args__ = (
         Index("ix_commercial_connection_area", "situation", "sector_code"),
         Index("ix_commercial_connection_geo", "latitude", "longitude"),
+        _trigram("ix_commercial_connection_search_key", "search_key"),
     )
 
     number: Mapped[int] = mapped_column(unique=True)  # matricula without its digit
@@ -99,7 +115,7 @@ class Connection(Audited, IdMixin, TimestampMixin, Base):
     neighbourhood: Mapped[str] = mapped_column(String(120), index=True)
     city: Mapped[str] = mapped_column(String(120), default="")
     cep: Mapped[str | None] = mapped_column(String(9))
-    search_key: Mapped[str] = mapped_column(String(400), default="", index=True)
+    search_key: Mapped[str] = mapped_column(String(400), default="")  # street + neighbourhood, folded
     system_id: Mapped[int | None] = mapped_column(index=True)  # lims supply system id
     system_code: Mapped[str | None] = mapped_column(String(40))  # to match LIMS systems later
     sector_code: Mapped[str | None] = mapped_column(String(40), index=True)  # setor / DMA

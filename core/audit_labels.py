@@ -94,7 +94,8 @@ USER_FIELDS = frozenset({
     "analyst_id", "entered_by_id", "validated_by_id", "received_by_id", "collected_by_id",
     "created_by_id", "closed_by_id", "approved_by_id", "requested_by_id", "reopened_by_id",
     "confirmed_by_id", "assigned_analyst_id", "collector_id", "user_id", "analysis_responsible_id"})
-SECRET_FIELDS = frozenset({"password_hash", "token_hash", "public_token", "search_key"})
+SECRET_FIELDS = frozenset({"password_hash", "token_hash", "public_token", "search_key",
+                           "search_name"})
 HIDDEN_FIELDS = frozenset({"id", "created_at", "updated_at"})
 
 

@@ -96,11 +96,12 @@ def quality_summary(system_id: int, year: int, month: int, *, published_only: bo
                  level=level, scope_id=scope_id)
 
 
-def quality_summaries(keys: list[tuple[int, int, int]], *,
-                      published_only: bool = True) -> dict[tuple[int, int, int], QualitySummary]:
+def quality_summaries(keys: list[tuple[int, int, int]], *, published_only: bool = True,
+                      stored_only: bool = False) -> dict[tuple[int, int, int], QualitySummary]:
     """`quality_summary` (system level, basic parameters) of many (system_id, year, month):
-    the closed months in one read of the stored rows, the open ones computed."""
-    return quality.quality_summaries(keys, published_only=published_only)
+    the closed months in one read of the stored rows, the open ones computed (left out with
+    `stored_only`: one query whatever the number of months)."""
+    return quality.quality_summaries(keys, published_only=published_only, stored_only=stored_only)
 
 
 def quality_for_connection(system_id: int, year: int, month: int, *,

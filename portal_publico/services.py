@@ -177,15 +177,14 @@ def limits() -> dict[str, lims_api.StandardLimit]:
 # -- monthly summaries ---------------------------------------------------------------------------
 
 def summaries(system_ids: list[int], months: list[tuple[int, int]]) -> dict[tuple[int, int, int], lims_api.QualitySummary | None]:
-    """Many monthly summaries (published data only). A closed month is read from the rows the
-    LIMS stored when closing it (the same numbers as the closing report and the invoice); only
-    an open month is computed, at each call."""
+    """Monthly summaries (published data only). A closed month: the rows the LIMS stored when
+    closing it, read at every call (never an older computation); an open one is computed and
+    kept MEMO_SECONDS per process."""
     keys = [(sid, y, m) for sid in system_ids for y, m in months]
-    got = safe(lims_api.quality_summaries, keys, published_only=True, default=None)
-    if got is None:  # degrade per month: one failing month must not blank the others
-        return {k: safe(lims_api.quality_summary, *k, published_only=True, default=None)
-                for k in keys}
-    return {k: got.get(k) for k in keys}
+    # failing, it degrades per month: one failing month must not blank the others
+    got = safe(lims_api.quality_summaries, keys, published_only=True, stored_only=True, default={})
+    return {k: got[k] if k in got else memo(("summary", *k), lambda k=k: safe(
+        lims_api.quality_summary, *k, published_only=True, default=None)) for k in keys}
 
 
 def summary(system_id: int, year: int, month: int) -> lims_api.QualitySummary | None:

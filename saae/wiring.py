@@ -15,7 +15,8 @@ from core.events import Event
 from incidents import handlers as incidents_handlers
 from incidents.events import IncidentOpened, IncidentStateChanged, NoticeQueued
 from lims import handlers as lims_handlers
-from lims.events import ExtraSampleValidated, SampleNonConformant, SensorLabDisagreed
+from lims.events import ExtraSampleValidated, MonthClosed, SampleNonConformant, SensorLabDisagreed
+from portal_publico import handlers as portal_handlers
 from telemetry.events import AnomalyCleared, AnomalyDetected, EtaStoppageEnded, EtaStoppageStarted
 
 SUBSCRIPTIONS: dict[type[Event], list[Callable[[Any], None]]] = {
@@ -26,6 +27,7 @@ SUBSCRIPTIONS: dict[type[Event], list[Callable[[Any], None]]] = {
     # issue 18: the analyser the lab contradicts, the extra samples an incident asked for
     SensorLabDisagreed: [incidents_handlers.on_sensor_lab_disagreed],
     ExtraSampleValidated: [incidents_handlers.on_extra_sample_validated],
+    MonthClosed: [portal_handlers.on_month_closed],  # the portal's summaries warmed at closing
     IncidentOpened: [incidents_handlers.on_incident_opened],
     IncidentStateChanged: [incidents_handlers.on_incident_state_changed],
     NoticeQueued: [incidents_handlers.on_notice_queued],

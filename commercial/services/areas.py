@@ -22,6 +22,7 @@ from commercial.models import (
     Consumer,
     Situation,
 )
+from commercial.services.lookups import contains
 from commercial.services.registry import by_matricula
 from core.db import session
 from core.errors import NotFound
@@ -135,50 +136,57 @@ def _matricula_location(matricula: str, *, public: bool) -> list[ServiceLocation
 
 
 def locate(query: str, limit: int = 20) -> list[ServiceLocation]:
-    """By matricula (with or without its digit), street or neighbourhood."""
+    """By matricula (with or without its digit), street or neighbourhood. The database groups
+    the matching connections by street, neighbourhood, system and sector (a few dozen rows,
+    whatever the number of connections); this sums the groups per neighbourhood and street."""
     q = (query or "").strip()
     if not q:
         return []
-    s = session()
-    out: list[ServiceLocation] = []
     d = digits(q)
     if d and len(d) == len(q.replace("-", "").replace(".", "").replace(" ", "")):
         return _matricula_location(q, public=False)
     key = search_key(q)
     if len(key) < 2:
         return []
-    rows = s.execute(
-        select(Connection.street, Connection.neighbourhood, Connection.system_id,
-               Connection.sector_code, Connection.latitude, Connection.longitude)
-        .where(Connection.search_key.contains(key), Connection.situation != Situation.REMOVED.value)
-        .limit(20_000)).all()
     by_hood: dict[str, list[Any]] = {}
     by_street: dict[tuple[str, str], list[Any]] = {}
-    for r in rows:
-        if key in search_key(r.neighbourhood):
-            by_hood.setdefault(r.neighbourhood, []).append(r)
-        if key in search_key(r.street) or key in search_key(r.street, r.neighbourhood):
-            by_street.setdefault((r.street, r.neighbourhood), []).append(r)
-
-    def summary(label: str, hood: str, rs: list[Any], kind: str) -> ServiceLocation:
-        systems = Counter(r.system_id for r in rs)
-        sectors = Counter(r.sector_code for r in rs)
-        pts = [(r.latitude, r.longitude) for r in rs if r.latitude is not None]
-        lat = sum(p[0] for p in pts) / len(pts) if pts else None
-        lon = sum(p[1] for p in pts) / len(pts) if pts else None
-        extra = {"tipo": kind, "ligacoes": str(len(rs))}
-        if len(systems) > 1:
-            extra["sistemas"] = ",".join(str(x) for x in systems if x is not None)
-        return ServiceLocation(label=label, neighbourhood=hood,
-                               system_id=systems.most_common(1)[0][0],
-                               sector_code=sectors.most_common(1)[0][0], latitude=lat,
-                               longitude=lon, extra=extra)
-
-    for hood in sorted(by_hood, key=search_key):
-        out.append(summary(hood, hood, by_hood[hood], "bairro"))
-    for street, hood in sorted(by_street, key=lambda t: (search_key(t[0]), t[1])):
-        out.append(summary(f"{street} - {hood}", hood, by_street[(street, hood)], "logradouro"))
+    for g in _located_groups(key):
+        if key in search_key(g.neighbourhood):
+            by_hood.setdefault(g.neighbourhood, []).append(g)
+        if key in search_key(g.street) or key in search_key(g.street, g.neighbourhood):
+            by_street.setdefault((g.street, g.neighbourhood), []).append(g)
+    out = [_summary(hood, hood, by_hood[hood], "bairro") for hood in sorted(by_hood, key=search_key)]
+    out += [_summary(f"{street} - {hood}", hood, by_street[(street, hood)], "logradouro")
+            for street, hood in sorted(by_street, key=lambda t: (search_key(t[0]), t[1]))]
     return out[:limit]
+
+
+def _located_groups(key: str) -> list[Any]:
+    c = Connection
+    return list(session().execute(
+        select(c.street, c.neighbourhood, c.system_id, c.sector_code, func.count(c.id).label("n"),
+               func.count(c.latitude).label("n_geo"), func.sum(c.latitude).label("lat"),
+               func.sum(c.longitude).label("lon"))
+        .where(contains(c.search_key, key), c.situation != Situation.REMOVED.value)
+        .group_by(c.street, c.neighbourhood, c.system_id, c.sector_code)
+        .order_by(c.street, c.neighbourhood, c.system_id, c.sector_code)).all())
+
+
+def _summary(label: str, hood: str, groups: list[Any], kind: str) -> ServiceLocation:
+    systems: Counter[int | None] = Counter()
+    sectors: Counter[str | None] = Counter()
+    for g in groups:
+        systems[g.system_id] += g.n
+        sectors[g.sector_code] += g.n
+    n_geo = sum(g.n_geo for g in groups)
+    lat = sum(g.lat for g in groups if g.n_geo) / n_geo if n_geo else None
+    lon = sum(g.lon for g in groups if g.n_geo) / n_geo if n_geo else None
+    extra = {"tipo": kind, "ligacoes": str(sum(g.n for g in groups))}
+    if len(systems) > 1:
+        extra["sistemas"] = ",".join(str(x) for x in systems if x is not None)
+    return ServiceLocation(label=label, neighbourhood=hood, system_id=systems.most_common(1)[0][0],
+                           sector_code=sectors.most_common(1)[0][0], latitude=lat, longitude=lon,
+                           extra=extra)
 
 
 PUBLIC_MIN_GROUP = 5  # fewer connections than this: the centre would point at a house

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from commercial.domain.contacts import brazilian_mobile, email_is_valid
 from commercial.domain.documents import (
@@ -23,6 +23,7 @@ from commercial.models import (
     Consumer,
     Situation,
 )
+from commercial.services.lookups import forget_active_count
 from core import fmt
 from core.audit import audit_context
 from core.db import get_or_404, session, transactional, utcnow
@@ -37,6 +38,7 @@ def _clean_consumer(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, lis
     if len(name) < 3:
         errors["name"] = ["Informe o nome completo do cliente."]
     out["name"] = name[:200]
+    out["search_name"] = search_key(out["name"])[:200]
     doc = cnpj_clean(str(data.get("document") or ""))
     if doc:
         kind = document_kind(doc)
@@ -298,6 +300,7 @@ def save_connection(data: dict[str, Any], connection_id: int | None = None,
             for k, v in values.items():
                 setattr(conn, k, v)
         s.flush()
+    forget_active_count()
     return conn
 
 
@@ -311,6 +314,7 @@ def set_situation(connection_id: int, situation: str, reason: str) -> Connection
     with audit_context(reason=reason.strip()):
         conn.situation = situation
         session().flush()
+    forget_active_count()
     return conn
 
 
@@ -329,30 +333,3 @@ def by_matricula(text: str) -> Connection:
     if conn is None:
         raise NotFound(f"Matrícula {text} não encontrada.")
     return conn
-
-
-def search_connections(q: str = "", *, neighbourhood: str | None = None,
-                       situation: str | None = None, limit: int = 50,
-                       offset: int = 0) -> list[Connection]:
-    """Find by matricula, meter number, name, document, street or neighbourhood."""
-    s = session()
-    stmt = select(Connection).join(Consumer)
-    q = (q or "").strip()
-    if q:
-        d = digits(q)
-        key = search_key(q)
-        conds = [Connection.search_key.contains(key), func.lower(Consumer.name).contains(q.lower()),
-                 Connection.meter_number == q]
-        if d and len(d) == len(q.replace("-", "").replace(".", "").replace("/", "")):
-            base, full = parse_matricula(q)
-            if full:
-                conds.append(Connection.matricula == full)
-            if base is not None and base < 2**31:
-                conds.append(Connection.number == base)
-            conds.append(Consumer.document == d)
-        stmt = stmt.where(or_(*conds))
-    if neighbourhood:
-        stmt = stmt.where(Connection.neighbourhood == neighbourhood)
-    if situation:
-        stmt = stmt.where(Connection.situation == situation)
-    return list(s.scalars(stmt.order_by(Connection.number).limit(limit).offset(offset)))

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from commercial import api as commercial_api
 from commercial.domain.documents import format_matricula, mask_document
 from commercial.models import SITUATION_LABELS, Connection, Invoice, Situation
-from commercial.services import batches, invoices, reading_history, registry
+from commercial.services import batches, invoices, lookups, reading_history, registry
 from commercial.views.blueprints import api
 from core.api_operation import operation
 from core.api_schemas import dataclass_schema
@@ -204,7 +204,7 @@ class ConnectionsApi(MethodView):
     def get(self, args):  # type: ignore[no-untyped-def]
         """Busca ligacoes por matricula (com ou sem digito), hidrometro, nome, CPF/CNPJ, rua ou bairro."""
 
-        rows = registry.search_connections(args["q"], neighbourhood=args.get("bairro"),
+        rows = lookups.search_connections(args["q"], neighbourhood=args.get("bairro"),
                                            situation=args.get("situacao"), limit=args["limite"],
                                            offset=args["inicio"])
         return [connection_json(c) for c in rows]

@@ -25,7 +25,7 @@ from commercial.models import (
     Situation,
 )
 from commercial.pdf import VERDICT_TEXT, date_as_printed, number_as_printed
-from commercial.services import invoice_docs, invoices, reading_history, registry
+from commercial.services import invoice_docs, invoices, lookups, reading_history, registry
 from commercial.services.areas import neighbourhood_names
 from commercial.services.billing_groups import groups
 from commercial.views.blueprints import bp
@@ -41,8 +41,7 @@ def dashboard_widgets(user: Any) -> list[dict[str, Any]]:
     if user is None or not user.can("commercial.registry.view"):
         return []
     s = session()
-    active = s.scalar(select(func.count(Connection.id)).where(
-        Connection.situation == Situation.ACTIVE.value)) or 0
+    active = lookups.active_connections()
     last = s.scalars(select(InvoiceBatch).order_by(InvoiceBatch.id.desc()).limit(1)).first()
     out = [{"title": "Ligações ativas", "value": f"{active:,}".replace(",", "."),
             "url": url_for("commercial.connections"), "hint": "Cadastro comercial"}]
@@ -75,7 +74,7 @@ def connections():  # type: ignore[no-untyped-def]
     hood = request.args.get("bairro") or None
     sit = request.args.get("situacao") or None
     page = query_int("pagina", 1, minimum=1, maximum=100_000)
-    rows = registry.search_connections(q, neighbourhood=hood, situation=sit, limit=51,
+    rows = lookups.search_connections(q, neighbourhood=hood, situation=sit, limit=51,
                                        offset=(page - 1) * 50)
     return render_template("commercial/ligacoes.html", rows=rows[:50], more=len(rows) > 50,
                            page=page, q=q, hood=hood, sit=sit,

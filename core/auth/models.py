@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, String, Table
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Column, ForeignKey, String, Table, event, update
+from sqlalchemy.orm import Mapped, Session, attributes, mapped_column, relationship
 
 from core.audit import Audited
 from core.db import Base, IdMixin, TimestampMixin, utcnow
@@ -101,7 +102,7 @@ class User(Audited, IdMixin, TimestampMixin, Base):
     __tablename__ = "core_user"
     # login bookkeeping lives in core_login_attempt; the lock itself stays audited
     __audit_exclude__ = frozenset({"password_hash", "last_seen_at", "last_login_at",
-                                   "failed_logins"})
+                                   "failed_logins", "access_version"})
 
     username: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(160))
@@ -118,11 +119,15 @@ class User(Audited, IdMixin, TimestampMixin, Base):
     last_seen_at: Mapped[dt.datetime | None]
     # every web session carries the version it was opened under; raising it ends them all
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # raised whenever what the user may do changes (profiles given or taken, a profile's
+    # permissions edited): the per-process permission cache below is keyed by it
+    access_version: Mapped[int] = mapped_column(default=0, server_default="0")
     # field-technician position, for "nearest technician" proposals
     last_lat: Mapped[float | None]
     last_lon: Mapped[float | None]
 
-    profiles: Mapped[list[ProfileRecord]] = relationship(secondary=user_profile, lazy="selectin")
+    # loaded only on a miss of the permission cache (or when a page lists them)
+    profiles: Mapped[list[ProfileRecord]] = relationship(secondary=user_profile, lazy="select")
 
     # flask-login protocol
     @property
@@ -141,20 +146,70 @@ class User(Audited, IdMixin, TimestampMixin, Base):
         return str(self.id)
 
     @property
-    def profile_codes(self) -> set[str]:
-        return {p.code for p in self.profiles}
+    def profile_codes(self) -> frozenset[str]:
+        return self._access()[0]
 
-    def permissions(self) -> set[str]:
-        perms: set[str] = set()
-        for p in self.profiles:
-            perms |= p.permissions()
-        return perms
+    @property
+    def profile_names(self) -> tuple[str, ...]:
+        """The names of the user's profiles, for the page header."""
+        return self._access()[2]
+
+    def permissions(self) -> frozenset[str]:
+        return self._access()[1]
+
+    def _access(self) -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
+        """(profile codes, permissions, profile names), computed once per process for each access_version of
+        the user (every request reads the user's row, so a change made by any process counts
+        from the next request on)."""
+        key = (self.id, self.access_version or 0, len(_PERMISSIONS))
+        cacheable = self.id is not None and not self._access_edited()
+        hit = _ACCESS_CACHE.get(key) if cacheable else None
+        if hit is None:
+            perms: set[str] = set()
+            for p in self.profiles:
+                perms |= p.permissions()
+            hit = (frozenset(p.code for p in self.profiles), frozenset(perms),
+                   tuple(p.name for p in self.profiles))
+            if cacheable:
+                with _ACCESS_LOCK:
+                    if len(_ACCESS_CACHE) > 5000:
+                        _ACCESS_CACHE.clear()
+                    _ACCESS_CACHE[key] = hit
+        return hit
+
+    def _access_edited(self) -> bool:
+        """This user or a profile changed in the session and not yet committed: what they say
+        now is computed, neither read from nor kept in the cache."""
+        state = attributes.instance_state(self)
+        sess = state.session
+        return state.modified or (sess is not None and any(
+            isinstance(o, ProfileRecord) for o in sess.dirty))
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions()
 
     def has_profile(self, *profiles: str) -> bool:
         return bool(self.profile_codes & {str(p) for p in profiles})
+
+
+_ACCESS_CACHE: dict[tuple[int, int, int], tuple[frozenset[str], frozenset[str], tuple[str, ...]]] = {}
+_ACCESS_LOCK = threading.Lock()
+
+
+@event.listens_for(Session, "before_flush")
+def _raise_access_version(session: Session, _context: object, _instances: object) -> None:
+    """A user's profiles or a profile's permissions changed: raise access_version of everyone
+    concerned, in the same transaction, so no process serves the old permissions again."""
+    for obj in list(session.dirty) + list(session.new):
+        if isinstance(obj, User) and obj.id is not None and \
+                attributes.get_history(obj, "profiles").has_changes():
+            obj.access_version = (obj.access_version or 0) + 1
+        elif isinstance(obj, ProfileRecord) and obj.id is not None and session.is_modified(obj):
+            users = User.__table__
+            session.connection().execute(update(users).where(users.c.id.in_(
+                user_profile.select().with_only_columns(user_profile.c.user_id)
+                .where(user_profile.c.profile_id == obj.id))).values(
+                access_version=users.c.access_version + 1))
 
 
 class LoginAttempt(IdMixin, Base):

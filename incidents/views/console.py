@@ -43,7 +43,7 @@ NOTICE_PURPOSES = {"abertura": "Abertura", "restabelecimento": "Serviço restabe
 def dashboard(user: Any) -> list[dict[str, Any]]:
     if not user.can("incidents.incident.view"):
         return []
-    n = len(svc.search(only_open=True, limit=1000))
+    n = svc.open_count()
     cards = [{"title": "Incidentes abertos", "value": n, "url": url_for("incidents.console"),
               "hint": "console de operação", "tone": "alerta" if n else "ok"}]
     if user.can("incidents.notice.confirm"):

@@ -43,7 +43,7 @@ def _more_info() -> str:
 
 def quality_summary(system_id: int, year: int, month: int, *, published_only: bool = True,
                     basic_only: bool = True, level: str = "sistema",
-                    scope_id: int | None = None):  # type: ignore[no-untyped-def]
+                    scope_id: int | None = None, more_info: str | None = None):  # type: ignore[no-untyped-def]
     """One scope's month: the rows stored at closing when that scope's month is closed (the
     same numbers for every reader); computed live only while the month is open."""
     level = ClosingLevel(level)
@@ -73,13 +73,14 @@ def quality_summary(system_id: int, year: int, month: int, *, published_only: bo
     return QualitySummary(
         system_id=system_id, system_name=name, year=year, month=month,
         level=level.value, closed=closed, parameters=tuple(summarise(rows, BASIC_PARAMETER_CODES)),
-        more_info=_more_info(), scope_id=sid, scope_name=scope_name,
+        more_info=more_info or _more_info(), scope_id=sid, scope_name=scope_name,
         counting_rule=closing.COUNTING_RULE + ("" if closed or not published_only else
                                                " Mês aberto: só resultados já publicados."),
         rules_version=version)
 
 
-def quality_summaries(keys: list[tuple[int, int, int]], *, published_only: bool = True):  # type: ignore[no-untyped-def]
+def quality_summaries(keys: list[tuple[int, int, int]], *, published_only: bool = True,  # type: ignore[no-untyped-def]
+                      stored_only: bool = False):
     """System-level summaries of many (system_id, year, month) at once (the public annual
     report, the open-data summaries): every closed month's stored basic rows in one query;
     only the months without a current closing are computed, one by one."""
@@ -96,12 +97,18 @@ def quality_summaries(keys: list[tuple[int, int, int]], *, published_only: bool 
             tuple_(MonthSummary.year, MonthSummary.month).in_({(k[1], k[2]) for k in keys}),
             MonthSummary.parameter_code.in_(BASIC_PARAMETER_CODES)).order_by(MonthSummary.id)):
         got.setdefault((r.system_id, r.year, r.month), []).append(r)
-    more = _more_info()
+    more = _more_info() if got or not stored_only else ""
+    # held here, the systems answer every session.get of the computations below from the
+    # identity map (which keeps only referenced objects): one query, not a few per month
+    todo = set() if stored_only else {k[0] for k in keys if k not in got}
+    systems = list(session.scalars(select(SupplySystem).where(SupplySystem.id.in_(todo)))) if todo else []
     out = {}
     for key in keys:
         rows = got.get(key)
+        if not rows and stored_only:
+            continue
         if not rows:
-            out[key] = quality_summary(*key, published_only=published_only)
+            out[key] = quality_summary(*key, published_only=published_only, more_info=more)
             continue
         first = rows[0].row
         name = first.get("_system_name") or system_name(key[0])
@@ -112,6 +119,7 @@ def quality_summaries(keys: list[tuple[int, int, int]], *, published_only: bool 
                                        BASIC_PARAMETER_CODES)),
             more_info=more, scope_id=key[0], scope_name=first.get("_scope_name") or name,
             counting_rule=closing.COUNTING_RULE, rules_version=rows[0].rules_version)
+    del systems
     return out
 
 

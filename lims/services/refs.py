@@ -60,6 +60,17 @@ def active_result(sample_id: int, parameter_id: int) -> Result | None:
     ).first()
 
 
+def active_pairs(sample_ids: set[int]) -> set[tuple[int, int]]:
+    """(sample_id, parameter_id) of every result that currently stands for these samples
+    (`active_result` of many cells in one query)."""
+    if not sample_ids:
+        return set()
+    return {(r.sample_id, r.parameter_id) for r in session.execute(
+        select(Result.sample_id, Result.parameter_id).where(
+            Result.sample_id.in_(sample_ids),
+            Result.state.not_in([ResultState.SUPERSEDED, ResultState.CANCELLED])))}
+
+
 def param_ref(p) -> ParameterRef:  # type: ignore[no-untyped-def]
     """ParameterRef of a lims.models.catalogue.Parameter."""
     def dec(v: object) -> Decimal | None:

@@ -34,7 +34,7 @@ from lims.models.registry import CollectionPoint
 from lims.models.results import AnalysisReport, Result, ResultState
 from lims.models.samples import Sample
 from lims.services import limits, month_lock, samples
-from lims.services.refs import ParameterRef, SampleRef, active_result  # noqa: F401  (re-exported)
+from lims.services.refs import ParameterRef, SampleRef, active_pairs, active_result  # noqa: F401  (re-exported)
 from lims.services.refs import param_ref as _param_ref
 
 log = logging.getLogger(__name__)
@@ -300,9 +300,11 @@ def register_entry_source(fn) -> None:  # type: ignore[no-untyped-def]
 def awaiting_entry(parameter_code: str | None = None,
                    sample_id: int | None = None) -> list[tuple[SampleRef, list[ParameterRef]]]:
     src = _ENTRY_SOURCE or samples.awaiting_analysis_refs
+    listed = list(src(parameter_code, sample_id))
+    done = active_pairs({ref.id for ref, _ps in listed})  # one query for the whole grid
     out = []
-    for ref, params in src(parameter_code, sample_id):
-        todo = [p for p in params if active_result(ref.id, p.id) is None]
+    for ref, params in listed:
+        todo = [p for p in params if (ref.id, p.id) not in done]
         if todo:
             out.append((ref, todo))
     return out

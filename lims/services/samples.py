@@ -30,7 +30,7 @@ from lims.models.registry import CollectionPoint, SupplySystem
 from lims.models.samples import Sample, SampleParameter
 from lims.services import month_lock, samples_bulk
 from lims.services.actor import acting
-from lims.services.refs import SampleRef, active_result
+from lims.services.refs import SampleRef, active_pairs
 from lims.services.refs import param_ref as _param_ref
 from lims.services.registry import neighbours_map
 
@@ -316,13 +316,15 @@ def awaiting_analysis_refs(parameter_code: str | None = None,
             .where(Parameter.code == parameter_code)))
     rows = list(session.scalars(stmt))
     refs = _refs_for(rows)
+    # the results standing for the samples past analysis, in one query (not one per cell)
+    done = active_pairs({s.id for s in rows if s.state is not SampleState.AWAITING_ANALYSIS})
     out = []
     for s, ref in zip(rows, refs, strict=True):
         params = [_param_ref(sp.parameter) for sp in s.parameters]
         if parameter_code is not None:
             params = [p for p in params if p.code == parameter_code]
         if s.state is not SampleState.AWAITING_ANALYSIS:
-            params = [p for p in params if active_result(s.id, p.id) is None]
+            params = [p for p in params if (s.id, p.id) not in done]
         if params:
             out.append((ref, params))
     return out
@@ -346,6 +348,7 @@ def search(*, state: str | None = None, system_id: int | None = None, point_id: 
     stmt = select(Sample).where(*(clause() for given, clause in wanted if given))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = list(session.scalars(stmt.order_by(Sample.scheduled_for, Sample.code)
+                                .options(selectinload(Sample.parameters))  # one query, not one a row
                                 .limit(limit).offset(offset)))
     return rows, total
 
