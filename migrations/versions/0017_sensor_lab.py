@@ -3,13 +3,13 @@ validated result, the sensor-lab tolerance rules, extra samples asked by inciden
 suspect flag of a tag and the instrument of a calibration work order.
 
 Revision ID: 0017_sensor_lab
-Revises: 0015_quality_events
+Revises: 0016_search
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0017_sensor_lab"
-down_revision = "0015_quality_events"
+down_revision = "0016_search"
 branch_labels = None
 depends_on = None
 

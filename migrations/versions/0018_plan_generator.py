@@ -3,13 +3,13 @@ the system's plan traits, the population/connections of sectors, sensitive consu
 collection points, and the proposal a sampling plan was started from.
 
 Revision ID: 0018_plan_generator
-Revises: 0015_quality_events
+Revises: 0017_sensor_lab
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0018_plan_generator"
-down_revision = "0015_quality_events"
+down_revision = "0017_sensor_lab"
 branch_labels = None
 depends_on = None
 
