@@ -90,13 +90,14 @@ def map_svg(systems: Sequence[tuple[int, str, float, float, str]],
             areas: Sequence[tuple[str, float, float]] = ()) -> Markup:
     """systems: (id, name, lat, lon, url); points: (id, name, lat, lon, kind, url);
     areas: (neighbourhood, lat, lon) written in grey for orientation; each mark is a link."""
-    marks = [Mark(lat, lon, name, size=11, href=url, css_class="m-sistema", glyph="S",
-                  name=name, mirror=True, paint='fill="#0b4f8a" stroke="#fff" stroke-width="2"')
-             for _id, name, lat, lon, url in systems]
     few = len(points) <= 3  # a point's own map names it; a system's many points stay marks
-    marks += [Mark(lat, lon, name, shape=KIND_SHAPES.get(kind, "circle"), href=url,
-                   css_class="m-ponto", name=name if few else "", mirror=True)
-              for _id, name, lat, lon, kind, url in points]
+    marks = [Mark(lat, lon, name, shape=KIND_SHAPES.get(kind, "circle"), href=url,
+                  css_class="m-ponto", name=name if few else "", mirror=True)
+             for _id, name, lat, lon, kind, url in points]
+    # the systems over the points: a point at the plant must not hide the "S"
+    marks += [Mark(lat, lon, name, size=11, href=url, css_class="m-sistema", glyph="S",
+                   name=name, mirror=True, paint='fill="#0b4f8a" stroke="#fff" stroke-width="2"')
+              for _id, name, lat, lon, url in systems]
     if here:
         marks.append(Mark(*here, "Seu endereço (aproximado)", shape="target", size=9,
                           paint='fill="none" stroke="#b3261e" stroke-width="3"', dot="#b3261e",

@@ -18,7 +18,7 @@ from render.svg.base import NS, uid
 from render.svg.placement import Box, Placed, Want, mark_box, place, text_box
 
 NAME_SIZE = 13  # a mark's name (portal.css .m-nome, bold), unless its attributes say
-AREA_SIZE = 11  # a neighbourhood's name (portal.css .m-bairro)
+AREA_SIZE = 12  # a neighbourhood's name (portal.css .m-bairro)
 SHAPES = ("circle", "square", "triangle", "diamond", "target")
 
 

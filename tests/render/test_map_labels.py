@@ -63,7 +63,7 @@ def test_crowded_map_places_no_two_texts_over_each_other(seed):
     lay = layout(marks, labels, look=look)
     placed = [p for p in [*lay.names, *lay.labels] if p is not None]
     assert len(placed) + len(lay.hidden) == len(marks) + len(labels)
-    assert len(placed) > 20  # 65 texts on 400 x 300: a third still find room
+    assert len(placed) > 16  # 65 texts on 400 x 300: a quarter still find room
     for a, b in itertools.combinations(placed, 2):
         assert not a.box.hits(b.box)
     bounds = Box(0, 0, look.width, look.height)
@@ -102,7 +102,7 @@ def test_map_text_sizes_follow_attributes():
     svg = str(map_svg("Ativos", [Mark(-22.9, -47.06, "ETA", shape="square", name="ETA-01",
                                       name_attrs='font-size="10" fill="#343a40"')],
                       [Label(-22.9, -47.06, "Centro")]))
-    assert 'font-size="10" fill="#343a40">ETA-01<' in svg and 'font-size="11" class="m-bairro"' in svg
+    assert 'font-size="10" fill="#343a40">ETA-01<' in svg and 'font-size="12" class="m-bairro"' in svg
 
 
 @pytest.fixture()
