@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from markupsafe import Markup, escape
 
@@ -89,13 +90,28 @@ def map_svg(systems: Sequence[tuple[int, str, float, float, str]],
             areas: Sequence[tuple[str, float, float]] = ()) -> Markup:
     """systems: (id, name, lat, lon, url); points: (id, name, lat, lon, kind, url);
     areas: (neighbourhood, lat, lon) written in grey for orientation; each mark is a link."""
-    marks = [Mark(lat, lon, name, size=11, href=url, css_class="m-sistema", glyph="S",
-                  name=name, mirror=True, paint='fill="#0b4f8a" stroke="#fff" stroke-width="2"')
-             for _id, name, lat, lon, url in systems]
-    marks += [Mark(lat, lon, name, shape=KIND_SHAPES.get(kind, "circle"), href=url,
-                   css_class="m-ponto") for _id, name, lat, lon, kind, url in points]
+    few = len(points) <= 3  # a point's own map names it; a system's many points stay marks
+    marks = [Mark(lat, lon, name, shape=KIND_SHAPES.get(kind, "circle"), href=url,
+                  css_class="m-ponto", name=name if few else "", mirror=True)
+             for _id, name, lat, lon, kind, url in points]
+    # the systems over the points: a point at the plant must not hide the "S"
+    marks += [Mark(lat, lon, name, size=11, href=url, css_class="m-sistema", glyph="S",
+                   name=name, mirror=True, paint='fill="#0b4f8a" stroke="#fff" stroke-width="2"')
+              for _id, name, lat, lon, url in systems]
     if here:
         marks.append(Mark(*here, "Seu endereço (aproximado)", shape="target", size=9,
                           paint='fill="none" stroke="#b3261e" stroke-width="3"', dot="#b3261e",
                           name="você", name_at=(12, -8)))
     return draw_map(title, marks, [Label(lat, lon, text) for text, lat, lon in areas])
+
+
+def map_destinations(systems: Sequence[tuple[int, str, float, float, str]],
+                     points: Sequence[tuple[int, str, float, float, str, str]],
+                     kinds: dict[str, str], *, current: str = "") -> list[dict[str, Any]]:
+    """The links of `map_svg` (same arguments) as a list beside the map (_mapa.html): every
+    destination reachable, and readable, without the figure."""
+    out = [{"name": name, "href": url, "hint": "sistema de abastecimento", "current": url == current}
+           for _id, name, _lat, _lon, url in systems]
+    out += [{"name": name, "href": url, "hint": kinds.get(kind, kind), "current": url == current}
+            for _id, name, _lat, _lon, kind, url in points]
+    return out

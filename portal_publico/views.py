@@ -167,14 +167,15 @@ def system_page(system_id: int):  # type: ignore[no-untyped-def]
                           sector_code=request.args.get("setor", "")[:40] or None, lat=lat, lon=lon))
     here = (lat, lon) if lat is not None and lon is not None else None
     pts = sv.points(system_id)
-    mapa = charts.map_svg(
-        [(w.system.id, w.system.name, w.system.latitude, w.system.longitude,
-          url_for("portal.system_page", system_id=w.system.id))]
-        if w.system.latitude is not None and w.system.longitude is not None else [],
-        [(p.id, p.name, p.latitude, p.longitude, p.kind, url_for("portal.point_page", point_id=p.id))
-         for p in pts if p.latitude is not None and p.longitude is not None],
-        here=here, title=f"Mapa do {w.system.name} e seus pontos de coleta", areas=_areas(pts))
+    systems = [(w.system.id, w.system.name, w.system.latitude, w.system.longitude,
+                url_for("portal.system_page", system_id=w.system.id))] \
+        if w.system.latitude is not None and w.system.longitude is not None else []
+    marks = [(p.id, p.name, p.latitude, p.longitude, p.kind, url_for("portal.point_page", point_id=p.id))
+             for p in pts if p.latitude is not None and p.longitude is not None]
+    mapa = charts.map_svg(systems, marks, here=here, areas=_areas(pts),
+                          title=f"Mapa do {w.system.name} e seus pontos de coleta")
     return render_template("portal_publico/sistema.html", w=w, mapa=mapa,
+                           destinos=charts.map_destinations(systems, marks, sv.POINT_KINDS),
                            charts=[(t, trend_chart(t)) for t in w.trends], limits=sv.limits(),
                            explain=sv.EXPLAIN, kinds=sv.POINT_KINDS, sources=sv.SOURCE_TYPES,
                            treatments=sv.TREATMENT_TYPES)
@@ -186,15 +187,16 @@ def point_page(point_id: int):  # type: ignore[no-untyped-def]
     p = found(sv.point(point_id))
     rows, series = sv.point_history(point_id)
     s = sv.system(p.system_id)
-    mapa = None
+    mapa, destinos = None, []
     if p.latitude is not None and p.longitude is not None:
-        mapa = charts.map_svg(
-            [(s.id, s.name, s.latitude, s.longitude, url_for("portal.system_page", system_id=s.id))]
-            if s and s.latitude is not None and s.longitude is not None else [],
-            [(p.id, p.name, p.latitude, p.longitude, p.kind, url_for("portal.point_page", point_id=p.id))],
-            title=f"Localização de {p.name}")
+        systems = [(s.id, s.name, s.latitude, s.longitude, url_for("portal.system_page", system_id=s.id))] \
+            if s and s.latitude is not None and s.longitude is not None else []
+        marks = [(p.id, p.name, p.latitude, p.longitude, p.kind, request.path)]
+        mapa = charts.map_svg(systems, marks, title=f"Localização de {p.name}")
+        destinos = charts.map_destinations(systems, marks, sv.POINT_KINDS, current=request.path)
     return render_template("portal_publico/ponto.html", p=p, system=s, rows=rows[:24],
                            charts=[(x, series_chart(x)) for x in series], mapa=mapa,
+                           destinos=destinos,
                            kinds=sv.POINT_KINDS, explain=sv.EXPLAIN, limits=sv.limits())
 
 

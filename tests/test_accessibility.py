@@ -7,11 +7,17 @@ detail pages that hold maps and wide tables, and every page of the public portal
 audited once (the first profile whose menu shows it; the specialised profiles go first, so
 the technician's page is seen as a technician). Any violation fails the test, printed with
 its rule id, impact, target and page.
+
+Beyond the menus (issue 22, item 3): every staff edit form, one per record type (users,
+connections, tariff tables, message rules, assets, tags, each registry of the LIMS with its
+list), the tariff and message pages, and the detail pages. Each of these is walked by the
+first demo user (in USERS order) allowed to open it, so no page is lost to a 403.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import defaultdict
 
 import pytest
@@ -27,10 +33,16 @@ TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 USERS = ["tecnico", "coletor", "operador", "distribuidor", "analista", "supervisor", "gestor",
          "admin"]
 # detail pages (one per URL rule) that the menus do not link to but that hold the maps,
-# wide tables and forms of the issue
+# wide tables and forms of the issue, and the edit forms (one per record type)
 DETAIL_ENDPOINTS = ("incidents.detail", "incidents.order", "lims.sample_detail", "lims.route_detail",
                     "lims.plan_detail", "commercial.connection", "commercial.batch",
-                    "telemetry.anomaly_detail")
+                    "telemetry.anomaly_detail", "incidents.messages", "lims.sample_results",
+                    "core.user_edit", "commercial.edit_connection", "commercial.tariff_tables",
+                    "commercial.tariff_table", "commercial.message_rules",
+                    "commercial.message_rule", "commercial.edit_parameters", "telemetry.asset_edit",
+                    "telemetry.tag_edit", "incidents.new", "incidents.templates")
+# the LIMS registries: the list and the form of one record of each (`key` varies)
+REGISTRY_ENDPOINTS = ("lims.registry_list", "lims.registry_form")
 
 # Violations known and not yet fixed: {(rule id, page): reason}. Each entry is a to-do.
 ALLOWED: dict[tuple[str, str], str] = {}
@@ -73,17 +85,37 @@ def _audit(page, axe, url: str, width: str, found) -> None:  # type: ignore[no-u
 
 
 def _detail_urls(app, live) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """{url: the first demo user allowed to open it} for the pages the menus do not show."""
+    from sqlalchemy import select
+
+    from core.auth.marks import LOGIN, view_mark
+    from core.auth.models import User
+    from lims.services import registry
+
     with live.db(app) as s:
         values = _args(s)
-    urls = {}
+        records = {k: [r.id for r in registry.records(k)][:1] for k in registry.ENTITIES}
+        users = {u.username: u for u in s.scalars(select(User).where(User.username.in_(USERS)))}
+        perms = {name: users[name].permissions() for name in USERS}
+    wanted: list[tuple[str, str]] = []
     with app.test_request_context():
         from flask import url_for
 
         for rule in app.url_map.iter_rules():
-            if rule.endpoint in DETAIL_ENDPOINTS:
+            if rule.endpoint in DETAIL_ENDPOINTS and "GET" in (rule.methods or ()):
                 args = {a: values.get(a) for a in rule.arguments}
                 if all(v is not None for v in args.values()):
-                    urls[url_for(rule.endpoint, **args)] = rule.endpoint
+                    wanted.append((url_for(rule.endpoint, **args), rule.endpoint))
+        for key, ids in records.items():
+            wanted.append((url_for("lims.registry_list", key=key), "lims.registry_list"))
+            wanted += [(url_for("lims.registry_form", key=key, record_id=i), "lims.registry_form")
+                       for i in ids]
+    urls = {}
+    for url, endpoint in dict(wanted).items():
+        _public, perm = view_mark(app.view_functions[endpoint], "GET")
+        who = next((u for u in USERS if perm in (None, LOGIN) or perm in perms[u]), None)
+        if who is not None:
+            urls[url] = who
     return urls
 
 
@@ -93,7 +125,7 @@ def test_every_page_passes_axe_wcag21_aa(app, live):  # type: ignore[no-untyped-
 
     from saae.seed import DEMO_PASSWORD
 
-    axe = Axe()
+    axe, started = Axe(), time.monotonic()
     with live.db(app) as s:
         values = _args(s)
     portal = [u for u in _pages(app, values) if u.startswith(("/portal", "/acompanhar"))
@@ -117,9 +149,9 @@ def test_every_page_passes_axe_wcag21_aa(app, live):  # type: ignore[no-untyped-
                     links = page.eval_on_selector_all(
                         "nav.menu a", "as => as.map(a => a.getAttribute('href'))")
                     assert links, username
-                    urls = [u for u in dict.fromkeys(links) if u.startswith("/")]
-                    if username == "admin":
-                        urls += list(details)
+                    urls = [u for u in dict.fromkeys(
+                        [*links, *(u for u, who in details.items() if who == username)])
+                        if u.startswith("/")]
                 else:
                     urls = portal
                 if width == "1366":
@@ -139,7 +171,8 @@ def test_every_page_passes_axe_wcag21_aa(app, live):  # type: ignore[no-untyped-
                 seen |= mine
                 ctx.close()
         browser.close()
-    print(f"{len(audited)} páginas auditadas em 2 larguras:\n  " + "\n  ".join(audited))
+    print(f"{len(audited)} páginas auditadas em 2 larguras em {time.monotonic() - started:.0f} s:\n  "
+          + "\n  ".join(audited))
     counts: dict[str, int] = defaultdict(int)
     for rule, _url in found:
         counts[rule] += 1

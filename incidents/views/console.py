@@ -77,9 +77,10 @@ def _row(i: Any) -> dict[str, Any]:
 SEVERITY_COLORS = {"critica": "#b00020", "alta": "#d9480f", "media": "#e8a317", "baixa": "#5c7cfa"}
 ASSET_COLORS = {"eta": "#1864ab", "captacao": "#0b7285", "poco": "#5f3dc4", "elevatoria": "#2b8a3e",
                 "reservatorio": "#087f5b", "setor": "#868e96"}
-MAP_LOOK = MapLook(width=640, height=420, pad=44, background='fill="#f4f7f9" stroke="#ced4da"',
+MAP_LOOK = MapLook(width=480, height=340, pad=30, background='fill="#f4f7f9" stroke="#ced4da"',
                    empty_text="Sem coordenadas para mostrar.",
-                   legend="quadrados: ativos · círculos: incidentes (cor = gravidade)")
+                   legend="quadrados: ativos · círculos: incidentes (cor = gravidade)",
+                   legend_attrs='font-size="12" fill="#495057"')
 
 
 def _map(rows: list[dict[str, Any]]) -> Markup:
@@ -91,7 +92,7 @@ def _map(rows: list[dict[str, Any]]) -> Markup:
     marks = [Mark(a.latitude, a.longitude, f"{a.code} - {a.name or ''}", shape="square", size=5,
                   paint=f'fill="{ASSET_COLORS.get(a.kind or "", "#495057")}" opacity="0.8"',
                   tip_on_shape=True, name=a.code, name_at=(8, 4),
-                  name_attrs='font-size="10" fill="#343a40"') for a in assets]
+                  name_attrs='font-size="13" fill="#343a40"') for a in assets]
     for i in rows:
         if i.get("lat") is None or i.get("lon") is None:
             continue

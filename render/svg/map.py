@@ -8,13 +8,17 @@ nested-interactive rule. Each link carries an accessible name (`aria-label`)."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
 from render.svg.base import NS, uid
+from render.svg.placement import Box, Placed, Want, mark_box, place, text_box
 
+NAME_SIZE = 13  # a mark's name (portal.css .m-nome, bold), unless its attributes say
+AREA_SIZE = 12  # a neighbourhood's name (portal.css .m-bairro)
 SHAPES = ("circle", "square", "triangle", "diamond", "target")
 
 
@@ -63,7 +67,9 @@ class Look:
 
 def map_svg(title: str, marks: Sequence[Mark], labels: Sequence[Label] = (), *,
             look: Look = Look()) -> Markup:
-    """Marks drawn in the order given (the last on top); `title` names the figure."""
+    """Marks drawn in the order given (the last on top); `title` names the figure. Names and
+    neighbourhood labels never overlap (`layout`); those with no room are named in the
+    figure's description."""
     w, h = look.width, look.height
     if not marks:
         return Markup(f'<svg class="{look.css_class}" viewBox="0 0 {w} {look.empty_height}" '
@@ -73,20 +79,90 @@ def map_svg(title: str, marks: Sequence[Mark], labels: Sequence[Label] = (), *,
     project, per_km = _projection([(m.lat, m.lon) for m in marks], look)
     n = uid(title, [(m.lat, m.lon, m.tip) for m in marks])
     role = "group" if any(m.href for m in marks) else "img"
+    lay = layout(marks, labels, look=look)
     parts = [f'<svg class="{look.css_class}" viewBox="0 0 {w} {h}" role="{role}" '
-             f'aria-labelledby="mt{n}" {NS}><title id="mt{n}">{escape(title)}</title>',
-             f'<rect width="{w}" height="{h}" {look.background}/>']
-    for lab in labels:
-        x, y = project(lab.lat, lab.lon)
-        parts.append(f'<text x="{x:.1f}" y="{y + 24:.1f}" text-anchor="middle" class="m-bairro">'
-                     f'{escape(lab.text)}</text>')
-    parts += [_mark(m, *project(m.lat, m.lon), w) for m in marks]
+             f'aria-labelledby="mt{n}" {NS}><title id="mt{n}">{escape(title)}</title>']
+    if lay.hidden:
+        parts.append(f"<desc>Sem espaço no mapa para os nomes: {escape(', '.join(lay.hidden))}"
+                     f"</desc>")
+    parts.append(f'<rect width="{w}" height="{h}" {look.background}/>')
+    for lab, at in zip(labels, lay.labels, strict=True):
+        if at is not None:
+            parts.append(_leader(at) + f'<text x="{at.x:.1f}" y="{at.y:.1f}" '
+                         f'text-anchor="{at.anchor}" font-size="{AREA_SIZE:g}" class="m-bairro">'
+                         f'{escape(lab.text)}</text>')
+    parts += [_mark(m, *project(m.lat, m.lon), at) for m, at in zip(marks, lay.names, strict=True)]
     parts.append(_scale_bar(per_km, look))
     if look.legend:
         parts.append(f'<text x="{look.pad}" y="{h - 6}" {look.legend_attrs}>'
                      f'{escape(look.legend)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+@dataclass(frozen=True)
+class Layout:
+    names: list[Placed | None]  # one per mark (None: no name, or no room for it)
+    labels: list[Placed | None]  # one per label
+    hidden: list[str]  # the texts left out for want of room
+
+
+def layout(marks: Sequence[Mark], labels: Sequence[Label] = (), *, look: Look = Look()) -> Layout:
+    """Where each mark's name and each neighbourhood label goes: greedy, the marks' names
+    first (in the marks' order), then the labels, none over a mark, the scale bar, the
+    legend or a text placed before it (render.svg.placement)."""
+    if not marks:
+        return Layout([], [None] * len(labels), [])
+    project, per_km = _projection([(m.lat, m.lon) for m in marks], look)
+    at = [project(m.lat, m.lon) for m in marks]
+    taken = [mark_box(x, y, m.size) for m, (x, y) in zip(marks, at, strict=True)]
+    taken += _furniture(per_km, look)
+    wants = [_name_want(m, x, y, look.width) for m, (x, y) in zip(marks, at, strict=True)
+             if m.name]
+    wants += [Want(*project(lab.lat, lab.lon), lab.text, AREA_SIZE, clear=7,
+                   prefer=(0, 20, "middle")) for lab in labels]
+    placed = iter(place(wants, taken, Box(2, 2, look.width - 2, look.height - 2)))
+    names = [next(placed) if m.name else None for m in marks]
+    areas = list(placed)
+    hidden = [m.name for m, p in zip(marks, names, strict=True) if m.name and p is None]
+    hidden += [lab.text for lab, p in zip(labels, areas, strict=True) if p is None]
+    return Layout(names, areas, hidden)
+
+
+def _name_want(m: Mark, x: float, y: float, width: int) -> Want:
+    dx, dy = m.name_at
+    right = m.mirror and x > width * 0.55  # a long name would leave the map on the right
+    return Want(x, y, m.name, font_size(m.name_attrs, NAME_SIZE), clear=m.size + 1,
+                prefer=(-dx, dy, "end") if right else (dx, dy, "start"), bold=is_bold(m.name_attrs))
+
+
+def is_bold(attrs: str) -> bool:
+    """portal.css sets .m-nome in bold."""
+    return "m-nome" in attrs or "bold" in attrs
+
+
+def font_size(attrs: str, default: float) -> float:
+    found = re.search(r'font-size="([0-9.]+)', attrs)
+    return float(found.group(1)) if found else default
+
+
+def _furniture(per_km: float, look: Look) -> list[Box]:
+    """The boxes of the scale bar (line and distance) and of the legend line."""
+    dist = _scale_distance(per_km, look)
+    y = look.height - 14 - (14 if look.legend else 0)
+    out = [Box(look.pad - 2, y - 6 - 11, look.pad + max(dist * per_km, 36) + 2, y + 3)]
+    if look.legend:
+        out.append(text_box(look.pad, look.height - 6, look.legend,
+                            font_size(look.legend_attrs, 10)))
+    return out
+
+
+def _leader(at: Placed) -> str:
+    if at.leader is None:
+        return ""
+    x0, y0, x1, y1 = at.leader
+    return (f'<line x1="{x0:.1f}" y1="{y0:.1f}" x2="{x1:.1f}" y2="{y1:.1f}" stroke="#495057" '
+            f'stroke-width="1" class="m-guia"/>')
 
 
 def _projection(coords: list[tuple[float, float]],
@@ -125,17 +201,15 @@ def _shape(m: Mark, x: float, y: float) -> str:
     return out
 
 
-def _mark(m: Mark, x: float, y: float, width: int) -> str:
+def _mark(m: Mark, x: float, y: float, at: Placed | None) -> str:
     body = _shape(m, x, y)
     if m.glyph:
         body += (f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" fill="#fff" '
                  f'class="m-rotulo">{escape(m.glyph)}</text>')
-    if m.name:
-        dx, dy = m.name_at
-        right = m.mirror and x > width * 0.55  # a long name would leave the map on the right
-        anchor = f'<text x="{x - dx:.1f}" y="{y + dy:.1f}" text-anchor="end" ' if right else \
-            f'<text x="{x + dx:.1f}" y="{y + dy:.1f}" '
-        body += f"{anchor}{m.name_attrs}>{escape(m.name)}</text>"
+    if at is not None:
+        size = "" if "font-size" in m.name_attrs else f'font-size="{NAME_SIZE:g}" '
+        body += (f'{_leader(at)}<text x="{at.x:.1f}" y="{at.y:.1f}" text-anchor="{at.anchor}" '
+                 f'{size}{m.name_attrs}>{escape(m.name)}</text>')
     tip = "" if m.tip_on_shape else f"<title>{escape(m.tip)}</title>"
     cls = f' class="{m.css_class}"' if m.css_class else ""
     group = f"<g{cls}>{tip}{body}</g>"
@@ -144,9 +218,13 @@ def _mark(m: Mark, x: float, y: float, width: int) -> str:
     return f'<a href="{escape(m.href)}" aria-label="{escape(m.link_name or m.tip)}">{group}</a>'
 
 
-def _scale_bar(per_km: float, look: Look) -> str:
+def _scale_distance(per_km: float, look: Look) -> float:
     """The largest round distance under 40 % of the width."""
-    dist = next((d for d in (5, 2, 1, 0.5, 0.2, 0.1) if d * per_km <= 0.4 * look.width), 0.1)
+    return next((d for d in (5, 2, 1, 0.5, 0.2, 0.1) if d * per_km <= 0.4 * look.width), 0.1)
+
+
+def _scale_bar(per_km: float, look: Look) -> str:
+    dist = _scale_distance(per_km, look)
     label = f"{dist:g} km" if dist >= 1 else f"{dist * 1000:.0f} m"
     y = look.height - 14 - (14 if look.legend else 0)
     return (f'<g class="escala"><line x1="{look.pad}" x2="{look.pad + dist * per_km:.1f}" '
