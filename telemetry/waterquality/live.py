@@ -86,6 +86,12 @@ def detect(series: Mapping[str, Sequence[ReadingLike]], *, start: dt.datetime, e
     return found
 
 
+def forget() -> None:
+    """Drop the remembered windows (benchmarks measuring one pass)."""
+    with _recent_lock:
+        _recent.clear()
+
+
 def _key(series: Mapping[str, Sequence[ReadingLike]], start: dt.datetime, end: dt.datetime,
          params: Mapping[str, Any]) -> tuple | None:
     try:
