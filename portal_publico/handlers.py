@@ -24,5 +24,5 @@ def on_month_closed(event: ClosedMonth) -> None:
         return
     services.clear_memo()
     months = [(event.year, m) for m in range(1, 13)]
-    services.summaries([event.system_id], months)
+    services.summaries([s.id for s in services.systems()], months)  # as the annual report asks
     services.trends(event.system_id, until=(event.year, event.month))

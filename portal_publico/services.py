@@ -177,14 +177,15 @@ def limits() -> dict[str, lims_api.StandardLimit]:
 # -- monthly summaries ---------------------------------------------------------------------------
 
 def summaries(system_ids: list[int], months: list[tuple[int, int]]) -> dict[tuple[int, int, int], lims_api.QualitySummary | None]:
-    """Monthly summaries (published data only). A closed month: the rows the LIMS stored when
-    closing it, read at every call (never an older computation); an open one is computed and
-    kept MEMO_SECONDS per process."""
+    """Monthly summaries (published data). A closed month: the rows stored at its closing, read
+    at every call (never an older computation); the others computed, kept MEMO_SECONDS."""
     keys = [(sid, y, m) for sid in system_ids for y, m in months]
-    # failing, it degrades per month: one failing month must not blank the others
     got = safe(lims_api.quality_summaries, keys, published_only=True, stored_only=True, default={})
-    return {k: got[k] if k in got else memo(("summary", *k), lambda k=k: safe(
-        lims_api.quality_summary, *k, published_only=True, default=None)) for k in keys}
+    todo = tuple(k for k in keys if k not in got)
+    if todo:  # in one call; a failing one degrades per month (never blanks the others)
+        got = {**got, **memo(("summaries", todo), lambda: safe(
+            lims_api.quality_summaries, list(todo), published_only=True, default={}))}
+    return {k: got.get(k) or safe(lims_api.quality_summary, *k, default=None) for k in keys}
 
 
 def summary(system_id: int, year: int, month: int) -> lims_api.QualitySummary | None:

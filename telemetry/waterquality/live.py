@@ -11,8 +11,10 @@ All three are pure functions of the window of readings; they return `Finding`s o
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,9 @@ ROBUST_KEYS = ("freeze", "max_freeze", "band", "cap", "k_off", "off_ratio", "tre
                "trend_gain")
 _models: dict[tuple[str, int | None], tuple[float, wq_model.Trained]] = {}
 _models_lock = threading.Lock()
+RECENT = 16  # windows remembered (a plant has about 6 quality tags)
+_recent: OrderedDict[tuple, list[Finding]] = OrderedDict()
+_recent_lock = threading.Lock()
 
 
 def load_model(directory: str | Path, version: int | None = None) -> wq_model.Trained:
@@ -61,13 +66,50 @@ def _per_tag(values: Mapping[str, float] | None, names: Sequence[str]) -> list[f
 
 
 def detect(series: Mapping[str, Sequence[ReadingLike]], *, start: dt.datetime, end: dt.datetime,
-           method: str = "indice", step_s: float = 60.0, baseline_s: float = 12 * 3600.0,
-           threshold: float | None = None, k_on: int | None = None,
-           severity: str = "media", model_dir: str | None = None,
-           model_version: int | None = None, long_scale: Mapping[str, float] | None = None,
-           min_scale: Mapping[str, float] | None = None,
-           spike: Mapping[str, int] | None = None,
-           trend_scale: Mapping[str, float] | None = None, **kw: Any) -> list[Finding]:
+           **params: Any) -> list[Finding]:
+    """Water-quality events over several tags (see `_detect`), remembered for the last few
+    windows: when every quality tag of a plant hosts the same detector, one monitor pass asks
+    the same question once per tag; it is answered once. The key is the window, the
+    parameters and, per tag, how many readings and the first and last of them (readings
+    are appended, so a window's answer cannot change without those changing)."""
+    key = _key(series, start, end, params)
+    with _recent_lock:
+        hit = _recent.get(key) if key is not None else None
+    if hit is not None:
+        return copy.deepcopy(hit)
+    found = _detect(series, start=start, end=end, **params)
+    if key is not None:
+        with _recent_lock:
+            _recent[key] = copy.deepcopy(found)
+            while len(_recent) > RECENT:
+                _recent.popitem(last=False)
+    return found
+
+
+def forget() -> None:
+    """Drop the remembered windows (benchmarks measuring one pass)."""
+    with _recent_lock:
+        _recent.clear()
+
+
+def _key(series: Mapping[str, Sequence[ReadingLike]], start: dt.datetime, end: dt.datetime,
+         params: Mapping[str, Any]) -> tuple | None:
+    try:
+        tags = tuple((name, len(rs), rs[0].ts, rs[-1].ts, rs[-1].value, rs[-1].quality)
+                     if len(rs) else (name, 0) for name, rs in series.items())
+        return (start, end, tags, repr(sorted(params.items())))
+    except (AttributeError, TypeError):  # readings without those fields: not remembered
+        return None
+
+
+def _detect(series: Mapping[str, Sequence[ReadingLike]], *, start: dt.datetime, end: dt.datetime,
+            method: str = "indice", step_s: float = 60.0, baseline_s: float = 12 * 3600.0,
+            threshold: float | None = None, k_on: int | None = None,
+            severity: str = "media", model_dir: str | None = None,
+            model_version: int | None = None, long_scale: Mapping[str, float] | None = None,
+            min_scale: Mapping[str, float] | None = None,
+            spike: Mapping[str, int] | None = None,
+            trend_scale: Mapping[str, float] | None = None, **kw: Any) -> list[Finding]:
     """Water-quality events over several tags by `method` (see the module docstring)."""
     if method == "indice":
         extra = {k: v for k, v in kw.items() if k in ("refresh_s", "k_off", "combine")}

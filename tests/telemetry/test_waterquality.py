@@ -252,3 +252,11 @@ def test_live_robusto_runs_the_drift_score_from_the_tag_config():
         starts = [int((f.start - t0).total_seconds() // 60) for f in fs]
         return [min((s - a for s in starts if a <= s < b), default=99) for a, b in ev.events(y)]
     assert max(delays(found)) <= 7 < min(delays(level))
+    # the same window asked again (another tag of the plant hosting the same detector):
+    # the same answer, remembered, as copies the caller may change
+    again = live.detect(series, start=t0, end=end, method="robusto", baseline_s=BASE * 60, **kw)
+    assert again == found and again[0] is not found[0]
+    series["PH"] = series["PH"][:-1]  # a different window is not answered from memory
+    fewer = live.detect(series, start=t0, end=end, method="robusto", baseline_s=BASE * 60, **kw)
+    assert fewer is not None and live._key(series, t0, end, kw) != live._key(
+        {**series, "PH": [*series["PH"], Reading("PH", end, 7.2)]}, t0, end, kw)
