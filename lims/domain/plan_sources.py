@@ -51,12 +51,12 @@ def cite(source: str, unverified: bool = False) -> Citation:
         for part in re.split(r"[;,]\s*", inner):
             word = part.split()[0] if part.split() else ""
             if word in TAGS:
-                meanings.append(f"[{word}] {TAGS[word]}")
+                meanings.append(f"{word}: {TAGS[word]}")
             for name, what in NAMED.items():
                 if name in part:
                     meanings.append(what)
     if unverified or "UNVERIFIED" in source:
-        meanings.append("UNVERIFIED: de memória ou sem fonte no DOU; conferir antes de usar")
+        meanings.append("não verificado: de memória ou sem fonte no DOU; conferir antes de usar")
     return Citation(source, f"{REFERENCE} {section}", tuple(dict.fromkeys(meanings)),
                     unverified or "UNVERIFIED" in source)
 

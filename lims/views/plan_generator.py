@@ -21,6 +21,7 @@ from lims.domain.plan_sources import citations
 from lims.domain.plans import FREQUENCY_LABELS
 from lims.models.plans import SamplingPlan
 from lims.services import plan_generator as svc
+from lims.services import plans
 from lims.views.blueprints import bp
 from render.svg.map import Look, Mark, map_svg
 
@@ -113,6 +114,8 @@ def context(plan: SamplingPlan) -> dict[str, Any]:
             e["before_text"], e["after_text"] = shape_text(e["before"]), shape_text(e["after"])
     system = plan.system_id
     return {"edits": edits, "population_change": update, "coverage": coverage_map(system),
-            "citations": cited, "notes": proposal.notes, "traits": gen.TRAITS,
+            "citations": [{"words": plans.rule_in_words(c.text), "section": c.section,
+                           "reliability": c.reliability, "unverified": c.unverified}
+                          for c in cited], "notes": proposal.notes, "traits": gen.TRAITS,
             "has_traits": set(svc.get_system(system).plan_traits or ()),
             "from_proposal": plan.proposal is not None, "proposal_size": len(proposal.items)}

@@ -132,7 +132,7 @@ def test_every_generator_rule_cites_a_reference_source():
         c = cite(r.source, r.unverified)
         assert c.section.startswith("reference/portaria888.md §"), r
         assert c.reliability, r  # every tag explained
-    assert "UNVERIFIED" in " ".join(cite("888 Anexo 14 [3P calculos.py]", True).reliability)
+    assert "não verificado" in " ".join(cite("888 Anexo 14 [3P calculos.py]", True).reliability)
 
 
 def test_diff_of_two_proposals():

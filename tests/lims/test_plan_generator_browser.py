@@ -40,18 +40,23 @@ def live(app):  # type: ignore[no-untyped-def]
         yield srv
 
 
+def _login(pw, live):  # type: ignore[no-untyped-def]
+    browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                 args=["--no-sandbox"])
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="pt-BR")
+    page.goto(live.url + "/entrar")
+    page.fill("input[name=username]", "gestor.plano")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    return browser, page
+
+
 def test_plan_page_with_the_proposal(live):
     from playwright.sync_api import expect, sync_playwright
 
     ART.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                                     args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="pt-BR")
-        page.goto(live.url + "/entrar")
-        page.fill("input[name=username]", "gestor.plano")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
+        browser, page = _login(pw, live)
         page.goto(f"{live.url}/lims/planos/{live.data['plan_id']}")
         expect(page.locator("h2", has_text="Cobertura espacial da rede")).to_be_visible()
         expect(page.locator("svg.mapa")).to_be_visible()
@@ -72,13 +77,7 @@ def test_sisagua_page_png(live):
     with live.lock:
         sysid = session.query(SupplySystem.id).filter_by(code="SIS-GEN").scalar()
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                                     args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="pt-BR")
-        page.goto(live.url + "/entrar")
-        page.fill("input[name=username]", "gestor.plano")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
+        browser, page = _login(pw, live)
         page.goto(f"{live.url}/lims/sisagua?sistema={sysid}&ano=2026&mes=11")
         expect(page.locator("h2", has_text="Cadastro da forma de abastecimento")).to_be_visible()
         expect(page.get_by_text("campo obrigatório vazio").first).to_be_visible()  # no SISAGUA code

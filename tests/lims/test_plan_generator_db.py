@@ -117,8 +117,9 @@ def test_plan_page_shows_map_empty_sector_and_sources(client, db, login_as):
     assert "A população abastecida mudou" not in html
     assert 'class="mapa"' in html and "Vila Nova" in html and "sem ponto" in html
     assert "Setor(es) sem ponto de coleta de rede: S6 - Vila Nova" in html
-    assert "reference/portaria888.md § 5a" in html and "[V-2914]" in html
-    assert "888 Anexo 14 [3P calculos.py]" in html and "a conferir na Portaria" in html
+    assert "reference/portaria888.md § 5a" in html and "V-2914: texto oficial da PRC-5/2914" in html
+    assert "Portaria GM/MS 888/2021, Anexo 14" in html and "a conferir na Portaria" in html
+    assert "[V-" not in html and "UNVERIFIED" not in html
     r = client.post(f"/lims/planos/sistemas/{system.id}/caracteristicas",
                     data={"caracteristica": ["rede_pvc"]})
     assert r.status_code in (302, 303)
