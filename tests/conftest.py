@@ -107,6 +107,25 @@ def db(app: Flask) -> Iterator[Session]:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_process_memos() -> Iterator[None]:
+    """The per-process memos (the portal's registry reads, the users' permissions keyed by
+    user id and access version, the home page's connection count) start empty in every test:
+    each test builds its own database, where the same ids name other records."""
+    from commercial.services import lookups
+    from core.auth import models as auth_models
+    from portal_publico import services as portal_services
+
+    def clear() -> None:
+        portal_services.clear_memo()
+        auth_models._ACCESS_CACHE.clear()
+        lookups._active.clear()
+
+    clear()
+    yield
+    clear()
+
+
+@pytest.fixture(autouse=True)
 def _system_actor_after_each_test() -> Iterator[None]:
     """A request made through the test client sets the audit actor in this thread (core.web
     sets it per request and never resets it); put the system back so the next test does not

@@ -36,7 +36,7 @@ def _enter_month(w, people) -> None:  # noqa: F811
 def _portal_row(html: str, name: str) -> list[str]:
     m = re.search(rf'<th scope="row">{re.escape(name)}[^<]*</th>(.*?)</tr>', html, re.S)
     assert m, name
-    return [re.sub(r"<[^>]+>", "", td).strip() for td in re.findall(r"<td>(.*?)</td>", m.group(1),
+    return [re.sub(r"<[^>]+>", "", td).strip() for td in re.findall(r"<td[^>]*>(.*?)</td>", m.group(1),
                                                                     re.S)]
 
 
