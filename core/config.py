@@ -190,7 +190,7 @@ class Settings:
         try:
             self.trusted_networks()
         except ValueError as exc:
-            raise ConfigError(f"SAAE_LOGIN_TRUSTED_NETWORKS invalida: {exc}") from exc
+            raise ConfigError(f"SAAE_LOGIN_TRUSTED_NETWORKS inválida: {exc}") from exc
         if self.is_production and self.notify_provider == "real":
             self._check_webhooks()
 
@@ -204,7 +204,7 @@ class Settings:
                 "SAAE_WHATSAPP_VERIFY_TOKEN sao obrigatorias (assinatura dos recibos de entrega)")
         if self.sms_api_url and len(self.sms_webhook_token) < 16:
             raise ConfigError(
-                "Em producao, com o SMS real, SAAE_SMS_WEBHOOK_TOKEN e obrigatoria (minimo de "
+                "Em produção, com o SMS real, SAAE_SMS_WEBHOOK_TOKEN é obrigatória (mínimo de "
                 "16 caracteres): sem ela qualquer um forja recibos de entrega")
 
 

@@ -81,7 +81,7 @@ ASSETS = (
     DemoAsset("PC-02", "Poço Boa Vista 2", "poco", "SAA-BV", "SET-04", -22.9380, -47.0920),
     DemoAsset("RES-03", "Reservatório Boa Vista", "reservatorio", "SAA-BV", "SET-04",
               -22.9340, -47.0940),
-    DemoAsset("EEA-02", "Elevatoria Sitio Novo", "elevatoria", "SAA-BV", "SET-05",
+    DemoAsset("EEA-02", "Elevatória Sitio Novo", "elevatoria", "SAA-BV", "SET-05",
               -22.9420, -47.1020),
 )
 

@@ -41,7 +41,7 @@ bp = Blueprint("core", __name__, template_folder="templates")
 class LoginForm(FlaskForm):
     username = StringField("Usuário", validators=[DataRequired("Informe o usuário.")])
     password = PasswordField("Senha", validators=[DataRequired("Informe a senha.")])
-    recovery_code = StringField("Codigo de recuperacao (so se o acesso estiver bloqueado)",
+    recovery_code = StringField("Código de recuperação (só se o acesso estiver bloqueado)",
                                 validators=[Optional(), Length(max=40)])
 
 
@@ -61,7 +61,7 @@ class UserForm(FlaskForm):
     profiles = SelectMultipleField("Perfis", coerce=int)
     ldap = BooleanField("Autenticar no Active Directory / LDAP")
     active = BooleanField("Ativo", default=True)
-    password = PasswordField("Senha inicial (o usuario devera troca-la no primeiro acesso)")
+    password = PasswordField("Senha inicial (o usuário deverá trocá-la no primeiro acesso)")
 
 
 def _safe_next(target: str | None) -> str:
@@ -212,9 +212,9 @@ def user_unlock(user_id: int):  # type: ignore[no-untyped-def]
 @require("core.users.manage")
 def user_end_sessions(user_id: int):  # type: ignore[no-untyped-def]
     user = get_or_404(User, user_id, "Usuário não encontrado.")
-    with unit_of_work(), audit.audit_context(reason="sessoes encerradas pelo administrador"):
+    with unit_of_work(), audit.audit_context(reason="sessões encerradas pelo administrador"):
         end_sessions(user)
-    flash(f"Todas as sessoes de {user.name} foram encerradas.", "sucesso")
+    flash(f"Todas as sessões de {user.name} foram encerradas.", "sucesso")
     return redirect(url_for("core.users"))
 
 

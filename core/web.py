@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 login_manager = LoginManager()
 login_manager.login_view = "core.login"
-login_manager.login_message = "Entre no sistema para acessar esta pagina."
+login_manager.login_message = "Entre no sistema para acessar esta página."
 login_manager.login_message_category = "aviso"
 
 # endpoints that a user with an expired password may still reach
@@ -113,12 +113,12 @@ def _guard_query() -> None:
     than any search (SQLite's LIKE gives up on very long patterns). 422 in Portuguese."""
     for name, value in request.args.items(multi=True):
         if "\x00" in value or "\x00" in name:
-            raise ValidationError(f"O parametro '{name[:40]}' contem um caractere invalido.",
-                                  fields={name[:40]: ["Caractere invalido (NUL)."]})
+            raise ValidationError(f"O parâmetro '{name[:40]}' contém um caractere inválido.",
+                                  fields={name[:40]: ["Caractere inválido (NUL)."]})
         if len(value) > MAX_QUERY_VALUE:
             raise ValidationError(
-                f"O parametro '{name[:40]}' e longo demais (maximo {MAX_QUERY_VALUE} caracteres).",
-                fields={name[:40]: [f"Maximo de {MAX_QUERY_VALUE} caracteres."]})
+                f"O parâmetro '{name[:40]}' é longo demais (máximo {MAX_QUERY_VALUE} caracteres).",
+                fields={name[:40]: [f"Máximo de {MAX_QUERY_VALUE} caracteres."]})
 
 
 def query_int(name: str, default: int | None = None, *, minimum: int = 0,
@@ -134,8 +134,8 @@ def query_int(name: str, default: int | None = None, *, minimum: int = 0,
         value = None
     if value is None or not minimum <= value <= maximum:
         raise ValidationError(
-            f"O parametro '{name}' deve ser um numero inteiro entre {minimum} e {maximum}.",
-            fields={name: [f"Informe um numero inteiro entre {minimum} e {maximum}."]})
+            f"O parâmetro '{name}' deve ser um número inteiro entre {minimum} e {maximum}.",
+            fields={name: [f"Informe um número inteiro entre {minimum} e {maximum}."]})
     return value
 
 

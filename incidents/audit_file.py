@@ -146,12 +146,12 @@ def check_stamps(data: dict[str, Any],
         if t.get("status") != "concedido":
             continue
         if by_seq.get(t.get("seq")) != t.get("hash"):
-            out.append((t, tsa.Verified(False, error="hash nao confere com a cadeia")))
+            out.append((t, tsa.Verified(False, error="hash não confere com a cadeia")))
             continue
         try:
             response = base64.b64decode(t.get("token_b64") or "", validate=True)
         except ValueError:
-            out.append((t, tsa.Verified(False, error="token nao e base64")))
+            out.append((t, tsa.Verified(False, error="token não é base64")))
             continue
         out.append((t, tsa.verify(response, bytes.fromhex(t["hash"]), anchors or [])))
     return out

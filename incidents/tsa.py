@@ -95,7 +95,7 @@ def verify(response: bytes, head: bytes, anchors: list[x509.Certificate],
     try:
         builder.build().verify_message(resp, head)
     except (VerificationError, ValueError) as exc:
-        return Verified(False, error=f"carimbo nao confere: {exc}")
+        return Verified(False, error=f"carimbo não confere: {exc}")
     info = resp.tst_info
     gen = info.gen_time
     if gen.tzinfo is None:

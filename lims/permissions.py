@@ -21,7 +21,7 @@ PERMISSIONS.update({
     "lims.routes.manage": ("Montar, imprimir e cancelar rotas de coleta e etiquetas",
                            ["distribuidor", "supervisor", "gestor"]),
     "lims.collection.record": ("Registrar coletas em campo (celular)", ["coletor", "supervisor"]),
-    "lims.reception.receive": ("Receber amostras no laboratorio (codigo de barras)",
+    "lims.reception.receive": ("Receber amostras no laboratório (código de barras)",
                                ["distribuidor", "analista", "supervisor"]),
     "lims.distribution.assign": ("Distribuir amostras para analistas ou laboratório contratado",
                                  ["distribuidor", "supervisor"]),

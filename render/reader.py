@@ -38,7 +38,7 @@ class ImageTooLarge(UnreadableImage):
     kilobytes of PNG can declare 20000 x 20000 pixels, 1.6 GB once decoded)."""
 
     def __init__(self, pixels: int, max_pixels: int, width: int = 0, height: int = 0) -> None:
-        super().__init__(f"{pixels} pixels (maximo {max_pixels})")
+        super().__init__(f"{pixels} pixels (máximo {max_pixels})")
         self.pixels, self.max_pixels, self.width, self.height = pixels, max_pixels, width, height
 
 
@@ -52,7 +52,7 @@ def check_image(image_bytes: bytes, max_pixels: int = MAX_PIXELS) -> tuple[str, 
         found = re.search(r"\((\d+) pixels\)", str(exc))
         raise ImageTooLarge(int(found.group(1)) if found else 0, max_pixels) from exc
     except (UnidentifiedImageError, OSError, ValueError) as exc:
-        raise UnreadableImage("arquivo nao e uma imagem legivel") from exc
+        raise UnreadableImage("arquivo não é uma imagem legível") from exc
     if w * h > max_pixels:
         raise ImageTooLarge(w * h, max_pixels, w, h)
     return fmt, w, h

@@ -111,7 +111,7 @@ def users() -> None:
 @click.option("--profile", "profiles", multiple=True, required=True,
               help="Perfil (pode repetir): coletor, distribuidor, analista, supervisor, gestor, "
                    "operador, técnico, administrador")
-@click.password_option(help="Senha inicial (sera exigida troca no primeiro acesso)")
+@click.password_option(help="Senha inicial (será exigida troca no primeiro acesso)")
 def users_create(username: str, name: str, profiles: tuple[str, ...], password: str) -> None:
     """Cria um usuário."""
     settings = _settings()
@@ -139,7 +139,7 @@ def users_recovery_codes(username: str) -> None:
     with app.app_context(), unit_of_work():
         user = session.scalars(select(User).where(User.username == username.lower())).first()
         if user is None:
-            raise click.ClickException(f"Usuario {username} nao existe.")
+            raise click.ClickException(f"Usuário {username} não existe.")
         codes = issue_recovery_codes(user)
     click.echo(f"Códigos de recuperação de {username} (cada um vale uma vez):")
     for c in codes:

@@ -347,7 +347,7 @@ def _sparkplug_problems(c: SparkplugConfig, where: str) -> list[str]:
         (c.url.startswith(("mqtt://", "mqtts://")), "url deve comecar com mqtt:// ou mqtts://"),
         (bool(c.group_id) and "/" not in c.group_id and "#" not in c.group_id,
          "group_id: um grupo Sparkplug (sem / nem #) ou +"),
-        (bool(c.client_id), "client_id e obrigatorio"),
+        (bool(c.client_id), "client_id é obrigatório"),
         (bool(c.tag or c.node_tag or c.metrics), "informe tag, node_tag ou a lista metrics"),
     ]
     return [f"{where}: {msg}" for ok, msg in rules if not ok]

@@ -16,7 +16,7 @@ class Category(LabelledStrEnum):
     RESIDENTIAL = "residencial", "Residencial"
     COMMERCIAL = "comercial", "Comercial"
     INDUSTRIAL = "industrial", "Industrial"
-    PUBLIC = "publica", "Publica"
+    PUBLIC = "publica", "Pública"
     SOCIAL = "social", "Residencial social"
 
 
@@ -67,7 +67,7 @@ class TariffRule:
             if b.price < 0:
                 out.append(f"O preço da faixa {i} não pode ser negativo.")
             if b.upper is None and i != len(self.bands):
-                out.append(f"So a última faixa pode ficar sem limite superior (faixa {i}).")
+                out.append(f"Só a última faixa pode ficar sem limite superior (faixa {i}).")
             edge = b.upper if b.upper is not None else edge
         if self.bands and self.bands[-1].upper is not None:
             out.append("A última faixa deve ficar sem limite superior (acima de ...).")

@@ -144,7 +144,7 @@ class InvoiceOut(Schema):
 
 
 class InvoiceFullOut(InvoiceOut):
-    documento = fields.Dict(metadata={"description": "todo o conteudo impresso da fatura"})
+    documento = fields.Dict(metadata={"description": "todo o conteúdo impresso da fatura"})
 
 
 class BatchOut(Schema):

@@ -121,7 +121,7 @@ def authenticate(
     user.last_login_at = now
     user.last_seen_at = now
     session().add(LoginAttempt(username=username, success=True, ip=ip,
-                               detail="codigo de recuperacao" if account_wait > 0 else None))
+                               detail="código de recuperação" if account_wait > 0 else None))
     return user
 
 
@@ -132,7 +132,7 @@ def _waits(attempt: _Attempt, password: str, recovery_code: str | None) -> float
     ip_wait = throttle.wait_left(attempt.store, attempt.ip_key, settings.login_ip_max_attempts,
                                  settings.login_delay_seconds, attempt.cap)
     if ip_wait > 0:
-        raise attempt.throttled(ip_wait, "endereco em espera")
+        raise attempt.throttled(ip_wait, "endereço em espera")
     if _trusted(attempt.ip, settings):
         return 0.0
     account_wait = throttle.wait_left(attempt.store, attempt.account_key,

@@ -65,7 +65,7 @@ def upsert(data: dict[str, Any]) -> tuple[Incident, bool]:
             inc.source_status = status
             inc.source_data = domain.jsonable({**(inc.source_data or {}), **extra})
             session.flush()
-        svc.timeline(inc.id, "evento", f"Situacao no sistema de origem ({system}): {status}", public=False)
+        svc.timeline(inc.id, "evento", f"Situação no sistema de origem ({system}): {status}", public=False)
     _mirror(inc, status, system)
     return inc, created
 

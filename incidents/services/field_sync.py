@@ -42,7 +42,7 @@ def sync(items: list[dict[str, Any]], username: str) -> list[dict[str, Any]]:
 
 def _finite_everywhere(value: Any, path: str = "data") -> None:
     if isinstance(value, float) and not math.isfinite(value):
-        raise ValidationError(f"Valor numerico invalido em {path} (NaN ou infinito).")
+        raise ValidationError(f"Valor numérico inválido em {path} (NaN ou infinito).")
     if isinstance(value, dict):
         for k, v in value.items():
             _finite_everywhere(v, f"{path}.{k}")
@@ -55,7 +55,7 @@ def _coordinate(value: Any, name: str, limit: float) -> float:
     try:
         f = float(value)
     except (TypeError, ValueError):
-        raise ValidationError(f"{name} invalida: {str(value)[:40]!r} nao e um numero.") from None
+        raise ValidationError(f"{name} inválida: {str(value)[:40]!r} não é um número.") from None
     if not math.isfinite(f) or not -limit <= f <= limit:
         raise ValidationError(f"{name} invalida: {str(value)[:40]!r} fora de -{limit:g} a {limit:g}.")
     return f
@@ -65,14 +65,14 @@ def _checked_item(item: Any) -> dict[str, Any]:
     """One queued action, checked before anything is written: a malformed item is refused
     with its reason instead of failing the whole synchronisation."""
     if not isinstance(item, dict):
-        raise ValidationError("Acao invalida: esperado um objeto JSON.")
+        raise ValidationError("Ação inválida: esperado um objeto JSON.")
     try:
         int(item.get("work_order_id") or 0)
     except (TypeError, ValueError):
-        raise ValidationError("Numero da OS invalido.") from None
+        raise ValidationError("Número da OS inválido.") from None
     data = item.get("data")
     if data is not None and not isinstance(data, dict):
-        raise ValidationError("Campo 'data' da acao deve ser um objeto.")
+        raise ValidationError("Campo 'data' da ação deve ser um objeto.")
     data = dict(data or {})
     _finite_everywhere(data)
     if data.get("lat") is not None or data.get("lon") is not None:

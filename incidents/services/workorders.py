@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 def service(code: str) -> ServiceType:
     st = session.scalars(select(ServiceType).where(ServiceType.code == code)).first()
     if st is None:
-        raise NotFound(f"Servico {code} nao existe no catalogo")
+        raise NotFound(f"Serviço {code} não existe no catálogo")
     return st
 
 
@@ -175,11 +175,11 @@ def redo(wo_id: int, reason: str) -> WorkOrder:
     """Reservico: the work must be done again; a new order pointing at the executed one."""
     wo = get(wo_id)
     if wo.state != WorkOrderState.CLOSED_EXECUTED:
-        raise IllegalTransition("Reservico so de OS encerrada como executada")
+        raise IllegalTransition("Reserviço só de OS encerrada como executada")
     if not reason.strip():
-        raise ValidationError("Informe o motivo do reservico", fields={"reason": ["obrigatorio"]})
+        raise ValidationError("Informe o motivo do reserviço", fields={"reason": ["obrigatorio"]})
     return open_order(wo.service_code, incident_id=wo.incident_id, origin="reservico",
-                      description=f"Reservico de {wo.number}: {reason}", latitude=wo.latitude,
+                      description=f"Reserviço de {wo.number}: {reason}", latitude=wo.latitude,
                       longitude=wo.longitude, address=wo.address, redo_of_id=wo.id)
 
 

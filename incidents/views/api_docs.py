@@ -15,11 +15,11 @@ class ExternalEventOut(Schema):
 
 class WebhookOut(Schema):
     ok = fields.Boolean()
-    status = fields.String(metadata={"description": "SMS: a situacao registrada da mensagem"})
+    status = fields.String(metadata={"description": "SMS: a situação registrada da mensagem"})
 
 
 class WebhookRetryOut(Schema):
-    unknown = fields.Integer(metadata={"description": "recibos de envios ainda nao registrados"})
+    unknown = fields.Integer(metadata={"description": "recibos de envios ainda não registrados"})
 
 
 class TechnicianOut(Schema):

@@ -66,7 +66,7 @@ class FieldOrders(MethodView):
 class FieldSync(MethodView):
     @require("incidents.field.use")
     @api.alt_response(200, schema=FieldSyncOut, success=True,
-                      description="Um resultado por acao enviada")
+                      description="Um resultado por ação enviada")
     def post(self):  # type: ignore[no-untyped-def]
         body = request.get_json(silent=True) or {}
         items = body.get("actions")

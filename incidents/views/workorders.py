@@ -64,7 +64,7 @@ def order_action(wo_id: int):  # type: ignore[no-untyped-def]
         return _act(wo_id, lambda: wo_svc.unfold(wo_id, f.get("service", ""), f.get("description", "")),
                     "OS dependente (desdobramento) aberta.")
     if action == "redo":
-        return _act(wo_id, lambda: wo_svc.redo(wo_id, f.get("reason", "")), "Reservico aberto.")
+        return _act(wo_id, lambda: wo_svc.redo(wo_id, f.get("reason", "")), "Reserviço aberto.")
     flash("Ação desconhecida.", "erro")
     return redirect(url_for("incidents.order", wo_id=wo_id))
 
@@ -94,7 +94,7 @@ def templates():  # type: ignore[no-untyped-def]
                 else:
                     t = session.scalars(select(NoticeTemplate).where(NoticeTemplate.code == f.get("code"))).first()
                     if t is None:
-                        raise NotFound("Modelo de aviso nao encontrado.")
+                        raise NotFound("Modelo de aviso não encontrado.")
                     body = f.get("body", "").strip()
                     bad = domain.unknown_variables(body)
                     if not body or bad:

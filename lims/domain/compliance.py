@@ -91,13 +91,13 @@ def coliform_network_rule(population: int, *, population_line: int, max_positive
         n = max_positives_below
         return MonthlyRule(
             RuleKind.MAX_POSITIVES,
-            f"No maximo {n} amostra(s) positiva(s) no mes (populacao abastecida < {line} hab.)",
+            f"No máximo {n} amostra(s) positiva(s) no mês (população abastecida < {line} hab.)",
             max_nonconforming=n,
         )
     pct = fmt.number(percent_from, None)
     return MonthlyRule(
         RuleKind.PERCENT,
-        f"Ausencia em {pct}% das amostras examinadas no mes (populacao >= {line} hab.)",
+        f"Ausência em {pct}% das amostras examinadas no mês (população >= {line} hab.)",
         percent=percent_from,
     )
 

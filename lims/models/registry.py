@@ -38,8 +38,8 @@ SYSTEM_KIND_LABELS = {"SAA": "SAA - sistema de abastecimento", "SAC": "SAC - sol
                       "coletiva", "SAI": "SAI - solução alternativa individual"}
 SOURCE_LABELS = {"superficial": "Superficial", "subterraneo": "Subterraneo", "misto": "Misto"}
 TREATMENT_LABELS = {"filtracao_rapida": "Filtração rápida", "filtracao_lenta": "Filtração lenta",
-                    "membrana": "Filtração em membrana", "so_desinfeccao": "So desinfecção"}
-UNIT_LABELS = {"captacao": "Captação", "eta": "ETA", "poco": "Poço", "elevatoria": "Elevatoria",
+                    "membrana": "Filtração em membrana", "so_desinfeccao": "Só desinfecção"}
+UNIT_LABELS = {"captacao": "Captação", "eta": "ETA", "poco": "Poço", "elevatoria": "Elevatória",
                "reservatorio": "Reservatório", "rede": "Rede", "setor": "Setor",
                "segmento": "Segmento"}
 POINT_LABELS = {"captacao": "Captação",

@@ -138,7 +138,7 @@ def receive(raw_code: str, *, user_id: int, arrival_temperature: str | Decimal |
                        code="amostra_nao_coletada")
     now = utcnow()
     sample_svc.transition(s.id, SampleState.AWAITING_ANALYSIS, user_id=user_id,
-                          reason="recebida no laboratorio", received_at=now,
+                          reason="recebida no laboratório", received_at=now,
                           received_by_id=user_id, arrival_temperature=temp)
     _field_only_goes_on(s.id)
     t = f", {str(temp).replace('.', ',')} °C" if temp is not None else ""
@@ -250,7 +250,7 @@ def distribute(sample_ids: Iterable[int], *, user_id: int, analyst_id: int | Non
         raise NotFound(f"Amostras não encontradas: {missing}.")
     wrong = [s.code for s in rows if s.state != SampleState.AWAITING_ANALYSIS]
     if wrong:
-        raise Conflict("So amostras recebidas (aguardando análise) podem ser distribuidas: "
+        raise Conflict("Só amostras recebidas (aguardando análise) podem ser distribuídas: "
                        + ", ".join(sorted(wrong)) + ". Nada foi alterado.", code="nao_recebida")
     why = f"distribuída para {target}" + (f": {reason.strip()}" if reason.strip() else "")
     with sample_svc.acting(user_id, why):

@@ -75,7 +75,7 @@ def route_sheet_pdf(route_id: int, *, utility_name: str = "SAAE") -> bytes:
     story: list = _header(route, collector, analyst, utility_name)
     story.append(_stops_table(route))
     story.append(Spacer(1, 3 * mm))
-    story.append(_p("Nao coletada: escreva o motivo no campo de observacao (a amostra volta a "
+    story.append(_p("Não coletada: escreva o motivo no campo de observação (a amostra volta a "
                     "ficar pendente para reprogramacao). Registre as mesmas informacoes no "
                     "celular; sem sinal, o aplicativo guarda e envia depois.", SMALL))
     story.append(KeepTogether([Spacer(1, 4 * mm), _signatures()]))
@@ -125,7 +125,7 @@ def _stops_table(route: Route) -> Table:
 
 
 def _signatures() -> Table:
-    sign = Table([["", "", ""], [_p("Coletor", HEAD), _p("Recebido no laboratorio por", HEAD),
+    sign = Table([["", "", ""], [_p("Coletor", HEAD), _p("Recebido no laboratório por", HEAD),
                                  _p("Data / hora do recebimento", HEAD)]],
                  colWidths=[85 * mm] * 3, rowHeights=[12 * mm, None])
     sign.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, 0), 0.6, colors.black),

@@ -207,7 +207,7 @@ def cancel_route(route_id: int, *, reason: str, user_id: int | None) -> Route:
     """Cancel a route not yet in the field: its samples go back to PROGRAMADA, off the route."""
     r = get_route(route_id)
     if r.state != RouteState.PLANNED:
-        raise Conflict("So uma rota ainda não iniciada em campo pode ser cancelada.")
+        raise Conflict("Só uma rota ainda não iniciada em campo pode ser cancelada.")
     if len((reason or "").strip()) < 5:
         raise ValidationError("Informe o motivo do cancelamento da rota.", fields={"motivo": ["curto"]})
     with sample_svc.acting(user_id, f"rota {r.code} cancelada: {reason.strip()}"):

@@ -46,7 +46,7 @@ TRANSITION_FIELDS = frozenset({
 
 
 def get(sample_id: int) -> Sample:
-    return get_or_404(Sample, sample_id, "Amostra nao encontrada.")
+    return get_or_404(Sample, sample_id, "Amostra não encontrada.")
 
 
 def get_by_code(code: str) -> Sample | None:
@@ -64,8 +64,8 @@ def transition(sample_id: int, target: SampleState | str, *, user_id: int | None
     nothing."""
     unknown = set(fields) - TRANSITION_FIELDS
     if unknown:
-        raise ValidationError(f"Campos que nao podem ser alterados aqui: {', '.join(sorted(unknown))}.")
-    s = get_or_404(Sample, sample_id, "Amostra nao encontrada.", with_for_update=True)
+        raise ValidationError(f"Campos que não podem ser alterados aqui: {', '.join(sorted(unknown))}.")
+    s = get_or_404(Sample, sample_id, "Amostra não encontrada.", with_for_update=True)
     tgt = machine.coerce(target)
     machine.check_transition(s.state, tgt, reason)
     if tgt is SampleState.CANCELLED:
@@ -82,7 +82,7 @@ def transition(sample_id: int, target: SampleState | str, *, user_id: int | None
 def _reason(reason: str, what: str) -> str:
     reason = (reason or "").strip()
     if len(reason) < 5:
-        msg = f"Informe o motivo do {what} (minimo de 5 caracteres)."
+        msg = f"Informe o motivo do {what} (mínimo de 5 caracteres)."
         raise ValidationError(msg, fields={"motivo": [msg]})
     return reason
 
@@ -102,7 +102,7 @@ def reprogram(sample_id: int, new_date: dt.date, *, reason: str,
     reason = _reason(reason, "reprogramacao")
     s = get(sample_id)
     if s.state not in machine.REPROGRAMMABLE:
-        raise ValidationError(f"Uma amostra {machine.label(s.state).lower()} nao pode ser "
+        raise ValidationError(f"Uma amostra {machine.label(s.state).lower()} não pode ser "
                               "reprogramada.", code="nao_reprogramavel")
 
     today = fmt.today()
@@ -178,16 +178,16 @@ def create_sample(point_id: int, scheduled_for: dt.date, parameter_ids: Iterable
                   state: SampleState = SampleState.SCHEDULED, is_recoleta: bool = False,
                   origin_sample_id: int | None = None, code: str | None = None,
                   planned_for: dt.date | None = None, slot: int = 0) -> Sample:
-    point = get_or_404(CollectionPoint, point_id, "Ponto de coleta nao encontrado.")
+    point = get_or_404(CollectionPoint, point_id, "Ponto de coleta não encontrado.")
     if not point.active:
         raise ValidationError(f"O ponto {point.code} esta inativo.")
     ids = list(dict.fromkeys(parameter_ids))
     if not ids:
-        msg = "Escolha ao menos um parametro."
+        msg = "Escolha ao menos um parâmetro."
         raise ValidationError(msg, fields={"parametros": [msg]})
     found = set(session.scalars(select(Parameter.id).where(Parameter.id.in_(ids))))
     if missing := [i for i in ids if i not in found]:
-        raise ValidationError(f"Parametros inexistentes: {missing}.")
+        raise ValidationError(f"Parâmetros inexistentes: {missing}.")
     with acting(user_id, reason):
         s = Sample(code=code or next_code(scheduled_for, prefix="R" if is_recoleta else "A"),
                    state=state, point_id=point.id, system_id=point.system_id, plan_id=plan_id,

@@ -132,7 +132,7 @@ def correct(result_id: int, new_text: str, reason: str, supervisor_id: int, *,
     reason = _reason(reason, "correcao")
     old = get(result_id)
     if old.state not in (ResultState.VALIDATED, ResultState.PUBLISHED, ResultState.ENTERED):
-        raise Conflict("So um resultado vigente pode ser corrigido.")
+        raise Conflict("Só um resultado vigente pode ser corrigido.")
     _open(old)
     sample, param = _refs(old)
     with audit_context(reason=f"correção: {reason}"):
@@ -168,7 +168,7 @@ def reanalyse(result_id: int, reason: str, supervisor_id: int) -> Result:
     reason = _reason(reason, "reanalise")
     r = get(result_id)
     if r.state not in (ResultState.ENTERED, ResultState.VALIDATED):
-        raise Conflict("So resultados aguardando validação ou validados podem ir para reanálise.")
+        raise Conflict("Só resultados aguardando validação ou validados podem ir para reanálise.")
     _open(r)
     with audit_context(reason=f"reanálise: {reason}"):
         r.state = ResultState.SUPERSEDED

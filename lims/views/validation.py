@@ -45,7 +45,7 @@ def result_action(result_id: int, acao: str):  # type: ignore[no-untyped-def]
     if acao == "corrigir":
         validation.correct(result_id, request.form.get("valor", ""), reason, uid,
                            confirm_implausible=bool(request.form.get("confirmar")))
-        flash("Resultado corrigido; o valor anterior fica no historico.", "sucesso")
+        flash("Resultado corrigido; o valor anterior fica no histórico.", "sucesso")
     elif acao == "reanalise":
         validation.reanalyse(result_id, reason, uid)
         flash("Resultado enviado para reanálise.", "sucesso")

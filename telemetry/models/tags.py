@@ -17,7 +17,7 @@ class AssetKind(LabelledStrEnum):
     INTAKE = "captacao", "Captação"
     TREATMENT_PLANT = "eta", "ETA"
     WELL = "poco", "Poço"
-    PUMPING_STATION = "elevatoria", "Elevatoria"
+    PUMPING_STATION = "elevatoria", "Elevatória"
     RESERVOIR = "reservatorio", "Reservatório"
     SECTOR = "setor", "Setor / DMA"  # network sector / DMA (distrito de medicao e controle)
     POINT = "ponto", "Ponto de monitoramento"  # collection / monitoring point in the network

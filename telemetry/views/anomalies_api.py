@@ -103,5 +103,5 @@ class AnomalyAckApi(MethodView):
 
 @api.route("/anomalias/<int:anomaly_id>/encerrar")
 class AnomalyCloseApi(MethodView):
-    post = _operator_action(monitor.close, "Encerra a anomalia manualmente; o motivo (note) e "
-                                           "obrigatorio (auditado).")
+    post = _operator_action(monitor.close, "Encerra a anomalia manualmente; o motivo (note) é "
+                                           "obrigatório (auditado).")

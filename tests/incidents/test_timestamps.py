@@ -73,7 +73,7 @@ def test_a_stamp_is_verified_signature_certificate_and_imprint(db, ref, provider
     other = bytes.fromhex(ts.hash)[::-1]
     assert not tsa.verify(response, other, anchors).ok
     stranger = make_ca(tmp_path / "outra", cn="Outra TSA")
-    assert "carimbo nao confere" in tsa.verify(response, bytes.fromhex(ts.hash),
+    assert "carimbo não confere" in tsa.verify(response, bytes.fromhex(ts.hash),
                                                tsa.load_anchors(stranger.ca_file)).error
     # genTime (GeneralizedTime, tag 0x18, "YYYYMMDDhhmmssZ") inside the signed TSTInfo: one
     # second later, still well-formed DER
@@ -102,7 +102,7 @@ def test_the_cli_reports_each_stamp_and_fails_on_a_tampered_token(db, ref, provi
     bad.write_text(json.dumps(data))
     out = subprocess.run(CLI + ["incidents", "verify", str(bad)], capture_output=True,
                          text=True, env=env)
-    assert out.returncode == 1 and f"registro {ts.seq}: carimbo nao confere" in out.stderr
+    assert out.returncode == 1 and f"registro {ts.seq}: carimbo não confere" in out.stderr
     # without a trust anchor the stamp is not taken on faith
     env.pop("SAAE_TSA_CA_FILE")
     out = subprocess.run(CLI + ["incidents", "verify", str(good)], capture_output=True,
@@ -126,7 +126,7 @@ def test_an_answer_that_does_not_verify_is_not_granted(db, ref, providers, app):
         ts = evidence.timestamp_head(inc.id, f"{base}/tsa")
     finally:
         app.config["SAAE_SETTINGS"] = old
-    assert ts.status == "erro" and "carimbo nao confere" in ts.error
+    assert ts.status == "erro" and "carimbo não confere" in ts.error
     assert evidence.unstamped_heads() == [inc.id]  # tried again on the next run
 
 

@@ -140,7 +140,7 @@ def test_hand_worked_month(limit, rule, results, verdict, analysed, conforming):
 
 
 def test_rule_texts_say_the_threshold_from_data():
-    assert "No maximo 1 amostra" in ct_network(19_999).text
+    assert "No máximo 1 amostra" in ct_network(19_999).text
     assert "< 20.000" in ct_network(19_999).text
     assert "95% das amostras" in ct_network(20_000).text
     r = turb("membrana")

@@ -51,7 +51,7 @@ def test_receive_moves_to_awaiting_analysis_and_shows_point_and_parameters(colle
     log = session.scalars(select(AuditLog).where(AuditLog.model == "lims_sample",
                                                  AuditLog.row_id == str(s.id))
                           .order_by(AuditLog.id.desc())).first()
-    assert "recebida no laboratorio" in log.reason and log.user_id == me.id
+    assert "recebida no laboratório" in log.reason and log.user_id == me.id
     assert reception.clean_code("]C0" + s.code) == s.code
 
 

@@ -168,7 +168,7 @@ def test_closing_locks_the_month_reopen_and_quality_api(db, people):
         required={("coliformes_totais", "rede"): 20}, planned={}, collected={})}
     ct = rows[("coliformes_totais", "rede")]
     assert (ct.analysed, ct.conforming, ct.recoletas, ct.verdict) == (21, 20, 1, "conforme")
-    assert "No maximo 1" in ct.rule and ct.required == 20
+    assert "No máximo 1" in ct.rule and ct.required == 20
     assert ct.shortfall == 0 and "amostragem" not in ct.reason
     short = {(r.parameter_code, r.where): r for r in closing.pre_closing(
         sysid, Y, M, population=19_999, required={("cloro_residual_livre", "rede"): 30},

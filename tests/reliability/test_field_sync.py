@@ -41,7 +41,7 @@ def test_technician_sync_answers_each_item(db, client, login_as):
     results = resp.get_json()["results"]
     assert [r["status"] for r in results] == ["aplicada", "erro", "erro", "erro", "erro", "erro",
                                                "erro", "aplicada"]
-    assert "Latitude invalida: 'abc'" in results[1]["message"]
+    assert "Latitude inválida: 'abc'" in results[1]["message"]
     assert all(r.get("rejeitada") for r in results[1:7])
     assert sorted(a.client_key for a in wo_svc.actions(wo.id)) == ["ok-1", "ok-2"]
 

@@ -16,9 +16,9 @@ def test_report_years_and_months_are_checked(client, login_as, query):
     login_as(Profile.MANAGER, Profile.ANALYST)
     r = client.get(f"/lims/relatorios/turbidez?{query}", headers={"Accept": "application/json"})
     assert r.status_code == 422, r.status_code
-    assert "deve ser um numero inteiro entre" in r.get_json()["error"]["message"]
+    assert "deve ser um número inteiro entre" in r.get_json()["error"]["message"]
     page = client.get(f"/lims/relatorios/turbidez?{query}")
-    assert page.status_code == 422 and "deve ser um numero inteiro entre" in page.get_data(as_text=True)
+    assert page.status_code == 422 and "deve ser um número inteiro entre" in page.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("path", ["/lims/amostras?q=", "/portal/minha-agua?q=", "/admin/auditoria?usuario="])
@@ -27,7 +27,7 @@ def test_long_or_nul_query_values_are_refused(client, login_as, path):
     r = client.get(path + "x" * 100_000)
     assert r.status_code == 422 and "longo demais" in r.get_data(as_text=True)
     r = client.get(path + "a%00b")
-    assert r.status_code == 422 and "caractere invalido" in r.get_data(as_text=True)
+    assert r.status_code == 422 and "caractere inválido" in r.get_data(as_text=True)
 
 
 def test_huge_page_numbers(client, login_as):
