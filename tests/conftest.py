@@ -117,8 +117,8 @@ def _fresh_process_memos() -> Iterator[None]:
 
     def clear() -> None:
         portal_services.clear_memo()
-        auth_models._ACCESS_CACHE.clear()
-        lookups._active.clear()
+        auth_models.forget_access_cache()
+        lookups.forget_active_count()
 
     clear()
     yield

@@ -196,6 +196,12 @@ _ACCESS_CACHE: dict[tuple[int, int, int], tuple[frozenset[str], frozenset[str], 
 _ACCESS_LOCK = threading.Lock()
 
 
+def forget_access_cache() -> None:
+    """Drop this process's cached permissions (another database, e.g. each test's, reuses ids)."""
+    with _ACCESS_LOCK:
+        _ACCESS_CACHE.clear()
+
+
 @event.listens_for(Session, "before_flush")
 def _raise_access_version(session: Session, _context: object, _instances: object) -> None:
     """A user's profiles or a profile's permissions changed: raise access_version of everyone
