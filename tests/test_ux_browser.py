@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.portal_publico.live import live_server
+from tests.portal_publico.live import live_server, sign_in
 
 pytestmark = pytest.mark.browser
 ART = Path(__file__).resolve().parents[1] / "test-artifacts" / "ux"
@@ -154,10 +154,7 @@ def _login(browser, live, username: str, width: str = "desktop"):  # type: ignor
 
     ctx = browser.new_context(viewport=WIDTHS[width], locale="pt-BR")
     page = ctx.new_page()
-    page.goto(live.url + "/entrar")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, live.url, username, DEMO_PASSWORD)
     return page
 
 

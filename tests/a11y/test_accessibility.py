@@ -22,7 +22,7 @@ from collections import defaultdict
 
 import pytest
 
-from tests.portal_publico.live import live_server
+from tests.portal_publico.live import live_server, sign_in
 from tests.test_page_walk import _args, _pages
 
 pytestmark = pytest.mark.browser
@@ -141,10 +141,7 @@ def test_every_page_passes_axe_wcag21_aa(app, live):  # type: ignore[no-untyped-
                 ctx = browser.new_context(viewport=size, locale="pt-BR", service_workers="block")
                 page = ctx.new_page()
                 if username:
-                    page.goto(live.url + "/entrar")
-                    page.fill("input[name=username]", username)
-                    page.fill("input[name=password]", DEMO_PASSWORD)
-                    page.click("button[type=submit]")
+                    sign_in(page, live.url, username, DEMO_PASSWORD)
                     page.wait_for_load_state("load")
                     links = page.eval_on_selector_all(
                         "nav.menu a", "as => as.map(a => a.getAttribute('href'))")

@@ -9,8 +9,9 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.portal_publico.live import live_server
+from tests.portal_publico.live import live_server, sign_in
 from tests.test_ux_browser import WIDTHS, browser  # noqa: F401  the shared Chromium fixture
 
 pytestmark = pytest.mark.browser
@@ -59,10 +60,7 @@ def _page(chromium, live, width: str, username: str | None = None):  # type: ign
     ctx = chromium.new_context(viewport=WIDTHS[width], locale="pt-BR")
     page = ctx.new_page()
     if username:
-        page.goto(live.url + "/entrar")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
+        sign_in(page, live.url, username, PASSWORD)
     return page
 
 
@@ -95,7 +93,8 @@ def test_point_and_incident_pages(live, browser):  # noqa: F811
     page = _page(browser, live, "desktop", "ql_gestor")
     page.goto(f"{live.url}/incidentes/{inc}")
     page.get_by_text("Encerrar com as evidências").click()
-    assert "Incidente encerrado" in page.content()
+    # expect() waits for the redirect after the POST; content() could read the page mid-load
+    expect(page.get_by_text("Incidente encerrado")).to_be_visible()
     page.screenshot(path=str(ART / "incidente-encerrado-desktop.png"), full_page=True)
     page.context.close()
     assert dt.date.today()  # the pages read local times through core.fmt

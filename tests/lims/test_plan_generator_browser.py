@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.portal_publico.live import live_server
+from tests.portal_publico.live import live_server, sign_in
 
 pytestmark = pytest.mark.browser
 ART = Path(__file__).resolve().parents[2] / "test-artifacts" / "lims"
@@ -44,10 +44,7 @@ def _login(pw, live):  # type: ignore[no-untyped-def]
     browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
                                  args=["--no-sandbox"])
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="pt-BR")
-    page.goto(live.url + "/entrar")
-    page.fill("input[name=username]", "gestor.plano")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, live.url, "gestor.plano", PASSWORD)
     return browser, page
 
 

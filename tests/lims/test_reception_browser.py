@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.portal_publico.live import live_server
+from tests.portal_publico.live import live_server, sign_in
 
 pytestmark = pytest.mark.browser
 ART = Path(__file__).resolve().parents[2] / "test-artifacts" / "lims"
@@ -52,10 +52,7 @@ def test_scanner_burst(live, app):
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
                                      args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="pt-BR")
-        page.goto(live.url + "/entrar")
-        page.fill("input[name=username]", "recepcao.lab")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
+        sign_in(page, live.url, "recepcao.lab", PASSWORD)
         page.goto(live.url + "/lims/recepcao")
         page.fill("#temperatura", "4,5")
         page.focus("#codigo")

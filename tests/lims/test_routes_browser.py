@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from tests.portal_publico.live import live_server
+from tests.portal_publico.live import live_server, sign_in
 
 pytestmark = pytest.mark.browser
 ART = Path(__file__).resolve().parents[2] / "test-artifacts" / "lims"
@@ -73,10 +73,7 @@ def test_offline_entries_reach_the_server_once(live, app):
                                                "accuracy": 8},
                                   permissions=["geolocation"])
         page = ctx.new_page()
-        page.goto(live.url + "/entrar")
-        page.fill("input[name=username]", "coletor.campo")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
+        sign_in(page, live.url, "coletor.campo", PASSWORD)
         page.goto(f"{live.url}/lims/campo/rota/{rid}")
         expect(page.locator("#rede")).to_have_text("Conectado")
         try:  # the service worker keeps a copy of the page for an offline reopen

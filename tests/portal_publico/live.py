@@ -21,6 +21,19 @@ from core.db import SessionFactory, get_engine
 from core.db import session as db_session
 
 
+def sign_in(page, base_url: str, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    """Log in through the form and wait until the browser has left /entrar.
+
+    Without the wait, the next `goto` (or a `content()` read) can race the POST's redirect: the
+    navigation in flight is cancelled or the page reads empty while it loads.
+    """
+    page.goto(base_url + "/entrar")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/entrar" not in url)
+
+
 @dataclass
 class Live:
     url: str

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.portal_publico.live import live_server
+from tests.portal_publico.live import live_server, sign_in
 
 pytestmark = pytest.mark.browser
 PASSWORD = "Senha#Forte2026"
@@ -39,10 +39,7 @@ def test_no_page_violates_the_policy(live):
         violations: list[str] = []
         page.on("console", lambda m: violations.append(f"{page.url}: {m.text}")
                 if "Content Security Policy" in m.text else None)
-        page.goto(live.url + "/entrar")
-        page.fill("input[name=username]", "admin.csp")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
+        sign_in(page, live.url, "admin.csp", PASSWORD)
         links = page.eval_on_selector_all("nav.menu a", "as => as.map(a => a.getAttribute('href'))")
         assert len(links) > 10
         for href in links + ["/portal/", "/portal/mapa", "/portal/minha-agua", "/portal/dados-abertos",

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from tests.portal_publico.live import live_server
+from tests.portal_publico.live import live_server, sign_in
 
 pytestmark = pytest.mark.browser
 PASSWORD = "Senha#Forte2026"
@@ -68,10 +68,7 @@ def test_technician_page_leaves_the_collectors_queue_alone(live, app):
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         page.on("request", lambda r: sent_to_orders.append(r.post_data or "")
                 if "/incidentes/campo/sync" in r.url else None)
-        page.goto(live.url + "/entrar")
-        page.fill("input[name=username]", "campo.duplo")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
+        sign_in(page, live.url, "campo.duplo", PASSWORD)
 
         # the collector's sync is out of reach: the collection waits on the phone
         page.route("**/api/v1/lims/coleta/registros*", lambda route: route.abort())

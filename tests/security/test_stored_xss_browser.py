@@ -9,7 +9,7 @@ import dataclasses
 
 import pytest
 
-from tests.portal_publico.live import live_server
+from tests.portal_publico.live import live_server, sign_in
 
 pytestmark = pytest.mark.browser
 PASSWORD = "Senha#Forte2026"
@@ -51,10 +51,7 @@ def test_markup_in_a_unit_stays_text_in_the_results_grid(live):
         violations: list[str] = []
         page.on("console", lambda m: violations.append(m.text)
                 if "Content Security Policy" in m.text else None)
-        page.goto(live.url + "/entrar")
-        page.fill("input[name=username]", "analista.xss")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
+        sign_in(page, live.url, "analista.xss", PASSWORD)
         page.goto(live.url + "/lims/resultados/grade?parametro=cloro_residual_livre")
         title = page.title()
         cell = page.locator("input.celula").first
