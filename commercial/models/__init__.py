@@ -4,6 +4,10 @@ readings, invoices and their batches, message rules and consumer notices.
 `system_id` is the id of the LIMS supply system as a plain integer (the LIMS owns that table;
 commercial never imports its models). Every model a person changes is audited; invoices are
 written in bulk by the batch (one audited batch row) and audited when changed afterwards.
+
+This package's __init__ keeps the original models (imports stay `from commercial.models import
+X`); a new feature adds its own module beside it and is imported at the end of this file so
+that importing the package registers every table.
 """
 
 from __future__ import annotations
