@@ -3,6 +3,7 @@
 from lims.models import (  # noqa: F401
     catalogue,
     closing,
+    holds,
     methods,
     plans,
     registry,

@@ -17,7 +17,7 @@ from lims.domain.vmp import Verdict
 from lims.events import SampleNonConformant
 from lims.models.catalogue import Parameter
 from lims.models.results import Result, ResultState, SupersedeKind
-from lims.services import extra_samples, limits, month_lock, recoleta, samples, sensor_lab
+from lims.services import extra_samples, holds, limits, month_lock, recoleta, samples, sensor_lab
 from lims.services import results as rs
 from lims.services import samples as sample_svc
 from lims.services.limits import general_limit
@@ -53,6 +53,8 @@ def validate(result_ids: Iterable[int], supervisor_id: int) -> list[Result]:
     """Validate results (per sample or in bulk). The supervisor must not be the analyst nor the
     person who typed the result. Non-conforming results publish SampleNonConformant once."""
     out = []
+    result_ids = list(result_ids)
+    holds.assert_not_held(result_ids)  # QC, holding time, temperature: a Supervisor decides first
     for rid in result_ids:
         r = get(rid)
         if r.state is not ResultState.ENTERED and r.state != ResultState.ENTERED.value:
