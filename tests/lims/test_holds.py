@@ -35,3 +35,19 @@ def test_held_result_waits_for_the_supervisor(db, make_user):
     [v] = validation.validate([r.id], sup.id)
     assert v.state == ResultState.VALIDATED
     assert holds.undecided([r.id]) == {} and len(holds.holds_of([r.id])[r.id]) == 1
+
+
+def test_instrument_out_of_calibration_cannot_be_used(db):
+    from core.fmt import today
+    from lims.models.methods import Instrument
+    from lims.services.methods import assert_instrument_usable
+
+    inst = Instrument(code="ESP-01", name="Espectrofotômetro", kind="espectrofotômetro",
+                      calibration_due=today() - dt.timedelta(days=1))
+    db.add(inst)
+    db.flush()
+    with pytest.raises(ValidationError) as err:
+        assert_instrument_usable(inst.id, today())
+    assert err.value.code == "instrumento_vencido" and "venceu em" in str(err.value)
+    inst.calibration_due = today()
+    assert assert_instrument_usable(inst.id, today()) is inst
