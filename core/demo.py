@@ -64,8 +64,8 @@ SECTORS = (
                         "Rua dos Operários")),
     DemoSector("SET-04", "Setor Boa Vista", "SAA-BV", ("Boa Vista", "Recanto Verde"),
                -22.9350, -47.0950, 9_000, ("Rua Boa Vista", "Rua do Recanto", "Rua dos Pinheiros")),
-    DemoSector("SET-05", "Setor Sitio Novo", "SAA-BV", ("Sitio Novo",), -22.9450, -47.1050,
-               4_200, ("Estrada do Sitio Novo", "Rua das Mangueiras")),
+    DemoSector("SET-05", "Setor Sítio Novo", "SAA-BV", ("Sítio Novo",), -22.9450, -47.1050,
+               4_200, ("Estrada do Sítio Novo", "Rua das Mangueiras")),
 )
 
 ASSETS = (
@@ -81,7 +81,7 @@ ASSETS = (
     DemoAsset("PC-02", "Poço Boa Vista 2", "poco", "SAA-BV", "SET-04", -22.9380, -47.0920),
     DemoAsset("RES-03", "Reservatório Boa Vista", "reservatorio", "SAA-BV", "SET-04",
               -22.9340, -47.0940),
-    DemoAsset("EEA-02", "Elevatória Sitio Novo", "elevatoria", "SAA-BV", "SET-05",
+    DemoAsset("EEA-02", "Elevatória Sítio Novo", "elevatoria", "SAA-BV", "SET-05",
               -22.9420, -47.1020),
 )
 

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 def _groups_and_table(today: dt.date) -> tuple[BillingGroup, BillingGroup]:
     s = session()
     g1 = BillingGroup(number=1, name="Grupo 1 - Sede", reading_day=18, processing_day=20, due_day=5)
-    g2 = BillingGroup(number=2, name="Grupo 2 - Boa Vista e Sitio Novo", reading_day=22,
+    g2 = BillingGroup(number=2, name="Grupo 2 - Boa Vista e Sítio Novo", reading_day=22,
                       processing_day=24, due_day=10)
     s.add_all([g1, g2])
     s.flush()
@@ -126,10 +126,10 @@ def _extras(rng: random.Random, conn_ids: list[int], today: dt.date) -> None:
                           next_due=today + dt.timedelta(days=20), next_amount=Decimal("48.30")))
     for cid in rng.sample(conn_ids, 15):
         s.add(ServiceCharge(connection_id=cid, description="Religação de água", amount=Decimal("42.00")))
-    s.add(MessageRule(kind="localizacao", title="Obras no Sitio Novo",
+    s.add(MessageRule(kind="localizacao", title="Obras no Sítio Novo",
                       text="Obras de ampliação da rede na Estrada do Sítio Novo até dezembro: "
                            "pode haver baixa pressão entre 8h e 17h.", priority=35,
-                      neighbourhoods=["Sitio Novo"], sector_codes=[]))
+                      neighbourhoods=["Sítio Novo"], sector_codes=[]))
     p = billing_parameters.parameters()
     p.febraban_company, p.pix_key = "0123", "12345678000195"
     p.pix_name, p.pix_city = "SAAE VALE VERDE", "VALE VERDE"

@@ -27,9 +27,9 @@ _NETWORK = {
     "SAA-BV": [("R01", "Rua Boa Vista, 210", "SET-04", "rede"),
                ("R02", "Rua do Recanto, 54", "SET-04", "rede"),
                ("R03", "Rua dos Pinheiros, 300", "SET-04", "rede"),
-               ("R04", "Estrada do Sitio Novo, km 2", "SET-05", "rede"),
+               ("R04", "Estrada do Sítio Novo, km 2", "SET-05", "rede"),
                ("R05", "Rua das Mangueiras, 12", "SET-05", "rede"),
-               ("R06", "Estrada do Sitio Novo, fim da rede", "SET-05", "ponta_de_rede")],
+               ("R06", "Estrada do Sítio Novo, fim da rede", "SET-05", "ponta_de_rede")],
 }
 
 

@@ -21,7 +21,7 @@ VALUE = Numeric(20, 8)
 
 
 GROUP_LABELS = {"microbiologico": "Microbiológico", "organoleptico": "Organoléptico",
-                "inorganico": "Inorgânico", "organico": "Orgânico", "agrotoxico": "Agrotoxico",
+                "inorganico": "Inorgânico", "organico": "Orgânico", "agrotoxico": "Agrotóxico",
                 "psd": "Produtos secundários da desinfecção", "radioativo": "Radioativo",
                 "cianotoxina": "Cianotoxina", "operacional": "Operacional"}
 

@@ -352,7 +352,7 @@ RULES = [
     MessageRuleData("excesso_consumo", "Consumo {consumo} m3, {excesso_pct}% acima da média {media}.",
                     40, threshold_percent=D(30)),
     MessageRuleData("debitos_em_aberto", "{qtd_abertas} fatura(s) em aberto: {valor_abertas}.", 20),
-    MessageRuleData("localizacao", "Obras no Sitio Novo.", 30, neighbourhoods=("Sitio Novo",),
+    MessageRuleData("localizacao", "Obras no Sítio Novo.", 30, neighbourhoods=("Sítio Novo",),
                     valid_to=dt.date(2026, 12, 31)),
     MessageRuleData("telemedicao", "Hidrômetro telemedido.", 60),
     MessageRuleData("debito_automatico", "Débito em {vencimento}.", 50),
@@ -378,7 +378,7 @@ def facts(**kw):
     ({"consumption": 13}, []),  # 30% is not above 30%
     ({"consumption": 40, "history_months": 2}, []),  # not enough history
     ({"unpaid_count": 2, "unpaid_amount": D("88.5")}, ["2 fatura(s) em aberto: R$ 88,50."]),
-    ({"neighbourhood": "Sitio Novo"}, ["Obras no Sitio Novo."]),
+    ({"neighbourhood": "Sítio Novo"}, ["Obras no Sítio Novo."]),
     ({"neighbourhood": "sitio novo", "issue_date": dt.date(2027, 1, 2)}, []),  # expired
     ({"telemetered": True}, ["Hidrômetro telemedido."]),
     ({"direct_debit": True}, ["Débito em 05/11/2026."]),

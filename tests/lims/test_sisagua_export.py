@@ -60,7 +60,7 @@ def test_every_form_of_a_closed_month_in_its_layout(w, people, db):  # noqa: F81
     assert coli[11] == "-22,94" and coli[12] == "-47,06"  # decimal comma
     half = _export("semestral", sysid).rows
     assert {(r[6], r[7], r[8], r[11]) for r in half} == {
-        ("SAÍDA DO TRATAMENTO", "Substâncias Inorgânicas", "Arsenio", "0,004"),
+        ("SAÍDA DO TRATAMENTO", "Substâncias Inorgânicas", "Arsênio", "0,004"),
         ("CONSUMO", "Produtos Secundários da Desinfecção", "Trihalometanos total", "0,05")}
     assert all(r[1] == str(SEMESTER) for r in half)
     assert _export("cadastro", sysid).rows == [[
