@@ -14,6 +14,8 @@ from sqlalchemy import select
 from core.audit import audit_context
 from core.db import session, unit_of_work, utcnow
 from core.errors import Conflict, NotFound, ValidationError
+from core.web import settings
+from incidents.channels import Outgoing, channels_for
 from incidents.domain import OPEN_INCIDENT_STATES
 from incidents.models import Incident
 from incidents.models import TimelineEntry as Entry
@@ -120,3 +122,29 @@ def submit_survey(token: str, score: int, comment: str = "") -> None:
             inc.survey_comment = (comment or "").strip()[:2000]
             inc.survey_at = utcnow()
             session.flush()
+
+
+@dataclass(frozen=True)
+class DirectSend:
+    """The proof of one message sent to one person outside a notice (the virtual office's
+    one-time codes and alerts): the provider and its message id, or why it failed."""
+
+    ok: bool
+    channel: str
+    provider: str
+    provider_message_id: str | None
+    error: str = ""
+    retryable: bool = False
+
+
+def send_direct(channel: str, recipient: str, content: str, *, key: str,
+                subject: str = "") -> DirectSend:
+    """Send one message through the configured channel of that kind (WhatsApp, SMS, e-mail;
+    the local outbox page in the demo). `key` is the idempotency key: the same key twice is
+    the same message. A channel not configured is a failed send, never an exception."""
+    ch = channels_for(settings()).get(channel)
+    if ch is None:
+        return DirectSend(False, channel, "", None, error="canal não configurado")
+    r = ch.send(Outgoing(key=key[:64], channel=channel, recipient=recipient, content=content,
+                         subject=subject))
+    return DirectSend(r.ok, channel, r.provider, r.provider_message_id, r.error, r.retryable)

@@ -26,6 +26,7 @@ from core.shell import Area
 from core.web import found, query_int
 from portal_publico import annual, charts, notices, pdf, sensors
 from portal_publico import services as sv
+from portal_publico.office_views import bp as office_bp
 from portal_publico.opendata import DICTIONARY
 from portal_publico.opendata import api as opendata_api
 
@@ -361,5 +362,6 @@ def _not_found(_exc):  # type: ignore[no-untyped-def]
 
 
 
-# no menu entries nor home-page cards: the site has no login
-register = Area(blueprints=[bp], api_blueprints=[opendata_api]).register
+# no menu entries nor home-page cards: the site has no staff login (the consumers' virtual
+# office has its own sign-in, portal_publico.office)
+register = Area(blueprints=[bp, office_bp], api_blueprints=[opendata_api]).register
