@@ -7,6 +7,7 @@ public site to find a citizen's supply system.
 from __future__ import annotations
 
 from commercial.api_types import Area, Contact, ServiceLocation
+from commercial.demo import office as demo_office
 from commercial.services import areas, office
 from commercial.services.office import InvoiceSummary, IssuedInvoice, MonthlyUse, OfficeAccount
 
@@ -14,7 +15,8 @@ __all__ = ["Area", "Contact", "InvoiceSummary", "IssuedInvoice", "MonthlyUse", "
            "ServiceLocation", "consumers_in_area", "count_in_area", "locate", "locate_public",
            "neighbourhoods", "office_account", "office_account_by_meter", "office_consumption",
            "office_invoices", "office_issued_in_batch", "office_personal_data",
-           "office_second_copy", "office_set_preferences", "office_sign_in"]
+           "office_demo_account", "office_prepare_demo_consumer", "office_second_copy",
+           "office_set_preferences", "office_sign_in"]
 
 
 def consumers_in_area(area: Area) -> list[Contact]:
@@ -86,3 +88,13 @@ def office_personal_data(connection_id: int) -> dict[str, object]:
 
 def office_issued_in_batch(batch_id: int, connection_ids: list[int]) -> list[IssuedInvoice]:
     return office.issued_in_batch(batch_id, connection_ids)
+
+
+def office_demo_account(document: str) -> OfficeAccount | None:
+    """The demo's virtual-office consumer (by CPF), once seeded."""
+    return demo_office.demo_account(document)
+
+
+def office_prepare_demo_consumer(document: str, *, mobile: str, email: str) -> OfficeAccount | None:
+    """Demo only: give an invoiced residential connection's consumer this CPF and contacts."""
+    return demo_office.prepare_consumer(document, mobile=mobile, email=email)

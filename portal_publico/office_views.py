@@ -150,7 +150,7 @@ def sign_out():  # type: ignore[no-untyped-def]
 def consumption_chart(uses: list[commercial_api.MonthlyUse]) -> Any:
     """Monthly consumption bars (render toolkit); the last month dark, estimated ones grey."""
     last = len(uses) - 1
-    bars = [Bar(fmt.month_short(u.year, u.month), u.consumption,
+    bars = [Bar(fmt.MONTHS_SHORT[u.month - 1], u.consumption,
                 color="#0b4f8a" if i == last else ("#9aa7b4" if u.kind != "real" else "#8fb3d6"),
                 tip=f"{fmt.month_short(u.year, u.month)}: {u.consumption} m³",
                 text=str(u.consumption))
@@ -163,7 +163,7 @@ def consumption_chart(uses: list[commercial_api.MonthlyUse]) -> Any:
 @signed_in
 def home():  # type: ignore[no-untyped-def]
     acc = g.office_account
-    uses = commercial_api.office_consumption(acc.connection_id)
+    uses = commercial_api.office_consumption(acc.connection_id, 12)
     real = [u.consumption for u in uses[:-1] if u.kind == "real"]
     return render_template(
         "portal_publico/escritorio/inicio.html", invoices=commercial_api.office_invoices(acc.connection_id),

@@ -157,8 +157,11 @@ def second_copy(connection_id: int, invoice_id: int) -> tuple[str, bytes]:
 
 
 def consumption_history(connection_id: int, months: int = 13) -> list[MonthlyUse]:
-    rows = session.scalars(select(Reading).where(Reading.connection_id == connection_id)
-                           .order_by(Reading.year.desc(), Reading.month.desc()).limit(months))
+    # the first reading of a meter is its baseline (no previous reading): no consumption yet
+    rows = session.scalars(select(Reading).where(
+        Reading.connection_id == connection_id,
+        (Reading.previous_value.is_not(None)) | (Reading.kind != "real"))
+        .order_by(Reading.year.desc(), Reading.month.desc()).limit(months))
     return [MonthlyUse(r.year, r.month, r.consumption, r.kind, r.read_on) for r in reversed(list(rows))]
 
 
@@ -207,9 +210,11 @@ def personal_data(connection_id: int) -> dict[str, Any]:
                     "bairro": conn.neighbourhood, "cidade": conn.city, "cep": conn.cep,
                     "economias": conn.economias(), "hidrometro": conn.meter_number,
                     "situacao": conn.situation, "debito_automatico": bool(conn.direct_debit)},
-        "leituras": [{"referencia": f"{u.month:02d}/{u.year}", "data": u.read_on.isoformat(),
-                      "consumo_m3": u.consumption, "tipo": u.kind}
-                     for u in consumption_history(connection_id, 120)],
+        "leituras": [{"referencia": f"{r.month:02d}/{r.year}", "data": r.read_on.isoformat(),
+                      "leitura": r.value, "consumo_m3": r.consumption, "tipo": r.kind}
+                     for r in session.scalars(select(Reading)
+                                              .where(Reading.connection_id == connection_id)
+                                              .order_by(Reading.year, Reading.month))],
         "faturas": [{"numero": i.number, "referencia": i.reference, "vencimento": i.due_date.isoformat(),
                      "total": str(i.total), "situacao": i.state_label}
                     for i in invoices_for(connection_id, 120)],
