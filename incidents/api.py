@@ -18,6 +18,7 @@ from core.web import settings
 from incidents.channels import Outgoing, channels_for
 from incidents.domain import OPEN_INCIDENT_STATES
 from incidents.models import Incident
+from incidents.models import Message as MessageRow
 from incidents.models import TimelineEntry as Entry
 
 
@@ -66,18 +67,41 @@ def public_notices(*, active: bool | None = True, limit: int = 50,
         stmt = stmt.where(Incident.state.in_(open_states))
     elif active is False:
         stmt = stmt.where(Incident.state.not_in(open_states))
+    return [_as_public(inc, open_states) for inc in session.scalars(stmt)]
+
+
+def _as_public(inc: Incident, open_states: list[str]) -> PublicNotice:
+    est = (inc.opened_at + dt.timedelta(hours=inc.estimated_hours)) if inc.estimated_hours else None
+    kind = inc.kind if inc.kind in ("interrupcao", "qualidade") else "manutencao"
+    return PublicNotice(
+        id=inc.id, protocol=inc.protocol, kind=kind, title=inc.title, reason=inc.reason,
+        area_description=inc.area_description,
+        neighbourhoods=tuple((inc.area or {}).get("neighbourhoods") or ()),
+        started_at=inc.opened_at, estimated_end_at=est, ended_at=inc.resolved_at,
+        safety_measures=inc.safety_measures,
+        status="ativo" if inc.state in open_states else "encerrado")
+
+
+def notices_for_place(*, connection_id: int | None, neighbourhood: str, sector_code: str | None,
+                      system_id: int | None = None, limit: int = 10) -> list[PublicNotice]:
+    """The public notices (current first, then past) that reached one address: a message of
+    the notice went to this connection, or the notice's area names its sector,
+    neighbourhood or whole system (the virtual office, issue 21)."""
+    open_states = [str(s) for s in OPEN_INCIDENT_STATES]
+    messaged = set(session.scalars(select(MessageRow.incident_id).where(
+        MessageRow.connection_id == connection_id))) if connection_id else set()
+    hood = (neighbourhood or "").casefold()
     out = []
-    for inc in session.scalars(stmt):
-        est = (inc.opened_at + dt.timedelta(hours=inc.estimated_hours)) if inc.estimated_hours else None
-        kind = inc.kind if inc.kind in ("interrupcao", "qualidade") else "manutencao"
-        out.append(PublicNotice(
-            id=inc.id, protocol=inc.protocol, kind=kind, title=inc.title, reason=inc.reason,
-            area_description=inc.area_description,
-            neighbourhoods=tuple((inc.area or {}).get("neighbourhoods") or ()),
-            started_at=inc.opened_at, estimated_end_at=est, ended_at=inc.resolved_at,
-            safety_measures=inc.safety_measures,
-            status="ativo" if inc.state in open_states else "encerrado"))
-    return out
+    for inc in session.scalars(select(Incident).where(Incident.public_notice.is_(True),
+                                                      Incident.state != "cancelado")
+                               .order_by(Incident.opened_at.desc(), Incident.id.desc()).limit(300)):
+        area = inc.area or {}
+        if (inc.id in messaged or (sector_code and sector_code in (area.get("sector_codes") or ()))
+                or (hood and hood in {str(x).casefold() for x in area.get("neighbourhoods") or ()})
+                or (system_id is not None and area.get("system_id") == system_id)):
+            out.append(_as_public(inc, open_states))
+    out.sort(key=lambda n: n.status != "ativo")  # stable: current first, newest first within
+    return out[:limit]
 
 
 def _by_token(token: str) -> Incident | None:

@@ -62,15 +62,11 @@ def service_requests(connection_id: int) -> list[ServiceRequestStatus]:
 
 
 def notices_for(acc: commercial_api.OfficeAccount, limit: int = 10) -> list[incidents_api.PublicNotice]:
-    """Interruption and quality notices (current and past) that named the connection's
-    neighbourhood, or the whole city."""
-    hood = acc.neighbourhood.casefold()
-    out = []
-    for active in (True, False):
-        for n in safe(incidents_api.public_notices, active=active, limit=100, default=[]):
-            if not n.neighbourhoods or hood in {x.casefold() for x in n.neighbourhoods}:
-                out.append(n)
-    return out[:limit]
+    """Interruption and quality notices (current and past) that reached the connection: sent
+    to it, or whose area names its sector, neighbourhood or system."""
+    return safe(incidents_api.notices_for_place, connection_id=acc.connection_id,
+                neighbourhood=acc.neighbourhood, sector_code=acc.sector_code,
+                system_id=acc.system_id, limit=limit, default=[])
 
 
 def water_quality(acc: commercial_api.OfficeAccount, on: dt.date | None = None) -> Any:

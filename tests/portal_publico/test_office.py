@@ -258,3 +258,23 @@ def test_office_pages_read_as_ptbr(client, consumer, setup_billing, db):  # noqa
         r = client.get(url)
         assert r.status_code == 200, url
         assert problems(r.get_data(as_text=True), 3) == [], url
+
+
+def test_the_notices_that_reached_the_address(client, consumer, db):
+    from incidents.services import incidents as inc_svc
+    from tests.portal_publico import incidents_data
+
+    data = incidents_data.seed(db)  # an interruption in Centro, a past one in Boa Vista
+    sector = inc_svc.open_incident(
+        title="Manobra de rede no setor", kind="interrupcao", origin="operador", notify=False,
+        reason="Troca de registro", area={"sector_codes": ["SET-01"]},
+        area_description="Setor Centro", estimated_hours=2)
+    elsewhere = inc_svc.open_incident(
+        title="Rompimento longe daqui", kind="interrupcao", origin="operador", notify=False,
+        reason="Rede", area={"sector_codes": ["SET-03"]}, area_description="Distrito Industrial",
+        estimated_hours=2)
+    db.commit()
+    _sign_in(client, consumer)
+    body = client.get("/portal/escritorio/").get_data(as_text=True)
+    assert data["notice_title"] in body and sector.title in body
+    assert data["past_title"] not in body and elsewhere.title not in body

@@ -82,7 +82,9 @@ def _seed(session):  # type: ignore[no-untyped-def]
         batches.request_batch(group.id, *PREV, issue_date=TODAY)
     finally:
         pdfpool.default_processes = old  # type: ignore[assignment]
-    return {"matricula": conn.matricula}
+    from tests.portal_publico import incidents_data
+
+    return {"matricula": conn.matricula, **incidents_data.seed(session)}
 
 
 @pytest.fixture(scope="module")
@@ -152,6 +154,7 @@ def test_consumer_uses_the_virtual_office(app, live, browser):  # type: ignore[n
         body = page.inner_text("main")
         assert "Joana Consumidora" in body and f"{PREV[1]:02d}/{PREV[0]}" in body
         assert "Mês fechado pelo laboratório" in body and "Consumo mensal" in body
+        assert live.data["notice_title"] in body and live.data["past_title"] not in body
         page.screenshot(path=str(ART / f"conta-{label}.png"), full_page=True)
         _axe(page, axe, violations)
         with page.expect_download() as dl:
