@@ -278,3 +278,24 @@ def test_the_notices_that_reached_the_address(client, consumer, db):
     body = client.get("/portal/escritorio/").get_data(as_text=True)
     assert data["notice_title"] in body and sector.title in body
     assert data["past_title"] not in body and elsewhere.title not in body
+
+
+def test_staff_follow_up_the_lgpd_requests(client, consumer, db, login_as):
+    from core.auth import Profile
+
+    _sign_in(client, consumer)
+    client.post("/portal/escritorio/privacidade", data={"detalhes": "O número da casa é 122, não 120."})
+    client.post("/portal/escritorio/sair")
+    login_as(Profile.MANAGER)
+    page = client.get("/atendimento/escritorio-virtual/pedidos")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and "O número da casa é 122" in body and "Joana Teste" in body
+    assert problems(body, 3) == []
+    row = session.scalars(select(OfficeDataRequest)).one()
+    r = client.post(f"/atendimento/escritorio-virtual/pedidos/{row.id}/atendido",
+                    data={"nota": "Cadastro corrigido para 122."})
+    assert r.status_code == 302
+    db.refresh(row)
+    assert row.state == "atendido" and row.handled_at is not None
+    last = _audit_rows("portal_office_request")[-1]
+    assert last.reason == "Cadastro corrigido para 122." and last.username != "sistema"
