@@ -13,8 +13,8 @@ from sqlalchemy import select
 from commercial import api as commercial_api
 from core import fmt
 from core.audit import audit_context
-from core.db import session, transactional, utcnow
-from core.errors import ValidationError
+from core.db import get_or_404, session, transactional, utcnow
+from core.errors import Conflict, ValidationError
 from incidents import api as incidents_api
 from lims import api as lims_api
 from portal_publico.models import ALERT_LABELS, OfficeAlert, OfficeDataRequest, OfficeSubscription
@@ -118,16 +118,22 @@ def export(connection_id: int) -> dict[str, Any]:
     return data
 
 
+def _text(value: str, minimum: int, field: str, ask: str) -> str:
+    """One line of a person's text, between `minimum` and 2,000 characters, or a pt-BR error."""
+    text = " ".join((value or "").split())
+    if len(text) < minimum:
+        raise ValidationError(f"{ask} (mínimo {minimum} caracteres).",
+                              fields={field: [f"mínimo {minimum} caracteres"]})
+    if len(text) > 2000:
+        raise ValidationError("O texto pode ter até 2.000 caracteres.",
+                              fields={field: ["máximo 2.000 caracteres"]})
+    return text
+
+
 @transactional
 def request_correction(connection_id: int, details: str) -> OfficeDataRequest:
     """A correction request for staff to handle (recorded and audited)."""
-    text = " ".join((details or "").split())
-    if len(text) < 10:
-        raise ValidationError("Descreva o que deve ser corrigido (mínimo 10 caracteres).",
-                              fields={"detalhes": ["mínimo 10 caracteres"]})
-    if len(text) > 2000:
-        raise ValidationError("O pedido pode ter até 2.000 caracteres.",
-                              fields={"detalhes": ["máximo 2.000 caracteres"]})
+    text = _text(details, 10, "detalhes", "Descreva o que deve ser corrigido")
     acc = commercial_api.office_account(connection_id)
     if acc is None:
         raise ValidationError("Ligação não encontrada.")
@@ -135,5 +141,19 @@ def request_correction(connection_id: int, details: str) -> OfficeDataRequest:
         row = OfficeDataRequest(connection_id=connection_id, consumer_id=acc.consumer_id,
                                 kind="correcao", details=text, state="registrado")
         session.add(row)
+        session.flush()
+    return row
+
+
+@transactional
+def mark_handled(request_id: int, note: str) -> OfficeDataRequest:
+    """Staff handled a consumer's request: the note says what was done (the audit reason)."""
+    text = _text(note, 5, "nota", "Diga o que foi feito")
+    row = get_or_404(OfficeDataRequest, request_id, "Pedido não encontrado.")
+    if row.state == "atendido":
+        raise Conflict("Este pedido já foi atendido.")
+    with audit_context(reason=text):
+        row.state = "atendido"
+        row.handled_at = utcnow()
         session.flush()
     return row

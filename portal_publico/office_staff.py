@@ -8,11 +8,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from commercial import api as commercial_api
-from core.audit import audit_context
 from core.auth import require
-from core.db import get_or_404, session, transactional, utcnow
-from core.errors import Conflict, DomainError, ValidationError
+from core.db import session
+from core.errors import DomainError
 from core.web import current
+from portal_publico import office_data
 from portal_publico.models import OfficeDataRequest
 from portal_publico.office_data import REQUEST_LABELS, REQUEST_STATES
 
@@ -23,23 +23,6 @@ def open_requests(limit: int = 200) -> list[OfficeDataRequest]:
     return list(session.scalars(select(OfficeDataRequest)
                                 .order_by(OfficeDataRequest.state.desc(), OfficeDataRequest.id.desc())
                                 .limit(limit)))
-
-
-@transactional
-def mark_handled(request_id: int, note: str) -> OfficeDataRequest:
-    """A person handled a correction request: the note says what was done (audited)."""
-    text = " ".join((note or "").split())
-    if len(text) < 5:
-        raise ValidationError("Diga o que foi feito (mínimo 5 caracteres).",
-                              fields={"nota": ["obrigatório"]})
-    row = get_or_404(OfficeDataRequest, request_id, "Pedido não encontrado.")
-    if row.state == "atendido":
-        raise Conflict("Este pedido já foi atendido.")
-    with audit_context(reason=text[:2000]):
-        row.state = "atendido"
-        row.handled_at = utcnow()
-        session.flush()
-    return row
 
 
 @bp.route("/pedidos")
@@ -57,7 +40,7 @@ def requests_page():  # type: ignore[no-untyped-def]
 @require("commercial.registry.edit")
 def handled(request_id: int):  # type: ignore[no-untyped-def]
     try:
-        mark_handled(request_id, request.form.get("nota", "")[:2000])
+        office_data.mark_handled(request_id, request.form.get("nota", "")[:2000])
     except DomainError as exc:
         flash(exc.message, "erro")
     else:
