@@ -7,10 +7,16 @@ public site to find a citizen's supply system.
 from __future__ import annotations
 
 from commercial.api_types import Area, Contact, ServiceLocation
-from commercial.services import areas
+from commercial.demo import office as demo_office
+from commercial.services import areas, office
+from commercial.services.office import InvoiceSummary, IssuedInvoice, MonthlyUse, OfficeAccount
 
-__all__ = ["Area", "Contact", "ServiceLocation", "consumers_in_area", "count_in_area", "locate",
-           "locate_public", "neighbourhoods"]
+__all__ = ["Area", "Contact", "InvoiceSummary", "IssuedInvoice", "MonthlyUse", "OfficeAccount",
+           "ServiceLocation", "consumers_in_area", "count_in_area", "locate", "locate_public",
+           "neighbourhoods", "office_account", "office_account_by_meter", "office_consumption",
+           "office_invoices", "office_issued_in_batch", "office_personal_data",
+           "office_demo_account", "office_prepare_demo_consumer", "office_second_copy",
+           "office_set_preferences", "office_sign_in"]
 
 
 def consumers_in_area(area: Area) -> list[Contact]:
@@ -37,3 +43,58 @@ def locate_public(query: str, limit: int = 20) -> list[ServiceLocation]:
 
 def neighbourhoods() -> list[str]:
     return areas.neighbourhood_names()
+
+
+
+# -- the consumers' virtual office (portal, issue 21 item 4) ---------------------------------
+
+def office_sign_in(document: str, matricula: str) -> OfficeAccount | None:
+    """The connection of this matricula (with its check digit) if it belongs to the consumer
+    with this CPF/CNPJ, else None."""
+    return office.find_account(document, matricula)
+
+
+def office_account(connection_id: int) -> OfficeAccount | None:
+    return office.account(connection_id)
+
+
+def office_account_by_meter(meter_number: str) -> OfficeAccount | None:
+    return office.account_by_meter(meter_number)
+
+
+def office_invoices(connection_id: int, limit: int = 24) -> list[InvoiceSummary]:
+    return office.invoices_for(connection_id, limit)
+
+
+def office_second_copy(connection_id: int, invoice_id: int) -> tuple[str, bytes]:
+    """(file name, PDF) of the marked second copy; NotFound unless the invoice is this
+    connection's."""
+    return office.second_copy(connection_id, invoice_id)
+
+
+def office_consumption(connection_id: int, months: int = 13) -> list[MonthlyUse]:
+    return office.consumption_history(connection_id, months)
+
+
+def office_set_preferences(connection_id: int, *, channels: list[str], consent: bool,
+                           invoice_by_email: bool) -> OfficeAccount:
+    return office.set_preferences(connection_id, channels=channels, consent=consent,
+                                  invoice_by_email=invoice_by_email)
+
+
+def office_personal_data(connection_id: int) -> dict[str, object]:
+    return office.personal_data(connection_id)
+
+
+def office_issued_in_batch(batch_id: int, connection_ids: list[int]) -> list[IssuedInvoice]:
+    return office.issued_in_batch(batch_id, connection_ids)
+
+
+def office_demo_account(document: str) -> OfficeAccount | None:
+    """The demo's virtual-office consumer (by CPF), once seeded."""
+    return demo_office.demo_account(document)
+
+
+def office_prepare_demo_consumer(document: str, *, mobile: str, email: str) -> OfficeAccount | None:
+    """Demo only: give an invoiced residential connection's consumer this CPF and contacts."""
+    return demo_office.prepare_consumer(document, mobile=mobile, email=email)

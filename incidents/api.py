@@ -14,8 +14,11 @@ from sqlalchemy import select
 from core.audit import audit_context
 from core.db import session, unit_of_work, utcnow
 from core.errors import Conflict, NotFound, ValidationError
+from core.web import settings
+from incidents.channels import Outgoing, channels_for
 from incidents.domain import OPEN_INCIDENT_STATES
 from incidents.models import Incident
+from incidents.models import Message as MessageRow
 from incidents.models import TimelineEntry as Entry
 
 
@@ -64,18 +67,41 @@ def public_notices(*, active: bool | None = True, limit: int = 50,
         stmt = stmt.where(Incident.state.in_(open_states))
     elif active is False:
         stmt = stmt.where(Incident.state.not_in(open_states))
+    return [_as_public(inc, open_states) for inc in session.scalars(stmt)]
+
+
+def _as_public(inc: Incident, open_states: list[str]) -> PublicNotice:
+    est = (inc.opened_at + dt.timedelta(hours=inc.estimated_hours)) if inc.estimated_hours else None
+    kind = inc.kind if inc.kind in ("interrupcao", "qualidade") else "manutencao"
+    return PublicNotice(
+        id=inc.id, protocol=inc.protocol, kind=kind, title=inc.title, reason=inc.reason,
+        area_description=inc.area_description,
+        neighbourhoods=tuple((inc.area or {}).get("neighbourhoods") or ()),
+        started_at=inc.opened_at, estimated_end_at=est, ended_at=inc.resolved_at,
+        safety_measures=inc.safety_measures,
+        status="ativo" if inc.state in open_states else "encerrado")
+
+
+def notices_for_place(*, connection_id: int | None, neighbourhood: str, sector_code: str | None,
+                      system_id: int | None = None, limit: int = 10) -> list[PublicNotice]:
+    """The public notices (current first, then past) that reached one address: a message of
+    the notice went to this connection, or the notice's area names its sector,
+    neighbourhood or whole system (the virtual office, issue 21)."""
+    open_states = [str(s) for s in OPEN_INCIDENT_STATES]
+    messaged = set(session.scalars(select(MessageRow.incident_id).where(
+        MessageRow.connection_id == connection_id))) if connection_id else set()
+    hood = (neighbourhood or "").casefold()
     out = []
-    for inc in session.scalars(stmt):
-        est = (inc.opened_at + dt.timedelta(hours=inc.estimated_hours)) if inc.estimated_hours else None
-        kind = inc.kind if inc.kind in ("interrupcao", "qualidade") else "manutencao"
-        out.append(PublicNotice(
-            id=inc.id, protocol=inc.protocol, kind=kind, title=inc.title, reason=inc.reason,
-            area_description=inc.area_description,
-            neighbourhoods=tuple((inc.area or {}).get("neighbourhoods") or ()),
-            started_at=inc.opened_at, estimated_end_at=est, ended_at=inc.resolved_at,
-            safety_measures=inc.safety_measures,
-            status="ativo" if inc.state in open_states else "encerrado"))
-    return out
+    for inc in session.scalars(select(Incident).where(Incident.public_notice.is_(True),
+                                                      Incident.state != "cancelado")
+                               .order_by(Incident.opened_at.desc(), Incident.id.desc()).limit(300)):
+        area = inc.area or {}
+        if (inc.id in messaged or (sector_code and sector_code in (area.get("sector_codes") or ()))
+                or (hood and hood in {str(x).casefold() for x in area.get("neighbourhoods") or ()})
+                or (system_id is not None and area.get("system_id") == system_id)):
+            out.append(_as_public(inc, open_states))
+    out.sort(key=lambda n: n.status != "ativo")  # stable: current first, newest first within
+    return out[:limit]
 
 
 def _by_token(token: str) -> Incident | None:
@@ -120,3 +146,29 @@ def submit_survey(token: str, score: int, comment: str = "") -> None:
             inc.survey_comment = (comment or "").strip()[:2000]
             inc.survey_at = utcnow()
             session.flush()
+
+
+@dataclass(frozen=True)
+class DirectSend:
+    """The proof of one message sent to one person outside a notice (the virtual office's
+    one-time codes and alerts): the provider and its message id, or why it failed."""
+
+    ok: bool
+    channel: str
+    provider: str
+    provider_message_id: str | None
+    error: str = ""
+    retryable: bool = False
+
+
+def send_direct(channel: str, recipient: str, content: str, *, key: str,
+                subject: str = "") -> DirectSend:
+    """Send one message through the configured channel of that kind (WhatsApp, SMS, e-mail;
+    the local outbox page in the demo). `key` is the idempotency key: the same key twice is
+    the same message. A channel not configured is a failed send, never an exception."""
+    ch = channels_for(settings()).get(channel)
+    if ch is None:
+        return DirectSend(False, channel, "", None, error="canal não configurado")
+    r = ch.send(Outgoing(key=key[:64], channel=channel, recipient=recipient, content=content,
+                         subject=subject))
+    return DirectSend(r.ok, channel, r.provider, r.provider_message_id, r.error, r.retryable)

@@ -26,6 +26,8 @@ from core.shell import Area
 from core.web import found, query_int
 from portal_publico import annual, charts, notices, pdf, sensors
 from portal_publico import services as sv
+from portal_publico.office_staff import bp as office_staff_bp
+from portal_publico.office_views import bp as office_bp
 from portal_publico.opendata import DICTIONARY
 from portal_publico.opendata import api as opendata_api
 
@@ -361,5 +363,7 @@ def _not_found(_exc):  # type: ignore[no-untyped-def]
 
 
 
-# no menu entries nor home-page cards: the site has no login
-register = Area(blueprints=[bp], api_blueprints=[opendata_api]).register
+# the site has no staff login (the consumers' virtual office has its own sign-in,
+# portal_publico.office); one staff menu entry: the consumers' LGPD requests to follow up
+register = Area(blueprints=[bp, office_bp, office_staff_bp], api_blueprints=[opendata_api],
+                nav=[("Pedidos LGPD", "office_staff.requests_page", "commercial.registry.view")]).register

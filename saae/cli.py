@@ -18,6 +18,7 @@ from core import jobs as background_jobs
 from core.auth import Profile, User, issue_recovery_codes, password_problems
 from core.config import ConfigError, Settings
 from core.db import session, unit_of_work
+from portal_publico import seed as portal_seed
 from saae.app import create_app
 from saae.migrate import upgrade
 from saae.seed import DEMO_PASSWORD, DEMO_USERS, create_user, seed_demo, seed_reference
@@ -220,6 +221,13 @@ def demo(host: str, port: int, reset: bool, no_serve: bool) -> None:
     click.echo(f"  Senha de todos os usuários de demonstração: {DEMO_PASSWORD}")
     for username, name, profiles in DEMO_USERS:
         click.echo(f"    {username:<13} {name} ({', '.join(p.value for p in profiles)})")
+    with app.app_context():
+        office_login = portal_seed.demo_login()
+    if office_login:
+        click.echo(f"  Escritório virtual (http://{host}:{port}/portal/escritorio/entrar): "
+                   f"CPF {office_login[0]}, matrícula {office_login[1]};")
+        click.echo(f"    o código de acesso aparece na caixa de saída local "
+                   f"(http://{host}:{port}/incidentes/caixa-de-saida, usuário operador)")
     click.echo("  Ctrl+C para encerrar.")
     click.echo("=" * 64)
     sys.stdout.flush()

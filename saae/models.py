@@ -8,4 +8,5 @@ import core.jobs  # noqa: F401
 import core.org  # noqa: F401
 import incidents.models  # noqa: F401
 import lims.models  # noqa: F401
+import portal_publico.models  # noqa: F401
 import telemetry.models  # noqa: F401

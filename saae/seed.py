@@ -10,6 +10,7 @@ from sqlalchemy import select
 import commercial.seed
 import incidents.seed
 import lims.seed
+import portal_publico.seed
 import telemetry.seed
 from core import audit
 from core.auth import PROFILE_LABELS, Profile, ProfileRecord, User, hash_password
@@ -24,6 +25,7 @@ AREA_SEEDS = (
     ("telemetry", telemetry.seed),
     ("commercial", commercial.seed),
     ("incidents", incidents.seed),
+    ("portal", portal_publico.seed),  # the virtual office's demo consumer (issue 21)
 )
 
 DEMO_PASSWORD = "Água#Limpa2026"

@@ -44,6 +44,7 @@ BEAT: list[Periodic] = [
     Periodic("incidents-timestamps", "incidents.tasks.timestamp_closed", 300),
     Periodic("commercial-due-batches", "commercial.tasks.run_due_batches", 3_600),
     Periodic("commercial-notices", "commercial.tasks.send_due_notices", 300),
+    Periodic("portal-office-alerts", "portal_publico.office_alerts.send_pending", 300),
 ]
 
 
