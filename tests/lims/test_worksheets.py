@@ -168,3 +168,28 @@ def test_readings_all_or_nothing(db, make_user, lab):
     assert not any(s.result_id for s in ws_svc.slots(sheet.id))
     # a sample on an open worksheet is not offered to another one
     assert ws_svc.candidates(lab["method"].id) == []
+
+
+def test_bench_sheet_pdf_escapes_and_renders(db, make_user, lab, tmp_path):
+    import shutil
+    import subprocess
+
+    from lims.services.bench_sheet import bench_sheet_pdf
+
+    analyst = make_user(Profile.ANALYST)
+    lab["method"].name = 'Cloro <img src="/etc/passwd"/> & DPD'
+    sheet = ws_svc.create(lab["method"].id, user_id=analyst.id, template_id=lab["tpl"].id,
+                          instrument_id=lab["inst"].id, reagent_lots="DPD <b>lote</b> 4471")
+    pdf = bench_sheet_pdf(sheet.id, utility_name="SAAE <Teste>")
+    assert pdf.startswith(b"%PDF") and len(pdf) > 3000
+    (tmp_path / "bancada.pdf").write_bytes(pdf)
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm is None:
+        pytest.skip("pdftoppm not installed")
+    subprocess.run([pdftoppm, "-png", "-r", "70", str(tmp_path / "bancada.pdf"),
+                    str(tmp_path / "bancada")], check=True, timeout=60)
+    assert sorted(p.name for p in tmp_path.glob("bancada*.png"))
+    text = subprocess.run([shutil.which("pdftotext") or "pdftotext", str(tmp_path / "bancada.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert '<img src="/etc/passwd"/>' in text and "DPD <b>lote</b> 4471" in text
+    assert "Boletim de Análise" in text and "MRC-CL-1" in text and "Conferido por" in text
