@@ -25,9 +25,12 @@ from lims.models.worksheets import (
     WorksheetSlot,
     WorksheetState,
 )
-from render.svg.line_chart import CONSOLE, Chart, Limit, Point, Tick, line_chart, y_scale
+from render.svg.line_chart import CONSOLE, Chart, Limit, Look, Point, Tick, line_chart, y_scale
 
 DEFAULT_RPD = Decimal("10")
+# the phone's chart: fewer ticks, larger texts for a 390 px screen
+NARROW = Look(380, 300, (44, 8, 24, 34), axis_text='font-size="12" fill="#555"',
+              limit_text='font-size="11" fill="#c62828"', empty_text='font-size="14" fill="#777"')
 
 
 def setting(method_id: int) -> QcSetting:
@@ -114,7 +117,9 @@ class ControlChart:
         return [v for v in self.violations if v.rejects]
 
 
-COUNTED = (WorksheetState.DONE, WorksheetState.ACCEPTED, WorksheetState.HELD, WorksheetState.RERUN)
+# the runs whose results were reported (a held or rerun worksheet's reading is an outlier the
+# Supervisor already acted on: it would only stretch the chart's scale)
+COUNTED = (WorksheetState.DONE, WorksheetState.ACCEPTED)
 
 
 def control_chart(material_id: int, *, until: dt.datetime | None = None,
@@ -138,7 +143,7 @@ def control_chart(material_id: int, *, until: dt.datetime | None = None,
     return ControlChart(method, rm, points, lim, found)
 
 
-def chart_svg(c: ControlChart) -> Markup:
+def chart_svg(c: ControlChart, *, narrow: bool = False) -> Markup:
     """The Shewhart chart with the project's SVG line chart: mean, warning (2s) and action (3s)
     lines; a point breaking a Westgard rule is a red cross whose tooltip names the rule."""
     values = [p.value for p in c.points]
@@ -157,7 +162,8 @@ def chart_svg(c: ControlChart) -> Markup:
         lims = [Limit(hi3, "+3s (ação)"), Limit(hi2, "+2s (alerta)"), Limit(c.limits.mean, "média"),
                 Limit(lo2, "-2s (alerta)", below=True), Limit(lo3, "-3s (ação)", below=True)]
         bounds += [lo3, hi3]
-    step = max(1, len(c.points) // 6)
+    look = NARROW if narrow else CONSOLE
+    step = max(1, len(c.points) // (3 if narrow else 8))
     ticks = [Tick(i, fmt.date(p.at)[:5]) for i, p in enumerate(c.points) if i % step == 0]
     title = f"Carta de controle: {c.method.name} · {c.material.code}"
     desc = (f"{len(values)} leituras do material {c.material.code}; " + (
@@ -165,7 +171,7 @@ def chart_svg(c: ControlChart) -> Markup:
         if c.limits else "sem histórico suficiente para os limites; ")
         + f"{len(c.rejections)} violação(ões) das regras de Westgard.")
     chart = Chart(title=title, description=desc, x_range=(-0.5, max(len(values), 1) - 0.5),
-                  x_ticks=ticks, y=y_scale(bounds or [0.0, 1.0]), look=CONSOLE, limits=lims,
+                  x_ticks=ticks, y=y_scale(bounds or [0.0, 1.0]), look=look, limits=lims,
                   unit=c.method.unit, empty="Sem leituras do material no período",
                   css_class="grafico carta-controle")
     return line_chart(chart, pts)

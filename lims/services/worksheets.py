@@ -324,3 +324,8 @@ def update_header(worksheet_id: int, *, instrument_id: int | None, reagent_lots:
     ws.analyst_id = analyst_id or ws.analyst_id
     session.flush()
     return ws
+
+
+def rerun_of(worksheet_id: int) -> Worksheet | None:
+    """The worksheet that reran this one, if a Supervisor ordered a reanalysis."""
+    return session.scalars(select(Worksheet).where(Worksheet.rerun_of_id == worksheet_id)).first()
