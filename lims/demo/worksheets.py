@@ -71,7 +71,7 @@ def _qc_of(m: Method, material: tuple[str, str, str, str], today: dt.date) -> tu
     rm = session.scalars(select(ReferenceMaterial).where(ReferenceMaterial.code == code)).first()
     if rm is None:
         rm = ReferenceMaterial(code=code, name=name, method_id=m.id, certified_value=Decimal(value),
-                               tolerance=Decimal(tol), unit=m.unit, lot=f"{code[-3:]}-{today:%y}117",
+                               tolerance=Decimal(tol), unit=m.unit, lot=f"L{today:%y}-{117 + len(code)}",
                                expires_on=today + dt.timedelta(days=180), supplier="Fornecedor certificado")
         session.add(rm)
         session.flush()

@@ -183,8 +183,14 @@ def charts(*, until: dt.datetime | None = None, days: int = 60) -> list[ControlC
 
 
 def violation_rows(c: ControlChart) -> list[list[str]]:
-    return [[fmt.date(c.points[v.index].at), c.points[v.index].worksheet_code,
-             _n(c.points[v.index].value, c.method.unit), v.rule, v.text] for v in c.rejections]
+    """One row per point that breaks a rule: date, worksheet, reading, rules, what happened."""
+    by_index: dict[int, list[wg.Violation]] = {}
+    for v in c.rejections:
+        by_index.setdefault(v.index, []).append(v)
+    return [[fmt.date(c.points[i].at), c.points[i].worksheet_code,
+             f"{fmt.number(c.points[i].value, 3)} {c.method.unit}".strip(),
+             ", ".join(v.rule for v in vs), "; ".join(v.text for v in vs)]
+            for i, vs in sorted(by_index.items())]
 
 
 def report_qc(system_id, year, month):  # type: ignore[no-untyped-def]
