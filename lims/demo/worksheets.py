@@ -1,8 +1,9 @@
 """The demo's QC (issue 20 parts 1-2): free chlorine and turbidity methods (get-or-create by
 code: the qs-methods seed may create them first), an instrument, the QC settings, reference
 materials, a worksheet template (blank + duplicate + reference standard), 60 days of
-reference readings with Westgard violations in the last weeks, and today's worksheets: one
-open for the bench, one held by a failed reference waiting for the Supervisor."""
+reference readings with Westgard violations in the last weeks, and today's worksheets with the
+samples waiting: chlorine held by a failed reference (waiting for the Supervisor), turbidity
+open for the bench readings."""
 
 from __future__ import annotations
 
@@ -128,37 +129,39 @@ def _history(m: Method, rm: ReferenceMaterial, inst: Instrument, today: dt.date,
     session.flush()
 
 
-def _today_sheets(m: Method, tpl: WorksheetTemplate, inst: Instrument, users: dict[str, int]) -> None:
-    """Today's bench: a worksheet held by a failed reference (if enough samples wait) and an
-    open one with the template's samples."""
-    analyst, supervisor = users.get("analista"), users.get("supervisor")
-    if analyst is None or supervisor is None or session.scalars(select(Worksheet.id).where(
+def _today_sheets(m: Method, tpl: WorksheetTemplate, inst: Instrument, users: dict[str, int],
+                  *, held: bool) -> None:
+    """Today's bench with the samples waiting for the method: `held`, a worksheet whose
+    reference failed (waiting for the Supervisor); otherwise an open one for the readings."""
+    analyst = users.get("analista")
+    if analyst is None or session.scalars(select(Worksheet.id).where(
             Worksheet.method_id == m.id, Worksheet.state.in_(ws_svc.ACTIVE)).limit(1)).first():
         return
-    waiting = [ref.id for ref in ws_svc.candidates(m.id)]
-    if len(waiting) >= 10:
-        held = ws_svc.create(m.id, user_id=analyst, sample_ids=waiting[:5], template_id=tpl.id,
-                             instrument_id=inst.id, reagent_lots="reagente lote A-2291")
-        rnd = random.Random(20)
-        readings: dict[int, str] = {}
-        for s in ws_svc.slots(held.id):
-            readings[s.position] = {SlotKind.BLANK.value: "< LD",
-                                    SlotKind.REFERENCE.value: _off(tpl, m)}.get(
-                s.kind, f"{_typical(m) * (0.8 + rnd.random() * 0.4):.2f}".replace(".", ","))
-        dup = next(s for s in ws_svc.slots(held.id) if s.kind == SlotKind.DUPLICATE.value)
-        readings[dup.position] = readings[dup.duplicate_of]
-        ws_svc.enter_readings(held.id, readings, user_id=analyst, confirmed=list(readings))
-        waiting = waiting[5:]
-    if waiting:
-        ws_svc.create(m.id, user_id=analyst, sample_ids=waiting[: tpl.sample_count],
-                      template_id=tpl.id, instrument_id=inst.id, reagent_lots="reagente lote A-2291")
+    waiting = [ref.id for ref in ws_svc.candidates(m.id)][: tpl.sample_count]
+    if not waiting:
+        return
+    sheet = ws_svc.create(m.id, user_id=analyst, sample_ids=waiting, template_id=tpl.id,
+                          instrument_id=inst.id, reagent_lots="DPD lote A-2291; tampão lote 88"
+                          if m.unit == "mg/L" else "padrão de formazina lote F-118")
+    if not held:
+        return
+    rnd = random.Random(20)
+    readings: dict[int, str] = {}
+    for s in ws_svc.slots(sheet.id):
+        readings[s.position] = {SlotKind.BLANK.value: "< LD",
+                                SlotKind.REFERENCE.value: _off(tpl)}.get(
+            s.kind, f"{_typical(m) * (0.8 + rnd.random() * 0.4):.2f}".replace(".", ","))
+    for s in ws_svc.slots(sheet.id):
+        if s.kind == SlotKind.DUPLICATE.value:
+            readings[s.position] = readings[s.duplicate_of or 0]
+    ws_svc.enter_readings(sheet.id, readings, user_id=analyst, confirmed=list(readings))
 
 
 def _typical(m: Method) -> float:
     return 1.0 if m.unit == "mg/L" else 0.5
 
 
-def _off(tpl: WorksheetTemplate, m: Method) -> str:
+def _off(tpl: WorksheetTemplate) -> str:
     rm = session.get(ReferenceMaterial, next(x["material"] for x in tpl.layout if x.get("material")))
     return f"{float(rm.certified_value + rm.tolerance * 2):.2f}".replace(".", ",")
 
@@ -176,4 +179,4 @@ def seed_demo_worksheets(today: dt.date) -> None:
         rm, tpl = _qc_of(m, material, today)
         device = inst if unit == "mg/L" else turb
         _history(m, rm, device, today, users.get("analista"))
-        _today_sheets(m, tpl, device, users)
+        _today_sheets(m, tpl, device, users, held=unit == "mg/L")

@@ -193,3 +193,35 @@ def test_bench_sheet_pdf_escapes_and_renders(db, make_user, lab, tmp_path):
                           capture_output=True, text=True, check=True).stdout
     assert '<img src="/etc/passwd"/>' in text and "DPD <b>lote</b> 4471" in text
     assert "Boletim de Análise" in text and "MRC-CL-1" in text and "Conferido por" in text
+
+
+def test_pages_build_enter_and_decide(db, client, login_as, make_user, lab):
+    from lims.models.worksheets import Worksheet
+
+    sup = login_as(Profile.SUPERVISOR)
+    m = lab["method"]
+    assert "Planilhas de trabalho" in client.get("/lims/planilhas").get_data(as_text=True)
+    form = client.get(f"/lims/planilhas/nova?metodo={m.id}").get_data(as_text=True)
+    assert lab["refs"][0].code in form and "Cloro 20 + CQ" in form
+    resp = client.post(f"/lims/planilhas/nova?metodo={m.id}", data={
+        "metodo": m.id, "modelo": lab["tpl"].id, "instrumento": lab["inst"].id,
+        "lotes": "DPD lote 9", "amostra": [r.id for r in lab["refs"][:6]]})
+    assert resp.status_code == 302
+    sheet = db.scalars(select(Worksheet).order_by(Worksheet.id.desc())).first()
+    assert len(ws_svc.slots(sheet.id)) == 9 and sheet.created_by_id == sup.id
+    data = {f"posicao_{k}": v for k, v in _readings(sheet, reference="abc").items()}
+    bad = client.post(f"/lims/planilhas/{sheet.id}/leituras", data=data)
+    assert bad.status_code == 422 and "nada foi gravado" in bad.get_data(as_text=True)
+    data = {f"posicao_{k}": v for k, v in _readings(sheet, reference="0,70").items()}
+    assert client.post(f"/lims/planilhas/{sheet.id}/leituras", data=data).status_code == 302
+    page = client.get(f"/lims/planilhas/{sheet.id}").get_data(as_text=True)
+    assert "Registrar decisão" in page and "reprovado" in page
+    resp = client.post(f"/lims/planilhas/{sheet.id}/decisao", data={
+        "decisao": "reanalisar", "justificativa": "padrão de cloro lido 0,70: refazer"})
+    assert resp.status_code == 302 and sheet.state == WorksheetState.RERUN
+    pdf = client.get(f"/lims/planilhas/{sheet.id}/boletim.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    login_as(Profile.ANALYST)  # an analyst reads the worksheet but does not decide
+    assert client.get(f"/lims/planilhas/{sheet.id}").status_code == 200
+    assert client.post(f"/lims/planilhas/{sheet.id}/decisao", data={
+        "decisao": "aceitar", "justificativa": "sem permissão para decidir"}).status_code == 403
