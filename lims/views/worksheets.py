@@ -47,11 +47,10 @@ def worksheet_list():  # type: ignore[no-untyped-def]
 @require("lims.worksheets.manage")
 def worksheet_new():  # type: ignore[no-untyped-def]
     method_id = query_int("metodo", minimum=1) or _int("metodo")
-    if method_id is None:
-        raise ValidationError("Escolha o método.", fields={"metodo": ["Escolha o método."]})
-    method = session.get(Method, method_id)
+    method = session.get(Method, method_id) if method_id else None
     if method is None:
-        raise ValidationError("Método não encontrado.", fields={"metodo": ["Não encontrado."]})
+        flash("Escolha o método da planilha.", "erro")
+        return redirect(url_for("lims.worksheet_list"))
     if request.method == "POST":
         ids = [int(x) for x in request.form.getlist("amostra") if x.isdigit()]
         ws = ws_svc.create(method_id, user_id=current().id, sample_ids=ids,
