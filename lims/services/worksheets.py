@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from core.audit import audit_context
 from core.db import get_or_404, session, transactional, utcnow
@@ -47,7 +47,10 @@ def slots(worksheet_id: int) -> list[WorksheetSlot]:
 
 
 def listing(limit: int = 100) -> list[Worksheet]:
-    return list(session.scalars(select(Worksheet).order_by(Worksheet.id.desc()).limit(limit)))
+    """The worksheets waiting for someone (open, held) first, then the newest."""
+    waiting = case((Worksheet.state.in_(ACTIVE), 0), else_=1)
+    return list(session.scalars(select(Worksheet).order_by(waiting, Worksheet.id.desc())
+                                .limit(limit)))
 
 
 def templates(method_id: int | None = None) -> list[WorksheetTemplate]:

@@ -17,6 +17,45 @@ ART = Path(__file__).resolve().parents[2] / "test-artifacts" / "ux"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
+def _held_sheet(session):  # type: ignore[no-untyped-def]
+    """A held chlorine worksheet of six samples (the demo holds one only while a sample waits
+    for the lab, which depends on the time of day)."""
+    from sqlalchemy import select
+
+    from core.auth import User
+    from core.db import utcnow
+    from lims.models.catalogue import Parameter
+    from lims.models.methods import Method
+    from lims.models.registry import CollectionPoint
+    from lims.models.worksheets import SlotKind, WorksheetTemplate
+    from lims.services import results as rs
+    from lims.services import worksheets as ws_svc
+    from lims.services.refs import param_ref
+    from tests.lims.part1_rows import ensure_sample
+
+    m = session.scalars(select(Method).where(Method.code == "SMEWW-4500-CL-G")).one()
+    pref = param_ref(session.get(Parameter, m.parameter_id))
+    pt = session.scalars(select(CollectionPoint).where(CollectionPoint.kind == "rede")).first()
+    analyst = session.scalars(select(User.id).where(User.username == "analista")).one()
+    ids = []
+    for i in range(6):
+        ref = rs.SampleRef(id=990_000 + i, code=f"QC{990_000 + i}", point_id=pt.id,
+                           point_code=pt.code, point_name=pt.name, point_kind=pt.kind,
+                           system_id=pt.system_id, system_name="",
+                           collected_at=utcnow() - dt.timedelta(hours=3))
+        ensure_sample(ref, [pref])
+        ids.append(ref.id)
+    tpl = session.scalars(select(WorksheetTemplate).where(WorksheetTemplate.method_id == m.id)).first()
+    sheet = ws_svc.create(m.id, user_id=analyst, sample_ids=ids, template_id=tpl.id,
+                          instrument_id=session.scalars(select(ws_svc.Instrument.id).where(
+                              ws_svc.Instrument.code == "COL-DPD-01")).one(),
+                          reagent_lots="DPD lote A-2291")
+    readings = {s.position: {SlotKind.BLANK.value: "< LD", SlotKind.REFERENCE.value: "1,21"}
+                .get(s.kind, "0,92") for s in ws_svc.slots(sheet.id)}
+    ws_svc.enter_readings(sheet.id, readings, user_id=analyst)
+    return sheet.id
+
+
 def _seed(session):  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
@@ -26,7 +65,8 @@ def _seed(session):  # type: ignore[no-untyped-def]
     seed_demo(dt.date.today())
     session.commit()
     sheets = list(session.scalars(select(Worksheet).order_by(Worksheet.id)))
-    held = next((w.id for w in sheets if w.state == "retida"), None)
+    held = next((w.id for w in sheets if w.state == "retida"), None) or _held_sheet(session)
+    session.commit()
     opened = next((w.id for w in sheets if w.state == "aberta"), None)
     return {"held": held, "open": opened, "any": sheets[0].id}
 
