@@ -6,7 +6,6 @@ through `render.pdf.text.esc`."""
 from __future__ import annotations
 
 import io
-from decimal import Decimal
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -18,7 +17,6 @@ from sqlalchemy import select
 from core import fmt
 from core.auth import User
 from core.db import session
-from lims.domain.vmp import digits
 from lims.models.methods import Instrument, Method
 from lims.models.registry import CollectionPoint
 from lims.models.samples import Sample
@@ -45,10 +43,7 @@ def _r(text: str, style: ParagraphStyle = TXT) -> Paragraph:
 
 
 def _n(v, unit: str = "") -> str:  # type: ignore[no-untyped-def]
-    """A limit or reference value with at least two decimals (1,00 ± 0,10 mg/L)."""
-    if v is None:
-        return "-"
-    return esc(f"{fmt.number(v, max(2, digits(Decimal(v).normalize())))} {unit}".strip())
+    return esc(qc.shown(v, unit))
 
 
 def bench_sheet_pdf(worksheet_id: int, *, utility_name: str = "SAAE") -> bytes:

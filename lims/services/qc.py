@@ -15,7 +15,7 @@ from sqlalchemy import select
 from core import fmt
 from core.db import get_or_404, session
 from lims.domain import westgard as wg
-from lims.domain.vmp import Qualifier
+from lims.domain.vmp import Qualifier, digits
 from lims.models.methods import Method
 from lims.models.worksheets import (
     QcSetting,
@@ -48,8 +48,12 @@ def materials(method_id: int | None = None, *, active_only: bool = True) -> list
     return list(session.scalars(stmt))
 
 
-def _n(v: Decimal | float | None, unit: str = "") -> str:
-    return f"{fmt.number(v, None)} {unit}".strip() if v is not None else "-"
+def shown(v: Decimal | float | None, unit: str = "") -> str:
+    """A limit, certified value or tolerance with at least two decimals ("1,00 ± 0,10 mg/L")."""
+    if v is None:
+        return "-"
+    places = max(2, digits(Decimal(str(v)).normalize()))
+    return f"{fmt.number(v, places)} {unit}".strip()
 
 
 # -- judging one worksheet's QC positions ----------------------------------------------------------
@@ -64,7 +68,7 @@ def judge(method: Method, slot: WorksheetSlot, qualifier: Qualifier, by_position
         below = qualifier in (Qualifier.LT_LD, Qualifier.LT_LQ)
         ok = wg.blank_ok(slot.value, below, lim)
         return ok, (f"branco {slot.value_text} (limite: abaixo do {which.upper()} "
-                    f"{_n(lim, unit)})")
+                    f"{shown(lim, unit)})")
     if slot.kind == SlotKind.DUPLICATE:
         return _judge_duplicate(method, slot, by_position.get(slot.duplicate_of or 0))
     if slot.kind == SlotKind.REFERENCE:
@@ -74,8 +78,8 @@ def judge(method: Method, slot: WorksheetSlot, qualifier: Qualifier, by_position
         if rm.expires_on < fmt.local_date(at):
             return False, f"material de referência {rm.code} (lote {rm.lot}) vencido em {fmt.date(rm.expires_on)}"
         ok = wg.reference_ok(slot.value, rm.certified_value, rm.tolerance)
-        return ok, (f"{rm.code}: lido {slot.value_text}, certificado {_n(rm.certified_value)} ± "
-                    f"{_n(rm.tolerance, unit)}")
+        return ok, (f"{rm.code}: lido {slot.value_text}, certificado {shown(rm.certified_value)} ± "
+                    f"{shown(rm.tolerance, unit)}")
     return True, ""
 
 
