@@ -285,6 +285,9 @@ def decide(worksheet_id: int, decision: HoldDecision, justification: str,
         raise Conflict(f"A planilha {ws.code} não está retida.", code="planilha_nao_retida")
     held = held_results(ws)
     hold_ids = [h.id for hs in held.values() for h in hs]
+    if not hold_ids:  # decided one by one elsewhere: nothing left for the worksheet to decide
+        raise Conflict(f"A planilha {ws.code} não tem resultados retidos a decidir.",
+                       code="planilha_sem_retencao")
     with audit_context(reason=f"planilha {ws.code}: {decision.value}: {justification}"):
         holds.decide(hold_ids, decision, justification, supervisor_id)
         if decision is HoldDecision.ACCEPT:
@@ -312,21 +315,6 @@ def _rerun(ws: Worksheet, user_id: int) -> Worksheet:
                                   reference_material_id=s.reference_material_id))
     session.flush()
     return new
-
-
-@transactional
-def update_header(worksheet_id: int, *, instrument_id: int | None, reagent_lots: str,
-                  analyst_id: int | None = None) -> Worksheet:
-    """Instrument, reagent lots and analyst of an open worksheet (audited)."""
-    ws = get(worksheet_id)
-    if ws.state != WorksheetState.OPEN.value:
-        raise Conflict(f"A planilha {ws.code} não está aberta.", code="planilha_fechada")
-    if instrument_id:
-        assert_instrument_usable(instrument_id, utcnow())
-    ws.instrument_id, ws.reagent_lots = instrument_id, (reagent_lots or "").strip()
-    ws.analyst_id = analyst_id or ws.analyst_id
-    session.flush()
-    return ws
 
 
 def rerun_of(worksheet_id: int) -> Worksheet | None:
