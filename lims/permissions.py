@@ -43,3 +43,12 @@ PERMISSIONS.update({
     "lims.samples.manage": ("Cancelar, reprogramar, liberar e criar amostras",
                             ["distribuidor", "supervisor", "gestor"]),
 })
+
+# --- issue 20: worksheets and QC samples ---
+PERMISSIONS.update({
+    "lims.worksheets.manage": ("Montar planilhas de trabalho, imprimir o Boletim de Análise e "
+                               "digitar as leituras", ["analista", "supervisor"]),
+    "lims.qc.decide": ("Decidir sobre planilhas retidas pelo controle de qualidade",
+                       ["supervisor"]),
+    "lims.qc.view": ("Consultar cartas de controle", ["analista", "supervisor", "gestor"]),
+})

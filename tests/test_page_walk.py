@@ -141,6 +141,7 @@ def _args(db: Session) -> dict[str, object]:
         "wo_id": _first(db, "SELECT max(id) FROM incidents_work_order"),
         "sample_id": _first(db, "SELECT max(sample_id) FROM lims_result"),
         "route_id": _first(db, "SELECT max(id) FROM lims_route"),
+        "worksheet_id": _first(db, "SELECT max(id) FROM lims_worksheet"),
         "plan_id": _first(db, "SELECT min(id) FROM lims_sampling_plan"),
         "point_id": _first(db, "SELECT min(id) FROM lims_collection_point"),
         "anomaly_id": _first(db, "SELECT max(id) FROM telemetry_anomaly"),

@@ -14,6 +14,7 @@ from lims.demo.registry import demo_registry
 from lims.demo.results import seed_demo_results
 from lims.demo.routes import demo_routes
 from lims.demo.samples import demo_plan, walk_samples
+from lims.demo.worksheets import seed_demo_worksheets
 from lims.models.samples import Sample
 from lims.services import plans
 
@@ -37,3 +38,4 @@ def seed_demo(today: dt.date) -> None:
 
         demo_routes(today, collector_id=users.get("coletor"))  # today's routes (idempotent)
     seed_demo_results(today)
+    seed_demo_worksheets(today)  # issue 20: QC history, template, today's worksheets

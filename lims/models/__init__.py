@@ -11,4 +11,5 @@ from lims.models import (  # noqa: F401
     routes,
     samples,
     sensors,
+    worksheets,
 )

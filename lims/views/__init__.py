@@ -16,6 +16,7 @@ from lims.views import (  # noqa: F401  add routes
     sensors,
     sisagua,
     validation,
+    worksheets,
 )
 from lims.views.blueprints import api, bp
 
@@ -29,6 +30,8 @@ NAV = [
     ("Não conformidades", "lims.nonconformity_report", "lims.reports.view"),
     ("SISAGUA", "lims.sisagua_page", "lims.reports.view"),
     ("Digitar resultados", "lims.results_grid", "lims.results.enter"),
+    ("Planilhas de trabalho", "lims.worksheet_list", "lims.worksheets.manage"),
+    ("Cartas de controle", "lims.qc_charts", "lims.qc.view"),
     ("Rotas de coleta", "lims.route_list", "lims.routes.manage"),
     ("Minhas coletas", "lims.field_home", "lims.collection.record"),
     ("Amostras", "lims.sample_list", "lims.samples.view"),
