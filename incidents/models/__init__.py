@@ -17,3 +17,9 @@ from incidents.models.workorders import (  # noqa: F401
     WorkOrder,
     WorkOrderAction,
 )
+from incidents.models.requests import (  # noqa: F401
+    RequestEvent,
+    RequestType,
+    ServicePrice,
+    ServiceRequest,
+)
