@@ -17,6 +17,7 @@ from core.errors import Conflict, NotFound, ValidationError
 from incidents.domain import OPEN_INCIDENT_STATES
 from incidents.models import Incident
 from incidents.models import TimelineEntry as Entry
+from incidents.services import requests as req_svc
 
 
 @dataclass(frozen=True)
@@ -85,10 +86,10 @@ def _by_token(token: str) -> Incident | None:
 
 
 def ticket_by_token(token: str) -> TicketStatus | None:
-    """The ticket a public tracking token points to, or None."""
+    """The ticket a public tracking token points to (an incident or a service request), or None."""
     inc = _by_token(token)
     if inc is None:
-        return None
+        return _request_ticket(token)
     rows = session.scalars(select(Entry).where(Entry.incident_id == inc.id, Entry.public.is_(True))
                            .order_by(Entry.at, Entry.id))
     closed = inc.state in ("encerrado", "resolvido")
@@ -104,7 +105,11 @@ def submit_survey(token: str, score: int, comment: str = "") -> None:
     with unit_of_work():
         inc = _by_token(token)
         if inc is None:
-            raise NotFound("Chamado não encontrado")
+            try:
+                score = int(score)
+            except (TypeError, ValueError):
+                score = 0
+            return req_svc.survey(token, score, comment)
         if inc.state not in ("encerrado", "resolvido"):
             raise Conflict("A pesquisa fica disponivel quando o chamado for concluido")
         if inc.survey_at is not None:
@@ -120,3 +125,62 @@ def submit_survey(token: str, score: int, comment: str = "") -> None:
             inc.survey_comment = (comment or "").strip()[:2000]
             inc.survey_at = utcnow()
             session.flush()
+
+
+# -- service requests (issue 21) ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RequestKind:
+    code: str
+    description: str
+    group: str
+
+
+@dataclass(frozen=True)
+class RequestOpened:
+    protocol: str
+    token: str
+    title: str
+
+
+@dataclass(frozen=True)
+class RequestSummary:
+    protocol: str
+    token: str
+    title: str
+    status_label: str
+    opened_at: dt.datetime
+    closed_at: dt.datetime | None
+
+
+def _request_ticket(token: str) -> TicketStatus | None:
+    req = req_svc.by_token(token)
+    if req is None:
+        return None
+    done = req.state == "concluida"
+    return TicketStatus(
+        protocol=req.protocol, title=req_svc.request_type_name(req.type_code),
+        status_label=req.state_label, opened_at=req.opened_at, updated_at=req.updated_at,
+        closed_at=req.closed_at,
+        timeline=tuple(TimelineEntry(e.at, e.text) for e in req_svc.events(req.id, public_only=True)),
+        survey_available=done and req.survey_at is None, survey_answered=req.survey_at is not None)
+
+
+def public_request_kinds() -> list[RequestKind]:
+    """What a person may ask on the public site (leak, no water...)."""
+    return [RequestKind(t.code, t.description, t.group) for t in req_svc.types(public_only=True)]
+
+
+def open_public_request(form: dict[str, str], photo: bytes | None = None) -> RequestOpened:
+    """A request from the public site (keys: type_code, address, neighbourhood, description,
+    requester_name, requester_phone, requester_email, latitude, longitude); ValidationError
+    (pt-BR, with fields) when refused."""
+    req = req_svc.open_request(dict(form), channel="portal", photo=photo)
+    return RequestOpened(req.protocol, req.public_token, req_svc.request_type_name(req.type_code))
+
+
+def requests_of_connection(connection_id: int, limit: int = 20) -> list[RequestSummary]:
+    """A connection's service requests, newest first (the virtual office's "my requests")."""
+    return [RequestSummary(r.protocol, r.public_token, req_svc.request_type_name(r.type_code),
+                           r.state_label, r.opened_at, r.closed_at)
+            for r in req_svc.search(connection_id=connection_id, limit=limit)]

@@ -66,7 +66,8 @@ def by_matricula(text: str) -> ConnectionInfo | None:
 @transactional
 def change_situation(connection_id: int, situation: str, reason: str) -> ConnectionInfo:
     """Executed cut / suppression / reconnection: the connection's new situation (audited with
-    the order as the reason). Conflict when the current situation does not allow it."""
+    the order as the reason); unchanged when already there; Conflict when the current
+    situation does not allow it."""
     c = session().get(Connection, connection_id)
     if c is None:
         raise NotFound("Ligação não encontrada.")
@@ -74,6 +75,8 @@ def change_situation(connection_id: int, situation: str, reason: str) -> Connect
         target = Situation(situation)
     except ValueError:
         raise ValidationError("Situação de ligação inválida.", fields={"situation": ["invalida"]}) from None
+    if c.situation == target.value:  # the same order synced twice, or already done by hand
+        return _info(c)
     if Situation(c.situation) not in _FROM[target]:
         raise Conflict(f"A ligação {c.matricula} está "
                        f"{SITUATION_LABELS[Situation(c.situation)].lower()}: não pode passar a "
