@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from core.audit import audit_context
 from core.db import session, unit_of_work, utcnow
-from core.errors import Conflict, NotFound, ValidationError
+from core.errors import Conflict, ValidationError
 from incidents.domain import OPEN_INCIDENT_STATES
 from incidents.models import Incident
 from incidents.models import TimelineEntry as Entry

@@ -76,9 +76,9 @@ def price_on(rows: Iterable[PriceRow], day: dt.date) -> Decimal | None:
     """The price in force on `day` (the latest start among those valid then), or None."""
     best: PriceRow | None = None
     for r in rows:
-        if r.valid_from <= day and (r.valid_to is None or day <= r.valid_to):
-            if best is None or r.valid_from > best.valid_from:
-                best = r
+        valid = r.valid_from <= day and (r.valid_to is None or day <= r.valid_to)
+        if valid and (best is None or r.valid_from > best.valid_from):
+            best = r
     return best.amount if best else None
 
 
