@@ -22,7 +22,8 @@ from commercial.services import areas, field_services
 __all__ = ["Area", "ConnectionInfo", "Contact", "InvoiceLine", "NoticeLine", "ReadingLine",
            "ServiceLocation", "bill_service", "change_situation", "connection",
            "connection_by_matricula", "consumers_in_area", "count_in_area", "invoices_of", "locate",
-           "locate_public", "neighbourhoods", "notices_of", "pending_charges", "readings_of"]
+           "locate_public", "neighbourhoods", "notices_of", "pending_charges", "readings_of",
+           "search_connections"]
 
 
 def consumers_in_area(area: Area) -> list[Contact]:
@@ -55,6 +56,11 @@ def neighbourhoods() -> list[str]:
 
 def connection(connection_id: int) -> ConnectionInfo | None:
     return field_services.connection(connection_id)
+
+
+def search_connections(q: str, limit: int = 20) -> list[ConnectionInfo]:
+    """Staff search: matricula, meter number, name, CPF/CNPJ, street or neighbourhood."""
+    return field_services.search(q, limit)
 
 
 def connection_by_matricula(text: str) -> ConnectionInfo | None:

@@ -49,6 +49,11 @@ def connection(connection_id: int) -> ConnectionInfo | None:
     return _info(c) if c else None
 
 
+def search(q: str, limit: int = 20) -> list[ConnectionInfo]:
+    """By matricula, meter, name, CPF/CNPJ, street or neighbourhood (commercial's own search)."""
+    return [_info(c) for c in lookups.search_connections(q, limit=limit)]
+
+
 def by_matricula(text: str) -> ConnectionInfo | None:
     """The connection of a matricula typed with or without its check digit."""
     base, full = parse_matricula(text or "")

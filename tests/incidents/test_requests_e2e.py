@@ -186,3 +186,25 @@ def test_request_validation(db, ref):
     with pytest.raises(ValidationError, match="JPEG"):
         req_svc.open_request({"type_code": "FALTA-AGUA", "address": "Rua A, 1"}, channel="portal",
                              photo=b"<svg/>")
+
+
+def test_demo_requests_are_alive(db, ref, make_consumer):
+    import datetime as dt
+
+    from commercial import api as commercial_api
+    from incidents.demo.requests import seed_demo_requests
+
+    for i in range(4):
+        make_consumer(f"Pessoa {i}", sector="SET-09")
+    seed_demo_requests(dt.date.today())
+    seed_demo_requests(dt.date.today())  # idempotent
+    reqs = {r.type_code: r for r in db.scalars(select(ServiceRequest)).all()}
+    assert len(reqs) == 5
+    assert reqs["VAZ-CAVALETE"].channel == "portal"
+    [paused] = wo_svc.orders(request_id=reqs["FALTA-AGUA"].id)
+    assert paused.state == "pausada" and "Imóvel fechado" in paused.pause_reason
+    [done] = wo_svc.orders(request_id=reqs["RELIGACAO"].id)
+    assert done.state == "encerrado_executado" and done.charge_id and done.km_driven == 7.5
+    assert sorted(a.data.get("tag") for a in wo_svc.actions(done.id) if a.kind == "foto") == ["antes", "depois"]
+    assert commercial_api.connection(done.connection_id).situation == "ativa"
+    assert reqs["RELIGACAO"].state == "concluida" and reqs["CORTE-PEDIDO"].state == "concluida"
