@@ -19,6 +19,8 @@ SUBJECTS = {"matricula": "Matrícula", "endereco": "Endereço", "eventual": "Cli
 EFFECTS = {"cortar": "cortada", "suprimir": "suprimida", "religar": "ativa"}
 EFFECT_LABELS = {"": "Nenhum", "cortar": "Corta a ligação", "suprimir": "Suprime a ligação",
                  "religar": "Religa a ligação"}
+COMPLAINT_LABELS = {"": "Não", "qualidade": "Qualidade da água", "falta_agua": "Falta d'água",
+                    "vazamento": "Vazamento"}
 PHOTO_TAGS = {"antes": "Antes", "depois": "Depois", "outra": "Outra"}
 PHOTO_MAX_BYTES = 2_000_000
 # the portal's photo: JPEG, PNG or WebP only, recognised by its first bytes (not its name)

@@ -37,7 +37,8 @@ class ServiceRequest(Audited, IdMixin, TimestampMixin, Base):
     channel, its protocol and public token (the same tracking and survey pages as incidents)."""
 
     __tablename__ = "incidents_service_request"
-    __audit_exclude__ = frozenset({"photo"})
+    # the photo is kept, not diffed; the position is copied from the connection or the address
+    __audit_exclude__ = frozenset({"photo", "latitude", "longitude"})
     __table_args__ = (Index("ix_incidents_service_request_sector", "sector_code", "opened_at"),)
 
     protocol: Mapped[str] = mapped_column(String(20), unique=True)

@@ -51,6 +51,9 @@ class Technician(Audited, IdMixin, TimestampMixin, Base):
 
 class WorkOrder(Audited, IdMixin, TimestampMixin, Base):
     __tablename__ = "incidents_work_order"
+    # the position is copied from the incident, the request or the connection when the order
+    # opens (nobody edits it), like the technicians' positions
+    __audit_exclude__ = frozenset({"latitude", "longitude"})
 
     number: Mapped[str] = mapped_column(String(20), unique=True)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents_incident.id"), index=True)

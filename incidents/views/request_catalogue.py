@@ -18,7 +18,7 @@ from incidents.views.outcome import attempt
 def request_catalogue():  # type: ignore[no-untyped-def]
     return render_template("incidents/tipos_solicitacao.html", types=req_svc.types(active_only=False),
                            prices=cat.prices(), services=wo_svc.catalogue(active_only=False),
-                           effects=rules.EFFECT_LABELS)
+                           effects=rules.EFFECT_LABELS, complaints=rules.COMPLAINT_LABELS)
 
 
 @bp.route("/atendimento/tipos/<int:type_id>", methods=["POST"])
