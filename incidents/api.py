@@ -11,13 +11,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from core.audit import audit_context
-from core.db import session, unit_of_work, utcnow
-from core.errors import Conflict, ValidationError
+from core.db import session, unit_of_work
+from core.errors import Conflict
 from incidents.domain import OPEN_INCIDENT_STATES
-from incidents.models import Incident
+from incidents.models import Incident, ServiceRequest
 from incidents.models import TimelineEntry as Entry
 from incidents.services import requests as req_svc
+from incidents.services import workorders as wo_svc
 
 
 @dataclass(frozen=True)
@@ -105,26 +105,12 @@ def submit_survey(token: str, score: int, comment: str = "") -> None:
     with unit_of_work():
         inc = _by_token(token)
         if inc is None:
-            try:
-                score = int(score)
-            except (TypeError, ValueError):
-                score = 0
             return req_svc.survey(token, score, comment)
         if inc.state not in ("encerrado", "resolvido"):
             raise Conflict("A pesquisa fica disponivel quando o chamado for concluido")
         if inc.survey_at is not None:
             raise Conflict("A pesquisa deste chamado já foi respondida. Obrigado!")
-        try:
-            score = int(score)
-        except (TypeError, ValueError):
-            score = 0
-        if not 1 <= score <= 5:
-            raise ValidationError("Escolha uma nota de 1 a 5", fields={"score": ["de 1 a 5"]})
-        with audit_context(reason="pesquisa de satisfação"):
-            inc.survey_score = score
-            inc.survey_comment = (comment or "").strip()[:2000]
-            inc.survey_at = utcnow()
-            session.flush()
+        req_svc.record_survey(inc, score, comment)
 
 
 # -- service requests (issue 21) ---------------------------------------------------------------
@@ -137,20 +123,35 @@ class RequestKind:
 
 
 @dataclass(frozen=True)
-class RequestOpened:
-    protocol: str
-    token: str
-    title: str
+class OrderStatus:
+    number: str
+    service_code: str
+    state: str
+    state_label: str
 
 
 @dataclass(frozen=True)
-class RequestSummary:
+class RequestStatus:
+    """A service request as people follow it (the portal, the virtual office, the API)."""
+
     protocol: str
     token: str
+    type_code: str
     title: str
-    status_label: str
+    state: str  # aberta | em_atendimento | concluida | cancelada
+    state_label: str
     opened_at: dt.datetime
     closed_at: dt.datetime | None
+    tracking_url: str
+    orders: tuple[OrderStatus, ...] = ()
+
+
+def request_status(req: ServiceRequest, *, with_orders: bool = False) -> RequestStatus:
+    orders = tuple(OrderStatus(w.number, w.service_code, str(w.state), w.state_label)
+                   for w in wo_svc.orders(request_id=req.id)) if with_orders else ()
+    return RequestStatus(req.protocol, req.public_token, req.type_code,
+                         req_svc.request_type_name(req.type_code), str(req.state), req.state_label,
+                         req.opened_at, req.closed_at, req_svc.tracking_url(req), orders)
 
 
 def _request_ticket(token: str) -> TicketStatus | None:
@@ -171,16 +172,13 @@ def public_request_kinds() -> list[RequestKind]:
     return [RequestKind(t.code, t.description, t.group) for t in req_svc.types(public_only=True)]
 
 
-def open_public_request(form: dict[str, str], photo: bytes | None = None) -> RequestOpened:
+def open_public_request(form: dict[str, str], photo: bytes | None = None) -> RequestStatus:
     """A request from the public site (keys: type_code, address, neighbourhood, description,
     requester_name, requester_phone, requester_email, latitude, longitude); ValidationError
     (pt-BR, with fields) when refused."""
-    req = req_svc.open_request(dict(form), channel="portal", photo=photo)
-    return RequestOpened(req.protocol, req.public_token, req_svc.request_type_name(req.type_code))
+    return request_status(req_svc.open_request(dict(form), channel="portal", photo=photo))
 
 
-def requests_of_connection(connection_id: int, limit: int = 20) -> list[RequestSummary]:
+def requests_of_connection(connection_id: int, limit: int = 20) -> list[RequestStatus]:
     """A connection's service requests, newest first (the virtual office's "my requests")."""
-    return [RequestSummary(r.protocol, r.public_token, req_svc.request_type_name(r.type_code),
-                           r.state_label, r.opened_at, r.closed_at)
-            for r in req_svc.search(connection_id=connection_id, limit=limit)]
+    return [request_status(r) for r in req_svc.search(connection_id=connection_id, limit=limit)]

@@ -255,8 +255,24 @@ def cancel(request_id: int, reason: str) -> ServiceRequest:
     return req
 
 
-def survey(token: str, score: int, comment: str) -> None:
-    """The satisfaction survey of a done request (score 1-5), once."""
+def record_survey(row: Any, score: Any, comment: str) -> None:
+    """The satisfaction survey (score 1-5) on an incident or a request, audited; the caller
+    has checked that it may be answered now."""
+    try:
+        score = int(score)
+    except (TypeError, ValueError):
+        score = 0
+    if not 1 <= score <= 5:
+        raise ValidationError("Escolha uma nota de 1 a 5", fields={"score": ["de 1 a 5"]})
+    with audit_context(reason="pesquisa de satisfação"):
+        row.survey_score = score
+        row.survey_comment = (comment or "").strip()[:2000]
+        row.survey_at = utcnow()
+        session.flush()
+
+
+def survey(token: str, score: Any, comment: str) -> None:
+    """The satisfaction survey of a done request, once."""
     req = by_token(token)
     if req is None:
         raise NotFound("Solicitação não encontrada")
@@ -264,13 +280,7 @@ def survey(token: str, score: int, comment: str) -> None:
         raise Conflict("A pesquisa fica disponível quando a solicitação for concluída")
     if req.survey_at is not None:
         raise Conflict("A pesquisa desta solicitação já foi respondida. Obrigado!")
-    if not 1 <= score <= 5:
-        raise ValidationError("Escolha uma nota de 1 a 5", fields={"score": ["de 1 a 5"]})
-    with audit_context(reason="pesquisa de satisfação"):
-        req.survey_score = score
-        req.survey_comment = (comment or "").strip()[:2000]
-        req.survey_at = utcnow()
-        session.flush()
+    record_survey(req, score, comment)
 
 
 def count_open() -> int:

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from core.api_schemas import dataclass_schema
+from incidents.api import OrderStatus, RequestStatus
+
 
 class ExternalEventOut(Schema):
     protocol = fields.String()
@@ -88,19 +91,8 @@ class ServiceRequestIn(Schema):
     longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
 
 
-class RequestOrderOut(Schema):
-    number = fields.String()
-    service_code = fields.String()
-    state = fields.String()
-    state_label = fields.String()
-
-
-class ServiceRequestOut(Schema):
-    protocol = fields.String()
-    type_code = fields.String()
-    state = fields.String(metadata={"description": "aberta | em_atendimento | concluida | cancelada"})
-    state_label = fields.String()
-    opened_at = fields.String()
-    closed_at = fields.String(allow_none=True)
-    tracking_url = fields.String(metadata={"description": "link público de acompanhamento e pesquisa"})
-    orders = fields.List(fields.Nested(RequestOrderOut))
+RequestOrderOut = dataclass_schema(OrderStatus, "RequestOrderOut")
+ServiceRequestOut = dataclass_schema(
+    RequestStatus, "ServiceRequestOut", orders=fields.List(fields.Nested(RequestOrderOut)),
+    descriptions={"tracking_url": "link público de acompanhamento e pesquisa",
+                  "token": "o token do link público"})

@@ -3,6 +3,7 @@ conversation's bot) and read one by its protocol."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from flask.views import MethodView
@@ -11,20 +12,19 @@ from sqlalchemy import select
 from core.api_operation import operation
 from core.db import session
 from core.web import found
+from incidents import api as incidents_api
 from incidents.models import ServiceRequest
 from incidents.services import requests as req_svc
-from incidents.services import workorders as wo_svc
 from incidents.views.api_docs import ServiceRequestIn, ServiceRequestOut
 from incidents.views.blueprints import api
 
 
 def request_json(req: ServiceRequest) -> dict[str, Any]:
-    return {"protocol": req.protocol, "type_code": req.type_code, "state": str(req.state),
-            "state_label": req.state_label, "opened_at": req.opened_at.isoformat(),
-            "closed_at": req.closed_at.isoformat() if req.closed_at else None,
-            "tracking_url": req_svc.tracking_url(req),
-            "orders": [{"number": w.number, "service_code": w.service_code, "state": str(w.state),
-                        "state_label": w.state_label} for w in wo_svc.orders(request_id=req.id)]}
+    """The request as documented (RequestStatus), times in ISO 8601."""
+    out = asdict(incidents_api.request_status(req, with_orders=True))
+    for k in ("opened_at", "closed_at"):
+        out[k] = out[k].isoformat() if out[k] else None
+    return out
 
 
 @api.route("/solicitacoes")
