@@ -116,14 +116,9 @@ def submit_survey(token: str, score: int, comment: str = "") -> None:
 # -- service requests (issue 21) ---------------------------------------------------------------
 
 @dataclass(frozen=True)
-class RequestKind:
-    code: str
-    description: str
-    group: str
-
-
-@dataclass(frozen=True)
 class OrderStatus:
+    """One work order of a request, as its requester may see it."""
+
     number: str
     service_code: str
     state: str
@@ -167,9 +162,9 @@ def _request_ticket(token: str) -> TicketStatus | None:
         survey_available=done and req.survey_at is None, survey_answered=req.survey_at is not None)
 
 
-def public_request_kinds() -> list[RequestKind]:
-    """What a person may ask on the public site (leak, no water...)."""
-    return [RequestKind(t.code, t.description, t.group) for t in req_svc.types(public_only=True)]
+def public_request_kinds() -> list[tuple[str, str]]:
+    """(code, description) of what a person may ask on the public site (leak, no water...)."""
+    return [(t.code, t.description) for t in req_svc.types(public_only=True)]
 
 
 def open_public_request(form: dict[str, str], photo: bytes | None = None) -> RequestStatus:

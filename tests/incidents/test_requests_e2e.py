@@ -7,6 +7,7 @@ parent orders, pauses, kilometres and photos before/after."""
 from __future__ import annotations
 
 import base64
+import io
 import re
 
 import pytest
@@ -38,7 +39,7 @@ def test_portal_request_to_phone_close_to_tracking_and_survey(db, ref, client, m
     make_consumer(neighbourhood="Alto da Serra", sector="SET-02")
     r = client.post("/portal/solicitar", data={
         "type_code": "VAZ-CAVALETE", "address": "Rua da Serra, 12", "neighbourhood": "Alto da Serra",
-        "description": "Água saindo do cavalete", "requester_name": "Maria", "foto": (__import__("io").BytesIO(PNG), "f.png")},
+        "description": "Água saindo do cavalete", "requester_name": "Maria", "foto": (io.BytesIO(PNG), "f.png")},
         content_type="multipart/form-data")
     assert r.status_code == 302, r.get_data(as_text=True)[:800]
     page = client.get(r.headers["Location"]).get_data(as_text=True)
