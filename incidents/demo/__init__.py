@@ -17,7 +17,7 @@ from incidents.services import incidents as svc
 from incidents.services import workorders as wo
 
 TECHNICIANS = (
-    ("Tiago Técnico", "tecnico", ["rede", "obras"], -22.905, -47.065, "Caminhão ABC-1D23"),
+    ("Tiago Técnico", "tecnico", ["rede", "obras", "comercial"], -22.905, -47.065, "Caminhão ABC-1D23"),
     ("Tânia Técnica", "tecnico2", ["qualidade", "rede"], -22.930, -47.090, "Saveiro DEF-4G56"),
     ("Carlos Lima", "tecnico3", ["automacao", "hidrometria", "comercial"], -22.890, -47.050, "Moto GHI-7J89"),
 )
