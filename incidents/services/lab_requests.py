@@ -14,6 +14,7 @@ from incidents.domain import requests as rules
 from incidents.models import ServiceRequest
 from incidents.services.connection_orders import event
 from lims import api as lims_api
+from lims.events import ExtraSampleValidated
 
 log = logging.getLogger(__name__)
 # what reaches a tap: the network's points before the plant's (lims PointInfo.kind)
@@ -46,3 +47,23 @@ def ask_extra_sample(req: ServiceRequest, system_id: int | None) -> list[dict[st
     if rows:
         event(req.id, f"Laboratório: coleta extra pedida no ponto {rows[0]['point_name']}.")
     return rows
+
+
+def sample_validated(ev: ExtraSampleValidated) -> ServiceRequest | None:
+    """The laboratory validated a complaint's sample: its verdict on the request (once) and on
+    the public history, in words the requester reads."""
+    if not ev.ref.startswith("solicitacao:"):
+        return None
+    req = session.get(ServiceRequest, int(ev.ref.split(":", 1)[1]))
+    rows = [dict(r) for r in (req.extra_samples or [])] if req is not None else []
+    row = next((r for r in rows if r.get("sample_id") == ev.sample_id), None)
+    if row is None or "conforming" in row:
+        return None
+    row.update(conforming=ev.conforming, results=list(ev.results))
+    with audit_context(reason=f"amostra extra {ev.sample_code} validada"):
+        req.extra_samples = rows
+        session.flush()
+    verdict = ("dentro do padrão de potabilidade" if ev.conforming
+               else "fora do padrão: a equipe de qualidade já foi acionada")
+    event(req.id, f"Laboratório: a amostra coletada em {ev.point_name} ficou {verdict}.")
+    return req

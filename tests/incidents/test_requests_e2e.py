@@ -144,6 +144,19 @@ def test_quality_complaint_asks_lab_for_extra_sample(db, ref, make_consumer):
     assert "coleta extra pedida" in " ".join(e.text for e in req_svc.events(req.id, public_only=True))
     [wo] = wo_svc.orders(request_id=req.id)
     assert wo.service_code == "QUAL-VISITA" and wo.attendance == "whatsapp"
+    # the lab validates the sample: the requester reads the verdict on the tracking page
+    from incidents.handlers import on_extra_sample_validated
+    from lims.events import ExtraSampleValidated
+
+    ev = ExtraSampleValidated(sample_id=asked.sample_id, sample_code=asked.sample_code,
+                              ref=f"solicitacao:{req.id}", role="mesmo_ponto", point_code="P-PERTO",
+                              point_name="Rede Rua do Ponto", conforming=True)
+    on_extra_sample_validated(ev)
+    on_extra_sample_validated(ev)  # at-least-once delivery: recorded once
+    db.refresh(req)
+    assert req.extra_samples[0]["conforming"] is True
+    lines = [e.text for e in req_svc.events(req.id, public_only=True)]
+    assert sum("dentro do padrão de potabilidade" in t for t in lines) == 1
 
 
 def test_complaints_in_a_sector_open_one_incident(db, ref, make_consumer, settings):
