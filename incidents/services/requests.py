@@ -244,14 +244,14 @@ def cancel(request_id: int, reason: str) -> ServiceRequest:
         raise ValidationError("Esta solicitação já está encerrada.")
     if len(reason.strip()) < 5:
         raise ValidationError("Informe o motivo do cancelamento.", fields={"reason": ["obrigatório"]})
-    for wo in wo_svc.orders(request_id=req.id):
-        if str(wo.state) not in domain.WO_CLOSED:
-            wo_svc.transition(wo.id, domain.WorkOrderState.CANCELLED, f"solicitação cancelada: {reason}")
-    with audit_context(reason=reason.strip()):
+    with audit_context(reason=reason.strip()):  # first: its orders' cancelling then leaves it alone
         req.state = rules.RequestState.CANCELLED
         req.closed_at = utcnow()
         session.flush()
     event(req.id, f"Solicitação cancelada: {reason.strip()}")
+    for wo in wo_svc.orders(request_id=req.id):
+        if str(wo.state) not in domain.WO_CLOSED:
+            wo_svc.transition(wo.id, domain.WorkOrderState.CANCELLED, f"solicitação cancelada: {reason}")
     return req
 
 

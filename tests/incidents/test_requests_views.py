@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from core.auth import Profile
 from incidents.models import RequestType, ServicePrice, ServiceRequest
+from incidents.services import requests as req_svc
+from incidents.services import workorders as wo_svc
 
 
 def _conn(db, make_consumer):
@@ -42,6 +44,8 @@ def test_counter_request_pages_and_customer_screen(db, ref, client, login_as, ma
     assert "Solicitação cancelada" in r.get_data(as_text=True)
     db.refresh(req)
     assert req.state == "cancelada"
+    assert [o.state for o in wo_svc.orders(request_id=req.id)] == ["cancelada"]
+    assert not any("sem execução" in e.text for e in req_svc.events(req.id))  # said once, as cancelled
     assert client.post("/incidentes/atendimento/valores", data={}).status_code == 403
 
 
