@@ -79,9 +79,12 @@ def search(*, state: str | None = None, connection_id: int | None = None, q: str
         stmt = stmt.where(ServiceRequest.connection_id == connection_id)
     if q.strip():
         like = f"%{q.strip()[:60]}%"
-        stmt = stmt.where(ServiceRequest.protocol.ilike(like) | ServiceRequest.address.ilike(like)
-                          | ServiceRequest.requester_name.ilike(like)
-                          | (ServiceRequest.matricula == "".join(c for c in q if c.isdigit())))
+        cond = (ServiceRequest.protocol.ilike(like) | ServiceRequest.address.ilike(like)
+                | ServiceRequest.requester_name.ilike(like))
+        digits = "".join(c for c in q if c.isdigit())
+        if digits:  # a matricula typed with or without its dash
+            cond = cond | (ServiceRequest.matricula == digits)
+        stmt = stmt.where(cond)
     return list(session.scalars(stmt.limit(limit)))
 
 

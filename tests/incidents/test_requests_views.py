@@ -37,6 +37,8 @@ def test_counter_request_pages_and_customer_screen(db, ref, client, login_as, ma
     screen = client.get(f"/incidentes/atendimento/cliente?matricula={conn.matricula}").get_data(as_text=True)
     for part in ("Rita Souza", req.protocol, "Ordens de serviço", "Faturas", "Leituras", "Mensagens enviadas"):
         assert part in screen, part
+    assert req_svc.search(q="Rita") == [req] and req_svc.search(q="Ninguém") == []
+    assert req_svc.search(q=f"{conn.matricula[:-1]}-{conn.matricula[-1]}") == [req]
     found = client.get("/incidentes/atendimento/cliente?q=Rita Souza").get_data(as_text=True)
     assert "Rita Souza" in found
     r = client.post(f"/incidentes/atendimento/{req.id}/cancelar", data={"reason": "cliente desistiu"},
