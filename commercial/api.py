@@ -17,6 +17,24 @@ __all__ = ["Area", "Contact", "InvoiceSummary", "IssuedInvoice", "MonthlyUse", "
            "office_invoices", "office_issued_in_batch", "office_personal_data",
            "office_demo_account", "office_prepare_demo_consumer", "office_second_copy",
            "office_set_preferences", "office_sign_in"]
+from decimal import Decimal
+
+from commercial.api_types import (
+    Area,
+    ConnectionInfo,
+    Contact,
+    InvoiceLine,
+    NoticeLine,
+    ReadingLine,
+    ServiceLocation,
+)
+from commercial.services import areas, field_services
+
+__all__ = ["Area", "ConnectionInfo", "Contact", "InvoiceLine", "NoticeLine", "ReadingLine",
+           "ServiceLocation", "bill_service", "change_situation", "connection",
+           "connection_by_matricula", "consumers_in_area", "count_in_area", "invoices_of", "locate",
+           "locate_public", "neighbourhoods", "notices_of", "pending_charges", "readings_of",
+           "search_connections"]
 
 
 def consumers_in_area(area: Area) -> list[Contact]:
@@ -98,3 +116,45 @@ def office_demo_account(document: str) -> OfficeAccount | None:
 def office_prepare_demo_consumer(document: str, *, mobile: str, email: str) -> OfficeAccount | None:
     """Demo only: give an invoiced residential connection's consumer this CPF and contacts."""
     return demo_office.prepare_consumer(document, mobile=mobile, email=email)
+# -- one connection: the customer screen and the work orders of a connection (issue 21) ----------
+
+def connection(connection_id: int) -> ConnectionInfo | None:
+    return field_services.connection(connection_id)
+
+
+def search_connections(q: str, limit: int = 20) -> list[ConnectionInfo]:
+    """Staff search: matricula, meter number, name, CPF/CNPJ, street or neighbourhood."""
+    return field_services.search(q, limit)
+
+
+def connection_by_matricula(text: str) -> ConnectionInfo | None:
+    """The connection of a matricula typed with or without its check digit, or None."""
+    return field_services.by_matricula(text)
+
+
+def change_situation(connection_id: int, situation: str, reason: str) -> ConnectionInfo:
+    """An executed cut (cortada), suppression (suprimida) or reconnection (ativa), audited with
+    `reason`; Conflict when the connection's current situation does not allow it."""
+    return field_services.change_situation(connection_id, situation, reason)
+
+
+def bill_service(connection_id: int, description: str, amount: Decimal) -> int:
+    """A service to bill on the connection's next invoice (ServiceCharge); its id."""
+    return field_services.bill_service(connection_id, description, amount)
+
+
+def pending_charges(connection_id: int) -> list[tuple[str, Decimal]]:
+    return field_services.pending_charges(connection_id)
+
+
+def invoices_of(connection_id: int, limit: int = 12) -> list[InvoiceLine]:
+    return field_services.invoices_of(connection_id, limit)
+
+
+def readings_of(connection_id: int, limit: int = 12) -> list[ReadingLine]:
+    return field_services.readings_of(connection_id, limit)
+
+
+def notices_of(connection_id: int, limit: int = 12) -> list[NoticeLine]:
+    """Messages sent to the connection's consumer (invoice announcements, e-invoices)."""
+    return field_services.notices_of(connection_id, limit)

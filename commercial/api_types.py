@@ -4,7 +4,9 @@ calls those services."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 
 @dataclass(frozen=True)
@@ -49,3 +51,57 @@ class ServiceLocation:
     longitude: float | None = None
     matricula: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ConnectionInfo:
+    """One connection as the customer screen and the work orders see it."""
+
+    id: int
+    matricula: str
+    name: str
+    address: str
+    neighbourhood: str
+    city: str
+    sector_code: str | None
+    system_id: int | None
+    latitude: float | None
+    longitude: float | None
+    situation: str  # ativa | cortada | suprimida
+    situation_label: str
+    mobile: str | None
+    email: str | None
+    meter_number: str | None
+
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    id: int
+    number: str
+    year: int
+    month: int
+    due_date: dt.date
+    total: Decimal
+    state: str
+    paid_at: dt.date | None
+
+
+@dataclass(frozen=True)
+class ReadingLine:
+    year: int
+    month: int
+    read_on: dt.date
+    value: int | None
+    consumption: int
+    kind: str
+    occurrence: str | None
+
+
+@dataclass(frozen=True)
+class NoticeLine:
+    kind: str
+    channel: str
+    text: str
+    state: str
+    scheduled_for: dt.date
+    sent_at: dt.datetime | None

@@ -53,6 +53,9 @@ class Settings:
     # where attempts are counted: "memory" (one process: the demo) or redis://... (production)
     throttle_store_url: str = ""
     portal_searches_per_minute: int = 20  # per address, on /portal/minha-agua
+    portal_requests_per_hour: int = 10  # sendings of /portal/solicitar per address and hour
+    complaints_per_incident: int = 3  # complaints of one kind in one sector that open an incident
+    complaint_window_hours: int = 24  # ... within this many hours (0 complaints = never)
     password_min_length: int = 10
     password_max_age_days: int = 90
     ldap_url: str = ""  # e.g. ldaps://ad.saae.local; empty = LDAP off

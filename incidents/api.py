@@ -19,7 +19,12 @@ from incidents.channels import Outgoing, channels_for
 from incidents.domain import OPEN_INCIDENT_STATES
 from incidents.models import Incident
 from incidents.models import Message as MessageRow
+from core.db import session, unit_of_work
+from core.errors import Conflict
+from incidents.models import Incident, ServiceRequest
 from incidents.models import TimelineEntry as Entry
+from incidents.services import requests as req_svc
+from incidents.services import workorders as wo_svc
 
 
 @dataclass(frozen=True)
@@ -111,10 +116,10 @@ def _by_token(token: str) -> Incident | None:
 
 
 def ticket_by_token(token: str) -> TicketStatus | None:
-    """The ticket a public tracking token points to, or None."""
+    """The ticket a public tracking token points to (an incident or a service request), or None."""
     inc = _by_token(token)
     if inc is None:
-        return None
+        return _request_ticket(token)
     rows = session.scalars(select(Entry).where(Entry.incident_id == inc.id, Entry.public.is_(True))
                            .order_by(Entry.at, Entry.id))
     closed = inc.state in ("encerrado", "resolvido")
@@ -130,11 +135,78 @@ def submit_survey(token: str, score: int, comment: str = "") -> None:
     with unit_of_work():
         inc = _by_token(token)
         if inc is None:
-            raise NotFound("Chamado não encontrado")
+            return req_svc.survey(token, score, comment)
         if inc.state not in ("encerrado", "resolvido"):
             raise Conflict("A pesquisa fica disponivel quando o chamado for concluido")
         if inc.survey_at is not None:
             raise Conflict("A pesquisa deste chamado já foi respondida. Obrigado!")
+        req_svc.record_survey(inc, score, comment)
+
+
+# -- service requests (issue 21) ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OrderStatus:
+    """One work order of a request, as its requester may see it."""
+
+    number: str
+    service_code: str
+    state: str
+    state_label: str
+
+
+@dataclass(frozen=True)
+class RequestStatus:
+    """A service request as people follow it (the portal, the virtual office, the API)."""
+
+    protocol: str
+    token: str
+    type_code: str
+    title: str
+    state: str  # aberta | em_atendimento | concluida | cancelada
+    state_label: str
+    opened_at: dt.datetime
+    closed_at: dt.datetime | None
+    tracking_url: str
+    orders: tuple[OrderStatus, ...] = ()
+
+
+def request_status(req: ServiceRequest, *, with_orders: bool = False) -> RequestStatus:
+    orders = tuple(OrderStatus(w.number, w.service_code, str(w.state), w.state_label)
+                   for w in wo_svc.orders(request_id=req.id)) if with_orders else ()
+    return RequestStatus(req.protocol, req.public_token, req.type_code,
+                         req_svc.request_type_name(req.type_code), str(req.state), req.state_label,
+                         req.opened_at, req.closed_at, req_svc.tracking_url(req), orders)
+
+
+def _request_ticket(token: str) -> TicketStatus | None:
+    req = req_svc.by_token(token)
+    if req is None:
+        return None
+    done = req.state == "concluida"
+    return TicketStatus(
+        protocol=req.protocol, title=req_svc.request_type_name(req.type_code),
+        status_label=req.state_label, opened_at=req.opened_at, updated_at=req.updated_at,
+        closed_at=req.closed_at,
+        timeline=tuple(TimelineEntry(e.at, e.text) for e in req_svc.events(req.id, public_only=True)),
+        survey_available=done and req.survey_at is None, survey_answered=req.survey_at is not None)
+
+
+def public_request_kinds() -> list[tuple[str, str]]:
+    """(code, description) of what a person may ask on the public site (leak, no water...)."""
+    return [(t.code, t.description) for t in req_svc.types(public_only=True)]
+
+
+def open_public_request(form: dict[str, str], photo: bytes | None = None) -> RequestStatus:
+    """A request from the public site (keys: type_code, address, neighbourhood, description,
+    requester_name, requester_phone, requester_email, latitude, longitude); ValidationError
+    (pt-BR, with fields) when refused."""
+    return request_status(req_svc.open_request(dict(form), channel="portal", photo=photo))
+
+
+def requests_of_connection(connection_id: int, limit: int = 20) -> list[RequestStatus]:
+    """A connection's service requests, newest first (the virtual office's "my requests")."""
+    return [request_status(r) for r in req_svc.search(connection_id=connection_id, limit=limit)]
         try:
             score = int(score)
         except (TypeError, ValueError):

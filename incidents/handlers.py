@@ -7,7 +7,7 @@ transaction; the services are idempotent (the outbox delivers at least once).
 from __future__ import annotations
 
 from incidents.events import IncidentOpened, IncidentStateChanged, NoticeQueued
-from incidents.services import follow_up, quality_loop, sources
+from incidents.services import follow_up, lab_requests, quality_loop, sources
 from lims.events import ExtraSampleValidated, SampleNonConformant, SensorLabDisagreed
 from telemetry.events import AnomalyCleared, AnomalyDetected, EtaStoppageEnded, EtaStoppageStarted
 
@@ -49,4 +49,5 @@ def on_sensor_lab_disagreed(event: SensorLabDisagreed) -> None:
 
 
 def on_extra_sample_validated(event: ExtraSampleValidated) -> None:
-    quality_loop.extra_sample_validated(event)
+    quality_loop.extra_sample_validated(event)  # an incident's samples (ref "incidente:")
+    lab_requests.sample_validated(event)  # a complaint's sample (ref "solicitacao:", issue 21)

@@ -15,6 +15,11 @@ PERMISSIONS: dict = {
     "incidents.workorder.manage": ("Abrir, programar, postergar e encerrar ordens de serviço", _OPS),
     "incidents.oncall.manage": ("Manter a escala de plantao e o escalonamento", ["supervisor", "gestor"]),
     "incidents.catalogue.edit": ("Manter o catálogo de serviços", ["gestor"]),
+    "incidents.request.view": ("Consultar solicitações de atendimento e a tela do cliente", _OPS),
+    "incidents.request.open": ("Registrar e cancelar solicitações de atendimento (balcão, telefone, WhatsApp)",
+                               _OPS),
+    "incidents.request.catalogue": ("Manter os tipos de solicitação e a tabela de valores de serviços",
+                                    ["gestor"]),
     "incidents.field.use": ("Usar a página de campo do técnico", ["tecnico"]),
     "incidents.external.write": ("Integrar eventos de sistemas externos (API)", ["administrador", "gestor"]),
 }

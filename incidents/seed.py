@@ -8,6 +8,7 @@ from core.audit import audit_context
 from core.db import session, unit_of_work
 from incidents.demo import seed_demo  # noqa: F401  saae/seed.py finds each area's demo here
 from incidents.models import NoticeTemplate, ServiceType, StepConfig
+from incidents.seed_requests import seed_reference as seed_request_reference
 
 TEMPLATES = (
     ("abertura_interrupcao", "Aviso de interrupção", "SAAE: interrupcao no abastecimento - {{ protocolo }}",
@@ -108,3 +109,4 @@ def seed_reference() -> None:
                                         deadline_unit=unit, priority=prio, team_size=team,
                                         max_postponements=maxp, needs_approval=appr,
                                         materials_kit=kit, closing_form=form))
+    seed_request_reference()

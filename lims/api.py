@@ -65,11 +65,13 @@ def points_for_tag(tag: str) -> list[PointInfo]:
     return [_point_info(p) for p in sensor_lab.points_for_tag(tag)]
 
 
-def request_extra_samples(point_id: int, *, ref: str, reason: str) -> list[ExtraSample]:
-    """Samples collected today at the point and every point downstream of it (the recoleta
-    topology), recorded under `ref` (e.g. "incidente:12"); idempotent per ref. When all of
-    one's results are validated, lims publishes `ExtraSampleValidated`."""
-    return extra_samples.request(point_id, ref=ref, reason=reason)
+def request_extra_samples(point_id: int, *, ref: str, reason: str,
+                          downstream: bool = True) -> list[ExtraSample]:
+    """Samples collected today at the point and (`downstream`, the default) every point
+    downstream of it (the recoleta topology), recorded under `ref` (e.g. "incidente:12");
+    idempotent per ref. When all of one's results are validated, lims publishes
+    `ExtraSampleValidated`. A consumer's complaint asks for the one point (downstream=False)."""
+    return extra_samples.request(point_id, ref=ref, reason=reason, downstream=downstream)
 
 
 def extra_samples_of(ref: str) -> list[ExtraSample]:

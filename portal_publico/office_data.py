@@ -54,11 +54,10 @@ class ServiceRequestStatus:
 
 
 def service_requests(connection_id: int) -> list[ServiceRequestStatus]:
-    """The connection's service requests. The requests table is being built on branch
-    cs-requests (issue 21 items 1-2); after the merge the lead wires this to its api, e.g.
-    `incidents.api.requests_of_connection(connection_id)` mapped field by field onto
-    ServiceRequestStatus. Until then: none, and the page says so."""
-    return []
+    """The connection's service requests (Registros de Atendimento), newest first, with the
+    public tracking link of each (incidents' api; none while that area fails)."""
+    return [ServiceRequestStatus(r.protocol, r.title, r.state_label, r.opened_at, r.tracking_url)
+            for r in safe(incidents_api.requests_of_connection, connection_id, default=[])]
 
 
 def notices_for(acc: commercial_api.OfficeAccount, limit: int = 10) -> list[incidents_api.PublicNotice]:

@@ -25,6 +25,7 @@ from core.org import current_organization
 from core.shell import Area
 from core.web import found, query_int
 from portal_publico import annual, charts, notices, pdf, sensors
+from portal_publico import requests as citizen_requests
 from portal_publico import services as sv
 from portal_publico.office_staff import bp as office_staff_bp
 from portal_publico.office_views import bp as office_bp
@@ -34,6 +35,7 @@ from portal_publico.opendata import api as opendata_api
 bp = Blueprint("portal", __name__, url_prefix="/portal", template_folder="templates",
                static_folder="static", static_url_path="/static")
 bp.context_processor(sensors.context)  # the point page's online analysers (issue 18)
+citizen_requests.add_routes(bp)  # report a leak or no water (issue 21)
 
 
 @bp.context_processor
@@ -48,7 +50,8 @@ def _cache_headers(resp: Response) -> Response:
         personal = session.modified or "_flashes" in session
         if resp.status_code >= 400:  # an error is never kept by a proxy or the browser
             resp.headers["Cache-Control"] = "no-store"
-        elif personal or request.endpoint in ("portal.track", "portal.survey"):
+        elif personal or request.endpoint in ("portal.track", "portal.survey", "portal.report",
+                                              "portal.report_received"):
             resp.headers["Cache-Control"] = "no-store"  # a token or a message for one person
         else:  # published data changes a few times a day
             resp.headers["Cache-Control"] = "public, max-age=120"

@@ -139,6 +139,7 @@ def _args(db: Session) -> dict[str, object]:
         "table_id": _first(db, "SELECT min(id) FROM commercial_tariff_table"),
         "incident_id": _first(db, "SELECT max(id) FROM incidents_incident"),
         "wo_id": _first(db, "SELECT max(id) FROM incidents_work_order"),
+        "request_id": _first(db, "SELECT max(id) FROM incidents_service_request"),
         "sample_id": _first(db, "SELECT max(sample_id) FROM lims_result"),
         "route_id": _first(db, "SELECT max(id) FROM lims_route"),
         "worksheet_id": _first(db, "SELECT max(id) FROM lims_worksheet"),

@@ -10,15 +10,16 @@ from sqlalchemy import select
 from core.audit import audit_context
 from core.db import session, unit_of_work
 from incidents import api
+from incidents.demo.requests import seed_demo_requests
 from incidents.models import Incident, Technician
 from incidents.services import delivery, field_sync, notify
 from incidents.services import incidents as svc
 from incidents.services import workorders as wo
 
 TECHNICIANS = (
-    ("Tiago Técnico", "tecnico", ["rede", "obras"], -22.905, -47.065, "Caminhão ABC-1D23"),
+    ("Tiago Técnico", "tecnico", ["rede", "obras", "comercial"], -22.905, -47.065, "Caminhão ABC-1D23"),
     ("Tânia Técnica", "tecnico2", ["qualidade", "rede"], -22.930, -47.090, "Saveiro DEF-4G56"),
-    ("Carlos Lima", "tecnico3", ["automacao", "hidrometria"], -22.890, -47.050, "Moto GHI-7J89"),
+    ("Carlos Lima", "tecnico3", ["automacao", "hidrometria", "comercial"], -22.890, -47.050, "Moto GHI-7J89"),
 )
 
 
@@ -37,6 +38,7 @@ def seed_demo(today: dt.date) -> None:
     and one open quality incident with its notice (runs after seed_reference). Uses the
     services directly; the events they publish are harmless when the worker drains them."""
     seed_technicians()
+    seed_demo_requests(today)
     if session.scalars(select(Incident.id)).first():
         return
     now = dt.datetime.now(dt.UTC)

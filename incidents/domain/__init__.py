@@ -47,6 +47,7 @@ from incidents.domain.messages import (
 from incidents.domain.workorders import (
     WO_CLOSED,
     WO_LABELS,
+    WO_NEEDS_REASON,
     WO_TRANSITIONS,
     TechCandidate,
     WorkOrderFacts,
@@ -77,6 +78,7 @@ __all__ = [
     "TransitionError",
     "WO_CLOSED",
     "WO_LABELS",
+    "WO_NEEDS_REASON",
     "WO_TRANSITIONS",
     "WorkOrderFacts",
     "WorkOrderState",

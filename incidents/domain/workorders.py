@@ -23,18 +23,22 @@ class WorkOrderState(StrEnum):
     CANCELLED = "cancelada"
     CLOSED_EXECUTED = "encerrado_executado"
     CLOSED_CANCELLED = "encerrado_cancelado"
+    PAUSED = "pausada"  # the technician stopped on site (rain, no access...), with a reason
 
 
 WO_LABELS = dict(zip(WorkOrderState, (
     "Pendente", "Programado", "Postergada", "Para Reprogramar", "Suspensa para Estudo",
     "Suspensa para Encerramento", "Cancelada", "Encerrado - Executado", "Encerrado - Cancelado",
+    "Pausada",
 ), strict=True))
 
 _W = WorkOrderState
 WO_TRANSITIONS: dict[WorkOrderState, frozenset[WorkOrderState]] = {
     _W.PENDING: frozenset({_W.SCHEDULED, _W.SUSPENDED_FOR_STUDY, _W.CANCELLED}),
     _W.SCHEDULED: frozenset({_W.POSTPONED, _W.TO_RESCHEDULE, _W.SUSPENDED_FOR_STUDY,
-                              _W.SUSPENDED_FOR_CLOSING, _W.CLOSED_EXECUTED, _W.CANCELLED}),
+                              _W.SUSPENDED_FOR_CLOSING, _W.CLOSED_EXECUTED, _W.CANCELLED,
+                              _W.PAUSED}),
+    _W.PAUSED: frozenset({_W.SCHEDULED, _W.CANCELLED}),
     _W.POSTPONED: frozenset({_W.SCHEDULED, _W.TO_RESCHEDULE, _W.CANCELLED}),
     _W.TO_RESCHEDULE: frozenset({_W.SCHEDULED, _W.CANCELLED}),
     _W.SUSPENDED_FOR_STUDY: frozenset({_W.PENDING, _W.SCHEDULED, _W.CANCELLED}),
@@ -45,6 +49,8 @@ WO_TRANSITIONS: dict[WorkOrderState, frozenset[WorkOrderState]] = {
     _W.CLOSED_CANCELLED: frozenset(),
 }
 WO_CLOSED = frozenset({_W.CLOSED_EXECUTED, _W.CLOSED_CANCELLED, _W.CANCELLED})
+# a move to these states needs a reason a person can read later
+WO_NEEDS_REASON = frozenset({_W.CANCELLED, _W.POSTPONED, _W.PAUSED})
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,7 @@ class WorkOrderFacts:
     approved: bool = False
     assigned: bool = False
     closing_form_missing: tuple[str, ...] = ()
+    open_children: tuple[str, ...] = ()  # numbers of dependent orders (desdobramento) still open
 
 
 def wo_next(current: str, target: str, facts: WorkOrderFacts = WorkOrderFacts()) -> WorkOrderState:
@@ -73,6 +80,9 @@ def wo_next(current: str, target: str, facts: WorkOrderFacts = WorkOrderFacts())
             facts.postponements >= facts.max_postponements:
         raise TransitionError(
             f"Limite de {facts.max_postponements} postergações atingido para este serviço")
+    if tgt == _W.CLOSED_EXECUTED and facts.open_children:
+        raise TransitionError("Esta OS só pode ser executada depois das dependentes: "
+                              + ", ".join(facts.open_children))
     if tgt == _W.CLOSED_EXECUTED and facts.closing_form_missing:
         raise TransitionError("Formulário de encerramento incompleto: "
                               + ", ".join(facts.closing_form_missing))

@@ -11,6 +11,12 @@ from incidents.models.messages import (  # noqa: F401
     StepConfig,
 )
 from incidents.models.oncall import OnCallShift, OnCallTeam, Page  # noqa: F401
+from incidents.models.requests import (  # noqa: F401
+    RequestEvent,
+    RequestType,
+    ServicePrice,
+    ServiceRequest,
+)
 from incidents.models.workorders import (  # noqa: F401
     ServiceType,
     Technician,

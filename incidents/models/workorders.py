@@ -30,6 +30,8 @@ class ServiceType(Audited, IdMixin, TimestampMixin, Base):
     materials_kit: Mapped[list[Any]] = mapped_column(default=list)  # [{"code","name","qty","unit"}]
     closing_form: Mapped[list[Any]] = mapped_column(default=list)  # [{"name","label","required"}]
     active: Mapped[bool] = mapped_column(default=True)
+    # executing it changes the connection: "" | cortar | suprimir | religar (domain.requests.EFFECTS)
+    connection_effect: Mapped[str] = mapped_column(String(12), default="", server_default="")
 
 
 class Technician(Audited, IdMixin, TimestampMixin, Base):
@@ -49,6 +51,9 @@ class Technician(Audited, IdMixin, TimestampMixin, Base):
 
 class WorkOrder(Audited, IdMixin, TimestampMixin, Base):
     __tablename__ = "incidents_work_order"
+    # the position is copied from the incident, the request or the connection when the order
+    # opens (nobody edits it), like the technicians' positions
+    __audit_exclude__ = frozenset({"latitude", "longitude"})
 
     number: Mapped[str] = mapped_column(String(20), unique=True)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents_incident.id"), index=True)
@@ -78,6 +83,23 @@ class WorkOrder(Audited, IdMixin, TimestampMixin, Base):
     vehicle: Mapped[str] = mapped_column(String(40), default="")
     note: Mapped[str] = mapped_column(String(1000), default="")
     tag: Mapped[str | None] = mapped_column(String(80), index=True)  # the instrument (calibration)
+    # a connection's order (issue 21): its request, the connection (commercial's id, plain) and
+    # the tender's fields: attendance type, pause reason, odometer (km), the charge it billed
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("incidents_service_request.id"),
+                                                   index=True)
+    connection_id: Mapped[int | None] = mapped_column(index=True)
+    matricula: Mapped[str] = mapped_column(String(12), default="", server_default="")
+    attendance: Mapped[str] = mapped_column(String(12), default="sistema", server_default="sistema")
+    pause_reason: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    km_start: Mapped[float | None] = mapped_column(Float)
+    km_end: Mapped[float | None] = mapped_column(Float)
+    charge_id: Mapped[int | None] = mapped_column()  # commercial ServiceCharge id, once billed
+
+    @property
+    def km_driven(self) -> float | None:
+        if self.km_start is None or self.km_end is None or self.km_end < self.km_start:
+            return None
+        return round(self.km_end - self.km_start, 1)
 
     @property
     def state_label(self) -> str:

@@ -15,13 +15,14 @@ from core.db import session, transactional, utcnow
 from core.errors import IllegalTransition, NotFound, ValidationError
 from incidents import domain
 from incidents.domain import WorkOrderState
+from incidents.domain.requests import PHOTO_TAGS
 from incidents.models import Technician, WorkOrder, WorkOrderAction
 from incidents.services import evidence
 from incidents.services import incidents as inc_svc
 from incidents.services.workorders import get, technician_for, transition
 
 ACTION_KINDS = ("aceitar", "a_caminho", "chegou", "inicio", "leitura", "foto", "material",
-                "posicao", "encerrar")
+                "posicao", "pausar", "retomar", "encerrar")
 
 
 def sync(items: list[dict[str, Any]], username: str) -> list[dict[str, Any]]:
@@ -100,6 +101,7 @@ def _apply(item: dict[str, Any], key: str, username: str) -> str:
     photo = data.pop("photo", None) if kind == "foto" else None
     if photo and len(photo) > 3_000_000:
         raise ValidationError("Foto grande demais (máximo 2 MB)")
+    _check_field_data(kind, data)
     try:
         with session.begin_nested():
             session.add(WorkOrderAction(work_order_id=wo.id, client_key=key, kind=kind, at=at,
@@ -112,6 +114,10 @@ def _apply(item: dict[str, Any], key: str, username: str) -> str:
         wo.executed_at = at
         transition(wo.id, WorkOrderState.CLOSED_EXECUTED, "executada em campo",
                    answers=dict(data.get("form") or {}))
+    elif kind == "pausar":
+        transition(wo.id, WorkOrderState.PAUSED, str(data.get("reason") or ""))
+    elif kind == "retomar":
+        transition(wo.id, WorkOrderState.SCHEDULED, "retomada em campo")
     if wo.incident_id and kind not in ("posicao",):
         _on_incident(wo, kind, data, at, photo, username)
     return "aplicada"
@@ -127,8 +133,35 @@ def _action_time(raw: Any) -> dt.datetime:
     return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
 
 
+def _check_field_data(kind: str, data: dict[str, Any]) -> None:
+    """The phone's values for a connection order: a photo's tag (before / after), the
+    odometer, a pause's reason; refused with the reason before anything is written."""
+    if kind == "foto":
+        tag = str(data.get("tag") or "outra")
+        if tag not in PHOTO_TAGS:
+            raise ValidationError(f"Marcação de foto desconhecida: {tag[:20]}")
+        data["tag"] = tag
+    if kind == "pausar" and not str(data.get("reason") or "").strip():
+        raise ValidationError("Informe o motivo da pausa")
+    if data.get("km") not in (None, ""):
+        try:
+            km = float(data["km"])
+        except (TypeError, ValueError):
+            raise ValidationError("Quilometragem inválida: informe um número.") from None
+        if not 0 <= km < 10_000_000:
+            raise ValidationError("Quilometragem inválida: fora da faixa de um hodômetro.")
+        data["km"] = km
+
+
 def _take_action(wo: WorkOrder, tech: Technician, kind: str, data: dict[str, Any],
                  at: dt.datetime) -> None:
+    if isinstance(data.get("km"), float):  # the odometer when leaving, and when closing
+        if kind in ("a_caminho", "aceitar"):
+            wo.km_start = data["km"]
+        elif kind == "encerrar":
+            if wo.km_start is not None and data["km"] < wo.km_start:
+                raise ValidationError("A quilometragem final é menor que a de saída.")
+            wo.km_end = data["km"]
     if kind == "inicio":
         wo.started_at = wo.started_at or at
     elif kind == "leitura":

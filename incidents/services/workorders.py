@@ -16,7 +16,7 @@ from core.errors import Conflict, IllegalTransition, NotFound, ValidationError
 from incidents import domain
 from incidents.domain import IncidentState, WorkOrderState
 from incidents.models import Incident, ServiceType, Technician, WorkOrder, WorkOrderAction
-from incidents.services import evidence
+from incidents.services import connection_orders, evidence
 from incidents.services import incidents as inc_svc
 
 log = logging.getLogger(__name__)
@@ -68,19 +68,25 @@ def propose(wo: WorkOrder) -> tuple[int, float | None] | None:
 def open_order(service_code: str, *, incident_id: int | None = None, description: str = "",
                origin: str = "incidente", latitude: float | None = None,
                longitude: float | None = None, address: str = "", parent_id: int | None = None,
-               redo_of_id: int | None = None, auto_assign: bool = True) -> WorkOrder:
+               redo_of_id: int | None = None, auto_assign: bool = True,
+               request_id: int | None = None, connection_id: int | None = None,
+               matricula: str = "", attendance: str = "sistema") -> WorkOrder:
     st = service(service_code)
     now = utcnow()
     wo = WorkOrder(number=f"T{now:%H%M%S%f}", incident_id=incident_id, service_code=st.code,
                    origin=origin, description=description or st.description, priority=st.priority,
                    due_at=domain.wo_deadline(now, st.deadline_amount, st.deadline_unit),
                    opened_at=now, latitude=latitude, longitude=longitude, address=address,
-                   parent_id=parent_id, redo_of_id=redo_of_id, approved=not st.needs_approval)
+                   parent_id=parent_id, redo_of_id=redo_of_id, approved=not st.needs_approval,
+                   request_id=request_id, connection_id=connection_id, matricula=matricula,
+                   attendance=attendance)
     with audit_context(reason=f"OS aberta ({origin})"):
         session.add(wo)
         session.flush()
         wo.number = f"OS{now:%Y}{wo.id:06d}"
         session.flush()
+    if request_id:
+        connection_orders.event(request_id, f"{wo.number} aberta: {st.description}")
     if incident_id:
         inc_svc.timeline(incident_id, "acao", f"{wo.number} aberta: {st.description}",
                          {"work_order_id": wo.id})
@@ -121,7 +127,8 @@ def _facts(wo: WorkOrder, answers: dict[str, Any] | None = None) -> domain.WorkO
         postponements=wo.postponements, max_postponements=st.max_postponements,
         needs_approval=st.needs_approval, approved=wo.approved, assigned=wo.technician_id is not None,
         closing_form_missing=domain.missing_form_fields(st.closing_form or [],
-                                                        answers if answers is not None else wo.closing_answers or {}))
+                                                        answers if answers is not None else wo.closing_answers or {}),
+        open_children=connection_orders.open_children(wo))
 
 
 @transactional
@@ -132,17 +139,20 @@ def transition(wo_id: int, target: str, reason: str = "", *,
         new = domain.wo_next(wo.state, target, _facts(wo, answers))
     except domain.TransitionError as exc:
         raise IllegalTransition(str(exc)) from None
-    if new in (WorkOrderState.CANCELLED, WorkOrderState.POSTPONED) and not reason.strip():
+    if new in domain.WO_NEEDS_REASON and not reason.strip():
         raise ValidationError("Informe o motivo", fields={"reason": ["obrigatorio"]})
     with inc_svc.audited_move(wo, new, reason) as (old, now):
         if new == WorkOrderState.POSTPONED:
             wo.postponements += 1
+        if new == WorkOrderState.PAUSED or old == WorkOrderState.PAUSED:
+            wo.pause_reason = reason.strip()[:300] if new == WorkOrderState.PAUSED else ""
         if answers is not None:
             wo.closing_answers = answers
         if new == WorkOrderState.CLOSED_EXECUTED:
             wo.executed_at = wo.executed_at or now
         if new in domain.WO_CLOSED:
             wo.closed_at = now
+    connection_orders.after_transition(wo, new, reason)
     if wo.incident_id:
         inc_svc.timeline(wo.incident_id, "acao", f"{wo.number}: {domain.WO_LABELS[new]}"
                          + (f" ({reason})" if reason else ""))
@@ -167,7 +177,14 @@ def unfold(wo_id: int, service_code: str, description: str = "") -> WorkOrder:
     wo = get(wo_id)
     return open_order(service_code, incident_id=wo.incident_id, origin="desdobramento",
                       description=description or f"Desdobramento de {wo.number}",
-                      latitude=wo.latitude, longitude=wo.longitude, address=wo.address, parent_id=wo.id)
+                      latitude=wo.latitude, longitude=wo.longitude, address=wo.address, parent_id=wo.id,
+                      **_connection_of(wo))
+
+
+def _connection_of(wo: WorkOrder) -> dict[str, Any]:
+    """A dependent order or a reservico serves the same request and connection."""
+    return {"request_id": wo.request_id, "connection_id": wo.connection_id,
+            "matricula": wo.matricula, "attendance": wo.attendance}
 
 
 @transactional
@@ -180,14 +197,16 @@ def redo(wo_id: int, reason: str) -> WorkOrder:
         raise ValidationError("Informe o motivo do reserviço", fields={"reason": ["obrigatorio"]})
     return open_order(wo.service_code, incident_id=wo.incident_id, origin="reservico",
                       description=f"Reserviço de {wo.number}: {reason}", latitude=wo.latitude,
-                      longitude=wo.longitude, address=wo.address, redo_of_id=wo.id)
+                      longitude=wo.longitude, address=wo.address, redo_of_id=wo.id,
+                      **_connection_of(wo))
 
 
 def day_orders(technician_id: int) -> list[WorkOrder]:
     return list(session.scalars(select(WorkOrder).where(
         WorkOrder.technician_id == technician_id,
         WorkOrder.state.in_([WorkOrderState.SCHEDULED, WorkOrderState.POSTPONED,
-                             WorkOrderState.SUSPENDED_FOR_CLOSING])).order_by(WorkOrder.priority, WorkOrder.due_at)))
+                             WorkOrderState.SUSPENDED_FOR_CLOSING, WorkOrderState.PAUSED]))
+        .order_by(WorkOrder.priority, WorkOrder.due_at)))
 
 
 def actions(wo_id: int) -> list[WorkOrderAction]:
@@ -210,10 +229,15 @@ def cancel_open(incident_id: int, *, cancel: bool, why: str) -> None:
         transition(wo.id, WorkOrderState.CANCELLED, f"{why}; OS não é mais necessária")
 
 
-def orders(incident_id: int | None = None, state: str | None = None) -> list[WorkOrder]:
+def orders(incident_id: int | None = None, state: str | None = None, *,
+           connection_id: int | None = None, request_id: int | None = None) -> list[WorkOrder]:
     stmt = select(WorkOrder).order_by(WorkOrder.opened_at.desc())
     if incident_id is not None:
         stmt = stmt.where(WorkOrder.incident_id == incident_id)
+    if connection_id is not None:
+        stmt = stmt.where(WorkOrder.connection_id == connection_id)
+    if request_id is not None:
+        stmt = stmt.where(WorkOrder.request_id == request_id)
     if state:
         stmt = stmt.where(WorkOrder.state == state)
     return list(session.scalars(stmt.limit(500)))

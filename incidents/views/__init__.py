@@ -6,16 +6,21 @@ saae.app)."""
 from core.shell import Area
 from incidents.views import (  # noqa: F401  add routes
     console,
+    customer,
     external,
     field,
     oncall,
     public,
     quality_loop,
+    request_catalogue,
+    requests,
+    requests_api,
     workorders,
 )
 from incidents.views.blueprints import api, bp, public_bp
 
 NAV = [("Incidentes", "incidents.console", "incidents.incident.view"),
+       ("Atendimento ao cliente", "incidents.requests_list", "incidents.request.view"),
        ("Campo (técnico)", "incidents.field_page", "incidents.field.use"),
        ("Ordens de serviço", "incidents.orders", "incidents.workorder.view")]
 

@@ -49,7 +49,7 @@ def order_json(wo: Any) -> dict[str, Any]:
             "lon": wo.longitude, "due_at": wo.due_at.isoformat(),
             "due_local": fmt.date_time(wo.due_at), "priority": wo.priority,
             "vehicle": wo.vehicle, "kit": st.materials_kit, "form": st.closing_form,
-            "done": sorted(done)}
+            "done": sorted(done), "matricula": wo.matricula, "pause_reason": wo.pause_reason}
 
 
 @api.route("/campo/ordens")

@@ -59,14 +59,15 @@ def requested(ref: str) -> list[rule.ExtraSample]:
 
 @transactional
 def request(point_id: int, *, ref: str, reason: str, day: dt.date | None = None,
-            user_id: int | None = None) -> list[rule.ExtraSample]:
-    """Samples (AGUARDANDO COLETA, `day` or today) at the point and every point downstream,
-    recorded under `ref`. Asked twice with the same ref, it returns the first ones."""
+            user_id: int | None = None, downstream: bool = True) -> list[rule.ExtraSample]:
+    """Samples (AGUARDANDO COLETA, `day` or today) at the point and (`downstream`) every point
+    downstream, recorded under `ref`. Asked twice with the same ref, it returns the first ones."""
     if session.scalars(select(SampleRequest.id).where(SampleRequest.ref == ref)).first():
         return requested(ref)
     point = registry.record("pontos", point_id)
     day = day or dt.date.today()
-    plan = [(point.id, Role.SAME)] + [(p, Role.DOWNSTREAM) for p in _downstream(point)]
+    plan = [(point.id, Role.SAME)] + ([(p, Role.DOWNSTREAM) for p in _downstream(point)]
+                                       if downstream else [])
     with audit_context(reason=f"amostras extras: {reason}"[:500]):
         for pid, role in plan:
             ids = _parameter_ids(pid)

@@ -8,13 +8,14 @@ from sqlalchemy import select
 
 from incidents import audit_file, demo, seed
 from incidents.models import Incident, ServiceType
+from incidents.seed_requests import SERVICES
 
 
 def test_seed_reference_and_demo(db, make_consumer):
     make_consumer("Maria Silva", sector="SET-03", neighbourhood="Jardim das Flores")
     seed.seed_reference()
     seed.seed_reference()
-    assert len(db.scalars(select(ServiceType)).all()) == len(seed.CATALOGUE)
+    assert len(db.scalars(select(ServiceType)).all()) == len(seed.CATALOGUE) + len(SERVICES)
     demo.seed_demo(dt.date.today())
     demo.seed_demo(dt.date.today())
     incs = db.scalars(select(Incident).order_by(Incident.id)).all()

@@ -300,6 +300,10 @@ def test_work_orders_catalogue_rules(db, ref):
         wo_svc.transition(wo.id, "encerrado_executado", answers={})
     child = wo_svc.unfold(wo.id, "REPAV")
     assert child.parent_id == wo.id and child.origin == "desdobramento"
+    # issue 21: the original order waits for its dependent one (tender 7.10)
+    with pytest.raises(IllegalTransition, match=child.number):
+        wo_svc.transition(wo.id, "encerrado_executado", answers={"causa": "x", "servico_executado": "y"})
+    wo_svc.transition(child.id, "cancelada", "recomposição feita pela prefeitura")
     wo_svc.transition(wo.id, "encerrado_executado", answers={"causa": "x", "servico_executado": "y"})
     redo = wo_svc.redo(wo.id, "vazou de novo")
     assert redo.redo_of_id == wo.id and redo.origin == "reservico"

@@ -299,3 +299,18 @@ def test_staff_follow_up_the_lgpd_requests(client, consumer, db, login_as):
     assert row.state == "atendido" and row.handled_at is not None
     last = _audit_rows("portal_office_request")[-1]
     assert last.reason == "Cadastro corrigido para 122." and last.username != "sistema"
+
+
+def test_the_connections_service_requests_with_their_tracking_link(client, consumer, db):
+    """The lead's wiring after the merge: a request opened at the counter for this matricula is
+    listed on the office's home with its protocol and public tracking link."""
+    from incidents import seed
+    from incidents.services import requests as req_svc
+
+    seed.seed_reference()
+    req = req_svc.open_request({"type_code": "FALTA-AGUA", "matricula": consumer.matricula},
+                               channel="telefone")
+    db.commit()
+    _sign_in(client, consumer)
+    home = client.get("/portal/escritorio/").get_data(as_text=True)
+    assert req.protocol in home and f"/portal/acompanhar/{req.public_token}" in home

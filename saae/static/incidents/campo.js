@@ -62,7 +62,8 @@
     dados.orders.forEach(function (os) {
       var el = document.getElementById("modelo-os").content.cloneNode(true).firstElementChild;
       el.querySelector(".titulo").textContent = os.number + " - " + os.service;
-      el.querySelector(".desc").textContent = (os.address || "") + " · " + (os.description || "") + " · prazo " + (os.due_local || "");
+      el.querySelector(".desc").textContent = (os.address || "") + " · " + (os.description || "") + " · prazo " + (os.due_local || "")
+        + " · " + (os.state || "") + (os.pause_reason ? " (" + os.pause_reason + ")" : "");
       var feitos = os.done.concat(pending.filter(function (a) { return a.work_order_id === os.id; }).map(function (a) { return a.kind; }));
       os.kit.forEach(function (m) { var o = document.createElement("option"); o.value = m.code; o.textContent = m.name; el.querySelector(".material").appendChild(o); });
       var form = el.querySelector(".form-encerrar");
@@ -73,8 +74,11 @@
         b.addEventListener("click", function () {
           if (k === "leitura") return registrar(os, k, {text: el.querySelector(".leitura").value});
           if (k === "material") { var s = el.querySelector(".material"); return registrar(os, k, {code: s.value, name: s.options[s.selectedIndex] ? s.options[s.selectedIndex].text : s.value, qty: parseFloat(el.querySelector(".qtd").value || "1")}); }
-          if (k === "encerrar") { var ans = {}; form.querySelectorAll("input").forEach(function (i) { ans[i.name] = i.value; }); return registrar(os, k, {form: ans}); }
-          if (k === "chegou" || k === "a_caminho") return posicao(function (p) { registrar(os, k, p); });
+          var km = el.querySelector(".km").value;
+          if (k === "encerrar") { var ans = {}; form.querySelectorAll("input").forEach(function (i) { ans[i.name] = i.value; }); return registrar(os, k, km ? {form: ans, km: km} : {form: ans}); }
+          if (k === "pausar") { var motivo = el.querySelector(".motivo-pausa").value.trim(); if (!motivo) { alert("Informe o motivo da pausa."); return; } return registrar(os, k, {reason: motivo}); }
+          if (k === "a_caminho") return posicao(function (p) { if (km) p.km = km; registrar(os, k, p); });
+          if (k === "chegou") return posicao(function (p) { registrar(os, k, p); });
           registrar(os, k, {});
         });
       });
@@ -84,7 +88,7 @@
         rd.onload = function () { img.onload = function () {
           var c = document.createElement("canvas"), s = Math.min(1, 1024 / Math.max(img.width, img.height));
           c.width = img.width * s; c.height = img.height * s; c.getContext("2d").drawImage(img, 0, 0, c.width, c.height);
-          registrar(os, "foto", {photo: c.toDataURL("image/jpeg", 0.7)});
+          registrar(os, "foto", {photo: c.toDataURL("image/jpeg", 0.7), tag: el.querySelector(".foto-tag").value});
         }; img.src = rd.result; }; rd.readAsDataURL(f);
       });
       box.appendChild(el);
