@@ -20,15 +20,12 @@ __all__ = ["Area", "Contact", "InvoiceSummary", "IssuedInvoice", "MonthlyUse", "
 from decimal import Decimal
 
 from commercial.api_types import (
-    Area,
     ConnectionInfo,
-    Contact,
     InvoiceLine,
     NoticeLine,
     ReadingLine,
-    ServiceLocation,
 )
-from commercial.services import areas, field_services
+from commercial.services import field_services
 
 __all__ = ["Area", "ConnectionInfo", "Contact", "InvoiceLine", "NoticeLine", "ReadingLine",
            "ServiceLocation", "bill_service", "change_situation", "connection",

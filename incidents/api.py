@@ -11,17 +11,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from core.audit import audit_context
-from core.db import session, unit_of_work, utcnow
-from core.errors import Conflict, NotFound, ValidationError
+from core.db import session, unit_of_work
+from core.errors import Conflict
 from core.web import settings
 from incidents.channels import Outgoing, channels_for
 from incidents.domain import OPEN_INCIDENT_STATES
-from incidents.models import Incident
-from incidents.models import Message as MessageRow
-from core.db import session, unit_of_work
-from core.errors import Conflict
 from incidents.models import Incident, ServiceRequest
+from incidents.models import Message as MessageRow
 from incidents.models import TimelineEntry as Entry
 from incidents.services import requests as req_svc
 from incidents.services import workorders as wo_svc
@@ -137,7 +133,7 @@ def submit_survey(token: str, score: int, comment: str = "") -> None:
         if inc is None:
             return req_svc.survey(token, score, comment)
         if inc.state not in ("encerrado", "resolvido"):
-            raise Conflict("A pesquisa fica disponivel quando o chamado for concluido")
+            raise Conflict("A pesquisa fica disponível quando o chamado for concluído")
         if inc.survey_at is not None:
             raise Conflict("A pesquisa deste chamado já foi respondida. Obrigado!")
         req_svc.record_survey(inc, score, comment)
@@ -207,17 +203,6 @@ def open_public_request(form: dict[str, str], photo: bytes | None = None) -> Req
 def requests_of_connection(connection_id: int, limit: int = 20) -> list[RequestStatus]:
     """A connection's service requests, newest first (the virtual office's "my requests")."""
     return [request_status(r) for r in req_svc.search(connection_id=connection_id, limit=limit)]
-        try:
-            score = int(score)
-        except (TypeError, ValueError):
-            score = 0
-        if not 1 <= score <= 5:
-            raise ValidationError("Escolha uma nota de 1 a 5", fields={"score": ["de 1 a 5"]})
-        with audit_context(reason="pesquisa de satisfação"):
-            inc.survey_score = score
-            inc.survey_comment = (comment or "").strip()[:2000]
-            inc.survey_at = utcnow()
-            session.flush()
 
 
 @dataclass(frozen=True)

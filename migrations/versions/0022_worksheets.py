@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0022_worksheets'
-down_revision = '0020_result_holds'
+down_revision = "0020_result_holds"
 branch_labels = None
 depends_on = None
 

@@ -2,13 +2,13 @@
 table, and a connection's fields on work orders and on the service catalogue.
 
 Revision ID: 0023_service_requests
-Revises: 0020_result_holds
+Revises: 0022_worksheets
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0023_service_requests"
-down_revision = "0020_result_holds"
+down_revision = "0022_worksheets"
 branch_labels = None
 depends_on = None
 

@@ -2,13 +2,13 @@
 subscriptions, the alerts sent with their proof, and the consumers' LGPD requests.
 
 Revision ID: 0025_virtual_office
-Revises: 0020_result_holds
+Revises: 0023_service_requests
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0025_virtual_office"
-down_revision = "0020_result_holds"
+down_revision = "0023_service_requests"
 branch_labels = None
 depends_on = None
 
