@@ -13,7 +13,7 @@ from core.db import session
 from core.errors import ValidationError
 from lims.domain import compliance as comp
 from lims.models.results import Recoleta, Result, ResultState
-from lims.services import closing, documents, quality
+from lims.services import closing, decision_report, documents, quality
 
 log = logging.getLogger(__name__)
 
@@ -166,4 +166,5 @@ REPORTS = {
     "recoletas": ("Recoletas", report_recoletas),
     "observacoes": ("Observações", report_observations),
     "vigilancia": ("Formulário mensal da vigilância", report_vigilancia),
+    "incerteza": ("Incerteza e regra de decisão", decision_report.report_uncertainty),
 }
