@@ -151,16 +151,20 @@ class TimeLeft:
         return "falha" if self.expired else "alerta" if self.hours_left < 4 else "ok"
 
 
-def time_left(sample_ids: list[int], now: dt.datetime | None = None) -> dict[int, TimeLeft]:
-    """{sample_id: the tightest holding time among its parameters (and a temperature alert)}
-    for the samples that have a rule; one query for the samples, one for the rules."""
+def time_left(sample_ids: list[int], now: dt.datetime | None = None, *,
+              parameter_id: int | None = None) -> dict[int, TimeLeft]:
+    """{sample_id: the tightest holding time among its parameters (or of `parameter_id`), and a
+    temperature alert} for the samples that have a rule; one query for the samples, one for
+    the rules."""
     now = now or utcnow()
     if not sample_ids:
         return {}
-    rows = session.execute(select(Sample.id, Sample.collected_at, Sample.arrival_temperature,
-                                  SampleParameter.parameter_id).join(
-        SampleParameter, SampleParameter.sample_id == Sample.id).where(
-        Sample.id.in_(sample_ids))).all()
+    stmt = select(Sample.id, Sample.collected_at, Sample.arrival_temperature,
+                  SampleParameter.parameter_id).join(
+        SampleParameter, SampleParameter.sample_id == Sample.id).where(Sample.id.in_(sample_ids))
+    if parameter_id is not None:
+        stmt = stmt.where(SampleParameter.parameter_id == parameter_id)
+    rows = session.execute(stmt).all()
     rules = parameter_rules.rules_of({r.parameter_id for r in rows})
     names = _parameter_names({r.parameter_id for r in rows if r.parameter_id in rules})
     out: dict[int, TimeLeft] = {}

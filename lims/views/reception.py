@@ -14,6 +14,7 @@ from core.api_operation import operation
 from core.auth import require
 from core.errors import ValidationError
 from core.web import current
+from lims.services import lab_checks
 from lims.services import reception as svc
 from lims.services import routes as route_svc
 from lims.views.blueprints import api, bp
@@ -30,9 +31,10 @@ def _temperature() -> str:
 @require("lims.reception.receive")
 def reception_page():  # type: ignore[no-untyped-def]
     last = session.pop("recepcao_ultimo", None)
+    rows = svc.received_recently(user_id=current().id)
     return render_template("lims/recepcao.html", last=last,
-                           temperature=session.get("recepcao_temp", ""),
-                           rows=svc.received_recently(user_id=current().id))
+                           temperature=session.get("recepcao_temp", ""), rows=rows,
+                           left=lab_checks.time_left([r.sample_id for r in rows]))  # issue 20
 
 
 @bp.route("/recepcao", methods=["POST"])

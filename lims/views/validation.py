@@ -14,7 +14,7 @@ from core.db import session
 from core.errors import NotFound, ValidationError
 from core.web import current
 from lims.models.results import Recoleta
-from lims.services import recoleta, registry, validation
+from lims.services import holds, recoleta, registry, validation, verifications
 from lims.services import results as rs
 from lims.views.blueprints import api, bp
 
@@ -22,8 +22,10 @@ from lims.views.blueprints import api, bp
 @bp.route("/validacao")
 @require("lims.results.validate")
 def validation_list():  # type: ignore[no-untyped-def]
-    return render_template("lims/validacao_lista.html", rows=validation.pending_validation(),
-                           me=current().id)
+    rows = validation.pending_validation()
+    return render_template("lims/validacao_lista.html", rows=rows, me=current().id,
+                           progress=verifications.progress(rows),  # issue 20
+                           held=holds.undecided(r.id for r in rows))
 
 
 @bp.route("/validacao", methods=["POST"])
