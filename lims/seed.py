@@ -16,7 +16,7 @@ from core.db import session, transactional
 from lims.demo.seed import seed_demo
 from lims.domain.plan_generator import minimum_rows
 from lims.models import catalogue as cat
-from lims.services import parameter_rules, sensor_lab
+from lims.services import sensor_lab
 
 # saae.seed calls every area's seed_reference() and seed_demo(today); the demo lives in lims.demo
 __all__ = ["catalogue_data", "seed_demo", "seed_reference"]
@@ -112,7 +112,6 @@ def seed_reference() -> None:
                 condition=row.get("condition")))
         session.flush()
     sensor_lab.seed_rules()
-    parameter_rules.seed_rules()  # holding times and arrival temperatures (issue 20)
 
 
 

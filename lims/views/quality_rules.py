@@ -23,6 +23,16 @@ def parameter_rule_list():  # type: ignore[no-untyped-def]
                            rules=DecisionRule.labels())
 
 
+@bp.route("/regras-parametros/carregar", methods=["POST"])
+@require("lims.methods.manage")
+def parameter_rules_load():  # type: ignore[no-untyped-def]
+    """Load the reference holding times (versioned data file) for parameters without a rule."""
+    n = parameter_rules.seed_rules()
+    flash(f"{n} regra(s) de referência carregada(s); as já existentes ficaram como estavam.",
+          "sucesso")
+    return redirect(url_for("lims.parameter_rule_list"))
+
+
 @bp.route("/regras-parametros/<int:parameter_id>", methods=["GET", "POST"])
 @require("lims.methods.manage")
 def parameter_rule_form(parameter_id: int):  # type: ignore[no-untyped-def]
