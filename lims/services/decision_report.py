@@ -14,16 +14,15 @@ from lims.domain.compliance import VERDICT_LABELS
 from lims.models.methods import DecisionRule
 from lims.models.results import Result, ResultState
 
-RULE_NOTE = ("Incerteza expandida U com fator de abrangência k = 2 (cerca de 95% de "
-             "confiança), da faixa de concentração do método; regra de decisão conforme "
-             "ISO/IEC 17025 item 7.8.6.")
+# the decision rule each verdict was judged by, in the words the report prints beside it
+SHORT_RULES = {
+    DecisionRule.VALUE.value: "Aceitação simples: valor medido contra o VMP",
+    DecisionRule.GUARD_BAND.value: "Banda de guarda: conforme se valor + U atende ao VMP",
+}
 
 
 def rule_text(rule: str | None) -> str:
-    try:
-        return DecisionRule(rule or DecisionRule.VALUE.value).label
-    except ValueError:
-        return str(rule)
+    return SHORT_RULES.get(rule or DecisionRule.VALUE.value, str(rule))
 
 
 def with_uncertainty(r: Result) -> str:
@@ -45,12 +44,12 @@ def report_uncertainty(system_id: int | None, year: int, month: int
                                                      ResultState.CANCELLED]))
     if system_id is not None:
         stmt = stmt.where(Result.system_id == system_id)
-    head = ["Amostra", "Coleta", "Ponto", "Parâmetro", "Método", "Resultado ± U (k = 2)",
+    head = ["Amostra", "Coleta", "Ponto", "Parâmetro", "Método", "Resultado ± U",
             "Padrão", "Regra de decisão", "Situação"]
     body = [[r.sample_code, fmt.date(r.collected_at), r.point_name, r.parameter_name,
-             r.method or "", with_uncertainty(r), r.standard, rule_text(r.decision_rule),
+             "leitura de campo" if r.method == "campo" else r.method or "", with_uncertainty(r), r.standard, rule_text(r.decision_rule),
              VERDICT_LABELS.get(r.verdict, r.verdict)]
             for r in session.scalars(stmt.order_by(Result.collected_at, Result.sample_code,
                                                    Result.parameter_name))]
-    return (f"Resultados com incerteza e regra de decisão {month:02d}/{year}. {RULE_NOTE}",
-            head, body)
+    return (f"Incerteza e regra de decisão {month:02d}/{year} (ISO/IEC 17025 7.8.6; U expandida, "
+            "k = 2, cerca de 95%)", head, body)

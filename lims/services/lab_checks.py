@@ -168,19 +168,20 @@ def time_left(sample_ids: list[int], now: dt.datetime | None = None, *,
     rules = parameter_rules.rules_of({r.parameter_id for r in rows})
     names = _parameter_names({r.parameter_id for r in rows if r.parameter_id in rules})
     out: dict[int, TimeLeft] = {}
-    alerts: dict[int, str] = {}
+    alerts: dict[int, list[str]] = {}
     for sid, collected, temp, pid in rows:
         rule = rules.get(pid)
         if not temperature_ok(temp, rule):
-            alerts[sid] = (f"{fmt.number(temp, 1)} °C fora da faixa de {names[pid]} "
-                           f"({_range_text(rule)})")  # type: ignore[arg-type]
+            alerts.setdefault(sid, []).append(f"{names[pid]} ({_range_text(rule)})")  # type: ignore[arg-type]
         limit = deadline(collected, rule)
         if limit is None:
             continue
         left = (limit - now).total_seconds() / 3600
         if sid not in out or left < out[sid].hours_left:
             out[sid] = TimeLeft(names[pid], limit, left)
-    for sid, alert in alerts.items():
+    temps = {sid: temp for sid, _c, temp, _p in rows}
+    for sid, names_out in alerts.items():
+        alert = f"{fmt.number(temps[sid], 1)} °C fora da faixa de " + ", ".join(sorted(set(names_out)))
         got = out.get(sid)
         out[sid] = TimeLeft(got.parameter_name, got.deadline, got.hours_left, alert) if got \
             else TimeLeft("", now + dt.timedelta(days=3650), 87600.0, alert)

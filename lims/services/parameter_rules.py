@@ -80,11 +80,12 @@ def verifications_required(parameter_id: int) -> int:
 
 
 def listing() -> list[tuple[Parameter, ParameterRule | None]]:
-    """Every active parameter with its rule (None: no holding time, value-only, one check)."""
+    """Every active parameter with its rule (None: no holding time, value-only, one check),
+    those with a rule first."""
     params = list(session.scalars(select(Parameter).where(Parameter.active.is_(True))
                                   .order_by(Parameter.name)))
     rules = rules_of({p.id for p in params})
-    return [(p, rules.get(p.id)) for p in params]
+    return sorted(((p, rules.get(p.id)) for p in params), key=lambda pr: pr[1] is None)
 
 
 def _number(data: dict[str, Any], key: str, errors: dict[str, list[str]]) -> Decimal | None:

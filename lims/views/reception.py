@@ -44,8 +44,17 @@ def reception_post():  # type: ignore[no-untyped-def]
     temp = _temperature()
     out = svc.receive_many([request.form.get("codigo", "")], user_id=current().id,
                            arrival_temperature=temp)
-    session["recepcao_ultimo"] = [{"ok": o.ok, "message": o.message} for o in out]
+    session["recepcao_ultimo"] = _with_alerts(out)
     return redirect(url_for("lims.reception_page"))
+
+
+def _with_alerts(out) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    """Issue 20: a sample received out of its temperature range is said so at the scan."""
+    left = lab_checks.time_left([o.received.sample_id for o in out if o.received])
+    return [{"ok": o.ok, "message": o.message + (
+        f" Atenção: {t.temperature_alert}; os resultados ficarão retidos para o Supervisor."
+        if o.received and (t := left.get(o.received.sample_id)) and t.temperature_alert else "")}
+        for o in out]
 
 
 @bp.route("/recepcao/foto", methods=["POST"])

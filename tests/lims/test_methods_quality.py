@@ -139,10 +139,10 @@ def test_uncertainty_guard_band_and_the_decision_rule_on_the_report(db, make_use
     r2 = rs.enter_result(s2, TU, "4,8", analyst_id=analyst.id, entered_by_id=analyst.id)
     assert r2.verdict == "nao_conforme" and r2.decision_rule == "banda_de_guarda"
     title, head, body = reports.REPORTS["incerteza"][1](983, Y, M)
-    assert "ISO/IEC 17025 item 7.8.6" in title and "Regra de decisão" in head
+    assert "ISO/IEC 17025 7.8.6" in title and "k = 2" in title and "Regra de decisão" in head
     rows = {row[0]: row for row in body}
-    assert rows[s1.code][5] == "4,8 ± 0,48 uT" and rows[s1.code][7].startswith("Aceitação simples")
-    assert rows[s2.code][7].startswith("Banda de guarda") and rows[s2.code][8] == "Não conforme"
+    assert rows[s1.code][5] == "4,8 ± 0,48 uT" and rows[s1.code][7] == "Aceitação simples: valor medido contra o VMP"
+    assert rows[s2.code][7] == "Banda de guarda: conforme se valor + U atende ao VMP" and rows[s2.code][8] == "Não conforme"
     with pytest.raises(ValidationError):  # overlapping ranges
         methods.save_range(r1.method_id, {"de": "5", "ate": "20", "u_abs": "0,5"}, user_id=None)
 
