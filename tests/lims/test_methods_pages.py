@@ -123,3 +123,24 @@ def test_supervisor_accepts_a_late_coliform_and_the_closing_page_shows_it(client
     html = client.get(f"/lims/fechamento?sistema=971&ano={Y}&mes={M}").get_data(as_text=True)
     assert "Resultados retidos no mês" in html and s.code in html
     assert "aceito com justificativa" in html and "atraso de 6 h no transporte" in html
+
+
+def test_reception_says_a_sample_arrived_out_of_temperature_and_shows_the_time_left(
+        client, db, login_as):
+    from lims.domain.samples import SampleState
+    from tests.lims.part1_rows import ensure_parameter, ensure_sample
+    ensure_parameter(CT)
+    parameter_rules.save_rule(CT.id, {"prazo_horas": "30", "temp_max": "10"}, user_id=None)
+    ref = rs.SampleRef(id=96_001, code="AM-96001", point_id=796, point_code="P9",
+                       point_name="Ponto 9", point_kind="rede", system_id=972,
+                       system_name="Sistema Teste",
+                       collected_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=6))
+    ensure_sample(ref, (CT,), state=SampleState.COLLECTED)
+    db.commit()
+    login_as(Profile.SUPERVISOR)
+    r = client.post("/lims/recepcao", data={"codigo": "AM-96001", "temperatura": "14,5"},
+                    follow_redirects=True)
+    html = r.get_data(as_text=True)
+    assert "Amostra AM-96001 recebida" in html
+    assert "Atenção: 14,5 °C fora da faixa de Coliformes totais (até 10,0 °C)" in html
+    assert "Coliformes totais: 23 h" in html or "Coliformes totais: 24 h" in html
