@@ -126,7 +126,7 @@ def instrument_form(instrument_id: int | None = None):  # type: ignore[no-untype
     recs = svc.records(i.id) if i else []
     return render_template("lims/instrumento.html", i=i, records=recs, kinds=RecordKind.labels(),
                            names=_users({r.recorded_by_id for r in recs if r.recorded_by_id}),
-                           today=fmt.today())
+                           today=fmt.today(), warn_days=settings().lims_instrument_warning_days)
 
 
 @bp.route("/instrumentos/<int:instrument_id>/registros", methods=["POST"])
