@@ -36,6 +36,9 @@ def validation_post():  # type: ignore[no-untyped-def]
         raise ValidationError("Marque ao menos um resultado.", fields={"resultado": ["vazio"]})
     done = validation.validate(ids, current().id)
     flash(f"{len(done)} resultado(s) validado(s).", "sucesso")
+    if len(done) < len(ids):  # issue 20: a parameter that needs more than one verification
+        flash(f"{len(ids) - len(done)} verificação(ões) registrada(s): o resultado ainda precisa "
+              "da verificação de outra pessoa.", "aviso")
     return redirect(url_for("lims.validation_list"))
 
 

@@ -144,3 +144,19 @@ def test_reception_says_a_sample_arrived_out_of_temperature_and_shows_the_time_l
     assert "Amostra AM-96001 recebida" in html
     assert "Atenção: 14,5 °C fora da faixa de Coliformes totais (até 10,0 °C)" in html
     assert "Coliformes totais: 23 h" in html or "Coliformes totais: 24 h" in html
+
+
+def test_validation_page_says_a_second_verification_is_needed(client, db, login_as, make_user):
+    from tests.lims.part1_rows import ensure_parameter
+    ensure_parameter(TU)
+    parameter_rules.save_rule(TU.id, {"verificacoes": "2"}, user_id=None)
+    analyst = make_user(Profile.ANALYST)
+    r = rs.enter_result(sample(system_id=973), TU, "0,8", analyst_id=analyst.id,
+                        entered_by_id=analyst.id)
+    db.commit()
+    login_as(Profile.SUPERVISOR)
+    html = client.post("/lims/validacao", data={"resultado": str(r.id)},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "0 resultado(s) validado(s)" in html
+    assert "1 verificação(ões) registrada(s): o resultado ainda precisa da verificação" in html
+    assert "1 de 2 verificações" in html
