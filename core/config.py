@@ -94,6 +94,7 @@ class Settings:
     # --- lims ---
     lims_auto_publish_after_closing: bool = False
     lims_report_recipients: str = ""  # comma-separated e-mails for the monthly LIMS reports
+    lims_instrument_warning_days: int = 15  # the home page warns this many days before a calibration is due
     # --- incidents ---
     incidents_auto_resolve: bool = True
     incidents_auto_notify: bool = True  # notify the affected when a serious incident opens

@@ -52,3 +52,11 @@ PERMISSIONS.update({
                        ["supervisor"]),
     "lims.qc.view": ("Consultar cartas de controle", ["analista", "supervisor", "gestor"]),
 })
+
+# --- issue 20: the laboratory's quality system (methods, instruments, holding times) ---
+PERMISSIONS.update({
+    "lims.methods.manage": ("Gerenciar métodos, instrumentos, competências e prazos por parâmetro",
+                            ["supervisor", "gestor"]),
+    "lims.holds.decide": ("Decidir resultados retidos (reanalisar ou aceitar com justificativa)",
+                          ["supervisor"]),
+})

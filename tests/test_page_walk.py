@@ -155,6 +155,10 @@ def _args(db: Session) -> dict[str, object]:
         "mes": closing[2] if closing else None,
         "key": "pontos", "record_id": _first(db, "SELECT min(id) FROM lims_collection_point"),
         "slug": "anual", "n": 0,
+        # issue 20 (qs-methods): a method, an instrument, a parameter with quality rules
+        "method_id": _first(db, "SELECT min(id) FROM lims_method"),
+        "instrument_id": _first(db, "SELECT min(id) FROM lims_instrument"),
+        "parameter_id": _first(db, "SELECT min(parameter_id) FROM lims_parameter_rule"),
     }
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from core.audit import audit_context
 from core.auth import User
 from core.db import session
+from lims.demo.quality import demo_methods, demo_quality_after_results
 from lims.demo.registry import demo_registry
 from lims.demo.results import seed_demo_results
 from lims.demo.routes import demo_routes
@@ -37,5 +38,7 @@ def seed_demo(today: dt.date) -> None:
             walk_samples(today, users)
 
         demo_routes(today, collector_id=users.get("coletor"))  # today's routes (idempotent)
+    demo_methods(today)  # issue 20: methods, instruments, competences (before the results)
     seed_demo_results(today)
     seed_demo_worksheets(today)  # issue 20: QC history, template, today's worksheets
+    demo_quality_after_results(today)

@@ -85,6 +85,12 @@ class Result(Audited, IdMixin, TimestampMixin, Base):
     lq: Mapped[Decimal | None] = mapped_column(VALUE)
     method: Mapped[str | None] = mapped_column(String(200))
     instrument: Mapped[str | None] = mapped_column(String(120))
+    # issue 20: the method and instrument used, the expanded uncertainty (k = 2) from the
+    # method's range and the decision rule the verdict was judged by (lims.services.methods)
+    method_id: Mapped[int | None] = mapped_column(ForeignKey("lims_method.id"))
+    instrument_id: Mapped[int | None] = mapped_column(ForeignKey("lims_instrument.id"))
+    uncertainty: Mapped[Decimal | None] = mapped_column(VALUE)
+    decision_rule: Mapped[str | None] = mapped_column(String(20))
     analysed_at: Mapped[dt.datetime]
     analyst_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))

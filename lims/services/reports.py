@@ -13,7 +13,7 @@ from core.db import session
 from core.errors import ValidationError
 from lims.domain import compliance as comp
 from lims.models.results import Recoleta, Result, ResultState
-from lims.services import closing, documents, qc, quality
+from lims.services import closing, decision_report, documents, qc, quality
 
 log = logging.getLogger(__name__)
 
@@ -167,4 +167,5 @@ REPORTS = {
     "observacoes": ("Observações", report_observations),
     "vigilancia": ("Formulário mensal da vigilância", report_vigilancia),
     "controle-qualidade": ("Controle de qualidade analítico", qc.report_qc),  # issue 20
+    "incerteza": ("Incerteza e regra de decisão", decision_report.report_uncertainty),
 }

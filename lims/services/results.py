@@ -33,7 +33,7 @@ from lims.models.catalogue import Parameter
 from lims.models.registry import CollectionPoint
 from lims.models.results import AnalysisReport, Result, ResultState
 from lims.models.samples import Sample
-from lims.services import limits, month_lock, samples
+from lims.services import lab_checks, limits, methods, month_lock, samples
 from lims.services.refs import ParameterRef, SampleRef, active_pairs, active_result  # noqa: F401  (re-exported)
 from lims.services.refs import param_ref as _param_ref
 
@@ -175,7 +175,8 @@ def enter_result(sample: SampleRef, parameter: ParameterRef, text: str, *,
                  entered_by_id: int | None = None, method: str | None = None,
                  instrument: str | None = None, report_id: int | None = None,
                  confirm_implausible: bool = False, observation: str | None = None,
-                 supersedes: Result | None = None) -> Result:
+                 supersedes: Result | None = None, method_id: int | None = None,
+                 instrument_id: int | None = None) -> Result:
     """Record one analysis. A second entry for the same parameter needs a correction or a
     reanalysis (history is append-only)."""
     collected_on = _local_date(sample.collected_at)
@@ -199,7 +200,11 @@ def enter_result(sample: SampleRef, parameter: ParameterRef, text: str, *,
         raise ValidationError("A data da análise é anterior à coleta.",
                               fields={"analisado_em": ["Anterior a coleta."]})
     lims_ = scoped_limits(parameter, sample.point_kind, sample.system_id)
-    c = check_all(m, lims_, parameter.unit)
+    # issue 20: method, competence, calibration, uncertainty and the decision rule
+    facts = lab_checks.before_entry(parameter.id, m, analysed_at, analyst_id=analyst_id or entered_by_id,
+                                    method_id=method_id, instrument_id=instrument_id,
+                                    method_text=method, correction=supersedes is not None)
+    c = facts.judge(check_all(m, lims_, parameter.unit), m, lims_, parameter.unit)
     r = Result(
         sample_id=sample.id, sample_code=sample.code, parameter_id=parameter.id,
         parameter_code=parameter.code, parameter_name=parameter.name, point_id=sample.point_id,
@@ -215,9 +220,11 @@ def enter_result(sample: SampleRef, parameter: ParameterRef, text: str, *,
         observation=observation, verdict=c.verdict.value,
         standard=describe_all(lims_, parameter.unit), state=ResultState.ENTERED,
     )
+    facts.apply(r)
     session.add(r)
     session.flush()
     if supersedes is None:
+        lab_checks.after_entry(r)  # holding time / arrival temperature holds (issue 20)
         after_entry(sample.id)
     return r
 
@@ -311,12 +318,15 @@ def awaiting_entry(parameter_code: str | None = None,
 @transactional
 def enter_grid(parameter_code: str, values: dict[int, str], *, user_id: int,
                confirmed: set[int] = frozenset(), instrument: str | None = None,
-               analysed_at: dt.datetime | None = None) -> list[Result]:
+               analysed_at: dt.datetime | None = None,
+               instrument_id: int | None = None) -> list[Result]:
     """Bulk grid: one parameter across many samples, all or nothing. Errors are reported per
     sample id in `fields`, and nothing is written when any cell is wrong."""
     pending = {ref.id: (ref, next(p for p in ps if p.code == parameter_code))
                for ref, ps in awaiting_entry(parameter_code)
                if any(p.code == parameter_code for p in ps)}
+    if instrument_id is not None:  # once for the grid: one clear message, not one per cell
+        methods.assert_instrument_usable(instrument_id, analysed_at or utcnow())
     errors: dict[str, list[str]] = {}
     out = []
     for sid, text in values.items():
@@ -330,7 +340,8 @@ def enter_grid(parameter_code: str, values: dict[int, str], *, user_id: int,
             with session.begin_nested():
                 out.append(enter_result(ref, p, text, analysed_at=analysed_at, analyst_id=user_id,
                                         entered_by_id=user_id, instrument=instrument,
-                                        confirm_implausible=sid in confirmed))
+                                        confirm_implausible=sid in confirmed,
+                                        instrument_id=instrument_id))
         except (ValidationError, Conflict) as exc:
             errors[str(sid)] = [exc.message]
     if errors:

@@ -17,7 +17,16 @@ from lims.domain.vmp import Verdict
 from lims.events import SampleNonConformant
 from lims.models.catalogue import Parameter
 from lims.models.results import Result, ResultState, SupersedeKind
-from lims.services import extra_samples, holds, limits, month_lock, recoleta, samples, sensor_lab
+from lims.services import (
+    extra_samples,
+    holds,
+    limits,
+    month_lock,
+    recoleta,
+    samples,
+    sensor_lab,
+    verifications,
+)
 from lims.services import results as rs
 from lims.services import samples as sample_svc
 from lims.services.limits import general_limit
@@ -65,6 +74,8 @@ def validate(result_ids: Iterable[int], supervisor_id: int) -> list[Result]:
                 f"Quem analisou ou digitou o resultado de {r.parameter_name} da amostra "
                 f"{r.sample_code} não pode valida-lo (quatro olhos).", code="quatro_olhos")
         _open(r)
+        if not verifications.verify(r, supervisor_id):  # issue 20: n independent verifications
+            continue
         r.state = ResultState.VALIDATED
         r.validated_by_id = supervisor_id
         r.validated_at = utcnow()

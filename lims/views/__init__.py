@@ -5,8 +5,10 @@ feature; `register(app, api)` mounts them, with the menu entries and the home-pa
 from core.shell import Area
 from lims.views import (  # noqa: F401  add routes
     closing,
+    methods,
     plan_generator,
     plans,
+    quality_rules,
     reception,
     registry,
     reports,
@@ -36,9 +38,14 @@ NAV = [
     ("Minhas coletas", "lims.field_home", "lims.collection.record"),
     ("Amostras", "lims.sample_list", "lims.samples.view"),
     ("Validação", "lims.validation_list", "lims.results.validate"),
+    ("Resultados retidos", "lims.hold_list", "lims.holds.decide"),
     ("Publicação", "lims.publication", "lims.results.publish"),
 ]
 
 # routes.assets: the phone page script (lims/static)
+def dashboard(user):  # type: ignore[no-untyped-def]
+    return samples.dashboard_widgets(user) + methods.dashboard_cards(user)
+
+
 register = Area(blueprints=[bp, routes.assets], api_blueprints=[api], nav=NAV,
-                dashboard=samples.dashboard_widgets).register
+                dashboard=dashboard).register

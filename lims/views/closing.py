@@ -16,6 +16,7 @@ from lims.domain.compliance import VERDICT_LABELS
 from lims.domain.vmp import parse_decimal
 from lims.models.results import DosingConsumption
 from lims.services import closing, documents, quality, stoppages
+from lims.services.closing.report import held_results
 from lims.views.blueprints import bp
 
 
@@ -64,7 +65,8 @@ def closing_page():  # type: ignore[no-untyped-def]
                            counting_rule=closing.COUNTING_RULE,
                            can_close=user is not None and user.can("lims.closing.close"),
                            can_reopen=user is not None and user.can("lims.closing.reopen"),
-                           verdicts=VERDICT_LABELS, where=quality.WHERE_LABELS)
+                           verdicts=VERDICT_LABELS, where=quality.WHERE_LABELS,
+                           held=held_results(system_id, year, month) if system_id else [])
 
 
 @bp.route("/fechamento/fechar", methods=["POST"])

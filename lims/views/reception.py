@@ -14,6 +14,7 @@ from core.api_operation import operation
 from core.auth import require
 from core.errors import ValidationError
 from core.web import current
+from lims.services import lab_checks
 from lims.services import reception as svc
 from lims.services import routes as route_svc
 from lims.views.blueprints import api, bp
@@ -30,9 +31,10 @@ def _temperature() -> str:
 @require("lims.reception.receive")
 def reception_page():  # type: ignore[no-untyped-def]
     last = session.pop("recepcao_ultimo", None)
+    rows = svc.received_recently(user_id=current().id)
     return render_template("lims/recepcao.html", last=last,
-                           temperature=session.get("recepcao_temp", ""),
-                           rows=svc.received_recently(user_id=current().id))
+                           temperature=session.get("recepcao_temp", ""), rows=rows,
+                           left=lab_checks.time_left([r.sample_id for r in rows]))  # issue 20
 
 
 @bp.route("/recepcao", methods=["POST"])
@@ -42,8 +44,17 @@ def reception_post():  # type: ignore[no-untyped-def]
     temp = _temperature()
     out = svc.receive_many([request.form.get("codigo", "")], user_id=current().id,
                            arrival_temperature=temp)
-    session["recepcao_ultimo"] = [{"ok": o.ok, "message": o.message} for o in out]
+    session["recepcao_ultimo"] = _with_alerts(out)
     return redirect(url_for("lims.reception_page"))
+
+
+def _with_alerts(out) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    """Issue 20: a sample received out of its temperature range is said so at the scan."""
+    left = lab_checks.time_left([o.received.sample_id for o in out if o.received])
+    return [{"ok": o.ok, "message": o.message + (
+        f" Atenção: {t.temperature_alert}; os resultados ficarão retidos para o Supervisor."
+        if o.received and (t := left.get(o.received.sample_id)) and t.temperature_alert else "")}
+        for o in out]
 
 
 @bp.route("/recepcao/foto", methods=["POST"])

@@ -13,6 +13,7 @@ from core.db import session
 from core.errors import ValidationError
 from core.web import current, settings
 from lims.models.results import AnalysisReport
+from lims.services import lab_checks, methods
 from lims.services import results as rs
 from lims.views.blueprints import bp
 
@@ -29,7 +30,8 @@ def results_grid():  # type: ignore[no-untyped-def]
         confirmed = {int(x) for x in request.form.getlist("confirmado") if x.isdigit()}
         try:
             done = rs.enter_grid(code, values, user_id=current().id, confirmed=confirmed,
-                                 instrument=request.form.get("instrumento") or None)
+                                 instrument=request.form.get("instrumento") or None,
+                                 instrument_id=request.form.get("instrumento_id", type=int))
             flash(f"{len(done)} resultado(s) registrado(s).", "sucesso")
             return redirect(url_for("lims.results_grid", parametro=code))
         except ValidationError as exc:
@@ -42,7 +44,16 @@ def results_grid():  # type: ignore[no-untyped-def]
         for p in ps:
             params[p.code] = p.name
     return render_template("lims/resultado_grade.html", rows=rows, code=code, params=params,
-                           errors=errors, form=request.form, flagged=flagged)
+                           errors=errors, form=request.form, flagged=flagged,
+                           **_quality_context(rows, code))
+
+
+def _quality_context(rows, code: str) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """Issue 20: the instruments the analyst may pick and each sample's time left."""
+    pid = next((p.id for _ref, ps in rows for p in ps if p.code == code), None)
+    return {"instruments": methods.instruments(active_only=True),
+            "left": lab_checks.time_left([ref.id for ref, _ps in rows], parameter_id=pid)
+            if pid else {}}
 
 
 def _implausible_cells(rs, code: str, values: dict[int, str],  # type: ignore[no-untyped-def]

@@ -14,7 +14,7 @@ from core.db import session
 from core.errors import NotFound, ValidationError
 from core.web import current
 from lims.models.results import Recoleta
-from lims.services import recoleta, registry, validation
+from lims.services import holds, recoleta, registry, validation, verifications
 from lims.services import results as rs
 from lims.views.blueprints import api, bp
 
@@ -22,8 +22,10 @@ from lims.views.blueprints import api, bp
 @bp.route("/validacao")
 @require("lims.results.validate")
 def validation_list():  # type: ignore[no-untyped-def]
-    return render_template("lims/validacao_lista.html", rows=validation.pending_validation(),
-                           me=current().id)
+    rows = validation.pending_validation()
+    return render_template("lims/validacao_lista.html", rows=rows, me=current().id,
+                           progress=verifications.progress(rows),  # issue 20
+                           held=holds.undecided(r.id for r in rows))
 
 
 @bp.route("/validacao", methods=["POST"])
@@ -34,6 +36,9 @@ def validation_post():  # type: ignore[no-untyped-def]
         raise ValidationError("Marque ao menos um resultado.", fields={"resultado": ["vazio"]})
     done = validation.validate(ids, current().id)
     flash(f"{len(done)} resultado(s) validado(s).", "sucesso")
+    if len(done) < len(ids):  # issue 20: a parameter that needs more than one verification
+        flash(f"{len(ids) - len(done)} verificação(ões) registrada(s): o resultado ainda precisa "
+              "da verificação de outra pessoa.", "aviso")
     return redirect(url_for("lims.validation_list"))
 
 

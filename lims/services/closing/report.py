@@ -22,7 +22,7 @@ from lims.domain.limits import binding_limit, check_all
 from lims.domain.vmp import Measurement, Qualifier, Verdict
 from lims.models.registry import CollectionPoint, SupplySystem
 from lims.models.results import EtaStoppage, Result, ResultState
-from lims.services import limits
+from lims.services import lab_checks, limits
 from lims.services import plans as plan_services
 from lims.services.results import FIELD_METHOD
 
@@ -377,3 +377,10 @@ def system_facts(system_id: int, population: int, treatment_type: str) -> tuple[
 
 def days_in(year: int, month: int) -> int:
     return calendar.monthrange(year, month)[1]
+
+
+def held_results(system_id: int, year: int, month: int) -> list[dict[str, Any]]:
+    """The month's results that were held (holding time, arrival temperature, QC) and were
+    accepted with a justification or are still undecided: the closing report lists them."""
+    first, nxt = month_bounds(year, month)
+    return lab_checks.held_in_month(system_id, first, nxt)
