@@ -13,7 +13,7 @@ from sqlalchemy import select
 from core.auth import User
 from core.db import session, utcnow
 from lims.models.catalogue import Parameter
-from lims.models.holds import ResultHold
+from lims.models.holds import HoldKind, ResultHold
 from lims.models.methods import Competence, Instrument, Method
 from lims.models.results import Result, ResultState
 from lims.services import methods, parameter_rules, validation
@@ -101,7 +101,8 @@ def demo_quality_after_results(today: dt.date) -> None:
         parameter_rules.save_rule(params["fluoreto"], {
             "prazo_horas": "672", "verificacoes": "2", "fonte": "SMEWW 1060 Tabela 1060:I (28 dias)",
             "nao_verificado": "1"}, user_id=None, reason="demonstração: duas verificações")
-    if session.scalars(select(ResultHold.id).limit(1)).first() is None:
+    if session.scalars(select(ResultHold.id).where(ResultHold.kind == HoldKind.HOLDING_TIME.value)
+                       .limit(1)).first() is None:
         _late_coliform(params.get("coliformes_totais"))
 
 

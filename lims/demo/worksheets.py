@@ -34,9 +34,9 @@ log = logging.getLogger(__name__)
 
 # (method code, parameter code, name, reference, unit, LD, LQ, material: code, name, value, tol)
 METHODS = [
-    ("SMEWW-4500-CL-G", "cloro_residual_livre", "Cloro residual livre (DPD colorimétrico)",
+    ("FQ-4500CL-G", "cloro_residual_livre", "Cloro residual livre (DPD colorimétrico)",
      "SMEWW 4500-Cl G", "mg/L", "0.05", "0.10", ("MR-CL-100", "Padrão de cloro 1,00 mg/L", "1.00", "0.10")),
-    ("SMEWW-2130-B", "turbidez", "Turbidez (nefelométrico)", "SMEWW 2130 B", "uT", "0.10", "0.20",
+    ("FQ-2130B", "turbidez", "Turbidez (nefelométrico)", "SMEWW 2130 B", "uT", "0.10", "0.20",
      ("MR-TU-10", "Padrão de formazina 10,0 uT", "10.0", "0.5")),
 ]
 

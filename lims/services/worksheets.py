@@ -227,6 +227,7 @@ def _enter_samples(ws: Worksheet, method: Method, inst: Instrument, rows: list[W
                 r = rs.enter_result(ref, p, text, analysed_at=at, analyst_id=ws.analyst_id or user_id,
                                     entered_by_id=user_id, method=how[:200],
                                     instrument=f"{inst.code} {inst.name}"[:120],
+                                    method_id=ws.method_id, instrument_id=inst.id,
                                     confirm_implausible=s.position in confirmed,
                                     observation=f"planilha {ws.code}")
         except (ValidationError, Conflict) as exc:

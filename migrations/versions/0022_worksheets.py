@@ -2,14 +2,14 @@
 materials, worksheet templates, worksheets and their positions.
 
 Revision ID: 0022_worksheets
-Revises: 0020_result_holds
+Revises: 0021_method_details
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0022_worksheets'
-down_revision = "0020_result_holds"
+down_revision = "0021_method_details"
 branch_labels = None
 depends_on = None
 

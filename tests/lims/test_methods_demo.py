@@ -28,4 +28,4 @@ def test_demo_seeds_the_quality_system(db):
     assert with_u > 0 and with_method > 0
     holds = db.scalars(select(ResultHold)).all()
     print(f"demo: {with_method} results with a method, {with_u} with U, {len(holds)} hold(s)")
-    assert holds and holds[0].kind == "prazo"
+    assert any(h.kind == "prazo" for h in holds)  # beside the worksheets' QC holds

@@ -55,6 +55,15 @@ def lab(db):
     return {"refs": refs, "method": m, "inst": inst, "rm": rm, "tpl": tpl}
 
 
+def _analyst(make_user, lab):  # type: ignore[no-untyped-def]
+    """An analyst authorised for the worksheet's method (issue 20 item 3: competence)."""
+    from lims.services import methods
+
+    a = make_user(Profile.ANALYST)
+    methods.grant(a.id, lab["method"].id, granted_on=today(), by_id=None, reason="habilitação do teste")
+    return a
+
+
 def _readings(sheet, *, reference="1,02", blank="< LD", duplicate="0,86"):
     out = {}
     for s in ws_svc.slots(sheet.id):
@@ -64,7 +73,7 @@ def _readings(sheet, *, reference="1,02", blank="< LD", duplicate="0,86"):
 
 
 def test_failed_reference_holds_all_twenty_until_reanalysis(db, make_user, lab):
-    analyst, sup = make_user(Profile.ANALYST), make_user(Profile.SUPERVISOR)
+    analyst, sup = _analyst(make_user, lab), make_user(Profile.SUPERVISOR)
     sheet = ws_svc.create(lab["method"].id, user_id=analyst.id, template_id=lab["tpl"].id,
                           sample_ids=[r.id for r in lab["refs"]], instrument_id=lab["inst"].id,
                           reagent_lots="DPD lote 4471; tampão lote 88")
@@ -110,7 +119,7 @@ def test_failed_reference_holds_all_twenty_until_reanalysis(db, make_user, lab):
 
 
 def test_accept_with_justification_releases_the_results(db, make_user, lab):
-    analyst, sup = make_user(Profile.ANALYST), make_user(Profile.SUPERVISOR)
+    analyst, sup = _analyst(make_user, lab), make_user(Profile.SUPERVISOR)
     sheet = ws_svc.create(lab["method"].id, user_id=analyst.id, template_id=lab["tpl"].id,
                           instrument_id=lab["inst"].id)
     ws_svc.enter_readings(sheet.id, _readings(sheet, blank="0,09"), user_id=analyst.id)
@@ -130,7 +139,7 @@ def test_accept_with_justification_releases_the_results(db, make_user, lab):
     ({"blank": "0,06"}, "branco"),
 ])
 def test_each_qc_sample_can_fail(db, make_user, lab, kw, why):
-    analyst = make_user(Profile.ANALYST)
+    analyst = _analyst(make_user, lab)
     sheet = ws_svc.create(lab["method"].id, user_id=analyst.id, template_id=lab["tpl"].id,
                           instrument_id=lab["inst"].id)
     ws_svc.enter_readings(sheet.id, _readings(sheet, **kw), user_id=analyst.id)
@@ -138,7 +147,7 @@ def test_each_qc_sample_can_fail(db, make_user, lab, kw, why):
 
 
 def test_expired_reference_material_fails_and_instrument_must_be_calibrated(db, make_user, lab):
-    analyst = make_user(Profile.ANALYST)
+    analyst = _analyst(make_user, lab)
     sheet = ws_svc.create(lab["method"].id, user_id=analyst.id, template_id=lab["tpl"].id)
     with pytest.raises(ValidationError) as err:
         ws_svc.enter_readings(sheet.id, _readings(sheet), user_id=analyst.id)
@@ -156,7 +165,7 @@ def test_expired_reference_material_fails_and_instrument_must_be_calibrated(db, 
 
 
 def test_readings_all_or_nothing(db, make_user, lab):
-    analyst = make_user(Profile.ANALYST)
+    analyst = _analyst(make_user, lab)
     sheet = ws_svc.create(lab["method"].id, user_id=analyst.id, template_id=lab["tpl"].id,
                           instrument_id=lab["inst"].id)
     readings = _readings(sheet)
@@ -176,7 +185,7 @@ def test_bench_sheet_pdf_escapes_and_renders(db, make_user, lab, tmp_path):
 
     from lims.services.bench_sheet import bench_sheet_pdf
 
-    analyst = make_user(Profile.ANALYST)
+    analyst = _analyst(make_user, lab)
     lab["method"].name = 'Cloro <img src="/etc/passwd"/> & DPD'
     sheet = ws_svc.create(lab["method"].id, user_id=analyst.id, template_id=lab["tpl"].id,
                           instrument_id=lab["inst"].id, reagent_lots="DPD <b>lote</b> 4471")
@@ -197,9 +206,11 @@ def test_bench_sheet_pdf_escapes_and_renders(db, make_user, lab, tmp_path):
 
 def test_pages_build_enter_and_decide(db, client, login_as, make_user, lab):
     from lims.models.worksheets import Worksheet
+    from lims.services import methods
 
     sup = login_as(Profile.SUPERVISOR)
     m = lab["method"]
+    methods.grant(sup.id, m.id, granted_on=today(), by_id=None, reason="habilitação do teste")
     assert "Planilhas de trabalho" in client.get("/lims/planilhas").get_data(as_text=True)
     form = client.get(f"/lims/planilhas/nova?metodo={m.id}").get_data(as_text=True)
     assert lab["refs"][0].code in form and "Cloro 20 + CQ" in form

@@ -33,7 +33,7 @@ def _held_sheet(session):  # type: ignore[no-untyped-def]
     from lims.services.refs import param_ref
     from tests.lims.part1_rows import ensure_sample
 
-    m = session.scalars(select(Method).where(Method.code == "SMEWW-4500-CL-G")).one()
+    m = session.scalars(select(Method).where(Method.code == "FQ-4500CL-G")).one()
     pref = param_ref(session.get(Parameter, m.parameter_id))
     pt = session.scalars(select(CollectionPoint).where(CollectionPoint.kind == "rede")).first()
     analyst = session.scalars(select(User.id).where(User.username == "analista")).one()
