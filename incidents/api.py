@@ -165,7 +165,7 @@ class OperationalFact:
 
 def _wo_fact(w: WorkOrder, types: dict[str, ServiceType]) -> WorkOrderFact:
     st = types.get(w.service_code)
-    executed = w.closed_at if w.state == WorkOrderState.CLOSED_EXECUTED else None
+    executed = (w.executed_at or w.closed_at) if w.state == WorkOrderState.CLOSED_EXECUTED else None
     return WorkOrderFact(w.number, w.service_code, st.group if st else "",
                          st.description if st else w.service_code, str(w.state), w.state_label,
                          executed)
@@ -200,8 +200,8 @@ def _facts(incidents: list[Incident]) -> list[OperationalFact]:
 def operational_facts(start: dt.datetime, end: dt.datetime) -> list[OperationalFact]:
     """Incidents (not cancelled) opened in [start, end) or with a work order executed then."""
     executed = select(WorkOrder.incident_id).where(
-        WorkOrder.state == WorkOrderState.CLOSED_EXECUTED, WorkOrder.closed_at >= start,
-        WorkOrder.closed_at < end, WorkOrder.incident_id.is_not(None))
+        WorkOrder.state == WorkOrderState.CLOSED_EXECUTED, WorkOrder.executed_at >= start,
+        WorkOrder.executed_at < end, WorkOrder.incident_id.is_not(None))
     stmt = select(Incident).where(Incident.state != "cancelado", or_(
         (Incident.opened_at >= start) & (Incident.opened_at < end), Incident.id.in_(executed))
     ).order_by(Incident.opened_at, Incident.id)

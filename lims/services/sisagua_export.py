@@ -54,11 +54,19 @@ def _num(v: Any) -> str:
     """A number as SISAGUA files carry it: decimal comma, no thousands separator."""
     if v is None:
         return ""
+    if isinstance(v, float):  # coordinates: a micro-degree is 0,1 m; no binary noise
+        v = round(v, 6)
     return format(Decimal(str(v)).normalize(), "f").replace(".", ",")
 
 
+def _value(text: str) -> str:
+    """A closing row's value ("1,59000000") as the form carries it ("1,59")."""
+    return _num(Decimal(text.replace(",", "."))) if forms.NUMBER.match(text or "") else text
+
+
 def rows_monthly(s: SupplySystem, year: int, month: int) -> list[list[str]]:
-    return [r[:2] + supply(s) + r[4:] for r in documents.sisagua_rows(s.id, year, month)]
+    return [r[:2] + supply(s) + r[4:-1] + [_value(r[-1])]
+            for r in documents.sisagua_rows(s.id, year, month)]
 
 
 def action_taken(r: Result, incidents: dict[int, list[str]] | None = None) -> str:

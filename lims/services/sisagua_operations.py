@@ -203,14 +203,17 @@ def rows_annual(s: SupplySystem, year: int, month: int, supply: list[str]) -> li
 # -- the action taken on an out-of-standard result ------------------------------------------
 
 def incident_actions(result_ids: list[int]) -> dict[int, list[str]]:
-    """{result id: what its incidents say was done (state, last actions, work orders)}."""
+    """{result id: what its incidents say was done}: "incidente P (situação) - last actions;
+    OS N service (situação)"; the actions that only follow a listed work order are left out."""
     out: dict[int, list[str]] = {}
     for rid, facts in source().facts_for_results(result_ids).items():
         for f in facts:
-            parts = [f"incidente {f.protocol} ({f.state_label.lower()})"]
-            parts += [a.text for a in f.actions[-ACTIONS_SHOWN:]]
-            parts += [f"OS {w.number} {w.service_name} ({w.state_label.lower()})"
-                      for w in f.work_orders]
-            out.setdefault(rid, []).append(": ".join(parts[:1]) + (
-                " - " + ", ".join(parts[1:]) if len(parts) > 1 else ""))
+            numbers = [w.number for w in f.work_orders]
+            acts = [a.text for a in f.actions if not any(n in a.text for n in numbers)]
+            text = f"incidente {f.protocol} ({f.state_label.lower()})"
+            if acts[-ACTIONS_SHOWN:]:
+                text += ": " + ", ".join(acts[-ACTIONS_SHOWN:])
+            text += "".join(f"; {w.number} {w.service_name} ({w.state_label.lower()})"
+                            for w in f.work_orders)
+            out.setdefault(rid, []).append(text)
     return out
