@@ -111,7 +111,7 @@ def _audit_consultation(response: Any) -> Any:
     if (user is not None and request.method == "GET" and response.status_code < 400
             and request.endpoint and not request.endpoint.endswith("static")
             and user.consults_only):
-        audit.record_access(request.full_path.rstrip("?"), request.endpoint)
+        audit.record_access(request.full_path.rstrip("?"))
     return response
 
 

@@ -16,6 +16,9 @@ from lims.services import quality, sisagua_export, sisagua_operations
 from lims.views.blueprints import bp
 
 SHOWN = 50  # issues / changes listed per form (the count says how many there are)
+# the out-of-standard samples are shown with the action taken (what the vigilância reads)
+PREVIEW = ("Data da coleta", "Ponto de monitoramento", "Parâmetro", "Resultado", "Local",
+           "Providência do controle")
 
 
 def _args() -> tuple[int | None, int, int]:
@@ -40,7 +43,8 @@ def sisagua_page():  # type: ignore[no-untyped-def]
                             sisagua_export.export(code, system_id, year, period_of(code, month))))
     return render_template("lims/sisagua.html", systems=quality.known_systems(),
                            system_id=system_id, year=year, month=month, exports=exports,
-                           shown=SHOWN, unverified=set(sisagua_operations.layouts()))
+                           shown=SHOWN, unverified=set(sisagua_operations.layouts()),
+                           preview_columns=PREVIEW)
 
 
 @bp.route("/sisagua/<form>.csv")

@@ -92,6 +92,8 @@ def test_menu_pages_and_audit_of_what_it_opened(app, client, db, w, people, logi
     for layout in sisagua_export.layouts().values():
         assert layout.title in page
     assert "Baixar CSV" in page
+    # the non-conformities with the action taken, on the page
+    assert "Amostras fora do padrão e providências" in page and "recoleta no mesmo ponto" in page
     assert client.get(f"/lims/sisagua/operacional.csv?{q}").status_code == 200
     assert client.get(f"/lims/relatorios/nao-conformidades?{q}").status_code == 200
     # nothing to change on the pages it reads: no form posting anywhere
