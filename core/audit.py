@@ -189,6 +189,21 @@ def _write(session: Session, rows: list[tuple[str, str, str, dict[str, Any]]]) -
     )
 
 
+ACCESS = "acesso"  # the action of an audit row recording a page a consulting profile opened
+
+
+def record_access(url: str) -> None:
+    """What a consultation-only user (the vigilância) opened: one audit row (action "acesso",
+    model "core_acesso", the path as row id, the full URL as its change), committed."""
+    token = _reason.set("página aberta por um perfil de consulta")
+    try:
+        _write(db_session(), [(ACCESS, "core_acesso", url.split("?", 1)[0][:80],
+                               {"url": [url[:500], None]})])
+    finally:
+        _reason.reset(token)
+    db_session.commit()
+
+
 def _key(value: Any) -> tuple[Any, ...]:
     """A value as a grouping key that tells apart what plains differently although equal
     (True and 1, one instant in two time zones)."""

@@ -79,7 +79,8 @@ def _text_value(text: str, tz: ZoneInfo | None) -> str:
     return text
 
 
-ACTIONS = {"insert": "inclusão", "update": "alteração", "delete": "exclusão"}
+ACTIONS = {"insert": "inclusão", "update": "alteração", "delete": "exclusão",
+           "acesso": "consulta"}
 
 
 def enum_label(value: Any) -> str:

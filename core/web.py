@@ -104,6 +104,17 @@ def _security_headers(response: Any) -> Any:
     return response
 
 
+def _audit_consultation(response: Any) -> Any:
+    """A consultation-only user's successful read (page, file or API answer) is audited:
+    the health surveillance's accesses are part of the record (issue 19 part 4)."""
+    user = g.get("user")
+    if (user is not None and request.method == "GET" and response.status_code < 400
+            and request.endpoint and not request.endpoint.endswith("static")
+            and user.consults_only):
+        audit.record_access(request.full_path.rstrip("?"))
+    return response
+
+
 PAGE = 100  # rows per page in lists and API collections
 MAX_QUERY_VALUE = 1000  # characters of one query parameter: no search needs more
 
@@ -145,6 +156,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_enforce_access)
     app.teardown_request(_reset_actor)
     app.after_request(_security_headers)
+    app.after_request(_audit_consultation)
     app.add_template_filter(mask, "mascarar")
 
 

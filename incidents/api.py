@@ -2,6 +2,8 @@
 
 Read by the public site: current service notices, the public ticket tracking page and the
 satisfaction survey. Nothing here reveals more than the one ticket a token points to.
+Read by the lab (through the composition root): the month's incidents and work orders as the
+SISAGUA forms count them, and the actions taken on out-of-standard results.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""Permissions of lims: {code: (pt-BR label, default profiles)}."""
+"""Permissions of lims: {code: (pt-BR label, default profiles)}. The health surveillance
+("vigilancia", a consultation-only profile) holds the `.view` ones that show plans, samples and
+their results, closings, reports and the SISAGUA exports (issue 19 part 4)."""
 
 PERMISSIONS: dict = {}
 
@@ -8,12 +10,14 @@ PERMISSIONS.update({
     "lims.results.validate": ("Validar, corrigir e enviar resultados para reanálise", ["supervisor"]),
     "lims.results.publish": ("Publicar resultados validados", ["supervisor"]),
     "lims.recoleta.manage": ("Gerar e cancelar recoletas", ["supervisor"]),
-    "lims.closing.view": ("Consultar fechamento mensal", ["analista", "supervisor", "gestor"]),
+    "lims.closing.view": ("Consultar fechamento mensal", ["analista", "supervisor", "gestor",
+                                                           "vigilancia"]),
     "lims.closing.close": ("Fechar o mês", ["supervisor", "gestor"]),
     "lims.closing.reopen": ("Reabrir mês fechado", ["gestor"]),
     "lims.stoppages.manage": ("Registrar paradas de ETA e consumo de produtos",
                               ["supervisor", "gestor", "operador"]),
-    "lims.reports.view": ("Relatórios de qualidade da água", ["analista", "supervisor", "gestor"]),
+    "lims.reports.view": ("Relatórios de qualidade da água e exportações do SISAGUA",
+                          ["analista", "supervisor", "gestor", "vigilancia"]),
 })
 
 # --- LIMS part 1, field and reception (routes, collection, labels, reception, distribution) ---
@@ -30,16 +34,17 @@ PERMISSIONS.update({
 # --- LIMS part 1 (registry, catalogue, plans, samples) ---
 PERMISSIONS.update({
     "lims.registry.view": ("Consultar cadastros do laboratório (sistemas, pontos, parâmetros)",
-                           ["coletor", "distribuidor", "analista", "supervisor", "gestor"]),
+                           ["coletor", "distribuidor", "analista", "supervisor", "gestor",
+                            "vigilancia"]),
     "lims.registry.edit": ("Editar cadastros do laboratório e o catálogo de parâmetros", ["gestor"]),
     "lims.catalogue.confirm": ("Confirmar VMP não verificado do catálogo", ["gestor"]),
     "lims.plans.view": ("Consultar planos de amostragem", ["analista", "supervisor", "gestor",
-                                                            "distribuidor"]),
+                                                            "distribuidor", "vigilancia"]),
     "lims.plans.edit": ("Montar planos de amostragem", ["supervisor", "gestor"]),
     "lims.plans.approve": ("Aprovar plano de amostragem e gerar amostras", ["supervisor", "gestor"]),
     "lims.plans.justify": ("Aprovar plano abaixo do mínimo com justificativa", ["gestor"]),
     "lims.samples.view": ("Consultar amostras", ["coletor", "distribuidor", "analista",
-                                                 "supervisor", "gestor"]),
+                                                 "supervisor", "gestor", "vigilancia"]),
     "lims.samples.manage": ("Cancelar, reprogramar, liberar e criar amostras",
                             ["distribuidor", "supervisor", "gestor"]),
 })

@@ -16,6 +16,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import commercial.permissions
 import commercial.views
 import core.views
+import incidents.api
+import incidents.operations_api
 import incidents.permissions
 import incidents.views
 import lims.permissions
@@ -164,6 +166,8 @@ def _register_areas(app: Flask, api: Api) -> None:
     # the lab reads the online analysers through telemetry's api, handed over here so lims
     # (and commercial / the portal behind lims.api) import no telemetry module (issue 18)
     app.extensions["saae_online_source"] = telemetry.api
+    # the SISAGUA month reads incidents and work orders the same way (issue 19)
+    app.extensions["saae_operations_source"] = incidents.operations_api
 
 
 def _plain_function(view: Any) -> Any:

@@ -13,7 +13,14 @@ import lims.seed
 import portal_publico.seed
 import telemetry.seed
 from core import audit
-from core.auth import PROFILE_LABELS, Profile, ProfileRecord, User, hash_password
+from core.auth import (
+    PROFILE_LABELS,
+    READ_ONLY_PROFILES,
+    Profile,
+    ProfileRecord,
+    User,
+    hash_password,
+)
 from core.db import session, unit_of_work, utcnow
 from core.org import Organization
 
@@ -42,6 +49,7 @@ DEMO_USERS = [
     ("operador", "Otávio Operador", [Profile.OPERATOR]),
     ("tecnico", "Tiago Técnico", [Profile.TECHNICIAN]),
     ("tecnico2", "Tânia Técnica", [Profile.TECHNICIAN]),
+    ("vigilancia", "Vera Vigilância", [Profile.HEALTH_SURVEILLANCE]),
 ]
 
 
@@ -50,7 +58,8 @@ def seed_profiles() -> dict[str, ProfileRecord]:
     for prof in Profile:
         if prof.value not in existing:
             rec = ProfileRecord(code=prof.value, name=PROFILE_LABELS[prof], builtin=True,
-                                granted=[], revoked=[])
+                                read_only=prof.value in READ_ONLY_PROFILES, granted=[],
+                                revoked=[])
             session.add(rec)
             existing[prof.value] = rec
     return existing

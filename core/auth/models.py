@@ -25,9 +25,15 @@ class Profile(LabelledStrEnum):
     OPERATOR = "operador", "Operador (SCADA/incidentes)"
     TECHNICIAN = "tecnico", "Técnico de campo"
     ADMINISTRATOR = "administrador", "Administrador"
+    # the municipal health surveillance (issue 19 part 4): reads plans, results, closings,
+    # SISAGUA exports and reports, changes nothing; what it opens is audited
+    HEALTH_SURVEILLANCE = "vigilancia", "Vigilância em saúde (somente consulta)"
 
 
 PROFILE_LABELS = Profile.labels()
+# built-in profiles that only consult, whatever their record says (ProfileRecord.read_only is
+# the administrator's switch for the profiles they create)
+READ_ONLY_PROFILES = frozenset({Profile.HEALTH_SURVEILLANCE.value})
 
 # -- permission registry ---------------------------------------------------------------
 
@@ -90,10 +96,15 @@ class ProfileRecord(Audited, IdMixin, Base):
     granted: Mapped[list[Any]] = mapped_column(default=list)
     revoked: Mapped[list[Any]] = mapped_column(default=list)
 
+    @property
+    def consults_only(self) -> bool:
+        """Only `.view` permissions, and every page opened is audited (core.web)."""
+        return self.read_only or self.code in READ_ONLY_PROFILES
+
     def permissions(self) -> set[str]:
         base = {p.code for p in _PERMISSIONS.values() if self.code in p.default_profiles}
         perms = (base | set(self.granted or [])) - set(self.revoked or [])
-        if self.read_only:
+        if self.consults_only:
             perms = {p for p in perms if p.endswith(".view")}
         return perms
 
@@ -157,8 +168,13 @@ class User(Audited, IdMixin, TimestampMixin, Base):
     def permissions(self) -> frozenset[str]:
         return self._access()[1]
 
-    def _access(self) -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
-        """(profile codes, permissions, profile names), computed once per process for each access_version of
+    @property
+    def consults_only(self) -> bool:
+        """A consultation-only profile (the vigilância): every page it opens is audited."""
+        return self._access()[3]
+
+    def _access(self) -> tuple[frozenset[str], frozenset[str], tuple[str, ...], bool]:
+        """(profile codes, permissions, profile names, consults only), computed once per process for each access_version of
         the user (every request reads the user's row, so a change made by any process counts
         from the next request on)."""
         key = (self.id, self.access_version or 0, len(_PERMISSIONS))
@@ -169,7 +185,8 @@ class User(Audited, IdMixin, TimestampMixin, Base):
             for p in self.profiles:
                 perms |= p.permissions()
             hit = (frozenset(p.code for p in self.profiles), frozenset(perms),
-                   tuple(p.name for p in self.profiles))
+                   tuple(p.name for p in self.profiles),
+                   any(p.consults_only for p in self.profiles))
             if cacheable:
                 with _ACCESS_LOCK:
                     if len(_ACCESS_CACHE) > 5000:
@@ -192,7 +209,8 @@ class User(Audited, IdMixin, TimestampMixin, Base):
         return bool(self.profile_codes & {str(p) for p in profiles})
 
 
-_ACCESS_CACHE: dict[tuple[int, int, int], tuple[frozenset[str], frozenset[str], tuple[str, ...]]] = {}
+_ACCESS_CACHE: dict[tuple[int, int, int],
+                    tuple[frozenset[str], frozenset[str], tuple[str, ...], bool]] = {}
 _ACCESS_LOCK = threading.Lock()
 
 

@@ -85,3 +85,44 @@ def seed_demo(today: dt.date) -> None:
         svc.transition(quality.id, "em_analise", "coleta de confirmação enviada ao laboratório")
         notify.queue_notice(quality.id, "abertura")
         delivery.dispatch()
+        seed_last_month(now)
+
+
+def _backdate(rows: list, at: dt.datetime, fields: tuple[str, ...]) -> None:
+    for row in rows:
+        for f in fields:
+            if getattr(row, f, None) is not None:
+                setattr(row, f, at)
+
+
+def seed_last_month(now: dt.datetime) -> None:
+    """The demo's last closed month as the lab's SISAGUA operational form counts it (issue 19):
+    a network repair in the Centro sector (work order executed) and a citizen's complaint of
+    coloured water, both dated the 10th of the previous month."""
+    first = now.date().replace(day=1)
+    at = dt.datetime.combine((first - dt.timedelta(days=1)).replace(day=10), dt.time(14), dt.UTC)
+    leak = svc.open_incident(
+        title="Vazamento na Avenida Brasil", kind="interrupcao", origin="operador",
+        severity="media", reason="Vazamento em rede DN100", asset_code="SET-01",
+        asset_name="Setor Centro", area=svc.area_dict(sector_codes=["SET-01"]),
+        area_description="Bairro Centro", estimated_hours=3, notify=False, public_notice=False)
+    order = wo.open_order("REP-REDE", incident_id=leak.id, address="Avenida Brasil, 845")
+    if order.state == "pendente":
+        first_tech = session.scalars(select(Technician.id).order_by(Technician.id)).first()
+        wo.assign(order.id, first_tech)
+    if order.state == "pendente":
+        wo.transition(order.id, "programado")
+    wo.transition(order.id, "encerrado_executado", "troca de 2 m de tubo", answers={
+        "causa": "Junta solta", "servico_executado": "Troca de 2 m de tubo DN100"})
+    svc.close(leak.id, "reparo concluído")
+    complaint = svc.open_incident(
+        title="Água amarelada na torneira", kind="atendimento", origin="cidadao",
+        severity="baixa", reason="Cliente relata água com cor amarelada", asset_code="SET-02",
+        area=svc.area_dict(sector_codes=["SET-02"]), area_description="Bairro Jardim Primavera",
+        notify=False, public_notice=False, requester_name="José Pereira")
+    svc.close(complaint.id, "descarga de rede realizada")
+    with audit_context(reason="dados de demonstração: mês anterior"):
+        _backdate([leak, complaint], at, ("opened_at", "resolved_at", "closed_at"))
+        _backdate([order], at + dt.timedelta(hours=2),
+                  ("opened_at", "started_at", "executed_at", "closed_at"))
+        session.flush()

@@ -12,6 +12,9 @@ from core.db import session
 from core.demo import ASSETS, SECTORS, SYSTEMS
 from lims.models import registry as reg
 
+# the systems' SISAGUA codes ("S" + the municipality's 6-digit IBGE code 359999 + a sequence,
+# as in S350520000003 of the real exports), so the demo's SISAGUA forms validate (issue 19)
+SISAGUA_CODES = {"SAA-SEDE": "S359999000001", "SAA-BV": "S359999000002"}
 # network points of the demo: (code suffix, name, sector, kind)
 _NETWORK = {
     "SAA-SEDE": [("R01", "Rua XV de Novembro, 120", "SET-01", "rede"),
@@ -73,7 +76,8 @@ def _systems(visa: Any) -> dict[str, Any]:
                              population_served=ds.population, source_type=ds.source_type,
                              treatment_type=ds.treatment_type, disinfectant="cloro_livre",
                              neighbourhoods=neigh,
-                             latitude=ds.lat, longitude=ds.lon, regulator_id=visa.id)
+                             latitude=ds.lat, longitude=ds.lon, regulator_id=visa.id,
+                             sisagua_code=SISAGUA_CODES.get(ds.code))
         session.add(s)
         systems[ds.code] = s
     session.flush()

@@ -23,7 +23,12 @@ DEMO_JUSTIFICATION = ("Turbidez, cor, pH, cloro e fluoreto a cada 2 h na saída 
                       "laboratório analisa uma amostra diária de confirmação.")
 
 
-def demo_plan(system: Any, year: int, gestor_id: int | None) -> Any:
+# the half-yearly "demais parâmetros" the demo analyses at the plant's outlet (issue 19: the
+# SISAGUA half-yearly form of the demo's last closed month has rows)
+HALF_YEARLY = ["arsenio", "chumbo", "cadmio", "nitrato", "benzeno", "atrazina", "glifosato"]
+
+
+def demo_plan(system: Any, year: int, gestor_id: int | None, half_year_month: int = 1) -> Any:
     have = plans.approved_plan(system.id, year)
     if have is not None:
         return have
@@ -47,6 +52,7 @@ def demo_plan(system: Any, year: int, gestor_id: int | None) -> Any:
                 add(fq, pt, "diaria")
                 add(micro, pt, "2x_semana")
                 add(["gosto_odor"], pt, "trimestral")
+                add(HALF_YEARLY, pt, "semestral", start=(half_year_month - 1) % 6 + 1)
             else:
                 add(fq[:2] + fq[3:], pt, "2x_semana")
                 add(["cor_aparente"] + micro, pt, "semanal")

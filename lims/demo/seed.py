@@ -32,7 +32,8 @@ def seed_demo(today: dt.date) -> None:
         systems = demo_registry(today)
         for system in systems.values():
             for (year, month) in {(first_prev.year, first_prev.month), (today.year, today.month)}:
-                plan = demo_plan(system, year, gestor)
+                plan = demo_plan(system, year, gestor, half_year_month=first_prev.month
+                                 if year == first_prev.year else 1)
                 plans.generate_month(plan.id, year, month, user_id=gestor)
         if fresh:
             walk_samples(today, users)

@@ -169,3 +169,24 @@ def to_csv(layout: Layout, rows: Sequence[Sequence[str]]) -> bytes:
     w.writerow(layout.head)
     w.writerows(rows)
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+# -- layouts kept as data (lims/data/sisagua_layouts.toml: the forms the reference does not
+# verify); the columns they share with the verified layouts keep those columns' checks
+_KNOWN = {c.name: c for c in _IDENT + (_MONTH,) + _SUPPLY}
+_KNOWN["Até o mês"] = Column("Até o mês", pattern=_MONTH.pattern, hint=_MONTH.hint)
+
+
+def data_layout(code: str, spec: dict, domains: dict[str, tuple[str, ...]],
+                counts: Sequence[str] = ()) -> Layout:
+    """A layout from its data: known columns keep their pattern, `domains` restrict others,
+    `counts` are whole numbers."""
+    cols = []
+    for name in spec["columns"]:
+        if name in _KNOWN:
+            cols.append(_KNOWN[name])
+        elif name in counts:
+            cols.append(Column(name, pattern=COUNT, hint="número inteiro"))
+        else:
+            cols.append(Column(name, domain=domains.get(name, ())))
+    return Layout(code, spec["title"], tuple(cols), tuple(spec["key"]))

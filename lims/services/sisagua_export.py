@@ -1,8 +1,10 @@
 """LIMS services: the SISAGUA exports of one system (lims.domain.sisagua_forms): the monthly
 basic-parameters form (the closing's rows, lims.services.documents), the out-of-standard
-samples with the action taken (recoletas, the analyst's observation), the half-yearly form
-from the results, and the system's registration data; each with its validation report and the
-comparison with the previous period."""
+samples with the action taken (recoletas, the analyst's observation, the incident's actions and
+work orders), the infrastructure/operational counts and the annual summary
+(lims.services.sisagua_operations), the half-yearly form from the results, and the system's
+registration data; each with its validation report and the comparison with the previous
+period."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from lims.models.catalogue import Parameter
 from lims.models.registry import CollectionPoint, SupplySystem
 from lims.models.results import Recoleta, Result, ResultState
 from lims.services import documents, reports
+from lims.services import sisagua_operations as ops
 from lims.services.plan_generator import get_system
 
 SEMESTER_POINT = {"captacao": "CAPTAÇÃO", "saida": "SAÍDA DO TRATAMENTO", "rede": "CONSUMO"}
@@ -51,18 +54,28 @@ def _num(v: Any) -> str:
     """A number as SISAGUA files carry it: decimal comma, no thousands separator."""
     if v is None:
         return ""
+    if isinstance(v, float):  # coordinates: a micro-degree is 0,1 m; no binary noise
+        v = round(v, 6)
     return format(Decimal(str(v)).normalize(), "f").replace(".", ",")
 
 
+def _value(text: str) -> str:
+    """A closing row's value ("1,59000000") as the form carries it ("1,59")."""
+    return _num(Decimal(text.replace(",", "."))) if forms.NUMBER.match(text or "") else text
+
+
 def rows_monthly(s: SupplySystem, year: int, month: int) -> list[list[str]]:
-    return [r[:2] + supply(s) + r[4:] for r in documents.sisagua_rows(s.id, year, month)]
+    return [r[:2] + supply(s) + r[4:-1] + [_value(r[-1])]
+            for r in documents.sisagua_rows(s.id, year, month)]
 
 
-def action_taken(r: Result) -> str:
-    """Providência do controle: the recoletas scheduled from the result and the analyst's note."""
+def action_taken(r: Result, incidents: dict[int, list[str]] | None = None) -> str:
+    """Providência do controle: the recoletas scheduled from the result, what its incidents
+    did (state, last actions, work orders) and the analyst's note."""
     parts = [f"recoleta {ROLE_TEXT.get(x.role, x.role)} em {fmt.date(x.scheduled_for)}"
              for x in session.scalars(select(Recoleta).where(Recoleta.original_result_id == r.id)
                                       .order_by(Recoleta.scheduled_for, Recoleta.id))]
+    parts += (incidents if incidents is not None else ops.incident_actions([r.id])).get(r.id, [])
     if r.observation:
         parts.append(f"observação da análise: {r.observation}")
     return "; ".join(parts)
@@ -70,7 +83,9 @@ def action_taken(r: Result) -> str:
 
 def rows_nonconforming(s: SupplySystem, year: int, month: int) -> list[list[str]]:
     out = []
-    for r in reports.nonconformities(s.id, year, month):
+    bad = reports.nonconformities(s.id, year, month)
+    incidents = ops.incident_actions([r.id for r in bad])
+    for r in bad:
         pt = session.get(CollectionPoint, r.point_id) if r.point_id else None
         where = where_of(r.point_kind or "")
         label = forms.POINT_LABELS.get(where, "CAPTAÇÃO" if where == "captacao" else "")
@@ -79,7 +94,7 @@ def rows_nonconforming(s: SupplySystem, year: int, month: int) -> list[list[str]
                     (pt.neighbourhood or "") if pt else "", r.point_name,
                     (pt.address or "") if pt else "",
                     _num(pt.latitude) if pt else "", _num(pt.longitude) if pt else "",
-                    action_taken(r)])
+                    action_taken(r, incidents)])
     return out
 
 
@@ -125,7 +140,10 @@ def rows_registry(s: SupplySystem) -> list[list[str]]:
 
 
 def previous(form: str, year: int, period: int) -> tuple[int, int]:
-    """The period before (month, or semester for the half-yearly form)."""
+    """The period before (month, or semester for the half-yearly form; the same months of the
+    year before for the annual summary)."""
+    if form == "anual":
+        return year - 1, period
     last = 2 if form == "semestral" else 12
     return (year - 1, last) if period == 1 else (year, period - 1)
 
@@ -139,7 +157,16 @@ def rows_of(form: str, s: SupplySystem, year: int, period: int) -> list[list[str
         return rows_half_year(s, year, period)
     if form == "cadastro":
         return rows_registry(s)
-    raise ValidationError("Formulário desconhecido.", fields={"formulario": list(forms.LAYOUTS)})
+    if form == "operacional":
+        return ops.rows_operational(s, year, period, supply(s))
+    if form == "anual":
+        return ops.rows_annual(s, year, period, supply(s))
+    raise ValidationError("Formulário desconhecido.", fields={"formulario": list(layouts())})
+
+
+def layouts() -> dict[str, forms.Layout]:
+    """Every form: the verified layouts, then the two kept as data."""
+    return {**forms.LAYOUTS, **ops.layouts()}
 
 
 @dataclass(frozen=True)
@@ -160,7 +187,7 @@ def export(form: str, system_id: int, year: int, period: int) -> Export:
     compared with the previous period (the registration data has no previous period)."""
     s = get_system(system_id)
     rows = rows_of(form, s, year, period)
-    layout = forms.LAYOUTS[form]
+    layout = layouts()[form]
     if form == "cadastro":
         return Export(layout, rows, forms.validate(layout, rows), [], None)
     prev = previous(form, year, period)

@@ -19,6 +19,9 @@ def test_seed_reference_and_demo(db, make_consumer):
     demo.seed_demo(dt.date.today())
     demo.seed_demo(dt.date.today())
     incs = db.scalars(select(Incident).order_by(Incident.id)).all()
-    assert [i.state for i in incs] == ["encerrado", "em_analise"]
+    assert [i.state for i in incs] == ["encerrado", "em_analise", "encerrado", "encerrado"]
+    # the last closed month's repair and complaint the lab's SISAGUA form counts (issue 19)
+    first = dt.date.today().replace(day=1)
+    assert all(i.opened_at.date() < first for i in incs[2:])
     assert incs[0].survey_score == 5
     assert audit_file.verify_bundle(audit_file.bundle(incs[0].id)) == []
