@@ -17,7 +17,7 @@ from commercial.models import Connection, PaymentPlan, ServiceCharge
 from commercial.models.payments import PlanInstalment
 from core import fmt
 from core.audit import audit_context, record_updates
-from core.db import chunks, session, transactional
+from core.db import chunks, ids_in, session, transactional
 from core.errors import NotFound, ValidationError
 
 
@@ -108,7 +108,7 @@ def mark_paid_for_invoices(paid: dict[int, dt.date]) -> int:
     for part in chunks(list(paid)):
         rows += s.execute(select(PlanInstalment.id, PlanInstalment.plan_id, ServiceCharge.invoice_id)
                           .join(ServiceCharge, ServiceCharge.id == PlanInstalment.service_charge_id)
-                          .where(ServiceCharge.invoice_id.in_(part), PlanInstalment.paid_on.is_(None))).all()
+                          .where(ids_in(ServiceCharge.invoice_id, part), PlanInstalment.paid_on.is_(None))).all()
     if not rows:
         return 0
     for inst_id, _plan, invoice_id in rows:

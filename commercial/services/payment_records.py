@@ -16,6 +16,7 @@ from sqlalchemy import insert, select, update
 from commercial.models import Invoice, InvoiceState
 from commercial.models.payments import DebitReturn, Payment
 from commercial.services import payment_plans
+from commercial.services.bulk import insert_rows
 from core.audit import AuditLog, current_actor, record_updates
 from core.db import chunks, ids_in, session, utcnow
 
@@ -50,21 +51,31 @@ def _plain(value: Any) -> Any:
 
 
 def audit_inserts(table: str, rows: list[dict[str, Any]], reason: str) -> None:
-    """Insert audit rows for records written by a bulk INSERT (each row with its "id")."""
+    """Audit rows for records written by a bulk INSERT (each row with its "id")."""
     actor, now = current_actor(), utcnow()
-    session().execute(insert(AuditLog.__table__), [
+    insert_rows(AuditLog.__table__, [
         {"at": now, "user_id": actor.user_id, "username": actor.username, "action": "insert",
          "model": table, "row_id": str(r["id"]),
-         "changes": {k: [None, _plain(v)] for k, v in r.items() if k not in ("created_at", "updated_at")},
+         "changes": {k: [None, _plain(v)] for k, v in r.items() if k not in ("id", "created_at", "updated_at")},
          "reason": reason} for r in rows])
 
 
-def _insert(model: type[Any], rows: list[dict[str, Any]], reason: str) -> None:
+def _insert(model: type[Any], rows: list[dict[str, Any]], reason: str, key: str | None = None) -> None:
+    """Bulk INSERT, audited. `key`: a unique integer column that finds the new rows again (no
+    RETURNING needed, so PostgreSQL takes them through COPY)."""
     if not rows:
         return
     now = utcnow()
     rows = [{**r, "created_at": now, "updated_at": now} for r in rows]
-    ids = session().execute(insert(model.__table__).returning(model.__table__.c.id), rows).scalars().all()
+    t = model.__table__
+    if key is None:
+        ids = list(session().execute(insert(t).returning(t.c.id), rows).scalars())
+    else:
+        insert_rows(t, rows)
+        found: dict[int, int] = {}
+        for part in chunks([r[key] for r in rows]):
+            found.update(session().execute(select(t.c[key], t.c.id).where(ids_in(t.c[key], part))).all())
+        ids = [found[r[key]] for r in rows]
     audit_inserts(model.__tablename__, [{**r, "id": i} for r, i in zip(rows, ids, strict=True)], reason)
 
 
@@ -102,7 +113,7 @@ def settle(items: list[Settlement], reason: str) -> None:
     actor = current_actor()
     _insert(Payment, [{"invoice_id": p.invoice_id, "source": p.source, "line_id": p.line_id,
                        "paid_on": p.paid_on, "credited_on": p.credited_on, "amount": p.amount,
-                       "user_id": actor.user_id} for p in items], reason)
+                       "user_id": actor.user_id} for p in items], reason, key="invoice_id")
     by_day: dict[dt.date, list[int]] = defaultdict(list)
     for p in items:
         by_day[p.paid_on].append(p.invoice_id)

@@ -12,7 +12,7 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, or_, select, tuple_
+from sqlalchemy import or_, select, tuple_
 
 from commercial.domain.return_layout import (
     COLLECTION,
@@ -32,10 +32,11 @@ from commercial.domain.return_outcomes import (
 from commercial.events import ReturnFileImported
 from commercial.models import Connection, Invoice, InvoiceState
 from commercial.models.payments import Payment, PaymentSource, ReturnFile, ReturnLine
+from commercial.services.bulk import insert_rows, text_in
 from commercial.services.payment_records import Returned, Settlement, record_returns, settle
 from core import fmt
 from core.audit import audit_context, current_actor
-from core.db import chunks, session, transactional, utcnow
+from core.db import chunks, ids_in, session, transactional, utcnow
 from core.errors import Conflict, ValidationError
 from core.events import publish
 
@@ -75,7 +76,7 @@ def _open(rows: Any) -> dict[int, OpenInvoice]:
     paid: dict[int, dt.date] = {}
     for part in chunks(list(invs)):
         paid.update(session().execute(select(Payment.invoice_id, Payment.paid_on)
-                                      .where(Payment.invoice_id.in_(part))).all())
+                                      .where(ids_in(Payment.invoice_id, part))).all())
     return {i: OpenInvoice(i, r.number, Decimal(r.total), r.state == InvoiceState.CANCELLED.value,
                            paid.get(i)) for i, r in invs.items()}
 
@@ -86,7 +87,7 @@ def _collection_results(details: list[dict[str, Any]]) -> list[LineResult]:
     rows = []
     for part in chunks(codes, 5000):
         rows += session().execute(select(t.id, t.number, t.total, t.state, t.barcode)
-                                  .where(t.barcode.in_(part))).all()
+                                  .where(text_in(t.barcode, part))).all()
     opened = _open(rows)
     # a barcode printed on two invoices (a reissue) pays the newest one
     by_code = {r.barcode: opened[r.id] for r in sorted(rows, key=lambda r: r.id)}
@@ -102,7 +103,7 @@ def _debit_results(details: list[dict[str, Any]]) -> list[LineResult]:
             .join(Connection.__table__, c.id == t.connection_id))
     rows = []
     for part in chunks(numbers, 5000):
-        rows += session().execute(stmt.where(t.number.in_(part))).all()
+        rows += session().execute(stmt.where(text_in(t.number, part))).all()
     for part in chunks(pairs, 2000):
         rows += session().execute(stmt.where(or_(tuple_(c.matricula, t.due_date).in_(part)))).all()
     opened = _open(rows)
@@ -177,8 +178,10 @@ def import_return_file(content: bytes, file_name: str) -> ReturnFile:
         session().add(f)
         session().flush()
         rows = _line_rows(f.id, parsed.kind, parsed.details, results)
-        line_ids = list(session().execute(insert(ReturnLine.__table__).returning(ReturnLine.__table__.c.id),
-                                          rows).scalars()) if rows else []
+        insert_rows(ReturnLine.__table__, rows)
+        by_no = dict(session().execute(select(ReturnLine.line_no, ReturnLine.id)
+                                       .where(ReturnLine.file_id == f.id)).all())
+        line_ids = [by_no[r["line_no"]] for r in rows]
         f.applied_amount = _apply(parsed.kind, rows, line_ids, reason)
         f.updated_at = utcnow()
         publish(ReturnFileImported(file_id=f.id, kind=f.kind, lines=f.lines,
