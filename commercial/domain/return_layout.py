@@ -205,8 +205,9 @@ def _header(lines: list[str]) -> tuple[dict[str, Any], str]:
                           LAYOUT["A"][1])
     kind = SERVICE_IDS.get(header["service"])
     if kind is None:
+        expected = " ou ".join(SERVICE_IDS)
         raise LayoutError(1, 82, f"serviço '{header['service']}' desconhecido (esperado "
-                                 "CODIGO DE BARRAS ou DEBITO AUTOMATICO).", LAYOUT["A"][9])
+                                 f"{expected}).", LAYOUT["A"][9])
     return header, kind
 
 

@@ -17,13 +17,14 @@ from sqlalchemy import JSON, Date, ForeignKey, Index, LargeBinary, Numeric, Stri
 from sqlalchemy.orm import Mapped, mapped_column
 
 from commercial.domain.return_outcomes import APPLIED, LineOutcome  # noqa: F401  re-exported
-from commercial.models import Invoice
 from core.audit import Audited
 from core.db import Base, IdMixin, TimestampMixin
 from core.enums import LabelledStrEnum
 
-# the return files find invoices by their barcode (25,000 lines in one query)
-Index("ix_commercial_invoice_barcode", Invoice.barcode)
+# the return files find invoices by their barcode (25,000 lines in one query); the table is
+# taken from the metadata, which commercial.models filled before importing this module (an
+# import of commercial.models here would be a cycle)
+Index("ix_commercial_invoice_barcode", Base.metadata.tables["commercial_invoice"].c.barcode)
 
 
 class ReturnKind(LabelledStrEnum):
