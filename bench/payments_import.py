@@ -74,8 +74,18 @@ def _file(invoices: list[tuple[str, Decimal]], lines: int) -> bytes:
     return build_return_file(COLLECTION, details, generated_on=today, sequence=42)
 
 
+def _backend_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) of the PostgreSQL backend serving us, when it runs on this
+    machine: with the bench's own CPU time, what the import costs whatever the load."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()  # noqa: SIM115
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run(app, args: argparse.Namespace) -> None:  # type: ignore[no-untyped-def]
-    from sqlalchemy import event, func, select
+    from sqlalchemy import event, func, select, text
 
     from commercial.models.payments import Payment, ReturnFile
     from commercial.services import return_import
@@ -108,11 +118,16 @@ def run(app, args: argparse.Namespace) -> None:  # type: ignore[no-untyped-def]
         session.rollback()
         statements[0] = 0
         slow.clear()
+        backend = session.scalar(text("SELECT pg_backend_pid()"))
+        db0 = _backend_cpu(backend)
         t, c = time.perf_counter(), time.process_time()
         f = return_import.import_return_file(content, "ARRECADACAO_BENCH.RET")
         wall, cpu = time.perf_counter() - t, time.process_time() - c
+        db1 = _backend_cpu(backend)
+        db_cpu = f"{db1 - db0:.2f} s" if db0 is not None and db1 is not None else "unknown"
         print(f"imported {f.lines} lines in {wall:.2f} s wall, {cpu:.2f} s CPU (this process), "
-              f"{statements[0]} statements; target < 10 s: {'OK' if wall < 10 else 'MISSED'}")
+              f"{db_cpu} CPU (database backend), {statements[0]} statements; "
+              f"target < 10 s: {'OK' if wall < 10 else 'MISSED'}")
         print("slowest statements (s):", *(f"\n  {t:.2f} {q}" for t, q in sorted(slow, reverse=True)[:6]))
         print("per-line report:", dict(sorted(f.counts.items())))
         print("payments:", session.scalar(select(func.count(Payment.id))),
