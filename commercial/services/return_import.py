@@ -12,7 +12,7 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, select, tuple_
+from sqlalchemy import select, tuple_
 
 from commercial.domain.return_layout import (
     COLLECTION,
@@ -105,7 +105,7 @@ def _debit_results(details: list[dict[str, Any]]) -> list[LineResult]:
     for part in chunks(numbers, 5000):
         rows += session().execute(stmt.where(text_in(t.number, part))).all()
     for part in chunks(pairs, 2000):
-        rows += session().execute(stmt.where(or_(tuple_(c.matricula, t.due_date).in_(part)))).all()
+        rows += session().execute(stmt.where(tuple_(c.matricula, t.due_date).in_(part))).all()
     opened = _open(rows)
     by_number = {r.number: opened[r.id] for r in rows}
     by_pair = {(r.matricula.lstrip("0"), r.due_date): opened[r.id] for r in sorted(rows, key=lambda r: r.id)}

@@ -130,7 +130,7 @@ def test_direct_debit_return_file(db, issued, setup_billing):
         {"client_id": conns["D"].matricula, "agency": "1234", "account": "000123456",
          "debit_on": debit_day, "amount": d.total, "return_code": "01", "company_use": d.number},
         {"client_id": conns["E"].matricula, "agency": "1234", "account": "000654321",
-         "debit_on": e.due_date, "amount": e.total, "return_code": "00", "company_use": e.number},
+         "debit_on": e.due_date, "amount": e.total, "return_code": "00"},  # found by matricula + date
         {"client_id": "999999", "debit_on": debit_day, "amount": D("10.00"), "return_code": "00"},
     ]
     f = return_import.import_return_file(
