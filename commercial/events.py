@@ -35,3 +35,15 @@ class PaymentRegistered(Event):
     connection_id: int
     amount: Decimal
     paid_on: dt.date
+
+
+@dataclass(frozen=True)
+class ReturnFileImported(Event):
+    """A bank return file was imported (one event per file, not per line: a file holds up
+    to 25,000 payments, all in its one transaction); `counts` is {outcome: lines}."""
+
+    file_id: int
+    kind: str  # arrecadacao | debito_automatico
+    lines: int
+    counts: dict[str, int]
+    applied_amount: Decimal

@@ -8,5 +8,6 @@ PERMISSIONS: dict = {
     "commercial.billing.run": ("Processar lotes de faturas e parâmetros de faturamento", ["gestor"]),
     "commercial.invoices.view": ("Consultar faturas e emitir 2a via", ["gestor", "operador", "administrador"]),
     "commercial.invoices.manage": ("Cancelar faturas, informar pagamento, emitir fatura avulsa", ["gestor"]),
+    "commercial.payments.import": ("Importar arquivos de retorno dos bancos (arrecadação e débito automático)", ["gestor"]),
     "commercial.messages.manage": ("Manter mensagens personalizadas das faturas", ["gestor"]),
 }

@@ -12,6 +12,7 @@ import click
 from sqlalchemy import select
 from waitress import serve as wserve
 
+import commercial.cli
 import incidents.cli
 import telemetry.cli
 from core import jobs as background_jobs
@@ -25,7 +26,7 @@ from saae.seed import DEMO_PASSWORD, DEMO_USERS, create_user, seed_demo, seed_re
 from saae.worker import InProcessRunner, install_runner, make_celery
 
 # The areas' top-level commands and the background work `saae demo` starts, listed by name.
-AREA_COMMANDS = (*incidents.cli.commands, *telemetry.cli.commands)
+AREA_COMMANDS = (*commercial.cli.commands, *incidents.cli.commands, *telemetry.cli.commands)
 DEMO_BACKGROUND = (telemetry.cli.demo_background,)
 
 

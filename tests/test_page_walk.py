@@ -137,6 +137,7 @@ def _args(db: Session) -> dict[str, object]:
         "connection_id": _first(db, "SELECT min(id) FROM commercial_connection"),
         "rule_id": _first(db, "SELECT min(id) FROM commercial_message_rule"),
         "table_id": _first(db, "SELECT min(id) FROM commercial_tariff_table"),
+        "file_id": _first(db, "SELECT min(id) FROM commercial_return_file"),
         "incident_id": _first(db, "SELECT max(id) FROM incidents_incident"),
         "wo_id": _first(db, "SELECT max(id) FROM incidents_work_order"),
         "request_id": _first(db, "SELECT max(id) FROM incidents_service_request"),

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
+from commercial.demo import payments
 from commercial.demo.people import connection_row, consumer_row
 from commercial.models import (
     BillingGroup,
@@ -18,7 +19,6 @@ from commercial.models import (
     Consumer,
     Invoice,
     MessageRule,
-    PaymentPlan,
     Reading,
     ServiceCharge,
 )
@@ -121,9 +121,7 @@ def _readings(rng: random.Random, conns: list[dict[str, Any]], conn_ids: list[in
 def _extras(rng: random.Random, conn_ids: list[int], today: dt.date) -> None:
     """A few payment plans and services to bill; a location message; the billing parameters."""
     s = session()
-    for cid in rng.sample(conn_ids, 25):
-        s.add(PaymentPlan(connection_id=cid, instalments=6, paid_instalments=rng.randint(1, 4),
-                          next_due=today + dt.timedelta(days=20), next_amount=Decimal("48.30")))
+    payments.seed_plans(rng, conn_ids, today)  # real plans with instalments
     for cid in rng.sample(conn_ids, 15):
         s.add(ServiceCharge(connection_id=cid, description="Religação de água", amount=Decimal("42.00")))
     s.add(MessageRule(kind="localizacao", title="Obras no Sítio Novo",
@@ -169,5 +167,6 @@ def seed_demo(today: dt.date, *, connections: int = 2400, run_batch: bool = True
     if not run_batch:
         return
     _batches(today, last, g1, g2)
+    payments.seed_returns(rng, today)  # the banks' return files of last month's invoices
     n_inv = s.scalar(select(func.count(Invoice.id)))
     log.info("commercial demo: %s connections, %s readings, %s invoices", len(conns), n_readings, n_inv)

@@ -388,3 +388,6 @@ class Notice(IdMixin, TimestampMixin, Base):
     sent_at: Mapped[dt.datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(String(1000))
+
+
+from commercial.models import payments  # noqa: E402, F401  return files, payments, instalments

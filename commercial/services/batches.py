@@ -26,7 +26,7 @@ from commercial.models import (
     ServiceCharge,
     Situation,
 )
-from commercial.services import delivery
+from commercial.services import delivery, payment_plans
 from commercial.services.billing_groups import match_systems
 from commercial.services.billing_parameters import parameters
 from commercial.services.invoice_context import make_context
@@ -211,6 +211,7 @@ def _run(batch_id: int, *, processes: int | None, print_file: bool) -> dict[str,
     group = s.get(BillingGroup, batch.billing_group_id)
     match_systems()  # connections typed before the LIMS knew their system get its id now
     ctx = make_context(batch.year, batch.month, batch.issue_date, batch.due_date, group)
+    payment_plans.bill_due_instalments(batch.due_date, batch.billing_group_id)  # on this invoice
     conn_ids = list(s.scalars(_billable(batch.billing_group_id)))
     skipped: list[dict[str, str]] = []
     out_dir = _fresh_dir(batch)

@@ -18,12 +18,12 @@ from commercial.domain.tariffs import (
 from commercial.models import (
     BillingGroup,
     Invoice,
-    InvoiceState,
     MessageRule,
     Parameters,
     PaymentPlan,
     ServiceCharge,
 )
+from commercial.services import payment_facts
 from commercial.services import tariffs as tariff_service
 from commercial.services.billing_parameters import parameters, utility_header
 from commercial.services.quality import quality_block
@@ -98,18 +98,10 @@ class Extras:
 
 def load_extras(conn_ids: list[int], ctx: Context) -> Extras:
     s = session()
-    unpaid: dict[int, tuple[int, Decimal]] = {}
-    returned: dict[int, dt.date] = {}
-    for cid, n, total in s.execute(
-            select(Invoice.connection_id, func.count(Invoice.id), func.sum(Invoice.total))
-            .where(Invoice.connection_id.in_(conn_ids), Invoice.state == InvoiceState.ISSUED.value,
-                   Invoice.due_date < ctx.issue).group_by(Invoice.connection_id)):
-        unpaid[cid] = (int(n), Decimal(total or 0))
-    for cid, day in s.execute(
-            select(Invoice.connection_id, func.max(Invoice.debit_returned_on))
-            .where(Invoice.connection_id.in_(conn_ids), Invoice.debit_returned_on.is_not(None),
-                   Invoice.state == InvoiceState.ISSUED.value).group_by(Invoice.connection_id)):
-        returned[cid] = day
+    # unpaid invoices and returned debits come from the payment records (return files,
+    # manual payments), never from marks on the invoice
+    unpaid = payment_facts.unpaid_by_connection(conn_ids, ctx.issue)
+    returned = payment_facts.returned_debits(conn_ids)
     plans = {p.connection_id: p for p in s.scalars(select(PaymentPlan).where(
         PaymentPlan.connection_id.in_(conn_ids), PaymentPlan.active.is_(True)))}
     services: dict[int, list[ServiceCharge]] = {}

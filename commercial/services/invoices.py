@@ -18,6 +18,8 @@ from commercial.models import (
     InvoiceState,
     ServiceCharge,
 )
+from commercial.models.payments import PaymentSource
+from commercial.services import payment_records
 from core.audit import audit_context
 from core.db import get_or_404, session, transactional
 from core.errors import Conflict, NotFound, ValidationError
@@ -73,13 +75,15 @@ def cancel_invoice(invoice_id: int, reason: str) -> Invoice:
 
 @transactional
 def mark_paid(number: str, paid_on: dt.date, reason: str = "Baixa informada pela arrecadação") -> Invoice:
+    """A payment informed by hand (the API's "pagamento"): a `Payment` record like a return
+    file's line, so the invoice messages count it the same way."""
     inv = by_number(number)
-    if inv.state != InvoiceState.ISSUED.value:
+    if inv.state != InvoiceState.ISSUED.value or payment_records.payment_of(inv.id) is not None:
         raise Conflict(f"Fatura {inv.state}.")
     with audit_context(reason=reason):
-        inv.state = InvoiceState.PAID.value
-        inv.paid_at = paid_on
-        session().flush()
+        payment_records.settle([payment_records.Settlement(
+            inv.id, PaymentSource.MANUAL.value, paid_on, inv.total)], reason)
+        session().refresh(inv)
         publish(PaymentRegistered(invoice_id=inv.id, number=inv.number,
                                   connection_id=inv.connection_id, amount=inv.total,
                                   paid_on=paid_on))
@@ -88,10 +92,13 @@ def mark_paid(number: str, paid_on: dt.date, reason: str = "Baixa informada pela
 
 @transactional
 def mark_debit_returned(number: str, day: dt.date) -> Invoice:
+    """A returned direct debit informed by hand: a `DebitReturn` record (code 04)."""
     inv = by_number(number)
-    with audit_context(reason="Débito automático devolvido pelo banco"):
-        inv.debit_returned_on = day
-        session().flush()
+    reason = "Débito automático devolvido pelo banco"
+    with audit_context(reason=reason):
+        payment_records.record_returns([payment_records.Returned(
+            inv.id, day, "04", "Informado manualmente")], reason)
+        session().refresh(inv)
     return inv
 
 

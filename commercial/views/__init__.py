@@ -2,7 +2,7 @@
 `register(app, api)` mounts them with the menu entries and the home-page cards (called by
 saae.app)."""
 
-from commercial.views import api_views, billing, registry, setup  # noqa: F401  add routes
+from commercial.views import api_views, billing, payments, payments_api, registry, setup  # noqa: F401  add routes
 from commercial.views.blueprints import api, bp
 from core.shell import Area
 
@@ -10,6 +10,7 @@ NAV = [
     ("Comercial", "commercial.home", "commercial.registry.view"),  # the area's dashboard
     ("Faturamento", "commercial.billing", "commercial.billing.run"),
     ("Tarifas", "commercial.tariff_tables", "commercial.tariffs.manage"),
+    ("Arrecadação", "commercial.return_files", "commercial.payments.import"),
 ]
 
 register = Area(blueprints=[bp], api_blueprints=[api], nav=NAV,
