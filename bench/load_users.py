@@ -323,6 +323,38 @@ class Pools:
             return self.work[kind].pop() if self.work[kind] else None
 
 
+def request_of(kind: str, r: random.Random, tg: dict[str, list], pools: Pools,
+               month: tuple[int, int]) -> tuple[str, str, dict | None]:
+    """(method, path, form) of one request of `kind` (a key of MIX's third column), its
+    random choices from `r`; ('', '', None) when the pool of a write is empty. Also used by
+    bench/web_cpu.py, so both benches request the same pages."""
+    states = ("", "COLETADA", "AGUARDANDO ANALISE", "PUBLICADA", "AGUARDANDO VALIDACAO")
+    reads = {
+        "dashboard": "/",
+        "sample_list": f"/lims/amostras?estado={r.choice(states)}&sistema={r.choice(tg['systems'])}",
+        "sample_detail": f"/lims/amostras/{r.choice(tg['samples'])}",
+        "incidents": "/incidentes",
+        "consumers": f"/comercial/ligacoes?q={r.choice(tg['names'])}",
+        "portal_home": "/portal/",
+        "my_water": f"/portal/minha-agua?q={r.choice(tg['places'])}",
+        "monthly": f"/portal/relatorios/{r.choice(tg['systems'])}/{month[0]}/{month[1]}",
+        "annual": f"/portal/relatorios/anual/{month[0]}",
+        "open_data": "/api/v1/dados-abertos/resultados?por_pagina=100",
+        "health": "/saude",
+    }
+    if kind in reads:
+        return "GET", reads[kind], None
+    item = pools.take(kind)
+    if item is None:
+        return "", "", None
+    if kind == "receive":
+        return "POST", "/lims/recepcao", {"codigo": item, "temperatura": "4,5"}
+    if kind == "enter":
+        sid, code = item
+        return "POST", "/lims/resultados/grade", {"parametro": code, f"valor_{sid}": NUMERIC[code]}
+    return "POST", "/lims/validacao", {"resultado": str(item)}
+
+
 class Vu:
     def __init__(self, base: str, username: str, tg: dict[str, list], pools: Pools, seed: int) -> None:
         self.base, self.tg, self.pools = base, tg, pools
@@ -340,32 +372,7 @@ class Vu:
 
     def request(self, kind: str) -> tuple[str, str, dict | None]:
         """(method, path, form) of one request of `kind`; ('', '', None) when its pool is empty."""
-        r, tg = self.rng, self.tg
-        states = ("", "COLETADA", "AGUARDANDO ANALISE", "PUBLICADA", "AGUARDANDO VALIDACAO")
-        reads = {
-            "dashboard": "/",
-            "sample_list": f"/lims/amostras?estado={r.choice(states)}&sistema={r.choice(tg['systems'])}",
-            "sample_detail": f"/lims/amostras/{r.choice(tg['samples'])}",
-            "incidents": "/incidentes",
-            "consumers": f"/comercial/ligacoes?q={r.choice(tg['names'])}",
-            "portal_home": "/portal/",
-            "my_water": f"/portal/minha-agua?q={r.choice(tg['places'])}",
-            "monthly": f"/portal/relatorios/{r.choice(tg['systems'])}/{self.month[0]}/{self.month[1]}",
-            "annual": f"/portal/relatorios/anual/{self.month[0]}",
-            "open_data": "/api/v1/dados-abertos/resultados?por_pagina=100",
-            "health": "/saude",
-        }
-        if kind in reads:
-            return "GET", reads[kind], None
-        item = self.pools.take(kind)
-        if item is None:
-            return "", "", None
-        if kind == "receive":
-            return "POST", "/lims/recepcao", {"codigo": item, "temperatura": "4,5"}
-        if kind == "enter":
-            sid, code = item
-            return "POST", "/lims/resultados/grade", {"parametro": code, f"valor_{sid}": NUMERIC[code]}
-        return "POST", "/lims/validacao", {"resultado": str(item)}
+        return request_of(kind, self.rng, self.tg, self.pools, self.month)
 
     def run(self, until: float, think: float, stats: dict, lock: threading.Lock) -> None:
         labels = [m[0] for m in MIX]
