@@ -4,8 +4,9 @@ else the machine runs (issue 17; wall-clock load runs measure the scheduler on a
     .venv/bin/python bench/web_cpu.py [--db saae_perf_bench] [--n 30] [--warm 5]
         [--only dashboard,portal_home] [--profile portal_home] [--top 25]
 
-1. Database: `--db` is reused when it exists (migrated to the head), else built as
-   bench/load_users.py builds it (25,000 connections, 12 closed months, the demo) and kept.
+1. Database: `--db` is reused when it exists (migrated to the head unless --no-upgrade), else
+   built as bench/load_users.py builds it (25,000 connections, 12 closed months, the demo) and
+   kept; ANALYZEd first, as autovacuum keeps a production database's planner statistics.
 2. App: built as gunicorn serves it (bench/load_users.serve's settings: development env, Celery
    task runner on a Redis database nobody consumes, no TESTING flag, so Jinja does not check
    template files for changes), requested through Flask's test client, signed in as bench.vu001
@@ -17,8 +18,9 @@ else the machine runs (issue 17; wall-clock load runs measure the scheduler on a
    of this database (only this process talks to it). Prints per endpoint: ms CPU web / db per
    request, statements per request, median wall ms; and the mix-weighted average, which is
    what 300 requests/s on 2 cores must bring under ~6 ms all told.
-4. `--profile KIND[,KIND]`: the same requests once more under cProfile, the `--top` functions
-   by own time and by cumulative time (profiling inflates the time: read it for the shares).
+4. `--profile KIND[,KIND]`: the same requests once more under cProfile timed by CPU (not the
+   wait for the database), the `--top` functions by own and by cumulative time (profiling
+   inflates the time: read it for the shares).
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ def production_app(url: str):  # type: ignore[no-untyped-def]
     return app
 
 
-def prepare(url: str, name: str, pool: int) -> tuple[dict, dict]:
+def prepare(url: str, name: str, pool: int, no_upgrade: bool = False) -> tuple[dict, dict]:
     """Build the database when missing; the bench user, write pools and page targets."""
     from saae.migrate import upgrade
 
@@ -70,8 +72,9 @@ def prepare(url: str, name: str, pool: int) -> tuple[dict, dict]:
             c.execute(f'CREATE DATABASE "{name}"')
         upgrade(url)
         lu.build(url, 25_000, 12)
-    else:
+    elif not no_upgrade:
         upgrade(url)
+    lu.analyze(url)  # as autovacuum keeps a production database's statistics
     app = lu.make_app(url)
     with app.app_context():
         lu.bench_users(1)
@@ -145,7 +148,7 @@ def profile(client, kind: str, args: argparse.Namespace, ctx: dict) -> None:  # 
     rng = random.Random(f"{kind}-17-profile")
     reqs = [r for r in (lu.request_of(kind, rng, ctx["tg"], ctx["pools"], ctx["month"])
                         for _ in range(args.n)) if r[0]]
-    prof = cProfile.Profile()
+    prof = cProfile.Profile(time.process_time)  # CPU, not the wait for the database
     prof.enable()
     for m, p, f in reqs:
         one(client, m, p, f, ctx["csrf"])
@@ -187,12 +190,14 @@ def main() -> None:
     ap.add_argument("--only", default="", help="comma-separated kinds (load_users.MIX)")
     ap.add_argument("--profile", default="", help="kinds to profile with cProfile, or 'all'")
     ap.add_argument("--top", type=int, default=25)
+    ap.add_argument("--no-upgrade", action="store_true",
+                    help="leave the database at its revision (an older checkout's bench)")
     args = ap.parse_args()
     url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{args.db}"
     kinds = [k for _l, _w, k in lu.MIX]
     if args.only:
         kinds = [k for k in kinds if k in args.only.split(",")]
-    work, tg = prepare(url, args.db, 2 * (args.warm + args.n) + 10)
+    work, tg = prepare(url, args.db, 2 * (args.warm + args.n) + 10, args.no_upgrade)
     app = production_app(url)
     from sqlalchemy import event
 
