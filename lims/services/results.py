@@ -297,10 +297,15 @@ def register_entry_source(fn) -> None:  # type: ignore[no-untyped-def]
     _ENTRY_SOURCE = fn
 
 
-def awaiting_entry(parameter_code: str | None = None,
-                   sample_id: int | None = None) -> list[tuple[SampleRef, list[ParameterRef]]]:
-    src = _ENTRY_SOURCE or samples.awaiting_analysis_refs
-    listed = list(src(parameter_code, sample_id))
+def awaiting_entry(parameter_code: str | None = None, sample_id: int | None = None, *,
+                   sample_ids: set[int] | None = None) -> list[tuple[SampleRef, list[ParameterRef]]]:
+    """Cells awaiting a result: (sample, its parameters without one), optionally only the
+    samples `sample_ids` (a posted grid need not read every sample the lab is waiting on)."""
+    if _ENTRY_SOURCE is not None:
+        listed = [x for x in _ENTRY_SOURCE(parameter_code, sample_id)
+                  if sample_ids is None or x[0].id in sample_ids]
+    else:
+        listed = samples.awaiting_analysis_refs(parameter_code, sample_id, sample_ids=sample_ids)
     done = active_pairs({ref.id for ref, _ps in listed})  # one query for the whole grid
     out = []
     for ref, params in listed:
@@ -314,8 +319,9 @@ def enter_grid(parameter_code: str, values: dict[int, str], *, user_id: int,
                analysed_at: dt.datetime | None = None) -> list[Result]:
     """Bulk grid: one parameter across many samples, all or nothing. Errors are reported per
     sample id in `fields`, and nothing is written when any cell is wrong."""
+    posted = {sid for sid, text in values.items() if (text or "").strip()}
     pending = {ref.id: (ref, next(p for p in ps if p.code == parameter_code))
-               for ref, ps in awaiting_entry(parameter_code)
+               for ref, ps in awaiting_entry(parameter_code, sample_ids=posted)
                if any(p.code == parameter_code for p in ps)}
     errors: dict[str, list[str]] = {}
     out = []

@@ -302,14 +302,17 @@ def sample_ref(sample_id: int):  # type: ignore[no-untyped-def]
 AWAITING = (SampleState.AWAITING_ANALYSIS, SampleState.AWAITING_VALIDATION, SampleState.VALIDATED)
 
 
-def awaiting_analysis_refs(parameter_code: str | None = None,
-                           sample_id: int | None = None) -> list[tuple[Any, list[Any]]]:
+def awaiting_analysis_refs(parameter_code: str | None = None, sample_id: int | None = None, *,
+                           sample_ids: Iterable[int] | None = None) -> list[tuple[Any, list[Any]]]:
     """Samples received (AGUARDANDO ANALISE, or sent back for reanalysis) with their
-    parameters as (SampleRef, [ParameterRef]); part 2 drops those already with a result."""
+    parameters as (SampleRef, [ParameterRef]), optionally only `sample_ids`; part 2 drops
+    those already with a result."""
     stmt = (select(Sample).where(Sample.state.in_(AWAITING))
             .options(selectinload(Sample.parameters)).order_by(Sample.received_at, Sample.code))
     if sample_id is not None:
         stmt = stmt.where(Sample.id == sample_id)
+    if sample_ids is not None:
+        stmt = stmt.where(Sample.id.in_(set(sample_ids)))
     if parameter_code is not None:
         stmt = stmt.where(Sample.id.in_(
             select(SampleParameter.sample_id).join(Parameter, Parameter.id == SampleParameter.parameter_id)
@@ -319,10 +322,11 @@ def awaiting_analysis_refs(parameter_code: str | None = None,
     # the results standing for the samples past analysis, in one query (not one per cell)
     done = active_pairs({s.id for s in rows if s.state is not SampleState.AWAITING_ANALYSIS})
     out = []
+    made: dict[int, Any] = {}  # one frozen ParameterRef per catalogue row, shared by the samples
     for s, ref in zip(rows, refs, strict=True):
-        params = [_param_ref(sp.parameter) for sp in s.parameters]
-        if parameter_code is not None:
-            params = [p for p in params if p.code == parameter_code]
+        params = [made.get(sp.parameter_id) or made.setdefault(sp.parameter_id, _param_ref(
+            sp.parameter)) for sp in s.parameters
+            if parameter_code is None or sp.parameter.code == parameter_code]
         if s.state is not SampleState.AWAITING_ANALYSIS:
             params = [p for p in params if (s.id, p.id) not in done]
         if params:
