@@ -274,7 +274,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(url: str, code: Path, workers: int, port: int) -> subprocess.Popen:
+def serve(url: str, code: Path, workers: int, port: int,
+          extra: tuple[str, ...] = ()) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SAAE_")}
     env.update(SAAE_DATABASE_URL=url, SAAE_ENV="development", SAAE_SECRET_KEY=SECRET,
                SAAE_TASK_RUNNER="celery", SAAE_BROKER_URL="redis://127.0.0.1:6379/13",
@@ -283,7 +284,8 @@ def serve(url: str, code: Path, workers: int, port: int) -> subprocess.Popen:
                PYTHONPATH=str(code))
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
     proc = subprocess.Popen([gunicorn, "-w", str(workers), "-b", f"127.0.0.1:{port}",
-                             "--log-level", "warning", "saae.wsgi:app"], cwd=str(code), env=env)
+                             "--log-level", "warning", *extra, "saae.wsgi:app"], cwd=str(code),
+                            env=env)
     deadline = time.time() + 300  # a loaded machine: 4 workers importing the app take a while
     while time.time() < deadline:
         try:

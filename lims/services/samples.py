@@ -340,7 +340,9 @@ PAGE = 200
 def search(*, state: str | None = None, system_id: int | None = None, point_id: int | None = None,
            plan_id: int | None = None, since: dt.date | None = None, until: dt.date | None = None,
            code: str | None = None, recoleta: bool | None = None, limit: int = PAGE,
-           offset: int = 0) -> tuple[list[Any], int]:
+           offset: int = 0, with_parameters: bool = True) -> tuple[list[Any], int]:
+    """A page of samples matching the filters and how many match; `with_parameters=False`
+    leaves the parameters unloaded (the list page shows only their number: parameter_counts)."""
     wanted = [(bool(state), lambda: Sample.state == machine.coerce(state or "")),
               (bool(system_id), lambda: Sample.system_id == system_id),
               (bool(point_id), lambda: Sample.point_id == point_id),
@@ -351,10 +353,17 @@ def search(*, state: str | None = None, system_id: int | None = None, point_id: 
               (recoleta is not None, lambda: Sample.is_recoleta.is_(recoleta))]
     stmt = select(Sample).where(*(clause() for given, clause in wanted if given))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = list(session.scalars(stmt.order_by(Sample.scheduled_for, Sample.code)
-                                .options(selectinload(Sample.parameters))  # one query, not one a row
-                                .limit(limit).offset(offset)))
-    return rows, total
+    stmt = stmt.order_by(Sample.scheduled_for, Sample.code).limit(limit).offset(offset)
+    if with_parameters:
+        stmt = stmt.options(selectinload(Sample.parameters))  # one query, not one a row
+    return list(session.scalars(stmt)), total
+
+
+def parameter_counts(sample_ids: Iterable[int]) -> dict[int, int]:
+    """How many parameters each sample asks for, in one grouped query."""
+    ids = set(sample_ids)
+    return dict(session.execute(select(SampleParameter.sample_id, func.count()).where(  # type: ignore[arg-type]
+        SampleParameter.sample_id.in_(ids)).group_by(SampleParameter.sample_id)).all()) if ids else {}
 
 
 def points_and_systems(rows: list[Any]) -> tuple[dict[int, Any], dict[int, Any]]:

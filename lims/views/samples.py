@@ -51,7 +51,8 @@ def sample_list():  # type: ignore[no-untyped-def]
     rows, total = samples.search(state=a.get("estado") or None, system_id=a.get("sistema", type=int),
                          point_id=a.get("ponto", type=int), plan_id=a.get("plano", type=int),
                          since=_parse_date(a.get("de"), "de"), until=_parse_date(a.get("ate"), "ate"),
-                         code=a.get("codigo") or None, recoleta=rec, offset=(page - 1) * samples.PAGE)
+                         code=a.get("codigo") or None, recoleta=rec, offset=(page - 1) * samples.PAGE,
+                         with_parameters=False)
     pts, systems = samples.points_and_systems(rows)
     counts = samples.state_counts()
     pages = -(-total // samples.PAGE)
@@ -65,6 +66,7 @@ def sample_list():  # type: ignore[no-untyped-def]
                            prev_url=page_url(page - 1), next_url=page_url(page + 1),
                            points=pts, systems=systems, args=a, states=machine.LABELS,
                            counts=counts, label=machine.label, today=dt.date.today(),
+                           n_params=samples.parameter_counts(r.id for r in rows),
                            can_manage=current().can("lims.samples.manage"))
 
 
