@@ -264,6 +264,11 @@ def results_of_sample(sample_id: int, *, history: bool = False) -> list[Result]:
     return [r for r in rows if r.state not in (ResultState.SUPERSEDED, ResultState.CANCELLED)]
 
 
+def has_results(sample_id: int) -> bool:
+    """Whether any result, of any state, was entered for the sample (without loading them)."""
+    return session.scalar(select(Result.id).where(Result.sample_id == sample_id).limit(1)) is not None
+
+
 def get(result_id: int) -> Result:
     return get_or_404(Result, result_id, "Resultado não encontrado.")
 
