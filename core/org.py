@@ -3,6 +3,7 @@ report fields, invoice header, public site)."""
 
 from __future__ import annotations
 
+from flask import has_request_context, request
 from sqlalchemy import String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -32,4 +33,14 @@ class Organization(Audited, IdMixin, Base):
 
 
 def current_organization() -> Organization | None:
-    return session().scalars(select(Organization).order_by(Organization.id)).first()
+    """The utility's row. Read once a request (a page asks for it for its header, the portal's
+    globals and each quality summary's "more information"): the same identity-mapped object a
+    second query would return, kept in the request's WSGI environ (not `g`, which an outer app
+    context, as in tests, carries from one request to the next)."""
+    memo = request.environ if has_request_context() else {}
+    org = memo.get("saae.organization")
+    if org is None or org not in session():
+        org = session().scalars(select(Organization).order_by(Organization.id)).first()
+        if org is not None:
+            memo["saae.organization"] = org
+    return org

@@ -87,7 +87,7 @@ def _verdict(v: str) -> str:
 
 def monthly(s: Any, year: int, month: int, q: Any) -> bytes:
     d = _Doc(f"Qualidade da água - {s.name}")
-    d.para(f"Resumo mensal de <b>{sv.month_label(year, month)}</b> (Decreto 5.440/2005, "
+    d.para(f"Resumo mensal de <b>{fmt.month_name(year, month)}</b> (Decreto 5.440/2005, "
            f"Art. 5º I c). " + ("Mês fechado pelo laboratório." if q and q.closed
                                 else "Mês ainda em apuração: os números podem mudar."))
     lim = sv.limits()
@@ -115,7 +115,7 @@ def monthly(s: Any, year: int, month: int, q: Any) -> bytes:
         if q.counting_rule:
             d.para(esc(q.counting_rule), d.small)
         d.para(esc(q.more_info), d.small)
-    return d.build(f"{s.name} - {sv.month_label(year, month)} - somente dados publicados")
+    return d.build(f"{s.name} - {fmt.month_name(year, month)} - somente dados publicados")
 
 
 def annual(year: int, data: list[Any], org: Any) -> bytes:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from flask import has_request_context, request
 from sqlalchemy import exc as sa_exc
 
 from commercial import api as commercial_api
@@ -146,11 +147,6 @@ def today() -> dt.date:
     return fmt.today()
 
 
-def month_label(year: int, month: int) -> str:
-    """"março de 2026" (core.fmt.month_name; portal_publico/pdf.py still calls it here)."""
-    return fmt.month_name(year, month)
-
-
 # -- systems and points --------------------------------------------------------------------------
 
 def systems() -> list[lims_api.SystemInfo]:
@@ -177,15 +173,18 @@ def limits() -> dict[str, lims_api.StandardLimit]:
 # -- monthly summaries ---------------------------------------------------------------------------
 
 def summaries(system_ids: list[int], months: list[tuple[int, int]]) -> dict[tuple[int, int, int], lims_api.QualitySummary | None]:
-    """Monthly summaries (published data). A closed month: the rows stored at its closing, read
-    at every call (never an older computation); the others computed, kept MEMO_SECONDS."""
+    """Monthly summaries (published data): a closed month from the rows stored at its closing, the
+    others computed, kept MEMO_SECONDS; each asked once a request (kept in its WSGI environ)."""
     keys = [(sid, y, m) for sid in system_ids for y, m in months]
-    got = safe(lims_api.quality_summaries, keys, published_only=True, stored_only=True, default={})
-    todo = tuple(k for k in keys if k not in got)
+    seen = request.environ.setdefault("saae.summaries", {}) if has_request_context() else {}
+    want = [k for k in keys if k not in seen]
+    got = safe(lims_api.quality_summaries, want, stored_only=True, default={}) if want else {}
+    todo = tuple(k for k in want if k not in got)
     if todo:  # in one call; a failing one degrades per month (never blanks the others)
         got = {**got, **memo(("summaries", todo), lambda: safe(
             lims_api.quality_summaries, list(todo), published_only=True, default={}))}
-    return {k: got.get(k) or safe(lims_api.quality_summary, *k, default=None) for k in keys}
+    seen.update({k: got.get(k) or safe(lims_api.quality_summary, *k, default=None) for k in want})
+    return {k: seen[k] for k in keys}
 
 
 def summary(system_id: int, year: int, month: int) -> lims_api.QualitySummary | None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from core.audit import audit_context
 from core.db import session, transactional, utcnow
@@ -98,7 +99,9 @@ def asset_info(code: str) -> AssetInfo | None:
 
 
 def assets(kind: str | None = None, sector_code: str | None = None) -> list[AssetInfo]:
-    stmt = select(Asset).where(Asset.active.is_(True)).order_by(Asset.code)
+    # the tags in one more query, not one per asset (the incidents console maps them all)
+    stmt = (select(Asset).where(Asset.active.is_(True)).order_by(Asset.code)
+            .options(selectinload(Asset.tags)))
     if kind:
         stmt = stmt.where(Asset.kind == kind)
     if sector_code:

@@ -61,7 +61,7 @@ class Result(Audited, IdMixin, TimestampMixin, Base):
         Index("ix_lims_result_system_month", "system_id", "collected_on"),
     )
 
-    sample_id: Mapped[int] = mapped_column(index=True)
+    sample_id: Mapped[int]  # looked up through ix_lims_result_sample_param (its first column)
     sample_code: Mapped[str] = mapped_column(String(40), default="")
     parameter_id: Mapped[int] = mapped_column(index=True)
     # denormalised at entry (stable for reports, closing and the public API)

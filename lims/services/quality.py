@@ -4,9 +4,12 @@ the published results."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import threading
+from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import aliased
 
 from core.db import session
@@ -87,16 +90,7 @@ def quality_summaries(keys: list[tuple[int, int, int]], *, published_only: bool 
     keys = list(dict.fromkeys(keys))
     if not keys:
         return {}
-    got: dict[tuple[int, int, int], list] = {}
-    for r in session.execute(select(
-            MonthSummary.system_id, MonthSummary.year, MonthSummary.month, MonthSummary.row,
-            MonthSummary.rules_version).where(
-            MonthSummary.level == ClosingLevel.SYSTEM.value, MonthSummary.current.is_(True),
-            MonthSummary.system_id.in_({k[0] for k in keys}),
-            MonthSummary.scope_id == MonthSummary.system_id,
-            tuple_(MonthSummary.year, MonthSummary.month).in_({(k[1], k[2]) for k in keys}),
-            MonthSummary.parameter_code.in_(BASIC_PARAMETER_CODES)).order_by(MonthSummary.id)):
-        got.setdefault((r.system_id, r.year, r.month), []).append(r)
+    got = _stored_summaries(keys)
     more = _more_info() if got or not stored_only else ""
     # held here, the systems answer every session.get of the computations below from the
     # identity map (which keeps only referenced objects): one query, not a few per month
@@ -104,23 +98,81 @@ def quality_summaries(keys: list[tuple[int, int, int]], *, published_only: bool 
     systems = list(session.scalars(select(SupplySystem).where(SupplySystem.id.in_(todo)))) if todo else []
     out = {}
     for key in keys:
-        rows = got.get(key)
-        if not rows and stored_only:
-            continue
-        if not rows:
+        if key in got:
+            out[key] = dataclasses.replace(got[key], more_info=more)
+        elif not stored_only:
             out[key] = quality_summary(*key, published_only=published_only, more_info=more)
-            continue
-        first = rows[0].row
-        name = first.get("_system_name") or system_name(key[0])
-        out[key] = QualitySummary(
-            system_id=key[0], system_name=name, year=key[1], month=key[2],
-            level=ClosingLevel.SYSTEM.value, closed=True,
-            parameters=tuple(summarise([closing.ReportRow.from_dict(r.row) for r in rows],
-                                       BASIC_PARAMETER_CODES)),
-            more_info=more, scope_id=key[0], scope_name=first.get("_scope_name") or name,
-            counting_rule=closing.COUNTING_RULE, rules_version=rows[0].rules_version)
     del systems
     return out
+
+
+# A closed month's stored rows never change: a reopening marks them not current and the next
+# closing writes new ones (new ids). So the summary built from them is kept per process, keyed
+# by the rows' identity (closing, snapshot, first and last row id, count); each request only
+# asks which rows are current (one small query, no JSON decoded).
+_STORED: dict[tuple[int, int, int, int, int], QualitySummary] = {}
+_STORED_LOCK = threading.Lock()
+
+
+def forget_stored_summaries() -> None:
+    """Drop this process's summaries of closed months (another database reuses the ids)."""
+    with _STORED_LOCK:
+        _STORED.clear()
+
+
+def _basic_rows(*where: Any) -> Any:
+    return (MonthSummary.level == ClosingLevel.SYSTEM.value, MonthSummary.current.is_(True),
+            MonthSummary.scope_id == MonthSummary.system_id,
+            MonthSummary.parameter_code.in_(BASIC_PARAMETER_CODES), *where)
+
+
+def _stored_summaries(keys: list[tuple[int, int, int]]) -> dict[tuple[int, int, int], QualitySummary]:
+    """The closed months among `keys` (without more_info), built once per set of stored rows."""
+    ids = {}
+    for r in session.execute(select(
+            MonthSummary.system_id, MonthSummary.year, MonthSummary.month, MonthSummary.closing_id,
+            MonthSummary.snapshot, func.min(MonthSummary.id), func.max(MonthSummary.id),
+            func.count()).where(*_basic_rows(
+                MonthSummary.system_id.in_({k[0] for k in keys}),
+                tuple_(MonthSummary.year, MonthSummary.month).in_({(k[1], k[2]) for k in keys})))
+            .group_by(MonthSummary.system_id, MonthSummary.year, MonthSummary.month,
+                      MonthSummary.closing_id, MonthSummary.snapshot)):
+        ids[(r[0], r[1], r[2])] = tuple(r[3:])
+    with _STORED_LOCK:
+        out = {k: _STORED[v] for k, v in ids.items() if v in _STORED}
+    missing = {v: k for k, v in ids.items() if k not in out}
+    if missing:
+        rows: dict[tuple[int, int, int, int, int], list[Any]] = {}
+        for r in session.execute(select(
+                MonthSummary.id, MonthSummary.closing_id, MonthSummary.snapshot, MonthSummary.row,
+                MonthSummary.rules_version).where(*_basic_rows(
+                    tuple_(MonthSummary.closing_id, MonthSummary.snapshot).in_(
+                        {v[:2] for v in missing}))).order_by(MonthSummary.id)):
+            ident = next((v for v in missing if v[:2] == (r.closing_id, r.snapshot)), None)
+            if ident is not None:
+                rows.setdefault(ident, []).append(r)
+        for ident, rs in rows.items():
+            key = missing[ident]
+            if (rs[0].id, rs[-1].id, len(rs)) != ident[2:]:
+                continue  # changed between the two reads (a reopening): computed as open
+            out[key] = built = _from_stored(key, rs)
+            with _STORED_LOCK:
+                if len(_STORED) > 5000:
+                    _STORED.clear()
+                _STORED[ident] = built
+    return out
+
+
+def _from_stored(key: tuple[int, int, int], rows: list[Any]) -> QualitySummary:
+    first = rows[0].row
+    name = first.get("_system_name") or system_name(key[0])
+    return QualitySummary(
+        system_id=key[0], system_name=name, year=key[1], month=key[2],
+        level=ClosingLevel.SYSTEM.value, closed=True,
+        parameters=tuple(summarise([closing.ReportRow.from_dict(r.row) for r in rows],
+                                   BASIC_PARAMETER_CODES)),
+        more_info="", scope_id=key[0], scope_name=first.get("_scope_name") or name,
+        counting_rule=closing.COUNTING_RULE, rules_version=rows[0].rules_version)
 
 
 def summarise(rows: list[closing.ReportRow], first: tuple[str, ...]):  # type: ignore[no-untyped-def]

@@ -271,6 +271,11 @@ def results_of_sample(sample_id: int, *, history: bool = False) -> list[Result]:
     return [r for r in rows if r.state not in (ResultState.SUPERSEDED, ResultState.CANCELLED)]
 
 
+def has_results(sample_id: int) -> bool:
+    """Whether any result, of any state, was entered for the sample (without loading them)."""
+    return session.scalar(select(Result.id).where(Result.sample_id == sample_id).limit(1)) is not None
+
+
 def get(result_id: int) -> Result:
     return get_or_404(Result, result_id, "Resultado não encontrado.")
 
@@ -304,10 +309,15 @@ def register_entry_source(fn) -> None:  # type: ignore[no-untyped-def]
     _ENTRY_SOURCE = fn
 
 
-def awaiting_entry(parameter_code: str | None = None,
-                   sample_id: int | None = None) -> list[tuple[SampleRef, list[ParameterRef]]]:
-    src = _ENTRY_SOURCE or samples.awaiting_analysis_refs
-    listed = list(src(parameter_code, sample_id))
+def awaiting_entry(parameter_code: str | None = None, sample_id: int | None = None, *,
+                   sample_ids: set[int] | None = None) -> list[tuple[SampleRef, list[ParameterRef]]]:
+    """Cells awaiting a result: (sample, its parameters without one), optionally only the
+    samples `sample_ids` (a posted grid need not read every sample the lab is waiting on)."""
+    if _ENTRY_SOURCE is not None:
+        listed = [x for x in _ENTRY_SOURCE(parameter_code, sample_id)
+                  if sample_ids is None or x[0].id in sample_ids]
+    else:
+        listed = samples.awaiting_analysis_refs(parameter_code, sample_id, sample_ids=sample_ids)
     done = active_pairs({ref.id for ref, _ps in listed})  # one query for the whole grid
     out = []
     for ref, params in listed:
@@ -322,8 +332,9 @@ def enter_grid(parameter_code: str, values: dict[int, str], *, user_id: int,
                instrument_id: int | None = None) -> list[Result]:
     """Bulk grid: one parameter across many samples, all or nothing. Errors are reported per
     sample id in `fields`, and nothing is written when any cell is wrong."""
+    posted = {sid for sid, text in values.items() if (text or "").strip()}
     pending = {ref.id: (ref, next(p for p in ps if p.code == parameter_code))
-               for ref, ps in awaiting_entry(parameter_code)
+               for ref, ps in awaiting_entry(parameter_code, sample_ids=posted)
                if any(p.code == parameter_code for p in ps)}
     if instrument_id is not None:  # once for the grid: one clear message, not one per cell
         methods.assert_instrument_usable(instrument_id, analysed_at or utcnow())

@@ -302,14 +302,17 @@ def sample_ref(sample_id: int):  # type: ignore[no-untyped-def]
 AWAITING = (SampleState.AWAITING_ANALYSIS, SampleState.AWAITING_VALIDATION, SampleState.VALIDATED)
 
 
-def awaiting_analysis_refs(parameter_code: str | None = None,
-                           sample_id: int | None = None) -> list[tuple[Any, list[Any]]]:
+def awaiting_analysis_refs(parameter_code: str | None = None, sample_id: int | None = None, *,
+                           sample_ids: Iterable[int] | None = None) -> list[tuple[Any, list[Any]]]:
     """Samples received (AGUARDANDO ANALISE, or sent back for reanalysis) with their
-    parameters as (SampleRef, [ParameterRef]); part 2 drops those already with a result."""
+    parameters as (SampleRef, [ParameterRef]), optionally only `sample_ids`; part 2 drops
+    those already with a result."""
     stmt = (select(Sample).where(Sample.state.in_(AWAITING))
             .options(selectinload(Sample.parameters)).order_by(Sample.received_at, Sample.code))
     if sample_id is not None:
         stmt = stmt.where(Sample.id == sample_id)
+    if sample_ids is not None:
+        stmt = stmt.where(Sample.id.in_(set(sample_ids)))
     if parameter_code is not None:
         stmt = stmt.where(Sample.id.in_(
             select(SampleParameter.sample_id).join(Parameter, Parameter.id == SampleParameter.parameter_id)
@@ -319,10 +322,11 @@ def awaiting_analysis_refs(parameter_code: str | None = None,
     # the results standing for the samples past analysis, in one query (not one per cell)
     done = active_pairs({s.id for s in rows if s.state is not SampleState.AWAITING_ANALYSIS})
     out = []
+    made: dict[int, Any] = {}  # one frozen ParameterRef per catalogue row, shared by the samples
     for s, ref in zip(rows, refs, strict=True):
-        params = [_param_ref(sp.parameter) for sp in s.parameters]
-        if parameter_code is not None:
-            params = [p for p in params if p.code == parameter_code]
+        params = [made.get(sp.parameter_id) or made.setdefault(sp.parameter_id, _param_ref(
+            sp.parameter)) for sp in s.parameters
+            if parameter_code is None or sp.parameter.code == parameter_code]
         if s.state is not SampleState.AWAITING_ANALYSIS:
             params = [p for p in params if (s.id, p.id) not in done]
         if params:
@@ -336,7 +340,9 @@ PAGE = 200
 def search(*, state: str | None = None, system_id: int | None = None, point_id: int | None = None,
            plan_id: int | None = None, since: dt.date | None = None, until: dt.date | None = None,
            code: str | None = None, recoleta: bool | None = None, limit: int = PAGE,
-           offset: int = 0) -> tuple[list[Any], int]:
+           offset: int = 0, with_parameters: bool = True) -> tuple[list[Any], int]:
+    """A page of samples matching the filters and how many match; `with_parameters=False`
+    leaves the parameters unloaded (the list page shows only their number: parameter_counts)."""
     wanted = [(bool(state), lambda: Sample.state == machine.coerce(state or "")),
               (bool(system_id), lambda: Sample.system_id == system_id),
               (bool(point_id), lambda: Sample.point_id == point_id),
@@ -347,10 +353,17 @@ def search(*, state: str | None = None, system_id: int | None = None, point_id: 
               (recoleta is not None, lambda: Sample.is_recoleta.is_(recoleta))]
     stmt = select(Sample).where(*(clause() for given, clause in wanted if given))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = list(session.scalars(stmt.order_by(Sample.scheduled_for, Sample.code)
-                                .options(selectinload(Sample.parameters))  # one query, not one a row
-                                .limit(limit).offset(offset)))
-    return rows, total
+    stmt = stmt.order_by(Sample.scheduled_for, Sample.code).limit(limit).offset(offset)
+    if with_parameters:
+        stmt = stmt.options(selectinload(Sample.parameters))  # one query, not one a row
+    return list(session.scalars(stmt)), total
+
+
+def parameter_counts(sample_ids: Iterable[int]) -> dict[int, int]:
+    """How many parameters each sample asks for, in one grouped query."""
+    ids = set(sample_ids)
+    return dict(session.execute(select(SampleParameter.sample_id, func.count()).where(  # type: ignore[arg-type]
+        SampleParameter.sample_id.in_(ids)).group_by(SampleParameter.sample_id)).all()) if ids else {}
 
 
 def points_and_systems(rows: list[Any]) -> tuple[dict[int, Any], dict[int, Any]]:

@@ -26,7 +26,7 @@ from lims.models.registry import Laboratory
 from lims.models.samples import Sample
 from lims.services import samples
 from lims.services.registry import neighbours_map
-from lims.services.results import results_of_sample
+from lims.services.results import has_results
 from lims.services.validation import awaiting_publication_count
 from lims.views.blueprints import api, bp
 
@@ -51,7 +51,8 @@ def sample_list():  # type: ignore[no-untyped-def]
     rows, total = samples.search(state=a.get("estado") or None, system_id=a.get("sistema", type=int),
                          point_id=a.get("ponto", type=int), plan_id=a.get("plano", type=int),
                          since=_parse_date(a.get("de"), "de"), until=_parse_date(a.get("ate"), "ate"),
-                         code=a.get("codigo") or None, recoleta=rec, offset=(page - 1) * samples.PAGE)
+                         code=a.get("codigo") or None, recoleta=rec, offset=(page - 1) * samples.PAGE,
+                         with_parameters=False)
     pts, systems = samples.points_and_systems(rows)
     counts = samples.state_counts()
     pages = -(-total // samples.PAGE)
@@ -65,6 +66,7 @@ def sample_list():  # type: ignore[no-untyped-def]
                            prev_url=page_url(page - 1), next_url=page_url(page + 1),
                            points=pts, systems=systems, args=a, states=machine.LABELS,
                            counts=counts, label=machine.label, today=dt.date.today(),
+                           n_params=samples.parameter_counts(r.id for r in rows),
                            can_manage=current().can("lims.samples.manage"))
 
 
@@ -81,7 +83,7 @@ def sample_detail(sample_id: int):  # type: ignore[no-untyped-def]
     return render_template("lims/amostra.html", s=s, point=pts.get(s.point_id),
                            system=systems.get(s.system_id), names=names, lab=lab, origin=origin,
                            history=samples.history(s.id), label=machine.label,
-                           has_results=bool(results_of_sample(s.id, history=True)),
+                           has_results=has_results(s.id),
                            can_cancel=s.state in machine.CANCELLABLE,
                            can_reprogram=s.state in machine.REPROGRAMMABLE,
                            can_manage=current().can("lims.samples.manage"))
@@ -123,14 +125,13 @@ def dashboard_widgets(user) -> list[dict[str, Any]]:  # type: ignore[no-untyped-
         return []
 
     today = fmt.today()
-    due = session.scalar(select(func.count()).where(
-        Sample.scheduled_for == today,
-        Sample.state.in_([SampleState.SCHEDULED, SampleState.AWAITING_COLLECTION]))) or 0
-    waiting = session.scalar(select(func.count()).where(
-        Sample.state == SampleState.AWAITING_ANALYSIS)) or 0
-    late = session.scalar(select(func.count()).where(
-        Sample.scheduled_for < today,
-        Sample.state.in_([SampleState.SCHEDULED, SampleState.AWAITING_COLLECTION]))) or 0
+    collect = [SampleState.SCHEDULED, SampleState.AWAITING_COLLECTION]
+    to_collect = Sample.state.in_(collect)
+    due, waiting, late = session.execute(select(  # the three cards in one statement
+        func.count().filter(Sample.scheduled_for == today, to_collect),
+        func.count().filter(Sample.state == SampleState.AWAITING_ANALYSIS),
+        func.count().filter(Sample.scheduled_for < today, to_collect)).where(
+        Sample.state.in_([*collect, SampleState.AWAITING_ANALYSIS]))).one()
     cards = []
     if user.can("lims.results.publish"):
         n = awaiting_publication_count()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from core import fmt
+from core.auth import Profile
 from portal_publico import charts
 from portal_publico import services as sv
 
@@ -62,9 +63,12 @@ def test_plain_limits(db):
     assert sv.plain_limit(None) == "sem limite definido"
 
 
-def test_a_closed_month_is_read_from_the_rows_stored_at_closing(world, db):
-    """No portal copy any more: a closed month comes from lims' stored rows (an edit of a
-    stored row shows at once), an open month is computed at each call."""
+def test_a_closed_month_is_read_from_the_rows_stored_at_closing(world, db, make_user):
+    """No portal copy: a closed month comes from lims' stored rows (what the closing stored,
+    not a recompute), an open month is computed at each call. Stored rows are never updated
+    (a reopening marks them not current, the next closing writes new ones), so lims keeps the
+    summary built from them per process (issue 17): a reopened month is computed again and
+    the new closing's rows are read, never the kept summary of the old ones."""
     from sqlalchemy import select
 
     from lims.models.closing import MonthSummary
@@ -74,19 +78,33 @@ def test_a_closed_month_is_read_from_the_rows_stored_at_closing(world, db):
     t = dt.date.today()
     y, m = fmt.month_add(t.year, t.month, -1)
     assert not sv.summary(sede, y, m).closed
-    closing.close_month(sede, y, m, user_id=None)
+    c = closing.close_month(sede, y, m, user_id=None)
+    db.commit()
+
+    def turbidity_row():  # type: ignore[no-untyped-def]
+        return db.scalars(select(MonthSummary).where(
+            MonthSummary.system_id == sede, MonthSummary.year == y, MonthSummary.month == m,
+            MonthSummary.parameter_code == "turbidez", MonthSummary.where == "rede",
+            MonthSummary.current.is_(True))).first()
+
+    row = turbidity_row()
+    row.row = {**row.row, "analysed": 4321}  # a marker only the stored rows carry
     db.commit()
     q = sv.summary(sede, y, m)
     assert q.closed and q.counting_rule
-    row = db.scalars(select(MonthSummary).where(
-        MonthSummary.system_id == sede, MonthSummary.year == y, MonthSummary.month == m,
-        MonthSummary.parameter_code == "turbidez", MonthSummary.where == "rede",
-        MonthSummary.current.is_(True))).first()
-    row.row = {**row.row, "analysed": 4321}
-    db.commit()
-    got = {p.parameter_code: p for p in sv.summary(sede, y, m).parameters}
+    got = {p.parameter_code: p for p in q.parameters}
     assert got["turbidez"].analysed >= 4321  # what the closing stored, not a recompute
     assert not sv.summary(sede, t.year, t.month).closed
+    manager = make_user(Profile.MANAGER)
+    closing.reopen_month(c.id, "conferência de um resultado", user_id=manager.id)
+    db.commit()
+    assert not sv.summary(sede, y, m).closed
+    closing.close_month(sede, y, m, user_id=None)
+    db.commit()
+    again = sv.summary(sede, y, m)
+    assert again.closed
+    assert {p.parameter_code: p for p in again.parameters}["turbidez"].analysed < 4321
+    assert turbidity_row().id != row.id
 
 
 def test_degrades_when_an_area_is_not_available(client, monkeypatch):
