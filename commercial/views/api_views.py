@@ -185,10 +185,10 @@ def connection_answer(c: Connection, **full: Any) -> ConnectionAnswer:
         telemedido=c.meter_telemetered, latitude=c.latitude, longitude=c.longitude, **full)
 
 
-def invoice_answer(inv: Invoice, **full: Any) -> InvoiceAnswer:
-    """The answer about `inv`; given the fields only the full answer has, an InvoiceFullAnswer."""
-    kind = InvoiceFullAnswer if full else InvoiceAnswer
-    return kind(
+def invoice_answer(inv: Invoice, with_doc: bool = False) -> InvoiceAnswer:
+    """The answer about `inv`; with_doc: the full answer, with all its printed content."""
+    full = {"documento": inv.doc} if with_doc else {}
+    return (InvoiceFullAnswer if with_doc else InvoiceAnswer)(
         id=inv.id, numero=inv.number, matricula=inv.doc["connection"]["matricula"],
         referencia=f"{inv.month:02d}/{inv.year}", emissao=inv.issue_date.isoformat(),
         vencimento=inv.due_date.isoformat(), consumo_m3=inv.consumption,
@@ -292,8 +292,7 @@ class InvoiceApi(MethodView):
     def get(self, numero):  # type: ignore[no-untyped-def]
         """Uma fatura com todo o seu conteúdo impresso (inclusive o bloco de qualidade da água)."""
 
-        inv = invoices.by_number(numero)
-        return asdict(invoice_answer(inv, documento=inv.doc))
+        return asdict(invoice_answer(invoices.by_number(numero), with_doc=True))
 
 
 @api.route("/faturas/<string:numero>/pdf")
