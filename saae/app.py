@@ -26,7 +26,7 @@ import telemetry.api
 import telemetry.permissions
 import telemetry.views
 from core import shell, web
-from core.auth import PROFILE_LABELS, public, register_permissions
+from core.auth import public, register_permissions
 from core.config import Settings
 from core.db import init_engine
 from core.db import session as db_session
@@ -214,7 +214,7 @@ def _template_globals(app: Flask, settings: Settings) -> None:
             for label, endpoint, perm in shell.nav_entries(app)
             if user is not None and (perm is None or user.can(perm))
         ]
-        return {"nav_items": items, "current_user_obj": user, "PROFILE_LABELS": PROFILE_LABELS,
+        return {"nav_items": items, "current_user_obj": user,
                 "settings": settings, "brand": _brand(settings)}
 
     register_filters(app)

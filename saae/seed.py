@@ -12,7 +12,7 @@ import incidents.seed
 import lims.seed
 import telemetry.seed
 from core import audit
-from core.auth import PROFILE_LABELS, Profile, ProfileRecord, User, hash_password
+from core.auth import Profile, ProfileRecord, User, hash_password
 from core.db import session, unit_of_work, utcnow
 from core.org import Organization
 
@@ -47,7 +47,7 @@ def seed_profiles() -> dict[str, ProfileRecord]:
     existing = {p.code: p for p in session.scalars(select(ProfileRecord))}
     for prof in Profile:
         if prof.value not in existing:
-            rec = ProfileRecord(code=prof.value, name=PROFILE_LABELS[prof], builtin=True,
+            rec = ProfileRecord(code=prof.value, name=prof.label, builtin=True,
                                 granted=[], revoked=[])
             session.add(rec)
             existing[prof.value] = rec

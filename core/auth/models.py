@@ -27,8 +27,6 @@ class Profile(LabelledStrEnum):
     ADMINISTRATOR = "administrador", "Administrador"
 
 
-PROFILE_LABELS = Profile.labels()
-
 # -- permission registry ---------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from core.db import session
 from lims.domain.coverage import SENSITIVE_LABELS
-from lims.domain.limits import DISINFECTANT_LABELS, LIMIT_KIND_LABELS
+from lims.domain.limits import Disinfectant, LimitKind
 from lims.domain.plans import FREQUENCY_LABELS
 from lims.models import catalogue as cat
 from lims.models import registry as reg
@@ -44,10 +44,10 @@ class Entity:
 YES = {"1", "true", "on", "sim", "s", "yes"}
 
 
-LIMIT_KINDS = {k.value: v for k, v in LIMIT_KIND_LABELS.items()}
+LIMIT_KINDS = {k.value: k.label for k in LimitKind}
 
 
-DISINFECTANTS = {k.value: v for k, v in DISINFECTANT_LABELS.items()}
+DISINFECTANTS = {k.value: k.label for k in Disinfectant}
 
 
 GROUPS = cat.GROUP_LABELS
