@@ -198,16 +198,8 @@ def invoice_answer(inv: Invoice, with_doc: bool = False) -> InvoiceAnswer:
         pago_em=inv.paid_at.isoformat() if inv.paid_at else None, **full)
 
 
-class BatchOut(Schema):
-    id = fields.Integer()
-    estado = fields.String()
-    feitas = fields.Integer()
-    total = fields.Integer()
-    percentual = fields.Integer()
-    ignoradas = fields.Integer()
-    erro = fields.String(allow_none=True)
-    inicio = fields.String(allow_none=True)
-    fim = fields.String(allow_none=True)
+BatchOut = dataclass_schema(batches.BatchProgress, "BatchOut",
+                            descriptions={"motivo": "por que um lote interrompido parou"})
 
 
 @api.route("/ligacoes")
@@ -331,7 +323,7 @@ class BatchesApi(MethodView):
         b = batches.request_batch(data["grupo"], data["ano"], data["mes"],
                                   issue_date=data["emissao"], due_date=data["vencimento"],
                                   user_id=current().id)
-        return batches.batch_status(b.id), 201
+        return asdict(batches.batch_status(b.id)), 201
 
 
 @api.route("/lotes/<int:batch_id>")
@@ -341,4 +333,4 @@ class BatchApi(MethodView):
     def get(self, batch_id):  # type: ignore[no-untyped-def]
         """Estado e progresso de um lote."""
 
-        return batches.batch_status(batch_id)
+        return asdict(batches.batch_status(batch_id))
