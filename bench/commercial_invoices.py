@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PG_ADMIN = os.environ.get("SAAE_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+from _scratch import scratch_database  # noqa: E402 (after the sys.path line)
 
 
 def rss_mb(pid: int) -> float:
@@ -176,75 +176,62 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # still drop the database
     sizes = [int(x) for x in args.sizes.split(",")]
 
-    import psycopg
-
     from core.config import Settings
-    from saae.migrate import upgrade
 
-    name = f"bench_commercial_{os.getpid()}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
-    url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/" + name
     data_dir = Path(tempfile.mkdtemp(prefix="bench-commercial-"))
     try:
-        upgrade(url)
-        from saae.app import create_app
+        with scratch_database("bench_commercial", args.keep) as (_name, url):
+            from saae.app import create_app
 
-        app = create_app(Settings.from_env({}, env="test", database_url=url, data_dir=data_dir))
-        today = dt.date.today()
-        with app.app_context():
-            t = time.perf_counter()
-            groups = build(url, sizes, today)
-            print(f"setup: {sum(sizes):,} connections, 7 months of readings, 2 LIMS months closed "
-                  f"in {time.perf_counter() - t:.1f}s", flush=True)
-            from commercial.services import batches
-            from core import fmt
-            from core.db import session
-
-            last_y, last_m = fmt.month_add(today.year, today.month, -1)
-            print(f"\n{'n':>7} {'seconds':>8} {'inv/s':>7} {'compute':>8} {'insert':>7} "
-                  f"{'pdf wait':>8} {'RSS batch MB':>12} {'RSS worker MB':>13} {'PDF MB':>7} "
-                  f"{'CPU main s':>10} {'CPU pdf s':>9} {'CPU ms/inv':>10} {'load1':>6}")
-            for n in sizes:
-                batch = batches.request_batch(groups[n], last_y, last_m, issue_date=today, run=False)
-                session().commit()
-                sampler = Sampler()
-                sampler.start()
+            app = create_app(Settings.from_env({}, env="test", database_url=url, data_dir=data_dir))
+            today = dt.date.today()
+            with app.app_context():
                 t = time.perf_counter()
-                cpu0 = os.times()
-                if os.environ.get("BENCH_PROFILE"):
-                    import cProfile
-                    import pstats
+                groups = build(url, sizes, today)
+                print(f"setup: {sum(sizes):,} connections, 7 months of readings, 2 LIMS months closed "
+                      f"in {time.perf_counter() - t:.1f}s", flush=True)
+                from commercial.services import batches
+                from core import fmt
+                from core.db import session
 
-                    prof = cProfile.Profile(time.process_time)
-                    fig = prof.runcall(batches.run_batch, batch.id, processes=args.processes)
-                    pstats.Stats(prof).sort_stats("tottime").print_stats(30)
-                else:
-                    fig = batches.run_batch(batch.id, processes=args.processes)
-                took = time.perf_counter() - t
-                cpu1 = os.times()  # the render workers are joined by now: children's CPU
-                cpu_main = cpu1.user + cpu1.system - cpu0.user - cpu0.system
-                cpu_pdf = (cpu1.children_user + cpu1.children_system
-                           - cpu0.children_user - cpu0.children_system)
-                sampler.stop.set()
-                sampler.join()
-                assert fig["invoices"] == n, fig
-                print(f"{n:>7,} {took:>8.1f} {n / took:>7.0f} {fig['compute']:>8.1f} "
-                      f"{fig['insert']:>7.1f} {fig['pdf_wait']:>8.1f} {sampler.main:>12.0f} "
-                      f"{sampler.workers:>13.0f} {fig['pdf_mb']:>7.1f} {cpu_main:>10.1f} "
-                      f"{cpu_pdf:>9.1f} {(cpu_main + cpu_pdf) * 1000 / n:>10.2f} "
-                      f"{os.getloadavg()[0]:>6.1f}", flush=True)
-                session.remove()
-        if args.keep:
-            print(f"kept: database {name}, files in {data_dir}")
+                last_y, last_m = fmt.month_add(today.year, today.month, -1)
+                print(f"\n{'n':>7} {'seconds':>8} {'inv/s':>7} {'compute':>8} {'insert':>7} "
+                      f"{'pdf wait':>8} {'RSS batch MB':>12} {'RSS worker MB':>13} {'PDF MB':>7} "
+                      f"{'CPU main s':>10} {'CPU pdf s':>9} {'CPU ms/inv':>10} {'load1':>6}")
+                for n in sizes:
+                    batch = batches.request_batch(groups[n], last_y, last_m, issue_date=today, run=False)
+                    session().commit()
+                    sampler = Sampler()
+                    sampler.start()
+                    t = time.perf_counter()
+                    cpu0 = os.times()
+                    if os.environ.get("BENCH_PROFILE"):
+                        import cProfile
+                        import pstats
+
+                        prof = cProfile.Profile(time.process_time)
+                        fig = prof.runcall(batches.run_batch, batch.id, processes=args.processes)
+                        pstats.Stats(prof).sort_stats("tottime").print_stats(30)
+                    else:
+                        fig = batches.run_batch(batch.id, processes=args.processes)
+                    took = time.perf_counter() - t
+                    cpu1 = os.times()  # the render workers are joined by now: children's CPU
+                    cpu_main = cpu1.user + cpu1.system - cpu0.user - cpu0.system
+                    cpu_pdf = (cpu1.children_user + cpu1.children_system
+                               - cpu0.children_user - cpu0.children_system)
+                    sampler.stop.set()
+                    sampler.join()
+                    assert fig["invoices"] == n, fig
+                    print(f"{n:>7,} {took:>8.1f} {n / took:>7.0f} {fig['compute']:>8.1f} "
+                          f"{fig['insert']:>7.1f} {fig['pdf_wait']:>8.1f} {sampler.main:>12.0f} "
+                          f"{sampler.workers:>13.0f} {fig['pdf_mb']:>7.1f} {cpu_main:>10.1f} "
+                          f"{cpu_pdf:>9.1f} {(cpu_main + cpu_pdf) * 1000 / n:>10.2f} "
+                          f"{os.getloadavg()[0]:>6.1f}", flush=True)
+                    session.remove()
+            if args.keep:
+                print(f"kept: files in {data_dir}")
     finally:
-        from core import db as core_db
-
-        if core_db._engine is not None:
-            core_db._engine.dispose()
         if not args.keep:
-            with psycopg.connect(PG_ADMIN, autocommit=True) as c:
-                c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             shutil.rmtree(data_dir, ignore_errors=True)
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PG_ADMIN = os.environ.get("SAAE_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+from _scratch import scratch_database  # noqa: E402 (after the sys.path line)
 
 
 def build(n: int) -> None:
@@ -132,21 +132,14 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=None, help="messages per dispatch batch")
     args = ap.parse_args()
 
-    import psycopg
     from sqlalchemy import func, select
 
     from core import tasks
     from core.config import Settings
     from core.events import publish
     from core.outbox import drain
-    from saae.migrate import upgrade
 
-    name = f"bench_incidents_{os.getpid()}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
-    url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + "/" + name
-    try:
-        upgrade(url)
+    with scratch_database("bench_incidents", args.keep) as (_name, url):
         from saae.app import create_app
         from saae.wiring import SUBSCRIPTIONS
 
@@ -201,14 +194,6 @@ def main() -> None:
             # 3. sending all of them through the local outbox provider (issue 17: < 10 s),
             # then the incident's audit file verified message by message
             send_all(session, inc.id, notice.id, n_msg, args.batch)
-    finally:
-        from core import db as core_db
-
-        if core_db._engine is not None:
-            core_db._engine.dispose()
-        if not args.keep:
-            with psycopg.connect(PG_ADMIN, autocommit=True) as c:
-                c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

@@ -22,15 +22,12 @@ import random
 import statistics
 import sys
 import time
-import uuid
 from pathlib import Path
 
-import psycopg
-from _scratch import drop_unless_kept
+from _scratch import scratch_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 BUDGET_MS = 300.0
 
 
@@ -159,23 +156,8 @@ def main() -> None:
     ap.add_argument("--history", type=int, default=12, help="earlier months of published results")
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args()
-    name = f"saae_bench_portal_{uuid.uuid4().hex[:6]}"
-    with psycopg.connect(ADMIN, autocommit=True) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
-    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    try:
-        from core.config import Settings
-        from saae.migrate import upgrade
-
-        upgrade(url)
-        import tempfile
-
-        from saae.app import create_app
-
-        settings = Settings.from_env({}, env="test", database_url=url,
-                                     data_dir=Path(tempfile.mkdtemp()), task_runner="inprocess",
-                                     timeseries_url="sql")
-        app = create_app(settings, TESTING=True)
+    with scratch_app("saae_bench_portal", keep=args.keep, config={"TESTING": True},
+                     task_runner="inprocess", timeseries_url="sql") as app:
         t0 = time.perf_counter()
         with app.app_context():
             from saae.seed import seed_demo
@@ -223,12 +205,6 @@ def main() -> None:
         phase("A. cold: registry memo cleared before every request (closed months read from "
               "the stored rows, the open month computed)", services.clear_memo)
         phase("B. warm (registry memo on)", lambda: None)
-    finally:
-        from core import db as core_db
-
-        if core_db._engine is not None:
-            core_db._engine.dispose()
-        drop_unless_kept(name, args.keep)
 
 
 if __name__ == "__main__":

@@ -22,3 +22,8 @@ class LabelledStrEnum(enum.StrEnum):
     def labels(cls) -> dict[Self, str]:
         """{member: label} in definition order (the `*_LABELS` dicts templates and forms read)."""
         return {member: member.label for member in cls}
+
+    @classmethod
+    def choices(cls) -> dict[str, str]:
+        """{stored value: label} in definition order, plain strings (a form's choices)."""
+        return {member.value: member.label for member in cls}

@@ -23,7 +23,6 @@ class JobState(LabelledStrEnum):
     CANCELLED = "cancelado", "Cancelado"
 
 
-STATE_LABELS = JobState.labels()
 RESUMABLE = (JobState.INTERRUPTED, JobState.FAILED)
 CANCELLABLE = (JobState.QUEUED, JobState.INTERRUPTED, JobState.FAILED)
 
@@ -57,7 +56,7 @@ class Job(Audited, IdMixin, TimestampMixin, Base):
 
     @property
     def state_label(self) -> str:
-        return STATE_LABELS.get(JobState(self.state), self.state)
+        return JobState(self.state).label
 
     @property
     def percent(self) -> int:

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from core import jobs
 from core.auth import User, login_required_only, require
-from core.job_model import STATE_LABELS
+from core.job_model import JobState
 from core.web import current
 
 bp = Blueprint("core_jobs", __name__, template_folder="templates")
@@ -44,7 +44,7 @@ def jobs_list():  # type: ignore[no-untyped-def]
     if state and state not in {s.value for s in jobs.JobState}:
         state = None
     return render_template("core/trabalhos.html", rows=jobs.recent(200, state), state=state,
-                           labels=STATE_LABELS, counts=jobs.counts())
+                           labels=JobState.labels(), counts=jobs.counts())
 
 
 @bp.route("/trabalhos/<int:job_id>")

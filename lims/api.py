@@ -22,7 +22,7 @@ from lims.domain.published import (
     SystemInfo,
 )
 from lims.domain.sensor_lab import ExtraSample, LabPoint, SensorSeries, chart_start
-from lims.domain.vmp import describe_limit
+from lims.domain.vmp import PLAIN_WORDS, describe_limit
 from lims.models.registry import CollectionPoint, SupplySystem
 from lims.services import extra_samples, limits, quality, sensor_lab, stoppages
 
@@ -154,5 +154,6 @@ def standard_limits(codes: tuple[str, ...] = BASIC_PARAMETER_CODES) -> dict[str,
             parameter_code=code, unit=unit,
             minimum=float(lim.minimum) if lim.minimum is not None else None,
             maximum=float(lim.maximum) if lim.maximum is not None else None,
-            absence=lim.absence, text=describe_limit(lim, unit))
+            absence=lim.absence, text=describe_limit(lim, unit),
+            plain=describe_limit(lim, unit, PLAIN_WORDS))
     return out

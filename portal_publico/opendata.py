@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import Response, request, url_for
@@ -37,104 +38,10 @@ api = ApiBlueprint("dados_abertos", __name__, url_prefix="/api/v1/dados-abertos"
 
 # -- the data dictionary (shown on /portal/dados-abertos and in the OpenAPI descriptions) ------
 
-DICTIONARY: dict[str, dict[str, Any]] = {
-    "resultados": {
-        "titulo": "Resultados publicados",
-        "descricao": "Cada linha é o resultado de um parâmetro em uma amostra já validada e "
-                     "publicada pelo laboratório. Resultados em análise, não validados ou "
-                     "cancelados nunca aparecem.",
-        "campos": [
-            ("amostra", "texto", "Código da amostra"),
-            ("ponto_id", "inteiro", "Identificador do ponto de coleta (ver /pontos)"),
-            ("ponto", "texto", "Nome do ponto de coleta"),
-            ("sistema_id", "inteiro", "Identificador do sistema de abastecimento"),
-            ("coletada_em", "data-hora ISO 8601 com fuso, em tempo universal", "Data e hora da coleta"),
-            ("parametro", "texto", "Código do parâmetro (ex.: turbidez)"),
-            ("parametro_nome", "texto", "Nome do parâmetro"),
-            ("valor", "texto", "Resultado como emitido pelo laboratório (ex.: 0,35; Ausente; < LD)"),
-            ("valor_numerico", "decimal ou vazio", "Resultado numérico, com ponto decimal"),
-            ("unidade", "texto", "Unidade de medida"),
-            ("conforme", "booleano ou vazio", "true se atende ao padrão de potabilidade"),
-            ("padrao", "texto", "Padrão aplicado, em palavras"),
-            ("publicado_em", "data-hora ISO 8601 com fuso, em tempo universal", "Quando o resultado foi publicado"),
-        ],
-    },
-    "resumos-mensais": {
-        "titulo": "Resumos mensais (Decreto 5.440/2005)",
-        "descricao": "Por sistema, mês e parâmetro básico: amostras exigidas pelo plano, "
-                     "analisadas, dentro do padrão e o resultado do mês. Mês fechado: os "
-                     "números gravados pelo laboratório no fechamento (resultados validados, "
-                     "de laboratório e de campo; os mesmos da conta de água e do SISAGUA). "
-                     "Mês aberto: apurado no momento, só com resultados já publicados. A regra "
-                     "de contagem vem escrita em cada linha.",
-        "campos": [
-            ("sistema_id", "inteiro", "Identificador do sistema"),
-            ("sistema", "texto", "Nome do sistema"),
-            ("ano", "inteiro", "Ano"),
-            ("mes", "inteiro", "Mês (1 a 12)"),
-            ("fechado", "booleano", "true se o mês já foi fechado pelo laboratório"),
-            ("parametro", "texto", "Código do parâmetro"),
-            ("parametro_nome", "texto", "Nome do parâmetro"),
-            ("unidade", "texto", "Unidade"),
-            ("padrao", "texto", "Padrão e regra de conformidade"),
-            ("exigidas", "inteiro", "Amostras exigidas no mês"),
-            ("analisadas", "inteiro", "Amostras analisadas e publicadas"),
-            ("conformes", "inteiro", "Amostras dentro do padrão"),
-            ("resultado", "texto", "conforme | nao_conforme | fora_da_recomendacao | indeterminado | sem_dados"),
-            ("media", "decimal ou vazio", "Média dos resultados numéricos"),
-            ("p95", "decimal ou vazio", "Percentil 95 (pior tipo de ponto)"),
-            ("leituras_de_campo", "inteiro", "Das analisadas, quantas foram medidas em campo "
-                                             "pelo coletor"),
-            ("escopo", "texto", "Escopo do fechamento (sistema)"),
-            ("versao_regras", "texto", "Versão das regras de conformidade aplicadas"),
-            ("regra_contagem", "texto", "Como as amostras foram contadas"),
-        ],
-    },
-    "avisos": {
-        "titulo": "Avisos de serviço",
-        "descricao": "Interrupções no abastecimento, manutenções e incidentes de qualidade, "
-                     "com a previsão de retorno e as medidas de segurança.",
-        "campos": [
-            ("protocolo", "texto", "Número do aviso"),
-            ("tipo", "texto", "interrupcao | qualidade | manutencao"),
-            ("titulo", "texto", "Título"),
-            ("motivo", "texto", "Motivo"),
-            ("area", "texto", "Área afetada, em palavras"),
-            ("bairros", "lista de textos (CSV: separados por |)", "Bairros afetados"),
-            ("inicio", "data-hora ISO 8601 com fuso, em tempo universal", "Início"),
-            ("previsao_retorno", "data-hora ISO 8601 com fuso, em tempo universal ou vazio", "Previsão de normalização"),
-            ("encerrado_em", "data-hora ISO 8601 com fuso, em tempo universal ou vazio", "Quando foi normalizado"),
-            ("medidas_seguranca", "texto", "O que a população deve fazer"),
-            ("situacao", "texto", "ativo | encerrado"),
-        ],
-    },
-    "sistemas": {
-        "titulo": "Sistemas de abastecimento",
-        "descricao": "Os sistemas que abastecem o município.",
-        "campos": [
-            ("id", "inteiro", "Identificador"), ("codigo", "texto", "Código"),
-            ("nome", "texto", "Nome"), ("tipo", "texto", "SAA | SAC | SAI"),
-            ("populacao_abastecida", "inteiro", "População abastecida"),
-            ("manancial", "texto", "superficial | subterraneo | misto"),
-            ("tratamento", "texto", "Tipo de tratamento"),
-            ("bairros", "lista de textos (CSV: separados por |)", "Bairros atendidos"),
-            ("latitude", "decimal", "Latitude (graus, WGS 84)"),
-            ("longitude", "decimal", "Longitude (graus, WGS 84)"),
-        ],
-    },
-    "pontos": {
-        "titulo": "Pontos de coleta",
-        "descricao": "Onde o laboratório coleta amostras.",
-        "campos": [
-            ("id", "inteiro", "Identificador"), ("codigo", "texto", "Código"),
-            ("nome", "texto", "Nome"), ("sistema_id", "inteiro", "Sistema"),
-            ("tipo", "texto", "captacao | saida_tratamento | reservatorio | rede | "
-                              "ponta_de_rede | poco | torneira"),
-            ("endereco", "texto", "Endereço"), ("bairro", "texto", "Bairro"),
-            ("latitude", "decimal", "Latitude"), ("longitude", "decimal", "Longitude"),
-        ],
-    },
-}
+# per dataset: titulo, descricao and campos, each [name, type, description] (a data file, so
+# that the dictionary people read is edited as data, not code)
+DICTIONARY: dict[str, dict[str, Any]] = json.loads(
+    (Path(__file__).parent / "data" / "open_data_dictionary.json").read_text(encoding="utf-8"))
 
 
 def _iso(v: dt.datetime | None) -> str | None:

@@ -76,24 +76,9 @@ NOTICE_KINDS = {"interrupcao": "Interrupção no abastecimento", "qualidade": "Q
                 "manutencao": "Manutenção programada"}
 
 
-def _dec(v: float) -> str:
-    return f"{v:g}".replace(".", ",")
-
-
 def plain_limit(lim: lims_api.StandardLimit | None) -> str:
-    """The limit in plain words: "no máximo 5 uT", "entre 0,2 e 5 mg/L", "ausente"."""
-    if lim is None:
-        return "sem limite definido"
-    u = f" {lim.unit}" if lim.unit else ""
-    if lim.absence:
-        return "deve estar ausente"
-    if lim.minimum is not None and lim.maximum is not None:
-        return f"entre {_dec(lim.minimum)} e {_dec(lim.maximum)}{u}"
-    if lim.maximum is not None:
-        return f"no máximo {_dec(lim.maximum)}{u}"
-    if lim.minimum is not None:
-        return f"no mínimo {_dec(lim.minimum)}{u}"
-    return "sem limite definido"
+    """The limit in plain words: "no máximo 5 uT", "entre 0,2 e 5 mg/L", "deve estar ausente"."""
+    return lim.plain if lim is not None else "sem limite definido"
 
 
 # -- degrading calls and a short memo ------------------------------------------------------------

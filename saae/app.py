@@ -28,7 +28,7 @@ import telemetry.api
 import telemetry.permissions
 import telemetry.views
 from core import shell, web
-from core.auth import PROFILE_LABELS, public, register_permissions
+from core.auth import public, register_permissions
 from core.config import Settings
 from core.db import init_engine
 from core.db import session as db_session
@@ -232,6 +232,6 @@ def _template_globals(app: Flask, settings: Settings) -> None:
     def _globals() -> dict[str, Any]:
         user = web.current()
         return {"nav_items": _menu(app, user), "current_user_obj": user,
-                "PROFILE_LABELS": PROFILE_LABELS, "settings": settings, "brand": _brand(settings)}
+                "settings": settings, "brand": _brand(settings)}
 
     register_filters(app)

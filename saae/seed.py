@@ -13,14 +13,7 @@ import lims.seed
 import portal_publico.seed
 import telemetry.seed
 from core import audit
-from core.auth import (
-    PROFILE_LABELS,
-    READ_ONLY_PROFILES,
-    Profile,
-    ProfileRecord,
-    User,
-    hash_password,
-)
+from core.auth import READ_ONLY_PROFILES, Profile, ProfileRecord, User, hash_password
 from core.db import session, unit_of_work, utcnow
 from core.org import Organization
 
@@ -57,7 +50,7 @@ def seed_profiles() -> dict[str, ProfileRecord]:
     existing = {p.code: p for p in session.scalars(select(ProfileRecord))}
     for prof in Profile:
         if prof.value not in existing:
-            rec = ProfileRecord(code=prof.value, name=PROFILE_LABELS[prof], builtin=True,
+            rec = ProfileRecord(code=prof.value, name=prof.label, builtin=True,
                                 read_only=prof.value in READ_ONLY_PROFILES, granted=[],
                                 revoked=[])
             session.add(rec)

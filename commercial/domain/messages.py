@@ -29,8 +29,6 @@ class MessageKind(LabelledStrEnum):
     CUT_OFF = "ligacao_cortada", "Ligação cortada"
 
 
-MESSAGE_KIND_LABELS = MessageKind.labels()
-
 # Placeholders a Gestor may use in a message text, with what they mean.
 PLACEHOLDERS = {
     "nome": "nome do cliente",

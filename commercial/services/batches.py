@@ -11,6 +11,7 @@ import logging
 import shutil
 import time
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -316,7 +317,23 @@ def _bundle_print_file(out_dir: Path, index: list[tuple[Any, ...]], batch_id: in
     return str(path)
 
 
-def batch_status(batch_id: int) -> dict[str, Any]:
+@dataclass(frozen=True)
+class BatchProgress:
+    """A batch's progress, as its page and the API show it (the JSON keys are pt-BR)."""
+
+    id: int
+    estado: str
+    motivo: str | None  # why an interrupted batch stopped
+    feitas: int
+    total: int
+    percentual: int
+    ignoradas: int
+    erro: str | None
+    inicio: str | None
+    fim: str | None
+
+
+def batch_status(batch_id: int) -> BatchProgress:
     """What the progress page polls (reads committed progress)."""
     b = get_or_404(InvoiceBatch, batch_id, "Lote não encontrado.")
     session().refresh(b)
@@ -332,10 +349,10 @@ def batch_status(batch_id: int) -> dict[str, Any]:
             state, reason = "interrompido", job.interrupted_reason
         elif job is not None and job.state == jobs.JobState.RUNNING and job.done > b.done:
             b.done = job.done  # SQLite: progress only on the job row (heartbeat)
-    return {"id": b.id, "estado": state, "motivo": reason, "feitas": b.done, "total": total, "percentual": pct,
-            "ignoradas": len(b.skipped or []), "erro": b.error,
-            "inicio": b.started_at.isoformat() if b.started_at else None,
-            "fim": b.finished_at.isoformat() if b.finished_at else None}
+    return BatchProgress(id=b.id, estado=state, motivo=reason, feitas=b.done, total=total,
+                         percentual=pct, ignoradas=len(b.skipped or []), erro=b.error,
+                         inicio=b.started_at.isoformat() if b.started_at else None,
+                         fim=b.finished_at.isoformat() if b.finished_at else None)
 
 
 def batches(limit: int = 50) -> list[InvoiceBatch]:

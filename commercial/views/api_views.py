@@ -4,7 +4,7 @@ invoices (JSON, PDF second copy, payment notice from collection), batches."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from flask import Response
@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from commercial import api as commercial_api
 from commercial.domain.documents import format_matricula, mask_document
-from commercial.models import SITUATION_LABELS, Connection, Invoice, Situation
+from commercial.models import SITUATION_LABELS, Connection, Consumer, Invoice, Situation
 from commercial.services import batches, invoices, lookups, reading_history, registry
 from commercial.views.blueprints import api
 from core.api_operation import operation
@@ -61,57 +61,68 @@ class BatchIn(Schema):
     vencimento = fields.Date(load_default=None)
 
 
-# -- answers, as documented in the OpenAPI document (shaped by the *_json functions below) -----
+# -- answers: each a dataclass, the one list of its fields; the OpenAPI schema is derived -----
 
-class ConnectionOut(Schema):
-    id = fields.Integer()
-    matricula = fields.String()
-    matricula_formatada = fields.String()
-    titular = fields.String()
-    endereco = fields.String()
-    bairro = fields.String()
-    cidade = fields.String()
-    setor = fields.String(allow_none=True)
-    trecho = fields.String(allow_none=True)
-    sistema_id = fields.Integer(allow_none=True)
-    situacao = fields.String()
-    situacao_rotulo = fields.String()
-    economias = fields.Dict(keys=fields.String(), values=fields.Integer(),
-                            metadata={"description": "economias por categoria"})
-    hidrometro = fields.String(allow_none=True)
-    telemedido = fields.Boolean()
-    latitude = fields.Float(allow_none=True)
-    longitude = fields.Float(allow_none=True)
+@dataclass(frozen=True)
+class CustomerAnswer:
+    id: int
+    nome: str
+    documento: str | None
+    celular: str | None
+    email: str | None
+    canais: tuple[str, ...]
+    consentimento: bool
+    fatura_por_email: bool
 
 
-class CustomerOut(Schema):
-    id = fields.Integer()
-    nome = fields.String()
-    documento = fields.String(allow_none=True, metadata={"description": "CPF/CNPJ mascarado"})
-    celular = fields.String(allow_none=True)
-    email = fields.String(allow_none=True)
-    canais = fields.List(fields.String())
-    consentimento = fields.Boolean()
-    fatura_por_email = fields.Boolean()
+@dataclass(frozen=True)
+class ConsumptionAnswer:
+    ano: int
+    mes: int
+    consumo_m3: int
+    tipo: str
 
 
-class ConsumptionOut(Schema):
-    ano = fields.Integer()
-    mes = fields.Integer()
-    consumo_m3 = fields.Integer()
-    tipo = fields.String()
+@dataclass(frozen=True)
+class ConnectionAnswer:
+    id: int
+    matricula: str
+    matricula_formatada: str
+    titular: str
+    endereco: str
+    bairro: str
+    cidade: str
+    setor: str | None
+    trecho: str | None
+    sistema_id: int | None
+    situacao: str
+    situacao_rotulo: str
+    economias: dict[str, int]
+    hidrometro: str | None
+    telemedido: bool
+    latitude: float | None
+    longitude: float | None
 
 
-class ConnectionFullOut(ConnectionOut):
-    cliente = fields.Nested(CustomerOut)
-    diametro_hidrometro = fields.String(allow_none=True)
-    esgoto = fields.Boolean()
-    grupo_faturamento = fields.Integer(allow_none=True)
-    debito_automatico = fields.Boolean()
-    cep = fields.String(allow_none=True)
-    historico = fields.List(fields.Nested(ConsumptionOut))
+@dataclass(frozen=True)
+class ConnectionFullAnswer(ConnectionAnswer):
+    cliente: CustomerAnswer
+    diametro_hidrometro: str | None
+    esgoto: bool
+    grupo_faturamento: int | None
+    debito_automatico: bool
+    cep: str | None
+    historico: tuple[ConsumptionAnswer, ...]
 
 
+CustomerOut = dataclass_schema(CustomerAnswer, "CustomerOut",
+                               descriptions={"documento": "CPF/CNPJ mascarado"})
+ConsumptionOut = dataclass_schema(ConsumptionAnswer, "ConsumptionOut")
+ConnectionOut = dataclass_schema(ConnectionAnswer, "ConnectionOut",
+                                 descriptions={"economias": "economias por categoria"})
+ConnectionFullOut = dataclass_schema(
+    ConnectionFullAnswer, "ConnectionFullOut", descriptions={"economias": "economias por categoria"},
+    cliente=fields.Nested(CustomerOut), historico=fields.List(fields.Nested(ConsumptionOut)))
 ContactOut = dataclass_schema(commercial_api.Contact, "ContactOut",
                               descriptions={"mobile": "celular E.164"})
 
@@ -124,77 +135,71 @@ class AreaOut(Schema):
 LocationOut = dataclass_schema(commercial_api.ServiceLocation, "LocationOut")
 
 
-class InvoiceOut(Schema):
-    id = fields.Integer()
-    numero = fields.String()
-    matricula = fields.String()
-    referencia = fields.String(metadata={"description": "MM/AAAA"})
-    emissao = fields.String()
-    vencimento = fields.String()
-    consumo_m3 = fields.Integer()
-    agua = fields.String(metadata={"description": "reais, ponto decimal"})
-    esgoto = fields.String()
-    servicos = fields.String()
-    total = fields.String()
-    situacao = fields.String()
-    linha_digitavel = fields.String()
-    codigo_barras = fields.String()
-    pix_copia_e_cola = fields.String(allow_none=True)
-    pago_em = fields.String(allow_none=True)
+@dataclass(frozen=True)
+class InvoiceAnswer:
+    id: int
+    numero: str
+    matricula: str
+    referencia: str
+    emissao: str
+    vencimento: str
+    consumo_m3: int
+    agua: str
+    esgoto: str
+    servicos: str
+    total: str
+    situacao: str
+    linha_digitavel: str
+    codigo_barras: str
+    pix_copia_e_cola: str | None
+    pago_em: str | None
 
 
-class InvoiceFullOut(InvoiceOut):
-    documento = fields.Dict(metadata={"description": "todo o conteúdo impresso da fatura"})
+@dataclass(frozen=True)
+class InvoiceFullAnswer(InvoiceAnswer):
+    documento: dict
 
 
-class BatchOut(Schema):
-    id = fields.Integer()
-    estado = fields.String()
-    feitas = fields.Integer()
-    total = fields.Integer()
-    percentual = fields.Integer()
-    ignoradas = fields.Integer()
-    erro = fields.String(allow_none=True)
-    inicio = fields.String(allow_none=True)
-    fim = fields.String(allow_none=True)
+_INVOICE_DOCS = {"referencia": "MM/AAAA", "agua": "reais, ponto decimal"}
+InvoiceOut = dataclass_schema(InvoiceAnswer, "InvoiceOut", descriptions=_INVOICE_DOCS)
+InvoiceFullOut = dataclass_schema(InvoiceFullAnswer, "InvoiceFullOut", descriptions={
+    **_INVOICE_DOCS, "documento": "todo o conteúdo impresso da fatura"})
 
 
-def connection_json(c: Connection, full: bool = False) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": c.id, "matricula": c.matricula, "matricula_formatada": format_matricula(c.matricula),
-        "titular": c.consumer.name, "endereco": c.address, "bairro": c.neighbourhood,
-        "cidade": c.city, "setor": c.sector_code, "trecho": c.segment_code,
-        "sistema_id": c.system_id, "situacao": c.situation,
-        "situacao_rotulo": SITUATION_LABELS.get(Situation(c.situation), c.situation),
-        "economias": c.economias(), "hidrometro": c.meter_number,
-        "telemedido": c.meter_telemetered, "latitude": c.latitude, "longitude": c.longitude,
-    }
-    if full:
-        cu = c.consumer
-        out.update({
-            "cliente": {"id": cu.id, "nome": cu.name, "documento": mask_document(cu.document),
-                        "celular": cu.mobile, "email": cu.email, "canais": cu.channels or [],
-                        "consentimento": cu.consent, "fatura_por_email": cu.invoice_by_email},
-            "diametro_hidrometro": c.meter_diameter, "esgoto": c.has_sewer,
-            "grupo_faturamento": c.billing_group.number if c.billing_group else None,
-            "debito_automatico": c.direct_debit, "cep": c.cep,
-        })
-    return out
+def customer_answer(cu: Consumer) -> CustomerAnswer:
+    return CustomerAnswer(id=cu.id, nome=cu.name, documento=mask_document(cu.document),
+                          celular=cu.mobile, email=cu.email, canais=tuple(cu.channels or ()),
+                          consentimento=cu.consent, fatura_por_email=cu.invoice_by_email)
 
 
-def invoice_json(inv: Invoice, with_doc: bool = False) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": inv.id, "numero": inv.number, "matricula": inv.doc["connection"]["matricula"],
-        "referencia": f"{inv.month:02d}/{inv.year}", "emissao": inv.issue_date.isoformat(),
-        "vencimento": inv.due_date.isoformat(), "consumo_m3": inv.consumption,
-        "agua": str(inv.water), "esgoto": str(inv.sewer), "servicos": str(inv.services),
-        "total": str(inv.total), "situacao": inv.state, "linha_digitavel": inv.typed_line,
-        "codigo_barras": inv.barcode, "pix_copia_e_cola": inv.pix,
-        "pago_em": inv.paid_at.isoformat() if inv.paid_at else None,
-    }
-    if with_doc:
-        out["documento"] = inv.doc
-    return out
+def connection_answer(c: Connection, **full: Any) -> ConnectionAnswer:
+    """The answer about `c`; given the fields only the full answer has, a ConnectionFullAnswer."""
+    kind = ConnectionFullAnswer if full else ConnectionAnswer
+    return kind(
+        id=c.id, matricula=c.matricula, matricula_formatada=format_matricula(c.matricula),
+        titular=c.consumer.name, endereco=c.address, bairro=c.neighbourhood,
+        cidade=c.city, setor=c.sector_code, trecho=c.segment_code,
+        sistema_id=c.system_id, situacao=c.situation,
+        situacao_rotulo=SITUATION_LABELS.get(Situation(c.situation), c.situation),
+        economias=c.economias(), hidrometro=c.meter_number,
+        telemedido=c.meter_telemetered, latitude=c.latitude, longitude=c.longitude, **full)
+
+
+def invoice_answer(inv: Invoice, with_doc: bool = False) -> InvoiceAnswer:
+    """The answer about `inv`; with_doc: the full answer, with all its printed content."""
+    full = {"documento": inv.doc} if with_doc else {}
+    return (InvoiceFullAnswer if with_doc else InvoiceAnswer)(
+        id=inv.id, numero=inv.number, matricula=inv.doc["connection"]["matricula"],
+        referencia=f"{inv.month:02d}/{inv.year}", emissao=inv.issue_date.isoformat(),
+        vencimento=inv.due_date.isoformat(), consumo_m3=inv.consumption,
+        agua=str(inv.water), esgoto=str(inv.sewer), servicos=str(inv.services),
+        total=str(inv.total), situacao=inv.state, linha_digitavel=inv.typed_line,
+        codigo_barras=inv.barcode, pix_copia_e_cola=inv.pix,
+        pago_em=inv.paid_at.isoformat() if inv.paid_at else None, **full)
+
+
+BatchOut = dataclass_schema(batches.BatchProgress, "BatchOut",
+                            descriptions={"motivo": "por que um lote interrompido parou"})
 
 
 @api.route("/ligacoes")
@@ -207,7 +212,7 @@ class ConnectionsApi(MethodView):
         rows = lookups.search_connections(args["q"], neighbourhood=args.get("bairro"),
                                            situation=args.get("situacao"), limit=args["limite"],
                                            offset=args["inicio"])
-        return [connection_json(c) for c in rows]
+        return [asdict(connection_answer(c)) for c in rows]
 
 
 @api.route("/ligacoes/<string:matricula>")
@@ -218,11 +223,13 @@ class ConnectionApi(MethodView):
         """Uma ligacao pela matricula, com o cliente e os canais de contato."""
 
         c = registry.by_matricula(matricula)
-        out = connection_json(c, full=True)
         today = dt.date.today()
-        out["historico"] = [{"ano": y, "mes": m, "consumo_m3": v, "tipo": k}
-                            for y, m, v, k in reading_history.history(c.id, today.year, today.month, 7)]
-        return out
+        history = tuple(ConsumptionAnswer(y, m, v, k) for y, m, v, k
+                        in reading_history.history(c.id, today.year, today.month, 7))
+        return asdict(connection_answer(
+            c, cliente=customer_answer(c.consumer), diametro_hidrometro=c.meter_diameter,
+            esgoto=c.has_sewer, grupo_faturamento=c.billing_group.number if c.billing_group else None,
+            debito_automatico=c.direct_debit, cep=c.cep, historico=history))
 
 
 @api.route("/area")
@@ -267,7 +274,7 @@ class InvoicesApi(MethodView):
             stmt = stmt.where(Invoice.year == args["ano"])
         if args.get("mes"):
             stmt = stmt.where(Invoice.month == args["mes"])
-        return [invoice_json(i) for i in session().scalars(stmt.limit(args["limite"]))]
+        return [asdict(invoice_answer(i)) for i in session().scalars(stmt.limit(args["limite"]))]
 
 
 @api.route("/faturas/<string:numero>")
@@ -277,7 +284,7 @@ class InvoiceApi(MethodView):
     def get(self, numero):  # type: ignore[no-untyped-def]
         """Uma fatura com todo o seu conteúdo impresso (inclusive o bloco de qualidade da água)."""
 
-        return invoice_json(invoices.by_number(numero), with_doc=True)
+        return asdict(invoice_answer(invoices.by_number(numero), with_doc=True))
 
 
 @api.route("/faturas/<string:numero>/pdf")
@@ -302,8 +309,8 @@ class InvoicePaymentApi(MethodView):
         """Informa o pagamento (ou a devolucao do debito automatico) vindo da arrecadacao."""
 
         if data["debito_devolvido"]:
-            return invoice_json(invoices.mark_debit_returned(numero, data["data_pagamento"]))
-        return invoice_json(invoices.mark_paid(numero, data["data_pagamento"]))
+            return asdict(invoice_answer(invoices.mark_debit_returned(numero, data["data_pagamento"])))
+        return asdict(invoice_answer(invoices.mark_paid(numero, data["data_pagamento"])))
 
 
 @api.route("/lotes")
@@ -316,7 +323,7 @@ class BatchesApi(MethodView):
         b = batches.request_batch(data["grupo"], data["ano"], data["mes"],
                                   issue_date=data["emissao"], due_date=data["vencimento"],
                                   user_id=current().id)
-        return batches.batch_status(b.id), 201
+        return asdict(batches.batch_status(b.id)), 201
 
 
 @api.route("/lotes/<int:batch_id>")
@@ -326,4 +333,4 @@ class BatchApi(MethodView):
     def get(self, batch_id):  # type: ignore[no-untyped-def]
         """Estado e progresso de um lote."""
 
-        return batches.batch_status(batch_id)
+        return asdict(batches.batch_status(batch_id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 
 from flask import Response, flash, jsonify, redirect, render_template, request, send_file, url_for
 from sqlalchemy import select
@@ -102,7 +103,7 @@ def batch(batch_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/faturamento/lotes/<int:batch_id>/estado.json")
 @require("commercial.billing.run")
 def batch_status(batch_id: int):  # type: ignore[no-untyped-def]
-    return jsonify(batches.batch_status(batch_id))
+    return jsonify(asdict(batches.batch_status(batch_id)))
 
 
 @bp.route("/faturamento/lotes/<int:batch_id>/impressao.zip")

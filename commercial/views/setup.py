@@ -9,7 +9,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from commercial.domain.messages import MESSAGE_KIND_LABELS, PLACEHOLDERS
+from commercial.domain.messages import PLACEHOLDERS, MessageKind
 from commercial.domain.tariffs import CATEGORY_LABELS, Category
 from commercial.models import MessageRule
 from commercial.services import billing_groups, billing_parameters, messages, tariffs
@@ -104,7 +104,7 @@ def copy_tariff_table(table_id: int):  # type: ignore[no-untyped-def]
 @require("commercial.messages.manage")
 def message_rules():  # type: ignore[no-untyped-def]
     rows = session().scalars(select(MessageRule).order_by(MessageRule.priority, MessageRule.id)).all()
-    return render_template("commercial/mensagens.html", rows=rows, kinds=MESSAGE_KIND_LABELS)
+    return render_template("commercial/mensagens.html", rows=rows, kinds=MessageKind.labels())
 
 
 @bp.route("/mensagens/nova", methods=["GET", "POST"])
@@ -135,7 +135,7 @@ def message_rule(rule_id: int | None = None):  # type: ignore[no-untyped-def]
     else:
         v = {"kind": "geral", "priority": 100, "active": True}
     return render_template("commercial/mensagem_form.html", rule=rule, v=v, errors=errors,
-                           kinds=MESSAGE_KIND_LABELS, placeholders=PLACEHOLDERS), (
+                           kinds=MessageKind.labels(), placeholders=PLACEHOLDERS), (
         422 if errors else 200)
 
 

@@ -20,7 +20,6 @@ from core.auth.login import (
 from core.auth.marks import LOGIN, login_required_only, public, require, view_mark
 from core.auth.models import (
     ALL,
-    PROFILE_LABELS,
     READ_ONLY_PROFILES,
     ApiToken,
     LoginAttempt,
@@ -45,7 +44,7 @@ from core.auth.passwords import (
 from core.auth.tokens import issue_token, user_for_token
 
 __all__ = [
-    "ALL", "LOGIN", "PROFILE_LABELS", "READ_ONLY_PROFILES", "THROTTLED", "ApiToken", "LoginAttempt", "LoginFailed",
+    "ALL", "LOGIN", "READ_ONLY_PROFILES", "THROTTLED", "ApiToken", "LoginAttempt", "LoginFailed",
     "Permission", "Profile", "ProfileRecord", "RecoveryCode", "User", "all_permissions",
     "authenticate", "clear_login_throttle", "hash_password", "issue_recovery_codes",
     "issue_token", "login_required_only", "password_expired", "password_problems", "public",

@@ -30,7 +30,6 @@ class Profile(LabelledStrEnum):
     HEALTH_SURVEILLANCE = "vigilancia", "Vigilância em saúde (somente consulta)"
 
 
-PROFILE_LABELS = Profile.labels()
 # built-in profiles that only consult, whatever their record says (ProfileRecord.read_only is
 # the administrator's switch for the profiles they create)
 READ_ONLY_PROFILES = frozenset({Profile.HEALTH_SURVEILLANCE.value})

@@ -1,7 +1,10 @@
-"""The answers of the incidents JSON API, as documented in the OpenAPI document (the views
-shape them as plain dicts; these schemas only describe them)."""
+"""The answers of the incidents JSON API, as documented in the OpenAPI document: a dataclass
+where the view builds the answer from one (its schema derived), else a schema describing the
+plain dict the view shapes."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from marshmallow import Schema, fields, validate
 
@@ -26,28 +29,38 @@ class WebhookRetryOut(Schema):
 
 
 class TechnicianOut(Schema):
+    """Dumps the Technician record itself."""
+
     id = fields.Integer()
     name = fields.String()
     vehicle = fields.String()
 
 
-class FieldOrderOut(Schema):
-    id = fields.Integer()
-    number = fields.String()
-    service = fields.String()
-    state = fields.String()
-    description = fields.String()
-    address = fields.String(allow_none=True)
-    lat = fields.Float(allow_none=True)
-    lon = fields.Float(allow_none=True)
-    due_at = fields.String()
-    priority = fields.Integer()
-    vehicle = fields.String()
-    kit = fields.List(fields.Dict(), metadata={"description": "code, name, qty, unit"})
-    form = fields.List(fields.Dict(), metadata={"description": "name, label, required"})
-    done = fields.List(fields.String())
-    matricula = fields.String(metadata={"description": "a ligação de uma OS de atendimento"})
-    pause_reason = fields.String(metadata={"description": "o motivo, quando a OS está pausada"})
+@dataclass(frozen=True)
+class FieldOrderAnswer:
+    id: int
+    number: str
+    service: str
+    state: str
+    description: str
+    address: str | None
+    lat: float | None
+    lon: float | None
+    due_at: str
+    due_local: str
+    priority: int
+    vehicle: str
+    kit: tuple[dict, ...]
+    form: tuple[dict, ...]
+    done: tuple[str, ...]
+    matricula: str | None
+    pause_reason: str | None
+
+
+FieldOrderOut = dataclass_schema(FieldOrderAnswer, "FieldOrderOut", descriptions={
+    "due_local": "due_at na hora local, como mostrada ao técnico", "kit": "code, name, qty, unit",
+    "form": "name, label, required", "matricula": "a ligação de uma OS de atendimento",
+    "pause_reason": "o motivo, quando a OS está pausada"})
 
 
 class FieldOrdersOut(Schema):

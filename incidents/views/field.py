@@ -4,6 +4,7 @@ keeps the page itself available offline."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from flask import Response, render_template, request
@@ -15,7 +16,12 @@ from core.errors import NotFound, ValidationError
 from core.web import current
 from incidents.services import field_sync
 from incidents.services import workorders as wo_svc
-from incidents.views.api_docs import FieldOrdersOut, FieldSyncOut
+from incidents.views.api_docs import (
+    FieldOrderAnswer,
+    FieldOrdersOut,
+    FieldSyncOut,
+    TechnicianOut,
+)
 from incidents.views.blueprints import api, bp
 
 
@@ -41,15 +47,15 @@ def _technician() -> Any:
     return tech
 
 
-def order_json(wo: Any) -> dict[str, Any]:
+def order_answer(wo: Any) -> FieldOrderAnswer:
     st = wo_svc.service(wo.service_code)
     done = {a.kind for a in wo_svc.actions(wo.id)}
-    return {"id": wo.id, "number": wo.number, "service": st.description, "state": wo.state_label,
-            "description": wo.description, "address": wo.address, "lat": wo.latitude,
-            "lon": wo.longitude, "due_at": wo.due_at.isoformat(),
-            "due_local": fmt.date_time(wo.due_at), "priority": wo.priority,
-            "vehicle": wo.vehicle, "kit": st.materials_kit, "form": st.closing_form,
-            "done": sorted(done), "matricula": wo.matricula, "pause_reason": wo.pause_reason}
+    return FieldOrderAnswer(
+        id=wo.id, number=wo.number, service=st.description, state=wo.state_label,
+        description=wo.description, address=wo.address, lat=wo.latitude, lon=wo.longitude,
+        due_at=wo.due_at.isoformat(), due_local=fmt.date_time(wo.due_at), priority=wo.priority,
+        vehicle=wo.vehicle, kit=tuple(st.materials_kit), form=tuple(st.closing_form),
+        done=tuple(sorted(done)), matricula=wo.matricula, pause_reason=wo.pause_reason)
 
 
 @api.route("/campo/ordens")
@@ -58,8 +64,8 @@ class FieldOrders(MethodView):
     @api.alt_response(200, schema=FieldOrdersOut, success=True, description="Ordens do dia")
     def get(self):  # type: ignore[no-untyped-def]
         tech = _technician()
-        return {"technician": {"id": tech.id, "name": tech.name, "vehicle": tech.vehicle},
-                "orders": [order_json(w) for w in wo_svc.day_orders(tech.id)]}
+        return {"technician": TechnicianOut().dump(tech),
+                "orders": [asdict(order_answer(w)) for w in wo_svc.day_orders(tech.id)]}
 
 
 @api.route("/campo/sync")

@@ -33,8 +33,6 @@ class LimitKind(LabelledStrEnum):
     OPERATIONAL_TARGET = "meta_operacional", "Meta operacional"
 
 
-LIMIT_KIND_LABELS = LimitKind.labels()
-
 # kinds that decide conformity with the standard
 BINDING = frozenset({LimitKind.VMP, LimitKind.MINIMUM})
 
@@ -43,9 +41,6 @@ class Disinfectant(LabelledStrEnum):
     FREE_CHLORINE = "cloro_livre", "Cloro livre (cloro gás / hipoclorito)"
     CHLORAMINE = "cloramina", "Cloramina (cloro residual combinado)"
     CHLORINE_DIOXIDE = "dioxido_de_cloro", "Dióxido de cloro"
-
-
-DISINFECTANT_LABELS = Disinfectant.labels()
 
 
 @dataclass(frozen=True)
@@ -91,7 +86,7 @@ class ScopedLimit:
             return ""
         if self.kind is LimitKind.VMP:
             return text
-        return f"{LIMIT_KIND_LABELS[self.kind].lower()} {text}"
+        return f"{LimitKind(self.kind).label.lower()} {text}"
 
 
 def applicable(limits: Iterable[ScopedLimit], point_kind: str | None,

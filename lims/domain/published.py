@@ -110,3 +110,4 @@ class StandardLimit:
     maximum: float | None
     absence: bool  # presence/absence parameters: must be absent
     text: str  # the limit in words, e.g. "<= 5,0 uT"
+    plain: str  # the same for the public, e.g. "no máximo 5 uT"

@@ -16,6 +16,7 @@ Decisions (portaria888.md section 8):
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -147,17 +148,43 @@ def describe_result(m: Measurement) -> str:
     return as_reported(m.value)
 
 
-def describe_limit(limit: Limit, unit: str = "") -> str:
-    u = f" {unit}" if unit else ""
+@dataclass(frozen=True)
+class LimitWords:
+    """How a limit reads: the words around its numbers ({lo}, {hi}: the bounds as `number`
+    writes them; the unit follows) and the words for a limit without bounds."""
+
+    absence: str
+    between: str
+    at_least: str
+    at_most: str
+    unbounded: str
+    number: Callable[[Decimal], str]
+
+
+# staff pages and reports: the bounds with the digits the standard gives them
+STAFF_WORDS = LimitWords("Ausência em 100 mL", "{lo} a {hi}", ">= {lo}", "<= {hi}", "sem VMP",
+                         as_reported)
+# the citizens' site: plain words, significant digits only ("no máximo 5 uT")
+PLAIN_WORDS = LimitWords("deve estar ausente", "entre {lo} e {hi}", "no mínimo {lo}",
+                         "no máximo {hi}", "sem limite definido",
+                         lambda v: fmt.number(v, None))
+
+
+def describe_limit(limit: Limit, unit: str = "", words: LimitWords = STAFF_WORDS) -> str:
+    """The limit in `words`: "0,2 a 5,0 mg/L" (staff) or "entre 0,2 e 5 mg/L" (public)."""
     if limit.absence:
-        return "Ausência em 100 mL"
-    if limit.minimum is not None and limit.maximum is not None:
-        return f"{as_reported(limit.minimum)} a {as_reported(limit.maximum)}{u}"
-    if limit.minimum is not None:
-        return f">= {as_reported(limit.minimum)}{u}"
-    if limit.maximum is not None:
-        return f"<= {as_reported(limit.maximum)}{u}"
-    return "sem VMP"
+        return words.absence
+    lo = words.number(limit.minimum) if limit.minimum is not None else None
+    hi = words.number(limit.maximum) if limit.maximum is not None else None
+    if lo is not None and hi is not None:
+        text = words.between
+    elif lo is not None:
+        text = words.at_least
+    elif hi is not None:
+        text = words.at_most
+    else:
+        return words.unbounded
+    return text.format(lo=lo, hi=hi) + (f" {unit}" if unit else "")
 
 
 def _rounded(value: Decimal, decimals: int | None) -> Decimal:

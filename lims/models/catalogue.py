@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.audit import Audited
 from core.db import Base, IdMixin, TimestampMixin
 from core.fmt import as_shown
-from lims.domain.limits import DISINFECTANT_LABELS, Disinfectant, LimitKind, ScopedLimit
+from lims.domain.limits import Disinfectant, LimitKind, ScopedLimit
 
 VALUE = Numeric(20, 8)
 
@@ -152,7 +152,7 @@ class ParameterLimit(Audited, IdMixin, TimestampMixin, Base):
             parts.append("tratamento: " + ", ".join(self.treatment_types))
         if self.disinfectants:
             parts.append("desinfetante: " + ", ".join(
-                DISINFECTANT_LABELS.get(Disinfectant(d), d) if d in set(Disinfectant) else d
+                Disinfectant(d).label if d in set(Disinfectant) else d
                 for d in self.disinfectants))
         return "; ".join(parts) or "todos"
 

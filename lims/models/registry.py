@@ -5,7 +5,6 @@ nothing is deleted (deactivate instead)."""
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from typing import Any
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
@@ -13,32 +12,28 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.audit import Audited
 from core.db import Base, IdMixin, TimestampMixin
+from core.enums import LabelledStrEnum
 
 
-class SystemKind(enum.StrEnum):
-    SAA = "SAA"  # sistema de abastecimento de agua
-    SAC = "SAC"  # solucao alternativa coletiva
-    SAI = "SAI"  # solucao alternativa individual
+class SystemKind(LabelledStrEnum):
+    SAA = "SAA", "SAA - sistema de abastecimento"
+    SAC = "SAC", "SAC - solução alternativa coletiva"
+    SAI = "SAI", "SAI - solução alternativa individual"
 
 
-class SourceType(enum.StrEnum):
-    SURFACE = "superficial"
-    GROUNDWATER = "subterraneo"
-    MIXED = "misto"
+class SourceType(LabelledStrEnum):
+    SURFACE = "superficial", "Superficial"
+    GROUNDWATER = "subterraneo", "Subterrâneo"
+    MIXED = "misto", "Misto"
 
 
-class TreatmentType(enum.StrEnum):
-    RAPID_FILTRATION = "filtracao_rapida"
-    SLOW_FILTRATION = "filtracao_lenta"
-    MEMBRANE = "membrana"
-    DISINFECTION_ONLY = "so_desinfeccao"
+class TreatmentType(LabelledStrEnum):
+    RAPID_FILTRATION = "filtracao_rapida", "Filtração rápida"
+    SLOW_FILTRATION = "filtracao_lenta", "Filtração lenta"
+    MEMBRANE = "membrana", "Filtração em membrana"
+    DISINFECTION_ONLY = "so_desinfeccao", "Só desinfecção"
 
 
-SYSTEM_KIND_LABELS = {"SAA": "SAA - sistema de abastecimento", "SAC": "SAC - solução alternativa "
-                      "coletiva", "SAI": "SAI - solução alternativa individual"}
-SOURCE_LABELS = {"superficial": "Superficial", "subterraneo": "Subterraneo", "misto": "Misto"}
-TREATMENT_LABELS = {"filtracao_rapida": "Filtração rápida", "filtracao_lenta": "Filtração lenta",
-                    "membrana": "Filtração em membrana", "so_desinfeccao": "Só desinfecção"}
 UNIT_LABELS = {"captacao": "Captação", "eta": "ETA", "poco": "Poço", "elevatoria": "Elevatória",
                "reservatorio": "Reservatório", "rede": "Rede", "setor": "Setor",
                "segmento": "Segmento"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from core.db import ids_in, session, transactional, utcnow
 from core.errors import Conflict, NotFound, ValidationError
@@ -32,29 +32,25 @@ def open_hold(result_ids: Iterable[int], kind: HoldKind, reason: str, *, ref: st
     return holds
 
 
-def undecided(result_ids: Iterable[int]) -> dict[int, list[ResultHold]]:
-    """{result_id: its undecided holds} for the results that have any."""
+def _by_result(result_ids: Iterable[int], *conditions: ColumnElement[bool]) -> dict[int, list[ResultHold]]:
+    """{result_id: its holds meeting `conditions`, oldest first} for the results that have any."""
     ids = sorted(set(result_ids))
     out: dict[int, list[ResultHold]] = {}
-    if not ids:
-        return out
-    for h in session.scalars(select(ResultHold).where(
-            ids_in(ResultHold.result_id, ids), ResultHold.decision.is_(None))
-            .order_by(ResultHold.id)):
-        out.setdefault(h.result_id, []).append(h)
+    if ids:
+        for h in session.scalars(select(ResultHold).where(
+                ids_in(ResultHold.result_id, ids), *conditions).order_by(ResultHold.id)):
+            out.setdefault(h.result_id, []).append(h)
     return out
+
+
+def undecided(result_ids: Iterable[int]) -> dict[int, list[ResultHold]]:
+    """{result_id: its undecided holds} for the results that have any."""
+    return _by_result(result_ids, ResultHold.decision.is_(None))
 
 
 def holds_of(result_ids: Iterable[int]) -> dict[int, list[ResultHold]]:
     """Every hold (decided or not) of the given results, oldest first (reports show them)."""
-    ids = sorted(set(result_ids))
-    out: dict[int, list[ResultHold]] = {}
-    if not ids:
-        return out
-    for h in session.scalars(select(ResultHold).where(ids_in(ResultHold.result_id, ids))
-                             .order_by(ResultHold.id)):
-        out.setdefault(h.result_id, []).append(h)
-    return out
+    return _by_result(result_ids)
 
 
 def assert_not_held(result_ids: Iterable[int], describe: dict[int, str] | None = None) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from core.db import session
 from lims.domain.coverage import SENSITIVE_LABELS
-from lims.domain.limits import DISINFECTANT_LABELS, LIMIT_KIND_LABELS
+from lims.domain.limits import Disinfectant, LimitKind
 from lims.domain.plans import FREQUENCY_LABELS
 from lims.models import catalogue as cat
 from lims.models import registry as reg
@@ -44,10 +44,10 @@ class Entity:
 YES = {"1", "true", "on", "sim", "s", "yes"}
 
 
-LIMIT_KINDS = {k.value: v for k, v in LIMIT_KIND_LABELS.items()}
+LIMIT_KINDS = LimitKind.choices()
 
 
-DISINFECTANTS = {k.value: v for k, v in DISINFECTANT_LABELS.items()}
+DISINFECTANTS = Disinfectant.choices()
 
 
 GROUPS = cat.GROUP_LABELS
@@ -85,10 +85,10 @@ ENTITIES: dict[str, Entity] = {e.key: e for e in (
         ("kind", "number", "issuer", "expires_on", "active"), order_by="expires_on"),
     Entity("sistemas", "Sistemas de abastecimento", "sistema", reg.SupplySystem, (
         Field("code", "Código", required=True), Field("name", "Nome", required=True),
-        Field("kind", "Tipo", "choice", True, reg.SYSTEM_KIND_LABELS),
+        Field("kind", "Tipo", "choice", True, reg.SystemKind.choices()),
         Field("population_served", "População abastecida (hab.)", "int", True),
-        Field("source_type", "Manancial", "choice", True, reg.SOURCE_LABELS),
-        Field("treatment_type", "Tratamento", "choice", True, reg.TREATMENT_LABELS),
+        Field("source_type", "Manancial", "choice", True, reg.SourceType.choices()),
+        Field("treatment_type", "Tratamento", "choice", True, reg.TreatmentType.choices()),
         Field("disinfectant", "Desinfetante (residual na distribuição)", "choice", False,
               DISINFECTANTS, help="decide a regra do residual: cloro livre >= 0,2 mg/L, "
               "cloro combinado >= 2 mg/L ou dióxido de cloro >= 0,2 mg/L"),
@@ -183,7 +183,7 @@ ENTITIES: dict[str, Entity] = {e.key: e for e in (
         Field("point_kinds", "Tipos de ponto", "list",
               help="separados por vírgula (vazio = todos): " + ", ".join(reg.POINT_LABELS)),
         Field("treatment_types", "Tipos de tratamento", "list",
-              help="separados por vírgula (vazio = todos): " + ", ".join(reg.TREATMENT_LABELS)),
+              help="separados por vírgula (vazio = todos): " + ", ".join(reg.TreatmentType.choices())),
         Field("disinfectants", "Desinfetantes", "list",
               help="separados por vírgula (vazio = todos): " + ", ".join(DISINFECTANTS)),
         Field("annex", "Anexo"), Field("source", "Fonte", required=True),
@@ -250,7 +250,7 @@ def _check_limit(v: dict[str, Any]) -> dict[str, list[str]]:
     elif lo is not None and hi is not None and lo > hi:
         err["minimum"] = ["O mínimo é maior que o máximo."]
     for name, allowed in (("point_kinds", reg.POINT_LABELS),
-                          ("treatment_types", reg.TREATMENT_LABELS),
+                          ("treatment_types", reg.TreatmentType.choices()),
                           ("disinfectants", DISINFECTANTS)):
         bad = [x for x in v.get(name) or () if x not in allowed]
         if bad:

@@ -5,12 +5,14 @@ generation of a month's scheduled samples; JSON API for plans."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict, dataclass
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from core.api_operation import operation
+from core.api_schemas import dataclass_schema
 from core.auth import require
 from core.db import session
 from core.errors import ValidationError
@@ -139,74 +141,93 @@ class GenerateIn(Schema):
     mes = fields.Integer(required=True, validate=validate.Range(1, 12))
 
 
-def plan_json(plan, full: bool = False) -> dict:  # type: ignore[no-untyped-def]
-    out = {"id": plan.id, "sistema_id": plan.system_id, "ano": plan.year, "versao": plan.version,
-           "nome": plan.name, "estado": str(plan.state),
-           "aprovado_em": plan.approved_at.isoformat() if plan.approved_at else None,
-           "abaixo_do_minimo": plan.below_minimum, "justificativa": plan.justification}
-    if full:
-        out["itens"] = [{"id": i.id, "secao": i.section, "parametro": i.parameter.code,
-                         "ponto": i.point.code, "ponto_id": i.point_id,
-                         "frequencia": i.frequency, "quantidade_mes": i.custom_count,
-                         "mes_inicial": i.start_month} for i in plan.items if i.active]
-        check = plans.minimum_check(plan.id)
-        out["minimo_atendido"] = check.ok
-        out["minimo"] = [{"parametro": r["code"], "onde": r["where"], "regra": r["rule"],
-                          "nao_verificado": r["unverified"],
-                          "meses": [{"mes": m["month"], "exigido": m["required"],
-                                     "planejado": m["planned"], "ok": m["ok"]}
-                                    for m in r["months"]]}
-                         for r in plans.month_table(plan.id)]
-    return out
+# -- answers: each a dataclass, the one list of its fields; the OpenAPI schema is derived -----
+
+@dataclass(frozen=True)
+class PlanItemAnswer:
+    id: int
+    secao: str
+    parametro: str
+    ponto: str
+    ponto_id: int
+    frequencia: str
+    quantidade_mes: int | None
+    mes_inicial: int | None
 
 
-class PlanItemOut(Schema):
-    id = fields.Integer()
-    secao = fields.String()
-    parametro = fields.String()
-    ponto = fields.String()
-    ponto_id = fields.Integer()
-    frequencia = fields.String()
-    quantidade_mes = fields.Integer(allow_none=True)
-    mes_inicial = fields.Integer(allow_none=True)
+@dataclass(frozen=True)
+class PlanMonthAnswer:
+    mes: int
+    exigido: int
+    planejado: int
+    ok: bool
 
 
-class PlanMonthOut(Schema):
-    mes = fields.Integer()
-    exigido = fields.Integer()
-    planejado = fields.Integer()
-    ok = fields.Boolean()
+@dataclass(frozen=True)
+class PlanMinimumAnswer:
+    parametro: str
+    onde: str
+    regra: str
+    nao_verificado: bool
+    meses: tuple[PlanMonthAnswer, ...]
 
 
-class PlanMinimumOut(Schema):
-    parametro = fields.String()
-    onde = fields.String()
-    regra = fields.String()
-    nao_verificado = fields.Boolean()
-    meses = fields.List(fields.Nested(PlanMonthOut))
+@dataclass(frozen=True)
+class PlanAnswer:
+    id: int
+    sistema_id: int
+    ano: int
+    versao: int
+    nome: str
+    estado: str
+    aprovado_em: str | None
+    abaixo_do_minimo: bool
+    justificativa: str | None
 
 
-class PlanOut(Schema):
-    id = fields.Integer()
-    sistema_id = fields.Integer()
-    ano = fields.Integer()
-    versao = fields.Integer()
-    nome = fields.String()
-    estado = fields.String()
-    aprovado_em = fields.String(allow_none=True, metadata={"description": "ISO 8601"})
-    abaixo_do_minimo = fields.Boolean()
-    justificativa = fields.String(allow_none=True)
+@dataclass(frozen=True)
+class PlanFullAnswer(PlanAnswer):
+    itens: tuple[PlanItemAnswer, ...]
+    minimo_atendido: bool
+    minimo: tuple[PlanMinimumAnswer, ...]
 
 
-class PlanFullOut(PlanOut):
-    itens = fields.List(fields.Nested(PlanItemOut))
-    minimo_atendido = fields.Boolean()
-    minimo = fields.List(fields.Nested(PlanMinimumOut))
+PlanItemOut = dataclass_schema(PlanItemAnswer, "PlanItemOut")
+PlanMonthOut = dataclass_schema(PlanMonthAnswer, "PlanMonthOut")
+PlanMinimumOut = dataclass_schema(PlanMinimumAnswer, "PlanMinimumOut",
+                                  meses=fields.List(fields.Nested(PlanMonthOut)))
+PlanOut = dataclass_schema(PlanAnswer, "PlanOut", descriptions={"aprovado_em": "ISO 8601"})
+PlanFullOut = dataclass_schema(PlanFullAnswer, "PlanFullOut", descriptions={"aprovado_em": "ISO 8601"},
+                               itens=fields.List(fields.Nested(PlanItemOut)),
+                               minimo=fields.List(fields.Nested(PlanMinimumOut)))
 
 
 class GeneratedOut(Schema):
     criadas = fields.Integer()
     codigos = fields.List(fields.String())
+
+
+def _minimum(plan_id: int) -> tuple[PlanMinimumAnswer, ...]:
+    return tuple(PlanMinimumAnswer(
+        parametro=r["code"], onde=r["where"], regra=r["rule"], nao_verificado=r["unverified"],
+        meses=tuple(PlanMonthAnswer(m["month"], m["required"], m["planned"], m["ok"])
+                    for m in r["months"])) for r in plans.month_table(plan_id))
+
+
+def plan_json(plan, full: bool = False) -> dict:  # type: ignore[no-untyped-def]
+    """The plan's answer; full: with its active lines and the minimum required x planned."""
+    more = {}
+    if full:
+        more = {"itens": tuple(PlanItemAnswer(
+            id=i.id, secao=i.section, parametro=i.parameter.code, ponto=i.point.code,
+            ponto_id=i.point_id, frequencia=i.frequency, quantidade_mes=i.custom_count,
+            mes_inicial=i.start_month) for i in plan.items if i.active),
+            "minimo_atendido": plans.minimum_check(plan.id).ok, "minimo": _minimum(plan.id)}
+    return asdict((PlanFullAnswer if full else PlanAnswer)(
+        id=plan.id, sistema_id=plan.system_id, ano=plan.year, versao=plan.version,
+        nome=plan.name, estado=str(plan.state),
+        aprovado_em=plan.approved_at.isoformat() if plan.approved_at else None,
+        abaixo_do_minimo=plan.below_minimum, justificativa=plan.justification, **more))
 
 
 @api.route("/planos")

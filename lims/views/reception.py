@@ -11,6 +11,7 @@ from marshmallow import Schema, fields, post_load, validate
 from marshmallow import ValidationError as MaValidationError
 
 from core.api_operation import operation
+from core.api_schemas import dataclass_schema
 from core.auth import require
 from core.errors import ValidationError
 from core.web import current
@@ -123,23 +124,11 @@ class ReceptionIn(Schema):
         return data
 
 
-class ReceivedOut(Schema):
-    sample_id = fields.Integer()
-    code = fields.String()
-    state = fields.String()
-    point_code = fields.String()
-    point_name = fields.String()
-    point_kind = fields.String()
-    address = fields.String()
-    neighbourhood = fields.String()
-    parameters = fields.List(fields.String())
-    collected_at = fields.DateTime(allow_none=True)
-    received_at = fields.DateTime(allow_none=True)
-    received_by = fields.String()
-    arrival_temperature = fields.Decimal(allow_none=True, as_string=True)
-    is_recoleta = fields.Boolean()
-    route_code = fields.String()
-    message = fields.String()
+# dumps the service's Received; the fields whose JSON form is not the default say how
+ReceivedOut = dataclass_schema(
+    svc.Received, "ReceivedOut", collected_at=fields.DateTime(allow_none=True),
+    received_at=fields.DateTime(allow_none=True),
+    arrival_temperature=fields.Decimal(allow_none=True, as_string=True))
 
 
 @api.route("/recepcao")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from dataclasses import dataclass
 
 from flask import (
     Blueprint,
@@ -24,6 +25,7 @@ from sqlalchemy import select
 
 from core import fmt
 from core.api_operation import operation
+from core.api_schemas import dataclass_schema
 from core.auth import User, require
 from core.db import session
 from core.errors import ValidationError, error_body, flatten_locations
@@ -291,30 +293,38 @@ class SyncApi(MethodView):
         return {"results": out}
 
 
-class StopOut(Schema):
-    position = fields.Integer()
-    sample_id = fields.Integer()
-    code = fields.String()
-    point_code = fields.String()
-    point_name = fields.String()
-    address = fields.String(allow_none=True)
-    area = fields.String()
-    latitude = fields.Float(allow_none=True)
-    longitude = fields.Float(allow_none=True)
-    state = fields.String()
-    outcome = fields.String(allow_none=True)
-    parameters = fields.List(fields.String())
+@dataclass(frozen=True)
+class StopAnswer:
+    position: int
+    sample_id: int
+    code: str
+    point_code: str
+    point_name: str
+    address: str | None
+    area: str
+    latitude: float | None
+    longitude: float | None
+    state: str
+    outcome: str | None
+    parameters: tuple[str, ...]
 
 
-class RouteOut(Schema):
-    id = fields.Integer()
-    code = fields.String()
-    day = fields.Date()
-    collector_id = fields.Integer()
-    area = fields.String()
-    state = fields.String()
-    distance_km = fields.Float()
-    stops = fields.List(fields.Nested(StopOut))
+@dataclass(frozen=True)
+class RouteAnswer:
+    id: int
+    code: str
+    day: dt.date
+    collector_id: int
+    area: str
+    state: str
+    distance_km: float
+    stops: tuple[StopAnswer, ...]
+
+
+# the answer is dumped through these schemas, derived from the dataclasses above
+StopOut = dataclass_schema(StopAnswer, "StopOut")
+RouteOut = dataclass_schema(RouteAnswer, "RouteOut", day=fields.Date(),
+                            stops=fields.List(fields.Nested(StopOut)))
 
 
 @api.route("/rotas/<int:route_id>")
@@ -326,12 +336,11 @@ class RouteApi(MethodView):
         me = current()
         if r.collector_id != me.id and not me.can("lims.routes.manage"):
             abort(403)
-        stops = [{"position": st.position, "sample_id": st.sample_id, "code": st.sample.code,
-                  "point_code": st.point.code, "point_name": st.point.name,
-                  "address": st.point.address, "area": st.area, "latitude": st.point.latitude,
-                  "longitude": st.point.longitude, "state": str(st.sample.state),
-                  "outcome": st.outcome,
-                  "parameters": [sp.parameter.name for sp in st.sample.parameters]}
-                 for st in r.stops]
-        return {"id": r.id, "code": r.code, "day": r.day, "collector_id": r.collector_id,
-                "area": r.area, "state": r.state, "distance_km": r.distance_km, "stops": stops}
+        stops = tuple(StopAnswer(
+            position=st.position, sample_id=st.sample_id, code=st.sample.code,
+            point_code=st.point.code, point_name=st.point.name, address=st.point.address,
+            area=st.area, latitude=st.point.latitude, longitude=st.point.longitude,
+            state=str(st.sample.state), outcome=st.outcome,
+            parameters=tuple(sp.parameter.name for sp in st.sample.parameters)) for st in r.stops)
+        return RouteAnswer(id=r.id, code=r.code, day=r.day, collector_id=r.collector_id,
+                           area=r.area, state=r.state, distance_km=r.distance_km, stops=stops)

@@ -4,7 +4,7 @@ release for collection; JSON API for samples (list, detail, transitions) and poi
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -181,70 +181,83 @@ class PointArgs(Schema):
     sistema = fields.Integer()
 
 
+# -- answers: each a dataclass, the one list of its fields; the OpenAPI schema is derived -----
+
+@dataclass(frozen=True)
+class HistoryAnswer:
+    em: str
+    usuario: str | None
+    acao: str
+    alteracoes: dict | None
+    motivo: str | None
+
+
+@dataclass(frozen=True)
+class SampleAnswer:
+    id: int
+    codigo: str
+    estado: str
+    ponto_id: int
+    sistema_id: int
+    plano_id: int | None
+    secao: str | None
+    data_programada: str
+    recoleta: bool
+    amostra_origem_id: int | None
+    rota_id: int | None
+    coletada_em: str | None
+    recebida_em: str | None
+    parametros: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SampleFullAnswer(SampleAnswer):
+    data_do_plano: str | None
+    latitude: float | None
+    longitude: float | None
+    leituras_de_campo: dict
+    motivo_nao_coletada: str | None
+    temperatura_chegada: str | None
+    analista_id: int | None
+    laboratorio_id: int | None
+    motivo_cancelamento: str | None
+    reprogramacoes: int
+    transicoes_possiveis: tuple[str, ...]
+    historico: tuple[HistoryAnswer, ...]
+
+
+_SAMPLE_DOCS = {"data_programada": "AAAA-MM-DD"}
+HistoryOut = dataclass_schema(HistoryAnswer, "HistoryOut")
+SampleOut = dataclass_schema(SampleAnswer, "SampleOut", descriptions=_SAMPLE_DOCS)
+SampleFullOut = dataclass_schema(SampleFullAnswer, "SampleFullOut", descriptions=_SAMPLE_DOCS,
+                                 historico=fields.List(fields.Nested(HistoryOut)))
+
+
+def _full_fields(s) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """What only the answer about one sample has."""
+    return dict(
+        data_do_plano=s.planned_for.isoformat() if s.planned_for else None,
+        latitude=s.latitude, longitude=s.longitude,
+        leituras_de_campo=s.field_readings or {}, motivo_nao_coletada=s.not_collected_reason,
+        temperatura_chegada=str(s.arrival_temperature) if s.arrival_temperature is not None else None,
+        analista_id=s.assigned_analyst_id, laboratorio_id=s.assigned_lab_id,
+        motivo_cancelamento=s.cancel_reason, reprogramacoes=s.reprogram_count,
+        transicoes_possiveis=tuple(sorted(t.value for t in machine.allowed_targets(s.state))),
+        historico=tuple(HistoryAnswer(h.at.isoformat(), h.username, h.action, h.changes, h.reason)
+                        for h in samples.history(s.id)))
+
+
 def sample_json(s, full: bool = False) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    out: dict[str, Any] = {
-        "id": s.id, "codigo": s.code, "estado": str(s.state), "ponto_id": s.point_id,
-        "sistema_id": s.system_id, "plano_id": s.plan_id, "secao": s.section,
-        "data_programada": s.scheduled_for.isoformat(), "recoleta": s.is_recoleta,
-        "amostra_origem_id": s.origin_sample_id, "rota_id": s.route_id,
-        "coletada_em": s.collected_at.isoformat() if s.collected_at else None,
-        "recebida_em": s.received_at.isoformat() if s.received_at else None,
-        "parametros": [sp.parameter.code for sp in s.parameters],
-    }
-    if full:
-        out.update({
-            "data_do_plano": s.planned_for.isoformat() if s.planned_for else None,
-            "latitude": s.latitude, "longitude": s.longitude,
-            "leituras_de_campo": s.field_readings or {},
-            "motivo_nao_coletada": s.not_collected_reason,
-            "temperatura_chegada": str(s.arrival_temperature) if s.arrival_temperature is not None else None,
-            "analista_id": s.assigned_analyst_id, "laboratorio_id": s.assigned_lab_id,
-            "motivo_cancelamento": s.cancel_reason, "reprogramacoes": s.reprogram_count,
-            "transicoes_possiveis": sorted(t.value for t in machine.allowed_targets(s.state)),
-            "historico": [{"em": h.at.isoformat(), "usuario": h.username, "acao": h.action,
-                           "alteracoes": h.changes, "motivo": h.reason} for h in samples.history(s.id)],
-        })
-    return out
-
-
-class HistoryOut(Schema):
-    em = fields.String()
-    usuario = fields.String(allow_none=True)
-    acao = fields.String()
-    alteracoes = fields.Dict(allow_none=True)
-    motivo = fields.String(allow_none=True)
-
-
-class SampleOut(Schema):
-    id = fields.Integer()
-    codigo = fields.String()
-    estado = fields.String()
-    ponto_id = fields.Integer()
-    sistema_id = fields.Integer()
-    plano_id = fields.Integer(allow_none=True)
-    secao = fields.String(allow_none=True)
-    data_programada = fields.String(metadata={"description": "AAAA-MM-DD"})
-    recoleta = fields.Boolean()
-    amostra_origem_id = fields.Integer(allow_none=True)
-    rota_id = fields.Integer(allow_none=True)
-    coletada_em = fields.String(allow_none=True)
-    recebida_em = fields.String(allow_none=True)
-    parametros = fields.List(fields.String())
-
-
-class SampleFullOut(SampleOut):
-    data_do_plano = fields.String(allow_none=True)
-    latitude = fields.Float(allow_none=True)
-    longitude = fields.Float(allow_none=True)
-    leituras_de_campo = fields.Dict()
-    motivo_nao_coletada = fields.String(allow_none=True)
-    temperatura_chegada = fields.String(allow_none=True)
-    analista_id = fields.Integer(allow_none=True)
-    laboratorio_id = fields.Integer(allow_none=True)
-    motivo_cancelamento = fields.String(allow_none=True)
-    reprogramacoes = fields.Integer()
-    transicoes_possiveis = fields.List(fields.String())
-    historico = fields.List(fields.Nested(HistoryOut))
+    """The sample's answer; full: with its field data, assignment, transitions and history."""
+    return asdict((SampleFullAnswer if full else SampleAnswer)(
+        id=s.id, codigo=s.code, estado=str(s.state), ponto_id=s.point_id,
+        sistema_id=s.system_id, plano_id=s.plan_id, secao=s.section,
+        data_programada=s.scheduled_for.isoformat(), recoleta=s.is_recoleta,
+        amostra_origem_id=s.origin_sample_id, rota_id=s.route_id,
+        coletada_em=s.collected_at.isoformat() if s.collected_at else None,
+        recebida_em=s.received_at.isoformat() if s.received_at else None,
+        parametros=tuple(sp.parameter.code for sp in s.parameters),
+        **(_full_fields(s) if full else {})))
 
 
 class SamplePageOut(Schema):

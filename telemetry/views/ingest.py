@@ -10,15 +10,16 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from core.api_operation import operation
+from core.api_schemas import dataclass_schema
 from core.auth import require
 from core.errors import DomainError, ValidationError
 from core.web import current
 from telemetry import services
 from telemetry.demo.control import send_control, validate_event
 from telemetry.demo.scada import current_plant
-from telemetry.demo.sim_model import EVENT_KINDS
+from telemetry.demo.sim_model import EVENT_KINDS, SimEvent
 from telemetry.demo.tags import TAGS
-from telemetry.storage import storage_for
+from telemetry.storage import StoreHealth, storage_for
 from telemetry.views.blueprints import api, bp
 
 DEAD_LABELS = {
@@ -42,8 +43,7 @@ def health() -> dict[str, Any]:
     stats = ingester.stats if ingester else {}
     demo = feeder is not None and feeder.is_alive() and not alive
     return {
-        "store": {"ok": store.ok, "backend": store.backend, "detail": store.detail,
-                  "latency_ms": store.latency_ms},
+        "store": store,
         "ingester": {
             "running": alive,
             "state": ingester.state if ingester else "nunca executado",
@@ -76,9 +76,7 @@ def health() -> dict[str, Any]:
         ],
         "simulator": {"running": feeder is not None and feeder.is_alive(),
                       "written": getattr(feeder, "written", 0),
-                      "events": [{"id": e.id, "kind": e.kind, "target": e.target,
-                                  "start": e.start, "end": e.end}
-                                 for e in (feeder.plant.active_events(now) if feeder else [])]},
+                      "events": feeder.plant.active_events(now) if feeder else []},
     }
 
 
@@ -136,11 +134,8 @@ def simulator_inject():  # type: ignore[no-untyped-def]
 # ---------------------------------------------------------------------------------------------
 
 
-class StoreSchema(Schema):
-    ok = fields.Boolean()
-    backend = fields.String()
-    detail = fields.String()
-    latency_ms = fields.Float(allow_none=True)
+# the store's and the simulator events' answers dump the dataclasses themselves
+StoreSchema = dataclass_schema(StoreHealth, "StoreSchema")
 
 
 class DeadReasonSchema(Schema):
@@ -183,12 +178,8 @@ ConnectorSchema = Schema.from_dict({
 }, name="ConnectorSchema")
 
 
-class SimEventSchema(Schema):
-    id = fields.Integer()
-    kind = fields.String()
-    target = fields.String()
-    start = fields.DateTime()
-    end = fields.DateTime(allow_none=True)
+SimEventSchema = dataclass_schema(SimEvent, "SimEventSchema", start=fields.DateTime(),
+                                  end=fields.DateTime(allow_none=True))
 
 
 class SimulatorSchema(Schema):

@@ -65,7 +65,7 @@ def test_batch_end_to_end(db, month, setup_billing, tmp_path):
     a, b, c = month
     batch = batches.request_batch(setup_billing.id, *PREV, issue_date=TODAY)  # runs inline
     st = batches.batch_status(batch.id)
-    assert (st["estado"], st["feitas"], st["percentual"]) == ("concluido", 3, 100)
+    assert (st.estado, st.feitas, st.percentual) == ("concluido", 3, 100)
     invs = {i.connection_id: i for i in db.scalars(select(Invoice).where(Invoice.batch_id == batch.id))}
     ia = invs[a.id]
     # the tender's example: 30 m3, one residential economia
@@ -227,7 +227,7 @@ def test_run_due_batches_starts_the_batches_whose_day_has_come(db, month, setup_
     db.delete(later)
     db.commit()
     batch = batches.request_batch(setup_billing.id, *PREV, issue_date=TODAY, run=False)
-    assert batches.batch_status(batch.id)["estado"] == "pendente"
+    assert batches.batch_status(batch.id).estado == "pendente"
     assert tasks.run_due_batches() == 1
-    assert batches.batch_status(batch.id)["estado"] == "concluido"
+    assert batches.batch_status(batch.id).estado == "concluido"
     assert tasks.run_due_batches() == 0

@@ -9,6 +9,7 @@ from decimal import Decimal as D
 import pytest
 
 from lims.domain.vmp import (
+    PLAIN_WORDS,
     Limit,
     Measurement,
     Qualifier,
@@ -111,6 +112,15 @@ def test_descriptions():
     assert describe_limit(MAX5, "uT") == "<= 5,0 uT"
     assert describe_limit(ABS) == "Ausência em 100 mL"
     assert describe_limit(Limit(minimum=D("0.2")), "mg/L") == ">= 0,2 mg/L"
+    assert describe_limit(Limit(), "mg/L") == "sem VMP"
+
+
+def test_descriptions_in_plain_words_for_the_public():
+    assert describe_limit(CHLORINE, "mg/L", PLAIN_WORDS) == "entre 0,2 e 5 mg/L"
+    assert describe_limit(MAX5, "uT", PLAIN_WORDS) == "no máximo 5 uT"
+    assert describe_limit(Limit(minimum=D("0.20")), "mg/L", PLAIN_WORDS) == "no mínimo 0,2 mg/L"
+    assert describe_limit(ABS, "", PLAIN_WORDS) == "deve estar ausente"
+    assert describe_limit(Limit(), "mg/L", PLAIN_WORDS) == "sem limite definido"
 
 
 NIT = [
