@@ -2,13 +2,13 @@
 debits, payment plan instalments; the invoices' barcode indexed for the return files.
 
 Revision ID: 0024_payments
-Revises: 0020_result_holds
+Revises: 0023_service_requests
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0024_payments"
-down_revision = "0020_result_holds"
+down_revision = "0023_service_requests"
 branch_labels = None
 depends_on = None
 

@@ -2,13 +2,13 @@
 subscriptions, the alerts sent with their proof, and the consumers' LGPD requests.
 
 Revision ID: 0025_virtual_office
-Revises: 0023_service_requests
+Revises: 0024_payments
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0025_virtual_office"
-down_revision = "0023_service_requests"
+down_revision = "0024_payments"
 branch_labels = None
 depends_on = None
 

@@ -5,12 +5,12 @@ leading column), so the single-column index only cost writes: the closing's one 
 month's results rewrote it for every row.
 
 Revision ID: 0027_result_indexes
-Revises: 0020_result_holds
+Revises: 0025_virtual_office
 """
 from alembic import op
 
 revision = "0027_result_indexes"
-down_revision = "0020_result_holds"
+down_revision = "0025_virtual_office"
 branch_labels = None
 depends_on = None
 

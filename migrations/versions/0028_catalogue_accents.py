@@ -3,13 +3,13 @@ people read on every results page, report and invoice. Rows still carrying the o
 name (never edited by a Gestor) are renamed, and so are the results' copies of the name.
 
 Revision ID: 0028_catalogue_accents
-Revises: 0025_virtual_office
+Revises: 0027_result_indexes
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0028_catalogue_accents"
-down_revision = "0025_virtual_office"
+down_revision = "0027_result_indexes"
 branch_labels = None
 depends_on = None
 
