@@ -28,7 +28,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# the project and bench/ itself: `_scratch` is found when run as a script and when a test imports
+# this module as `bench.commercial_invoices` (tests/reliability/test_fault_invoice_batch.py)
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from _scratch import scratch_database  # noqa: E402 (after the sys.path line)
 

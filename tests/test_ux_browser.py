@@ -84,9 +84,14 @@ def _seed(session):  # type: ignore[no-untyped-def]
     with unit_of_work():
         validation.validate([r.id], users["supervisor"])
     drain(SUBSCRIPTIONS)
-    # everything else typed and not yet validated is validated (so some wait for publication)
+    # everything else typed and not yet validated is validated (so some wait for publication),
+    # except the demo's held results (issue 20: a Supervisor decides them first)
+    from lims.services import holds
+
     entered = [x.id for x in session.scalars(select(Result).where(
         Result.state == ResultState.ENTERED, Result.analyst_id != users["supervisor"]))]
+    held = holds.undecided(entered)
+    entered = [i for i in entered if i not in held]
     with unit_of_work():
         validation.validate(entered, users["supervisor"])
     drain(SUBSCRIPTIONS)

@@ -14,6 +14,7 @@ from core.errors import ValidationError
 from core.web import current, settings
 from lims.models.results import AnalysisReport
 from lims.services import lab_checks, methods
+from lims.services import lab_reports as lab_report_svc
 from lims.services import results as rs
 from lims.views.blueprints import bp
 
@@ -101,7 +102,7 @@ def lab_reports():  # type: ignore[no-untyped-def]
             day = dt.date.fromisoformat(request.form.get("data", ""))
         except ValueError:
             raise ValidationError("Informe a data do boletim.", fields={"data": ["invalida"]}) from None
-        rep = rs.register_report(request.form.get("laboratorio", ""), request.form.get("numero", ""),
+        rep = lab_report_svc.register_report(request.form.get("laboratorio", ""), request.form.get("numero", ""),
                                  day, data_dir=settings().data_dir,
                                  pdf=f.read() if f and f.filename else None,
                                  file_name=f.filename if f else None, entered_by_id=current().id,

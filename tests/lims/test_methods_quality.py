@@ -113,6 +113,10 @@ def test_coliform_analysed_after_its_holding_time_is_held_through_to_the_closing
     [x] = closing_report.held_results(981, Y, M)
     assert x["accepted"] and x["justification"] == "ausência confirmada; atraso no transporte"
     assert x["kind"] == "Análise após o prazo de validade da amostra" and x["decided_by"] == sup.name
+    from lims.services import closing
+
+    c = closing.close_month(981, Y, M, user_id=sup.id)
+    assert [h["sample_code"] for h in c.report["held"]] == [s.code]  # on the closing's record
 
 
 def test_sample_received_out_of_temperature_is_held(db, make_user):

@@ -28,6 +28,7 @@ from lims.services.closing.report import (
     COUNTING_RULE,
     ReportRow,
     days_in,
+    held_results,
     month_bounds,
     pre_closing,
     stoppage_hours,
@@ -85,8 +86,10 @@ def close_month(system_id: int, year: int, month: int, *, user_id: int | None,
                        "fechamento.", code="resultados_pendentes")
     rows = scope_report(system_id, year, month, scope, **report_kw)
     version = limits.rules_version()
+    # the month's held results (holding time, temperature, QC) and their decisions stay on the
+    # record of the closing (issue 20 item 4): decided by now, since pending results block it
     report = {"rows": [asdict(r) for r in rows], "rules_version": version,
-              "counting_rule": COUNTING_RULE}
+              "counting_rule": COUNTING_RULE, "held": held_results(system_id, year, month)}
     existing = session.scalars(select(MonthClosing).where(
         MonthClosing.year == year, MonthClosing.month == month, MonthClosing.level == level,
         MonthClosing.scope_id == scope_id)).first()
