@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from core.auth import User
-from core.db import session, transactional
+from core.db import ids_in, session, transactional
+from core.errors import Conflict
 from lims.models.holds import HoldDecision, HoldKind, ResultHold
 from lims.models.results import Result
 from lims.services import holds, validation
@@ -21,6 +22,12 @@ class HeldRow:
     result: Result
     kind_label: str
     decided_by: str
+
+    @property
+    def worksheet_id(self) -> int | None:
+        """The worksheet of a QC hold (ref "planilha:<id>"): decided there, for the whole sheet."""
+        kind, _, ident = self.hold.ref.partition(":")
+        return int(ident) if self.hold.kind == HoldKind.QC.value and kind == "planilha" and ident.isdigit() else None
 
 
 def listing(*, decided: bool = False, limit: int = 200) -> list[HeldRow]:
@@ -40,6 +47,12 @@ def decide(hold_ids: list[int], decision: HoldDecision, justification: str,
            supervisor_id: int) -> list[ResultHold]:
     """Record the decision on each hold; a reanalysis also supersedes the held results (each
     once) and sends their samples back for analysis."""
+    if hold_ids and session.scalars(select(ResultHold.id).where(
+            ids_in(ResultHold.id, list(hold_ids)), ResultHold.kind == HoldKind.QC.value)).first():
+        # a failed QC holds the whole worksheet: reanalysing one result here would leave the
+        # sheet held and its QC unanswered
+        raise Conflict("Retenções do controle de qualidade são decididas na planilha de trabalho, "
+                       "para todos os resultados dela de uma vez.", code="retencao_da_planilha")
     done = holds.decide(hold_ids, decision, justification, supervisor_id)
     if decision is HoldDecision.REANALYSE:
         for rid in sorted({h.result_id for h in done}):

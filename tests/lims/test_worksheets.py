@@ -236,3 +236,24 @@ def test_pages_build_enter_and_decide(db, client, login_as, make_user, lab):
     assert client.get(f"/lims/planilhas/{sheet.id}").status_code == 200
     assert client.post(f"/lims/planilhas/{sheet.id}/decisao", data={
         "decisao": "aceitar", "justificativa": "sem permissão para decidir"}).status_code == 403
+
+
+def test_qc_holds_are_decided_on_the_worksheet_not_on_the_holds_page(db, client, login_as, make_user, lab):
+    """A failed QC holds the whole worksheet: deciding one of its results from /lims/retencoes
+    would reanalyse that result alone and leave the worksheet held, so that page refuses it and
+    sends the Supervisor to the worksheet."""
+    from lims.services import hold_decisions
+
+    analyst = _analyst(make_user, lab)
+    sheet = ws_svc.create(lab["method"].id, user_id=analyst.id, template_id=lab["tpl"].id,
+                          sample_ids=[r.id for r in lab["refs"]], instrument_id=lab["inst"].id)
+    ws_svc.enter_readings(sheet.id, _readings(sheet, reference="1,25"), user_id=analyst.id)
+    db.commit()
+    held = [h for hs in holds.undecided([s.result_id for s in ws_svc.slots(sheet.id) if s.result_id]).values()
+            for h in hs]
+    sup = login_as(Profile.SUPERVISOR)
+    with pytest.raises(Conflict) as refused:
+        hold_decisions.decide([held[0].id], HoldDecision.ACCEPT, "aceito pela página de retenções", sup.id)
+    assert refused.value.code == "retencao_da_planilha"
+    page = client.get("/lims/retencoes").get_data(as_text=True)
+    assert f"/lims/planilhas/{sheet.id}" in page and f'value="{held[0].id}"' not in page
