@@ -1,0 +1,130 @@
+"""LIMS views: the QC registry (issue 20 part 2): reference materials, the QC acceptance per
+method and the worksheet templates, managed by a Supervisor or Gestor. Each form shows the
+service's pt-BR messages beside its fields; records are deactivated, never deleted."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+
+from core import fmt
+from core.auth import require
+from core.errors import ValidationError
+from core.web import current
+from lims.models.worksheets import ReferenceMaterial
+from lims.services import methods as methods_svc
+from lims.services import qc_registry as svc
+from lims.views.blueprints import bp
+
+QC_ROWS = 6  # QC lines offered on the template form (blank, duplicates, standards)
+
+
+def _methods() -> dict[int, str]:
+    return {m.id: f"{m.code} - {m.name}" for m in methods_svc.methods()}
+
+
+def _post(save, endpoint: str, key: str, message: str) -> tuple[Any, dict[str, list[str]]]:  # type: ignore[no-untyped-def]
+    """Run `save`; on success flash and redirect to the record, on a ValidationError return
+    the per-field messages for the form to show beside its fields."""
+    try:
+        obj = save()
+    except ValidationError as exc:
+        flash(exc.message, "erro")
+        return None, exc.fields
+    flash(message, "sucesso")
+    return redirect(url_for(endpoint, **{key: obj.id})), {}
+
+
+def _reason() -> str:
+    return request.form.get("motivo", "")
+
+
+@bp.route("/materiais-referencia")
+@require("lims.methods.manage")
+def material_list():  # type: ignore[no-untyped-def]
+    return render_template("lims/materiais_referencia.html", rows=svc.materials(),
+                           methods=_methods(), today=fmt.today())
+
+
+def _plain(value: Decimal) -> str:
+    """A number as typed back into the form (decimal comma, no thousands separator)."""
+    return format(value.normalize(), "f").replace(".", ",")
+
+
+def _material_values(rm: ReferenceMaterial | None) -> dict[str, Any]:
+    if rm is None:
+        return {"ativo": True}
+    return {"codigo": rm.code, "nome": rm.name, "metodo": str(rm.method_id), "lote": rm.lot,
+            "valor": _plain(rm.certified_value), "tolerancia": _plain(rm.tolerance),
+            "unidade": rm.unit, "validade": rm.expires_on.isoformat(), "fornecedor": rm.supplier,
+            "ativo": rm.active}
+
+
+@bp.route("/materiais-referencia/novo", methods=["GET", "POST"])
+@bp.route("/materiais-referencia/<int:material_id>", methods=["GET", "POST"])
+@require("lims.methods.manage")
+def material_form(material_id: int | None = None):  # type: ignore[no-untyped-def]
+    rm = svc.material(material_id) if material_id is not None else None
+    errors: dict[str, list[str]] = {}
+    values = _material_values(rm)
+    if request.method == "POST":
+        values = request.form.to_dict()
+        done, errors = _post(lambda: svc.save_material(values, material_id=material_id,
+                                                       user_id=current().id, reason=_reason()),
+                             "lims.material_form", "material_id", "Material de referência salvo.")
+        if done is not None:
+            return done
+    return render_template("lims/material_referencia.html", rm=rm, values=values, errors=errors,
+                           methods=_methods(), today=fmt.today())
+
+
+@bp.route("/controle-qualidade/metodos", methods=["GET", "POST"])
+@require("lims.methods.manage")
+def qc_settings():  # type: ignore[no-untyped-def]
+    """One row per method: the duplicate limit and the blank rule, saved one method at a time."""
+    errors: dict[str, list[str]] = {}
+    posted: dict[str, str] = {}
+    if request.method == "POST":
+        raw = request.form.get("metodo", "")
+        method_id = int(raw) if raw.isdigit() else 0
+        posted = {**request.form.to_dict(), "metodo": str(method_id)}
+        try:
+            svc.save_setting(method_id, posted, user_id=current().id, reason=_reason())
+        except ValidationError as exc:
+            flash(exc.message, "erro")
+            errors = exc.fields
+        else:
+            flash("Controle de qualidade do método salvo.", "sucesso")
+            return redirect(url_for("lims.qc_settings"))
+    return render_template("lims/cq_metodos.html", methods=methods_svc.methods(),
+                           settings=svc.settings_by_method(), rules=svc.BLANK_RULES,
+                           errors=errors, posted=posted, default_rpd=10)
+
+
+@bp.route("/modelos-planilha")
+@require("lims.methods.manage")
+def template_list():  # type: ignore[no-untyped-def]
+    return render_template("lims/modelos_planilha.html", rows=svc.templates(), methods=_methods(),
+                           kinds=svc.QC_KINDS)
+
+
+@bp.route("/modelos-planilha/novo", methods=["GET", "POST"])
+@bp.route("/modelos-planilha/<int:template_id>", methods=["GET", "POST"])
+@require("lims.methods.manage")
+def template_form(template_id: int | None = None):  # type: ignore[no-untyped-def]
+    t = svc.template(template_id) if template_id is not None else None
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = svc.form_of_template(t) if t else {"ativo": True, "amostras": "20"}
+    if request.method == "POST":
+        values = request.form.to_dict()
+        done, errors = _post(lambda: svc.save_template(values, template_id=template_id,
+                                                       user_id=current().id, reason=_reason()),
+                             "lims.template_form", "template_id", "Modelo de planilha salvo.")
+        if done is not None:
+            return done
+    rows = max(QC_ROWS, len(svc.layout_rows(values)) + 2)
+    return render_template("lims/modelo_planilha.html", t=t, values=values, errors=errors,
+                           methods=_methods(), kinds=svc.QC_KINDS, qc_rows=rows,
+                           materials=[m for m in svc.materials() if m.active])
