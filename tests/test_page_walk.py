@@ -160,6 +160,8 @@ def _args(db: Session) -> dict[str, object]:
         "method_id": _first(db, "SELECT min(id) FROM lims_method"),
         "instrument_id": _first(db, "SELECT min(id) FROM lims_instrument"),
         "parameter_id": _first(db, "SELECT min(parameter_id) FROM lims_parameter_rule"),
+        "material_id": _first(db, "SELECT min(id) FROM lims_reference_material"),  # qs-registry
+        "template_id": _first(db, "SELECT min(id) FROM lims_worksheet_template"),
     }
 
 

@@ -42,7 +42,8 @@ DETAIL_ENDPOINTS = ("incidents.detail", "incidents.order", "lims.sample_detail",
                     "commercial.message_rule", "commercial.edit_parameters", "telemetry.asset_edit",
                     "telemetry.tag_edit", "incidents.new", "incidents.templates", "lims.worksheet_detail",
                     "incidents.request_page", "incidents.request_new", "incidents.request_catalogue",
-                    "commercial.return_file", "commercial.invoice_payments")
+                    "commercial.return_file", "commercial.invoice_payments",
+                    "lims.material_form", "lims.template_form", "lims.template_list", "lims.qc_settings")
 # the LIMS registries: the list and the form of one record of each (`key` varies)
 REGISTRY_ENDPOINTS = ("lims.registry_list", "lims.registry_form")
 
