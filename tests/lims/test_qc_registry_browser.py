@@ -1,0 +1,81 @@
+"""The QC registry pages in headless Chromium over the demo, at 1366 px and 390 px: axe-core
+on each, nothing wider than the phone's screen, and the pt-BR messages beside the template's
+fields after a bad submit. Screenshots go to test-artifacts/ux/ to be looked at."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from tests.portal_publico.live import live_server, sign_in
+
+pytestmark = pytest.mark.browser
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ART = Path(__file__).resolve().parents[2] / "test-artifacts" / "ux"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def _seed(session):  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from lims.models.worksheets import ReferenceMaterial, WorksheetTemplate
+    from saae.seed import seed_demo
+
+    seed_demo(dt.date.today())
+    session.commit()
+    return {"rm": session.scalars(select(ReferenceMaterial.id)).first(),
+            "tpl": session.scalars(select(WorksheetTemplate.id)).first()}
+
+
+@pytest.fixture(scope="module")
+def live(app):  # type: ignore[no-untyped-def]
+    with live_server(app, _seed) as srv:
+        yield srv
+
+
+def _check(page, axe, url: str, width: int, problems: list[str]) -> None:  # type: ignore[no-untyped-def]
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    if wide > width + 1:
+        problems.append(f"{url} {width}px: {wide}px de largura")
+    res = axe.run(page, options={"runOnly": {"type": "tag", "values": TAGS},
+                                 "resultTypes": ["violations"]})
+    problems += [f"{url} {width}px axe {v['id']}: {[n['target'] for n in v['nodes']][:2]}"
+                 for v in res.response["violations"]]
+
+
+def test_qc_registry_pages_in_chromium(live):  # type: ignore[no-untyped-def]
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+
+    from saae.seed import DEMO_PASSWORD
+
+    ART.mkdir(parents=True, exist_ok=True)
+    pages = {"materiais": "/lims/materiais-referencia", "criterios": "/lims/controle-qualidade/metodos",
+             "modelos": "/lims/modelos-planilha",
+             "material": f"/lims/materiais-referencia/{live.data['rm']}",
+             "modelo": f"/lims/modelos-planilha/{live.data['tpl']}"}
+    axe, problems = Axe(), []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
+        for width, height in ((1366, 900), (390, 844)):
+            page = browser.new_page(viewport={"width": width, "height": height})
+            sign_in(page, live.url, "supervisor", DEMO_PASSWORD)
+            for name, url in pages.items():
+                page.goto(live.url + url)
+                page.wait_for_load_state("networkidle")
+                page.screenshot(path=str(ART / f"cq-{name}-{width}.png"), full_page=True)
+                _check(page, axe, url, width, problems)
+            page.goto(live.url + pages["modelo"])
+            page.fill("input[name=posicao_1]", "99")
+            page.fill("input[name=de_2]", "40")
+            page.click("button[type=submit].primario")
+            page.wait_for_load_state("networkidle")
+            assert "A posição deve estar entre 1 e" in page.content()
+            assert "A duplicata repete uma amostra existente" in page.content()
+            page.screenshot(path=str(ART / f"cq-modelo-erros-{width}.png"), full_page=True)
+            _check(page, axe, pages["modelo"] + " (erros)", width, problems)
+            page.close()
+        browser.close()
+    assert not problems, "\n".join(problems)
