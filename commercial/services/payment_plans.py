@@ -39,14 +39,10 @@ def _check(total: Any, instalments: Any) -> tuple[Decimal, int]:
     value = positive_amount(total)
     if value is None:
         errors["total"] = ["Valor do parcelamento inválido."]
-    try:
-        n = int(instalments)
-        if not 1 <= n <= 60:
-            raise ValueError
-    except (TypeError, ValueError):
+    n = fmt.whole_in(instalments, 1, 60)
+    if n is None:
         errors["instalments"] = ["Número de parcelas deve ser de 1 a 60."]
-        n = 1
-    if errors or value is None:
+    if errors or value is None or n is None:
         raise ValidationError("Confira o parcelamento.", fields=errors)
     return value, n
 
