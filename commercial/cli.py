@@ -10,7 +10,7 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
-from commercial.domain.return_outcomes import APPLIED, LINE_OUTCOME_LABELS, LineOutcome
+from commercial.domain.return_outcomes import APPLIED, LineOutcome
 from commercial.models.payments import ReturnLine
 from commercial.services import return_import
 from core import fmt
@@ -65,7 +65,7 @@ def import_return(file: str, usuario: str | None, mostrar: int) -> None:
         click.echo(f"Arquivo nº {f.id} ({f.file_name}): {f.lines} linha(s), "
                    f"total {fmt.money(f.total)}, baixado {fmt.money(f.applied_amount)}.")
         for outcome, n in sorted(f.counts.items()):
-            click.echo(f"  {LINE_OUTCOME_LABELS[LineOutcome(outcome)]}: {n}")
+            click.echo(f"  {LineOutcome(outcome).label}: {n}")
         rows = session.scalars(select(ReturnLine).where(
             ReturnLine.file_id == f.id, ReturnLine.outcome.not_in([o.value for o in APPLIED]))
             .order_by(ReturnLine.line_no).limit(mostrar))
