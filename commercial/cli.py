@@ -7,35 +7,22 @@ import getpass
 from pathlib import Path
 
 import click
-from flask import Flask
 from sqlalchemy import select
 
-from commercial.domain.return_outcomes import APPLIED, LINE_OUTCOME_LABELS, LineOutcome
+from commercial.domain.return_outcomes import APPLIED, LineOutcome
 from commercial.models.payments import ReturnLine
 from commercial.services import return_import
 from core import fmt
 from core.audit import Actor, audit_context
 from core.auth import User
-from core.config import ConfigError, Settings
-from core.db import init_engine, session
+from core.cli_app import cli_app
+from core.db import session
 from core.errors import DomainError
 
 
 @click.group("comercial", help="Comercial: arquivos de retorno dos bancos.")
 def commercial() -> None:
     pass
-
-
-def _app() -> Flask:
-    """A bare Flask app carrying the settings and the engine (areas never import saae)."""
-    try:
-        settings = Settings.from_env()
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
-    app = Flask("saae-commercial-cli")
-    app.config["SAAE_SETTINGS"] = settings
-    init_engine(settings.database_url)
-    return app
 
 
 def _actor(username: str | None) -> Actor:
@@ -56,7 +43,7 @@ def import_return(file: str, usuario: str | None, mostrar: int) -> None:
     """Import a FEBRABAN 150 return file (collection or direct debit). Prints the count per
     outcome and the lines not applied; exit status 1 when the file is refused."""
     path = Path(file)
-    with _app().app_context():
+    with cli_app("saae-commercial-cli").app_context():
         try:
             with audit_context(actor=_actor(usuario)):
                 f = return_import.import_return_file(path.read_bytes(), path.name)
@@ -65,7 +52,7 @@ def import_return(file: str, usuario: str | None, mostrar: int) -> None:
         click.echo(f"Arquivo nº {f.id} ({f.file_name}): {f.lines} linha(s), "
                    f"total {fmt.money(f.total)}, baixado {fmt.money(f.applied_amount)}.")
         for outcome, n in sorted(f.counts.items()):
-            click.echo(f"  {LINE_OUTCOME_LABELS[LineOutcome(outcome)]}: {n}")
+            click.echo(f"  {LineOutcome(outcome).label}: {n}")
         rows = session.scalars(select(ReturnLine).where(
             ReturnLine.file_id == f.id, ReturnLine.outcome.not_in([o.value for o in APPLIED]))
             .order_by(ReturnLine.line_no).limit(mostrar))

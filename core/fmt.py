@@ -254,6 +254,16 @@ def parse_date(text: str | None, *, field: str = "data") -> dt.date | None:
     raise ValueError(f'A {field} "{text}" não é uma data. Escreva como 31/01/2026.')
 
 
+def whole_in(value: Any, low: int, high: int) -> int | None:
+    """A whole number typed in a form (or already an int) from `low` to `high`; None when it is
+    not one or falls outside (the caller says what the field expects)."""
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        return None
+    return n if low <= n <= high else None
+
+
 def as_shown(value: Any, places: int | None) -> Decimal | None:
     """A stored Decimal (NUMERIC with 8 places) as it is shown: `places` decimals, or its
     significant digits when the catalogue gives none (0.20000000 -> 0.20 or 0.2)."""

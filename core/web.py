@@ -132,6 +132,15 @@ def _guard_query() -> None:
                 fields={name[:40]: [f"Máximo de {MAX_QUERY_VALUE} caracteres."]})
 
 
+def form_ids(name: str, *, required: str = "") -> list[int]:
+    """The ids a form's checkboxes (or multiple select) `name` sent, skipping anything that is
+    not a whole number; with `required`, none at all is a ValidationError with that message."""
+    ids = [int(x) for x in request.form.getlist(name) if x.isdigit()]
+    if required and not ids:
+        raise ValidationError(required, fields={name: ["vazio"]})
+    return ids
+
+
 def query_int(name: str, default: int | None = None, *, minimum: int = 0,
               maximum: int = DB_INT_MAX) -> int | None:
     """An integer query parameter within [minimum, maximum]; absent or empty = default;

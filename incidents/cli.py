@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import Flask
 from sqlalchemy import select
 
-from core.config import ConfigError, Settings
-from core.db import init_engine, session
+from core.cli_app import cli_app, settings_from_env
+from core.db import session
 from incidents import tsa
 from incidents.audit_file import check_stamps, export_zip, read_file, verify_bundle
 from incidents.models import Incident
@@ -29,10 +28,7 @@ def verify(file: str, tsa_ca: str | None) -> None:
     """Check an audit file (ZIP or JSON): hash chain, content hashes, manifest and each RFC 3161
     time stamp (signature, TSA certificate up to the trust anchor, imprint). Exit 1 if broken."""
     if tsa_ca is None:
-        try:
-            tsa_ca = Settings.from_env().tsa_ca_file or None
-        except ConfigError as exc:
-            raise click.ClickException(str(exc)) from exc
+        tsa_ca = settings_from_env().tsa_ca_file or None
     try:
         anchors = tsa.load_anchors(tsa_ca) if tsa_ca else []
     except tsa.TrustAnchorError as exc:
@@ -51,24 +47,12 @@ def verify(file: str, tsa_ca: str | None) -> None:
     click.echo("OK: dossie integro (cadeia de evidências, conteúdos e carimbos do tempo conferem)")
 
 
-def _app() -> Flask:
-    """A bare Flask app carrying the settings and the engine (areas never import saae)."""
-    try:
-        settings = Settings.from_env()
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
-    app = Flask("saae-incidents-cli")
-    app.config["SAAE_SETTINGS"] = settings
-    init_engine(settings.database_url)
-    return app
-
-
 @incidents.command("export")
 @click.argument("protocol")
 @click.option("--out", "out", type=click.Path(dir_okay=False), default=None)
 def export(protocol: str, out: str | None) -> None:
     """Write the audit ZIP (PDF + JSON bundle) of the incident with this protocol."""
-    with _app().app_context():
+    with cli_app("saae-incidents-cli").app_context():
         inc = session.scalars(select(Incident).where(Incident.protocol == protocol)).first()
         if inc is None:
             raise click.ClickException(f"Incidente {protocol} não encontrado")
@@ -80,7 +64,7 @@ def export(protocol: str, out: str | None) -> None:
 @incidents.command("dispatch")
 def dispatch() -> None:
     """Send the messages that are due now (retries included)."""
-    with _app().app_context():
+    with cli_app("saae-incidents-cli").app_context():
         click.echo(str(dispatch_pending()))
 
 

@@ -3,16 +3,13 @@ lives in lims.demo."""
 
 from __future__ import annotations
 
-import tomllib
-from decimal import Decimal
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
 from core.audit import audit_context
 from core.db import session, transactional
+from lims.data import CATALOGUE, as_decimal, reference
 from lims.demo.seed import seed_demo
 from lims.domain.plan_generator import minimum_rows
 from lims.models import catalogue as cat
@@ -21,17 +18,8 @@ from lims.services import sensor_lab
 # saae.seed calls every area's seed_reference() and seed_demo(today); the demo lives in lims.demo
 __all__ = ["catalogue_data", "seed_demo", "seed_reference"]
 
-CATALOGUE_FILE = Path(__file__).parent / "data" / "catalogue_p888_v1.toml"
-
-
-@lru_cache(maxsize=1)
 def catalogue_data() -> dict[str, Any]:
-    with CATALOGUE_FILE.open("rb") as fh:
-        return tomllib.load(fh)
-
-
-def _dec(v: Any) -> Decimal | None:
-    return None if v is None else Decimal(str(v))
+    return reference(CATALOGUE)
 
 
 @transactional
@@ -63,13 +51,13 @@ def seed_reference() -> None:
             d = defaults.get(row["group"], {})
             session.add(cat.Parameter(
                 code=row["code"], name=row["name"], group=row["group"], unit=row.get("unit", ""),
-                method=row.get("method"), ld=_dec(row.get("ld")), lq=_dec(row.get("lq")),
-                vmp_min=_dec(row.get("min")), vmp_max=_dec(row.get("max")),
+                method=row.get("method"), ld=as_decimal(row.get("ld")), lq=as_decimal(row.get("lq")),
+                vmp_min=as_decimal(row.get("min")), vmp_max=as_decimal(row.get("max")),
                 limit_kind=row.get("limit_kind", "vmp"),
                 presence_absence=bool(row.get("absence")), applies=row.get("applies", "todos"),
                 compare_decimals=row.get("decimals"),
-                plausible_min=_dec(row.get("plausible_min")),
-                plausible_max=_dec(row.get("plausible_max")), annex=row.get("annex"),
+                plausible_min=as_decimal(row.get("plausible_min")),
+                plausible_max=as_decimal(row.get("plausible_max")), annex=row.get("annex"),
                 source=row["source"], version=version, unverified=bool(row.get("unverified")),
                 notes=row.get("notes"), field_reading=bool(row.get("field")),
                 sample_type_id=refs["sample_types"].get(row.get("sample_type", d.get("sample_type"))),
@@ -89,8 +77,8 @@ def seed_reference() -> None:
                 continue
             have_l.add(key_l)
             session.add(cat.ParameterLimit(
-                parameter_code=row["code"], kind=row["kind"], minimum=_dec(row.get("min")),
-                maximum=_dec(row.get("max")), point_kinds=list(row.get("points") or []),
+                parameter_code=row["code"], kind=row["kind"], minimum=as_decimal(row.get("min")),
+                maximum=as_decimal(row.get("max")), point_kinds=list(row.get("points") or []),
                 treatment_types=list(row.get("treatments") or []),
                 disinfectants=list(row.get("disinfectants") or []), annex=row.get("annex"),
                 source=row["source"], version=version, unverified=bool(row.get("unverified")),

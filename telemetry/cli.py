@@ -14,19 +14,12 @@ from typing import Any
 
 import click
 
-from core.config import ConfigError, Settings
+from core.cli_app import settings_from_env
 from telemetry.config import ConfigInvalid, load
 from telemetry.connectors.base import quiet_libraries
 from telemetry.ingest.instances import for_instance
 
 log = logging.getLogger(__name__)
-
-
-def _settings() -> Any:
-    try:
-        return Settings.from_env()
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
 
 
 def _config(path: str | None, settings: Any) -> Any:
@@ -46,7 +39,7 @@ def _config(path: str | None, settings: Any) -> Any:
 def ingest(config_path: str | None, check: bool, instance: str | None) -> None:
     """Coletor de telemetria: OPC UA, Modbus TCP e MQTT para o banco de séries temporais."""
     quiet_libraries()
-    settings = _settings()
+    settings = settings_from_env()
     if instance is not None:
         settings = dataclasses.replace(settings, ingest_instance=instance)
     cfg = _config(config_path, settings)
@@ -80,7 +73,7 @@ def simulate(ctx: click.Context, opcua_port: int, modbus_port: int, use_mqtt: bo
     from telemetry.demo.simulator import Simulator  # why: CLI start-up (simulator, paho)
 
     quiet_libraries()
-    settings = _settings()
+    settings = settings_from_env()
     sim = Simulator(opcua_port=opcua_port, modbus_port=modbus_port,
                     mqtt_url=settings.mqtt_url if use_mqtt else None, tick_s=tick)
     click.echo(f"Simulador: OPC UA opc.tcp://127.0.0.1:{opcua_port}/saae/, Modbus TCP :{modbus_port}, "
@@ -103,7 +96,7 @@ def simulate_inject(kind: str, target: str, minutes: float | None) -> None:
     problems = validate_event(kind, target)
     if problems:
         raise click.ClickException("; ".join(problems))
-    send_control(_settings().mqtt_url, {"acao": "injetar", "tipo": kind, "alvo": target,
+    send_control(settings_from_env().mqtt_url, {"acao": "injetar", "tipo": kind, "alvo": target,
                                         "duracao_s": minutes * 60 if minutes else None})
     click.echo(f"Evento {kind} enviado para {target}.")
 
@@ -113,7 +106,7 @@ def simulate_clear() -> None:
     """Encerra todos os eventos injetados."""
     from telemetry.demo.control import send_control  # why: CLI start-up (paho)
 
-    send_control(_settings().mqtt_url, {"acao": "limpar"})
+    send_control(settings_from_env().mqtt_url, {"acao": "limpar"})
     click.echo("Eventos encerrados.")
 
 
@@ -130,7 +123,7 @@ def simulate_replay(csv_path: str, rate: float, prefix: str, limit: int | None, 
     from telemetry.demo.control import replay_csv  # why: CLI start-up (paho)
     from telemetry.storage import open_storage  # why: CLI start-up (storage backends)
 
-    settings = _settings()
+    settings = settings_from_env()
     store = open_storage(settings, own_engine=True) if direct else None
     n = replay_csv(csv_path, rate=rate, prefix=prefix, limit=limit, time_column=time_column,
                    mqtt_url=None if direct else settings.mqtt_url, store=store,
@@ -156,7 +149,7 @@ def retrain_quality(base_csv: str | None, colunas: str, tag_list: str, directory
     from telemetry.waterquality.dataset import gather  # why: CLI start-up (numpy, database)
     from telemetry.waterquality.training import retrain  # why: CLI start-up (scikit-learn)
 
-    settings = _settings()
+    settings = settings_from_env()
     cols = [c.strip() for c in colunas.split(",") if c.strip()]
     tags = [t.strip() for t in tag_list.split(",") if t.strip()]
     if tags and len(tags) != len(cols):

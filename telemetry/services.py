@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from core import fmt
 from core.db import session, transactional, utcnow
 from core.errors import Conflict, NotFound, ValidationError
 from telemetry.models.tags import Asset, AssetKind, ConnectorState, Quantity, Tag
@@ -84,11 +85,8 @@ def save_asset(code: str, *, name: str, kind: str, sector_code: str | None = Non
 
 def _period(value: Any, errors: dict[str, list[str]]) -> int:
     """The expected period between readings, in seconds (60 with an error when invalid)."""
-    try:
-        period = int(value)
-        if not 1 <= period <= 86_400:
-            raise ValueError
-    except (TypeError, ValueError):
+    period = fmt.whole_in(value, 1, 86_400)
+    if period is None:
         errors["expected_period_seconds"] = ["Período esperado entre 1 e 86400 segundos."]
         return 60
     return period

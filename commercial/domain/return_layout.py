@@ -12,17 +12,21 @@ Two layouts share the frame (record A header, details, record Z trailer; every r
 Source: FEBRABAN's published layouts as summarised in public implementations (e.g. the Python
 package febraban_barcode's record A/G/Z writers, the BoletoBr débito automático record F with
 its return codes) and checked against each other; positions are 1-based as in the manuals.
-The positions live in `LAYOUT` only: the parser, the writer (tests, bench, demo) and the
-report's "linha X, posição Y" messages all read them from there.
+The positions live in one table, data/febraban_return_150.csv (code, name, start, length, type,
+label and constant of each field, row for row as in the manuals), read into `LAYOUT`: the
+parser, the writer (tests, bench, demo) and the report's "linha X, posição Y" messages all read
+them from there.
 
 Pure: no Flask, no SQLAlchemy.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 RECORD_LENGTH = 150
@@ -52,60 +56,19 @@ class Field:
         return self.start + self.length - 1
 
 
-def _f(code: str, name: str, start: int, length: int, kind: str, label: str,
-       const: str = "") -> Field:
-    return Field(code, name, start, length, kind, label, const)
+# The layouts, record by record: the one place positions are written is the table transcribed
+# from the manuals, one row a field in the manuals' order (the record is the code's prefix).
+def _read_layout(path: Path) -> dict[str, tuple[Field, ...]]:
+    records: dict[str, list[Field]] = {}
+    with path.open(encoding="utf-8", newline="") as table:
+        for row in csv.DictReader(table):
+            field = Field(row["code"], row["name"], int(row["start"]), int(row["length"]),
+                          row["kind"], row["label"], row["const"])
+            records.setdefault(field.code.split(".")[0], []).append(field)
+    return {record: tuple(fields) for record, fields in records.items()}
 
 
-# The layouts, record by record (the one place positions are written).
-LAYOUT: dict[str, tuple[Field, ...]] = {
-    "A": (
-        _f("A.01", "record", 1, 1, "C", "código do registro", "A"),
-        _f("A.02", "remittance", 2, 1, "N", "código de remessa (2 = retorno)"),
-        _f("A.03", "agreement", 3, 20, "X", "código do convênio"),
-        _f("A.04", "company_name", 23, 20, "X", "nome da empresa"),
-        _f("A.05", "bank_code", 43, 3, "N", "código do banco"),
-        _f("A.06", "bank_name", 46, 20, "X", "nome do banco"),
-        _f("A.07", "generated_on", 66, 8, "D", "data de geração"),
-        _f("A.08", "sequence", 74, 6, "N", "número sequencial do arquivo (NSA)"),
-        _f("A.09", "version", 80, 2, "N", "versão do layout"),
-        _f("A.10", "service", 82, 17, "X", "identificação do serviço"),
-        _f("A.11", "reserved", 99, 52, "X", "reservado"),
-    ),
-    "G": (
-        _f("G.01", "record", 1, 1, "C", "código do registro", "G"),
-        _f("G.02", "account", 2, 20, "X", "banco/agência/conta creditada"),
-        _f("G.03", "paid_on", 22, 8, "D", "data de pagamento"),
-        _f("G.04", "credited_on", 30, 8, "D", "data prevista para o crédito"),
-        _f("G.05", "barcode", 38, 44, "N", "código de barras"),
-        _f("G.06", "amount", 82, 12, "V", "valor recebido"),
-        _f("G.07", "fee", 94, 7, "V", "valor da tarifa"),
-        _f("G.08", "nsr", 101, 8, "N", "número sequencial do registro (NSR)"),
-        _f("G.09", "agency", 109, 8, "X", "agência arrecadadora"),
-        _f("G.10", "channel", 117, 1, "X", "forma de arrecadação"),
-        _f("G.11", "authentication", 118, 23, "X", "autenticação"),
-        _f("G.12", "payment_form", 141, 1, "X", "forma de pagamento"),
-        _f("G.13", "reserved", 142, 9, "X", "reservado"),
-    ),
-    "F": (
-        _f("F.01", "record", 1, 1, "C", "código do registro", "F"),
-        _f("F.02", "client_id", 2, 25, "X", "identificação do cliente na empresa"),
-        _f("F.03", "agency", 27, 4, "X", "agência para débito"),
-        _f("F.04", "account", 31, 14, "X", "identificação do cliente no banco"),
-        _f("F.05", "debit_on", 45, 8, "D", "data do vencimento/débito"),
-        _f("F.06", "amount", 53, 15, "V", "valor do débito"),
-        _f("F.07", "return_code", 68, 2, "N", "código de retorno"),
-        _f("F.08", "company_use", 70, 60, "X", "uso da empresa"),
-        _f("F.09", "reserved", 130, 20, "X", "reservado"),
-        _f("F.10", "movement", 150, 1, "X", "código do movimento"),
-    ),
-    "Z": (
-        _f("Z.01", "record", 1, 1, "C", "código do registro", "Z"),
-        _f("Z.02", "records", 2, 6, "N", "total de registros do arquivo"),
-        _f("Z.03", "total", 8, 17, "V", "valor total dos registros"),
-        _f("Z.04", "reserved", 25, 126, "X", "reservado"),
-    ),
-}
+LAYOUT = _read_layout(Path(__file__).parent / "data" / "febraban_return_150.csv")
 
 # Débito automático return codes (record F, F.07): effected ones settle the invoice.
 DEBIT_EFFECTED = {"00", "31"}

@@ -32,7 +32,6 @@ class LineOutcome(LabelledStrEnum):
     NO_EFFECT = "sem_efeito", "Sem efeito sobre a fatura"
 
 
-LINE_OUTCOME_LABELS = LineOutcome.labels()
 APPLIED = frozenset({LineOutcome.PAID, LineOutcome.DEBITED, LineOutcome.DEBIT_RETURNED})
 SETTLES = frozenset({LineOutcome.PAID, LineOutcome.DEBITED})
 # how the report shows each outcome (the CSS tag of base.html)

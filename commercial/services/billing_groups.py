@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from commercial.models import BillingGroup, Connection
+from core import fmt
 from core.audit import audit_context
 from core.db import session, transactional
 from core.errors import NotFound, ValidationError
@@ -56,13 +57,11 @@ def save_group(data: dict[str, Any], group_id: int | None = None) -> BillingGrou
         errors["name"] = ["Informe o nome do grupo."]
     days = {}
     for k in ("reading_day", "processing_day", "due_day"):
-        try:
-            v = int(data.get(k) or 0)
-            if not 1 <= v <= 28:
-                raise ValueError
-            days[k] = v
-        except (TypeError, ValueError):
+        day = fmt.whole_in(data.get(k) or 0, 1, 28)
+        if day is None:
             errors[k] = ["Dia deve estar entre 1 e 28."]
+        else:
+            days[k] = day
     other = s.scalars(select(BillingGroup.id).where(BillingGroup.number == number)).first()
     if number and other is not None and other != group_id:
         errors["number"] = ["Já existe um grupo com este número."]

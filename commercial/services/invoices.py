@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
-from commercial.domain.money import money
+from commercial.domain.money import positive_amount
 from commercial.events import PaymentRegistered
 from commercial.invoice_pdf import render_invoice
 from commercial.models import (
@@ -108,16 +107,12 @@ def add_service(connection_id: int, description: str, amount: Any) -> ServiceCha
     description = " ".join((description or "").split())
     if len(description) < 3:
         errors["description"] = ["Descreva o serviço."]
-    try:
-        value = money(Decimal(str(amount).replace(",", ".")))
-        if value <= 0:
-            raise ValueError
-    except Exception:  # noqa: BLE001
+    value = positive_amount(amount)
+    if value is None:
         errors["amount"] = ["Valor inválido."]
-        value = Decimal(0)
     if session().get(Connection, connection_id) is None:
         raise NotFound("Ligação não encontrada.")
-    if errors:
+    if errors or value is None:
         raise ValidationError("Confira o serviço.", fields=errors)
     with audit_context(reason="Serviço a faturar"):
         sc = ServiceCharge(connection_id=connection_id, description=description[:200], amount=value)

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from commercial.domain.money import money
+from commercial.domain.money import money, positive_amount
 from commercial.models import Connection, PaymentPlan, ServiceCharge
 from commercial.models.payments import PlanInstalment
 from core import fmt
@@ -36,21 +36,13 @@ def _monthly(first: dt.date, k: int) -> dt.date:
 
 def _check(total: Any, instalments: Any) -> tuple[Decimal, int]:
     errors: dict[str, list[str]] = {}
-    try:
-        value = money(Decimal(str(total).replace(",", ".")))
-        if value <= 0:
-            raise ValueError
-    except Exception:  # noqa: BLE001
+    value = positive_amount(total)
+    if value is None:
         errors["total"] = ["Valor do parcelamento inválido."]
-        value = Decimal(0)
-    try:
-        n = int(instalments)
-        if not 1 <= n <= 60:
-            raise ValueError
-    except (TypeError, ValueError):
+    n = fmt.whole_in(instalments, 1, 60)
+    if n is None:
         errors["instalments"] = ["Número de parcelas deve ser de 1 a 60."]
-        n = 1
-    if errors:
+    if errors or value is None or n is None:
         raise ValidationError("Confira o parcelamento.", fields=errors)
     return value, n
 

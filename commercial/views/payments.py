@@ -7,7 +7,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from commercial.domain.documents import format_matricula
-from commercial.domain.return_outcomes import LINE_OUTCOME_LABELS, OUTCOME_TONE, LineOutcome
+from commercial.domain.return_outcomes import OUTCOME_TONE, LineOutcome
 from commercial.models import Invoice
 from commercial.models.payments import ReturnFile, ReturnKind, ReturnLine
 from commercial.services import invoices, payment_plans, payment_records, return_import
@@ -40,7 +40,7 @@ def return_files():  # type: ignore[no-untyped-def]
             return redirect(url_for("commercial.return_file", file_id=rf.id))
     files = session().scalars(select(ReturnFile).order_by(ReturnFile.id.desc()).limit(100)).all()
     return render_template("commercial/retornos.html", files=files, error=error,
-                           kinds=KIND_LABELS, labels=LINE_OUTCOME_LABELS, tones=OUTCOME_TONE), \
+                           kinds=KIND_LABELS, labels=LineOutcome.labels(), tones=OUTCOME_TONE), \
         (422 if error else 200)
 
 
@@ -62,7 +62,7 @@ def return_file(file_id: int):  # type: ignore[no-untyped-def]
         Invoice.id.in_([ln.invoice_id for ln in lines if ln.invoice_id]))).all())
     return render_template("commercial/retorno.html", f=rf, lines=lines, numbers=numbers,
                            outcome=outcome, page=page, pages=max(1, -(-total // PER_PAGE)),
-                           total=total, kinds=KIND_LABELS, labels=LINE_OUTCOME_LABELS,
+                           total=total, kinds=KIND_LABELS, labels=LineOutcome.labels(),
                            tones=OUTCOME_TONE)
 
 
@@ -90,5 +90,5 @@ def invoice_payments(invoice_id: int):  # type: ignore[no-untyped-def]
                            plans=payment_plans.plans_of(inv.connection_id),
                            instalments_of=payment_plans.instalments_of,
                            matricula=format_matricula(inv.connection.matricula),
-                           labels=LINE_OUTCOME_LABELS, tones=OUTCOME_TONE,
+                           labels=LineOutcome.labels(), tones=OUTCOME_TONE,
                            sources=SOURCE_LABELS)

@@ -9,24 +9,22 @@ website never shows a limit the lab did not judge by.
 
 from __future__ import annotations
 
-import functools
-import json
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from core.db import session
+from lims.data import reference
 from lims.domain import compliance as comp
 from lims.domain.limits import LimitKind, ScopedLimit, applicable, binding_limit, describe_all
 from lims.domain.vmp import Limit
 from lims.models.catalogue import Parameter, ParameterLimit
 from lims.models.registry import SupplySystem
 
-RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "compliance_rules.json"
+RULES_FILE = "compliance_rules.json"
 
 SAIDA_KINDS = frozenset({"saida_tratamento"})
 FILTERED_KINDS = frozenset({"agua_filtrada", "filtrada_combinada"})
@@ -36,9 +34,8 @@ REDE_KINDS = frozenset({"reservatorio", "rede", "ponta_de_rede", "torneira"})
 FILTERED_STAND_IN_KIND = "filtrada_combinada"
 
 
-@functools.cache
 def rules_data() -> dict[str, Any]:
-    return json.loads(RULES_FILE.read_text(encoding="utf-8"))
+    return reference(RULES_FILE)
 
 
 def rules_version() -> str:

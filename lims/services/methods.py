@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from core import fmt
 from core.auth import User
@@ -26,6 +26,8 @@ from lims.models.methods import (
     RecordKind,
 )
 from lims.services.actor import acting
+
+_Coded = TypeVar("_Coded", Method, Instrument)
 
 
 def assert_instrument_usable(instrument_id: int, at: dt.datetime | dt.date) -> Instrument:
@@ -99,15 +101,41 @@ def _raise(errors: dict[str, list[str]], what: str) -> None:
         raise ValidationError(f"Verifique os campos {what}.", fields=errors)
 
 
+def _in_code_order(model: type[_Coded], *conditions: ColumnElement[bool],
+                   active_only: bool) -> list[_Coded]:
+    """The methods or instruments matching `conditions` (only the active ones if asked), by code."""
+    stmt = select(model).where(*conditions).order_by(model.code)
+    if active_only:
+        stmt = stmt.where(model.active.is_(True))
+    return list(session.scalars(stmt))
+
+
+def _store_coded(model: type[_Coded], noun: str, values: dict[str, Any],
+                 errors: dict[str, list[str]], *, record_id: int | None, user_id: int | None,
+                 reason: str) -> _Coded:
+    """Create (record_id None) or update a method or instrument from checked `values`, audited.
+    Its code must be its own: another record of the same kind holding it is an error of
+    "codigo", raised with the others (`noun`: "método", "instrumento")."""
+    code = values["code"]
+    holder = session.scalars(select(model).where(model.code == code)).first()
+    if holder is not None and holder.id != record_id:
+        errors["codigo"] = [f"Já existe um {noun} com este código."]
+    _raise(errors, f"do {noun}")
+    obj = (get_or_404(model, record_id, f"{noun.capitalize()} não encontrado.")
+           if record_id is not None else model())
+    with acting(user_id, reason.strip() or f"{noun} {code} " + ("alterado" if record_id else "criado")):
+        for k, v in values.items():
+            setattr(obj, k, v)
+        session.add(obj)
+        session.flush()
+    return obj
+
+
 # -- methods and their uncertainty ranges ---------------------------------------------------------
 
 def methods(*, parameter_id: int | None = None, active_only: bool = False) -> list[Method]:
-    stmt = select(Method).order_by(Method.code)
-    if parameter_id is not None:
-        stmt = stmt.where(Method.parameter_id == parameter_id)
-    if active_only:
-        stmt = stmt.where(Method.active.is_(True))
-    return list(session.scalars(stmt))
+    of_parameter = [Method.parameter_id == parameter_id] if parameter_id is not None else []
+    return _in_code_order(Method, *of_parameter, active_only=active_only)
 
 
 def method(method_id: int) -> Method:
@@ -134,17 +162,8 @@ def save_method(data: dict[str, Any], *, method_id: int | None = None, user_id: 
         values["parameter_id"] = int(pid)
     if values["ld"] is not None and values["lq"] is not None and values["lq"] < values["ld"]:
         errors["lq"] = ["O LQ não pode ser menor que o LD."]
-    dup = session.scalars(select(Method).where(Method.code == code)).first()
-    if dup is not None and dup.id != method_id:
-        errors["codigo"] = ["Já existe um método com este código."]
-    _raise(errors, "do método")
-    obj = method(method_id) if method_id is not None else Method()
-    with acting(user_id, reason.strip() or f"método {code} " + ("alterado" if method_id else "criado")):
-        for k, v in values.items():
-            setattr(obj, k, v)
-        session.add(obj)
-        session.flush()
-    return obj
+    return _store_coded(Method, "método", values, errors, record_id=method_id, user_id=user_id,
+                        reason=reason)
 
 
 def ranges(method_id: int) -> list[MethodRange]:
@@ -269,10 +288,7 @@ def revoke(competence_id: int, *, by_id: int | None, reason: str) -> Competence:
 # -- instruments and their records ----------------------------------------------------------------
 
 def instruments(*, active_only: bool = False) -> list[Instrument]:
-    stmt = select(Instrument).order_by(Instrument.code)
-    if active_only:
-        stmt = stmt.where(Instrument.active.is_(True))
-    return list(session.scalars(stmt))
+    return _in_code_order(Instrument, active_only=active_only)
 
 
 def instrument(instrument_id: int) -> Instrument:
@@ -289,17 +305,8 @@ def save_instrument(data: dict[str, Any], *, instrument_id: int | None = None,
               "serial": _text(data, "serie", "o número de série", errors, size=80) or None,
               "location": _text(data, "local", "o local", errors, size=120) or None,
               "active": bool(data.get("ativo"))}
-    dup = session.scalars(select(Instrument).where(Instrument.code == code)).first()
-    if dup is not None and dup.id != instrument_id:
-        errors["codigo"] = ["Já existe um instrumento com este código."]
-    _raise(errors, "do instrumento")
-    obj = instrument(instrument_id) if instrument_id is not None else Instrument()
-    with acting(user_id, reason.strip() or f"instrumento {code} " + ("alterado" if instrument_id else "criado")):
-        for k, v in values.items():
-            setattr(obj, k, v)
-        session.add(obj)
-        session.flush()
-    return obj
+    return _store_coded(Instrument, "instrumento", values, errors, record_id=instrument_id,
+                        user_id=user_id, reason=reason)
 
 
 def records(instrument_id: int) -> list[InstrumentRecord]:

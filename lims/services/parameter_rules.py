@@ -6,32 +6,24 @@ on screen with history."""
 
 from __future__ import annotations
 
-import tomllib
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
 from core.db import get_or_404, ids_in, session, transactional
 from core.errors import ValidationError
+from lims.data import as_decimal, reference
 from lims.models.catalogue import Parameter
 from lims.models.methods import DecisionRule, ParameterRule
 from lims.services.actor import acting
 
-RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "holding_times_v1.toml"
+RULES_FILE = "holding_times_v1.toml"
 MAX_VERIFICATIONS = 3
 
 
-@lru_cache(maxsize=1)
 def rules_data() -> dict[str, Any]:
-    with RULES_FILE.open("rb") as fh:
-        return tomllib.load(fh)
-
-
-def _dec(v: Any) -> Decimal | None:
-    return None if v is None else Decimal(str(v))
+    return reference(RULES_FILE)
 
 
 @transactional
@@ -48,8 +40,8 @@ def seed_rules() -> int:
             if pid is None or pid in have:
                 continue
             session.add(ParameterRule(
-                parameter_id=pid, max_hours=_dec(row.get("max_hours")),
-                temp_min=_dec(row.get("temp_min")), temp_max=_dec(row.get("temp_max")),
+                parameter_id=pid, max_hours=as_decimal(row.get("max_hours")),
+                temp_min=as_decimal(row.get("temp_min")), temp_max=as_decimal(row.get("temp_max")),
                 source=row["source"], unverified=bool(row.get("unverified")),
                 version=data["version"]))
             added += 1

@@ -6,15 +6,14 @@ spatial coverage of the network samples over the system's sectors."""
 from __future__ import annotations
 
 import functools
-import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
 from core.db import session, transactional
 from core.errors import NotFound, ValidationError
+from lims.data import CATALOGUE, reference
 from lims.domain import coverage as cov
 from lims.domain import plan_generator as gen
 from lims.domain import plans as dom
@@ -24,13 +23,11 @@ from lims.models.registry import CollectionPoint, SupplySystem, Unit
 from lims.services import plans
 from lims.services.actor import acting
 
-CATALOGUE_FILE = Path(__file__).parents[1] / "data" / "catalogue_p888_v1.toml"
-
 
 @functools.cache
 def companions() -> tuple[gen.Companion, ...]:
     """The catalogue's companions (E. coli and heterotrophic bacteria on the network samples)."""
-    return tuple(gen.companions_of(tomllib.loads(CATALOGUE_FILE.read_text(encoding="utf-8"))))
+    return tuple(gen.companions_of(reference(CATALOGUE)))
 
 
 def get_system(system_id: int) -> SupplySystem:

@@ -14,9 +14,7 @@ the invoice workers do not load the time-series client.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any, Protocol
 
 from flask import current_app
@@ -26,6 +24,7 @@ from core.audit import audit_context
 from core.db import session, transactional
 from core.errors import ValidationError
 from core.events import publish
+from lims.data import reference
 from lims.domain import sensor_lab as rule
 from lims.domain.vmp import Verdict
 from lims.events import SensorLabDisagreed
@@ -42,7 +41,7 @@ from lims.services import registry
 from lims.services.actor import acting
 
 COUNTED = (ResultState.VALIDATED, ResultState.PUBLISHED)
-RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "sensor_lab_rules.json"
+RULES_FILE = "sensor_lab_rules.json"
 
 
 class OnlineSource(Protocol):
@@ -141,7 +140,7 @@ def set_point_tags(point_id: int, tags: Mapping[str, str], *, user_id: int | Non
 
 def seed_rules() -> None:
     """The sensor-lab rules of the data file not yet in the table (a Gestor's edits stay)."""
-    data = json.loads(RULES_FILE.read_text(encoding="utf-8"))
+    data = reference(RULES_FILE)
     have = set(session.scalars(select(SensorRule.quantity)))
     with audit_context(reason=f"regras sensor x laboratório {data['version']}"):
         for row in data["rules"]:

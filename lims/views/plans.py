@@ -16,7 +16,7 @@ from core.api_schemas import dataclass_schema
 from core.auth import require
 from core.db import session
 from core.errors import ValidationError
-from core.web import current
+from core.web import current, form_ids
 from lims.domain.plans import FREQUENCY_LABELS
 from lims.models.plans import PlanItem
 from lims.models.registry import POINT_LABELS
@@ -76,8 +76,7 @@ def plan_detail(plan_id: int):  # type: ignore[no-untyped-def]
 @require("lims.plans.edit")
 def plan_item(plan_id: int):  # type: ignore[no-untyped-def]
     f = request.form
-    point_ids = [int(x) for x in f.getlist("ponto") if x.isdigit()]
-    param_ids = [int(x) for x in f.getlist("parametro") if x.isdigit()]
+    point_ids, param_ids = form_ids("ponto"), form_ids("parametro")
     if not point_ids or not param_ids:
         raise ValidationError("Escolha ao menos um ponto e um parâmetro.",
                               fields={"ponto": ["obrigatorio"]})

@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from core.auth import require
 from core.db import get_or_404
 from core.errors import ValidationError
-from core.web import current
+from core.web import current, form_ids
 from lims.models.catalogue import Parameter
 from lims.models.holds import HoldDecision
 from lims.models.methods import DecisionRule
@@ -56,9 +56,7 @@ def hold_list():  # type: ignore[no-untyped-def]
 @bp.route("/retencoes", methods=["POST"])
 @require("lims.holds.decide")
 def hold_decide():  # type: ignore[no-untyped-def]
-    ids = [int(x) for x in request.form.getlist("retencao") if x.isdigit()]
-    if not ids:
-        raise ValidationError("Marque ao menos uma retenção.", fields={"retencao": ["vazio"]})
+    ids = form_ids("retencao", required="Marque ao menos uma retenção.")
     try:
         decision = HoldDecision(request.form.get("decisao", ""))
     except ValueError:

@@ -14,7 +14,7 @@ from core.api_operation import operation
 from core.api_schemas import dataclass_schema
 from core.auth import require
 from core.errors import ValidationError
-from core.web import current
+from core.web import current, form_ids
 from lims.services import lab_checks
 from lims.services import reception as svc
 from lims.services import routes as route_svc
@@ -87,7 +87,7 @@ def distribution():  # type: ignore[no-untyped-def]
 @bp.route("/distribuicao", methods=["POST"])
 @require("lims.distribution.assign")
 def distribution_post():  # type: ignore[no-untyped-def]
-    ids = [int(x) for x in request.form.getlist("amostra") if x.isdigit()]
+    ids = form_ids("amostra")
     dest = request.form.get("destino", "")
     analyst_id = int(dest[2:]) if dest.startswith("a:") and dest[2:].isdigit() else None
     lab_id = int(dest[2:]) if dest.startswith("l:") and dest[2:].isdigit() else None

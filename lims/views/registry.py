@@ -12,7 +12,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 
 from core.auth import require
 from core.errors import ValidationError
-from core.web import current, settings
+from core.web import current, form_ids, settings
 from lims.services import registry
 from lims.services.photos import check_photo
 from lims.services.registry import neighbours_map
@@ -120,10 +120,7 @@ def parameter_confirm(record_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/cadastros/pontos/<int:record_id>/vizinhos", methods=["POST"])
 @require("lims.registry.edit")
 def point_neighbours(record_id: int):  # type: ignore[no-untyped-def]
-    def ids(name: str) -> list[int]:
-        return [int(x) for x in request.form.getlist(name) if x.isdigit()]
-
-    registry.set_neighbours(record_id, upstream=ids("montante"), downstream=ids("jusante"),
+    registry.set_neighbours(record_id, upstream=form_ids("montante"), downstream=form_ids("jusante"),
                             user_id=current().id, reason=request.form.get("motivo", ""))
     flash("Vizinhos do ponto atualizados.", "sucesso")
     return redirect(url_for("lims.registry_form", key="pontos", record_id=record_id))

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from core.auth import require
 from core.db import session
 from core.errors import ValidationError
-from core.web import current, settings
+from core.web import current, form_ids, settings
 from lims.models.results import AnalysisReport
 from lims.services import lab_checks, methods
 from lims.services import lab_reports as lab_report_svc
@@ -28,7 +28,7 @@ def results_grid():  # type: ignore[no-untyped-def]
     if request.method == "POST":
         values = {int(k[6:]): v for k, v in request.form.items()
                   if k.startswith("valor_") and k[6:].isdigit()}
-        confirmed = {int(x) for x in request.form.getlist("confirmado") if x.isdigit()}
+        confirmed = set(form_ids("confirmado"))
         try:
             done = rs.enter_grid(code, values, user_id=current().id, confirmed=confirmed,
                                  instrument=request.form.get("instrumento") or None,

@@ -18,7 +18,7 @@ from core.api_schemas import dataclass_schema
 from core.auth import User, require
 from core.db import session
 from core.errors import Conflict, NotFound, ValidationError
-from core.web import current
+from core.web import current, form_ids
 from lims import api as lims_api
 from lims.domain import samples as machine
 from lims.domain.samples import SampleState
@@ -113,7 +113,7 @@ def sample_reschedule(sample_id: int):  # type: ignore[no-untyped-def]
 def samples_release():  # type: ignore[no-untyped-def]
     """PROGRAMADA -> AGUARDANDO COLETA for one day (and system): what routes are built from."""
     day = _parse_date(request.form.get("data"), "data") or dt.date.today()
-    ids = [int(x) for x in request.form.getlist("amostra") if x.isdigit()] or None
+    ids = form_ids("amostra") or None
     done = samples.release_day(day, system_id=request.form.get("sistema", type=int),
                                user_id=current().id, sample_ids=ids)
     flash(f"{len(done)} amostra(s) liberada(s) para coleta em {day:%d/%m/%Y}.", "sucesso")

@@ -12,7 +12,7 @@ from core.api_operation import operation
 from core.auth import User, require
 from core.db import session
 from core.errors import NotFound, ValidationError
-from core.web import current
+from core.web import current, form_ids
 from lims.models.results import Recoleta
 from lims.services import holds, recoleta, registry, validation, verifications
 from lims.services import results as rs
@@ -31,9 +31,7 @@ def validation_list():  # type: ignore[no-untyped-def]
 @bp.route("/validacao", methods=["POST"])
 @require("lims.results.validate")
 def validation_post():  # type: ignore[no-untyped-def]
-    ids = [int(x) for x in request.form.getlist("resultado") if x.isdigit()]
-    if not ids:
-        raise ValidationError("Marque ao menos um resultado.", fields={"resultado": ["vazio"]})
+    ids = form_ids("resultado", required="Marque ao menos um resultado.")
     done = validation.validate(ids, current().id)
     flash(f"{len(done)} resultado(s) validado(s).", "sucesso")
     if len(done) < len(ids):  # issue 20: a parameter that needs more than one verification
@@ -95,7 +93,7 @@ def publication():  # type: ignore[no-untyped-def]
 @bp.route("/publicacao", methods=["POST"])
 @require("lims.results.publish")
 def publication_post():  # type: ignore[no-untyped-def]
-    ids = [int(x) for x in request.form.getlist("resultado") if x.isdigit()]
+    ids = form_ids("resultado")
     filters = _publication_filters(request.form)
     if request.form.get("todos"):
         n = validation.publish_results(supervisor_id=current().id, **filters)

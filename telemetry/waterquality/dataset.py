@@ -12,10 +12,9 @@ from typing import Any
 
 import click
 import numpy as np
-from flask import Flask
 
 import telemetry.models  # noqa: F401  (registers the tables read below)
-from core.db import init_engine
+from core.cli_app import cli_app
 from telemetry.detection import align
 from telemetry.monitor import labelled
 from telemetry.storage import open_storage
@@ -90,10 +89,7 @@ def gather(settings: Any, base_csv: str | None, columns: list[str],
         parts_y.append(y)
         click.echo(f"base {base_csv}: {len(y)} minutos, {int(y.sum())} de evento")
     if tags:
-        app = Flask("saae-telemetry-cli")
-        app.config["SAAE_SETTINGS"] = settings
-        init_engine(settings.database_url)
-        with app.app_context():
+        with cli_app("saae-telemetry-cli", settings).app_context():
             x, y, used = labelled_dataset(tags, open_storage(settings, own_engine=True))
         click.echo(f"avaliações dos operadores: {used} anomalias, {len(y)} minutos, "
                    f"{int(y.sum())} de evento")

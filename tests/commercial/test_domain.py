@@ -41,7 +41,7 @@ from commercial.domain.messages import (
     render_text,
     template_problems,
 )
-from commercial.domain.money import money
+from commercial.domain.money import money, positive_amount
 from commercial.domain.pix import crc16_ccitt, pix_payload
 from commercial.domain.tariffs import Band, TariffRule, cascade, compute_bill
 from core import fmt
@@ -417,3 +417,12 @@ def test_point_in_polygon_and_business_days():
     assert next_business_day(dt.date(2026, 11, 7)) == dt.date(2026, 11, 9)  # Saturday
     assert fmt.month_add(2026, 12, 1) == (2027, 1) and fmt.month_add(2026, 1, -1) == (2025, 12)
     assert fmt.money(D("1234.5")) == "R$ 1.234,50"
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("12,50", D("12.50")), ("12.5", D("12.50")), (D("0.005"), D("0.01")), (3, D("3.00")),
+    ("0", None), ("-1,00", None), ("0,004", None), ("", None), (None, None), ("abc", None),
+    ("NaN", None), ("Infinity", None),
+])
+def test_positive_amount_reads_a_typed_amount_to_the_cent(typed: object, expected: D | None) -> None:
+    assert positive_amount(typed) == expected
