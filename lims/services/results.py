@@ -290,6 +290,8 @@ def awaiting_entry(parameter_code: str | None = None, sample_id: int | None = No
         if todo:
             out.append((ref, todo))
     return out
+
+
 @transactional
 def enter_grid(parameter_code: str, values: dict[int, str], *, user_id: int,
                confirmed: set[int] = frozenset(), instrument: str | None = None,

@@ -211,9 +211,10 @@ def _enter_samples(ws: Worksheet, method: Method, inst: Instrument, rows: list[W
                    readings: dict[int, str], user_id: int, at: dt.datetime,
                    confirmed: set[int], errors: dict[str, list[str]]) -> None:
     code = parameter_of(method).code
-    pending = {ref.id: (ref, p) for ref, ps in rs.awaiting_entry(code) for p in ps if p.code == code}
+    on_sheet = {s.sample_id for s in rows if s.sample_id is not None}
+    pending = {ref.id: (ref, p) for ref, ps in rs.awaiting_entry(code, sample_ids=on_sheet)
+               for p in ps if p.code == code}
     previous = _previous_results(ws)
-    how = f"{method.name} ({method.reference})" if method.reference else method.name
     for s in rows:
         text = (readings.get(s.position) or "").strip()
         if s.kind != SlotKind.SAMPLE.value or not text:
@@ -225,8 +226,8 @@ def _enter_samples(ws: Worksheet, method: Method, inst: Instrument, rows: list[W
         try:
             with session.begin_nested():
                 r = rs.enter_result(ref, p, text, analysed_at=at, analyst_id=ws.analyst_id or user_id,
-                                    entered_by_id=user_id, method=how[:200],
-                                    instrument=f"{inst.code} {inst.name}"[:120],
+                                    entered_by_id=user_id,
+                                    # the method and instrument texts come from these ids
                                     method_id=ws.method_id, instrument_id=inst.id,
                                     confirm_implausible=s.position in confirmed,
                                     observation=f"planilha {ws.code}")

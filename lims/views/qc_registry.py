@@ -16,6 +16,7 @@ from core.web import current
 from lims.models.worksheets import ReferenceMaterial
 from lims.services import methods as methods_svc
 from lims.services import qc_registry as svc
+from lims.services.qc import DEFAULT_RPD
 from lims.views.blueprints import bp
 
 QC_ROWS = 6  # QC lines offered on the template form (blank, duplicates, standards)
@@ -100,7 +101,7 @@ def qc_settings():  # type: ignore[no-untyped-def]
             return redirect(url_for("lims.qc_settings"))
     return render_template("lims/cq_metodos.html", methods=methods_svc.methods(),
                            settings=svc.settings_by_method(), rules=svc.BLANK_RULES,
-                           errors=errors, posted=posted, default_rpd=10)
+                           errors=errors, posted=posted, default_rpd=DEFAULT_RPD)
 
 
 @bp.route("/modelos-planilha")
