@@ -172,8 +172,28 @@ def bench_users(n: int) -> list[str]:
             session.flush()
             template = u.password_hash
         u.password_hash = template
+    session.flush()
+    _grant_methods(names)
     session.commit()
     return names
+
+
+def _grant_methods(names: list[str]) -> None:
+    """Every bench user authorised for every active method, as the lab's Supervisor would
+    (result entry refuses an analyst without the method's competence: issue 20)."""
+    from sqlalchemy import select
+
+    from core.auth import User
+    from core.db import session
+    from lims.models.methods import Competence, Method
+
+    have = set(session.execute(select(Competence.user_id, Competence.method_id)).tuples())
+    today = dt.date.today()
+    for uid in session.scalars(select(User.id).where(User.username.in_(names))):
+        for mid in session.scalars(select(Method.id).where(Method.active.is_(True))):
+            if (uid, mid) not in have:
+                session.add(Competence(user_id=uid, method_id=mid, granted_on=today,
+                                       evidence="carga de teste", active=True))
 
 
 NUMERIC = {"turbidez": "0,8", "cor_aparente": "5", "cloro_residual_livre": "1,2",
