@@ -9,8 +9,10 @@
    the demo's own made-up people of commercial.demo.people over core.demo's sectors), a year of
    published results (bench/portal_pages.add_history) with its months closed through
    close_month, and the demo's incidents. Dropped at the end unless --keep.
-2. Server: `gunicorn -w WORKERS -b 127.0.0.1:PORT saae.wsgi:app` as README's production section
-   runs it (one shared secret key, Celery task runner on a private Redis database nobody
+2. Server: `gunicorn -w WORKERS -k gthread --threads THREADS -b 127.0.0.1:PORT saae.wsgi:app`
+   as README's production section runs it (`--threads 0`: sync workers, the earlier setup),
+   public pages kept per process `--public-cache` seconds as production does (0 = off;
+   core/public_cache.py), one shared secret key, Celery task runner on a private Redis database nobody
    consumes, so no job runs inside a web worker; development env so the session cookie is not
    `Secure` on plain HTTP; portal search throttle lifted: every virtual user shares 127.0.0.1).
 3. Load: `--users` threads, each its own account (bench.vuNN, supervisor + analyst + distributor
@@ -295,9 +297,10 @@ def free_port() -> int:
 
 
 def serve(url: str, code: Path, workers: int, port: int,
-          extra: tuple[str, ...] = ()) -> subprocess.Popen:
+          extra: tuple[str, ...] = (), public_cache: int = 0) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SAAE_")}
     env.update(SAAE_DATABASE_URL=url, SAAE_ENV="development", SAAE_SECRET_KEY=SECRET,
+               SAAE_PUBLIC_CACHE_SECONDS=str(public_cache),
                SAAE_TASK_RUNNER="celery", SAAE_BROKER_URL="redis://127.0.0.1:6379/13",
                SAAE_TIMESERIES_URL="sql", SAAE_PORTAL_SEARCHES_PER_MINUTE="1000000",
                SAAE_DATA_DIR=tempfile.mkdtemp(prefix="saae-load-web-"),
@@ -489,7 +492,10 @@ def drive(base: str, names: list[str], tg: dict, work: dict, args: argparse.Name
 def report(stats: dict, wall: float, cpu: tuple[float, float, float], args: argparse.Namespace) -> None:
     total = sum(len(v) for k, v in stats.items() if not k.startswith("_"))
     errors = sum(stats["_errors"].values())
-    print(f"\n{args.users} users, think {args.think:g} s, {wall:.0f} s, load average "
+    server = (f"gthread -w {args.workers} --threads {args.threads}" if args.threads
+              else f"sync -w {args.workers}")
+    print(f"\n{args.users} users, think {args.think:g} s, {wall:.0f} s; gunicorn {server}, "
+          f"public cache {args.public_cache} s; load average "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{'endpoint':22} {'n':>6} {'err':>4} {'p50':>7} {'p95':>7} {'p99':>7}  ms")
     for label, _w, _k in MIX:
@@ -520,7 +526,11 @@ def main() -> None:
     ap.add_argument("--think", type=float, default=0.0, help="mean pause between requests, s")
     ap.add_argument("--duration", type=float, default=60.0, help="seconds of load")
     ap.add_argument("--warmup", type=float, default=15.0, help="seconds of unmeasured load first")
-    ap.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    ap.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    ap.add_argument("--threads", type=int, default=4,
+                    help="threads per gunicorn worker (gthread, README's production); 0 = sync")
+    ap.add_argument("--public-cache", type=int, default=60,
+                    help="SAAE_PUBLIC_CACHE_SECONDS (production's default 60; 0 = off)")
     ap.add_argument("--db", default="", help="database name (reused with --keep)")
     ap.add_argument("--keep", action="store_true", help="keep (and reuse) the database")
     ap.add_argument("--connections", type=int, default=25_000)
@@ -558,7 +568,9 @@ def main() -> None:
         print(f"database {name}; pools: " + ", ".join(f"{k} {len(v)}" for k, v in work.items()),
               flush=True)
         port = free_port()
-        proc = serve(url, code, args.workers, port)
+        worker = (("-k", "gthread", "--threads", str(args.threads)) if args.threads
+                  else ("-k", "sync"))
+        proc = serve(url, code, args.workers, port, worker, args.public_cache)
         drive(f"http://127.0.0.1:{port}", names, tg, work, args, proc.pid, name)
     finally:
         if proc is not None:

@@ -48,7 +48,7 @@ import load_users as lu  # noqa: E402  bench/load_users.py: the database and the
 SECRET = lu.SECRET
 
 
-def production_app(url: str):  # type: ignore[no-untyped-def]
+def production_app(url: str, public_cache: int = 0):  # type: ignore[no-untyped-def]
     """The app as bench/load_users.serve runs it under gunicorn (saae.wsgi)."""
     from core.config import Settings
     from saae.app import create_app
@@ -57,7 +57,8 @@ def production_app(url: str):  # type: ignore[no-untyped-def]
     env = {"SAAE_DATABASE_URL": url, "SAAE_ENV": "development", "SAAE_SECRET_KEY": SECRET,
            "SAAE_TASK_RUNNER": "celery", "SAAE_BROKER_URL": "redis://127.0.0.1:6379/13",
            "SAAE_TIMESERIES_URL": "sql", "SAAE_PORTAL_SEARCHES_PER_MINUTE": "1000000",
-           "SAAE_DATA_DIR": tempfile.mkdtemp(prefix="saae-webcpu-")}
+           "SAAE_DATA_DIR": tempfile.mkdtemp(prefix="saae-webcpu-"),
+           "SAAE_PUBLIC_CACHE_SECONDS": str(public_cache)}
     app = create_app(Settings.from_env(env))
     install_runner(app, beat=False)
     return app
@@ -190,6 +191,8 @@ def main() -> None:
     ap.add_argument("--only", default="", help="comma-separated kinds (load_users.MIX)")
     ap.add_argument("--profile", default="", help="kinds to profile with cProfile, or 'all'")
     ap.add_argument("--top", type=int, default=25)
+    ap.add_argument("--public-cache", type=int, default=0,
+                    help="SAAE_PUBLIC_CACHE_SECONDS (0: every page rendered, its full cost)")
     ap.add_argument("--no-upgrade", action="store_true",
                     help="leave the database at its revision (an older checkout's bench)")
     args = ap.parse_args()
@@ -198,7 +201,7 @@ def main() -> None:
     if args.only:
         kinds = [k for k in kinds if k in args.only.split(",")]
     work, tg = prepare(url, args.db, 2 * (args.warm + args.n) + 10, args.no_upgrade)
-    app = production_app(url)
+    app = production_app(url, args.public_cache)
     from sqlalchemy import event
 
     from core.db import get_engine

@@ -54,6 +54,11 @@ class Settings:
     throttle_store_url: str = ""
     portal_searches_per_minute: int = 20  # per address, on /portal/minha-agua
     portal_requests_per_hour: int = 10  # sendings of /portal/solicitar per address and hour
+    # public pages (portal, open data) kept by each web process for this many seconds, never
+    # longer than their own Cache-Control max-age (core/public_cache.py); 0 = off; production
+    # default 60
+    public_cache_seconds: int = 0
+    public_cache_megabytes: int = 32  # per web process
     complaints_per_incident: int = 3  # complaints of one kind in one sector that open an incident
     complaint_window_hours: int = 24  # ... within this many hours (0 complaints = never)
     password_min_length: int = 10
@@ -152,6 +157,8 @@ class Settings:
             values[name] = value
         if values.get("env") == "production" and "task_runner" not in values:
             values["task_runner"] = "celery"  # jobs never run inside a web worker in production
+        if values.get("env") == "production" and "public_cache_seconds" not in values:
+            values["public_cache_seconds"] = 60
         settings = cls(**values)
         settings.validate()
         if not settings.secret_key and not settings.is_production:
@@ -182,6 +189,9 @@ class Settings:
             raise ConfigError("SAAE_JOB_STALE_SECONDS deve ser ao menos 3x SAAE_JOB_HEARTBEAT_SECONDS")
         if self.notify_provider not in {"outbox", "real"}:
             raise ConfigError("SAAE_NOTIFY_PROVIDER deve ser outbox ou real")
+        if self.public_cache_seconds < 0 or self.public_cache_megabytes < 1:
+            raise ConfigError("SAAE_PUBLIC_CACHE_SECONDS deve ser 0 ou mais e "
+                              "SAAE_PUBLIC_CACHE_MEGABYTES ao menos 1")
 
     def _check_security(self) -> None:
         if self.tsa_url and not self.tsa_ca_file:

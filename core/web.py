@@ -193,7 +193,10 @@ def _enforce_access() -> Any:
     is_public, permission = view_mark(view, request.method)
     is_api = request.path.startswith("/api/")
     user = _request_user(is_api)
-    if user is not None and not is_api and _idle_expired():
+    # the idle clock counts staff work: a public page (the portal, open data) neither expires
+    # nor refreshes it, so its answer stays the same public one for everybody (no session
+    # cookie written: proxies and core.public_cache may keep it)
+    if user is not None and not is_api and not is_public and _idle_expired():
         logout_user()
         session.clear()
         flash("Sua sessão expirou por inatividade. Entre novamente.", "aviso")

@@ -27,7 +27,7 @@ import saae.models  # noqa: F401  every model registered before first use
 import telemetry.api
 import telemetry.permissions
 import telemetry.views
-from core import shell, web
+from core import public_cache, shell, web
 from core.auth import public, register_permissions
 from core.config import Settings
 from core.db import init_engine
@@ -143,6 +143,9 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
     app.teardown_appcontext(lambda _exc: db_session.remove())
     csrf.init_app(app)
     web.init_app(app)
+    # after access control, before the views: public pages served again for a few seconds
+    public_cache.init_app(app, seconds=settings.public_cache_seconds,
+                          megabytes=settings.public_cache_megabytes)
     register_error_handlers(app)
 
 

@@ -38,7 +38,19 @@ def _drift(engine: sa.Engine, *, server_defaults: bool = False) -> list[object]:
         diffs = compare_metadata(context, Base.metadata)
     flat = [d for item in diffs for d in (item if isinstance(item, list) else [item])]
     return [d for d in flat
-            if not (d[0] == "modify_default" and (d[2], d[3]) in KNOWN_SERVER_DEFAULTS)]
+            if not (d[0] == "modify_default" and (d[2], d[3]) in KNOWN_SERVER_DEFAULTS)
+            and not _other_dialects_index(d, engine.dialect.name)]
+
+
+def _other_dialects_index(diff: tuple, dialect: str) -> bool:
+    """An index the models declare for another database only (`Index(...).ddl_if(dialect=...)`,
+    e.g. ix_lims_result_published_order on PostgreSQL): its migration skips this dialect and
+    Alembic's comparison (which hands back a copy of the index) does not read ddl_if."""
+    if diff[0] != "add_index":
+        return False
+    declared = {ix.name: ix for t in Base.metadata.tables.values() for ix in t.indexes}
+    ddl_if = getattr(declared.get(diff[1].name), "_ddl_if", None)
+    return ddl_if is not None and ddl_if.dialect not in (None, dialect)
 
 
 def _head(url: str) -> str:

@@ -46,7 +46,7 @@ def answers() -> dict[str, Any]:
     from commercial import api
     from commercial.services import lookups
 
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"bairros": api.neighbourhoods()}  # each spelling as stored, once
     for q in QUERIES:
         out[f"busca:{q}"] = [c.matricula for c in lookups.search_connections(q)]
         out[f"locate:{q}"] = [(x.label, x.system_id, x.sector_code, x.extra.get("ligacoes"),

@@ -22,6 +22,7 @@ def test_folded_search_finds_with_or_without_accents(db) -> None:
     hoods = {x[0] for x in got["locate:paraiso"]}
     assert got["locate:paraiso"] == got["locate:Paraíso"]
     assert {"Jardim Paraíso", "Jardim Paraiso"} <= hoods  # each as stored, found either way
+    assert sorted(got["bairros"]) == sorted({p[2] for p in search_scenario.PEOPLE})
 
 
 def test_search_uses_the_trigram_indexes_on_postgresql(db) -> None:
