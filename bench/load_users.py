@@ -9,9 +9,9 @@
    the demo's own made-up people of commercial.demo.people over core.demo's sectors), a year of
    published results (bench/portal_pages.add_history) with its months closed through
    close_month, and the demo's incidents. Dropped at the end unless --keep.
-2. Server: `gunicorn -w WORKERS -k gthread --threads THREADS -b 127.0.0.1:PORT saae.wsgi:app`
-   as README's production section runs it (`--threads 0`: sync workers, the earlier setup),
-   public pages kept per process `--public-cache` seconds as production does (0 = off;
+2. Server: `gunicorn -w WORKERS -b 127.0.0.1:PORT saae.wsgi:app` as README's production section
+   runs it (sync workers; `--threads N` serves gthread workers instead, for comparison), public
+   pages kept per process `--public-cache` seconds as production does (0 = off;
    core/public_cache.py), one shared secret key, Celery task runner on a private Redis database nobody
    consumes, so no job runs inside a web worker; development env so the session cookie is not
    `Secure` on plain HTTP; portal search throttle lifted: every virtual user shares 127.0.0.1).
@@ -527,8 +527,8 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=60.0, help="seconds of load")
     ap.add_argument("--warmup", type=float, default=15.0, help="seconds of unmeasured load first")
     ap.add_argument("--workers", type=int, default=4, help="gunicorn workers")
-    ap.add_argument("--threads", type=int, default=4,
-                    help="threads per gunicorn worker (gthread, README's production); 0 = sync")
+    ap.add_argument("--threads", type=int, default=0,
+                    help="threads per gunicorn gthread worker; 0 = sync workers (README's production)")
     ap.add_argument("--public-cache", type=int, default=60,
                     help="SAAE_PUBLIC_CACHE_SECONDS (production's default 60; 0 = off)")
     ap.add_argument("--db", default="", help="database name (reused with --keep)")

@@ -14,7 +14,17 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, ParamSpec, TypeVar
 
-from sqlalchemy import JSON, DateTime, MetaData, Numeric, bindparam, create_engine, event
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    MetaData,
+    Numeric,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    select,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -104,6 +114,15 @@ def get_or_404(model: type[M], ident: Any, message: str, **options: Any) -> M:
 # SQLite's 32,766
 CHUNK = 5000
 T = TypeVar("T")
+
+
+def table_stamp(model: Any) -> tuple[Any, ...]:
+    """(rows, greatest id, latest updated_at) of a table of IdMixin + TimestampMixin rows: any
+    insert, delete or ORM update changes it, so a per-process memo of rows read from a small
+    reference table (the sampling minimums...) is keyed by it and never serves stale rows.
+    One aggregate query instead of loading the rows again."""
+    return tuple(session.execute(select(func.count(), func.max(model.id),
+                                        func.max(model.updated_at))).one())
 
 
 def chunks(items: list[T], size: int = CHUNK) -> Iterator[list[T]]:

@@ -113,7 +113,7 @@ def _fresh_process_memos() -> Iterator[None]:
     each test builds its own database, where the same ids name other records."""
     from commercial.services import lookups
     from core.auth import models as auth_models
-    from lims.services import quality
+    from lims.services import minimums, quality
     from portal_publico import services as portal_services
 
     def clear() -> None:
@@ -121,6 +121,7 @@ def _fresh_process_memos() -> Iterator[None]:
         auth_models.forget_access_cache()
         lookups.forget_active_count()
         quality.forget_stored_summaries()
+        minimums.forget_minimum_rules()
 
     clear()
     yield

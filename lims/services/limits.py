@@ -138,20 +138,24 @@ def parameter_limits(code: str) -> ParameterLimits | None:
 
 
 def many(codes: tuple[str, ...] | list[str] | set[str]) -> dict[str, ParameterLimits]:
-    """parameter_limits for several codes in two queries."""
-    params = list(session.scalars(select(Parameter).where(Parameter.code.in_(list(codes)))))
-    rows: dict[str, list[ParameterLimit]] = {}
-    for r in session.scalars(select(ParameterLimit).where(
-            ParameterLimit.parameter_code.in_(list(codes)), ParameterLimit.active.is_(True))
-            .order_by(ParameterLimit.id)):
-        rows.setdefault(r.parameter_code, []).append(r)
-    out = {}
-    for p in params:
-        general = general_of(p)
-        lims = ([general] if general else []) + [scoped_of(r, p.compare_decimals)
-                                                 for r in rows.get(p.code, [])]
-        out[p.code] = ParameterLimits(p.code, p.name, p.unit or "", tuple(lims))
-    return out
+    """parameter_limits for several codes: the ones this unit of work has not read yet in two
+    queries (a year's report asks the same codes for every month)."""
+    cache = _cache()
+    missing = [c for c in dict.fromkeys(codes) if c not in cache]
+    if missing:
+        params = list(session.scalars(select(Parameter).where(Parameter.code.in_(missing))))
+        rows: dict[str, list[ParameterLimit]] = {}
+        for r in session.scalars(select(ParameterLimit).where(
+                ParameterLimit.parameter_code.in_(missing), ParameterLimit.active.is_(True))
+                .order_by(ParameterLimit.id)):
+            rows.setdefault(r.parameter_code, []).append(r)
+        cache.update(dict.fromkeys(missing))
+        for p in params:
+            general = general_of(p)
+            lims = ([general] if general else []) + [scoped_of(r, p.compare_decimals)
+                                                     for r in rows.get(p.code, [])]
+            cache[p.code] = ParameterLimits(p.code, p.name, p.unit or "", tuple(lims))
+    return {c: pl for c in dict.fromkeys(codes) if (pl := cache[c]) is not None}
 
 
 def general_limit(code: str) -> Limit:

@@ -15,14 +15,13 @@ from core.auth import User
 from core.db import get_or_404, session, transactional, utcnow
 from core.errors import Conflict, PermissionDenied, ValidationError
 from lims.domain import plans as dom
-from lims.domain.plan_generator import system_traits
 from lims.domain.samples import SampleState
-from lims.models.catalogue import Parameter, SamplingMinimum
+from lims.models.catalogue import Parameter
 from lims.models.plans import PlanItem, PlanState, SamplingPlan, Section
 from lims.models.registry import CollectionPoint, SupplySystem, Unit
 from lims.models.samples import Sample, SampleParameter
 from lims.services.actor import acting
-from lims.services.limits import other_residuals
+from lims.services.minimums import minimum_rules_for, traits_of
 from lims.services.samples import CodeSeq
 
 JUSTIFY_PERMISSION = "lims.plans.justify"
@@ -142,28 +141,10 @@ def remove_item(item_id: int, *, user_id: int | None = None) -> None:
 
 # -- the minimum check ------------------------------------------------------------------------
 
-def minimum_rules() -> list[dom.MinimumRule]:
-    rows = session.scalars(select(SamplingMinimum).where(SamplingMinimum.active.is_(True)))
-    return [dom.MinimumRule(parameter_code=r.parameter_code, where=r.where,
-                            frequency=dom.Frequency(r.frequency), base=r.base,
-                            per_inhabitants=r.per_inhabitants, cap=r.cap, pop_min=r.pop_min,
-                            pop_max=r.pop_max, source_type=r.source_type,
-                            system_kind=r.system_kind, source=r.source, unverified=r.unverified,
-                            condition=r.condition or "")
-            for r in rows]
-
-
 def planned_items(plan: SamplingPlan) -> list[dom.PlannedItem]:
     return [dom.PlannedItem(it.parameter.code, dom.where_of(it.point.kind),
                             dom.Frequency(it.frequency), it.custom_count, it.start_month)
             for it in plan.items if it.active]
-
-
-def minimum_rules_for(system: SupplySystem) -> list[dom.MinimumRule]:
-    """The minimums of a system: only the residual of its own disinfectant is required
-    (2914 Anexo XII note 1; Art. 32 in lims/data/compliance_rules.json)."""
-    skip = other_residuals(system.disinfectant or "cloro_livre")
-    return [r for r in minimum_rules() if r.parameter_code not in skip]
 
 
 def minimum_check(plan_id: int) -> dom.CheckResult:
@@ -173,11 +154,6 @@ def minimum_check(plan_id: int) -> dom.CheckResult:
                              population=system.population_served,
                              source_type=system.source_type, system_kind=system.kind,
                              traits=traits_of(system))
-
-
-def traits_of(system: SupplySystem) -> frozenset[str]:
-    """What makes a conditional minimum apply (PVC network, polymer, ozone, disinfectant...)."""
-    return system_traits(system.disinfectant, system.plan_traits or ())
 
 
 @transactional

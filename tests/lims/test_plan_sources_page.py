@@ -11,8 +11,8 @@ from html import unescape
 from core.auth import Profile
 from lims.domain import plan_generator as gen
 from lims.domain.plan_sources import REFERENCE, cite
+from lims.services import minimums, plans
 from lims.services import plan_generator as svc
-from lims.services import plans
 from lims.services.limits import other_residuals
 from tests.lims.test_plan_generator_db import YEAR, world
 
@@ -34,7 +34,7 @@ def test_every_rule_the_generator_uses_is_cited_on_the_plan_page(client, db, log
     system, _s, _p = world(gestor.id)
     svc.set_traits(system.id, list(gen.TRAITS), user_id=gestor.id)
     plan = svc.create_from_proposal(system.id, YEAR, user_id=gestor.id)
-    catalogue = plans.minimum_rules()
+    catalogue = minimums.minimum_rules()
     systems = sorted({_system_for(r) for r in catalogue})
     walked, pages = set(), 0
     for kind, source, population, disinfectant in systems:
