@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from core.audit import audit_context
 from core.db import get_or_404, session, transactional, utcnow
@@ -124,9 +124,13 @@ def _dec(v: float | None) -> Decimal | None:
 
 
 def _store_rows(c: MonthClosing, rows: list[ReportRow], version: str, now: dt.datetime) -> None:
+    if not rows:
+        return
     s = session.get(SupplySystem, c.system_id) if c.system_id is not None else None
     system_name = s.name if s is not None else c.scope_name
-    session.add_all(MonthSummary(
+    # one bulk INSERT of plain rows (no RETURNING, no unit-of-work bookkeeping): the closing's
+    # few dozen rows are never read back in this transaction as objects
+    session.execute(insert(MonthSummary), [dict(
         closing_id=c.id, snapshot=c.times_closed, current=True, system_id=c.system_id,
         year=c.year, month=c.month, level=str(c.level), scope_id=c.scope_id,
         parameter_code=r.parameter_code, parameter_name=r.parameter_name, unit=r.unit,
@@ -138,8 +142,7 @@ def _store_rows(c: MonthClosing, rows: list[ReportRow], version: str, now: dt.da
         # the names as closed ride along, so a reader needs no other query
         row={**asdict(r), "_system_name": system_name, "_scope_name": c.scope_name},
         closed_at=now)
-        for r in rows)
-    session.flush()
+        for r in rows])
 
 
 def stored_rows(closing_id: int, *, snapshot: int | None = None,
