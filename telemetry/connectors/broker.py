@@ -124,7 +124,8 @@ class BrokerConnector(ConnectorStatus):
 
     cfg: MqttConfig | SparkplugConfig
 
-    def _start_broker(self) -> None:
+    def __init__(self, cfg: MqttConfig | SparkplugConfig) -> None:
+        super().__init__(cfg)
         self._client: Any = None
         self._stop: asyncio.Event | None = None
 
