@@ -199,6 +199,8 @@ def user_edit(user_id: int | None = None):  # type: ignore[no-untyped-def]
 @bp.route("/admin/usuarios/<int:user_id>/desbloquear", methods=["POST"])
 @require("core.users.manage")
 def user_unlock(user_id: int):  # type: ignore[no-untyped-def]
+    """Lift a lockout now: the account's lock and failed-login count, and the login
+    throttle kept for its username (which would otherwise still make it wait)."""
     user = get_or_404(User, user_id, "Usuário não encontrado.")
     with unit_of_work(), audit.audit_context(reason="desbloqueio pelo administrador"):
         user.locked_until = None

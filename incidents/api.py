@@ -27,6 +27,9 @@ from incidents.services import workorders as wo_svc
 
 @dataclass(frozen=True)
 class PublicNotice:
+    """A service notice as the public site shows it (current and past notices, those of an
+    address): an incident marked public, with its kind folded to the three the public sees."""
+
     id: int
     protocol: str
     kind: str  # interrupcao | qualidade | manutencao

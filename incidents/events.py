@@ -27,6 +27,9 @@ class IncidentOpened(IncidentEvent):
 
 @dataclass(frozen=True)
 class IncidentStateChanged(IncidentEvent):
+    """An incident moved from `old_state` to `new_state`; incidents' follow-up sends the
+    restoration notice and the message of the new ticket step, if any."""
+
     old_state: str
     new_state: str
 

@@ -30,20 +30,21 @@ AREA_SEEDS = (
 
 DEMO_PASSWORD = "Água#Limpa2026"
 
-DEMO_USERS = [
-    ("admin", "Ana Administradora", [Profile.ADMINISTRATOR]),
-    ("gestor", "Gustavo Gestor", [Profile.MANAGER]),
-    ("supervisor", "Sara Supervisora", [Profile.SUPERVISOR]),
-    ("analista", "Alice Analista", [Profile.ANALYST]),
-    ("analista2", "Bruno Analista", [Profile.ANALYST]),
-    ("distribuidor", "Davi Distribuidor", [Profile.DISTRIBUTOR]),
-    ("coletor", "Carlos Coletor", [Profile.COLLECTOR]),
-    ("coletor2", "Clara Coletora", [Profile.COLLECTOR]),
-    ("operador", "Otávio Operador", [Profile.OPERATOR]),
-    ("tecnico", "Tiago Técnico", [Profile.TECHNICIAN]),
-    ("tecnico2", "Tânia Técnica", [Profile.TECHNICIAN]),
-    ("vigilancia", "Vera Vigilância", [Profile.HEALTH_SURVEILLANCE]),
-]
+# The demo staff by profile, login -> name: one person a profile, two analysts, collectors and
+# technicians, so the demo data shares the work between people (samples, results, field crews).
+DEMO_STAFF: dict[Profile, dict[str, str]] = {
+    Profile.ADMINISTRATOR: {"admin": "Ana Administradora"},
+    Profile.MANAGER: {"gestor": "Gustavo Gestor"},
+    Profile.SUPERVISOR: {"supervisor": "Sara Supervisora"},
+    Profile.ANALYST: {"analista": "Alice Analista", "analista2": "Bruno Analista"},
+    Profile.DISTRIBUTOR: {"distribuidor": "Davi Distribuidor"},
+    Profile.COLLECTOR: {"coletor": "Carlos Coletor", "coletor2": "Clara Coletora"},
+    Profile.OPERATOR: {"operador": "Otávio Operador"},
+    Profile.TECHNICIAN: {"tecnico": "Tiago Técnico", "tecnico2": "Tânia Técnica"},
+    Profile.HEALTH_SURVEILLANCE: {"vigilancia": "Vera Vigilância"},
+}
+DEMO_USERS = [(login, name, [profile]) for profile, staff in DEMO_STAFF.items()
+              for login, name in staff.items()]
 
 
 def seed_profiles() -> dict[str, ProfileRecord]:

@@ -57,6 +57,8 @@ class OpcUaNode:
 
 @dataclass(frozen=True)
 class OpcUaConfig:
+    """One OPC UA server: its nodes read by subscription (the server pushes changes) or polled;
+    a signed or encrypted session needs the client certificate and key files."""
     name: str
     endpoint: str
     nodes: tuple[OpcUaNode, ...]
@@ -114,6 +116,18 @@ class ModbusConfig:
     reconnect_max_s: float = 30.0
 
 
+@dataclass(frozen=True, kw_only=True)
+class BrokerSettings:
+    """How an MQTT or Sparkplug connector reaches its broker (read by BrokerConnector)."""
+    url: str = "mqtt://127.0.0.1:1883"  # mqtt:// or mqtts://
+    keepalive_s: int = 30
+    username: str = ""
+    password_env: str = ""
+    ca_file: str = ""
+    reconnect_initial_s: float = 1.0
+    reconnect_max_s: float = 30.0
+
+
 @dataclass(frozen=True)
 class MqttTopic:
     pattern: str  # MQTT filter with + and #, e.g. "saae/+/+/valor"
@@ -129,11 +143,10 @@ class MqttTopic:
 
 
 @dataclass(frozen=True)
-class MqttConfig:
+class MqttConfig(BrokerSettings):
     name: str
     topics: tuple[MqttTopic, ...]
     kind: str = "mqtt"
-    url: str = "mqtt://127.0.0.1:1883"  # mqtt:// or mqtts://
     client_id: str = "saae-ingest"  # fixed, so the broker keeps the session while we are away
     qos: int = 1
     clean_session: bool = False
@@ -148,12 +161,6 @@ class MqttConfig:
     # MQTT 5 shared subscription ($share/<group>/<pattern>): ingesters of one group split the
     # messages; each needs its own client_id (`saae ingest --instance N`), see README
     share_group: str = ""
-    keepalive_s: int = 30
-    username: str = ""
-    password_env: str = ""
-    ca_file: str = ""
-    reconnect_initial_s: float = 1.0
-    reconnect_max_s: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -167,11 +174,10 @@ class SparkplugMetric:
 
 
 @dataclass(frozen=True)
-class SparkplugConfig:
+class SparkplugConfig(BrokerSettings):
     name: str
     group_id: str  # Sparkplug group ("+" for every group)
     kind: str = "sparkplug"
-    url: str = "mqtt://127.0.0.1:1883"
     client_id: str = "saae-sparkplug"
     # metrics not listed below become "{device}.{metric}" (device metrics) or "{node}.{metric}"
     # (node metrics); "/" in metric names becomes "."; empty = only the listed metrics
@@ -181,12 +187,6 @@ class SparkplugConfig:
     # ask an edge node whose aliases we do not know (data before any birth) to publish its
     # births again (NCMD "Node Control/Rebirth"); off by default: it writes to the field
     request_rebirth: bool = False
-    keepalive_s: int = 30
-    username: str = ""
-    password_env: str = ""
-    ca_file: str = ""
-    reconnect_initial_s: float = 1.0
-    reconnect_max_s: float = 30.0
 
 
 ConnectorConfig = OpcUaConfig | ModbusConfig | MqttConfig | SparkplugConfig

@@ -128,6 +128,9 @@ def _form_values(form: Any) -> dict[str, Any]:
 @bp.route("/ligacoes/<int:connection_id>/editar", methods=["GET", "POST"])
 @require("commercial.registry.edit")
 def edit_connection(connection_id: int | None = None):  # type: ignore[no-untyped-def]
+    """The connection form, new or existing: the customer's fields (`c_...`) and the
+    connection's are saved in one unit of work; a new connection whose document is an
+    existing customer's may be linked to that customer (`vincular_cliente`) instead."""
     conn = registry.get_connection(connection_id) if connection_id else None
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
@@ -199,6 +202,8 @@ def _hoods() -> list[str]:
 @bp.route("/ligacoes/<int:connection_id>/situacao", methods=["POST"])
 @require("commercial.registry.edit")
 def set_situation(connection_id: int):  # type: ignore[no-untyped-def]
+    """The connection page's situation form (ativa, cortada, suprimida); the reason given
+    is the audit record's."""
     registry.set_situation(connection_id, request.form.get("situation", ""),
                            request.form.get("motivo", ""))
     return _back_to_connection(connection_id, "Situação alterada.")

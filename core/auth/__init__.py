@@ -44,10 +44,17 @@ from core.auth.passwords import (
 from core.auth.tokens import issue_token, user_for_token
 
 __all__ = [
-    "ALL", "LOGIN", "READ_ONLY_PROFILES", "THROTTLED", "ApiToken", "LoginAttempt", "LoginFailed",
-    "Permission", "Profile", "ProfileRecord", "RecoveryCode", "User", "all_permissions",
-    "authenticate", "clear_login_throttle", "hash_password", "issue_recovery_codes",
-    "issue_token", "login_required_only", "password_expired", "password_problems", "public",
-    "register_permissions", "require", "set_password", "use_recovery_code", "user_for_token",
-    "user_profile", "verify_password", "view_mark",
+    # login
+    "THROTTLED", "LoginFailed", "authenticate", "clear_login_throttle",
+    # marks
+    "LOGIN", "login_required_only", "public", "require", "view_mark",
+    # models
+    "ALL", "READ_ONLY_PROFILES", "ApiToken", "LoginAttempt", "Permission", "Profile",
+    "ProfileRecord", "RecoveryCode", "User", "all_permissions", "register_permissions",
+    "user_profile",
+    # passwords
+    "hash_password", "issue_recovery_codes", "password_expired", "password_problems",
+    "set_password", "use_recovery_code", "verify_password",
+    # tokens
+    "issue_token", "user_for_token",
 ]

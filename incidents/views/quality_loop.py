@@ -52,16 +52,12 @@ def _charts(inc: Incident) -> list[tuple[str, Any, tuple[Markup, ...]]]:
     return out
 
 
+@bp.app_template_global("incident_lab_section")
 def lab_section(inc: Incident) -> dict[str, Any]:
-    """What the incident page's lab section shows."""
+    """What the incident page's lab section shows (incidents/_laboratorio.html calls it)."""
     return {"samples": quality_loop.extra_samples(inc), "charts": _charts(inc),
             "may_close": inc.is_open and quality_loop.all_conforming(inc),
             "roles": ROLES, "states": STATES}
-
-
-@bp.context_processor
-def _lab_section() -> dict[str, Any]:
-    return {"incident_lab_section": lab_section}
 
 
 @bp.route("/<int:incident_id>/encerrar-com-amostras", methods=["POST"])

@@ -57,6 +57,9 @@ class Rejected:
 # A sink receives readings; the ingester's batcher is one. It must not block for long.
 Sink = Callable[[list[Reading]], Awaitable[None] | None]
 
+# A tag's plausible (min, max) from the tags table: a reading outside is rejected, not stored.
+Ranges = dict[str, tuple[float | None, float | None]]
+
 
 @runtime_checkable
 class Connector(Protocol):

@@ -17,7 +17,7 @@ from paho.mqtt.enums import MQTTErrorCode
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from telemetry.config import MqttConfig, SparkplugConfig, secret
+from telemetry.config import BrokerSettings, secret
 from telemetry.connectors.base import ConnectorStatus, Reading, Rejected
 
 log = logging.getLogger(__name__)
@@ -122,9 +122,10 @@ class BufferedClient(mqtt.Client):
 class BrokerConnector(ConnectorStatus):
     """A connector fed by a broker subscription (paho runs its own network thread)."""
 
-    cfg: MqttConfig | SparkplugConfig
+    cfg: BrokerSettings
 
-    def _start_broker(self) -> None:
+    def __init__(self, cfg: BrokerSettings) -> None:
+        super().__init__(cfg)
         self._client: Any = None
         self._stop: asyncio.Event | None = None
 

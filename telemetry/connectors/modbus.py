@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from telemetry.config import ModbusConfig, ModbusPoint
-from telemetry.connectors.base import Reading, ReconnectingConnector, Rejected, check_range
+from telemetry.connectors.base import Ranges, Reading, ReconnectingConnector, Rejected, check_range
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ _FMT = {"int16": ">h", "uint16": ">H", "int32": ">i", "uint32": ">I", "float32":
 class ModbusMapping:
     points: tuple[ModbusPoint, ...]
     device_id: int = 1
-    ranges: dict[str, tuple[float | None, float | None]] | None = None
+    ranges: Ranges | None = None
     source: str = "modbus"
 
     def device(self, p: ModbusPoint) -> int:
@@ -142,8 +142,7 @@ class ModbusConnector(ReconnectingConnector):
 
     kind = "modbus"
 
-    def __init__(self, cfg: ModbusConfig,
-                 ranges: dict[str, tuple[float | None, float | None]] | None = None) -> None:
+    def __init__(self, cfg: ModbusConfig, ranges: Ranges | None = None) -> None:
         super().__init__(cfg)
         self.mapping = ModbusMapping(cfg.points, cfg.device_id, ranges, cfg.name)
         self.requests = plan(self.mapping, cfg.max_block, cfg.max_gap)

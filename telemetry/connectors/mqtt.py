@@ -28,6 +28,7 @@ from paho.mqtt.properties import Properties
 
 from telemetry.config import MqttConfig, MqttTopic
 from telemetry.connectors.base import (
+    Ranges,
     Reading,
     Rejected,
     check_range,
@@ -107,7 +108,7 @@ class TopicMap:
     """The topic patterns of one connector, with a per-topic cache (topics repeat)."""
 
     def __init__(self, topics: tuple[MqttTopic, ...] | list[MqttTopic],
-                 ranges: dict[str, tuple[float | None, float | None]] | None = None,
+                 ranges: Ranges | None = None,
                  source: str = "mqtt") -> None:
         self.topics = tuple(topics)
         self.ranges = ranges or {}
@@ -291,15 +292,16 @@ class _Ack:
 
 
 class MqttConnector(BrokerConnector):
-    """Subscribes to the configured topic patterns and feeds the sink."""
+    """Subscribes to the configured topic patterns and feeds the sink. With `ack =
+    "after_store"` (QoS > 0) a message is acknowledged only once its readings are durable:
+    QoS 1 PUBACKs wait in `_due` for `flush_acks`, which the batcher calls after each stored
+    batch; a message with nothing to store is acknowledged at once."""
 
     kind = "mqtt"
     cfg: MqttConfig
 
-    def __init__(self, cfg: MqttConfig,
-                 ranges: dict[str, tuple[float | None, float | None]] | None = None) -> None:
+    def __init__(self, cfg: MqttConfig, ranges: Ranges | None = None) -> None:
         super().__init__(cfg)
-        self._start_broker()
         self.mapping = TopicMap(cfg.topics, ranges, cfg.name)
         self._due: list[int] = []  # message ids whose readings are durable, PUBACK not sent
         self._due_lock = threading.Lock()

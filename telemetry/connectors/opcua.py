@@ -24,6 +24,7 @@ from typing import Any
 
 from telemetry.config import OpcUaConfig, OpcUaNode, secret
 from telemetry.connectors.base import (
+    Ranges,
     Reading,
     ReconnectingConnector,
     Rejected,
@@ -55,12 +56,12 @@ def quality_of(status: int) -> str:
 @dataclass(frozen=True)
 class OpcMapping:
     nodes: dict[str, OpcUaNode]  # normalized node id -> node config
-    ranges: dict[str, tuple[float | None, float | None]] | None = None
+    ranges: Ranges | None = None
     source: str = "opcua"
 
     @classmethod
     def build(cls, nodes: tuple[OpcUaNode, ...] | list[OpcUaNode],
-              ranges: dict[str, tuple[float | None, float | None]] | None = None,
+              ranges: Ranges | None = None,
               source: str = "opcua") -> OpcMapping:
         return cls({normalize(n.node): n for n in nodes}, ranges, source)
 
@@ -130,8 +131,7 @@ class _Handler:
 class OpcUaConnector(ReconnectingConnector):
     kind = "opcua"
 
-    def __init__(self, cfg: OpcUaConfig,
-                 ranges: dict[str, tuple[float | None, float | None]] | None = None) -> None:
+    def __init__(self, cfg: OpcUaConfig, ranges: Ranges | None = None) -> None:
         super().__init__(cfg)
         self.mode = cfg.mode
         self.mapping = OpcMapping.build(cfg.nodes, ranges, cfg.name)

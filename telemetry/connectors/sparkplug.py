@@ -33,6 +33,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from telemetry.config import SparkplugConfig
 from telemetry.connectors import sparkplug_b as pb
 from telemetry.connectors.base import (
+    Ranges,
     Reading,
     Rejected,
     check_range,
@@ -96,8 +97,7 @@ class Session:
 class MetricMap:
     """Metric name -> tag: the configured list first, then the tag templates."""
 
-    def __init__(self, cfg: SparkplugConfig,
-                 ranges: dict[str, tuple[float | None, float | None]] | None = None) -> None:
+    def __init__(self, cfg: SparkplugConfig, ranges: Ranges | None = None) -> None:
         self.cfg = cfg
         self.source = cfg.name
         self.ranges = ranges or {}
@@ -345,10 +345,8 @@ class SparkplugConnector(BrokerConnector):
     kind = "sparkplug"
     cfg: SparkplugConfig
 
-    def __init__(self, cfg: SparkplugConfig,
-                 ranges: dict[str, tuple[float | None, float | None]] | None = None) -> None:
+    def __init__(self, cfg: SparkplugConfig, ranges: Ranges | None = None) -> None:
         super().__init__(cfg)
-        self._start_broker()
         self.mapping = MetricMap(cfg, ranges)
         self.session = Session()
 

@@ -2,14 +2,7 @@
 `register(app, api)` mounts them with the menu entries (called by saae.app)."""
 
 from core.shell import Area
-from telemetry.views import (  # noqa: F401  add routes
-    anomalies,
-    anomalies_api,
-    ingest,
-    shelving,
-    suspect,
-    tags,
-)
+from telemetry.views import anomalies, anomalies_api, ingest, shelving, suspect, tags  # noqa: F401  add routes
 from telemetry.views.blueprints import api, bp
 
 NAV = [

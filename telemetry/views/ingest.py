@@ -156,17 +156,16 @@ class DeadLetterSchema(Schema):
     last = fields.List(fields.Nested(DeadReadingSchema))
 
 
-class IngesterSchema(Schema):
-    dead_letter = fields.Nested(DeadLetterSchema)
-    running = fields.Boolean()
-    state = fields.String()
-    updated_at = fields.DateTime(allow_none=True)
-    readings_per_s = fields.Float()
-    buffer_depth = fields.Integer()
-    buffer_segments = fields.Integer()
-    stored_total = fields.Integer()
-    dropped_total = fields.Integer()
-    last_error = fields.String(allow_none=True)
+# the ingester's block of health(): its state and rate, then its four counters (disk buffer
+# depth and segments, readings stored, readings dropped)
+IngesterSchema = Schema.from_dict({
+    "dead_letter": fields.Nested(DeadLetterSchema), "running": fields.Boolean(),
+    "state": fields.String(), "updated_at": fields.DateTime(allow_none=True),
+    "readings_per_s": fields.Float(),
+    **{name: fields.Integer()
+       for name in ("buffer_depth", "buffer_segments", "stored_total", "dropped_total")},
+    "last_error": fields.String(allow_none=True),
+}, name="IngesterSchema")
 
 
 ConnectorSchema = Schema.from_dict({

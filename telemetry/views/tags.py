@@ -85,6 +85,9 @@ def _apply_errors(form: FlaskForm, exc: ValidationError) -> None:
 @bp.route("/tags/<path:name>/editar", methods=["GET", "POST"])
 @require("telemetry.tags.edit")
 def tag_edit(name: str | None = None):  # type: ignore[no-untyped-def]
+    """The tag form, new or existing: the detectors are edited as JSON text (parsed here,
+    checked by the service) and the plausible range as text, so an empty box clears it; a
+    name already in use comes back as an error on the field."""
     tag = services.get_tag(name) if name else None
     form = TagForm(obj=tag)
     form.asset_code.choices = [(a.code, f"{a.code} - {a.name}") for a in services.list_assets()]
