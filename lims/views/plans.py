@@ -144,6 +144,8 @@ class GenerateIn(Schema):
 
 @dataclass(frozen=True)
 class PlanItemAnswer:
+    """One active line of the plan: a parameter at a point, its frequency and first month."""
+
     id: int
     secao: str
     parametro: str
@@ -156,6 +158,8 @@ class PlanItemAnswer:
 
 @dataclass(frozen=True)
 class PlanMonthAnswer:
+    """Samples the standard requires and the plan schedules in one month."""
+
     mes: int
     exigido: int
     planejado: int
@@ -164,6 +168,9 @@ class PlanMonthAnswer:
 
 @dataclass(frozen=True)
 class PlanMinimumAnswer:
+    """The minimum of one parameter where it is sampled (`onde`: saida, rede...): the rule in
+    words and the twelve months."""
+
     parametro: str
     onde: str
     regra: str
@@ -173,6 +180,10 @@ class PlanMinimumAnswer:
 
 @dataclass(frozen=True)
 class PlanAnswer:
+    """A sampling plan: one system and year, a new version for each change after approval;
+    `abaixo_do_minimo` when approved below the standard's minimum, with the Gestor's
+    `justificativa`."""
+
     id: int
     sistema_id: int
     ano: int
@@ -186,6 +197,8 @@ class PlanAnswer:
 
 @dataclass(frozen=True)
 class PlanFullAnswer(PlanAnswer):
+    """The plan with its active lines and the minimum required x planned."""
+
     itens: tuple[PlanItemAnswer, ...]
     minimo_atendido: bool
     minimo: tuple[PlanMinimumAnswer, ...]
