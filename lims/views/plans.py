@@ -266,11 +266,9 @@ class PlanApproveApi(MethodView):
                description="O plano aprovado")
     def post(self, args, plan_id):  # type: ignore[no-untyped-def]
         """Aprova o plano (abaixo do mínimo exige justificativa de um Gestor) e gera o mês pedido."""
-        plan = plans.get(plan_id)
-        gen = (plan.year, args["gerar_mes"]) if args.get("gerar_mes") else None
-        plans.approve(plan_id, user_id=current().id, justification=args["justificativa"],
-                      generate=gen)
-        return plan_json(plan)
+        gen = (plans.get(plan_id).year, args["gerar_mes"]) if args.get("gerar_mes") else None
+        return plan_json(plans.approve(plan_id, user_id=current().id,
+                                       justification=args["justificativa"], generate=gen))
 
 
 @api.route("/planos/<int:plan_id>/gerar")
