@@ -19,6 +19,9 @@ SENSITIVE_LABELS = {"hospital": "Hospital", "escola": "Escola", "creche": "Crech
 
 @dataclass(frozen=True)
 class Sector:
+    """A sector (setor / DMA) of the system: the month's network samples are shared among the
+    sectors that have a point in proportion to `weight`."""
+
     id: int
     code: str
     name: str
@@ -29,6 +32,9 @@ class Sector:
 
 @dataclass(frozen=True)
 class NetworkPoint:
+    """A collection point in a sector: `kind` (KIND_PRIORITY) and `sensitive` (a key of
+    SENSITIVE_LABELS) set the order in which it receives the sector's samples."""
+
     id: int
     code: str
     kind: str
@@ -38,6 +44,8 @@ class NetworkPoint:
 
 @dataclass(frozen=True)
 class Coverage:
+    """What `allocate` made of one month's network samples, per point and per sector."""
+
     per_point: dict[int, int]  # point id -> samples a month
     per_sector: dict[int, int]  # sector id -> samples a month (0 for a sector without a point)
     empty_sectors: tuple[int, ...]  # sectors with population but no network point

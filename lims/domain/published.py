@@ -19,6 +19,9 @@ BASIC_PARAMETER_CODES: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class SystemInfo:
+    """An active supply system as the other areas read it (`lims.api.systems`): the portal's
+    system pages and map, the billing groups (which match a system by `code`)."""
+
     id: int
     code: str
     name: str
@@ -33,6 +36,9 @@ class SystemInfo:
 
 @dataclass(frozen=True)
 class PointInfo:
+    """A collection point (`lims.api.points`): the portal's map and point pages, the
+    incidents' extra samples."""
+
     id: int
     code: str
     name: str
@@ -49,6 +55,9 @@ class PointInfo:
 
 @dataclass(frozen=True)
 class ParameterSummary:
+    """One parameter's line of a QualitySummary: samples required, planned, analysed and
+    conforming in the month, and the verdict."""
+
     parameter_code: str
     parameter_name: str
     unit: str
@@ -68,6 +77,9 @@ class ParameterSummary:
 
 @dataclass(frozen=True)
 class QualitySummary:
+    """A month's water quality of one scope (system, plan or reservoir), from validated results:
+    the invoices' quality block (Decreto 5.440) and the portal."""
+
     system_id: int
     system_name: str
     year: int
@@ -84,6 +96,9 @@ class QualitySummary:
 
 @dataclass(frozen=True)
 class PublishedResult:
+    """A result the lab has published (`lims.api.published_results`): the portal's point pages
+    and the open data."""
+
     sample_id: int
     sample_code: str
     point_id: int

@@ -15,12 +15,17 @@ from core.db import Base, IdMixin, TimestampMixin
 
 
 class ClosingLevel(enum.StrEnum):
+    """What a month is closed for: the whole system, or one plan or reservoir (`scope_id`),
+    which locks only the points of its scope (`lims.services.month_lock`)."""
+
     SYSTEM = "sistema"
     PLAN = "plano"
     RESERVOIR = "reservatorio"
 
 
 class ClosingState(enum.StrEnum):
+    """A closed month locks its lab data until a Gestor reopens it with a justification."""
+
     CLOSED = "fechado"
     REOPENED = "reaberto"
 

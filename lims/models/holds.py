@@ -28,6 +28,10 @@ class HoldKind(LabelledStrEnum):
 
 
 class HoldDecision(enum.StrEnum):
+    """The Supervisor's decision on a hold: reanalyse supersedes the held result and sends the
+    sample back to the bench (a QC hold reruns the whole worksheet); accept lets the result go
+    on to validation, the justification kept on the hold."""
+
     REANALYSE = "reanalisar"
     ACCEPT = "aceitar"
 

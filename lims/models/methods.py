@@ -52,6 +52,9 @@ class Instrument(Audited, IdMixin, TimestampMixin, Base):
 
 
 class RecordKind(LabelledStrEnum):
+    """The kind of an instrument's record: a calibration needs a certificate and its due date
+    becomes the instrument's `calibration_due`."""
+
     CALIBRATION = "calibracao", "Calibração"
     VERIFICATION = "verificacao", "Verificação intermediária"
     MAINTENANCE = "manutencao", "Manutenção"

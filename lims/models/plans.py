@@ -12,15 +12,21 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.audit import Audited
 from core.db import Base, IdMixin, TimestampMixin
+from core.enums import LabelledStrEnum
 
 
-class PlanState(enum.StrEnum):
-    DRAFT = "rascunho"
-    APPROVED = "aprovado"
-    SUPERSEDED = "substituido"
+class PlanState(LabelledStrEnum):
+    """Only a draft is edited; approving a version supersedes the one approved before."""
+
+    DRAFT = "rascunho", "Rascunho"
+    APPROVED = "aprovado", "Aprovado"
+    SUPERSEDED = "substituido", "Substituído"
 
 
 class Section(enum.StrEnum):
+    """The plan's two parts: treatment (intake and plant outlet) and network (reservoirs and
+    distribution); a line's section follows its point's kind unless chosen."""
+
     NETWORK = "rede"
     TREATMENT = "tratamento"
 

@@ -16,18 +16,26 @@ from core.enums import LabelledStrEnum
 
 
 class SystemKind(LabelledStrEnum):
+    """The form of supply (Portaria GM/MS 888, SISAGUA); the minimum sampling rules are given
+    per kind (`MinimumRule.system_kind`)."""
+
     SAA = "SAA", "SAA - sistema de abastecimento"
     SAC = "SAC", "SAC - solução alternativa coletiva"
     SAI = "SAI", "SAI - solução alternativa individual"
 
 
 class SourceType(LabelledStrEnum):
+    """Where the raw water comes from; some minimum sampling rules apply to one source only."""
+
     SURFACE = "superficial", "Superficial"
     GROUNDWATER = "subterraneo", "Subterrâneo"
     MIXED = "misto", "Misto"
 
 
 class TreatmentType(LabelledStrEnum):
+    """How the plant treats the water: it sets the post-filtration turbidity rule (Anexo 2) and
+    may scope a standard limit (`treatment_types`)."""
+
     RAPID_FILTRATION = "filtracao_rapida", "Filtração rápida"
     SLOW_FILTRATION = "filtracao_lenta", "Filtração lenta"
     MEMBRANE = "membrana", "Filtração em membrana"

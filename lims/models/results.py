@@ -18,19 +18,25 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.audit import Audited
 from core.db import Base, IdMixin, TimestampMixin, utcnow
+from core.enums import LabelledStrEnum
 
 VALUE = Numeric(20, 8)
 
 
-class ResultState(enum.StrEnum):
-    ENTERED = "registrado"  # waiting for validation
-    VALIDATED = "validado"
-    PUBLISHED = "publicado"
-    SUPERSEDED = "substituido"  # corrected or reanalysed: kept, no longer counts
-    CANCELLED = "cancelado"
+class ResultState(LabelledStrEnum):
+    """Only validated (and published) results count in the month; only published ones leave
+    the lab."""
+
+    ENTERED = "registrado", "Aguardando validação"
+    VALIDATED = "validado", "Validado"
+    PUBLISHED = "publicado", "Publicado"
+    SUPERSEDED = "substituido", "Substituído"  # corrected or reanalysed: kept, no longer counts
+    CANCELLED = "cancelado", "Cancelado"
 
 
 class SupersedeKind(enum.StrEnum):
+    """Why a result was superseded: its value corrected, or the sample analysed again."""
+
     CORRECTION = "correcao"
     REANALYSIS = "reanalise"
 

@@ -25,6 +25,8 @@ VALUE = Numeric(20, 8)
 
 
 class SlotKind(LabelledStrEnum):
+    """What stands at a worksheet position: a sample, or a QC sample judged by `lims.services.qc`."""
+
     SAMPLE = "amostra", "Amostra"
     BLANK = "branco", "Branco"
     DUPLICATE = "duplicata", "Duplicata"
@@ -32,6 +34,9 @@ class SlotKind(LabelledStrEnum):
 
 
 class WorksheetState(LabelledStrEnum):
+    """A worksheet's course: a failed QC holds its results until a Supervisor accepts them or
+    orders the rerun."""
+
     OPEN = "aberta", "Aberta: aguardando as leituras"
     HELD = "retida", "Retida: controle de qualidade reprovado"
     DONE = "concluida", "Concluída"

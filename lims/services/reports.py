@@ -16,6 +16,7 @@ from lims.models.results import Recoleta, Result, ResultState
 from lims.services import closing, decision_report, documents, qc, quality
 
 log = logging.getLogger(__name__)
+STATE_LABELS = ResultState.choices()  # a result's "Situação" column in the tables
 
 
 # -- non-conformity dashboard by point -----------------------------------------------------------
@@ -42,8 +43,7 @@ def nonconformity_table(rows: list[Result]) -> tuple[list[str], list[list[str]]]
     body = [[r.point_name, r.sample_code + (" (recoleta)" if r.is_recoleta else ""),
              fmt.date(r.collected_at), r.parameter_name,
              f"{r.value_text} {r.unit}".strip(), r.standard,
-             {"registrado": "aguardando validação", "validado": "validado",
-              "publicado": "publicado"}.get(str(r.state), str(r.state))] for r in rows]
+             STATE_LABELS.get(str(r.state), str(r.state))] for r in rows]
     return head, body
 
 
@@ -57,10 +57,6 @@ def _month_results(system_id: int | None, year: int, month: int, *codes: str) ->
     if codes:
         stmt = stmt.where(Result.parameter_code.in_(codes))
     return list(session.scalars(stmt.order_by(Result.collected_at, Result.id)))
-
-
-STATE_LABELS = {"registrado": "Aguardando validação", "validado": "Validado", "publicado": "Publicado",
-            "substituido": "Substituído", "cancelado": "Cancelado"}
 
 
 def report_annual(system_id: int | None, year: int, month: int) -> tuple[str, list[str], list[list[str]]]:

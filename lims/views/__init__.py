@@ -15,13 +15,14 @@ from lims.views import (  # noqa: F401  add routes
     reports,
     results,
     routes,
+    routes_field,
     samples,
     sensors,
     sisagua,
     validation,
     worksheets,
 )
-from lims.views.blueprints import api, bp
+from lims.views.blueprints import api, assets, bp
 
 NAV = [
     ("Fechamento mensal", "lims.closing_page", "lims.closing.view"),
@@ -44,10 +45,10 @@ NAV = [
     ("Publicação", "lims.publication", "lims.results.publish"),
 ]
 
-# routes.assets: the phone page script (lims/static)
+
 def dashboard(user):  # type: ignore[no-untyped-def]
     return samples.dashboard_widgets(user) + methods.dashboard_cards(user)
 
 
-register = Area(blueprints=[bp, routes.assets], api_blueprints=[api], nav=NAV,
+register = Area(blueprints=[bp, assets], api_blueprints=[api], nav=NAV,
                 dashboard=dashboard).register

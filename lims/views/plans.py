@@ -144,6 +144,8 @@ class GenerateIn(Schema):
 
 @dataclass(frozen=True)
 class PlanItemAnswer:
+    """One active line of the plan: a parameter at a point, its frequency and first month."""
+
     id: int
     secao: str
     parametro: str
@@ -156,6 +158,8 @@ class PlanItemAnswer:
 
 @dataclass(frozen=True)
 class PlanMonthAnswer:
+    """Samples the standard requires and the plan schedules in one month."""
+
     mes: int
     exigido: int
     planejado: int
@@ -164,6 +168,9 @@ class PlanMonthAnswer:
 
 @dataclass(frozen=True)
 class PlanMinimumAnswer:
+    """The minimum of one parameter where it is sampled (`onde`: saida, rede...): the rule in
+    words and the twelve months."""
+
     parametro: str
     onde: str
     regra: str
@@ -173,6 +180,10 @@ class PlanMinimumAnswer:
 
 @dataclass(frozen=True)
 class PlanAnswer:
+    """A sampling plan: one system and year, a new version for each change after approval;
+    `abaixo_do_minimo` when approved below the standard's minimum, with the Gestor's
+    `justificativa`."""
+
     id: int
     sistema_id: int
     ano: int
@@ -186,6 +197,8 @@ class PlanAnswer:
 
 @dataclass(frozen=True)
 class PlanFullAnswer(PlanAnswer):
+    """The plan with its active lines and the minimum required x planned."""
+
     itens: tuple[PlanItemAnswer, ...]
     minimo_atendido: bool
     minimo: tuple[PlanMinimumAnswer, ...]
@@ -253,11 +266,9 @@ class PlanApproveApi(MethodView):
                description="O plano aprovado")
     def post(self, args, plan_id):  # type: ignore[no-untyped-def]
         """Aprova o plano (abaixo do mínimo exige justificativa de um Gestor) e gera o mês pedido."""
-        plan = plans.get(plan_id)
-        gen = (plan.year, args["gerar_mes"]) if args.get("gerar_mes") else None
-        plans.approve(plan_id, user_id=current().id, justification=args["justificativa"],
-                      generate=gen)
-        return plan_json(plan)
+        gen = (plans.get(plan_id).year, args["gerar_mes"]) if args.get("gerar_mes") else None
+        return plan_json(plans.approve(plan_id, user_id=current().id,
+                                       justification=args["justificativa"], generate=gen))
 
 
 @api.route("/planos/<int:plan_id>/gerar")

@@ -4,7 +4,9 @@ service's pt-BR messages beside its fields; records are deactivated, never delet
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -26,20 +28,22 @@ def _methods() -> dict[int, str]:
     return {m.id: f"{m.code} - {m.name}" for m in methods_svc.methods()}
 
 
-def _post(save, endpoint: str, key: str, message: str) -> tuple[Any, dict[str, list[str]]]:  # type: ignore[no-untyped-def]
-    """Run `save`; on success flash and redirect to the record, on a ValidationError return
-    the per-field messages for the form to show beside its fields."""
+def _submitted(save: Callable[..., Any], values: dict[str, Any], endpoint: str, key: str | None,
+               message: str) -> tuple[Any, dict[str, Any], dict[str, list[str]]]:
+    """A form's POST: `save(typed values, user_id=, reason=)`, then flash `message` and redirect
+    to `endpoint` (the saved record's id as `key`, when given); on a ValidationError flash it
+    and return the typed values with the per-field messages to show beside the fields.
+    On a GET: no redirect, the record's `values` as they are, no messages."""
+    if request.method != "POST":
+        return None, values, {}
+    values = request.form.to_dict()
     try:
-        obj = save()
+        obj = save(values, user_id=current().id, reason=request.form.get("motivo", ""))
     except ValidationError as exc:
         flash(exc.message, "erro")
-        return None, exc.fields
+        return None, values, exc.fields
     flash(message, "sucesso")
-    return redirect(url_for(endpoint, **{key: obj.id})), {}
-
-
-def _reason() -> str:
-    return request.form.get("motivo", "")
+    return redirect(url_for(endpoint, **({key: obj.id} if key else {}))), values, {}
 
 
 @bp.route("/materiais-referencia")
@@ -68,15 +72,11 @@ def _material_values(rm: ReferenceMaterial | None) -> dict[str, Any]:
 @require("lims.methods.manage")
 def material_form(material_id: int | None = None):  # type: ignore[no-untyped-def]
     rm = svc.material(material_id) if material_id is not None else None
-    errors: dict[str, list[str]] = {}
-    values = _material_values(rm)
-    if request.method == "POST":
-        values = request.form.to_dict()
-        done, errors = _post(lambda: svc.save_material(values, material_id=material_id,
-                                                       user_id=current().id, reason=_reason()),
-                             "lims.material_form", "material_id", "Material de referência salvo.")
-        if done is not None:
-            return done
+    done, values, errors = _submitted(partial(svc.save_material, material_id=material_id),
+                                      _material_values(rm), "lims.material_form", "material_id",
+                                      "Material de referência salvo.")
+    if done is not None:
+        return done
     return render_template("lims/material_referencia.html", rm=rm, values=values, errors=errors,
                            methods=_methods(), today=fmt.today())
 
@@ -85,23 +85,16 @@ def material_form(material_id: int | None = None):  # type: ignore[no-untyped-de
 @require("lims.methods.manage")
 def qc_settings():  # type: ignore[no-untyped-def]
     """One row per method: the duplicate limit and the blank rule, saved one method at a time."""
-    errors: dict[str, list[str]] = {}
-    posted: dict[str, str] = {}
-    if request.method == "POST":
-        raw = request.form.get("metodo", "")
-        method_id = int(raw) if raw.isdigit() else 0
-        posted = {**request.form.to_dict(), "metodo": str(method_id)}
-        try:
-            svc.save_setting(method_id, posted, user_id=current().id, reason=_reason())
-        except ValidationError as exc:
-            flash(exc.message, "erro")
-            errors = exc.fields
-        else:
-            flash("Controle de qualidade do método salvo.", "sucesso")
-            return redirect(url_for("lims.qc_settings"))
+    raw = request.form.get("metodo", "")
+    method_id = int(raw) if raw.isdigit() else 0
+    done, posted, errors = _submitted(partial(svc.save_setting, method_id), {}, "lims.qc_settings",
+                                      None, "Controle de qualidade do método salvo.")
+    if done is not None:
+        return done
     return render_template("lims/cq_metodos.html", methods=methods_svc.methods(),
-                           settings=svc.settings_by_method(), rules=svc.BLANK_RULES,
-                           errors=errors, posted=posted, default_rpd=DEFAULT_RPD)
+                           settings=svc.settings_by_method(), rules=svc.BLANK_RULES, errors=errors,
+                           posted={**posted, "metodo": str(method_id)} if posted else {},
+                           default_rpd=DEFAULT_RPD)
 
 
 @bp.route("/modelos-planilha")
@@ -116,15 +109,12 @@ def template_list():  # type: ignore[no-untyped-def]
 @require("lims.methods.manage")
 def template_form(template_id: int | None = None):  # type: ignore[no-untyped-def]
     t = svc.template(template_id) if template_id is not None else None
-    errors: dict[str, list[str]] = {}
-    values: dict[str, Any] = svc.form_of_template(t) if t else {"ativo": True, "amostras": "20"}
-    if request.method == "POST":
-        values = request.form.to_dict()
-        done, errors = _post(lambda: svc.save_template(values, template_id=template_id,
-                                                       user_id=current().id, reason=_reason()),
-                             "lims.template_form", "template_id", "Modelo de planilha salvo.")
-        if done is not None:
-            return done
+    done, values, errors = _submitted(
+        partial(svc.save_template, template_id=template_id),
+        svc.form_of_template(t) if t else {"ativo": True, "amostras": "20"},
+        "lims.template_form", "template_id", "Modelo de planilha salvo.")
+    if done is not None:
+        return done
     rows = max(QC_ROWS, len(svc.layout_rows(values)) + 2)
     return render_template("lims/modelo_planilha.html", t=t, values=values, errors=errors,
                            methods=_methods(), kinds=svc.QC_KINDS, qc_rows=rows,

@@ -185,6 +185,9 @@ class PointArgs(Schema):
 
 @dataclass(frozen=True)
 class HistoryAnswer:
+    """One line of the sample's audit trail (`historico`, oldest first): when (ISO 8601), who,
+    the action, the fields it changed and the reason typed."""
+
     em: str
     usuario: str | None
     acao: str
@@ -194,6 +197,8 @@ class HistoryAnswer:
 
 @dataclass(frozen=True)
 class SampleAnswer:
+    """A sample as the search lists it: state, where, when and its parameters."""
+
     id: int
     codigo: str
     estado: str
@@ -212,6 +217,8 @@ class SampleAnswer:
 
 @dataclass(frozen=True)
 class SampleFullAnswer(SampleAnswer):
+    """One sample with its field data, assignment, possible transitions and history."""
+
     data_do_plano: str | None
     latitude: float | None
     longitude: float | None

@@ -133,6 +133,8 @@ def test_plan_pages_and_api(client, db, make_user, login_as, api_token):
     r = client.post(f"/lims/planos/{plan.id}/aprovar",
                     data={"justificativa": "Plano reduzido acordado com a vigilância sanitária."})
     assert r.status_code in (302, 303) and plans.get(plan.id).state == PlanState.APPROVED
+    # the plan list shows the state's label, not the stored value
+    assert '">Aprovado</span>' in client.get("/lims/planos").get_data(as_text=True)
     _u, token = api_token(Profile.SUPERVISOR)
     h = {"Authorization": f"Bearer {token}"}
     j = client.get(f"/api/v1/lims/planos/{plan.id}", headers=h).get_json()
