@@ -1,16 +1,19 @@
 """The demo utility's geography, shared by every area's `seed_demo` so that the lab's
 systems, the telemetry assets, the consumers' addresses and the incidents' areas agree.
 
-Vale Verde/SP, about 61,200 people, two supply systems. Pure data; used only by seeds/tests.
+Vale Verde/SP, about 61,200 people, two supply systems. Pure data, as immutable positional
+records (NamedTuple: the tables below read as rows); used only by seeds/tests.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class DemoSector:
+class DemoSector(NamedTuple):
+    """A distribution sector (DMA) of the demo town: its neighbourhoods and streets give the
+    made-up consumers their addresses, its centre (lat, lon) places them on the map."""
+
     code: str  # setor / DMA
     name: str
     system_code: str
@@ -21,8 +24,10 @@ class DemoSector:
     streets: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class DemoSystem:
+class DemoSystem(NamedTuple):
+    """A supply system of the demo town as the lab registers it (kind, population served,
+    source and treatment choose its sampling minimums); (lat, lon) is its treatment plant."""
+
     code: str
     name: str
     kind: str  # SAA
@@ -33,8 +38,10 @@ class DemoSystem:
     lon: float
 
 
-@dataclass(frozen=True)
-class DemoAsset:
+class DemoAsset(NamedTuple):
+    """A plant or network asset of the demo (intake, ETA, well, pumping station, reservoir)
+    that telemetry monitors and incidents point at."""
+
     code: str
     name: str
     kind: str  # captacao | eta | poco | elevatoria | reservatorio

@@ -269,3 +269,9 @@ def found(value: T | None) -> T:
 def current() -> User | None:
     """The signed-in user (web session or API token), or None."""
     return g.get("user")
+
+
+def done(message: str, endpoint: str, **values: Any) -> Any:
+    """A form's success: `message` shown on the next page, and the redirect to `endpoint`."""
+    flash(message, "sucesso")
+    return redirect(url_for(endpoint, **values))

@@ -12,28 +12,23 @@ import datetime as dt
 from sqlalchemy import select
 
 from core.db import session
-from lims.domain.published import (
-    BASIC_PARAMETER_CODES,
-    ParameterSummary,
-    PointInfo,
-    PublishedResult,
-    QualitySummary,
-    StandardLimit,
-    SystemInfo,
-)
-from lims.domain.sensor_lab import ExtraSample, LabPoint, SensorSeries, chart_start
+
+# the answers' types, re-exported (the `X as X` form marks a re-export, PEP 484): other areas
+# read them from here, never from lims.domain
+from lims.domain.published import BASIC_PARAMETER_CODES as BASIC_PARAMETER_CODES
+from lims.domain.published import ParameterSummary as ParameterSummary
+from lims.domain.published import PointInfo as PointInfo
+from lims.domain.published import PublishedResult as PublishedResult
+from lims.domain.published import QualitySummary as QualitySummary
+from lims.domain.published import StandardLimit as StandardLimit
+from lims.domain.published import SystemInfo as SystemInfo
+from lims.domain.sensor_lab import ExtraSample as ExtraSample
+from lims.domain.sensor_lab import LabPoint as LabPoint
+from lims.domain.sensor_lab import SensorSeries as SensorSeries
+from lims.domain.sensor_lab import chart_start as chart_start
 from lims.domain.vmp import PLAIN_WORDS, describe_limit
 from lims.models.registry import CollectionPoint, SupplySystem
 from lims.services import extra_samples, limits, quality, sensor_lab, stoppages
-
-__all__ = [
-    "BASIC_PARAMETER_CODES", "ExtraSample", "LabPoint", "ParameterSummary", "PointInfo",
-    "PublishedResult", "SensorSeries", "chart_start", "extra_samples_of", "points_for_tag",
-    "request_extra_samples", "sensor_lab_series",
-    "QualitySummary", "StandardLimit", "SystemInfo", "end_eta_stoppage", "points",
-    "published_results", "quality_for_connection", "quality_history", "quality_summaries",
-    "quality_summary", "register_eta_stoppage", "standard_limits", "systems",
-]
 
 
 def systems() -> list[SystemInfo]:

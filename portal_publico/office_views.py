@@ -4,6 +4,7 @@ water quality, notices, requests, preferences, alerts and the LGPD page."""
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable
 from functools import wraps
@@ -19,6 +20,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     session,
     url_for,
 )
@@ -183,9 +185,8 @@ def second_copy(invoice_id: int):  # type: ignore[no-untyped-def]
     except DomainError as exc:
         flash(exc.message, "erro")
         return redirect(url_for("office.home"))
-    resp = Response(data, mimetype="application/pdf")
-    resp.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return resp
+    return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
+                     download_name=name)  # the name encoded for any browser (RFC 6266)
 
 
 @bp.route("/faturas/<int:invoice_id>/pix")
@@ -252,8 +253,6 @@ def privacy():  # type: ignore[no-untyped-def]
 def export():  # type: ignore[no-untyped-def]
     acc = g.office_account
     data = office_data.export(acc.connection_id)
-    resp = Response(json.dumps(data, ensure_ascii=False, indent=2),
-                    mimetype="application/json")
-    resp.headers["Content-Disposition"] = (
-        f'attachment; filename="meus-dados-{acc.matricula}.json"')
-    return resp
+    body = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+    return send_file(io.BytesIO(body), mimetype="application/json", as_attachment=True,
+                     download_name=f"meus-dados-{acc.matricula}.json")

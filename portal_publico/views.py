@@ -8,7 +8,6 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
-    abort,
     current_app,
     flash,
     redirect,
@@ -20,7 +19,7 @@ from flask import (
 
 from core import fmt, throttle
 from core.auth import public
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
 from core.org import current_organization
 from core.shell import Area
 from core.web import found, query_int
@@ -231,7 +230,7 @@ def parameters():  # type: ignore[no-untyped-def]
 
 def _month_args(ano: int, mes: int) -> None:
     if not (2000 <= ano <= 2100 and 1 <= mes <= 12):
-        abort(404)
+        raise NotFound(f"Não há relatório para {mes:02d}/{ano}: confira o mês e o ano.")
 
 
 def _system_month(system_id: int, ano: int, mes: int) -> Any:

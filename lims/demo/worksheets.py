@@ -17,17 +17,10 @@ from sqlalchemy import select
 
 from core.auth import User
 from core.db import session
+from lims.models import worksheets as wsm
 from lims.models.catalogue import Parameter
 from lims.models.methods import Instrument, Method
-from lims.models.worksheets import (
-    QcSetting,
-    ReferenceMaterial,
-    SlotKind,
-    Worksheet,
-    WorksheetSlot,
-    WorksheetState,
-    WorksheetTemplate,
-)
+from lims.services import qc_registry
 from lims.services import worksheets as ws_svc
 
 log = logging.getLogger(__name__)
@@ -65,30 +58,36 @@ def _instrument(code: str, name: str, kind: str, today: dt.date) -> Instrument:
     return inst
 
 
-def _qc_of(m: Method, material: tuple[str, str, str, str], today: dt.date) -> tuple[ReferenceMaterial, WorksheetTemplate]:
-    if session.scalars(select(QcSetting).where(QcSetting.method_id == m.id)).first() is None:
-        session.add(QcSetting(method_id=m.id, duplicate_max_rpd=Decimal("10"), blank_limit="ld"))
+DEMO = "demonstração: controle de qualidade do método"
+
+
+def _qc_of(m: Method, material: tuple[str, str, str, str],
+           today: dt.date) -> tuple[wsm.ReferenceMaterial, wsm.WorksheetTemplate]:
+    """The method's QC acceptance, reference material and worksheet template, entered through
+    the QC registry's services (validated and audited like the lab's own entries)."""
+    if m.id not in qc_registry.settings_by_method():
+        qc_registry.save_setting(m.id, {"rpd": "10", "branco": "ld"}, user_id=None, reason=DEMO)
     code, name, value, tol = material
-    rm = session.scalars(select(ReferenceMaterial).where(ReferenceMaterial.code == code)).first()
+    rm = next((r for r in qc_registry.materials(method_id=m.id) if r.code == code), None)
     if rm is None:
-        rm = ReferenceMaterial(code=code, name=name, method_id=m.id, certified_value=Decimal(value),
-                               tolerance=Decimal(tol), unit=m.unit, lot=f"L{today:%y}-{117 + len(code)}",
-                               expires_on=today + dt.timedelta(days=180), supplier="Fornecedor certificado")
-        session.add(rm)
-        session.flush()
+        rm = qc_registry.save_material(
+            {"codigo": code, "nome": name, "metodo": str(m.id), "valor": value, "tolerancia": tol,
+             "unidade": m.unit, "lote": f"L{today:%y}-{117 + len(code)}", "ativo": "1",
+             "validade": today + dt.timedelta(days=180), "fornecedor": "Fornecedor certificado"},
+            user_id=None, reason=DEMO, today=today)
     tname = f"{m.name}: 20 amostras + branco, duplicata e padrão"
-    tpl = session.scalars(select(WorksheetTemplate).where(WorksheetTemplate.name == tname)).first()
+    tpl = next((t for t in qc_registry.templates() if t.name == tname), None)
     if tpl is None:
-        tpl = WorksheetTemplate(name=tname, method_id=m.id, sample_count=20, layout=[
-            {"tipo": SlotKind.BLANK.value, "posicao": 1},
-            {"tipo": SlotKind.DUPLICATE.value, "posicao": 12, "de": 5},
-            {"tipo": SlotKind.REFERENCE.value, "posicao": 23, "material": rm.id}])
-        session.add(tpl)
-        session.flush()
+        tpl = qc_registry.save_template(
+            {"nome": tname, "metodo": str(m.id), "amostras": "20", "ativo": "1",
+             "tipo_1": wsm.SlotKind.BLANK.value, "posicao_1": "1",
+             "tipo_2": wsm.SlotKind.DUPLICATE.value, "posicao_2": "12", "de_2": "5",
+             "tipo_3": wsm.SlotKind.REFERENCE.value, "posicao_3": "23", "material_3": str(rm.id)},
+            user_id=None, reason=DEMO)
     return rm, tpl
 
 
-def _history_values(rm: ReferenceMaterial, days: int = 60) -> list[float]:
+def _history_values(rm: wsm.ReferenceMaterial, days: int = 60) -> list[float]:
     """In control for six weeks, one reading past 3 s, then a drift upward in the last
     fortnight (2-2s, 4-1s and 10x), all within the material's tolerance."""
     rnd = random.Random(888 + len(rm.code))
@@ -101,17 +100,17 @@ def _history_values(rm: ReferenceMaterial, days: int = 60) -> list[float]:
     return [round(v, 3) for v in vals]
 
 
-def _history(m: Method, rm: ReferenceMaterial, inst: Instrument, today: dt.date,
+def _history(m: Method, rm: wsm.ReferenceMaterial, inst: Instrument, today: dt.date,
              analyst_id: int | None) -> None:
     """Sixty daily worksheets with their blank and reference readings (the chart's history)."""
-    if session.scalars(select(Worksheet.id).where(Worksheet.method_id == m.id).limit(1)).first():
+    if session.scalars(select(wsm.Worksheet.id).where(wsm.Worksheet.method_id == m.id).limit(1)).first():
         return
     values = _history_values(rm)
     for back, value in zip(range(len(values), 0, -1), values, strict=True):
         day = today - dt.timedelta(days=back)
         at = dt.datetime.combine(day, dt.time(13, 0), dt.UTC)  # 10:00 in Brasília
-        ws = Worksheet(code=f"PL-{m.code[6:10]}-{day:%y%m%d}", method_id=m.id,
-                       state=WorksheetState.DONE.value, created_by_id=analyst_id,
+        ws = wsm.Worksheet(code=f"PL-{m.code[6:10]}-{day:%y%m%d}", method_id=m.id,
+                       state=wsm.WorksheetState.DONE.value, created_by_id=analyst_id,
                        analyst_id=analyst_id, instrument_id=inst.id,
                        reagent_lots=f"reagente lote {day:%y%m}", analysed_at=at,
                        entered_by_id=analyst_id, entered_at=at, qc_passed=True,
@@ -120,22 +119,22 @@ def _history(m: Method, rm: ReferenceMaterial, inst: Instrument, today: dt.date,
         session.add(ws)
         session.flush()
         session.add_all([
-            WorksheetSlot(worksheet_id=ws.id, position=1, kind=SlotKind.BLANK.value,
+            wsm.WorksheetSlot(worksheet_id=ws.id, position=1, kind=wsm.SlotKind.BLANK.value,
                           value_text="< LD", qc_ok=True, qc_note="branco < LD"),
-            WorksheetSlot(worksheet_id=ws.id, position=2, kind=SlotKind.REFERENCE.value,
+            wsm.WorksheetSlot(worksheet_id=ws.id, position=2, kind=wsm.SlotKind.REFERENCE.value,
                           reference_material_id=rm.id, value=Decimal(str(value)),
                           value_text=f"{value:.3f}".replace(".", ","), qc_ok=True,
                           qc_note=f"{rm.code} dentro da tolerância")])
     session.flush()
 
 
-def _today_sheets(m: Method, tpl: WorksheetTemplate, inst: Instrument, users: dict[str, int],
+def _today_sheets(m: Method, tpl: wsm.WorksheetTemplate, inst: Instrument, users: dict[str, int],
                   *, held: bool) -> None:
     """Today's bench with the samples waiting for the method: `held`, a worksheet whose
     reference failed (waiting for the Supervisor); otherwise an open one for the readings."""
     analyst = users.get("analista")
-    if analyst is None or session.scalars(select(Worksheet.id).where(
-            Worksheet.method_id == m.id, Worksheet.state.in_(ws_svc.ACTIVE)).limit(1)).first():
+    if analyst is None or session.scalars(select(wsm.Worksheet.id).where(
+            wsm.Worksheet.method_id == m.id, wsm.Worksheet.state.in_(ws_svc.ACTIVE)).limit(1)).first():
         return
     waiting = [ref.id for ref in ws_svc.candidates(m.id)][: tpl.sample_count]
     if not waiting:
@@ -148,11 +147,11 @@ def _today_sheets(m: Method, tpl: WorksheetTemplate, inst: Instrument, users: di
     rnd = random.Random(20)
     readings: dict[int, str] = {}
     for s in ws_svc.slots(sheet.id):
-        readings[s.position] = {SlotKind.BLANK.value: "< LD",
-                                SlotKind.REFERENCE.value: _off(tpl)}.get(
+        readings[s.position] = {wsm.SlotKind.BLANK.value: "< LD",
+                                wsm.SlotKind.REFERENCE.value: _off(tpl)}.get(
             s.kind, f"{_typical(m) * (0.8 + rnd.random() * 0.4):.2f}".replace(".", ","))
     for s in ws_svc.slots(sheet.id):
-        if s.kind == SlotKind.DUPLICATE.value:
+        if s.kind == wsm.SlotKind.DUPLICATE.value:
             readings[s.position] = readings[s.duplicate_of or 0]
     ws_svc.enter_readings(sheet.id, readings, user_id=analyst, confirmed=list(readings))
 
@@ -161,8 +160,8 @@ def _typical(m: Method) -> float:
     return 1.0 if m.unit == "mg/L" else 0.5
 
 
-def _off(tpl: WorksheetTemplate) -> str:
-    rm = session.get(ReferenceMaterial, next(x["material"] for x in tpl.layout if x.get("material")))
+def _off(tpl: wsm.WorksheetTemplate) -> str:
+    rm = qc_registry.material(next(x["material"] for x in tpl.layout if x.get("material")))
     return f"{float(rm.certified_value + rm.tolerance * 2):.2f}".replace(".", ",")
 
 

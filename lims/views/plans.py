@@ -16,7 +16,7 @@ from core.api_schemas import dataclass_schema
 from core.auth import require
 from core.db import session
 from core.errors import ValidationError
-from core.web import current, form_ids
+from core.web import current, done, form_ids
 from lims.domain.plans import FREQUENCY_LABELS
 from lims.models.plans import PlanItem
 from lims.models.registry import POINT_LABELS
@@ -47,8 +47,7 @@ def plan_create():  # type: ignore[no-untyped-def]
                               fields={"sistema": ["obrigatorio"]}) from None
     copy = request.form.get("copiar_de", type=int)
     plan = plans.create_plan(system_id, year, user_id=current().id, copy_from=copy)
-    flash("Plano criado em rascunho.", "sucesso")
-    return redirect(url_for("lims.plan_detail", plan_id=plan.id))
+    return done("Plano criado em rascunho.", "lims.plan_detail", plan_id=plan.id)
 
 
 @bp.route("/planos/<int:plan_id>")

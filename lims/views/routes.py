@@ -12,7 +12,7 @@ from core import fmt
 from core.auth import User, require
 from core.db import session
 from core.errors import ValidationError
-from core.web import current, query_int, settings
+from core.web import current, done, query_int, settings
 from lims.models.registry import SupplySystem
 from lims.services import field_entries, route_labels, route_sheet
 from lims.services import routes as svc
@@ -80,8 +80,8 @@ def route_detail(route_id: int):  # type: ignore[no-untyped-def]
 @require("lims.routes.manage")
 def route_cancel(route_id: int):  # type: ignore[no-untyped-def]
     r = svc.cancel_route(route_id, reason=request.form.get("motivo", ""), user_id=current().id)
-    flash(f"Rota {r.code} cancelada; as amostras voltaram a ficar programadas.", "sucesso")
-    return redirect(url_for("lims.route_detail", route_id=route_id))
+    return done(f"Rota {r.code} cancelada; as amostras voltaram a ficar programadas.",
+                "lims.route_detail", route_id=route_id)
 
 
 def _pdf(data: bytes, name: str) -> Response:

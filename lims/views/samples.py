@@ -18,7 +18,7 @@ from core.api_schemas import dataclass_schema
 from core.auth import User, require
 from core.db import session
 from core.errors import Conflict, NotFound, ValidationError
-from core.web import current, form_ids
+from core.web import current, done, form_ids
 from lims import api as lims_api
 from lims.domain import samples as machine
 from lims.domain.samples import SampleState
@@ -93,8 +93,7 @@ def sample_detail(sample_id: int):  # type: ignore[no-untyped-def]
 @require("lims.samples.manage")
 def sample_cancel(sample_id: int):  # type: ignore[no-untyped-def]
     s = samples.cancel_sample(sample_id, reason=request.form.get("motivo", ""), user_id=current().id)
-    flash(f"Amostra {s.code} cancelada.", "sucesso")
-    return redirect(url_for("lims.sample_detail", sample_id=sample_id))
+    return done(f"Amostra {s.code} cancelada.", "lims.sample_detail", sample_id=sample_id)
 
 
 @bp.route("/amostras/<int:sample_id>/reprogramar", methods=["POST"])

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from core.auth import User, require
 from core.db import session
 from core.errors import ValidationError
-from core.web import current, query_int, settings
+from core.web import current, done, query_int, settings
 from lims.models.holds import HoldDecision
 from lims.models.methods import Instrument, Method
 from lims.models.worksheets import ReferenceMaterial, SlotKind, WorksheetState
@@ -115,11 +115,10 @@ def worksheet_decision(worksheet_id: int):  # type: ignore[no-untyped-def]
         raise ValidationError("Escolha reanalisar ou aceitar.", fields={"decisao": ["Escolha."]})
     nxt = ws_svc.decide(worksheet_id, HoldDecision(raw), request.form.get("justificativa", ""),
                         current().id)
-    if nxt.id != worksheet_id:
-        flash(f"Reanálise ordenada: a planilha {nxt.code} refaz as mesmas posições.", "sucesso")
-    else:
-        flash("Resultados aceitos com justificativa; seguem para a validação.", "sucesso")
-    return redirect(url_for("lims.worksheet_detail", worksheet_id=nxt.id))
+    message = (f"Reanálise ordenada: a planilha {nxt.code} refaz as mesmas posições."
+               if nxt.id != worksheet_id else
+               "Resultados aceitos com justificativa; seguem para a validação.")
+    return done(message, "lims.worksheet_detail", worksheet_id=nxt.id)
 
 
 @bp.route("/planilhas/<int:worksheet_id>/boletim.pdf")
