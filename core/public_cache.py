@@ -26,7 +26,6 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
 
 from flask import Flask, Response, current_app, request, session
 
@@ -75,11 +74,6 @@ class PublicCache:
             self._bytes += len(kept.body)
             while self._bytes > self.max_bytes and self._items:
                 self._drop(next(iter(self._items)))
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self._bytes = 0
 
     def _drop(self, key: str) -> None:
         self._bytes -= len(self._items.pop(key).body)
@@ -130,7 +124,7 @@ def _keep(resp: Response) -> Response:
     seconds = _public_seconds(resp)
     if seconds > 0 and not resp.headers.get("Set-Cookie"):
         now = time.monotonic()
-        body: Any = resp.get_data()
+        body = resp.get_data()
         headers = tuple((k, v) for k, v in resp.headers.items() if k.lower() not in SKIP_HEADERS)
         c.put(_key(), Kept(resp.status_code, headers, body, now + min(seconds, c.seconds), now))
     return resp
@@ -140,9 +134,9 @@ def _public_seconds(resp: Response) -> int:
     """The max-age of a 200 GET answer marked public, else 0."""
     if resp.status_code != 200 or resp.is_streamed or resp.direct_passthrough:
         return 0
-    control = resp.headers.get("Cache-Control", "")
-    parts = {p.strip().split("=", 1)[0] for p in control.lower().split(",")}
+    control = resp.headers.get("Cache-Control", "").lower()
+    parts = {p.strip().split("=", 1)[0] for p in control.split(",")}
     if "public" not in parts or parts & {"no-store", "private", "no-cache"}:
         return 0
-    m = MAX_AGE.search(control.lower())
+    m = MAX_AGE.search(control)
     return int(m.group(1)) if m else 0

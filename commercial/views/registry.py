@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, flash, render_template, request, url_for
 from markupsafe import Markup
 from sqlalchemy import func, select
 
@@ -33,7 +33,7 @@ from core import fmt
 from core.auth import require
 from core.db import session, unit_of_work
 from core.errors import ValidationError
-from core.web import query_int
+from core.web import done, query_int
 from render.svg.bar_chart import Bar, bar_chart
 
 
@@ -191,8 +191,7 @@ def edit_connection(connection_id: int | None = None):  # type: ignore[no-untype
 
 
 def _back_to_connection(connection_id: int, message: str) -> Any:
-    flash(message, "sucesso")
-    return redirect(url_for("commercial.connection", connection_id=connection_id))
+    return done(message, "commercial.connection", connection_id=connection_id)
 
 
 def _hoods() -> list[str]:

@@ -9,12 +9,12 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, render_template, request
 
 from core import fmt
 from core.auth import require
 from core.errors import ValidationError
-from core.web import current
+from core.web import current, done
 from lims.models.worksheets import ReferenceMaterial
 from lims.services import methods as methods_svc
 from lims.services import qc_registry as svc
@@ -42,8 +42,7 @@ def _submitted(save: Callable[..., Any], values: dict[str, Any], endpoint: str, 
     except ValidationError as exc:
         flash(exc.message, "erro")
         return None, values, exc.fields
-    flash(message, "sucesso")
-    return redirect(url_for(endpoint, **({key: obj.id} if key else {}))), values, {}
+    return done(message, endpoint, **({key: obj.id} if key else {})), values, {}
 
 
 @bp.route("/materiais-referencia")
