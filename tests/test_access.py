@@ -4,6 +4,8 @@ gets 403. Generic over app.url_map, so it covers the routes every area adds."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from flask import Flask
 from werkzeug.routing import Rule
@@ -41,6 +43,19 @@ def _url(rule: Rule) -> str:
     built = rule.build(values)
     assert built is not None, rule
     return built[1]
+
+
+def _probe(rule: Rule, method: str, client: Any, api_client: Any, token: str) -> tuple[Any, bool]:
+    """One request of a refusal check and whether it was refused: an API path with the user's
+    bearer token and an empty JSON body (refused: 403 `acesso_negado`), a page through the
+    signed-in `client` (refused: 403)."""
+    url = _url(rule)
+    if rule.rule.startswith("/api/"):
+        resp = api_client.open(url, method=method, json={},
+                               headers={"Authorization": f"Bearer {token}"})
+        return resp, resp.status_code == 403 and resp.get_json()["error"]["code"] == "acesso_negado"
+    resp = client.open(url, method=method)
+    return resp, resp.status_code == 403
 
 
 def _routes(app: Flask) -> list[tuple[Rule, str]]:
@@ -146,16 +161,9 @@ def test_a_user_without_permissions_is_refused_everywhere(app, client, powerless
     for rule, method, perm in _protected(app):
         if perm == LOGIN:
             continue
-        url = _url(rule)
-        if rule.rule.startswith("/api/"):
-            resp = api_client.open(url, method=method, json={},
-                                   headers={"Authorization": f"Bearer {token}"})
-            ok = resp.status_code == 403 and resp.get_json()["error"]["code"] == "acesso_negado"
-        else:
-            resp = client.open(url, method=method)
-            ok = resp.status_code == 403
-        if not ok:
-            problems.append(f"{method} {url}: {resp.status_code}")
+        resp, refused = _probe(rule, method, client, api_client, token)
+        if not refused:
+            problems.append(f"{method} {_url(rule)}: {resp.status_code}")
     assert not problems, problems
 
 

@@ -18,11 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.portal_publico.live import live_server, sign_in
+from tests.portal_publico.live import chromium, live_server, sign_in
 
 pytestmark = pytest.mark.browser
 ART = Path(__file__).resolve().parents[1] / "test-artifacts" / "ux"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 WIDTHS = {"celular": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
 
 
@@ -145,13 +144,8 @@ def live(app):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def browser():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    ART.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
+    with chromium(ART) as b:
         yield b
-        b.close()
 
 
 def _login(browser, live, username: str, width: str = "desktop"):  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.portal_publico.live import live_server, sign_in
+from tests.portal_publico.live import chromium, live_server, sign_in
 from tests.portal_publico.test_browser import A11Y_JS
 
 pytestmark = pytest.mark.browser
@@ -54,11 +54,7 @@ def live(app):  # type: ignore[no-untyped-def]
 
 
 def test_customer_screen_on_desktop_and_phone(live):
-    from playwright.sync_api import sync_playwright
-
-    ART.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"])
+    with chromium(ART) as b:
         for name, size in (("desktop", {"width": 1366, "height": 900}), ("celular", {"width": 390, "height": 844})):
             ctx = b.new_context(viewport=size, locale="pt-BR", service_workers="block")
             page = ctx.new_page()
@@ -74,4 +70,3 @@ def test_customer_screen_on_desktop_and_phone(live):
             assert page.evaluate(A11Y_JS) == [], name
             page.screenshot(path=str(ART / f"cliente-{name}.png"), full_page=True)
             ctx.close()
-        b.close()

@@ -9,12 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.portal_publico.live import live_server, sign_in
+from tests.portal_publico.live import chromium, live_server, screen_problems, sign_in
 
 pytestmark = pytest.mark.browser
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ART = Path(__file__).resolve().parents[2] / "test-artifacts" / "ux"
-TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 def _seed(session):  # type: ignore[no-untyped-def]
@@ -35,30 +33,17 @@ def live(app):  # type: ignore[no-untyped-def]
         yield srv
 
 
-def _check(page, axe, url: str, width: int, problems: list[str]) -> None:  # type: ignore[no-untyped-def]
-    wide = page.evaluate("document.documentElement.scrollWidth")
-    if wide > width + 1:
-        problems.append(f"{url} {width}px: {wide}px de largura")
-    res = axe.run(page, options={"runOnly": {"type": "tag", "values": TAGS},
-                                 "resultTypes": ["violations"]})
-    problems += [f"{url} {width}px axe {v['id']}: {[n['target'] for n in v['nodes']][:2]}"
-                 for v in res.response["violations"]]
-
-
 def test_qc_registry_pages_in_chromium(live):  # type: ignore[no-untyped-def]
     from axe_playwright_python.sync_playwright import Axe
-    from playwright.sync_api import sync_playwright
 
     from saae.seed import DEMO_PASSWORD
 
-    ART.mkdir(parents=True, exist_ok=True)
     pages = {"materiais": "/lims/materiais-referencia", "criterios": "/lims/controle-qualidade/metodos",
              "modelos": "/lims/modelos-planilha",
              "material": f"/lims/materiais-referencia/{live.data['rm']}",
              "modelo": f"/lims/modelos-planilha/{live.data['tpl']}"}
     axe, problems = Axe(), []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
+    with chromium(ART) as browser:
         for width, height in ((1366, 900), (390, 844)):
             page = browser.new_page(viewport={"width": width, "height": height})
             sign_in(page, live.url, "supervisor", DEMO_PASSWORD)
@@ -66,7 +51,7 @@ def test_qc_registry_pages_in_chromium(live):  # type: ignore[no-untyped-def]
                 page.goto(live.url + url)
                 page.wait_for_load_state("networkidle")
                 page.screenshot(path=str(ART / f"cq-{name}-{width}.png"), full_page=True)
-                _check(page, axe, url, width, problems)
+                problems += screen_problems(page, axe, url, width)
             page.goto(live.url + pages["modelo"])
             page.fill("input[name=posicao_1]", "99")
             page.fill("input[name=de_2]", "40")
@@ -75,7 +60,6 @@ def test_qc_registry_pages_in_chromium(live):  # type: ignore[no-untyped-def]
             assert "A posição deve estar entre 1 e" in page.content()
             assert "A duplicata repete uma amostra existente" in page.content()
             page.screenshot(path=str(ART / f"cq-modelo-erros-{width}.png"), full_page=True)
-            _check(page, axe, pages["modelo"] + " (erros)", width, problems)
+            problems += screen_problems(page, axe, pages["modelo"] + " (erros)", width)
             page.close()
-        browser.close()
     assert not problems, "\n".join(problems)

@@ -9,12 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.portal_publico.live import live_server, sign_in
+from tests.portal_publico.live import chromium, live_server, screen_problems, sign_in
 
 pytestmark = pytest.mark.browser
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ART = Path(__file__).resolve().parents[2] / "test-artifacts" / "ux"
-TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 def _held_sheet(session):  # type: ignore[no-untyped-def]
@@ -79,18 +77,15 @@ def live(app):  # type: ignore[no-untyped-def]
 
 def test_control_chart_and_worksheets_in_chromium(live):  # type: ignore[no-untyped-def]
     from axe_playwright_python.sync_playwright import Axe
-    from playwright.sync_api import sync_playwright
 
     from saae.seed import DEMO_PASSWORD
 
-    ART.mkdir(parents=True, exist_ok=True)
     pages = {"carta": "/lims/controle-qualidade", "planilhas": "/lims/planilhas"}
     for key in ("held", "open", "any"):
         if live.data.get(key):
             pages[f"planilha-{key}"] = f"/lims/planilhas/{live.data[key]}"
     axe, problems = Axe(), []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
+    with chromium(ART) as browser:
         for width, height in ((1366, 900), (390, 844)):
             page = browser.new_page(viewport={"width": width, "height": height})
             sign_in(page, live.url, "supervisor", DEMO_PASSWORD)
@@ -98,17 +93,10 @@ def test_control_chart_and_worksheets_in_chromium(live):  # type: ignore[no-unty
                 page.goto(live.url + url)
                 page.wait_for_load_state("networkidle")
                 page.screenshot(path=str(ART / f"qc-{name}-{width}.png"), full_page=True)
-                wide = page.evaluate("document.documentElement.scrollWidth")
-                if wide > width + 1:
-                    problems.append(f"{url} {width}px: {wide}px de largura")
-                res = axe.run(page, options={"runOnly": {"type": "tag", "values": TAGS},
-                                             "resultTypes": ["violations"]})
-                problems += [f"{url} {width}px axe {v['id']}: {[n['target'] for n in v['nodes']][:2]}"
-                             for v in res.response["violations"]]
+                problems += screen_problems(page, axe, url, width)
             page.goto(live.url + "/lims/controle-qualidade")
             svg = page.locator(".largo svg" if width > 640 else ".estreito svg").first
             assert svg.is_visible()
             assert "2-2s" in page.content() and "10x" in page.content()
             page.close()
-        browser.close()
     assert not problems, "\n".join(problems)

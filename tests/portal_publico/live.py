@@ -13,12 +13,16 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from werkzeug.serving import make_server
 
 from core.db import SessionFactory, get_engine
 from core.db import session as db_session
+
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 def sign_in(page, base_url: str, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
@@ -85,3 +89,46 @@ def live_server(app, seed) -> Iterator[Live]:  # type: ignore[no-untyped-def]
         if outer.is_active:
             outer.rollback()
         conn.close()
+
+
+@contextmanager
+def portal_live_server(app, seed) -> Iterator[Live]:  # type: ignore[no-untyped-def]
+    """`live_server` with the portal's per-process memo off, so each page shows what the test
+    has just written (put back afterwards)."""
+    from portal_publico import services
+
+    old, services.MEMO_SECONDS = services.MEMO_SECONDS, 0
+    try:
+        with live_server(app, seed) as srv:
+            yield srv
+    finally:
+        services.MEMO_SECONDS = old
+
+
+@contextmanager
+def chromium(art: Path | None = None) -> Iterator[Any]:
+    """Debian's headless Chromium through Playwright; `art`, the screenshots' folder, is made."""
+    from playwright.sync_api import sync_playwright
+
+    if art is not None:
+        art.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                     args=BROWSER_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def screen_problems(page, axe, url: str, width: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """What a page at `width` px gets wrong: wider than the screen, or an axe-core WCAG 2.1
+    A/AA violation (rule and first targets)."""
+    problems = []
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    if wide > width + 1:
+        problems.append(f"{url} {width}px: {wide}px de largura")
+    res = axe.run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS},
+                                 "resultTypes": ["violations"]})
+    return problems + [f"{url} {width}px axe {v['id']}: {[n['target'] for n in v['nodes']][:2]}"
+                       for v in res.response["violations"]]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.portal_publico import world as world_mod
-from tests.portal_publico.live import live_server
+from tests.portal_publico.live import chromium, portal_live_server
 
 pytestmark = pytest.mark.browser
 ART = Path(__file__).resolve().parents[2] / "test-artifacts" / "portal"
@@ -36,25 +36,14 @@ def _seed(session):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def live(app):  # type: ignore[no-untyped-def]
-    from portal_publico import services
-
-    old = services.MEMO_SECONDS
-    services.MEMO_SECONDS = 0
-    with live_server(app, _seed) as srv:
+    with portal_live_server(app, _seed) as srv:
         yield srv
-    services.MEMO_SECONDS = old
 
 
 @pytest.fixture(scope="module")
 def browser():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    ART.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                               args=["--no-sandbox"])
+    with chromium(ART) as b:
         yield b
-        b.close()
 
 
 def _page(browser, size, js=True):  # type: ignore[no-untyped-def]

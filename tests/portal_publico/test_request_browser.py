@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.portal_publico.live import live_server
+from tests.portal_publico.live import chromium, live_server
 from tests.portal_publico.test_browser import A11Y_JS
 
 pytestmark = pytest.mark.browser
@@ -46,13 +46,8 @@ def live(app):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def browser():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    ART.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"])
+    with chromium(ART) as b:
         yield b
-        b.close()
 
 
 def _photo() -> bytes:
