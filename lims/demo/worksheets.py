@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from core.auth import User
-from core.db import session
+from core.db import session, utcnow
 from lims.models import worksheets as wsm
 from lims.models.catalogue import Parameter
 from lims.models.methods import Instrument, Method
@@ -87,6 +87,9 @@ def _qc_of(m: Method, material: tuple[str, str, str, str],
     return rm, tpl
 
 
+READ_AT = dt.time(13, 0)  # UTC: 10:00 in Brasília, when the demo's lab reads its standards
+
+
 def _history_values(rm: wsm.ReferenceMaterial, days: int = 60) -> list[float]:
     """In control for six weeks, one reading past 3 s, then a drift upward in the last
     fortnight (2-2s, 4-1s and 10x), all within the material's tolerance."""
@@ -106,9 +109,13 @@ def _history(m: Method, rm: wsm.ReferenceMaterial, inst: Instrument, today: dt.d
     if session.scalars(select(wsm.Worksheet.id).where(wsm.Worksheet.method_id == m.id).limit(1)).first():
         return
     values = _history_values(rm)
-    for back, value in zip(range(len(values), 0, -1), values, strict=True):
-        day = today - dt.timedelta(days=back)
-        at = dt.datetime.combine(day, dt.time(13, 0), dt.UTC)  # 10:00 in Brasília
+    # one reading a day at 10:00 in Brasília, the newest already past: the chart's window is
+    # the last 60 x 24 h, so after 13:00 UTC it holds today's reading and not the 60th day back
+    newest = today if utcnow() >= dt.datetime.combine(today, READ_AT, dt.UTC) else (
+        today - dt.timedelta(days=1))
+    for back, value in zip(range(len(values) - 1, -1, -1), values, strict=True):
+        day = newest - dt.timedelta(days=back)
+        at = dt.datetime.combine(day, READ_AT, dt.UTC)
         ws = wsm.Worksheet(code=f"PL-{m.code[6:10]}-{day:%y%m%d}", method_id=m.id,
                        state=wsm.WorksheetState.DONE.value, created_by_id=analyst_id,
                        analyst_id=analyst_id, instrument_id=inst.id,
