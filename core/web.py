@@ -4,7 +4,6 @@ route (web and API), inactivity timeout, forced password change, and the audit a
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import logging
 from typing import Any, TypeVar
 
@@ -249,14 +248,20 @@ def _reset_actor(_exc: BaseException | None = None) -> None:
             audit.reset_actor(token)
 
 
+# the idle clock is renewed at most this often: a request within it leaves the session cookie
+# as it was (no Set-Cookie: signing and sending it again on every request cost each worker CPU
+# and made every staff answer uncacheable); the timeout counts it back, never ending early
+IDLE_RENEW_SECONDS = 30
+
+
 def _idle_expired() -> bool:
-    now = utcnow()
+    now = utcnow().timestamp()
     last = session.get("last_seen")
-    session["last_seen"] = now.timestamp()
+    if last is None or now - last >= IDLE_RENEW_SECONDS:
+        session["last_seen"] = now
     if last is None:
         return False
-    idle = dt.timedelta(minutes=settings().session_idle_minutes)
-    return now - dt.datetime.fromtimestamp(last, dt.UTC) > idle
+    return now - last > settings().session_idle_minutes * 60 + IDLE_RENEW_SECONDS
 
 
 def found(value: T | None) -> T:

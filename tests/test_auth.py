@@ -217,6 +217,18 @@ def test_activity_keeps_the_session(client, login_as, settings):
     assert client.get("/").status_code == 200
 
 
+def test_a_request_soon_after_another_leaves_the_session_cookie_alone(client, login_as):
+    """The idle clock is renewed every 30 s at most: a staff page asked right after another
+    answers without Set-Cookie (no signing and sending the session again on every request)."""
+    login_as(Profile.ANALYST)
+    assert client.get("/").status_code == 200
+    resp = client.get("/")
+    assert resp.status_code == 200 and not resp.headers.getlist("Set-Cookie")
+    with client.session_transaction() as sess:  # 31 s later the clock moves again
+        sess["last_seen"] = sess["last_seen"] - 31
+    assert client.get("/").headers.getlist("Set-Cookie")
+
+
 # -- API tokens ----------------------------------------------------------------------------------
 
 def _bearer(token: str) -> dict[str, str]:
