@@ -125,6 +125,45 @@ def table_stamp(model: Any) -> tuple[Any, ...]:
                                         func.max(model.updated_at))).one())
 
 
+# -- reads repeated within one unit of work ---------------------------------------------------
+
+_UNIT_MEMO = "core.unit_memo"
+
+
+def unit_memo(key: Any, compute: Callable[[], T], *, models: tuple[type, ...]) -> T:
+    """`compute()` once per unit of work (the session's transaction) for `key`: a read that
+    many steps of one request repeat (the approved plan of a system's year for each of twelve
+    months of the annual report). `models` are the tables the value is read from: while this
+    session holds unflushed changes to one of them the value is computed afresh, a flush that
+    changes one forgets it, and commit or rollback forget everything (another transaction may
+    have written since)."""
+    sess = session()
+    if any(isinstance(o, models) for o in (*sess.new, *sess.dirty, *sess.deleted)):
+        sess.info.get(_UNIT_MEMO, {}).pop(key, None)
+        return compute()
+    memo = sess.info.setdefault(_UNIT_MEMO, {})
+    if key not in memo:
+        memo[key] = (models, compute())
+    return memo[key][1]  # type: ignore[no-any-return]
+
+
+@event.listens_for(Session, "before_flush")
+def _unit_memo_flush(sess: Session, _ctx: Any, _instances: Any) -> None:
+    memo = sess.info.get(_UNIT_MEMO)
+    if not memo:
+        return
+    changed = {type(o) for o in (*sess.new, *sess.dirty, *sess.deleted)}
+    for key in [k for k, (models, _v) in memo.items()
+                if any(issubclass(c, models) for c in changed)]:
+        del memo[key]
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _unit_memo_end(sess: Session, *_a: Any) -> None:
+    sess.info.pop(_UNIT_MEMO, None)
+
+
 def chunks(items: list[T], size: int = CHUNK) -> Iterator[list[T]]:
     """`items` in slices of at most `size` (the ids of one `WHERE id IN (...)`)."""
     for i in range(0, len(items), size):

@@ -79,3 +79,35 @@ def test_constraint_names_follow_the_convention():
 
     for table in Base.metadata.tables.values():
         assert table.primary_key.name == f"pk_{table.name}", table.name
+
+
+def test_unit_memo_reads_once_per_unit_of_work_and_never_serves_a_change(db):
+    """core.db.unit_memo: one read per transaction; this session's own changes to the tables
+    it was read from (pending or flushed) and any commit make it read again."""
+    from core.auth import User
+    from core.db import unit_memo
+
+    reads = []
+
+    def names() -> list[str]:
+        reads.append(1)
+        return sorted(db.scalars(select(User.username).where(User.username.like("memo%"))))
+
+    def memo() -> list[str]:
+        return unit_memo("test.names", names, models=(User,))
+
+    assert memo() == [] and memo() == [] and len(reads) == 1
+    u = User(username="memo1", name="Memo")
+    db.add(u)  # pending, not flushed: read afresh (the query's autoflush writes it)
+    assert memo() == ["memo1"] and len(reads) == 2
+    assert memo() == ["memo1"] and len(reads) == 3  # flushed now: read and kept again
+    assert memo() == ["memo1"] and len(reads) == 3
+    u.name = "Memo renomeado"
+    db.flush()  # a flushed change to the table forgets the value
+    assert memo() == ["memo1"] and len(reads) == 4
+    db.add(Organization(name="outra tabela", short_name="x", cnpj="00000000000191",
+                        municipality="X", uf="MG"))
+    db.flush()  # a table the value was not read from: still kept
+    assert memo() == ["memo1"] and len(reads) == 4
+    db.commit()  # another transaction may have written since
+    assert memo() == ["memo1"] and len(reads) == 5

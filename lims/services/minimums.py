@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core.db import session, table_stamp
+from core.db import session, table_stamp, unit_memo
 from lims.domain import plans as dom
 from lims.domain.plan_generator import system_traits
 from lims.models.catalogue import SamplingMinimum
@@ -25,7 +25,8 @@ def forget_minimum_rules() -> None:
 
 def minimum_rules() -> list[dom.MinimumRule]:
     """The active minimums (the same list object while the table is unchanged: do not edit)."""
-    stamp = table_stamp(SamplingMinimum)
+    stamp = unit_memo("minimums.stamp", lambda: table_stamp(SamplingMinimum),
+                      models=(SamplingMinimum,))  # once per request, not once per month
     kept = _MINIMUMS.get("active")
     if kept is not None and kept[0] == stamp:
         return kept[1]

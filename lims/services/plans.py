@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from core.auth import User
-from core.db import get_or_404, session, transactional, utcnow
+from core.db import get_or_404, session, transactional, unit_memo, utcnow
 from core.errors import Conflict, PermissionDenied, ValidationError
 from lims.domain import plans as dom
 from lims.domain.samples import SampleState
@@ -269,6 +269,17 @@ def generate_due(today: dt.date, *, ahead_from_day: int = 20) -> int:
 
 # -- counts for the monthly closing (part 2) -------------------------------------------------
 
+def _approved_items(system_id: int, year: int) -> list[dom.PlannedItem]:
+    """The active items of the system's approved plan of `year` ([] without one), read once per
+    request: the annual report and the open months of a year ask for each month."""
+    def read() -> list[dom.PlannedItem]:
+        plan = approved_plan(system_id, year)
+        return [] if plan is None else planned_items(plan)
+
+    return unit_memo(("plans.approved_items", system_id, year), read,
+                     models=(SamplingPlan, PlanItem, Parameter, CollectionPoint))
+
+
 def month_counts(system_id: int, year: int, month: int):  # type: ignore[no-untyped-def]
     """(required, planned, collected, eta_codes) of one system's month: the first three map
     (parameter_code, "saida" | "rede") -> count; eta_codes are the system's ETA unit codes."""
@@ -284,13 +295,11 @@ def month_counts(system_id: int, year: int, month: int):  # type: ignore[no-unty
         if rule.where in ("saida", "rede"):
             required[(rule.parameter_code, rule.where)] += dom.required_in_month(
                 rule, system.population_served, year, month)
-    plan = approved_plan(system_id, year)
-    if plan is not None:
-        for it in planned_items(plan):
-            if it.where in ("saida", "rede"):
-                planned[(it.parameter_code, it.where)] += dom.count(
-                    it.frequency, year, month, custom_count=it.custom_count,
-                    start_month=it.start_month)
+    for it in _approved_items(system_id, year):
+        if it.where in ("saida", "rede"):
+            planned[(it.parameter_code, it.where)] += dom.count(
+                it.frequency, year, month, custom_count=it.custom_count,
+                start_month=it.start_month)
     first = dt.date(year, month, 1)
     nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
     done = (SampleState.COLLECTED, SampleState.AWAITING_ANALYSIS,
@@ -307,8 +316,8 @@ def month_counts(system_id: int, year: int, month: int):  # type: ignore[no-unty
         where = dom.where_of(kind)
         if where in ("saida", "rede"):
             collected[(code, where)] += n
-    etas = list(session.scalars(select(Unit.code).where(Unit.system_id == system_id,
-                                                        Unit.kind == "eta")))
+    etas = unit_memo(("plans.eta_codes", system_id), lambda: list(session.scalars(
+        select(Unit.code).where(Unit.system_id == system_id, Unit.kind == "eta"))), models=(Unit,))
     def nonzero(d: dict[tuple[str, str], int]) -> dict[tuple[str, str], int]:
         return {k: v for k, v in d.items() if v}
 

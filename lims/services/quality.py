@@ -46,15 +46,19 @@ def _more_info() -> str:
 
 def quality_summary(system_id: int, year: int, month: int, *, published_only: bool = True,
                     basic_only: bool = True, level: str = "sistema",
-                    scope_id: int | None = None, more_info: str | None = None):  # type: ignore[no-untyped-def]
+                    scope_id: int | None = None, more_info: str | None = None,
+                    known: tuple[MonthClosing | None] | None = None):  # type: ignore[no-untyped-def]
     """One scope's month: the rows stored at closing when that scope's month is closed (the
-    same numbers for every reader); computed live only while the month is open."""
+    same numbers for every reader); computed live only while the month is open. `known`:
+    (the month's closing record or None,) when the caller has already found that the month
+    has no current stored rows (quality_summaries asks for a whole year at once)."""
     level = ClosingLevel(level)
     codes = BASIC_PARAMETER_CODES if basic_only else None
     sid_ = system_id if level is ClosingLevel.SYSTEM else scope_id
-    stored = closing.current_stored(system_id, year, month, level, sid_, codes)
-    c = None
-    if stored is None:  # open, reopened, or closed without rows: ask the closing itself
+    stored = None if known is not None else closing.current_stored(
+        system_id, year, month, level, sid_, codes)
+    c = known[0] if known is not None else None
+    if stored is None and known is None:  # open, reopened, or closed without rows: ask the closing
         c = closing.closing_of(system_id, year, month, level,
                                scope_id if level is not ClosingLevel.SYSTEM else None)
     if stored is not None or closing.is_closed_record(c):
@@ -96,13 +100,28 @@ def quality_summaries(keys: list[tuple[int, int, int]], *, published_only: bool 
     # identity map (which keeps only referenced objects): one query, not a few per month
     todo = set() if stored_only else {k[0] for k in keys if k not in got}
     systems = list(session.scalars(select(SupplySystem).where(SupplySystem.id.in_(todo)))) if todo else []
+    records = _closings([k for k in keys if k not in got]) if todo else {}
     out = {}
     for key in keys:
         if key in got:
             out[key] = dataclasses.replace(got[key], more_info=more)
-        elif not stored_only:
-            out[key] = quality_summary(*key, published_only=published_only, more_info=more)
+        elif not stored_only:  # no current stored rows (the same filter as current_stored)
+            out[key] = quality_summary(*key, published_only=published_only, more_info=more,
+                                       known=(records.get(key),))
     del systems
+    return out
+
+
+def _closings(keys: list[tuple[int, int, int]]) -> dict[tuple[int, int, int], MonthClosing]:
+    """The system-level closing record of each (system_id, year, month) that has one, in one
+    query (closing.closing_of's answer for each: the first by id)."""
+    out: dict[tuple[int, int, int], MonthClosing] = {}
+    for c in session.scalars(select(MonthClosing).where(
+            MonthClosing.level == ClosingLevel.SYSTEM, MonthClosing.scope_id == MonthClosing.system_id,
+            MonthClosing.system_id.in_({k[0] for k in keys}),
+            tuple_(MonthClosing.year, MonthClosing.month).in_({(k[1], k[2]) for k in keys}))
+            .order_by(MonthClosing.id)):
+        out.setdefault((c.system_id, c.year, c.month), c)
     return out
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from core import fmt
-from core.db import session
+from core.db import session, unit_memo
 from core.errors import ValidationError
 from lims.domain import compliance as comp
 from lims.domain import sisagua
@@ -321,9 +321,11 @@ DISINFECTANT_WORDS = {"cloro_livre": "cloro livre", "cloramina": "cloramina",
 
 
 def has_filtered_points(system_id: int) -> bool:
-    return session.scalars(select(CollectionPoint.id).where(
-        CollectionPoint.system_id == system_id, CollectionPoint.active.is_(True),
-        CollectionPoint.kind.in_(limits.FILTERED_KINDS)).limit(1)).first() is not None
+    return unit_memo(("closing.filtered_points", system_id), lambda: session.scalars(
+        select(CollectionPoint.id).where(
+            CollectionPoint.system_id == system_id, CollectionPoint.active.is_(True),
+            CollectionPoint.kind.in_(limits.FILTERED_KINDS)).limit(1)).first() is not None,
+        models=(CollectionPoint,))
 
 
 def _sum_rows(sums: tuple[comp.SumRule, ...], rows_all: list[Any], pls: dict[str, Any],
