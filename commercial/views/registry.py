@@ -74,10 +74,12 @@ def connections():  # type: ignore[no-untyped-def]
     hood = request.args.get("bairro") or None
     sit = request.args.get("situacao") or None
     page = query_int("pagina", 1, minimum=1, maximum=100_000)
-    rows = lookups.search_connections(q, neighbourhood=hood, situation=sit, limit=51,
-                                       offset=(page - 1) * 50)
+    rows = lookups.connection_rows(q, neighbourhood=hood, situation=sit, limit=51,
+                                   offset=(page - 1) * 50)
+    # one url_for for the page's 50 links: /comercial/ligacoes/0 less its id
+    link = url_for("commercial.connection", connection_id=0).removesuffix("0")
     return render_template("commercial/ligacoes.html", rows=rows[:50], more=len(rows) > 50,
-                           page=page, q=q, hood=hood, sit=sit,
+                           page=page, q=q, hood=hood, sit=sit, link=link,
                            hoods=neighbourhood_names(), labels=SITUATION_LABELS,
                            fmt=format_matricula)
 
