@@ -42,7 +42,9 @@ def dashboard_widgets(user: Any) -> list[dict[str, Any]]:
         return []
     s = session()
     active = lookups.active_connections()
-    last = s.scalars(select(InvoiceBatch).order_by(InvoiceBatch.id.desc()).limit(1)).first()
+    last = s.execute(select(InvoiceBatch.id, InvoiceBatch.month, InvoiceBatch.year,
+                            InvoiceBatch.done, InvoiceBatch.state)
+                     .order_by(InvoiceBatch.id.desc()).limit(1)).first()
     out = [{"title": "Ligações ativas", "value": f"{active:,}".replace(",", "."),
             "url": url_for("commercial.connections"), "hint": "Cadastro comercial"}]
     if last is not None:

@@ -43,14 +43,13 @@ NOTICE_PURPOSES = {"abertura": "Abertura", "restabelecimento": "Serviço restabe
 def dashboard(user: Any) -> list[dict[str, Any]]:
     if not user.can("incidents.incident.view"):
         return []
-    n = svc.open_count()
+    n, waiting, oldest = lab_notices.home_counts()
     cards = [{"title": "Incidentes abertos", "value": n, "url": url_for("incidents.console"),
               "hint": "console de operação", "tone": "alerta" if n else "ok"}]
     if user.can("incidents.notice.confirm"):
-        waiting = lab_notices.pending()
         cards.insert(0, {
-            "title": "Avisos aguardando confirmação", "value": len(waiting),
-            "url": (url_for("incidents.detail", incident_id=waiting[0].id) if waiting
+            "title": "Avisos aguardando confirmação", "value": waiting,
+            "url": (url_for("incidents.detail", incident_id=oldest) if oldest is not None
                     else url_for("incidents.console")),
             "hint": "resultados fora do padrão: confirme antes de avisar a população",
             "tone": "alerta" if waiting else "ok"})
