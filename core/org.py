@@ -32,6 +32,9 @@ class Organization(Audited, IdMixin, Base):
     longitude: Mapped[float | None]
 
 
+_FIRST = select(Organization).order_by(Organization.id).limit(1)  # built once
+
+
 def current_organization() -> Organization | None:
     """The utility's row. Read once a request (a page asks for it for its header, the portal's
     globals and each quality summary's "more information"): the same identity-mapped object a
@@ -40,7 +43,7 @@ def current_organization() -> Organization | None:
     memo = request.environ if has_request_context() else {}
     org = memo.get("saae.organization")
     if org is None or org not in session():
-        org = session().scalars(select(Organization).order_by(Organization.id)).first()
+        org = session().scalars(_FIRST).first()
         if org is not None:
             memo["saae.organization"] = org
     return org
