@@ -36,15 +36,17 @@ from core.errors import ValidationError
 from core.web import done, query_int
 from render.svg.bar_chart import Bar, bar_chart
 
+# the home page's last invoice batch, its shown columns (built once: asked on every view)
+_LAST_BATCH = (select(InvoiceBatch.id, InvoiceBatch.month, InvoiceBatch.year, InvoiceBatch.done,
+                      InvoiceBatch.state).order_by(InvoiceBatch.id.desc()).limit(1))
+
 
 def dashboard_widgets(user: Any) -> list[dict[str, Any]]:
     if user is None or not user.can("commercial.registry.view"):
         return []
     s = session()
     active = lookups.active_connections()
-    last = s.execute(select(InvoiceBatch.id, InvoiceBatch.month, InvoiceBatch.year,
-                            InvoiceBatch.done, InvoiceBatch.state)
-                     .order_by(InvoiceBatch.id.desc()).limit(1)).first()
+    last = s.execute(_LAST_BATCH).first()
     out = [{"title": "Ligações ativas", "value": f"{active:,}".replace(",", "."),
             "url": url_for("commercial.connections"), "hint": "Cadastro comercial"}]
     if last is not None:

@@ -4,6 +4,8 @@ to publish E. coli positives at once)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 
 from core.audit import audit_context, current_actor
@@ -59,16 +61,22 @@ def pending() -> list[Incident]:
                                 .order_by(Incident.opened_at, Incident.id)))
 
 
-def home_counts() -> tuple[int, int, int | None]:
-    """(open incidents, notices waiting for confirmation, the id of the oldest waiting): the
-    home page's cards in one statement, no incident loaded."""
+def _home_counts_query() -> Any:
     waiting = Incident.notice_confirmation == PENDING
     oldest = (select(Incident.id).where(waiting).order_by(Incident.opened_at, Incident.id)
               .limit(1).scalar_subquery())
     opened = Incident.state.in_([str(s) for s in domain.OPEN_INCIDENT_STATES])
-    n_open, n_waiting, first = session.execute(select(
-        func.count(Incident.id).filter(opened), func.count(Incident.id).filter(waiting),
-        oldest)).one()
+    return select(func.count(Incident.id).filter(opened), func.count(Incident.id).filter(waiting),
+                  oldest)
+
+
+_HOME_COUNTS = _home_counts_query()  # built once: the home page asks on every view
+
+
+def home_counts() -> tuple[int, int, int | None]:
+    """(open incidents, notices waiting for confirmation, the id of the oldest waiting): the
+    home page's cards in one statement, no incident loaded."""
+    n_open, n_waiting, first = session.execute(_HOME_COUNTS).one()
     return n_open or 0, n_waiting or 0, first
 
 
