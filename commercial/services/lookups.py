@@ -85,19 +85,19 @@ class ConnectionRow(NamedTuple):
     address = Connection.address
 
 
-_ROW_COLUMNS = (Connection.id, Connection.matricula, Consumer.name, Connection.street,
-                Connection.house_number, Connection.complement, Connection.neighbourhood,
-                Connection.sector_code, Connection.situation, Connection.residencial,
-                Connection.comercial, Connection.industrial, Connection.publica,
-                Connection.social)
+# built once: the search page reads these columns on every view
+_ROWS = select(Connection.id, Connection.matricula, Consumer.name, Connection.street,
+               Connection.house_number, Connection.complement, Connection.neighbourhood,
+               Connection.sector_code, Connection.situation, Connection.residencial,
+               Connection.comercial, Connection.industrial, Connection.publica,
+               Connection.social).join_from(Connection, Consumer)
 
 
 def connection_rows(q: str = "", *, neighbourhood: str | None = None,
                     situation: str | None = None, limit: int = 50,
                     offset: int = 0) -> list[ConnectionRow]:
     """`search_connections`' answer as the lines of the connections page."""
-    stmt = _searched(select(*_ROW_COLUMNS).join_from(Connection, Consumer), q, neighbourhood,
-                     situation)
+    stmt = _searched(_ROWS, q, neighbourhood, situation)
     return [ConnectionRow(*r) for r in session().execute(stmt.limit(limit).offset(offset))]
 
 
