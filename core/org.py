@@ -32,6 +32,9 @@ class Organization(Audited, IdMixin, Base):
     longitude: Mapped[float | None]
 
 
+_FIRST = select(Organization).order_by(Organization.id).limit(1)  # built once
+
+
 def current_organization() -> Organization | None:
     """The utility's row. Read once a request (a page asks for it for its header, the portal's
     globals and each quality summary's "more information"): the same identity-mapped object a
@@ -40,7 +43,22 @@ def current_organization() -> Organization | None:
     memo = request.environ if has_request_context() else {}
     org = memo.get("saae.organization")
     if org is None or org not in session():
-        org = session().scalars(select(Organization).order_by(Organization.id)).first()
+        org = session().scalars(_FIRST).first()
         if org is not None:
             memo["saae.organization"] = org
     return org
+
+
+# the header's one column, as a Core statement built once (no ORM object, no statement
+# compiled per call: a third of the cost of loading the row)
+_SHORT_NAME = select(Organization.short_name).order_by(Organization.id).limit(1)
+
+
+def short_name() -> str | None:
+    """The utility's short name, for the header of every page: from the row the request read
+    already (current_organization), else the one column."""
+    if has_request_context():
+        org = request.environ.get("saae.organization")
+        if org is not None and org in session():
+            return org.short_name
+    return session().connection().execute(_SHORT_NAME).scalar()

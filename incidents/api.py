@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 
@@ -63,16 +64,27 @@ class TicketStatus:
     survey_answered: bool
 
 
-def public_notices(*, active: bool | None = True, limit: int = 50,
-                   offset: int = 0) -> list[PublicNotice]:
-    """Service notices (interruptions, quality incidents) for the public site."""
+def _public_notices_query(active: bool | None) -> Any:
     open_states = [str(s) for s in OPEN_INCIDENT_STATES]
     stmt = (select(Incident).where(Incident.public_notice.is_(True), Incident.state != "cancelado")
-            .order_by(Incident.opened_at.desc(), Incident.id.desc()).limit(limit).offset(offset))
+            .order_by(Incident.opened_at.desc(), Incident.id.desc()))
     if active is True:
         stmt = stmt.where(Incident.state.in_(open_states))
     elif active is False:
         stmt = stmt.where(Incident.state.not_in(open_states))
+    return stmt
+
+
+# built once: the public site's home page asks for the current notices on every view
+_PUBLIC_NOTICES = {active: _public_notices_query(active) for active in (True, False, None)}
+
+
+def public_notices(*, active: bool | None = True, limit: int = 50,
+                   offset: int = 0) -> list[PublicNotice]:
+    """Service notices (interruptions, quality incidents) for the public site."""
+    open_states = [str(s) for s in OPEN_INCIDENT_STATES]
+    which = active if active is True or active is False else None
+    stmt = _PUBLIC_NOTICES[which].limit(limit).offset(offset)
     return [_as_public(inc, open_states) for inc in session.scalars(stmt)]
 
 

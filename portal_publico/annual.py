@@ -41,21 +41,29 @@ def annual(year: int) -> list[AnnualSystem]:
     got = summaries([s.id for s in every], [(year, m) for m in range(1, last + 1)])
     for s in every:
         months = [got[(s.id, year, m)] for m in range(1, last + 1)]
-        rows = []
-        for code in lims_api.BASIC_PARAMETER_CODES:
-            ps = [next((p for p in q.parameters if p.parameter_code == code), None) if q else None
-                  for q in months]
-            ps_ = [p for p in ps if p is not None]
-            if not ps_:
-                continue
-            means = [(p.mean, p.analysed) for p in ps_ if p.mean is not None and p.analysed]
-            total = sum(n for _m, n in means)
-            rows.append(AnnualRow(
-                code, ps_[0].parameter_name, ps_[0].unit, sum(p.required for p in ps_),
-                sum(p.analysed for p in ps_), sum(p.conforming for p in ps_),
-                sum(p.verdict == "conforme" for p in ps_),
-                sum(p.verdict == "nao_conforme" for p in ps_),
-                sum(p.analysed > 0 for p in ps_),
-                round(sum(m * n for m, n in means) / total, 3) if total else None))
+        # each month's parameters by code (the first of a code, as a search would find it)
+        by_code = [{p.parameter_code: p for p in reversed(q.parameters)} for q in months if q]
+        rows = [row for code in lims_api.BASIC_PARAMETER_CODES
+                if (row := _row(code, [ix[code] for ix in by_code if code in ix])) is not None]
         out.append(AnnualSystem(s, rows, months))
     return out
+
+
+def _row(code: str, ps: list[lims_api.ParameterSummary]) -> AnnualRow | None:
+    """One parameter's year from its months' summaries (None: no month has it)."""
+    if not ps:
+        return None
+    required = analysed = conforming = ok = bad = with_data = 0
+    weighted = total = 0.0
+    for p in ps:
+        required += p.required
+        analysed += p.analysed
+        conforming += p.conforming
+        ok += p.verdict == "conforme"
+        bad += p.verdict == "nao_conforme"
+        with_data += p.analysed > 0
+        if p.mean is not None and p.analysed:
+            weighted += p.mean * p.analysed
+            total += p.analysed
+    return AnnualRow(code, ps[0].parameter_name, ps[0].unit, required, analysed, conforming, ok,
+                     bad, with_data, round(weighted / total, 3) if total else None)

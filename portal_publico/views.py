@@ -37,6 +37,32 @@ bp.context_processor(sensors.context)  # the point page's online analysers (issu
 citizen_requests.add_routes(bp)  # report a leak or no water (issue 21)
 
 
+# the frame's menu, in order: (endpoint, label)
+MENU = [("portal.home", "Início"), ("portal.my_water", "Minha água"),
+        ("portal.notices_page", "Avisos"), ("portal.reports", "Relatórios"),
+        ("portal.map_page", "Mapa"), ("portal.report", "Avisar problema"),
+        ("portal.open_data", "Dados abertos"), ("office.home", "Escritório virtual")]
+_FRAMES: dict[str, dict[str, Any]] = {}
+
+
+@bp.app_template_global("portal_frame")
+def frame_links() -> dict[str, Any]:
+    """The links of the portal's frame (base.html: menu, stylesheet, icon, footer), the same
+    on every page but for the script root: built once a process for each (12 url_for a page
+    before)."""
+    root = request.script_root
+    links = _FRAMES.get(root)
+    if links is None:
+        links = {"menu": [(ep, label, url_for(ep)) for ep, label in MENU],
+                 "css": url_for("portal.static", filename="portal.css"),
+                 "icon": url_for("static", filename="favicon.svg"),
+                 "home": url_for("portal.home"), "parameters": url_for("portal.parameters"),
+                 "open_data": url_for("portal.open_data")}
+        if len(_FRAMES) < 100:
+            _FRAMES[root] = links
+    return links
+
+
 @bp.context_processor
 def _portal_globals() -> dict[str, Any]:
     return {"sv": sv, "VERDICTS": sv.VERDICTS, "org": current_organization(),

@@ -11,6 +11,7 @@ import swagger_ui_bundle
 from flask import Flask, g, request, send_from_directory, url_for
 from flask_smorest import Api
 from flask_wtf.csrf import CSRFProtect
+from markupsafe import Markup, escape
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import commercial.permissions
@@ -33,7 +34,7 @@ from core.config import Settings
 from core.db import init_engine
 from core.db import session as db_session
 from core.errors import ApiErrorSchema, register_error_handlers
-from core.org import current_organization
+from core.org import short_name as org_short_name
 from saae import views as home
 from saae.templating import register_filters
 
@@ -200,14 +201,29 @@ def _brand(settings: Settings) -> str:
     """The utility's short name (its Organization row), else SAAE_UTILITY_NAME; once a request."""
     if "saae_brand" not in g:
         try:
-            org = current_organization()
+            name = org_short_name()
         except Exception:  # noqa: BLE001  an error page must render even without a database
             log.debug("no organization for the page header", exc_info=True)
             db_session.rollback()
-            org = None
-        g.saae_brand = org.short_name if org is not None and org.short_name else (
-            settings.utility_name)
+            name = None
+        g.saae_brand = name or settings.utility_name
     return g.saae_brand
+
+
+class _Brand:
+    """The brand as a template reads it: looked up when a page first prints it (the staff
+    pages' header), never for the pages that do not (the public site shows its own header)."""
+
+    __slots__ = ("settings",)
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def __str__(self) -> str:
+        return _brand(self.settings)
+
+    def __html__(self) -> Markup:
+        return escape(_brand(self.settings))
 
 
 def _menu(app: Flask, user: Any) -> list[tuple[str, str]]:
@@ -235,6 +251,6 @@ def _template_globals(app: Flask, settings: Settings) -> None:
     def _globals() -> dict[str, Any]:
         user = web.current()
         return {"nav_items": _menu(app, user), "current_user_obj": user,
-                "settings": settings, "brand": _brand(settings)}
+                "settings": settings, "brand": _Brand(settings)}
 
     register_filters(app)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, or_, select
 
@@ -56,8 +56,52 @@ def search_connections(q: str = "", *, neighbourhood: str | None = None,
     the matricula: a common word stops at the first page, a rare one scans the folded columns
     (a union of the trigram lookups measured slower on common words: bench figures in
     notes/perf-web.md)."""
-    s = session()
-    stmt = select(Connection).join(Consumer)
+    stmt = _searched(select(Connection).join(Consumer), q, neighbourhood, situation)
+    return list(session().scalars(stmt.limit(limit).offset(offset)))
+
+
+class ConnectionRow(NamedTuple):
+    """One line of the connections page: the columns it shows, read as plain rows (not the
+    connection and its consumer as objects, with the consumer's phones and channels decoded)."""
+
+    id: int
+    matricula: str
+    consumer_name: str
+    street: str
+    house_number: str
+    complement: str | None
+    neighbourhood: str
+    sector_code: str | None
+    situation: str
+    residencial: int
+    comercial: int
+    industrial: int
+    publica: int
+    social: int
+
+    # the connection's own wording of them
+    economias = Connection.economias
+    total_economias = Connection.total_economias
+    address = Connection.address
+
+
+# built once: the search page reads these columns on every view
+_ROWS = select(Connection.id, Connection.matricula, Consumer.name, Connection.street,
+               Connection.house_number, Connection.complement, Connection.neighbourhood,
+               Connection.sector_code, Connection.situation, Connection.residencial,
+               Connection.comercial, Connection.industrial, Connection.publica,
+               Connection.social).join_from(Connection, Consumer)
+
+
+def connection_rows(q: str = "", *, neighbourhood: str | None = None,
+                    situation: str | None = None, limit: int = 50,
+                    offset: int = 0) -> list[ConnectionRow]:
+    """`search_connections`' answer as the lines of the connections page."""
+    stmt = _searched(_ROWS, q, neighbourhood, situation)
+    return [ConnectionRow(*r) for r in session().execute(stmt.limit(limit).offset(offset))]
+
+
+def _searched(stmt: Any, q: str, neighbourhood: str | None, situation: str | None) -> Any:
     q = (q or "").strip()
     if q:
         stmt = stmt.where(_matching(q))
@@ -65,7 +109,7 @@ def search_connections(q: str = "", *, neighbourhood: str | None = None,
         stmt = stmt.where(Connection.neighbourhood == neighbourhood)
     if situation:
         stmt = stmt.where(Connection.situation == situation)
-    return list(s.scalars(stmt.order_by(Connection.number).limit(limit).offset(offset)))
+    return stmt.order_by(Connection.number)
 
 
 def _matching(q: str) -> Any:

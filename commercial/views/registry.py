@@ -36,13 +36,17 @@ from core.errors import ValidationError
 from core.web import done, query_int
 from render.svg.bar_chart import Bar, bar_chart
 
+# the home page's last invoice batch, its shown columns (built once: asked on every view)
+_LAST_BATCH = (select(InvoiceBatch.id, InvoiceBatch.month, InvoiceBatch.year, InvoiceBatch.done,
+                      InvoiceBatch.state).order_by(InvoiceBatch.id.desc()).limit(1))
+
 
 def dashboard_widgets(user: Any) -> list[dict[str, Any]]:
     if user is None or not user.can("commercial.registry.view"):
         return []
     s = session()
     active = lookups.active_connections()
-    last = s.scalars(select(InvoiceBatch).order_by(InvoiceBatch.id.desc()).limit(1)).first()
+    last = s.execute(_LAST_BATCH).first()
     out = [{"title": "Ligações ativas", "value": f"{active:,}".replace(",", "."),
             "url": url_for("commercial.connections"), "hint": "Cadastro comercial"}]
     if last is not None:
@@ -74,10 +78,12 @@ def connections():  # type: ignore[no-untyped-def]
     hood = request.args.get("bairro") or None
     sit = request.args.get("situacao") or None
     page = query_int("pagina", 1, minimum=1, maximum=100_000)
-    rows = lookups.search_connections(q, neighbourhood=hood, situation=sit, limit=51,
-                                       offset=(page - 1) * 50)
+    rows = lookups.connection_rows(q, neighbourhood=hood, situation=sit, limit=51,
+                                   offset=(page - 1) * 50)
+    # one url_for for the page's 50 links: /comercial/ligacoes/0 less its id
+    link = url_for("commercial.connection", connection_id=0).removesuffix("0")
     return render_template("commercial/ligacoes.html", rows=rows[:50], more=len(rows) > 50,
-                           page=page, q=q, hood=hood, sit=sit,
+                           page=page, q=q, hood=hood, sit=sit, link=link,
                            hoods=neighbourhood_names(), labels=SITUATION_LABELS,
                            fmt=format_matricula)
 

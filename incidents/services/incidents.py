@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from commercial.api import Area, consumers_in_area, count_in_area
 from core.audit import audit_context, current_actor
@@ -240,12 +240,6 @@ def area_dict(**kw: Any) -> dict[str, Any]:
             "system_id": None}
     base.update({k: list(v) if isinstance(v, tuple) else v for k, v in kw.items()})
     return base
-
-
-def open_count() -> int:
-    """How many incidents are open (the home page card): a count, not the rows."""
-    return session.scalar(select(func.count(Incident.id)).where(
-        Incident.state.in_([str(s) for s in domain.OPEN_INCIDENT_STATES]))) or 0
 
 
 def search(*, state: str | None = None, kind: str | None = None, origin: str | None = None,

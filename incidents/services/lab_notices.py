@@ -4,11 +4,14 @@ to publish E. coli positives at once)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import func, select
 
 from core.audit import audit_context, current_actor
 from core.db import session, transactional, utcnow
 from core.errors import Conflict, ValidationError
+from incidents import domain
 from incidents.models import Incident, NoticePolicy, NoticeTemplate
 from incidents.services import incidents as svc
 from incidents.services import notify
@@ -55,7 +58,26 @@ def needs_confirmation(parameter_code: str) -> bool:
 
 def pending() -> list[Incident]:
     return list(session.scalars(select(Incident).where(Incident.notice_confirmation == PENDING)
-                                .order_by(Incident.opened_at)))
+                                .order_by(Incident.opened_at, Incident.id)))
+
+
+def _home_counts_query() -> Any:
+    waiting = Incident.notice_confirmation == PENDING
+    oldest = (select(Incident.id).where(waiting).order_by(Incident.opened_at, Incident.id)
+              .limit(1).scalar_subquery())
+    opened = Incident.state.in_([str(s) for s in domain.OPEN_INCIDENT_STATES])
+    return select(func.count(Incident.id).filter(opened), func.count(Incident.id).filter(waiting),
+                  oldest)
+
+
+_HOME_COUNTS = _home_counts_query()  # built once: the home page asks on every view
+
+
+def home_counts() -> tuple[int, int, int | None]:
+    """(open incidents, notices waiting for confirmation, the id of the oldest waiting): the
+    home page's cards in one statement, no incident loaded."""
+    n_open, n_waiting, first = session.execute(_HOME_COUNTS).one()
+    return n_open or 0, n_waiting or 0, first
 
 
 @transactional

@@ -28,7 +28,7 @@ from incidents.views.outcome import attempt
 from render.svg.map import Look as MapLook
 from render.svg.map import Mark, map_svg
 from render.svg.time_series import time_series
-from telemetry.api import assets as telemetry_assets
+from telemetry.api import asset_places as telemetry_asset_places
 from telemetry.api import tag_info, tag_window
 
 TONES = {"critica": "falha", "alta": "falha", "media": "alerta", "baixa": ""}
@@ -43,14 +43,13 @@ NOTICE_PURPOSES = {"abertura": "Abertura", "restabelecimento": "Serviço restabe
 def dashboard(user: Any) -> list[dict[str, Any]]:
     if not user.can("incidents.incident.view"):
         return []
-    n = svc.open_count()
+    n, waiting, oldest = lab_notices.home_counts()
     cards = [{"title": "Incidentes abertos", "value": n, "url": url_for("incidents.console"),
               "hint": "console de operação", "tone": "alerta" if n else "ok"}]
     if user.can("incidents.notice.confirm"):
-        waiting = lab_notices.pending()
         cards.insert(0, {
-            "title": "Avisos aguardando confirmação", "value": len(waiting),
-            "url": (url_for("incidents.detail", incident_id=waiting[0].id) if waiting
+            "title": "Avisos aguardando confirmação", "value": waiting,
+            "url": (url_for("incidents.detail", incident_id=oldest) if oldest is not None
                     else url_for("incidents.console")),
             "hint": "resultados fora do padrão: confirme antes de avisar a população",
             "tone": "alerta" if waiting else "ok"})
@@ -86,9 +85,9 @@ MAP_LOOK = MapLook(width=480, height=340, pad=30, background='fill="#f4f7f9" str
 def _map(rows: list[dict[str, Any]]) -> Markup:
     """Assets (squares by kind) under the incidents (circles by severity, links)."""
     try:
-        assets = [a for a in telemetry_assets() if a.latitude is not None and a.longitude is not None]
+        assets = telemetry_asset_places()
     except Exception:  # telemetry without assets must not break the console
-        assets = []
+        assets = ()
     marks = [Mark(a.latitude, a.longitude, f"{a.code} - {a.name or ''}", shape="square", size=5,
                   paint=f'fill="{ASSET_COLORS.get(a.kind or "", "#495057")}" opacity="0.8"',
                   tip_on_shape=True, name=a.code, name_at=(8, 4),

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -65,11 +67,35 @@ class Look:
     legend_attrs: str = 'font-size="10" fill="#495057"'
 
 
+# the last maps drawn, by everything they are drawn from: a map is a pure function of its
+# arguments, and a page that shows the same marks again (the incidents console over the same
+# assets and open incidents) skips the layout, most of its cost
+MEMO_SIZE = 64
+_DRAWN: OrderedDict[tuple[object, ...], Markup] = OrderedDict()
+_DRAWN_LOCK = threading.Lock()
+
+
 def map_svg(title: str, marks: Sequence[Mark], labels: Sequence[Label] = (), *,
             look: Look = Look()) -> Markup:
     """Marks drawn in the order given (the last on top); `title` names the figure. Names and
     neighbourhood labels never overlap (`layout`); those with no room are named in the
-    figure's description."""
+    figure's description. The same arguments give the same markup, kept for the last
+    MEMO_SIZE maps."""
+    key = (title, tuple(marks), tuple(labels), look)
+    with _DRAWN_LOCK:
+        svg = _DRAWN.get(key)
+        if svg is not None:
+            _DRAWN.move_to_end(key)
+            return svg
+    svg = _draw(title, key[1], key[2], look)
+    with _DRAWN_LOCK:
+        _DRAWN[key] = svg
+        while len(_DRAWN) > MEMO_SIZE:
+            _DRAWN.popitem(last=False)
+    return svg
+
+
+def _draw(title: str, marks: Sequence[Mark], labels: Sequence[Label], look: Look) -> Markup:
     w, h = look.width, look.height
     if not marks:
         return Markup(f'<svg class="{look.css_class}" viewBox="0 0 {w} {look.empty_height}" '
