@@ -279,8 +279,10 @@ def published_results(*, point_id: int | None = None, system_id: int | None = No
               (bool(parameter_code), lambda: Result.parameter_code == parameter_code),
               (bool(since), lambda: Result.collected_on >= since),
               (bool(until), lambda: Result.collected_on <= until)]
-    stmt = select(Result).where(Result.state == ResultState.PUBLISHED,
-                                *(clause() for given, clause in wanted if given))
+    # the columns the answer needs as plain rows, not whole records (the open data's page of
+    # 100 loaded ~40 columns into 100 ORM objects)
+    stmt = select(*_PUBLISHED_COLUMNS).where(Result.state == ResultState.PUBLISHED,
+                                             *(clause() for given, clause in wanted if given))
     stmt = stmt.order_by(Result.collected_at.desc().nulls_last(), Result.id.desc())
     stmt = stmt.limit(min(max(limit, 1), 1000)).offset(max(offset, 0))
     return [PublishedResult(
@@ -288,9 +290,17 @@ def published_results(*, point_id: int | None = None, system_id: int | None = No
         point_name=r.point_name, system_id=r.system_id or 0, collected_at=r.collected_at,
         parameter_code=r.parameter_code, parameter_name=r.parameter_name, value=r.value_text,
         numeric=float(r.value) if r.value is not None else None, unit=r.unit,
-        conforming={"conforme": True, "nao_conforme": False}.get(r.verdict),
+        conforming=_CONFORMING.get(r.verdict),
         standard=r.standard, published_at=r.published_at or r.validated_at or r.created_at,
-    ) for r in session.scalars(stmt)]
+    ) for r in session.execute(stmt)]
+
+
+_PUBLISHED_COLUMNS = (Result.sample_id, Result.sample_code, Result.point_id, Result.point_name,
+                      Result.system_id, Result.collected_at, Result.parameter_code,
+                      Result.parameter_name, Result.value_text, Result.value, Result.unit,
+                      Result.verdict, Result.standard, Result.published_at, Result.validated_at,
+                      Result.created_at)
+_CONFORMING = {"conforme": True, "nao_conforme": False}
 
 
 WHERE_LABELS = {"saida": "Saída do tratamento", "rede": "Rede de distribuição",
