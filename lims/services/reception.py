@@ -30,7 +30,7 @@ from lims.models.routes import Route
 from lims.models.samples import Sample
 from lims.services import samples as sample_svc
 from lims.services.photos import check_photo
-from lims.services.refs import active_result
+from lims.services.refs import cells_left
 from render import labels
 
 log = logging.getLogger(__name__)
@@ -148,9 +148,9 @@ def receive(raw_code: str, *, user_id: int, arrival_temperature: str | Decimal |
 def _field_only_goes_on(sample_id: int) -> None:
     """A sample whose every parameter the collector already read in the field has nothing left
     for the bench: it goes on to AGUARDANDO VALIDACAO at reception (issue 13 item 6)."""
-    for ref, params in sample_svc.awaiting_analysis_refs(sample_id=sample_id):
-        if params and all(active_result(ref.id, p.id) is not None for p in params):
-            sample_svc.results_entered(sample_id)
+    n, left = cells_left(sample_id)  # one statement
+    if n and not left:
+        sample_svc.results_entered(sample_id)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from lims.models.registry import CollectionPoint, SupplySystem
 from lims.models.samples import Sample, SampleParameter
 from lims.services import month_lock, samples_bulk
 from lims.services.actor import acting
-from lims.services.refs import SampleRef, active_pairs
+from lims.services.refs import AWAITING, SampleRef, active_pairs
 from lims.services.refs import param_ref as _param_ref
 from lims.services.registry import neighbours_map
 
@@ -272,14 +272,18 @@ def on_results_state(sample_id: int, state: SampleState | str, reason: str) -> N
         _follow(sample_id, machine.follow_state(s.state, state), reason)
 
 
-def _refs_for(rows: list[Sample]) -> list[Any]:
+def _refs_for(rows: list[Sample], places: tuple[dict, dict] | None = None,
+              links_too: bool = True) -> list[Any]:
+    """SampleRefs of `rows`; `places`: their points and systems by id, already read;
+    links_too=False: without the upstream/downstream points (one query less)."""
     if not rows:
         return []
-    points = {p.id: p for p in session.scalars(select(CollectionPoint).where(
-        CollectionPoint.id.in_({s.point_id for s in rows})))}
-    systems = {s.id: s for s in session.scalars(select(SupplySystem).where(
-        SupplySystem.id.in_({s.system_id for s in rows})))}
-    links = neighbours_map(list(points))
+    points, systems = places or (
+        {p.id: p for p in session.scalars(select(CollectionPoint).where(
+            CollectionPoint.id.in_({s.point_id for s in rows})))},
+        {s.id: s for s in session.scalars(select(SupplySystem).where(
+            SupplySystem.id.in_({s.system_id for s in rows})))})
+    links = neighbours_map(list(points)) if links_too else {}
     out = []
     for s in rows:
         p, sy = points[s.point_id], systems[s.system_id]
@@ -299,15 +303,15 @@ def sample_ref(sample_id: int):  # type: ignore[no-untyped-def]
     return _refs_for([get(sample_id)])[0]
 
 
-AWAITING = (SampleState.AWAITING_ANALYSIS, SampleState.AWAITING_VALIDATION, SampleState.VALIDATED)
-
-
 def awaiting_analysis_refs(parameter_code: str | None = None, sample_id: int | None = None, *,
-                           sample_ids: Iterable[int] | None = None) -> list[tuple[Any, list[Any]]]:
+                           sample_ids: Iterable[int] | None = None,
+                           links: bool = True) -> list[tuple[Any, list[Any]]]:
     """Samples received (AGUARDANDO ANALISE, or sent back for reanalysis) with their
     parameters as (SampleRef, [ParameterRef]), optionally only `sample_ids`; part 2 drops
-    those already with a result."""
-    stmt = (select(Sample).where(Sample.state.in_(AWAITING))
+    those already with a result. links=False: refs without upstream/downstream points."""
+    stmt = (select(Sample, CollectionPoint, SupplySystem).where(Sample.state.in_(AWAITING))
+            .join(CollectionPoint, CollectionPoint.id == Sample.point_id)
+            .join(SupplySystem, SupplySystem.id == Sample.system_id)
             .options(selectinload(Sample.parameters)).order_by(Sample.received_at, Sample.code))
     if sample_id is not None:
         stmt = stmt.where(Sample.id == sample_id)
@@ -317,8 +321,9 @@ def awaiting_analysis_refs(parameter_code: str | None = None, sample_id: int | N
         stmt = stmt.where(Sample.id.in_(
             select(SampleParameter.sample_id).join(Parameter, Parameter.id == SampleParameter.parameter_id)
             .where(Parameter.code == parameter_code)))
-    rows = list(session.scalars(stmt))
-    refs = _refs_for(rows)
+    got = session.execute(stmt).all()
+    rows = [r[0] for r in got]
+    refs = _refs_for(rows, ({r[1].id: r[1] for r in got}, {r[2].id: r[2] for r in got}), links)
     # the results standing for the samples past analysis, in one query (not one per cell)
     done = active_pairs({s.id for s in rows if s.state is not SampleState.AWAITING_ANALYSIS})
     out = []
