@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import func, select, update
 
@@ -265,9 +266,11 @@ def awaiting_publication(*, system_id: int | None = None, point_id: int | None =
                                 .limit(limit)))
 
 
-def awaiting_publication_count() -> int:
-    return session.scalar(select(func.count()).select_from(Result)
-                          .where(Result.state == ResultState.VALIDATED)) or 0
+def awaiting_publication_count(subquery: bool = False) -> Any:
+    """How many results are validated and not yet published; subquery=True: as a column
+    another statement selects (the home page's cards, one statement)."""
+    stmt = select(func.count()).select_from(Result).where(Result.state == ResultState.VALIDATED)
+    return stmt.scalar_subquery() if subquery else session.scalar(stmt) or 0
 
 
 def pending_validation(limit: int = 500) -> list[Result]:

@@ -166,14 +166,16 @@ def dashboard_widgets(user) -> list[dict[str, Any]]:  # type: ignore[no-untyped-
     today = fmt.today()
     collect = [SampleState.SCHEDULED, SampleState.AWAITING_COLLECTION]
     to_collect = Sample.state.in_(collect)
-    due, waiting, late = session.execute(select(  # the three cards in one statement
+    publisher = user.can("lims.results.publish")
+    due, waiting, late, *n = session.execute(select(  # the cards in one statement
         func.count().filter(Sample.scheduled_for == today, to_collect),
         func.count().filter(Sample.state == SampleState.AWAITING_ANALYSIS),
-        func.count().filter(Sample.scheduled_for < today, to_collect)).where(
+        func.count().filter(Sample.scheduled_for < today, to_collect),
+        *([awaiting_publication_count(subquery=True)] if publisher else [])).where(
         Sample.state.in_([*collect, SampleState.AWAITING_ANALYSIS]))).one()
     cards = []
-    if user.can("lims.results.publish"):
-        n = awaiting_publication_count()
+    if publisher:
+        n = n[0] or 0
         cards.append({"title": "Aguardando publicação", "value": n,
                       "hint": "resultados validados que o cidadão ainda não vê",
                       "url": url_for("lims.publication"), "tone": "alerta" if n else "ok"})

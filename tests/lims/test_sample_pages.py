@@ -58,3 +58,33 @@ def test_detail_names_who_changed_it(client, db, login_as, make_user):
     html = client.get(f"/lims/amostras/{s.id}").get_data(as_text=True)
     assert f"<td>{sup.name}</td>" in html and "PROGRAMADA &rarr; AGUARDANDO COLETA" in html
     assert w["system"].name in html and w["points"]["R1"].code in html
+
+
+def test_home_cards_count_results_awaiting_publication_in_the_one_statement(client, db, make_user):
+    """The publisher's card counts the validated results not yet published; it is read with
+    the sample cards (one statement), and a user who may not publish does not get it."""
+    import datetime as dt2
+
+    from lims.services import results as rs
+    from lims.services import validation
+    from lims.views.samples import dashboard_widgets
+    from tests.lims.test_results import CL, sample
+    from tests.test_statement_budget import counting
+
+    analyst, sup = make_user(Profile.ANALYST), make_user(Profile.SUPERVISOR)
+    refs = [sample(day=d) for d in (2, 3)]
+    for ref in refs:
+        r = rs.enter_result(ref, CL, "1,0", analysed_at=ref.collected_at + dt2.timedelta(hours=1),
+                            analyst_id=analyst.id, entered_by_id=analyst.id)
+        validation.validate([r.id], sup.id)
+    db.commit()
+    want = validation.awaiting_publication_count()
+    assert want >= 2
+    with client.application.test_request_context(), counting() as seen:
+        cards = {c["title"]: c["value"] for c in dashboard_widgets(sup)}
+    assert sup.can("lims.results.publish") and cards["Aguardando publicação"] == want
+    assert len(seen) == 1
+    with client.application.test_request_context():
+        plain = {c["title"] for c in dashboard_widgets(analyst)}
+    assert not analyst.can("lims.results.publish")
+    assert "Aguardando publicação" not in plain and "Coletas de hoje" in plain
