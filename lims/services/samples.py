@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from core import fmt
 from core.audit import AuditLog
-from core.db import get_or_404, session, transactional
+from core.db import get_or_404, ids_in, session, transactional
 from core.errors import ValidationError
 from lims.domain import samples as machine
 from lims.domain.samples import SampleState
@@ -312,7 +312,9 @@ def awaiting_analysis_refs(parameter_code: str | None = None, sample_id: int | N
     stmt = (select(Sample, CollectionPoint, SupplySystem).where(Sample.state.in_(AWAITING))
             .join(CollectionPoint, CollectionPoint.id == Sample.point_id)
             .join(SupplySystem, SupplySystem.id == Sample.system_id)
-            .options(selectinload(Sample.parameters)).order_by(Sample.received_at, Sample.code))
+            .order_by(Sample.received_at, Sample.code))
+    if parameter_code is None:
+        stmt = stmt.options(selectinload(Sample.parameters))
     if sample_id is not None:
         stmt = stmt.where(Sample.id == sample_id)
     if sample_ids is not None:
@@ -326,12 +328,20 @@ def awaiting_analysis_refs(parameter_code: str | None = None, sample_id: int | N
     refs = _refs_for(rows, ({r[1].id: r[1] for r in got}, {r[2].id: r[2] for r in got}), links)
     # the results standing for the samples past analysis, in one query (not one per cell)
     done = active_pairs({s.id for s in rows if s.state is not SampleState.AWAITING_ANALYSIS})
+    # one parameter asked: only its catalogue row, not every parameter of every sample
+    named: dict[int, list[Parameter]] = {}
+    pairs = session.execute(select(SampleParameter.sample_id, Parameter).join(
+        Parameter, Parameter.id == SampleParameter.parameter_id).where(
+        Parameter.code == parameter_code, ids_in(SampleParameter.sample_id, [s.id for s in rows]))
+    ) if parameter_code is not None and rows else ()
+    for sid, p in pairs:
+        named.setdefault(sid, []).append(p)
     out = []
     made: dict[int, Any] = {}  # one frozen ParameterRef per catalogue row, shared by the samples
     for s, ref in zip(rows, refs, strict=True):
-        params = [made.get(sp.parameter_id) or made.setdefault(sp.parameter_id, _param_ref(
-            sp.parameter)) for sp in s.parameters
-            if parameter_code is None or sp.parameter.code == parameter_code]
+        params = [made.get(p.id) or made.setdefault(p.id, _param_ref(p)) for p in (
+            named.get(s.id, []) if parameter_code is not None
+            else [sp.parameter for sp in s.parameters])]
         if s.state is not SampleState.AWAITING_ANALYSIS:
             params = [p for p in params if (s.id, p.id) not in done]
         if params:
