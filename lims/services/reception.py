@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from core import fmt
 from core.auth import User
-from core.db import session, transactional, utcnow
+from core.db import ids_in, session, transactional, utcnow
 from core.errors import Conflict, DomainError, NotFound, ValidationError
 from lims.domain import samples as machine
 from lims.domain.samples import SampleState
@@ -107,6 +107,20 @@ def view(s: Sample, message: str = "") -> Received:
         collected_at=s.collected_at, received_at=s.received_at, received_by=_name(s.received_by_id),
         arrival_temperature=s.arrival_temperature, is_recoleta=s.is_recoleta,
         route_code=route.code if route else "", message=message)
+
+
+def views_of(rows: list[Sample]) -> list[Received]:
+    """`view` of many samples: their points, routes and receivers read in three queries and
+    held while the views are built (view's session.get then finds them: no query a row)."""
+    def ids(attr: str) -> list[int]:
+        return sorted({v for s in rows if (v := getattr(s, attr))})
+
+    held = [list(session.scalars(select(model).where(ids_in(model.id, wanted))))
+            for model, wanted in ((CollectionPoint, ids("point_id")), (Route, ids("route_id")),
+                                  (User, ids("received_by_id"))) if wanted]
+    out = [view(s) for s in rows]
+    del held
+    return out
 
 
 @transactional
@@ -196,7 +210,7 @@ def received_recently(*, user_id: int | None = None, since: dt.datetime | None =
             .order_by(Sample.received_at.desc()).limit(limit))
     if user_id is not None:
         stmt = stmt.where(Sample.received_by_id == user_id)
-    return [view(s) for s in session.scalars(stmt)]
+    return views_of(list(session.scalars(stmt)))
 
 
 # -- distribution -----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlalchemy import and_, func, select
 
 from core import fmt
-from core.db import session
+from core.db import ids_in, session
 from lims.domain.samples import SampleState
 from lims.domain.vmp import Limit
 from lims.models.results import Result, ResultState
@@ -69,7 +69,7 @@ def active_pairs(sample_ids: set[int]) -> set[tuple[int, int]]:
         return set()
     return {(r.sample_id, r.parameter_id) for r in session.execute(
         select(Result.sample_id, Result.parameter_id).where(
-            Result.sample_id.in_(sample_ids),
+            ids_in(Result.sample_id, sorted(sample_ids)),  # integers in the SQL: thousands
             Result.state.not_in([ResultState.SUPERSEDED, ResultState.CANCELLED])))}
 
 
