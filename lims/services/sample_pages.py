@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import and_, func, select
+from sqlalchemy.orm import aliased
 
 from core.audit import AuditLog
 from core.auth import User
@@ -48,16 +49,27 @@ def systems_brief() -> list[Any]:
                                 .order_by(SupplySystem.id)))
 
 
-def with_place(sample_id: int) -> tuple[Sample, CollectionPoint, SupplySystem, bool]:
-    """A sample, its point and system and whether any result was entered, in one statement."""
+_WHO = (Sample.collected_by_id, Sample.received_by_id, Sample.assigned_analyst_id)
+# made once: a new alias each call would make a new statement for SQLAlchemy to compile
+_PEOPLE = tuple(aliased(User) for _ in _WHO)
+
+
+def with_place(sample_id: int) -> tuple[Sample, CollectionPoint, SupplySystem, bool, dict[int, str]]:
+    """A sample, its point and system, whether any result was entered and {user id: name} of
+    who collected, received and analyses it, in one statement."""
     has = select(Result.id).where(Result.sample_id == Sample.id).exists()
-    row = session.execute(select(Sample, CollectionPoint, SupplySystem, has)
-                          .join(CollectionPoint, CollectionPoint.id == Sample.point_id)
-                          .join(SupplySystem, SupplySystem.id == Sample.system_id)
-                          .where(Sample.id == sample_id)).first()
+    stmt = (select(Sample, CollectionPoint, SupplySystem, has, *(u.name for u in _PEOPLE))
+            .join(CollectionPoint, CollectionPoint.id == Sample.point_id)
+            .join(SupplySystem, SupplySystem.id == Sample.system_id))
+    for u, column in zip(_PEOPLE, _WHO, strict=True):
+        stmt = stmt.outerjoin(u, u.id == column)
+    row = session.execute(stmt.where(Sample.id == sample_id)).first()
     if row is None:
         raise NotFound("Amostra não encontrada.")
-    return row[0], row[1], row[2], bool(row[3])
+    s = row[0]
+    ids = (s.collected_by_id, s.received_by_id, s.assigned_analyst_id)
+    names = {uid: name for uid, name in zip(ids, row[4:], strict=True) if uid and name is not None}
+    return s, row[1], row[2], bool(row[3]), names
 
 
 def history_with_names(sample_id: int) -> list[tuple[Any, str]]:

@@ -111,12 +111,11 @@ def sample_list():  # type: ignore[no-untyped-def]
 @bp.route("/amostras/<int:sample_id>")
 @require("lims.samples.view")
 def sample_detail(sample_id: int):  # type: ignore[no-untyped-def]
-    s, point, system, results = sample_pages.with_place(sample_id)
+    s, point, system, results, names = sample_pages.with_place(sample_id)
     history = sample_pages.history_with_names(s.id)
-    ids = {x for x in (s.collected_by_id, s.received_by_id, s.assigned_analyst_id) if x}
-    ids |= {v for h, _who in history for k, pair in (h.changes or {}).items() if k in USER_FIELDS
-            for v in (pair if isinstance(pair, list) else [pair]) if isinstance(v, int)}
-    names = sample_pages.people(ids)  # the sample's people and those its history names, in one query
+    ids = {v for h, _who in history for k, pair in (h.changes or {}).items() if k in USER_FIELDS
+           for v in (pair if isinstance(pair, list) else [pair]) if isinstance(v, int)}
+    names |= sample_pages.people(ids - set(names))  # whom else the history names, if anyone
     lab = session.get(Laboratory, s.assigned_lab_id) if s.assigned_lab_id else None
     origin = samples.get(s.origin_sample_id) if s.origin_sample_id else None
     tz = fmt.zone()
