@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from core import fmt
 from core.auth import User
-from core.db import session, utcnow
+from core.db import ids_in, session, utcnow
 from lims.domain import uncertainty as unc
 from lims.domain.limits import Check, ScopedLimit
 from lims.domain.vmp import Measurement
@@ -41,6 +41,7 @@ class EntryFacts:
     instrument: Instrument | None
     uncertainty: Decimal | None
     decision_rule: DecisionRule
+    rule: ParameterRule | None = None  # the parameter's rule (holding time, temperature)
 
     def judge(self, check: Check, m: Measurement, limits: tuple[ScopedLimit, ...],
               unit: str) -> Check:
@@ -65,18 +66,32 @@ class EntryFacts:
 def before_entry(parameter_id: int, m: Measurement, analysed_at: dt.datetime, *,
                  analyst_id: int | None, method_id: int | None = None,
                  instrument_id: int | None = None, method_text: str | None = None,
-                 correction: bool = False) -> EntryFacts:
+                 correction: bool = False, shared: dict | None = None) -> EntryFacts:
     """Refuse a result the quality system does not allow (instrument out of calibration,
     analyst not authorised for the method) and gather what it adds to the result. A field
-    reading has no bench method; a correction keeps the analysis it corrects."""
+    reading has no bench method; a correction keeps the analysis it corrects. `shared`: a
+    dict kept by the caller across the results of one post, where the method (competence
+    checked), its ranges and the parameter's rule are kept once read (a refusal is not kept:
+    the next result is refused again)."""
     field = method_text == FIELD_METHOD
-    meth = None if field else methods.method_for(parameter_id, method_id)
-    if meth is not None and not correction:
-        methods.assert_competent(analyst_id, meth)
+    key = (parameter_id, method_id, analyst_id, field, correction)
+    got = (shared if shared is not None else {}).get(key)
+    if got is None:
+        meth = None if field else methods.method_for(parameter_id, method_id)
+        if meth is not None and not correction:
+            methods.assert_competent(analyst_id, meth)
+        ranges = [unc.Range(r.low, r.high, r.u_abs, r.u_rel)
+                  for r in methods.ranges(meth.id)] if meth is not None else []
+        got = (meth, ranges, parameter_rules.rule_of(parameter_id))
+        if shared is not None:
+            shared[key] = got
+    meth, ranges, rule = got
     inst = (methods.assert_instrument_usable(instrument_id, analysed_at)
             if instrument_id is not None and not correction else None)
-    u = methods.uncertainty(meth.id, m.value) if meth is not None else None
-    return EntryFacts(meth, inst, u, parameter_rules.decision_rule(parameter_id))
+    u = unc.expanded_uncertainty(m.value, ranges) if meth is not None and m.value is not None \
+        else None
+    decision = DecisionRule(rule.decision_rule) if rule is not None else DecisionRule.VALUE
+    return EntryFacts(meth, inst, u, decision, rule)
 
 
 # -- holding time and arrival temperature ---------------------------------------------------------
@@ -102,12 +117,13 @@ def _range_text(rule: ParameterRule) -> str:
     return f"até {hi} °C" if hi is not None else f"a partir de {lo} °C"
 
 
-def after_entry(r: Result) -> list[ResultHold]:
+def after_entry(r: Result, facts: EntryFacts | None = None) -> list[ResultHold]:
     """Open the holds a new result deserves: analysed past the parameter's holding time, or
-    of a sample received out of the parameter's temperature range."""
+    of a sample received out of the parameter's temperature range (`facts`: what
+    before_entry read for it, the parameter's rule among them)."""
     if r.method == FIELD_METHOD:
         return []
-    rule = parameter_rules.rule_of(r.parameter_id)
+    rule = facts.rule if facts is not None else parameter_rules.rule_of(r.parameter_id)
     if rule is None:
         return []
     out: list[ResultHold] = []
@@ -154,23 +170,24 @@ class TimeLeft:
 def time_left(sample_ids: list[int], now: dt.datetime | None = None, *,
               parameter_id: int | None = None) -> dict[int, TimeLeft]:
     """{sample_id: the tightest holding time among its parameters (or of `parameter_id`), and a
-    temperature alert} for the samples that have a rule; one query for the samples, one for
-    the rules."""
+    temperature alert} for the samples that have a rule; one query for the samples, their
+    parameters' names and rules."""
     now = now or utcnow()
     if not sample_ids:
         return {}
-    stmt = select(Sample.id, Sample.collected_at, Sample.arrival_temperature,
-                  SampleParameter.parameter_id).join(
-        SampleParameter, SampleParameter.sample_id == Sample.id).where(Sample.id.in_(sample_ids))
+    stmt = (select(Sample.id, Sample.collected_at, Sample.arrival_temperature,
+                   SampleParameter.parameter_id, Parameter.name, ParameterRule)
+            .join(SampleParameter, SampleParameter.sample_id == Sample.id)
+            .join(Parameter, Parameter.id == SampleParameter.parameter_id)
+            .join(ParameterRule, ParameterRule.parameter_id == SampleParameter.parameter_id)
+            .where(ids_in(Sample.id, sorted(set(sample_ids)))))
     if parameter_id is not None:
         stmt = stmt.where(SampleParameter.parameter_id == parameter_id)
     rows = session.execute(stmt).all()
-    rules = parameter_rules.rules_of({r.parameter_id for r in rows})
-    names = _parameter_names({r.parameter_id for r in rows if r.parameter_id in rules})
+    names = {pid: name for _s, _c, _t, pid, name, _r in rows}
     out: dict[int, TimeLeft] = {}
     alerts: dict[int, list[str]] = {}
-    for sid, collected, temp, pid in rows:
-        rule = rules.get(pid)
+    for sid, collected, temp, pid, _name, rule in rows:
         if not temperature_ok(temp, rule):
             alerts.setdefault(sid, []).append(f"{names[pid]} ({_range_text(rule)})")  # type: ignore[arg-type]
         limit = deadline(collected, rule)
@@ -179,20 +196,13 @@ def time_left(sample_ids: list[int], now: dt.datetime | None = None, *,
         left = (limit - now).total_seconds() / 3600
         if sid not in out or left < out[sid].hours_left:
             out[sid] = TimeLeft(names[pid], limit, left)
-    temps = {sid: temp for sid, _c, temp, _p in rows}
+    temps = {sid: temp for sid, _c, temp, *_rest in rows}
     for sid, names_out in alerts.items():
         alert = f"{fmt.number(temps[sid], 1)} °C fora da faixa de " + ", ".join(sorted(set(names_out)))
         got = out.get(sid)
         out[sid] = TimeLeft(got.parameter_name, got.deadline, got.hours_left, alert) if got \
             else TimeLeft("", now + dt.timedelta(days=3650), 87600.0, alert)
     return out
-
-
-def _parameter_names(ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    return dict(session.execute(select(Parameter.id, Parameter.name)  # type: ignore[arg-type]
-                                .where(Parameter.id.in_(ids))).all())
 
 
 # -- the month's closing -------------------------------------------------------------------------

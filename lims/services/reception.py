@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from core import fmt
 from core.auth import User
-from core.db import session, transactional, utcnow
+from core.db import ids_in, session, transactional, utcnow
 from core.errors import Conflict, DomainError, NotFound, ValidationError
 from lims.domain import samples as machine
 from lims.domain.samples import SampleState
@@ -30,7 +30,7 @@ from lims.models.routes import Route
 from lims.models.samples import Sample
 from lims.services import samples as sample_svc
 from lims.services.photos import check_photo
-from lims.services.refs import active_result
+from lims.services.refs import cells_left
 from render import labels
 
 log = logging.getLogger(__name__)
@@ -109,6 +109,20 @@ def view(s: Sample, message: str = "") -> Received:
         route_code=route.code if route else "", message=message)
 
 
+def views_of(rows: list[Sample]) -> list[Received]:
+    """`view` of many samples: their points, routes and receivers read in three queries and
+    held while the views are built (view's session.get then finds them: no query a row)."""
+    def ids(attr: str) -> list[int]:
+        return sorted({v for s in rows if (v := getattr(s, attr))})
+
+    held = [list(session.scalars(select(model).where(ids_in(model.id, wanted))))
+            for model, wanted in ((CollectionPoint, ids("point_id")), (Route, ids("route_id")),
+                                  (User, ids("received_by_id"))) if wanted]
+    out = [view(s) for s in rows]
+    del held
+    return out
+
+
 @transactional
 def receive(raw_code: str, *, user_id: int, arrival_temperature: str | Decimal | None = None,
             tz: str | None = None) -> Received:
@@ -148,9 +162,9 @@ def receive(raw_code: str, *, user_id: int, arrival_temperature: str | Decimal |
 def _field_only_goes_on(sample_id: int) -> None:
     """A sample whose every parameter the collector already read in the field has nothing left
     for the bench: it goes on to AGUARDANDO VALIDACAO at reception (issue 13 item 6)."""
-    for ref, params in sample_svc.awaiting_analysis_refs(sample_id=sample_id):
-        if params and all(active_result(ref.id, p.id) is not None for p in params):
-            sample_svc.results_entered(sample_id)
+    n, left = cells_left(sample_id)  # one statement
+    if n and not left:
+        sample_svc.results_entered(sample_id)
 
 
 @dataclass(frozen=True)
@@ -196,7 +210,7 @@ def received_recently(*, user_id: int | None = None, since: dt.datetime | None =
             .order_by(Sample.received_at.desc()).limit(limit))
     if user_id is not None:
         stmt = stmt.where(Sample.received_by_id == user_id)
-    return [view(s) for s in session.scalars(stmt)]
+    return views_of(list(session.scalars(stmt)))
 
 
 # -- distribution -----------------------------------------------------------------------------

@@ -8,12 +8,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 
 from core import fmt
-from core.db import session
+from core.db import ids_in, session
+from lims.domain.samples import SampleState
 from lims.domain.vmp import Limit
 from lims.models.results import Result, ResultState
+from lims.models.samples import Sample, SampleParameter
 
 
 @dataclass(frozen=True)
@@ -67,8 +69,26 @@ def active_pairs(sample_ids: set[int]) -> set[tuple[int, int]]:
         return set()
     return {(r.sample_id, r.parameter_id) for r in session.execute(
         select(Result.sample_id, Result.parameter_id).where(
-            Result.sample_id.in_(sample_ids),
+            ids_in(Result.sample_id, sorted(sample_ids)),  # integers in the SQL: thousands
             Result.state.not_in([ResultState.SUPERSEDED, ResultState.CANCELLED])))}
+
+
+# the states in which a sample waits for results (received, or sent back for reanalysis)
+AWAITING = (SampleState.AWAITING_ANALYSIS, SampleState.AWAITING_VALIDATION, SampleState.VALIDATED)
+
+
+def cells_left(sample_id: int) -> tuple[int, int]:
+    """(parameters, parameters without a standing result) of a sample waiting for results, in
+    one statement; (0, 0) when it does not wait (what the entry screens would list of it)."""
+    standing = select(Result.id).where(
+        Result.sample_id == SampleParameter.sample_id,
+        Result.parameter_id == SampleParameter.parameter_id,
+        Result.state.not_in([ResultState.SUPERSEDED, ResultState.CANCELLED])).exists()
+    n, left = session.execute(select(func.count(), func.count().filter(~standing)).select_from(
+        SampleParameter).join(Sample, and_(Sample.id == SampleParameter.sample_id,
+                                           Sample.state.in_(AWAITING)))
+        .where(SampleParameter.sample_id == sample_id)).one()
+    return int(n), int(left)
 
 
 def param_ref(p) -> ParameterRef:  # type: ignore[no-untyped-def]

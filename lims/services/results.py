@@ -32,7 +32,13 @@ from lims.models.registry import CollectionPoint
 from lims.models.results import Result, ResultState
 from lims.models.samples import Sample
 from lims.services import lab_checks, limits, methods, month_lock, samples
-from lims.services.refs import ParameterRef, SampleRef, active_pairs, active_result  # noqa: F401  (re-exported)
+from lims.services.refs import (  # noqa: F401  (re-exported)
+    ParameterRef,
+    SampleRef,
+    active_pairs,
+    active_result,
+    cells_left,
+)
 from lims.services.refs import param_ref as _param_ref
 
 log = logging.getLogger(__name__)
@@ -174,13 +180,16 @@ def enter_result(sample: SampleRef, parameter: ParameterRef, text: str, *,
                  instrument: str | None = None, report_id: int | None = None,
                  confirm_implausible: bool = False, observation: str | None = None,
                  supersedes: Result | None = None, method_id: int | None = None,
-                 instrument_id: int | None = None) -> Result:
+                 instrument_id: int | None = None, known_new: bool = False,
+                 shared: dict | None = None) -> Result:
     """Record one analysis. A second entry for the same parameter needs a correction or a
-    reanalysis (history is append-only)."""
+    reanalysis (history is append-only). known_new: the caller has just seen that the cell
+    has no standing result; `shared`: a dict the results of one post share (the method,
+    competence, ranges and rule of their parameter, read once: lab_checks.before_entry)."""
     collected_on = _local_date(sample.collected_at)
     if sample.system_id is not None and collected_on is not None:
         month_lock.assert_open(sample.system_id, collected_on, sample.point_id)
-    if supersedes is None and active_result(sample.id, parameter.id) is not None:
+    if supersedes is None and not known_new and active_result(sample.id, parameter.id) is not None:
         raise Conflict(f"A amostra {sample.code} já tem resultado de {parameter.name}; "
                        "use correção ou reanálise.", code="resultado_existente")
     m, shown = _measure(text, parameter)
@@ -201,7 +210,8 @@ def enter_result(sample: SampleRef, parameter: ParameterRef, text: str, *,
     # issue 20: method, competence, calibration, uncertainty and the decision rule
     facts = lab_checks.before_entry(parameter.id, m, analysed_at, analyst_id=analyst_id or entered_by_id,
                                     method_id=method_id, instrument_id=instrument_id,
-                                    method_text=method, correction=supersedes is not None)
+                                    method_text=method, correction=supersedes is not None,
+                                    shared=shared)
     c = facts.judge(check_all(m, lims_, parameter.unit), m, lims_, parameter.unit)
     r = Result(
         sample_id=sample.id, sample_code=sample.code, parameter_id=parameter.id,
@@ -222,7 +232,7 @@ def enter_result(sample: SampleRef, parameter: ParameterRef, text: str, *,
     session.add(r)
     session.flush()
     if supersedes is None:
-        lab_checks.after_entry(r)  # holding time / arrival temperature holds (issue 20)
+        lab_checks.after_entry(r, facts)  # holding time / arrival temperature holds (issue 20)
         after_entry(sample.id)
     return r
 
@@ -275,14 +285,17 @@ def register_entry_source(fn) -> None:  # type: ignore[no-untyped-def]
 
 
 def awaiting_entry(parameter_code: str | None = None, sample_id: int | None = None, *,
-                   sample_ids: set[int] | None = None) -> list[tuple[SampleRef, list[ParameterRef]]]:
+                   sample_ids: set[int] | None = None,
+                   links: bool = True) -> list[tuple[SampleRef, list[ParameterRef]]]:
     """Cells awaiting a result: (sample, its parameters without one), optionally only the
-    samples `sample_ids` (a posted grid need not read every sample the lab is waiting on)."""
+    samples `sample_ids` (a posted grid need not read every sample the lab is waiting on);
+    links=False: the refs without their upstream/downstream points."""
     if _ENTRY_SOURCE is not None:
         listed = [x for x in _ENTRY_SOURCE(parameter_code, sample_id)
                   if sample_ids is None or x[0].id in sample_ids]
     else:
-        listed = samples.awaiting_analysis_refs(parameter_code, sample_id, sample_ids=sample_ids)
+        listed = samples.awaiting_analysis_refs(parameter_code, sample_id, sample_ids=sample_ids,
+                                                links=links)
     done = active_pairs({ref.id for ref, _ps in listed})  # one query for the whole grid
     out = []
     for ref, params in listed:
@@ -301,12 +314,13 @@ def enter_grid(parameter_code: str, values: dict[int, str], *, user_id: int,
     sample id in `fields`, and nothing is written when any cell is wrong."""
     posted = {sid for sid, text in values.items() if (text or "").strip()}
     pending = {ref.id: (ref, next(p for p in ps if p.code == parameter_code))
-               for ref, ps in awaiting_entry(parameter_code, sample_ids=posted)
+               for ref, ps in awaiting_entry(parameter_code, sample_ids=posted, links=False)
                if any(p.code == parameter_code for p in ps)}
     if instrument_id is not None:  # once for the grid: one clear message, not one per cell
         methods.assert_instrument_usable(instrument_id, analysed_at or utcnow())
     errors: dict[str, list[str]] = {}
     out = []
+    shared: dict = {}  # the parameter's method, competence, ranges and rule, read once
     for sid, text in values.items():
         if not (text or "").strip():
             continue
@@ -319,7 +333,8 @@ def enter_grid(parameter_code: str, values: dict[int, str], *, user_id: int,
                 out.append(enter_result(ref, p, text, analysed_at=analysed_at, analyst_id=user_id,
                                         entered_by_id=user_id, instrument=instrument,
                                         confirm_implausible=sid in confirmed,
-                                        instrument_id=instrument_id))
+                                        instrument_id=instrument_id, known_new=True,
+                                        shared=shared))
         except (ValidationError, Conflict) as exc:
             errors[str(sid)] = [exc.message]
     if errors:
@@ -331,7 +346,10 @@ def enter_grid(parameter_code: str, values: dict[int, str], *, user_id: int,
 # -- sample states driven by results: named transitions of lims.services.samples ----------------
 
 def after_entry(sample_id: int) -> None:
-    if not awaiting_entry(sample_id=sample_id):
+    """The sample's last cell is in: it goes on to AGUARDANDO VALIDACAO."""
+    left = awaiting_entry(sample_id=sample_id) if _ENTRY_SOURCE is not None \
+        else cells_left(sample_id)[1]  # one statement, not the entry screens' five
+    if not left:
         samples.results_entered(sample_id)
 
 

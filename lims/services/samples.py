@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from core import fmt
 from core.audit import AuditLog
-from core.db import get_or_404, session, transactional
+from core.db import get_or_404, ids_in, session, transactional
 from core.errors import ValidationError
 from lims.domain import samples as machine
 from lims.domain.samples import SampleState
@@ -30,7 +30,7 @@ from lims.models.registry import CollectionPoint, SupplySystem
 from lims.models.samples import Sample, SampleParameter
 from lims.services import month_lock, samples_bulk
 from lims.services.actor import acting
-from lims.services.refs import SampleRef, active_pairs
+from lims.services.refs import AWAITING, SampleRef, active_pairs
 from lims.services.refs import param_ref as _param_ref
 from lims.services.registry import neighbours_map
 
@@ -272,14 +272,18 @@ def on_results_state(sample_id: int, state: SampleState | str, reason: str) -> N
         _follow(sample_id, machine.follow_state(s.state, state), reason)
 
 
-def _refs_for(rows: list[Sample]) -> list[Any]:
+def _refs_for(rows: list[Sample], places: tuple[dict, dict] | None = None,
+              links_too: bool = True) -> list[Any]:
+    """SampleRefs of `rows`; `places`: their points and systems by id, already read;
+    links_too=False: without the upstream/downstream points (one query less)."""
     if not rows:
         return []
-    points = {p.id: p for p in session.scalars(select(CollectionPoint).where(
-        CollectionPoint.id.in_({s.point_id for s in rows})))}
-    systems = {s.id: s for s in session.scalars(select(SupplySystem).where(
-        SupplySystem.id.in_({s.system_id for s in rows})))}
-    links = neighbours_map(list(points))
+    points, systems = places or (
+        {p.id: p for p in session.scalars(select(CollectionPoint).where(
+            CollectionPoint.id.in_({s.point_id for s in rows})))},
+        {s.id: s for s in session.scalars(select(SupplySystem).where(
+            SupplySystem.id.in_({s.system_id for s in rows})))})
+    links = neighbours_map(list(points)) if links_too else {}
     out = []
     for s in rows:
         p, sy = points[s.point_id], systems[s.system_id]
@@ -299,16 +303,18 @@ def sample_ref(sample_id: int):  # type: ignore[no-untyped-def]
     return _refs_for([get(sample_id)])[0]
 
 
-AWAITING = (SampleState.AWAITING_ANALYSIS, SampleState.AWAITING_VALIDATION, SampleState.VALIDATED)
-
-
 def awaiting_analysis_refs(parameter_code: str | None = None, sample_id: int | None = None, *,
-                           sample_ids: Iterable[int] | None = None) -> list[tuple[Any, list[Any]]]:
+                           sample_ids: Iterable[int] | None = None,
+                           links: bool = True) -> list[tuple[Any, list[Any]]]:
     """Samples received (AGUARDANDO ANALISE, or sent back for reanalysis) with their
     parameters as (SampleRef, [ParameterRef]), optionally only `sample_ids`; part 2 drops
-    those already with a result."""
-    stmt = (select(Sample).where(Sample.state.in_(AWAITING))
-            .options(selectinload(Sample.parameters)).order_by(Sample.received_at, Sample.code))
+    those already with a result. links=False: refs without upstream/downstream points."""
+    stmt = (select(Sample, CollectionPoint, SupplySystem).where(Sample.state.in_(AWAITING))
+            .join(CollectionPoint, CollectionPoint.id == Sample.point_id)
+            .join(SupplySystem, SupplySystem.id == Sample.system_id)
+            .order_by(Sample.received_at, Sample.code))
+    if parameter_code is None:
+        stmt = stmt.options(selectinload(Sample.parameters))
     if sample_id is not None:
         stmt = stmt.where(Sample.id == sample_id)
     if sample_ids is not None:
@@ -317,16 +323,25 @@ def awaiting_analysis_refs(parameter_code: str | None = None, sample_id: int | N
         stmt = stmt.where(Sample.id.in_(
             select(SampleParameter.sample_id).join(Parameter, Parameter.id == SampleParameter.parameter_id)
             .where(Parameter.code == parameter_code)))
-    rows = list(session.scalars(stmt))
-    refs = _refs_for(rows)
+    got = session.execute(stmt).all()
+    rows = [r[0] for r in got]
+    refs = _refs_for(rows, ({r[1].id: r[1] for r in got}, {r[2].id: r[2] for r in got}), links)
     # the results standing for the samples past analysis, in one query (not one per cell)
     done = active_pairs({s.id for s in rows if s.state is not SampleState.AWAITING_ANALYSIS})
+    # one parameter asked: only its catalogue row, not every parameter of every sample
+    named: dict[int, list[Parameter]] = {}
+    pairs = session.execute(select(SampleParameter.sample_id, Parameter).join(
+        Parameter, Parameter.id == SampleParameter.parameter_id).where(
+        Parameter.code == parameter_code, ids_in(SampleParameter.sample_id, [s.id for s in rows]))
+    ) if parameter_code is not None and rows else ()
+    for sid, p in pairs:
+        named.setdefault(sid, []).append(p)
     out = []
     made: dict[int, Any] = {}  # one frozen ParameterRef per catalogue row, shared by the samples
     for s, ref in zip(rows, refs, strict=True):
-        params = [made.get(sp.parameter_id) or made.setdefault(sp.parameter_id, _param_ref(
-            sp.parameter)) for sp in s.parameters
-            if parameter_code is None or sp.parameter.code == parameter_code]
+        params = [made.get(p.id) or made.setdefault(p.id, _param_ref(p)) for p in (
+            named.get(s.id, []) if parameter_code is not None
+            else [sp.parameter for sp in s.parameters])]
         if s.state is not SampleState.AWAITING_ANALYSIS:
             params = [p for p in params if (s.id, p.id) not in done]
         if params:
@@ -334,15 +349,16 @@ def awaiting_analysis_refs(parameter_code: str | None = None, sample_id: int | N
     return out
 
 
-PAGE = 200
+# 50 rows a page (was 200): the list is also read on phones and pages through the rest; a
+# page of 200 cost the worker more to render than anything else the staff open (issue 17)
+PAGE = 50
 
 
-def search(*, state: str | None = None, system_id: int | None = None, point_id: int | None = None,
-           plan_id: int | None = None, since: dt.date | None = None, until: dt.date | None = None,
-           code: str | None = None, recoleta: bool | None = None, limit: int = PAGE,
-           offset: int = 0, with_parameters: bool = True) -> tuple[list[Any], int]:
-    """A page of samples matching the filters and how many match; `with_parameters=False`
-    leaves the parameters unloaded (the list page shows only their number: parameter_counts)."""
+def conditions(*, state: str | None = None, system_id: int | None = None,
+               point_id: int | None = None, plan_id: int | None = None,
+               since: dt.date | None = None, until: dt.date | None = None,
+               code: str | None = None, recoleta: bool | None = None) -> list[Any]:
+    """The WHERE clauses of the search filters given."""
     wanted = [(bool(state), lambda: Sample.state == machine.coerce(state or "")),
               (bool(system_id), lambda: Sample.system_id == system_id),
               (bool(point_id), lambda: Sample.point_id == point_id),
@@ -351,7 +367,13 @@ def search(*, state: str | None = None, system_id: int | None = None, point_id: 
               (bool(until), lambda: Sample.scheduled_for <= until),
               (bool(code), lambda: Sample.code.ilike(f"%{(code or '').strip()}%")),
               (recoleta is not None, lambda: Sample.is_recoleta.is_(recoleta))]
-    stmt = select(Sample).where(*(clause() for given, clause in wanted if given))
+    return [clause() for given, clause in wanted if given]
+
+
+def search(*, limit: int = PAGE, offset: int = 0, with_parameters: bool = True,
+           **filters: Any) -> tuple[list[Any], int]:
+    """A page of samples matching the filters (`conditions`) and how many match."""
+    stmt = select(Sample).where(*conditions(**filters))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     stmt = stmt.order_by(Sample.scheduled_for, Sample.code).limit(limit).offset(offset)
     if with_parameters:
@@ -359,27 +381,11 @@ def search(*, state: str | None = None, system_id: int | None = None, point_id: 
     return list(session.scalars(stmt)), total
 
 
-def parameter_counts(sample_ids: Iterable[int]) -> dict[int, int]:
-    """How many parameters each sample asks for, in one grouped query."""
-    ids = set(sample_ids)
-    return dict(session.execute(select(SampleParameter.sample_id, func.count()).where(  # type: ignore[arg-type]
-        SampleParameter.sample_id.in_(ids)).group_by(SampleParameter.sample_id)).all()) if ids else {}
-
-
-def points_and_systems(rows: list[Any]) -> tuple[dict[int, Any], dict[int, Any]]:
-    """The collection points of `rows` and every supply system, by id."""
-    pts = {p.id: p for p in session.scalars(select(CollectionPoint).where(
-        CollectionPoint.id.in_({r.point_id for r in rows})))} if rows else {}
-    sys_ = {s.id: s for s in session.scalars(select(SupplySystem))}
-    return pts, sys_
-
-
-def state_counts() -> dict[str, int]:
-    """How many samples in each state."""
-    return dict(session.execute(select(Sample.state, func.count()).group_by(Sample.state)).all())  # type: ignore[arg-type]
-
-
 def history(sample_id: int) -> list[Any]:
     """The sample's audited changes, oldest first."""
-    return list(session.scalars(select(AuditLog).where(
-        AuditLog.model == "lims_sample", AuditLog.row_id == str(sample_id)).order_by(AuditLog.id)))
+    return list(session.scalars(history_stmt(sample_id)))
+
+
+def history_stmt(sample_id: int) -> Any:
+    return select(AuditLog).where(AuditLog.model == "lims_sample",
+                                  AuditLog.row_id == str(sample_id)).order_by(AuditLog.id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import func, select, update
 
@@ -22,6 +23,7 @@ from lims.services import (
     holds,
     limits,
     month_lock,
+    parameter_rules,
     recoleta,
     samples,
     sensor_lab,
@@ -64,6 +66,12 @@ def validate(result_ids: Iterable[int], supervisor_id: int) -> list[Result]:
     out = []
     result_ids = list(result_ids)
     holds.assert_not_held(result_ids)  # QC, holding time, temperature: a Supervisor decides first
+    # many at once (a sample's results): the results, their verifications and their rules in
+    # three queries, not three a result (the results held so that get() finds them)
+    held = list(session.scalars(select(Result).where(ids_in(Result.id, result_ids)))) \
+        if len(result_ids) > 1 else []
+    prior = verifications.verifications_of(result_ids)
+    rules = parameter_rules.rules_of({r.parameter_id for r in held}) if held else None
     for rid in result_ids:
         r = get(rid)
         if r.state is not ResultState.ENTERED and r.state != ResultState.ENTERED.value:
@@ -74,7 +82,10 @@ def validate(result_ids: Iterable[int], supervisor_id: int) -> list[Result]:
                 f"Quem analisou ou digitou o resultado de {r.parameter_name} da amostra "
                 f"{r.sample_code} não pode valida-lo (quatro olhos).", code="quatro_olhos")
         _open(r)
-        if not verifications.verify(r, supervisor_id):  # issue 20: n independent verifications
+        need = None if rules is None else (rules[r.parameter_id].verifications
+                                           if r.parameter_id in rules else 1)
+        if not verifications.verify(r, supervisor_id, done=prior.setdefault(r.id, []),
+                                    required=need):  # issue 20: n independent verifications
             continue
         r.state = ResultState.VALIDATED
         r.validated_by_id = supervisor_id
@@ -89,6 +100,7 @@ def validate(result_ids: Iterable[int], supervisor_id: int) -> list[Result]:
     after_validation({r.sample_id for r in out})
     sensor_lab.pair_validated(out)  # the online value beside each result (issue 18)
     extra_samples.announce_validated({r.sample_id for r in out})
+    del held
     return out
 
 
@@ -265,9 +277,11 @@ def awaiting_publication(*, system_id: int | None = None, point_id: int | None =
                                 .limit(limit)))
 
 
-def awaiting_publication_count() -> int:
-    return session.scalar(select(func.count()).select_from(Result)
-                          .where(Result.state == ResultState.VALIDATED)) or 0
+def awaiting_publication_count(subquery: bool = False) -> Any:
+    """How many results are validated and not yet published; subquery=True: as a column
+    another statement selects (the home page's cards, one statement)."""
+    stmt = select(func.count()).select_from(Result).where(Result.state == ResultState.VALIDATED)
+    return stmt.scalar_subquery() if subquery else session.scalar(stmt) or 0
 
 
 def pending_validation(limit: int = 500) -> list[Result]:

@@ -17,18 +17,23 @@ from lims.models.results import Result
 from lims.services import parameter_rules
 
 
-def verify(r: Result, user_id: int) -> bool:
+def verify(r: Result, user_id: int, *, done: list[ResultVerification] | None = None,
+           required: int | None = None) -> bool:
     """Record `user_id`'s verification of `r`; True when the result now has every verification
-    its parameter requires (the caller then marks it validated)."""
-    done = verifications_of([r.id]).get(r.id, [])
+    its parameter requires (the caller then marks it validated). `done`: its verifications
+    already read (the new one is appended to it), `required`: how many its parameter needs
+    (a bulk validation reads both once for all its results)."""
+    done = verifications_of([r.id]).setdefault(r.id, []) if done is None else done
     if any(v.user_id == user_id for v in done):
         raise Conflict(f"Você já verificou o resultado de {r.parameter_name} da amostra "
                        f"{r.sample_code}; a próxima verificação precisa ser de outra pessoa.",
                        code="verificacao_repetida")
-    session.add(ResultVerification(result_id=r.id, user_id=user_id, seq=len(done) + 1,
-                                   verified_at=utcnow()))
+    v = ResultVerification(result_id=r.id, user_id=user_id, seq=len(done) + 1, verified_at=utcnow())
+    session.add(v)
     session.flush()
-    return len(done) + 1 >= parameter_rules.verifications_required(r.parameter_id)
+    done.append(v)
+    need = parameter_rules.verifications_required(r.parameter_id) if required is None else required
+    return len(done) >= need
 
 
 def verifications_of(result_ids: Iterable[int]) -> dict[int, list[ResultVerification]]:

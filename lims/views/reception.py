@@ -75,7 +75,7 @@ def reception_photo():  # type: ignore[no-untyped-def]
 def distribution():  # type: ignore[no-untyped-def]
     only = request.args.get("todas") != "1"
     listed = svc.awaiting_distribution(unassigned_only=only)
-    rows = [svc.view(s) for s in listed]
+    rows = svc.views_of(listed)
     samples = {s.id: s for s in listed}
     labs = svc.laboratories()
     users = route_svc.users_by_id(s.assigned_analyst_id for s in samples.values())

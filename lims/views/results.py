@@ -39,9 +39,9 @@ def results_grid():  # type: ignore[no-untyped-def]
             errors = exc.fields
             flash(exc.message, "erro")
             flagged = _implausible_cells(rs, code, values, errors)
-    rows = rs.awaiting_entry(code or None)
+    rows = rs.awaiting_entry(code or None, links=False)  # the grid shows no neighbours
     params = {}
-    for _ref, ps in rs.awaiting_entry(None):
+    for _ref, ps in rs.awaiting_entry(None, links=False) if code else rows:
         for p in ps:
             params[p.code] = p.name
     return render_template("lims/resultado_grade.html", rows=rows, code=code, params=params,

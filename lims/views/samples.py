@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, NamedTuple
+from urllib.parse import urlencode
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.views import MethodView
@@ -15,7 +16,8 @@ from sqlalchemy import func, select
 from core import fmt
 from core.api_operation import operation
 from core.api_schemas import dataclass_schema
-from core.auth import User, require
+from core.audit_labels import USER_FIELDS, describe_changes
+from core.auth import require
 from core.db import session
 from core.errors import Conflict, NotFound, ValidationError
 from core.web import current, done, form_ids
@@ -24,13 +26,10 @@ from lims.domain import samples as machine
 from lims.domain.samples import SampleState
 from lims.models.registry import Laboratory
 from lims.models.samples import Sample
-from lims.services import samples
+from lims.services import sample_pages, samples
 from lims.services.registry import neighbours_map
-from lims.services.results import has_results
 from lims.services.validation import awaiting_publication_count
 from lims.views.blueprints import api, bp
-
-PAGE = 200
 
 
 def _parse_date(raw: str | None, name: str) -> dt.date | None:
@@ -42,48 +41,88 @@ def _parse_date(raw: str | None, name: str) -> dt.date | None:
         raise ValidationError("Data inválida.", fields={name: ["Use aaaa-mm-dd."]}) from None
 
 
+class ListRow(NamedTuple):
+    """One row of the sample list, every cell ready to print (no per-row expression in the
+    template, no url_for per row)."""
+
+    url: str
+    code: str
+    recoleta: bool
+    day: str
+    slot: str
+    reprogrammed: bool
+    point: str
+    system: str
+    n_params: int
+    tone: str
+    label: str
+
+
+_TONES = {SampleState.CANCELLED: "falha", SampleState.VALIDATED: "ok", SampleState.PUBLISHED: "ok"}
+_LATE_IF_PAST = frozenset({SampleState.SCHEDULED, SampleState.AWAITING_COLLECTION})
+
+
+def _list_rows(rows: list[Any], systems: dict[int, str], today: dt.date) -> list[ListRow]:
+    detail = url_for("lims.sample_detail", sample_id=0)[:-1]  # ".../amostras/" + id
+    days: dict[dt.date, str] = {}
+    out = []
+    for r in rows:
+        day = days.get(r.scheduled_for) or days.setdefault(r.scheduled_for, fmt.date(r.scheduled_for))
+        tone = _TONES.get(r.state) or ("alerta" if r.state in _LATE_IF_PAST and r.scheduled_for < today
+                                       else "")
+        out.append(ListRow(f"{detail}{r.id}", r.code, r.is_recoleta, day,
+                           f" ({r.slot + 1}a)" if r.slot else "", bool(r.reprogram_count),
+                           f"{r.point_code} {r.point_name}", systems.get(r.system_id, ""),
+                           r.n_params, tone, machine.LABELS.get(r.state) or machine.label(r.state)))
+    return out
+
+
 @bp.route("/amostras")
 @require("lims.samples.view")
 def sample_list():  # type: ignore[no-untyped-def]
     a = request.args
     rec = {"sim": True, "nao": False}.get(a.get("recoleta", ""))
     page = max(1, a.get("pagina", type=int) or 1)
-    rows, total = samples.search(state=a.get("estado") or None, system_id=a.get("sistema", type=int),
-                         point_id=a.get("ponto", type=int), plan_id=a.get("plano", type=int),
-                         since=_parse_date(a.get("de"), "de"), until=_parse_date(a.get("ate"), "ate"),
-                         code=a.get("codigo") or None, recoleta=rec, offset=(page - 1) * samples.PAGE,
-                         with_parameters=False)
-    pts, systems = samples.points_and_systems(rows)
-    counts = samples.state_counts()
+    rows, total, counts = sample_pages.list_page(
+        state=a.get("estado") or None, system_id=a.get("sistema", type=int),
+        point_id=a.get("ponto", type=int), plan_id=a.get("plano", type=int),
+        since=_parse_date(a.get("de"), "de"), until=_parse_date(a.get("ate"), "ate"),
+        code=a.get("codigo") or None, recoleta=rec, limit=samples.PAGE,
+        offset=(page - 1) * samples.PAGE)
+    systems = sample_pages.systems_brief()
     pages = -(-total // samples.PAGE)
+    today = dt.date.today()
+    base = url_for("lims.sample_list")
+    states = [(st.value, lab, counts.get(st.value, 0), f"{base}?{urlencode({'estado': st.value})}")
+              for st, lab in machine.LABELS.items()]
 
     def page_url(n: int) -> str | None:
         if not 1 <= n <= pages or n == page:
             return None
         return url_for("lims.sample_list", **(a.to_dict() | {"pagina": n}))
 
-    return render_template("lims/amostras.html", rows=rows, total=total, page=page, pages=pages,
+    return render_template("lims/amostras.html", total=total, page=page, pages=pages,
+                           rows=_list_rows(rows, {s.id: s.code for s in systems}, today),
                            prev_url=page_url(page - 1), next_url=page_url(page + 1),
-                           points=pts, systems=systems, args=a, states=machine.LABELS,
-                           counts=counts, label=machine.label, today=dt.date.today(),
-                           n_params=samples.parameter_counts(r.id for r in rows),
+                           systems=systems, args=a, states=states, today=today,
                            can_manage=current().can("lims.samples.manage"))
 
 
 @bp.route("/amostras/<int:sample_id>")
 @require("lims.samples.view")
 def sample_detail(sample_id: int):  # type: ignore[no-untyped-def]
-    s = samples.get(sample_id)
-    pts, systems = samples.points_and_systems([s])
-    ids = {x for x in (s.collected_by_id, s.received_by_id, s.assigned_analyst_id) if x}
-    names = {u.id: u.name for u in session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    s, point, system, results, names = sample_pages.with_place(sample_id)
+    history = sample_pages.history_with_names(s.id)
+    ids = {v for h, _who in history for k, pair in (h.changes or {}).items() if k in USER_FIELDS
+           for v in (pair if isinstance(pair, list) else [pair]) if isinstance(v, int)}
+    names |= sample_pages.people(ids - set(names))  # whom else the history names, if anyone
     lab = session.get(Laboratory, s.assigned_lab_id) if s.assigned_lab_id else None
     origin = samples.get(s.origin_sample_id) if s.origin_sample_id else None
-
-    return render_template("lims/amostra.html", s=s, point=pts.get(s.point_id),
-                           system=systems.get(s.system_id), names=names, lab=lab, origin=origin,
-                           history=samples.history(s.id), label=machine.label,
-                           has_results=has_results(s.id),
+    tz = fmt.zone()
+    lines = [(h, who, describe_changes(h.action, h.changes, names, tz)) for h, who in history]
+    return render_template("lims/amostra.html", s=s, point=point, system=system, names=names,
+                           lab=lab, origin=origin, history=lines, label=machine.label,
+                           has_results=results,
                            can_cancel=s.state in machine.CANCELLABLE,
                            can_reprogram=s.state in machine.REPROGRAMMABLE,
                            can_manage=current().can("lims.samples.manage"))
@@ -126,14 +165,16 @@ def dashboard_widgets(user) -> list[dict[str, Any]]:  # type: ignore[no-untyped-
     today = fmt.today()
     collect = [SampleState.SCHEDULED, SampleState.AWAITING_COLLECTION]
     to_collect = Sample.state.in_(collect)
-    due, waiting, late = session.execute(select(  # the three cards in one statement
+    publisher = user.can("lims.results.publish")
+    due, waiting, late, *n = session.execute(select(  # the cards in one statement
         func.count().filter(Sample.scheduled_for == today, to_collect),
         func.count().filter(Sample.state == SampleState.AWAITING_ANALYSIS),
-        func.count().filter(Sample.scheduled_for < today, to_collect)).where(
+        func.count().filter(Sample.scheduled_for < today, to_collect),
+        *([awaiting_publication_count(subquery=True)] if publisher else [])).where(
         Sample.state.in_([*collect, SampleState.AWAITING_ANALYSIS]))).one()
     cards = []
-    if user.can("lims.results.publish"):
-        n = awaiting_publication_count()
+    if publisher:
+        n = n[0] or 0
         cards.append({"title": "Aguardando publicação", "value": n,
                       "hint": "resultados validados que o cidadão ainda não vê",
                       "url": url_for("lims.publication"), "tone": "alerta" if n else "ok"})

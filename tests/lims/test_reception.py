@@ -213,3 +213,26 @@ def test_photo_upload_on_the_page(collected, client, login_as):
     bad = client.post("/lims/recepcao/foto", data={"foto": (io.BytesIO(b"x"), "a.png")},
                       content_type="multipart/form-data", follow_redirects=True)
     assert "uma imagem" in bad.get_data(as_text=True)
+
+
+def test_reception_and_distribution_pages_read_points_once_not_per_row(client, collected, db,
+                                                                       login_as):
+    """Issue 17: the lists of received samples read their points, routes and receivers in one
+    query each (was one point query a row)."""
+    from lims.models.registry import CollectionPoint
+    from lims.services import reception
+    from tests.test_statement_budget import counting
+
+    me = login_as(Profile.DISTRIBUTOR, Profile.SUPERVISOR)
+    for s in collected[:6]:
+        reception.receive(s.code, user_id=me.id, arrival_temperature="4,5")
+    db.commit()
+    counts = {}
+    for url in ("/lims/recepcao", "/lims/distribuicao"):
+        assert client.get(url).status_code == 200
+        with counting() as seen:
+            html = client.get(url).get_data(as_text=True)
+        counts[url] = len(seen)
+        assert all(s.code in html for s in collected[:6]), url
+        assert db.get(CollectionPoint, collected[0].point_id).name in html, url
+    assert counts["/lims/recepcao"] <= 8 and counts["/lims/distribuicao"] <= 9, counts

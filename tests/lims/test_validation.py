@@ -40,3 +40,36 @@ def test_sample_page_history_and_actions(client, db, make_user, login_as):
     db.refresh(auto[0])
     assert auto[0].state == "cancelada"
     assert client.get("/lims/amostras/123456789/resultados").status_code == 404
+
+
+def test_validating_a_samples_results_reads_them_their_verifications_and_rules_once(db, make_user):
+    """Issue 17: validating many results at once reads the results, their verifications and
+    their parameters' rules in one query each (was three queries a result)."""
+    import datetime as dt2
+    import re
+
+    from lims.services import results as rs
+    from lims.services import validation
+    from tests.lims.test_results import CL, CT, EC, TU, sample
+    from tests.test_statement_budget import counting
+
+    analyst, sup = make_user(Profile.ANALYST), make_user(Profile.SUPERVISOR)
+
+    def entered(ref, params):
+        return [rs.enter_result(ref, p, v, analysed_at=ref.collected_at + dt2.timedelta(hours=1),
+                                analyst_id=analyst.id, entered_by_id=analyst.id).id
+                for p, v in params]
+
+    one = entered(sample(day=5), [(CL, "1,0")])
+    four = entered(sample(day=6), [(CL, "1,0"), (TU, "0,5"), (CT, "Ausente"), (EC, "Ausente")])
+    with counting() as seen1:
+        assert len(validation.validate(one, sup.id)) == 1
+    with counting() as seen4:
+        assert len(validation.validate(four, sup.id)) == 4
+
+    def reads(seen, table):
+        return sum(1 for x in seen if (m := re.match(r"\s*SELECT\b.*?\bFROM\s+(\w+)", x, re.S))
+                   and m.group(1) == table)
+
+    for table in ("lims_result", "lims_result_verification", "lims_parameter_rule"):
+        assert reads(seen1, table) <= 2 and reads(seen4, table) == reads(seen1, table), table
