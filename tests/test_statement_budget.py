@@ -26,6 +26,8 @@ BUDGET = 25  # statements per page, whatever the number of rows it lists
 # pages cut further for issue 17 (measured 7, 7, 4 and 4 statements): kept from creeping back
 TIGHTER = {"/portal/": 10, "/lims/amostras": 10, "/incidentes": 6}
 ANNUAL = ("/portal/relatorios/anual/", 6)  # any year
+# the demo, seeded once per worker (tests/conftest.py): each test rolled back on top
+pytestmark = pytest.mark.demo_db
 
 
 def budget(url: str) -> int:
@@ -82,9 +84,6 @@ def portal_pages(db: Session) -> list[str]:
 
 @pytest.fixture()
 def demo(db: Session) -> Session:
-    from saae.seed import seed_demo
-
-    seed_demo(dt.date.today())
     db.commit()
     return db
 
