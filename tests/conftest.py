@@ -4,21 +4,29 @@
 - Each test runs inside a transaction on one connection; the app's `core.db.session` joins it
   with SAVEPOINTs, so services may commit freely and everything is rolled back afterwards.
 - Factories are fixtures (`make_user`, `login_as`).
+- The full demo (`saae.seed.seed_demo`) is seeded once per worker, on first request, into a
+  second database beside the test database (`demo_engine`); a module marked
+  `pytest.mark.demo_db` gets `db` (and so `client`, `login_as`...) on that database, each test
+  inside a transaction rolled back afterwards, so every test sees the pristine demo.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
+from core import db as core_db
 from core.auth import Profile, User
 from core.config import Settings
 from core.db import SessionFactory, get_engine
@@ -40,19 +48,23 @@ def _pg_exec(sql: str) -> None:
         conn.execute(sql)
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def _new_database(kind: str) -> tuple[str, str]:
+    """(name, SQLAlchemy url) of a new, migrated database of this worker."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    name = f"saae_t_{worker}_{uuid.uuid4().hex[:8]}"
+    name = f"saae_{kind}_{worker}_{uuid.uuid4().hex[:8]}"
     _pg_exec(f'CREATE DATABASE "{name}"')
     base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
     url = f"{base}/{name}"
     from saae.migrate import upgrade
 
     upgrade(url)
-    yield url
-    from core import db as core_db
+    return name, url
 
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    name, url = _new_database("t")
+    yield url
     if core_db._engine is not None:
         core_db._engine.dispose()
     _pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -87,23 +99,109 @@ def _fresh_throttle() -> Iterator[None]:
     yield
 
 
-@pytest.fixture()
-def db(app: Flask) -> Iterator[Session]:
-    """The app session, inside a transaction that is rolled back after the test."""
-    engine = get_engine()
+@contextmanager
+def bound_session(engine: Engine) -> Iterator[Connection]:
+    """`core.db.session` (and `core.db.get_engine()`) on ONE connection of `engine`, inside an
+    outer transaction rolled back at the end; the session joins it with SAVEPOINTs, so the
+    code under test may commit freely. Afterwards the session is bound as it was. The
+    per-process memos are emptied on the way in and out: the same ids name other records in
+    the other database."""
+    before_engine, before = core_db._engine, dict(SessionFactory.kw)
     conn = engine.connect()
     outer = conn.begin()
     db_session.remove()
+    clear_process_memos()
+    core_db._engine = engine
     SessionFactory.configure(bind=conn, join_transaction_mode="create_savepoint")
     try:
-        with app.app_context():
-            yield db_session()
+        yield conn
     finally:
         db_session.remove()
-        SessionFactory.configure(bind=engine, join_transaction_mode="conditional_savepoint")
+        core_db._engine = before_engine
+        SessionFactory.kw.clear()
+        SessionFactory.kw.update(before)
+        clear_process_memos()
         if outer.is_active:
             outer.rollback()
         conn.close()
+
+
+def _demo_time() -> tuple[dt.date, bool]:
+    """What the demo's data hang on: the date, and whether the lab's daily reading of its
+    standards (13:00 UTC, lims/demo/worksheets.py READ_AT) is past: a demo seeded on the other
+    side of either shows another window (the 60 days of QC history)."""
+    now = dt.datetime.now(dt.UTC)
+    return dt.date.today(), now.time() >= dt.time(13, 0)
+
+
+class _DemoDatabase:
+    """The worker's demo database, seeded (and committed) on first use; seeded again, in a
+    new database, when the day or the side of the lab's daily reading changed since."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.name: str | None = None
+        self.engine: Engine | None = None
+        self.seeded_for: tuple[dt.date, bool] | None = None
+
+    def current(self) -> Engine:
+        if self.engine is None or self.seeded_for != _demo_time():
+            self.drop()
+            self._build()
+        assert self.engine is not None
+        return self.engine
+
+    def _build(self) -> None:
+        from saae.seed import seed_demo
+
+        self.seeded_for = _demo_time()
+        self.name, url = _new_database("d")
+        self.engine = core_db.make_engine(url)
+        with bound_session(self.engine) as conn, self.app.app_context():
+            seed_demo(self.seeded_for[0])
+            db_session.commit()
+            conn.commit()  # the outer transaction: the demo stays
+
+    def drop(self) -> None:
+        if self.engine is not None:
+            self.engine.dispose()
+            self.engine = None
+        if self.name is not None:
+            _pg_exec(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+            self.name = None
+
+
+@pytest.fixture(scope="session")
+def demo_database(app: Flask) -> Iterator[_DemoDatabase]:
+    """The worker's demo database (see `_DemoDatabase`); use `demo_engine` or mark the module
+    `pytest.mark.demo_db`."""
+    demo = _DemoDatabase(app)
+    yield demo
+    demo.drop()
+
+
+@pytest.fixture(scope="module")
+def demo_engine(demo_database: _DemoDatabase) -> Engine:
+    """The engine of the seeded demo database (for `bound_session`, `live_server(engine=...)`):
+    leave its data as found (write only inside a transaction rolled back)."""
+    return demo_database.current()
+
+
+@pytest.fixture()
+def db(app: Flask, request: pytest.FixtureRequest) -> Iterator[Session]:
+    """The app session, inside a transaction that is rolled back after the test; on the demo
+    database when the module is marked `pytest.mark.demo_db`."""
+    if request.node.get_closest_marker("demo_db") is None:
+        engine = get_engine()
+    else:
+        engine = request.getfixturevalue("demo_database").current()
+    with bound_session(engine), app.app_context():
+        yield db_session()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "demo_db: the module's tests run on the demo database "
+                            "(seeded once per worker), each rolled back")
 
 
 @pytest.fixture(autouse=True)
@@ -111,21 +209,25 @@ def _fresh_process_memos() -> Iterator[None]:
     """The per-process memos (the portal's registry reads, the users' permissions keyed by
     user id and access version, the home page's connection count) start empty in every test:
     each test builds its own database, where the same ids name other records."""
+    clear_process_memos()
+    yield
+    clear_process_memos()
+
+
+def clear_process_memos() -> None:
+    """Empty every per-process memo (register new ones here)."""
     from commercial.services import lookups
     from core.auth import models as auth_models
     from lims.services import minimums, quality
     from portal_publico import services as portal_services
+    from telemetry import api as telemetry_api
 
-    def clear() -> None:
-        portal_services.clear_memo()
-        auth_models.forget_access_cache()
-        lookups.forget_active_count()
-        quality.forget_stored_summaries()
-        minimums.forget_minimum_rules()
-
-    clear()
-    yield
-    clear()
+    portal_services.clear_memo()
+    telemetry_api.forget_asset_places()
+    auth_models.forget_access_cache()
+    lookups.forget_active_count()
+    quality.forget_stored_summaries()
+    minimums.forget_minimum_rules()
 
 
 @pytest.fixture(autouse=True)

@@ -17,8 +17,8 @@ def scratch_env(tmp_path, app) -> Iterator[dict[str, str]]:
     """Environment for a CLI run on its own SQLite file; the test session's engine is put
     back afterwards (commands build their own app, which rebinds core.db)."""
     saved = core_db._engine
-    # tests/conftest.py's db fixture leaves join_transaction_mode="conservative_savepoint"
-    # (not a SQLAlchemy value; "conditional_savepoint" is the default) on the factory
+    # a command builds its own app and binds the factory to its engine: start it from
+    # SQLAlchemy's default join mode ("conditional_savepoint"), whatever a fixture set
     core_db.SessionFactory.configure(join_transaction_mode="conditional_savepoint")
     env = {"SAAE_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
            "SAAE_DATA_DIR": str(tmp_path / "var"), "SAAE_ENV": "development",

@@ -9,7 +9,6 @@ placeholder, aria-label, alt, button values), not on scripts, styles or URLs.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import shutil
 import subprocess
@@ -23,6 +22,9 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from saae.seed import DEMO_PASSWORD, DEMO_USERS
+
+# the demo, seeded once per worker (tests/conftest.py): each test rolled back on top
+pytestmark = pytest.mark.demo_db
 
 # words that a page in pt-BR never shows without their accent (whole words, any case)
 UNACCENTED = (
@@ -190,9 +192,6 @@ def _pages(app: Flask, values: dict[str, object]) -> list[str]:
 
 @pytest.fixture()
 def demo(db: Session) -> Session:
-    from saae.seed import seed_demo
-
-    seed_demo(dt.date.today())
     return db
 
 

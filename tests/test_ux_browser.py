@@ -36,10 +36,8 @@ def _seed(session):  # type: ignore[no-untyped-def]
     from lims.models.results import Result, ResultState
     from lims.services import results as rs
     from lims.services import validation
-    from saae.seed import seed_demo
     from saae.wiring import SUBSCRIPTIONS
 
-    seed_demo(dt.date.today())
     users = {u.username: u.id for u in session.scalars(select(User))}
     drain(SUBSCRIPTIONS)  # the demo's own non-conformities become incidents first
     _samples_at_the_bench(session)
@@ -137,8 +135,8 @@ def _samples_at_the_bench(session) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="module")
-def live(app):  # type: ignore[no-untyped-def]
-    with live_server(app, _seed) as srv:
+def live(app, demo_engine):  # type: ignore[no-untyped-def]
+    with live_server(app, _seed, engine=demo_engine) as srv:
         yield srv
 
 

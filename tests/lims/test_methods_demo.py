@@ -3,8 +3,7 @@ instruments (one due in 10 days: the home page warns), holding rules, a held col
 
 from __future__ import annotations
 
-import datetime as dt
-
+import pytest
 from sqlalchemy import func, select
 
 from core.fmt import today
@@ -13,11 +12,11 @@ from lims.models.methods import Competence, Method, MethodRange, ParameterRule
 from lims.models.results import Result
 from lims.services import methods
 
+# the demo, seeded once per worker (tests/conftest.py): each test rolled back on top
+pytestmark = pytest.mark.demo_db
+
 
 def test_demo_seeds_the_quality_system(db):
-    from saae.seed import seed_demo
-
-    seed_demo(dt.date.today())
     assert db.scalar(select(func.count()).select_from(Method)) >= 5
     assert db.scalar(select(func.count()).select_from(MethodRange)) >= 5
     assert db.scalar(select(func.count()).select_from(Competence)) >= 10

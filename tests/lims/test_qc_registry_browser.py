@@ -4,7 +4,6 @@ fields after a bad submit. Screenshots go to test-artifacts/ux/ to be looked at.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -19,17 +18,14 @@ def _seed(session):  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
     from lims.models.worksheets import ReferenceMaterial, WorksheetTemplate
-    from saae.seed import seed_demo
 
-    seed_demo(dt.date.today())
-    session.commit()
     return {"rm": session.scalars(select(ReferenceMaterial.id)).first(),
             "tpl": session.scalars(select(WorksheetTemplate.id)).first()}
 
 
 @pytest.fixture(scope="module")
-def live(app):  # type: ignore[no-untyped-def]
-    with live_server(app, _seed) as srv:
+def live(app, demo_engine):  # type: ignore[no-untyped-def]
+    with live_server(app, _seed, engine=demo_engine) as srv:
         yield srv
 
 

@@ -20,16 +20,16 @@ from lims.services import sisagua_export, sisagua_operations
 from lims.services.registry import system_by_code
 
 BOM = "\ufeff".encode()
+# the demo, seeded once per worker (tests/conftest.py): each test rolled back on top
+pytestmark = pytest.mark.demo_db
 
 
 @pytest.fixture()
 def demo(db):
     from core.outbox import drain
-    from saae.seed import seed_demo
     from saae.wiring import SUBSCRIPTIONS
 
     today = dt.date.today()
-    seed_demo(today)
     for _ in range(20):  # the worker's part: the lab's events open their incidents
         if not drain(SUBSCRIPTIONS):
             break

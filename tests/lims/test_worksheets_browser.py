@@ -58,10 +58,7 @@ def _seed(session):  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
     from lims.models.worksheets import Worksheet
-    from saae.seed import seed_demo
 
-    seed_demo(dt.date.today())
-    session.commit()
     sheets = list(session.scalars(select(Worksheet).order_by(Worksheet.id)))
     held = next((w.id for w in sheets if w.state == "retida"), None) or _held_sheet(session)
     session.commit()
@@ -70,8 +67,8 @@ def _seed(session):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="module")
-def live(app):  # type: ignore[no-untyped-def]
-    with live_server(app, _seed) as srv:
+def live(app, demo_engine):  # type: ignore[no-untyped-def]
+    with live_server(app, _seed, engine=demo_engine) as srv:
         yield srv
 
 

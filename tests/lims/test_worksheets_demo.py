@@ -11,12 +11,12 @@ from sqlalchemy import select
 from core.auth import Profile
 from lims.models.worksheets import ReferenceMaterial, Worksheet, WorksheetState
 
+# the demo, seeded once per worker (tests/conftest.py): each test rolled back on top
+pytestmark = pytest.mark.demo_db
+
 
 @pytest.fixture()
 def demo(db):
-    from saae.seed import seed_demo
-
-    seed_demo(dt.date.today())
     return db
 
 

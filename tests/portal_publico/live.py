@@ -1,7 +1,8 @@
 """A live server for the browser tests, on the test database.
 
 The data are written once per module on ONE connection inside an outer transaction that is
-rolled back at the end (nothing leaks into other tests). The werkzeug server runs in a thread
+rolled back at the end (nothing leaks into other tests), on top of the test database or of
+the worker's seeded demo database. The werkzeug server runs in a thread
 of this process and its sessions join that same connection; a lock makes the server thread
 and the test thread take turns on it (one request at a time, the test touches the database
 only while holding the lock).
@@ -18,7 +19,7 @@ from typing import Any
 
 from werkzeug.serving import make_server
 
-from core.db import SessionFactory, get_engine
+from core.db import get_engine
 from core.db import session as db_session
 
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -63,32 +64,26 @@ class _Serialised:
 
 
 @contextmanager
-def live_server(app, seed) -> Iterator[Live]:  # type: ignore[no-untyped-def]
-    """`seed(session) -> dict` writes the module's data; yields the running server."""
-    engine = get_engine()
-    conn = engine.connect()
-    outer = conn.begin()
-    db_session.remove()
-    SessionFactory.configure(bind=conn, join_transaction_mode="create_savepoint")
+def live_server(app, seed, engine=None) -> Iterator[Live]:  # type: ignore[no-untyped-def]
+    """`seed(session) -> dict` writes the module's data; yields the running server. On the
+    test database, or on `engine`'s (the seeded demo: tests/conftest.py `demo_engine`)."""
+    from tests.conftest import bound_session
+
     lock = threading.Lock()
     server = None
-    try:
-        with app.app_context():
-            data = seed(db_session())
-            db_session.commit()
-            db_session.remove()
-        server = make_server("127.0.0.1", 0, _Serialised(app, lock), threaded=False)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        yield Live(f"http://127.0.0.1:{server.server_port}", lock, data)
-    finally:
-        if server is not None:
-            server.shutdown()
-        db_session.remove()
-        SessionFactory.configure(bind=engine, join_transaction_mode="conservative_savepoint")
-        if outer.is_active:
-            outer.rollback()
-        conn.close()
+    with bound_session(engine or get_engine()):
+        try:
+            with app.app_context():
+                data = seed(db_session())
+                db_session.commit()
+                db_session.remove()
+            server = make_server("127.0.0.1", 0, _Serialised(app, lock), threaded=False)
+            thread = threading.Thread(target=server.serve_forever, daemon=True)
+            thread.start()
+            yield Live(f"http://127.0.0.1:{server.server_port}", lock, data)
+        finally:
+            if server is not None:
+                server.shutdown()
 
 
 @contextmanager

@@ -4,7 +4,6 @@ the maps of the point and system pages list their destinations beside them (_map
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import itertools
 import random
@@ -18,6 +17,8 @@ from render.svg.placement import Box, Want, candidates, mark_box, place, text_bo
 
 TEXT = re.compile(r"<text ([^>]*)>([^<]*)</text>")
 SVG = re.compile(r'<svg class="mapa".*?</svg>', re.S)
+# the demo, seeded once per worker (tests/conftest.py): each test rolled back on top
+pytestmark = pytest.mark.demo_db
 
 
 def _attr(attrs: str, name: str, default: str = "") -> str:
@@ -107,9 +108,6 @@ def test_map_text_sizes_follow_attributes():
 
 @pytest.fixture()
 def demo(db):  # type: ignore[no-untyped-def]
-    from saae.seed import seed_demo
-
-    seed_demo(dt.date.today())
     return db
 
 

@@ -1,12 +1,16 @@
-"""Issue 22 item 1: axe-core (bundled for Playwright by axe-playwright-python) judges the pages
+"""The axe walk, shared by test_accessibility_1366.py and test_accessibility_390.py (one file
+per width, so that pytest-xdist's --dist loadfile can run the two on the two workers).
+
+Issue 22 item 1: axe-core (bundled for Playwright by axe-playwright-python) judges the pages
 against the WCAG 2.0/2.1 A and AA rules, in headless Chromium, over the demo data.
 
 Walked: every page of each profile's menu (logged in as that profile's demo user), the
 detail pages that hold maps and wide tables, and every page of the public portal
 (anonymous), each at 1366 px and 390 px, with every collapsed <details> opened. Each URL is
 audited once (the first profile whose menu shows it; the specialised profiles go first, so
-the technician's page is seen as a technician). Any violation fails the test, printed with
-its rule id, impact, target and page.
+the technician's page is seen as a technician; the 390 px walk audits the URLs the 1366 px
+walk gives each user). Any violation fails the test, printed with its rule id, impact,
+target and page.
 
 Beyond the menus (issue 22, item 3): every staff edit form, one per record type (users,
 connections, tariff tables, message rules, assets, tags, each registry of the LIMS with its
@@ -16,17 +20,15 @@ first demo user (in USERS order) allowed to open it, so no page is lost to a 403
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
-import pytest
-
-from tests.portal_publico.live import live_server, sign_in
+from tests.portal_publico.live import chromium, live_server, sign_in
 from tests.test_page_walk import _args, _pages
 
-pytestmark = pytest.mark.browser
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 WIDTHS = {"1366": {"width": 1366, "height": 900}, "390": {"width": 390, "height": 844}}
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # one demo user per profile, the specialised ones first (see the module's docstring)
@@ -51,17 +53,14 @@ REGISTRY_ENDPOINTS = ("lims.registry_list", "lims.registry_form")
 ALLOWED: dict[tuple[str, str], str] = {}
 
 
-def _seed(session):  # type: ignore[no-untyped-def]
-    from saae.seed import seed_demo
-
-    seed_demo(dt.date.today())
-    session.commit()
-    return {}
+def _nothing(session) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    return {}  # the demo is all the walk needs
 
 
-@pytest.fixture(scope="module")
-def live(app):  # type: ignore[no-untyped-def]
-    with live_server(app, _seed) as srv:
+@contextmanager
+def live_demo(app, demo_engine) -> Iterator[Any]:  # type: ignore[no-untyped-def]
+    """The live server over the worker's seeded demo (tests/conftest.py `demo_engine`)."""
+    with live_server(app, _nothing, engine=demo_engine) as srv:
         yield srv
 
 
@@ -122,11 +121,48 @@ def _detail_urls(app, live) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return urls
 
 
-def test_every_page_passes_axe_wcag21_aa(app, live):  # type: ignore[no-untyped-def]
-    from axe_playwright_python.sync_playwright import Axe
-    from playwright.sync_api import sync_playwright
-
+def _urls(page, live, username: str | None, details: dict[str, str],  # type: ignore[no-untyped-def]
+          portal: list[str]) -> list[str]:
+    """What `username` walks in this browser page (signed in here): the menu's links and the
+    detail pages given to them; the portal's pages for the visitor (None)."""
     from saae.seed import DEMO_PASSWORD
+
+    if username is None:
+        return portal
+    sign_in(page, live.url, username, DEMO_PASSWORD)
+    page.wait_for_load_state("load")
+    links = page.eval_on_selector_all("nav.menu a", "as => as.map(a => a.getAttribute('href'))")
+    assert links, username
+    return [u for u in dict.fromkeys([*links, *(u for u, who in details.items() if who == username)])
+            if u.startswith("/")]
+
+
+def _walk(browser, live, width: str, details: dict[str, str],  # type: ignore[no-untyped-def]
+          portal: list[str]) -> Iterator[tuple[Any, list[str], str | None]]:
+    """(browser page at `width`, URLs to audit, user) for each user in USERS order, then the
+    visitor. Each URL goes to the first user whose 1366 px walk shows it (the 390 px walk
+    audits, per user, those of the user's 390 px URLs that the 1366 px walk gave them)."""
+    seen: set[str] = set()
+    for username in [*USERS, None]:
+        ctx = browser.new_context(viewport=WIDTHS["1366"], locale="pt-BR", service_workers="block")
+        page = ctx.new_page()
+        mine = [u for u in _urls(page, live, username, details, portal) if u not in seen]
+        seen_here = set(mine)
+        seen |= seen_here
+        todo = mine
+        if width != "1366":
+            ctx.close()
+            ctx = browser.new_context(viewport=WIDTHS[width], locale="pt-BR",
+                                      service_workers="block")
+            page = ctx.new_page()
+            todo = [u for u in _urls(page, live, username, details, portal) if u in seen_here]
+        yield page, todo, username
+        ctx.close()
+
+
+def every_page_passes_axe(app, live, width: str) -> None:  # type: ignore[no-untyped-def]
+    """Audit every page (see the module's docstring) at `width` px; fail on any violation."""
+    from axe_playwright_python.sync_playwright import Axe
 
     axe, started = Axe(), time.monotonic()
     with live.db(app) as s:
@@ -136,43 +172,18 @@ def test_every_page_passes_axe_wcag21_aa(app, live):  # type: ignore[no-untyped-
     details = _detail_urls(app, live)
     found: dict[tuple[str, str], list[str]] = defaultdict(list)
     audited: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
-        seen: set[str] = set()
-        for username in [*USERS, None]:
-            for width, size in WIDTHS.items():
-                ctx = browser.new_context(viewport=size, locale="pt-BR", service_workers="block")
-                page = ctx.new_page()
-                if username:
-                    sign_in(page, live.url, username, DEMO_PASSWORD)
-                    page.wait_for_load_state("load")
-                    links = page.eval_on_selector_all(
-                        "nav.menu a", "as => as.map(a => a.getAttribute('href'))")
-                    assert links, username
-                    urls = [u for u in dict.fromkeys(
-                        [*links, *(u for u, who in details.items() if who == username)])
-                        if u.startswith("/")]
-                else:
-                    urls = portal
-                if width == "1366":
-                    todo = [u for u in urls if u not in seen]
-                    mine = set(todo)
-                else:
-                    todo = [u for u in urls if u in mine]
-                for url in todo:
-                    resp = page.goto(live.url + url, wait_until="domcontentloaded", timeout=60_000)
-                    if resp is None or resp.status != 200 or "html" not in resp.headers.get(
-                            "content-type", ""):
-                        continue
-                    _settle(page)
-                    _audit(page, axe, url, width, found)
-                    if width == "1366":
-                        audited.append(f"{url} ({username or 'visitante'})")
-                seen |= mine
-                ctx.close()
-        browser.close()
-    print(f"{len(audited)} páginas auditadas em 2 larguras em {time.monotonic() - started:.0f} s:\n  "
-          + "\n  ".join(audited))
+    with chromium() as browser:
+        for page, todo, username in _walk(browser, live, width, details, portal):
+            for url in todo:
+                resp = page.goto(live.url + url, wait_until="domcontentloaded", timeout=60_000)
+                if resp is None or resp.status != 200 or "html" not in resp.headers.get(
+                        "content-type", ""):
+                    continue
+                _settle(page)
+                _audit(page, axe, url, width, found)
+                audited.append(f"{url} ({username or 'visitante'})")
+    print(f"{len(audited)} páginas auditadas em {width} px em {time.monotonic() - started:.0f} s:"
+          "\n  " + "\n  ".join(audited))
     counts: dict[str, int] = defaultdict(int)
     for rule, _url in found:
         counts[rule] += 1
