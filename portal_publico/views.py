@@ -165,7 +165,15 @@ def my_water():  # type: ignore[no-untyped-def]
               "(como aparece na conta, ex.: 001234-5).", "erro")
     usable = [f for f in found if f.system_id is not None]
     if len(usable) == 1 and len(found) == 1:
-        return redirect(_water_url(usable[0]))
+        # the one place found, answered here (its page's address as canonical): a redirect
+        # made every such search wait for a second request
+        loc = usable[0]
+        geo = loc.latitude is not None and loc.longitude is not None
+        return _system_answer(loc.system_id, place=loc.label, neighbourhood=loc.neighbourhood,
+                              sector_code=loc.sector_code,
+                              lat=round(loc.latitude, 5) if geo else None,
+                              lon=round(loc.longitude, 5) if geo else None,
+                              canonical=_water_url(loc))
     return render_template("portal_publico/minha_agua.html", q=q, found=found,
                            water_url=_water_url, hoods=sv.neighbourhoods())
 
@@ -191,10 +199,18 @@ def _water_url(loc: Any) -> str:
 @bp.route("/sistemas/<int:system_id>")
 @public
 def system_page(system_id: int):  # type: ignore[no-untyped-def]
-    lat, lon = _float("lat"), _float("lon")
-    w = found(sv.my_water(system_id, place=request.args.get("local", "")[:160],
+    return _system_answer(system_id, place=request.args.get("local", "")[:160],
                           neighbourhood=request.args.get("bairro", "")[:120] or None,
-                          sector_code=request.args.get("setor", "")[:40] or None, lat=lat, lon=lon))
+                          sector_code=request.args.get("setor", "")[:40] or None,
+                          lat=_float("lat"), lon=_float("lon"))
+
+
+def _system_answer(system_id: int, *, place: str, neighbourhood: str | None,  # type: ignore[no-untyped-def]
+                   sector_code: str | None, lat: float | None, lon: float | None,
+                   canonical: str | None = None):
+    """A system's page for a place in it (the water of that street, neighbourhood or house)."""
+    w = found(sv.my_water(system_id, place=place, neighbourhood=neighbourhood,
+                          sector_code=sector_code, lat=lat, lon=lon))
     here = (lat, lon) if lat is not None and lon is not None else None
     pts = sv.points(system_id)
     systems = [(w.system.id, w.system.name, w.system.latitude, w.system.longitude,
@@ -208,7 +224,7 @@ def system_page(system_id: int):  # type: ignore[no-untyped-def]
                            destinos=charts.map_destinations(systems, marks, sv.POINT_KINDS),
                            charts=[(t, trend_chart(t)) for t in w.trends], limits=sv.limits(),
                            explain=sv.EXPLAIN, kinds=sv.POINT_KINDS, sources=sv.SOURCE_TYPES,
-                           treatments=sv.TREATMENT_TYPES)
+                           treatments=sv.TREATMENT_TYPES, local=place, canonical=canonical)
 
 
 @bp.route("/pontos/<int:point_id>")

@@ -63,3 +63,24 @@ def test_search_by_street_and_short_queries(client, world):
     assert resp.headers["Cache-Control"] == "no-store"  # a message for this visitor only
     html = client.get("/portal/minha-agua?q=Bairro Que Não Existe").get_data(as_text=True)
     assert "Não encontramos" in html
+
+
+def _main(html: str) -> str:
+    return html[html.index('<main id="conteudo"'):html.index("</main>")]
+
+
+def test_one_place_found_is_answered_in_place(client, world):
+    """A search that finds one place answers with that place's water page at once (issue 17:
+    the redirect cost every such search a second request, the slowest page of the load run),
+    naming the page's own address as canonical; the same content as that address."""
+    import html as html_mod
+    import re
+
+    resp = client.get("/portal/minha-agua?q=XV de Novembro")
+    assert resp.status_code == 200 and "Location" not in resp.headers
+    page = resp.get_data(as_text=True)
+    found = re.search(r'<link rel="canonical" href="([^"]+)"', page)
+    assert found and "/portal/sistemas/" in found.group(1), page[:600]
+    assert "A água de" in page and "Rua XV de Novembro" in page
+    same = client.get(html_mod.unescape(found.group(1)))
+    assert same.status_code == 200 and _main(same.get_data(as_text=True)) == _main(page)
