@@ -147,6 +147,20 @@ def unit_memo(key: Any, compute: Callable[[], T], *, models: tuple[type, ...]) -
     return memo[key][1]  # type: ignore[no-any-return]
 
 
+def unit_memo_kept(key: Any, *, models: tuple[type, ...]) -> Any:
+    """The value `unit_memo` keeps for `key` in this unit of work, or None: for a value a
+    caller read ahead for later steps of the same request (and only then), e.g. the annual
+    report's months. None too while this session holds unflushed changes to `models`."""
+    sess = session()
+    memo = sess.info.get(_UNIT_MEMO)
+    if not memo or key not in memo:
+        return None
+    if any(isinstance(o, models) for o in (*sess.new, *sess.dirty, *sess.deleted)):
+        del memo[key]
+        return None
+    return memo[key][1]
+
+
 @event.listens_for(Session, "before_flush")
 def _unit_memo_flush(sess: Session, _ctx: Any, _instances: Any) -> None:
     memo = sess.info.get(_UNIT_MEMO)

@@ -25,6 +25,7 @@ from lims.models.closing import ClosingLevel, ClosingState, MonthClosing, MonthS
 from lims.models.registry import CollectionPoint, SupplySystem, Unit
 from lims.models.results import Result, ResultState
 from lims.services import closing, limits
+from lims.services import plans as plan_services
 
 
 def system_name(system_id: int) -> str:
@@ -101,6 +102,9 @@ def quality_summaries(keys: list[tuple[int, int, int]], *, published_only: bool 
     todo = set() if stored_only else {k[0] for k in keys if k not in got}
     systems = list(session.scalars(select(SupplySystem).where(SupplySystem.id.in_(todo)))) if todo else []
     records = _closings([k for k in keys if k not in got]) if todo else {}
+    if todo:
+        _read_ahead([k for k in keys if k not in got
+                     and not closing.is_closed_record(records.get(k))], published_only)
     out = {}
     for key in keys:
         if key in got:
@@ -110,6 +114,18 @@ def quality_summaries(keys: list[tuple[int, int, int]], *, published_only: bool 
                                        known=(records.get(key),))
     del systems
     return out
+
+
+def _read_ahead(open_keys: list[tuple[int, int, int]], published_only: bool) -> None:
+    """Several open months of one system's year are computed: their results and collected
+    counts in one query each (per system and year) instead of one a month."""
+    months: dict[tuple[int, int], list[int]] = {}
+    for sid, year, month in open_keys:
+        months.setdefault((sid, year), []).append(month)
+    for (sid, year), ms in months.items():
+        if len(ms) > 1:
+            closing.read_results_ahead(sid, year, ms, published_only=published_only)
+            plan_services.read_collected_ahead(sid, year, ms)
 
 
 def _closings(keys: list[tuple[int, int, int]]) -> dict[tuple[int, int, int], MonthClosing]:

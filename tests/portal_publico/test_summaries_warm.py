@@ -54,3 +54,24 @@ def test_closing_is_seen_at_once_and_warms_the_year(w, people, monkeypatch) -> N
     assert year[(sysid, Y, M)].closed and statements <= 4
     _trends, statements = _count(lambda: portal.trends(sysid, until=(Y, M)))
     assert statements <= 4
+
+
+def test_a_year_read_ahead_gives_what_each_month_gives(w, people) -> None:  # noqa: F811
+    """quality_summaries reads the open months of a system's year ahead, their results and
+    collected counts in one query each (issue 17): every month's summary is the one the month
+    computed alone gives, in its own unit of work."""
+    from core.db import session
+    from lims import api as lims_api
+
+    sysid = w["system"].id
+    _enter_month(w, people)
+    keys = [(sysid, Y, m) for m in range(1, 13)]
+    for published_only in (False, True):
+        together, statements = _count(lambda po=published_only: lims_api.quality_summaries(
+            keys, published_only=po))
+        session.commit()  # a new unit of work: nothing kept from the read-ahead
+        alone = {k: lims_api.quality_summary(*k, published_only=published_only) for k in keys}
+        assert together == alone
+        assert statements <= 20  # was about 8 a month
+    together = lims_api.quality_summaries(keys, published_only=False)
+    assert any(p.analysed for p in together[(sysid, Y, M)].parameters)

@@ -31,6 +31,7 @@ from lims.services.closing.report import (
     held_results,
     month_bounds,
     pre_closing,
+    read_results_ahead,
     stoppage_hours,
 )
 from lims.services.closing.scopes import Scope, scope_of, scope_report, scopes
@@ -41,7 +42,7 @@ from lims.services.validation import publish_results
 __all__ = [
     "COUNTING_RULE", "ReportRow", "Scope", "close_month", "closing_of", "closings",
     "current_stored", "days_in", "is_closed", "is_closed_record", "month_bounds", "pre_closing",
-    "reopen_month", "scope_of", "scope_report", "scopes", "snapshots", "stoppage_hours",
+    "read_results_ahead", "reopen_month", "scope_of", "scope_report", "scopes", "snapshots", "stoppage_hours",
     "stored_rows",
 ]
 
