@@ -10,7 +10,6 @@ from flask import (
     Response,
     current_app,
     flash,
-    redirect,
     render_template,
     request,
     session,
@@ -19,11 +18,11 @@ from flask import (
 
 from core import fmt, throttle
 from core.auth import public
-from core.errors import DomainError, NotFound
+from core.errors import NotFound
 from core.org import current_organization
 from core.shell import Area
 from core.web import found, query_int
-from portal_publico import annual, charts, notices, pdf, sensors
+from portal_publico import annual, charts, notices, pdf, sensors, tracking
 from portal_publico import requests as citizen_requests
 from portal_publico import services as sv
 from portal_publico.office_staff import bp as office_staff_bp
@@ -35,6 +34,7 @@ bp = Blueprint("portal", __name__, url_prefix="/portal", template_folder="templa
                static_folder="static", static_url_path="/static")
 bp.context_processor(sensors.context)  # the point page's online analysers (issue 18)
 citizen_requests.add_routes(bp)  # report a leak or no water (issue 21)
+tracking.add_routes(bp)  # follow a notice or a request, answer its survey
 
 
 # the frame's menu, in order: (endpoint, label)
@@ -348,49 +348,6 @@ def notices_page():  # type: ignore[no-untyped-def]
 def notice_page(notice_id: int):  # type: ignore[no-untyped-def]
     n = found(notices.notice(notice_id))
     return render_template("portal_publico/aviso.html", n=n, kinds=sv.NOTICE_KINDS)
-
-
-@bp.route("/acompanhar/<token>")
-@public
-def track(token: str):  # type: ignore[no-untyped-def]
-    t = notices.ticket(token)
-    if t is None:
-        return render_template("portal_publico/acompanhar.html", t=None, token=token), 404
-    return render_template("portal_publico/acompanhar.html", t=t or None, token=token,
-                           unavailable=t is False)
-
-
-@bp.route("/acompanhar/<token>/pesquisa", methods=["GET", "POST"])
-@public
-def survey(token: str):  # type: ignore[no-untyped-def]
-    t = notices.ticket(token)
-    if not t:
-        return render_template("portal_publico/acompanhar.html", t=None, token=token,
-                               unavailable=t is False), 404
-    errors: dict[str, str] = {}
-    score_raw = request.form.get("nota", "")
-    comment = request.form.get("comentario", "")
-    if request.method == "POST":
-        try:
-            score = int(score_raw)
-            if not 1 <= score <= 5:
-                raise ValueError
-        except ValueError:
-            errors["nota"] = "Escolha uma nota de 1 a 5."
-        if len(comment) > 1000:
-            errors["comentario"] = "O comentário pode ter até 1.000 caracteres."
-        if not errors:
-            try:
-                notices.submit_survey(token, score, comment)
-            except NotImplementedError:
-                flash("A pesquisa ainda não está disponível. Tente mais tarde.", "aviso")
-            except DomainError as exc:
-                flash(exc.message, "erro")
-            else:
-                flash("Obrigado! Sua avaliação foi registrada.", "sucesso")
-                return redirect(url_for("portal.track", token=token))
-    return render_template("portal_publico/pesquisa.html", t=t, token=token, errors=errors,
-                           score=score_raw, comment=comment), (422 if errors else 200)
 
 
 @bp.route("/dados-abertos")

@@ -24,8 +24,7 @@ from lims.domain.published import (
 from lims.models.closing import ClosingLevel, ClosingState, MonthClosing, MonthSummary
 from lims.models.registry import CollectionPoint, SupplySystem, Unit
 from lims.models.results import Result, ResultState
-from lims.services import closing, limits
-from lims.services import plans as plan_services
+from lims.services import closing, limits, plan_counts
 
 
 def system_name(system_id: int) -> str:
@@ -125,7 +124,7 @@ def _read_ahead(open_keys: list[tuple[int, int, int]], published_only: bool) -> 
     for (sid, year), ms in months.items():
         if len(ms) > 1:
             closing.read_results_ahead(sid, year, ms, published_only=published_only)
-            plan_services.read_collected_ahead(sid, year, ms)
+            plan_counts.read_collected_ahead(sid, year, ms)
 
 
 def _closings(keys: list[tuple[int, int, int]]) -> dict[tuple[int, int, int], MonthClosing]:

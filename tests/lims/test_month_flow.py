@@ -31,7 +31,7 @@ TZ = ZoneInfo("America/Sao_Paulo")
 
 
 def test_a_month_of_one_system(db, make_user, tmp_path):
-    from lims.services import plans, reception, route_sheet, routes
+    from lims.services import plan_counts, plans, reception, route_sheet, routes
     from lims.services import samples as sample_svc
 
     sup = make_user(Profile.SUPERVISOR, name="Sara Supervisora")
@@ -125,7 +125,7 @@ def test_a_month_of_one_system(db, make_user, tmp_path):
         "lab": len(micro), "analyst": len(rest)}
 
     # the month as the closing will read it: every planned network coliform collected
-    required, planned, collected, _ = plans.month_counts(w["system"].id, YEAR, MONTH)
+    required, planned, collected, _ = plan_counts.month_counts(w["system"].id, YEAR, MONTH)
     assert collected[("coliformes_totais", "rede")] == planned[("coliformes_totais", "rede")]
     assert collected[("coliformes_totais", "rede")] >= required[("coliformes_totais", "rede")]
     assert Counter(r.state for r in built) == {"concluida": len(built)}

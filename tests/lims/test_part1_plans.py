@@ -15,7 +15,7 @@ from core.errors import Conflict, PermissionDenied, ValidationError
 from lims.domain.samples import SampleState
 from lims.models.plans import PlanState
 from lims.models.samples import Sample, SampleParameter
-from lims.services import plans
+from lims.services import plan_counts, plans
 from tests.lims.part1_rows import full_plan, small_system
 
 YEAR = 2026
@@ -51,7 +51,7 @@ def test_plan_meeting_the_minimum_is_approved_and_generates_the_month(db, make_u
     assert plans.generate_month(plan.id, YEAR, 12, user_id=sup.id) == []
     assert db.scalar(select(func.count()).select_from(Sample).where(Sample.plan_id == plan.id)) == len(rows)
     # counts the closing reads
-    required, planned, collected, etas = plans.month_counts(w["system"].id, YEAR, 12)
+    required, planned, collected, etas = plan_counts.month_counts(w["system"].id, YEAR, 12)
     assert required[("coliformes_totais", "rede")] == 12 and planned[("coliformes_totais", "rede")] == 12
     assert required[("turbidez", "saida")] == 10 and collected == {} and etas == []
 

@@ -31,9 +31,9 @@ from lims.services.closing.report import (
     held_results,
     month_bounds,
     pre_closing,
-    read_results_ahead,
     stoppage_hours,
 )
+from lims.services.closing.results import read_results_ahead
 from lims.services.closing.scopes import Scope, scope_of, scope_report, scopes
 from lims.services.month_lock import is_closed
 from lims.services.validation import publish_results

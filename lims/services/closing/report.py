@@ -14,16 +14,16 @@ from typing import Any
 from sqlalchemy import select
 
 from core import fmt
-from core.db import session, unit_memo, unit_memo_kept
-from core.errors import ValidationError
+from core.db import session, unit_memo
 from lims.domain import compliance as comp
 from lims.domain import sisagua
 from lims.domain.limits import binding_limit, check_all
 from lims.domain.vmp import Measurement, Qualifier, Verdict
 from lims.models.registry import CollectionPoint, SupplySystem
-from lims.models.results import EtaStoppage, Result, ResultState
+from lims.models.results import EtaStoppage
 from lims.services import lab_checks, limits
-from lims.services import plans as plan_services
+from lims.services import plan_counts as counts_services
+from lims.services.closing.results import month_bounds, month_results
 from lims.services.results import FIELD_METHOD
 
 # The one counting rule of every monthly figure (closing, invoice, portal, open data, SISAGUA,
@@ -77,12 +77,6 @@ class ReportRow:
         kw = {k: v for k, v in d.items() if k in names}
         kw["sisagua"] = tuple(tuple(x) for x in kw.get("sisagua") or ())
         return cls(**kw)
-
-
-def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
-    if not (1 <= month <= 12) or year < 2000:
-        raise ValidationError("Mês inválido.", fields={"mes": ["Mês inválido."]})
-    return dt.date(year, month, 1), dt.date(year + (month == 12), month % 12 + 1, 1)
 
 
 def stoppage_hours(eta_codes: list[str], year: int, month: int) -> float:
@@ -161,7 +155,7 @@ def pre_closing(system_id: int, year: int, month: int, *, population: int = 0,
     if codes is not None and set(codes) & limits.residual_codes():
         # "cloro residual" of the invoice / portal: the residual of this system's disinfectant
         codes = tuple(dict.fromkeys((*codes, limits.residual_code(disinfectant))))
-    rows_all = _month_results(system_id, first, nxt, published_only=published_only,
+    rows_all = month_results(system_id, first, nxt, published_only=published_only,
                               point_ids=point_ids, codes=codes, sums=sums)
     data = limits.rules_data()["parameters"]
     ctx = _Month(
@@ -177,53 +171,6 @@ def pre_closing(system_id: int, year: int, month: int, *, population: int = 0,
     out = [_row(ctx, code, where, groups.get((code, where), []), names)
            for code, where in sorted(_row_keys(ctx, groups))]
     return out + _sum_rows(sums, rows_all, ctx.pls, codes)
-
-
-def _month_results(system_id: int, first: dt.date, nxt: dt.date, *, published_only: bool,
-                   point_ids: list[int] | None, codes: tuple[str, ...] | None,
-                   sums: tuple[comp.SumRule, ...]) -> list[Any]:
-    """The counted results of the month (VALIDATED and PUBLICADA, or PUBLICADA only)."""
-    wanted = None if codes is None else (  # the invoice/public-site call: the basic parameters
-        set(codes) | {t for r in sums if r.code in codes for t in r.terms})
-    kept = None if point_ids is not None else unit_memo_kept(
-        ("closing.results", system_id, first.year, first.month, published_only), models=(Result,))
-    if kept is not None:  # read ahead with the other months of the year (read_results_ahead)
-        return kept if wanted is None else [r for r in kept if r.parameter_code in wanted]
-    stmt = _results_stmt(system_id, first, nxt, published_only)
-    if point_ids is not None:
-        stmt = stmt.where(Result.point_id.in_(point_ids))
-    if wanted is not None:
-        stmt = stmt.where(Result.parameter_code.in_(wanted))
-    return list(session.execute(stmt))
-
-
-def _results_stmt(system_id: int, first: dt.date, nxt: dt.date, published_only: bool) -> Any:
-    states = ([ResultState.PUBLISHED] if published_only
-              else [ResultState.VALIDATED, ResultState.PUBLISHED])
-    return select(Result.parameter_code, Result.parameter_name, Result.unit, Result.point_kind,
-                  Result.verdict, Result.is_recoleta, Result.value, Result.sample_id,
-                  Result.qualifier, Result.ld, Result.lq, Result.method,
-                  Result.collected_on).where(
-        Result.system_id == system_id, Result.collected_on >= first, Result.collected_on < nxt,
-        Result.state.in_(states))
-
-
-def read_results_ahead(system_id: int, year: int, months: list[int], *,
-                       published_only: bool) -> None:
-    """The counted results of several months of one system's year in one query, kept for this
-    unit of work: pre_closing of each of them then reads its month from here (the annual
-    report of a year with open months computes each one)."""
-    if not months:
-        return
-    lo, hi = min(months), max(months)
-    first, nxt = month_bounds(year, lo)[0], month_bounds(year, hi)[1]
-    by_month: dict[int, list[Any]] = {m: [] for m in months}
-    for row in session.execute(_results_stmt(system_id, first, nxt, published_only)):
-        if row.collected_on.month in by_month:
-            by_month[row.collected_on.month].append(row)
-    for m, rows in by_month.items():
-        unit_memo(("closing.results", system_id, year, m, published_only), lambda r=rows: r,
-                  models=(Result,))
 
 
 def _groups(ctx: _Month, rows_all: list[Any]
@@ -395,7 +342,7 @@ def binding_max(pl: Any) -> Decimal | None:
 
 def plan_counts(system_id: int, year: int, month: int):  # type: ignore[no-untyped-def]
     """(required, planned, collected, eta_codes) from part 1's plans and samples."""
-    return plan_services.month_counts(system_id, year, month)
+    return counts_services.month_counts(system_id, year, month)
 
 
 def system_facts(system_id: int, population: int, treatment_type: str) -> tuple[int, str]:
