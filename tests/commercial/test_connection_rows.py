@@ -7,6 +7,7 @@ from __future__ import annotations
 from commercial.services import lookups
 from core.auth import Profile
 from tests.commercial import search_scenario
+from tests.statements import page_statements
 
 
 def _seen(c, name: str) -> tuple:  # type: ignore[no-untyped-def]
@@ -36,25 +37,9 @@ def test_the_page_lists_them_with_their_links(db, client, login_as) -> None:
 
 
 def test_the_page_in_four_statements(db, client, login_as) -> None:
-    from flask import g
-    from sqlalchemy import event
-
-    from core.db import get_engine
-
     search_scenario.build()
     login_as(Profile.MANAGER)
     client.get("/comercial/ligacoes?q=vila")
-    seen: list[str] = []
-    g.pop("saae_brand", None)  # the tests' outer app context would carry it between requests
-
-    def hook(_conn, _cur, statement, *_a):  # type: ignore[no-untyped-def]
-        if "SAVEPOINT" not in statement:  # the tests' own transaction
-            seen.append(statement)
-
-    event.listen(get_engine(), "before_cursor_execute", hook)
-    try:
-        client.get("/comercial/ligacoes?q=vila")
-    finally:
-        event.remove(get_engine(), "before_cursor_execute", hook)
+    _html, seen = page_statements(client, "/comercial/ligacoes?q=vila")
     # the signed-in user, the rows, the neighbourhoods, the header's brand
     assert len(seen) == 4, seen

@@ -7,11 +7,10 @@ import dataclasses
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import event
 
 from core.auth import Profile
-from core.db import get_engine
 from tests.conftest import TEST_PASSWORD
+from tests.statements import recorded
 
 
 @pytest.fixture()
@@ -24,14 +23,8 @@ def cached_app(app, db):  # type: ignore[no-untyped-def]
 
 @pytest.fixture()
 def statements() -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(_conn, _cur, statement, *_a):  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    event.listen(get_engine(), "before_cursor_execute", count)
-    yield seen
-    event.remove(get_engine(), "before_cursor_execute", count)
+    with recorded() as seen:
+        yield seen
 
 
 def test_a_public_page_asked_again_costs_no_query(cached_app, statements):

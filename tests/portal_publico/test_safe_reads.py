@@ -5,14 +5,17 @@ the session, no request) keeps its SAVEPOINT and so the write."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 
 from commercial import api as commercial_api
-from core.db import get_engine, session
+from core.db import session
 from core.org import Organization
 from incidents import api as incidents_api
 from portal_publico import services as sv
+from tests.statements import recorded
 
 
 def _broken(*_a, **_k):  # type: ignore[no-untyped-def]
@@ -20,15 +23,9 @@ def _broken(*_a, **_k):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture()
-def statements():  # type: ignore[no-untyped-def]
-    seen: list[str] = []
-
-    def hook(_conn, _cur, statement, *_a):  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    event.listen(get_engine(), "before_cursor_execute", hook)
-    yield seen
-    event.remove(get_engine(), "before_cursor_execute", hook)
+def statements() -> Iterator[list[str]]:
+    with recorded() as seen:
+        yield seen
 
 
 def test_a_page_reads_on_after_an_area_fails_in_the_database(world, org, client, monkeypatch):
