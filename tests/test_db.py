@@ -111,3 +111,34 @@ def test_unit_memo_reads_once_per_unit_of_work_and_never_serves_a_change(db):
     assert memo() == ["memo1"] and len(reads) == 4
     db.commit()  # another transaction may have written since
     assert memo() == ["memo1"] and len(reads) == 5
+
+
+def test_a_pooled_connection_is_pinged_only_after_idling_and_a_dead_one_replaced(database_url):
+    """core.db.ping_when_idle: no round trip before a connection in steady use (pool_pre_ping
+    sent one before every request); after idling, a ping, and a connection the database
+    dropped meanwhile is replaced without the caller seeing an error."""
+    import time
+
+    from sqlalchemy import create_engine
+
+    from core.db import ping_when_idle
+    from tests.conftest import _pg_exec
+
+    engine = create_engine(database_url, pool_size=1, max_overflow=0)
+    ping_when_idle(engine, idle_seconds=0.3)
+    pings: list[int] = []
+    real_ping = engine.dialect.do_ping
+    engine.dialect.do_ping = lambda conn: (pings.append(1), real_ping(conn))[1]  # type: ignore[method-assign]
+    try:
+        with engine.connect() as c:
+            pid = c.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with engine.connect() as c:  # right away: the same connection, no ping
+            assert c.exec_driver_sql("SELECT pg_backend_pid()").scalar() == pid
+        assert pings == []
+        _pg_exec(f"SELECT pg_terminate_backend({pid})")  # dropped by the database while idle
+        time.sleep(0.4)
+        with engine.connect() as c:  # pinged, found dead, replaced
+            assert c.exec_driver_sql("SELECT pg_backend_pid()").scalar() != pid
+        assert len(pings) == 1
+    finally:
+        engine.dispose()
