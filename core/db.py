@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, Generic, ParamSpec, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -139,28 +139,67 @@ def unit_memo(key: Any, compute: Callable[[], T], *, models: tuple[type, ...]) -
     session holds unflushed changes to one of them the value is computed afresh, a flush that
     changes one forgets it, and commit or rollback forget everything (another transaction may
     have written since)."""
-    sess = session()
-    if any(isinstance(o, models) for o in (*sess.new, *sess.dirty, *sess.deleted)):
-        sess.info.get(_UNIT_MEMO, {}).pop(key, None)
+    if _pending(models):
+        session.info.get(_UNIT_MEMO, {}).pop(key, None)
         return compute()
-    memo = sess.info.setdefault(_UNIT_MEMO, {})
+    memo = session.info.setdefault(_UNIT_MEMO, {})
     if key not in memo:
         memo[key] = (models, compute())
     return memo[key][1]  # type: ignore[no-any-return]
 
 
+def unit_memo_keep(key: Any, value: Any, *, models: tuple[type, ...]) -> None:
+    """Keep `value` for `key` in this unit of work, as unit_memo would: a value read ahead
+    for later steps of the same request (the annual report's months, read in one query)."""
+    if not _pending(models):
+        session.info.setdefault(_UNIT_MEMO, {})[key] = (models, value)
+
+
 def unit_memo_kept(key: Any, *, models: tuple[type, ...]) -> Any:
-    """The value `unit_memo` keeps for `key` in this unit of work, or None: for a value a
-    caller read ahead for later steps of the same request (and only then), e.g. the annual
-    report's months. None too while this session holds unflushed changes to `models`."""
-    sess = session()
-    memo = sess.info.get(_UNIT_MEMO)
+    """The value kept for `key` in this unit of work, or None (nothing was read ahead, or
+    this session holds unflushed changes to `models`)."""
+    memo = session.info.get(_UNIT_MEMO)
     if not memo or key not in memo:
         return None
-    if any(isinstance(o, models) for o in (*sess.new, *sess.dirty, *sess.deleted)):
+    if _pending(models):
         del memo[key]
         return None
     return memo[key][1]
+
+
+def forget_unit_memo() -> None:
+    """Forget what this unit of work kept (a new request's session starts without it; the
+    tests' client, under one app context, reuses the same session across requests)."""
+    session.info.pop(_UNIT_MEMO, None)
+
+
+def _pending(models: tuple[type, ...]) -> bool:
+    """This session holds unflushed changes to rows of `models`."""
+    sess = session()
+    return any(isinstance(o, models) for o in (*sess.new, *sess.dirty, *sess.deleted))
+
+
+class TableMemo(Generic[T]):
+    """One value read from a small reference table (the sampling minimums, the mapped assets),
+    kept per process while the table's stamp (`table_stamp`, read once per unit of work) is
+    unchanged: any insert, delete or ORM edit renews it."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self._kept: tuple[tuple[Any, ...], T] | None = None
+
+    def get(self, read: Callable[[], T]) -> T:
+        stamp = unit_memo(("table_stamp", self.model.__tablename__),
+                          lambda: table_stamp(self.model), models=(self.model,))
+        kept = self._kept
+        if kept is not None and kept[0] == stamp:
+            return kept[1]
+        value = read()
+        self._kept = (stamp, value)
+        return value
+
+    def forget(self) -> None:
+        self._kept = None
 
 
 @event.listens_for(Session, "before_flush")

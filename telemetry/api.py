@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.audit import audit_context
-from core.db import session, table_stamp, transactional, utcnow
+from core.db import TableMemo, session, transactional, utcnow
 from core.errors import NotFound
 from telemetry.models.tags import Asset, Tag
 from telemetry.storage import StoreUnavailable, storage_for
@@ -122,29 +122,26 @@ class AssetPlace:
     longitude: float
 
 
-# keyed by telemetry_asset's stamp (core.db.table_stamp): any insert, delete or edit renews it
-_PLACES: dict[str, tuple[tuple[object, ...], tuple[AssetPlace, ...]]] = {}
+_PLACES: TableMemo[tuple[AssetPlace, ...]] = TableMemo(Asset)
 
 
 def forget_asset_places() -> None:
-    _PLACES.clear()
+    _PLACES.forget()
 
 
 def asset_places() -> tuple[AssetPlace, ...]:
     """The active assets that have coordinates, by code (the incidents console maps them on
     every view): kept per process while the asset table is unchanged, one aggregate query a
     call instead of the assets and their tags."""
-    stamp = table_stamp(Asset)
-    kept = _PLACES.get("active")
-    if kept is not None and kept[0] == stamp:
-        return kept[1]
+    return _PLACES.get(_read_places)
+
+
+def _read_places() -> tuple[AssetPlace, ...]:
     rows = session.execute(
         select(Asset.code, Asset.name, Asset.kind, Asset.latitude, Asset.longitude)
         .where(Asset.active.is_(True), Asset.latitude.is_not(None), Asset.longitude.is_not(None))
         .order_by(Asset.code))
-    places = tuple(AssetPlace(code, name, str(kind), lat, lon) for code, name, kind, lat, lon in rows)
-    _PLACES["active"] = (stamp, places)
-    return places
+    return tuple(AssetPlace(code, name, str(kind), lat, lon) for code, name, kind, lat, lon in rows)
 
 
 def tag_window(name: str, start: dt.datetime, end: dt.datetime) -> list[Point]:

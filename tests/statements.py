@@ -10,7 +10,7 @@ from typing import Any
 from flask import g
 from sqlalchemy import event
 
-from core.db import get_engine
+from core.db import forget_unit_memo, get_engine
 
 
 @contextmanager
@@ -31,8 +31,11 @@ def recorded(*, savepoints: bool = True) -> Iterator[list[str]]:
 
 
 def page_statements(client: Any, url: str) -> tuple[str, list[str]]:
-    """A page's HTML and the statements it sent (the tests' SAVEPOINTs left out)."""
-    g.pop("saae_brand", None)  # the tests' outer app context would carry it between requests
+    """A page's HTML and the statements it sent (the tests' SAVEPOINTs left out), as a new
+    request would: the tests' outer app context would carry the header's brand (in `g`) and
+    the unit of work's kept reads (one session for every request) from the request before."""
+    g.pop("saae_brand", None)
+    forget_unit_memo()
     with recorded(savepoints=False) as seen:
         html = client.get(url).get_data(as_text=True)
     return html, seen

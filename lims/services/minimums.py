@@ -4,35 +4,25 @@ the editable `lims_sampling_minimum` rows and kept per process while the table i
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 
-from core.db import session, table_stamp, unit_memo
+from core.db import TableMemo, session
 from lims.domain import plans as dom
 from lims.domain.plan_generator import system_traits
 from lims.models.catalogue import SamplingMinimum
 from lims.models.registry import SupplySystem
 from lims.services.limits import other_residuals
 
-# keyed by the table's stamp (core.db.table_stamp): any insert, delete or edit renews it
-_MINIMUMS: dict[str, tuple[tuple[Any, ...], list[dom.MinimumRule]]] = {}
+_ACTIVE: TableMemo[list[dom.MinimumRule]] = TableMemo(SamplingMinimum)
 
 
 def forget_minimum_rules() -> None:
-    _MINIMUMS.clear()
+    _ACTIVE.forget()
 
 
 def minimum_rules() -> list[dom.MinimumRule]:
     """The active minimums (the same list object while the table is unchanged: do not edit)."""
-    stamp = unit_memo("minimums.stamp", lambda: table_stamp(SamplingMinimum),
-                      models=(SamplingMinimum,))  # once per request, not once per month
-    kept = _MINIMUMS.get("active")
-    if kept is not None and kept[0] == stamp:
-        return kept[1]
-    rules = _read_minimum_rules()
-    _MINIMUMS["active"] = (stamp, rules)
-    return rules
+    return _ACTIVE.get(_read_minimum_rules)
 
 
 def _read_minimum_rules() -> list[dom.MinimumRule]:

@@ -8,7 +8,7 @@ from collections import defaultdict
 
 from sqlalchemy import extract, func, select
 
-from core.db import session, unit_memo, unit_memo_kept
+from core.db import session, unit_memo, unit_memo_keep, unit_memo_kept
 from lims.domain import plans as dom
 from lims.domain.samples import SampleState
 from lims.models.catalogue import Parameter
@@ -64,8 +64,8 @@ def read_collected_ahead(system_id: int, year: int, months: list[int]) -> None:
         return
     got = _collected(system_id, year, min(months), max(months))
     for m in months:
-        unit_memo(("plans.collected", system_id, year, m), lambda rows=got.get(m, []): rows,
-                  models=_COLLECTED_FROM)
+        unit_memo_keep(("plans.collected", system_id, year, m), got.get(m, []),
+                       models=_COLLECTED_FROM)
 
 
 def month_counts(system_id: int, year: int, month: int):  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core.db import session, unit_memo, unit_memo_kept
+from core.db import session, unit_memo_keep, unit_memo_kept
 from core.errors import ValidationError
 from lims.domain import compliance as comp
 from lims.models.results import Result, ResultState
@@ -64,5 +64,5 @@ def read_results_ahead(system_id: int, year: int, months: list[int], *,
         if row.collected_on.month in by_month:
             by_month[row.collected_on.month].append(row)
     for m, rows in by_month.items():
-        unit_memo(("closing.results", system_id, year, m, published_only), lambda r=rows: r,
-                  models=(Result,))
+        unit_memo_keep(("closing.results", system_id, year, m, published_only), rows,
+                       models=(Result,))
