@@ -142,7 +142,7 @@ def _matricula_location(matricula: str, *, public: bool) -> list[ServiceLocation
     served = {"neighbourhood": c.neighbourhood, "system_id": c.system_id,
               "sector_code": c.sector_code}
     if public:
-        return [ServiceLocation(label=f"Matricula {format_matricula(c.matricula)} - {c.neighbourhood}",
+        return [ServiceLocation(label=f"Matrícula {format_matricula(c.matricula)} - {c.neighbourhood}",
                                 extra={"tipo": "matricula"}, **served)]
     return [ServiceLocation(
         label=f"Matrícula {format_matricula(c.matricula)} - {c.street} - {c.neighbourhood}",

@@ -5,7 +5,7 @@ coordinates to 1 m in `lat`/`lon`; searches were unlimited."""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, unquote_plus, urlparse
 
 from portal_publico import services as portal_services
 
@@ -34,6 +34,7 @@ def test_matricula_needs_its_digit_and_tells_only_the_system(client, db, make_co
     r = _answer(client, c.matricula)  # the system's page, answered in place (or a redirect)
     assert r.status_code in (200, 302)
     text = r.get_data(as_text=True) + r.headers.get("Location", "")
+    assert "Matrícula" in unquote_plus(text) and "Matricula " not in unquote_plus(text)  # pt-BR
     assert "Vila Reservada" in text or "Vila%20Reservada" in text or "Vila+Reservada" in text
     assert "Sigilosa" not in text and "-22.9012" not in text and "22.90123" not in text
     if r.status_code == 302:
